@@ -1,0 +1,12 @@
+//! Shared value types for every yaolian crate: validation errors that name the field and the
+//! rule, timestamps, and the code formats of Chinese drug regulation (统一社会信用代码 …).
+//!
+//! Architecture Invariant: `core` does no I/O and knows nothing about databases or HTTP.
+
+pub mod error;
+pub mod time;
+pub mod uscc;
+
+pub use error::{FieldError, ValidationError};
+pub use time::Timestamp;
+pub use uscc::Uscc;

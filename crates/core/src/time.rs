@@ -1,0 +1,78 @@
+//! Time: stored as UTC milliseconds since the Unix epoch (portable across SQLite and
+//! PostgreSQL, sortable, indexable), shown to people in China Standard Time (UTC+08:00,
+//! the zone of Asia/Shanghai, which has had no daylight saving since 1991).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A point in time, UTC milliseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+/// China Standard Time, UTC+08:00 (checked at compile time).
+pub const CHINA_OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+08:00 is a valid offset"),
+};
+
+pub fn china_offset() -> FixedOffset {
+    CHINA_OFFSET
+}
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Timestamp(Utc::now().timestamp_millis())
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    pub fn plus_seconds(self, s: i64) -> Self {
+        Timestamp(self.0.saturating_add(s.saturating_mul(1000)))
+    }
+
+    pub fn to_utc(self) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default()
+    }
+
+    /// RFC 3339 in UTC, e.g. `2026-11-23T20:00:00.000Z`.
+    pub fn to_rfc3339(self) -> String {
+        self.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    /// Local China time with zone, e.g. `2026-11-24 04:00:00 +08:00`.
+    pub fn to_china_string(self) -> String {
+        self.to_utc().with_timezone(&china_offset()).format("%Y-%m-%d %H:%M:%S %:z").to_string()
+    }
+
+    /// Start of a calendar day in China time.
+    pub fn china_day_start(date: NaiveDate) -> Self {
+        let naive = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let dt = china_offset().from_local_datetime(&naive).single();
+        Timestamp(dt.map(|d| d.timestamp_millis()).unwrap_or(0))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn china_time_is_eight_hours_ahead() {
+        // 2026-10-01T00:00:00Z is 08:00 on National Day in Beijing.
+        let t = Timestamp(1_790_812_800_000);
+        assert_eq!(t.to_rfc3339(), "2026-10-01T00:00:00.000Z");
+        assert_eq!(t.to_china_string(), "2026-10-01 08:00:00 +08:00");
+        let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
+        assert_eq!(Timestamp::china_day_start(d).0, 1_790_812_800_000 - 8 * 3_600_000);
+    }
+}

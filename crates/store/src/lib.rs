@@ -1,0 +1,221 @@
+//! The store: one handle over SQLite (embedded default) or PostgreSQL (production), chosen once
+//! at start-up from the URL scheme, with embedded per-backend migrations and the versioning
+//! helper through which every regulated record changes.
+//!
+//! Statements are written once with PostgreSQL-style `$1` placeholders, which both drivers
+//! accept. Values crossing the boundary are `i64`, `f64`, `String` and `Vec<u8>`; time is UTC
+//! milliseconds (`yaolian_core::Timestamp`) and flags are `0`/`1` integers, so one statement
+//! reads the same on both backends.
+//!
+//! Architecture Invariant: nothing outside [`versions`] issues `UPDATE` or `DELETE` against
+//! `record_versions`; the table is append-only.
+
+pub mod testing;
+pub mod versions;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use thiserror::Error;
+
+pub use sqlx::{Any, AnyConnection, Row, Transaction};
+pub use versions::{NewVersion, RecordVersion};
+
+/// A transaction on either backend.
+pub type Tx<'c> = Transaction<'c, Any>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {field}: {message}")]
+    Invalid { field: String, rule: String, message: String },
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True when the database refused a row for a uniqueness constraint.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                e.is_unique_violation() || e.message().contains("UNIQUE constraint failed")
+            }
+            StoreError::Conflict(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Which engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Hides a password in a database URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((auth, host)) = rest.split_once('@') {
+            if let Some((user, _pw)) = auth.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_connections: 16, busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The database handle shared by every module. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`). SQLite files are created when
+    /// missing and opened in WAL mode with foreign keys on and a busy timeout.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let mut url = url.to_string();
+        let pool_options = AnyPoolOptions::new().max_connections(options.max_connections);
+        let pool = match backend {
+            Backend::Sqlite => {
+                if !url.contains('?') {
+                    url.push_str("?mode=rwc");
+                }
+                let busy_ms = options.busy_timeout.as_millis();
+                pool_options
+                    .min_connections(1)
+                    .after_connect(move |conn, _meta| {
+                        Box::pin(async move {
+                            let pragmas = format!(
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busy_ms};"
+                            );
+                            conn.execute(sqlx::raw_sql(&pragmas)).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => pool_options.acquire_timeout(Duration::from_secs(10)).connect(&url).await?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    /// Opens (creating if needed) the SQLite database `yaolian.db` in `dir`.
+    pub async fn open_data_dir(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("data dir {}: {e}", dir.display())))?;
+        Store::connect(&sqlite_url(&dir.join("yaolian.db")), options).await
+    }
+
+    /// Applies every embedded migration not yet applied. Refuses a database migrated by a newer
+    /// yaolian (a migration it does not know).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let row: AnyRow = sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        let one: i64 = row.try_get(0).or_else(|_| row.try_get::<i32, _>(0).map(i64::from))?;
+        if one == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt("SELECT 1 returned something else".into()))
+        }
+    }
+
+    /// (connections open, idle connections)
+    pub fn pool_stats(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://` URL for a file path.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// Parses a URL scheme string; used by configuration.
+impl FromStr for Backend {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Backend::from_url(s)
+    }
+}
+
+/// Maps "no rows" to [`StoreError::NotFound`].
+pub fn not_found_if_none<T>(v: Option<T>) -> Result<T, StoreError> {
+    v.ok_or(StoreError::NotFound)
+}
