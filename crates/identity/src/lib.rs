@@ -1,1 +1,58 @@
-//! placeholder
+//! Identity and access (身份与访问): organizations in a hierarchy (国家局 → 省局 → 市局;
+//! companies with sites), users with master and sub-accounts (主账号 / 子账号), roles carrying
+//! permissions and a data scope, the three separated administrators (三员分立), argon2id
+//! passwords with a policy and lockout, TOTP second factor, sessions, API tokens, the security
+//! audit table, and the portal's to-dos and messages that every module feeds.
+//!
+//! Architecture Invariant: `identity` knows nothing about HTTP. Every function that changes
+//! state takes the acting [`Principal`] and checks its permission and data scope itself, so a
+//! caller cannot forget the check.
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod model;
+pub mod orgs;
+pub mod password;
+pub mod portal;
+pub mod roles;
+pub mod tokens;
+pub mod totp;
+pub mod users;
+
+pub use error::IdentityError;
+pub use model::{Org, OrgKind, Principal, Role, Scope, User};
+
+use std::time::Duration;
+
+/// Security settings, from configuration.
+#[derive(Debug, Clone)]
+pub struct IdentityConfig {
+    pub password: password::PasswordPolicy,
+    /// Failed logins in a row that lock an account.
+    pub lockout_threshold: i64,
+    pub lockout_duration: Duration,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after login, whatever happens.
+    pub session_absolute: Duration,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            password: password::PasswordPolicy::default(),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// Request context recorded with every audit event.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}

@@ -1,0 +1,390 @@
+//! Authentication (认证): password login with lockout, the TOTP step, sessions with idle and
+//! absolute timeouts, and turning a session or API token into a [`Principal`].
+
+use crate::audit::{self, action};
+use crate::error::Result;
+use crate::model::{AdminKind, AuthVia, OrgKind, Principal, RoleGrant, Scope};
+use crate::{password, roles, totp, ClientInfo, IdentityConfig, IdentityError};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use yaolian_core::Timestamp;
+use yaolian_store::Store;
+
+/// Where a session stands in the login sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Fully logged in.
+    Full,
+    /// Password accepted; waiting for the TOTP code.
+    Mfa,
+    /// Password accepted; the user's role needs a second factor that is not enrolled yet.
+    Enroll,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::Full => "full",
+            Stage::Mfa => "mfa",
+            Stage::Enroll => "enroll",
+        }
+    }
+    fn parse(s: &str) -> Stage {
+        match s {
+            "full" => Stage::Full,
+            "mfa" => Stage::Mfa,
+            _ => Stage::Enroll,
+        }
+    }
+}
+
+/// A session just created; `token` goes into the cookie and is stored only as a hash.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub stage: Stage,
+    pub expires_at: Timestamp,
+    pub user_id: i64,
+}
+
+/// 32 random bytes, base64url without padding.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a bearer secret, hex: what the database keeps instead of the secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Checks a user name and password and opens a session.
+///
+/// After `lockout_threshold` wrong passwords in a row the account is locked for
+/// `lockout_duration`; while locked even the right password is refused.
+pub async fn login(
+    store: &Store,
+    config: &IdentityConfig,
+    username: &str,
+    password_input: &str,
+    client: &ClientInfo,
+) -> Result<NewSession> {
+    let username = username.trim();
+    let row = sqlx::query(
+        "SELECT id, password_hash, status, locked_until, totp_enabled FROM users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(store.pool())
+    .await?;
+    let failed = |detail: &'static str, actor_id: Option<i64>| audit::Event {
+        actor_id,
+        actor_name: username,
+        action: action::LOGIN_FAILED,
+        target: "",
+        outcome: "failed",
+        client,
+        detail,
+    };
+    let Some(row) = row else {
+        // Same work as for a real account, so that timing does not reveal which names exist.
+        password::verify(password_input, password::dummy_hash());
+        audit::record(store.pool(), failed("unknown user", None)).await?;
+        return Err(IdentityError::InvalidCredentials);
+    };
+    let user_id: i64 = row.try_get("id")?;
+    let hash: String = row.try_get("password_hash")?;
+    let status: String = row.try_get("status")?;
+    let locked_until: i64 = row.try_get("locked_until")?;
+    let totp_enabled = row.try_get::<i64, _>("totp_enabled")? != 0;
+    let now = Timestamp::now();
+    if locked_until > now.0 {
+        audit::record(store.pool(), failed("account locked", Some(user_id))).await?;
+        return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
+    }
+    if !password::verify(password_input, &hash) {
+        audit::record(store.pool(), failed("wrong password", Some(user_id))).await?;
+        if let Some(until) = count_failure(store, config, user_id, username, client).await? {
+            return Err(IdentityError::AccountLocked { until });
+        }
+        return Err(IdentityError::InvalidCredentials);
+    }
+    if status != "active" {
+        audit::record(store.pool(), failed("account disabled", Some(user_id))).await?;
+        return Err(IdentityError::AccountDisabled);
+    }
+    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
+        .bind(user_id)
+        .execute(store.pool())
+        .await?;
+    let needs_mfa = grants_of(store, user_id).await?.iter().any(|g| g.requires_mfa);
+    let stage = if totp_enabled {
+        Stage::Mfa
+    } else if needs_mfa {
+        Stage::Enroll
+    } else {
+        Stage::Full
+    };
+    let session = open_session(store, config, user_id, stage, client).await?;
+    let detail = match stage {
+        Stage::Full => "password",
+        Stage::Mfa => "password ok; waiting for TOTP",
+        Stage::Enroll => "password ok; TOTP enrollment required",
+    };
+    audit::record(
+        store.pool(),
+        audit::Event { actor_id: Some(user_id), actor_name: username, action: action::LOGIN, target: "", outcome: "ok", client, detail },
+    )
+    .await?;
+    Ok(session)
+}
+
+/// Counts one failed authentication; at the threshold locks the account, records the lockout
+/// and returns when the lock ends.
+async fn count_failure(
+    store: &Store,
+    config: &IdentityConfig,
+    user_id: i64,
+    username: &str,
+    client: &ClientInfo,
+) -> Result<Option<Timestamp>> {
+    let failures: i64 =
+        sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+            .bind(user_id)
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
+    if failures < config.lockout_threshold {
+        return Ok(None);
+    }
+    let until = Timestamp::now().plus_seconds(config.lockout_duration.as_secs() as i64);
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+        .bind(until.0)
+        .bind(user_id)
+        .execute(store.pool())
+        .await?;
+    let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
+    audit::record(
+        store.pool(),
+        audit::Event {
+            actor_id: Some(user_id),
+            actor_name: username,
+            action: action::LOCKOUT,
+            target: "",
+            outcome: "denied",
+            client,
+            detail: &detail,
+        },
+    )
+    .await?;
+    Ok(Some(until))
+}
+
+async fn open_session(
+    store: &Store,
+    config: &IdentityConfig,
+    user_id: i64,
+    stage: Stage,
+    client: &ClientInfo,
+) -> Result<NewSession> {
+    let token = random_token();
+    let csrf_token = random_token();
+    let now = Timestamp::now();
+    let expires_at = now.plus_seconds(config.session_absolute.as_secs() as i64);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, stage, created_at, last_seen, expires_at, ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(secret_hash(&token))
+    .bind(user_id)
+    .bind(&csrf_token)
+    .bind(stage.as_str())
+    .bind(now.0)
+    .bind(now.0)
+    .bind(expires_at.0)
+    .bind(client.ip.chars().take(64).collect::<String>())
+    .bind(client.user_agent.chars().take(256).collect::<String>())
+    .execute(store.pool())
+    .await?;
+    Ok(NewSession { token, csrf_token, stage, expires_at, user_id })
+}
+
+/// Role grants of a user, in one query.
+pub(crate) async fn grants_of(store: &Store, user_id: i64) -> Result<Vec<RoleGrant>> {
+    let rows = sqlx::query(
+        "SELECT r.code, r.name_zh, r.name_en, r.permissions, r.scope, r.requires_mfa, r.admin_kind \
+         FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.id",
+    )
+    .bind(user_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let perms: String = r.try_get("permissions")?;
+            let scope: String = r.try_get("scope")?;
+            let admin: Option<String> = r.try_get("admin_kind")?;
+            Ok(RoleGrant {
+                code: r.try_get("code")?,
+                name_zh: r.try_get("name_zh")?,
+                name_en: r.try_get("name_en")?,
+                permissions: roles::split_list(&perms),
+                scope: Scope::parse(&scope).unwrap_or(Scope::Own),
+                requires_mfa: r.try_get::<i64, _>("requires_mfa")? != 0,
+                admin_kind: admin.as_deref().and_then(AdminKind::parse),
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
+        .map_err(IdentityError::from)
+}
+
+const PRINCIPAL_COLUMNS: &str = "u.id AS user_id, u.username, u.display_name, u.status, u.is_master, \
+     o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.path AS org_path";
+
+fn principal_from_row(r: &sqlx::any::AnyRow, roles: Vec<RoleGrant>, via: AuthVia) -> std::result::Result<Principal, sqlx::Error> {
+    let kind: String = r.try_get("org_kind")?;
+    Ok(Principal {
+        user_id: r.try_get("user_id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        org_kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Company),
+        org_path: r.try_get("org_path")?,
+        is_master: r.try_get::<i64, _>("is_master")? != 0,
+        roles,
+        via,
+    })
+}
+
+/// The principal behind a session cookie, and the session's stage. Ends sessions that have
+/// been idle too long or passed their absolute lifetime.
+pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &str) -> Result<(Principal, Stage)> {
+    let hash = secret_hash(token);
+    let row = sqlx::query(&format!(
+        "SELECT {PRINCIPAL_COLUMNS}, s.csrf_token, s.stage, s.last_seen, s.expires_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1"
+    ))
+    .bind(&hash)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::Unauthenticated)?;
+    let now = Timestamp::now();
+    let last_seen: i64 = row.try_get("last_seen")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    let status: String = row.try_get("status")?;
+    let idle_ms = config.session_idle.as_millis() as i64;
+    if now.0 > expires_at || now.0 - last_seen > idle_ms || status != "active" {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(store.pool()).await?;
+        return Err(IdentityError::Unauthenticated);
+    }
+    // Touch at most once a minute: the idle clock needs no finer grain, and reads stay reads.
+    if now.0 - last_seen > 60_000 {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(now.0)
+            .bind(&hash)
+            .execute(store.pool())
+            .await?;
+    }
+    let user_id: i64 = row.try_get("user_id")?;
+    let roles = grants_of(store, user_id).await?;
+    let csrf_token: String = row.try_get("csrf_token")?;
+    let stage: String = row.try_get("stage")?;
+    Ok((principal_from_row(&row, roles, AuthVia::Session { csrf_token })?, Stage::parse(&stage)))
+}
+
+/// The principal behind an API token (`Authorization: Bearer ylt_…`).
+pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
+    let row = sqlx::query(&format!(
+        "SELECT {PRINCIPAL_COLUMNS}, t.id AS token_id, t.scopes, t.expires_at, t.revoked \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id WHERE t.token_hash = $1"
+    ))
+    .bind(secret_hash(token))
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::Unauthenticated)?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    let revoked: i64 = row.try_get("revoked")?;
+    let status: String = row.try_get("status")?;
+    if revoked != 0 || Timestamp::now().0 > expires_at || status != "active" {
+        return Err(IdentityError::Unauthenticated);
+    }
+    let user_id: i64 = row.try_get("user_id")?;
+    let roles = grants_of(store, user_id).await?;
+    let scopes: String = row.try_get("scopes")?;
+    let via = AuthVia::Token { token_id: row.try_get("token_id")?, scopes: roles::split_list(&scopes) };
+    Ok(principal_from_row(&row, roles, via)?)
+}
+
+/// A principal for a user id (the CLI acting as an existing user, and tests).
+pub async fn principal_for_user(store: &Store, user_id: i64) -> Result<Principal> {
+    let row = sqlx::query(&format!(
+        "SELECT {PRINCIPAL_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
+    ))
+    .bind(user_id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::NotFound("user"))?;
+    let roles = grants_of(store, user_id).await?;
+    Ok(principal_from_row(&row, roles, AuthVia::Session { csrf_token: String::new() })?)
+}
+
+/// Completes a login waiting at the TOTP step. Wrong codes count toward the lockout like
+/// wrong passwords.
+pub async fn complete_mfa(
+    store: &Store,
+    config: &IdentityConfig,
+    token: &str,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    let (principal, stage) = session_principal(store, config, token).await?;
+    if stage != Stage::Mfa {
+        return Err(IdentityError::Unauthenticated);
+    }
+    match totp::verify_for_user(store, principal.user_id, code).await {
+        Ok(()) => {
+            sqlx::query("UPDATE sessions SET stage = 'full' WHERE token_hash = $1")
+                .bind(secret_hash(token))
+                .execute(store.pool())
+                .await?;
+            audit::record(
+                store.pool(),
+                audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
+            )
+            .await?;
+            Ok(())
+        }
+        Err(IdentityError::InvalidTotp) => {
+            audit::record(
+                store.pool(),
+                audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) },
+            )
+            .await?;
+            if let Some(until) = count_failure(store, config, principal.user_id, &principal.username, client).await? {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(principal.user_id).execute(store.pool()).await?;
+                return Err(IdentityError::AccountLocked { until });
+            }
+            Err(IdentityError::InvalidTotp)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Marks a session fully logged in after the user enrolled TOTP during login.
+pub(crate) async fn promote_session(store: &Store, token: &str) -> Result<()> {
+    sqlx::query("UPDATE sessions SET stage = 'full' WHERE token_hash = $1")
+        .bind(secret_hash(token))
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Ends a session.
+pub async fn logout(store: &Store, principal: &Principal, token: &str, client: &ClientInfo) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(store.pool()).await?;
+    audit::record(store.pool(), audit::Event::by(principal, action::LOGOUT, "", client)).await?;
+    Ok(())
+}

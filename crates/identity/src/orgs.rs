@@ -1,0 +1,196 @@
+//! Organizations (机构): the regulator hierarchy and the companies and sites under it.
+
+use crate::audit::{self, action};
+use crate::error::Result;
+use crate::model::{perm, scope_filter, Org, OrgKind};
+use crate::{ClientInfo, IdentityError, Principal};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::Row;
+use utoipa::ToSchema;
+use yaolian_core::{Timestamp, Uscc, ValidationError};
+use yaolian_store::sql::Params;
+use yaolian_store::{versions, NewVersion, Store};
+
+/// Input for a new organization.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewOrg {
+    pub kind: OrgKind,
+    pub name: String,
+    /// 统一社会信用代码 (GB 32100-2015) for regulators and companies; for sites a site code.
+    pub code: String,
+    pub parent_id: Option<i64>,
+    #[serde(default)]
+    pub region: String,
+}
+
+const ORG_COLUMNS: &str = "o.id, o.kind, o.name, o.code, o.parent_id, o.path, o.region, o.status, o.version";
+
+pub(crate) fn org_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Org, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Org {
+        id: r.try_get("id")?,
+        kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Company),
+        name: r.try_get("name")?,
+        code: r.try_get("code")?,
+        parent_id: r.try_get("parent_id")?,
+        path: r.try_get("path")?,
+        region: r.try_get("region")?,
+        status: r.try_get("status")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// Reads one organization without an access check (for internal use by other modules).
+pub async fn get_unchecked(store: &Store, id: i64) -> Result<Org> {
+    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("organization"))?;
+    Ok(org_from_row(&row)?)
+}
+
+/// Reads one organization the principal may see.
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Org> {
+    let org = get_unchecked(store, id).await?;
+    if !principal.reaches(perm::ORG_READ, &org.path) {
+        return Err(audit::deny(store, principal, perm::ORG_READ, &format!("org:{id}"), client).await);
+    }
+    Ok(org)
+}
+
+/// Every organization the principal may see, ordered by path (a depth-first tree walk).
+pub async fn list(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Vec<Org>> {
+    let mut p = Params::new();
+    let Some(filter) = scope_filter(principal, perm::ORG_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::ORG_READ, "orgs", client).await);
+    };
+    let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE {filter} ORDER BY o.path");
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    Ok(rows.iter().map(org_from_row).collect::<std::result::Result<_, _>>()?)
+}
+
+fn validate(new: &NewOrg) -> std::result::Result<String, ValidationError> {
+    let mut errors = ValidationError::new();
+    let name = new.name.trim();
+    if name.is_empty() {
+        errors.push("name", "required", "organization name is required");
+    } else if name.chars().count() > 200 {
+        errors.push("name", "max_length:200", "organization name must have at most 200 characters");
+    }
+    let code = match new.kind {
+        OrgKind::Site => {
+            let c = new.code.trim().to_string();
+            if c.is_empty() || c.chars().count() > 64 {
+                errors.push("code", "site_code", "site code must have 1 to 64 characters");
+            }
+            c
+        }
+        _ => match Uscc::parse("code", &new.code) {
+            Ok(u) => u.as_str().to_string(),
+            Err(e) => {
+                errors.errors.push(e);
+                String::new()
+            }
+        },
+    };
+    if new.kind == OrgKind::National && new.parent_id.is_some() {
+        errors.push("parent_id", "must_be_empty", "the national regulator has no parent");
+    }
+    if new.kind != OrgKind::National && new.parent_id.is_none() {
+        errors.push("parent_id", "required", "every organization but the national regulator has a parent");
+    }
+    errors.into_result().map(|()| code)
+}
+
+/// Creates an organization under a parent the principal manages (`org.manage`).
+pub async fn create(store: &Store, principal: &Principal, new: &NewOrg, client: &ClientInfo) -> Result<Org> {
+    let code = validate(new)?;
+    let parent = match new.parent_id {
+        Some(pid) => {
+            let parent = get_unchecked(store, pid).await.map_err(|_| {
+                ValidationError::single("parent_id", "exists", format!("no organization with id {pid}"))
+            })?;
+            if !new.kind.allowed_parents().contains(&parent.kind) {
+                let allowed: Vec<&str> = new.kind.allowed_parents().iter().map(|k| k.as_str()).collect();
+                return Err(ValidationError::single(
+                    "parent_id",
+                    "parent_kind",
+                    format!("a {} must sit under {}, not a {}", new.kind.as_str(), allowed.join(" or "), parent.kind.as_str()),
+                )
+                .into());
+            }
+            Some(parent)
+        }
+        None => None,
+    };
+    let target_path = parent.as_ref().map(|p| p.path.as_str()).unwrap_or("/");
+    if !principal.reaches(perm::ORG_MANAGE, target_path) {
+        return Err(audit::deny(store, principal, perm::ORG_MANAGE, &format!("org:{}", new.name), client).await);
+    }
+    if new.kind == OrgKind::National {
+        let exists: i64 = sqlx::query("SELECT COUNT(*) FROM orgs WHERE kind = 'national'")
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
+        if exists > 0 {
+            return Err(ValidationError::single("kind", "unique", "there is already a national regulator").into());
+        }
+    }
+    let mut tx = store.begin().await?;
+    let now = Timestamp::now();
+    let inserted = sqlx::query(
+        "INSERT INTO orgs (kind, name, code, parent_id, path, region, status, created_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, 1) RETURNING id",
+    )
+    .bind(new.kind.as_str())
+    .bind(new.name.trim())
+    .bind(&code)
+    .bind(new.parent_id)
+    .bind(format!("pending:{code}"))
+    .bind(new.region.trim())
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.try_get(0)?,
+        Err(e) => {
+            let e = yaolian_store::StoreError::from(e);
+            if e.is_unique_violation() {
+                return Err(ValidationError::single("code", "unique", format!("code {code} is already registered")).into());
+            }
+            return Err(e.into());
+        }
+    };
+    let path = format!("{target_path}{id}/");
+    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *tx).await?;
+    let org = Org {
+        id,
+        kind: new.kind,
+        name: new.name.trim().to_string(),
+        code,
+        parent_id: new.parent_id,
+        path,
+        region: new.region.trim().to_string(),
+        status: "active".into(),
+        version: 1,
+    };
+    versions::append(
+        &mut tx,
+        NewVersion {
+            entity: "org",
+            entity_id: &id.to_string(),
+            actor: &principal.username,
+            action: "create",
+            reason: "",
+            data: &json!(org),
+            expected_version: None,
+        },
+    )
+    .await?;
+    audit::record(&mut *tx, audit::Event::by(principal, action::ORG_CREATE, &format!("org:{id} {}", org.name), client))
+        .await?;
+    tx.commit().await?;
+    Ok(org)
+}

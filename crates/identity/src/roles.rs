@@ -1,0 +1,247 @@
+//! Roles (角色): the built-in set, including the three separated administrators (三员分立),
+//! reading roles, and changing whether a role needs a second factor.
+
+use crate::audit::{self, action};
+use crate::error::Result;
+use crate::model::{perm, AdminKind, Role, Scope};
+use crate::{ClientInfo, IdentityError, Principal};
+use serde_json::json;
+use sqlx::Row;
+use yaolian_store::{versions, NewVersion, Store};
+
+/// A built-in role definition.
+pub struct BuiltinRole {
+    pub code: &'static str,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+    pub permissions: &'static [&'static str],
+    pub scope: Scope,
+    pub admin_kind: Option<AdminKind>,
+}
+
+use perm::*;
+
+/// The roles every installation has.
+pub const BUILTIN: &[BuiltinRole] = &[
+    BuiltinRole {
+        code: "sys_admin",
+        name_zh: "系统管理员",
+        name_en: "System administrator",
+        permissions: &[ORG_READ, ORG_MANAGE, USER_READ, USER_MANAGE, ROLE_READ, PORTAL_USE, PORTAL_NOTIFY],
+        scope: Scope::All,
+        admin_kind: Some(AdminKind::System),
+    },
+    BuiltinRole {
+        code: "sec_admin",
+        name_zh: "安全管理员",
+        name_en: "Security administrator",
+        permissions: &[ORG_READ, USER_READ, ROLE_READ, ROLE_ASSIGN, ROLE_MANAGE, SECURITY_MANAGE, PORTAL_USE],
+        scope: Scope::All,
+        admin_kind: Some(AdminKind::Security),
+    },
+    BuiltinRole {
+        code: "audit_admin",
+        name_zh: "审计管理员",
+        name_en: "Audit administrator",
+        permissions: &[AUDIT_READ, PORTAL_USE],
+        scope: Scope::All,
+        admin_kind: Some(AdminKind::Audit),
+    },
+    BuiltinRole {
+        code: "regulator_leader",
+        name_zh: "局领导",
+        name_en: "Bureau leader",
+        permissions: &[ORG_READ, USER_READ, PORTAL_USE],
+        scope: Scope::Subtree,
+        admin_kind: None,
+    },
+    BuiltinRole {
+        code: "reviewer",
+        name_zh: "审评员",
+        name_en: "Reviewer",
+        permissions: &[ORG_READ, PORTAL_USE],
+        scope: Scope::Subtree,
+        admin_kind: None,
+    },
+    BuiltinRole {
+        code: "inspector",
+        name_zh: "检查员",
+        name_en: "Inspector",
+        permissions: &[ORG_READ, PORTAL_USE],
+        scope: Scope::Subtree,
+        admin_kind: None,
+    },
+    BuiltinRole {
+        code: "company_master",
+        name_zh: "企业主账号",
+        name_en: "Company master account",
+        permissions: &[ORG_READ, USER_READ, USER_MANAGE, ROLE_ASSIGN, PORTAL_USE],
+        scope: Scope::Subtree,
+        admin_kind: None,
+    },
+    BuiltinRole {
+        code: "quality_head",
+        name_zh: "质量负责人",
+        name_en: "Quality head",
+        permissions: &[ORG_READ, PORTAL_USE],
+        scope: Scope::Own,
+        admin_kind: None,
+    },
+    BuiltinRole {
+        code: "lab_analyst",
+        name_zh: "实验员",
+        name_en: "Lab analyst",
+        permissions: &[ORG_READ, PORTAL_USE],
+        scope: Scope::Own,
+        admin_kind: None,
+    },
+    BuiltinRole {
+        code: "pharmacist",
+        name_zh: "执业药师",
+        name_en: "Licensed pharmacist",
+        permissions: &[ORG_READ, PORTAL_USE],
+        scope: Scope::Own,
+        admin_kind: None,
+    },
+];
+
+/// Inserts any built-in role that is missing. Idempotent; run at every start.
+pub async fn ensure_builtin(store: &Store) -> Result<()> {
+    let existing: Vec<String> = sqlx::query("SELECT code FROM roles")
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>(0))
+        .collect::<std::result::Result<_, _>>()?;
+    let missing: Vec<&BuiltinRole> = BUILTIN.iter().filter(|b| !existing.iter().any(|c| c == b.code)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    for b in missing {
+        let id: i64 = sqlx::query(
+            "INSERT INTO roles (code, name_zh, name_en, permissions, scope, requires_mfa, admin_kind, builtin, version) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, 1, 1) RETURNING id",
+        )
+        .bind(b.code)
+        .bind(b.name_zh)
+        .bind(b.name_en)
+        .bind(b.permissions.join(","))
+        .bind(b.scope.as_str())
+        .bind(b.admin_kind.map(AdminKind::as_str))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let data = json!({
+            "id": id, "code": b.code, "name_zh": b.name_zh, "name_en": b.name_en,
+            "permissions": b.permissions, "scope": b.scope, "requires_mfa": false,
+            "admin_kind": b.admin_kind, "builtin": true,
+        });
+        versions::append(
+            &mut tx,
+            NewVersion {
+                entity: "role",
+                entity_id: &id.to_string(),
+                actor: "system",
+                action: "create",
+                reason: "built-in role",
+                data: &data,
+                expected_version: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) fn role_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Role, sqlx::Error> {
+    let perms: String = r.try_get("permissions")?;
+    let scope: String = r.try_get("scope")?;
+    let admin: Option<String> = r.try_get("admin_kind")?;
+    Ok(Role {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name_zh: r.try_get("name_zh")?,
+        name_en: r.try_get("name_en")?,
+        permissions: split_list(&perms),
+        scope: Scope::parse(&scope).unwrap_or(Scope::Own),
+        requires_mfa: r.try_get::<i64, _>("requires_mfa")? != 0,
+        admin_kind: admin.as_deref().and_then(AdminKind::parse),
+        builtin: r.try_get::<i64, _>("builtin")? != 0,
+        version: r.try_get("version")?,
+    })
+}
+
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+const ROLE_COLUMNS: &str = "id, code, name_zh, name_en, permissions, scope, requires_mfa, admin_kind, builtin, version";
+
+/// Every role. Requires `role.read`, `role.assign` or `user.manage` (to pick roles for a user).
+pub async fn list(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Vec<Role>> {
+    if !(principal.has(perm::ROLE_READ) || principal.has(perm::ROLE_ASSIGN) || principal.has(perm::USER_MANAGE)) {
+        return Err(audit::deny(store, principal, perm::ROLE_READ, "roles", client).await);
+    }
+    all(store).await
+}
+
+pub(crate) async fn all(store: &Store) -> Result<Vec<Role>> {
+    let rows = sqlx::query(&format!("SELECT {ROLE_COLUMNS} FROM roles ORDER BY id")).fetch_all(store.pool()).await?;
+    Ok(rows.iter().map(role_from_row).collect::<std::result::Result<_, _>>()?)
+}
+
+pub async fn by_code(store: &Store, code: &str) -> Result<Role> {
+    let row = sqlx::query(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("role"))?;
+    Ok(role_from_row(&row)?)
+}
+
+/// Marks whether holders of a role must use a second factor. Requires `role.manage`.
+pub async fn set_requires_mfa(
+    store: &Store,
+    principal: &Principal,
+    code: &str,
+    requires_mfa: bool,
+    reason: &str,
+    client: &ClientInfo,
+) -> Result<Role> {
+    if !principal.has(perm::ROLE_MANAGE) {
+        return Err(audit::deny(store, principal, perm::ROLE_MANAGE, code, client).await);
+    }
+    let role = by_code(store, code).await?;
+    let mut tx = store.begin().await?;
+    let data = json!({
+        "id": role.id, "code": role.code, "name_zh": role.name_zh, "name_en": role.name_en,
+        "permissions": role.permissions, "scope": role.scope, "requires_mfa": requires_mfa,
+        "admin_kind": role.admin_kind, "builtin": role.builtin,
+    });
+    let v = versions::append(
+        &mut tx,
+        NewVersion {
+            entity: "role",
+            entity_id: &role.id.to_string(),
+            actor: &principal.username,
+            action: "update",
+            reason,
+            data: &data,
+            expected_version: Some(role.version),
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE roles SET requires_mfa = $1, version = $2 WHERE id = $3")
+        .bind(i64::from(requires_mfa))
+        .bind(v.version)
+        .bind(role.id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("requires_mfa={requires_mfa}");
+    audit::record(&mut *tx, audit::Event { detail: &detail, ..audit::Event::by(principal, action::ROLE_UPDATE, code, client) })
+        .await?;
+    tx.commit().await?;
+    by_code(store, code).await
+}

@@ -1,0 +1,502 @@
+//! User accounts (用户): master and sub-accounts, status, passwords, role assignment with the
+//! separation of the three administrators (三员分立).
+
+use crate::audit::{self, action};
+use crate::error::Result;
+use crate::model::{perm, scope_filter, AdminKind, Role, Scope, User};
+use crate::{orgs, password, roles, ClientInfo, IdentityConfig, IdentityError, Principal};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::Row;
+use utoipa::ToSchema;
+use yaolian_core::{Timestamp, ValidationError};
+use yaolian_store::sql::Params;
+use yaolian_store::{versions, NewVersion, Store};
+
+/// Input for a new account.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewUser {
+    pub org_id: i64,
+    /// Login name: 3–32 of a–z, 0–9, `.`, `_`, `-`, starting with a letter.
+    pub username: String,
+    /// Real name (姓名).
+    pub display_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    /// 主账号: may create sub-accounts in its organization subtree.
+    #[serde(default)]
+    pub is_master: bool,
+    /// Role codes to grant.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.org_id, o.name AS org_name, o.path AS org_path, u.username, u.display_name, \
+     u.email, u.phone, u.status, u.is_master, u.locked_until, u.totp_enabled, u.created_at, u.version";
+
+fn user_from_row(r: &sqlx::any::AnyRow, roles: Vec<String>) -> std::result::Result<User, sqlx::Error> {
+    let locked_until: i64 = r.try_get("locked_until")?;
+    Ok(User {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        status: r.try_get("status")?,
+        is_master: r.try_get::<i64, _>("is_master")? != 0,
+        locked_until: (locked_until > Timestamp::now().0).then_some(Timestamp(locked_until)),
+        totp_enabled: r.try_get::<i64, _>("totp_enabled")? != 0,
+        roles,
+        created_at: Timestamp(r.try_get("created_at")?),
+        version: r.try_get("version")?,
+    })
+}
+
+fn validate_username(errors: &mut ValidationError, username: &str) {
+    let ok_chars = username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let starts = username.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let len = username.chars().count();
+    if !(3..=32).contains(&len) || !ok_chars || !starts {
+        errors.push(
+            "username",
+            "pattern",
+            "user name must be 3–32 characters of a–z, 0–9, '.', '_' or '-', starting with a letter",
+        );
+    }
+}
+
+/// Role codes per user id, for a set of users, in one query.
+async fn roles_of(store: &Store, user_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    if user_ids.is_empty() {
+        return Ok(map);
+    }
+    let mut p = Params::new();
+    let placeholders: Vec<String> = user_ids.iter().map(|id| p.push(*id)).collect();
+    let sql = format!(
+        "SELECT ur.user_id, r.code FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
+         WHERE ur.user_id IN ({}) ORDER BY r.id",
+        placeholders.join(", ")
+    );
+    for row in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+        map.entry(row.try_get("user_id")?).or_default().push(row.try_get("code")?);
+    }
+    Ok(map)
+}
+
+/// Filters for listing users.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub org_id: Option<i64>,
+    /// Substring of user name or real name.
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Users the principal may see (`user.read` in its data scope), and the total count.
+pub async fn list(store: &Store, principal: &Principal, q: &UserQuery, client: &ClientInfo) -> Result<(Vec<User>, i64)> {
+    let mut p = Params::new();
+    let Some(filter) = scope_filter(principal, perm::USER_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::USER_READ, "users", client).await);
+    };
+    let mut wheres = vec![filter];
+    if let Some(org) = q.org_id {
+        wheres.push(format!("u.org_id = {}", p.push(org)));
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
+        let a = p.push(like.clone());
+        let b = p.push(like);
+        wheres.push(format!("(u.username LIKE {a} OR u.display_name LIKE {b})"));
+    }
+    if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        wheres.push(format!("u.status = {}", p.push(status)));
+    }
+    let where_sql = wheres.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql}");
+    let total: i64 = p.bind(sqlx::query(&count_sql)).fetch_one(store.pool()).await?.try_get(0)?;
+    let mut p2 = p.clone();
+    let limit = p2.push(q.limit.clamp(1, 1000));
+    let offset = p2.push(q.offset.max(0));
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql} \
+         ORDER BY o.path, u.id LIMIT {limit} OFFSET {offset}"
+    );
+    let rows = p2.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+    let mut role_map = roles_of(store, &ids).await?;
+    let users = rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            user_from_row(r, role_map.remove(&id).unwrap_or_default())
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    Ok((users, total))
+}
+
+/// One user with its organization path, no access check.
+async fn load(store: &Store, id: i64) -> Result<(User, String)> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("user"))?;
+    let roles = roles_of(store, &[id]).await?.remove(&id).unwrap_or_default();
+    let path: String = row.try_get("org_path")?;
+    Ok((user_from_row(&row, roles)?, path))
+}
+
+/// One user, if the principal may read it (its own account always).
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<User> {
+    let (user, path) = load(store, id).await?;
+    if id != principal.user_id && !principal.reaches(perm::USER_READ, &path) {
+        return Err(audit::deny(store, principal, perm::USER_READ, &format!("user:{id}"), client).await);
+    }
+    Ok(user)
+}
+
+/// Looks a user id up by name (for the CLI).
+pub async fn id_by_username(store: &Store, username: &str) -> Result<i64> {
+    Ok(sqlx::query("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("user"))?
+        .try_get(0)?)
+}
+
+/// Whether `principal` may manage (create, disable, reset) accounts at `org_path`. Holders of
+/// `user.manage` below the `all` scope (master accounts) only manage sub-accounts.
+fn may_manage(principal: &Principal, org_path: &str, target_is_master: bool) -> bool {
+    match principal.scope_for(perm::USER_MANAGE) {
+        Some(Scope::All) => true,
+        Some(_) => principal.reaches(perm::USER_MANAGE, org_path) && !target_is_master,
+        None => false,
+    }
+}
+
+/// Creates an account. System administrators create any account; a master account (主账号)
+/// creates sub-accounts (子账号) inside its own organization subtree.
+pub async fn create(
+    store: &Store,
+    config: &IdentityConfig,
+    principal: &Principal,
+    new: &NewUser,
+    client: &ClientInfo,
+) -> Result<User> {
+    let mut errors = ValidationError::new();
+    let username = new.username.trim().to_string();
+    validate_username(&mut errors, &username);
+    let display_name = new.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 64 {
+        errors.push("display_name", "length:1..64", "real name (姓名) must have 1 to 64 characters");
+    }
+    if let Err(e) = config.password.check("password", &new.password) {
+        errors.errors.extend(e.errors);
+    }
+    if !new.email.is_empty() && !(new.email.contains('@') && new.email.len() <= 254) {
+        errors.push("email", "email", "not an e-mail address");
+    }
+    if new.phone.chars().count() > 32 {
+        errors.push("phone", "max_length:32", "phone must have at most 32 characters");
+    }
+    let org = match orgs::get_unchecked(store, new.org_id).await {
+        Ok(o) => Some(o),
+        Err(IdentityError::NotFound(_)) => {
+            errors.push("org_id", "exists", format!("no organization with id {}", new.org_id));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    errors.into_result()?;
+    let Some(org) = org else { return Err(IdentityError::NotFound("organization")) };
+    if !may_manage(principal, &org.path, new.is_master) {
+        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("org:{}", org.id), client).await);
+    }
+    let granted = resolve_grantable(store, principal, &new.roles, client).await?;
+    check_separation(&granted)?;
+    let hash = password::hash(&new.password)
+        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
+    let mut tx = store.begin().await?;
+    let now = Timestamp::now();
+    let inserted = sqlx::query(
+        "INSERT INTO users (org_id, username, display_name, email, phone, password_hash, status, is_master, \
+         created_by, password_changed_at, created_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, 1) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(&username)
+    .bind(display_name)
+    .bind(new.email.trim())
+    .bind(new.phone.trim())
+    .bind(&hash)
+    .bind(i64::from(new.is_master))
+    .bind((!principal.is_system()).then_some(principal.user_id))
+    .bind(now.0)
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.try_get(0)?,
+        Err(e) => {
+            let e = yaolian_store::StoreError::from(e);
+            if e.is_unique_violation() {
+                return Err(ValidationError::single("username", "unique", format!("user name {username} is taken")).into());
+            }
+            return Err(e.into());
+        }
+    };
+    for role in &granted {
+        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(role.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
+    let data = json!({
+        "id": id, "org_id": org.id, "username": username, "display_name": display_name,
+        "email": new.email.trim(), "phone": new.phone.trim(), "status": "active",
+        "is_master": new.is_master, "roles": codes,
+    });
+    versions::append(
+        &mut tx,
+        NewVersion { entity: "user", entity_id: &id.to_string(), actor: &principal.username, action: "create", reason: "", data: &data, expected_version: None },
+    )
+    .await?;
+    let detail = format!("roles={}", codes.join(","));
+    audit::record(&mut *tx, audit::Event { detail: &detail, ..audit::Event::by(principal, action::USER_CREATE, &format!("user:{id} {username}"), client) })
+        .await?;
+    tx.commit().await?;
+    Ok(load(store, id).await?.0)
+}
+
+/// Turns role codes into roles the principal may grant. The security administrator (and the
+/// system operator) grant any role; others only non-administrator roles they hold themselves.
+async fn resolve_grantable(store: &Store, principal: &Principal, codes: &[String], client: &ClientInfo) -> Result<Vec<Role>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = roles::all(store).await?;
+    let mut out = Vec::new();
+    let mut errors = ValidationError::new();
+    for code in codes {
+        match all.iter().find(|r| &r.code == code) {
+            Some(r) => {
+                if !out.iter().any(|o: &Role| o.id == r.id) {
+                    out.push(r.clone());
+                }
+            }
+            None => errors.push("roles", "exists", format!("no role with code {code}")),
+        }
+    }
+    errors.into_result()?;
+    let full = principal.scope_for(perm::ROLE_ASSIGN) == Some(Scope::All);
+    for r in &out {
+        let own = principal.roles.iter().any(|g| g.code == r.code);
+        let ok = full || (principal.has(perm::ROLE_ASSIGN) && r.admin_kind.is_none() && own);
+        if !ok {
+            return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("role:{}", r.code), client).await);
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a set of roles that would give one person two of the three administrator roles
+/// (系统管理员, 安全管理员, 审计管理员).
+pub fn check_separation(roles: &[Role]) -> Result<()> {
+    let mut kinds: Vec<AdminKind> = roles.iter().filter_map(|r| r.admin_kind).collect();
+    kinds.sort_by_key(|k| k.as_str());
+    kinds.dedup();
+    if kinds.len() > 1 {
+        let names: Vec<&str> = kinds.iter().map(|k| k.label_zh()).collect();
+        return Err(IdentityError::SeparationOfDuties(format!(
+            "one person may not hold {} at the same time",
+            names.join(" + ")
+        )));
+    }
+    Ok(())
+}
+
+/// Replaces a user's roles. Requires `role.assign` reaching the user's organization.
+pub async fn assign_roles(
+    store: &Store,
+    principal: &Principal,
+    user_id: i64,
+    codes: &[String],
+    reason: &str,
+    client: &ClientInfo,
+) -> Result<User> {
+    let (user, path) = load(store, user_id).await?;
+    let full = principal.scope_for(perm::ROLE_ASSIGN) == Some(Scope::All);
+    // Below the `all` scope (master accounts) only sub-accounts' roles can be changed.
+    if !principal.reaches(perm::ROLE_ASSIGN, &path) || (!full && user.is_master) {
+        return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("user:{user_id}"), client).await);
+    }
+    let granted = resolve_grantable(store, principal, codes, client).await?;
+    check_separation(&granted)?;
+    let mut tx = store.begin().await?;
+    let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
+    let data = user_data(&User { roles: codes.clone(), ..user.clone() }, &user.status);
+    let v = versions::append(
+        &mut tx,
+        NewVersion { entity: "user", entity_id: &user_id.to_string(), actor: &principal.username, action: "assign_roles", reason, data: &data, expected_version: Some(user.version) },
+    )
+    .await?;
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    for role in &granted {
+        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)").bind(user_id).bind(role.id).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user_id).execute(&mut *tx).await?;
+    let detail = format!("roles={}", codes.join(","));
+    audit::record(&mut *tx, audit::Event { detail: &detail, ..audit::Event::by(principal, action::ROLES_ASSIGN, &format!("user:{user_id} {}", user.username), client) })
+        .await?;
+    tx.commit().await?;
+    Ok(load(store, user_id).await?.0)
+}
+
+/// The after-image of a user for the version log.
+fn user_data(user: &User, status: &str) -> serde_json::Value {
+    json!({
+        "id": user.id, "org_id": user.org_id, "username": user.username, "display_name": user.display_name,
+        "email": user.email, "phone": user.phone, "status": status, "is_master": user.is_master, "roles": user.roles,
+    })
+}
+
+/// Disables or re-enables an account. A disabled account's sessions and tokens stop working.
+pub async fn set_status(
+    store: &Store,
+    principal: &Principal,
+    user_id: i64,
+    active: bool,
+    reason: &str,
+    client: &ClientInfo,
+) -> Result<User> {
+    let (user, path) = load(store, user_id).await?;
+    if user_id == principal.user_id || !may_manage(principal, &path, user.is_master) {
+        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
+    }
+    let status = if active { "active" } else { "disabled" };
+    let mut tx = store.begin().await?;
+    let v = versions::append(
+        &mut tx,
+        NewVersion {
+            entity: "user",
+            entity_id: &user_id.to_string(),
+            actor: &principal.username,
+            action: if active { "enable" } else { "disable" },
+            reason,
+            data: &user_data(&user, status),
+            expected_version: Some(user.version),
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE users SET status = $1, version = $2 WHERE id = $3")
+        .bind(status)
+        .bind(v.version)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    }
+    let act = if active { action::USER_ENABLE } else { action::USER_DISABLE };
+    audit::record(&mut *tx, audit::Event { detail: reason, ..audit::Event::by(principal, act, &format!("user:{user_id} {}", user.username), client) })
+        .await?;
+    tx.commit().await?;
+    Ok(load(store, user_id).await?.0)
+}
+
+/// Sets a new password for another account (administrator reset); ends its sessions and
+/// clears any lockout.
+pub async fn reset_password(
+    store: &Store,
+    config: &IdentityConfig,
+    principal: &Principal,
+    user_id: i64,
+    new_password: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    config.password.check("password", new_password)?;
+    let (user, path) = load(store, user_id).await?;
+    let allowed = may_manage(principal, &path, user.is_master) || principal.reaches(perm::SECURITY_MANAGE, &path);
+    if !allowed {
+        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
+    }
+    write_password(store, principal, user_id, &user.username, new_password, action::PASSWORD_RESET, client).await
+}
+
+/// Changes the principal's own password after checking the current one.
+pub async fn change_own_password(
+    store: &Store,
+    config: &IdentityConfig,
+    principal: &Principal,
+    current: &str,
+    new_password: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(principal.user_id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("user"))?
+        .try_get(0)?;
+    if !password::verify(current, &hash) {
+        return Err(ValidationError::single("current_password", "matches", "the current password is wrong").into());
+    }
+    config.password.check("new_password", new_password)?;
+    if current == new_password {
+        return Err(ValidationError::single("new_password", "differs", "the new password must differ from the current one").into());
+    }
+    write_password(store, principal, principal.user_id, &principal.username, new_password, action::PASSWORD_CHANGE, client).await
+}
+
+async fn write_password(
+    store: &Store,
+    principal: &Principal,
+    user_id: i64,
+    username: &str,
+    new_password: &str,
+    act: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    let hash = password::hash(new_password)
+        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = 0 WHERE id = $3",
+    )
+    .bind(&hash)
+    .bind(Timestamp::now().0)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if act == action::PASSWORD_RESET {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    }
+    audit::record(&mut *tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Lifts a lockout before it expires. Requires `security.manage` (安全管理员).
+pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: &ClientInfo) -> Result<()> {
+    let (user, path) = load(store, user_id).await?;
+    if !principal.reaches(perm::SECURITY_MANAGE, &path) {
+        return Err(audit::deny(store, principal, perm::SECURITY_MANAGE, &format!("user:{user_id}"), client).await);
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+    audit::record(&mut *tx, audit::Event::by(principal, action::USER_UNLOCK, &format!("user:{user_id} {}", user.username), client))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Building statements with a variable number of filters, portably: placeholders are numbered
+//! `$1, $2, …` (sqlx's `QueryBuilder` emits `?` for the `Any` driver, which PostgreSQL refuses).
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    I64(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::I64(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+
+/// Values for a statement under construction, with their placeholder numbers.
+#[derive(Debug, Default, Clone)]
+pub struct Params {
+    values: Vec<Value>,
+}
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a value and returns its placeholder (`$n`) to splice into the SQL text.
+    pub fn push(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        format!("${}", self.values.len())
+    }
+
+    /// Binds every value, in order, to `query`.
+    pub fn bind<'q>(&self, mut query: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
+        for v in &self.values {
+            query = match v {
+                Value::I64(i) => query.bind(*i),
+                Value::Text(s) => query.bind(s.clone()),
+            };
+        }
+        query
+    }
+}
+
+/// `[lo, hi)` bounds that select every materialized path starting with `prefix` using an
+/// ordinary index range scan (`path >= lo AND path < hi`). Paths are `/1/5/12/`: digits and
+/// slashes, so the successor of the trailing `/` is `0`.
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    let mut hi = prefix.trim_end_matches('/').to_string();
+    hi.push('0');
+    (prefix.to_string(), hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders_in_order() {
+        let mut p = Params::new();
+        assert_eq!(p.push(1_i64), "$1");
+        assert_eq!(p.push("x"), "$2");
+    }
+
+    #[test]
+    fn prefix_range_covers_exactly_the_subtree() {
+        let (lo, hi) = prefix_range("/1/5/");
+        for inside in ["/1/5/", "/1/5/7/", "/1/5/99/3/"] {
+            assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
+        }
+        for outside in ["/1/50/", "/1/4/", "/1/6/", "/1/"] {
+            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
+        }
+    }
+}
