@@ -50,7 +50,12 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// An event done by `principal`.
-    pub fn by(principal: &'a Principal, action: &'a str, target: &'a str, client: &'a ClientInfo) -> Self {
+    pub fn by(
+        principal: &'a Principal,
+        action: &'a str,
+        target: &'a str,
+        client: &'a ClientInfo,
+    ) -> Self {
         Event {
             actor_id: (!principal.is_system()).then_some(principal.user_id),
             actor_name: &principal.username,
@@ -91,13 +96,25 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 /// Records a refused request and returns the error to give the caller.
-pub async fn deny(store: &Store, principal: &Principal, permission: &str, target: &str, client: &ClientInfo) -> IdentityError {
+pub async fn deny(
+    store: &Store,
+    principal: &Principal,
+    permission: &str,
+    target: &str,
+    client: &ClientInfo,
+) -> IdentityError {
     let detail = format!("missing permission {permission}");
-    let event = Event { outcome: "denied", detail: &detail, ..Event::by(principal, action::PERMISSION_DENIED, target, client) };
+    let event = Event {
+        outcome: "denied",
+        detail: &detail,
+        ..Event::by(principal, action::PERMISSION_DENIED, target, client)
+    };
     if let Err(e) = record(store.pool(), event).await {
         tracing::error!(error = %e, "could not record a permission_denied audit event");
     }
-    IdentityError::Forbidden { permission: permission.to_string() }
+    IdentityError::Forbidden {
+        permission: permission.to_string(),
+    }
 }
 
 /// A stored audit event.
@@ -129,7 +146,12 @@ pub struct AuditQuery {
 }
 
 /// Reads the audit log, newest first. Requires `audit.read`.
-pub async fn query(store: &Store, principal: &Principal, q: &AuditQuery, client: &ClientInfo) -> Result<Vec<AuditRecord>> {
+pub async fn query(
+    store: &Store,
+    principal: &Principal,
+    q: &AuditQuery,
+    client: &ClientInfo,
+) -> Result<Vec<AuditRecord>> {
     if !principal.has(perm::AUDIT_READ) {
         return Err(deny(store, principal, perm::AUDIT_READ, "audit_events", client).await);
     }
@@ -174,9 +196,57 @@ pub async fn query(store: &Store, principal: &Principal, q: &AuditQuery, client:
         .map_err(IdentityError::from)
 }
 
+/// Events per China calendar day since `from`: (day as `YYYY-MM-DD`, ok count, refused count).
+pub async fn per_day(
+    store: &Store,
+    principal: &Principal,
+    from: Timestamp,
+    client: &ClientInfo,
+) -> Result<Vec<(String, i64, i64)>> {
+    if !principal.has(perm::AUDIT_READ) {
+        return Err(deny(store, principal, perm::AUDIT_READ, "audit_events", client).await);
+    }
+    const DAY: i64 = 86_400_000;
+    const CST: i64 = 8 * 3_600_000;
+    let rows = sqlx::query(
+        "SELECT (at + $1) / $2 AS day, CAST(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END AS BIGINT) AS good, \
+         COUNT(*) AS n FROM audit_events WHERE at >= $3 GROUP BY 1, 2",
+    )
+    .bind(CST)
+    .bind(DAY)
+    .bind(from.0)
+    .fetch_all(store.pool())
+    .await?;
+    let first = (from.0 + CST) / DAY;
+    let last = (Timestamp::now().0 + CST) / DAY;
+    let mut days: Vec<(String, i64, i64)> = (first..=last)
+        .map(|d| {
+            (
+                Timestamp(d * DAY).to_utc().format("%Y-%m-%d").to_string(),
+                0,
+                0,
+            )
+        })
+        .collect();
+    for r in rows {
+        let day: i64 = r.try_get("day")?;
+        let good: i64 = r.try_get("good")?;
+        let n: i64 = r.try_get("n")?;
+        if let Some(slot) = days.get_mut((day - first).max(0) as usize) {
+            if good == 1 {
+                slot.1 += n;
+            } else {
+                slot.2 += n;
+            }
+        }
+    }
+    Ok(days)
+}
+
 /// Writes events as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly).
 pub fn to_csv(records: &[AuditRecord]) -> String {
-    let mut out = String::from("\u{feff}id,time,actor,action,target,outcome,ip,user_agent,detail\r\n");
+    let mut out =
+        String::from("\u{feff}id,time,actor,action,target,outcome,ip,user_agent,detail\r\n");
     for r in records {
         let fields = [
             r.id.to_string(),
@@ -198,7 +268,11 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
 
 /// Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas (CWE-1236).
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

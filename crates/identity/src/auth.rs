@@ -103,7 +103,9 @@ pub async fn login(
     let now = Timestamp::now();
     if locked_until > now.0 {
         audit::record(store.pool(), failed("account locked", Some(user_id))).await?;
-        return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
+        return Err(IdentityError::AccountLocked {
+            until: Timestamp(locked_until),
+        });
     }
     if !password::verify(password_input, &hash) {
         audit::record(store.pool(), failed("wrong password", Some(user_id))).await?;
@@ -120,7 +122,10 @@ pub async fn login(
         .bind(user_id)
         .execute(store.pool())
         .await?;
-    let needs_mfa = grants_of(store, user_id).await?.iter().any(|g| g.requires_mfa);
+    let needs_mfa = grants_of(store, user_id)
+        .await?
+        .iter()
+        .any(|g| g.requires_mfa);
     let stage = if totp_enabled {
         Stage::Mfa
     } else if needs_mfa {
@@ -136,7 +141,15 @@ pub async fn login(
     };
     audit::record(
         store.pool(),
-        audit::Event { actor_id: Some(user_id), actor_name: username, action: action::LOGIN, target: "", outcome: "ok", client, detail },
+        audit::Event {
+            actor_id: Some(user_id),
+            actor_name: username,
+            action: action::LOGIN,
+            target: "",
+            outcome: "ok",
+            client,
+            detail,
+        },
     )
     .await?;
     Ok(session)
@@ -151,12 +164,13 @@ async fn count_failure(
     username: &str,
     client: &ClientInfo,
 ) -> Result<Option<Timestamp>> {
-    let failures: i64 =
-        sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
-            .bind(user_id)
-            .fetch_one(store.pool())
-            .await?
-            .try_get(0)?;
+    let failures: i64 = sqlx::query(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+    )
+    .bind(user_id)
+    .fetch_one(store.pool())
+    .await?
+    .try_get(0)?;
     if failures < config.lockout_threshold {
         return Ok(None);
     }
@@ -166,7 +180,10 @@ async fn count_failure(
         .bind(user_id)
         .execute(store.pool())
         .await?;
-    let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
+    let detail = format!(
+        "{failures} failed attempts; locked until {}",
+        until.to_china_string()
+    );
     audit::record(
         store.pool(),
         audit::Event {
@@ -209,7 +226,13 @@ async fn open_session(
     .bind(client.user_agent.chars().take(256).collect::<String>())
     .execute(store.pool())
     .await?;
-    Ok(NewSession { token, csrf_token, stage, expires_at, user_id })
+    Ok(NewSession {
+        token,
+        csrf_token,
+        stage,
+        expires_at,
+        user_id,
+    })
 }
 
 /// Role grants of a user, in one query.
@@ -240,10 +263,15 @@ pub(crate) async fn grants_of(store: &Store, user_id: i64) -> Result<Vec<RoleGra
         .map_err(IdentityError::from)
 }
 
-const PRINCIPAL_COLUMNS: &str = "u.id AS user_id, u.username, u.display_name, u.status, u.is_master, \
+const PRINCIPAL_COLUMNS: &str =
+    "u.id AS user_id, u.username, u.display_name, u.status, u.is_master, \
      o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.path AS org_path";
 
-fn principal_from_row(r: &sqlx::any::AnyRow, roles: Vec<RoleGrant>, via: AuthVia) -> std::result::Result<Principal, sqlx::Error> {
+fn principal_from_row(
+    r: &sqlx::any::AnyRow,
+    roles: Vec<RoleGrant>,
+    via: AuthVia,
+) -> std::result::Result<Principal, sqlx::Error> {
     let kind: String = r.try_get("org_kind")?;
     Ok(Principal {
         user_id: r.try_get("user_id")?,
@@ -261,7 +289,11 @@ fn principal_from_row(r: &sqlx::any::AnyRow, roles: Vec<RoleGrant>, via: AuthVia
 
 /// The principal behind a session cookie, and the session's stage. Ends sessions that have
 /// been idle too long or passed their absolute lifetime.
-pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &str) -> Result<(Principal, Stage)> {
+pub async fn session_principal(
+    store: &Store,
+    config: &IdentityConfig,
+    token: &str,
+) -> Result<(Principal, Stage)> {
     let hash = secret_hash(token);
     let row = sqlx::query(&format!(
         "SELECT {PRINCIPAL_COLUMNS}, s.csrf_token, s.stage, s.last_seen, s.expires_at \
@@ -277,7 +309,10 @@ pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &s
     let status: String = row.try_get("status")?;
     let idle_ms = config.session_idle.as_millis() as i64;
     if now.0 > expires_at || now.0 - last_seen > idle_ms || status != "active" {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(store.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&hash)
+            .execute(store.pool())
+            .await?;
         return Err(IdentityError::Unauthenticated);
     }
     // Touch at most once a minute: the idle clock needs no finer grain, and reads stay reads.
@@ -292,7 +327,10 @@ pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &s
     let roles = grants_of(store, user_id).await?;
     let csrf_token: String = row.try_get("csrf_token")?;
     let stage: String = row.try_get("stage")?;
-    Ok((principal_from_row(&row, roles, AuthVia::Session { csrf_token })?, Stage::parse(&stage)))
+    Ok((
+        principal_from_row(&row, roles, AuthVia::Session { csrf_token })?,
+        Stage::parse(&stage),
+    ))
 }
 
 /// The principal behind an API token (`Authorization: Bearer ylt_…`).
@@ -314,7 +352,10 @@ pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
     let user_id: i64 = row.try_get("user_id")?;
     let roles = grants_of(store, user_id).await?;
     let scopes: String = row.try_get("scopes")?;
-    let via = AuthVia::Token { token_id: row.try_get("token_id")?, scopes: roles::split_list(&scopes) };
+    let via = AuthVia::Token {
+        token_id: row.try_get("token_id")?,
+        scopes: roles::split_list(&scopes),
+    };
     Ok(principal_from_row(&row, roles, via)?)
 }
 
@@ -328,7 +369,13 @@ pub async fn principal_for_user(store: &Store, user_id: i64) -> Result<Principal
     .await?
     .ok_or(IdentityError::NotFound("user"))?;
     let roles = grants_of(store, user_id).await?;
-    Ok(principal_from_row(&row, roles, AuthVia::Session { csrf_token: String::new() })?)
+    Ok(principal_from_row(
+        &row,
+        roles,
+        AuthVia::Session {
+            csrf_token: String::new(),
+        },
+    )?)
 }
 
 /// Completes a login waiting at the TOTP step. Wrong codes count toward the lockout like
@@ -352,7 +399,10 @@ pub async fn complete_mfa(
                 .await?;
             audit::record(
                 store.pool(),
-                audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
+                audit::Event {
+                    detail: "TOTP",
+                    ..audit::Event::by(&principal, action::LOGIN, "", client)
+                },
             )
             .await?;
             Ok(())
@@ -360,11 +410,25 @@ pub async fn complete_mfa(
         Err(IdentityError::InvalidTotp) => {
             audit::record(
                 store.pool(),
-                audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) },
+                audit::Event {
+                    outcome: "failed",
+                    ..audit::Event::by(&principal, action::MFA_FAILED, "", client)
+                },
             )
             .await?;
-            if let Some(until) = count_failure(store, config, principal.user_id, &principal.username, client).await? {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(principal.user_id).execute(store.pool()).await?;
+            if let Some(until) = count_failure(
+                store,
+                config,
+                principal.user_id,
+                &principal.username,
+                client,
+            )
+            .await?
+            {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(principal.user_id)
+                    .execute(store.pool())
+                    .await?;
                 return Err(IdentityError::AccountLocked { until });
             }
             Err(IdentityError::InvalidTotp)
@@ -383,8 +447,20 @@ pub(crate) async fn promote_session(store: &Store, token: &str) -> Result<()> {
 }
 
 /// Ends a session.
-pub async fn logout(store: &Store, principal: &Principal, token: &str, client: &ClientInfo) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(store.pool()).await?;
-    audit::record(store.pool(), audit::Event::by(principal, action::LOGOUT, "", client)).await?;
+pub async fn logout(
+    store: &Store,
+    principal: &Principal,
+    token: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(secret_hash(token))
+        .execute(store.pool())
+        .await?;
+    audit::record(
+        store.pool(),
+        audit::Event::by(principal, action::LOGOUT, "", client),
+    )
+    .await?;
     Ok(())
 }

@@ -37,7 +37,10 @@ pub struct NewUser {
 const USER_COLUMNS: &str = "u.id, u.org_id, o.name AS org_name, o.path AS org_path, u.username, u.display_name, \
      u.email, u.phone, u.status, u.is_master, u.locked_until, u.totp_enabled, u.created_at, u.version";
 
-fn user_from_row(r: &sqlx::any::AnyRow, roles: Vec<String>) -> std::result::Result<User, sqlx::Error> {
+fn user_from_row(
+    r: &sqlx::any::AnyRow,
+    roles: Vec<String>,
+) -> std::result::Result<User, sqlx::Error> {
     let locked_until: i64 = r.try_get("locked_until")?;
     Ok(User {
         id: r.try_get("id")?,
@@ -58,8 +61,13 @@ fn user_from_row(r: &sqlx::any::AnyRow, roles: Vec<String>) -> std::result::Resu
 }
 
 fn validate_username(errors: &mut ValidationError, username: &str) {
-    let ok_chars = username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-    let starts = username.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let starts = username
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase());
     let len = username.chars().count();
     if !(3..=32).contains(&len) || !ok_chars || !starts {
         errors.push(
@@ -71,7 +79,10 @@ fn validate_username(errors: &mut ValidationError, username: &str) {
 }
 
 /// Role codes per user id, for a set of users, in one query.
-async fn roles_of(store: &Store, user_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+async fn roles_of(
+    store: &Store,
+    user_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
     let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
     if user_ids.is_empty() {
         return Ok(map);
@@ -84,7 +95,9 @@ async fn roles_of(store: &Store, user_ids: &[i64]) -> Result<std::collections::H
         placeholders.join(", ")
     );
     for row in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
-        map.entry(row.try_get("user_id")?).or_default().push(row.try_get("code")?);
+        map.entry(row.try_get("user_id")?)
+            .or_default()
+            .push(row.try_get("code")?);
     }
     Ok(map)
 }
@@ -96,12 +109,33 @@ pub struct UserQuery {
     /// Substring of user name or real name.
     pub q: Option<String>,
     pub status: Option<String>,
+    /// Sort key: `username`, `display_name`, `org`, `status` or `created_at` (default: org).
+    pub sort: Option<String>,
+    pub desc: bool,
     pub limit: i64,
     pub offset: i64,
 }
 
+impl UserQuery {
+    fn order_by(&self) -> String {
+        let col = match self.sort.as_deref() {
+            Some("username") => "u.username",
+            Some("display_name") => "u.display_name",
+            Some("status") => "u.status",
+            Some("created_at") => "u.created_at",
+            _ => "o.path",
+        };
+        format!("{col} {}, u.id", if self.desc { "DESC" } else { "ASC" })
+    }
+}
+
 /// Users the principal may see (`user.read` in its data scope), and the total count.
-pub async fn list(store: &Store, principal: &Principal, q: &UserQuery, client: &ClientInfo) -> Result<(Vec<User>, i64)> {
+pub async fn list(
+    store: &Store,
+    principal: &Principal,
+    q: &UserQuery,
+    client: &ClientInfo,
+) -> Result<(Vec<User>, i64)> {
     let mut p = Params::new();
     let Some(filter) = scope_filter(principal, perm::USER_READ, &mut p) else {
         return Err(audit::deny(store, principal, perm::USER_READ, "users", client).await);
@@ -120,17 +154,26 @@ pub async fn list(store: &Store, principal: &Principal, q: &UserQuery, client: &
         wheres.push(format!("u.status = {}", p.push(status)));
     }
     let where_sql = wheres.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql}");
-    let total: i64 = p.bind(sqlx::query(&count_sql)).fetch_one(store.pool()).await?.try_get(0)?;
+    let count_sql =
+        format!("SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql}");
+    let total: i64 = p
+        .bind(sqlx::query(&count_sql))
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
     let mut p2 = p.clone();
     let limit = p2.push(q.limit.clamp(1, 1000));
     let offset = p2.push(q.offset.max(0));
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql} \
-         ORDER BY o.path, u.id LIMIT {limit} OFFSET {offset}"
+         ORDER BY {} LIMIT {limit} OFFSET {offset}",
+        q.order_by()
     );
     let rows = p2.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
     let mut role_map = roles_of(store, &ids).await?;
     let users = rows
         .iter()
@@ -144,21 +187,38 @@ pub async fn list(store: &Store, principal: &Principal, q: &UserQuery, client: &
 
 /// One user with its organization path, no access check.
 async fn load(store: &Store, id: i64) -> Result<(User, String)> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"))
-        .bind(id)
-        .fetch_optional(store.pool())
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::NotFound("user"))?;
+    let roles = roles_of(store, &[id])
         .await?
-        .ok_or(IdentityError::NotFound("user"))?;
-    let roles = roles_of(store, &[id]).await?.remove(&id).unwrap_or_default();
+        .remove(&id)
+        .unwrap_or_default();
     let path: String = row.try_get("org_path")?;
     Ok((user_from_row(&row, roles)?, path))
 }
 
 /// One user, if the principal may read it (its own account always).
-pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<User> {
+pub async fn get(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    client: &ClientInfo,
+) -> Result<User> {
     let (user, path) = load(store, id).await?;
     if id != principal.user_id && !principal.reaches(perm::USER_READ, &path) {
-        return Err(audit::deny(store, principal, perm::USER_READ, &format!("user:{id}"), client).await);
+        return Err(audit::deny(
+            store,
+            principal,
+            perm::USER_READ,
+            &format!("user:{id}"),
+            client,
+        )
+        .await);
     }
     Ok(user)
 }
@@ -197,7 +257,11 @@ pub async fn create(
     validate_username(&mut errors, &username);
     let display_name = new.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 64 {
-        errors.push("display_name", "length:1..64", "real name (姓名) must have 1 to 64 characters");
+        errors.push(
+            "display_name",
+            "length:1..64",
+            "real name (姓名) must have 1 to 64 characters",
+        );
     }
     if let Err(e) = config.password.check("password", &new.password) {
         errors.errors.extend(e.errors);
@@ -206,25 +270,45 @@ pub async fn create(
         errors.push("email", "email", "not an e-mail address");
     }
     if new.phone.chars().count() > 32 {
-        errors.push("phone", "max_length:32", "phone must have at most 32 characters");
+        errors.push(
+            "phone",
+            "max_length:32",
+            "phone must have at most 32 characters",
+        );
     }
     let org = match orgs::get_unchecked(store, new.org_id).await {
         Ok(o) => Some(o),
         Err(IdentityError::NotFound(_)) => {
-            errors.push("org_id", "exists", format!("no organization with id {}", new.org_id));
+            errors.push(
+                "org_id",
+                "exists",
+                format!("no organization with id {}", new.org_id),
+            );
             None
         }
         Err(e) => return Err(e),
     };
     errors.into_result()?;
-    let Some(org) = org else { return Err(IdentityError::NotFound("organization")) };
+    let Some(org) = org else {
+        return Err(IdentityError::NotFound("organization"));
+    };
     if !may_manage(principal, &org.path, new.is_master) {
-        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("org:{}", org.id), client).await);
+        return Err(audit::deny(
+            store,
+            principal,
+            perm::USER_MANAGE,
+            &format!("org:{}", org.id),
+            client,
+        )
+        .await);
     }
     let granted = resolve_grantable(store, principal, &new.roles, client).await?;
     check_separation(&granted)?;
-    let hash = password::hash(&new.password)
-        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
+    let hash = password::hash(&new.password).map_err(|e| {
+        IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
+            "hashing failed: {e}"
+        )))
+    })?;
     let mut tx = store.begin().await?;
     let now = Timestamp::now();
     let inserted = sqlx::query(
@@ -249,7 +333,12 @@ pub async fn create(
         Err(e) => {
             let e = yaolian_store::StoreError::from(e);
             if e.is_unique_violation() {
-                return Err(ValidationError::single("username", "unique", format!("user name {username} is taken")).into());
+                return Err(ValidationError::single(
+                    "username",
+                    "unique",
+                    format!("user name {username} is taken"),
+                )
+                .into());
             }
             return Err(e.into());
         }
@@ -269,19 +358,43 @@ pub async fn create(
     });
     versions::append(
         &mut tx,
-        NewVersion { entity: "user", entity_id: &id.to_string(), actor: &principal.username, action: "create", reason: "", data: &data, expected_version: None },
+        NewVersion {
+            entity: "user",
+            entity_id: &id.to_string(),
+            actor: &principal.username,
+            action: "create",
+            reason: "",
+            data: &data,
+            expected_version: None,
+        },
     )
     .await?;
     let detail = format!("roles={}", codes.join(","));
-    audit::record(&mut *tx, audit::Event { detail: &detail, ..audit::Event::by(principal, action::USER_CREATE, &format!("user:{id} {username}"), client) })
-        .await?;
+    audit::record(
+        &mut *tx,
+        audit::Event {
+            detail: &detail,
+            ..audit::Event::by(
+                principal,
+                action::USER_CREATE,
+                &format!("user:{id} {username}"),
+                client,
+            )
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(load(store, id).await?.0)
 }
 
 /// Turns role codes into roles the principal may grant. The security administrator (and the
 /// system operator) grant any role; others only non-administrator roles they hold themselves.
-async fn resolve_grantable(store: &Store, principal: &Principal, codes: &[String], client: &ClientInfo) -> Result<Vec<Role>> {
+async fn resolve_grantable(
+    store: &Store,
+    principal: &Principal,
+    codes: &[String],
+    client: &ClientInfo,
+) -> Result<Vec<Role>> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }
@@ -304,7 +417,14 @@ async fn resolve_grantable(store: &Store, principal: &Principal, codes: &[String
         let own = principal.roles.iter().any(|g| g.code == r.code);
         let ok = full || (principal.has(perm::ROLE_ASSIGN) && r.admin_kind.is_none() && own);
         if !ok {
-            return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("role:{}", r.code), client).await);
+            return Err(audit::deny(
+                store,
+                principal,
+                perm::ROLE_ASSIGN,
+                &format!("role:{}", r.code),
+                client,
+            )
+            .await);
         }
     }
     Ok(out)
@@ -339,26 +459,69 @@ pub async fn assign_roles(
     let full = principal.scope_for(perm::ROLE_ASSIGN) == Some(Scope::All);
     // Below the `all` scope (master accounts) only sub-accounts' roles can be changed.
     if !principal.reaches(perm::ROLE_ASSIGN, &path) || (!full && user.is_master) {
-        return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("user:{user_id}"), client).await);
+        return Err(audit::deny(
+            store,
+            principal,
+            perm::ROLE_ASSIGN,
+            &format!("user:{user_id}"),
+            client,
+        )
+        .await);
     }
     let granted = resolve_grantable(store, principal, codes, client).await?;
     check_separation(&granted)?;
     let mut tx = store.begin().await?;
     let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
-    let data = user_data(&User { roles: codes.clone(), ..user.clone() }, &user.status);
+    let data = user_data(
+        &User {
+            roles: codes.clone(),
+            ..user.clone()
+        },
+        &user.status,
+    );
     let v = versions::append(
         &mut tx,
-        NewVersion { entity: "user", entity_id: &user_id.to_string(), actor: &principal.username, action: "assign_roles", reason, data: &data, expected_version: Some(user.version) },
+        NewVersion {
+            entity: "user",
+            entity_id: &user_id.to_string(),
+            actor: &principal.username,
+            action: "assign_roles",
+            reason,
+            data: &data,
+            expected_version: Some(user.version),
+        },
     )
     .await?;
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    for role in &granted {
-        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)").bind(user_id).bind(role.id).execute(&mut *tx).await?;
-    }
-    sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user_id).execute(&mut *tx).await?;
-    let detail = format!("roles={}", codes.join(","));
-    audit::record(&mut *tx, audit::Event { detail: &detail, ..audit::Event::by(principal, action::ROLES_ASSIGN, &format!("user:{user_id} {}", user.username), client) })
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
         .await?;
+    for role in &granted {
+        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(role.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE users SET version = $1 WHERE id = $2")
+        .bind(v.version)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("roles={}", codes.join(","));
+    audit::record(
+        &mut *tx,
+        audit::Event {
+            detail: &detail,
+            ..audit::Event::by(
+                principal,
+                action::ROLES_ASSIGN,
+                &format!("user:{user_id} {}", user.username),
+                client,
+            )
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(load(store, user_id).await?.0)
 }
@@ -382,7 +545,14 @@ pub async fn set_status(
 ) -> Result<User> {
     let (user, path) = load(store, user_id).await?;
     if user_id == principal.user_id || !may_manage(principal, &path, user.is_master) {
-        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
+        return Err(audit::deny(
+            store,
+            principal,
+            perm::USER_MANAGE,
+            &format!("user:{user_id}"),
+            client,
+        )
+        .await);
     }
     let status = if active { "active" } else { "disabled" };
     let mut tx = store.begin().await?;
@@ -406,11 +576,29 @@ pub async fn set_status(
         .execute(&mut *tx)
         .await?;
     if !active {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
     }
-    let act = if active { action::USER_ENABLE } else { action::USER_DISABLE };
-    audit::record(&mut *tx, audit::Event { detail: reason, ..audit::Event::by(principal, act, &format!("user:{user_id} {}", user.username), client) })
-        .await?;
+    let act = if active {
+        action::USER_ENABLE
+    } else {
+        action::USER_DISABLE
+    };
+    audit::record(
+        &mut *tx,
+        audit::Event {
+            detail: reason,
+            ..audit::Event::by(
+                principal,
+                act,
+                &format!("user:{user_id} {}", user.username),
+                client,
+            )
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(load(store, user_id).await?.0)
 }
@@ -427,11 +615,28 @@ pub async fn reset_password(
 ) -> Result<()> {
     config.password.check("password", new_password)?;
     let (user, path) = load(store, user_id).await?;
-    let allowed = may_manage(principal, &path, user.is_master) || principal.reaches(perm::SECURITY_MANAGE, &path);
+    let allowed = may_manage(principal, &path, user.is_master)
+        || principal.reaches(perm::SECURITY_MANAGE, &path);
     if !allowed {
-        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
+        return Err(audit::deny(
+            store,
+            principal,
+            perm::USER_MANAGE,
+            &format!("user:{user_id}"),
+            client,
+        )
+        .await);
     }
-    write_password(store, principal, user_id, &user.username, new_password, action::PASSWORD_RESET, client).await
+    write_password(
+        store,
+        principal,
+        user_id,
+        &user.username,
+        new_password,
+        action::PASSWORD_RESET,
+        client,
+    )
+    .await
 }
 
 /// Changes the principal's own password after checking the current one.
@@ -450,13 +655,32 @@ pub async fn change_own_password(
         .ok_or(IdentityError::NotFound("user"))?
         .try_get(0)?;
     if !password::verify(current, &hash) {
-        return Err(ValidationError::single("current_password", "matches", "the current password is wrong").into());
+        return Err(ValidationError::single(
+            "current_password",
+            "matches",
+            "the current password is wrong",
+        )
+        .into());
     }
     config.password.check("new_password", new_password)?;
     if current == new_password {
-        return Err(ValidationError::single("new_password", "differs", "the new password must differ from the current one").into());
+        return Err(ValidationError::single(
+            "new_password",
+            "differs",
+            "the new password must differ from the current one",
+        )
+        .into());
     }
-    write_password(store, principal, principal.user_id, &principal.username, new_password, action::PASSWORD_CHANGE, client).await
+    write_password(
+        store,
+        principal,
+        principal.user_id,
+        &principal.username,
+        new_password,
+        action::PASSWORD_CHANGE,
+        client,
+    )
+    .await
 }
 
 async fn write_password(
@@ -468,8 +692,11 @@ async fn write_password(
     act: &str,
     client: &ClientInfo,
 ) -> Result<()> {
-    let hash = password::hash(new_password)
-        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
+    let hash = password::hash(new_password).map_err(|e| {
+        IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
+            "hashing failed: {e}"
+        )))
+    })?;
     let mut tx = store.begin().await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = 0 WHERE id = $3",
@@ -480,23 +707,85 @@ async fn write_password(
     .execute(&mut *tx)
     .await?;
     if act == action::PASSWORD_RESET {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
     }
-    audit::record(&mut *tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
+    audit::record(
+        &mut *tx,
+        audit::Event::by(
+            principal,
+            act,
+            &format!("user:{user_id} {username}"),
+            client,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Lifts a lockout before it expires. Requires `security.manage` (安全管理员).
-pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: &ClientInfo) -> Result<()> {
+pub async fn unlock(
+    store: &Store,
+    principal: &Principal,
+    user_id: i64,
+    client: &ClientInfo,
+) -> Result<()> {
     let (user, path) = load(store, user_id).await?;
     if !principal.reaches(perm::SECURITY_MANAGE, &path) {
-        return Err(audit::deny(store, principal, perm::SECURITY_MANAGE, &format!("user:{user_id}"), client).await);
+        return Err(audit::deny(
+            store,
+            principal,
+            perm::SECURITY_MANAGE,
+            &format!("user:{user_id}"),
+            client,
+        )
+        .await);
     }
     let mut tx = store.begin().await?;
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
-    audit::record(&mut *tx, audit::Event::by(principal, action::USER_UNLOCK, &format!("user:{user_id} {}", user.username), client))
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
         .await?;
+    audit::record(
+        &mut *tx,
+        audit::Event::by(
+            principal,
+            action::USER_UNLOCK,
+            &format!("user:{user_id} {}", user.username),
+            client,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Users as CSV (UTF-8 with BOM for Excel).
+pub fn to_csv(users: &[User]) -> String {
+    let mut out = String::from("\u{feff}id,username,display_name,organization,account_type,status,roles,email,phone,created_at\r\n");
+    for u in users {
+        let fields = [
+            u.id.to_string(),
+            u.username.clone(),
+            u.display_name.clone(),
+            u.org_name.clone(),
+            if u.is_master {
+                "master".into()
+            } else {
+                "sub".into()
+            },
+            u.status.clone(),
+            u.roles.join(" "),
+            u.email.clone(),
+            u.phone.clone(),
+            u.created_at.to_china_string(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| audit::csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
 }

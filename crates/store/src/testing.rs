@@ -29,28 +29,51 @@ impl TestDb {
     /// A fresh, migrated SQLite database in a temporary directory.
     pub async fn sqlite() -> TestDb {
         let dir = std::env::temp_dir().join(unique_name("yaolian_test"));
-        let store = Store::open_data_dir(&dir, &StoreOptions::default()).await.expect("open sqlite");
+        let store = Store::open_data_dir(&dir, &StoreOptions::default())
+            .await
+            .expect("open sqlite");
         store.migrate().await.expect("migrate sqlite");
-        TestDb { store, cleanup: Cleanup::SqliteDir(dir) }
+        TestDb {
+            store,
+            cleanup: Cleanup::SqliteDir(dir),
+        }
     }
 
     /// A fresh, migrated PostgreSQL database on the server named by `admin_url`.
     pub async fn postgres(admin_url: &str) -> TestDb {
         let db_name = unique_name("yaolian_t");
-        let admin = Store::connect(admin_url, &StoreOptions { max_connections: 1, ..Default::default() })
-            .await
-            .expect("connect to YAOLIAN_TEST_PG");
+        let admin = Store::connect(
+            admin_url,
+            &StoreOptions {
+                max_connections: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("connect to YAOLIAN_TEST_PG");
         sqlx::query(&format!("CREATE DATABASE \"{db_name}\""))
             .execute(admin.pool())
             .await
             .expect("create test database");
         admin.close().await;
         let url = with_database(admin_url, &db_name);
-        let store = Store::connect(&url, &StoreOptions { max_connections: 8, ..Default::default() })
-            .await
-            .expect("connect to test database");
+        let store = Store::connect(
+            &url,
+            &StoreOptions {
+                max_connections: 8,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("connect to test database");
         store.migrate().await.expect("migrate postgres");
-        TestDb { store, cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), db_name } }
+        TestDb {
+            store,
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_string(),
+                db_name,
+            },
+        }
     }
 
     /// Closes the store and removes the database.
@@ -61,12 +84,20 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, db_name } => {
-                if let Ok(admin) =
-                    Store::connect(&admin_url, &StoreOptions { max_connections: 1, ..Default::default() }).await
+                if let Ok(admin) = Store::connect(
+                    &admin_url,
+                    &StoreOptions {
+                        max_connections: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
                 {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"))
-                        .execute(admin.pool())
-                        .await;
+                    let _ = sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
+                    ))
+                    .execute(admin.pool())
+                    .await;
                     admin.close().await;
                 }
             }
@@ -128,8 +159,14 @@ mod tests {
 
     #[test]
     fn replaces_database_name() {
-        assert_eq!(with_database("postgres://root@127.0.0.1:5432/test", "x"), "postgres://root@127.0.0.1:5432/x");
-        assert_eq!(with_database("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://root@127.0.0.1:5432/test", "x"),
+            "postgres://root@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/test?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }

@@ -71,7 +71,8 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
     }
     let version = current + 1;
     let at = Timestamp::now();
-    let data = serde_json::to_string(change.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data =
+        serde_json::to_string(change.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let inserted = sqlx::query(
         "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -113,7 +114,11 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
 }
 
 /// Every version of a record, oldest first.
-pub async fn history<'e, E>(executor: E, entity: &str, entity_id: &str) -> Result<Vec<RecordVersion>, StoreError>
+pub async fn history<'e, E>(
+    executor: E,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<RecordVersion>, StoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -136,7 +141,8 @@ where
                 actor: r.try_get("actor")?,
                 action: r.try_get("action")?,
                 reason: r.try_get("reason")?,
-                data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                data: serde_json::from_str(&data)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             })
         })
         .collect()

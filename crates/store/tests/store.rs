@@ -4,11 +4,25 @@ use serde_json::json;
 use yaolian_store::testing::each_backend;
 use yaolian_store::{versions, NewVersion, Store, StoreError};
 
-async fn write(store: &Store, id: &str, reason: &str, data: serde_json::Value, expected: Option<i64>) -> Result<i64, StoreError> {
+async fn write(
+    store: &Store,
+    id: &str,
+    reason: &str,
+    data: serde_json::Value,
+    expected: Option<i64>,
+) -> Result<i64, StoreError> {
     let mut tx = store.begin().await?;
     let v = versions::append(
         &mut tx,
-        NewVersion { entity: "sample", entity_id: id, actor: "tester", action: "update", reason, data: &data, expected_version: expected },
+        NewVersion {
+            entity: "sample",
+            entity_id: id,
+            actor: "tester",
+            action: "update",
+            reason,
+            data: &data,
+            expected_version: expected,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -19,12 +33,29 @@ async fn write(store: &Store, id: &str, reason: &str, data: serde_json::Value, e
 async fn versions_append_and_never_overwrite() {
     each_backend(|store| async move {
         store.ping().await.unwrap();
-        assert_eq!(write(&store, "a", "", json!({"n": 1}), None).await.unwrap(), 1);
-        assert_eq!(write(&store, "a", "fix typo", json!({"n": 2}), Some(1)).await.unwrap(), 2);
-        assert_eq!(write(&store, "b", "", json!({"n": 9}), None).await.unwrap(), 1);
-        let h = versions::history(store.pool(), "sample", "a").await.unwrap();
+        assert_eq!(
+            write(&store, "a", "", json!({"n": 1}), None).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            write(&store, "a", "fix typo", json!({"n": 2}), Some(1))
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            write(&store, "b", "", json!({"n": 9}), None).await.unwrap(),
+            1
+        );
+        let h = versions::history(store.pool(), "sample", "a")
+            .await
+            .unwrap();
         assert_eq!(h.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(h[0].data, json!({"n": 1}), "first version is kept as written");
+        assert_eq!(
+            h[0].data,
+            json!({"n": 1}),
+            "first version is kept as written"
+        );
         assert_eq!(h[1].reason, "fix typo");
         assert_eq!(h[1].actor, "tester");
         assert!(h[1].at >= h[0].at);
@@ -47,8 +78,18 @@ async fn change_without_reason_is_refused_and_writes_nothing() {
 async fn stale_version_is_a_conflict() {
     each_backend(|store| async move {
         write(&store, "a", "", json!({"n": 1}), None).await.unwrap();
-        write(&store, "a", "second", json!({"n": 2}), Some(1)).await.unwrap();
-        let err = write(&store, "a", "third from stale form", json!({"n": 3}), Some(1)).await.unwrap_err();
+        write(&store, "a", "second", json!({"n": 2}), Some(1))
+            .await
+            .unwrap();
+        let err = write(
+            &store,
+            "a",
+            "third from stale form",
+            json!({"n": 3}),
+            Some(1),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     })
     .await;
@@ -61,12 +102,23 @@ async fn rolled_back_transaction_leaves_no_version() {
         let mut tx = store.begin().await.unwrap();
         versions::append(
             &mut tx,
-            NewVersion { entity: "sample", entity_id: "r", actor: "t", action: "create", reason: "", data: &data, expected_version: None },
+            NewVersion {
+                entity: "sample",
+                entity_id: "r",
+                actor: "t",
+                action: "create",
+                reason: "",
+                data: &data,
+                expected_version: None,
+            },
         )
         .await
         .unwrap();
         tx.rollback().await.unwrap();
-        assert!(versions::history(store.pool(), "sample", "r").await.unwrap().is_empty());
+        assert!(versions::history(store.pool(), "sample", "r")
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
 }

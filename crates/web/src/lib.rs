@@ -1,1 +1,230 @@
-//! placeholder
+//! The web layer: axum routes for the JSON API (`/api/v1`), server-rendered pages (askama,
+//! zh-CN with English), `/healthz`, `/metrics` and the OpenAPI document.
+//!
+//! Architecture Invariant: the web crate is thin. Handlers parse, call a domain function with
+//! the authenticated principal, and render; authorization and validation live in the domain
+//! crates. No SQL here.
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod pages;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use yaolian_identity::IdentityConfig;
+use yaolian_store::Store;
+
+use crate::error::{problem_response, ApiError};
+use crate::metrics::Metrics;
+
+/// A demo account shown on the login page in demo mode.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub org: String,
+}
+
+/// Web settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+    /// Largest accepted request body, bytes.
+    pub max_body_bytes: usize,
+    /// Demo mode: accounts and their shared password, shown on the login page.
+    pub demo: Option<(Vec<DemoAccount>, String)>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            trust_proxy: false,
+            max_body_bytes: 256 * 1024,
+            demo: None,
+        }
+    }
+}
+
+struct Inner {
+    store: Store,
+    identity: IdentityConfig,
+    config: WebConfig,
+    metrics: Metrics,
+}
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(store: Store, identity: IdentityConfig, config: WebConfig) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            identity,
+            config,
+            metrics: Metrics::default(),
+        }))
+    }
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+    pub fn identity(&self) -> &IdentityConfig {
+        &self.0.identity
+    }
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config().max_body_bytes;
+    Router::new()
+        .merge(api::routes())
+        .merge(pages::routes())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/api/openapi.json", get(openapi::document))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .merge(assets::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::internal().into_response()
+        }))
+        .with_state(state)
+}
+
+/// Serves on a bound listener until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store().ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(
+                serde_json::json!({"status": "ok", "database": state.store().backend().name()}),
+            ),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let (open, idle) = state.store().pool_stats();
+    let body = state.metrics().render(open, idle);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+async fn not_found(req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/api/") || wants_json(&req) {
+        ApiError::not_found(format!("no route for {} {path}", req.method())).into_response()
+    } else {
+        pages::not_found_page(&req)
+    }
+}
+
+fn wants_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("json") && !a.contains("text/html"))
+}
+
+/// Any 4xx/5xx on the API that some layer produced without a body of ours (405 from the
+/// router, 413 from the body limit …) becomes problem+json.
+async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/") || req.uri().path() == "/healthz";
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(api && (status.is_client_error() || status.is_server_error())) {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad_request",
+    };
+    let err = ApiError::new(status, code, status.canonical_reason().unwrap_or("error"));
+    problem_response(status, &err.problem())
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    resp
+}

@@ -1,1 +1,445 @@
-fn main() {}
+//! `yaolian`: the command-line entry point. Serves the web application, seeds the demo,
+//! migrates the database, administers accounts and runs benchmarks.
+
+mod bench;
+mod config;
+mod demo;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+use yaolian_identity::model::OrgKind;
+use yaolian_identity::orgs::{self, NewOrg};
+use yaolian_identity::users::{self, NewUser, UserQuery};
+use yaolian_identity::{roles, ClientInfo, IdentityConfig, Principal};
+use yaolian_store::{Store, StoreOptions};
+use yaolian_web::{AppState, WebConfig};
+
+use config::FileConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "yaolian",
+    version,
+    about = "药链 yaolian — drug lifecycle regulation and quality platform"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// Optional TOML configuration file.
+    #[arg(long, global = true, env = "YAOLIAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: SQLite in --data-dir.
+    #[arg(long, global = true, env = "YAOLIAN_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Directory for the SQLite database and other local data.
+    #[arg(long, global = true, env = "YAOLIAN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Log format: human or json.
+    #[arg(long, global = true, env = "YAOLIAN_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// Log filter, e.g. info or yaolian=debug.
+    #[arg(long, global = true, env = "YAOLIAN_LOG")]
+    log_level: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Create a fresh demo database, seed it and run the server.
+    Demo(DemoArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administer organizations and accounts from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Run a benchmark and print its figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "YAOLIAN_ADDR")]
+    addr: Option<String>,
+    /// Mark cookies Secure (when served over HTTPS).
+    #[arg(long, env = "YAOLIAN_SECURE_COOKIES")]
+    secure_cookies: Option<bool>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Password of every demo account.
+    #[arg(long, env = "YAOLIAN_DEMO_PASSWORD", default_value = demo::DEFAULT_PASSWORD)]
+    demo_password: String,
+    /// Seed only; do not start the server.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an organization.
+    CreateOrg {
+        /// national, provincial, municipal, company or site
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// 统一社会信用代码 (or a site code for sites)
+        #[arg(long)]
+        code: String,
+        /// Id of the parent organization.
+        #[arg(long)]
+        parent: Option<i64>,
+        #[arg(long, default_value = "")]
+        region: String,
+    },
+    /// Create a user account.
+    CreateUser {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        username: String,
+        /// Real name (姓名).
+        #[arg(long)]
+        name: String,
+        /// Initial password (or set YAOLIAN_NEW_PASSWORD to keep it out of the shell history).
+        #[arg(long, env = "YAOLIAN_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Role codes, comma separated.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+        /// Make it a master account (主账号).
+        #[arg(long)]
+        master: bool,
+    },
+    /// Set a new password for an account and clear its lockout.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "YAOLIAN_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// List user accounts.
+    ListUsers {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// List organizations.
+    ListOrgs,
+}
+
+/// Everything resolved from flags, environment and file.
+struct Settings {
+    file: FileConfig,
+    database_url: Option<String>,
+    data_dir: PathBuf,
+}
+
+impl Settings {
+    fn resolve(g: &Global) -> Result<Settings> {
+        let file = FileConfig::load(g.config.as_deref())?;
+        let database_url = g.database_url.clone().or_else(|| file.database_url.clone());
+        let data_dir = g
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("data"));
+        Ok(Settings {
+            file,
+            database_url,
+            data_dir,
+        })
+    }
+
+    fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            max_connections: self.file.max_connections.unwrap_or(16),
+            ..StoreOptions::default()
+        }
+    }
+
+    async fn open(&self) -> Result<Store> {
+        let store = match &self.database_url {
+            Some(url) => Store::connect(url, &self.store_options()).await,
+            None => Store::open_data_dir(&self.data_dir, &self.store_options()).await,
+        }
+        .context("opening the database")?;
+        store.migrate().await.context("migrating the database")?;
+        roles::ensure_builtin(&store)
+            .await
+            .context("installing built-in roles")?;
+        Ok(store)
+    }
+
+    fn web(&self, serve: &ServeArgs) -> WebConfig {
+        let d = WebConfig::default();
+        WebConfig {
+            secure_cookies: serve
+                .secure_cookies
+                .or(self.file.secure_cookies)
+                .unwrap_or(d.secure_cookies),
+            trust_proxy: self.file.trust_proxy.unwrap_or(d.trust_proxy),
+            max_body_bytes: self.file.max_body_bytes.unwrap_or(d.max_body_bytes),
+            demo: None,
+        }
+    }
+
+    fn addr(&self, serve: &ServeArgs) -> String {
+        serve
+            .addr
+            .clone()
+            .or_else(|| self.file.addr.clone())
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+    }
+}
+
+fn init_logging(g: &Global, file: &FileConfig) {
+    use tracing_subscriber::EnvFilter;
+    let level = g
+        .log_level
+        .clone()
+        .or_else(|| file.log_level.clone())
+        .unwrap_or_else(|| "info,sqlx=warn".into());
+    let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = g.log_format.as_deref().or(file.log_format.as_deref()) == Some("json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::resolve(&cli.global)?;
+    init_logging(&cli.global, &settings.file);
+    match cli.command {
+        Command::Serve(args) => {
+            let store = settings.open().await?;
+            let state = AppState::new(store, settings.file.identity()?, settings.web(&args));
+            serve(state, &settings.addr(&args)).await
+        }
+        Command::Demo(args) => demo_command(&settings, args).await,
+        Command::Migrate => {
+            let store = settings.open().await?;
+            println!("database is migrated ({})", store.backend().name());
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(&settings, cmd).await,
+        Command::Bench(cmd) => bench::run(cmd, settings.database_url.clone()).await,
+    }
+}
+
+async fn serve(state: AppState, addr: &str) -> Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, backend = state.store().backend().name(), "serving");
+    yaolian_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("server")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}
+
+/// Removes an old demo SQLite database so that the demo always starts fresh.
+fn remove_sqlite_files(dir: &Path) -> Result<()> {
+    for name in ["yaolian.db", "yaolian.db-wal", "yaolian.db-shm"] {
+        let p = dir.join(name);
+        if p.exists() {
+            std::fs::remove_file(&p)
+                .with_context(|| format!("removing old demo database {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
+    if settings.database_url.is_some() {
+        bail!("demo always uses a fresh SQLite database in --data-dir; do not pass --database-url");
+    }
+    remove_sqlite_files(&settings.data_dir)?;
+    let started = std::time::Instant::now();
+    let store = settings.open().await?;
+    let accounts = demo::seed(&store, &args.demo_password).await?;
+    let addr = settings.addr(&args.serve);
+    println!(
+        "yaolian demo: database {} seeded in {:.1} s",
+        settings.data_dir.join("yaolian.db").display(),
+        started.elapsed().as_secs_f64()
+    );
+    println!();
+    println!("  open   http://{addr}/");
+    println!("  API    http://{addr}/api/docs");
+    println!("  password of every account: {}", args.demo_password);
+    println!();
+    println!("  {:<16} {:<8} {:<22} organization", "user", "name", "role");
+    for a in &accounts {
+        println!(
+            "  {:<16} {:<8} {:<22} {}",
+            a.username, a.display_name, a.role, a.org
+        );
+    }
+    println!();
+    if args.no_serve {
+        return Ok(());
+    }
+    let web = WebConfig {
+        demo: Some((accounts, args.demo_password.clone())),
+        ..settings.web(&args.serve)
+    };
+    let state = AppState::new(store, settings.file.identity()?, web);
+    serve(state, &addr).await
+}
+
+async fn admin(settings: &Settings, cmd: AdminCommand) -> Result<()> {
+    let store = settings.open().await?;
+    let sys = Principal::system();
+    let client = ClientInfo {
+        ip: "cli".into(),
+        user_agent: "yaolian admin".into(),
+    };
+    let identity: IdentityConfig = settings.file.identity()?;
+    match cmd {
+        AdminCommand::CreateOrg {
+            kind,
+            name,
+            code,
+            parent,
+            region,
+        } => {
+            let Some(kind) = OrgKind::parse(&kind) else {
+                bail!("--kind: must be national, provincial, municipal, company or site, not {kind:?}");
+            };
+            let org = orgs::create(
+                &store,
+                &sys,
+                &NewOrg {
+                    kind,
+                    name,
+                    code,
+                    parent_id: parent,
+                    region,
+                },
+                &client,
+            )
+            .await?;
+            println!(
+                "created organization {} ({}) path {}",
+                org.id, org.name, org.path
+            );
+        }
+        AdminCommand::CreateUser {
+            org,
+            username,
+            name,
+            password,
+            roles,
+            master,
+        } => {
+            let new = NewUser {
+                org_id: org,
+                username,
+                display_name: name,
+                password,
+                email: String::new(),
+                phone: String::new(),
+                is_master: master,
+                roles,
+            };
+            let u = users::create(&store, &identity, &sys, &new, &client).await?;
+            println!(
+                "created user {} ({}) in {} with roles [{}]",
+                u.id,
+                u.username,
+                u.org_name,
+                u.roles.join(", ")
+            );
+        }
+        AdminCommand::ResetPassword { username, password } => {
+            let id = users::id_by_username(&store, &username)
+                .await
+                .with_context(|| format!("--username {username}"))?;
+            users::reset_password(&store, &identity, &sys, id, &password, &client).await?;
+            println!("password of {username} reset; its sessions ended and any lockout cleared");
+        }
+        AdminCommand::ListUsers { org } => {
+            let (list, total) = users::list(
+                &store,
+                &sys,
+                &UserQuery {
+                    org_id: org,
+                    limit: 1000,
+                    ..Default::default()
+                },
+                &client,
+            )
+            .await?;
+            println!(
+                "{:<6} {:<18} {:<10} {:<8} {:<9} {:<30} organization",
+                "id", "username", "name", "status", "type", "roles"
+            );
+            for u in &list {
+                println!(
+                    "{:<6} {:<18} {:<10} {:<8} {:<9} {:<30} {}",
+                    u.id,
+                    u.username,
+                    u.display_name,
+                    u.status,
+                    if u.is_master { "master" } else { "sub" },
+                    u.roles.join(","),
+                    u.org_name
+                );
+            }
+            println!("{total} users");
+        }
+        AdminCommand::ListOrgs => {
+            for o in orgs::list(&store, &sys, &client).await? {
+                let depth = o.path.matches('/').count().saturating_sub(2);
+                println!(
+                    "{:<5} {}{} [{}] {}",
+                    o.id,
+                    "  ".repeat(depth),
+                    o.name,
+                    o.kind.as_str(),
+                    o.code
+                );
+            }
+        }
+    }
+    Ok(())
+}

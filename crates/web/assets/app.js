@@ -1,0 +1,31 @@
+// yaolian page behaviour: small, dependency-free, loaded on every page (CSP: no inline JS).
+(function () {
+  'use strict';
+  // Buttons with data-confirm ask first.
+  document.addEventListener('click', function (e) {
+    var el = e.target.closest('[data-confirm]');
+    if (el && !window.confirm(el.getAttribute('data-confirm'))) { e.preventDefault(); }
+  });
+  // Charts: <div class="chart" data-chart='{"x":[...],"y":[...],"name":"..."}'>
+  function drawCharts() {
+    if (!window.echarts) { return; }
+    document.querySelectorAll('.chart[data-chart]').forEach(function (el) {
+      var d;
+      try { d = JSON.parse(el.getAttribute('data-chart')); } catch (err) { return; }
+      var chart = window.echarts.init(el);
+      chart.setOption({
+        grid: { left: 40, right: 16, top: 24, bottom: 32 },
+        tooltip: { trigger: 'axis' },
+        xAxis: { type: 'category', data: d.x },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: (d.series || [{ name: d.name, data: d.y }]).map(function (s) {
+          return { name: s.name, type: 'bar', stack: 'all', data: s.data };
+        }),
+        legend: d.series ? { top: 0 } : undefined,
+        color: ['#0b6e4f', '#b42318', '#b54708', '#2e90fa']
+      });
+      window.addEventListener('resize', function () { chart.resize(); });
+    });
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', drawCharts); } else { drawCharts(); }
+})();

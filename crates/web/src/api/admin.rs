@@ -1,0 +1,459 @@
+//! Organizations, users, roles, API tokens and the audit log.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yaolian_identity::audit::{self, AuditQuery, AuditRecord};
+use yaolian_identity::orgs::{self, NewOrg};
+use yaolian_identity::tokens::{self, ApiToken};
+use yaolian_identity::users::{self, NewUser, UserQuery};
+use yaolian_identity::{roles, Org, Principal, Role, User};
+use yaolian_store::{versions, RecordVersion};
+
+use super::{parse_time, ApiQuery, IdPath};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, Auth, Client};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/orgs", get(list_orgs).post(create_org))
+        .route("/api/v1/orgs/{id}", get(get_org))
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{id}", get(get_user))
+        .route("/api/v1/users/{id}/history", get(user_history))
+        .route("/api/v1/users/{id}/roles", put(assign_roles))
+        .route("/api/v1/users/{id}/status", put(set_status))
+        .route("/api/v1/users/{id}/unlock", post(unlock_user))
+        .route("/api/v1/users/{id}/password", put(reset_password))
+        .route("/api/v1/roles", get(list_roles))
+        .route("/api/v1/roles/{code}/mfa", put(set_role_mfa))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/audit", get(list_audit))
+        .route("/api/v1/audit.csv", get(export_audit))
+}
+
+/// Organizations visible to the caller, as a depth-first list (ordered by path).
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "identity", responses((status = 200, body = Vec<Org>), (status = 403, body = Problem)))]
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Org>>> {
+    Ok(Json(orgs::list(state.store(), &p, &client).await?))
+}
+
+/// One organization.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}", tag = "identity", params(("id" = i64, Path)),
+    responses((status = 200, body = Org), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_org(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Org>> {
+    Ok(Json(orgs::get(state.store(), &p, id, &client).await?))
+}
+
+/// Create an organization (regulator, company or site).
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "identity", request_body = NewOrg,
+    responses((status = 201, body = Org), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_org(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewOrg>,
+) -> ApiResult<(StatusCode, Json<Org>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(orgs::create(state.store(), &p, &new, &client).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UserListParams {
+    pub org_id: Option<i64>,
+    /// Substring of user name or real name.
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<User>,
+    pub total: i64,
+}
+
+/// Users visible to the caller (its data scope for `user.read`).
+#[utoipa::path(get, path = "/api/v1/users", tag = "identity", params(UserListParams),
+    responses((status = 200, body = UserPage), (status = 403, body = Problem)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<UserListParams>,
+) -> ApiResult<Json<UserPage>> {
+    let query = UserQuery {
+        org_id: q.org_id,
+        q: q.q,
+        status: q.status,
+        limit: q.limit.unwrap_or(50),
+        offset: q.offset.unwrap_or(0),
+        ..Default::default()
+    };
+    let (items, total) = users::list(state.store(), &p, &query, &client).await?;
+    Ok(Json(UserPage { items, total }))
+}
+
+/// Create an account. Master accounts create sub-accounts in their own subtree.
+#[utoipa::path(post, path = "/api/v1/users", tag = "identity", request_body = NewUser,
+    responses((status = 201, body = User), (status = 422, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(users::create(state.store(), state.identity(), &p, &new, &client).await?),
+    ))
+}
+
+/// One user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity", params(("id" = i64, Path)),
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<User>> {
+    Ok(Json(users::get(state.store(), &p, id, &client).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionOut {
+    pub version: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub reason: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<RecordVersion> for VersionOut {
+    fn from(v: RecordVersion) -> Self {
+        VersionOut {
+            version: v.version,
+            at: v.at.0,
+            actor: v.actor,
+            action: v.action,
+            reason: v.reason,
+            data: v.data,
+        }
+    }
+}
+
+/// Every recorded version of a user account (who, when, why).
+#[utoipa::path(get, path = "/api/v1/users/{id}/history", tag = "identity", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<VersionOut>)))]
+pub async fn user_history(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<VersionOut>>> {
+    users::get(state.store(), &p, id, &client).await?;
+    let history = versions::history(state.store().pool(), "user", &id.to_string()).await?;
+    Ok(Json(history.into_iter().map(VersionOut::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesChange {
+    /// The complete new set of role codes.
+    pub roles: Vec<String>,
+    /// Why (修改原因).
+    pub reason: String,
+}
+
+/// Replace a user's roles. Refused when it would make one person two of the three administrators.
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "identity", params(("id" = i64, Path)), request_body = RolesChange,
+    responses((status = 200, body = User), (status = 409, body = Problem, description = "separation_of_duties"), (status = 403, body = Problem)))]
+pub async fn assign_roles(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<RolesChange>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        users::assign_roles(state.store(), &p, id, &req.roles, &req.reason, &client).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub active: bool,
+    pub reason: String,
+}
+
+/// Disable or re-enable an account.
+#[utoipa::path(put, path = "/api/v1/users/{id}/status", tag = "identity", params(("id" = i64, Path)), request_body = StatusChange,
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<StatusChange>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        users::set_status(state.store(), &p, id, req.active, &req.reason, &client).await?,
+    ))
+}
+
+/// Lift a lockout (security administrator).
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "identity", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem)))]
+pub async fn unlock_user(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    users::unlock(state.store(), &p, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// Set a new password for an account (administrator reset).
+#[utoipa::path(put, path = "/api/v1/users/{id}/password", tag = "identity", params(("id" = i64, Path)), request_body = PasswordReset,
+    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    users::reset_password(
+        state.store(),
+        state.identity(),
+        &p,
+        id,
+        &req.password,
+        &client,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every role with its permissions and data scope.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "identity", responses((status = 200, body = Vec<Role>), (status = 403, body = Problem)))]
+pub async fn list_roles(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Role>>> {
+    Ok(Json(roles::list(state.store(), &p, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaChange {
+    pub requires_mfa: bool,
+    pub reason: String,
+}
+
+/// Require (or stop requiring) a second factor for a role's holders.
+#[utoipa::path(put, path = "/api/v1/roles/{code}/mfa", tag = "identity", params(("code" = String, Path)), request_body = MfaChange,
+    responses((status = 200, body = Role), (status = 403, body = Problem)))]
+pub async fn set_role_mfa(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<MfaChange>,
+) -> ApiResult<Json<Role>> {
+    Ok(Json(
+        roles::set_requires_mfa(
+            state.store(),
+            &p,
+            &code,
+            req.requires_mfa,
+            &req.reason,
+            &client,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub name: String,
+    /// Permissions the token may use; each must be held by the caller.
+    pub scopes: Vec<String>,
+    /// Days until it expires (1–366).
+    pub valid_days: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: ApiToken,
+    /// The secret, shown once: send it as `Authorization: Bearer …`.
+    pub secret: String,
+}
+
+/// The caller's API tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "identity", responses((status = 200, body = Vec<ApiToken>)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<ApiToken>>> {
+    Ok(Json(tokens::list(state.store(), &p).await?))
+}
+
+/// Issue an API token for machine clients.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "identity", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 422, body = Problem)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(req): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    only_sessions(&p)?;
+    let (token, secret) = tokens::create(
+        state.store(),
+        &p,
+        &req.name,
+        &req.scopes,
+        req.valid_days,
+        &client,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
+}
+
+/// A token cannot mint further tokens.
+fn only_sessions(p: &Principal) -> ApiResult<()> {
+    match p.via {
+        yaolian_identity::model::AuthVia::Token { .. } => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "API tokens cannot create tokens; log in",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Revoke one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    tokens::revoke(state.store(), &p, id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// User name of the actor.
+    pub user: Option<String>,
+    pub action: Option<String>,
+    /// `YYYY-MM-DD` (China time), RFC 3339 or epoch ms.
+    pub from: Option<String>,
+    /// Inclusive end day, RFC 3339 or epoch ms.
+    pub to: Option<String>,
+    /// Only events with a smaller id (paging: pass the last id seen).
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+impl AuditParams {
+    pub fn to_query(&self, default_limit: i64) -> Result<AuditQuery, ApiError> {
+        let from = self
+            .from
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_time("from", s, false))
+            .transpose()?;
+        let to = self
+            .to
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_time("to", s, true))
+            .transpose()?;
+        Ok(AuditQuery {
+            actor: self.user.clone(),
+            action: self.action.clone(),
+            from,
+            to,
+            before: self.before,
+            limit: self.limit.unwrap_or(default_limit),
+        })
+    }
+}
+
+/// The audit log, newest first (audit administrator).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem)))]
+pub async fn list_audit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<AuditParams>,
+) -> ApiResult<Json<Vec<AuditRecord>>> {
+    Ok(Json(
+        audit::query(state.store(), &p, &q.to_query(100)?, &client).await?,
+    ))
+}
+
+/// The audit log as CSV (UTF-8 with BOM), same filters, up to 100,000 rows.
+#[utoipa::path(get, path = "/api/v1/audit.csv", tag = "audit", params(AuditParams),
+    responses((status = 200, content_type = "text/csv"), (status = 403, body = Problem)))]
+pub async fn export_audit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<AuditParams>,
+) -> ApiResult<Response> {
+    let records = audit::query(state.store(), &p, &q.to_query(100_000)?, &client).await?;
+    Ok(csv_response("audit.csv", audit::to_csv(&records)))
+}
+
+/// A CSV download.
+pub fn csv_response(filename: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

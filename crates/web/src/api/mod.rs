@@ -1,0 +1,79 @@
+//! `/api/v1`: the JSON API. Each handler authenticates, calls one domain function and returns
+//! JSON or a problem document.
+
+mod admin;
+mod auth;
+mod portal;
+
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::Router;
+use serde::de::DeserializeOwned;
+use yaolian_core::{Timestamp, ValidationError};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub use admin::*;
+pub use auth::*;
+pub use portal::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::routes())
+        .merge(admin::routes())
+        .merge(portal::routes())
+}
+
+/// Query string parameters; a bad value is a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| {
+                ApiError::validation(ValidationError::single("query", "invalid", e.body_text()))
+            })
+    }
+}
+
+/// A numeric id in the path; anything else is a 404 rather than a 400, as no such resource exists.
+pub struct IdPath(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::not_found(e.body_text()))?;
+        raw.parse::<i64>()
+            .map(IdPath)
+            .map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
+    }
+}
+
+/// Parses a time filter: `YYYY-MM-DD` (a China calendar day; `end` moves to the next day so
+/// the day is included), RFC 3339, or UTC milliseconds.
+pub fn parse_time(field: &str, raw: &str, end: bool) -> Result<Timestamp, ValidationError> {
+    let raw = raw.trim();
+    if let Ok(ms) = raw.parse::<i64>() {
+        return Ok(Timestamp(ms));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        let day = if end { d.succ_opt().unwrap_or(d) } else { d };
+        return Ok(Timestamp::china_day_start(day));
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(Timestamp(dt.timestamp_millis()));
+    }
+    Err(ValidationError::single(
+        field,
+        "datetime",
+        "use YYYY-MM-DD, RFC 3339 or epoch milliseconds",
+    ))
+}

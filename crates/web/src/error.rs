@@ -1,0 +1,154 @@
+//! API errors as RFC 9457 problem details (`application/problem+json`) with a stable `code`
+//! and, for validation, the list of `{field, rule, message}` that failed.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use yaolian_core::{FieldError, ValidationError};
+use yaolian_identity::IdentityError;
+
+/// The problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI naming the problem type: `urn:yaolian:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`, `account_locked`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error returned by an API handler.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub fn validation(v: ValidationError) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            detail: v.to_string(),
+            errors: v.errors,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "log in first, or the session has expired",
+        )
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "missing or wrong CSRF token (send the X-CSRF-Token header given at login)",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an internal error occurred; it has been logged",
+        )
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_uri: format!("urn:yaolian:problem:{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+/// Renders any problem as a response.
+pub fn problem_response(status: StatusCode, body: &Problem) -> Response {
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    let mut resp = (status, json).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(self.status, &self.problem())
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        let code = e.code();
+        let status = match &e {
+            IdentityError::Validation(v) => return ApiError::validation(v.clone()),
+            IdentityError::InvalidCredentials
+            | IdentityError::InvalidTotp
+            | IdentityError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            IdentityError::AccountLocked { .. } => StatusCode::LOCKED,
+            IdentityError::AccountDisabled | IdentityError::Forbidden { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            IdentityError::SeparationOfDuties(_) | IdentityError::Conflict(_) => {
+                StatusCode::CONFLICT
+            }
+            IdentityError::NotFound(_) => StatusCode::NOT_FOUND,
+            IdentityError::Store(inner) => {
+                tracing::error!(error = %inner, "storage error");
+                return ApiError::internal();
+            }
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(v: ValidationError) -> Self {
+        ApiError::validation(v)
+    }
+}
+
+impl From<yaolian_store::StoreError> for ApiError {
+    fn from(e: yaolian_store::StoreError) -> Self {
+        ApiError::from(IdentityError::from(e))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,203 @@
+//! Interface text in Simplified Chinese (default) and English. The language comes from the
+//! `yl_lang` cookie (set by the switch in the top bar), else `Accept-Language`, else zh-CN.
+
+use axum::http::header;
+use axum::http::request::Parts;
+
+use crate::extract::{cookie, LANG_COOKIE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_parts(parts: &Parts) -> Lang {
+        match cookie(parts, LANG_COOKIE) {
+            Some("en") => return Lang::En,
+            Some("zh") => return Lang::Zh,
+            _ => {}
+        }
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accept.trim_start().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    pub fn short(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// Text for `key`; an unknown key shows itself so that it is noticed.
+    pub fn t(self, key: &str) -> &'static str {
+        match TEXT.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => match self {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => "??",
+        }
+    }
+}
+
+/// (key, zh-CN, en)
+const TEXT: &[(&str, &str, &str)] = &[
+    ("app.name", "药链", "yaolian"),
+    ("app.tagline", "药品全生命周期监管与质量平台", "Drug lifecycle regulation and quality platform"),
+    ("lang.switch", "English", "中文"),
+    ("nav.home", "工作台", "Home"),
+    ("nav.orgs", "机构", "Organizations"),
+    ("nav.users", "用户", "Users"),
+    ("nav.roles", "角色", "Roles"),
+    ("nav.audit", "审计日志", "Audit log"),
+    ("nav.account", "我的账号", "My account"),
+    ("nav.api", "接口文档", "API docs"),
+    ("nav.logout", "退出", "Log out"),
+    ("login.title", "登录", "Log in"),
+    ("login.username", "用户名", "User name"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Log in"),
+    ("login.demo", "演示账号", "Demo accounts"),
+    ("login.demo_password", "所有演示账号的密码", "Password of every demo account"),
+    ("login.totp_title", "双因素认证", "Two-factor authentication"),
+    ("login.totp_code", "动态验证码（6位）", "One-time code (6 digits)"),
+    ("login.totp_submit", "验证", "Verify"),
+    ("login.enroll_title", "绑定身份验证器", "Set up an authenticator"),
+    ("login.enroll_help", "您的角色要求双因素认证。请用身份验证器应用扫描二维码，然后输入显示的6位验证码。", "Your role requires two-factor authentication. Scan the QR code with an authenticator app, then enter the 6-digit code it shows."),
+    ("login.secret", "手动输入密钥", "Key for manual entry"),
+    ("home.welcome", "欢迎", "Welcome"),
+    ("home.todos", "待办事项", "To-dos"),
+    ("home.messages", "消息", "Messages"),
+    ("home.no_todos", "暂无待办", "Nothing to do"),
+    ("home.no_messages", "暂无消息", "No messages"),
+    ("home.due", "截止", "Due"),
+    ("home.done", "完成", "Done"),
+    ("home.read", "已读", "Mark read"),
+    ("home.org", "所属机构", "Organization"),
+    ("home.roles", "角色", "Roles"),
+    ("orgs.title", "机构管理", "Organizations"),
+    ("orgs.new", "新建机构", "New organization"),
+    ("orgs.kind", "类型", "Kind"),
+    ("orgs.name", "名称", "Name"),
+    ("orgs.code", "统一社会信用代码 / 场地编码", "USCC / site code"),
+    ("orgs.parent", "上级机构", "Parent"),
+    ("orgs.region", "地区", "Region"),
+    ("orgs.users", "用户", "Users"),
+    ("users.title", "用户管理", "Users"),
+    ("users.new", "新建用户", "New user"),
+    ("users.username", "用户名", "User name"),
+    ("users.display_name", "姓名", "Name"),
+    ("users.org", "机构", "Organization"),
+    ("users.roles", "角色", "Roles"),
+    ("users.status", "状态", "Status"),
+    ("users.master", "主账号", "Master account"),
+    ("users.sub", "子账号", "Sub-account"),
+    ("users.type", "账号类型", "Account type"),
+    ("users.email", "电子邮箱", "E-mail"),
+    ("users.phone", "电话", "Phone"),
+    ("users.password", "初始密码", "Initial password"),
+    ("users.active", "正常", "Active"),
+    ("users.disabled", "已停用", "Disabled"),
+    ("users.locked", "已锁定", "Locked"),
+    ("users.disable", "停用", "Disable"),
+    ("users.enable", "启用", "Enable"),
+    ("users.unlock", "解锁", "Unlock"),
+    ("users.assign", "分配角色", "Assign roles"),
+    ("users.reason", "原因", "Reason"),
+    ("users.search", "搜索用户名或姓名", "Search name or user name"),
+    ("users.all_status", "全部状态", "Any status"),
+    ("users.all_orgs", "全部机构", "All organizations"),
+    ("roles.title", "角色与权限", "Roles and permissions"),
+    ("roles.code", "代码", "Code"),
+    ("roles.name", "名称", "Name"),
+    ("roles.permissions", "权限", "Permissions"),
+    ("roles.scope", "数据范围", "Data scope"),
+    ("roles.mfa", "需双因素", "Needs 2FA"),
+    ("roles.admin", "三员", "Separated admin"),
+    ("roles.scope.own", "本单位", "Own organization"),
+    ("roles.scope.subtree", "本单位及下级", "Organization subtree"),
+    ("roles.scope.all", "全部", "Everything"),
+    ("roles.toggle_mfa", "切换", "Toggle"),
+    ("audit.title", "审计日志", "Audit log"),
+    ("audit.time", "时间", "Time"),
+    ("audit.actor", "操作人", "Actor"),
+    ("audit.action", "操作", "Action"),
+    ("audit.target", "对象", "Target"),
+    ("audit.outcome", "结果", "Outcome"),
+    ("audit.ip", "IP", "IP"),
+    ("audit.detail", "详情", "Detail"),
+    ("audit.from", "开始日期", "From"),
+    ("audit.to", "结束日期", "To"),
+    ("audit.export", "导出 CSV", "Export CSV"),
+    ("audit.per_day", "近14天事件数", "Events per day, last 14 days"),
+    ("account.title", "我的账号", "My account"),
+    ("account.change_password", "修改密码", "Change password"),
+    ("account.current", "当前密码", "Current password"),
+    ("account.new", "新密码", "New password"),
+    ("account.totp", "双因素认证", "Two-factor authentication"),
+    ("account.totp_on", "已启用", "Enabled"),
+    ("account.totp_off", "未启用", "Not enabled"),
+    ("account.totp_start", "启用双因素认证", "Set up two-factor authentication"),
+    ("account.tokens", "接口令牌", "API tokens"),
+    ("account.saved", "已保存", "Saved"),
+    ("common.filter", "筛选", "Filter"),
+    ("common.reset", "重置", "Reset"),
+    ("common.save", "保存", "Save"),
+    ("common.cancel", "取消", "Cancel"),
+    ("common.create", "创建", "Create"),
+    ("common.prev", "上一页", "Previous"),
+    ("common.next", "下一页", "Next"),
+    ("common.total", "共", "Total"),
+    ("common.rows", "条", "rows"),
+    ("common.actions", "操作", "Actions"),
+    ("common.none", "无", "None"),
+    ("common.fix_errors", "请修正以下问题：", "Please fix the following:"),
+    ("err.not_found", "页面不存在", "Page not found"),
+    ("err.forbidden", "没有权限执行此操作", "You are not allowed to do this"),
+    ("err.generic", "操作失败", "The action failed"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut keys: Vec<&str> = TEXT.iter().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "duplicate i18n key");
+        assert!(TEXT
+            .iter()
+            .all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
+        assert_eq!(Lang::Zh.t("nav.home"), "工作台");
+        assert_eq!(Lang::En.t("nav.home"), "Home");
+        assert_eq!(Lang::En.t("no.such.key"), "??");
+    }
+}

@@ -1,0 +1,67 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and the page that
+//! browses it (Swagger UI, vendored).
+
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "yaolian API", description = "药链 — drug lifecycle regulation and quality platform. Errors are RFC 9457 problem+json with a stable `code`."),
+    paths(
+        api::login, api::totp_step, api::totp_enroll, api::totp_confirm, api::logout, api::me, api::change_password,
+        api::list_orgs, api::get_org, api::create_org,
+        api::list_users, api::create_user, api::get_user, api::user_history, api::assign_roles, api::set_status,
+        api::unlock_user, api::reset_password,
+        api::list_roles, api::set_role_mfa,
+        api::list_tokens, api::create_token, api::revoke_token,
+        api::list_audit, api::export_audit,
+        api::list_todos, api::create_todo, api::complete_todo, api::list_messages, api::read_message,
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&Security),
+    security(("session" = []), ("bearer" = [])),
+    tags(
+        (name = "auth", description = "Login, second factor, the caller's account"),
+        (name = "identity", description = "Organizations, users, roles, API tokens"),
+        (name = "audit", description = "Security audit log"),
+        (name = "portal", description = "To-dos and messages"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yl_session"))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ylt_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub async fn document() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+pub async fn browse() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>yaolian API</title><link rel="stylesheet" href="/assets/vendor/swagger-ui/swagger-ui.css"><link rel="icon" href="/assets/favicon.svg"></head>
+<body><div id="swagger-ui"></div><script src="/assets/vendor/swagger-ui/swagger-ui-bundle.js"></script><script src="/assets/swagger-init.js"></script></body></html>"#,
+    )
+}

@@ -1,0 +1,955 @@
+//! The portal home and the administration pages: organizations, users, roles, audit log.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use yaolian_core::{FieldError, Timestamp};
+use yaolian_identity::audit::{self, AuditRecord};
+use yaolian_identity::model::{perm, OrgKind};
+use yaolian_identity::orgs::{self, NewOrg};
+use yaolian_identity::portal::{self, Message, Todo};
+use yaolian_identity::users::{self, NewUser, UserQuery};
+use yaolian_identity::{roles, Org, Role, User};
+use yaolian_store::{versions, RecordVersion};
+
+use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
+use crate::api::{csv_response, parse_time, AuditParams, IdPath};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/todos/{id}/done", post(todo_done))
+        .route("/messages/{id}/read", post(message_read))
+        .route("/admin/orgs", get(orgs_page).post(org_create))
+        .route("/admin/users", get(users_page))
+        .route("/admin/users.csv", get(users_csv))
+        .route("/admin/users/new", get(user_new_form).post(user_create))
+        .route("/admin/users/{id}", get(user_detail))
+        .route("/admin/users/{id}/roles", post(user_roles))
+        .route("/admin/users/{id}/status", post(user_status))
+        .route("/admin/users/{id}/unlock", post(user_unlock))
+        .route("/admin/users/{id}/password", post(user_password))
+        .route("/admin/roles", get(roles_page))
+        .route("/admin/roles/{code}/mfa", post(role_mfa))
+        .route("/admin/audit", get(audit_page))
+        .route("/admin/audit.csv", get(audit_csv))
+}
+
+/// Any form post with only the CSRF token and an optional reason.
+#[derive(Deserialize, Default)]
+pub struct SimpleForm {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
+// ---------------------------------------------------------------- home
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    roles: Vec<String>,
+    todos: Vec<Todo>,
+    messages: Vec<Message>,
+}
+
+pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
+    let p = &user.principal;
+    let todos = portal::todos(state.store(), p, 50).await;
+    let messages = portal::messages(state.store(), p, 20).await;
+    let (todos, messages) = match (todos, messages) {
+        (Ok(t), Ok(m)) => (t, m),
+        (Err(e), _) | (_, Err(e)) => return failure_page(user.lang, e),
+    };
+    let roles = p
+        .roles
+        .iter()
+        .map(|r| {
+            if user.lang == crate::i18n::Lang::Zh {
+                r.name_zh.clone()
+            } else {
+                r.name_en.clone()
+            }
+        })
+        .collect();
+    render(&HomePage {
+        chrome: user.chrome("home"),
+        roles,
+        todos,
+        messages,
+    })
+}
+
+async fn todo_done(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(f): Form<SimpleForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    match portal::complete_todo(state.store(), &user.principal, id).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => form_errors(user.lang, e)
+            .err()
+            .unwrap_or_else(|| Redirect::to("/").into_response()),
+    }
+}
+
+async fn message_read(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(f): Form<SimpleForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    match portal::mark_read(state.store(), &user.principal, id).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => form_errors(user.lang, e)
+            .err()
+            .unwrap_or_else(|| Redirect::to("/").into_response()),
+    }
+}
+
+// ---------------------------------------------------------------- organizations
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+struct OrgsPage {
+    chrome: Chrome,
+    orgs: Vec<(usize, Org)>,
+    can_create: bool,
+    form: OrgForm,
+    errors: Vec<FieldError>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+impl OrgsPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct OrgForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    region: String,
+}
+
+async fn orgs_render(
+    state: &AppState,
+    user: &PageUser,
+    form: OrgForm,
+    errors: Vec<FieldError>,
+) -> Response {
+    let list = match orgs::list(state.store(), &user.principal, &user.client).await {
+        Ok(l) => l,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let base = list
+        .first()
+        .map(|o| o.path.matches('/').count())
+        .unwrap_or(2);
+    let orgs = list
+        .into_iter()
+        .map(|o| (o.path.matches('/').count().saturating_sub(base), o))
+        .collect();
+    let kinds = [
+        OrgKind::National,
+        OrgKind::Provincial,
+        OrgKind::Municipal,
+        OrgKind::Company,
+        OrgKind::Site,
+    ]
+    .iter()
+    .map(|k| (k.as_str(), k.label_zh()))
+    .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&OrgsPage {
+        chrome: user.chrome("orgs"),
+        orgs,
+        can_create: user.principal.has(perm::ORG_MANAGE),
+        form,
+        errors,
+        kinds,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+async fn orgs_page(State(state): State<AppState>, user: PageUser) -> Response {
+    orgs_render(&state, &user, OrgForm::default(), Vec::new()).await
+}
+
+async fn org_create(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<OrgForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let mut errors = Vec::new();
+    let kind = OrgKind::parse(&f.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new("kind", "enum", "choose a kind"));
+    }
+    let parent_id = if f.parent_id.trim().is_empty() {
+        None
+    } else {
+        match f.parent_id.trim().parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.push(FieldError::new("parent_id", "type", "choose a parent"));
+                None
+            }
+        }
+    };
+    if let (Some(kind), true) = (kind, errors.is_empty()) {
+        let new = NewOrg {
+            kind,
+            name: f.name.clone(),
+            code: f.code.clone(),
+            parent_id,
+            region: f.region.clone(),
+        };
+        match orgs::create(state.store(), &user.principal, &new, &user.client).await {
+            Ok(_) => return Redirect::to("/admin/orgs").into_response(),
+            Err(e) => match form_errors(user.lang, e) {
+                Ok(list) => errors = list,
+                Err(page) => return page,
+            },
+        }
+    }
+    orgs_render(&state, &user, f, errors).await
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Deserialize, Default, Clone)]
+pub struct UserFilter {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
+    page: String,
+}
+
+const PAGE_SIZE: i64 = 25;
+
+impl UserFilter {
+    fn query(&self, all: bool) -> UserQuery {
+        let page = self.page.parse::<i64>().unwrap_or(1).max(1);
+        UserQuery {
+            org_id: self.org_id.parse().ok(),
+            q: Some(self.q.clone()),
+            status: Some(self.status.clone()),
+            sort: Some(self.sort.clone()),
+            desc: self.desc == "1",
+            limit: if all { 100_000 } else { PAGE_SIZE },
+            offset: if all { 0 } else { (page - 1) * PAGE_SIZE },
+        }
+    }
+
+    fn page(&self) -> i64 {
+        self.page.parse::<i64>().unwrap_or(1).max(1)
+    }
+
+    /// The query string for this filter with changes.
+    fn link(&self, sort: Option<&str>, page: Option<i64>) -> String {
+        let (sort_key, desc) = match sort {
+            Some(s) if s == self.sort => (s.to_string(), if self.desc == "1" { "" } else { "1" }),
+            Some(s) => (s.to_string(), ""),
+            None => (self.sort.clone(), self.desc.as_str()),
+        };
+        let page = page.unwrap_or(1);
+        format!(
+            "?q={}&org_id={}&status={}&sort={}&desc={}&page={page}",
+            urlencoding::encode(&self.q),
+            urlencoding::encode(&self.org_id),
+            urlencoding::encode(&self.status),
+            urlencoding::encode(&sort_key),
+            desc
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<User>,
+    total: i64,
+    filter: UserFilter,
+    orgs: Vec<Org>,
+    can_create: bool,
+    pages: i64,
+}
+
+impl UsersPage {
+    fn sort_link(&self, key: &str) -> String {
+        self.filter.link(Some(key), None)
+    }
+    fn sort_class(&self, key: &str) -> &'static str {
+        match (self.filter.sort == key, self.filter.desc == "1") {
+            (true, true) => "sorted desc",
+            (true, false) => "sorted",
+            _ => "",
+        }
+    }
+    fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
+        self.filter.link(None, Some(*page.borrow()))
+    }
+    fn csv_link(&self) -> String {
+        format!("/admin/users.csv{}", self.filter.link(None, None))
+    }
+    fn org_selected(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.filter.org_id == id.borrow().to_string()
+    }
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(filter): Query<UserFilter>,
+) -> Response {
+    let result = users::list(
+        state.store(),
+        &user.principal,
+        &filter.query(false),
+        &user.client,
+    )
+    .await;
+    let (list, total) = match result {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let orgs = orgs::list(state.store(), &user.principal, &user.client)
+        .await
+        .unwrap_or_default();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    render(&UsersPage {
+        chrome: user.chrome("users"),
+        users: list,
+        total,
+        filter,
+        orgs,
+        can_create: user.principal.has(perm::USER_MANAGE),
+        pages,
+    })
+}
+
+async fn users_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(filter): Query<UserFilter>,
+) -> Response {
+    match users::list(
+        state.store(),
+        &user.principal,
+        &filter.query(true),
+        &user.client,
+    )
+    .await
+    {
+        Ok((list, _)) => csv_response("users.csv", users::to_csv(&list)),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct UserForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    is_master: String,
+    /// Comma-joined role codes (checkboxes arrive as repeated `roles` keys; see `roles_from`).
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "user_new.html")]
+struct UserNewPage {
+    chrome: Chrome,
+    form: UserForm,
+    errors: Vec<FieldError>,
+    orgs: Vec<Org>,
+    roles: Vec<Role>,
+}
+
+impl UserNewPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+    fn role_checked(&self, code: &str) -> bool {
+        self.form.roles.iter().any(|r| r == code)
+    }
+    fn org_selected(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.form.org_id == id.borrow().to_string()
+    }
+    fn role_name(&self, r: &Role) -> String {
+        if self.chrome.lang == crate::i18n::Lang::Zh {
+            r.name_zh.clone()
+        } else {
+            r.name_en.clone()
+        }
+    }
+}
+
+async fn user_new_render(
+    state: &AppState,
+    user: &PageUser,
+    form: UserForm,
+    errors: Vec<FieldError>,
+) -> Response {
+    let orgs = orgs::list(state.store(), &user.principal, &user.client)
+        .await
+        .unwrap_or_default();
+    let roles = roles::list(state.store(), &user.principal, &user.client)
+        .await
+        .unwrap_or_default();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&UserNewPage {
+        chrome: user.chrome("users"),
+        form,
+        errors,
+        orgs,
+        roles,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+async fn user_new_form(State(state): State<AppState>, user: PageUser) -> Response {
+    let form = UserForm {
+        org_id: user.principal.org_id.to_string(),
+        ..Default::default()
+    };
+    user_new_render(&state, &user, form, Vec::new()).await
+}
+
+/// Form bodies with repeated keys (`roles=a&roles=b`), which `serde_urlencoded` cannot put in a Vec.
+pub(super) fn parse_repeated(body: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let pairs: Vec<(String, String)> = url_pairs(body);
+    let roles = pairs
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect();
+    (
+        pairs.into_iter().filter(|(k, _)| k != "roles").collect(),
+        roles,
+    )
+}
+
+pub(super) fn url_pairs(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let dec = |s: &str| {
+                urlencoding::decode(&s.replace('+', " "))
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+pub(super) fn field(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+async fn user_create(State(state): State<AppState>, user: PageUser, body: String) -> Response {
+    let (pairs, roles) = parse_repeated(&body);
+    let form = UserForm {
+        csrf: field(&pairs, "_csrf"),
+        org_id: field(&pairs, "org_id"),
+        username: field(&pairs, "username"),
+        display_name: field(&pairs, "display_name"),
+        password: field(&pairs, "password"),
+        email: field(&pairs, "email"),
+        phone: field(&pairs, "phone"),
+        is_master: field(&pairs, "is_master"),
+        roles,
+    };
+    if let Err(r) = user.check_csrf(&form.csrf) {
+        return r;
+    }
+    let Ok(org_id) = form.org_id.parse::<i64>() else {
+        let errors = vec![FieldError::new(
+            "org_id",
+            "required",
+            "choose an organization",
+        )];
+        return user_new_render(
+            &state,
+            &user,
+            UserForm {
+                password: String::new(),
+                ..form
+            },
+            errors,
+        )
+        .await;
+    };
+    let new = NewUser {
+        org_id,
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
+        email: form.email.clone(),
+        phone: form.phone.clone(),
+        is_master: form.is_master == "1",
+        roles: form.roles.clone(),
+    };
+    match users::create(
+        state.store(),
+        state.identity(),
+        &user.principal,
+        &new,
+        &user.client,
+    )
+    .await
+    {
+        Ok(u) => Redirect::to(&format!("/admin/users/{}", u.id)).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            // Keep what was typed, except the password.
+            Ok(errors) => {
+                user_new_render(
+                    &state,
+                    &user,
+                    UserForm {
+                        password: String::new(),
+                        ..form
+                    },
+                    errors,
+                )
+                .await
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_detail.html")]
+struct UserDetailPage {
+    chrome: Chrome,
+    u: User,
+    history: Vec<RecordVersion>,
+    roles: Vec<Role>,
+    can_manage: bool,
+    can_assign: bool,
+    can_unlock: bool,
+    errors: Vec<FieldError>,
+}
+
+impl UserDetailPage {
+    fn has_role(&self, code: &str) -> bool {
+        self.u.roles.iter().any(|r| r == code)
+    }
+    fn role_name(&self, r: &Role) -> String {
+        if self.chrome.lang == crate::i18n::Lang::Zh {
+            r.name_zh.clone()
+        } else {
+            r.name_en.clone()
+        }
+    }
+    fn data_text(&self, v: &RecordVersion) -> String {
+        v.data.to_string()
+    }
+}
+
+async fn user_detail_render(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    errors: Vec<FieldError>,
+) -> Response {
+    let u = match users::get(state.store(), &user.principal, id, &user.client).await {
+        Ok(u) => u,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let history = versions::history(state.store().pool(), "user", &id.to_string())
+        .await
+        .unwrap_or_default();
+    let roles = roles::list(state.store(), &user.principal, &user.client)
+        .await
+        .unwrap_or_default();
+    let p = &user.principal;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&UserDetailPage {
+        chrome: user.chrome("users"),
+        can_manage: p.has(perm::USER_MANAGE) && u.id != p.user_id,
+        can_assign: p.has(perm::ROLE_ASSIGN),
+        can_unlock: p.has(perm::SECURITY_MANAGE),
+        u,
+        history,
+        roles,
+        errors,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+async fn user_detail(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+) -> Response {
+    user_detail_render(&state, &user, id, Vec::new()).await
+}
+
+/// Runs a user action and shows the detail page again, with errors or a notice.
+async fn after_action(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    result: Result<(), yaolian_identity::IdentityError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/users/{id}")).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => user_detail_render(state, user, id, errors).await,
+            Err(page) => page,
+        },
+    }
+}
+
+async fn user_roles(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    body: String,
+) -> Response {
+    let (pairs, roles) = parse_repeated(&body);
+    if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
+        return r;
+    }
+    let result = users::assign_roles(
+        state.store(),
+        &user.principal,
+        id,
+        &roles,
+        &field(&pairs, "reason"),
+        &user.client,
+    )
+    .await;
+    after_action(&state, &user, id, result.map(|_| ())).await
+}
+
+async fn user_status(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    body: String,
+) -> Response {
+    let pairs = url_pairs(&body);
+    if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
+        return r;
+    }
+    let active = field(&pairs, "active") == "1";
+    let result = users::set_status(
+        state.store(),
+        &user.principal,
+        id,
+        active,
+        &field(&pairs, "reason"),
+        &user.client,
+    )
+    .await;
+    after_action(&state, &user, id, result.map(|_| ())).await
+}
+
+async fn user_unlock(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(f): Form<SimpleForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let result = users::unlock(state.store(), &user.principal, id, &user.client).await;
+    after_action(&state, &user, id, result).await
+}
+
+async fn user_password(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    body: String,
+) -> Response {
+    let pairs = url_pairs(&body);
+    if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
+        return r;
+    }
+    let result = users::reset_password(
+        state.store(),
+        state.identity(),
+        &user.principal,
+        id,
+        &field(&pairs, "password"),
+        &user.client,
+    )
+    .await;
+    after_action(&state, &user, id, result).await
+}
+
+// ---------------------------------------------------------------- roles
+
+#[derive(Template)]
+#[template(path = "roles.html")]
+struct RolesPage {
+    chrome: Chrome,
+    roles: Vec<Role>,
+    can_manage: bool,
+}
+
+impl RolesPage {
+    fn role_name(&self, r: &Role) -> String {
+        if self.chrome.lang == crate::i18n::Lang::Zh {
+            r.name_zh.clone()
+        } else {
+            r.name_en.clone()
+        }
+    }
+    fn scope_label(&self, r: &Role) -> &'static str {
+        self.chrome.t(match r.scope {
+            yaolian_identity::Scope::Own => "roles.scope.own",
+            yaolian_identity::Scope::Subtree => "roles.scope.subtree",
+            yaolian_identity::Scope::All => "roles.scope.all",
+        })
+    }
+    fn admin_label(&self, r: &Role) -> &'static str {
+        r.admin_kind.map(|k| k.label_zh()).unwrap_or("")
+    }
+}
+
+async fn roles_page(State(state): State<AppState>, user: PageUser) -> Response {
+    match roles::list(state.store(), &user.principal, &user.client).await {
+        Ok(list) => render(&RolesPage {
+            chrome: user.chrome("roles"),
+            roles: list,
+            can_manage: user.principal.has(perm::ROLE_MANAGE),
+        }),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn role_mfa(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    body: String,
+) -> Response {
+    let pairs = url_pairs(&body);
+    if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
+        return r;
+    }
+    let on = field(&pairs, "requires_mfa") == "1";
+    let reason = if on {
+        "要求双因素认证"
+    } else {
+        "取消双因素认证要求"
+    };
+    match roles::set_requires_mfa(
+        state.store(),
+        &user.principal,
+        &code,
+        on,
+        reason,
+        &user.client,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/admin/roles").into_response(),
+        Err(e) => form_errors(user.lang, e)
+            .err()
+            .unwrap_or_else(|| Redirect::to("/admin/roles").into_response()),
+    }
+}
+
+// ---------------------------------------------------------------- audit
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    records: Vec<AuditRecord>,
+    user: String,
+    action: String,
+    from: String,
+    to: String,
+    next_before: Option<i64>,
+    chart: String,
+    error: String,
+    actions: Vec<&'static str>,
+}
+
+impl AuditPage {
+    fn query(&self) -> String {
+        format!(
+            "user={}&action={}&from={}&to={}",
+            urlencoding::encode(&self.user),
+            urlencoding::encode(&self.action),
+            urlencoding::encode(&self.from),
+            urlencoding::encode(&self.to)
+        )
+    }
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<AuditParams>,
+) -> Response {
+    let p = &user.principal;
+    let (query, error) = match q.to_query(50) {
+        Ok(query) => (query, String::new()),
+        Err(e) => (
+            yaolian_identity::audit::AuditQuery {
+                limit: 50,
+                ..Default::default()
+            },
+            e.detail,
+        ),
+    };
+    let records = match audit::query(state.store(), p, &query, &user.client).await {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let since = Timestamp::now().plus_seconds(-13 * 86_400);
+    let since = parse_time(
+        "from",
+        &since
+            .to_utc()
+            .with_timezone(&yaolian_core::time::china_offset())
+            .format("%Y-%m-%d")
+            .to_string(),
+        false,
+    )
+    .unwrap_or(since);
+    let days = audit::per_day(state.store(), p, since, &user.client)
+        .await
+        .unwrap_or_default();
+    let (ok_name, bad_name) = if user.lang == crate::i18n::Lang::Zh {
+        ("成功", "失败/拒绝")
+    } else {
+        ("ok", "failed / denied")
+    };
+    let chart = serde_json::json!({
+        "x": days.iter().map(|d| d.0[5..].to_string()).collect::<Vec<_>>(),
+        "series": [
+            {"name": ok_name, "data": days.iter().map(|d| d.1).collect::<Vec<_>>()},
+            {"name": bad_name, "data": days.iter().map(|d| d.2).collect::<Vec<_>>()},
+        ]
+    })
+    .to_string();
+    let next_before = (records.len() as i64 == query.limit)
+        .then(|| records.last().map(|r| r.id))
+        .flatten();
+    use yaolian_identity::audit::action as a;
+    render(&AuditPage {
+        chrome: user.chrome("audit"),
+        records,
+        user: q.user.unwrap_or_default(),
+        action: q.action.unwrap_or_default(),
+        from: q.from.unwrap_or_default(),
+        to: q.to.unwrap_or_default(),
+        next_before,
+        chart,
+        error,
+        actions: vec![
+            a::LOGIN,
+            a::LOGIN_FAILED,
+            a::LOCKOUT,
+            a::LOGOUT,
+            a::MFA_FAILED,
+            a::MFA_ENROLLED,
+            a::PERMISSION_DENIED,
+            a::ORG_CREATE,
+            a::USER_CREATE,
+            a::USER_UPDATE,
+            a::USER_DISABLE,
+            a::USER_ENABLE,
+            a::USER_UNLOCK,
+            a::PASSWORD_RESET,
+            a::PASSWORD_CHANGE,
+            a::ROLES_ASSIGN,
+            a::ROLE_UPDATE,
+            a::TOKEN_CREATE,
+            a::TOKEN_REVOKE,
+        ],
+    })
+}
+
+async fn audit_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<AuditParams>,
+) -> Response {
+    let query = match q.to_query(100_000) {
+        Ok(query) => query,
+        Err(e) => return error_page(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &e.detail),
+    };
+    match audit::query(state.store(), &user.principal, &query, &user.client).await {
+        Ok(records) => csv_response("audit.csv", audit::to_csv(&records)),
+        Err(e) => failure_page(user.lang, e),
+    }
+}

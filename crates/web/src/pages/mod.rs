@@ -1,0 +1,278 @@
+//! Server-rendered pages (askama). zh-CN by default with an English switch; every form post
+//! carries the session's CSRF token; forms re-render with the user's input and the field
+//! errors when the domain refuses them.
+
+mod account;
+mod admin;
+mod login;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use yaolian_core::FieldError;
+use yaolian_identity::auth::Stage;
+use yaolian_identity::model::{perm, AuthVia};
+use yaolian_identity::{IdentityError, Principal};
+
+use crate::extract::{client_info, resolve};
+use crate::i18n::Lang;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(login::routes())
+        .merge(admin::routes())
+        .merge(account::routes())
+        .route("/", get(admin::home))
+        .route("/api/docs", get(crate::openapi::browse))
+}
+
+/// What every page around its content needs: language, the user, the navigation.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub nav: &'static str,
+    pub user: Option<(String, String)>,
+    pub csrf: String,
+    pub links: Vec<(&'static str, &'static str, &'static str)>,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn is_active(&self, key: &str) -> bool {
+        self.nav == key
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        self.lang.other().short()
+    }
+
+    /// For logged-out pages.
+    pub fn anonymous(lang: Lang, title: &str, path: &str) -> Chrome {
+        Chrome {
+            lang,
+            title: title.to_string(),
+            nav: "",
+            user: None,
+            csrf: String::new(),
+            links: Vec::new(),
+            path: path.to_string(),
+        }
+    }
+
+    fn for_user(p: &Principal, lang: Lang, nav: &'static str, path: &str) -> Chrome {
+        let mut links = vec![("home", "/", "nav.home")];
+        if p.has(perm::ORG_READ) {
+            links.push(("orgs", "/admin/orgs", "nav.orgs"));
+        }
+        if p.has(perm::USER_READ) {
+            links.push(("users", "/admin/users", "nav.users"));
+        }
+        if p.has(perm::ROLE_READ) || p.has(perm::ROLE_ASSIGN) {
+            links.push(("roles", "/admin/roles", "nav.roles"));
+        }
+        if p.has(perm::AUDIT_READ) {
+            links.push(("audit", "/admin/audit", "nav.audit"));
+        }
+        links.push(("account", "/account", "nav.account"));
+        links.push(("api", "/api/docs", "nav.api"));
+        let csrf = match &p.via {
+            AuthVia::Session { csrf_token } => csrf_token.clone(),
+            _ => String::new(),
+        };
+        Chrome {
+            lang,
+            title: lang
+                .t(links
+                    .iter()
+                    .find(|l| l.0 == nav)
+                    .map(|l| l.2)
+                    .unwrap_or("app.name"))
+                .to_string(),
+            nav,
+            user: Some((p.display_name.clone(), p.org_name.clone())),
+            csrf,
+            links,
+            path: path.to_string(),
+        }
+    }
+}
+
+/// A logged-in page visitor. Anyone else is sent to the login page (and back afterwards).
+pub struct PageUser {
+    pub principal: Principal,
+    pub lang: Lang,
+    pub path: String,
+    pub client: yaolian_identity::ClientInfo,
+}
+
+impl PageUser {
+    pub fn chrome(&self, nav: &'static str) -> Chrome {
+        Chrome::for_user(&self.principal, self.lang, nav, &self.path)
+    }
+
+    /// Checks the CSRF token a form sent.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+        match &self.principal.via {
+            AuthVia::Session { csrf_token } if !sent.is_empty() && sent == csrf_token => Ok(()),
+            _ => Err(error_page(
+                self.lang,
+                StatusCode::FORBIDDEN,
+                "CSRF token missing or wrong; reload the page and try again",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_parts(parts);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        match resolve(parts, state).await {
+            Ok((principal, Stage::Full, _)) => Ok(PageUser {
+                principal,
+                lang,
+                path,
+                client: client_info(parts, state.config().trust_proxy),
+            }),
+            Ok((_, Stage::Mfa, _)) => Err(Redirect::to("/login/totp").into_response()),
+            Ok((_, Stage::Enroll, _)) => Err(Redirect::to("/login/enroll").into_response()),
+            Err(_) => {
+                let next = if parts.method == axum::http::Method::GET {
+                    urlencoding::encode(&path).into_owned()
+                } else {
+                    "%2F".into()
+                };
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+}
+
+/// Renders a template into a response, or a plain 500 if rendering fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    message: String,
+}
+
+pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let chrome = Chrome::anonymous(lang, lang.t("err.generic"), "/");
+    let mut resp = render(&ErrorPage {
+        chrome,
+        status: status.as_u16(),
+        message: message.to_string(),
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+pub fn not_found_page(req: &Request) -> Response {
+    let (parts, ()) = {
+        let mut b = axum::http::Request::builder().uri(req.uri().clone());
+        for (k, v) in req.headers() {
+            b = b.header(k, v);
+        }
+        match b.body(()) {
+            Ok(r) => r.into_parts(),
+            Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
+        }
+    };
+    let lang = Lang::from_parts(&parts);
+    error_page(lang, StatusCode::NOT_FOUND, lang.t("err.not_found"))
+}
+
+/// Maps a domain refusal to a page: field errors go back into the form (`Ok`), anything else
+/// becomes an error page (`Err`).
+pub fn form_errors(lang: Lang, e: IdentityError) -> Result<Vec<FieldError>, Response> {
+    match e {
+        IdentityError::Validation(v) => Ok(v.errors),
+        IdentityError::SeparationOfDuties(m) | IdentityError::Conflict(m) => {
+            Ok(vec![FieldError::new("", "conflict", m)])
+        }
+        IdentityError::Forbidden { permission } => Err(error_page(
+            lang,
+            StatusCode::FORBIDDEN,
+            &format!("{} ({permission})", lang.t("err.forbidden")),
+        )),
+        IdentityError::NotFound(what) => Err(error_page(
+            lang,
+            StatusCode::NOT_FOUND,
+            &format!("{what} not found"),
+        )),
+        IdentityError::Store(inner) => {
+            tracing::error!(error = %inner, "storage error");
+            Err(error_page(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                lang.t("err.generic"),
+            ))
+        }
+        other => Ok(vec![FieldError::new("", other.code(), other.to_string())]),
+    }
+}
+
+/// A page for a refusal outside a form: field errors listed, anything else as `form_errors`.
+pub fn failure_page(lang: Lang, e: IdentityError) -> Response {
+    match form_errors(lang, e) {
+        Ok(errors) => {
+            let text: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+            error_page(lang, StatusCode::UNPROCESSABLE_ENTITY, &text.join("; "))
+        }
+        Err(page) => page,
+    }
+}
+
+/// The error message for one field, if any (templates mark the input and show the text).
+pub fn field_error<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
+/// A redirect that also sets a cookie.
+pub fn redirect_with_cookie(to: &str, cookie: &str) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Only same-site relative paths are followed after login (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}

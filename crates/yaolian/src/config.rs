@@ -1,0 +1,109 @@
+//! Configuration: command-line flags, then `YAOLIAN_*` environment variables (clap reads both),
+//! then an optional TOML file (`--config`), then defaults.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use yaolian_identity::password::PasswordPolicy;
+use yaolian_identity::IdentityConfig;
+
+/// Settings that may come from the TOML file. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub addr: Option<String>,
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub trust_proxy: Option<bool>,
+    pub max_body_bytes: Option<usize>,
+    pub max_connections: Option<u32>,
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+/// `[security]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub password_min_length: Option<usize>,
+    pub password_min_classes: Option<usize>,
+    pub lockout_threshold: Option<i64>,
+    pub lockout_minutes: Option<u64>,
+    pub session_idle_minutes: Option<u64>,
+    pub session_absolute_hours: Option<u64>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
+    }
+
+    pub fn identity(&self) -> Result<IdentityConfig> {
+        let d = IdentityConfig::default();
+        let s = &self.security;
+        let cfg = IdentityConfig {
+            password: PasswordPolicy {
+                min_length: s.password_min_length.unwrap_or(d.password.min_length),
+                min_classes: s.password_min_classes.unwrap_or(d.password.min_classes),
+            },
+            lockout_threshold: s.lockout_threshold.unwrap_or(d.lockout_threshold),
+            lockout_duration: s
+                .lockout_minutes
+                .map(|m| Duration::from_secs(m * 60))
+                .unwrap_or(d.lockout_duration),
+            session_idle: s
+                .session_idle_minutes
+                .map(|m| Duration::from_secs(m * 60))
+                .unwrap_or(d.session_idle),
+            session_absolute: s
+                .session_absolute_hours
+                .map(|h| Duration::from_secs(h * 3600))
+                .unwrap_or(d.session_absolute),
+        };
+        anyhow::ensure!(
+            (1..=4).contains(&cfg.password.min_classes),
+            "security.password_min_classes must be 1 to 4, not {}",
+            cfg.password.min_classes
+        );
+        anyhow::ensure!(
+            cfg.password.min_length >= 8,
+            "security.password_min_length must be at least 8"
+        );
+        anyhow::ensure!(
+            cfg.lockout_threshold >= 1,
+            "security.lockout_threshold must be at least 1"
+        );
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_keys_override_defaults_and_bad_values_are_named() {
+        let f: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\nsession_idle_minutes = 10\n").unwrap();
+        assert_eq!(f.addr.as_deref(), Some("0.0.0.0:9000"));
+        let id = f.identity().unwrap();
+        assert_eq!(id.lockout_threshold, 3);
+        assert_eq!(id.session_idle, Duration::from_secs(600));
+        assert_eq!(id.session_absolute, Duration::from_secs(12 * 3600));
+        let bad: FileConfig = toml::from_str("[security]\npassword_min_classes = 7\n").unwrap();
+        assert!(bad
+            .identity()
+            .unwrap_err()
+            .to_string()
+            .contains("password_min_classes"));
+        assert!(toml::from_str::<FileConfig>("no_such_key = 1").is_err());
+    }
+}
