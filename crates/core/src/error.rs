@@ -13,16 +13,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        rule: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        FieldError {
-            field: field.into(),
-            rule: rule.into(),
-            message: message.into(),
-        }
+    pub fn new(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), rule: rule.into(), message: message.into() }
     }
 }
 
@@ -45,22 +37,11 @@ impl ValidationError {
         Self::default()
     }
 
-    pub fn single(
-        field: impl Into<String>,
-        rule: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        ValidationError {
-            errors: vec![FieldError::new(field, rule, message)],
-        }
+    pub fn single(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        ValidationError { errors: vec![FieldError::new(field, rule, message)] }
     }
 
-    pub fn push(
-        &mut self,
-        field: impl Into<String>,
-        rule: impl Into<String>,
-        message: impl Into<String>,
-    ) {
+    pub fn push(&mut self, field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, rule, message));
     }
 

@@ -40,16 +40,12 @@ impl Timestamp {
 
     /// RFC 3339 in UTC, e.g. `2026-11-23T20:00:00.000Z`.
     pub fn to_rfc3339(self) -> String {
-        self.to_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        self.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
     /// Local China time with zone, e.g. `2026-11-24 04:00:00 +08:00`.
     pub fn to_china_string(self) -> String {
-        self.to_utc()
-            .with_timezone(&china_offset())
-            .format("%Y-%m-%d %H:%M:%S %:z")
-            .to_string()
+        self.to_utc().with_timezone(&china_offset()).format("%Y-%m-%d %H:%M:%S %:z").to_string()
     }
 
     /// Start of a calendar day in China time.
@@ -77,9 +73,6 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2026-10-01T00:00:00.000Z");
         assert_eq!(t.to_china_string(), "2026-10-01 08:00:00 +08:00");
         let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
-        assert_eq!(
-            Timestamp::china_day_start(d).0,
-            1_790_812_800_000 - 8 * 3_600_000
-        );
+        assert_eq!(Timestamp::china_day_start(d).0, 1_790_812_800_000 - 8 * 3_600_000);
     }
 }

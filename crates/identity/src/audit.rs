@@ -50,12 +50,7 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// An event done by `principal`.
-    pub fn by(
-        principal: &'a Principal,
-        action: &'a str,
-        target: &'a str,
-        client: &'a ClientInfo,
-    ) -> Self {
+    pub fn by(principal: &'a Principal, action: &'a str, target: &'a str, client: &'a ClientInfo) -> Self {
         Event {
             actor_id: (!principal.is_system()).then_some(principal.user_id),
             actor_name: &principal.username,
@@ -104,17 +99,12 @@ pub async fn deny(
     client: &ClientInfo,
 ) -> IdentityError {
     let detail = format!("missing permission {permission}");
-    let event = Event {
-        outcome: "denied",
-        detail: &detail,
-        ..Event::by(principal, action::PERMISSION_DENIED, target, client)
-    };
+    let event =
+        Event { outcome: "denied", detail: &detail, ..Event::by(principal, action::PERMISSION_DENIED, target, client) };
     if let Err(e) = record(store.pool(), event).await {
         tracing::error!(error = %e, "could not record a permission_denied audit event");
     }
-    IdentityError::Forbidden {
-        permission: permission.to_string(),
-    }
+    IdentityError::Forbidden { permission: permission.to_string() }
 }
 
 /// A stored audit event.
@@ -219,15 +209,8 @@ pub async fn per_day(
     .await?;
     let first = (from.0 + CST) / DAY;
     let last = (Timestamp::now().0 + CST) / DAY;
-    let mut days: Vec<(String, i64, i64)> = (first..=last)
-        .map(|d| {
-            (
-                Timestamp(d * DAY).to_utc().format("%Y-%m-%d").to_string(),
-                0,
-                0,
-            )
-        })
-        .collect();
+    let mut days: Vec<(String, i64, i64)> =
+        (first..=last).map(|d| (Timestamp(d * DAY).to_utc().format("%Y-%m-%d").to_string(), 0, 0)).collect();
     for r in rows {
         let day: i64 = r.try_get("day")?;
         let good: i64 = r.try_get("good")?;
@@ -245,8 +228,7 @@ pub async fn per_day(
 
 /// Writes events as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly).
 pub fn to_csv(records: &[AuditRecord]) -> String {
-    let mut out =
-        String::from("\u{feff}id,time,actor,action,target,outcome,ip,user_agent,detail\r\n");
+    let mut out = String::from("\u{feff}id,time,actor,action,target,outcome,ip,user_agent,detail\r\n");
     for r in records {
         let fields = [
             r.id.to_string(),
@@ -268,11 +250,7 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
 
 /// Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas (CWE-1236).
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -74,12 +74,11 @@ pub async fn login(
     client: &ClientInfo,
 ) -> Result<NewSession> {
     let username = username.trim();
-    let row = sqlx::query(
-        "SELECT id, password_hash, status, locked_until, totp_enabled FROM users WHERE username = $1",
-    )
-    .bind(username)
-    .fetch_optional(store.pool())
-    .await?;
+    let row =
+        sqlx::query("SELECT id, password_hash, status, locked_until, totp_enabled FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(store.pool())
+            .await?;
     let failed = |detail: &'static str, actor_id: Option<i64>| audit::Event {
         actor_id,
         actor_name: username,
@@ -103,9 +102,7 @@ pub async fn login(
     let now = Timestamp::now();
     if locked_until > now.0 {
         audit::record(store.pool(), failed("account locked", Some(user_id))).await?;
-        return Err(IdentityError::AccountLocked {
-            until: Timestamp(locked_until),
-        });
+        return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
     }
     if !password::verify(password_input, &hash) {
         audit::record(store.pool(), failed("wrong password", Some(user_id))).await?;
@@ -122,10 +119,7 @@ pub async fn login(
         .bind(user_id)
         .execute(store.pool())
         .await?;
-    let needs_mfa = grants_of(store, user_id)
-        .await?
-        .iter()
-        .any(|g| g.requires_mfa);
+    let needs_mfa = grants_of(store, user_id).await?.iter().any(|g| g.requires_mfa);
     let stage = if totp_enabled {
         Stage::Mfa
     } else if needs_mfa {
@@ -164,13 +158,12 @@ async fn count_failure(
     username: &str,
     client: &ClientInfo,
 ) -> Result<Option<Timestamp>> {
-    let failures: i64 = sqlx::query(
-        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-    )
-    .bind(user_id)
-    .fetch_one(store.pool())
-    .await?
-    .try_get(0)?;
+    let failures: i64 =
+        sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+            .bind(user_id)
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
     if failures < config.lockout_threshold {
         return Ok(None);
     }
@@ -180,10 +173,7 @@ async fn count_failure(
         .bind(user_id)
         .execute(store.pool())
         .await?;
-    let detail = format!(
-        "{failures} failed attempts; locked until {}",
-        until.to_china_string()
-    );
+    let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
     audit::record(
         store.pool(),
         audit::Event {
@@ -226,45 +216,57 @@ async fn open_session(
     .bind(client.user_agent.chars().take(256).collect::<String>())
     .execute(store.pool())
     .await?;
-    Ok(NewSession {
-        token,
-        csrf_token,
-        stage,
-        expires_at,
-        user_id,
-    })
+    Ok(NewSession { token, csrf_token, stage, expires_at, user_id })
+}
+
+/// Role columns, aliased so they can ride along a principal query (`LEFT JOIN roles r`).
+const ROLE_COLUMNS: &str = "r.code AS role_code, r.name_zh AS role_name_zh, r.name_en AS role_name_en, \
+     r.permissions AS role_permissions, r.scope AS role_scope, r.requires_mfa AS role_requires_mfa, \
+     r.admin_kind AS role_admin_kind";
+
+/// The grant in a row with [`ROLE_COLUMNS`], or `None` where the left join found no role.
+fn grant_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Option<RoleGrant>, sqlx::Error> {
+    let Some(code) = r.try_get::<Option<String>, _>("role_code")? else { return Ok(None) };
+    let perms: String = r.try_get("role_permissions")?;
+    let scope: String = r.try_get("role_scope")?;
+    let admin: Option<String> = r.try_get("role_admin_kind")?;
+    Ok(Some(RoleGrant {
+        code,
+        name_zh: r.try_get("role_name_zh")?,
+        name_en: r.try_get("role_name_en")?,
+        permissions: roles::split_list(&perms),
+        scope: Scope::parse(&scope).unwrap_or(Scope::Own),
+        requires_mfa: r.try_get::<i64, _>("role_requires_mfa")? != 0,
+        admin_kind: admin.as_deref().and_then(AdminKind::parse),
+    }))
+}
+
+fn grants_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<RoleGrant>> {
+    let mut grants = Vec::new();
+    for r in rows {
+        if let Some(g) = grant_from_row(r)? {
+            grants.push(g);
+        }
+    }
+    Ok(grants)
 }
 
 /// Role grants of a user, in one query.
 pub(crate) async fn grants_of(store: &Store, user_id: i64) -> Result<Vec<RoleGrant>> {
-    let rows = sqlx::query(
-        "SELECT r.code, r.name_zh, r.name_en, r.permissions, r.scope, r.requires_mfa, r.admin_kind \
-         FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {ROLE_COLUMNS} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.id"
+    ))
     .bind(user_id)
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            let perms: String = r.try_get("permissions")?;
-            let scope: String = r.try_get("scope")?;
-            let admin: Option<String> = r.try_get("admin_kind")?;
-            Ok(RoleGrant {
-                code: r.try_get("code")?,
-                name_zh: r.try_get("name_zh")?,
-                name_en: r.try_get("name_en")?,
-                permissions: roles::split_list(&perms),
-                scope: Scope::parse(&scope).unwrap_or(Scope::Own),
-                requires_mfa: r.try_get::<i64, _>("requires_mfa")? != 0,
-                admin_kind: admin.as_deref().and_then(AdminKind::parse),
-            })
-        })
-        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
-        .map_err(IdentityError::from)
+    grants_from_rows(&rows)
 }
 
-const PRINCIPAL_COLUMNS: &str =
-    "u.id AS user_id, u.username, u.display_name, u.status, u.is_master, \
+/// Joins that bring a user's roles into a principal query: one row per role (one row with
+/// null role columns when the user has none), so a request resolves its caller in one round trip.
+const ROLE_JOIN: &str = "LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id";
+
+const PRINCIPAL_COLUMNS: &str = "u.id AS user_id, u.username, u.display_name, u.status, u.is_master, \
      o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.path AS org_path";
 
 fn principal_from_row(
@@ -289,30 +291,24 @@ fn principal_from_row(
 
 /// The principal behind a session cookie, and the session's stage. Ends sessions that have
 /// been idle too long or passed their absolute lifetime.
-pub async fn session_principal(
-    store: &Store,
-    config: &IdentityConfig,
-    token: &str,
-) -> Result<(Principal, Stage)> {
+pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &str) -> Result<(Principal, Stage)> {
     let hash = secret_hash(token);
-    let row = sqlx::query(&format!(
-        "SELECT {PRINCIPAL_COLUMNS}, s.csrf_token, s.stage, s.last_seen, s.expires_at \
-         FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1"
+    let rows = sqlx::query(&format!(
+        "SELECT {PRINCIPAL_COLUMNS}, {ROLE_COLUMNS}, s.csrf_token, s.stage, s.last_seen, s.expires_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id {ROLE_JOIN} \
+         WHERE s.token_hash = $1 ORDER BY r.id"
     ))
     .bind(&hash)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::Unauthenticated)?;
+    .fetch_all(store.pool())
+    .await?;
+    let row = rows.first().ok_or(IdentityError::Unauthenticated)?;
     let now = Timestamp::now();
     let last_seen: i64 = row.try_get("last_seen")?;
     let expires_at: i64 = row.try_get("expires_at")?;
     let status: String = row.try_get("status")?;
     let idle_ms = config.session_idle.as_millis() as i64;
     if now.0 > expires_at || now.0 - last_seen > idle_ms || status != "active" {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(&hash)
-            .execute(store.pool())
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(store.pool()).await?;
         return Err(IdentityError::Unauthenticated);
     }
     // Touch at most once a minute: the idle clock needs no finer grain, and reads stay reads.
@@ -323,59 +319,47 @@ pub async fn session_principal(
             .execute(store.pool())
             .await?;
     }
-    let user_id: i64 = row.try_get("user_id")?;
-    let roles = grants_of(store, user_id).await?;
+    let roles = grants_from_rows(&rows)?;
     let csrf_token: String = row.try_get("csrf_token")?;
     let stage: String = row.try_get("stage")?;
-    Ok((
-        principal_from_row(&row, roles, AuthVia::Session { csrf_token })?,
-        Stage::parse(&stage),
-    ))
+    Ok((principal_from_row(row, roles, AuthVia::Session { csrf_token })?, Stage::parse(&stage)))
 }
 
 /// The principal behind an API token (`Authorization: Bearer ylt_…`).
 pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
-    let row = sqlx::query(&format!(
-        "SELECT {PRINCIPAL_COLUMNS}, t.id AS token_id, t.scopes, t.expires_at, t.revoked \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id WHERE t.token_hash = $1"
+    let rows = sqlx::query(&format!(
+        "SELECT {PRINCIPAL_COLUMNS}, {ROLE_COLUMNS}, t.id AS token_id, t.scopes, t.expires_at, t.revoked \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id {ROLE_JOIN} \
+         WHERE t.token_hash = $1 ORDER BY r.id"
     ))
     .bind(secret_hash(token))
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::Unauthenticated)?;
+    .fetch_all(store.pool())
+    .await?;
+    let row = rows.first().ok_or(IdentityError::Unauthenticated)?;
     let expires_at: i64 = row.try_get("expires_at")?;
     let revoked: i64 = row.try_get("revoked")?;
     let status: String = row.try_get("status")?;
     if revoked != 0 || Timestamp::now().0 > expires_at || status != "active" {
         return Err(IdentityError::Unauthenticated);
     }
-    let user_id: i64 = row.try_get("user_id")?;
-    let roles = grants_of(store, user_id).await?;
+    let roles = grants_from_rows(&rows)?;
     let scopes: String = row.try_get("scopes")?;
-    let via = AuthVia::Token {
-        token_id: row.try_get("token_id")?,
-        scopes: roles::split_list(&scopes),
-    };
-    Ok(principal_from_row(&row, roles, via)?)
+    let via = AuthVia::Token { token_id: row.try_get("token_id")?, scopes: roles::split_list(&scopes) };
+    Ok(principal_from_row(row, roles, via)?)
 }
 
 /// A principal for a user id (the CLI acting as an existing user, and tests).
 pub async fn principal_for_user(store: &Store, user_id: i64) -> Result<Principal> {
-    let row = sqlx::query(&format!(
-        "SELECT {PRINCIPAL_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
+    let rows = sqlx::query(&format!(
+        "SELECT {PRINCIPAL_COLUMNS}, {ROLE_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id {ROLE_JOIN} \
+         WHERE u.id = $1 ORDER BY r.id"
     ))
     .bind(user_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::NotFound("user"))?;
-    let roles = grants_of(store, user_id).await?;
-    Ok(principal_from_row(
-        &row,
-        roles,
-        AuthVia::Session {
-            csrf_token: String::new(),
-        },
-    )?)
+    .fetch_all(store.pool())
+    .await?;
+    let row = rows.first().ok_or(IdentityError::NotFound("user"))?;
+    let roles = grants_from_rows(&rows)?;
+    Ok(principal_from_row(row, roles, AuthVia::Session { csrf_token: String::new() })?)
 }
 
 /// Completes a login waiting at the TOTP step. Wrong codes count toward the lockout like
@@ -399,10 +383,7 @@ pub async fn complete_mfa(
                 .await?;
             audit::record(
                 store.pool(),
-                audit::Event {
-                    detail: "TOTP",
-                    ..audit::Event::by(&principal, action::LOGIN, "", client)
-                },
+                audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
             )
             .await?;
             Ok(())
@@ -410,21 +391,10 @@ pub async fn complete_mfa(
         Err(IdentityError::InvalidTotp) => {
             audit::record(
                 store.pool(),
-                audit::Event {
-                    outcome: "failed",
-                    ..audit::Event::by(&principal, action::MFA_FAILED, "", client)
-                },
+                audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) },
             )
             .await?;
-            if let Some(until) = count_failure(
-                store,
-                config,
-                principal.user_id,
-                &principal.username,
-                client,
-            )
-            .await?
-            {
+            if let Some(until) = count_failure(store, config, principal.user_id, &principal.username, client).await? {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(principal.user_id)
                     .execute(store.pool())
@@ -447,20 +417,8 @@ pub(crate) async fn promote_session(store: &Store, token: &str) -> Result<()> {
 }
 
 /// Ends a session.
-pub async fn logout(
-    store: &Store,
-    principal: &Principal,
-    token: &str,
-    client: &ClientInfo,
-) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(secret_hash(token))
-        .execute(store.pool())
-        .await?;
-    audit::record(
-        store.pool(),
-        audit::Event::by(principal, action::LOGOUT, "", client),
-    )
-    .await?;
+pub async fn logout(store: &Store, principal: &Principal, token: &str, client: &ClientInfo) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(store.pool()).await?;
+    audit::record(store.pool(), audit::Event::by(principal, action::LOGOUT, "", client)).await?;
     Ok(())
 }

@@ -54,11 +54,9 @@ impl From<StoreError> for IdentityError {
         match e {
             StoreError::NotFound => IdentityError::NotFound("record"),
             StoreError::Conflict(m) => IdentityError::Conflict(m),
-            StoreError::Invalid {
-                field,
-                rule,
-                message,
-            } => IdentityError::Validation(ValidationError::single(field, rule, message)),
+            StoreError::Invalid { field, rule, message } => {
+                IdentityError::Validation(ValidationError::single(field, rule, message))
+            }
             other => IdentityError::Store(other),
         }
     }

@@ -82,10 +82,7 @@ impl OrgKind {
     }
 
     pub fn is_regulator(self) -> bool {
-        matches!(
-            self,
-            OrgKind::National | OrgKind::Provincial | OrgKind::Municipal
-        )
+        matches!(self, OrgKind::National | OrgKind::Provincial | OrgKind::Municipal)
     }
 
     /// The kinds of organization this kind may sit under.
@@ -292,11 +289,7 @@ impl Principal {
                 return None;
             }
         }
-        self.roles
-            .iter()
-            .filter(|r| r.permissions.iter().any(|p| p == permission))
-            .map(|r| r.scope)
-            .max()
+        self.roles.iter().filter(|r| r.permissions.iter().any(|p| p == permission)).map(|r| r.scope).max()
     }
 
     pub fn has(&self, permission: &str) -> bool {
@@ -358,42 +351,22 @@ mod tests {
     }
 
     fn principal(roles: Vec<RoleGrant>, via: AuthVia) -> Principal {
-        Principal {
-            org_path: "/1/2/".into(),
-            roles,
-            via,
-            ..Principal::system()
-        }
+        Principal { org_path: "/1/2/".into(), roles, via, ..Principal::system() }
     }
 
     #[test]
     fn broadest_scope_wins_and_token_scopes_narrow() {
-        let session = AuthVia::Session {
-            csrf_token: String::new(),
-        };
+        let session = AuthVia::Session { csrf_token: String::new() };
         let p = principal(
-            vec![
-                grant(&[perm::USER_READ], Scope::Own),
-                grant(&[perm::USER_READ, perm::ORG_READ], Scope::Subtree),
-            ],
+            vec![grant(&[perm::USER_READ], Scope::Own), grant(&[perm::USER_READ, perm::ORG_READ], Scope::Subtree)],
             session,
         );
         assert_eq!(p.scope_for(perm::USER_READ), Some(Scope::Subtree));
         assert_eq!(p.scope_for(perm::AUDIT_READ), None);
         assert!(p.reaches(perm::USER_READ, "/1/2/9/"));
         assert!(!p.reaches(perm::USER_READ, "/1/3/"));
-        let t = Principal {
-            via: AuthVia::Token {
-                token_id: 1,
-                scopes: vec![perm::ORG_READ.into()],
-            },
-            ..p
-        };
-        assert_eq!(
-            t.scope_for(perm::USER_READ),
-            None,
-            "token without the scope"
-        );
+        let t = Principal { via: AuthVia::Token { token_id: 1, scopes: vec![perm::ORG_READ.into()] }, ..p };
+        assert_eq!(t.scope_for(perm::USER_READ), None, "token without the scope");
         assert_eq!(t.scope_for(perm::ORG_READ), Some(Scope::Subtree));
     }
 }

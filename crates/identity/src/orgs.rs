@@ -24,8 +24,7 @@ pub struct NewOrg {
     pub region: String,
 }
 
-const ORG_COLUMNS: &str =
-    "o.id, o.kind, o.name, o.code, o.parent_id, o.path, o.region, o.status, o.version";
+const ORG_COLUMNS: &str = "o.id, o.kind, o.name, o.code, o.parent_id, o.path, o.region, o.status, o.version";
 
 pub(crate) fn org_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Org, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
@@ -53,22 +52,10 @@ pub async fn get_unchecked(store: &Store, id: i64) -> Result<Org> {
 }
 
 /// Reads one organization the principal may see.
-pub async fn get(
-    store: &Store,
-    principal: &Principal,
-    id: i64,
-    client: &ClientInfo,
-) -> Result<Org> {
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Org> {
     let org = get_unchecked(store, id).await?;
     if !principal.reaches(perm::ORG_READ, &org.path) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::ORG_READ,
-            &format!("org:{id}"),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::ORG_READ, &format!("org:{id}"), client).await);
     }
     Ok(org)
 }
@@ -81,10 +68,7 @@ pub async fn list(store: &Store, principal: &Principal, client: &ClientInfo) -> 
     };
     let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE {filter} ORDER BY o.path");
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
-    Ok(rows
-        .iter()
-        .map(org_from_row)
-        .collect::<std::result::Result<_, _>>()?)
+    Ok(rows.iter().map(org_from_row).collect::<std::result::Result<_, _>>()?)
 }
 
 fn validate(new: &NewOrg) -> std::result::Result<String, ValidationError> {
@@ -93,21 +77,13 @@ fn validate(new: &NewOrg) -> std::result::Result<String, ValidationError> {
     if name.is_empty() {
         errors.push("name", "required", "organization name is required");
     } else if name.chars().count() > 200 {
-        errors.push(
-            "name",
-            "max_length:200",
-            "organization name must have at most 200 characters",
-        );
+        errors.push("name", "max_length:200", "organization name must have at most 200 characters");
     }
     let code = match new.kind {
         OrgKind::Site => {
             let c = new.code.trim().to_string();
             if c.is_empty() || c.chars().count() > 64 {
-                errors.push(
-                    "code",
-                    "site_code",
-                    "site code must have 1 to 64 characters",
-                );
+                errors.push("code", "site_code", "site code must have 1 to 64 characters");
             }
             c
         }
@@ -120,46 +96,24 @@ fn validate(new: &NewOrg) -> std::result::Result<String, ValidationError> {
         },
     };
     if new.kind == OrgKind::National && new.parent_id.is_some() {
-        errors.push(
-            "parent_id",
-            "must_be_empty",
-            "the national regulator has no parent",
-        );
+        errors.push("parent_id", "must_be_empty", "the national regulator has no parent");
     }
     if new.kind != OrgKind::National && new.parent_id.is_none() {
-        errors.push(
-            "parent_id",
-            "required",
-            "every organization but the national regulator has a parent",
-        );
+        errors.push("parent_id", "required", "every organization but the national regulator has a parent");
     }
     errors.into_result().map(|()| code)
 }
 
 /// Creates an organization under a parent the principal manages (`org.manage`).
-pub async fn create(
-    store: &Store,
-    principal: &Principal,
-    new: &NewOrg,
-    client: &ClientInfo,
-) -> Result<Org> {
+pub async fn create(store: &Store, principal: &Principal, new: &NewOrg, client: &ClientInfo) -> Result<Org> {
     let code = validate(new)?;
     let parent = match new.parent_id {
         Some(pid) => {
             let parent = get_unchecked(store, pid).await.map_err(|_| {
-                ValidationError::single(
-                    "parent_id",
-                    "exists",
-                    format!("no organization with id {pid}"),
-                )
+                ValidationError::single("parent_id", "exists", format!("no organization with id {pid}"))
             })?;
             if !new.kind.allowed_parents().contains(&parent.kind) {
-                let allowed: Vec<&str> = new
-                    .kind
-                    .allowed_parents()
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect();
+                let allowed: Vec<&str> = new.kind.allowed_parents().iter().map(|k| k.as_str()).collect();
                 return Err(ValidationError::single(
                     "parent_id",
                     "parent_kind",
@@ -178,14 +132,7 @@ pub async fn create(
     };
     let target_path = parent.as_ref().map(|p| p.path.as_str()).unwrap_or("/");
     if !principal.reaches(perm::ORG_MANAGE, target_path) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::ORG_MANAGE,
-            &format!("org:{}", new.name),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::ORG_MANAGE, &format!("org:{}", new.name), client).await);
     }
     if new.kind == OrgKind::National {
         let exists: i64 = sqlx::query("SELECT COUNT(*) FROM orgs WHERE kind = 'national'")
@@ -193,12 +140,7 @@ pub async fn create(
             .await?
             .try_get(0)?;
         if exists > 0 {
-            return Err(ValidationError::single(
-                "kind",
-                "unique",
-                "there is already a national regulator",
-            )
-            .into());
+            return Err(ValidationError::single("kind", "unique", "there is already a national regulator").into());
         }
     }
     let mut tx = store.begin().await?;
@@ -221,22 +163,15 @@ pub async fn create(
         Err(e) => {
             let e = yaolian_store::StoreError::from(e);
             if e.is_unique_violation() {
-                return Err(ValidationError::single(
-                    "code",
-                    "unique",
-                    format!("code {code} is already registered"),
-                )
-                .into());
+                return Err(
+                    ValidationError::single("code", "unique", format!("code {code} is already registered")).into()
+                );
             }
             return Err(e.into());
         }
     };
     let path = format!("{target_path}{id}/");
-    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
-        .bind(&path)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *tx).await?;
     let org = Org {
         id,
         kind: new.kind,
@@ -261,16 +196,8 @@ pub async fn create(
         },
     )
     .await?;
-    audit::record(
-        &mut *tx,
-        audit::Event::by(
-            principal,
-            action::ORG_CREATE,
-            &format!("org:{id} {}", org.name),
-            client,
-        ),
-    )
-    .await?;
+    audit::record(&mut *tx, audit::Event::by(principal, action::ORG_CREATE, &format!("org:{id} {}", org.name), client))
+        .await?;
     tx.commit().await?;
     Ok(org)
 }

@@ -15,10 +15,7 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy {
-            min_length: 8,
-            min_classes: 3,
-        }
+        PasswordPolicy { min_length: 8, min_classes: 3 }
     }
 }
 
@@ -31,10 +28,7 @@ impl PasswordPolicy {
             errors.push(
                 field,
                 format!("min_length:{}", self.min_length),
-                format!(
-                    "must have at least {} characters, found {length}",
-                    self.min_length
-                ),
+                format!("must have at least {} characters, found {length}", self.min_length),
             );
         }
         if length > 256 {
@@ -66,17 +60,13 @@ impl PasswordPolicy {
 /// Hashes a password with argon2id and a fresh random salt.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 /// True when `password` matches the stored PHC `hash`. A malformed hash never matches.
 pub fn verify(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -96,8 +86,7 @@ mod tests {
         let got = PasswordPolicy::default()
             .check("password", pw)
             .map_err(|e| e.errors.into_iter().map(|f| f.rule).collect::<Vec<_>>());
-        let expected =
-            expected.map_err(|rules| rules.iter().map(|r| r.to_string()).collect::<Vec<_>>());
+        let expected = expected.map_err(|rules| rules.iter().map(|r| r.to_string()).collect::<Vec<_>>());
         assert_eq!(got, expected, "password {pw:?}");
     }
 

@@ -53,18 +53,10 @@ where
 {
     let mut errors = ValidationError::new();
     if todo.user_id.is_none() && todo.org_id.is_none() {
-        errors.push(
-            "user_id",
-            "one_of:user_id,org_id",
-            "a to-do needs a user or an organization",
-        );
+        errors.push("user_id", "one_of:user_id,org_id", "a to-do needs a user or an organization");
     }
     if todo.title.trim().is_empty() || todo.title.chars().count() > 200 {
-        errors.push(
-            "title",
-            "length:1..200",
-            "title must have 1 to 200 characters",
-        );
+        errors.push("title", "length:1..200", "title must have 1 to 200 characters");
     }
     if todo.module.trim().is_empty() {
         errors.push("module", "required", "module is required");
@@ -87,13 +79,7 @@ where
 }
 
 /// Sends a message to a user.
-pub async fn send_message<'e, E>(
-    executor: E,
-    user_id: i64,
-    title: &str,
-    body: &str,
-    link: &str,
-) -> Result<i64>
+pub async fn send_message<'e, E>(executor: E, user_id: i64, title: &str, body: &str, link: &str) -> Result<i64>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -183,14 +169,12 @@ pub async fn messages(store: &Store, principal: &Principal, limit: i64) -> Resul
 
 /// Marks one of the principal's messages read.
 pub async fn mark_read(store: &Store, principal: &Principal, id: i64) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE messages SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
-    )
-    .bind(Timestamp::now().0)
-    .bind(id)
-    .bind(principal.user_id)
-    .execute(store.pool())
-    .await?;
+    let done = sqlx::query("UPDATE messages SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
+        .bind(Timestamp::now().0)
+        .bind(id)
+        .bind(principal.user_id)
+        .execute(store.pool())
+        .await?;
     if done.rows_affected() == 0 {
         return Err(IdentityError::NotFound("message"));
     }

@@ -27,15 +27,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "sys_admin",
         name_zh: "系统管理员",
         name_en: "System administrator",
-        permissions: &[
-            ORG_READ,
-            ORG_MANAGE,
-            USER_READ,
-            USER_MANAGE,
-            ROLE_READ,
-            PORTAL_USE,
-            PORTAL_NOTIFY,
-        ],
+        permissions: &[ORG_READ, ORG_MANAGE, USER_READ, USER_MANAGE, ROLE_READ, PORTAL_USE, PORTAL_NOTIFY],
         scope: Scope::All,
         admin_kind: Some(AdminKind::System),
     },
@@ -43,15 +35,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "sec_admin",
         name_zh: "安全管理员",
         name_en: "Security administrator",
-        permissions: &[
-            ORG_READ,
-            USER_READ,
-            ROLE_READ,
-            ROLE_ASSIGN,
-            ROLE_MANAGE,
-            SECURITY_MANAGE,
-            PORTAL_USE,
-        ],
+        permissions: &[ORG_READ, USER_READ, ROLE_READ, ROLE_ASSIGN, ROLE_MANAGE, SECURITY_MANAGE, PORTAL_USE],
         scope: Scope::All,
         admin_kind: Some(AdminKind::Security),
     },
@@ -129,10 +113,7 @@ pub async fn ensure_builtin(store: &Store) -> Result<()> {
         .iter()
         .map(|r| r.try_get::<String, _>(0))
         .collect::<std::result::Result<_, _>>()?;
-    let missing: Vec<&BuiltinRole> = BUILTIN
-        .iter()
-        .filter(|b| !existing.iter().any(|c| c == b.code))
-        .collect();
+    let missing: Vec<&BuiltinRole> = BUILTIN.iter().filter(|b| !existing.iter().any(|c| c == b.code)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -193,22 +174,14 @@ pub(crate) fn role_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Role, 
 }
 
 pub(crate) fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+    s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
-const ROLE_COLUMNS: &str =
-    "id, code, name_zh, name_en, permissions, scope, requires_mfa, admin_kind, builtin, version";
+const ROLE_COLUMNS: &str = "id, code, name_zh, name_en, permissions, scope, requires_mfa, admin_kind, builtin, version";
 
 /// Every role. Requires `role.read`, `role.assign` or `user.manage` (to pick roles for a user).
 pub async fn list(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Vec<Role>> {
-    if !(principal.has(perm::ROLE_READ)
-        || principal.has(perm::ROLE_ASSIGN)
-        || principal.has(perm::USER_MANAGE))
-    {
+    if !(principal.has(perm::ROLE_READ) || principal.has(perm::ROLE_ASSIGN) || principal.has(perm::USER_MANAGE)) {
         return Err(audit::deny(store, principal, perm::ROLE_READ, "roles", client).await);
     }
     all(store).await
@@ -216,13 +189,8 @@ pub async fn list(store: &Store, principal: &Principal, client: &ClientInfo) -> 
 
 /// Every role, without an access check (seeding, the CLI, and checks inside this crate).
 pub async fn all(store: &Store) -> Result<Vec<Role>> {
-    let rows = sqlx::query(&format!("SELECT {ROLE_COLUMNS} FROM roles ORDER BY id"))
-        .fetch_all(store.pool())
-        .await?;
-    Ok(rows
-        .iter()
-        .map(role_from_row)
-        .collect::<std::result::Result<_, _>>()?)
+    let rows = sqlx::query(&format!("SELECT {ROLE_COLUMNS} FROM roles ORDER BY id")).fetch_all(store.pool()).await?;
+    Ok(rows.iter().map(role_from_row).collect::<std::result::Result<_, _>>()?)
 }
 
 pub async fn by_code(store: &Store, code: &str) -> Result<Role> {
@@ -275,10 +243,7 @@ pub async fn set_requires_mfa(
     let detail = format!("requires_mfa={requires_mfa}");
     audit::record(
         &mut *tx,
-        audit::Event {
-            detail: &detail,
-            ..audit::Event::by(principal, action::ROLE_UPDATE, code, client)
-        },
+        audit::Event { detail: &detail, ..audit::Event::by(principal, action::ROLE_UPDATE, code, client) },
     )
     .await?;
     tx.commit().await?;

@@ -39,11 +39,7 @@ pub async fn create(
     let mut errors = ValidationError::new();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        errors.push(
-            "name",
-            "length:1..64",
-            "token name must have 1 to 64 characters",
-        );
+        errors.push("name", "length:1..64", "token name must have 1 to 64 characters");
     }
     if scopes.is_empty() {
         errors.push("scopes", "required", "a token needs at least one scope");
@@ -54,11 +50,7 @@ pub async fn create(
         }
     }
     if !(1..=366).contains(&valid_days) {
-        errors.push(
-            "valid_days",
-            "range:1..366",
-            "a token is valid for 1 to 366 days",
-        );
+        errors.push("valid_days", "range:1..366", "a token is valid for 1 to 366 days");
     }
     errors.into_result()?;
     let secret = format!("{PREFIX}{}", random_token());
@@ -83,24 +75,13 @@ pub async fn create(
         &mut *tx,
         audit::Event {
             detail: &detail,
-            ..audit::Event::by(
-                principal,
-                action::TOKEN_CREATE,
-                &format!("token:{id} {name}"),
-                client,
-            )
+            ..audit::Event::by(principal, action::TOKEN_CREATE, &format!("token:{id} {name}"), client)
         },
     )
     .await?;
     tx.commit().await?;
-    let token = ApiToken {
-        id,
-        name: name.to_string(),
-        scopes: scopes.to_vec(),
-        expires_at,
-        created_at: now,
-        revoked: false,
-    };
+    let token =
+        ApiToken { id, name: name.to_string(), scopes: scopes.to_vec(), expires_at, created_at: now, revoked: false };
     Ok((token, secret))
 }
 
@@ -129,12 +110,7 @@ pub async fn list(store: &Store, principal: &Principal) -> Result<Vec<ApiToken>>
 }
 
 /// Revokes one of the principal's own tokens.
-pub async fn revoke(
-    store: &Store,
-    principal: &Principal,
-    id: i64,
-    client: &ClientInfo,
-) -> Result<()> {
+pub async fn revoke(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<()> {
     let done = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(principal.user_id)
@@ -143,15 +119,7 @@ pub async fn revoke(
     if done.rows_affected() == 0 {
         return Err(crate::IdentityError::NotFound("token"));
     }
-    audit::record(
-        store.pool(),
-        audit::Event::by(
-            principal,
-            action::TOKEN_REVOKE,
-            &format!("token:{id}"),
-            client,
-        ),
-    )
-    .await?;
+    audit::record(store.pool(), audit::Event::by(principal, action::TOKEN_REVOKE, &format!("token:{id}"), client))
+        .await?;
     Ok(())
 }

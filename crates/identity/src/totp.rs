@@ -16,18 +16,11 @@ const STEP: u64 = 30;
 const DIGITS: usize = 6;
 
 fn totp_for(secret_b32: &str) -> Result<TOTP> {
-    let bytes = Secret::Encoded(secret_b32.to_string())
-        .to_bytes()
-        .map_err(|_| {
-            IdentityError::Store(yaolian_store::StoreError::Corrupt(
-                "stored TOTP secret is not base32".into(),
-            ))
-        })?;
-    TOTP::new(Algorithm::SHA1, DIGITS, 1, STEP, bytes).map_err(|e| {
-        IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
-            "TOTP secret: {e}"
-        )))
-    })
+    let bytes = Secret::Encoded(secret_b32.to_string()).to_bytes().map_err(|_| {
+        IdentityError::Store(yaolian_store::StoreError::Corrupt("stored TOTP secret is not base32".into()))
+    })?;
+    TOTP::new(Algorithm::SHA1, DIGITS, 1, STEP, bytes)
+        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("TOTP secret: {e}"))))
 }
 
 /// The code for `secret_b32` at Unix time `unix_seconds` (for authenticator-less tests).
@@ -69,42 +62,26 @@ pub async fn begin_enrollment(store: &Store, principal: &Principal) -> Result<En
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let secret = match Secret::Raw(raw.to_vec()).to_encoded() {
         Secret::Encoded(s) => s,
-        Secret::Raw(_) => {
-            return Err(IdentityError::Store(yaolian_store::StoreError::Corrupt(
-                "base32".into(),
-            )))
-        }
+        Secret::Raw(_) => return Err(IdentityError::Store(yaolian_store::StoreError::Corrupt("base32".into()))),
     };
-    sqlx::query(
-        "UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2 AND totp_enabled = 0",
-    )
-    .bind(&secret)
-    .bind(principal.user_id)
-    .execute(store.pool())
-    .await?;
+    sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2 AND totp_enabled = 0")
+        .bind(&secret)
+        .bind(principal.user_id)
+        .execute(store.pool())
+        .await?;
     let label = urlencoding_min(&format!("yaolian:{}", principal.username));
     let otpauth_uri =
         format!("otpauth://totp/{label}?secret={secret}&issuer=yaolian&algorithm=SHA1&digits={DIGITS}&period={STEP}");
     let qr_svg = QrCode::new(otpauth_uri.as_bytes())
-        .map(|c| {
-            c.render::<svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .build()
-        })
+        .map(|c| c.render::<svg::Color<'_>>().min_dimensions(200, 200).build())
         .unwrap_or_default();
-    Ok(Enrollment {
-        secret,
-        otpauth_uri,
-        qr_svg,
-    })
+    Ok(Enrollment { secret, otpauth_uri, qr_svg })
 }
 
 fn urlencoding_min(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -126,12 +103,9 @@ pub async fn confirm_enrollment(
     let secret: Option<String> = row.try_get(0)?;
     let enabled: i64 = row.try_get(1)?;
     let Some(secret) = secret.filter(|_| enabled == 0) else {
-        return Err(yaolian_core::ValidationError::single(
-            "code",
-            "enrollment_started",
-            "start TOTP enrollment first",
-        )
-        .into());
+        return Err(
+            yaolian_core::ValidationError::single("code", "enrollment_started", "start TOTP enrollment first").into()
+        );
     };
     let Some(step) = matching_step(&secret, code, unix_now())? else {
         return Err(IdentityError::InvalidTotp);
@@ -144,21 +118,16 @@ pub async fn confirm_enrollment(
     if let Some(token) = session_token {
         auth::promote_session(store, token).await?;
     }
-    audit::record(
-        store.pool(),
-        audit::Event::by(principal, action::MFA_ENROLLED, "", client),
-    )
-    .await?;
+    audit::record(store.pool(), audit::Event::by(principal, action::MFA_ENROLLED, "", client)).await?;
     Ok(())
 }
 
 /// Checks a code for an enrolled user and consumes its time step.
 pub async fn verify_for_user(store: &Store, user_id: i64, code: &str) -> Result<()> {
-    let row =
-        sqlx::query("SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(store.pool())
-            .await?;
+    let row = sqlx::query("SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(store.pool())
+        .await?;
     let secret: Option<String> = row.try_get(0)?;
     let enabled: i64 = row.try_get(1)?;
     let last_step: i64 = row.try_get(2)?;
@@ -168,13 +137,11 @@ pub async fn verify_for_user(store: &Store, user_id: i64, code: &str) -> Result<
     match matching_step(&secret, code, unix_now())? {
         Some(step) if (step as i64) > last_step => {
             // Conditional update: of two concurrent uses of one code only one succeeds.
-            let done = sqlx::query(
-                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
-            )
-            .bind(step as i64)
-            .bind(user_id)
-            .execute(store.pool())
-            .await?;
+            let done = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+                .bind(step as i64)
+                .bind(user_id)
+                .execute(store.pool())
+                .await?;
             if done.rows_affected() == 1 {
                 Ok(())
             } else {
@@ -201,11 +168,7 @@ mod tests {
         assert_eq!(code_at(&secret, 59).unwrap(), "287082");
         assert_eq!(code_at(&secret, 1_111_111_109).unwrap(), "081804");
         assert_eq!(code_at(&secret, 1_234_567_890).unwrap(), "005924");
-        assert_eq!(
-            matching_step(&secret, "287082", 59 + 30).unwrap(),
-            Some(1),
-            "one step of skew"
-        );
+        assert_eq!(matching_step(&secret, "287082", 59 + 30).unwrap(), Some(1), "one step of skew");
         assert_eq!(matching_step(&secret, "287082", 59 + 90).unwrap(), None);
     }
 }

@@ -37,10 +37,7 @@ pub struct NewUser {
 const USER_COLUMNS: &str = "u.id, u.org_id, o.name AS org_name, o.path AS org_path, u.username, u.display_name, \
      u.email, u.phone, u.status, u.is_master, u.locked_until, u.totp_enabled, u.created_at, u.version";
 
-fn user_from_row(
-    r: &sqlx::any::AnyRow,
-    roles: Vec<String>,
-) -> std::result::Result<User, sqlx::Error> {
+fn user_from_row(r: &sqlx::any::AnyRow, roles: Vec<String>) -> std::result::Result<User, sqlx::Error> {
     let locked_until: i64 = r.try_get("locked_until")?;
     Ok(User {
         id: r.try_get("id")?,
@@ -61,13 +58,8 @@ fn user_from_row(
 }
 
 fn validate_username(errors: &mut ValidationError, username: &str) {
-    let ok_chars = username
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-    let starts = username
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase());
+    let ok_chars = username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let starts = username.chars().next().is_some_and(|c| c.is_ascii_lowercase());
     let len = username.chars().count();
     if !(3..=32).contains(&len) || !ok_chars || !starts {
         errors.push(
@@ -79,10 +71,7 @@ fn validate_username(errors: &mut ValidationError, username: &str) {
 }
 
 /// Role codes per user id, for a set of users, in one query.
-async fn roles_of(
-    store: &Store,
-    user_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+async fn roles_of(store: &Store, user_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<String>>> {
     let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
     if user_ids.is_empty() {
         return Ok(map);
@@ -95,9 +84,7 @@ async fn roles_of(
         placeholders.join(", ")
     );
     for row in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
-        map.entry(row.try_get("user_id")?)
-            .or_default()
-            .push(row.try_get("code")?);
+        map.entry(row.try_get("user_id")?).or_default().push(row.try_get("code")?);
     }
     Ok(map)
 }
@@ -154,13 +141,8 @@ pub async fn list(
         wheres.push(format!("u.status = {}", p.push(status)));
     }
     let where_sql = wheres.join(" AND ");
-    let count_sql =
-        format!("SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql}");
-    let total: i64 = p
-        .bind(sqlx::query(&count_sql))
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
+    let count_sql = format!("SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE {where_sql}");
+    let total: i64 = p.bind(sqlx::query(&count_sql)).fetch_one(store.pool()).await?.try_get(0)?;
     let mut p2 = p.clone();
     let limit = p2.push(q.limit.clamp(1, 1000));
     let offset = p2.push(q.offset.max(0));
@@ -170,10 +152,7 @@ pub async fn list(
         q.order_by()
     );
     let rows = p2.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
-    let ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<std::result::Result<_, _>>()?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
     let mut role_map = roles_of(store, &ids).await?;
     let users = rows
         .iter()
@@ -187,38 +166,22 @@ pub async fn list(
 
 /// One user with its organization path, no access check.
 async fn load(store: &Store, id: i64) -> Result<(User, String)> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::NotFound("user"))?;
-    let roles = roles_of(store, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let row =
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"))
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?
+            .ok_or(IdentityError::NotFound("user"))?;
+    let roles = roles_of(store, &[id]).await?.remove(&id).unwrap_or_default();
     let path: String = row.try_get("org_path")?;
     Ok((user_from_row(&row, roles)?, path))
 }
 
 /// One user, if the principal may read it (its own account always).
-pub async fn get(
-    store: &Store,
-    principal: &Principal,
-    id: i64,
-    client: &ClientInfo,
-) -> Result<User> {
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<User> {
     let (user, path) = load(store, id).await?;
     if id != principal.user_id && !principal.reaches(perm::USER_READ, &path) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::USER_READ,
-            &format!("user:{id}"),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::USER_READ, &format!("user:{id}"), client).await);
     }
     Ok(user)
 }
@@ -257,33 +220,22 @@ pub async fn create(
     validate_username(&mut errors, &username);
     let display_name = new.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 64 {
-        errors.push(
-            "display_name",
-            "length:1..64",
-            "real name (姓名) must have 1 to 64 characters",
-        );
+        errors.push("display_name", "length:1..64", "real name (姓名) must have 1 to 64 characters");
     }
     if let Err(e) = config.password.check("password", &new.password) {
         errors.errors.extend(e.errors);
     }
-    if !new.email.is_empty() && !(new.email.contains('@') && new.email.len() <= 254) {
+    let email_ok = new.email.is_empty() || (new.email.contains('@') && new.email.len() <= 254);
+    if !email_ok {
         errors.push("email", "email", "not an e-mail address");
     }
     if new.phone.chars().count() > 32 {
-        errors.push(
-            "phone",
-            "max_length:32",
-            "phone must have at most 32 characters",
-        );
+        errors.push("phone", "max_length:32", "phone must have at most 32 characters");
     }
     let org = match orgs::get_unchecked(store, new.org_id).await {
         Ok(o) => Some(o),
         Err(IdentityError::NotFound(_)) => {
-            errors.push(
-                "org_id",
-                "exists",
-                format!("no organization with id {}", new.org_id),
-            );
+            errors.push("org_id", "exists", format!("no organization with id {}", new.org_id));
             None
         }
         Err(e) => return Err(e),
@@ -293,22 +245,12 @@ pub async fn create(
         return Err(IdentityError::NotFound("organization"));
     };
     if !may_manage(principal, &org.path, new.is_master) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::USER_MANAGE,
-            &format!("org:{}", org.id),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("org:{}", org.id), client).await);
     }
     let granted = resolve_grantable(store, principal, &new.roles, client).await?;
     check_separation(&granted)?;
-    let hash = password::hash(&new.password).map_err(|e| {
-        IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
-            "hashing failed: {e}"
-        )))
-    })?;
+    let hash = password::hash(&new.password)
+        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
     let now = Timestamp::now();
     let inserted = sqlx::query(
@@ -333,12 +275,9 @@ pub async fn create(
         Err(e) => {
             let e = yaolian_store::StoreError::from(e);
             if e.is_unique_violation() {
-                return Err(ValidationError::single(
-                    "username",
-                    "unique",
-                    format!("user name {username} is taken"),
-                )
-                .into());
+                return Err(
+                    ValidationError::single("username", "unique", format!("user name {username} is taken")).into()
+                );
             }
             return Err(e.into());
         }
@@ -374,12 +313,7 @@ pub async fn create(
         &mut *tx,
         audit::Event {
             detail: &detail,
-            ..audit::Event::by(
-                principal,
-                action::USER_CREATE,
-                &format!("user:{id} {username}"),
-                client,
-            )
+            ..audit::Event::by(principal, action::USER_CREATE, &format!("user:{id} {username}"), client)
         },
     )
     .await?;
@@ -417,14 +351,7 @@ async fn resolve_grantable(
         let own = principal.roles.iter().any(|g| g.code == r.code);
         let ok = full || (principal.has(perm::ROLE_ASSIGN) && r.admin_kind.is_none() && own);
         if !ok {
-            return Err(audit::deny(
-                store,
-                principal,
-                perm::ROLE_ASSIGN,
-                &format!("role:{}", r.code),
-                client,
-            )
-            .await);
+            return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("role:{}", r.code), client).await);
         }
     }
     Ok(out)
@@ -459,26 +386,13 @@ pub async fn assign_roles(
     let full = principal.scope_for(perm::ROLE_ASSIGN) == Some(Scope::All);
     // Below the `all` scope (master accounts) only sub-accounts' roles can be changed.
     if !principal.reaches(perm::ROLE_ASSIGN, &path) || (!full && user.is_master) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::ROLE_ASSIGN,
-            &format!("user:{user_id}"),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("user:{user_id}"), client).await);
     }
     let granted = resolve_grantable(store, principal, codes, client).await?;
     check_separation(&granted)?;
     let mut tx = store.begin().await?;
     let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
-    let data = user_data(
-        &User {
-            roles: codes.clone(),
-            ..user.clone()
-        },
-        &user.status,
-    );
+    let data = user_data(&User { roles: codes.clone(), ..user.clone() }, &user.status);
     let v = versions::append(
         &mut tx,
         NewVersion {
@@ -492,10 +406,7 @@ pub async fn assign_roles(
         },
     )
     .await?;
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for role in &granted {
         sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
             .bind(user_id)
@@ -503,22 +414,13 @@ pub async fn assign_roles(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("UPDATE users SET version = $1 WHERE id = $2")
-        .bind(v.version)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user_id).execute(&mut *tx).await?;
     let detail = format!("roles={}", codes.join(","));
     audit::record(
         &mut *tx,
         audit::Event {
             detail: &detail,
-            ..audit::Event::by(
-                principal,
-                action::ROLES_ASSIGN,
-                &format!("user:{user_id} {}", user.username),
-                client,
-            )
+            ..audit::Event::by(principal, action::ROLES_ASSIGN, &format!("user:{user_id} {}", user.username), client)
         },
     )
     .await?;
@@ -545,14 +447,7 @@ pub async fn set_status(
 ) -> Result<User> {
     let (user, path) = load(store, user_id).await?;
     if user_id == principal.user_id || !may_manage(principal, &path, user.is_master) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::USER_MANAGE,
-            &format!("user:{user_id}"),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
     }
     let status = if active { "active" } else { "disabled" };
     let mut tx = store.begin().await?;
@@ -576,26 +471,14 @@ pub async fn set_status(
         .execute(&mut *tx)
         .await?;
     if !active {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
-    let act = if active {
-        action::USER_ENABLE
-    } else {
-        action::USER_DISABLE
-    };
+    let act = if active { action::USER_ENABLE } else { action::USER_DISABLE };
     audit::record(
         &mut *tx,
         audit::Event {
             detail: reason,
-            ..audit::Event::by(
-                principal,
-                act,
-                &format!("user:{user_id} {}", user.username),
-                client,
-            )
+            ..audit::Event::by(principal, act, &format!("user:{user_id} {}", user.username), client)
         },
     )
     .await?;
@@ -615,28 +498,11 @@ pub async fn reset_password(
 ) -> Result<()> {
     config.password.check("password", new_password)?;
     let (user, path) = load(store, user_id).await?;
-    let allowed = may_manage(principal, &path, user.is_master)
-        || principal.reaches(perm::SECURITY_MANAGE, &path);
+    let allowed = may_manage(principal, &path, user.is_master) || principal.reaches(perm::SECURITY_MANAGE, &path);
     if !allowed {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::USER_MANAGE,
-            &format!("user:{user_id}"),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
     }
-    write_password(
-        store,
-        principal,
-        user_id,
-        &user.username,
-        new_password,
-        action::PASSWORD_RESET,
-        client,
-    )
-    .await
+    write_password(store, principal, user_id, &user.username, new_password, action::PASSWORD_RESET, client).await
 }
 
 /// Changes the principal's own password after checking the current one.
@@ -655,12 +521,7 @@ pub async fn change_own_password(
         .ok_or(IdentityError::NotFound("user"))?
         .try_get(0)?;
     if !password::verify(current, &hash) {
-        return Err(ValidationError::single(
-            "current_password",
-            "matches",
-            "the current password is wrong",
-        )
-        .into());
+        return Err(ValidationError::single("current_password", "matches", "the current password is wrong").into());
     }
     config.password.check("new_password", new_password)?;
     if current == new_password {
@@ -692,11 +553,8 @@ async fn write_password(
     act: &str,
     client: &ClientInfo,
 ) -> Result<()> {
-    let hash = password::hash(new_password).map_err(|e| {
-        IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
-            "hashing failed: {e}"
-        )))
-    })?;
+    let hash = password::hash(new_password)
+        .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = 0 WHERE id = $3",
@@ -707,42 +565,18 @@ async fn write_password(
     .execute(&mut *tx)
     .await?;
     if act == action::PASSWORD_RESET {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
-    audit::record(
-        &mut *tx,
-        audit::Event::by(
-            principal,
-            act,
-            &format!("user:{user_id} {username}"),
-            client,
-        ),
-    )
-    .await?;
+    audit::record(&mut *tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Lifts a lockout before it expires. Requires `security.manage` (安全管理员).
-pub async fn unlock(
-    store: &Store,
-    principal: &Principal,
-    user_id: i64,
-    client: &ClientInfo,
-) -> Result<()> {
+pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: &ClientInfo) -> Result<()> {
     let (user, path) = load(store, user_id).await?;
     if !principal.reaches(perm::SECURITY_MANAGE, &path) {
-        return Err(audit::deny(
-            store,
-            principal,
-            perm::SECURITY_MANAGE,
-            &format!("user:{user_id}"),
-            client,
-        )
-        .await);
+        return Err(audit::deny(store, principal, perm::SECURITY_MANAGE, &format!("user:{user_id}"), client).await);
     }
     let mut tx = store.begin().await?;
     sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
@@ -751,12 +585,7 @@ pub async fn unlock(
         .await?;
     audit::record(
         &mut *tx,
-        audit::Event::by(
-            principal,
-            action::USER_UNLOCK,
-            &format!("user:{user_id} {}", user.username),
-            client,
-        ),
+        audit::Event::by(principal, action::USER_UNLOCK, &format!("user:{user_id} {}", user.username), client),
     )
     .await?;
     tx.commit().await?;
@@ -765,18 +594,16 @@ pub async fn unlock(
 
 /// Users as CSV (UTF-8 with BOM for Excel).
 pub fn to_csv(users: &[User]) -> String {
-    let mut out = String::from("\u{feff}id,username,display_name,organization,account_type,status,roles,email,phone,created_at\r\n");
+    let mut out = String::from(
+        "\u{feff}id,username,display_name,organization,account_type,status,roles,email,phone,created_at\r\n",
+    );
     for u in users {
         let fields = [
             u.id.to_string(),
             u.username.clone(),
             u.display_name.clone(),
             u.org_name.clone(),
-            if u.is_master {
-                "master".into()
-            } else {
-                "sub".into()
-            },
+            if u.is_master { "master".into() } else { "sub".into() },
             u.status.clone(),
             u.roles.join(" "),
             u.email.clone(),

@@ -1,14 +1,16 @@
 //! Identity story tests on SQLite and (with `YAOLIAN_TEST_PG`) PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
+
 use yaolian_identity::auth::{self, Stage};
 use yaolian_identity::model::OrgKind;
 use yaolian_identity::orgs::{self, NewOrg};
-use yaolian_identity::users::{self, NewUser, UserQuery};
+use yaolian_identity::users::{self, UserQuery};
 use yaolian_identity::{audit, roles, totp, ClientInfo, IdentityConfig, IdentityError, Principal};
 use yaolian_store::testing::each_backend;
 use yaolian_store::{versions, Store};
 
-const PW: &str = "Yaolian@2026";
+use yaolian_identity::fixtures::{self, PASSWORD as PW};
 
 struct World {
     nat: i64,
@@ -18,75 +20,8 @@ struct World {
 }
 
 async fn world(store: &Store) -> World {
-    roles::ensure_builtin(store).await.unwrap();
-    let sys = Principal::system();
-    let c = ClientInfo::default();
-    let org = |kind, name: &str, code: &str, parent| NewOrg {
-        kind,
-        name: name.into(),
-        code: code.into(),
-        parent_id: parent,
-        region: String::new(),
-    };
-    // Codes with valid GB 32100 check characters.
-    let nat = orgs::create(
-        store,
-        &sys,
-        &org(
-            OrgKind::National,
-            "国家药品监督管理局",
-            "11100000MB0341032Y",
-            None,
-        ),
-        &c,
-    )
-    .await
-    .unwrap();
-    let prov = orgs::create(
-        store,
-        &sys,
-        &org(
-            OrgKind::Provincial,
-            "浙江省药品监督管理局",
-            "113300000024870444",
-            Some(nat.id),
-        ),
-        &c,
-    )
-    .await
-    .unwrap();
-    let co_a = orgs::create(
-        store,
-        &sys,
-        &org(
-            OrgKind::Company,
-            "甲制药有限公司",
-            "91350100M000100Y43",
-            Some(prov.id),
-        ),
-        &c,
-    )
-    .await
-    .unwrap();
-    let co_b = orgs::create(
-        store,
-        &sys,
-        &org(
-            OrgKind::Company,
-            "乙医药有限公司",
-            "91110000600037341L",
-            Some(prov.id),
-        ),
-        &c,
-    )
-    .await
-    .unwrap();
-    World {
-        nat: nat.id,
-        prov: prov.id,
-        co_a: co_a.id,
-        co_b: co_b.id,
-    }
+    let w = fixtures::world(store).await.unwrap();
+    World { nat: w.national, prov: w.province, co_a: w.company_a, co_b: w.company_b }
 }
 
 async fn user(
@@ -97,25 +32,7 @@ async fn user(
     master: bool,
     roles: &[&str],
 ) -> Result<i64, IdentityError> {
-    let new = NewUser {
-        org_id: org,
-        username: name.into(),
-        display_name: format!("用户{name}"),
-        password: PW.into(),
-        email: String::new(),
-        phone: String::new(),
-        is_master: master,
-        roles: roles.iter().map(|s| s.to_string()).collect(),
-    };
-    users::create(
-        store,
-        &IdentityConfig::default(),
-        by,
-        &new,
-        &ClientInfo::default(),
-    )
-    .await
-    .map(|u| u.id)
+    fixtures::user(store, by, org, name, master, roles).await
 }
 
 #[tokio::test]
@@ -149,10 +66,7 @@ async fn org_hierarchy_rules_and_paths() {
         };
         match orgs::create(&store, &sys, &bad, &c).await.unwrap_err() {
             IdentityError::Validation(v) => {
-                assert_eq!(
-                    (v.errors[0].field.as_str(), v.errors[0].rule.as_str()),
-                    ("code", "uscc_check")
-                )
+                assert_eq!((v.errors[0].field.as_str(), v.errors[0].rule.as_str()), ("code", "uscc_check"))
             }
             other => panic!("{other:?}"),
         }
@@ -169,13 +83,7 @@ async fn org_hierarchy_rules_and_paths() {
             other => panic!("{other:?}"),
         }
         // Every creation left a version.
-        assert_eq!(
-            versions::history(store.pool(), "org", &w.co_a.to_string())
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(versions::history(store.pool(), "org", &w.co_a.to_string()).await.unwrap().len(), 1);
     })
     .await;
 }
@@ -184,47 +92,23 @@ async fn org_hierarchy_rules_and_paths() {
 async fn five_wrong_passwords_lock_the_account() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        user(
-            &store,
-            &Principal::system(),
-            w.co_a,
-            "zhangsan",
-            false,
-            &["lab_analyst"],
-        )
-        .await
-        .unwrap();
+        user(&store, &Principal::system(), w.co_a, "zhangsan", false, &["lab_analyst"]).await.unwrap();
         let cfg = IdentityConfig::default();
-        let c = ClientInfo {
-            ip: "10.0.0.9".into(),
-            user_agent: "test".into(),
-        };
+        let c = ClientInfo { ip: "10.0.0.9".into(), user_agent: "test".into() };
         for i in 1..=4 {
-            let e = auth::login(&store, &cfg, "zhangsan", "wrong-Pass1", &c)
-                .await
-                .unwrap_err();
+            let e = auth::login(&store, &cfg, "zhangsan", "wrong-Pass1", &c).await.unwrap_err();
             assert_eq!(e.code(), "invalid_credentials", "attempt {i}");
         }
-        let e = auth::login(&store, &cfg, "zhangsan", "wrong-Pass1", &c)
-            .await
-            .unwrap_err();
+        let e = auth::login(&store, &cfg, "zhangsan", "wrong-Pass1", &c).await.unwrap_err();
         assert_eq!(e.code(), "account_locked", "the fifth failure locks");
-        let e = auth::login(&store, &cfg, "zhangsan", "wrong-Pass1", &c)
-            .await
-            .unwrap_err();
+        let e = auth::login(&store, &cfg, "zhangsan", "wrong-Pass1", &c).await.unwrap_err();
         assert_eq!(e.code(), "account_locked");
-        let e = auth::login(&store, &cfg, "zhangsan", PW, &c)
-            .await
-            .unwrap_err();
+        let e = auth::login(&store, &cfg, "zhangsan", PW, &c).await.unwrap_err();
         assert_eq!(e.code(), "account_locked", "right password while locked");
         let log = audit::query(
             &store,
             &Principal::system(),
-            &audit::AuditQuery {
-                actor: Some("zhangsan".into()),
-                limit: 100,
-                ..Default::default()
-            },
+            &audit::AuditQuery { actor: Some("zhangsan".into()), limit: 100, ..Default::default() },
             &c,
         )
         .await
@@ -241,24 +125,11 @@ async fn five_wrong_passwords_lock_the_account() {
 async fn login_opens_a_session_that_resolves_to_the_principal() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        user(
-            &store,
-            &Principal::system(),
-            w.co_a,
-            "lisi",
-            false,
-            &["quality_head"],
-        )
-        .await
-        .unwrap();
+        user(&store, &Principal::system(), w.co_a, "lisi", false, &["quality_head"]).await.unwrap();
         let cfg = IdentityConfig::default();
-        let s = auth::login(&store, &cfg, "lisi", PW, &ClientInfo::default())
-            .await
-            .unwrap();
+        let s = auth::login(&store, &cfg, "lisi", PW, &ClientInfo::default()).await.unwrap();
         assert_eq!(s.stage, Stage::Full);
-        let (p, stage) = auth::session_principal(&store, &cfg, &s.token)
-            .await
-            .unwrap();
+        let (p, stage) = auth::session_principal(&store, &cfg, &s.token).await.unwrap();
         assert_eq!(stage, Stage::Full);
         assert_eq!(p.username, "lisi");
         assert_eq!(p.org_id, w.co_a);
@@ -270,26 +141,13 @@ async fn login_opens_a_session_that_resolves_to_the_principal() {
             .await
             .unwrap();
         assert_eq!(raw, 0);
-        auth::logout(&store, &p, &s.token, &ClientInfo::default())
-            .await
-            .unwrap();
-        assert!(matches!(
-            auth::session_principal(&store, &cfg, &s.token).await,
-            Err(IdentityError::Unauthenticated)
-        ));
+        auth::logout(&store, &p, &s.token, &ClientInfo::default()).await.unwrap();
+        assert!(matches!(auth::session_principal(&store, &cfg, &s.token).await, Err(IdentityError::Unauthenticated)));
         // An idle session expires.
-        let short = IdentityConfig {
-            session_idle: std::time::Duration::from_millis(0),
-            ..cfg.clone()
-        };
-        let s = auth::login(&store, &cfg, "lisi", PW, &ClientInfo::default())
-            .await
-            .unwrap();
+        let short = IdentityConfig { session_idle: std::time::Duration::from_millis(0), ..cfg.clone() };
+        let s = auth::login(&store, &cfg, "lisi", PW, &ClientInfo::default()).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        assert!(matches!(
-            auth::session_principal(&store, &short, &s.token).await,
-            Err(IdentityError::Unauthenticated)
-        ));
+        assert!(matches!(auth::session_principal(&store, &short, &s.token).await, Err(IdentityError::Unauthenticated)));
     })
     .await;
 }
@@ -300,70 +158,31 @@ async fn three_administrators_stay_separate() {
         let w = world(&store).await;
         let sys = Principal::system();
         let c = ClientInfo::default();
-        let admin = user(&store, &sys, w.nat, "admin", false, &["sys_admin"])
-            .await
-            .unwrap();
-        let sec = user(&store, &sys, w.nat, "secadmin", false, &["sec_admin"])
-            .await
-            .unwrap();
+        let admin = user(&store, &sys, w.nat, "admin", false, &["sys_admin"]).await.unwrap();
+        let sec = user(&store, &sys, w.nat, "secadmin", false, &["sec_admin"]).await.unwrap();
         let sec_p = auth::principal_for_user(&store, sec).await.unwrap();
-        let err = users::assign_roles(
-            &store,
-            &sec_p,
-            admin,
-            &["sys_admin".into(), "audit_admin".into()],
-            "test",
-            &c,
-        )
-        .await
-        .unwrap_err();
+        let err = users::assign_roles(&store, &sec_p, admin, &["sys_admin".into(), "audit_admin".into()], "test", &c)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "separation_of_duties");
         assert!(err.to_string().contains("审计管理员"), "{err}");
         let u = users::get(&store, &sys, admin, &c).await.unwrap();
         assert_eq!(u.roles, vec!["sys_admin"], "nothing changed");
         // Creating a user with two administrator roles is refused too.
-        let err = user(
-            &store,
-            &sys,
-            w.nat,
-            "both",
-            false,
-            &["sec_admin", "audit_admin"],
-        )
-        .await
-        .unwrap_err();
+        let err = user(&store, &sys, w.nat, "both", false, &["sec_admin", "audit_admin"]).await.unwrap_err();
         assert_eq!(err.code(), "separation_of_duties");
         // The audit administrator reads the audit log and changes nothing else.
-        let aud = user(&store, &sys, w.nat, "auditor", false, &["audit_admin"])
-            .await
-            .unwrap();
+        let aud = user(&store, &sys, w.nat, "auditor", false, &["audit_admin"]).await.unwrap();
         let aud_p = auth::principal_for_user(&store, aud).await.unwrap();
-        assert!(audit::query(
-            &store,
-            &aud_p,
-            &audit::AuditQuery {
-                limit: 10,
-                ..Default::default()
-            },
-            &c
-        )
-        .await
-        .is_ok());
-        let err = user(&store, &aud_p, w.co_a, "sneaky", false, &[])
-            .await
-            .unwrap_err();
+        assert!(audit::query(&store, &aud_p, &audit::AuditQuery { limit: 10, ..Default::default() }, &c).await.is_ok());
+        let err = user(&store, &aud_p, w.co_a, "sneaky", false, &[]).await.unwrap_err();
         assert_eq!(err.code(), "forbidden");
-        let err = users::set_status(&store, &aud_p, admin, false, "x", &c)
-            .await
-            .unwrap_err();
+        let err = users::set_status(&store, &aud_p, admin, false, "x", &c).await.unwrap_err();
         assert_eq!(err.code(), "forbidden");
         // The system administrator cannot read the audit log.
         let admin_p = auth::principal_for_user(&store, admin).await.unwrap();
         assert_eq!(
-            audit::query(&store, &admin_p, &audit::AuditQuery::default(), &c)
-                .await
-                .unwrap_err()
-                .code(),
+            audit::query(&store, &admin_p, &audit::AuditQuery::default(), &c).await.unwrap_err().code(),
             "forbidden"
         );
     })
@@ -376,115 +195,41 @@ async fn master_accounts_manage_only_their_own_subtree() {
         let w = world(&store).await;
         let sys = Principal::system();
         let c = ClientInfo::default();
-        let master_a = user(
-            &store,
-            &sys,
-            w.co_a,
-            "master.a",
-            true,
-            &["company_master", "quality_head"],
-        )
-        .await
-        .unwrap();
-        user(&store, &sys, w.co_b, "master.b", true, &["company_master"])
-            .await
-            .unwrap();
-        let b_sub = user(&store, &sys, w.co_b, "b.analyst", false, &["lab_analyst"])
-            .await
-            .unwrap();
+        let master_a = user(&store, &sys, w.co_a, "master.a", true, &["company_master", "quality_head"]).await.unwrap();
+        user(&store, &sys, w.co_b, "master.b", true, &["company_master"]).await.unwrap();
+        let b_sub = user(&store, &sys, w.co_b, "b.analyst", false, &["lab_analyst"]).await.unwrap();
         let ma = auth::principal_for_user(&store, master_a).await.unwrap();
         // Creates a sub-account in its company with a role it holds.
-        let sub = user(&store, &ma, w.co_a, "a.qa", false, &["quality_head"])
-            .await
-            .unwrap();
+        let sub = user(&store, &ma, w.co_a, "a.qa", false, &["quality_head"]).await.unwrap();
         // Not in another company, not a master account, not a role it does not hold.
-        assert_eq!(
-            user(&store, &ma, w.co_b, "xa.one", false, &[])
-                .await
-                .unwrap_err()
-                .code(),
-            "forbidden"
-        );
-        assert_eq!(
-            user(&store, &ma, w.co_a, "xa.two", true, &[])
-                .await
-                .unwrap_err()
-                .code(),
-            "forbidden"
-        );
-        assert_eq!(
-            user(&store, &ma, w.co_a, "xa.three", false, &["inspector"])
-                .await
-                .unwrap_err()
-                .code(),
-            "forbidden"
-        );
+        assert_eq!(user(&store, &ma, w.co_b, "xa.one", false, &[]).await.unwrap_err().code(), "forbidden");
+        assert_eq!(user(&store, &ma, w.co_a, "xa.two", true, &[]).await.unwrap_err().code(), "forbidden");
+        assert_eq!(user(&store, &ma, w.co_a, "xa.three", false, &["inspector"]).await.unwrap_err().code(), "forbidden");
         // Lists only its company's users and cannot read the other company's.
-        let (list, total) = users::list(
-            &store,
-            &ma,
-            &UserQuery {
-                limit: 100,
-                ..Default::default()
-            },
-            &c,
-        )
-        .await
-        .unwrap();
+        let (list, total) =
+            users::list(&store, &ma, &UserQuery { limit: 100, ..Default::default() }, &c).await.unwrap();
         assert_eq!(total, 2);
         assert!(list.iter().all(|u| u.org_id == w.co_a));
-        assert_eq!(
-            users::get(&store, &ma, b_sub, &c).await.unwrap_err().code(),
-            "forbidden"
-        );
+        assert_eq!(users::get(&store, &ma, b_sub, &c).await.unwrap_err().code(), "forbidden");
         // A sub-account cannot list users at all.
         let sub_p = auth::principal_for_user(&store, sub).await.unwrap();
-        assert_eq!(
-            users::list(&store, &sub_p, &UserQuery::default(), &c)
-                .await
-                .unwrap_err()
-                .code(),
-            "forbidden"
-        );
-        assert_eq!(
-            users::get(&store, &sub_p, b_sub, &c)
-                .await
-                .unwrap_err()
-                .code(),
-            "forbidden"
-        );
+        assert_eq!(users::list(&store, &sub_p, &UserQuery::default(), &c).await.unwrap_err().code(), "forbidden");
+        assert_eq!(users::get(&store, &sub_p, b_sub, &c).await.unwrap_err().code(), "forbidden");
         // It disables its sub-account, whose sessions end.
-        let s = auth::login(&store, &IdentityConfig::default(), "a.qa", PW, &c)
-            .await
-            .unwrap();
-        users::set_status(&store, &ma, sub, false, "离职", &c)
-            .await
-            .unwrap();
-        assert!(
-            auth::session_principal(&store, &IdentityConfig::default(), &s.token)
-                .await
-                .is_err()
-        );
+        let s = auth::login(&store, &IdentityConfig::default(), "a.qa", PW, &c).await.unwrap();
+        users::set_status(&store, &ma, sub, false, "离职", &c).await.unwrap();
+        assert!(auth::session_principal(&store, &IdentityConfig::default(), &s.token).await.is_err());
         assert_eq!(
-            auth::login(&store, &IdentityConfig::default(), "a.qa", PW, &c)
-                .await
-                .unwrap_err()
-                .code(),
+            auth::login(&store, &IdentityConfig::default(), "a.qa", PW, &c).await.unwrap_err().code(),
             "account_disabled"
         );
         // Disabling needs a reason: it is a change to a regulated record.
-        let err = users::set_status(&store, &ma, sub, true, " ", &c)
-            .await
-            .unwrap_err();
+        let err = users::set_status(&store, &ma, sub, true, " ", &c).await.unwrap_err();
         assert_eq!(err.code(), "validation_failed");
         let denied = audit::query(
             &store,
             &sys,
-            &audit::AuditQuery {
-                action: Some("permission_denied".into()),
-                limit: 100,
-                ..Default::default()
-            },
+            &audit::AuditQuery { action: Some("permission_denied".into()), limit: 100, ..Default::default() },
             &c,
         )
         .await
@@ -501,67 +246,32 @@ async fn totp_enrollment_and_login_step() {
         let sys = Principal::system();
         let c = ClientInfo::default();
         let cfg = IdentityConfig::default();
-        let sec = user(&store, &sys, w.nat, "secadmin", false, &["sec_admin"])
-            .await
-            .unwrap();
+        let sec = user(&store, &sys, w.nat, "secadmin", false, &["sec_admin"]).await.unwrap();
         let sec_p = auth::principal_for_user(&store, sec).await.unwrap();
-        roles::set_requires_mfa(&store, &sec_p, "inspector", true, "检查员需双因素", &c)
-            .await
-            .unwrap();
-        user(&store, &sys, w.prov, "wangwu", false, &["inspector"])
-            .await
-            .unwrap();
+        roles::set_requires_mfa(&store, &sec_p, "inspector", true, "检查员需双因素", &c).await.unwrap();
+        user(&store, &sys, w.prov, "wangwu", false, &["inspector"]).await.unwrap();
         // Password alone is not enough: enrollment is required.
         let s = auth::login(&store, &cfg, "wangwu", PW, &c).await.unwrap();
         assert_eq!(s.stage, Stage::Enroll);
-        let (p, _) = auth::session_principal(&store, &cfg, &s.token)
-            .await
-            .unwrap();
+        let (p, _) = auth::session_principal(&store, &cfg, &s.token).await.unwrap();
         let e = totp::begin_enrollment(&store, &p).await.unwrap();
-        assert!(e
-            .otpauth_uri
-            .starts_with("otpauth://totp/yaolian:wangwu?secret="));
+        assert!(e.otpauth_uri.starts_with("otpauth://totp/yaolian:wangwu?secret="));
         assert!(e.qr_svg.contains("<svg"));
         let now = (yaolian_core::Timestamp::now().0 / 1000) as u64;
         assert_eq!(
-            totp::confirm_enrollment(&store, &p, "000000x", Some(&s.token), &c)
-                .await
-                .unwrap_err()
-                .code(),
+            totp::confirm_enrollment(&store, &p, "000000x", Some(&s.token), &c).await.unwrap_err().code(),
             "invalid_totp"
         );
         let code = totp::code_at(&e.secret, now).unwrap();
-        totp::confirm_enrollment(&store, &p, &code, Some(&s.token), &c)
-            .await
-            .unwrap();
-        assert_eq!(
-            auth::session_principal(&store, &cfg, &s.token)
-                .await
-                .unwrap()
-                .1,
-            Stage::Full
-        );
+        totp::confirm_enrollment(&store, &p, &code, Some(&s.token), &c).await.unwrap();
+        assert_eq!(auth::session_principal(&store, &cfg, &s.token).await.unwrap().1, Stage::Full);
         // Next login asks for a code; the code already used is refused (replay), a fresh one works.
         let s2 = auth::login(&store, &cfg, "wangwu", PW, &c).await.unwrap();
         assert_eq!(s2.stage, Stage::Mfa);
-        assert_eq!(
-            auth::complete_mfa(&store, &cfg, &s2.token, &code, &c)
-                .await
-                .unwrap_err()
-                .code(),
-            "invalid_totp"
-        );
+        assert_eq!(auth::complete_mfa(&store, &cfg, &s2.token, &code, &c).await.unwrap_err().code(), "invalid_totp");
         let next = totp::code_at(&e.secret, now + 30).unwrap();
-        auth::complete_mfa(&store, &cfg, &s2.token, &next, &c)
-            .await
-            .unwrap();
-        assert_eq!(
-            auth::session_principal(&store, &cfg, &s2.token)
-                .await
-                .unwrap()
-                .1,
-            Stage::Full
-        );
+        auth::complete_mfa(&store, &cfg, &s2.token, &next, &c).await.unwrap();
+        assert_eq!(auth::session_principal(&store, &cfg, &s2.token).await.unwrap().1, Stage::Full);
     })
     .await;
 }

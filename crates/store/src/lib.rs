@@ -37,11 +37,7 @@ pub enum StoreError {
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("invalid: {field}: {message}")]
-    Invalid {
-        field: String,
-        rule: String,
-        message: String,
-    },
+    Invalid { field: String, rule: String, message: String },
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("database: {0}")]
@@ -112,10 +108,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions {
-            max_connections: 16,
-            busy_timeout: Duration::from_secs(5),
-        }
+        StoreOptions { max_connections: 16, busy_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -155,20 +148,14 @@ impl Store {
                     .connect(&url)
                     .await?
             }
-            Backend::Postgres => {
-                pool_options
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect(&url)
-                    .await?
-            }
+            Backend::Postgres => pool_options.acquire_timeout(Duration::from_secs(10)).connect(&url).await?,
         };
         Ok(Store { pool, backend })
     }
 
     /// Opens (creating if needed) the SQLite database `yaolian.db` in `dir`.
     pub async fn open_data_dir(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Corrupt(format!("data dir {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("data dir {}: {e}", dir.display())))?;
         Store::connect(&sqlite_url(&dir.join("yaolian.db")), options).await
     }
 
@@ -198,15 +185,11 @@ impl Store {
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let row: AnyRow = sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
-        let one: i64 = row
-            .try_get(0)
-            .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))?;
+        let one: i64 = row.try_get(0).or_else(|_| row.try_get::<i32, _>(0).map(i64::from))?;
         if one == 1 {
             Ok(())
         } else {
-            Err(StoreError::Corrupt(
-                "SELECT 1 returned something else".into(),
-            ))
+            Err(StoreError::Corrupt("SELECT 1 returned something else".into()))
         }
     }
 

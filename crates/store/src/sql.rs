@@ -46,10 +46,7 @@ impl Params {
     }
 
     /// Binds every value, in order, to `query`.
-    pub fn bind<'q>(
-        &self,
-        mut query: Query<'q, Any, AnyArguments<'q>>,
-    ) -> Query<'q, Any, AnyArguments<'q>> {
+    pub fn bind<'q>(&self, mut query: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
         for v in &self.values {
             query = match v {
                 Value::I64(i) => query.bind(*i),
@@ -87,10 +84,7 @@ mod tests {
             assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
         }
         for outside in ["/1/50/", "/1/4/", "/1/6/", "/1/"] {
-            assert!(
-                !(outside >= lo.as_str() && outside < hi.as_str()),
-                "{outside}"
-            );
+            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
         }
     }
 }

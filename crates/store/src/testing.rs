@@ -4,7 +4,7 @@
 //! When `YAOLIAN_TEST_PG` is unset the PostgreSQL half is skipped with a visible message,
 //! unless `YAOLIAN_REQUIRE_PG=1` (set by `.ci/run`), in which case the test fails.
 
-use crate::{Store, StoreOptions};
+use crate::{Store, StoreError, StoreOptions};
 use rand::Rng;
 use std::future::Future;
 use std::path::PathBuf;
@@ -27,53 +27,34 @@ fn unique_name(prefix: &str) -> String {
 
 impl TestDb {
     /// A fresh, migrated SQLite database in a temporary directory.
-    pub async fn sqlite() -> TestDb {
+    pub async fn try_sqlite() -> Result<TestDb, StoreError> {
         let dir = std::env::temp_dir().join(unique_name("yaolian_test"));
-        let store = Store::open_data_dir(&dir, &StoreOptions::default())
-            .await
-            .expect("open sqlite");
-        store.migrate().await.expect("migrate sqlite");
-        TestDb {
-            store,
-            cleanup: Cleanup::SqliteDir(dir),
-        }
+        let store = Store::open_data_dir(&dir, &StoreOptions::default()).await?;
+        store.migrate().await?;
+        Ok(TestDb { store, cleanup: Cleanup::SqliteDir(dir) })
     }
 
-    /// A fresh, migrated PostgreSQL database on the server named by `admin_url`.
-    pub async fn postgres(admin_url: &str) -> TestDb {
+    /// A fresh, migrated PostgreSQL database, created on the server named by `admin_url`.
+    pub async fn try_postgres(admin_url: &str) -> Result<TestDb, StoreError> {
         let db_name = unique_name("yaolian_t");
-        let admin = Store::connect(
-            admin_url,
-            &StoreOptions {
-                max_connections: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("connect to YAOLIAN_TEST_PG");
-        sqlx::query(&format!("CREATE DATABASE \"{db_name}\""))
-            .execute(admin.pool())
-            .await
-            .expect("create test database");
+        let admin = Store::connect(admin_url, &StoreOptions { max_connections: 1, ..Default::default() }).await?;
+        let created = sqlx::query(&format!("CREATE DATABASE \"{db_name}\"")).execute(admin.pool()).await;
         admin.close().await;
+        created?;
         let url = with_database(admin_url, &db_name);
-        let store = Store::connect(
-            &url,
-            &StoreOptions {
-                max_connections: 8,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("connect to test database");
-        store.migrate().await.expect("migrate postgres");
-        TestDb {
-            store,
-            cleanup: Cleanup::Postgres {
-                admin_url: admin_url.to_string(),
-                db_name,
-            },
-        }
+        let store = Store::connect(&url, &StoreOptions { max_connections: 8, ..Default::default() }).await?;
+        store.migrate().await?;
+        Ok(TestDb { store, cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), db_name } })
+    }
+
+    /// [`TestDb::try_sqlite`] for tests: panics when the database cannot be made.
+    pub async fn sqlite() -> TestDb {
+        Self::try_sqlite().await.expect("fresh SQLite test database")
+    }
+
+    /// [`TestDb::try_postgres`] for tests: panics when the database cannot be made.
+    pub async fn postgres(admin_url: &str) -> TestDb {
+        Self::try_postgres(admin_url).await.expect("fresh PostgreSQL test database (YAOLIAN_TEST_PG)")
     }
 
     /// Closes the store and removes the database.
@@ -84,20 +65,12 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, db_name } => {
-                if let Ok(admin) = Store::connect(
-                    &admin_url,
-                    &StoreOptions {
-                        max_connections: 1,
-                        ..Default::default()
-                    },
-                )
-                .await
+                if let Ok(admin) =
+                    Store::connect(&admin_url, &StoreOptions { max_connections: 1, ..Default::default() }).await
                 {
-                    let _ = sqlx::query(&format!(
-                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
-                    ))
-                    .execute(admin.pool())
-                    .await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"))
+                        .execute(admin.pool())
+                        .await;
                     admin.close().await;
                 }
             }
@@ -159,14 +132,8 @@ mod tests {
 
     #[test]
     fn replaces_database_name() {
-        assert_eq!(
-            with_database("postgres://root@127.0.0.1:5432/test", "x"),
-            "postgres://root@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://h/test?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://root@127.0.0.1:5432/test", "x"), "postgres://root@127.0.0.1:5432/x");
+        assert_eq!(with_database("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }

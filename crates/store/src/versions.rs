@@ -44,14 +44,13 @@ pub struct RecordVersion {
 
 /// Appends the next version of a record inside `tx` and returns it.
 pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVersion, StoreError> {
-    let current: Option<i64> = sqlx::query(
-        "SELECT MAX(version) FROM record_versions WHERE entity = $1 AND entity_id = $2",
-    )
-    .bind(change.entity)
-    .bind(change.entity_id)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get(0)?;
+    let current: Option<i64> =
+        sqlx::query("SELECT MAX(version) FROM record_versions WHERE entity = $1 AND entity_id = $2")
+            .bind(change.entity)
+            .bind(change.entity_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
     let current = current.unwrap_or(0);
     if let Some(expected) = change.expected_version {
         if expected != current {
@@ -71,8 +70,7 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
     }
     let version = current + 1;
     let at = Timestamp::now();
-    let data =
-        serde_json::to_string(change.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data = serde_json::to_string(change.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let inserted = sqlx::query(
         "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -114,11 +112,7 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
 }
 
 /// Every version of a record, oldest first.
-pub async fn history<'e, E>(
-    executor: E,
-    entity: &str,
-    entity_id: &str,
-) -> Result<Vec<RecordVersion>, StoreError>
+pub async fn history<'e, E>(executor: E, entity: &str, entity_id: &str) -> Result<Vec<RecordVersion>, StoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -141,8 +135,7 @@ where
                 actor: r.try_get("actor")?,
                 action: r.try_get("action")?,
                 reason: r.try_get("reason")?,
-                data: serde_json::from_str(&data)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             })
         })
         .collect()

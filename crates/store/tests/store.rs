@@ -1,5 +1,7 @@
 //! Store tests, run on SQLite and (when `YAOLIAN_TEST_PG` is set) PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
+
 use serde_json::json;
 use yaolian_store::testing::each_backend;
 use yaolian_store::{versions, NewVersion, Store, StoreError};
@@ -33,29 +35,12 @@ async fn write(
 async fn versions_append_and_never_overwrite() {
     each_backend(|store| async move {
         store.ping().await.unwrap();
-        assert_eq!(
-            write(&store, "a", "", json!({"n": 1}), None).await.unwrap(),
-            1
-        );
-        assert_eq!(
-            write(&store, "a", "fix typo", json!({"n": 2}), Some(1))
-                .await
-                .unwrap(),
-            2
-        );
-        assert_eq!(
-            write(&store, "b", "", json!({"n": 9}), None).await.unwrap(),
-            1
-        );
-        let h = versions::history(store.pool(), "sample", "a")
-            .await
-            .unwrap();
+        assert_eq!(write(&store, "a", "", json!({"n": 1}), None).await.unwrap(), 1);
+        assert_eq!(write(&store, "a", "fix typo", json!({"n": 2}), Some(1)).await.unwrap(), 2);
+        assert_eq!(write(&store, "b", "", json!({"n": 9}), None).await.unwrap(), 1);
+        let h = versions::history(store.pool(), "sample", "a").await.unwrap();
         assert_eq!(h.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(
-            h[0].data,
-            json!({"n": 1}),
-            "first version is kept as written"
-        );
+        assert_eq!(h[0].data, json!({"n": 1}), "first version is kept as written");
         assert_eq!(h[1].reason, "fix typo");
         assert_eq!(h[1].actor, "tester");
         assert!(h[1].at >= h[0].at);
@@ -68,7 +53,10 @@ async fn change_without_reason_is_refused_and_writes_nothing() {
     each_backend(|store| async move {
         write(&store, "a", "", json!({"n": 1}), None).await.unwrap();
         let err = write(&store, "a", "   ", json!({"n": 2}), None).await.unwrap_err();
-        assert!(matches!(err, StoreError::Invalid { ref field, ref rule, .. } if field == "reason" && rule == "required"), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Invalid { ref field, ref rule, .. } if field == "reason" && rule == "required"),
+            "{err:?}"
+        );
         assert_eq!(versions::history(store.pool(), "sample", "a").await.unwrap().len(), 1);
     })
     .await;
@@ -78,18 +66,8 @@ async fn change_without_reason_is_refused_and_writes_nothing() {
 async fn stale_version_is_a_conflict() {
     each_backend(|store| async move {
         write(&store, "a", "", json!({"n": 1}), None).await.unwrap();
-        write(&store, "a", "second", json!({"n": 2}), Some(1))
-            .await
-            .unwrap();
-        let err = write(
-            &store,
-            "a",
-            "third from stale form",
-            json!({"n": 3}),
-            Some(1),
-        )
-        .await
-        .unwrap_err();
+        write(&store, "a", "second", json!({"n": 2}), Some(1)).await.unwrap();
+        let err = write(&store, "a", "third from stale form", json!({"n": 3}), Some(1)).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     })
     .await;
@@ -115,10 +93,7 @@ async fn rolled_back_transaction_leaves_no_version() {
         .await
         .unwrap();
         tx.rollback().await.unwrap();
-        assert!(versions::history(store.pool(), "sample", "r")
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(versions::history(store.pool(), "sample", "r").await.unwrap().is_empty());
     })
     .await;
 }

@@ -16,21 +16,9 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset {
-        path: "app.css",
-        mime: "text/css; charset=utf-8",
-        body: include_bytes!("../assets/app.css"),
-    },
-    Asset {
-        path: "app.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_bytes!("../assets/app.js"),
-    },
-    Asset {
-        path: "favicon.svg",
-        mime: "image/svg+xml",
-        body: include_bytes!("../assets/favicon.svg"),
-    },
+    Asset { path: "app.css", mime: "text/css; charset=utf-8", body: include_bytes!("../assets/app.css") },
+    Asset { path: "app.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../assets/app.js") },
+    Asset { path: "favicon.svg", mime: "image/svg+xml", body: include_bytes!("../assets/favicon.svg") },
     Asset {
         path: "swagger-init.js",
         mime: "text/javascript; charset=utf-8",
@@ -59,21 +47,14 @@ const ASSETS: &[Asset] = &[
 ];
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/assets/{*path}", get(serve))
-        .route("/favicon.ico", get(|| serve(Path("favicon.svg".into()))))
+    Router::new().route("/assets/{*path}", get(serve)).route("/favicon.ico", get(|| serve(Path("favicon.svg".into()))))
 }
 
 async fn serve(Path(path): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.path == path) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.mime),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            a.body,
-        )
-            .into_response(),
+        Some(a) => {
+            ([(header::CONTENT_TYPE, a.mime), (header::CACHE_CONTROL, "public, max-age=3600")], a.body).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }

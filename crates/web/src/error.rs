@@ -36,12 +36,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            detail: detail.into(),
-            errors: Vec::new(),
-        }
+        ApiError { status, code, detail: detail.into(), errors: Vec::new() }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -58,11 +53,7 @@ impl ApiError {
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "log in first, or the session has expired",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first, or the session has expired")
     }
 
     pub fn csrf() -> Self {
@@ -74,21 +65,13 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "an internal error occurred; it has been logged",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred; it has been logged")
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("urn:yaolian:problem:{}", self.code),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_string(),
@@ -101,10 +84,7 @@ impl ApiError {
 pub fn problem_response(status: StatusCode, body: &Problem) -> Response {
     let json = serde_json::to_vec(body).unwrap_or_default();
     let mut resp = (status, json).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     resp
 }
 
@@ -119,16 +99,12 @@ impl From<IdentityError> for ApiError {
         let code = e.code();
         let status = match &e {
             IdentityError::Validation(v) => return ApiError::validation(v.clone()),
-            IdentityError::InvalidCredentials
-            | IdentityError::InvalidTotp
-            | IdentityError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            IdentityError::InvalidCredentials | IdentityError::InvalidTotp | IdentityError::Unauthenticated => {
+                StatusCode::UNAUTHORIZED
+            }
             IdentityError::AccountLocked { .. } => StatusCode::LOCKED,
-            IdentityError::AccountDisabled | IdentityError::Forbidden { .. } => {
-                StatusCode::FORBIDDEN
-            }
-            IdentityError::SeparationOfDuties(_) | IdentityError::Conflict(_) => {
-                StatusCode::CONFLICT
-            }
+            IdentityError::AccountDisabled | IdentityError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            IdentityError::SeparationOfDuties(_) | IdentityError::Conflict(_) => StatusCode::CONFLICT,
             IdentityError::NotFound(_) => StatusCode::NOT_FOUND,
             IdentityError::Store(inner) => {
                 tracing::error!(error = %inner, "storage error");

@@ -31,14 +31,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|ct| {
-                let mime = ct
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -50,17 +44,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    "the request body is too large",
-                )
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
             } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "body_unreadable",
-                    rejection.body_text(),
-                )
+                ApiError::new(StatusCode::BAD_REQUEST, "body_unreadable", rejection.body_text())
             }
         })?;
         parse_json(&bytes).map(ApiJson)
@@ -70,11 +56,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Deserializes JSON, turning errors into problems that name the field and rule.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "body_required",
-            "the request body is empty",
-        ));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "body_required", "the request body is empty"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -82,20 +64,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.inner();
         use serde_json::error::Category;
         match inner.classify() {
-            Category::Syntax | Category::Eof | Category::Io => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("malformed JSON: {inner}"),
-            ),
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("malformed JSON: {inner}"))
+            }
             Category::Data => {
                 let msg = inner.to_string();
                 let (field, rule) = if let Some(rest) = msg.strip_prefix("missing field `") {
                     let name = rest.split('`').next().unwrap_or("");
-                    let field = if path == "." || path.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{path}.{name}")
-                    };
+                    let field =
+                        if path == "." || path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
                     (field, "required")
                 } else if msg.starts_with("invalid type") {
                     (path.clone(), "type")
@@ -106,11 +83,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 } else {
                     (path.clone(), "invalid")
                 };
-                let field = if field == "." {
-                    "body".to_string()
-                } else {
-                    field
-                };
+                let field = if field == "." { "body".to_string() } else { field };
                 ApiError::validation(ValidationError::single(field, rule, msg))
             }
         }
@@ -123,41 +96,22 @@ pub struct Client(pub ClientInfo);
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(Client(client_info(parts, state.config().trust_proxy)))
     }
 }
 
 pub fn client_info(parts: &Parts, trust_proxy: bool) -> ClientInfo {
     let forwarded = trust_proxy
-        .then(|| {
-            parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-        })
+        .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
         .flatten()
         .and_then(|v| v.split(',').next())
         .map(|s| s.trim().to_string());
     let ip = forwarded
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-        })
+        .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
         .unwrap_or_default();
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(256)
-        .collect();
+    let user_agent =
+        parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(256).collect();
     ClientInfo { ip, user_agent }
 }
 
@@ -179,18 +133,12 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
 }
 
 /// Resolves the caller: an API token, or a session cookie in a given stage.
-pub async fn resolve(
-    parts: &Parts,
-    state: &AppState,
-) -> Result<(Principal, Stage, Option<String>), IdentityError> {
+pub async fn resolve(parts: &Parts, state: &AppState) -> Result<(Principal, Stage, Option<String>), IdentityError> {
     if let Some(token) = bearer(parts) {
         let p = auth::token_principal(state.store(), token).await?;
         return Ok((p, Stage::Full, None));
@@ -207,27 +155,17 @@ pub struct Auth(pub Principal);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (p, stage, _) = resolve(parts, state).await.map_err(|e| match e {
             IdentityError::Unauthenticated => ApiError::unauthenticated(),
             other => ApiError::from(other),
         })?;
         if stage != Stage::Full {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "mfa_required",
-                "complete the TOTP step first",
-            ));
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
         }
         if let AuthVia::Session { csrf_token } = &p.via {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok());
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
             if !safe && sent != Some(csrf_token.as_str()) {
                 return Err(ApiError::csrf());
             }
@@ -242,17 +180,12 @@ pub struct PendingAuth(pub Principal, pub Stage, pub String);
 impl FromRequestParts<AppState> for PendingAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match resolve(parts, state).await {
             Ok((p, stage, Some(token))) => Ok(PendingAuth(p, stage, token)),
-            Ok((_, _, None)) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "session_required",
-                "this step needs a login session",
-            )),
+            Ok((_, _, None)) => {
+                Err(ApiError::new(StatusCode::BAD_REQUEST, "session_required", "this step needs a login session"))
+            }
             Err(_) => Err(ApiError::unauthenticated()),
         }
     }

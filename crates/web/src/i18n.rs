@@ -19,11 +19,7 @@ impl Lang {
             Some("zh") => return Lang::Zh,
             _ => {}
         }
-        let accept = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
         if accept.trim_start().starts_with("en") {
             Lang::En
         } else {
@@ -91,6 +87,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("login.enroll_help", "您的角色要求双因素认证。请用身份验证器应用扫描二维码，然后输入显示的6位验证码。", "Your role requires two-factor authentication. Scan the QR code with an authenticator app, then enter the 6-digit code it shows."),
     ("login.secret", "手动输入密钥", "Key for manual entry"),
     ("home.welcome", "欢迎", "Welcome"),
+    ("home.welcome_sep", "，", ", "),
     ("home.todos", "待办事项", "To-dos"),
     ("home.messages", "消息", "Messages"),
     ("home.no_todos", "暂无待办", "Nothing to do"),
@@ -193,9 +190,7 @@ mod tests {
         let n = keys.len();
         keys.dedup();
         assert_eq!(keys.len(), n, "duplicate i18n key");
-        assert!(TEXT
-            .iter()
-            .all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
+        assert!(TEXT.iter().all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
         assert_eq!(Lang::Zh.t("nav.home"), "工作台");
         assert_eq!(Lang::En.t("nav.home"), "Home");
         assert_eq!(Lang::En.t("no.such.key"), "??");

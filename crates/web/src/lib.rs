@@ -54,12 +54,7 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig {
-            secure_cookies: false,
-            trust_proxy: false,
-            max_body_bytes: 256 * 1024,
-            demo: None,
-        }
+        WebConfig { secure_cookies: false, trust_proxy: false, max_body_bytes: 256 * 1024, demo: None }
     }
 }
 
@@ -76,12 +71,7 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, identity: IdentityConfig, config: WebConfig) -> Self {
-        AppState(Arc::new(Inner {
-            store,
-            identity,
-            config,
-            metrics: Metrics::default(),
-        }))
+        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default() }))
     }
     pub fn store(&self) -> &Store {
         &self.0.store
@@ -106,18 +96,13 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/api/openapi.json", get(openapi::document))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .merge(assets::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            ApiError::internal().into_response()
-        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
         .with_state(state)
 }
 
@@ -128,28 +113,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store().ping().await {
         Ok(()) => (
             StatusCode::OK,
-            axum::Json(
-                serde_json::json!({"status": "ok", "database": state.store().backend().name()}),
-            ),
+            axum::Json(serde_json::json!({"status": "ok", "database": state.store().backend().name()})),
         )
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
-                "the database does not answer",
-            )
-            .into_response()
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database does not answer")
+                .into_response()
         }
     }
 }
@@ -157,14 +134,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn metrics_text(State(state): State<AppState>) -> Response {
     let (open, idle) = state.store().pool_stats();
     let body = state.metrics().render(open, idle);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
 async fn not_found(req: Request) -> Response {
@@ -192,10 +162,8 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     if !(api && (status.is_client_error() || status.is_server_error())) {
         return resp;
     }
-    let is_problem = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let is_problem =
+        resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     if is_problem {
         return resp;
     }
@@ -214,10 +182,7 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(

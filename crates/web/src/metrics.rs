@@ -45,48 +45,21 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("yaolian");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ])
+            Histogram::new([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
         });
         let pool = Family::<PoolLabels, Gauge>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests by method, route and status",
-            requests.clone(),
-        );
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency by route",
-            latency.clone(),
-        );
-        registry.register(
-            "db_pool_connections",
-            "Database pool connections by state",
-            pool.clone(),
-        );
-        Metrics {
-            registry,
-            requests,
-            latency,
-            pool,
-        }
+        registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
+        registry.register("db_pool_connections", "Database pool connections by state", pool.clone());
+        Metrics { registry, requests, latency, pool }
     }
 }
 
 impl Metrics {
     /// Text exposition, with the pool gauges read now.
     pub fn render(&self, pool_open: u32, pool_idle: usize) -> String {
-        self.pool
-            .get_or_create(&PoolLabels {
-                state: "open".into(),
-            })
-            .set(i64::from(pool_open));
-        self.pool
-            .get_or_create(&PoolLabels {
-                state: "idle".into(),
-            })
-            .set(pool_idle as i64);
+        self.pool.get_or_create(&PoolLabels { state: "open".into() }).set(i64::from(pool_open));
+        self.pool.get_or_create(&PoolLabels { state: "idle".into() }).set(pool_idle as i64);
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {
             return String::new();
@@ -99,22 +72,13 @@ impl Metrics {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().as_str().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
     let m = state.metrics();
     m.requests
-        .get_or_create(&RequestLabels {
-            method: method.clone(),
-            route: route.clone(),
-            status: resp.status().as_u16(),
-        })
+        .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status: resp.status().as_u16() })
         .inc();
-    m.latency
-        .get_or_create(&RouteLabels { method, route })
-        .observe(start.elapsed().as_secs_f64());
+    m.latency.get_or_create(&RouteLabels { method, route }).observe(start.elapsed().as_secs_f64());
     resp
 }

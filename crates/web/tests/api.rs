@@ -1,5 +1,7 @@
 //! API acceptance tests, on SQLite and (with `YAOLIAN_TEST_PG`) PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
+
 mod common;
 
 use common::{login, seed, Server, PW};
@@ -9,10 +11,7 @@ use yaolian_store::testing::each_backend;
 use yaolian_web::WebConfig;
 
 fn is_problem(r: &reqwest::Response) -> bool {
-    r.headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        == Some("application/problem+json")
+    r.headers().get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json")
 }
 
 #[tokio::test]
@@ -23,29 +22,13 @@ async fn login_then_me_returns_user_org_and_roles() {
         let health = reqwest::get(server.url("/healthz")).await.unwrap();
         assert_eq!(health.status(), 200);
         let s = login(&server, "a.master").await;
-        let me: Value = s
-            .client
-            .get(server.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me: Value = s.client.get(server.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
         assert_eq!(me["username"], "a.master");
         assert_eq!(me["organization"]["name"], "甲制药有限公司");
         assert_eq!(me["organization"]["kind"], "company");
-        let codes: Vec<&str> = me["roles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["code"].as_str().unwrap())
-            .collect();
+        let codes: Vec<&str> = me["roles"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
         assert_eq!(codes, vec!["company_master", "quality_head"]);
-        assert!(me["permissions"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("user.manage")));
+        assert!(me["permissions"].as_array().unwrap().contains(&json!("user.manage")));
         // Without the cookie: 401 problem.
         let anon = reqwest::get(server.url("/api/v1/me")).await.unwrap();
         assert_eq!(anon.status(), 401);
@@ -64,13 +47,7 @@ async fn six_wrong_passwords_lock_and_audit_shows_each_failure() {
         let attempt = |pw: &'static str| {
             let c = c.clone();
             let url = server.url("/api/v1/auth/login");
-            async move {
-                c.post(url)
-                    .json(&json!({"username": "a.sub", "password": pw}))
-                    .send()
-                    .await
-                    .unwrap()
-            }
+            async move { c.post(url).json(&json!({"username": "a.sub", "password": pw})).send().await.unwrap() }
         };
         let mut codes = Vec::new();
         for _ in 0..6 {
@@ -84,10 +61,7 @@ async fn six_wrong_passwords_lock_and_audit_shows_each_failure() {
         let right = attempt(PW).await;
         assert_eq!(right.status(), 423);
         let body: Value = right.json().await.unwrap();
-        assert_eq!(
-            body["code"], "account_locked",
-            "the right password right after"
-        );
+        assert_eq!(body["code"], "account_locked", "the right password right after");
         // The audit administrator sees every failure.
         let auditor = login(&server, "auditor").await;
         let log: Value = auditor
@@ -99,31 +73,13 @@ async fn six_wrong_passwords_lock_and_audit_shows_each_failure() {
             .json()
             .await
             .unwrap();
-        assert_eq!(
-            log.as_array().unwrap().len(),
-            7,
-            "six wrong passwords and the refused right one"
-        );
-        let lock: Value = auditor
-            .client
-            .get(server.url("/api/v1/audit?action=lockout"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        assert_eq!(log.as_array().unwrap().len(), 7, "six wrong passwords and the refused right one");
+        let lock: Value =
+            auditor.client.get(server.url("/api/v1/audit?action=lockout")).send().await.unwrap().json().await.unwrap();
         assert_eq!(lock.as_array().unwrap().len(), 1);
         // CSV export has a header and the rows.
-        let csv = auditor
-            .client
-            .get(server.url("/api/v1/audit.csv?user=a.sub"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let csv =
+            auditor.client.get(server.url("/api/v1/audit.csv?user=a.sub")).send().await.unwrap().text().await.unwrap();
         assert!(csv.starts_with("\u{feff}id,time,actor,action"));
         assert!(csv.lines().count() >= 9);
         server.stop().await;
@@ -135,9 +91,7 @@ async fn six_wrong_passwords_lock_and_audit_shows_each_failure() {
 async fn audit_admin_role_for_the_system_admin_is_refused() {
     each_backend(|store| async move {
         seed(&store).await;
-        let admin_id = yaolian_identity::users::id_by_username(&store, "admin")
-            .await
-            .unwrap();
+        let admin_id = yaolian_identity::users::id_by_username(&store, "admin").await.unwrap();
         let server = Server::start(store, WebConfig::default()).await;
         let sec = login(&server, "secadmin").await;
         let r = sec
@@ -151,10 +105,7 @@ async fn audit_admin_role_for_the_system_admin_is_refused() {
         assert_eq!(r.status(), 409);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], "separation_of_duties");
-        assert!(
-            body["detail"].as_str().unwrap().contains("三员分立"),
-            "{body}"
-        );
+        assert!(body["detail"].as_str().unwrap().contains("三员分立"), "{body}");
         // Without the CSRF header the same call is refused before it reaches the domain.
         let r = sec
             .client
@@ -235,7 +186,9 @@ async fn malformed_and_wrong_input_gets_problem_json_never_500() {
         assert_eq!(body["errors"][0]["field"], "password");
         assert_eq!(body["errors"][0]["rule"], "required");
         // Wrong type → 422 naming it.
-        let r = post("/api/v1/auth/login", "application/json", br#"{"username": 5, "password": "x"}"#.to_vec()).await.unwrap();
+        let r = post("/api/v1/auth/login", "application/json", br#"{"username": 5, "password": "x"}"#.to_vec())
+            .await
+            .unwrap();
         assert_eq!(r.status(), 422);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], "username");
@@ -274,19 +227,41 @@ async fn malformed_and_wrong_input_gets_problem_json_never_500() {
         // Random bodies at login and user creation: every answer is a 4xx problem (or a 2xx).
         let mut rng = rand::rngs::StdRng::seed_from_u64(20261123);
         let fragments = [
-            "{", "}", "[", "]", "\"username\"", "\"password\"", "\"org_id\"", "\"roles\"", ":", ",", "null", "true", "-1",
-            "1e999", "\"\\u0000\"", "\"张三\"", "99999999999999999999", "\"a\"", "{}", "[]", "\"\\ud800\"", " ",
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"username\"",
+            "\"password\"",
+            "\"org_id\"",
+            "\"roles\"",
+            ":",
+            ",",
+            "null",
+            "true",
+            "-1",
+            "1e999",
+            "\"\\u0000\"",
+            "\"张三\"",
+            "99999999999999999999",
+            "\"a\"",
+            "{}",
+            "[]",
+            "\"\\ud800\"",
+            " ",
         ];
         for i in 0..300 {
             let body: Vec<u8> = if i % 3 == 0 {
                 (0..rng.gen_range(0..64)).map(|_| rng.gen::<u8>()).collect()
             } else {
-                (0..rng.gen_range(1..24)).map(|_| fragments[rng.gen_range(0..fragments.len())]).collect::<String>().into_bytes()
+                (0..rng.gen_range(1..24))
+                    .map(|_| fragments[rng.gen_range(0..fragments.len())])
+                    .collect::<String>()
+                    .into_bytes()
             };
-            for (path, client, csrf) in [
-                ("/api/v1/auth/login", &c, ""),
-                ("/api/v1/users", &admin.client, admin.csrf.as_str()),
-            ] {
+            for (path, client, csrf) in
+                [("/api/v1/auth/login", &c, ""), ("/api/v1/users", &admin.client, admin.csrf.as_str())]
+            {
                 let r = client
                     .post(server.url(path))
                     .header("content-type", "application/json")
@@ -314,48 +289,23 @@ async fn openapi_document_and_metrics() {
     each_backend(|store| async move {
         seed(&store).await;
         let server = Server::start(store, WebConfig::default()).await;
-        let doc: Value = reqwest::get(server.url("/api/openapi.json"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc: Value = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-        for path in [
-            "/api/v1/auth/login",
-            "/api/v1/me",
-            "/api/v1/users",
-            "/api/v1/audit",
-            "/api/v1/portal/todos",
-        ] {
+        for path in ["/api/v1/auth/login", "/api/v1/me", "/api/v1/users", "/api/v1/audit", "/api/v1/portal/todos"] {
             assert!(doc["paths"].get(path).is_some(), "{path} documented");
         }
         let s = login(&server, "a.sub").await;
         s.client.get(server.url("/api/v1/me")).send().await.unwrap();
-        let metrics = reqwest::get(server.url("/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
         assert!(
-            metrics.contains(
-                "yaolian_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 1"
-            ),
+            metrics.contains("yaolian_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 1"),
             "{metrics}"
         );
         assert!(metrics.contains("yaolian_http_request_duration_seconds_bucket"));
         assert!(metrics.contains("yaolian_db_pool_connections{state=\"open\"}"));
-        let docs = reqwest::get(server.url("/api/docs"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let docs = reqwest::get(server.url("/api/docs")).await.unwrap().text().await.unwrap();
         assert!(docs.contains("/assets/vendor/swagger-ui/swagger-ui-bundle.js"));
-        let js = reqwest::get(server.url("/assets/vendor/swagger-ui/swagger-ui-bundle.js"))
-            .await
-            .unwrap();
+        let js = reqwest::get(server.url("/assets/vendor/swagger-ui/swagger-ui-bundle.js")).await.unwrap();
         assert_eq!(js.status(), 200);
         server.stop().await;
     })
@@ -393,7 +343,8 @@ async fn api_token_with_scopes_and_portal_todos() {
         assert_eq!(r.status(), 403);
         // The company sees it on its portal.
         let sub = login(&server, "a.sub").await;
-        let todos: Value = sub.client.get(server.url("/api/v1/portal/todos")).send().await.unwrap().json().await.unwrap();
+        let todos: Value =
+            sub.client.get(server.url("/api/v1/portal/todos")).send().await.unwrap().json().await.unwrap();
         assert!(todos.as_array().unwrap().iter().any(|t| t["title"] == "召回通知：批号 B2026001"));
         // A scope the user does not hold cannot be requested.
         let r = admin

@@ -7,6 +7,8 @@
 //! `YAOLIAN_SCREENSHOTS=DIR cargo test -p yaolian-web --test browser -- --ignored screenshots`
 //! saves a PNG of every page for review.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
+
 mod common;
 
 use common::{seed, Server, PW};
@@ -29,11 +31,7 @@ impl Drop for Driver {
 }
 
 fn find(cmd: &str) -> Option<String> {
-    std::env::var("PATH")
-        .ok()?
-        .split(':')
-        .map(|d| format!("{d}/{cmd}"))
-        .find(|p| std::path::Path::new(p).exists())
+    std::env::var("PATH").ok()?.split(':').map(|d| format!("{d}/{cmd}")).find(|p| std::path::Path::new(p).exists())
 }
 
 async fn start_driver() -> Option<Driver> {
@@ -41,25 +39,16 @@ async fn start_driver() -> Option<Driver> {
         if std::env::var("YAOLIAN_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("YAOLIAN_REQUIRE_BROWSER=1 but chromedriver is not installed");
         }
-        eprintln!("note: chromedriver not found: skipping the browser smoke test (apt install chromium chromium-driver)");
+        eprintln!(
+            "note: chromedriver not found: skipping the browser smoke test (apt install chromium chromium-driver)"
+        );
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new(bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let child =
+        Command::new(bin).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return Some(Driver { child, port });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -68,11 +57,7 @@ async fn start_driver() -> Option<Driver> {
 }
 
 async fn browser(driver: &Driver, width: u32) -> Client {
-    let profile = std::env::temp_dir().join(format!(
-        "yaolian-chromium-{}-{}",
-        std::process::id(),
-        driver.port
-    ));
+    let profile = std::env::temp_dir().join(format!("yaolian-chromium-{}-{}", std::process::id(), driver.port));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -97,24 +82,9 @@ async fn log_in(c: &Client, server: &Server, username: &str) {
     c.goto(&server.url("/")).await.unwrap();
     // Not logged in: sent to the login page.
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Css("#username"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PW)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(PW).await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("#todos")).await.unwrap();
 }
 
@@ -131,69 +101,22 @@ async fn log_in_through_the_form_and_see_the_portal() {
     // Chinese by the language switch (the default for browsers that do not ask for English).
     c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
     // A wrong password keeps the user name and shows the error.
-    c.find(Locator::Css("#username"))
-        .await
-        .unwrap()
-        .send_keys("a.master")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys("Wrong-pass1")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let alert = c
-        .wait()
-        .for_element(Locator::Css(".alert.error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys("a.master").await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("Wrong-pass1").await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = c.wait().for_element(Locator::Css(".alert.error")).await.unwrap().text().await.unwrap();
     assert!(alert.contains("用户名或密码错误"), "{alert}");
-    let kept = c
-        .find(Locator::Css("#username"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = c.find(Locator::Css("#username")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("a.master"));
 
     log_in(&c, &server, "a.master").await;
-    let page = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("测试a.master"),
-        "portal greets the user: {page}"
-    );
+    let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("测试a.master"), "portal greets the user: {page}");
     assert!(page.contains("甲制药有限公司"));
     // The users page lists only the company's accounts.
     c.goto(&server.url("/admin/users")).await.unwrap();
-    let table = c
-        .wait()
-        .for_element(Locator::Css("#users-table"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        table.contains("a.sub") && !table.contains("b.sub"),
-        "{table}"
-    );
+    let table = c.wait().for_element(Locator::Css("#users-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("a.sub") && !table.contains("b.sub"), "{table}");
     c.close().await.unwrap();
     server.stop().await;
     db.finish().await;
@@ -214,13 +137,9 @@ async fn screenshots() {
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
         let c = browser(&driver, width).await;
-        c.goto(&server.url("/login")).await.unwrap();
+        c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
         let shot = c.screenshot().await.unwrap();
-        std::fs::write(
-            std::path::Path::new(&dir).join(format!("login-{suffix}.png")),
-            shot,
-        )
-        .unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("login-{suffix}.png")), shot).unwrap();
         for (user, pages) in [
             (
                 "admin",
@@ -231,33 +150,18 @@ async fn screenshots() {
                     ("user-new", "/admin/users/new".into()),
                 ],
             ),
-            (
-                "secadmin",
-                vec![
-                    ("roles", "/admin/roles".into()),
-                    ("user-detail", format!("/admin/users/{}", w.b_user)),
-                ],
-            ),
-            (
-                "auditor",
-                vec![
-                    ("audit", "/admin/audit".into()),
-                    ("account", "/account".into()),
-                ],
-            ),
+            ("secadmin", vec![("roles", "/admin/roles".into()), ("user-detail", format!("/admin/users/{}", w.b_user))]),
+            ("auditor", vec![("audit", "/admin/audit".into()), ("account", "/account".into())]),
         ] {
             log_in(&c, &server, user).await;
             for (name, path) in pages {
                 c.goto(&server.url(&path)).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let shot = c.screenshot().await.unwrap();
-                std::fs::write(
-                    std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")),
-                    shot,
-                )
-                .unwrap();
+                std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")), shot).unwrap();
             }
-            c.delete_all_cookies().await.unwrap();
+            let form = c.find(Locator::Css("form[action='/logout'] button")).await.unwrap();
+            form.click().await.unwrap();
         }
         c.close().await.unwrap();
     }

@@ -11,7 +11,7 @@ use clap::Subcommand;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use yaolian_store::testing::TestDb;
-use yaolian_store::{Store, StoreOptions};
+use yaolian_store::Store;
 use yaolian_web::{AppState, WebConfig};
 
 #[derive(Subcommand)]
@@ -29,16 +29,8 @@ pub enum BenchCommand {
 
 pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> {
     match cmd {
-        BenchCommand::Http {
-            duration,
-            concurrency,
-        } => {
-            http(
-                database_url,
-                Duration::from_secs(duration),
-                concurrency.max(1),
-            )
-            .await
+        BenchCommand::Http { duration, concurrency } => {
+            http(database_url, Duration::from_secs(duration), concurrency.max(1)).await
         }
     }
 }
@@ -57,13 +49,7 @@ impl Figures {
     }
 }
 
-async fn load(
-    client: &reqwest::Client,
-    url: &str,
-    cookie: &str,
-    duration: Duration,
-    concurrency: usize,
-) -> Figures {
+async fn load(client: &reqwest::Client, url: &str, cookie: &str, duration: Duration, concurrency: usize) -> Figures {
     let deadline = Instant::now() + duration;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -99,37 +85,28 @@ async fn load(
     }
     let elapsed = start.elapsed();
     all.sort_unstable();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
-    Figures {
-        requests: all.len(),
-        errors,
-        elapsed,
-        p50_us: pct(0.50),
-        p99_us: pct(0.99),
-    }
+    let pct =
+        |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
+    Figures { requests: all.len(), errors, elapsed, p50_us: pct(0.50), p99_us: pct(0.99) }
 }
 
 async fn http(database_url: Option<String>, duration: Duration, concurrency: usize) -> Result<()> {
     let (store, cleanup): (Store, Option<TestDb>) = match database_url {
         Some(url) if url.starts_with("postgres") => {
-            let db = TestDb::postgres(&url).await;
+            let db = TestDb::try_postgres(&url).await.context("creating a benchmark database")?;
             (db.store.clone(), Some(db))
         }
-        Some(url) => (Store::connect(&url, &StoreOptions::default()).await?, None),
+        Some(_) => anyhow::bail!(
+            "--database-url: bench makes a fresh database; pass a postgres:// server URL, or nothing for SQLite"
+        ),
         None => {
-            let db = TestDb::sqlite().await;
+            let db = TestDb::try_sqlite().await.context("creating a benchmark database")?;
             (db.store.clone(), Some(db))
         }
     };
     store.migrate().await?;
     let setup = Instant::now();
-    crate::demo::seed(&store, crate::demo::DEFAULT_PASSWORD)
-        .await
-        .context("seeding the benchmark database")?;
+    crate::demo::seed(&store, crate::demo::DEFAULT_PASSWORD).await.context("seeding the benchmark database")?;
     let backend = store.backend().name();
     let state = AppState::new(store, Default::default(), WebConfig::default());
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -138,19 +115,13 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
         let _ = stop_rx.await;
     }));
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let login = client
         .post(format!("http://{addr}/api/v1/auth/login"))
         .json(&serde_json::json!({"username": "kc.qa", "password": crate::demo::DEFAULT_PASSWORD}))
         .send()
         .await?;
-    anyhow::ensure!(
-        login.status().is_success(),
-        "benchmark login failed: {}",
-        login.status()
-    );
+    anyhow::ensure!(login.status().is_success(), "benchmark login failed: {}", login.status());
     let cookie = login
         .headers()
         .get("set-cookie")
@@ -165,14 +136,7 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     // Warm up connections and caches.
-    let _ = load(
-        &client,
-        &format!("http://{addr}/api/v1/me"),
-        &cookie,
-        Duration::from_secs(1),
-        concurrency,
-    )
-    .await;
+    let _ = load(&client, &format!("http://{addr}/api/v1/me"), &cookie, Duration::from_secs(1), concurrency).await;
     let targets = [
         ("static asset (baseline: HTTP stack)", "/assets/favicon.svg"),
         ("GET /healthz (baseline: SELECT 1)", "/healthz"),
@@ -180,21 +144,11 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     ];
     let mut results = Vec::new();
     for (name, path) in targets {
-        let f = load(
-            &client,
-            &format!("http://{addr}{path}"),
-            &cookie,
-            duration,
-            concurrency,
-        )
-        .await;
+        let f = load(&client, &format!("http://{addr}{path}"), &cookie, duration, concurrency).await;
         results.push((name, f));
     }
     let base = results.first().map(|r| r.1.rps()).unwrap_or(1.0);
-    println!(
-        "{:<40} {:>10} {:>9} {:>9} {:>8} {:>7}",
-        "target", "req/s", "p50 ms", "p99 ms", "errors", "ratio"
-    );
+    println!("{:<40} {:>10} {:>9} {:>9} {:>8} {:>7}", "target", "req/s", "p50 ms", "p99 ms", "errors", "ratio");
     for (name, f) in &results {
         println!(
             "{:<40} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>7.2}",

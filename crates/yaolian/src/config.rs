@@ -42,8 +42,7 @@ impl FileConfig {
         let Some(path) = path else {
             return Ok(FileConfig::default());
         };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config file {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
     }
 
@@ -56,14 +55,8 @@ impl FileConfig {
                 min_classes: s.password_min_classes.unwrap_or(d.password.min_classes),
             },
             lockout_threshold: s.lockout_threshold.unwrap_or(d.lockout_threshold),
-            lockout_duration: s
-                .lockout_minutes
-                .map(|m| Duration::from_secs(m * 60))
-                .unwrap_or(d.lockout_duration),
-            session_idle: s
-                .session_idle_minutes
-                .map(|m| Duration::from_secs(m * 60))
-                .unwrap_or(d.session_idle),
+            lockout_duration: s.lockout_minutes.map(|m| Duration::from_secs(m * 60)).unwrap_or(d.lockout_duration),
+            session_idle: s.session_idle_minutes.map(|m| Duration::from_secs(m * 60)).unwrap_or(d.session_idle),
             session_absolute: s
                 .session_absolute_hours
                 .map(|h| Duration::from_secs(h * 3600))
@@ -74,14 +67,8 @@ impl FileConfig {
             "security.password_min_classes must be 1 to 4, not {}",
             cfg.password.min_classes
         );
-        anyhow::ensure!(
-            cfg.password.min_length >= 8,
-            "security.password_min_length must be at least 8"
-        );
-        anyhow::ensure!(
-            cfg.lockout_threshold >= 1,
-            "security.lockout_threshold must be at least 1"
-        );
+        anyhow::ensure!(cfg.password.min_length >= 8, "security.password_min_length must be at least 8");
+        anyhow::ensure!(cfg.lockout_threshold >= 1, "security.lockout_threshold must be at least 1");
         Ok(cfg)
     }
 }
@@ -92,18 +79,16 @@ mod tests {
 
     #[test]
     fn file_keys_override_defaults_and_bad_values_are_named() {
-        let f: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\nsession_idle_minutes = 10\n").unwrap();
+        let f: FileConfig =
+            toml::from_str("addr = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\nsession_idle_minutes = 10\n")
+                .unwrap();
         assert_eq!(f.addr.as_deref(), Some("0.0.0.0:9000"));
         let id = f.identity().unwrap();
         assert_eq!(id.lockout_threshold, 3);
         assert_eq!(id.session_idle, Duration::from_secs(600));
         assert_eq!(id.session_absolute, Duration::from_secs(12 * 3600));
         let bad: FileConfig = toml::from_str("[security]\npassword_min_classes = 7\n").unwrap();
-        assert!(bad
-            .identity()
-            .unwrap_err()
-            .to_string()
-            .contains("password_min_classes"));
+        assert!(bad.identity().unwrap_err().to_string().contains("password_min_classes"));
         assert!(toml::from_str::<FileConfig>("no_such_key = 1").is_err());
     }
 }

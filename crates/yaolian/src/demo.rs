@@ -146,69 +146,15 @@ struct UserSeed {
 }
 
 const USERS: &[UserSeed] = &[
-    UserSeed {
-        username: "admin",
-        name: "王建国",
-        org: "nmpa",
-        master: true,
-        roles: &["sys_admin"],
-    },
-    UserSeed {
-        username: "secadmin",
-        name: "李安全",
-        org: "nmpa",
-        master: false,
-        roles: &["sec_admin"],
-    },
-    UserSeed {
-        username: "auditor",
-        name: "赵审计",
-        org: "nmpa",
-        master: false,
-        roles: &["audit_admin"],
-    },
-    UserSeed {
-        username: "nmpa.leader",
-        name: "钱国平",
-        org: "nmpa",
-        master: false,
-        roles: &["regulator_leader"],
-    },
-    UserSeed {
-        username: "zj.leader",
-        name: "周明",
-        org: "zj",
-        master: true,
-        roles: &["regulator_leader"],
-    },
-    UserSeed {
-        username: "zj.reviewer",
-        name: "陈静",
-        org: "zj",
-        master: false,
-        roles: &["reviewer"],
-    },
-    UserSeed {
-        username: "zj.inspector",
-        name: "刘强",
-        org: "zj",
-        master: false,
-        roles: &["inspector"],
-    },
-    UserSeed {
-        username: "js.inspector",
-        name: "孙磊",
-        org: "js",
-        master: false,
-        roles: &["inspector"],
-    },
-    UserSeed {
-        username: "hz.inspector",
-        name: "林晓燕",
-        org: "hz",
-        master: false,
-        roles: &["inspector"],
-    },
+    UserSeed { username: "admin", name: "王建国", org: "nmpa", master: true, roles: &["sys_admin"] },
+    UserSeed { username: "secadmin", name: "李安全", org: "nmpa", master: false, roles: &["sec_admin"] },
+    UserSeed { username: "auditor", name: "赵审计", org: "nmpa", master: false, roles: &["audit_admin"] },
+    UserSeed { username: "nmpa.leader", name: "钱国平", org: "nmpa", master: false, roles: &["regulator_leader"] },
+    UserSeed { username: "zj.leader", name: "周明", org: "zj", master: true, roles: &["regulator_leader"] },
+    UserSeed { username: "zj.reviewer", name: "陈静", org: "zj", master: false, roles: &["reviewer"] },
+    UserSeed { username: "zj.inspector", name: "刘强", org: "zj", master: false, roles: &["inspector"] },
+    UserSeed { username: "js.inspector", name: "孙磊", org: "js", master: false, roles: &["inspector"] },
+    UserSeed { username: "hz.inspector", name: "林晓燕", org: "hz", master: false, roles: &["inspector"] },
     UserSeed {
         username: "kc.master",
         name: "黄志强",
@@ -216,108 +162,37 @@ const USERS: &[UserSeed] = &[
         master: true,
         roles: &["company_master", "quality_head"],
     },
-    UserSeed {
-        username: "kc.qa",
-        name: "吴丽",
-        org: "kc",
-        master: false,
-        roles: &["quality_head"],
-    },
-    UserSeed {
-        username: "kc.analyst",
-        name: "郑涛",
-        org: "kc.lab",
-        master: false,
-        roles: &["lab_analyst"],
-    },
-    UserSeed {
-        username: "ht.master",
-        name: "马骏",
-        org: "ht",
-        master: true,
-        roles: &["company_master"],
-    },
-    UserSeed {
-        username: "hk.master",
-        name: "冯军",
-        org: "hk",
-        master: true,
-        roles: &["company_master"],
-    },
-    UserSeed {
-        username: "hk.pharmacist",
-        name: "何芳",
-        org: "hk",
-        master: false,
-        roles: &["pharmacist"],
-    },
-    UserSeed {
-        username: "ms.master",
-        name: "许晨",
-        org: "ms",
-        master: true,
-        roles: &["company_master"],
-    },
-    UserSeed {
-        username: "ms.pharmacist",
-        name: "高敏",
-        org: "ms.store1",
-        master: false,
-        roles: &["pharmacist"],
-    },
-    UserSeed {
-        username: "zjph.master",
-        name: "蒋文博",
-        org: "zjph",
-        master: true,
-        roles: &["company_master"],
-    },
+    UserSeed { username: "kc.qa", name: "吴丽", org: "kc", master: false, roles: &["quality_head"] },
+    UserSeed { username: "kc.analyst", name: "郑涛", org: "kc.lab", master: false, roles: &["lab_analyst"] },
+    UserSeed { username: "ht.master", name: "马骏", org: "ht", master: true, roles: &["company_master"] },
+    UserSeed { username: "hk.master", name: "冯军", org: "hk", master: true, roles: &["company_master"] },
+    UserSeed { username: "hk.pharmacist", name: "何芳", org: "hk", master: false, roles: &["pharmacist"] },
+    UserSeed { username: "ms.master", name: "许晨", org: "ms", master: true, roles: &["company_master"] },
+    UserSeed { username: "ms.pharmacist", name: "高敏", org: "ms.store1", master: false, roles: &["pharmacist"] },
+    UserSeed { username: "zjph.master", name: "蒋文博", org: "zjph", master: true, roles: &["company_master"] },
 ];
 
 /// Seeds a freshly migrated store. Returns the accounts for the login page.
 pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
     let config = IdentityConfig::default();
-    config
-        .password
-        .check("--demo-password", password)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    config.password.check("--demo-password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
     roles::ensure_builtin(store).await?;
     let sys = Principal::system();
-    let client = ClientInfo {
-        ip: "127.0.0.1".into(),
-        user_agent: "yaolian demo seed".into(),
-    };
+    let client = ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
     let mut ids: Vec<(&str, i64, &str)> = Vec::new();
     for o in ORGS {
         let parent_id = match o.parent {
-            Some(p) => Some(
-                ids.iter()
-                    .find(|(k, _, _)| *k == p)
-                    .map(|(_, id, _)| *id)
-                    .context("seed order")?,
-            ),
+            Some(p) => Some(ids.iter().find(|(k, _, _)| *k == p).map(|(_, id, _)| *id).context("seed order")?),
             None => None,
         };
-        let new = NewOrg {
-            kind: o.kind,
-            name: o.name.into(),
-            code: o.code.into(),
-            parent_id,
-            region: o.region.into(),
-        };
-        let org = orgs::create(store, &sys, &new, &client)
-            .await
-            .with_context(|| format!("seeding {}", o.name))?;
+        let new = NewOrg { kind: o.kind, name: o.name.into(), code: o.code.into(), parent_id, region: o.region.into() };
+        let org = orgs::create(store, &sys, &new, &client).await.with_context(|| format!("seeding {}", o.name))?;
         ids.push((o.key, org.id, o.name));
     }
     let all_roles = roles::all(store).await?;
     let mut accounts = Vec::new();
     for u in USERS {
-        let (_, org_id, org_name) = ids
-            .iter()
-            .find(|(k, _, _)| *k == u.org)
-            .copied()
-            .context("seed user org")?;
+        let (_, org_id, org_name) = ids.iter().find(|(k, _, _)| *k == u.org).copied().context("seed user org")?;
         let new = NewUser {
             org_id,
             username: u.username.into(),
@@ -334,12 +209,7 @@ pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
         let role_names: Vec<&str> = u
             .roles
             .iter()
-            .filter_map(|c| {
-                all_roles
-                    .iter()
-                    .find(|r| &r.code == c)
-                    .map(|r| r.name_zh.as_str())
-            })
+            .filter_map(|c| all_roles.iter().find(|r| &r.code == c).map(|r| r.name_zh.as_str()))
             .collect();
         accounts.push(DemoAccount {
             username: u.username.into(),
@@ -355,10 +225,7 @@ pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
             "/",
         )
         .await?;
-        if u.roles
-            .iter()
-            .any(|r| ["sec_admin", "audit_admin", "sys_admin"].contains(r))
-        {
+        if u.roles.iter().any(|r| ["sec_admin", "audit_admin", "sys_admin"].contains(r)) {
             portal::add_todo(
                 store.pool(),
                 &portal::NewTodo {
@@ -374,20 +241,12 @@ pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
         }
     }
     for (key, title, link) in [
-        (
-            "kc",
-            "完善一企一档：补充生产地址与负责人信息",
-            "/admin/orgs",
-        ),
+        ("kc", "完善一企一档：补充生产地址与负责人信息", "/admin/orgs"),
         ("kc", "为新入职实验员创建子账号", "/admin/users/new"),
         ("ms", "核对门店执业药师在岗信息", "/admin/users"),
         ("zj", "审核辖区企业账号开通情况", "/admin/users"),
     ] {
-        let (_, org_id, _) = ids
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .copied()
-            .context("seed todo org")?;
+        let (_, org_id, _) = ids.iter().find(|(k, _, _)| *k == key).copied().context("seed todo org")?;
         portal::add_todo(
             store.pool(),
             &portal::NewTodo {

@@ -20,11 +20,7 @@ use yaolian_web::{AppState, WebConfig};
 use config::FileConfig;
 
 #[derive(Parser)]
-#[command(
-    name = "yaolian",
-    version,
-    about = "药链 yaolian — drug lifecycle regulation and quality platform"
-)]
+#[command(name = "yaolian", version, about = "药链 yaolian — drug lifecycle regulation and quality platform")]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -154,23 +150,12 @@ impl Settings {
     fn resolve(g: &Global) -> Result<Settings> {
         let file = FileConfig::load(g.config.as_deref())?;
         let database_url = g.database_url.clone().or_else(|| file.database_url.clone());
-        let data_dir = g
-            .data_dir
-            .clone()
-            .or_else(|| file.data_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Settings {
-            file,
-            database_url,
-            data_dir,
-        })
+        let data_dir = g.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("data"));
+        Ok(Settings { file, database_url, data_dir })
     }
 
     fn store_options(&self) -> StoreOptions {
-        StoreOptions {
-            max_connections: self.file.max_connections.unwrap_or(16),
-            ..StoreOptions::default()
-        }
+        StoreOptions { max_connections: self.file.max_connections.unwrap_or(16), ..StoreOptions::default() }
     }
 
     async fn open(&self) -> Result<Store> {
@@ -180,19 +165,14 @@ impl Settings {
         }
         .context("opening the database")?;
         store.migrate().await.context("migrating the database")?;
-        roles::ensure_builtin(&store)
-            .await
-            .context("installing built-in roles")?;
+        roles::ensure_builtin(&store).await.context("installing built-in roles")?;
         Ok(store)
     }
 
     fn web(&self, serve: &ServeArgs) -> WebConfig {
         let d = WebConfig::default();
         WebConfig {
-            secure_cookies: serve
-                .secure_cookies
-                .or(self.file.secure_cookies)
-                .unwrap_or(d.secure_cookies),
+            secure_cookies: serve.secure_cookies.or(self.file.secure_cookies).unwrap_or(d.secure_cookies),
             trust_proxy: self.file.trust_proxy.unwrap_or(d.trust_proxy),
             max_body_bytes: self.file.max_body_bytes.unwrap_or(d.max_body_bytes),
             demo: None,
@@ -200,26 +180,16 @@ impl Settings {
     }
 
     fn addr(&self, serve: &ServeArgs) -> String {
-        serve
-            .addr
-            .clone()
-            .or_else(|| self.file.addr.clone())
-            .unwrap_or_else(|| "127.0.0.1:8080".into())
+        serve.addr.clone().or_else(|| self.file.addr.clone()).unwrap_or_else(|| "127.0.0.1:8080".into())
     }
 }
 
 fn init_logging(g: &Global, file: &FileConfig) {
     use tracing_subscriber::EnvFilter;
-    let level = g
-        .log_level
-        .clone()
-        .or_else(|| file.log_level.clone())
-        .unwrap_or_else(|| "info,sqlx=warn".into());
+    let level = g.log_level.clone().or_else(|| file.log_level.clone()).unwrap_or_else(|| "info,sqlx=warn".into());
     let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
     let json = g.log_format.as_deref().or(file.log_format.as_deref()) == Some("json");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -260,14 +230,10 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn serve(state: AppState, addr: &str) -> Result<()> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, backend = state.store().backend().name(), "serving");
-    yaolian_web::serve(listener, state, shutdown_signal())
-        .await
-        .context("server")?;
+    yaolian_web::serve(listener, state, shutdown_signal()).await.context("server")?;
     Ok(())
 }
 
@@ -281,8 +247,7 @@ fn remove_sqlite_files(dir: &Path) -> Result<()> {
     for name in ["yaolian.db", "yaolian.db-wal", "yaolian.db-shm"] {
         let p = dir.join(name);
         if p.exists() {
-            std::fs::remove_file(&p)
-                .with_context(|| format!("removing old demo database {}", p.display()))?;
+            std::fs::remove_file(&p).with_context(|| format!("removing old demo database {}", p.display()))?;
         }
     }
     Ok(())
@@ -307,70 +272,40 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     println!("  API    http://{addr}/api/docs");
     println!("  password of every account: {}", args.demo_password);
     println!();
-    println!("  {:<16} {:<8} {:<22} organization", "user", "name", "role");
+    println!("  {} {} {} organization", pad("user", 16), pad("name", 8), pad("role", 24));
     for a in &accounts {
-        println!(
-            "  {:<16} {:<8} {:<22} {}",
-            a.username, a.display_name, a.role, a.org
-        );
+        println!("  {} {} {} {}", pad(&a.username, 16), pad(&a.display_name, 8), pad(&a.role, 24), a.org);
     }
     println!();
     if args.no_serve {
         return Ok(());
     }
-    let web = WebConfig {
-        demo: Some((accounts, args.demo_password.clone())),
-        ..settings.web(&args.serve)
-    };
+    let web = WebConfig { demo: Some((accounts, args.demo_password.clone())), ..settings.web(&args.serve) };
     let state = AppState::new(store, settings.file.identity()?, web);
     serve(state, &addr).await
+}
+
+/// Pads to a terminal width, counting CJK characters as two columns.
+fn pad(s: &str, width: usize) -> String {
+    let used: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(used)))
 }
 
 async fn admin(settings: &Settings, cmd: AdminCommand) -> Result<()> {
     let store = settings.open().await?;
     let sys = Principal::system();
-    let client = ClientInfo {
-        ip: "cli".into(),
-        user_agent: "yaolian admin".into(),
-    };
+    let client = ClientInfo { ip: "cli".into(), user_agent: "yaolian admin".into() };
     let identity: IdentityConfig = settings.file.identity()?;
     match cmd {
-        AdminCommand::CreateOrg {
-            kind,
-            name,
-            code,
-            parent,
-            region,
-        } => {
+        AdminCommand::CreateOrg { kind, name, code, parent, region } => {
             let Some(kind) = OrgKind::parse(&kind) else {
                 bail!("--kind: must be national, provincial, municipal, company or site, not {kind:?}");
             };
-            let org = orgs::create(
-                &store,
-                &sys,
-                &NewOrg {
-                    kind,
-                    name,
-                    code,
-                    parent_id: parent,
-                    region,
-                },
-                &client,
-            )
-            .await?;
-            println!(
-                "created organization {} ({}) path {}",
-                org.id, org.name, org.path
-            );
+            let org =
+                orgs::create(&store, &sys, &NewOrg { kind, name, code, parent_id: parent, region }, &client).await?;
+            println!("created organization {} ({}) path {}", org.id, org.name, org.path);
         }
-        AdminCommand::CreateUser {
-            org,
-            username,
-            name,
-            password,
-            roles,
-            master,
-        } => {
+        AdminCommand::CreateUser { org, username, name, password, roles, master } => {
             let new = NewUser {
                 org_id: org,
                 username,
@@ -382,43 +317,33 @@ async fn admin(settings: &Settings, cmd: AdminCommand) -> Result<()> {
                 roles,
             };
             let u = users::create(&store, &identity, &sys, &new, &client).await?;
-            println!(
-                "created user {} ({}) in {} with roles [{}]",
-                u.id,
-                u.username,
-                u.org_name,
-                u.roles.join(", ")
-            );
+            println!("created user {} ({}) in {} with roles [{}]", u.id, u.username, u.org_name, u.roles.join(", "));
         }
         AdminCommand::ResetPassword { username, password } => {
-            let id = users::id_by_username(&store, &username)
-                .await
-                .with_context(|| format!("--username {username}"))?;
+            let id =
+                users::id_by_username(&store, &username).await.with_context(|| format!("--username {username}"))?;
             users::reset_password(&store, &identity, &sys, id, &password, &client).await?;
             println!("password of {username} reset; its sessions ended and any lockout cleared");
         }
         AdminCommand::ListUsers { org } => {
-            let (list, total) = users::list(
-                &store,
-                &sys,
-                &UserQuery {
-                    org_id: org,
-                    limit: 1000,
-                    ..Default::default()
-                },
-                &client,
-            )
-            .await?;
+            let (list, total) =
+                users::list(&store, &sys, &UserQuery { org_id: org, limit: 1000, ..Default::default() }, &client)
+                    .await?;
             println!(
-                "{:<6} {:<18} {:<10} {:<8} {:<9} {:<30} organization",
-                "id", "username", "name", "status", "type", "roles"
+                "{:<6} {:<18} {} {:<8} {:<9} {:<30} organization",
+                "id",
+                "username",
+                pad("name", 10),
+                "status",
+                "type",
+                "roles"
             );
             for u in &list {
                 println!(
-                    "{:<6} {:<18} {:<10} {:<8} {:<9} {:<30} {}",
+                    "{:<6} {:<18} {} {:<8} {:<9} {:<30} {}",
                     u.id,
                     u.username,
-                    u.display_name,
+                    pad(&u.display_name, 10),
                     u.status,
                     if u.is_master { "master" } else { "sub" },
                     u.roles.join(","),
@@ -430,14 +355,7 @@ async fn admin(settings: &Settings, cmd: AdminCommand) -> Result<()> {
         AdminCommand::ListOrgs => {
             for o in orgs::list(&store, &sys, &client).await? {
                 let depth = o.path.matches('/').count().saturating_sub(2);
-                println!(
-                    "{:<5} {}{} [{}] {}",
-                    o.id,
-                    "  ".repeat(depth),
-                    o.name,
-                    o.kind.as_str(),
-                    o.code
-                );
+                println!("{:<5} {}{} [{}] {}", o.id, "  ".repeat(depth), o.name, o.kind.as_str(), o.code);
             }
         }
     }

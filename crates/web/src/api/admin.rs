@@ -69,10 +69,7 @@ pub async fn create_org(
     Auth(p): Auth,
     ApiJson(new): ApiJson<NewOrg>,
 ) -> ApiResult<(StatusCode, Json<Org>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(orgs::create(state.store(), &p, &new, &client).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(orgs::create(state.store(), &p, &new, &client).await?)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,10 +118,7 @@ pub async fn create_user(
     Auth(p): Auth,
     ApiJson(new): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(users::create(state.store(), state.identity(), &p, &new, &client).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(users::create(state.store(), state.identity(), &p, &new, &client).await?)))
 }
 
 /// One user.
@@ -152,14 +146,7 @@ pub struct VersionOut {
 
 impl From<RecordVersion> for VersionOut {
     fn from(v: RecordVersion) -> Self {
-        VersionOut {
-            version: v.version,
-            at: v.at.0,
-            actor: v.actor,
-            action: v.action,
-            reason: v.reason,
-            data: v.data,
-        }
+        VersionOut { version: v.version, at: v.at.0, actor: v.actor, action: v.action, reason: v.reason, data: v.data }
     }
 }
 
@@ -196,9 +183,7 @@ pub async fn assign_roles(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<RolesChange>,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(
-        users::assign_roles(state.store(), &p, id, &req.roles, &req.reason, &client).await?,
-    ))
+    Ok(Json(users::assign_roles(state.store(), &p, id, &req.roles, &req.reason, &client).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -218,9 +203,7 @@ pub async fn set_status(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<StatusChange>,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(
-        users::set_status(state.store(), &p, id, req.active, &req.reason, &client).await?,
-    ))
+    Ok(Json(users::set_status(state.store(), &p, id, req.active, &req.reason, &client).await?))
 }
 
 /// Lift a lockout (security administrator).
@@ -252,15 +235,7 @@ pub async fn reset_password(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
-    users::reset_password(
-        state.store(),
-        state.identity(),
-        &p,
-        id,
-        &req.password,
-        &client,
-    )
-    .await?;
+    users::reset_password(state.store(), state.identity(), &p, id, &req.password, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,17 +266,7 @@ pub async fn set_role_mfa(
     axum::extract::Path(code): axum::extract::Path<String>,
     ApiJson(req): ApiJson<MfaChange>,
 ) -> ApiResult<Json<Role>> {
-    Ok(Json(
-        roles::set_requires_mfa(
-            state.store(),
-            &p,
-            &code,
-            req.requires_mfa,
-            &req.reason,
-            &client,
-        )
-        .await?,
-    ))
+    Ok(Json(roles::set_requires_mfa(state.store(), &p, &code, req.requires_mfa, &req.reason, &client).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -323,10 +288,7 @@ pub struct CreatedToken {
 
 /// The caller's API tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "identity", responses((status = 200, body = Vec<ApiToken>)))]
-pub async fn list_tokens(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-) -> ApiResult<Json<Vec<ApiToken>>> {
+pub async fn list_tokens(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<ApiToken>>> {
     Ok(Json(tokens::list(state.store(), &p).await?))
 }
 
@@ -340,26 +302,16 @@ pub async fn create_token(
     ApiJson(req): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     only_sessions(&p)?;
-    let (token, secret) = tokens::create(
-        state.store(),
-        &p,
-        &req.name,
-        &req.scopes,
-        req.valid_days,
-        &client,
-    )
-    .await?;
+    let (token, secret) = tokens::create(state.store(), &p, &req.name, &req.scopes, req.valid_days, &client).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
 }
 
 /// A token cannot mint further tokens.
 fn only_sessions(p: &Principal) -> ApiResult<()> {
     match p.via {
-        yaolian_identity::model::AuthVia::Token { .. } => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "API tokens cannot create tokens; log in",
-        )),
+        yaolian_identity::model::AuthVia::Token { .. } => {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "API tokens cannot create tokens; log in"))
+        }
         _ => Ok(()),
     }
 }
@@ -393,18 +345,8 @@ pub struct AuditParams {
 
 impl AuditParams {
     pub fn to_query(&self, default_limit: i64) -> Result<AuditQuery, ApiError> {
-        let from = self
-            .from
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_time("from", s, false))
-            .transpose()?;
-        let to = self
-            .to
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_time("to", s, true))
-            .transpose()?;
+        let from = self.from.as_deref().filter(|s| !s.is_empty()).map(|s| parse_time("from", s, false)).transpose()?;
+        let to = self.to.as_deref().filter(|s| !s.is_empty()).map(|s| parse_time("to", s, true)).transpose()?;
         Ok(AuditQuery {
             actor: self.user.clone(),
             action: self.action.clone(),
@@ -425,9 +367,7 @@ pub async fn list_audit(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<Vec<AuditRecord>>> {
-    Ok(Json(
-        audit::query(state.store(), &p, &q.to_query(100)?, &client).await?,
-    ))
+    Ok(Json(audit::query(state.store(), &p, &q.to_query(100)?, &client).await?))
 }
 
 /// The audit log as CSV (UTF-8 with BOM), same filters, up to 100,000 rows.
@@ -448,10 +388,7 @@ pub fn csv_response(filename: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
         ],
         body,
     )

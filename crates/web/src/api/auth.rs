@@ -61,24 +61,13 @@ pub async fn login(
     Client(client): Client,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let s = domain::login(
-        state.store(),
-        state.identity(),
-        &req.username,
-        &req.password,
-        &client,
-    )
-    .await?;
+    let s = domain::login(state.store(), state.identity(), &req.username, &req.password, &client).await?;
     let body = LoginResponse {
         stage: stage_name(s.stage).into(),
         csrf_token: s.csrf_token.clone(),
         expires_at: s.expires_at.0,
     };
-    let cookie = session_cookie(
-        &s.token,
-        state.identity().session_absolute.as_secs(),
-        state.config().secure_cookies,
-    );
+    let cookie = session_cookie(&s.token, state.identity().session_absolute.as_secs(), state.config().secure_cookies);
     let mut resp = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -106,32 +95,16 @@ pub async fn totp_step(
     pending: PendingAuth,
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> ApiResult<Json<StageResponse>> {
-    domain::complete_mfa(
-        state.store(),
-        state.identity(),
-        &pending.2,
-        &req.code,
-        &client,
-    )
-    .await?;
-    Ok(Json(StageResponse {
-        stage: "full".into(),
-    }))
+    domain::complete_mfa(state.store(), state.identity(), &pending.2, &req.code, &client).await?;
+    Ok(Json(StageResponse { stage: "full".into() }))
 }
 
 /// Start TOTP enrollment: returns a secret, an `otpauth://` URI and its QR code.
 #[utoipa::path(post, path = "/api/v1/auth/totp/enroll", tag = "auth", responses((status = 200, body = Enrollment)))]
-pub async fn totp_enroll(
-    State(state): State<AppState>,
-    pending: PendingAuth,
-) -> ApiResult<Json<Enrollment>> {
+pub async fn totp_enroll(State(state): State<AppState>, pending: PendingAuth) -> ApiResult<Json<Enrollment>> {
     let PendingAuth(p, stage, _) = pending;
     if stage == Stage::Mfa {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "mfa_required",
-            "complete the TOTP step first",
-        ));
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
     }
     Ok(Json(totp::begin_enrollment(state.store(), &p).await?))
 }
@@ -147,16 +120,10 @@ pub async fn totp_confirm(
 ) -> ApiResult<Json<StageResponse>> {
     let PendingAuth(p, stage, token) = pending;
     if stage == Stage::Mfa {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "mfa_required",
-            "complete the TOTP step first",
-        ));
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
     }
     totp::confirm_enrollment(state.store(), &p, &req.code, Some(&token), &client).await?;
-    Ok(Json(StageResponse {
-        stage: "full".into(),
-    }))
+    Ok(Json(StageResponse { stage: "full".into() }))
 }
 
 /// End the session.
@@ -196,12 +163,8 @@ pub struct Me {
 
 impl Me {
     pub fn from_principal(p: &Principal) -> Me {
-        let mut permissions: Vec<String> = p
-            .roles
-            .iter()
-            .flat_map(|r| r.permissions.iter().cloned())
-            .filter(|perm| p.has(perm))
-            .collect();
+        let mut permissions: Vec<String> =
+            p.roles.iter().flat_map(|r| r.permissions.iter().cloned()).filter(|perm| p.has(perm)).collect();
         permissions.sort();
         permissions.dedup();
         Me {
@@ -209,11 +172,7 @@ impl Me {
             username: p.username.clone(),
             display_name: p.display_name.clone(),
             is_master: p.is_master,
-            organization: OrgRef {
-                id: p.org_id,
-                name: p.org_name.clone(),
-                kind: p.org_kind,
-            },
+            organization: OrgRef { id: p.org_id, name: p.org_name.clone(), kind: p.org_kind },
             roles: p.roles.clone(),
             permissions,
         }
@@ -241,14 +200,7 @@ pub async fn change_password(
     Auth(p): Auth,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    users::change_own_password(
-        state.store(),
-        state.identity(),
-        &p,
-        &req.current_password,
-        &req.new_password,
-        &client,
-    )
-    .await?;
+    users::change_own_password(state.store(), state.identity(), &p, &req.current_password, &req.new_password, &client)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,10 +19,7 @@ pub use auth::*;
 pub use portal::*;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(auth::routes())
-        .merge(admin::routes())
-        .merge(portal::routes())
+    Router::new().merge(auth::routes()).merge(admin::routes()).merge(portal::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.
@@ -35,9 +32,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| {
-                ApiError::validation(ValidationError::single("query", "invalid", e.body_text()))
-            })
+            .map_err(|e| ApiError::validation(ValidationError::single("query", "invalid", e.body_text())))
     }
 }
 
@@ -48,12 +43,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::not_found(e.body_text()))?;
-        raw.parse::<i64>()
-            .map(IdPath)
-            .map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
+        let Path(raw) =
+            Path::<String>::from_request_parts(parts, state).await.map_err(|e| ApiError::not_found(e.body_text()))?;
+        raw.parse::<i64>().map(IdPath).map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
     }
 }
 
@@ -71,9 +63,5 @@ pub fn parse_time(field: &str, raw: &str, end: bool) -> Result<Timestamp, Valida
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(raw) {
         return Ok(Timestamp(dt.timestamp_millis()));
     }
-    Err(ValidationError::single(
-        field,
-        "datetime",
-        "use YYYY-MM-DD, RFC 3339 or epoch milliseconds",
-    ))
+    Err(ValidationError::single(field, "datetime", "use YYYY-MM-DD, RFC 3339 or epoch milliseconds"))
 }

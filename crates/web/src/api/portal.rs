@@ -23,10 +23,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The caller's open to-dos (its own and its organization's), soonest due first.
 #[utoipa::path(get, path = "/api/v1/portal/todos", tag = "portal", responses((status = 200, body = Vec<Todo>)))]
-pub async fn list_todos(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-) -> ApiResult<Json<Vec<Todo>>> {
+pub async fn list_todos(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<Todo>>> {
     Ok(Json(portal::todos(state.store(), &p, 100).await?))
 }
 
@@ -42,23 +39,16 @@ pub async fn create_todo(
     let target_org = match (todo.org_id, todo.user_id) {
         (Some(org), _) => Some(org),
         (None, Some(user)) => Some(
-            yaolian_identity::users::get(
-                state.store(),
-                &yaolian_identity::Principal::system(),
-                user,
-                &client,
-            )
-            .await?
-            .org_id,
+            yaolian_identity::users::get(state.store(), &yaolian_identity::Principal::system(), user, &client)
+                .await?
+                .org_id,
         ),
         (None, None) => None,
     };
     if let Some(org) = target_org {
         let org = orgs::get_unchecked(state.store(), org).await?;
         if !p.reaches(perm::PORTAL_NOTIFY, &org.path) {
-            return Err(ApiError::from(
-                audit::deny(state.store(), &p, perm::PORTAL_NOTIFY, "todos", &client).await,
-            ));
+            return Err(ApiError::from(audit::deny(state.store(), &p, perm::PORTAL_NOTIFY, "todos", &client).await));
         }
     }
     let id = portal::add_todo(state.store().pool(), &todo).await?;
@@ -68,32 +58,21 @@ pub async fn create_todo(
 /// Mark a to-do done.
 #[utoipa::path(post, path = "/api/v1/portal/todos/{id}/done", tag = "portal", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn complete_todo(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
+pub async fn complete_todo(State(state): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<StatusCode> {
     portal::complete_todo(state.store(), &p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's newest messages.
 #[utoipa::path(get, path = "/api/v1/portal/messages", tag = "portal", responses((status = 200, body = Vec<Message>)))]
-pub async fn list_messages(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-) -> ApiResult<Json<Vec<Message>>> {
+pub async fn list_messages(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<Message>>> {
     Ok(Json(portal::messages(state.store(), &p, 100).await?))
 }
 
 /// Mark a message read.
 #[utoipa::path(post, path = "/api/v1/portal/messages/{id}/read", tag = "portal", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn read_message(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-    IdPath(id): IdPath,
-) -> ApiResult<StatusCode> {
+pub async fn read_message(State(state): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<StatusCode> {
     portal::mark_read(state.store(), &p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -42,33 +42,16 @@ async fn account_render(
     notice: &str,
     new_secret: String,
 ) -> Response {
-    let me = match users::get(
-        state.store(),
-        &user.principal,
-        user.principal.user_id,
-        &user.client,
-    )
-    .await
-    {
+    let me = match users::get(state.store(), &user.principal, user.principal.user_id, &user.client).await {
         Ok(u) => u,
         Err(e) => return failure_page(user.lang, e),
     };
-    let tokens = tokens::list(state.store(), &user.principal)
-        .await
-        .unwrap_or_default();
-    let mut scopes: Vec<String> = user
-        .principal
-        .roles
-        .iter()
-        .flat_map(|r| r.permissions.iter().cloned())
-        .collect();
+    let tokens = tokens::list(state.store(), &user.principal).await.unwrap_or_default();
+    let mut scopes: Vec<String> = user.principal.roles.iter().flat_map(|r| r.permissions.iter().cloned()).collect();
     scopes.sort();
     scopes.dedup();
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&AccountPage {
         chrome: user.chrome("account"),
         totp_enabled: me.totp_enabled,
@@ -101,16 +84,7 @@ async fn change_password(State(state): State<AppState>, user: PageUser, body: St
     )
     .await;
     match result {
-        Ok(()) => {
-            account_render(
-                &state,
-                &user,
-                Vec::new(),
-                user.lang.t("account.saved"),
-                String::new(),
-            )
-            .await
-        }
+        Ok(()) => account_render(&state, &user, Vec::new(), user.lang.t("account.saved"), String::new()).await,
         Err(e) => match form_errors(user.lang, e) {
             Ok(errors) => account_render(&state, &user, errors, "", String::new()).await,
             Err(page) => page,
@@ -119,14 +93,7 @@ async fn change_password(State(state): State<AppState>, user: PageUser, body: St
 }
 
 async fn totp_form(State(state): State<AppState>, user: PageUser) -> Response {
-    super::login::enroll_page(
-        &state,
-        &user.principal,
-        user.lang,
-        "/account/totp",
-        String::new(),
-    )
-    .await
+    super::login::enroll_page(&state, &user.principal, user.lang, "/account/totp", String::new()).await
 }
 
 async fn totp_confirm(State(state): State<AppState>, user: PageUser, body: String) -> Response {
@@ -134,26 +101,9 @@ async fn totp_confirm(State(state): State<AppState>, user: PageUser, body: Strin
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
     }
-    match totp::confirm_enrollment(
-        state.store(),
-        &user.principal,
-        &field(&pairs, "code"),
-        None,
-        &user.client,
-    )
-    .await
-    {
+    match totp::confirm_enrollment(state.store(), &user.principal, &field(&pairs, "code"), None, &user.client).await {
         Ok(()) => Redirect::to("/account").into_response(),
-        Err(e) => {
-            super::login::enroll_page(
-                &state,
-                &user.principal,
-                user.lang,
-                "/account/totp",
-                e.to_string(),
-            )
-            .await
-        }
+        Err(e) => super::login::enroll_page(&state, &user.principal, user.lang, "/account/totp", e.to_string()).await,
     }
 }
 
@@ -162,22 +112,9 @@ async fn create_token(State(state): State<AppState>, user: PageUser, body: Strin
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
     }
-    let scopes: Vec<String> = url_pairs(&body)
-        .into_iter()
-        .filter(|(k, _)| k == "scopes")
-        .map(|(_, v)| v)
-        .collect();
+    let scopes: Vec<String> = url_pairs(&body).into_iter().filter(|(k, _)| k == "scopes").map(|(_, v)| v).collect();
     let days = field(&pairs, "valid_days").parse::<i64>().unwrap_or(0);
-    match tokens::create(
-        state.store(),
-        &user.principal,
-        &field(&pairs, "name"),
-        &scopes,
-        days,
-        &user.client,
-    )
-    .await
-    {
+    match tokens::create(state.store(), &user.principal, &field(&pairs, "name"), &scopes, days, &user.client).await {
         Ok((_, secret)) => account_render(&state, &user, Vec::new(), "", secret).await,
         Err(e) => match form_errors(user.lang, e) {
             Ok(errors) => account_render(&state, &user, errors, "", String::new()).await,
@@ -186,12 +123,7 @@ async fn create_token(State(state): State<AppState>, user: PageUser, body: Strin
     }
 }
 
-async fn revoke_token(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-    body: String,
-) -> Response {
+async fn revoke_token(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath, body: String) -> Response {
     let pairs = url_pairs(&body);
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;

@@ -68,20 +68,9 @@ pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
     let roles = p
         .roles
         .iter()
-        .map(|r| {
-            if user.lang == crate::i18n::Lang::Zh {
-                r.name_zh.clone()
-            } else {
-                r.name_en.clone()
-            }
-        })
+        .map(|r| if user.lang == crate::i18n::Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
         .collect();
-    render(&HomePage {
-        chrome: user.chrome("home"),
-        roles,
-        todos,
-        messages,
-    })
+    render(&HomePage { chrome: user.chrome("home"), roles, todos, messages })
 }
 
 async fn todo_done(
@@ -95,9 +84,7 @@ async fn todo_done(
     }
     match portal::complete_todo(state.store(), &user.principal, id).await {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => form_errors(user.lang, e)
-            .err()
-            .unwrap_or_else(|| Redirect::to("/").into_response()),
+        Err(e) => form_errors(user.lang, e).err().unwrap_or_else(|| Redirect::to("/").into_response()),
     }
 }
 
@@ -112,9 +99,7 @@ async fn message_read(
     }
     match portal::mark_read(state.store(), &user.principal, id).await {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => form_errors(user.lang, e)
-            .err()
-            .unwrap_or_else(|| Redirect::to("/").into_response()),
+        Err(e) => form_errors(user.lang, e).err().unwrap_or_else(|| Redirect::to("/").into_response()),
     }
 }
 
@@ -153,39 +138,18 @@ pub struct OrgForm {
     region: String,
 }
 
-async fn orgs_render(
-    state: &AppState,
-    user: &PageUser,
-    form: OrgForm,
-    errors: Vec<FieldError>,
-) -> Response {
+async fn orgs_render(state: &AppState, user: &PageUser, form: OrgForm, errors: Vec<FieldError>) -> Response {
     let list = match orgs::list(state.store(), &user.principal, &user.client).await {
         Ok(l) => l,
         Err(e) => return failure_page(user.lang, e),
     };
-    let base = list
-        .first()
-        .map(|o| o.path.matches('/').count())
-        .unwrap_or(2);
-    let orgs = list
-        .into_iter()
-        .map(|o| (o.path.matches('/').count().saturating_sub(base), o))
+    let base = list.first().map(|o| o.path.matches('/').count()).unwrap_or(2);
+    let orgs = list.into_iter().map(|o| (o.path.matches('/').count().saturating_sub(base), o)).collect();
+    let kinds = [OrgKind::National, OrgKind::Provincial, OrgKind::Municipal, OrgKind::Company, OrgKind::Site]
+        .iter()
+        .map(|k| (k.as_str(), k.label_zh()))
         .collect();
-    let kinds = [
-        OrgKind::National,
-        OrgKind::Provincial,
-        OrgKind::Municipal,
-        OrgKind::Company,
-        OrgKind::Site,
-    ]
-    .iter()
-    .map(|k| (k.as_str(), k.label_zh()))
-    .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&OrgsPage {
         chrome: user.chrome("orgs"),
         orgs,
@@ -202,11 +166,7 @@ async fn orgs_page(State(state): State<AppState>, user: PageUser) -> Response {
     orgs_render(&state, &user, OrgForm::default(), Vec::new()).await
 }
 
-async fn org_create(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<OrgForm>,
-) -> Response {
+async fn org_create(State(state): State<AppState>, user: PageUser, Form(f): Form<OrgForm>) -> Response {
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
@@ -227,13 +187,7 @@ async fn org_create(
         }
     };
     if let (Some(kind), true) = (kind, errors.is_empty()) {
-        let new = NewOrg {
-            kind,
-            name: f.name.clone(),
-            code: f.code.clone(),
-            parent_id,
-            region: f.region.clone(),
-        };
+        let new = NewOrg { kind, name: f.name.clone(), code: f.code.clone(), parent_id, region: f.region.clone() };
         match orgs::create(state.store(), &user.principal, &new, &user.client).await {
             Ok(_) => return Redirect::to("/admin/orgs").into_response(),
             Err(e) => match form_errors(user.lang, e) {
@@ -336,25 +290,13 @@ impl UsersPage {
     }
 }
 
-async fn users_page(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(filter): Query<UserFilter>,
-) -> Response {
-    let result = users::list(
-        state.store(),
-        &user.principal,
-        &filter.query(false),
-        &user.client,
-    )
-    .await;
+async fn users_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<UserFilter>) -> Response {
+    let result = users::list(state.store(), &user.principal, &filter.query(false), &user.client).await;
     let (list, total) = match result {
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
-    let orgs = orgs::list(state.store(), &user.principal, &user.client)
-        .await
-        .unwrap_or_default();
+    let orgs = orgs::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     render(&UsersPage {
         chrome: user.chrome("users"),
@@ -367,19 +309,8 @@ async fn users_page(
     })
 }
 
-async fn users_csv(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(filter): Query<UserFilter>,
-) -> Response {
-    match users::list(
-        state.store(),
-        &user.principal,
-        &filter.query(true),
-        &user.client,
-    )
-    .await
-    {
+async fn users_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<UserFilter>) -> Response {
+    match users::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
         Ok((list, _)) => csv_response("users.csv", users::to_csv(&list)),
         Err(e) => failure_page(user.lang, e),
     }
@@ -437,54 +368,25 @@ impl UserNewPage {
     }
 }
 
-async fn user_new_render(
-    state: &AppState,
-    user: &PageUser,
-    form: UserForm,
-    errors: Vec<FieldError>,
-) -> Response {
-    let orgs = orgs::list(state.store(), &user.principal, &user.client)
-        .await
-        .unwrap_or_default();
-    let roles = roles::list(state.store(), &user.principal, &user.client)
-        .await
-        .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&UserNewPage {
-        chrome: user.chrome("users"),
-        form,
-        errors,
-        orgs,
-        roles,
-    });
+async fn user_new_render(state: &AppState, user: &PageUser, form: UserForm, errors: Vec<FieldError>) -> Response {
+    let orgs = orgs::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
+    let roles = roles::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut resp = render(&UserNewPage { chrome: user.chrome("users"), form, errors, orgs, roles });
     *resp.status_mut() = status;
     resp
 }
 
 async fn user_new_form(State(state): State<AppState>, user: PageUser) -> Response {
-    let form = UserForm {
-        org_id: user.principal.org_id.to_string(),
-        ..Default::default()
-    };
+    let form = UserForm { org_id: user.principal.org_id.to_string(), ..Default::default() };
     user_new_render(&state, &user, form, Vec::new()).await
 }
 
 /// Form bodies with repeated keys (`roles=a&roles=b`), which `serde_urlencoded` cannot put in a Vec.
 pub(super) fn parse_repeated(body: &str) -> (Vec<(String, String)>, Vec<String>) {
     let pairs: Vec<(String, String)> = url_pairs(body);
-    let roles = pairs
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.clone())
-        .collect();
-    (
-        pairs.into_iter().filter(|(k, _)| k != "roles").collect(),
-        roles,
-    )
+    let roles = pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect();
+    (pairs.into_iter().filter(|(k, _)| k != "roles").collect(), roles)
 }
 
 pub(super) fn url_pairs(body: &str) -> Vec<(String, String)> {
@@ -492,22 +394,14 @@ pub(super) fn url_pairs(body: &str) -> Vec<(String, String)> {
         .filter(|s| !s.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            let dec = |s: &str| {
-                urlencoding::decode(&s.replace('+', " "))
-                    .map(|c| c.into_owned())
-                    .unwrap_or_default()
-            };
+            let dec = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
             (dec(k), dec(v))
         })
         .collect()
 }
 
 pub(super) fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 async fn user_create(State(state): State<AppState>, user: PageUser, body: String) -> Response {
@@ -527,21 +421,8 @@ async fn user_create(State(state): State<AppState>, user: PageUser, body: String
         return r;
     }
     let Ok(org_id) = form.org_id.parse::<i64>() else {
-        let errors = vec![FieldError::new(
-            "org_id",
-            "required",
-            "choose an organization",
-        )];
-        return user_new_render(
-            &state,
-            &user,
-            UserForm {
-                password: String::new(),
-                ..form
-            },
-            errors,
-        )
-        .await;
+        let errors = vec![FieldError::new("org_id", "required", "choose an organization")];
+        return user_new_render(&state, &user, UserForm { password: String::new(), ..form }, errors).await;
     };
     let new = NewUser {
         org_id,
@@ -553,30 +434,11 @@ async fn user_create(State(state): State<AppState>, user: PageUser, body: String
         is_master: form.is_master == "1",
         roles: form.roles.clone(),
     };
-    match users::create(
-        state.store(),
-        state.identity(),
-        &user.principal,
-        &new,
-        &user.client,
-    )
-    .await
-    {
+    match users::create(state.store(), state.identity(), &user.principal, &new, &user.client).await {
         Ok(u) => Redirect::to(&format!("/admin/users/{}", u.id)).into_response(),
         Err(e) => match form_errors(user.lang, e) {
             // Keep what was typed, except the password.
-            Ok(errors) => {
-                user_new_render(
-                    &state,
-                    &user,
-                    UserForm {
-                        password: String::new(),
-                        ..form
-                    },
-                    errors,
-                )
-                .await
-            }
+            Ok(errors) => user_new_render(&state, &user, UserForm { password: String::new(), ..form }, errors).await,
             Err(page) => page,
         },
     }
@@ -611,28 +473,15 @@ impl UserDetailPage {
     }
 }
 
-async fn user_detail_render(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    errors: Vec<FieldError>,
-) -> Response {
+async fn user_detail_render(state: &AppState, user: &PageUser, id: i64, errors: Vec<FieldError>) -> Response {
     let u = match users::get(state.store(), &user.principal, id, &user.client).await {
         Ok(u) => u,
         Err(e) => return failure_page(user.lang, e),
     };
-    let history = versions::history(state.store().pool(), "user", &id.to_string())
-        .await
-        .unwrap_or_default();
-    let roles = roles::list(state.store(), &user.principal, &user.client)
-        .await
-        .unwrap_or_default();
+    let history = versions::history(state.store().pool(), "user", &id.to_string()).await.unwrap_or_default();
+    let roles = roles::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
     let p = &user.principal;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&UserDetailPage {
         chrome: user.chrome("users"),
         can_manage: p.has(perm::USER_MANAGE) && u.id != p.user_id,
@@ -647,11 +496,7 @@ async fn user_detail_render(
     resp
 }
 
-async fn user_detail(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-) -> Response {
+async fn user_detail(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
     user_detail_render(&state, &user, id, Vec::new()).await
 }
 
@@ -671,48 +516,24 @@ async fn after_action(
     }
 }
 
-async fn user_roles(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-    body: String,
-) -> Response {
+async fn user_roles(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath, body: String) -> Response {
     let (pairs, roles) = parse_repeated(&body);
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
     }
-    let result = users::assign_roles(
-        state.store(),
-        &user.principal,
-        id,
-        &roles,
-        &field(&pairs, "reason"),
-        &user.client,
-    )
-    .await;
+    let result =
+        users::assign_roles(state.store(), &user.principal, id, &roles, &field(&pairs, "reason"), &user.client).await;
     after_action(&state, &user, id, result.map(|_| ())).await
 }
 
-async fn user_status(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-    body: String,
-) -> Response {
+async fn user_status(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath, body: String) -> Response {
     let pairs = url_pairs(&body);
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
     }
     let active = field(&pairs, "active") == "1";
-    let result = users::set_status(
-        state.store(),
-        &user.principal,
-        id,
-        active,
-        &field(&pairs, "reason"),
-        &user.client,
-    )
-    .await;
+    let result =
+        users::set_status(state.store(), &user.principal, id, active, &field(&pairs, "reason"), &user.client).await;
     after_action(&state, &user, id, result.map(|_| ())).await
 }
 
@@ -729,12 +550,7 @@ async fn user_unlock(
     after_action(&state, &user, id, result).await
 }
 
-async fn user_password(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-    body: String,
-) -> Response {
+async fn user_password(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath, body: String) -> Response {
     let pairs = url_pairs(&body);
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
@@ -803,25 +619,10 @@ async fn role_mfa(
         return r;
     }
     let on = field(&pairs, "requires_mfa") == "1";
-    let reason = if on {
-        "要求双因素认证"
-    } else {
-        "取消双因素认证要求"
-    };
-    match roles::set_requires_mfa(
-        state.store(),
-        &user.principal,
-        &code,
-        on,
-        reason,
-        &user.client,
-    )
-    .await
-    {
+    let reason = if on { "要求双因素认证" } else { "取消双因素认证要求" };
+    match roles::set_requires_mfa(state.store(), &user.principal, &code, on, reason, &user.client).await {
         Ok(_) => Redirect::to("/admin/roles").into_response(),
-        Err(e) => form_errors(user.lang, e)
-            .err()
-            .unwrap_or_else(|| Redirect::to("/admin/roles").into_response()),
+        Err(e) => form_errors(user.lang, e).err().unwrap_or_else(|| Redirect::to("/admin/roles").into_response()),
     }
 }
 
@@ -854,21 +655,11 @@ impl AuditPage {
     }
 }
 
-async fn audit_page(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(q): Query<AuditParams>,
-) -> Response {
+async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Query<AuditParams>) -> Response {
     let p = &user.principal;
     let (query, error) = match q.to_query(50) {
         Ok(query) => (query, String::new()),
-        Err(e) => (
-            yaolian_identity::audit::AuditQuery {
-                limit: 50,
-                ..Default::default()
-            },
-            e.detail,
-        ),
+        Err(e) => (yaolian_identity::audit::AuditQuery { limit: 50, ..Default::default() }, e.detail),
     };
     let records = match audit::query(state.store(), p, &query, &user.client).await {
         Ok(r) => r,
@@ -877,22 +668,13 @@ async fn audit_page(
     let since = Timestamp::now().plus_seconds(-13 * 86_400);
     let since = parse_time(
         "from",
-        &since
-            .to_utc()
-            .with_timezone(&yaolian_core::time::china_offset())
-            .format("%Y-%m-%d")
-            .to_string(),
+        &since.to_utc().with_timezone(&yaolian_core::time::china_offset()).format("%Y-%m-%d").to_string(),
         false,
     )
     .unwrap_or(since);
-    let days = audit::per_day(state.store(), p, since, &user.client)
-        .await
-        .unwrap_or_default();
-    let (ok_name, bad_name) = if user.lang == crate::i18n::Lang::Zh {
-        ("成功", "失败/拒绝")
-    } else {
-        ("ok", "failed / denied")
-    };
+    let days = audit::per_day(state.store(), p, since, &user.client).await.unwrap_or_default();
+    let (ok_name, bad_name) =
+        if user.lang == crate::i18n::Lang::Zh { ("成功", "失败/拒绝") } else { ("ok", "failed / denied") };
     let chart = serde_json::json!({
         "x": days.iter().map(|d| d.0[5..].to_string()).collect::<Vec<_>>(),
         "series": [
@@ -901,9 +683,7 @@ async fn audit_page(
         ]
     })
     .to_string();
-    let next_before = (records.len() as i64 == query.limit)
-        .then(|| records.last().map(|r| r.id))
-        .flatten();
+    let next_before = (records.len() as i64 == query.limit).then(|| records.last().map(|r| r.id)).flatten();
     use yaolian_identity::audit::action as a;
     render(&AuditPage {
         chrome: user.chrome("audit"),
@@ -939,11 +719,7 @@ async fn audit_page(
     })
 }
 
-async fn audit_csv(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(q): Query<AuditParams>,
-) -> Response {
+async fn audit_csv(State(state): State<AppState>, user: PageUser, Query(q): Query<AuditParams>) -> Response {
     let query = match q.to_query(100_000) {
         Ok(query) => query,
         Err(e) => return error_page(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &e.detail),

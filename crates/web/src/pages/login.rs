@@ -13,8 +13,7 @@ use yaolian_identity::{totp, IdentityError, Principal};
 
 use super::{error_page, redirect_with_cookie, render, safe_next, Chrome};
 use crate::extract::{
-    clear_session_cookie, client_info, cookie, resolve, session_cookie, LANG_COOKIE,
-    LOGIN_CSRF_COOKIE,
+    clear_session_cookie, client_info, cookie, resolve, session_cookie, LANG_COOKIE, LOGIN_CSRF_COOKIE,
 };
 use crate::i18n::Lang;
 use crate::{AppState, DemoAccount};
@@ -49,14 +48,7 @@ fn login_csrf(parts: &Parts) -> Option<String> {
     cookie(parts, LOGIN_CSRF_COOKIE).map(str::to_string)
 }
 
-fn login_page(
-    state: &AppState,
-    lang: Lang,
-    csrf: String,
-    next: String,
-    username: String,
-    error: String,
-) -> Response {
+fn login_page(state: &AppState, lang: Lang, csrf: String, next: String, username: String, error: String) -> Response {
     let page = LoginPage {
         chrome: Chrome::anonymous(lang, lang.t("login.title"), "/login"),
         csrf: csrf.clone(),
@@ -67,11 +59,7 @@ fn login_page(
     };
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if state.config().secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
+        if state.config().secure_cookies { "; Secure" } else { "" }
     );
     let mut resp = render(&page);
     if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
@@ -82,18 +70,9 @@ fn login_page(
 
 async fn login_form(State(state): State<AppState>, parts: Parts) -> Response {
     let lang = Lang::from_parts(&parts);
-    let next = Query::<NextQuery>::try_from_uri(&parts.uri)
-        .ok()
-        .and_then(|q| q.0.next);
+    let next = Query::<NextQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.next);
     let csrf = login_csrf(&parts).unwrap_or_else(auth::random_token);
-    login_page(
-        &state,
-        lang,
-        csrf,
-        safe_next(next.as_deref()),
-        String::new(),
-        String::new(),
-    )
+    login_page(&state, lang, csrf, safe_next(next.as_deref()), String::new(), String::new())
 }
 
 #[derive(Deserialize)]
@@ -126,21 +105,10 @@ async fn login_submit(
         return login_page(&state, lang, csrf, next, form.username, msg);
     }
     let client = client_info(&parts, state.config().trust_proxy);
-    match auth::login(
-        state.store(),
-        state.identity(),
-        &form.username,
-        &form.password,
-        &client,
-    )
-    .await
-    {
+    match auth::login(state.store(), state.identity(), &form.username, &form.password, &client).await {
         Ok(s) => {
-            let cookie = session_cookie(
-                &s.token,
-                state.identity().session_absolute.as_secs(),
-                state.config().secure_cookies,
-            );
+            let cookie =
+                session_cookie(&s.token, state.identity().session_absolute.as_secs(), state.config().secure_cookies);
             let to = match s.stage {
                 Stage::Full => next,
                 Stage::Mfa => "/login/totp".to_string(),
@@ -166,10 +134,7 @@ fn login_error(lang: Lang, e: &IdentityError) -> String {
     match (lang, e) {
         (Lang::Zh, IdentityError::InvalidCredentials) => "用户名或密码错误".into(),
         (Lang::Zh, IdentityError::AccountLocked { until }) => {
-            format!(
-                "连续登录失败次数过多，账号已锁定至 {}",
-                until.to_china_string()
-            )
+            format!("连续登录失败次数过多，账号已锁定至 {}", until.to_china_string())
         }
         (Lang::Zh, IdentityError::AccountDisabled) => "账号已停用".into(),
         (Lang::Zh, IdentityError::InvalidTotp) => "验证码错误或已使用".into(),
@@ -198,13 +163,7 @@ struct Pending {
 async fn pending(parts: Parts, state: &AppState) -> Result<Pending, Response> {
     let lang = Lang::from_parts(&parts);
     match resolve(&parts, state).await {
-        Ok((principal, stage, Some(token))) => Ok(Pending {
-            principal,
-            stage,
-            token,
-            lang,
-            parts,
-        }),
+        Ok((principal, stage, Some(token))) => Ok(Pending { principal, stage, token, lang, parts }),
         _ => Err(Redirect::to("/login").into_response()),
     }
 }
@@ -239,11 +198,7 @@ pub struct CodeForm {
     csrf: String,
 }
 
-async fn totp_submit(
-    State(state): State<AppState>,
-    parts: Parts,
-    Form(form): Form<CodeForm>,
-) -> Response {
+async fn totp_submit(State(state): State<AppState>, parts: Parts, Form(form): Form<CodeForm>) -> Response {
     let p = match pending(parts, &state).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -252,15 +207,7 @@ async fn totp_submit(
         return Redirect::to("/login").into_response();
     }
     let client = client_info(&p.parts, state.config().trust_proxy);
-    match auth::complete_mfa(
-        state.store(),
-        state.identity(),
-        &p.token,
-        &form.code,
-        &client,
-    )
-    .await
-    {
+    match auth::complete_mfa(state.store(), state.identity(), &p.token, &form.code, &client).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(IdentityError::AccountLocked { .. }) => Redirect::to("/login").into_response(),
         Err(e) => {
@@ -297,13 +244,7 @@ async fn enroll_form(State(state): State<AppState>, parts: Parts) -> Response {
     enroll_page(&state, &p.principal, p.lang, "/login/enroll", String::new()).await
 }
 
-pub async fn enroll_page(
-    state: &AppState,
-    principal: &Principal,
-    lang: Lang,
-    action: &str,
-    error: String,
-) -> Response {
+pub async fn enroll_page(state: &AppState, principal: &Principal, lang: Lang, action: &str, error: String) -> Response {
     match totp::begin_enrollment(state.store(), principal).await {
         Ok(e) => render(&EnrollPage {
             chrome: Chrome::anonymous(lang, lang.t("login.enroll_title"), action),
@@ -313,19 +254,11 @@ pub async fn enroll_page(
             secret: e.secret,
             action: action.to_string(),
         }),
-        Err(_) => error_page(
-            lang,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            lang.t("err.generic"),
-        ),
+        Err(_) => error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.t("err.generic")),
     }
 }
 
-async fn enroll_submit(
-    State(state): State<AppState>,
-    parts: Parts,
-    Form(form): Form<CodeForm>,
-) -> Response {
+async fn enroll_submit(State(state): State<AppState>, parts: Parts, Form(form): Form<CodeForm>) -> Response {
     let p = match pending(parts, &state).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -334,15 +267,7 @@ async fn enroll_submit(
         return Redirect::to("/login").into_response();
     }
     let client = client_info(&p.parts, state.config().trust_proxy);
-    match totp::confirm_enrollment(
-        state.store(),
-        &p.principal,
-        &form.code,
-        Some(&p.token),
-        &client,
-    )
-    .await
-    {
+    match totp::confirm_enrollment(state.store(), &p.principal, &form.code, Some(&p.token), &client).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
             let msg = login_error(p.lang, &e);
@@ -352,22 +277,13 @@ async fn enroll_submit(
 }
 
 /// Shows the enrollment page again with the pending secret kept (no new secret on a typo).
-async fn enroll_retry(
-    state: &AppState,
-    principal: &Principal,
-    lang: Lang,
-    error: String,
-) -> Response {
+async fn enroll_retry(state: &AppState, principal: &Principal, lang: Lang, error: String) -> Response {
     let mut resp = enroll_page(state, principal, lang, "/login/enroll", error).await;
     *resp.status_mut() = StatusCode::UNAUTHORIZED;
     resp
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    parts: Parts,
-    Form(form): Form<CodeForm>,
-) -> Response {
+async fn logout(State(state): State<AppState>, parts: Parts, Form(form): Form<CodeForm>) -> Response {
     let secure = state.config().secure_cookies;
     if let Ok(p) = pending(parts, &state).await {
         if form.csrf == session_csrf(&p.principal) {

@@ -2,6 +2,10 @@
 //! carries the session's CSRF token; forms re-render with the user's input and the field
 //! errors when the domain refuses them.
 
+// Handlers return a finished page as the error of a `Result`: the axum idiom for "stop here
+// and show this", not a value passed around; its size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod account;
 mod admin;
 mod login;
@@ -90,13 +94,7 @@ impl Chrome {
         };
         Chrome {
             lang,
-            title: lang
-                .t(links
-                    .iter()
-                    .find(|l| l.0 == nav)
-                    .map(|l| l.2)
-                    .unwrap_or("app.name"))
-                .to_string(),
+            title: lang.t(links.iter().find(|l| l.0 == nav).map(|l| l.2).unwrap_or("app.name")).to_string(),
             nav,
             user: Some((p.display_name.clone(), p.org_name.clone())),
             csrf,
@@ -135,23 +133,13 @@ impl PageUser {
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_parts(parts);
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         match resolve(parts, state).await {
-            Ok((principal, Stage::Full, _)) => Ok(PageUser {
-                principal,
-                lang,
-                path,
-                client: client_info(parts, state.config().trust_proxy),
-            }),
+            Ok((principal, Stage::Full, _)) => {
+                Ok(PageUser { principal, lang, path, client: client_info(parts, state.config().trust_proxy) })
+            }
             Ok((_, Stage::Mfa, _)) => Err(Redirect::to("/login/totp").into_response()),
             Ok((_, Stage::Enroll, _)) => Err(Redirect::to("/login/enroll").into_response()),
             Err(_) => {
@@ -187,11 +175,7 @@ struct ErrorPage {
 
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     let chrome = Chrome::anonymous(lang, lang.t("err.generic"), "/");
-    let mut resp = render(&ErrorPage {
-        chrome,
-        status: status.as_u16(),
-        message: message.to_string(),
-    });
+    let mut resp = render(&ErrorPage { chrome, status: status.as_u16(), message: message.to_string() });
     *resp.status_mut() = status;
     resp
 }
@@ -219,23 +203,13 @@ pub fn form_errors(lang: Lang, e: IdentityError) -> Result<Vec<FieldError>, Resp
         IdentityError::SeparationOfDuties(m) | IdentityError::Conflict(m) => {
             Ok(vec![FieldError::new("", "conflict", m)])
         }
-        IdentityError::Forbidden { permission } => Err(error_page(
-            lang,
-            StatusCode::FORBIDDEN,
-            &format!("{} ({permission})", lang.t("err.forbidden")),
-        )),
-        IdentityError::NotFound(what) => Err(error_page(
-            lang,
-            StatusCode::NOT_FOUND,
-            &format!("{what} not found"),
-        )),
+        IdentityError::Forbidden { permission } => {
+            Err(error_page(lang, StatusCode::FORBIDDEN, &format!("{} ({permission})", lang.t("err.forbidden"))))
+        }
+        IdentityError::NotFound(what) => Err(error_page(lang, StatusCode::NOT_FOUND, &format!("{what} not found"))),
         IdentityError::Store(inner) => {
             tracing::error!(error = %inner, "storage error");
-            Err(error_page(
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                lang.t("err.generic"),
-            ))
+            Err(error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.t("err.generic")))
         }
         other => Ok(vec![FieldError::new("", other.code(), other.to_string())]),
     }
@@ -254,10 +228,7 @@ pub fn failure_page(lang: Lang, e: IdentityError) -> Response {
 
 /// The error message for one field, if any (templates mark the input and show the text).
 pub fn field_error<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }
 
 /// A redirect that also sets a cookie.
