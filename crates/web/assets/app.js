@@ -27,5 +27,6 @@
       window.addEventListener('resize', function () { chart.resize(); });
     });
   }
-  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', drawCharts); } else { drawCharts(); }
+  // After every deferred script (a page may load ECharts after this file).
+  if (document.readyState === 'complete') { drawCharts(); } else { window.addEventListener('load', drawCharts); }
 })();

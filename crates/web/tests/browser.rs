@@ -59,9 +59,7 @@ async fn start_driver() -> Option<Driver> {
 async fn browser(driver: &Driver, width: u32) -> Client {
     let profile = std::env::temp_dir().join(format!("yaolian-chromium-{}-{}", std::process::id(), driver.port));
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
+    let mut options = serde_json::json!({
             "binary": find("chromium").unwrap_or_else(|| "/usr/bin/chromium".into()),
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -69,8 +67,13 @@ async fn browser(driver: &Driver, width: u32) -> Client {
                 "--disable-dev-shm-usage", format!("--window-size={width},900"),
                 format!("--user-data-dir={}", profile.display()), "--lang=zh-CN",
             ]
-        }),
-    );
+    });
+    if width < 500 {
+        // Desktop Chromium will not make a window this narrow; emulate a phone instead.
+        options["mobileEmulation"] =
+            serde_json::json!({"deviceMetrics": {"width": width, "height": 812, "pixelRatio": 1.0}});
+    }
+    caps.insert("goog:chromeOptions".into(), options);
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))

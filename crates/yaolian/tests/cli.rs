@@ -1,0 +1,128 @@
+//! The `yaolian` command line: admin commands on a fresh SQLite data directory, and bad input
+//! answered with a non-zero exit and one readable line.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
+
+use std::process::{Command, Output};
+
+fn yaolian(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yaolian"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("YAOLIAN_DATABASE_URL")
+        .env_remove("YAOLIAN_CONFIG")
+        .env("YAOLIAN_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn admin_commands_create_and_list_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = yaolian(d, &["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("migrated (sqlite)"));
+
+    // A wrong check character: exit 1, one line naming the field and the rule.
+    let o = yaolian(
+        d,
+        &["admin", "create-org", "--kind", "national", "--name", "国家药品监督管理局", "--code", "11100000MB0341032X"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("code (uscc_check)") && err.contains("expected Y, found X"), "{err}");
+
+    let o = yaolian(
+        d,
+        &["admin", "create-org", "--kind", "national", "--name", "国家药品监督管理局", "--code", "11100000MB0341032Y"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = yaolian(d, &["admin", "create-org", "--kind", "bureau", "--name", "x", "--code", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--kind"));
+
+    let o = yaolian(
+        d,
+        &[
+            "admin",
+            "create-user",
+            "--org",
+            "1",
+            "--username",
+            "admin",
+            "--name",
+            "王建国",
+            "--password",
+            "Yaolian@2026",
+            "--roles",
+            "sys_admin",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Weak password: the rule is named.
+    let o =
+        yaolian(d, &["admin", "create-user", "--org", "1", "--username", "weak", "--name", "弱", "--password", "abc"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("min_length:8"), "{}", stderr(&o));
+    // Two administrator roles for one person are refused.
+    let o = yaolian(
+        d,
+        &[
+            "admin",
+            "create-user",
+            "--org",
+            "1",
+            "--username",
+            "both",
+            "--name",
+            "两员",
+            "--password",
+            "Yaolian@2026",
+            "--roles",
+            "sys_admin,audit_admin",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("三员分立"), "{}", stderr(&o));
+
+    let o = yaolian(d, &["admin", "list-users"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("admin") && out.contains("sys_admin") && out.contains("1 users"), "{out}");
+
+    let o = yaolian(d, &["admin", "reset-password", "--username", "admin", "--password", "Another#2026"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = yaolian(d, &["admin", "reset-password", "--username", "nobody", "--password", "Another#2026"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nobody"));
+}
+
+#[test]
+fn unsupported_database_url_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = yaolian(dir.path(), &["--database-url", "mysql://u:secret@h/db", "migrate"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("mysql://u:***@h/db") && !err.contains("secret"), "{err}");
+}
+
+#[test]
+fn config_file_with_unknown_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("yaolian.toml");
+    std::fs::write(&cfg, "adress = \"0.0.0.0:1\"\n").unwrap();
+    let o = yaolian(dir.path(), &["--config", cfg.to_str().unwrap(), "migrate"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("adress"), "{}", stderr(&o));
+}
