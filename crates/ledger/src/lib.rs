@@ -7,7 +7,9 @@
 //!
 //! Architecture Invariant: `ledger` does no I/O and knows nothing of databases or HTTP.
 
+pub mod entry;
 pub mod hash;
 pub mod merkle;
 
+pub use entry::{canonical_json, Entry};
 pub use hash::{Hash, HashAlg};

@@ -40,7 +40,8 @@ fn split(n: u64) -> u64 {
 /// The perfect subtree equal to `[lo, hi)`, if it is one.
 fn as_perfect(lo: u64, hi: u64) -> Option<NodeId> {
     let width = hi - lo;
-    (width.is_power_of_two() && lo.is_multiple_of(width)).then(|| NodeId { level: width.trailing_zeros(), index: lo / width })
+    (width.is_power_of_two() && lo.is_multiple_of(width))
+        .then(|| NodeId { level: width.trailing_zeros(), index: lo / width })
 }
 
 /// Perfect nodes whose hashes determine `MTH(D[lo:hi])`, following the RFC's split.

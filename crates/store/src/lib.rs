@@ -10,6 +10,7 @@
 //! Architecture Invariant: nothing outside [`versions`] issues `UPDATE` or `DELETE` against
 //! `record_versions`; the table is append-only.
 
+pub mod ledger;
 pub mod sql;
 pub mod testing;
 pub mod versions;

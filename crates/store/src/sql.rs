@@ -10,6 +10,7 @@ use sqlx::Any;
 pub enum Value {
     I64(i64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Value {
@@ -45,12 +46,19 @@ impl Params {
         format!("${}", self.values.len())
     }
 
+    /// Adds a binary value and returns its placeholder.
+    pub fn push_bytes(&mut self, v: Vec<u8>) -> String {
+        self.values.push(Value::Bytes(v));
+        format!("${}", self.values.len())
+    }
+
     /// Binds every value, in order, to `query`.
     pub fn bind<'q>(&self, mut query: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
         for v in &self.values {
             query = match v {
                 Value::I64(i) => query.bind(*i),
                 Value::Text(s) => query.bind(s.clone()),
+                Value::Bytes(b) => query.bind(b.clone()),
             };
         }
         query

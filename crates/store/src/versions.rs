@@ -3,7 +3,8 @@
 //! Every change writes a new row `(entity, id, version, time, actor, action, reason, data)`;
 //! an old row is never overwritten. Callers keep their own current-state ("projection") tables,
 //! updated in the same transaction, so that lists stay fast while history stays complete.
-//! The trusted-records ledger hooks in here: whatever is appended here is what gets proven.
+//! The trusted-records ledger hooks in here: every version is appended to the ledger in the
+//! same transaction, so a version and its ledger entry exist together or not at all.
 
 use crate::{StoreError, Tx};
 use serde::Serialize;
@@ -44,6 +45,7 @@ pub struct RecordVersion {
 
 /// Appends the next version of a record inside `tx` and returns it.
 pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVersion, StoreError> {
+    let position = crate::ledger::reserve(tx).await?;
     let current: Option<i64> =
         sqlx::query("SELECT MAX(version) FROM record_versions WHERE entity = $1 AND entity_id = $2")
             .bind(change.entity)
@@ -70,7 +72,9 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
     }
     let version = current + 1;
     let at = Timestamp::now();
-    let data = serde_json::to_string(change.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // Stored canonical (RFC 8785), so that the ledger's data hash can be recomputed from it.
+    let data = String::from_utf8(yaolian_ledger::canonical_json(change.data))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let inserted = sqlx::query(
         "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -99,6 +103,21 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
             return Err(err);
         }
     }
+    crate::ledger::append(
+        tx,
+        position,
+        crate::ledger::NewEntry {
+            at: at.0,
+            actor: change.actor,
+            action: change.action,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            version,
+            data: data.as_bytes(),
+            reason,
+        },
+    )
+    .await?;
     Ok(RecordVersion {
         entity: change.entity.to_string(),
         entity_id: change.entity_id.to_string(),

@@ -31,7 +31,8 @@ fn workspace_files() -> Vec<PathBuf> {
 /// `record_versions` is append-only, and only `store::versions` writes to it.
 #[test]
 fn record_versions_is_written_only_by_the_versioning_helper() {
-    for f in workspace_files().into_iter().filter(|f| !f.ends_with("tidy.rs")) {
+    // Tests under `tests/` may tamper with the table on purpose, to show that it is caught.
+    for f in workspace_files().into_iter().filter(|f| !f.components().any(|c| c.as_os_str() == "tests")) {
         let text = std::fs::read_to_string(&f).unwrap_or_default().to_ascii_lowercase();
         let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for forbidden in ["update record_versions", "delete from record_versions"] {

@@ -1,0 +1,429 @@
+//! Storage of the trusted-records ledger: entries, perfect-subtree hashes, tree heads, proofs
+//! and full verification. The pure algorithms live in `yaolian-ledger`; this module plans which
+//! nodes a question needs, fetches them in one statement and hands them over.
+
+use crate::sql::Params;
+use crate::{Store, StoreError, Tx};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+use yaolian_ledger::merkle::{self, NodeId, Nodes};
+use yaolian_ledger::{Entry, Hash, HashAlg};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn hash_of(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| corrupt("stored hash is not 32 bytes"))?;
+    Ok(Hash(arr))
+}
+
+/// The ledger's hash function and current size.
+pub async fn head<'e, E>(executor: E) -> Result<(HashAlg, u64), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT hash_alg, size FROM ledger_head WHERE id = 1").fetch_one(executor).await?;
+    let alg: String = row.try_get(0)?;
+    let size: i64 = row.try_get(1)?;
+    let alg = HashAlg::parse(&alg).ok_or_else(|| corrupt(format!("unknown ledger hash {alg}")))?;
+    Ok((alg, size as u64))
+}
+
+/// Chooses the hash function of an empty ledger (SM3 is the default).
+pub async fn set_hash_alg(store: &Store, alg: HashAlg) -> Result<(), StoreError> {
+    let (current, size) = head(store.pool()).await?;
+    if current == alg {
+        return Ok(());
+    }
+    if size > 0 {
+        return Err(StoreError::Conflict(format!(
+            "the ledger already uses {} for {size} entries; its hash cannot change",
+            current.name()
+        )));
+    }
+    sqlx::query("UPDATE ledger_head SET hash_alg = $1 WHERE id = 1 AND size = 0")
+        .bind(alg.name())
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Fields of an entry before it has a position.
+pub struct NewEntry<'a> {
+    pub at: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub version: i64,
+    /// Canonical JSON of the after-image; its hash goes into the entry.
+    pub data: &'a [u8],
+    pub reason: &'a str,
+}
+
+/// A position taken in the log by an open transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Position {
+    pub alg: HashAlg,
+    pub index: u64,
+}
+
+/// Takes the next position in the caller's transaction. Call it before any read the append
+/// depends on: the head row then serializes concurrent writers on both backends (a row lock on
+/// PostgreSQL, the write lock on SQLite), and a rollback gives the position back.
+pub async fn reserve(tx: &mut Tx<'_>) -> Result<Position, StoreError> {
+    let row = sqlx::query("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING hash_alg, size")
+        .fetch_one(&mut **tx)
+        .await?;
+    let alg: String = row.try_get(0)?;
+    let alg = HashAlg::parse(&alg).ok_or_else(|| corrupt(format!("unknown ledger hash {alg}")))?;
+    let index = row.try_get::<i64, _>(1)? as u64 - 1;
+    Ok(Position { alg, index })
+}
+
+/// Writes the entry at a reserved position, with the subtree hashes it completes.
+pub async fn append(tx: &mut Tx<'_>, pos: Position, new: NewEntry<'_>) -> Result<Entry, StoreError> {
+    let Position { alg, index } = pos;
+    let entry = Entry {
+        index,
+        time: new.at,
+        actor: new.actor.to_string(),
+        action: new.action.to_string(),
+        entity: new.entity.to_string(),
+        id: new.entity_id.to_string(),
+        version: new.version,
+        data_hash: alg.digest(&[new.data]),
+        reason: new.reason.to_string(),
+    };
+    let leaf = entry.leaf_hash(alg);
+    sqlx::query(
+        "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(index as i64)
+    .bind(entry.time)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.entity)
+    .bind(&entry.id)
+    .bind(entry.version)
+    .bind(entry.data_hash.0.to_vec())
+    .bind(&entry.reason)
+    .bind(leaf.0.to_vec())
+    .execute(&mut **tx)
+    .await?;
+    // The nodes this leaf completes, bottom-up; each needs its left child from the store.
+    let completed = merkle::completed_by(index);
+    let lefts: Vec<NodeId> = completed.iter().filter_map(|(_, c)| c.map(|(l, _)| l)).collect();
+    let mut known = fetch_nodes(&mut **tx, &lefts).await?;
+    let mut p = Params::new();
+    let mut values = Vec::new();
+    for (id, children) in completed {
+        let hash = match children {
+            None => leaf,
+            Some((l, r)) => {
+                let left = known.get(&l).ok_or(StoreError::Corrupt(format!("ledger node {l:?} missing")))?;
+                let right = known.get(&r).ok_or(StoreError::Corrupt(format!("ledger node {r:?} missing")))?;
+                alg.node(left, right)
+            }
+        };
+        known.insert(id, hash);
+        values.push(format!(
+            "({}, {}, {})",
+            p.push(i64::from(id.level)),
+            p.push(id.index as i64),
+            p.push_bytes(hash.0.to_vec())
+        ));
+    }
+    let sql = format!("INSERT INTO ledger_nodes (level, idx, hash) VALUES {}", values.join(", "));
+    p.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
+    Ok(entry)
+}
+
+/// Fetches the given perfect-subtree hashes in one statement.
+async fn fetch_nodes<'e, E>(executor: E, ids: &[NodeId]) -> Result<Nodes, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let mut nodes = Nodes::new();
+    if ids.is_empty() {
+        return Ok(nodes);
+    }
+    let mut p = Params::new();
+    let conds: Vec<String> = ids
+        .iter()
+        .map(|id| format!("(level = {} AND idx = {})", p.push(i64::from(id.level)), p.push(id.index as i64)))
+        .collect();
+    let sql = format!("SELECT level, idx, hash FROM ledger_nodes WHERE {}", conds.join(" OR "));
+    for row in p.bind(sqlx::query(&sql)).fetch_all(executor).await? {
+        let level: i64 = row.try_get(0)?;
+        let idx: i64 = row.try_get(1)?;
+        nodes.insert(NodeId { level: level as u32, index: idx as u64 }, hash_of(row.try_get(2)?)?);
+    }
+    Ok(nodes)
+}
+
+fn proof_error(e: merkle::ProofError) -> StoreError {
+    match e {
+        merkle::ProofError::MissingNode(_) => corrupt(e),
+        other => StoreError::Invalid { field: "tree_size".into(), rule: "range".into(), message: other.to_string() },
+    }
+}
+
+/// The tree head over the first `size` entries (`size` ≤ the ledger's size).
+pub async fn root(store: &Store, size: u64) -> Result<Hash, StoreError> {
+    let (alg, current) = head(store.pool()).await?;
+    check_size(size, current)?;
+    let nodes = fetch_nodes(store.pool(), &merkle::root_nodes(size)).await?;
+    merkle::root(alg, size, &nodes).map_err(proof_error)
+}
+
+fn check_size(size: u64, current: u64) -> Result<(), StoreError> {
+    if size > current {
+        return Err(StoreError::Invalid {
+            field: "tree_size".into(),
+            rule: "max".into(),
+            message: format!("the ledger has {current} entries, fewer than {size}"),
+        });
+    }
+    Ok(())
+}
+
+/// An inclusion proof (audit path) of entry `index` in the tree of `size` entries.
+pub async fn inclusion_proof(store: &Store, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+    let (alg, current) = head(store.pool()).await?;
+    check_size(size, current)?;
+    let plan = merkle::inclusion_nodes(index, size).map_err(proof_error)?;
+    let nodes = fetch_nodes(store.pool(), &plan).await?;
+    merkle::inclusion_proof(alg, index, size, &nodes).map_err(proof_error)
+}
+
+/// A consistency proof between the trees of `first` and `second` entries.
+pub async fn consistency_proof(store: &Store, first: u64, second: u64) -> Result<Vec<Hash>, StoreError> {
+    let (alg, current) = head(store.pool()).await?;
+    check_size(second, current)?;
+    let plan = merkle::consistency_nodes(first, second).map_err(proof_error)?;
+    let nodes = fetch_nodes(store.pool(), &plan).await?;
+    merkle::consistency_proof(alg, first, second, &nodes).map_err(proof_error)
+}
+
+const ENTRY_COLUMNS: &str = "idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash";
+
+fn entry_from_row(row: &AnyRow) -> Result<(Entry, Hash), StoreError> {
+    let entry = Entry {
+        index: row.try_get::<i64, _>("idx")? as u64,
+        time: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        entity: row.try_get("entity")?,
+        id: row.try_get("entity_id")?,
+        version: row.try_get("version")?,
+        data_hash: hash_of(row.try_get("data_hash")?)?,
+        reason: row.try_get("reason")?,
+    };
+    Ok((entry, hash_of(row.try_get("leaf_hash")?)?))
+}
+
+/// One entry by position.
+pub async fn entry(store: &Store, index: u64) -> Result<Entry, StoreError> {
+    let row = sqlx::query(&format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE idx = $1"))
+        .bind(index as i64)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(entry_from_row(&row)?.0)
+}
+
+/// Every entry of one record, oldest first.
+pub async fn entries_of(store: &Store, entity: &str, entity_id: &str) -> Result<Vec<Entry>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE entity = $1 AND entity_id = $2 ORDER BY idx"
+    ))
+    .bind(entity)
+    .bind(entity_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(|r| entry_from_row(r).map(|(e, _)| e)).collect()
+}
+
+/// Stores a signed tree head. The caller has signed `root` for `size`.
+pub async fn store_checkpoint(
+    store: &Store,
+    size: u64,
+    root: &Hash,
+    at: i64,
+    signature: &[u8],
+    key_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ledger_checkpoints (tree_size, root_hash, at, signature, key_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(size as i64)
+    .bind(root.0.to_vec())
+    .bind(at)
+    .bind(signature.to_vec())
+    .bind(key_id)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// What a full verification found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifySummary {
+    pub hash_alg: String,
+    pub entries: u64,
+    pub root: Hash,
+    pub checkpoints: u64,
+}
+
+/// The first thing that does not hold, named by entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifyFailure {
+    pub index: u64,
+    pub entity: String,
+    pub id: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for VerifyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "entry {} ({} {}): {}", self.index, self.entity, self.id, self.problem)
+    }
+}
+
+/// Recomputes every leaf from the stored record versions, every stored subtree hash and every
+/// checkpoint root. `Ok(Err(failure))` names the first entry whose content, order or hash does
+/// not match; `Err` is a storage error.
+pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure>, StoreError> {
+    let (alg, size) = head(store.pool()).await?;
+    let fail = |index: u64, entity: &str, id: &str, problem: String| {
+        Ok(Err(VerifyFailure { index, entity: entity.to_string(), id: id.to_string(), problem }))
+    };
+    let rows = sqlx::query(
+        "SELECT e.idx, e.at, e.actor, e.action, e.entity, e.entity_id, e.version, e.data_hash, e.reason, e.leaf_hash, \
+         v.data AS vdata, v.at AS vat, v.actor AS vactor, v.action AS vaction, v.reason AS vreason \
+         FROM ledger_entries e LEFT JOIN record_versions v \
+         ON v.entity = e.entity AND v.entity_id = e.entity_id AND v.version = e.version ORDER BY e.idx",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut tree = merkle::MemoryTree::new(alg);
+    let mut expected: u64 = 0;
+    for row in &rows {
+        let (entry, stored_leaf) = entry_from_row(row)?;
+        if entry.index != expected {
+            return fail(
+                expected,
+                &entry.entity,
+                &entry.id,
+                format!("entry {expected} is missing (next stored entry is {})", entry.index),
+            );
+        }
+        let vdata: Option<String> = row.try_get("vdata")?;
+        let Some(vdata) = vdata else {
+            return fail(entry.index, &entry.entity, &entry.id, format!("record version {} is missing", entry.version));
+        };
+        if alg.digest(&[vdata.as_bytes()]) != entry.data_hash {
+            return fail(
+                entry.index,
+                &entry.entity,
+                &entry.id,
+                format!("record version {} content does not match its hash", entry.version),
+            );
+        }
+        let same = row.try_get::<Option<i64>, _>("vat")? == Some(entry.time)
+            && row.try_get::<Option<String>, _>("vactor")?.as_deref() == Some(entry.actor.as_str())
+            && row.try_get::<Option<String>, _>("vaction")?.as_deref() == Some(entry.action.as_str())
+            && row.try_get::<Option<String>, _>("vreason")?.as_deref() == Some(entry.reason.as_str());
+        if !same {
+            return fail(
+                entry.index,
+                &entry.entity,
+                &entry.id,
+                "who, when, what or why of the record version differs from the entry".into(),
+            );
+        }
+        if entry.leaf_hash(alg) != stored_leaf {
+            return fail(
+                entry.index,
+                &entry.entity,
+                &entry.id,
+                "leaf hash does not match the entry (content or order changed)".into(),
+            );
+        }
+        tree.push_hash(stored_leaf);
+        expected += 1;
+    }
+    let last = rows.last().map(entry_from_row).transpose()?;
+    let (last_entity, last_id) = last.map(|(e, _)| (e.entity, e.id)).unwrap_or_default();
+    if expected != size {
+        return fail(
+            expected,
+            &last_entity,
+            &last_id,
+            format!("the ledger head says {size} entries, {expected} are stored"),
+        );
+    }
+    // Every stored subtree hash must be the recomputed one.
+    let node_rows = sqlx::query("SELECT level, idx, hash FROM ledger_nodes").fetch_all(store.pool()).await?;
+    let mut stored_nodes = HashMap::with_capacity(node_rows.len());
+    for row in &node_rows {
+        let level: i64 = row.try_get(0)?;
+        let idx: i64 = row.try_get(1)?;
+        stored_nodes.insert(NodeId { level: level as u32, index: idx as u64 }, hash_of(row.try_get(2)?)?);
+    }
+    let mut bad: Vec<&NodeId> =
+        tree.nodes().iter().filter(|(id, h)| stored_nodes.get(id) != Some(h)).map(|(id, _)| id).collect();
+    bad.sort_by_key(|id| id.index << id.level);
+    if let Some(id) = bad.first() {
+        let first_leaf = id.index << id.level;
+        return fail(
+            first_leaf,
+            "",
+            "",
+            format!("stored subtree hash at level {} index {} does not match", id.level, id.index),
+        );
+    }
+    if stored_nodes.len() != tree.nodes().len() {
+        return fail(
+            size,
+            "",
+            "",
+            format!("{} stored subtree hashes beyond the last entry", stored_nodes.len() - tree.nodes().len()),
+        );
+    }
+    // Checkpoints: each root must be the recomputed head of its size.
+    let cps = sqlx::query("SELECT tree_size, root_hash FROM ledger_checkpoints ORDER BY tree_size")
+        .fetch_all(store.pool())
+        .await?;
+    for row in &cps {
+        let cp_size = row.try_get::<i64, _>(0)? as u64;
+        let cp_root = hash_of(row.try_get(1)?)?;
+        if cp_size > size {
+            return fail(
+                size,
+                &last_entity,
+                &last_id,
+                format!("checkpoint at size {cp_size} is beyond the {size} entries stored: the log was truncated"),
+            );
+        }
+        if tree.root_at(cp_size).map_err(proof_error)? != cp_root {
+            return fail(
+                cp_size.saturating_sub(1),
+                "",
+                "",
+                format!("checkpoint at size {cp_size} does not match the recomputed root"),
+            );
+        }
+    }
+    Ok(Ok(VerifySummary {
+        hash_alg: alg.name().into(),
+        entries: size,
+        root: tree.root(),
+        checkpoints: cps.len() as u64,
+    }))
+}

@@ -1,0 +1,217 @@
+//! Ledger storage on SQLite and PostgreSQL: every record version is a ledger entry; roots and
+//! proofs from the stored tree agree with an in-memory model; tampering behind the
+//! application's back is caught by `verify` and named.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
+
+use serde_json::json;
+use yaolian_ledger::merkle::{self, MemoryTree};
+use yaolian_ledger::HashAlg;
+use yaolian_store::testing::each_backend;
+use yaolian_store::{ledger, versions, NewVersion, Store};
+
+/// Writes versions of records a, b, c …: `n` versions in all.
+async fn fill(store: &Store, n: usize) {
+    for i in 0..n {
+        let id = ["a", "b", "c", "d"][i % 4];
+        let data = json!({"n": i, "name": format!("记录{i}"), "price": 1.5});
+        let mut tx = store.begin().await.unwrap();
+        versions::append(
+            &mut tx,
+            NewVersion {
+                entity: "sample",
+                entity_id: id,
+                actor: "tester",
+                action: "update",
+                reason: "测试",
+                data: &data,
+                expected_version: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+async fn model(store: &Store) -> MemoryTree {
+    let (alg, size) = ledger::head(store.pool()).await.unwrap();
+    let mut t = MemoryTree::new(alg);
+    for i in 0..size {
+        t.push_hash(ledger::entry(store, i).await.unwrap().leaf_hash(alg));
+    }
+    t
+}
+
+async fn failure(store: &Store) -> ledger::VerifyFailure {
+    ledger::verify(store).await.unwrap().unwrap_err()
+}
+
+#[tokio::test]
+async fn stored_tree_answers_like_the_model() {
+    each_backend(|store| async move {
+        fill(&store, 37).await;
+        let summary = ledger::verify(&store).await.unwrap().unwrap();
+        assert_eq!(summary.entries, 37);
+        assert_eq!(summary.hash_alg, "sm3");
+        let t = model(&store).await;
+        assert_eq!(summary.root, t.root());
+        for size in [1, 2, 7, 8, 16, 37] {
+            assert_eq!(ledger::root(&store, size).await.unwrap(), t.root_at(size).unwrap(), "root {size}");
+        }
+        for (index, size) in [(0, 37), (36, 37), (5, 8), (17, 20)] {
+            let proof = ledger::inclusion_proof(&store, index, size).await.unwrap();
+            let leaf = ledger::entry(&store, index).await.unwrap().leaf_hash(HashAlg::Sm3);
+            assert!(merkle::verify_inclusion(HashAlg::Sm3, index, size, &leaf, &proof, &t.root_at(size).unwrap()));
+        }
+        for (first, second) in [(1, 37), (8, 37), (20, 21), (37, 37)] {
+            let proof = ledger::consistency_proof(&store, first, second).await.unwrap();
+            assert!(merkle::verify_consistency(
+                HashAlg::Sm3,
+                first,
+                second,
+                &t.root_at(first).unwrap(),
+                &t.root_at(second).unwrap(),
+                &proof
+            ));
+        }
+        // Questions beyond the log are refused with the field named.
+        let err = ledger::inclusion_proof(&store, 3, 38).await.unwrap_err();
+        assert!(err.to_string().contains("tree_size"), "{err}");
+        // Every version of a record is an entry of the ledger.
+        let history = versions::history(store.pool(), "sample", "b").await.unwrap();
+        let entries = ledger::entries_of(&store, "sample", "b").await.unwrap();
+        assert_eq!(history.len(), entries.len());
+        assert_eq!(
+            entries.iter().map(|e| e.version).collect::<Vec<_>>(),
+            (1..=history.len() as i64).collect::<Vec<_>>()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_transaction_leaves_neither_version_nor_entry() {
+    each_backend(|store| async move {
+        fill(&store, 3).await;
+        let data = json!({"x": 1});
+        let mut tx = store.begin().await.unwrap();
+        versions::append(
+            &mut tx,
+            NewVersion {
+                entity: "sample",
+                entity_id: "z",
+                actor: "t",
+                action: "create",
+                reason: "",
+                data: &data,
+                expected_version: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.rollback().await.unwrap();
+        // A change without a reason fails and leaves nothing either.
+        let mut tx = store.begin().await.unwrap();
+        assert!(versions::append(
+            &mut tx,
+            NewVersion {
+                entity: "sample",
+                entity_id: "a",
+                actor: "t",
+                action: "update",
+                reason: "",
+                data: &data,
+                expected_version: None
+            },
+        )
+        .await
+        .is_err());
+        drop(tx);
+        assert_eq!(ledger::head(store.pool()).await.unwrap().1, 3);
+        assert!(versions::history(store.pool(), "sample", "z").await.unwrap().is_empty());
+        assert_eq!(ledger::verify(&store).await.unwrap().unwrap().entries, 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changed_record_data_is_named() {
+    each_backend(|store| async move {
+        fill(&store, 10).await;
+        // Entry 5 is the second version of record b.
+        sqlx::query("UPDATE record_versions SET data = $1 WHERE entity = 'sample' AND entity_id = 'b' AND version = 2")
+            .bind(r#"{"n":999}"#)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let f = failure(&store).await;
+        assert_eq!((f.index, f.entity.as_str(), f.id.as_str()), (5, "sample", "b"), "{f}");
+        assert!(f.problem.contains("content"), "{f}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleted_middle_entry_is_named() {
+    each_backend(|store| async move {
+        fill(&store, 10).await;
+        sqlx::query("DELETE FROM ledger_entries WHERE idx = 4").execute(store.pool()).await.unwrap();
+        let f = failure(&store).await;
+        assert_eq!(f.index, 4, "{f}");
+        assert!(f.problem.contains("missing"), "{f}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reordered_entries_are_named() {
+    each_backend(|store| async move {
+        fill(&store, 10).await;
+        for (from, to) in [(2, -1), (3, 2), (-1, 3)] {
+            sqlx::query("UPDATE ledger_entries SET idx = $1 WHERE idx = $2")
+                .bind(to)
+                .bind(from)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        let f = failure(&store).await;
+        assert_eq!(f.index, 2, "{f}");
+        assert_eq!((f.entity.as_str(), f.id.as_str()), ("sample", "d"), "the entry now at 2 came from 3: {f}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn truncation_is_caught_against_the_last_checkpoint() {
+    each_backend(|store| async move {
+        fill(&store, 10).await;
+        let root = ledger::root(&store, 10).await.unwrap();
+        ledger::store_checkpoint(&store, 10, &root, 1, b"sig", "test").await.unwrap();
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+        // Cut the log back to 6 entries, consistently, as an insider would.
+        sqlx::query("DELETE FROM ledger_entries WHERE idx >= 6").execute(store.pool()).await.unwrap();
+        sqlx::query("DELETE FROM ledger_nodes WHERE (idx + 1) * (CAST(1 AS BIGINT) << CAST(level AS INTEGER)) > 6")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE ledger_head SET size = 6").execute(store.pool()).await.unwrap();
+        let f = failure(&store).await;
+        assert!(f.problem.contains("truncated"), "{f}");
+        assert_eq!(f.index, 6, "{f}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hash_function_is_fixed_once_entries_exist() {
+    each_backend(|store| async move {
+        ledger::set_hash_alg(&store, HashAlg::Sha256).await.unwrap();
+        fill(&store, 3).await;
+        let t = model(&store).await;
+        assert_eq!(ledger::verify(&store).await.unwrap().unwrap().root, t.root());
+        assert!(ledger::set_hash_alg(&store, HashAlg::Sm3).await.is_err());
+    })
+    .await;
+}
