@@ -49,6 +49,28 @@ impl Entry {
     }
 }
 
+/// A signed tree head (检查点): what the site's SM2 key signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeHead {
+    pub hash_alg: HashAlg,
+    pub tree_size: u64,
+    pub root_hash: Hash,
+    /// UTC milliseconds.
+    pub time: i64,
+}
+
+impl TreeHead {
+    /// The signed bytes: canonical JSON of the four fields.
+    pub fn message(&self) -> Vec<u8> {
+        canonical_json(&serde_json::json!({
+            "hash_alg": self.hash_alg.name(),
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash.to_hex(),
+            "time": self.time,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 pub mod entry;
 pub mod hash;
 pub mod merkle;
+pub mod sign;
 
-pub use entry::{canonical_json, Entry};
+pub use entry::{canonical_json, Entry, TreeHead};
 pub use hash::{Hash, HashAlg};

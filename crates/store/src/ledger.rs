@@ -9,7 +9,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::HashMap;
 use yaolian_ledger::merkle::{self, NodeId, Nodes};
-use yaolian_ledger::{Entry, Hash, HashAlg};
+use yaolian_ledger::sign::{self, KeyPair};
+use yaolian_ledger::{Entry, Hash, HashAlg, TreeHead};
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -249,6 +250,129 @@ pub async fn entries_of(store: &Store, entity: &str, entity_id: &str) -> Result<
     rows.iter().map(|r| entry_from_row(r).map(|(e, _)| e)).collect()
 }
 
+/// A signed tree head as stored and published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Checkpoint {
+    pub head: TreeHead,
+    /// SM2 signature over `head.message()`, DER, hex in JSON.
+    #[serde(serialize_with = "hex_bytes")]
+    pub signature: Vec<u8>,
+    pub key_id: String,
+}
+
+fn hex_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
+}
+
+/// Identifier of a public key: the first 16 hex digits of SM3 over its PEM text.
+pub fn key_id(public_pem: &str) -> String {
+    HashAlg::Sm3.digest(&[public_pem.as_bytes()]).to_hex()[..16].to_string()
+}
+
+/// The site's active signing key, unsealed with `sealing`; created (and stored sealed) at
+/// first start.
+pub async fn site_key(store: &Store, sealing: &[u8; 16]) -> Result<(String, KeyPair), StoreError> {
+    let row =
+        sqlx::query("SELECT key_id, sealed_private FROM site_keys WHERE active = 1 ORDER BY created_at DESC LIMIT 1")
+            .fetch_optional(store.pool())
+            .await?;
+    if let Some(row) = row {
+        let id: String = row.try_get(0)?;
+        let sealed: Vec<u8> = row.try_get(1)?;
+        let key = KeyPair::unseal(&sealed, sealing)
+            .map_err(|e| corrupt(format!("site key {id}: {e}; is the sealing key the one it was created with?")))?;
+        return Ok((id, key));
+    }
+    let key = KeyPair::generate();
+    let pem = key.public_pem();
+    let id = key_id(&pem);
+    sqlx::query(
+        "INSERT INTO site_keys (key_id, public_pem, sealed_private, created_at, active) VALUES ($1, $2, $3, $4, 1)",
+    )
+    .bind(&id)
+    .bind(&pem)
+    .bind(key.seal(sealing))
+    .bind(yaolian_core::Timestamp::now().0)
+    .execute(store.pool())
+    .await?;
+    Ok((id, key))
+}
+
+/// Public key PEM by key id.
+pub async fn public_key(store: &Store, key_id: &str) -> Result<String, StoreError> {
+    Ok(sqlx::query("SELECT public_pem FROM site_keys WHERE key_id = $1")
+        .bind(key_id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get(0)?)
+}
+
+/// The active public key: (key id, PEM).
+pub async fn active_public_key(store: &Store) -> Result<(String, String), StoreError> {
+    let row = sqlx::query("SELECT key_id, public_pem FROM site_keys WHERE active = 1 ORDER BY created_at DESC LIMIT 1")
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+fn checkpoint_from_row(alg: HashAlg, row: &AnyRow) -> Result<Checkpoint, StoreError> {
+    Ok(Checkpoint {
+        head: TreeHead {
+            hash_alg: alg,
+            tree_size: row.try_get::<i64, _>("tree_size")? as u64,
+            root_hash: hash_of(row.try_get("root_hash")?)?,
+            time: row.try_get("at")?,
+        },
+        signature: row.try_get("signature")?,
+        key_id: row.try_get("key_id")?,
+    })
+}
+
+/// The newest checkpoint, if any.
+pub async fn latest_checkpoint(store: &Store) -> Result<Option<Checkpoint>, StoreError> {
+    let (alg, _) = head(store.pool()).await?;
+    let row = sqlx::query(
+        "SELECT tree_size, root_hash, at, signature, key_id FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1",
+    )
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|r| checkpoint_from_row(alg, &r)).transpose()
+}
+
+/// The checkpoint for a tree size.
+pub async fn checkpoint_at(store: &Store, size: u64) -> Result<Checkpoint, StoreError> {
+    let (alg, _) = head(store.pool()).await?;
+    let row =
+        sqlx::query("SELECT tree_size, root_hash, at, signature, key_id FROM ledger_checkpoints WHERE tree_size = $1")
+            .bind(size as i64)
+            .fetch_optional(store.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    checkpoint_from_row(alg, &row)
+}
+
+/// Signs and stores a checkpoint of the current tree, unless the newest one already covers
+/// every entry (then that one is returned).
+pub async fn make_checkpoint(store: &Store, key: &KeyPair, key_id: &str) -> Result<Checkpoint, StoreError> {
+    let (alg, size) = head(store.pool()).await?;
+    if let Some(latest) = latest_checkpoint(store).await? {
+        if latest.head.tree_size == size {
+            return Ok(latest);
+        }
+    }
+    let head = TreeHead {
+        hash_alg: alg,
+        tree_size: size,
+        root_hash: root(store, size).await?,
+        time: yaolian_core::Timestamp::now().0,
+    };
+    let signature = key.sign(&head.message());
+    store_checkpoint(store, size, &head.root_hash, head.time, &signature, key_id).await?;
+    Ok(Checkpoint { head, signature, key_id: key_id.to_string() })
+}
+
 /// Stores a signed tree head. The caller has signed `root` for `size`.
 pub async fn store_checkpoint(
     store: &Store,
@@ -397,12 +521,29 @@ pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure
         );
     }
     // Checkpoints: each root must be the recomputed head of its size.
-    let cps = sqlx::query("SELECT tree_size, root_hash FROM ledger_checkpoints ORDER BY tree_size")
+    let cps =
+        sqlx::query("SELECT tree_size, root_hash, at, signature, key_id FROM ledger_checkpoints ORDER BY tree_size")
+            .fetch_all(store.pool())
+            .await?;
+    let keys: HashMap<String, String> = sqlx::query("SELECT key_id, public_pem FROM site_keys")
         .fetch_all(store.pool())
-        .await?;
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
     for row in &cps {
-        let cp_size = row.try_get::<i64, _>(0)? as u64;
-        let cp_root = hash_of(row.try_get(1)?)?;
+        let cp = checkpoint_from_row(alg, row)?;
+        let (cp_size, cp_root) = (cp.head.tree_size, cp.head.root_hash);
+        let signed =
+            keys.get(&cp.key_id).is_some_and(|pem| sign::verify(pem, &cp.head.message(), &cp.signature) == Ok(true));
+        if !signed {
+            return fail(
+                cp_size.saturating_sub(1),
+                "",
+                "",
+                format!("checkpoint at size {cp_size}: signature does not verify with site key {}", cp.key_id),
+            );
+        }
         if cp_size > size {
             return fail(
                 size,

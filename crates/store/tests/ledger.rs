@@ -187,9 +187,10 @@ async fn reordered_entries_are_named() {
 async fn truncation_is_caught_against_the_last_checkpoint() {
     each_backend(|store| async move {
         fill(&store, 10).await;
-        let root = ledger::root(&store, 10).await.unwrap();
-        ledger::store_checkpoint(&store, 10, &root, 1, b"sig", "test").await.unwrap();
-        assert!(ledger::verify(&store).await.unwrap().is_ok());
+        let (key_id, key) = ledger::site_key(&store, &[1u8; 16]).await.unwrap();
+        let cp = ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
+        assert_eq!(cp.head.tree_size, 10);
+        assert_eq!(ledger::verify(&store).await.unwrap().unwrap().checkpoints, 1);
         // Cut the log back to 6 entries, consistently, as an insider would.
         sqlx::query("DELETE FROM ledger_entries WHERE idx >= 6").execute(store.pool()).await.unwrap();
         sqlx::query("DELETE FROM ledger_nodes WHERE (idx + 1) * (CAST(1 AS BIGINT) << CAST(level AS INTEGER)) > 6")
@@ -212,6 +213,41 @@ async fn hash_function_is_fixed_once_entries_exist() {
         let t = model(&store).await;
         assert_eq!(ledger::verify(&store).await.unwrap().unwrap().root, t.root());
         assert!(ledger::set_hash_alg(&store, HashAlg::Sm3).await.is_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn checkpoints_are_signed_by_the_site_key_and_forgeries_are_named() {
+    each_backend(|store| async move {
+        fill(&store, 5).await;
+        let sealing = [9u8; 16];
+        let (key_id, key) = ledger::site_key(&store, &sealing).await.unwrap();
+        // The same key comes back sealed from the store; a wrong sealing key cannot open it.
+        assert_eq!(ledger::site_key(&store, &sealing).await.unwrap().0, key_id);
+        assert!(ledger::site_key(&store, &[0u8; 16]).await.is_err());
+        let cp = ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
+        let pem = ledger::public_key(&store, &key_id).await.unwrap();
+        assert_eq!(yaolian_ledger::sign::verify(&pem, &cp.head.message(), &cp.signature), Ok(true));
+        assert_eq!(cp.head.root_hash, ledger::root(&store, 5).await.unwrap());
+        // No new entries: the same checkpoint.
+        assert_eq!(ledger::make_checkpoint(&store, &key, &key_id).await.unwrap(), cp);
+        fill(&store, 3).await;
+        let cp2 = ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
+        assert_eq!(cp2.head.tree_size, 8);
+        assert_eq!(ledger::latest_checkpoint(&store).await.unwrap(), Some(cp2.clone()));
+        assert_eq!(ledger::checkpoint_at(&store, 5).await.unwrap(), cp);
+        assert_eq!(ledger::verify(&store).await.unwrap().unwrap().checkpoints, 2);
+        // A checkpoint whose root was rewritten together with a new signature by another key.
+        let forger = yaolian_ledger::sign::KeyPair::generate();
+        let forged = forger.sign(&cp.head.message());
+        sqlx::query("UPDATE ledger_checkpoints SET signature = $1 WHERE tree_size = 5")
+            .bind(forged)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let f = failure(&store).await;
+        assert!(f.problem.contains("signature"), "{f}");
     })
     .await;
 }

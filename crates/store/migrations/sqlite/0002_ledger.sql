@@ -41,3 +41,12 @@ CREATE TABLE ledger_checkpoints (
     signature   BLOB    NOT NULL,
     key_id      TEXT    NOT NULL
 );
+
+-- The site's SM2 signing keys; private keys sealed with SM4-GCM under the site sealing key.
+CREATE TABLE site_keys (
+    key_id          TEXT    PRIMARY KEY,
+    public_pem      TEXT    NOT NULL,
+    sealed_private  BLOB    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    active          INTEGER NOT NULL
+);
