@@ -373,6 +373,41 @@ pub async fn make_checkpoint(store: &Store, key: &KeyPair, key_id: &str) -> Resu
     Ok(Checkpoint { head, signature, key_id: key_id.to_string() })
 }
 
+/// A record's whole history with inclusion proofs to a fresh checkpoint, for offline checking.
+pub async fn export_bundle(
+    store: &Store,
+    entity: &str,
+    entity_id: &str,
+    key: &KeyPair,
+    key_id: &str,
+) -> Result<yaolian_ledger::bundle::Bundle, StoreError> {
+    let entries = entries_of(store, entity, entity_id).await?;
+    if entries.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    let cp = make_checkpoint(store, key, key_id).await?;
+    let history = crate::versions::history(store.pool(), entity, entity_id).await?;
+    let mut versions = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let data =
+            history.iter().find(|v| v.version == entry.version).map(|v| v.data.clone()).ok_or_else(|| {
+                corrupt(format!("record version {} of {entity} {entity_id} is missing", entry.version))
+            })?;
+        let inclusion_proof = inclusion_proof(store, entry.index, cp.head.tree_size).await?;
+        versions.push(yaolian_ledger::bundle::BundleVersion { entry, data, inclusion_proof });
+    }
+    Ok(yaolian_ledger::bundle::Bundle {
+        format: yaolian_ledger::bundle::FORMAT.into(),
+        entity: entity.into(),
+        id: entity_id.into(),
+        versions,
+        checkpoint: cp.head,
+        signature: hex::encode(&cp.signature),
+        key_id: cp.key_id.clone(),
+        public_key: public_key(store, &cp.key_id).await?,
+    })
+}
+
 /// Stores a signed tree head. The caller has signed `root` for `size`.
 pub async fn store_checkpoint(
     store: &Store,

@@ -251,3 +251,47 @@ async fn checkpoints_are_signed_by_the_site_key_and_forgeries_are_named() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn exported_bundle_verifies_offline_and_one_changed_byte_fails() {
+    each_backend(|store| async move {
+        fill(&store, 11).await;
+        let (key_id, key) = ledger::site_key(&store, &[3u8; 16]).await.unwrap();
+        let bundle = ledger::export_bundle(&store, "sample", "c", &key, &key_id).await.unwrap();
+        assert_eq!(bundle.versions.len(), 3);
+        let text = serde_json::to_string_pretty(&bundle).unwrap();
+        let parsed: yaolian_ledger::bundle::Bundle = serde_json::from_str(&text).unwrap();
+        let summary = yaolian_ledger::bundle::verify(&parsed, None).unwrap();
+        assert_eq!((summary.versions, summary.tree_size), (3, 11));
+        // Change one byte anywhere that matters: every such change is caught.
+        let needles = [
+            "记录2",
+            &bundle.versions[1].inclusion_proof[0].to_hex()[..8],
+            &bundle.signature[10..18],
+            "\"version\": 3",
+        ];
+        for needle in needles {
+            let at = text.find(needle).unwrap();
+            let mut bytes = text.clone().into_bytes();
+            // Flip a character inside the needle to another that keeps the JSON valid.
+            let pos = at + needle.len() - 1;
+            bytes[pos] = if bytes[pos] == b'3' {
+                b'4'
+            } else if bytes[pos] == b'0' {
+                b'1'
+            } else {
+                b'0'
+            };
+            let edited = String::from_utf8_lossy(&bytes).into_owned();
+            let result = serde_json::from_str::<yaolian_ledger::bundle::Bundle>(&edited)
+                .map_err(|e| e.to_string())
+                .and_then(|b| yaolian_ledger::bundle::verify(&b, None));
+            assert!(result.is_err(), "edit at {needle:?} went unnoticed");
+        }
+        // A pinned key that is not the site's is refused.
+        let other = yaolian_ledger::sign::KeyPair::generate().public_pem();
+        assert!(yaolian_ledger::bundle::verify(&parsed, Some(&other)).is_err());
+        assert!(ledger::export_bundle(&store, "sample", "nope", &key, &key_id).await.is_err());
+    })
+    .await;
+}

@@ -1,0 +1,99 @@
+//! Proof bundles: a record's whole history with inclusion proofs to one signed checkpoint, the
+//! site's public key, and nothing else needed to check it offline (`yaolian ledger verify
+//! --bundle`).
+
+use crate::entry::{canonical_json, Entry, TreeHead};
+use crate::hash::Hash;
+use crate::merkle;
+use crate::sign;
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT: &str = "yaolian-ledger-bundle/1";
+
+/// One version of the record with its proof.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleVersion {
+    pub entry: Entry,
+    /// The record's after-image (its canonical JSON is what `entry.data_hash` covers).
+    pub data: serde_json::Value,
+    /// Inclusion proof of the entry in the checkpoint's tree.
+    pub inclusion_proof: Vec<Hash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    pub format: String,
+    pub entity: String,
+    pub id: String,
+    pub versions: Vec<BundleVersion>,
+    pub checkpoint: TreeHead,
+    /// SM2 signature of the checkpoint, DER, hex.
+    pub signature: String,
+    pub key_id: String,
+    /// The site's public key, SubjectPublicKeyInfo PEM.
+    pub public_key: String,
+}
+
+/// What an offline check established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleSummary {
+    pub versions: usize,
+    pub tree_size: u64,
+    pub key_id: String,
+}
+
+/// Checks a bundle: the checkpoint signature under the included (or a pinned) public key, and
+/// for every version its data hash, its leaf and its inclusion in the checkpoint's tree. The
+/// error names the first thing that does not hold.
+pub fn verify(bundle: &Bundle, pinned_public_key: Option<&str>) -> Result<BundleSummary, String> {
+    if bundle.format != FORMAT {
+        return Err(format!("unknown bundle format {:?}, expected {FORMAT}", bundle.format));
+    }
+    let pem = pinned_public_key.unwrap_or(&bundle.public_key);
+    if let Some(pinned) = pinned_public_key {
+        if pinned.trim() != bundle.public_key.trim() {
+            return Err("the bundle's public key is not the pinned one".into());
+        }
+    }
+    let signature = hex::decode(&bundle.signature).map_err(|_| "signature: not hex".to_string())?;
+    match sign::verify(pem, &bundle.checkpoint.message(), &signature) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(format!("checkpoint at size {}: signature does not verify", bundle.checkpoint.tree_size))
+        }
+        Err(e) => return Err(format!("checkpoint: {e}")),
+    }
+    let alg = bundle.checkpoint.hash_alg;
+    if bundle.versions.is_empty() {
+        return Err("the bundle holds no versions".into());
+    }
+    for (i, v) in bundle.versions.iter().enumerate() {
+        let e = &v.entry;
+        let name = format!("entry {} ({} {} version {})", e.index, e.entity, e.id, e.version);
+        if e.entity != bundle.entity || e.id != bundle.id {
+            return Err(format!("{name}: belongs to another record"));
+        }
+        if e.version != i as i64 + 1 {
+            return Err(format!("{name}: versions must run 1, 2, 3 … without gaps"));
+        }
+        if alg.digest(&[&canonical_json(&v.data)]) != e.data_hash {
+            return Err(format!("{name}: data does not match its hash"));
+        }
+        let leaf = e.leaf_hash(alg);
+        if !merkle::verify_inclusion(
+            alg,
+            e.index,
+            bundle.checkpoint.tree_size,
+            &leaf,
+            &v.inclusion_proof,
+            &bundle.checkpoint.root_hash,
+        ) {
+            return Err(format!("{name}: inclusion proof does not lead to the checkpoint root"));
+        }
+    }
+    Ok(BundleSummary {
+        versions: bundle.versions.len(),
+        tree_size: bundle.checkpoint.tree_size,
+        key_id: bundle.key_id.clone(),
+    })
+}
