@@ -17,6 +17,7 @@ pub mod perm {
     pub const AUDIT_READ: &str = "audit.read";
     pub const PORTAL_USE: &str = "portal.use";
     pub const PORTAL_NOTIFY: &str = "portal.notify";
+    pub const LEDGER_CHECKPOINT: &str = "ledger.checkpoint";
 
     pub const ALL: &[&str] = &[
         ORG_READ,
@@ -30,6 +31,7 @@ pub mod perm {
         AUDIT_READ,
         PORTAL_USE,
         PORTAL_NOTIFY,
+        LEDGER_CHECKPOINT,
     ];
 }
 

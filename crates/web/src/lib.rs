@@ -63,6 +63,8 @@ struct Inner {
     identity: IdentityConfig,
     config: WebConfig,
     metrics: Metrics,
+    /// The site signing key (id, key), for checkpoints on demand.
+    signer: Option<(String, yaolian_ledger::sign::KeyPair)>,
 }
 
 /// Shared state of every handler. Cheap to clone.
@@ -71,7 +73,22 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, identity: IdentityConfig, config: WebConfig) -> Self {
-        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default() }))
+        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer: None }))
+    }
+
+    /// The same state with the site signing key, so that checkpoints can be made on demand.
+    pub fn with_signer(
+        store: Store,
+        identity: IdentityConfig,
+        config: WebConfig,
+        key_id: String,
+        key: yaolian_ledger::sign::KeyPair,
+    ) -> Self {
+        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer: Some((key_id, key)) }))
+    }
+
+    pub fn signer(&self) -> Option<&(String, yaolian_ledger::sign::KeyPair)> {
+        self.0.signer.as_ref()
     }
     pub fn store(&self) -> &Store {
         &self.0.store

@@ -20,6 +20,8 @@ use crate::api;
         api::list_tokens, api::create_token, api::revoke_token,
         api::list_audit, api::export_audit,
         api::list_todos, api::create_todo, api::complete_todo, api::list_messages, api::read_message,
+        api::latest_checkpoint, api::checkpoint_at, api::make_checkpoint, api::entry, api::inclusion, api::consistency,
+        api::public_key,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -29,6 +31,7 @@ use crate::api;
         (name = "identity", description = "Organizations, users, roles, API tokens"),
         (name = "audit", description = "Security audit log"),
         (name = "portal", description = "To-dos and messages"),
+        (name = "ledger", description = "Tamper-evident ledger: signed checkpoints, entries, RFC 9162 proofs"),
     )
 )]
 pub struct ApiDoc;

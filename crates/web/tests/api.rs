@@ -362,3 +362,73 @@ async fn api_token_with_scopes_and_portal_todos() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn ledger_endpoints_give_checkpoints_proofs_and_entries() {
+    each_backend(|store| async move {
+        seed(&store).await;
+        let (key_id, key) = yaolian_store::ledger::site_key(&store, &[5u8; 16]).await.unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let c = reqwest::Client::new();
+        let r = c.get(server.url("/api/v1/ledger/checkpoint")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(is_problem(&r));
+        let cp = yaolian_store::ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
+        // Anyone can read the checkpoint and the key, and check the signature.
+        let got: Value = c.get(server.url("/api/v1/ledger/checkpoint")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(got["head"]["tree_size"], cp.head.tree_size);
+        let pk: Value = c.get(server.url("/api/v1/ledger/public-key")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(pk["key_id"], key_id.as_str());
+        let sig = hex::decode(got["signature"].as_str().unwrap()).unwrap();
+        assert_eq!(yaolian_ledger::sign::verify(pk["pem"].as_str().unwrap(), &cp.head.message(), &sig), Ok(true));
+        // An inclusion proof from the API leads to the signed root.
+        let size = cp.head.tree_size;
+        let proof: Value = c
+            .get(server.url(&format!("/api/v1/ledger/proof/inclusion?index=3&tree_size={size}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let path: Vec<yaolian_ledger::Hash> = serde_json::from_value(proof["proof"].clone()).unwrap();
+        let auditor = login(&server, "auditor").await;
+        let entry: yaolian_ledger::Entry =
+            auditor.client.get(server.url("/api/v1/ledger/entries/3")).send().await.unwrap().json().await.unwrap();
+        let alg = yaolian_ledger::HashAlg::Sm3;
+        assert!(yaolian_ledger::merkle::verify_inclusion(
+            alg,
+            3,
+            size,
+            &entry.leaf_hash(alg),
+            &path,
+            &cp.head.root_hash
+        ));
+        // Entries are for auditors; bad sizes are named.
+        let sub = login(&server, "a.sub").await;
+        assert_eq!(sub.client.get(server.url("/api/v1/ledger/entries/3")).send().await.unwrap().status(), 403);
+        let r = c
+            .get(server.url(&format!("/api/v1/ledger/proof/inclusion?index=3&tree_size={}", size + 5)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "tree_size");
+        let r = c.get(server.url("/api/v1/ledger/proof/consistency?first=0&second=3")).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let r = c.get(server.url("/api/v1/ledger/proof/inclusion?index=x&tree_size=3")).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        // On-demand checkpoints need the site key in the server.
+        let admin = login(&server, "admin").await;
+        let r = admin
+            .client
+            .post(server.url("/api/v1/ledger/checkpoints"))
+            .header("x-csrf-token", &admin.csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503);
+        server.stop().await;
+    })
+    .await;
+}

@@ -21,6 +21,14 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub max_body_bytes: Option<usize>,
     pub max_connections: Option<u32>,
+    /// 32 hex digits: the SM4 key sealing the site signing key.
+    pub ledger_key: Option<String>,
+    /// File holding that key (default `<data_dir>/ledger-seal.key`).
+    pub ledger_key_file: Option<PathBuf>,
+    /// Make a checkpoint when this many entries have been added since the last one.
+    pub checkpoint_every: Option<u64>,
+    /// ... or when this many seconds have passed with new entries.
+    pub checkpoint_seconds: Option<u64>,
     #[serde(default)]
     pub security: SecurityConfig,
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod demo;
+mod ledger;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -45,6 +46,10 @@ struct Global {
     /// Log filter, e.g. info or yaolian=debug.
     #[arg(long, global = true, env = "YAOLIAN_LOG")]
     log_level: Option<String>,
+    /// SM4 key (32 hex digits) that seals the site's SM2 signing key. Default: the 0600 file
+    /// ledger-seal.key in --data-dir, created at first start.
+    #[arg(long, global = true, env = "YAOLIAN_LEDGER_KEY", hide_env_values = true)]
+    ledger_key: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +66,9 @@ enum Command {
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The trusted-records ledger: verify, checkpoint, export proof bundles.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 #[derive(Args, Clone)]
@@ -144,6 +152,7 @@ struct Settings {
     file: FileConfig,
     database_url: Option<String>,
     data_dir: PathBuf,
+    ledger_key: Option<String>,
 }
 
 impl Settings {
@@ -151,7 +160,34 @@ impl Settings {
         let file = FileConfig::load(g.config.as_deref())?;
         let database_url = g.database_url.clone().or_else(|| file.database_url.clone());
         let data_dir = g.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Settings { file, database_url, data_dir })
+        let ledger_key = g.ledger_key.clone().or_else(|| file.ledger_key.clone());
+        Ok(Settings { file, database_url, data_dir, ledger_key })
+    }
+
+    /// The SM4 key that seals the site signing key: from `--ledger-key` or the configuration,
+    /// else from the key file, which is created (mode 0600) when missing.
+    fn sealing_key(&self) -> Result<[u8; 16]> {
+        let parse = |text: &str, source: &str| -> Result<[u8; 16]> {
+            let bytes =
+                hex_key(text.trim()).with_context(|| format!("{source}: must be 32 hex digits (a 128-bit SM4 key)"))?;
+            Ok(bytes)
+        };
+        if let Some(k) = &self.ledger_key {
+            return parse(k, "--ledger-key");
+        }
+        let path = self.file.ledger_key_file.clone().unwrap_or_else(|| self.data_dir.join("ledger-seal.key"));
+        if path.exists() {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            return parse(&text, &path.display().to_string());
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let mut key = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        write_private(&path, &format!("{}\n", hex_encode(&key)))?;
+        tracing::info!(path = %path.display(), "created the ledger sealing key file; back it up with the database");
+        Ok(key)
     }
 
     fn store_options(&self) -> StoreOptions {
@@ -215,7 +251,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let store = settings.open().await?;
-            let state = AppState::new(store, settings.file.identity()?, settings.web(&args));
+            let state = signed_state(&settings, store, settings.web(&args)).await?;
             serve(state, &settings.addr(&args)).await
         }
         Command::Demo(args) => demo_command(&settings, args).await,
@@ -226,6 +262,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Admin(cmd) => admin(&settings, cmd).await,
         Command::Bench(cmd) => bench::run(cmd, settings.database_url.clone()).await,
+        Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
     }
 }
 
@@ -281,8 +318,81 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
         return Ok(());
     }
     let web = WebConfig { demo: Some((accounts, args.demo_password.clone())), ..settings.web(&args.serve) };
-    let state = AppState::new(store, settings.file.identity()?, web);
+    let state = signed_state(settings, store, web).await?;
     serve(state, &addr).await
+}
+
+/// The application state with the site signing key loaded (created at first start), and the
+/// background task that signs a checkpoint every `checkpoint_every` entries or
+/// `checkpoint_seconds` seconds, whichever comes first.
+async fn signed_state(settings: &Settings, store: Store, web: WebConfig) -> Result<AppState> {
+    let (key_id, key) = yaolian_store::ledger::site_key(&store, &settings.sealing_key()?)
+        .await
+        .context("loading the site signing key")?;
+    let every = settings.file.checkpoint_every.unwrap_or(1000).max(1);
+    let seconds = settings.file.checkpoint_seconds.unwrap_or(60).max(1);
+    let (bg_store, bg_key, bg_id) = (store.clone(), key.clone(), key_id.clone());
+    tokio::spawn(async move {
+        let mut last_attempt = std::time::Instant::now();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let size = match yaolian_store::ledger::head(bg_store.pool()).await {
+                Ok((_, size)) => size,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpointer: cannot read the ledger head");
+                    continue;
+                }
+            };
+            let last = yaolian_store::ledger::latest_checkpoint(&bg_store)
+                .await
+                .ok()
+                .flatten()
+                .map(|c| c.head.tree_size)
+                .unwrap_or(0);
+            let due = size > last && (size - last >= every || last_attempt.elapsed().as_secs() >= seconds);
+            if due {
+                last_attempt = std::time::Instant::now();
+                match yaolian_store::ledger::make_checkpoint(&bg_store, &bg_key, &bg_id).await {
+                    Ok(cp) => {
+                        tracing::info!(tree_size = cp.head.tree_size, root = %cp.head.root_hash, "checkpoint signed")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "checkpointer: signing failed"),
+                }
+            }
+        }
+    });
+    Ok(AppState::with_signer(store, settings.file.identity()?, web, key_id, key))
+}
+
+fn hex_key(text: &str) -> Option<[u8; 16]> {
+    if text.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
+        let s = std::str::from_utf8(chunk).ok()?;
+        out[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 /// Pads to a terminal width, counting CJK characters as two columns.

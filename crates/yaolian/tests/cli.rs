@@ -126,3 +126,53 @@ fn config_file_with_unknown_key_is_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("adress"), "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn ledger_verify_export_and_tamper_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = yaolian(d, &["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = yaolian(d, &["ledger", "checkpoint"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = yaolian(d, &["ledger", "verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ledger OK") && stdout(&o).contains("1 checkpoints verified"), "{}", stdout(&o));
+    // The sealing key file is private to its owner.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("ledger-seal.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A bundle for the admin account verifies offline, with no database.
+    let bundle = d.join("bundle.json");
+    let o = yaolian(d, &["ledger", "export", "--entity", "user", "--id", "1", "-o", bundle.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let empty = tempfile::tempdir().unwrap();
+    let o = yaolian(empty.path(), &["ledger", "verify", "--bundle", bundle.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!empty.path().join("yaolian.db").exists(), "offline verification opened no database");
+    let text = std::fs::read_to_string(&bundle).unwrap().replacen("王建国", "王建图", 1);
+    std::fs::write(&bundle, text).unwrap();
+    let o = yaolian(empty.path(), &["ledger", "verify", "--bundle", bundle.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("data does not match"), "{}", stderr(&o));
+
+    // Change a record behind the application's back: verify exits 1 and names the entry.
+    {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", d.join("yaolian.db").display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE record_versions SET data = replace(data, '黄志强', '黄某') WHERE entity = 'user'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let o = yaolian(d, &["ledger", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("ledger verification failed at entry") && err.contains("(user "), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod ledger;
 mod portal;
 
 use axum::extract::{FromRequestParts, Path, Query};
@@ -16,10 +17,11 @@ use crate::AppState;
 
 pub use admin::*;
 pub use auth::*;
+pub use ledger::*;
 pub use portal::*;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(auth::routes()).merge(admin::routes()).merge(portal::routes())
+    Router::new().merge(auth::routes()).merge(admin::routes()).merge(portal::routes()).merge(ledger::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

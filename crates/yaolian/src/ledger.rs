@@ -1,0 +1,107 @@
+//! `yaolian ledger …`: verify the ledger (from the database or a bundle), sign a checkpoint,
+//! export a record's proof bundle.
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use std::path::PathBuf;
+use yaolian_ledger::bundle::{self, Bundle};
+use yaolian_store::ledger;
+
+use crate::Settings;
+
+#[derive(Subcommand)]
+pub enum LedgerCommand {
+    /// Recompute every leaf from the stored records, every root and every checkpoint signature;
+    /// with --bundle, check a proof bundle offline without any database.
+    Verify {
+        /// A bundle written by `ledger export`.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// Pin the site's public key (PEM) instead of trusting the one inside the bundle.
+        #[arg(long, requires = "bundle")]
+        public_key: Option<PathBuf>,
+    },
+    /// Sign a checkpoint (tree head) of the ledger now.
+    Checkpoint,
+    /// Write a record's whole history with inclusion proofs to a fresh checkpoint.
+    Export {
+        #[arg(long)]
+        entity: String,
+        #[arg(long)]
+        id: String,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
+}
+
+pub async fn run(settings: &Settings, cmd: LedgerCommand) -> Result<()> {
+    match cmd {
+        LedgerCommand::Verify { bundle: Some(path), public_key } => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let bundle: Bundle =
+                serde_json::from_str(&text).with_context(|| format!("{}: not a ledger bundle", path.display()))?;
+            let pinned = match public_key {
+                Some(p) => Some(std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?),
+                None => None,
+            };
+            match bundle::verify(&bundle, pinned.as_deref()) {
+                Ok(s) => {
+                    println!(
+                        "bundle OK: {} {} — {} versions included in the checkpoint of {} entries, signed by site key {}",
+                        bundle.entity, bundle.id, s.versions, s.tree_size, s.key_id
+                    );
+                    Ok(())
+                }
+                Err(problem) => bail!("bundle verification failed: {problem}"),
+            }
+        }
+        LedgerCommand::Verify { bundle: None, .. } => {
+            let store = settings.open().await?;
+            let started = std::time::Instant::now();
+            match ledger::verify(&store).await? {
+                Ok(s) => {
+                    let secs = started.elapsed().as_secs_f64();
+                    println!(
+                        "ledger OK: {} entries ({}), root {}, {} checkpoints verified, {:.0} entries/s",
+                        s.entries,
+                        s.hash_alg,
+                        s.root,
+                        s.checkpoints,
+                        s.entries as f64 / secs.max(1e-9)
+                    );
+                    Ok(())
+                }
+                Err(failure) => bail!("ledger verification failed at {failure}"),
+            }
+        }
+        LedgerCommand::Checkpoint => {
+            let store = settings.open().await?;
+            let (key_id, key) = ledger::site_key(&store, &settings.sealing_key()?).await?;
+            let cp = ledger::make_checkpoint(&store, &key, &key_id).await?;
+            println!(
+                "checkpoint: {} entries, root {}, signed by site key {}",
+                cp.head.tree_size, cp.head.root_hash, cp.key_id
+            );
+            Ok(())
+        }
+        LedgerCommand::Export { entity, id, output } => {
+            let store = settings.open().await?;
+            let (key_id, key) = ledger::site_key(&store, &settings.sealing_key()?).await?;
+            let bundle = match ledger::export_bundle(&store, &entity, &id, &key, &key_id).await {
+                Err(yaolian_store::StoreError::NotFound) => {
+                    bail!("--entity {entity} --id {id}: no such record in the ledger")
+                }
+                other => other?,
+            };
+            let text = serde_json::to_string_pretty(&bundle)?;
+            std::fs::write(&output, text).with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "wrote {}: {} versions of {entity} {id}, checkpoint of {} entries",
+                output.display(),
+                bundle.versions.len(),
+                bundle.checkpoint.tree_size
+            );
+            Ok(())
+        }
+    }
+}
