@@ -3,6 +3,7 @@
 //!
 //! Architecture Invariant: `core` does no I/O and knows nothing about databases or HTTP.
 
+pub mod diff;
 pub mod error;
 pub mod time;
 pub mod uscc;

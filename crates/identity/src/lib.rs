@@ -16,6 +16,7 @@ pub mod model;
 pub mod orgs;
 pub mod password;
 pub mod portal;
+pub mod records;
 pub mod roles;
 pub mod tokens;
 pub mod totp;

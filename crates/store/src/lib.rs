@@ -22,6 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
 
+pub use sqlx::query as sqlx_query;
 pub use sqlx::{Any, AnyConnection, Row, Transaction};
 pub use versions::{NewVersion, RecordVersion};
 

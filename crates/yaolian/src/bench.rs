@@ -25,12 +25,34 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Ledger appends (single and batched) against raw inserts, proof latency, verification rate.
+    Ledger {
+        /// Entries in the tree for the proof-latency and verification figures.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+        /// Proofs to time.
+        #[arg(long, default_value_t = 2_000)]
+        proofs: usize,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> {
     match cmd {
         BenchCommand::Http { duration, concurrency } => {
             http(database_url, Duration::from_secs(duration), concurrency.max(1)).await
+        }
+        BenchCommand::Ledger { entries, proofs } => {
+            let mut backends = vec![None];
+            match database_url.filter(|u| u.starts_with("postgres")) {
+                Some(url) => backends.push(Some(url)),
+                None => println!(
+                    "(PostgreSQL half skipped: pass --database-url postgres://… to measure it in the same run)"
+                ),
+            }
+            for pg in backends {
+                ledger_bench(pg.as_deref(), entries.max(1), proofs.max(1)).await?;
+            }
+            Ok(())
         }
     }
 }
@@ -165,5 +187,129 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     if let Some(db) = cleanup {
         db.finish().await;
     }
+    Ok(())
+}
+
+async fn fresh(pg: Option<&str>) -> Result<TestDb> {
+    Ok(match pg {
+        Some(url) => TestDb::try_postgres(url).await?,
+        None => TestDb::try_sqlite().await?,
+    })
+}
+
+/// Appends `n` versions in transactions of `batch`, through the one write path.
+async fn append_versions(store: &Store, start: u64, n: u64, batch: u64) -> Result<()> {
+    let data = serde_json::json!({"name": "盐酸二甲双胍片", "batch": "B2026001", "qty": 1200, "ok": true});
+    let mut i = 0;
+    while i < n {
+        let mut tx = store.begin().await?;
+        for j in i..(i + batch).min(n) {
+            let id = (start + j).to_string();
+            yaolian_store::versions::append(
+                &mut tx,
+                yaolian_store::NewVersion {
+                    entity: "bench",
+                    entity_id: &id,
+                    actor: "bench",
+                    action: "create",
+                    reason: "",
+                    data: &data,
+                    expected_version: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        i += batch;
+    }
+    Ok(())
+}
+
+/// The baseline: the same record-version and entry rows inserted with no ledger logic
+/// (no position, no hashing, no subtree hashes).
+async fn append_raw(store: &Store, start: u64, n: u64, batch: u64) -> Result<()> {
+    let data = yaolian_ledger::canonical_json(
+        &serde_json::json!({"name": "盐酸二甲双胍片", "batch": "B2026001", "qty": 1200, "ok": true}),
+    );
+    let data = String::from_utf8(data)?;
+    let zero = vec![0u8; 32];
+    let mut i = 0;
+    while i < n {
+        let mut tx = store.begin().await?;
+        for j in i..(i + batch).min(n) {
+            let id = (start + j).to_string();
+            sqlx_query(
+                "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) VALUES ('bench', $1, 1, $2, 'bench', 'create', '', $3)",
+            )
+            .bind(&id)
+            .bind(j as i64)
+            .bind(&data)
+            .execute(&mut *tx)
+            .await?;
+            sqlx_query(
+                "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash) \
+                 VALUES ($1, $2, 'bench', 'create', 'bench', $3, 1, $4, '', $5)",
+            )
+            .bind((start + j) as i64)
+            .bind(j as i64)
+            .bind(&id)
+            .bind(zero.clone())
+            .bind(zero.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        i += batch;
+    }
+    Ok(())
+}
+
+use yaolian_store::sqlx_query;
+
+async fn ledger_bench(pg: Option<&str>, entries: u64, proofs: usize) -> Result<()> {
+    let name = if pg.is_some() { "postgres" } else { "sqlite" };
+    println!("\nbench ledger: backend {name}");
+    println!("{:<44} {:>12} {:>12} {:>8}", "appends", "entries/s", "baseline/s", "ratio");
+    for (label, n, batch) in [("single-entry transactions", 2_000u64, 1u64), ("batches of 1,000", 20_000, 1_000)] {
+        let ours = fresh(pg).await?;
+        let t = Instant::now();
+        append_versions(&ours.store, 0, n, batch).await?;
+        let ours_rate = n as f64 / t.elapsed().as_secs_f64();
+        ours.finish().await;
+        let base = fresh(pg).await?;
+        let t = Instant::now();
+        append_raw(&base.store, 0, n, batch).await?;
+        let base_rate = n as f64 / t.elapsed().as_secs_f64();
+        base.finish().await;
+        println!("{label:<44} {ours_rate:>12.0} {base_rate:>12.0} {:>8.2}", ours_rate / base_rate);
+    }
+    let db = fresh(pg).await?;
+    let t = Instant::now();
+    append_versions(&db.store, 0, entries, 1_000).await?;
+    println!("setup: {entries} entries in {:.1} s", t.elapsed().as_secs_f64());
+    let mut lat = Vec::with_capacity(proofs);
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..proofs {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let index = state % entries;
+        let t = Instant::now();
+        let proof = yaolian_store::ledger::inclusion_proof(&db.store, index, entries).await?;
+        lat.push(t.elapsed().as_micros() as u64);
+        anyhow::ensure!(!proof.is_empty() || entries == 1, "empty proof");
+    }
+    lat.sort_unstable();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
+    println!("inclusion proof at {entries} entries: p50 {:.3} ms, p99 {:.3} ms ({proofs} proofs)", pct(0.5), pct(0.99));
+    let t = Instant::now();
+    let summary = yaolian_store::ledger::verify(&db.store).await?.map_err(|f| anyhow::anyhow!("{f}"))?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "full verification: {} entries in {secs:.1} s = {:.0} entries/s",
+        summary.entries,
+        summary.entries as f64 / secs
+    );
+    db.finish().await;
     Ok(())
 }
