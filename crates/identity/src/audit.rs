@@ -10,7 +10,10 @@ use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_core::Timestamp;
 use yaolian_store::sql::Params;
-use yaolian_store::Store;
+use yaolian_store::versions::{self, NewVersion};
+use yaolian_store::{Store, Tx};
+
+pub mod alerts;
 
 /// Audit actions with a stable name.
 pub mod action {
@@ -33,6 +36,26 @@ pub mod action {
     pub const ROLE_UPDATE: &str = "role_update";
     pub const TOKEN_CREATE: &str = "token_create";
     pub const TOKEN_REVOKE: &str = "token_revoke";
+    pub const EXPORT: &str = "export";
+    pub const ALERT_RULE_UPDATE: &str = "alert_rule_update";
+    pub const SIGN: &str = "sign";
+    pub const SIGN_FAILED: &str = "sign_failed";
+
+    /// Administrative changes: outside working hours they raise an alert.
+    pub const ADMINISTRATIVE: &[&str] = &[
+        ORG_CREATE,
+        USER_CREATE,
+        USER_UPDATE,
+        USER_DISABLE,
+        USER_ENABLE,
+        USER_UNLOCK,
+        PASSWORD_RESET,
+        ROLES_ASSIGN,
+        ROLE_UPDATE,
+        TOKEN_CREATE,
+        TOKEN_REVOKE,
+        ALERT_RULE_UPDATE,
+    ];
 }
 
 /// One audit event to record.
@@ -63,26 +86,79 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Writes an event with any executor (pool or open transaction).
-pub async fn record<'e, E>(executor: E, event: Event<'_>) -> Result<()>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    sqlx::query(
+/// Writes an event inside the caller's transaction and returns its id. The event is also a
+/// ledger entry (entity `audit`), so the audit trail is as tamper-evident as the records it
+/// describes; alert rules that the action can trip are evaluated in the same transaction.
+pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
+    let at = Timestamp::now();
+    let ip = truncate(&event.client.ip, 64);
+    let user_agent = truncate(&event.client.user_agent, 256);
+    let actor_name = truncate(event.actor_name, 64);
+    let id: i64 = sqlx::query(
         "INSERT INTO audit_events (at, actor_id, actor_name, action, target, outcome, ip, user_agent, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
-    .bind(Timestamp::now().0)
+    .bind(at.0)
     .bind(event.actor_id)
-    .bind(event.actor_name)
+    .bind(&actor_name)
     .bind(event.action)
     .bind(event.target)
     .bind(event.outcome)
-    .bind(truncate(&event.client.ip, 64))
-    .bind(truncate(&event.client.user_agent, 256))
+    .bind(&ip)
+    .bind(&user_agent)
     .bind(event.detail)
-    .execute(executor)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    let data = serde_json::json!({
+        "at": at.0,
+        "actor_id": event.actor_id,
+        "actor_name": actor_name,
+        "action": event.action,
+        "target": event.target,
+        "outcome": event.outcome,
+        "ip": ip,
+        "user_agent": user_agent,
+        "detail": event.detail,
+    });
+    versions::append(
+        tx,
+        NewVersion {
+            entity: AUDIT_ENTITY,
+            entity_id: &id.to_string(),
+            actor: &actor_name,
+            action: event.action,
+            reason: "",
+            data: &data,
+            expected_version: None,
+        },
+    )
     .await?;
+    alerts::evaluate(tx, &event, &actor_name, &ip, at).await?;
+    Ok(id)
+}
+
+/// The ledger entity under which audit events are recorded.
+pub const AUDIT_ENTITY: &str = "audit";
+
+/// Writes an event in a transaction of its own.
+pub async fn record_now(store: &Store, event: Event<'_>) -> Result<i64> {
+    let mut tx = store.begin().await?;
+    let id = record(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records a bulk export (导出) of `rows` rows of `what`; repeated exports trip an alert rule.
+pub async fn record_export(
+    store: &Store,
+    principal: &Principal,
+    what: &str,
+    rows: usize,
+    client: &ClientInfo,
+) -> Result<()> {
+    let detail = format!("{rows} rows");
+    record_now(store, Event { detail: &detail, ..Event::by(principal, action::EXPORT, what, client) }).await?;
     Ok(())
 }
 
@@ -101,7 +177,7 @@ pub async fn deny(
     let detail = format!("missing permission {permission}");
     let event =
         Event { outcome: "denied", detail: &detail, ..Event::by(principal, action::PERMISSION_DENIED, target, client) };
-    if let Err(e) = record(store.pool(), event).await {
+    if let Err(e) = record_now(store, event).await {
         tracing::error!(error = %e, "could not record a permission_denied audit event");
     }
     IdentityError::Forbidden { permission: permission.to_string() }
@@ -224,6 +300,61 @@ pub async fn per_day(
         }
     }
     Ok(days)
+}
+
+/// A count under a label.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Count {
+    pub key: String,
+    pub count: i64,
+}
+
+/// Events of one China calendar day.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DayCount {
+    pub day: String,
+    pub ok: i64,
+    pub refused: i64,
+}
+
+/// Counts over a period for the unified audit view (统一审计).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Summary {
+    pub by_action: Vec<Count>,
+    /// The 20 most active users.
+    pub by_user: Vec<Count>,
+    pub by_day: Vec<DayCount>,
+    pub total: i64,
+}
+
+/// Counts of events by action, by user and by day since `from` (until `to`). `audit.read`.
+pub async fn summary(
+    store: &Store,
+    principal: &Principal,
+    from: Timestamp,
+    to: Option<Timestamp>,
+    client: &ClientInfo,
+) -> Result<Summary> {
+    let by_day = per_day(store, principal, from, client).await?;
+    let to = to.unwrap_or(Timestamp(i64::MAX));
+    let count = |column: &'static str, limit: i64| {
+        let sql = format!(
+            "SELECT {column} AS k, COUNT(*) AS n FROM audit_events WHERE at >= $1 AND at < $2 \
+             GROUP BY {column} ORDER BY n DESC, k LIMIT $3"
+        );
+        async move {
+            let rows = sqlx::query(&sql).bind(from.0).bind(to.0).bind(limit).fetch_all(store.pool()).await?;
+            rows.iter()
+                .map(|r| Ok(Count { key: r.try_get("k")?, count: r.try_get("n")? }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
+                .map_err(IdentityError::from)
+        }
+    };
+    let by_action = count("action", 100).await?;
+    let by_user = count("actor_name", 20).await?;
+    let total = by_action.iter().map(|c| c.count).sum();
+    let by_day = by_day.into_iter().map(|(day, ok, refused)| DayCount { day, ok, refused }).collect();
+    Ok(Summary { by_action, by_user, by_day, total })
 }
 
 /// Writes events as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly).

@@ -91,7 +91,7 @@ pub async fn login(
     let Some(row) = row else {
         // Same work as for a real account, so that timing does not reveal which names exist.
         password::verify(password_input, password::dummy_hash());
-        audit::record(store.pool(), failed("unknown user", None)).await?;
+        audit::record_now(store, failed("unknown user", None)).await?;
         return Err(IdentityError::InvalidCredentials);
     };
     let user_id: i64 = row.try_get("id")?;
@@ -101,18 +101,18 @@ pub async fn login(
     let totp_enabled = row.try_get::<i64, _>("totp_enabled")? != 0;
     let now = Timestamp::now();
     if locked_until > now.0 {
-        audit::record(store.pool(), failed("account locked", Some(user_id))).await?;
+        audit::record_now(store, failed("account locked", Some(user_id))).await?;
         return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
     }
     if !password::verify(password_input, &hash) {
-        audit::record(store.pool(), failed("wrong password", Some(user_id))).await?;
+        audit::record_now(store, failed("wrong password", Some(user_id))).await?;
         if let Some(until) = count_failure(store, config, user_id, username, client).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);
     }
     if status != "active" {
-        audit::record(store.pool(), failed("account disabled", Some(user_id))).await?;
+        audit::record_now(store, failed("account disabled", Some(user_id))).await?;
         return Err(IdentityError::AccountDisabled);
     }
     sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
@@ -133,8 +133,8 @@ pub async fn login(
         Stage::Mfa => "password ok; waiting for TOTP",
         Stage::Enroll => "password ok; TOTP enrollment required",
     };
-    audit::record(
-        store.pool(),
+    audit::record_now(
+        store,
         audit::Event {
             actor_id: Some(user_id),
             actor_name: username,
@@ -151,7 +151,7 @@ pub async fn login(
 
 /// Counts one failed authentication; at the threshold locks the account, records the lockout
 /// and returns when the lock ends.
-async fn count_failure(
+pub(crate) async fn count_failure(
     store: &Store,
     config: &IdentityConfig,
     user_id: i64,
@@ -174,8 +174,8 @@ async fn count_failure(
         .execute(store.pool())
         .await?;
     let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
-    audit::record(
-        store.pool(),
+    audit::record_now(
+        store,
         audit::Event {
             actor_id: Some(user_id),
             actor_name: username,
@@ -381,16 +381,16 @@ pub async fn complete_mfa(
                 .bind(secret_hash(token))
                 .execute(store.pool())
                 .await?;
-            audit::record(
-                store.pool(),
+            audit::record_now(
+                store,
                 audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
             )
             .await?;
             Ok(())
         }
         Err(IdentityError::InvalidTotp) => {
-            audit::record(
-                store.pool(),
+            audit::record_now(
+                store,
                 audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) },
             )
             .await?;
@@ -419,6 +419,6 @@ pub(crate) async fn promote_session(store: &Store, token: &str) -> Result<()> {
 /// Ends a session.
 pub async fn logout(store: &Store, principal: &Principal, token: &str, client: &ClientInfo) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(store.pool()).await?;
-    audit::record(store.pool(), audit::Event::by(principal, action::LOGOUT, "", client)).await?;
+    audit::record_now(store, audit::Event::by(principal, action::LOGOUT, "", client)).await?;
     Ok(())
 }

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod esign;
 pub mod fixtures;
 pub mod model;
 pub mod orgs;

@@ -196,7 +196,7 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewOrg, client: 
         },
     )
     .await?;
-    audit::record(&mut *tx, audit::Event::by(principal, action::ORG_CREATE, &format!("org:{id} {}", org.name), client))
+    audit::record(&mut tx, audit::Event::by(principal, action::ORG_CREATE, &format!("org:{id} {}", org.name), client))
         .await?;
     tx.commit().await?;
     Ok(org)

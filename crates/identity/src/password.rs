@@ -71,6 +71,14 @@ pub fn verify(password: &str, hash: &str) -> bool {
     }
 }
 
+/// Derives a 128-bit key from a password and a per-key salt with argon2id (the same cost as
+/// password hashing): the SM4 key that seals a user's signing key (签名私钥).
+pub fn derive_key(password: &str, salt: &[u8]) -> Option<[u8; 16]> {
+    let mut key = [0u8; 16];
+    Argon2::default().hash_password_into(password.as_bytes(), salt, &mut key).ok()?;
+    Some(key)
+}
+
 /// A valid hash of an unguessable password, verified against when a user name is unknown so
 /// that a failed login takes the same time whether or not the account exists.
 pub fn dummy_hash() -> &'static str {

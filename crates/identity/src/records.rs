@@ -3,8 +3,11 @@
 
 use crate::error::Result;
 use crate::model::perm;
-use crate::{audit, orgs, roles, users, ClientInfo, IdentityError, Principal};
-use yaolian_store::{versions, RecordVersion, Store};
+use crate::{audit, esign, orgs, roles, users, ClientInfo, IdentityError, Principal};
+use serde::Serialize;
+use utoipa::ToSchema;
+use yaolian_core::Timestamp;
+use yaolian_store::{ledger, versions, RecordVersion, Store};
 
 /// Every version of `entity` `id`, oldest first. Auditors (`audit.read`) read every history;
 /// others read the history of what they may read itself.
@@ -35,4 +38,76 @@ pub async fn history(
         return Err(IdentityError::NotFound("record"));
     }
     Ok(list)
+}
+
+/// One version as the history page and API show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i64,
+    #[schema(value_type = i64)]
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub reason: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// Position of the version's ledger entry.
+    pub ledger_index: Option<u64>,
+    /// Tree size of the newest checkpoint that covers the entry (its proof anchors there).
+    pub anchored_in: Option<u64>,
+}
+
+/// A record's whole story: versions with their ledger anchoring, and its signatures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordView {
+    pub entity: String,
+    pub id: String,
+    pub versions: Vec<VersionView>,
+    pub signatures: Vec<esign::SignatureView>,
+    /// Some version is signed but the current one is not (签名后已修改).
+    pub current_unsigned_after_signing: bool,
+    /// The newest checkpoint's tree size.
+    pub checkpoint_size: Option<u64>,
+}
+
+/// Reads a record's versions, ledger positions and signatures (access-checked like [`history`]).
+/// Four queries whatever the number of versions.
+pub async fn view(
+    store: &Store,
+    principal: &Principal,
+    entity: &str,
+    id: &str,
+    client: &ClientInfo,
+) -> Result<RecordView> {
+    let list = history(store, principal, entity, id, client).await?;
+    let entries = ledger::entries_of(store, entity, id).await?;
+    let checkpoint = ledger::latest_checkpoint(store).await?.map(|c| c.head.tree_size);
+    let signatures = esign::signatures_for(store, &list).await?;
+    let current = list.last().map(|v| v.version).unwrap_or(0);
+    let current_unsigned_after_signing =
+        !signatures.is_empty() && !signatures.iter().any(|s| s.version == current && s.valid);
+    let versions = list
+        .into_iter()
+        .map(|v| {
+            let ledger_index = entries.iter().find(|e| e.version == v.version).map(|e| e.index);
+            VersionView {
+                anchored_in: checkpoint.filter(|size| ledger_index.is_some_and(|i| i < *size)),
+                ledger_index,
+                version: v.version,
+                at: v.at,
+                actor: v.actor,
+                action: v.action,
+                reason: v.reason,
+                data: v.data,
+            }
+        })
+        .collect();
+    Ok(RecordView {
+        entity: entity.to_string(),
+        id: id.to_string(),
+        versions,
+        signatures,
+        current_unsigned_after_signing,
+        checkpoint_size: checkpoint,
+    })
 }

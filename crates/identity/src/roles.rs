@@ -251,7 +251,7 @@ pub async fn set_requires_mfa(
         .await?;
     let detail = format!("requires_mfa={requires_mfa}");
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Event { detail: &detail, ..audit::Event::by(principal, action::ROLE_UPDATE, code, client) },
     )
     .await?;

@@ -72,7 +72,7 @@ pub async fn create(
     .try_get(0)?;
     let detail = format!("scopes={}", scopes.join(","));
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Event {
             detail: &detail,
             ..audit::Event::by(principal, action::TOKEN_CREATE, &format!("token:{id} {name}"), client)
@@ -119,7 +119,6 @@ pub async fn revoke(store: &Store, principal: &Principal, id: i64, client: &Clie
     if done.rows_affected() == 0 {
         return Err(crate::IdentityError::NotFound("token"));
     }
-    audit::record(store.pool(), audit::Event::by(principal, action::TOKEN_REVOKE, &format!("token:{id}"), client))
-        .await?;
+    audit::record_now(store, audit::Event::by(principal, action::TOKEN_REVOKE, &format!("token:{id}"), client)).await?;
     Ok(())
 }

@@ -118,7 +118,7 @@ pub async fn confirm_enrollment(
     if let Some(token) = session_token {
         auth::promote_session(store, token).await?;
     }
-    audit::record(store.pool(), audit::Event::by(principal, action::MFA_ENROLLED, "", client)).await?;
+    audit::record_now(store, audit::Event::by(principal, action::MFA_ENROLLED, "", client)).await?;
     Ok(())
 }
 

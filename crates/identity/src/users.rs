@@ -187,6 +187,16 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
 }
 
 /// Looks a user id up by name (for the CLI).
+/// Whether a user has a confirmed TOTP second factor (forms ask for the code when so).
+pub async fn totp_enabled(store: &Store, user_id: i64) -> Result<bool> {
+    let row =
+        sqlx::query("SELECT totp_enabled FROM users WHERE id = $1").bind(user_id).fetch_optional(store.pool()).await?;
+    Ok(match row {
+        Some(r) => r.try_get::<i64, _>(0)? != 0,
+        None => false,
+    })
+}
+
 pub async fn id_by_username(store: &Store, username: &str) -> Result<i64> {
     Ok(sqlx::query("SELECT id FROM users WHERE username = $1")
         .bind(username)
@@ -310,7 +320,7 @@ pub async fn create(
     .await?;
     let detail = format!("roles={}", codes.join(","));
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Event {
             detail: &detail,
             ..audit::Event::by(principal, action::USER_CREATE, &format!("user:{id} {username}"), client)
@@ -417,7 +427,7 @@ pub async fn assign_roles(
     sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user_id).execute(&mut *tx).await?;
     let detail = format!("roles={}", codes.join(","));
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Event {
             detail: &detail,
             ..audit::Event::by(principal, action::ROLES_ASSIGN, &format!("user:{user_id} {}", user.username), client)
@@ -475,7 +485,7 @@ pub async fn set_status(
     }
     let act = if active { action::USER_ENABLE } else { action::USER_DISABLE };
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Event {
             detail: reason,
             ..audit::Event::by(principal, act, &format!("user:{user_id} {}", user.username), client)
@@ -567,7 +577,7 @@ async fn write_password(
     if act == action::PASSWORD_RESET {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
-    audit::record(&mut *tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
+    audit::record(&mut tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -584,7 +594,7 @@ pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: 
         .execute(&mut *tx)
         .await?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         audit::Event::by(principal, action::USER_UNLOCK, &format!("user:{user_id} {}", user.username), client),
     )
     .await?;

@@ -3,6 +3,7 @@
 //! --bundle`).
 
 use crate::entry::{canonical_json, Entry, TreeHead};
+use crate::esign::ESignature;
 use crate::hash::Hash;
 use crate::merkle;
 use crate::sign;
@@ -20,6 +21,15 @@ pub struct BundleVersion {
     pub inclusion_proof: Vec<Hash>,
 }
 
+/// An electronic signature on one of the versions, with its own ledger entry and proof.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleSignature {
+    pub signature: ESignature,
+    /// The signature's ledger entry (entity `signature`); its data hash covers `signature`.
+    pub entry: Entry,
+    pub inclusion_proof: Vec<Hash>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
     pub format: String,
@@ -32,6 +42,9 @@ pub struct Bundle {
     pub key_id: String,
     /// The site's public key, SubjectPublicKeyInfo PEM.
     pub public_key: String,
+    /// Electronic signatures on the versions (absent in bundles of unsigned records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<BundleSignature>,
 }
 
 /// What an offline check established.
@@ -40,6 +53,7 @@ pub struct BundleSummary {
     pub versions: usize,
     pub tree_size: u64,
     pub key_id: String,
+    pub signatures: usize,
 }
 
 /// Checks a bundle: the checkpoint signature under the included (or a pinned) public key, and
@@ -91,7 +105,34 @@ pub fn verify(bundle: &Bundle, pinned_public_key: Option<&str>) -> Result<Bundle
             return Err(format!("{name}: inclusion proof does not lead to the checkpoint root"));
         }
     }
+    for s in &bundle.signatures {
+        let c = &s.signature.content;
+        let name = format!("signature entry {} ({} on version {})", s.entry.index, c.signer, c.version);
+        let Some(version) = bundle.versions.get((c.version - 1).max(0) as usize).filter(|_| c.version >= 1) else {
+            return Err(format!("{name}: signs a version the bundle does not hold"));
+        };
+        if c.entity != bundle.entity || c.id != bundle.id {
+            return Err(format!("{name}: signs another record"));
+        }
+        s.signature.verify(Some(&version.data))?;
+        if s.entry.entity != "signature" || alg.digest(&[&canonical_json(&s.signature.to_json())]) != s.entry.data_hash
+        {
+            return Err(format!("{name}: does not match its ledger entry"));
+        }
+        let leaf = s.entry.leaf_hash(alg);
+        if !merkle::verify_inclusion(
+            alg,
+            s.entry.index,
+            bundle.checkpoint.tree_size,
+            &leaf,
+            &s.inclusion_proof,
+            &bundle.checkpoint.root_hash,
+        ) {
+            return Err(format!("{name}: inclusion proof does not lead to the checkpoint root"));
+        }
+    }
     Ok(BundleSummary {
+        signatures: bundle.signatures.len(),
         versions: bundle.versions.len(),
         tree_size: bundle.checkpoint.tree_size,
         key_id: bundle.key_id.clone(),

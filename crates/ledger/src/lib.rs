@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod entry;
+pub mod esign;
 pub mod hash;
 pub mod merkle;
 pub mod sign;

@@ -169,6 +169,30 @@ mod tests {
         assert_eq!(hex::encode(block), "681edf34d206965e86b3e94f536e4246");
     }
 
+    /// The signature example on the recommended curve from GB/T 32918.5-2017 (GM/T 0003.5-2012),
+    /// Appendix A: private key d, user id "1234567812345678", message "message digest", the
+    /// published (r, s). Also checks that d gives the published public key.
+    #[test]
+    fn published_gbt_32918_example_verifies() {
+        let unhex = |s: &str| hex::decode(s.replace(' ', "")).unwrap();
+        let d = unhex("3945208F 7B2144B1 3F36E38A C6D39F95 88939369 2860B51A 42FB81EF 4DF7C5B8");
+        let qx = unhex("09F9DF31 1E5421A1 50DD7D16 1E4BC5C6 72179FAD 1833FC07 6BB08FF3 56F35020");
+        let qy = unhex("CCEA490C E26775A5 2DC6EA71 8CC1AA60 0AED05FB F35E084A 6632F607 2DA9AD13");
+        let r = unhex("F5A03B06 48D2C463 0EEAC513 E1BB81A1 5944DA38 27D5B741 43AC7EAC EEE720B3");
+        let s = unhex("B1B6AA29 DF212FD8 763182BC 0D421CA1 BB9038FD 1F7F42D4 840B69C4 85BBC1AA");
+        let pair = KeyPair::from_secret_bytes(&d).unwrap();
+        let point = pair.signing.verifying_key().to_sec1_bytes();
+        assert_eq!(point[0], 0x04);
+        assert_eq!(&point[1..33], qx.as_slice());
+        assert_eq!(&point[33..65], qy.as_slice());
+        let der = der_encode(&[r.as_slice(), s.as_slice()].concat());
+        let pem = pair.public_pem();
+        assert_eq!(verify(&pem, b"message digest", &der), Ok(true));
+        assert_eq!(verify(&pem, b"message digesT", &der), Ok(false));
+        // Our own signature over the same message verifies too (k is random, so r differs).
+        assert_eq!(verify(&pem, b"message digest", &pair.sign(b"message digest")), Ok(true));
+    }
+
     #[test]
     fn sign_verify_round_trip_and_tamper() {
         let k = KeyPair::generate();

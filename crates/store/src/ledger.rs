@@ -396,6 +396,7 @@ pub async fn export_bundle(
         let inclusion_proof = inclusion_proof(store, entry.index, cp.head.tree_size).await?;
         versions.push(yaolian_ledger::bundle::BundleVersion { entry, data, inclusion_proof });
     }
+    let signatures = bundle_signatures(store, entity, entity_id, cp.head.tree_size).await?;
     Ok(yaolian_ledger::bundle::Bundle {
         format: yaolian_ledger::bundle::FORMAT.into(),
         entity: entity.into(),
@@ -405,8 +406,42 @@ pub async fn export_bundle(
         signature: hex::encode(&cp.signature),
         key_id: cp.key_id.clone(),
         public_key: public_key(store, &cp.key_id).await?,
+        signatures,
     })
 }
+
+/// The electronic signatures on a record, each with its ledger entry and inclusion proof.
+async fn bundle_signatures(
+    store: &Store,
+    entity: &str,
+    entity_id: &str,
+    tree_size: u64,
+) -> Result<Vec<yaolian_ledger::bundle::BundleSignature>, StoreError> {
+    let ids = sqlx::query("SELECT id FROM signatures WHERE entity = $1 AND entity_id = $2 ORDER BY id")
+        .bind(entity)
+        .bind(entity_id)
+        .fetch_all(store.pool())
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for row in ids {
+        let id = row.try_get::<i64, _>(0)?.to_string();
+        let history = crate::versions::history(store.pool(), SIGNATURE_ENTITY, &id).await?;
+        let entries = entries_of(store, SIGNATURE_ENTITY, &id).await?;
+        let (Some(version), Some(entry)) = (history.into_iter().next(), entries.into_iter().next()) else {
+            return Err(corrupt(format!("signature {id} has no ledger entry")));
+        };
+        if entry.index >= tree_size {
+            continue;
+        }
+        let signature: yaolian_ledger::esign::ESignature = serde_json::from_value(version.data).map_err(corrupt)?;
+        let inclusion_proof = inclusion_proof(store, entry.index, tree_size).await?;
+        out.push(yaolian_ledger::bundle::BundleSignature { signature, entry, inclusion_proof });
+    }
+    Ok(out)
+}
+
+/// The ledger entity under which electronic signatures are recorded.
+pub const SIGNATURE_ENTITY: &str = "signature";
 
 /// Stores a signed tree head. The caller has signed `root` for `size`.
 pub async fn store_checkpoint(

@@ -13,11 +13,14 @@
       var d;
       try { d = JSON.parse(el.getAttribute('data-chart')); } catch (err) { return; }
       var chart = window.echarts.init(el);
+      var category = { type: 'category', data: d.x };
+      var value = { type: 'value', minInterval: 1 };
       chart.setOption({
-        grid: { left: 40, right: 16, top: 24, bottom: 32 },
+        grid: d.horizontal ? { left: 8, right: 24, top: 8, bottom: 24, containLabel: true }
+                           : { left: 40, right: 16, top: 24, bottom: 32 },
         tooltip: { trigger: 'axis' },
-        xAxis: { type: 'category', data: d.x },
-        yAxis: { type: 'value', minInterval: 1 },
+        xAxis: d.horizontal ? value : category,
+        yAxis: d.horizontal ? category : value,
         series: (d.series || [{ name: d.name, data: d.y }]).map(function (s) {
           return { name: s.name, type: 'bar', stack: 'all', data: s.data };
         }),

@@ -22,6 +22,8 @@ use crate::api;
         api::list_todos, api::create_todo, api::complete_todo, api::list_messages, api::read_message,
         api::latest_checkpoint, api::checkpoint_at, api::make_checkpoint, api::entry, api::inclusion, api::consistency,
         api::public_key,
+        api::record, api::signatures, api::sign,
+        api::audit_summary, api::audit_alerts, api::alert_rules, api::update_alert_rule,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -31,6 +33,7 @@ use crate::api;
         (name = "identity", description = "Organizations, users, roles, API tokens"),
         (name = "audit", description = "Security audit log"),
         (name = "portal", description = "To-dos and messages"),
+        (name = "records", description = "Record history with field diffs, ledger anchoring and electronic signatures"),
         (name = "ledger", description = "Tamper-evident ledger: signed checkpoints, entries, RFC 9162 proofs"),
     )
 )]

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod ledger;
 mod portal;
+mod records;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
@@ -19,9 +20,15 @@ pub use admin::*;
 pub use auth::*;
 pub use ledger::*;
 pub use portal::*;
+pub use records::*;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(auth::routes()).merge(admin::routes()).merge(portal::routes()).merge(ledger::routes())
+    Router::new()
+        .merge(auth::routes())
+        .merge(admin::routes())
+        .merge(portal::routes())
+        .merge(ledger::routes())
+        .merge(records::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

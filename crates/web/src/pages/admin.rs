@@ -311,7 +311,14 @@ async fn users_page(State(state): State<AppState>, user: PageUser, Query(filter)
 
 async fn users_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<UserFilter>) -> Response {
     match users::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
-        Ok((list, _)) => csv_response("users.csv", users::to_csv(&list)),
+        Ok((list, _)) => {
+            if let Err(e) =
+                audit::record_export(state.store(), &user.principal, "users.csv", list.len(), &user.client).await
+            {
+                return failure_page(user.lang, e);
+            }
+            csv_response("users.csv", users::to_csv(&list))
+        }
         Err(e) => failure_page(user.lang, e),
     }
 }
@@ -639,11 +646,19 @@ struct AuditPage {
     to: String,
     next_before: Option<i64>,
     chart: String,
+    action_chart: String,
+    user_chart: String,
+    alerts: Vec<audit::alerts::Alert>,
+    rules: Vec<audit::alerts::Rule>,
     error: String,
     actions: Vec<&'static str>,
 }
 
 impl AuditPage {
+    fn rule_name(&self, code: &str) -> &'static str {
+        self.chrome.t(&format!("audit.rule.{code}"))
+    }
+
     fn query(&self) -> String {
         format!(
             "user={}&action={}&from={}&to={}",
@@ -672,17 +687,32 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
         false,
     )
     .unwrap_or(since);
-    let days = audit::per_day(state.store(), p, since, &user.client).await.unwrap_or_default();
+    let summary = match audit::summary(state.store(), p, since, None, &user.client).await {
+        Ok(s) => s,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let alerts = audit::alerts::recent(state.store(), p, 20, &user.client).await.unwrap_or_default();
+    let rules = audit::alerts::rules(state.store(), p, &user.client).await.unwrap_or_default();
     let (ok_name, bad_name) =
         if user.lang == crate::i18n::Lang::Zh { ("成功", "失败/拒绝") } else { ("ok", "failed / denied") };
     let chart = serde_json::json!({
-        "x": days.iter().map(|d| d.0[5..].to_string()).collect::<Vec<_>>(),
+        "x": summary.by_day.iter().map(|d| d.day[5..].to_string()).collect::<Vec<_>>(),
         "series": [
-            {"name": ok_name, "data": days.iter().map(|d| d.1).collect::<Vec<_>>()},
-            {"name": bad_name, "data": days.iter().map(|d| d.2).collect::<Vec<_>>()},
+            {"name": ok_name, "data": summary.by_day.iter().map(|d| d.ok).collect::<Vec<_>>()},
+            {"name": bad_name, "data": summary.by_day.iter().map(|d| d.refused).collect::<Vec<_>>()},
         ]
     })
     .to_string();
+    let bars = |counts: &[audit::Count]| {
+        serde_json::json!({
+            "horizontal": true,
+            "x": counts.iter().rev().map(|c| c.key.clone()).collect::<Vec<_>>(),
+            "y": counts.iter().rev().map(|c| c.count).collect::<Vec<_>>(),
+        })
+        .to_string()
+    };
+    let action_chart = bars(&summary.by_action[..summary.by_action.len().min(12)]);
+    let user_chart = bars(&summary.by_user[..summary.by_user.len().min(12)]);
     let next_before = (records.len() as i64 == query.limit).then(|| records.last().map(|r| r.id)).flatten();
     use yaolian_identity::audit::action as a;
     render(&AuditPage {
@@ -694,6 +724,10 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
         to: q.to.unwrap_or_default(),
         next_before,
         chart,
+        action_chart,
+        user_chart,
+        alerts,
+        rules,
         error,
         actions: vec![
             a::LOGIN,
@@ -715,6 +749,10 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
             a::ROLE_UPDATE,
             a::TOKEN_CREATE,
             a::TOKEN_REVOKE,
+            a::EXPORT,
+            a::SIGN,
+            a::SIGN_FAILED,
+            a::ALERT_RULE_UPDATE,
         ],
     })
 }
@@ -725,7 +763,14 @@ async fn audit_csv(State(state): State<AppState>, user: PageUser, Query(q): Quer
         Err(e) => return error_page(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &e.detail),
     };
     match audit::query(state.store(), &user.principal, &query, &user.client).await {
-        Ok(records) => csv_response("audit.csv", audit::to_csv(&records)),
+        Ok(records) => {
+            if let Err(e) =
+                audit::record_export(state.store(), &user.principal, "audit.csv", records.len(), &user.client).await
+            {
+                return failure_page(user.lang, e);
+            }
+            csv_response("audit.csv", audit::to_csv(&records))
+        }
         Err(e) => failure_page(user.lang, e),
     }
 }

@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod login;
+mod records;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(admin::routes())
         .merge(account::routes())
+        .merge(records::routes())
         .route("/", get(admin::home))
         .route("/api/docs", get(crate::openapi::browse))
 }

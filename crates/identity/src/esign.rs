@@ -1,0 +1,300 @@
+//! Electronic signatures (电子签名) on record versions (21 CFR Part 11 §11.50, §11.70, §11.200;
+//! NMPA 《药品记录与数据管理要求（试行）》).
+//!
+//! Signing re-authenticates at that moment: the password, and the TOTP code where the user is
+//! enrolled. A wrong one is audited and counts towards lockout. Each user has an SM2 key pair
+//! whose private key is sealed with SM4 under a key derived (argon2id) from the password, so
+//! the server cannot sign for a user without the user's password. A password reset leaves the
+//! old key unopenable: it is retired (its public half still verifies what it signed) and the next
+//! signature creates a new pair. The signature binds the version's data hash and is itself a
+//! versioned, ledgered record (entity `signature`).
+
+use crate::error::Result;
+use crate::{audit, auth, password, records, totp, ClientInfo, IdentityConfig, IdentityError, Principal};
+use rand::RngCore;
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+use yaolian_core::{Timestamp, ValidationError};
+use yaolian_ledger::esign::{self, ESignature, SignedContent};
+use yaolian_ledger::sign::KeyPair;
+use yaolian_ledger::{canonical_json, Hash};
+use yaolian_store::ledger::{self as store_ledger, SIGNATURE_ENTITY};
+use yaolian_store::versions::{self, NewVersion};
+use yaolian_store::{Store, Tx};
+
+/// A request to sign one version of a record.
+#[derive(Debug, Clone)]
+pub struct SignRequest<'a> {
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub version: i64,
+    /// One of [`esign::MEANINGS`].
+    pub meaning: &'a str,
+    pub password: &'a str,
+    /// Required when the signer is enrolled in TOTP.
+    pub totp: Option<&'a str>,
+}
+
+/// A stored signature as shown to people: the manifestation and whether it still holds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SignatureView {
+    pub id: i64,
+    pub version: i64,
+    pub signer: String,
+    /// Printed name (签名人).
+    pub name: String,
+    pub meaning: String,
+    pub meaning_zh: String,
+    pub meaning_en: String,
+    #[schema(value_type = i64)]
+    pub at: Timestamp,
+    /// Date and time with zone, e.g. `2026-11-23 10:00:00 +08:00`.
+    pub at_text: String,
+    pub key_id: String,
+    /// Hex DER SM2 signature.
+    pub signature: String,
+    /// The signature verifies under the signer's key and over the stored version's data.
+    pub valid: bool,
+    /// The signed version is the record's current version.
+    pub on_current: bool,
+}
+
+/// Signs a version. The version must be the record's current one.
+pub async fn sign(
+    store: &Store,
+    config: &IdentityConfig,
+    principal: &Principal,
+    req: &SignRequest<'_>,
+    client: &ClientInfo,
+) -> Result<SignatureView> {
+    let mut errors = ValidationError::new();
+    let meaning = esign::meaning(req.meaning);
+    if meaning.is_none() {
+        let codes: Vec<&str> = esign::MEANINGS.iter().map(|m| m.0).collect();
+        errors.push("meaning", format!("one_of:{}", codes.join(",")), "choose what the signature means (签名含义)");
+    }
+    if req.password.is_empty() {
+        errors.push("password", "required", "re-enter your password to sign");
+    }
+    errors.into_result()?;
+    if principal.is_system() {
+        return Err(IdentityError::Forbidden { permission: "a signature needs a person".into() });
+    }
+    let history = records::history(store, principal, req.entity, req.entity_id, client).await?;
+    let Some(current) = history.last() else { return Err(IdentityError::NotFound("record")) };
+    if req.version != current.version {
+        return Err(IdentityError::Conflict(format!(
+            "only the current version ({}) can be signed, not version {}",
+            current.version, req.version
+        )));
+    }
+    let target = format!("{}:{} v{}", req.entity, req.entity_id, req.version);
+    let row = sqlx::query("SELECT password_hash, totp_enabled FROM users WHERE id = $1")
+        .bind(principal.user_id)
+        .fetch_one(store.pool())
+        .await?;
+    let hash: String = row.try_get(0)?;
+    let totp_enabled = row.try_get::<i64, _>(1)? != 0;
+    let failed = |detail: &'static str| audit::Event {
+        outcome: "failed",
+        detail,
+        ..audit::Event::by(principal, audit::action::SIGN_FAILED, &target, client)
+    };
+    if !password::verify(req.password, &hash) {
+        audit::record_now(store, failed("wrong password")).await?;
+        if let Some(until) = auth::count_failure(store, config, principal.user_id, &principal.username, client).await? {
+            return Err(IdentityError::AccountLocked { until });
+        }
+        return Err(IdentityError::InvalidCredentials);
+    }
+    if totp_enabled {
+        let code = req.totp.unwrap_or("").trim();
+        if totp::verify_for_user(store, principal.user_id, code).await.is_err() {
+            audit::record_now(store, failed("wrong or missing one-time code")).await?;
+            return Err(IdentityError::InvalidTotp);
+        }
+    }
+    let mut tx = store.begin().await?;
+    let (key_id, key, public_pem) = signing_key(&mut tx, principal.user_id, req.password).await?;
+    let (alg, _) = store_ledger::head(&mut *tx).await?;
+    let now = Timestamp::now();
+    let content = SignedContent {
+        entity: req.entity.to_string(),
+        id: req.entity_id.to_string(),
+        version: req.version,
+        hash_alg: alg,
+        data_hash: alg.digest(&[&canonical_json(&current.data)]),
+        meaning: req.meaning.to_string(),
+        signer: principal.username.clone(),
+        name: principal.display_name.clone(),
+        time: now.0,
+        zone: "+08:00".into(),
+    };
+    let der = key.sign(&content.message());
+    let signature = ESignature {
+        content: content.clone(),
+        key_id: key_id.clone(),
+        public_key: public_pem,
+        signature: hex::encode(&der),
+    };
+    let id: i64 = sqlx::query(
+        "INSERT INTO signatures (entity, entity_id, version, signer_id, signer_username, signer_name, meaning, at, \
+         hash_alg, data_hash, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(req.entity)
+    .bind(req.entity_id)
+    .bind(req.version)
+    .bind(principal.user_id)
+    .bind(&principal.username)
+    .bind(&principal.display_name)
+    .bind(req.meaning)
+    .bind(now.0)
+    .bind(alg.name())
+    .bind(content.data_hash.0.to_vec())
+    .bind(&key_id)
+    .bind(der)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let (zh, en) = meaning.unwrap_or(("", ""));
+    versions::append(
+        &mut tx,
+        NewVersion {
+            entity: SIGNATURE_ENTITY,
+            entity_id: &id.to_string(),
+            actor: &principal.username,
+            action: "sign",
+            reason: &format!("{zh} / {en}"),
+            data: &signature.to_json(),
+            expected_version: None,
+        },
+    )
+    .await?;
+    audit::record(&mut tx, audit::Event::by(principal, audit::action::SIGN, &target, client)).await?;
+    tx.commit().await?;
+    Ok(view(id, &signature, true, true))
+}
+
+/// The user's active signing key, opened with the password; a new pair when there is none or
+/// the password no longer opens it (after a reset).
+async fn signing_key(tx: &mut Tx<'_>, user_id: i64, password_input: &str) -> Result<(String, KeyPair, String)> {
+    let row = sqlx::query(
+        "SELECT key_id, sealed_private, kdf_salt, public_pem FROM user_keys WHERE user_id = $1 AND active = 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = row {
+        let key_id: String = row.try_get(0)?;
+        let sealed: Vec<u8> = row.try_get(1)?;
+        let salt: Vec<u8> = row.try_get(2)?;
+        let pem: String = row.try_get(3)?;
+        if let Some(opened) =
+            password::derive_key(password_input, &salt).and_then(|k| KeyPair::unseal(&sealed, &k).ok())
+        {
+            return Ok((key_id, opened, pem));
+        }
+        sqlx::query("UPDATE user_keys SET active = 0 WHERE key_id = $1").bind(&key_id).execute(&mut **tx).await?;
+        tracing::info!(user_id, key_id, "signing key retired: the password no longer opens it");
+    }
+    let pair = KeyPair::generate();
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let sealing = password::derive_key(password_input, &salt)
+        .ok_or_else(|| IdentityError::Conflict("could not derive a sealing key".into()))?;
+    let pem = pair.public_pem();
+    let key_id = store_ledger::key_id(&pem);
+    sqlx::query(
+        "INSERT INTO user_keys (key_id, user_id, public_pem, sealed_private, kdf_salt, created_at, active) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1)",
+    )
+    .bind(&key_id)
+    .bind(user_id)
+    .bind(&pem)
+    .bind(pair.seal(&sealing))
+    .bind(salt.to_vec())
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await?;
+    Ok((key_id, pair, pem))
+}
+
+fn view(id: i64, s: &ESignature, valid: bool, on_current: bool) -> SignatureView {
+    let c = &s.content;
+    let (zh, en) = esign::meaning(&c.meaning).unwrap_or(("", ""));
+    SignatureView {
+        id,
+        version: c.version,
+        signer: c.signer.clone(),
+        name: c.name.clone(),
+        meaning: c.meaning.clone(),
+        meaning_zh: zh.into(),
+        meaning_en: en.into(),
+        at: Timestamp(c.time),
+        at_text: format!("{} {}", Timestamp(c.time).to_china_string(), c.zone),
+        key_id: s.key_id.clone(),
+        signature: s.signature.clone(),
+        valid,
+        on_current,
+    }
+}
+
+/// Every signature on a record, oldest first, each checked: the signature over its content
+/// under the signer's stored public key, and its data hash against the stored version.
+pub async fn signatures_of(
+    store: &Store,
+    principal: &Principal,
+    entity: &str,
+    entity_id: &str,
+    client: &ClientInfo,
+) -> Result<Vec<SignatureView>> {
+    let history = records::history(store, principal, entity, entity_id, client).await?;
+    signatures_for(store, &history).await
+}
+
+/// The signatures on a history already read (and access-checked) by the caller.
+pub async fn signatures_for(store: &Store, history: &[yaolian_store::RecordVersion]) -> Result<Vec<SignatureView>> {
+    let Some(current) = history.last() else { return Ok(Vec::new()) };
+    let rows = sqlx::query(
+        "SELECT s.id, s.version, s.signer_username, s.signer_name, s.meaning, s.at, s.hash_alg, s.data_hash, \
+         s.key_id, s.signature, k.public_pem FROM signatures s JOIN user_keys k ON k.key_id = s.key_id \
+         WHERE s.entity = $1 AND s.entity_id = $2 ORDER BY s.id",
+    )
+    .bind(&current.entity)
+    .bind(&current.entity_id)
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let version: i64 = r.try_get(1)?;
+        let alg: String = r.try_get(6)?;
+        let alg = yaolian_ledger::HashAlg::parse(&alg)
+            .ok_or_else(|| IdentityError::Conflict(format!("unknown hash {alg} on a signature")))?;
+        let hash: Vec<u8> = r.try_get(7)?;
+        let data_hash = Hash(hash.try_into().unwrap_or([0u8; 32]));
+        let der: Vec<u8> = r.try_get(9)?;
+        let signature = ESignature {
+            content: SignedContent {
+                entity: current.entity.clone(),
+                id: current.entity_id.clone(),
+                version,
+                hash_alg: alg,
+                data_hash,
+                meaning: r.try_get(4)?,
+                signer: r.try_get(2)?,
+                name: r.try_get(3)?,
+                time: r.try_get(5)?,
+                zone: "+08:00".into(),
+            },
+            key_id: r.try_get(8)?,
+            public_key: r.try_get(10)?,
+            signature: hex::encode(&der),
+        };
+        let data = history.iter().find(|v| v.version == version).map(|v| &v.data);
+        let valid = data.is_some() && signature.verify(data).is_ok();
+        let id: i64 = r.try_get(0)?;
+        out.push(view(id, &signature, valid, version == current.version));
+    }
+    Ok(out)
+}
