@@ -16,6 +16,7 @@
       var category = { type: 'category', data: d.x };
       var value = { type: 'value', minInterval: 1 };
       chart.setOption({
+        animation: false,
         grid: d.horizontal ? { left: 8, right: 24, top: 8, bottom: 24, containLabel: true }
                            : { left: 40, right: 16, top: 24, bottom: 32 },
         tooltip: { trigger: 'axis' },

@@ -432,3 +432,72 @@ async fn ledger_endpoints_give_checkpoints_proofs_and_entries() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn records_are_signed_over_the_api_and_shown_on_the_history_page() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let admin = login(&server, "admin").await;
+        let url = server.url(&format!("/api/v1/records/user/{}/signatures", w.b_user));
+        let post = reqwest::Method::POST;
+
+        // Bad input names the field; a wrong password is a 401 and is audited.
+        let (status, body) = admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "x", "password": PW})).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["errors"][0]["field"], "meaning");
+        let (status, body) = admin.send_json(post.clone(), url.clone(), &json!({"version": 1})).await;
+        assert_eq!(status, 422, "{body}");
+        let (status, body) =
+            admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "approve", "password": "nope"})).await;
+        assert_eq!((status.as_u16(), body["code"].as_str()), (401, Some("invalid_credentials")));
+
+        let (status, sig) =
+            admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "review", "password": PW})).await;
+        assert_eq!(status, 201, "{sig}");
+        assert_eq!(sig["meaning_zh"], "审核");
+        assert_eq!(sig["name"], "测试admin");
+        assert!(sig["at_text"].as_str().unwrap().ends_with("+08:00"));
+
+        let list: Value = admin.client.get(url.clone()).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list[0]["valid"], true);
+        let record: Value = admin
+            .client
+            .get(server.url(&format!("/api/v1/records/user/{}", w.b_user)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(record["versions"].as_array().unwrap().len(), 1);
+        assert_eq!(record["current_unsigned_after_signing"], false);
+
+        // Someone outside the record's reach gets a 403, not its history.
+        let outsider = login(&server, "a.master").await;
+        let r = outsider.client.get(server.url(&format!("/api/v1/records/user/{}", w.b_user))).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+
+        // The auditor sees the sign_failed event.
+        let auditor = login(&server, "auditor").await;
+        let events: Value =
+            auditor.client.get(server.url("/api/v1/audit?action=sign_failed")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(events.as_array().map(|a| a.len()), Some(1), "{events}");
+        let summary: Value =
+            auditor.client.get(server.url("/api/v1/audit/summary")).send().await.unwrap().json().await.unwrap();
+        assert!(summary["by_action"].as_array().unwrap().iter().any(|c| c["key"] == "sign"), "{summary}");
+
+        // The page shows the manifestation and the sign form; a wrong password keeps the meaning.
+        let page = admin.client.get(server.url(&format!("/records/user/{}", w.b_user))).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("测试admin") && html.contains("审核") && html.contains("+08:00"), "{html}");
+        let form = [("_csrf", admin.csrf.as_str()), ("version", "1"), ("meaning", "confirm"), ("password", "bad")];
+        let page = admin.client.post(server.url(&format!("/records/user/{}", w.b_user))).form(&form).send().await.unwrap();
+        let html = page.text().await.unwrap();
+        assert!(html.contains(r#"value="confirm" selected"#), "meaning kept");
+        assert!(html.contains("aria-invalid"), "password marked");
+        server.stop().await;
+    })
+    .await;
+}

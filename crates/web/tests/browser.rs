@@ -137,6 +137,28 @@ async fn screenshots() {
     std::fs::create_dir_all(&dir).unwrap();
     let db = TestDb::sqlite().await;
     let w = seed(&db.store).await;
+    // Some history to show: a signature on version 1, a change after it, failed logins.
+    {
+        use yaolian_identity::{auth, esign, users, ClientInfo, IdentityConfig};
+        let store = &db.store;
+        let cfg = IdentityConfig::default();
+        let c = ClientInfo { ip: "192.0.2.7".into(), user_agent: "screenshot".into() };
+        let admin = auth::principal_for_user(store, users::id_by_username(store, "admin").await.unwrap()).await.unwrap();
+        let id = w.b_user.to_string();
+        let req = esign::SignRequest {
+            entity: "user",
+            entity_id: &id,
+            version: 1,
+            meaning: "approve",
+            password: common::PW,
+            totp: None,
+        };
+        esign::sign(store, &cfg, &admin, &req, &c).await.unwrap();
+        users::set_status(store, &admin, w.b_user, false, "调离本单位", &c).await.unwrap();
+        for _ in 0..5 {
+            let _ = auth::login(store, &cfg, "intruder", "guess", &c).await;
+        }
+    }
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
         let c = browser(&driver, width).await;
@@ -151,6 +173,7 @@ async fn screenshots() {
                     ("orgs", "/admin/orgs".into()),
                     ("users", "/admin/users".into()),
                     ("user-new", "/admin/users/new".into()),
+                    ("record", format!("/records/user/{}?a=1&b=2", w.b_user)),
                 ],
             ),
             ("secadmin", vec![("roles", "/admin/roles".into()), ("user-detail", format!("/admin/users/{}", w.b_user))]),

@@ -83,3 +83,17 @@ pub async fn login(server: &Server, username: &str) -> Session {
     let body: serde_json::Value = r.json().await.unwrap();
     Session { client, csrf: body["csrf_token"].as_str().unwrap().to_string() }
 }
+
+impl Session {
+    /// A JSON request with the session's CSRF header.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let r = self.client.request(method, url).header("X-CSRF-Token", &self.csrf).json(body).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}

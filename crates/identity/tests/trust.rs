@@ -1,0 +1,184 @@
+//! Trusted records on SQLite and (with `YAOLIAN_TEST_PG`) PostgreSQL: electronic signatures,
+//! record views, audit events as ledger entries, audit alert rules.
+
+#![allow(clippy::unwrap_used)]
+
+use yaolian_identity::audit::{self, alerts, AuditQuery};
+use yaolian_identity::esign::{self, SignRequest};
+use yaolian_identity::fixtures::{self, PASSWORD as PW};
+use yaolian_identity::{auth, portal, records, users, ClientInfo, IdentityConfig, IdentityError, Principal};
+use yaolian_store::testing::each_backend;
+use yaolian_store::{ledger, Store};
+
+async fn principal(store: &Store, org: i64, name: &str, roles: &[&str]) -> Principal {
+    let id = fixtures::user(store, &Principal::system(), org, name, true, roles).await.unwrap();
+    auth::principal_for_user(store, id).await.unwrap()
+}
+
+fn request<'a>(id: &'a str, version: i64, meaning: &'a str, password: &'a str) -> SignRequest<'a> {
+    SignRequest { entity: "user", entity_id: id, version, meaning, password, totp: None }
+}
+
+#[tokio::test]
+async fn signatures_reauthenticate_bind_the_version_and_travel_in_bundles() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let c = ClientInfo { ip: "10.1.1.1".into(), user_agent: "test".into() };
+        let admin = principal(&store, w.national, "admin1", &["sys_admin"]).await;
+        let target = fixtures::user(&store, &admin, w.company_a, "staff1", true, &[]).await.unwrap();
+        let id = target.to_string();
+
+        // Wrong password: refused, audited as sign_failed, counted towards lockout.
+        let err = esign::sign(&store, &cfg, &admin, &request(&id, 1, "approve", "wrong"), &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::InvalidCredentials), "{err:?}");
+        let auditor = principal(&store, w.national, "auditor1", &["audit_admin"]).await;
+        let q = AuditQuery { action: Some("sign_failed".into()), limit: 10, ..Default::default() };
+        let failed = audit::query(&store, &auditor, &q, &c).await.unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!((failed[0].actor_name.as_str(), failed[0].outcome.as_str()), ("admin1", "failed"));
+        assert_eq!(failed[0].target, format!("user:{id} v1"));
+
+        // Unknown meaning and an old version are refused with the field and the rule.
+        match esign::sign(&store, &cfg, &admin, &request(&id, 1, "bless", PW), &c).await.unwrap_err() {
+            IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "meaning"),
+            other => panic!("{other:?}"),
+        }
+        let err = esign::sign(&store, &cfg, &admin, &request(&id, 2, "approve", PW), &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Conflict(_)), "{err:?}");
+
+        // The manifestation: printed name, time with zone, meaning.
+        let sig = esign::sign(&store, &cfg, &admin, &request(&id, 1, "approve", PW), &c).await.unwrap();
+        assert_eq!(sig.name, "测试admin1");
+        assert_eq!((sig.meaning_zh.as_str(), sig.meaning_en.as_str()), ("批准", "Approved"));
+        assert!(sig.at_text.ends_with("+08:00"), "{}", sig.at_text);
+        assert!(sig.valid && sig.on_current);
+        let view = records::view(&store, &admin, "user", &id, &c).await.unwrap();
+        assert_eq!(view.signatures.len(), 1);
+        assert!(view.signatures[0].valid);
+        assert!(!view.current_unsigned_after_signing);
+        assert!(view.versions[0].ledger_index.is_some());
+
+        // A change after signing: the signature stays on version 1, the current one is unsigned.
+        users::set_status(&store, &admin, target, false, "离职", &c).await.unwrap();
+        let view = records::view(&store, &admin, "user", &id, &c).await.unwrap();
+        assert_eq!(view.versions.len(), 2);
+        assert!(view.current_unsigned_after_signing);
+        assert_eq!(view.signatures[0].version, 1);
+        assert!(view.signatures[0].valid && !view.signatures[0].on_current);
+
+        // The signature is a ledger entry and travels in the record's bundle.
+        let (kid, site) = ledger::site_key(&store, &[9u8; 16]).await.unwrap();
+        let bundle = ledger::export_bundle(&store, "user", &id, &site, &kid).await.unwrap();
+        assert_eq!(bundle.signatures.len(), 1);
+        let summary = yaolian_ledger::bundle::verify(&bundle, None).unwrap();
+        assert_eq!(summary.signatures, 1);
+        let mut forged = bundle.clone();
+        forged.signatures[0].signature.content.meaning = "author".into();
+        assert!(yaolian_ledger::bundle::verify(&forged, None).unwrap_err().contains("does not verify"));
+        let mut moved = bundle.clone();
+        moved.signatures[0].signature.content.version = 2;
+        assert!(yaolian_ledger::bundle::verify(&moved, None).is_err());
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+
+        // Changing the stored signature behind the system's back shows it as not verifying.
+        sqlx::query("UPDATE signatures SET meaning = 'author'").execute(store.pool()).await.unwrap();
+        let list = esign::signatures_of(&store, &admin, "user", &id, &c).await.unwrap();
+        assert!(!list[0].valid);
+        sqlx::query("UPDATE signatures SET meaning = 'approve'").execute(store.pool()).await.unwrap();
+
+        // After a password reset the old key cannot be opened: a new pair signs, the old
+        // signature still verifies under the retired key.
+        let other_admin = principal(&store, w.national, "admin2", &["sys_admin"]).await;
+        users::reset_password(&store, &cfg, &other_admin, admin.user_id, "Neuer@Pass2026", &c).await.unwrap();
+        let sig2 = esign::sign(&store, &cfg, &admin, &request(&id, 2, "review", "Neuer@Pass2026"), &c).await.unwrap();
+        assert_ne!(sig2.key_id, sig.key_id);
+        let list = esign::signatures_of(&store, &admin, "user", &id, &c).await.unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(list.iter().all(|s| s.valid), "{list:?}");
+        let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_keys WHERE user_id = $1 AND active = 1")
+            .bind(admin.user_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(keys, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let sec = principal(&store, w.national, "sec1", &["sec_admin"]).await;
+        let auditor = principal(&store, w.national, "auditor1", &["audit_admin"]).await;
+        let c = ClientInfo { ip: "10.0.0.9".into(), user_agent: "scanner".into() };
+
+        // Five failed logins from one address within ten minutes trip the rule once.
+        for _ in 0..6 {
+            let err = auth::login(&store, &cfg, "nobody", "guess", &c).await.unwrap_err();
+            assert!(matches!(err, IdentityError::InvalidCredentials));
+        }
+        let raised = alerts::recent(&store, &auditor, 10, &c).await.unwrap();
+        let ip_alerts: Vec<_> = raised.iter().filter(|a| a.rule == alerts::FAILED_LOGINS_IP).collect();
+        assert_eq!(ip_alerts.len(), 1, "{raised:?}");
+        assert_eq!(ip_alerts[0].key, "10.0.0.9");
+        let todos = portal::todos(&store, &sec, 20).await.unwrap();
+        assert!(todos.iter().any(|t| t.module == "audit" && t.title.contains("10.0.0.9")), "{todos:?}");
+        // Only the security administrator gets it.
+        assert!(portal::todos(&store, &auditor, 20).await.unwrap().iter().all(|t| t.module != "audit"));
+
+        // Every audit event is a ledger entry whose data is the event.
+        let events = audit::query(&store, &auditor, &AuditQuery { limit: 100, ..Default::default() }, &c).await.unwrap();
+        let failed = events.iter().find(|e| e.action == "login_failed").unwrap();
+        let entries = ledger::entries_of(&store, audit::AUDIT_ENTITY, &failed.id.to_string()).await.unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].action, "login_failed");
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+        // Editing an audit event's ledgered copy behind the system's back is caught.
+        sqlx::query("UPDATE record_versions SET data = REPLACE(data, 'nobody', 'someone') WHERE entity = 'audit'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let failure = ledger::verify(&store).await.unwrap().unwrap_err();
+        assert_eq!(failure.entity, "audit");
+
+        // Counts by action and user.
+        let summary = audit::summary(&store, &auditor, yaolian_core::Timestamp(0), None, &c).await.unwrap();
+        let by_action = |a: &str| summary.by_action.iter().find(|x| x.key == a).map(|x| x.count);
+        assert_eq!(by_action("login_failed"), Some(6));
+        assert_eq!(summary.by_user.iter().find(|x| x.key == "nobody").map(|x| x.count), Some(6));
+        assert_eq!(summary.total, events.len() as i64);
+        assert!(audit::summary(&store, &sec, yaolian_core::Timestamp(0), None, &c).await.is_err());
+
+        // Three exports by one user within ten minutes trip the bulk-export rule.
+        for _ in 0..3 {
+            audit::record_export(&store, &auditor, "audit.csv", 5000, &c).await.unwrap();
+        }
+        let raised = alerts::recent(&store, &auditor, 10, &c).await.unwrap();
+        assert!(raised.iter().any(|a| a.rule == alerts::BULK_EXPORT && a.key == "auditor1"), "{raised:?}");
+
+        // Rules: only the audit administrator changes them, with a reason, as a versioned record.
+        let mut rule = alerts::rules(&store, &auditor, &c).await.unwrap().into_iter().next().unwrap();
+        rule.threshold = 10;
+        let err = alerts::update_rule(&store, &sec, &rule, "收紧", &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Forbidden { .. }));
+        match alerts::update_rule(&store, &auditor, &rule, " ", &c).await.unwrap_err() {
+            IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "reason"),
+            other => panic!("{other:?}"),
+        }
+        rule.window_minutes = 0;
+        match alerts::update_rule(&store, &auditor, &rule, "收紧", &c).await.unwrap_err() {
+            IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "window_minutes"),
+            other => panic!("{other:?}"),
+        }
+        rule.window_minutes = 30;
+        alerts::update_rule(&store, &auditor, &rule, "误报太多", &c).await.unwrap();
+        let history = records::history(&store, &auditor, "alert_rule", &rule.code, &c).await.unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[1].reason, "误报太多");
+        assert_eq!(history[1].data["threshold"], 10);
+    })
+    .await;
+}
