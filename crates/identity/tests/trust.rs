@@ -130,7 +130,8 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
         assert!(portal::todos(&store, &auditor, 20).await.unwrap().iter().all(|t| t.module != "audit"));
 
         // Every audit event is a ledger entry whose data is the event.
-        let events = audit::query(&store, &auditor, &AuditQuery { limit: 100, ..Default::default() }, &c).await.unwrap();
+        let events =
+            audit::query(&store, &auditor, &AuditQuery { limit: 100, ..Default::default() }, &c).await.unwrap();
         let failed = events.iter().find(|e| e.action == "login_failed").unwrap();
         let entries = ledger::entries_of(&store, audit::AUDIT_ENTITY, &failed.id.to_string()).await.unwrap();
         assert_eq!(entries.len(), 1);

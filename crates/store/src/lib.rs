@@ -196,6 +196,25 @@ impl Store {
     }
 
     /// (connections open, idle connections)
+    /// Writes a consistent copy of a SQLite database to `path` while it stays in use
+    /// (`VACUUM INTO`: one read transaction, the copy compacted). SQLite only.
+    pub async fn backup_into(&self, path: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid {
+                field: "database".into(),
+                rule: "sqlite_only".into(),
+                message: "backup copies a SQLite database; for PostgreSQL use pg_dump".into(),
+            });
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Invalid {
+            field: "output".into(),
+            rule: "utf8_path".into(),
+            message: "the backup path must be valid UTF-8".into(),
+        })?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub fn pool_stats(&self) -> (u32, usize) {
         (self.pool.size(), self.pool.num_idle())
     }

@@ -443,17 +443,20 @@ async fn records_are_signed_over_the_api_and_shown_on_the_history_page() {
         let post = reqwest::Method::POST;
 
         // Bad input names the field; a wrong password is a 401 and is audited.
-        let (status, body) = admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "x", "password": PW})).await;
+        let (status, body) =
+            admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "x", "password": PW})).await;
         assert_eq!(status, 422);
         assert_eq!(body["errors"][0]["field"], "meaning");
         let (status, body) = admin.send_json(post.clone(), url.clone(), &json!({"version": 1})).await;
         assert_eq!(status, 422, "{body}");
-        let (status, body) =
-            admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "approve", "password": "nope"})).await;
+        let (status, body) = admin
+            .send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "approve", "password": "nope"}))
+            .await;
         assert_eq!((status.as_u16(), body["code"].as_str()), (401, Some("invalid_credentials")));
 
-        let (status, sig) =
-            admin.send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "review", "password": PW})).await;
+        let (status, sig) = admin
+            .send_json(post.clone(), url.clone(), &json!({"version": 1, "meaning": "review", "password": PW}))
+            .await;
         assert_eq!(status, 201, "{sig}");
         assert_eq!(sig["meaning_zh"], "审核");
         assert_eq!(sig["name"], "测试admin");
@@ -480,8 +483,15 @@ async fn records_are_signed_over_the_api_and_shown_on_the_history_page() {
 
         // The auditor sees the sign_failed event.
         let auditor = login(&server, "auditor").await;
-        let events: Value =
-            auditor.client.get(server.url("/api/v1/audit?action=sign_failed")).send().await.unwrap().json().await.unwrap();
+        let events: Value = auditor
+            .client
+            .get(server.url("/api/v1/audit?action=sign_failed"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(events.as_array().map(|a| a.len()), Some(1), "{events}");
         let summary: Value =
             auditor.client.get(server.url("/api/v1/audit/summary")).send().await.unwrap().json().await.unwrap();
@@ -493,7 +503,8 @@ async fn records_are_signed_over_the_api_and_shown_on_the_history_page() {
         let html = page.text().await.unwrap();
         assert!(html.contains("测试admin") && html.contains("审核") && html.contains("+08:00"), "{html}");
         let form = [("_csrf", admin.csrf.as_str()), ("version", "1"), ("meaning", "confirm"), ("password", "bad")];
-        let page = admin.client.post(server.url(&format!("/records/user/{}", w.b_user))).form(&form).send().await.unwrap();
+        let page =
+            admin.client.post(server.url(&format!("/records/user/{}", w.b_user))).form(&form).send().await.unwrap();
         let html = page.text().await.unwrap();
         assert!(html.contains(r#"value="confirm" selected"#), "meaning kept");
         assert!(html.contains("aria-invalid"), "password marked");

@@ -143,7 +143,8 @@ async fn screenshots() {
         let store = &db.store;
         let cfg = IdentityConfig::default();
         let c = ClientInfo { ip: "192.0.2.7".into(), user_agent: "screenshot".into() };
-        let admin = auth::principal_for_user(store, users::id_by_username(store, "admin").await.unwrap()).await.unwrap();
+        let admin =
+            auth::principal_for_user(store, users::id_by_username(store, "admin").await.unwrap()).await.unwrap();
         let id = w.b_user.to_string();
         let req = esign::SignRequest {
             entity: "user",

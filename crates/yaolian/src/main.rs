@@ -1,6 +1,7 @@
 //! `yaolian`: the command-line entry point. Serves the web application, seeds the demo,
 //! migrates the database, administers accounts and runs benchmarks.
 
+mod backup;
 mod bench;
 mod config;
 mod demo;
@@ -69,6 +70,19 @@ enum Command {
     /// The trusted-records ledger: verify, checkpoint, export proof bundles.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Write a consistent copy of the SQLite database and its SM3 checksum (FILE.sm3).
+    Backup {
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
+    /// Restore the SQLite database from a backup: checks the SM3 checksum, verifies the
+    /// backup's whole ledger, then moves it into place (the old database is kept beside).
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -190,6 +204,18 @@ impl Settings {
         Ok(key)
     }
 
+    /// The SQLite database file, unless the database is PostgreSQL.
+    fn sqlite_path(&self) -> Option<PathBuf> {
+        match &self.database_url {
+            None => Some(self.data_dir.join("yaolian.db")),
+            Some(url) => {
+                let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+                let path = rest.split('?').next().unwrap_or(rest);
+                Some(PathBuf::from(path))
+            }
+        }
+    }
+
     fn store_options(&self) -> StoreOptions {
         StoreOptions { max_connections: self.file.max_connections.unwrap_or(16), ..StoreOptions::default() }
     }
@@ -263,6 +289,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Admin(cmd) => admin(&settings, cmd).await,
         Command::Bench(cmd) => bench::run(cmd, settings.database_url.clone()).await,
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
+        Command::Backup { output } => backup::backup(&settings, &output).await,
+        Command::Restore { file, force } => backup::restore(&settings, &file, force).await,
     }
 }
 

@@ -176,3 +176,70 @@ async fn ledger_verify_export_and_tamper_from_the_command_line() {
     assert!(err.contains("ledger verification failed at entry") && err.contains("(user "), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[tokio::test]
+async fn backup_and_restore_check_the_checksum_and_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = yaolian(d, &["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let backup = d.join("backup.db");
+    let b = backup.to_str().unwrap();
+    let o = yaolian(d, &["backup", "-o", b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sum = std::fs::read_to_string(d.join("backup.db.sm3")).unwrap();
+    assert_eq!(sum.split_whitespace().nth(1), Some("backup.db"));
+    assert_eq!(sum.split_whitespace().next().unwrap().len(), 64);
+    // A second backup to the same name is refused rather than overwriting.
+    let o = yaolian(d, &["backup", "-o", b]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Restore into a new data directory: checksum and ledger verified, database in place.
+    let fresh = tempfile::tempdir().unwrap();
+    let o = yaolian(fresh.path(), &["restore", b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ledger OK"), "{}", stdout(&o));
+    let o = yaolian(fresh.path(), &["admin", "list-users"]);
+    assert!(stdout(&o).contains("王建国"), "{}", stdout(&o));
+    // An existing database is replaced only with --force, and kept beside.
+    let o = yaolian(fresh.path(), &["restore", b]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    let o = yaolian(fresh.path(), &["restore", "--force", b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(fresh.path().join("yaolian.db.before-restore").exists());
+
+    // One changed byte: the checksum names the damage and nothing is restored.
+    let damaged = d.join("damaged.db");
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&damaged, &bytes).unwrap();
+    std::fs::copy(d.join("backup.db.sm3"), d.join("damaged.db.sm3")).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let o = yaolian(empty.path(), &["restore", damaged.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("SM3 checksum mismatch"), "{}", stderr(&o));
+    assert!(!empty.path().join("yaolian.db").exists());
+
+    // A backup whose records were edited (and its checksum recomputed): the ledger catches it.
+    let edited = d.join("edited.db");
+    std::fs::copy(&backup, &edited).unwrap();
+    {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", edited.display())).await.unwrap();
+        sqlx::query("UPDATE record_versions SET data = replace(data, '王建国', '王某') WHERE entity = 'user'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    // The checksum recomputed independently, with OpenSSL 3.
+    let digest = Command::new("openssl").args(["dgst", "-sm3", "-r"]).arg(&edited).output().unwrap();
+    let hex = String::from_utf8_lossy(&digest.stdout).split_whitespace().next().unwrap().to_string();
+    std::fs::write(d.join("edited.db.sm3"), format!("{hex}  edited.db\n")).unwrap();
+    let o = yaolian(empty.path(), &["restore", edited.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("ledger does not verify"), "{}", stderr(&o));
+    assert!(!empty.path().join("yaolian.db").exists(), "nothing restored");
+}
