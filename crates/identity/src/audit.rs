@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_core::Timestamp;
+use yaolian_store::ledger;
 use yaolian_store::sql::Params;
 use yaolian_store::versions::{self, NewVersion};
 use yaolian_store::{Store, Tx};
@@ -110,16 +111,16 @@ pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    let data = serde_json::json!({
-        "at": at.0,
-        "actor_id": event.actor_id,
-        "actor_name": actor_name,
-        "action": event.action,
-        "target": event.target,
-        "outcome": event.outcome,
-        "ip": ip,
-        "user_agent": user_agent,
-        "detail": event.detail,
+    let data = ledger::audit_event_json(&ledger::AuditEventData {
+        at: at.0,
+        actor_id: event.actor_id,
+        actor_name: &actor_name,
+        action: event.action,
+        target: event.target,
+        outcome: event.outcome,
+        ip: &ip,
+        user_agent: &user_agent,
+        detail: event.detail,
     });
     versions::append(
         tx,
@@ -128,7 +129,9 @@ pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
             entity_id: &id.to_string(),
             actor: &actor_name,
             action: event.action,
-            reason: "",
+            // Never empty: should a deleted row's id be reused (SQLite reuses the highest id),
+            // the new event becomes version 2 and the deleted one stays visible to `verify`.
+            reason: "security audit event",
             data: &data,
             expected_version: None,
         },
@@ -138,8 +141,7 @@ pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
     Ok(id)
 }
 
-/// The ledger entity under which audit events are recorded.
-pub const AUDIT_ENTITY: &str = "audit";
+pub use yaolian_store::ledger::AUDIT_ENTITY;
 
 /// Writes an event in a transaction of its own.
 pub async fn record_now(store: &Store, event: Event<'_>) -> Result<i64> {

@@ -137,6 +137,19 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].action, "login_failed");
         assert!(ledger::verify(&store).await.unwrap().is_ok());
+        // The audit table is checked against the ledger: an edited or deleted row is named.
+        let edit = "UPDATE audit_events SET detail = $1 WHERE id = $2";
+        sqlx::query(edit).bind("nothing happened").bind(failed.id).execute(store.pool()).await.unwrap();
+        let failure = ledger::verify(&store).await.unwrap().unwrap_err();
+        assert_eq!((failure.entity.as_str(), failure.id.clone()), ("audit", failed.id.to_string()));
+        assert!(failure.problem.contains("differs"), "{}", failure.problem);
+        sqlx::query(edit).bind(&failed.detail).bind(failed.id).execute(store.pool()).await.unwrap();
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+        let last = events.first().unwrap();
+        sqlx::query("DELETE FROM audit_events WHERE id = $1").bind(last.id).execute(store.pool()).await.unwrap();
+        let failure = ledger::verify(&store).await.unwrap().unwrap_err();
+        assert!(failure.problem.contains("deleted"), "{}", failure.problem);
+        assert_eq!(failure.id, last.id.to_string());
         // Editing an audit event's ledgered copy behind the system's back is caught.
         sqlx::query("UPDATE record_versions SET data = REPLACE(data, 'nobody', 'someone') WHERE entity = 'audit'")
             .execute(store.pool())
@@ -148,9 +161,11 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
         // Counts by action and user.
         let summary = audit::summary(&store, &auditor, yaolian_core::Timestamp(0), None, &c).await.unwrap();
         let by_action = |a: &str| summary.by_action.iter().find(|x| x.key == a).map(|x| x.count);
-        assert_eq!(by_action("login_failed"), Some(6));
-        assert_eq!(summary.by_user.iter().find(|x| x.key == "nobody").map(|x| x.count), Some(6));
-        assert_eq!(summary.total, events.len() as i64);
+        // Six failed logins, less the newest one deleted above.
+        assert_eq!(last.action, "login_failed");
+        assert_eq!(by_action("login_failed"), Some(5));
+        assert_eq!(summary.by_user.iter().find(|x| x.key == "nobody").map(|x| x.count), Some(5));
+        assert_eq!(summary.total, events.len() as i64 - 1);
         assert!(audit::summary(&store, &sec, yaolian_core::Timestamp(0), None, &c).await.is_err());
 
         // Three exports by one user within ten minutes trip the bulk-export rule.

@@ -76,55 +76,89 @@ pub struct Position {
 /// depends on: the head row then serializes concurrent writers on both backends (a row lock on
 /// PostgreSQL, the write lock on SQLite), and a rollback gives the position back.
 pub async fn reserve(tx: &mut Tx<'_>) -> Result<Position, StoreError> {
-    let row = sqlx::query("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING hash_alg, size")
+    reserve_many(tx, 1).await
+}
+
+/// Takes `count` consecutive positions; the first is returned.
+pub async fn reserve_many(tx: &mut Tx<'_>, count: u64) -> Result<Position, StoreError> {
+    let row = sqlx::query("UPDATE ledger_head SET size = size + $1 WHERE id = 1 RETURNING hash_alg, size")
+        .bind(count as i64)
         .fetch_one(&mut **tx)
         .await?;
     let alg: String = row.try_get(0)?;
     let alg = HashAlg::parse(&alg).ok_or_else(|| corrupt(format!("unknown ledger hash {alg}")))?;
-    let index = row.try_get::<i64, _>(1)? as u64 - 1;
+    let index = row.try_get::<i64, _>(1)? as u64 - count;
     Ok(Position { alg, index })
 }
 
 /// Writes the entry at a reserved position, with the subtree hashes it completes.
 pub async fn append(tx: &mut Tx<'_>, pos: Position, new: NewEntry<'_>) -> Result<Entry, StoreError> {
-    let Position { alg, index } = pos;
-    let entry = Entry {
-        index,
-        time: new.at,
-        actor: new.actor.to_string(),
-        action: new.action.to_string(),
-        entity: new.entity.to_string(),
-        id: new.entity_id.to_string(),
-        version: new.version,
-        data_hash: alg.digest(&[new.data]),
-        reason: new.reason.to_string(),
-    };
-    let leaf = entry.leaf_hash(alg);
-    sqlx::query(
-        "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(index as i64)
-    .bind(entry.time)
-    .bind(&entry.actor)
-    .bind(&entry.action)
-    .bind(&entry.entity)
-    .bind(&entry.id)
-    .bind(entry.version)
-    .bind(entry.data_hash.0.to_vec())
-    .bind(&entry.reason)
-    .bind(leaf.0.to_vec())
-    .execute(&mut **tx)
-    .await?;
-    // The nodes this leaf completes, bottom-up; each needs its left child from the store.
-    let completed = merkle::completed_by(index);
-    let lefts: Vec<NodeId> = completed.iter().filter_map(|(_, c)| c.map(|(l, _)| l)).collect();
-    let mut known = fetch_nodes(&mut **tx, &lefts).await?;
-    let mut p = Params::new();
-    let mut values = Vec::new();
+    let mut entries = append_many(tx, pos, &[new]).await?;
+    entries.pop().ok_or_else(|| corrupt("append wrote no entry"))
+}
+
+/// Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's placeholder limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes entries at consecutive reserved positions starting at `pos`, with every subtree hash
+/// they complete: one statement per 500 entries and per 500 nodes, plus one read of the
+/// (at most 64) older subtree hashes the new nodes build on.
+pub async fn append_many(tx: &mut Tx<'_>, pos: Position, new: &[NewEntry<'_>]) -> Result<Vec<Entry>, StoreError> {
+    let Position { alg, index: first } = pos;
+    let entries: Vec<Entry> = new
+        .iter()
+        .zip(first..)
+        .map(|(n, index)| Entry {
+            index,
+            time: n.at,
+            actor: n.actor.to_string(),
+            action: n.action.to_string(),
+            entity: n.entity.to_string(),
+            id: n.entity_id.to_string(),
+            version: n.version,
+            data_hash: alg.digest(&[n.data]),
+            reason: n.reason.to_string(),
+        })
+        .collect();
+    let leaves: Vec<Hash> = entries.iter().map(|e| e.leaf_hash(alg)).collect();
+    for (chunk, leaf_chunk) in entries.chunks(ROWS_PER_STATEMENT).zip(leaves.chunks(ROWS_PER_STATEMENT)) {
+        let mut p = Params::new();
+        let values: Vec<String> = chunk
+            .iter()
+            .zip(leaf_chunk)
+            .map(|(e, leaf)| {
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    p.push(e.index as i64),
+                    p.push(e.time),
+                    p.push(e.actor.as_str()),
+                    p.push(e.action.as_str()),
+                    p.push(e.entity.as_str()),
+                    p.push(e.id.as_str()),
+                    p.push(e.version),
+                    p.push_bytes(e.data_hash.0.to_vec()),
+                    p.push(e.reason.as_str()),
+                    p.push_bytes(leaf.0.to_vec()),
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash) \
+             VALUES {}",
+            values.join(", ")
+        );
+        p.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
+    }
+    // The nodes these leaves complete, bottom-up in leaf order; left children that cover
+    // leaves before the batch come from the store, the rest were just computed.
+    let completed: Vec<_> = (first..first + entries.len() as u64).flat_map(merkle::completed_by).collect();
+    let older: Vec<NodeId> =
+        completed.iter().filter_map(|(_, c)| c.map(|(l, _)| l)).filter(|l| (l.index << l.level) < first).collect();
+    let mut known = fetch_nodes(&mut **tx, &older).await?;
+    let mut rows: Vec<(NodeId, Hash)> = Vec::with_capacity(completed.len());
     for (id, children) in completed {
         let hash = match children {
-            None => leaf,
+            None => leaves[(id.index - first) as usize],
             Some((l, r)) => {
                 let left = known.get(&l).ok_or(StoreError::Corrupt(format!("ledger node {l:?} missing")))?;
                 let right = known.get(&r).ok_or(StoreError::Corrupt(format!("ledger node {r:?} missing")))?;
@@ -132,16 +166,25 @@ pub async fn append(tx: &mut Tx<'_>, pos: Position, new: NewEntry<'_>) -> Result
             }
         };
         known.insert(id, hash);
-        values.push(format!(
-            "({}, {}, {})",
-            p.push(i64::from(id.level)),
-            p.push(id.index as i64),
-            p.push_bytes(hash.0.to_vec())
-        ));
+        rows.push((id, hash));
     }
-    let sql = format!("INSERT INTO ledger_nodes (level, idx, hash) VALUES {}", values.join(", "));
-    p.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
-    Ok(entry)
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut p = Params::new();
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(id, hash)| {
+                format!(
+                    "({}, {}, {})",
+                    p.push(i64::from(id.level)),
+                    p.push(id.index as i64),
+                    p.push_bytes(hash.0.to_vec())
+                )
+            })
+            .collect();
+        let sql = format!("INSERT INTO ledger_nodes (level, idx, hash) VALUES {}", values.join(", "));
+        p.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
+    }
+    Ok(entries)
 }
 
 /// Fetches the given perfect-subtree hashes in one statement.
@@ -440,6 +483,101 @@ async fn bundle_signatures(
     Ok(out)
 }
 
+/// The ledger entity under which audit events are recorded.
+pub const AUDIT_ENTITY: &str = "audit";
+
+/// One security audit event's fields: the `audit_events` row is the queryable projection of
+/// the ledgered after-image [`audit_event_json`], and [`verify`] checks that they still agree.
+#[derive(Debug, Clone)]
+pub struct AuditEventData<'a> {
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub outcome: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub detail: &'a str,
+}
+
+/// The after-image under which an audit event is ledgered.
+pub fn audit_event_json(e: &AuditEventData<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "at": e.at,
+        "actor_id": e.actor_id,
+        "actor_name": e.actor_name,
+        "action": e.action,
+        "target": e.target,
+        "outcome": e.outcome,
+        "ip": e.ip,
+        "user_agent": e.user_agent,
+        "detail": e.detail,
+    })
+}
+
+/// Checks the audit table against the ledger: every ledgered event still has its row with the
+/// same content, and no row exists that the ledger does not know.
+async fn verify_audit_projection(store: &Store, size: u64) -> Result<Option<VerifyFailure>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.idx, v.entity_id, v.data, a.id AS aid, a.at, a.actor_id, a.actor_name, a.action, a.target, \
+         a.outcome, a.ip, a.user_agent, a.detail FROM record_versions v \
+         JOIN ledger_entries e ON e.entity = v.entity AND e.entity_id = v.entity_id AND e.version = v.version \
+         LEFT JOIN audit_events a ON a.id = CAST(v.entity_id AS BIGINT) WHERE v.entity = $1 ORDER BY e.idx",
+    )
+    .bind(AUDIT_ENTITY)
+    .fetch_all(store.pool())
+    .await?;
+    let failure = |index: i64, id: String, problem: String| {
+        Ok(Some(VerifyFailure { index: index as u64, entity: AUDIT_ENTITY.into(), id, problem }))
+    };
+    for r in &rows {
+        let index: i64 = r.try_get("idx")?;
+        let id: String = r.try_get("entity_id")?;
+        if r.try_get::<Option<i64>, _>("aid")?.is_none() {
+            return failure(index, id.clone(), format!("audit event {id} was deleted from the audit table"));
+        }
+        let text = |c: &str| -> Result<String, sqlx::Error> { r.try_get::<String, _>(c) };
+        let (actor_name, action, target, outcome, ip, user_agent, detail) = (
+            text("actor_name")?,
+            text("action")?,
+            text("target")?,
+            text("outcome")?,
+            text("ip")?,
+            text("user_agent")?,
+            text("detail")?,
+        );
+        let projected = audit_event_json(&AuditEventData {
+            at: r.try_get("at")?,
+            actor_id: r.try_get("actor_id")?,
+            actor_name: &actor_name,
+            action: &action,
+            target: &target,
+            outcome: &outcome,
+            ip: &ip,
+            user_agent: &user_agent,
+            detail: &detail,
+        });
+        let stored: String = r.try_get("data")?;
+        if yaolian_ledger::canonical_json(&projected) != stored.as_bytes() {
+            return failure(
+                index,
+                id.clone(),
+                format!("audit event {id} in the audit table differs from its ledger entry"),
+            );
+        }
+    }
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_events").fetch_one(store.pool()).await?.try_get(0)?;
+    if total as usize != rows.len() {
+        return failure(
+            size as i64,
+            String::new(),
+            format!("{} audit events are not in the ledger", total - rows.len() as i64),
+        );
+    }
+    Ok(None)
+}
+
 /// The ledger entity under which electronic signatures are recorded.
 pub const SIGNATURE_ENTITY: &str = "signature";
 
@@ -589,6 +727,9 @@ pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure
             "",
             format!("{} stored subtree hashes beyond the last entry", stored_nodes.len() - tree.nodes().len()),
         );
+    }
+    if let Some(failure) = verify_audit_projection(store, size).await? {
+        return Ok(Err(failure));
     }
     // Checkpoints: each root must be the recomputed head of its size.
     let cps =

@@ -6,9 +6,11 @@
 //! The trusted-records ledger hooks in here: every version is appended to the ledger in the
 //! same transaction, so a version and its ledger entry exist together or not at all.
 
+use crate::sql::Params;
 use crate::{StoreError, Tx};
 use serde::Serialize;
 use sqlx::Row;
+use std::collections::HashMap;
 use yaolian_core::Timestamp;
 
 /// A change about to be recorded.
@@ -45,89 +47,136 @@ pub struct RecordVersion {
 
 /// Appends the next version of a record inside `tx` and returns it.
 pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVersion, StoreError> {
-    let position = crate::ledger::reserve(tx).await?;
-    let current: Option<i64> =
-        sqlx::query("SELECT MAX(version) FROM record_versions WHERE entity = $1 AND entity_id = $2")
-            .bind(change.entity)
-            .bind(change.entity_id)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
-    let current = current.unwrap_or(0);
-    if let Some(expected) = change.expected_version {
-        if expected != current {
-            return Err(StoreError::Conflict(format!(
-                "{} {} is at version {current}, not {expected}; reload and try again",
-                change.entity, change.entity_id
-            )));
-        }
+    let mut written = append_many(tx, std::slice::from_ref(&change)).await?;
+    written.pop().ok_or_else(|| StoreError::Corrupt("append wrote no version".into()))
+}
+
+/// Rows per multi-row INSERT (8 values each): inside every backend's placeholder limit.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Appends many changes inside `tx` (a batch, e.g. an import): each gets the next version of its
+/// record (the same record may appear more than once) and a ledger entry, in the given order.
+/// The batch costs a handful of statements, not a few per change; any refused change (missing
+/// reason, stale `expected_version`) refuses the whole batch, and the caller's rollback leaves
+/// nothing behind.
+pub async fn append_many(tx: &mut Tx<'_>, changes: &[NewVersion<'_>]) -> Result<Vec<RecordVersion>, StoreError> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
     }
-    let reason = change.reason.trim();
-    if current > 0 && reason.is_empty() {
-        return Err(StoreError::Invalid {
-            field: "reason".into(),
-            rule: "required".into(),
-            message: "a change to a regulated record needs a reason (修改原因)".into(),
-        });
-    }
-    let version = current + 1;
+    let position = crate::ledger::reserve_many(tx, changes.len() as u64).await?;
+    let mut current = current_versions(tx, changes).await?;
     let at = Timestamp::now();
-    // Stored canonical (RFC 8785), so that the ledger's data hash can be recomputed from it.
-    let data = String::from_utf8(yaolian_ledger::canonical_json(change.data))
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let inserted = sqlx::query(
-        "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(change.entity)
-    .bind(change.entity_id)
-    .bind(version)
-    .bind(at.0)
-    .bind(change.actor)
-    .bind(change.action)
-    .bind(reason)
-    .bind(&data)
-    .execute(&mut **tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) => {
+    let mut planned = Vec::with_capacity(changes.len());
+    for change in changes {
+        let key = (change.entity.to_string(), change.entity_id.to_string());
+        let latest = current.get(&key).copied().unwrap_or(0);
+        if let Some(expected) = change.expected_version {
+            if expected != latest {
+                return Err(StoreError::Conflict(format!(
+                    "{} {} is at version {latest}, not {expected}; reload and try again",
+                    change.entity, change.entity_id
+                )));
+            }
+        }
+        let reason = change.reason.trim();
+        if latest > 0 && reason.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "reason".into(),
+                rule: "required".into(),
+                message: "a change to a regulated record needs a reason (修改原因)".into(),
+            });
+        }
+        current.insert(key, latest + 1);
+        // Stored canonical (RFC 8785), so that the ledger's data hash can be recomputed from it.
+        let data = String::from_utf8(yaolian_ledger::canonical_json(change.data))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        planned.push((change, latest + 1, reason, data));
+    }
+    for chunk in planned.chunks(ROWS_PER_STATEMENT) {
+        let mut p = Params::new();
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(c, version, reason, data)| {
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {})",
+                    p.push(c.entity),
+                    p.push(c.entity_id),
+                    p.push(*version),
+                    p.push(at.0),
+                    p.push(c.actor),
+                    p.push(c.action),
+                    p.push(*reason),
+                    p.push(data.as_str()),
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) VALUES {}",
+            values.join(", ")
+        );
+        if let Err(e) = p.bind(sqlx::query(&sql)).execute(&mut **tx).await {
             let err = StoreError::from(e);
             // Two writers raced for the same version: the primary key kept one of them.
             if err.is_unique_violation() {
-                return Err(StoreError::Conflict(format!(
-                    "{} {} was changed concurrently; reload and try again",
-                    change.entity, change.entity_id
-                )));
+                return Err(StoreError::Conflict(
+                    "a record in this change was changed concurrently; reload and try again".into(),
+                ));
             }
             return Err(err);
         }
     }
-    crate::ledger::append(
-        tx,
-        position,
-        crate::ledger::NewEntry {
+    let entries: Vec<crate::ledger::NewEntry> = planned
+        .iter()
+        .map(|(c, version, reason, data)| crate::ledger::NewEntry {
             at: at.0,
-            actor: change.actor,
-            action: change.action,
-            entity: change.entity,
-            entity_id: change.entity_id,
-            version,
+            actor: c.actor,
+            action: c.action,
+            entity: c.entity,
+            entity_id: c.entity_id,
+            version: *version,
             data: data.as_bytes(),
             reason,
-        },
-    )
-    .await?;
-    Ok(RecordVersion {
-        entity: change.entity.to_string(),
-        entity_id: change.entity_id.to_string(),
-        version,
-        at,
-        actor: change.actor.to_string(),
-        action: change.action.to_string(),
-        reason: reason.to_string(),
-        data: change.data.clone(),
-    })
+        })
+        .collect();
+    crate::ledger::append_many(tx, position, &entries).await?;
+    Ok(planned
+        .iter()
+        .map(|(c, version, reason, _)| RecordVersion {
+            entity: c.entity.to_string(),
+            entity_id: c.entity_id.to_string(),
+            version: *version,
+            at,
+            actor: c.actor.to_string(),
+            action: c.action.to_string(),
+            reason: reason.to_string(),
+            data: c.data.clone(),
+        })
+        .collect())
+}
+
+/// The latest version of every record the changes touch (absent: no version yet), in one
+/// statement per 500 records.
+async fn current_versions(
+    tx: &mut Tx<'_>,
+    changes: &[NewVersion<'_>],
+) -> Result<HashMap<(String, String), i64>, StoreError> {
+    let mut keys: Vec<(&str, &str)> = changes.iter().map(|c| (c.entity, c.entity_id)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut p = Params::new();
+        let conds: Vec<String> =
+            chunk.iter().map(|(e, id)| format!("(entity = {} AND entity_id = {})", p.push(*e), p.push(*id))).collect();
+        let sql = format!(
+            "SELECT entity, entity_id, MAX(version) AS v FROM record_versions WHERE {} GROUP BY entity, entity_id",
+            conds.join(" OR ")
+        );
+        for row in p.bind(sqlx::query(&sql)).fetch_all(&mut **tx).await? {
+            out.insert((row.try_get("entity")?, row.try_get("entity_id")?), row.try_get("v")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Every version of a record, oldest first.

@@ -295,3 +295,62 @@ async fn exported_bundle_verifies_offline_and_one_changed_byte_fails() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn batched_appends_build_the_same_tree_as_the_model() {
+    each_backend(|store| async move {
+        // Batches that start and end at odd places, so that new subtrees build on stored ones,
+        // and more rows than one multi-row statement holds.
+        fill(&store, 3).await;
+        let data: Vec<_> = (0..1_203).map(|i| json!({"n": i, "name": format!("批{i}")})).collect();
+        for (from, to) in [(0usize, 5usize), (5, 1_203)] {
+            let changes: Vec<NewVersion> = data[from..to]
+                .iter()
+                .enumerate()
+                .map(|(k, d)| NewVersion {
+                    entity: "lot",
+                    // Records repeat inside a batch: each occurrence is the next version.
+                    entity_id: ["x", "y", "z"][(from + k) % 3],
+                    actor: "importer",
+                    action: "import",
+                    reason: "批量导入",
+                    data: d,
+                    expected_version: None,
+                })
+                .collect();
+            let mut tx = store.begin().await.unwrap();
+            let written = versions::append_many(&mut tx, &changes).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(written.len(), to - from);
+        }
+        let summary = ledger::verify(&store).await.unwrap().unwrap();
+        assert_eq!(summary.entries, 1_206);
+        let t = model(&store).await;
+        assert_eq!(summary.root, t.root());
+        for size in [4, 8, 9, 512, 1_024, 1_206] {
+            assert_eq!(ledger::root(&store, size).await.unwrap(), t.root_at(size).unwrap(), "root {size}");
+        }
+        let history = versions::history(store.pool(), "lot", "y").await.unwrap();
+        assert_eq!(history.len(), 401);
+        assert_eq!(history.last().unwrap().version, 401);
+
+        // A refused change refuses the whole batch: a second version without a reason.
+        let d = json!({"n": 0});
+        let change = |id, reason| NewVersion {
+            entity: "lot",
+            entity_id: id,
+            actor: "importer",
+            action: "import",
+            reason,
+            data: &d,
+            expected_version: None,
+        };
+        let mut tx = store.begin().await.unwrap();
+        let err = versions::append_many(&mut tx, &[change("new-1", ""), change("x", " ")]).await.unwrap_err();
+        assert!(err.to_string().contains("reason"), "{err}");
+        tx.rollback().await.unwrap();
+        assert!(versions::history(store.pool(), "lot", "new-1").await.unwrap().is_empty());
+        assert_eq!(ledger::head(store.pool()).await.unwrap().1, 1_206);
+    })
+    .await;
+}

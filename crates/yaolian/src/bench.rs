@@ -197,73 +197,90 @@ async fn fresh(pg: Option<&str>) -> Result<TestDb> {
     })
 }
 
-/// Appends `n` versions in transactions of `batch`, through the one write path.
+const BENCH_DATA: &str = r#"{"batch":"B2026001","name":"盐酸二甲双胍片","ok":true,"qty":1200}"#;
+
+/// Appends `n` versions in transactions of `batch` through the one write path: single-entry
+/// transactions use `versions::append`, batches `versions::append_many`.
 async fn append_versions(store: &Store, start: u64, n: u64, batch: u64) -> Result<()> {
-    let data = serde_json::json!({"name": "盐酸二甲双胍片", "batch": "B2026001", "qty": 1200, "ok": true});
-    let mut i = 0;
-    while i < n {
+    let data: serde_json::Value = serde_json::from_str(BENCH_DATA)?;
+    let ids: Vec<String> = (start..start + n).map(|j| j.to_string()).collect();
+    for chunk in ids.chunks(batch as usize) {
+        let changes: Vec<yaolian_store::NewVersion> = chunk
+            .iter()
+            .map(|id| yaolian_store::NewVersion {
+                entity: "bench",
+                entity_id: id,
+                actor: "bench",
+                action: "create",
+                reason: "",
+                data: &data,
+                expected_version: None,
+            })
+            .collect();
         let mut tx = store.begin().await?;
-        for j in i..(i + batch).min(n) {
-            let id = (start + j).to_string();
-            yaolian_store::versions::append(
-                &mut tx,
-                yaolian_store::NewVersion {
-                    entity: "bench",
-                    entity_id: &id,
-                    actor: "bench",
-                    action: "create",
-                    reason: "",
-                    data: &data,
-                    expected_version: None,
-                },
-            )
-            .await?;
+        if let [one] = changes.as_slice() {
+            yaolian_store::versions::append(&mut tx, one.clone()).await?;
+        } else {
+            yaolian_store::versions::append_many(&mut tx, &changes).await?;
         }
         tx.commit().await?;
-        i += batch;
     }
     Ok(())
 }
 
-/// The baseline: the same record-version and entry rows inserted with no ledger logic
-/// (no position, no hashing, no subtree hashes).
+/// The baseline: the same record-version and entry rows inserted the same way (one row per
+/// statement for single transactions, multi-row statements of 500 for batches) with no ledger
+/// logic: no position, no reads, no hashing, no subtree hashes.
 async fn append_raw(store: &Store, start: u64, n: u64, batch: u64) -> Result<()> {
-    let data = yaolian_ledger::canonical_json(
-        &serde_json::json!({"name": "盐酸二甲双胍片", "batch": "B2026001", "qty": 1200, "ok": true}),
-    );
-    let data = String::from_utf8(data)?;
     let zero = vec![0u8; 32];
-    let mut i = 0;
-    while i < n {
+    let ids: Vec<u64> = (start..start + n).collect();
+    for chunk in ids.chunks(batch as usize) {
         let mut tx = store.begin().await?;
-        for j in i..(i + batch).min(n) {
-            let id = (start + j).to_string();
-            sqlx_query(
-                "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) VALUES ('bench', $1, 1, $2, 'bench', 'create', '', $3)",
-            )
-            .bind(&id)
-            .bind(j as i64)
-            .bind(&data)
-            .execute(&mut *tx)
-            .await?;
-            sqlx_query(
+        for rows in chunk.chunks(500) {
+            let mut p = Params::new();
+            let values: Vec<String> = rows
+                .iter()
+                .map(|j| {
+                    format!(
+                        "('bench', {}, 1, {}, 'bench', 'create', '', {})",
+                        p.push(j.to_string()),
+                        p.push(*j as i64),
+                        p.push(BENCH_DATA)
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) VALUES {}",
+                values.join(", ")
+            );
+            p.bind(sqlx_query(&sql)).execute(&mut *tx).await?;
+            let mut p = Params::new();
+            let values: Vec<String> = rows
+                .iter()
+                .map(|j| {
+                    format!(
+                        "({}, {}, 'bench', 'create', 'bench', {}, 1, {}, '', {})",
+                        p.push(*j as i64),
+                        p.push(*j as i64),
+                        p.push(j.to_string()),
+                        p.push_bytes(zero.clone()),
+                        p.push_bytes(zero.clone())
+                    )
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash) \
-                 VALUES ($1, $2, 'bench', 'create', 'bench', $3, 1, $4, '', $5)",
-            )
-            .bind((start + j) as i64)
-            .bind(j as i64)
-            .bind(&id)
-            .bind(zero.clone())
-            .bind(zero.clone())
-            .execute(&mut *tx)
-            .await?;
+                 VALUES {}",
+                values.join(", ")
+            );
+            p.bind(sqlx_query(&sql)).execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        i += batch;
     }
     Ok(())
 }
 
+use yaolian_store::sql::Params;
 use yaolian_store::sqlx_query;
 
 async fn ledger_bench(pg: Option<&str>, entries: u64, proofs: usize) -> Result<()> {
