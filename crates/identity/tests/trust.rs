@@ -198,3 +198,33 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn enrolled_signers_also_give_a_fresh_one_time_code() {
+    each_backend(|store| async move {
+        use yaolian_identity::totp;
+        let w = fixtures::world(&store).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let c = ClientInfo::default();
+        let qa = principal(&store, w.company_a, "qa1", &["quality_head"]).await;
+        let enrollment = totp::begin_enrollment(&store, &qa).await.unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        // Enroll with the previous step's code, so that the current step is still unused.
+        let code = totp::code_at(&enrollment.secret, now - 30).unwrap();
+        totp::confirm_enrollment(&store, &qa, &code, None, &c).await.unwrap();
+        let id = qa.user_id.to_string();
+        let no_code = esign::sign(&store, &cfg, &qa, &request(&id, 1, "author", PW), &c).await.unwrap_err();
+        assert!(matches!(no_code, IdentityError::InvalidTotp), "{no_code:?}");
+        let current = totp::code_at(&enrollment.secret, now).unwrap();
+        let req = SignRequest { totp: Some(&current), ..request(&id, 1, "author", PW) };
+        let sig = esign::sign(&store, &cfg, &qa, &req, &c).await.unwrap();
+        assert_eq!(sig.meaning_zh, "编写");
+        // The same code cannot sign twice.
+        let again = esign::sign(&store, &cfg, &qa, &SignRequest { meaning: "confirm", ..req }, &c).await.unwrap_err();
+        assert!(matches!(again, IdentityError::InvalidTotp), "{again:?}");
+        let auditor = principal(&store, w.national, "auditor9", &["audit_admin"]).await;
+        let q = AuditQuery { action: Some("sign_failed".into()), limit: 10, ..Default::default() };
+        assert_eq!(audit::query(&store, &auditor, &q, &c).await.unwrap().len(), 2);
+    })
+    .await;
+}
