@@ -154,8 +154,8 @@ pub async fn append_many(tx: &mut Tx<'_>, changes: &[NewVersion<'_>]) -> Result<
         .collect())
 }
 
-/// The latest version of every record the changes touch (absent: no version yet), in one
-/// statement per 500 records.
+/// The latest version of every record the changes touch (absent: no version yet): one
+/// `entity = … AND entity_id IN (…)` statement per entity and 500 ids, an index range each.
 async fn current_versions(
     tx: &mut Tx<'_>,
     changes: &[NewVersion<'_>],
@@ -164,16 +164,20 @@ async fn current_versions(
     keys.sort_unstable();
     keys.dedup();
     let mut out = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let mut p = Params::new();
-        let conds: Vec<String> =
-            chunk.iter().map(|(e, id)| format!("(entity = {} AND entity_id = {})", p.push(*e), p.push(*id))).collect();
-        let sql = format!(
-            "SELECT entity, entity_id, MAX(version) AS v FROM record_versions WHERE {} GROUP BY entity, entity_id",
-            conds.join(" OR ")
-        );
-        for row in p.bind(sqlx::query(&sql)).fetch_all(&mut **tx).await? {
-            out.insert((row.try_get("entity")?, row.try_get("entity_id")?), row.try_get("v")?);
+    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+        let entity = group[0].0;
+        for chunk in group.chunks(ROWS_PER_STATEMENT) {
+            let mut p = Params::new();
+            let e = p.push(entity);
+            let ids: Vec<String> = chunk.iter().map(|(_, id)| p.push(*id)).collect();
+            let sql = format!(
+                "SELECT entity_id, MAX(version) AS v FROM record_versions WHERE entity = {e} AND entity_id IN ({}) \
+                 GROUP BY entity_id",
+                ids.join(", ")
+            );
+            for row in p.bind(sqlx::query(&sql)).fetch_all(&mut **tx).await? {
+                out.insert((entity.to_string(), row.try_get("entity_id")?), row.try_get("v")?);
+            }
         }
     }
     Ok(out)

@@ -168,26 +168,21 @@ async fn sign(
         password: &f.password,
         totp: Some(f.totp.as_str()).filter(|t| !t.is_empty()),
     };
-    match esign::sign(state.store(), state.identity(), &user.principal, &request, &user.client).await {
+    let errors = match esign::sign(state.store(), state.identity(), &user.principal, &request, &user.client).await {
         Ok(_) => {
-            Redirect::to(&format!("/records/{}/{}?signed=1", urlencoding::encode(&entity), urlencoding::encode(&id)))
-                .into_response()
+            let to = format!("/records/{}/{}?signed=1", urlencoding::encode(&entity), urlencoding::encode(&id));
+            return Redirect::to(&to).into_response();
         }
         Err(IdentityError::InvalidCredentials) => {
-            let errors =
-                vec![FieldError::new("password", "invalid_credentials", user.lang.t("records.wrong_password"))];
-            render_record(&state, &user, &entity, &id, DiffParams::default(), Some((f.meaning, errors)), false).await
+            vec![FieldError::new("password", "invalid_credentials", user.lang.t("records.wrong_password"))]
         }
         Err(IdentityError::InvalidTotp) => {
-            let errors = vec![FieldError::new("totp", "invalid_totp", user.lang.t("records.wrong_totp"))];
-            render_record(&state, &user, &entity, &id, DiffParams::default(), Some((f.meaning, errors)), false).await
+            vec![FieldError::new("totp", "invalid_totp", user.lang.t("records.wrong_totp"))]
         }
         Err(e) => match form_errors(user.lang, e) {
-            Ok(errors) => {
-                render_record(&state, &user, &entity, &id, DiffParams::default(), Some((f.meaning, errors)), false)
-                    .await
-            }
-            Err(page) => page,
+            Ok(errors) => errors,
+            Err(page) => return page,
         },
-    }
+    };
+    render_record(&state, &user, &entity, &id, DiffParams::default(), Some((f.meaning, errors)), false).await
 }
