@@ -4,6 +4,7 @@
 
 use crate::sql::Params;
 use crate::{Store, StoreError, Tx};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -635,17 +636,20 @@ pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure
     let fail = |index: u64, entity: &str, id: &str, problem: String| {
         Ok(Err(VerifyFailure { index, entity: entity.to_string(), id: id.to_string(), problem }))
     };
-    let rows = sqlx::query(
+    // Streamed: the database decodes the next rows while this task hashes, and memory stays
+    // flat however long the log is.
+    let mut rows = sqlx::query(
         "SELECT e.idx, e.at, e.actor, e.action, e.entity, e.entity_id, e.version, e.data_hash, e.reason, e.leaf_hash, \
          v.data AS vdata, v.at AS vat, v.actor AS vactor, v.action AS vaction, v.reason AS vreason \
          FROM ledger_entries e LEFT JOIN record_versions v \
          ON v.entity = e.entity AND v.entity_id = e.entity_id AND v.version = e.version ORDER BY e.idx",
     )
-    .fetch_all(store.pool())
-    .await?;
+    .fetch(store.pool());
     let mut tree = merkle::MemoryTree::new(alg);
     let mut expected: u64 = 0;
-    for row in &rows {
+    let mut last: Option<(String, String)> = None;
+    while let Some(row) = rows.try_next().await? {
+        let row = &row;
         let (entry, stored_leaf) = entry_from_row(row)?;
         if entry.index != expected {
             return fail(
@@ -689,9 +693,10 @@ pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure
         }
         tree.push_hash(stored_leaf);
         expected += 1;
+        last = Some((entry.entity, entry.id));
     }
-    let last = rows.last().map(entry_from_row).transpose()?;
-    let (last_entity, last_id) = last.map(|(e, _)| (e.entity, e.id)).unwrap_or_default();
+    drop(rows);
+    let (last_entity, last_id) = last.unwrap_or_default();
     if expected != size {
         return fail(
             expected,
@@ -700,33 +705,46 @@ pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure
             format!("the ledger head says {size} entries, {expected} are stored"),
         );
     }
-    // Every stored subtree hash must be the recomputed one.
-    let node_rows = sqlx::query("SELECT level, idx, hash FROM ledger_nodes").fetch_all(store.pool()).await?;
-    let mut stored_nodes = HashMap::with_capacity(node_rows.len());
-    for row in &node_rows {
+    // Every stored subtree hash must be the recomputed one, and none may be missing or extra.
+    let mut nodes = sqlx::query("SELECT level, idx, hash FROM ledger_nodes").fetch(store.pool());
+    let (mut matched, mut extra) = (0usize, 0usize);
+    let mut first_bad: Option<NodeId> = None;
+    let leaf_order = |id: &NodeId| id.index << id.level;
+    while let Some(row) = nodes.try_next().await? {
         let level: i64 = row.try_get(0)?;
         let idx: i64 = row.try_get(1)?;
-        stored_nodes.insert(NodeId { level: level as u32, index: idx as u64 }, hash_of(row.try_get(2)?)?);
+        let id = NodeId { level: level as u32, index: idx as u64 };
+        match tree.nodes().get(&id) {
+            Some(h) if *h == hash_of(row.try_get(2)?)? => matched += 1,
+            Some(_) => {
+                if first_bad.is_none_or(|b| leaf_order(&id) < leaf_order(&b)) {
+                    first_bad = Some(id);
+                }
+            }
+            None => extra += 1,
+        }
     }
-    let mut bad: Vec<&NodeId> =
-        tree.nodes().iter().filter(|(id, h)| stored_nodes.get(id) != Some(h)).map(|(id, _)| id).collect();
-    bad.sort_by_key(|id| id.index << id.level);
-    if let Some(id) = bad.first() {
-        let first_leaf = id.index << id.level;
+    drop(nodes);
+    if first_bad.is_none() && matched < tree.nodes().len() {
+        // Some are missing: find the earliest (a rare path, so a second read is fine).
+        let stored: std::collections::HashSet<NodeId> = sqlx::query("SELECT level, idx FROM ledger_nodes")
+            .fetch_all(store.pool())
+            .await?
+            .iter()
+            .map(|r| Ok(NodeId { level: r.try_get::<i64, _>(0)? as u32, index: r.try_get::<i64, _>(1)? as u64 }))
+            .collect::<Result<_, sqlx::Error>>()?;
+        first_bad = tree.nodes().keys().filter(|id| !stored.contains(id)).min_by_key(|id| leaf_order(id)).copied();
+    }
+    if let Some(id) = first_bad {
         return fail(
-            first_leaf,
+            leaf_order(&id),
             "",
             "",
             format!("stored subtree hash at level {} index {} does not match", id.level, id.index),
         );
     }
-    if stored_nodes.len() != tree.nodes().len() {
-        return fail(
-            size,
-            "",
-            "",
-            format!("{} stored subtree hashes beyond the last entry", stored_nodes.len() - tree.nodes().len()),
-        );
+    if extra > 0 {
+        return fail(size, "", "", format!("{extra} stored subtree hashes beyond the last entry"));
     }
     if let Some(failure) = verify_audit_projection(store, size).await? {
         return Ok(Err(failure));

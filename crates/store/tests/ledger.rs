@@ -354,3 +354,37 @@ async fn batched_appends_build_the_same_tree_as_the_model() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn changed_missing_or_extra_subtree_hashes_are_named() {
+    each_backend(|store| async move {
+        fill(&store, 12).await;
+        // Flip the hash of the subtree over leaves 4..8 (level 2, index 1).
+        let node =
+            "UPDATE ledger_nodes SET hash = leaf_hash FROM ledger_entries WHERE level = 2 AND ledger_nodes.idx = 1 \
+                    AND ledger_entries.idx = 0";
+        sqlx::query(node).execute(store.pool()).await.unwrap();
+        let f = failure(&store).await;
+        assert_eq!(f.index, 4);
+        assert!(f.problem.contains("level 2 index 1"), "{}", f.problem);
+    })
+    .await;
+    each_backend(|store| async move {
+        fill(&store, 12).await;
+        sqlx::query("DELETE FROM ledger_nodes WHERE level = 1 AND idx = 3").execute(store.pool()).await.unwrap();
+        let f = failure(&store).await;
+        assert_eq!(f.index, 6);
+        assert!(f.problem.contains("level 1 index 3"), "{}", f.problem);
+    })
+    .await;
+    each_backend(|store| async move {
+        fill(&store, 12).await;
+        sqlx::query("INSERT INTO ledger_nodes (level, idx, hash) SELECT 5, 0, hash FROM ledger_nodes WHERE level = 0 AND idx = 0")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let f = failure(&store).await;
+        assert!(f.problem.contains("1 stored subtree hashes beyond"), "{}", f.problem);
+    })
+    .await;
+}

@@ -228,9 +228,10 @@ async fn append_versions(store: &Store, start: u64, n: u64, batch: u64) -> Resul
     Ok(())
 }
 
-/// The baseline: the same record-version and entry rows inserted the same way (one row per
-/// statement for single transactions, multi-row statements of 500 for batches) with no ledger
-/// logic: no position, no reads, no hashing, no subtree hashes.
+/// The baseline: the same record-version and entry rows, every value bound as the ledger path
+/// binds it, in the same statements (one row per statement for single transactions,
+/// multi-row statements of 500 for batches), with no ledger logic: no position, no version
+/// lookup, no hashing (zero hashes), no subtree hashes.
 async fn append_raw(store: &Store, start: u64, n: u64, batch: u64) -> Result<()> {
     let zero = vec![0u8; 32];
     let ids: Vec<u64> = (start..start + n).collect();
@@ -242,9 +243,14 @@ async fn append_raw(store: &Store, start: u64, n: u64, batch: u64) -> Result<()>
                 .iter()
                 .map(|j| {
                     format!(
-                        "('bench', {}, 1, {}, 'bench', 'create', '', {})",
+                        "({}, {}, {}, {}, {}, {}, {}, {})",
+                        p.push("bench"),
                         p.push(j.to_string()),
+                        p.push(1),
                         p.push(*j as i64),
+                        p.push("bench"),
+                        p.push("create"),
+                        p.push(""),
                         p.push(BENCH_DATA)
                     )
                 })
@@ -259,11 +265,16 @@ async fn append_raw(store: &Store, start: u64, n: u64, batch: u64) -> Result<()>
                 .iter()
                 .map(|j| {
                     format!(
-                        "({}, {}, 'bench', 'create', 'bench', {}, 1, {}, '', {})",
+                        "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
                         p.push(*j as i64),
                         p.push(*j as i64),
+                        p.push("bench"),
+                        p.push("create"),
+                        p.push("bench"),
                         p.push(j.to_string()),
+                        p.push(1),
                         p.push_bytes(zero.clone()),
+                        p.push(""),
                         p.push_bytes(zero.clone())
                     )
                 })
