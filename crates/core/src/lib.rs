@@ -3,11 +3,13 @@
 //!
 //! Architecture Invariant: `core` does no I/O and knows nothing about databases or HTTP.
 
+pub mod approval;
 pub mod diff;
 pub mod error;
 pub mod time;
 pub mod uscc;
 
+pub use approval::ApprovalNumber;
 pub use error::{FieldError, ValidationError};
 pub use time::Timestamp;
 pub use uscc::Uscc;
