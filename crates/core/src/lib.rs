@@ -6,10 +6,12 @@
 pub mod approval;
 pub mod diff;
 pub mod error;
+pub mod gtin;
 pub mod time;
 pub mod uscc;
 
 pub use approval::ApprovalNumber;
 pub use error::{FieldError, ValidationError};
+pub use gtin::Gtin;
 pub use time::Timestamp;
 pub use uscc::Uscc;

@@ -39,6 +39,8 @@ pub mod action {
     pub const TOKEN_REVOKE: &str = "token_revoke";
     pub const EXPORT: &str = "export";
     pub const ALERT_RULE_UPDATE: &str = "alert_rule_update";
+    pub const PRODUCT_CREATE: &str = "product_create";
+    pub const PRODUCT_UPDATE: &str = "product_update";
     pub const SIGN: &str = "sign";
     pub const SIGN_FAILED: &str = "sign_failed";
 

@@ -18,6 +18,8 @@ pub mod perm {
     pub const PORTAL_USE: &str = "portal.use";
     pub const PORTAL_NOTIFY: &str = "portal.notify";
     pub const LEDGER_CHECKPOINT: &str = "ledger.checkpoint";
+    pub const REGISTRY_READ: &str = "registry.read";
+    pub const REGISTRY_MANAGE: &str = "registry.manage";
 
     pub const ALL: &[&str] = &[
         ORG_READ,
@@ -32,6 +34,8 @@ pub mod perm {
         PORTAL_USE,
         PORTAL_NOTIFY,
         LEDGER_CHECKPOINT,
+        REGISTRY_READ,
+        REGISTRY_MANAGE,
     ];
 }
 

@@ -60,7 +60,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "regulator_leader",
         name_zh: "局领导",
         name_en: "Bureau leader",
-        permissions: &[ORG_READ, USER_READ, PORTAL_USE],
+        permissions: &[ORG_READ, USER_READ, PORTAL_USE, REGISTRY_READ],
         scope: Scope::Subtree,
         admin_kind: None,
     },
@@ -68,7 +68,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "reviewer",
         name_zh: "审评员",
         name_en: "Reviewer",
-        permissions: &[ORG_READ, PORTAL_USE],
+        permissions: &[ORG_READ, PORTAL_USE, REGISTRY_READ, REGISTRY_MANAGE],
         scope: Scope::Subtree,
         admin_kind: None,
     },
@@ -76,7 +76,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "inspector",
         name_zh: "检查员",
         name_en: "Inspector",
-        permissions: &[ORG_READ, PORTAL_USE],
+        permissions: &[ORG_READ, PORTAL_USE, REGISTRY_READ],
         scope: Scope::Subtree,
         admin_kind: None,
     },
@@ -84,7 +84,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "company_master",
         name_zh: "企业主账号",
         name_en: "Company master account",
-        permissions: &[ORG_READ, USER_READ, USER_MANAGE, ROLE_ASSIGN, PORTAL_USE],
+        permissions: &[ORG_READ, USER_READ, USER_MANAGE, ROLE_ASSIGN, PORTAL_USE, REGISTRY_READ, REGISTRY_MANAGE],
         scope: Scope::Subtree,
         admin_kind: None,
     },
@@ -92,7 +92,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "quality_head",
         name_zh: "质量负责人",
         name_en: "Quality head",
-        permissions: &[ORG_READ, PORTAL_USE],
+        permissions: &[ORG_READ, PORTAL_USE, REGISTRY_READ, REGISTRY_MANAGE],
         scope: Scope::Own,
         admin_kind: None,
     },
@@ -100,7 +100,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "lab_analyst",
         name_zh: "实验员",
         name_en: "Lab analyst",
-        permissions: &[ORG_READ, PORTAL_USE],
+        permissions: &[ORG_READ, PORTAL_USE, REGISTRY_READ],
         scope: Scope::Own,
         admin_kind: None,
     },
@@ -108,25 +108,55 @@ pub const BUILTIN: &[BuiltinRole] = &[
         code: "pharmacist",
         name_zh: "执业药师",
         name_en: "Licensed pharmacist",
-        permissions: &[ORG_READ, PORTAL_USE],
+        permissions: &[ORG_READ, PORTAL_USE, REGISTRY_READ],
         scope: Scope::Own,
         admin_kind: None,
     },
 ];
 
-/// Inserts any built-in role that is missing. Idempotent; run at every start.
+/// Inserts any built-in role that is missing and gives built-in roles the permissions this
+/// release defines for them (a versioned change, so an upgrade shows in the role's history).
+/// Idempotent; run at every start.
 pub async fn ensure_builtin(store: &Store) -> Result<()> {
-    let existing: Vec<String> = sqlx::query("SELECT code FROM roles")
-        .fetch_all(store.pool())
-        .await?
+    let existing = all(store).await?;
+    let missing: Vec<&BuiltinRole> = BUILTIN.iter().filter(|b| !existing.iter().any(|r| r.code == b.code)).collect();
+    let outdated: Vec<(&Role, &BuiltinRole)> = existing
         .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<std::result::Result<_, _>>()?;
-    let missing: Vec<&BuiltinRole> = BUILTIN.iter().filter(|b| !existing.iter().any(|c| c == b.code)).collect();
-    if missing.is_empty() {
+        .filter(|r| r.builtin)
+        .filter_map(|r| BUILTIN.iter().find(|b| b.code == r.code).map(|b| (r, b)))
+        .filter(|(r, b)| r.permissions != b.permissions)
+        .collect();
+    if missing.is_empty() && outdated.is_empty() {
         return Ok(());
     }
     let mut tx = store.begin().await?;
+    for (role, b) in outdated {
+        let version = role.version + 1;
+        sqlx::query("UPDATE roles SET permissions = $1, version = $2 WHERE id = $3")
+            .bind(b.permissions.join(","))
+            .bind(version)
+            .bind(role.id)
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({
+            "id": role.id, "code": role.code, "name_zh": role.name_zh, "name_en": role.name_en,
+            "permissions": b.permissions, "scope": role.scope, "requires_mfa": role.requires_mfa,
+            "admin_kind": role.admin_kind, "builtin": true,
+        });
+        versions::append(
+            &mut tx,
+            NewVersion {
+                entity: "role",
+                entity_id: &role.id.to_string(),
+                actor: "system",
+                action: "update",
+                reason: "built-in permissions of this release",
+                data: &data,
+                expected_version: None,
+            },
+        )
+        .await?;
+    }
     for b in missing {
         let id: i64 = sqlx::query(
             "INSERT INTO roles (code, name_zh, name_en, permissions, scope, requires_mfa, admin_kind, builtin, version) \

@@ -1,0 +1,137 @@
+//! 一品一档 on SQLite and (with `YAOLIAN_TEST_PG`) PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use yaolian_identity::esign::SignRequest;
+use yaolian_identity::fixtures::{self, PASSWORD as PW};
+use yaolian_identity::{auth, ClientInfo, IdentityConfig, IdentityError, Principal};
+use yaolian_registry::products::{self, NewProduct, ProductQuery};
+use yaolian_registry::records;
+use yaolian_store::testing::each_backend;
+use yaolian_store::{ledger, Store};
+
+async fn principal(store: &Store, org: i64, name: &str, roles: &[&str]) -> Principal {
+    let id = fixtures::user(store, &Principal::system(), org, name, true, roles).await.unwrap();
+    auth::principal_for_user(store, id).await.unwrap()
+}
+
+fn metformin(mah: i64) -> NewProduct {
+    NewProduct {
+        approval_number: "国药准字H20230001".into(),
+        generic_name: "盐酸二甲双胍片".into(),
+        trade_name: "格华止".into(),
+        dosage_form: "片剂".into(),
+        strength: "0.5g".into(),
+        pack: "20片/盒".into(),
+        mah_org_id: mah,
+        manufacturer_org_id: None,
+        drug_code: Some("8123456".into()),
+        // GS1 Digital Link example GTIN (check digit 2) and a GTIN-13 (check digit 3).
+        gtins: vec!["09506000134352".into(), "6291041500213".into()],
+    }
+}
+
+fn fields(e: IdentityError) -> Vec<(String, String)> {
+    match e {
+        IdentityError::Validation(v) => v.errors.into_iter().map(|f| (f.field, f.rule)).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn products_are_versioned_scoped_and_searchable() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let qa_a = principal(&store, w.company_a, "qa.a", &["quality_head"]).await;
+        let master_b = principal(&store, w.company_b, "master.b", &["company_master"]).await;
+        let reviewer = principal(&store, w.province, "reviewer1", &["reviewer"]).await;
+
+        let p = products::create(&store, &qa_a, &metformin(w.company_a), &c).await.unwrap();
+        assert_eq!((p.category.as_str(), p.version), ("H", 1));
+        assert_eq!(p.gtins, vec!["06291041500213".to_string(), "09506000134352".to_string()]);
+        assert_eq!(ledger::entries_of(&store, "product", &p.id.to_string()).await.unwrap().len(), 1);
+
+        // A company registers only its own products.
+        let err = products::create(&store, &qa_a, &metformin(w.company_b), &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
+
+        // Every bad field is named at once.
+        let bad = NewProduct {
+            approval_number: "国药准字X2023".into(),
+            generic_name: " ".into(),
+            drug_code: Some("12345".into()),
+            gtins: vec!["09506000134357".into()],
+            ..metformin(w.company_a)
+        };
+        let f = fields(products::create(&store, &qa_a, &bad, &c).await.unwrap_err());
+        for expected in [
+            ("approval_number", "approval_category"),
+            ("generic_name", "length:1..100"),
+            ("drug_code", "digits:7"),
+            ("gtins[0]", "gtin_check"),
+        ] {
+            assert!(f.iter().any(|(a, b)| (a.as_str(), b.as_str()) == expected), "{expected:?} in {f:?}");
+        }
+        // Duplicates are named and nothing is half-written.
+        let f = fields(products::create(&store, &qa_a, &metformin(w.company_a), &c).await.unwrap_err());
+        assert_eq!(f, vec![("approval_number".to_string(), "unique".to_string())]);
+        let same_gtin = NewProduct {
+            approval_number: "国药准字H20230002".into(),
+            drug_code: None,
+            gtins: vec!["09506000134352".into()],
+            ..metformin(w.company_a)
+        };
+        let f = fields(products::create(&store, &qa_a, &same_gtin, &c).await.unwrap_err());
+        assert_eq!(f, vec![("gtins".to_string(), "unique".to_string())]);
+        let other = NewProduct {
+            approval_number: "国药准字Z20200005".into(),
+            generic_name: "连花清瘟胶囊".into(),
+            trade_name: String::new(),
+            dosage_form: "胶囊剂".into(),
+            drug_code: None,
+            gtins: vec![],
+            ..metformin(w.company_b)
+        };
+        products::create(&store, &master_b, &other, &c).await.unwrap();
+
+        // Scope: the provincial reviewer sees both companies, each company its own.
+        let all = ProductQuery { limit: 50, ..Default::default() };
+        assert_eq!(products::list(&store, &reviewer, &all, &c).await.unwrap().1, 2);
+        let (mine, total) = products::list(&store, &qa_a, &all, &c).await.unwrap();
+        assert_eq!((total, mine[0].approval_number.as_str()), (1, "国药准字H20230001"));
+        let search = |q: &str| ProductQuery { q: Some(q.into()), limit: 50, ..Default::default() };
+        let (hits, _) = products::list(&store, &reviewer, &search("清瘟"), &c).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].mah_name, "乙医药有限公司");
+        assert_eq!(products::list(&store, &reviewer, &search("H2023"), &c).await.unwrap().1, 1);
+        assert!(products::get(&store, &master_b, p.id, &c).await.is_err());
+
+        // Changes need a reason and the version they were made on.
+        let mut change = metformin(w.company_a);
+        change.pack = "30片/盒".into();
+        let f = fields(products::update(&store, &qa_a, p.id, &change, "", 1, &c).await.unwrap_err());
+        assert_eq!(f[0].0, "reason");
+        let err = products::update(&store, &qa_a, p.id, &change, "包装变更", 7, &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Conflict(_)), "{err:?}");
+        let changed = products::update(&store, &qa_a, p.id, &change, "包装变更", 1, &c).await.unwrap();
+        assert_eq!((changed.pack.as_str(), changed.version), ("30片/盒", 2));
+
+        // History and signatures go through the product's own access check.
+        let id = p.id.to_string();
+        let view = records::view(&store, &qa_a, "product", &id, &c).await.unwrap();
+        assert_eq!(view.versions.len(), 2);
+        assert_eq!(view.versions[1].reason, "包装变更");
+        assert!(records::view(&store, &master_b, "product", &id, &c).await.is_err());
+        let req =
+            SignRequest { entity: "product", entity_id: &id, version: 2, meaning: "approve", password: PW, totp: None };
+        let sig = records::sign(&store, &IdentityConfig::default(), &qa_a, &req, &c).await.unwrap();
+        assert!(sig.valid);
+        let err = records::sign(&store, &IdentityConfig::default(), &master_b, &req, &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+        let csv = products::to_csv(&products::list(&store, &reviewer, &all, &c).await.unwrap().0);
+        assert!(csv.starts_with("\u{feff}批准文号") && csv.contains("30片/盒"), "{csv}");
+    })
+    .await;
+}
