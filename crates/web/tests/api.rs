@@ -512,3 +512,64 @@ async fn records_are_signed_over_the_api_and_shown_on_the_history_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn products_over_the_api_name_bad_fields_and_guard_versions() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let a = login(&server, "a.master").await;
+        let url = server.url("/api/v1/products");
+        let post = reqwest::Method::POST;
+        let body = json!({
+            "approval_number": "国药准字H20230001", "generic_name": "盐酸二甲双胍片", "dosage_form": "片剂",
+            "strength": "0.5g", "mah_org_id": w.co_a, "gtins": ["09506000134352"]
+        });
+        let (status, created) = a.send_json(post.clone(), url.clone(), &body).await;
+        assert_eq!(status, 201, "{created}");
+        let mut bad = body.clone();
+        bad["gtins"] = json!(["09506000134357"]);
+        bad["approval_number"] = json!("国药准字H20230009");
+        let (status, problem) = a.send_json(post.clone(), url.clone(), &bad).await;
+        assert_eq!(status, 422);
+        assert_eq!(problem["errors"][0]["field"], "gtins[0]");
+        assert_eq!(problem["errors"][0]["message"], "GTIN check digit: expected 2, found 7");
+        // Another company's holder: 403, and nothing written.
+        let mut other = body.clone();
+        other["mah_org_id"] = json!(w.co_b);
+        other["approval_number"] = json!("国药准字H20230010");
+        let (status, _) = a.send_json(post.clone(), url.clone(), &other).await;
+        assert_eq!(status, 403);
+        let page: Value = a.client.get(url.clone()).send().await.unwrap().json().await.unwrap();
+        assert_eq!(page["total"], 1);
+        // A change on a stale version is a 409; with the right one, version 2.
+        let id = created["id"].as_i64().unwrap();
+        let put = reqwest::Method::PUT;
+        let mut change = body.clone();
+        change["pack"] = json!("30片/盒");
+        change["reason"] = json!("包装变更");
+        change["expected_version"] = json!(5);
+        let item = server.url(&format!("/api/v1/products/{id}"));
+        let (status, _) = a.send_json(put.clone(), item.clone(), &change).await;
+        assert_eq!(status, 409);
+        change["expected_version"] = json!(1);
+        let (status, changed) = a.send_json(put.clone(), item.clone(), &change).await;
+        assert_eq!((status.as_u16(), changed["version"].as_i64()), (200, Some(2)), "{changed}");
+        // The record API shows the product's history to those who may read it.
+        let record: Value = a
+            .client
+            .get(server.url(&format!("/api/v1/records/product/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(record["versions"][1]["reason"], "包装变更");
+        let b = login(&server, "b.master").await;
+        let r = b.client.get(item).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        server.stop().await;
+    })
+    .await;
+}

@@ -159,6 +159,25 @@ async fn screenshots() {
         for _ in 0..5 {
             let _ = auth::login(store, &cfg, "intruder", "guess", &c).await;
         }
+        let master =
+            auth::principal_for_user(store, users::id_by_username(store, "a.master").await.unwrap()).await.unwrap();
+        for (n, generic, form) in
+            [(1, "盐酸二甲双胍片", "片剂"), (2, "阿莫西林胶囊", "胶囊剂"), (3, "连花清瘟胶囊", "胶囊剂")]
+        {
+            let new = yaolian_registry::products::NewProduct {
+                approval_number: format!("国药准字H2023000{n}"),
+                generic_name: generic.into(),
+                trade_name: String::new(),
+                dosage_form: form.into(),
+                strength: "0.5g".into(),
+                pack: "20片/盒".into(),
+                mah_org_id: master.org_id,
+                manufacturer_org_id: None,
+                drug_code: Some(format!("810000{n}")),
+                gtins: vec![],
+            };
+            yaolian_registry::products::create(store, &master, &new, &c).await.unwrap();
+        }
     }
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
@@ -178,6 +197,14 @@ async fn screenshots() {
                 ],
             ),
             ("secadmin", vec![("roles", "/admin/roles".into()), ("user-detail", format!("/admin/users/{}", w.b_user))]),
+            (
+                "a.master",
+                vec![
+                    ("products", "/registry/products".into()),
+                    ("product-new", "/registry/products/new".into()),
+                    ("product", "/registry/products/1".into()),
+                ],
+            ),
             ("auditor", vec![("audit", "/admin/audit".into()), ("account", "/account".into())]),
         ] {
             log_in(&c, &server, user).await;

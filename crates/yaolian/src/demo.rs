@@ -6,6 +6,7 @@ use yaolian_identity::model::OrgKind;
 use yaolian_identity::orgs::{self, NewOrg};
 use yaolian_identity::users::{self, NewUser};
 use yaolian_identity::{portal, roles, ClientInfo, IdentityConfig, Principal};
+use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::Store;
 use yaolian_web::DemoAccount;
 
@@ -260,5 +261,40 @@ pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
         )
         .await?;
     }
+    seed_products(store, &ids, &client).await?;
     Ok(accounts)
+}
+
+/// Fictional products: (MAH, 批准文号, 通用名, 商品名, 剂型, 规格, 包装, 药品标识码, GTIN body).
+const PRODUCTS: &[(&str, &str, &str, &str, &str, &str, &str, &str, &str)] = &[
+    ("kc", "国药准字H20230001", "盐酸二甲双胍片", "康辰宁", "片剂", "0.5g", "20片/盒", "8100001", "690123400001"),
+    ("kc", "国药准字H20230002", "阿莫西林胶囊", "", "胶囊剂", "0.25g", "24粒/盒", "8100002", "690123400002"),
+    ("kc", "国药准字H20240017", "注射用头孢曲松钠", "", "注射剂", "1.0g", "10瓶/盒", "8100003", "690123400003"),
+    ("kc", "国药准字Z20200005", "连花清瘟胶囊", "", "胶囊剂", "0.35g", "36粒/盒", "8100004", "690123400004"),
+    ("ht", "国药准字H32020543", "布洛芬缓释胶囊", "恒泰舒", "胶囊剂", "0.3g", "20粒/盒", "8200001", "690765400001"),
+    ("ht", "国药准字H20213345", "硝苯地平控释片", "", "片剂", "30mg", "7片/盒", "8200002", "690765400002"),
+    ("ht", "国药准字S20190021", "重组人胰岛素注射液", "", "注射剂", "3ml:300单位", "1支/盒", "8200003", "690765400003"),
+    ("ht", "国药准字HJ20200012", "阿托伐他汀钙片", "", "片剂", "20mg", "7片/盒", "8200004", "690765400004"),
+];
+
+async fn seed_products(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInfo) -> Result<()> {
+    let sys = Principal::system();
+    for (mah, approval, generic, trade, form, strength, pack, code, gtin_body) in PRODUCTS {
+        let (_, mah_org_id, _) = ids.iter().find(|(k, _, _)| k == mah).copied().context("seed product MAH")?;
+        let check = yaolian_core::gtin::check_digit(gtin_body).context("seed GTIN")?;
+        let new = NewProduct {
+            approval_number: approval.to_string(),
+            generic_name: generic.to_string(),
+            trade_name: trade.to_string(),
+            dosage_form: form.to_string(),
+            strength: strength.to_string(),
+            pack: pack.to_string(),
+            mah_org_id,
+            manufacturer_org_id: None,
+            drug_code: Some(code.to_string()),
+            gtins: vec![format!("{gtin_body}{check}")],
+        };
+        products::create(store, &sys, &new, client).await.with_context(|| format!("seeding {approval}"))?;
+    }
+    Ok(())
 }

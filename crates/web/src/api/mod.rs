@@ -6,6 +6,7 @@ mod auth;
 mod ledger;
 mod portal;
 mod records;
+mod registry;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
@@ -21,6 +22,7 @@ pub use auth::*;
 pub use ledger::*;
 pub use portal::*;
 pub use records::*;
+pub use registry::*;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(ledger::routes())
         .merge(records::routes())
+        .merge(registry::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -10,6 +10,7 @@ mod account;
 mod admin;
 mod login;
 mod records;
+mod registry;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(records::routes())
+        .merge(registry::routes())
         .route("/", get(admin::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -84,6 +86,9 @@ impl Chrome {
         }
         if p.has(perm::ROLE_READ) || p.has(perm::ROLE_ASSIGN) {
             links.push(("roles", "/admin/roles", "nav.roles"));
+        }
+        if p.has(perm::REGISTRY_READ) {
+            links.push(("products", "/registry/products", "nav.products"));
         }
         if p.has(perm::AUDIT_READ) {
             links.push(("audit", "/admin/audit", "nav.audit"));

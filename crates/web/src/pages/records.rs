@@ -11,8 +11,8 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use yaolian_core::diff::{object_diff, FieldChange};
 use yaolian_core::FieldError;
-use yaolian_identity::esign::{self, SignRequest};
-use yaolian_identity::records::{self, RecordView, VersionView};
+use yaolian_identity::esign::SignRequest;
+use yaolian_identity::records::{RecordView, VersionView};
 use yaolian_identity::IdentityError;
 
 use super::{failure_page, form_errors, render, Chrome, PageUser};
@@ -103,7 +103,7 @@ async fn render_record(
     form: Option<(String, Vec<FieldError>)>,
     signed_ok: bool,
 ) -> Response {
-    let view = match records::view(state.store(), &user.principal, entity, id, &user.client).await {
+    let view = match yaolian_registry::records::view(state.store(), &user.principal, entity, id, &user.client).await {
         Ok(v) => v,
         Err(e) => return failure_page(user.lang, e),
     };
@@ -168,21 +168,24 @@ async fn sign(
         password: &f.password,
         totp: Some(f.totp.as_str()).filter(|t| !t.is_empty()),
     };
-    let errors = match esign::sign(state.store(), state.identity(), &user.principal, &request, &user.client).await {
-        Ok(_) => {
-            let to = format!("/records/{}/{}?signed=1", urlencoding::encode(&entity), urlencoding::encode(&id));
-            return Redirect::to(&to).into_response();
-        }
-        Err(IdentityError::InvalidCredentials) => {
-            vec![FieldError::new("password", "invalid_credentials", user.lang.t("records.wrong_password"))]
-        }
-        Err(IdentityError::InvalidTotp) => {
-            vec![FieldError::new("totp", "invalid_totp", user.lang.t("records.wrong_totp"))]
-        }
-        Err(e) => match form_errors(user.lang, e) {
-            Ok(errors) => errors,
-            Err(page) => return page,
-        },
-    };
+    let errors =
+        match yaolian_registry::records::sign(state.store(), state.identity(), &user.principal, &request, &user.client)
+            .await
+        {
+            Ok(_) => {
+                let to = format!("/records/{}/{}?signed=1", urlencoding::encode(&entity), urlencoding::encode(&id));
+                return Redirect::to(&to).into_response();
+            }
+            Err(IdentityError::InvalidCredentials) => {
+                vec![FieldError::new("password", "invalid_credentials", user.lang.t("records.wrong_password"))]
+            }
+            Err(IdentityError::InvalidTotp) => {
+                vec![FieldError::new("totp", "invalid_totp", user.lang.t("records.wrong_totp"))]
+            }
+            Err(e) => match form_errors(user.lang, e) {
+                Ok(errors) => errors,
+                Err(page) => return page,
+            },
+        };
     render_record(&state, &user, &entity, &id, DiffParams::default(), Some((f.meaning, errors)), false).await
 }

@@ -1,0 +1,110 @@
+//! The registry over HTTP: 一品一档 products.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yaolian_registry::products::{self, NewProduct, Product, ProductQuery};
+
+use super::{ApiQuery, IdPath};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, Auth, Client};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/products", get(list_products).post(create_product))
+        .route("/api/v1/products/{id}", get(get_product).put(update_product))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProductListParams {
+    /// Substring of generic or trade name, 批准文号 or 药品标识码.
+    pub q: Option<String>,
+    pub mah_org_id: Option<i64>,
+    pub dosage_form: Option<String>,
+    /// approval_number, generic_name, mah, updated_at (default, newest first).
+    pub sort: Option<String>,
+    pub desc: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductPage {
+    pub items: Vec<Product>,
+    pub total: i64,
+}
+
+/// Products whose MAH is in the caller's data scope (`registry.read`).
+#[utoipa::path(get, path = "/api/v1/products", tag = "registry", params(ProductListParams),
+    responses((status = 200, body = ProductPage), (status = 403, body = Problem)))]
+pub async fn list_products(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<ProductListParams>,
+) -> ApiResult<Json<ProductPage>> {
+    let query = ProductQuery {
+        q: q.q,
+        mah_org_id: q.mah_org_id,
+        dosage_form: q.dosage_form,
+        sort: q.sort,
+        desc: q.desc.unwrap_or(false),
+        limit: q.limit.unwrap_or(50),
+        offset: q.offset.unwrap_or(0),
+    };
+    let (items, total) = products::list(state.store(), &p, &query, &client).await?;
+    Ok(Json(ProductPage { items, total }))
+}
+
+/// Register a product (`registry.manage` over its MAH).
+#[utoipa::path(post, path = "/api/v1/products", tag = "registry", request_body = NewProduct,
+    responses((status = 201, body = Product), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_product(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewProduct>,
+) -> ApiResult<(StatusCode, Json<Product>)> {
+    Ok((StatusCode::CREATED, Json(products::create(state.store(), &p, &new, &client).await?)))
+}
+
+/// One product.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "registry", params(("id" = i64, Path)),
+    responses((status = 200, body = Product), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_product(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Product>> {
+    Ok(Json(products::get(state.store(), &p, id, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductChange {
+    #[serde(flatten)]
+    pub product: NewProduct,
+    /// Why (修改原因).
+    pub reason: String,
+    /// The version the change was made on.
+    pub expected_version: i64,
+}
+
+/// Change a product: a new version with a reason (409 when it changed meanwhile).
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "registry", params(("id" = i64, Path)),
+    request_body = ProductChange,
+    responses((status = 200, body = Product), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_product(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(c): ApiJson<ProductChange>,
+) -> ApiResult<Json<Product>> {
+    let product = products::update(state.store(), &p, id, &c.product, &c.reason, c.expected_version, &client).await?;
+    Ok(Json(product))
+}

@@ -1,0 +1,309 @@
+//! 一品一档 pages: the product list (search, filter, sort, page, CSV), the registration form
+//! and a product's dossier page with its change form.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+use yaolian_core::FieldError;
+use yaolian_identity::audit;
+use yaolian_identity::model::perm;
+use yaolian_identity::orgs;
+use yaolian_identity::Org;
+use yaolian_registry::products::{self, NewProduct, Product, ProductQuery, DOSAGE_FORMS};
+
+use super::{failure_page, field_error, form_errors, render, Chrome, PageUser};
+use crate::api::{csv_response, IdPath};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/registry/products", get(list_page))
+        .route("/registry/products.csv", get(list_csv))
+        .route("/registry/products/new", get(new_form).post(create))
+        .route("/registry/products/{id}", get(detail).post(update))
+}
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct Filter {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    dosage_form: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
+    page: String,
+}
+
+impl Filter {
+    fn page(&self) -> i64 {
+        self.page.parse::<i64>().unwrap_or(1).max(1)
+    }
+
+    fn query(&self, all: bool) -> ProductQuery {
+        ProductQuery {
+            q: Some(self.q.clone()),
+            mah_org_id: None,
+            dosage_form: Some(self.dosage_form.clone()),
+            sort: Some(self.sort.clone()).filter(|s| !s.is_empty()),
+            desc: self.desc == "1",
+            limit: if all { 100_000 } else { PAGE_SIZE },
+            offset: if all { 0 } else { (self.page() - 1) * PAGE_SIZE },
+        }
+    }
+
+    fn link(&self, sort: Option<&str>, page: Option<i64>) -> String {
+        let (key, desc) = match sort {
+            Some(s) if s == self.sort => (s.to_string(), if self.desc == "1" { "" } else { "1" }),
+            Some(s) => (s.to_string(), ""),
+            None => (self.sort.clone(), self.desc.as_str()),
+        };
+        format!(
+            "?q={}&dosage_form={}&sort={}&desc={desc}&page={}",
+            urlencoding::encode(&self.q),
+            urlencoding::encode(&self.dosage_form),
+            urlencoding::encode(&key),
+            page.unwrap_or(1)
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ListPage {
+    chrome: Chrome,
+    items: Vec<Product>,
+    total: i64,
+    pages: i64,
+    filter: Filter,
+    forms: &'static [&'static str],
+    can_create: bool,
+}
+
+impl ListPage {
+    fn sort_link(&self, key: &str) -> String {
+        self.filter.link(Some(key), None)
+    }
+    fn sort_class(&self, key: &str) -> &'static str {
+        match (self.filter.sort == key, self.filter.desc == "1") {
+            (true, true) => "sorted desc",
+            (true, false) => "sorted",
+            _ => "",
+        }
+    }
+    fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
+        self.filter.link(None, Some(*page.borrow()))
+    }
+}
+
+async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let (items, total) = match products::list(state.store(), &user.principal, &filter.query(false), &user.client).await
+    {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    render(&ListPage {
+        chrome: user.chrome("products"),
+        items,
+        total,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        filter,
+        forms: DOSAGE_FORMS,
+        can_create: user.principal.has(perm::REGISTRY_MANAGE),
+    })
+}
+
+async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let items = match products::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => items,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    if let Err(e) =
+        audit::record_export(state.store(), &user.principal, "products.csv", items.len(), &user.client).await
+    {
+        return failure_page(user.lang, e);
+    }
+    csv_response("products.csv", products::to_csv(&items))
+}
+
+/// The form's fields as typed (kept on error).
+#[derive(Deserialize, Default, Clone)]
+pub struct ProductForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    approval_number: String,
+    #[serde(default)]
+    generic_name: String,
+    #[serde(default)]
+    trade_name: String,
+    #[serde(default)]
+    dosage_form: String,
+    #[serde(default)]
+    strength: String,
+    #[serde(default)]
+    pack: String,
+    #[serde(default)]
+    mah_org_id: String,
+    #[serde(default)]
+    manufacturer_org_id: String,
+    #[serde(default)]
+    drug_code: String,
+    /// GTINs separated by spaces, commas or new lines.
+    #[serde(default)]
+    gtins: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    expected_version: String,
+}
+
+impl ProductForm {
+    fn from_product(p: &Product) -> ProductForm {
+        ProductForm {
+            approval_number: p.approval_number.clone(),
+            generic_name: p.generic_name.clone(),
+            trade_name: p.trade_name.clone(),
+            dosage_form: p.dosage_form.clone(),
+            strength: p.strength.clone(),
+            pack: p.pack.clone(),
+            mah_org_id: p.mah_org_id.to_string(),
+            manufacturer_org_id: p.manufacturer_org_id.map(|m| m.to_string()).unwrap_or_default(),
+            drug_code: p.drug_code.clone().unwrap_or_default(),
+            gtins: p.gtins.join("\n"),
+            expected_version: p.version.to_string(),
+            ..ProductForm::default()
+        }
+    }
+
+    fn to_new(&self) -> NewProduct {
+        NewProduct {
+            approval_number: self.approval_number.clone(),
+            generic_name: self.generic_name.clone(),
+            trade_name: self.trade_name.clone(),
+            dosage_form: self.dosage_form.clone(),
+            strength: self.strength.clone(),
+            pack: self.pack.clone(),
+            mah_org_id: self.mah_org_id.trim().parse().unwrap_or(0),
+            manufacturer_org_id: self.manufacturer_org_id.trim().parse().ok(),
+            drug_code: Some(self.drug_code.clone()).filter(|s| !s.trim().is_empty()),
+            gtins: self
+                .gtins
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    form: ProductForm,
+    errors: Vec<FieldError>,
+    companies: Vec<Org>,
+    forms: &'static [&'static str],
+    product: Option<Product>,
+    can_manage: bool,
+}
+
+impl FormPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        // GTIN errors are per position (`gtins[1]`); the form shows them on the one field.
+        field_error(&self.errors, field).or_else(|| {
+            (field == "gtins")
+                .then(|| self.errors.iter().find(|e| e.field.starts_with("gtins")).map(|e| e.message.as_str()))
+                .flatten()
+        })
+    }
+    fn org_selected(&self, current: &str, id: impl std::borrow::Borrow<i64>) -> bool {
+        current == id.borrow().to_string()
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    user: &PageUser,
+    form: ProductForm,
+    errors: Vec<FieldError>,
+    product: Option<Product>,
+) -> Response {
+    let companies = orgs::list(state.store(), &user.principal, &user.client)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| o.kind == yaolian_identity::OrgKind::Company)
+        .collect();
+    let mut chrome = user.chrome("products");
+    if let Some(p) = &product {
+        chrome.title = format!("{} · {}", p.generic_name, p.approval_number);
+    }
+    render(&FormPage {
+        chrome,
+        form,
+        errors,
+        companies,
+        forms: DOSAGE_FORMS,
+        product,
+        can_manage: user.principal.has(perm::REGISTRY_MANAGE),
+    })
+}
+
+async fn new_form(State(state): State<AppState>, user: PageUser) -> Response {
+    let form = ProductForm { mah_org_id: user.principal.org_id.to_string(), ..ProductForm::default() };
+    render_form(&state, &user, form, Vec::new(), None).await
+}
+
+async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<ProductForm>) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    match products::create(state.store(), &user.principal, &form.to_new(), &user.client).await {
+        Ok(p) => Redirect::to(&format!("/registry/products/{}", p.id)).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => render_form(&state, &user, form, errors, None).await,
+            Err(page) => page,
+        },
+    }
+}
+
+async fn detail(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
+    match products::get(state.store(), &user.principal, id, &user.client).await {
+        Ok(p) => render_form(&state, &user, ProductForm::from_product(&p), Vec::new(), Some(p)).await,
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(form): Form<ProductForm>,
+) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    let expected = form.expected_version.parse().unwrap_or(0);
+    let result =
+        products::update(state.store(), &user.principal, id, &form.to_new(), &form.reason, expected, &user.client)
+            .await;
+    match result {
+        Ok(p) => Redirect::to(&format!("/registry/products/{}", p.id)).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => {
+                let current = products::get(state.store(), &user.principal, id, &user.client).await.ok();
+                render_form(&state, &user, form, errors, current).await
+            }
+            Err(page) => page,
+        },
+    }
+}
