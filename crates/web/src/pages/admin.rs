@@ -237,13 +237,13 @@ impl UserFilter {
         self.page.parse::<i64>().unwrap_or(1).max(1)
     }
 
+    fn sorting(&self) -> super::Sorting<'_> {
+        super::Sorting { key: &self.sort, desc: &self.desc }
+    }
+
     /// The query string for this filter with changes.
     fn link(&self, sort: Option<&str>, page: Option<i64>) -> String {
-        let (sort_key, desc) = match sort {
-            Some(s) if s == self.sort => (s.to_string(), if self.desc == "1" { "" } else { "1" }),
-            Some(s) => (s.to_string(), ""),
-            None => (self.sort.clone(), self.desc.as_str()),
-        };
+        let (sort_key, desc) = self.sorting().toggle(sort);
         let page = page.unwrap_or(1);
         format!(
             "?q={}&org_id={}&status={}&sort={}&desc={}&page={page}",
@@ -273,11 +273,7 @@ impl UsersPage {
         self.filter.link(Some(key), None)
     }
     fn sort_class(&self, key: &str) -> &'static str {
-        match (self.filter.sort == key, self.filter.desc == "1") {
-            (true, true) => "sorted desc",
-            (true, false) => "sorted",
-            _ => "",
-        }
+        self.filter.sorting().class(key)
     }
     fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
         self.filter.link(None, Some(*page.borrow()))

@@ -238,6 +238,34 @@ pub fn field_error<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str>
     errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }
 
+/// Sorting state of a list page: the column sorted by and whether descending (`desc=1`).
+pub struct Sorting<'a> {
+    pub key: &'a str,
+    pub desc: &'a str,
+}
+
+impl Sorting<'_> {
+    /// The CSS class of a column header: `sorted`, `sorted desc` or nothing.
+    pub fn class(&self, column: &str) -> &'static str {
+        match (self.key == column, self.desc == "1") {
+            (true, true) => "sorted desc",
+            (true, false) => "sorted",
+            _ => "",
+        }
+    }
+
+    /// Sort key and direction of a link: clicking the sorted column flips its direction,
+    /// another column sorts ascending, `None` keeps the current order.
+    pub fn toggle(&self, column: Option<&str>) -> (String, &'static str) {
+        let current = if self.desc == "1" { "1" } else { "" };
+        match column {
+            Some(c) if c == self.key => (c.to_string(), if self.desc == "1" { "" } else { "1" }),
+            Some(c) => (c.to_string(), ""),
+            None => (self.key.to_string(), current),
+        }
+    }
+}
+
 /// A redirect that also sets a cookie.
 pub fn redirect_with_cookie(to: &str, cookie: &str) -> Response {
     let mut resp = Redirect::to(to).into_response();

@@ -60,11 +60,7 @@ impl Filter {
     }
 
     fn link(&self, sort: Option<&str>, page: Option<i64>) -> String {
-        let (key, desc) = match sort {
-            Some(s) if s == self.sort => (s.to_string(), if self.desc == "1" { "" } else { "1" }),
-            Some(s) => (s.to_string(), ""),
-            None => (self.sort.clone(), self.desc.as_str()),
-        };
+        let (key, desc) = super::Sorting { key: &self.sort, desc: &self.desc }.toggle(sort);
         format!(
             "?q={}&dosage_form={}&sort={}&desc={desc}&page={}",
             urlencoding::encode(&self.q),
@@ -92,11 +88,7 @@ impl ListPage {
         self.filter.link(Some(key), None)
     }
     fn sort_class(&self, key: &str) -> &'static str {
-        match (self.filter.sort == key, self.filter.desc == "1") {
-            (true, true) => "sorted desc",
-            (true, false) => "sorted",
-            _ => "",
-        }
+        super::Sorting { key: &self.filter.sort, desc: &self.filter.desc }.class(key)
     }
     fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
         self.filter.link(None, Some(*page.borrow()))
