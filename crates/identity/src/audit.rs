@@ -41,6 +41,7 @@ pub mod action {
     pub const ALERT_RULE_UPDATE: &str = "alert_rule_update";
     pub const PRODUCT_CREATE: &str = "product_create";
     pub const PRODUCT_UPDATE: &str = "product_update";
+    pub const COMPANY_UPDATE: &str = "company_update";
     pub const SIGN: &str = "sign";
     pub const SIGN_FAILED: &str = "sign_failed";
 

@@ -7,7 +7,9 @@
 //! Architecture Invariant: like `identity`, every function takes the acting `Principal` and
 //! checks permission and data scope itself; `registry` knows nothing about HTTP.
 
+pub mod companies;
 pub mod products;
 pub mod records;
+pub mod timeline;
 
 pub use products::{NewProduct, Product, ProductQuery};

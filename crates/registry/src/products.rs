@@ -19,6 +19,8 @@ use yaolian_identity::{ClientInfo, IdentityError, Principal};
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store, StoreError, Tx};
 
+use crate::timeline::{self, NewEvent};
+
 /// The versioned-record entity of products.
 pub const ENTITY: &str = "product";
 
@@ -275,6 +277,8 @@ async fn create_tx(
         expected_version: Some(0),
     };
     versions::append(&mut tx, version).await?;
+    let title = format!("药品登记：{} {}", new.generic_name.trim(), v.approval);
+    dossier_event(&mut tx, new.mah_org_id, id, "product_registered", &title).await?;
     let target = format!("product:{id} {}", v.approval);
     audit::record(&mut tx, audit::Event::by(principal, audit::action::PRODUCT_CREATE, &target, client)).await?;
     tx.commit().await?;
@@ -351,11 +355,20 @@ async fn update_tx(
     .await
     .map_err(StoreError::from)?;
     write_gtins(&mut tx, id, &v.gtins).await?;
+    let title = format!("药品档案变更：{} {}（{}）", new.generic_name.trim(), v.approval, reason.trim());
+    dossier_event(&mut tx, new.mah_org_id, id, "product_changed", &title).await?;
     let target = format!("product:{id} {}", v.approval);
     let event =
         audit::Event { detail: reason, ..audit::Event::by(principal, audit::action::PRODUCT_UPDATE, &target, client) };
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+async fn dossier_event(tx: &mut Tx<'_>, org_id: i64, product_id: i64, kind: &str, title: &str) -> Result<()> {
+    let link = format!("/registry/products/{product_id}");
+    let event = NewEvent { org_id, product_id: Some(product_id), module: "registry", kind, title, link: &link };
+    timeline::add(tx, &event).await?;
     Ok(())
 }
 

@@ -15,20 +15,24 @@ pub async fn view(
     id: &str,
     client: &ClientInfo,
 ) -> Result<RecordView> {
-    match access_id(entity, id)? {
-        Some(numeric) => {
-            crate::products::get(store, principal, numeric, client).await?;
-            records::view_checked(store, principal, entity, id).await
-        }
-        None => records::view(store, principal, entity, id, client).await,
+    if checked(store, principal, entity, id, client).await? {
+        return records::view_checked(store, principal, entity, id).await;
     }
+    records::view(store, principal, entity, id, client).await
 }
 
-fn access_id(entity: &str, id: &str) -> Result<Option<i64>> {
-    if entity == crate::products::ENTITY {
-        return id.parse::<i64>().map(Some).map_err(|_| IdentityError::NotFound("record"));
+/// The registry's own access check for a record, when the entity is the registry's: `Ok(true)`
+/// after the check passed, `Ok(false)` for entities the registry does not own.
+async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, client: &ClientInfo) -> Result<bool> {
+    let numeric = || id.parse::<i64>().map_err(|_| IdentityError::NotFound("record"));
+    match entity {
+        crate::products::ENTITY => {
+            crate::products::get(store, principal, numeric()?, client).await?;
+        }
+        crate::companies::ENTITY => crate::companies::check_read(store, principal, numeric()?, client).await?,
+        _ => return Ok(false),
     }
-    Ok(None)
+    Ok(true)
 }
 
 /// Signs a version of any record, after the entity's own access check.
@@ -39,13 +43,10 @@ pub async fn sign(
     req: &SignRequest<'_>,
     client: &ClientInfo,
 ) -> Result<SignatureView> {
-    match access_id(req.entity, req.entity_id)? {
-        Some(id) => {
-            crate::products::get(store, principal, id, client).await?;
-            esign::sign_checked(store, config, principal, req, client).await
-        }
-        None => esign::sign(store, config, principal, req, client).await,
+    if checked(store, principal, req.entity, req.entity_id, client).await? {
+        return esign::sign_checked(store, config, principal, req, client).await;
     }
+    esign::sign(store, config, principal, req, client).await
 }
 
 /// The signatures on any record, each verified, after the entity's own access check.

@@ -135,3 +135,55 @@ async fn products_are_versioned_scoped_and_searchable() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn company_dossier_gathers_profile_products_and_timeline() {
+    each_backend(|store| async move {
+        use yaolian_registry::companies::{self, Profile};
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let qa_a = principal(&store, w.company_a, "qa.a", &["quality_head"]).await;
+        let master_b = principal(&store, w.company_b, "master.b", &["company_master"]).await;
+        let inspector = principal(&store, w.province, "inspector1", &["inspector"]).await;
+        products::create(&store, &qa_a, &metformin(w.company_a), &c).await.unwrap();
+
+        let profile = Profile {
+            legal_rep: "张建华".into(),
+            address: "杭州市钱塘区药谷路 8 号".into(),
+            business_scope: "片剂、胶囊剂的生产".into(),
+            contact_phone: "0571-8888 6666".into(),
+        };
+        let d = companies::update_profile(&store, &qa_a, w.company_a, &profile, "", 0, &c).await.unwrap();
+        assert_eq!((d.profile.legal_rep.as_str(), d.profile_version), ("张建华", 1));
+        // A bad phone and an over-long name are named; a second change needs a reason.
+        let bad = Profile { contact_phone: "call me".into(), legal_rep: "名".repeat(51), ..profile.clone() };
+        match companies::update_profile(&store, &qa_a, w.company_a, &bad, "x", 1, &c).await.unwrap_err() {
+            IdentityError::Validation(v) => {
+                let f: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(f, vec!["legal_rep", "contact_phone"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let moved = Profile { address: "杭州市钱塘区药谷路 18 号".into(), ..profile.clone() };
+        assert!(companies::update_profile(&store, &qa_a, w.company_a, &moved, " ", 1, &c).await.is_err());
+        companies::update_profile(&store, &qa_a, w.company_a, &moved, "注册地址变更", 1, &c).await.unwrap();
+
+        // The provincial inspector reads it; the other company does not; nobody else writes it.
+        let d = companies::dossier(&store, &inspector, w.company_a, &c).await.unwrap();
+        assert_eq!(d.products_total, 1);
+        assert_eq!(d.profile.address, "杭州市钱塘区药谷路 18 号");
+        let kinds: Vec<&str> = d.timeline.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["profile_changed", "profile_changed", "product_registered"]);
+        assert!(d.timeline[0].title.contains("注册地址变更"));
+        assert!(companies::dossier(&store, &master_b, w.company_a, &c).await.is_err());
+        let err = companies::update_profile(&store, &inspector, w.company_a, &moved, "x", 2, &c).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
+        // Its history goes through the same door as every record's.
+        let view = records::view(&store, &inspector, "company", &w.company_a.to_string(), &c).await.unwrap();
+        assert_eq!(view.versions.len(), 2);
+        assert!(records::view(&store, &master_b, "company", &w.company_a.to_string(), &c).await.is_err());
+        // Regulators are not companies.
+        assert!(companies::dossier(&store, &inspector, w.province, &c).await.is_err());
+    })
+    .await;
+}
