@@ -178,6 +178,13 @@ async fn screenshots() {
             };
             yaolian_registry::products::create(store, &master, &new, &c).await.unwrap();
         }
+        let profile = yaolian_registry::companies::Profile {
+            legal_rep: "张建华".into(),
+            address: "杭州市钱塘区药谷路 8 号".into(),
+            business_scope: "片剂、胶囊剂、颗粒剂的生产；药品批发".into(),
+            contact_phone: "0571-8888 6666".into(),
+        };
+        yaolian_registry::companies::update_profile(store, &master, master.org_id, &profile, "", 0, &c).await.unwrap();
     }
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
@@ -203,6 +210,7 @@ async fn screenshots() {
                     ("products", "/registry/products".into()),
                     ("product-new", "/registry/products/new".into()),
                     ("product", "/registry/products/1".into()),
+                    ("company", format!("/registry/companies/{}", w.co_a)),
                 ],
             ),
             ("auditor", vec![("audit", "/admin/audit".into()), ("account", "/account".into())]),

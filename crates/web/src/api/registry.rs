@@ -1,4 +1,4 @@
-//! The registry over HTTP: 一品一档 products.
+//! The registry over HTTP: 一品一档 products and 一企一档 company dossiers.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,6 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use yaolian_registry::companies::{self, Dossier, Profile};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery};
 
 use super::{ApiQuery, IdPath};
@@ -17,6 +18,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/products", get(list_products).post(create_product))
         .route("/api/v1/products/{id}", get(get_product).put(update_product))
+        .route("/api/v1/companies/{id}/dossier", get(company_dossier))
+        .route("/api/v1/companies/{id}/profile", axum::routing::put(update_company_profile))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -107,4 +110,44 @@ pub async fn update_product(
 ) -> ApiResult<Json<Product>> {
     let product = products::update(state.store(), &p, id, &c.product, &c.reason, c.expected_version, &client).await?;
     Ok(Json(product))
+}
+
+/// A company's dossier: organization, profile, products, timeline (`registry.read`).
+#[utoipa::path(get, path = "/api/v1/companies/{id}/dossier", tag = "registry", params(("id" = i64, Path)),
+    responses((status = 200, body = Dossier), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn company_dossier(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Dossier>> {
+    Ok(Json(companies::dossier(state.store(), &p, id, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProfileChange {
+    #[serde(flatten)]
+    pub profile: Profile,
+    /// Why (修改原因); not needed for the first version.
+    #[serde(default)]
+    pub reason: String,
+    /// The profile version the change was made on (0 before the first).
+    pub expected_version: i64,
+}
+
+/// Save a company's profile (`registry.manage` over the company; versioned).
+#[utoipa::path(put, path = "/api/v1/companies/{id}/profile", tag = "registry", params(("id" = i64, Path)),
+    request_body = ProfileChange,
+    responses((status = 200, body = Dossier), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn update_company_profile(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(c): ApiJson<ProfileChange>,
+) -> ApiResult<Json<Dossier>> {
+    let d =
+        companies::update_profile(state.store(), &p, id, &c.profile, &c.reason, c.expected_version, &client).await?;
+    Ok(Json(d))
 }

@@ -1,5 +1,5 @@
 //! 一品一档 pages: the product list (search, filter, sort, page, CSV), the registration form
-//! and a product's dossier page with its change form.
+//! and a product's dossier page with its change form; 一企一档: a company's dossier page.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -12,6 +12,7 @@ use yaolian_identity::audit;
 use yaolian_identity::model::perm;
 use yaolian_identity::orgs;
 use yaolian_identity::Org;
+use yaolian_registry::companies::{self, Dossier, Profile};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery, DOSAGE_FORMS};
 
 use super::{failure_page, field_error, form_errors, render, Chrome, PageUser};
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/registry/products.csv", get(list_csv))
         .route("/registry/products/new", get(new_form).post(create))
         .route("/registry/products/{id}", get(detail).post(update))
+        .route("/registry/companies/{id}", get(company_page).post(company_update))
 }
 
 const PAGE_SIZE: i64 = 25;
@@ -295,6 +297,106 @@ async fn update(
                 let current = products::get(state.store(), &user.principal, id, &user.client).await.ok();
                 render_form(&state, &user, form, errors, current).await
             }
+            Err(page) => page,
+        },
+    }
+}
+
+// ---------------------------------------------------------------- 一企一档
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ProfileForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    legal_rep: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    business_scope: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    expected_version: String,
+}
+
+#[derive(Template)]
+#[template(path = "company.html")]
+struct CompanyPage {
+    chrome: Chrome,
+    d: Dossier,
+    form: ProfileForm,
+    errors: Vec<FieldError>,
+    can_manage: bool,
+}
+
+impl CompanyPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+
+    fn module_label(&self, module: &str) -> &'static str {
+        match self.chrome.t(&format!("module.{module}")) {
+            "??" => "",
+            label => label,
+        }
+    }
+}
+
+async fn render_company(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    form: Option<ProfileForm>,
+    errors: Vec<FieldError>,
+) -> Response {
+    let d = match companies::dossier(state.store(), &user.principal, id, &user.client).await {
+        Ok(d) => d,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let form = form.unwrap_or_else(|| ProfileForm {
+        legal_rep: d.profile.legal_rep.clone(),
+        address: d.profile.address.clone(),
+        business_scope: d.profile.business_scope.clone(),
+        contact_phone: d.profile.contact_phone.clone(),
+        expected_version: d.profile_version.to_string(),
+        ..ProfileForm::default()
+    });
+    let mut chrome = user.chrome("products");
+    chrome.title = format!("{} · {}", d.org.name, user.lang.t("company.title"));
+    let can_manage = user.principal.reaches(perm::REGISTRY_MANAGE, &d.org.path);
+    render(&CompanyPage { chrome, d, form, errors, can_manage })
+}
+
+async fn company_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
+    render_company(&state, &user, id, None, Vec::new()).await
+}
+
+async fn company_update(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    let profile = Profile {
+        legal_rep: form.legal_rep.clone(),
+        address: form.address.clone(),
+        business_scope: form.business_scope.clone(),
+        contact_phone: form.contact_phone.clone(),
+    };
+    let expected = form.expected_version.parse().unwrap_or(0);
+    let result =
+        companies::update_profile(state.store(), &user.principal, id, &profile, &form.reason, expected, &user.client)
+            .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/registry/companies/{id}")).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => render_company(&state, &user, id, Some(form), errors).await,
             Err(page) => page,
         },
     }
