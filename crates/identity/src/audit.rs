@@ -42,6 +42,7 @@ pub mod action {
     pub const PRODUCT_CREATE: &str = "product_create";
     pub const PRODUCT_UPDATE: &str = "product_update";
     pub const COMPANY_UPDATE: &str = "company_update";
+    pub const PERSON_CREATE: &str = "person_create";
     pub const SIGN: &str = "sign";
     pub const SIGN_FAILED: &str = "sign_failed";
 

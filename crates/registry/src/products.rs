@@ -144,7 +144,7 @@ fn validate(new: &NewProduct) -> Result<Valid, ValidationError> {
 }
 
 /// The organization path of a company, or a field error naming `field`.
-async fn company_path(store: &Store, field: &str, id: i64) -> Result<String> {
+pub(crate) async fn company_path(store: &Store, field: &str, id: i64) -> Result<String> {
     let row = sqlx::query("SELECT path, kind FROM orgs WHERE id = $1").bind(id).fetch_optional(store.pool()).await?;
     let Some(row) = row else {
         return Err(ValidationError::single(field, "exists", format!("no organization {id}")).into());

@@ -30,6 +30,9 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
             crate::products::get(store, principal, numeric()?, client).await?;
         }
         crate::companies::ENTITY => crate::companies::check_read(store, principal, numeric()?, client).await?,
+        crate::persons::ENTITY => {
+            crate::persons::get(store, principal, numeric()?, client).await?;
+        }
         _ => return Ok(false),
     }
     Ok(true)

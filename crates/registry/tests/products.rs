@@ -187,3 +187,71 @@ async fn company_dossier_gathers_profile_products_and_timeline() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn persons_and_search_across_the_three_dossiers() {
+    each_backend(|store| async move {
+        use yaolian_registry::persons::{self, NewPerson};
+        use yaolian_registry::search;
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let qa_a = principal(&store, w.company_a, "qa.a", &["quality_head"]).await;
+        let master_b = principal(&store, w.company_b, "master.b", &["company_master"]).await;
+        let reviewer = principal(&store, w.province, "reviewer1", &["reviewer"]).await;
+        products::create(&store, &qa_a, &metformin(w.company_a), &c).await.unwrap();
+        let pharmacist = NewPerson {
+            name: "李药师".into(),
+            qualification: "licensed_pharmacist".into(),
+            cert_number: "ZY-33-2021-0458".into(),
+            employer_org_id: w.company_b,
+            valid_from: "2021-06-01".into(),
+            valid_until: "2099-05-31".into(),
+        };
+        let p = persons::create(&store, &master_b, &pharmacist, &c).await.unwrap();
+        assert_eq!((p.qualification_zh.as_str(), p.standing.as_str()), ("执业药师", "valid"));
+        // Bad dates and an unknown qualification are named; a duplicate certificate too.
+        let bad = NewPerson {
+            qualification: "wizard".into(),
+            valid_from: "2021-06-01".into(),
+            valid_until: "2020-01-01".into(),
+            ..pharmacist.clone()
+        };
+        match persons::create(&store, &master_b, &bad, &c).await.unwrap_err() {
+            IdentityError::Validation(v) => {
+                let f: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(f, vec!["qualification", "valid_until"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match persons::create(&store, &master_b, &pharmacist, &c).await.unwrap_err() {
+            IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "cert_number"),
+            other => panic!("{other:?}"),
+        }
+        // Company A cannot register B's staff; the expired shows as expired.
+        assert!(persons::create(&store, &qa_a, &pharmacist, &c).await.is_err());
+        let expired = NewPerson {
+            cert_number: "ZY-33-2015-0001".into(),
+            valid_until: "2020-05-31".into(),
+            valid_from: "2015-06-01".into(),
+            name: "王旧证".into(),
+            ..pharmacist.clone()
+        };
+        assert_eq!(persons::create(&store, &master_b, &expired, &c).await.unwrap().standing, "expired");
+
+        // One search across the three, in the reader's scope.
+        let r = search::search(&store, &reviewer, "药", 20, &c).await.unwrap();
+        let names: Vec<&str> = r.companies.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, vec!["乙医药有限公司", "甲制药有限公司"]);
+        assert_eq!(r.persons.len(), 1, "{:?}", r.persons);
+        let r = search::search(&store, &reviewer, "91350100M000100Y43", 20, &c).await.unwrap();
+        assert_eq!(r.companies.len(), 1);
+        let r = search::search(&store, &reviewer, "二甲双胍", 20, &c).await.unwrap();
+        assert_eq!((r.products_total, r.companies.len(), r.persons.len()), (1, 0, 0));
+        let r = search::search(&store, &qa_a, "药", 20, &c).await.unwrap();
+        assert_eq!(r.companies.len(), 1);
+        assert!(r.persons.is_empty());
+        let view = records::view(&store, &reviewer, "person", &p.id.to_string(), &c).await.unwrap();
+        assert_eq!(view.versions.len(), 1);
+    })
+    .await;
+}
