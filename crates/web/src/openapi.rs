@@ -24,7 +24,7 @@ use crate::api;
         api::public_key,
         api::record, api::signatures, api::sign,
         api::list_products, api::create_product, api::get_product, api::update_product,
-        api::company_dossier, api::update_company_profile,
+        api::company_dossier, api::update_company_profile, api::registry_search, api::list_persons, api::create_person,
         api::audit_summary, api::audit_alerts, api::alert_rules, api::update_alert_rule,
     ),
     components(schemas(crate::error::Problem)),
@@ -35,7 +35,7 @@ use crate::api;
         (name = "identity", description = "Organizations, users, roles, API tokens"),
         (name = "audit", description = "Security audit log"),
         (name = "portal", description = "To-dos and messages"),
-        (name = "registry", description = "Dossiers: 一品一档 products, 一企一档 companies"),
+        (name = "registry", description = "Dossiers: 一企一档 companies, 一品一档 products, 一员一档 persons"),
         (name = "records", description = "Record history with field diffs, ledger anchoring and electronic signatures"),
         (name = "ledger", description = "Tamper-evident ledger: signed checkpoints, entries, RFC 9162 proofs"),
     )

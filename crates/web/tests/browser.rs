@@ -210,6 +210,7 @@ async fn screenshots() {
                     ("products", "/registry/products".into()),
                     ("product-new", "/registry/products/new".into()),
                     ("product", "/registry/products/1".into()),
+                    ("registry", "/registry?q=%E8%8D%AF".into()),
                     ("company", format!("/registry/companies/{}", w.co_a)),
                 ],
             ),
@@ -224,6 +225,8 @@ async fn screenshots() {
             }
             let form = c.find(Locator::Css("form[action='/logout'] button")).await.unwrap();
             form.click().await.unwrap();
+            // Wait until the logout has landed on the login page before the next user.
+            c.wait().for_element(Locator::Css("#username")).await.unwrap();
         }
         c.close().await.unwrap();
     }

@@ -6,6 +6,8 @@ use yaolian_identity::model::OrgKind;
 use yaolian_identity::orgs::{self, NewOrg};
 use yaolian_identity::users::{self, NewUser};
 use yaolian_identity::{portal, roles, ClientInfo, IdentityConfig, Principal};
+use yaolian_registry::companies::{self, Profile};
+use yaolian_registry::persons::{self, NewPerson};
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::Store;
 use yaolian_web::DemoAccount;
@@ -265,8 +267,20 @@ pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
     Ok(accounts)
 }
 
-/// Fictional products: (MAH, 批准文号, 通用名, 商品名, 剂型, 规格, 包装, 药品标识码, GTIN body).
-const PRODUCTS: &[(&str, &str, &str, &str, &str, &str, &str, &str, &str)] = &[
+/// A fictional product: (MAH, 批准文号, 通用名, 商品名, 剂型, 规格, 包装, 药品标识码, GTIN body).
+type ProductSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const PRODUCTS: &[ProductSeed] = &[
     ("kc", "国药准字H20230001", "盐酸二甲双胍片", "康辰宁", "片剂", "0.5g", "20片/盒", "8100001", "690123400001"),
     ("kc", "国药准字H20230002", "阿莫西林胶囊", "", "胶囊剂", "0.25g", "24粒/盒", "8100002", "690123400002"),
     ("kc", "国药准字H20240017", "注射用头孢曲松钠", "", "注射剂", "1.0g", "10瓶/盒", "8100003", "690123400003"),
@@ -296,5 +310,44 @@ async fn seed_products(store: &Store, ids: &[(&str, i64, &str)], client: &Client
         };
         products::create(store, &sys, &new, client).await.with_context(|| format!("seeding {approval}"))?;
     }
+    for (employer, name, qualification, cert, from, until) in PERSONS {
+        let (_, employer_org_id, _) = ids.iter().find(|(k, _, _)| k == employer).copied().context("seed employer")?;
+        let new = NewPerson {
+            name: name.to_string(),
+            qualification: qualification.to_string(),
+            cert_number: cert.to_string(),
+            employer_org_id,
+            valid_from: from.to_string(),
+            valid_until: until.to_string(),
+        };
+        persons::create(store, &sys, &new, client).await.with_context(|| format!("seeding {name}"))?;
+    }
+    for (key, legal_rep, address, scope, phone) in PROFILES {
+        let (_, org_id, _) = ids.iter().find(|(k, _, _)| k == key).copied().context("seed profile")?;
+        let profile = Profile {
+            legal_rep: legal_rep.to_string(),
+            address: address.to_string(),
+            business_scope: scope.to_string(),
+            contact_phone: phone.to_string(),
+        };
+        companies::update_profile(store, &sys, org_id, &profile, "", 0, client).await?;
+    }
     Ok(())
 }
+
+/// Fictional licensed persons: (employer, name, qualification, certificate, valid from, until).
+const PERSONS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    ("kc", "周明", "quality_head", "ZL-33-2022-0107", "2022-03-01", "2027-02-28"),
+    ("kc", "吴婷", "qualified_person", "SQ-33-2023-0045", "2023-01-15", "2028-01-14"),
+    ("ht", "孙立", "quality_head", "ZL-32-2021-0311", "2021-09-01", "2026-12-31"),
+    ("ms", "郑洁", "licensed_pharmacist", "ZY-33-2019-1206", "2019-07-01", "2024-06-30"),
+    ("ms", "何静", "licensed_pharmacist", "ZY-33-2022-0588", "2022-05-01", "2027-04-30"),
+    ("hk", "韩冰", "enterprise_head", "QF-32-2020-0093", "2020-10-01", "2030-09-30"),
+];
+
+/// Fictional company profiles: (company, 法定代表人, 注册地址, 经营范围, phone).
+const PROFILES: &[(&str, &str, &str, &str, &str)] = &[
+    ("kc", "陈康", "浙江省杭州市钱塘区药谷大道 88 号", "片剂、硬胶囊剂、小容量注射剂的生产", "0571-8690 1234"),
+    ("ht", "刘恒", "江苏省南京市江宁经济开发区恒泰路 6 号", "片剂、胶囊剂、生物制品的生产", "025-5211 7788"),
+    ("ms", "赵民", "浙江省杭州市西湖区文三路 199 号", "处方药、非处方药零售（连锁）", "0571-8777 3366"),
+];

@@ -7,7 +7,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yaolian_registry::companies::{self, Dossier, Profile};
+use yaolian_registry::persons::{self, NewPerson, Person};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery};
+use yaolian_registry::search;
 
 use super::{ApiQuery, IdPath};
 use crate::error::{ApiResult, Problem};
@@ -19,6 +21,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/products", get(list_products).post(create_product))
         .route("/api/v1/products/{id}", get(get_product).put(update_product))
         .route("/api/v1/companies/{id}/dossier", get(company_dossier))
+        .route("/api/v1/registry/search", get(registry_search))
+        .route("/api/v1/persons", get(list_persons).post(create_person))
         .route("/api/v1/companies/{id}/profile", axum::routing::put(update_company_profile))
 }
 
@@ -150,4 +154,48 @@ pub async fn update_company_profile(
     let d =
         companies::update_profile(state.store(), &p, id, &c.profile, &c.reason, c.expected_version, &client).await?;
     Ok(Json(d))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Substring of a name, 统一社会信用代码, 批准文号, 药品标识码 or certificate number.
+    #[serde(default)]
+    pub q: String,
+    pub limit: Option<i64>,
+}
+
+/// Search companies, products and persons at once (`registry.read`, in the caller's scope).
+#[utoipa::path(get, path = "/api/v1/registry/search", tag = "registry", params(SearchParams),
+    responses((status = 200, body = search::Results), (status = 403, body = Problem)))]
+pub async fn registry_search(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<SearchParams>,
+) -> ApiResult<Json<search::Results>> {
+    Ok(Json(search::search(state.store(), &p, &q.q, q.limit.unwrap_or(20), &client).await?))
+}
+
+/// Persons whose name or certificate number contains `q`.
+#[utoipa::path(get, path = "/api/v1/persons", tag = "registry", params(SearchParams),
+    responses((status = 200, body = Vec<Person>), (status = 403, body = Problem)))]
+pub async fn list_persons(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Vec<Person>>> {
+    Ok(Json(persons::list(state.store(), &p, &q.q, q.limit.unwrap_or(100), &client).await?))
+}
+
+/// Register a licensed person (`registry.manage` over the employer).
+#[utoipa::path(post, path = "/api/v1/persons", tag = "registry", request_body = NewPerson,
+    responses((status = 201, body = Person), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_person(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewPerson>,
+) -> ApiResult<(StatusCode, Json<Person>)> {
+    Ok((StatusCode::CREATED, Json(persons::create(state.store(), &p, &new, &client).await?)))
 }

@@ -88,6 +88,7 @@ impl Chrome {
             links.push(("roles", "/admin/roles", "nav.roles"));
         }
         if p.has(perm::REGISTRY_READ) {
+            links.push(("registry", "/registry", "nav.registry"));
             links.push(("products", "/registry/products", "nav.products"));
         }
         if p.has(perm::AUDIT_READ) {

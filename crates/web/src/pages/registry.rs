@@ -21,6 +21,8 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/registry", get(registry_page))
+        .route("/registry/persons", axum::routing::post(person_create))
         .route("/registry/products", get(list_page))
         .route("/registry/products.csv", get(list_csv))
         .route("/registry/products/new", get(new_form).post(create))
@@ -397,6 +399,115 @@ async fn company_update(
         Ok(_) => Redirect::to(&format!("/registry/companies/{id}")).into_response(),
         Err(e) => match form_errors(user.lang, e) {
             Ok(errors) => render_company(&state, &user, id, Some(form), errors).await,
+            Err(page) => page,
+        },
+    }
+}
+
+// ---------------------------------------------------------------- search and 一员一档
+
+#[derive(Deserialize, Default, Clone)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct PersonForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    qualification: String,
+    #[serde(default)]
+    cert_number: String,
+    #[serde(default)]
+    employer_org_id: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry.html")]
+struct RegistryPage {
+    chrome: Chrome,
+    q: String,
+    results: yaolian_registry::search::Results,
+    person: PersonForm,
+    errors: Vec<FieldError>,
+    companies: Vec<Org>,
+    qualifications: &'static [(&'static str, &'static str, &'static str)],
+    can_manage: bool,
+}
+
+impl RegistryPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+    fn standing_class(&self, standing: &str) -> &'static str {
+        match standing {
+            "valid" => "ok",
+            "expiring" => "warn",
+            _ => "danger",
+        }
+    }
+    fn standing_label(&self, standing: &str) -> &'static str {
+        self.chrome.t(&format!("person.{standing}"))
+    }
+}
+
+async fn render_registry(
+    state: &AppState,
+    user: &PageUser,
+    q: String,
+    person: PersonForm,
+    errors: Vec<FieldError>,
+) -> Response {
+    let results = match yaolian_registry::search::search(state.store(), &user.principal, &q, 20, &user.client).await {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let companies = orgs::list(state.store(), &user.principal, &user.client)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| o.kind == yaolian_identity::OrgKind::Company)
+        .collect();
+    render(&RegistryPage {
+        chrome: user.chrome("registry"),
+        q,
+        results,
+        person,
+        errors,
+        companies,
+        qualifications: yaolian_registry::persons::QUALIFICATIONS,
+        can_manage: user.principal.has(perm::REGISTRY_MANAGE),
+    })
+}
+
+async fn registry_page(State(state): State<AppState>, user: PageUser, Query(f): Query<SearchForm>) -> Response {
+    render_registry(&state, &user, f.q, PersonForm::default(), Vec::new()).await
+}
+
+async fn person_create(State(state): State<AppState>, user: PageUser, Form(form): Form<PersonForm>) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    let new = yaolian_registry::persons::NewPerson {
+        name: form.name.clone(),
+        qualification: form.qualification.clone(),
+        cert_number: form.cert_number.clone(),
+        employer_org_id: form.employer_org_id.trim().parse().unwrap_or(0),
+        valid_from: form.valid_from.clone(),
+        valid_until: form.valid_until.clone(),
+    };
+    match yaolian_registry::persons::create(state.store(), &user.principal, &new, &user.client).await {
+        Ok(p) => Redirect::to(&format!("/registry?q={}", urlencoding::encode(&p.cert_number))).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => render_registry(&state, &user, String::new(), form, errors).await,
             Err(page) => page,
         },
     }
