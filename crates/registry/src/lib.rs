@@ -10,10 +10,12 @@
 //! checks permission and data scope itself; `registry` knows nothing about HTTP.
 
 pub mod companies;
+pub mod import;
 pub mod persons;
 pub mod products;
 pub mod records;
 pub mod search;
+pub mod table;
 pub mod timeline;
 
 pub use products::{NewProduct, Product, ProductQuery};

@@ -255,3 +255,45 @@ async fn persons_and_search_across_the_three_dossiers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn product_lists_import_row_by_row_and_export_as_excel() {
+    each_backend(|store| async move {
+        use yaolian_registry::import;
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let qa_a = principal(&store, w.company_a, "qa.a", &["quality_head"]).await;
+        let csv = "\u{feff}批准文号,通用名,剂型,规格,上市许可持有人,药品标识码,GTIN\r\n\
+                   国药准字H20230001,盐酸二甲双胍片,片剂,0.5g,甲制药有限公司,8100001,09506000134352\r\n\
+                   国药准字H20230002,阿莫西林胶囊,胶囊剂,0.25g,甲制药有限公司,,09506000134357\r\n\
+                   国药准字H20230003,布洛芬片,片剂,0.2g,91110000600037341L,,\r\n\
+                   国药准字H20230001,重复文号,片剂,0.5g,甲制药有限公司,,\r\n\
+                   国药准字Z20200005,连花清瘟胶囊,胶囊剂,0.35g,91350100M000100Y43,,\r\n";
+        let report = import::import_products(&store, &qa_a, csv.as_bytes(), &c).await.unwrap();
+        assert_eq!((report.rows, report.created.len()), (5, 2), "{report:?}");
+        let errs: Vec<(usize, &str, &str)> =
+            report.errors.iter().map(|e| (e.row, e.field.as_str(), e.rule.as_str())).collect();
+        assert_eq!(errs, vec![(3, "gtins[0]", "gtin_check"), (4, "mah", "company"), (5, "approval_number", "unique")]);
+        // A file without a required column is refused as a whole, naming the column.
+        let bad = "批准文号,通用名\n国药准字H20230009,某药\n";
+        match import::import_products(&store, &qa_a, bad.as_bytes(), &c).await.unwrap_err() {
+            IdentityError::Validation(v) => {
+                assert_eq!(v.errors.len(), 3);
+                assert!(v.errors[0].message.contains("剂型"), "{:?}", v.errors);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The Excel export carries the import's columns: importing it again names every row
+        // as a duplicate rather than registering anything twice.
+        let all = ProductQuery { limit: 100, ..Default::default() };
+        let (items, _) = products::list(&store, &qa_a, &all, &c).await.unwrap();
+        let xlsx = import::products_xlsx(&items).unwrap();
+        let again = import::import_products(&store, &qa_a, &xlsx, &c).await.unwrap();
+        assert_eq!((again.rows, again.created.len()), (2, 0));
+        assert!(again.errors.iter().all(|e| e.field == "approval_number" && e.rule == "unique"), "{again:?}");
+        // Someone without registry.manage cannot import at all.
+        let inspector = principal(&store, w.province, "inspector1", &["inspector"]).await;
+        assert!(import::import_products(&store, &inspector, csv.as_bytes(), &c).await.is_err());
+    })
+    .await;
+}
