@@ -25,6 +25,7 @@ use crate::api;
         api::record, api::signatures, api::sign,
         api::list_products, api::create_product, api::get_product, api::update_product,
         api::company_dossier, api::update_company_profile, api::registry_search, api::list_persons, api::create_person,
+        api::import_products, api::export_products_xlsx,
         api::audit_summary, api::audit_alerts, api::alert_rules, api::update_alert_rule,
     ),
     components(schemas(crate::error::Problem)),

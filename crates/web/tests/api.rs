@@ -573,3 +573,35 @@ async fn products_over_the_api_name_bad_fields_and_guard_versions() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn product_lists_upload_as_files_and_download_as_excel() {
+    each_backend(|store| async move {
+        seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let a = login(&server, "a.master").await;
+        let csv = "批准文号,通用名,剂型,规格,上市许可持有人\n国药准字H20230001,盐酸二甲双胍片,片剂,0.5g,甲制药有限公司\n国药准字H2023,坏文号,片剂,0.5g,甲制药有限公司\n";
+        let r = a
+            .client
+            .post(server.url("/api/v1/products/import"))
+            .header("X-CSRF-Token", &a.csrf)
+            .header("Content-Type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let report: Value = r.json().await.unwrap();
+        assert_eq!(report["created"].as_array().map(Vec::len), Some(1), "{report}");
+        assert_eq!(report["errors"][0]["row"], 3);
+        assert_eq!(report["errors"][0]["field"], "approval_number");
+        let x = a.client.get(server.url("/api/v1/products.xlsx")).send().await.unwrap();
+        assert_eq!(x.status(), 200);
+        let bytes = x.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK\x03\x04"));
+        let rows = yaolian_registry::table::read(&bytes).unwrap();
+        assert_eq!(rows[1][0], "国药准字H20230001");
+        server.stop().await;
+    })
+    .await;
+}

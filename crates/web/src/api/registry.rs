@@ -1,5 +1,6 @@
 //! The registry over HTTP: 一品一档 products and 一企一档 company dossiers.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -7,9 +8,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yaolian_registry::companies::{self, Dossier, Profile};
+use yaolian_registry::import::{self, ImportReport};
 use yaolian_registry::persons::{self, NewPerson, Person};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery};
 use yaolian_registry::search;
+use yaolian_registry::table;
 
 use super::{ApiQuery, IdPath};
 use crate::error::{ApiResult, Problem};
@@ -20,6 +23,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/products", get(list_products).post(create_product))
         .route("/api/v1/products/{id}", get(get_product).put(update_product))
+        .route(
+            "/api/v1/products/import",
+            axum::routing::post(import_products).layer(DefaultBodyLimit::max(table::MAX_UPLOAD_BYTES)),
+        )
+        .route("/api/v1/products.xlsx", get(export_products_xlsx))
         .route("/api/v1/companies/{id}/dossier", get(company_dossier))
         .route("/api/v1/registry/search", get(registry_search))
         .route("/api/v1/persons", get(list_persons).post(create_person))
@@ -198,4 +206,48 @@ pub async fn create_person(
     ApiJson(new): ApiJson<NewPerson>,
 ) -> ApiResult<(StatusCode, Json<Person>)> {
     Ok((StatusCode::CREATED, Json(persons::create(state.store(), &p, &new, &client).await?)))
+}
+
+/// Import a product list: the request body is the file itself (xlsx, xls or CSV UTF-8; at most
+/// 10 MiB). Good rows are registered; each refused row is reported with its row number, field and
+/// rule.
+#[utoipa::path(post, path = "/api/v1/products/import", tag = "registry",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the spreadsheet"),
+    responses((status = 200, body = ImportReport), (status = 403, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn import_products(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    Ok(Json(import::import_products(state.store(), &p, &body, &client).await?))
+}
+
+/// Products in the caller's scope as an Excel workbook (the import's columns).
+#[utoipa::path(get, path = "/api/v1/products.xlsx", tag = "registry",
+    responses((status = 200, description = "xlsx workbook"), (status = 403, body = Problem)))]
+pub async fn export_products_xlsx(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<axum::response::Response> {
+    let query = ProductQuery { limit: 100_000, ..ProductQuery::default() };
+    let (items, _) = products::list(state.store(), &p, &query, &client).await?;
+    yaolian_identity::audit::record_export(state.store(), &p, "products.xlsx", items.len(), &client).await?;
+    Ok(xlsx_response("products.xlsx", import::products_xlsx(&items)?))
+}
+
+/// An Excel download.
+pub fn xlsx_response(filename: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -25,6 +25,12 @@ pub fn routes() -> Router<AppState> {
         .route("/registry/persons", axum::routing::post(person_create))
         .route("/registry/products", get(list_page))
         .route("/registry/products.csv", get(list_csv))
+        .route("/registry/products.xlsx", get(list_xlsx))
+        .route(
+            "/registry/products/import",
+            axum::routing::post(import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(yaolian_registry::table::MAX_UPLOAD_BYTES)),
+        )
         .route("/registry/products/new", get(new_form).post(create))
         .route("/registry/products/{id}", get(detail).post(update))
         .route("/registry/companies/{id}", get(company_page).post(company_update))
@@ -510,5 +516,61 @@ async fn person_create(State(state): State<AppState>, user: PageUser, Form(form)
             Ok(errors) => render_registry(&state, &user, String::new(), form, errors).await,
             Err(page) => page,
         },
+    }
+}
+
+// ---------------------------------------------------------------- import / export
+
+#[derive(Template)]
+#[template(path = "import_result.html")]
+struct ImportPage {
+    chrome: Chrome,
+    report: yaolian_registry::import::ImportReport,
+    file_name: String,
+}
+
+async fn list_xlsx(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let items = match products::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => items,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    if let Err(e) =
+        audit::record_export(state.store(), &user.principal, "products.xlsx", items.len(), &user.client).await
+    {
+        return failure_page(user.lang, e);
+    }
+    match yaolian_registry::import::products_xlsx(&items) {
+        Ok(bytes) => crate::api::xlsx_response("products.xlsx", bytes),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+/// The upload form posts the file as multipart form data with the CSRF token.
+async fn import_upload(State(state): State<AppState>, user: PageUser, mut form: axum::extract::Multipart) -> Response {
+    let (mut csrf, mut file, mut file_name) = (String::new(), Vec::new(), String::new());
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    file_name = field.file_name().unwrap_or("").to_string();
+                }
+                match field.bytes().await {
+                    Ok(bytes) if name == "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    Ok(bytes) if name == "file" => file = bytes.to_vec(),
+                    Ok(_) => {}
+                    Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
+        }
+    }
+    if let Err(page) = user.check_csrf(&csrf) {
+        return page;
+    }
+    match yaolian_registry::import::import_products(state.store(), &user.principal, &file, &user.client).await {
+        Ok(report) => render(&ImportPage { chrome: user.chrome("products"), report, file_name }),
+        Err(e) => failure_page(user.lang, e),
     }
 }
