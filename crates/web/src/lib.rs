@@ -123,14 +123,38 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on a bound listener until `shutdown` completes.
+/// How long open connections may take to finish once shutdown has begun.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves on a bound listener until `shutdown` completes; then connections get
+/// [`SHUTDOWN_GRACE`] to finish, so that a client holding one open cannot stall the stop.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let (begun_tx, begun_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = begun_tx.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let deadline = async move {
+        // Resolves only once shutdown has begun (a dropped sender means it never will).
+        if begun_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "connections still open after the shutdown grace; closing");
+            Ok(())
+        }
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
