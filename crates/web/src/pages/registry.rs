@@ -122,17 +122,23 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
     })
 }
 
+/// Every product the filter selects, with the export recorded in the audit log (an export of
+/// many rows, or many exports, trips the bulk-export alert).
+async fn exported(state: &AppState, user: &PageUser, filter: &Filter, name: &str) -> Result<Vec<Product>, Response> {
+    let (items, _) = products::list(state.store(), &user.principal, &filter.query(true), &user.client)
+        .await
+        .map_err(|e| failure_page(user.lang, e))?;
+    audit::record_export(state.store(), &user.principal, name, items.len(), &user.client)
+        .await
+        .map_err(|e| failure_page(user.lang, e))?;
+    Ok(items)
+}
+
 async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let items = match products::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
-        Ok((items, _)) => items,
-        Err(e) => return failure_page(user.lang, e),
-    };
-    if let Err(e) =
-        audit::record_export(state.store(), &user.principal, "products.csv", items.len(), &user.client).await
-    {
-        return failure_page(user.lang, e);
+    match exported(&state, &user, &filter, "products.csv").await {
+        Ok(items) => csv_response("products.csv", products::to_csv(&items)),
+        Err(page) => page,
     }
-    csv_response("products.csv", products::to_csv(&items))
 }
 
 /// The form's fields as typed (kept on error).
@@ -530,15 +536,10 @@ struct ImportPage {
 }
 
 async fn list_xlsx(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let items = match products::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
-        Ok((items, _)) => items,
-        Err(e) => return failure_page(user.lang, e),
+    let items = match exported(&state, &user, &filter, "products.xlsx").await {
+        Ok(items) => items,
+        Err(page) => return page,
     };
-    if let Err(e) =
-        audit::record_export(state.store(), &user.principal, "products.xlsx", items.len(), &user.client).await
-    {
-        return failure_page(user.lang, e);
-    }
     match yaolian_registry::import::products_xlsx(&items) {
         Ok(bytes) => crate::api::xlsx_response("products.xlsx", bytes),
         Err(e) => failure_page(user.lang, e),
