@@ -85,7 +85,7 @@ pub async fn view(
 
 /// The same view when the caller's module has already checked that the principal may read
 /// the record (registry entities, later modules' records).
-pub async fn view_checked(store: &Store, _principal: &Principal, entity: &str, id: &str) -> Result<RecordView> {
+pub async fn view_checked(store: &Store, entity: &str, id: &str) -> Result<RecordView> {
     let list = versions::history(store.pool(), entity, id).await?;
     if list.is_empty() {
         return Err(IdentityError::NotFound("record"));

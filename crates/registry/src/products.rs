@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
-use yaolian_core::approval::Origin;
 use yaolian_core::{ApprovalNumber, Gtin, Timestamp, ValidationError};
 use yaolian_identity::audit;
 use yaolian_identity::error::Result;
@@ -493,11 +492,6 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
     }
     let gtins = gtins_of(store, &[id]).await?.remove(&id).unwrap_or_default();
     Ok(from_row(&row, gtins)?)
-}
-
-/// Where a product is made, from its 批准文号.
-pub fn origin(p: &Product) -> Origin {
-    ApprovalNumber::parse("approval_number", &p.approval_number).map(|a| a.origin()).unwrap_or(Origin::Domestic)
 }
 
 /// Products as CSV (UTF-8 with BOM for Excel), formulas defused.

@@ -5,7 +5,7 @@ use yaolian_identity::error::Result;
 use yaolian_identity::esign::{self, SignRequest, SignatureView};
 use yaolian_identity::records::{self, RecordView};
 use yaolian_identity::{ClientInfo, IdentityConfig, IdentityError, Principal};
-use yaolian_store::Store;
+use yaolian_store::{versions, Store};
 
 /// A record's view, for registry entities and everything `identity` knows.
 pub async fn view(
@@ -16,7 +16,7 @@ pub async fn view(
     client: &ClientInfo,
 ) -> Result<RecordView> {
     if checked(store, principal, entity, id, client).await? {
-        return records::view_checked(store, principal, entity, id).await;
+        return records::view_checked(store, entity, id).await;
     }
     records::view(store, principal, entity, id, client).await
 }
@@ -60,5 +60,9 @@ pub async fn signatures(
     id: &str,
     client: &ClientInfo,
 ) -> Result<Vec<SignatureView>> {
-    Ok(view(store, principal, entity, id, client).await?.signatures)
+    if checked(store, principal, entity, id, client).await? {
+        let history = versions::history(store.pool(), entity, id).await?;
+        return esign::signatures_for(store, &history).await;
+    }
+    esign::signatures_of(store, principal, entity, id, client).await
 }
