@@ -48,6 +48,11 @@ impl Timestamp {
         self.to_utc().with_timezone(&china_offset()).format("%Y-%m-%d %H:%M:%S %:z").to_string()
     }
 
+    /// The calendar day in China time.
+    pub fn china_date(self) -> NaiveDate {
+        self.to_utc().with_timezone(&china_offset()).date_naive()
+    }
+
     /// Start of a calendar day in China time.
     pub fn china_day_start(date: NaiveDate) -> Self {
         let naive = date.and_hms_opt(0, 0, 0).unwrap_or_default();

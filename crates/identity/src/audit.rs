@@ -44,6 +44,16 @@ pub mod action {
     pub const COMPANY_UPDATE: &str = "company_update";
     pub const PERSON_CREATE: &str = "person_create";
     pub const SIGN: &str = "sign";
+    pub const LICENSE_ISSUE: &str = "license_issue";
+    pub const LICENSE_CHANGE: &str = "license_change";
+    pub const LICENSE_RENEW: &str = "license_renew";
+    pub const LICENSE_SUSPEND: &str = "license_suspend";
+    pub const LICENSE_REINSTATE: &str = "license_reinstate";
+    pub const LICENSE_REVOKE: &str = "license_revoke";
+    pub const LICENSE_EXPORT: &str = "license_export";
+    pub const APPLICATION_SUBMIT: &str = "application_submit";
+    pub const APPLICATION_STEP: &str = "application_step";
+    pub const SERVICE_TYPE_UPDATE: &str = "service_type_update";
     pub const SIGN_FAILED: &str = "sign_failed";
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -112,7 +112,6 @@ async fn sign_history(
     history: &[yaolian_store::RecordVersion],
     client: &ClientInfo,
 ) -> Result<SignatureView> {
-    let meaning = esign::meaning(req.meaning);
     let Some(current) = history.last() else { return Err(IdentityError::NotFound("record")) };
     if req.version != current.version {
         return Err(IdentityError::Conflict(format!(
@@ -121,18 +120,40 @@ async fn sign_history(
         )));
     }
     let target = format!("{}:{} v{}", req.entity, req.entity_id, req.version);
+    reauthenticate(store, config, principal, req.password, req.totp, &target, client).await?;
+    let mut tx = store.begin().await?;
+    let view = sign_in_tx(&mut tx, principal, req.password, req.meaning, current, client).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Checks the signer's password (and TOTP code when enrolled) at the moment of signing. A wrong
+/// one is audited as a failed signature on `target` and counts towards lockout.
+pub async fn reauthenticate(
+    store: &Store,
+    config: &IdentityConfig,
+    principal: &Principal,
+    password_input: &str,
+    totp_code: Option<&str>,
+    target: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    if password_input.is_empty() {
+        return Err(ValidationError::single("password", "required", "re-enter your password to sign").into());
+    }
     let row = sqlx::query("SELECT password_hash, totp_enabled FROM users WHERE id = $1")
         .bind(principal.user_id)
-        .fetch_one(store.pool())
-        .await?;
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::Forbidden { permission: "a signature needs a person".into() })?;
     let hash: String = row.try_get(0)?;
     let totp_enabled = row.try_get::<i64, _>(1)? != 0;
     let failed = |detail: &'static str| audit::Event {
         outcome: "failed",
         detail,
-        ..audit::Event::by(principal, audit::action::SIGN_FAILED, &target, client)
+        ..audit::Event::by(principal, audit::action::SIGN_FAILED, target, client)
     };
-    if !password::verify(req.password, &hash) {
+    if !password::verify(password_input, &hash) {
         audit::record_now(store, failed("wrong password")).await?;
         if let Some(until) = auth::count_failure(store, config, principal.user_id, &principal.username, client).await? {
             return Err(IdentityError::AccountLocked { until });
@@ -140,23 +161,43 @@ async fn sign_history(
         return Err(IdentityError::InvalidCredentials);
     }
     if totp_enabled {
-        let code = req.totp.unwrap_or("").trim();
+        let code = totp_code.unwrap_or("").trim();
         if totp::verify_for_user(store, principal.user_id, code).await.is_err() {
             audit::record_now(store, failed("wrong or missing one-time code")).await?;
             return Err(IdentityError::InvalidTotp);
         }
     }
-    let mut tx = store.begin().await?;
-    let (key_id, key, public_pem) = signing_key(&mut tx, principal.user_id, req.password).await?;
-    let (alg, _) = store_ledger::head(&mut *tx).await?;
+    Ok(())
+}
+
+/// Signs `current` (a version written earlier in the same transaction, or the stored current
+/// one) inside the caller's transaction, so that a decision and its signature commit together.
+/// The caller has run [`reauthenticate`] with the same password.
+pub async fn sign_in_tx(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    password_input: &str,
+    meaning_code: &str,
+    current: &yaolian_store::RecordVersion,
+    client: &ClientInfo,
+) -> Result<SignatureView> {
+    let Some(meaning) = esign::meaning(meaning_code) else {
+        return Err(ValidationError::single("meaning", "known", "unknown signature meaning").into());
+    };
+    if principal.is_system() {
+        return Err(IdentityError::Forbidden { permission: "a signature needs a person".into() });
+    }
+    let target = format!("{}:{} v{}", current.entity, current.entity_id, current.version);
+    let (key_id, key, public_pem) = signing_key(tx, principal.user_id, password_input).await?;
+    let (alg, _) = store_ledger::head(&mut **tx).await?;
     let now = Timestamp::now();
     let content = SignedContent {
-        entity: req.entity.to_string(),
-        id: req.entity_id.to_string(),
-        version: req.version,
+        entity: current.entity.clone(),
+        id: current.entity_id.clone(),
+        version: current.version,
         hash_alg: alg,
         data_hash: alg.digest(&[&canonical_json(&current.data)]),
-        meaning: req.meaning.to_string(),
+        meaning: meaning_code.to_string(),
         signer: principal.username.clone(),
         name: principal.display_name.clone(),
         time: now.0,
@@ -173,24 +214,24 @@ async fn sign_history(
         "INSERT INTO signatures (entity, entity_id, version, signer_id, signer_username, signer_name, meaning, at, \
          hash_alg, data_hash, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
-    .bind(req.entity)
-    .bind(req.entity_id)
-    .bind(req.version)
+    .bind(&current.entity)
+    .bind(&current.entity_id)
+    .bind(current.version)
     .bind(principal.user_id)
     .bind(&principal.username)
     .bind(&principal.display_name)
-    .bind(req.meaning)
+    .bind(meaning_code)
     .bind(now.0)
     .bind(alg.name())
     .bind(content.data_hash.0.to_vec())
     .bind(&key_id)
     .bind(der)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    let (zh, en) = meaning.unwrap_or(("", ""));
+    let (zh, en) = meaning;
     versions::append(
-        &mut tx,
+        tx,
         NewVersion {
             entity: SIGNATURE_ENTITY,
             entity_id: &id.to_string(),
@@ -202,8 +243,7 @@ async fn sign_history(
         },
     )
     .await?;
-    audit::record(&mut tx, audit::Event::by(principal, audit::action::SIGN, &target, client)).await?;
-    tx.commit().await?;
+    audit::record(tx, audit::Event::by(principal, audit::action::SIGN, &target, client)).await?;
     Ok(view(id, &signature, true, true))
 }
 

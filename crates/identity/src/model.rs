@@ -20,6 +20,18 @@ pub mod perm {
     pub const LEDGER_CHECKPOINT: &str = "ledger.checkpoint";
     pub const REGISTRY_READ: &str = "registry.read";
     pub const REGISTRY_MANAGE: &str = "registry.manage";
+    /// Read electronic licenses in scope (a bureau its jurisdiction's, a company its own).
+    pub const LICENSE_READ: &str = "license.read";
+    /// Issue, change, renew, suspend and revoke licenses for holders in scope.
+    pub const LICENSE_MANAGE: &str = "license.manage";
+    /// Submit and follow applications for one's own company (申请人).
+    pub const SERVICE_APPLY: &str = "service.apply";
+    /// Handle applications: accept, refuse, ask for 补正, assign and review (窗口 / 审评).
+    pub const SERVICE_HANDLE: &str = "service.handle";
+    /// Decide applications (决定), signing the decision.
+    pub const SERVICE_DECIDE: &str = "service.decide";
+    /// Configure application types, 秒办 rules and the working-day calendar.
+    pub const SERVICE_CONFIGURE: &str = "service.configure";
 
     pub const ALL: &[&str] = &[
         ORG_READ,
@@ -36,6 +48,12 @@ pub mod perm {
         LEDGER_CHECKPOINT,
         REGISTRY_READ,
         REGISTRY_MANAGE,
+        LICENSE_READ,
+        LICENSE_MANAGE,
+        SERVICE_APPLY,
+        SERVICE_HANDLE,
+        SERVICE_DECIDE,
+        SERVICE_CONFIGURE,
     ];
 }
 

@@ -15,6 +15,7 @@ pub const MEANINGS: &[(&str, &str, &str)] = &[
     ("approve", "批准", "Approved"),
     ("confirm", "确认", "Confirmed"),
     ("verify", "复核", "Verified"),
+    ("decide", "决定", "Decided"),
 ];
 
 /// The labels of a meaning code, if it is one.

@@ -65,6 +65,15 @@ struct Inner {
     metrics: Metrics,
     /// The site signing key (id, key), for checkpoints on demand.
     signer: Option<(String, yaolian_ledger::sign::KeyPair)>,
+    /// The site sealing key, which opens the issuing authorities' license keys.
+    sealing: yaolian_license::licenses::Sealing,
+}
+
+/// A fresh random sealing key, for a state built without the site's (tests, scratch servers).
+fn ephemeral_sealing() -> yaolian_license::licenses::Sealing {
+    let mut key = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    yaolian_license::licenses::Sealing(key)
 }
 
 /// Shared state of every handler. Cheap to clone.
@@ -73,18 +82,26 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, identity: IdentityConfig, config: WebConfig) -> Self {
-        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer: None }))
+        let sealing = ephemeral_sealing();
+        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer: None, sealing }))
     }
 
-    /// The same state with the site signing key, so that checkpoints can be made on demand.
+    /// The same state with the site signing key, so that checkpoints can be made on demand,
+    /// and the site sealing key, which opens the authorities' license keys.
     pub fn with_signer(
         store: Store,
         identity: IdentityConfig,
         config: WebConfig,
         key_id: String,
         key: yaolian_ledger::sign::KeyPair,
+        sealing: yaolian_license::licenses::Sealing,
     ) -> Self {
-        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer: Some((key_id, key)) }))
+        let signer = Some((key_id, key));
+        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer, sealing }))
+    }
+
+    pub fn sealing(&self) -> &yaolian_license::licenses::Sealing {
+        &self.0.sealing
     }
 
     pub fn signer(&self) -> Option<&(String, yaolian_ledger::sign::KeyPair)> {

@@ -27,6 +27,11 @@ use crate::api;
         api::company_dossier, api::update_company_profile, api::registry_search, api::list_persons, api::create_person,
         api::import_products, api::export_products_xlsx,
         api::audit_summary, api::audit_alerts, api::alert_rules, api::update_alert_rule,
+        api::list_licenses, api::issue_license, api::get_license, api::change_license, api::renew_license,
+        api::license_status, api::export_license, api::verify_license, api::revocation_list, api::authority_key,
+        api::service_types, api::update_service_type, api::service_calendar, api::service_statistics,
+        api::list_applications, api::submit_application, api::get_application, api::resubmit_application,
+        api::withdraw_application, api::act_on_application, api::decide_application, api::application_file,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -39,6 +44,8 @@ use crate::api;
         (name = "registry", description = "Dossiers: 一企一档 companies, 一品一档 products, 一员一档 persons"),
         (name = "records", description = "Record history with field diffs, ledger anchoring and electronic signatures"),
         (name = "ledger", description = "Tamper-evident ledger: signed checkpoints, entries, RFC 9162 proofs"),
+        (name = "license", description = "Electronic licenses (电子证照): life cycle, export, public verification, revocation list"),
+        (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
     )
 )]
 pub struct ApiDoc;

@@ -128,7 +128,9 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     };
     store.migrate().await?;
     let setup = Instant::now();
-    crate::demo::seed(&store, crate::demo::DEFAULT_PASSWORD).await.context("seeding the benchmark database")?;
+    crate::demo::seed(&store, crate::demo::DEFAULT_PASSWORD, &yaolian_license::licenses::Sealing([7; 16]))
+        .await
+        .context("seeding the benchmark database")?;
     let backend = store.backend().name();
     let state = AppState::new(store, Default::default(), WebConfig::default());
     let listener = TcpListener::bind("127.0.0.1:0").await?;

@@ -155,6 +155,7 @@ const USERS: &[UserSeed] = &[
     UserSeed { username: "nmpa.leader", name: "钱国平", org: "nmpa", master: false, roles: &["regulator_leader"] },
     UserSeed { username: "zj.leader", name: "周明", org: "zj", master: true, roles: &["regulator_leader"] },
     UserSeed { username: "zj.reviewer", name: "陈静", org: "zj", master: false, roles: &["reviewer"] },
+    UserSeed { username: "zj.clerk", name: "黄晓", org: "zj", master: false, roles: &["window_clerk"] },
     UserSeed { username: "zj.inspector", name: "刘强", org: "zj", master: false, roles: &["inspector"] },
     UserSeed { username: "js.inspector", name: "孙磊", org: "js", master: false, roles: &["inspector"] },
     UserSeed { username: "hz.inspector", name: "林晓燕", org: "hz", master: false, roles: &["inspector"] },
@@ -176,7 +177,11 @@ const USERS: &[UserSeed] = &[
 ];
 
 /// Seeds a freshly migrated store. Returns the accounts for the login page.
-pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
+pub async fn seed(
+    store: &Store,
+    password: &str,
+    sealing: &yaolian_license::licenses::Sealing,
+) -> Result<Vec<DemoAccount>> {
     let config = IdentityConfig::default();
     config.password.check("--demo-password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
     roles::ensure_builtin(store).await?;
@@ -264,6 +269,7 @@ pub async fn seed(store: &Store, password: &str) -> Result<Vec<DemoAccount>> {
         .await?;
     }
     seed_products(store, &ids, &client).await?;
+    seed_services(store, &ids, password, sealing, &client).await?;
     Ok(accounts)
 }
 
@@ -351,3 +357,250 @@ const PROFILES: &[(&str, &str, &str, &str, &str)] = &[
     ("ht", "刘恒", "江苏省南京市江宁经济开发区恒泰路 6 号", "片剂、胶囊剂、生物制品的生产", "025-5211 7788"),
     ("ms", "赵民", "浙江省杭州市西湖区文三路 199 号", "处方药、非处方药零售（连锁）", "0571-8777 3366"),
 ];
+
+/// Licenses in every state and applications at every step.
+async fn seed_services(
+    store: &Store,
+    ids: &[(&str, i64, &str)],
+    password: &str,
+    sealing: &yaolian_license::licenses::Sealing,
+    client: &ClientInfo,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    use yaolian_license::licenses::{self, NewLicense, Reissue, ReissueKind, StatusAction};
+    use yaolian_services::applications::{self, Act, Decide, NewApplication, Upload};
+    let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
+    let user = |name: &'static str| async move {
+        let id: i64 =
+            sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(name).fetch_one(store.pool()).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let leader = user("zj.leader").await?;
+    let fields =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+    let dist = fields(&[
+        ("legal_representative", "蒋文博"),
+        ("principal", "蒋文博"),
+        ("quality_head", "沈佳（执业药师）"),
+        ("registered_address", "杭州市滨江区江南大道 588 号"),
+        ("warehouse_address", "杭州市萧山区经济技术开发区 12 号库"),
+        ("business_scope", "中药饮片、中成药、化学药、生物制品"),
+    ]);
+    let issue =
+        |kind: &str, holder: i64, f: BTreeMap<String, String>, from: Option<&str>, until: Option<&str>| NewLicense {
+            kind: kind.into(),
+            holder_org_id: holder,
+            number: None,
+            valid_from: from.map(str::to_string),
+            valid_until: until.map(str::to_string),
+            fields: f,
+        };
+    let mut tx = store.begin().await?;
+    let zj = org("zj")?;
+    let manufacturing = fields(&[
+        ("legal_representative", "陈康"),
+        ("principal", "陈康"),
+        ("quality_head", "吴丽"),
+        ("production_head", "杨帆"),
+        ("qualified_person", "吴丽"),
+        ("registered_address", "杭州市钱塘区康辰路 1 号"),
+        ("production_scope", "杭州市钱塘区康辰路 1 号：片剂、硬胶囊剂、小容量注射剂"),
+        ("category_code", "Ah"),
+    ]);
+    licenses::issue_in_tx(
+        &mut tx,
+        sealing,
+        &leader,
+        zj,
+        &issue("drug_manufacturing", org("kc")?, manufacturing, None, None),
+        "demo",
+    )
+    .await?;
+    let wholesale = licenses::issue_in_tx(
+        &mut tx,
+        sealing,
+        &leader,
+        zj,
+        &issue("drug_wholesale", org("zjph")?, dist.clone(), None, None),
+        "demo",
+    )
+    .await?;
+    let soon = (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(30)).to_string();
+    let retail = licenses::issue_in_tx(
+        &mut tx,
+        sealing,
+        &leader,
+        zj,
+        &issue("drug_retail", org("ms")?, dist.clone(), Some("2021-12-01"), Some(&soon)),
+        "demo",
+    )
+    .await?;
+    licenses::issue_in_tx(
+        &mut tx,
+        sealing,
+        &leader,
+        zj,
+        &issue("drug_retail", org("zjph")?, dist.clone(), Some("2019-06-01"), Some("2024-05-31")),
+        "demo",
+    )
+    .await?;
+    let suspended = licenses::issue_in_tx(
+        &mut tx,
+        sealing,
+        &leader,
+        zj,
+        &issue("drug_retail", org("kc")?, dist.clone(), None, None),
+        "demo",
+    )
+    .await?;
+    let revoked = licenses::issue_in_tx(
+        &mut tx,
+        sealing,
+        &leader,
+        zj,
+        &issue("drug_retail", org("zjph")?, dist.clone(), None, None),
+        "demo",
+    )
+    .await?;
+    let change = Reissue {
+        fields: fields(&[("quality_head", "沈佳、罗敏（执业药师）")]),
+        valid_until: None,
+        reason: "质量负责人变更".into(),
+        expected_version: 1,
+    };
+    licenses::reissue_in_tx(&mut tx, sealing, &leader, wholesale, ReissueKind::Change, &change).await?;
+    tx.commit().await?;
+    licenses::set_status(
+        store,
+        &leader,
+        suspended,
+        StatusAction::Suspend,
+        "飞行检查发现冷链记录缺失，责令停业整改",
+        1,
+        client,
+    )
+    .await?;
+    licenses::set_status(store, &leader, revoked, StatusAction::Revoke, "销售假药，依法吊销", 1, client).await?;
+
+    let file = |label: &str| Upload {
+        label: label.into(),
+        name: format!("{label}.pdf"),
+        content_type: "application/pdf".into(),
+        content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("%PDF-1.4 {label}")),
+    };
+    let retail_form = fields(&[
+        ("enterprise_name", "民生大药房（文一路店）"),
+        ("legal_representative", "许晨"),
+        ("principal", "许晨"),
+        ("quality_head", "高敏（执业药师）"),
+        ("registered_address", "杭州市西湖区文一路 200 号"),
+        ("business_scope", "处方药、非处方药（化学药、中成药）"),
+        ("contact_phone", "0571-88886666"),
+    ]);
+    let retail_files =
+        || ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "质量管理文件目录"].map(file).to_vec();
+    let new = |t: &str, f: BTreeMap<String, String>, files: Vec<Upload>, license_id: Option<i64>| NewApplication {
+        type_code: t.into(),
+        applicant_org_id: None,
+        license_id,
+        form: f,
+        files,
+    };
+    let ms = user("ms.master").await?;
+    let zjph = user("zjph.master").await?;
+    let kc = user("kc.master").await?;
+    let clerk = user("zj.clerk").await?;
+    let reviewer = user("zj.reviewer").await?;
+    // Waiting to be accepted.
+    applications::submit(
+        store,
+        sealing,
+        &ms,
+        &new("drug_retail_issue", retail_form.clone(), retail_files(), None),
+        client,
+    )
+    .await?;
+    // Waiting for 补正.
+    let a = applications::submit(
+        store,
+        sealing,
+        &zjph,
+        &new("drug_retail_issue", retail_form.clone(), retail_files(), None),
+        client,
+    )
+    .await?;
+    let items = vec!["营业执照经营范围与申请不一致".to_string(), "缺少冷藏设备验证报告".to_string()];
+    applications::act(
+        store,
+        &clerk,
+        a.application.id,
+        &Act::RequestCorrection { items, note: String::new() },
+        1,
+        client,
+    )
+    .await?;
+    // In review, with a reviewer assigned.
+    let b = applications::submit(
+        store,
+        sealing,
+        &kc,
+        &new(
+            "drug_wholesale_issue",
+            retail_form.clone(),
+            ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "计算机系统说明", "质量管理文件目录"]
+                .map(file)
+                .to_vec(),
+            None,
+        ),
+        client,
+    )
+    .await?;
+    applications::act(store, &clerk, b.application.id, &Act::Accept { opinion: "材料齐全".into() }, 1, client).await?;
+    applications::act(
+        store,
+        &clerk,
+        b.application.id,
+        &Act::Assign { reviewer_ids: vec![reviewer.user_id] },
+        2,
+        client,
+    )
+    .await?;
+    // Reviewed and decided: the retail license is renewed.
+    let c = applications::submit(
+        store,
+        sealing,
+        &ms,
+        &new(
+            "drug_retail_renew",
+            fields(&[("reason", "许可证即将到期，经营条件未变")]),
+            ["延续申请表", "许可期内经营情况说明"].map(file).to_vec(),
+            Some(retail),
+        ),
+        client,
+    )
+    .await?;
+    let id = c.application.id;
+    applications::act(store, &clerk, id, &Act::Accept { opinion: String::new() }, 1, client).await?;
+    applications::act(store, &clerk, id, &Act::Assign { reviewer_ids: vec![reviewer.user_id] }, 2, client).await?;
+    applications::act(
+        store,
+        &reviewer,
+        id,
+        &Act::Review { opinion: "经营条件符合要求".into(), conclusion: "approve".into() },
+        3,
+        client,
+    )
+    .await?;
+    let decide = Decide {
+        outcome: "approve".into(),
+        opinion: "准予延续".into(),
+        password: password.into(),
+        totp: None,
+        expected_version: 4,
+    };
+    applications::decide(store, &IdentityConfig::default(), sealing, &leader, id, &decide, client).await?;
+    // 秒办: decided by its rule.
+    let filing = fields(&[("contact_person", "许晨"), ("contact_phone", "13905710001"), ("email", "ms@example.cn")]);
+    applications::submit(store, sealing, &ms, &new("contact_change_filing", filing, Vec::new(), None), client).await?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod demo;
 mod ledger;
+mod license;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -70,6 +71,9 @@ enum Command {
     /// The trusted-records ledger: verify, checkpoint, export proof bundles.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Electronic licenses: verify an exported license offline.
+    #[command(subcommand)]
+    License(license::LicenseCommand),
     /// Write a consistent copy of the SQLite database and its SM3 checksum (FILE.sm3).
     Backup {
         #[arg(short = 'o', long)]
@@ -289,6 +293,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Admin(cmd) => admin(&settings, cmd).await,
         Command::Bench(cmd) => bench::run(cmd, settings.database_url.clone()).await,
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
+        Command::License(cmd) => license::run(cmd),
         Command::Backup { output } => backup::backup(&settings, &output).await,
         Command::Restore { file, force } => backup::restore(&settings, &file, force).await,
     }
@@ -325,7 +330,8 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     remove_sqlite_files(&settings.data_dir)?;
     let started = std::time::Instant::now();
     let store = settings.open().await?;
-    let accounts = demo::seed(&store, &args.demo_password).await?;
+    let sealing = yaolian_license::licenses::Sealing(settings.sealing_key()?);
+    let accounts = demo::seed(&store, &args.demo_password, &sealing).await?;
     let addr = settings.addr(&args.serve);
     println!(
         "yaolian demo: database {} seeded in {:.1} s",
@@ -354,16 +360,25 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
 /// background task that signs a checkpoint every `checkpoint_every` entries or
 /// `checkpoint_seconds` seconds, whichever comes first.
 async fn signed_state(settings: &Settings, store: Store, web: WebConfig) -> Result<AppState> {
-    let (key_id, key) = yaolian_store::ledger::site_key(&store, &settings.sealing_key()?)
-        .await
-        .context("loading the site signing key")?;
+    let sealing = settings.sealing_key()?;
+    let (key_id, key) =
+        yaolian_store::ledger::site_key(&store, &sealing).await.context("loading the site signing key")?;
     let every = settings.file.checkpoint_every.unwrap_or(1000).max(1);
     let seconds = settings.file.checkpoint_seconds.unwrap_or(60).max(1);
     let (bg_store, bg_key, bg_id) = (store.clone(), key.clone(), key_id.clone());
     tokio::spawn(async move {
         let mut last_attempt = std::time::Instant::now();
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            if last_sweep.is_none_or(|t| t.elapsed().as_secs() >= 60) {
+                last_sweep = Some(std::time::Instant::now());
+                match yaolian_services::applications::sweep_overdue(&bg_store).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(raised = n, "overdue applications: alerts raised"),
+                    Err(e) => tracing::warn!(error = %e, "overdue sweep failed"),
+                }
+            }
             let size = match yaolian_store::ledger::head(bg_store.pool()).await {
                 Ok((_, size)) => size,
                 Err(e) => {
@@ -389,7 +404,8 @@ async fn signed_state(settings: &Settings, store: Store, web: WebConfig) -> Resu
             }
         }
     });
-    Ok(AppState::with_signer(store, settings.file.identity()?, web, key_id, key))
+    let sealing = yaolian_license::licenses::Sealing(sealing);
+    Ok(AppState::with_signer(store, settings.file.identity()?, web, key_id, key, sealing))
 }
 
 fn hex_key(text: &str) -> Option<[u8; 16]> {

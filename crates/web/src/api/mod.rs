@@ -4,9 +4,11 @@
 mod admin;
 mod auth;
 mod ledger;
+mod license;
 mod portal;
 mod records;
 mod registry;
+mod services;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
@@ -20,9 +22,11 @@ use crate::AppState;
 pub use admin::*;
 pub use auth::*;
 pub use ledger::*;
+pub use license::*;
 pub use portal::*;
 pub use records::*;
 pub use registry::*;
+pub use services::*;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -32,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .merge(ledger::routes())
         .merge(records::routes())
         .merge(registry::routes())
+        .merge(license::routes())
+        .merge(services::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -36,7 +36,7 @@ pub async fn record(
     Auth(p): Auth,
     Path((entity, id)): Path<(String, String)>,
 ) -> ApiResult<Json<RecordView>> {
-    Ok(Json(yaolian_registry::records::view(state.store(), &p, &entity, &id, &client).await?))
+    Ok(Json(yaolian_services::records::view(state.store(), &p, &entity, &id, &client).await?))
 }
 
 /// The signatures on a record, each verified (signature and data hash) at request time.
@@ -49,7 +49,7 @@ pub async fn signatures(
     Auth(p): Auth,
     Path((entity, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<SignatureView>>> {
-    Ok(Json(yaolian_registry::records::signatures(state.store(), &p, &entity, &id, &client).await?))
+    Ok(Json(yaolian_services::records::signatures(state.store(), &p, &entity, &id, &client).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,7 +86,7 @@ pub async fn sign(
         password: &req.password,
         totp: req.totp.as_deref(),
     };
-    let view = yaolian_registry::records::sign(state.store(), state.identity(), &p, &request, &client).await?;
+    let view = yaolian_services::records::sign(state.store(), state.identity(), &p, &request, &client).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

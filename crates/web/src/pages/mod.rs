@@ -8,9 +8,11 @@
 
 mod account;
 mod admin;
+mod license;
 mod login;
 mod records;
 mod registry;
+mod services;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
@@ -35,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(records::routes())
         .merge(registry::routes())
+        .merge(license::routes())
+        .merge(services::routes())
         .route("/", get(admin::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -53,6 +57,15 @@ pub struct Chrome {
 impl Chrome {
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
+    }
+
+    /// Inline text in both languages, for page-specific wording.
+    pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.lang.code() == "en" {
+            en
+        } else {
+            zh
+        }
     }
 
     pub fn is_active(&self, key: &str) -> bool {
@@ -90,6 +103,12 @@ impl Chrome {
         if p.has(perm::REGISTRY_READ) {
             links.push(("registry", "/registry", "nav.registry"));
             links.push(("products", "/registry/products", "nav.products"));
+        }
+        if p.has(perm::LICENSE_READ) {
+            links.push(("licenses", "/licenses", "nav.licenses"));
+        }
+        if p.has(perm::SERVICE_APPLY) || p.has(perm::SERVICE_HANDLE) || p.has(perm::SERVICE_DECIDE) {
+            links.push(("services", "/services", "nav.services"));
         }
         if p.has(perm::AUDIT_READ) {
             links.push(("audit", "/admin/audit", "nav.audit"));

@@ -103,7 +103,7 @@ async fn render_record(
     form: Option<(String, Vec<FieldError>)>,
     signed_ok: bool,
 ) -> Response {
-    let view = match yaolian_registry::records::view(state.store(), &user.principal, entity, id, &user.client).await {
+    let view = match yaolian_services::records::view(state.store(), &user.principal, entity, id, &user.client).await {
         Ok(v) => v,
         Err(e) => return failure_page(user.lang, e),
     };
@@ -169,7 +169,7 @@ async fn sign(
         totp: Some(f.totp.as_str()).filter(|t| !t.is_empty()),
     };
     let errors =
-        match yaolian_registry::records::sign(state.store(), state.identity(), &user.principal, &request, &user.client)
+        match yaolian_services::records::sign(state.store(), state.identity(), &user.principal, &request, &user.client)
             .await
         {
             Ok(_) => {

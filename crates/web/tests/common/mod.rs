@@ -13,6 +13,7 @@ pub use yaolian_identity::fixtures::PASSWORD as PW;
 /// The fixture world with the three administrators at the national regulator and two
 /// companies, each with a master and a sub-account.
 pub struct World {
+    pub province: i64,
     pub co_a: i64,
     pub co_b: i64,
     pub b_user: i64,
@@ -32,7 +33,7 @@ pub async fn seed(store: &Store) -> World {
         fixtures::user(store, &sys, o, u, m, r).await.unwrap();
     }
     let b_user = fixtures::user(store, &sys, w.company_b, "b.sub", false, &["pharmacist"]).await.unwrap();
-    World { co_a: w.company_a, co_b: w.company_b, b_user }
+    World { province: w.province, co_a: w.company_a, co_b: w.company_b, b_user }
 }
 
 pub struct Server {

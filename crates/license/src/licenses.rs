@@ -1,0 +1,1121 @@
+//! Licenses as stored: issue, change, renew, suspend, reinstate and revoke, each a versioned,
+//! ledgered record (entity `license`) in one transaction with the signed document it produces,
+//! the dossier timeline event and the audit event.
+//!
+//! A change or renewal issues a new 证照版本: a new document with the next identifier, signed
+//! again; the previous document is then *superseded*. Suspension and revocation change the
+//! license's state, not its document: every version's identifier then verifies as suspended or
+//! revoked, with the reason.
+//!
+//! Who may do what: `license.read` over the holder (a bureau its jurisdiction, a company its
+//! own); `license.manage` over the holder, by a regulator, whose organization is the issuing
+//! authority. The public verification needs no login.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use yaolian_core::{Timestamp, ValidationError};
+use yaolian_identity::audit;
+use yaolian_identity::error::Result;
+use yaolian_identity::model::{perm, scope_filter, OrgKind};
+use yaolian_identity::{ClientInfo, IdentityError, Principal};
+use yaolian_ledger::sign::KeyPair;
+use yaolian_registry::timeline::{self, NewEvent};
+use yaolian_store::sql::Params;
+use yaolian_store::{versions, NewVersion, Store, Tx};
+
+use crate::document::{LicenseDocument, LicenseSignature, SignedLicense, SIGNATURE_ALG};
+use crate::identifier::LicenseId;
+use crate::kinds::Kind;
+
+/// The versioned-record entity of licenses.
+pub const ENTITY: &str = "license";
+
+/// The site's SM4 sealing key: authority keys are kept sealed under it.
+#[derive(Clone)]
+pub struct Sealing(pub [u8; 16]);
+
+impl std::fmt::Debug for Sealing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealing(..)")
+    }
+}
+
+/// Input for a new license.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewLicense {
+    /// drug_manufacturing, drug_wholesale, drug_retail or preparation.
+    pub kind: String,
+    /// The holder (a company).
+    pub holder_org_id: i64,
+    /// 许可证编号; generated in the provincial form when absent.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// YYYY-MM-DD; today when absent.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    /// YYYY-MM-DD; five years less a day after `valid_from` when absent.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+    /// The license's fields (照面信息) by key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A change of a license's printed fields (许可事项变更) or a renewal (延续).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct Reissue {
+    /// Fields to set; others keep their value. An empty value clears an optional field.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// New expiry (renewal); for a renewal five more years when absent.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+    pub reason: String,
+    pub expected_version: i64,
+}
+
+/// A license as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct License {
+    pub id: i64,
+    pub kind: String,
+    pub kind_zh: String,
+    pub kind_en: String,
+    pub holder_org_id: i64,
+    pub issuer_org_id: i64,
+    /// Stored status: valid, suspended or revoked.
+    pub status: String,
+    /// What a verifier sees today: valid, not_yet_valid, expired, suspended or revoked.
+    pub state: String,
+    pub status_reason: String,
+    #[schema(value_type = Option<i64>)]
+    pub status_at: Option<Timestamp>,
+    /// Days until expiry (negative once expired).
+    pub days_left: i64,
+    pub document: LicenseDocument,
+    pub key_id: String,
+    pub version: i64,
+    #[schema(value_type = i64)]
+    pub updated_at: Timestamp,
+}
+
+/// Filters of the license list.
+#[derive(Debug, Clone, Default)]
+pub struct LicenseQuery {
+    /// Substring of number, holder name or identifier.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    /// valid, suspended, revoked, expired, expiring (within 90 days).
+    pub state: Option<String>,
+    pub holder_org_id: Option<i64>,
+    /// number, holder, valid_until, updated_at (default, newest first).
+    pub sort: Option<String>,
+    pub desc: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Suspend, reinstate or revoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusAction {
+    Suspend,
+    Reinstate,
+    Revoke,
+}
+
+impl StatusAction {
+    fn apply(self, from: &str) -> Option<&'static str> {
+        match (self, from) {
+            (StatusAction::Suspend, "valid") => Some("suspended"),
+            (StatusAction::Reinstate, "suspended") => Some("valid"),
+            (StatusAction::Revoke, "valid" | "suspended") => Some("revoked"),
+            _ => None,
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            StatusAction::Suspend => "suspend",
+            StatusAction::Reinstate => "reinstate",
+            StatusAction::Revoke => "revoke",
+        }
+    }
+    fn zh(self) -> &'static str {
+        match self {
+            StatusAction::Suspend => "暂停",
+            StatusAction::Reinstate => "恢复",
+            StatusAction::Revoke => "吊销",
+        }
+    }
+    fn audit_action(self) -> &'static str {
+        match self {
+            StatusAction::Suspend => audit::action::LICENSE_SUSPEND,
+            StatusAction::Reinstate => audit::action::LICENSE_REINSTATE,
+            StatusAction::Revoke => audit::action::LICENSE_REVOKE,
+        }
+    }
+}
+
+/// The state a verifier sees on `today`.
+pub fn state_on(status: &str, valid_from: &str, valid_until: &str, today: &str) -> &'static str {
+    match status {
+        "revoked" => "revoked",
+        "suspended" => "suspended",
+        _ if today < valid_from => "not_yet_valid",
+        _ if today > valid_until => "expired",
+        _ => "valid",
+    }
+}
+
+/// zh-CN label of a state.
+pub fn state_zh(state: &str) -> &'static str {
+    match state {
+        "valid" => "有效",
+        "not_yet_valid" => "尚未生效",
+        "expired" => "已过期",
+        "suspended" => "已暂停",
+        "revoked" => "已吊销",
+        "superseded" => "已被新版本替代",
+        _ => "未知",
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    Timestamp::now().china_date()
+}
+
+fn date(field: &str, value: &str) -> std::result::Result<chrono::NaiveDate, ValidationError> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        ValidationError::single(field, "date:YYYY-MM-DD", format!("{field} must be a date like 2026-01-31"))
+    })
+}
+
+/// The day before the same date `years` later (29 February maps to 28 February).
+fn plus_years_less_a_day(from: chrono::NaiveDate, years: i32) -> chrono::NaiveDate {
+    let months = chrono::Months::new(12 * years.unsigned_abs());
+    let same_day = from.checked_add_months(months).unwrap_or(from);
+    same_day.pred_opt().unwrap_or(same_day)
+}
+
+/// Checks a license's fields against its type: required ones present, no unknown keys.
+fn check_fields(
+    kind: Kind,
+    fields: &BTreeMap<String, String>,
+) -> std::result::Result<BTreeMap<String, String>, ValidationError> {
+    let mut errors = ValidationError::new();
+    let mut out = BTreeMap::new();
+    for spec in kind.fields() {
+        let value = fields.get(spec.key).map(|v| v.trim()).unwrap_or("");
+        if spec.required && value.is_empty() {
+            errors.push(format!("fields.{}", spec.key), "required", format!("{} is required", spec.zh));
+        } else if value.chars().count() > 500 {
+            errors.push(
+                format!("fields.{}", spec.key),
+                "length:0..500",
+                format!("{} has at most 500 characters", spec.zh),
+            );
+        } else if !value.is_empty() {
+            out.insert(spec.key.to_string(), value.to_string());
+        }
+    }
+    for key in fields.keys() {
+        if !kind.fields().iter().any(|s| s.key == key) {
+            let known: Vec<&str> = kind.fields().iter().map(|s| s.key).collect();
+            errors.push(
+                format!("fields.{key}"),
+                format!("one_of:{}", known.join(",")),
+                format!("{} has no field {key}", kind.label_zh()),
+            );
+        }
+    }
+    errors.into_result()?;
+    Ok(out)
+}
+
+/// An organization as a license needs it.
+struct OrgFacts {
+    name: String,
+    code: String,
+    path: String,
+    kind: String,
+    region: String,
+}
+
+async fn org_facts(tx: &mut Tx<'_>, field: &str, id: i64) -> Result<OrgFacts> {
+    let row = sqlx::query("SELECT name, code, path, kind, region FROM orgs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| ValidationError::single(field, "exists", format!("no organization {id}")))?;
+    Ok(OrgFacts {
+        name: row.try_get(0)?,
+        code: row.try_get(1)?,
+        path: row.try_get(2)?,
+        kind: row.try_get(3)?,
+        region: row.try_get(4)?,
+    })
+}
+
+impl OrgFacts {
+    /// The 6-digit administrative-division code: the organization's region, else the
+    /// registration-authority part of its USCC (characters 3 to 8).
+    fn division(&self) -> String {
+        if self.region.len() >= 6 && self.region.bytes().take(6).all(|b| b.is_ascii_digit()) {
+            return self.region[..6].to_string();
+        }
+        self.code.get(2..8).unwrap_or("000000").to_string()
+    }
+}
+
+/// The authority's active SM2 key, created at its first signature.
+pub async fn authority_key(tx: &mut Tx<'_>, org_id: i64, sealing: &Sealing) -> Result<(String, KeyPair)> {
+    let row = sqlx::query("SELECT key_id, sealed_private FROM authority_keys WHERE org_id = $1 AND active = 1")
+        .bind(org_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = row {
+        let id: String = row.try_get(0)?;
+        let sealed: Vec<u8> = row.try_get(1)?;
+        let key = KeyPair::unseal(&sealed, &sealing.0).map_err(|e| {
+            IdentityError::Conflict(format!(
+                "authority key {id} cannot be opened ({e}); is the site sealing key the one it was created with?"
+            ))
+        })?;
+        return Ok((id, key));
+    }
+    let key = KeyPair::generate();
+    let pem = key.public_pem();
+    let id = yaolian_store::ledger::key_id(&pem);
+    sqlx::query(
+        "INSERT INTO authority_keys (key_id, org_id, public_pem, sealed_private, created_at, active) \
+         VALUES ($1, $2, $3, $4, $5, 1)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(&pem)
+    .bind(key.seal(&sealing.0))
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await?;
+    Ok((id, key))
+}
+
+/// An authority public key by id (PEM), for offline verification.
+pub async fn authority_public_key(store: &Store, key_id: &str) -> Result<String> {
+    sqlx::query("SELECT public_pem FROM authority_keys WHERE key_id = $1")
+        .bind(key_id)
+        .fetch_optional(store.pool())
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .ok_or(IdentityError::NotFound("authority key"))
+}
+
+/// Signs a document with the issuer's key and stores it.
+async fn sign_and_store(
+    tx: &mut Tx<'_>,
+    sealing: &Sealing,
+    issuer_org_id: i64,
+    license_id: i64,
+    doc: &LicenseDocument,
+) -> Result<String> {
+    let (key_id, key) = authority_key(tx, issuer_org_id, sealing).await?;
+    let signature = key.sign(&doc.message());
+    sqlx::query(
+        "INSERT INTO license_documents (identifier, license_id, doc_version, document, key_id, signature, signed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&doc.identifier)
+    .bind(license_id)
+    .bind(i64::from(doc.version))
+    .bind(String::from_utf8_lossy(&doc.message()).into_owned())
+    .bind(&key_id)
+    .bind(signature)
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(key_id)
+}
+
+/// The record's after-image: the document and the state.
+fn state_json(id: i64, doc: &LicenseDocument, status: &str, reason: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "document": doc,
+        "status": status,
+        "status_reason": reason,
+    })
+}
+
+/// Who issues: a regulator with `license.manage` over the holder.
+async fn check_manage(
+    store: &Store,
+    principal: &Principal,
+    holder_path: &str,
+    target: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    if !principal.org_kind.is_regulator() || !principal.reaches(perm::LICENSE_MANAGE, holder_path) {
+        return Err(audit::deny(store, principal, perm::LICENSE_MANAGE, target, client).await);
+    }
+    Ok(())
+}
+
+/// Issues a license (by a regulator with `license.manage` over the holder; the issuer is the
+/// regulator's organization).
+pub async fn issue(
+    store: &Store,
+    sealing: &Sealing,
+    principal: &Principal,
+    new: &NewLicense,
+    client: &ClientInfo,
+) -> Result<License> {
+    let mut tx = store.begin().await?;
+    let holder = org_facts(&mut tx, "holder_org_id", new.holder_org_id).await?;
+    check_manage(store, principal, &holder.path, "licenses", client).await?;
+    let id = issue_in_tx(&mut tx, sealing, principal, principal.org_id, new, "issue").await?;
+    audit::record(&mut tx, audit::Event::by(principal, audit::action::LICENSE_ISSUE, &format!("license:{id}"), client))
+        .await?;
+    tx.commit().await?;
+    get_unchecked(store, id).await
+}
+
+/// Issues a license inside the caller's transaction (the caller has authorized it, e.g. a
+/// signed decision on an application). Returns the license id.
+pub async fn issue_in_tx(
+    tx: &mut Tx<'_>,
+    sealing: &Sealing,
+    actor: &Principal,
+    issuer_org_id: i64,
+    new: &NewLicense,
+    reason: &str,
+) -> Result<i64> {
+    let kind = Kind::parse(new.kind.trim()).ok_or_else(|| {
+        let codes: Vec<&str> = crate::kinds::ALL.iter().map(|k| k.code()).collect();
+        ValidationError::single("kind", format!("one_of:{}", codes.join(",")), "unknown license type")
+    })?;
+    let fields = check_fields(kind, &new.fields)?;
+    let holder = org_facts(tx, "holder_org_id", new.holder_org_id).await?;
+    if holder.kind != OrgKind::Company.as_str() {
+        return Err(ValidationError::single("holder_org_id", "kind:company", "a license is held by a company").into());
+    }
+    let issuer = org_facts(tx, "issuer_org_id", issuer_org_id).await?;
+    if !OrgKind::parse(&issuer.kind).is_some_and(OrgKind::is_regulator) {
+        return Err(
+            ValidationError::single("issuer_org_id", "kind:regulator", "licenses are issued by a regulator").into()
+        );
+    }
+    let today = today();
+    let valid_from = match new.valid_from.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => date("valid_from", s)?,
+        None => today,
+    };
+    let valid_until = match new.valid_until.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => date("valid_until", s)?,
+        None => plus_years_less_a_day(valid_from, kind.validity_years()),
+    };
+    if valid_until < valid_from {
+        return Err(
+            ValidationError::single("valid_until", "after:valid_from", "expiry must not be before the start").into()
+        );
+    }
+    let year = chrono::Datelike::year(&today);
+    let prefix = format!("{year}%");
+    let issued: i64 = sqlx::query("SELECT COUNT(*) FROM licenses WHERE issuer_org_id = $1 AND serial LIKE $2")
+        .bind(issuer_org_id)
+        .bind(&prefix)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    let serial = format!("{year}{:07}", issued + 1);
+    let number = match new.number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) if n.chars().count() <= 40 => n.to_string(),
+        Some(_) => {
+            return Err(ValidationError::single("number", "length:1..40", "许可证编号 has at most 40 characters").into())
+        }
+        None => {
+            let of_kind: i64 =
+                sqlx::query("SELECT COUNT(*) FROM licenses WHERE issuer_org_id = $1 AND kind = $2 AND serial LIKE $3")
+                    .bind(issuer_org_id)
+                    .bind(kind.code())
+                    .bind(&prefix)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get(0)?;
+            kind.number(&issuer.division(), year, u32::try_from(of_kind + 1).unwrap_or(u32::MAX))
+        }
+    };
+    let taken = sqlx::query("SELECT 1 FROM licenses WHERE kind = $1 AND issuer_org_id = $2 AND number = $3")
+        .bind(kind.code())
+        .bind(issuer_org_id)
+        .bind(&number)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(ValidationError::single(
+            "number",
+            "unique",
+            format!("{number} is already a {} of this authority", kind.label_zh()),
+        )
+        .into());
+    }
+    let identifier = LicenseId::generate(&kind.type_code(), &issuer.code, &serial, 1)
+        .map_err(|e| ValidationError::single(e.field, e.rule, e.message))?;
+    let mut all_fields = fields;
+    if let Some(mode) = kind.mode_zh() {
+        all_fields.insert("mode".into(), mode.into());
+    }
+    let doc = LicenseDocument {
+        name: kind.license_name().into(),
+        kind: kind.code().into(),
+        type_code: kind.type_code(),
+        number: number.clone(),
+        identifier: identifier.to_string(),
+        version: 1,
+        holder: holder.name.clone(),
+        holder_code: holder.code.clone(),
+        holder_code_type: "统一社会信用代码".into(),
+        issuer: issuer.name.clone(),
+        issuer_code: issuer.code.clone(),
+        issued_on: today.to_string(),
+        valid_from: valid_from.to_string(),
+        valid_until: valid_until.to_string(),
+        jurisdiction: issuer.division(),
+        fields: all_fields,
+    };
+    let now = Timestamp::now();
+    let id: i64 = sqlx::query(
+        "INSERT INTO licenses (kind, number, serial, identifier, doc_version, holder_org_id, holder_name, issuer_org_id, \
+         issued_on, valid_from, valid_until, status, version, updated_at) \
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, 'valid', 1, $11) RETURNING id",
+    )
+    .bind(kind.code())
+    .bind(&number)
+    .bind(&serial)
+    .bind(&doc.identifier)
+    .bind(new.holder_org_id)
+    .bind(&holder.name)
+    .bind(issuer_org_id)
+    .bind(&doc.issued_on)
+    .bind(&doc.valid_from)
+    .bind(&doc.valid_until)
+    .bind(now.0)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    sign_and_store(tx, sealing, issuer_org_id, id, &doc).await?;
+    versions::append(
+        tx,
+        NewVersion {
+            entity: ENTITY,
+            entity_id: &id.to_string(),
+            actor: &actor.username,
+            action: "issue",
+            reason,
+            data: &state_json(id, &doc, "valid", ""),
+            expected_version: None,
+        },
+    )
+    .await?;
+    let title = format!("核发{} {number}", kind.label_zh());
+    let link = format!("/licenses/{id}");
+    let event = NewEvent {
+        org_id: new.holder_org_id,
+        product_id: None,
+        module: "license",
+        kind: "license_issued",
+        title: &title,
+        link: &link,
+    };
+    timeline::add(tx, &event).await?;
+    Ok(id)
+}
+
+/// The stored row a change starts from.
+struct Current {
+    doc: LicenseDocument,
+    status: String,
+    status_reason: String,
+    version: i64,
+    issuer_org_id: i64,
+    holder_org_id: i64,
+    holder_path: String,
+}
+
+async fn current(tx: &mut Tx<'_>, id: i64) -> Result<Current> {
+    let row = sqlx::query(
+        "SELECT d.document, l.status, l.status_reason, l.version, l.issuer_org_id, l.holder_org_id, o.path \
+         FROM licenses l JOIN license_documents d ON d.license_id = l.id AND d.doc_version = l.doc_version \
+         JOIN orgs o ON o.id = l.holder_org_id WHERE l.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(IdentityError::NotFound("license"))?;
+    let text: String = row.try_get(0)?;
+    Ok(Current {
+        doc: serde_json::from_str(&text)
+            .map_err(|e| IdentityError::Conflict(format!("stored license {id} unreadable: {e}")))?,
+        status: row.try_get(1)?,
+        status_reason: row.try_get(2)?,
+        version: row.try_get(3)?,
+        issuer_org_id: row.try_get(4)?,
+        holder_org_id: row.try_get(5)?,
+        holder_path: row.try_get(6)?,
+    })
+}
+
+fn check_reason(reason: &str) -> std::result::Result<(), ValidationError> {
+    let n = reason.trim().chars().count();
+    if n == 0 || n > 500 {
+        return Err(ValidationError::single("reason", "length:1..500", "give the reason (1 to 500 characters)"));
+    }
+    Ok(())
+}
+
+/// Whether a reissue is a change of fields or a renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReissueKind {
+    Change,
+    Renew,
+}
+
+/// Changes a license's fields or renews it: a new signed document version (by a regulator with
+/// `license.manage` over the holder).
+pub async fn reissue(
+    store: &Store,
+    sealing: &Sealing,
+    principal: &Principal,
+    id: i64,
+    what: ReissueKind,
+    change: &Reissue,
+    client: &ClientInfo,
+) -> Result<License> {
+    check_reason(&change.reason)?;
+    let mut tx = store.begin().await?;
+    let cur = current(&mut tx, id).await?;
+    let target = format!("license:{id}");
+    check_manage(store, principal, &cur.holder_path, &target, client).await?;
+    reissue_in_tx(&mut tx, sealing, principal, id, what, change).await?;
+    let action = match what {
+        ReissueKind::Change => audit::action::LICENSE_CHANGE,
+        ReissueKind::Renew => audit::action::LICENSE_RENEW,
+    };
+    audit::record(&mut tx, audit::Event::by(principal, action, &target, client)).await?;
+    tx.commit().await?;
+    get_unchecked(store, id).await
+}
+
+/// A change or renewal inside the caller's transaction (the caller has authorized it).
+pub async fn reissue_in_tx(
+    tx: &mut Tx<'_>,
+    sealing: &Sealing,
+    actor: &Principal,
+    id: i64,
+    what: ReissueKind,
+    change: &Reissue,
+) -> Result<()> {
+    check_reason(&change.reason)?;
+    let cur = current(tx, id).await?;
+    if cur.version != change.expected_version {
+        return Err(IdentityError::Conflict(format!(
+            "the license is at version {}, not {}; reload and try again",
+            cur.version, change.expected_version
+        )));
+    }
+    if cur.status == "revoked" {
+        return Err(IdentityError::Conflict("a revoked license cannot be changed or renewed".into()));
+    }
+    let kind = Kind::parse(&cur.doc.kind).ok_or(IdentityError::NotFound("license type"))?;
+    let mut fields = cur.doc.fields.clone();
+    fields.remove("mode");
+    for (k, v) in &change.fields {
+        fields.insert(k.clone(), v.clone());
+    }
+    let mut fields = check_fields(kind, &fields)?;
+    if let Some(mode) = kind.mode_zh() {
+        fields.insert("mode".into(), mode.into());
+    }
+    let today = today();
+    let old_until = date("valid_until", &cur.doc.valid_until)?;
+    let (valid_from, valid_until) = match (what, change.valid_until.as_deref().filter(|s| !s.trim().is_empty())) {
+        (ReissueKind::Change, None) => (cur.doc.valid_from.clone(), cur.doc.valid_until.clone()),
+        (ReissueKind::Change, Some(_)) => {
+            return Err(ValidationError::single(
+                "valid_until",
+                "renewal_only",
+                "only a renewal (延续) changes the expiry",
+            )
+            .into())
+        }
+        (ReissueKind::Renew, given) => {
+            let until = match given {
+                Some(s) => date("valid_until", s)?,
+                None => plus_years_less_a_day(old_until.succ_opt().unwrap_or(old_until), kind.validity_years()),
+            };
+            if until <= old_until {
+                return Err(ValidationError::single(
+                    "valid_until",
+                    "after:current_expiry",
+                    "a renewal extends the expiry",
+                )
+                .into());
+            }
+            (today.to_string(), until.to_string())
+        }
+    };
+    let prev = LicenseId::parse("identifier", &cur.doc.identifier)
+        .map_err(|e| ValidationError::single(e.field, e.rule, e.message))?;
+    let next = prev.next_version().map_err(|e| ValidationError::single(e.field, e.rule, e.message))?;
+    let doc = LicenseDocument {
+        identifier: next.to_string(),
+        version: next.version,
+        issued_on: today.to_string(),
+        valid_from,
+        valid_until,
+        fields,
+        ..cur.doc.clone()
+    };
+    sign_and_store(tx, sealing, cur.issuer_org_id, id, &doc).await?;
+    let version = cur.version + 1;
+    sqlx::query(
+        "UPDATE licenses SET identifier = $1, doc_version = $2, issued_on = $3, valid_from = $4, valid_until = $5, \
+         version = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&doc.identifier)
+    .bind(i64::from(doc.version))
+    .bind(&doc.issued_on)
+    .bind(&doc.valid_from)
+    .bind(&doc.valid_until)
+    .bind(version)
+    .bind(Timestamp::now().0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    let action = match what {
+        ReissueKind::Change => "change",
+        ReissueKind::Renew => "renew",
+    };
+    versions::append(
+        tx,
+        NewVersion {
+            entity: ENTITY,
+            entity_id: &id.to_string(),
+            actor: &actor.username,
+            action,
+            reason: change.reason.trim(),
+            data: &state_json(id, &doc, &cur.status, &cur.status_reason),
+            expected_version: Some(cur.version),
+        },
+    )
+    .await?;
+    let verb = if what == ReissueKind::Change { "变更" } else { "延续" };
+    let title = format!("{verb}{} {}（第{}版）", kind.label_zh(), doc.number, doc.version);
+    let link = format!("/licenses/{id}");
+    let event = NewEvent {
+        org_id: cur.holder_org_id,
+        product_id: None,
+        module: "license",
+        kind: "license_reissued",
+        title: &title,
+        link: &link,
+    };
+    timeline::add(tx, &event).await?;
+    Ok(())
+}
+
+/// Suspends, reinstates or revokes a license, with the reason (by a regulator with
+/// `license.manage` over the holder).
+pub async fn set_status(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    action: StatusAction,
+    reason: &str,
+    expected_version: i64,
+    client: &ClientInfo,
+) -> Result<License> {
+    check_reason(reason)?;
+    let mut tx = store.begin().await?;
+    let cur = current(&mut tx, id).await?;
+    let target = format!("license:{id}");
+    check_manage(store, principal, &cur.holder_path, &target, client).await?;
+    if cur.version != expected_version {
+        return Err(IdentityError::Conflict(format!(
+            "the license is at version {}, not {expected_version}; reload and try again",
+            cur.version
+        )));
+    }
+    let Some(to) = action.apply(&cur.status) else {
+        return Err(IdentityError::Conflict(format!("a {} license cannot be {}d", cur.status, action.code())));
+    };
+    let now = Timestamp::now();
+    let version = cur.version + 1;
+    sqlx::query("UPDATE licenses SET status = $1, status_reason = $2, status_at = $3, version = $4, updated_at = $3 WHERE id = $5")
+        .bind(to)
+        .bind(reason.trim())
+        .bind(now.0)
+        .bind(version)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    versions::append(
+        &mut tx,
+        NewVersion {
+            entity: ENTITY,
+            entity_id: &id.to_string(),
+            actor: &principal.username,
+            action: action.code(),
+            reason: reason.trim(),
+            data: &state_json(id, &cur.doc, to, reason.trim()),
+            expected_version: Some(cur.version),
+        },
+    )
+    .await?;
+    let title = format!("{}{} {}：{}", action.zh(), cur.doc.name, cur.doc.number, reason.trim());
+    let link = format!("/licenses/{id}");
+    let event = NewEvent {
+        org_id: cur.holder_org_id,
+        product_id: None,
+        module: "license",
+        kind: "license_status",
+        title: &title,
+        link: &link,
+    };
+    timeline::add(&mut tx, &event).await?;
+    audit::record(
+        &mut tx,
+        audit::Event { detail: reason.trim(), ..audit::Event::by(principal, action.audit_action(), &target, client) },
+    )
+    .await?;
+    tx.commit().await?;
+    get_unchecked(store, id).await
+}
+
+const COLUMNS: &str = "l.id, l.kind, l.holder_org_id, l.issuer_org_id, l.status, l.status_reason, l.status_at, \
+    l.valid_from, l.valid_until, l.version, l.updated_at, d.document, d.key_id";
+const FROM: &str = "licenses l JOIN license_documents d ON d.license_id = l.id AND d.doc_version = l.doc_version \
+    JOIN orgs o ON o.id = l.holder_org_id";
+
+fn from_row(r: &sqlx::any::AnyRow, today: chrono::NaiveDate) -> Result<License> {
+    let kind_code: String = r.try_get("kind")?;
+    let kind = Kind::parse(&kind_code);
+    let text: String = r.try_get("document")?;
+    let document: LicenseDocument =
+        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let status: String = r.try_get("status")?;
+    let valid_from: String = r.try_get("valid_from")?;
+    let valid_until: String = r.try_get("valid_until")?;
+    let state = state_on(&status, &valid_from, &valid_until, &today.to_string());
+    let days_left =
+        chrono::NaiveDate::parse_from_str(&valid_until, "%Y-%m-%d").map(|d| (d - today).num_days()).unwrap_or(0);
+    Ok(License {
+        id: r.try_get("id")?,
+        kind_zh: kind.map(Kind::label_zh).unwrap_or("").into(),
+        kind_en: kind.map(Kind::label_en).unwrap_or("").into(),
+        kind: kind_code,
+        holder_org_id: r.try_get("holder_org_id")?,
+        issuer_org_id: r.try_get("issuer_org_id")?,
+        state: state.into(),
+        status,
+        status_reason: r.try_get("status_reason")?,
+        status_at: r.try_get::<Option<i64>, _>("status_at")?.map(Timestamp),
+        days_left,
+        document,
+        key_id: r.try_get("key_id")?,
+        version: r.try_get("version")?,
+        updated_at: Timestamp(r.try_get("updated_at")?),
+    })
+}
+
+async fn get_unchecked(store: &Store, id: i64) -> Result<License> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("license"))?;
+    from_row(&row, today())
+}
+
+/// One license (`license.read` over the holder).
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<License> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS}, o.path FROM {FROM} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("license"))?;
+    let path: String = row.try_get("path")?;
+    if !principal.reaches(perm::LICENSE_READ, &path) {
+        return Err(audit::deny(store, principal, perm::LICENSE_READ, &format!("license:{id}"), client).await);
+    }
+    from_row(&row, today())
+}
+
+/// Licenses whose holder is in the caller's scope, with the total.
+pub async fn list(
+    store: &Store,
+    principal: &Principal,
+    q: &LicenseQuery,
+    client: &ClientInfo,
+) -> Result<(Vec<License>, i64)> {
+    let mut p = Params::new();
+    let Some(filter) = scope_filter(principal, perm::LICENSE_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::LICENSE_READ, "licenses", client).await);
+    };
+    let mut wheres = vec![filter];
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
+        let cols = ["l.number", "l.holder_name", "l.identifier"];
+        let ors: Vec<String> = cols.iter().map(|c| format!("{c} LIKE {}", p.push(like.as_str()))).collect();
+        wheres.push(format!("({})", ors.join(" OR ")));
+    }
+    if let Some(kind) = q.kind.as_deref().filter(|s| !s.is_empty()) {
+        wheres.push(format!("l.kind = {}", p.push(kind)));
+    }
+    if let Some(org) = q.holder_org_id {
+        wheres.push(format!("l.holder_org_id = {}", p.push(org)));
+    }
+    let today = today();
+    let day = today.to_string();
+    match q.state.as_deref().unwrap_or("") {
+        "" => {}
+        "suspended" | "revoked" => {
+            let s = q.state.clone().unwrap_or_default();
+            wheres.push(format!("l.status = {}", p.push(s)));
+        }
+        "valid" => wheres.push(format!("l.status = 'valid' AND l.valid_until >= {}", p.push(day.as_str()))),
+        "expired" => wheres.push(format!("l.status = 'valid' AND l.valid_until < {}", p.push(day.as_str()))),
+        "expiring" => {
+            let soon = (today + chrono::Duration::days(90)).to_string();
+            wheres.push(format!(
+                "l.status = 'valid' AND l.valid_until >= {} AND l.valid_until <= {}",
+                p.push(day.as_str()),
+                p.push(soon)
+            ))
+        }
+        other => {
+            return Err(ValidationError::single(
+                "state",
+                "one_of:valid,expiring,expired,suspended,revoked",
+                format!("unknown state {other:?}"),
+            )
+            .into())
+        }
+    }
+    let where_sql = wheres.join(" AND ");
+    let total: i64 = p
+        .bind(sqlx::query(&format!("SELECT COUNT(*) FROM {FROM} WHERE {where_sql}")))
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    let order = match q.sort.as_deref() {
+        Some("number") => "l.number",
+        Some("holder") => "l.holder_name",
+        Some("valid_until") => "l.valid_until",
+        _ => "l.updated_at",
+    };
+    let dir = if q.desc || q.sort.is_none() { "DESC" } else { "ASC" };
+    let limit = p.push(q.limit.clamp(1, 10_000));
+    let offset = p.push(q.offset.max(0));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE {where_sql} ORDER BY {order} {dir}, l.id LIMIT {limit} OFFSET {offset}"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let items = rows.iter().map(|r| from_row(r, today)).collect::<Result<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+/// A license version as exported, for offline verification (`license.read`; audited).
+pub async fn export(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<SignedLicense> {
+    let license = get(store, principal, id, client).await?;
+    let signed =
+        signed_document(store, &license.document.identifier).await?.ok_or(IdentityError::NotFound("license"))?;
+    audit::record_now(
+        store,
+        audit::Event::by(principal, audit::action::LICENSE_EXPORT, &format!("license:{id}"), client),
+    )
+    .await?;
+    Ok(signed.0)
+}
+
+/// The stored signed document of an identifier and the public key that signed it.
+async fn signed_document(store: &Store, identifier: &str) -> Result<Option<(SignedLicense, String)>> {
+    let row = sqlx::query(
+        "SELECT d.document, d.key_id, d.signature, d.signed_at, k.public_pem FROM license_documents d \
+         JOIN authority_keys k ON k.key_id = d.key_id WHERE d.identifier = $1",
+    )
+    .bind(identifier)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let text: String = row.try_get(0)?;
+    let license: LicenseDocument =
+        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let signature: Vec<u8> = row.try_get(2)?;
+    let signed = SignedLicense {
+        license,
+        signature: LicenseSignature {
+            alg: SIGNATURE_ALG.into(),
+            key_id: row.try_get(1)?,
+            signed_at: Timestamp(row.try_get(3)?).to_rfc3339(),
+            value: hex::encode(signature),
+        },
+    };
+    Ok(Some((signed, row.try_get(4)?)))
+}
+
+/// What the public verification tells anyone holding an identifier (no login).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verification {
+    pub identifier: String,
+    /// valid, not_yet_valid, expired, suspended, revoked or superseded.
+    pub state: String,
+    pub state_zh: String,
+    /// The authority's reason for a suspension or revocation.
+    pub reason: String,
+    #[schema(value_type = Option<i64>)]
+    pub state_since: Option<Timestamp>,
+    /// The authority's SM2 signature verifies over the document.
+    pub signature_valid: bool,
+    pub key_id: String,
+    /// The identifier of the license's current version (differs when superseded).
+    pub current_identifier: String,
+    pub document: LicenseDocument,
+    /// When this answer was made, RFC 3339.
+    pub checked_at: String,
+}
+
+/// Verifies an identifier: the stored signature under the authority's key, and the license's
+/// state today. `NotFound` when no license has that identifier.
+pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verification> {
+    let row = sqlx::query(
+        "SELECT d.document, d.key_id, d.signature, k.public_pem, l.status, l.status_reason, l.status_at, l.identifier \
+         FROM license_documents d JOIN licenses l ON l.id = d.license_id JOIN authority_keys k ON k.key_id = d.key_id \
+         WHERE d.identifier = $1",
+    )
+    .bind(identifier.trim())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::NotFound("license"))?;
+    let text: String = row.try_get(0)?;
+    let key_id: String = row.try_get(1)?;
+    let signature: Vec<u8> = row.try_get(2)?;
+    let pem: String = row.try_get(3)?;
+    let status: String = row.try_get(4)?;
+    let reason: String = row.try_get(5)?;
+    let status_at: Option<i64> = row.try_get(6)?;
+    let current_identifier: String = row.try_get(7)?;
+    let document: LicenseDocument =
+        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let signature_valid = yaolian_ledger::sign::verify(&pem, &document.message(), &signature).unwrap_or(false);
+    let now = Timestamp::now();
+    let mut state = state_on(&status, &document.valid_from, &document.valid_until, &today().to_string());
+    if state != "revoked" && current_identifier != document.identifier {
+        state = "superseded";
+    }
+    let shown_reason = if matches!(state, "revoked" | "suspended") { reason } else { String::new() };
+    Ok(Verification {
+        identifier: document.identifier.clone(),
+        state: state.into(),
+        state_zh: state_zh(state).into(),
+        reason: shown_reason,
+        state_since: status_at.filter(|_| matches!(state, "revoked" | "suspended")).map(Timestamp),
+        signature_valid,
+        key_id,
+        current_identifier,
+        document,
+        checked_at: now.to_rfc3339(),
+    })
+}
+
+/// One entry of the revocation list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Revoked {
+    pub identifier: String,
+    pub number: String,
+    pub kind: String,
+    pub holder: String,
+    /// revoked or suspended.
+    pub status: String,
+    pub reason: String,
+    #[schema(value_type = i64)]
+    pub since: Timestamp,
+}
+
+/// Every identifier of every revoked or suspended license (all its versions), newest first.
+pub async fn revocations(store: &Store) -> Result<Vec<Revoked>> {
+    let rows = sqlx::query(
+        "SELECT d.identifier, l.number, l.kind, l.holder_name, l.status, l.status_reason, l.status_at \
+         FROM licenses l JOIN license_documents d ON d.license_id = l.id \
+         WHERE l.status IN ('revoked', 'suspended') ORDER BY l.status_at DESC, d.identifier",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Revoked {
+                identifier: r.try_get(0)?,
+                number: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                holder: r.try_get(3)?,
+                status: r.try_get(4)?,
+                reason: r.try_get(5)?,
+                since: Timestamp(r.try_get::<Option<i64>, _>(6)?.unwrap_or(0)),
+            })
+        })
+        .collect()
+}
+
+/// Counts of licenses by state in the caller's scope (for dashboards).
+pub async fn counts(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<BTreeMap<String, i64>> {
+    let (all, _) = list(store, principal, &LicenseQuery { limit: 10_000, ..Default::default() }, client).await?;
+    let mut out = BTreeMap::new();
+    for l in all {
+        *out.entry(l.state).or_insert(0) += 1;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_follow_status_then_dates() {
+        assert_eq!(state_on("valid", "2026-01-01", "2030-12-31", "2026-11-28"), "valid");
+        assert_eq!(state_on("valid", "2026-01-01", "2026-11-27", "2026-11-28"), "expired");
+        assert_eq!(state_on("valid", "2026-12-01", "2030-12-31", "2026-11-28"), "not_yet_valid");
+        assert_eq!(state_on("suspended", "2026-01-01", "2030-12-31", "2026-11-28"), "suspended");
+        assert_eq!(state_on("revoked", "2026-01-01", "2026-01-02", "2026-11-28"), "revoked");
+    }
+
+    #[test]
+    fn validity_is_five_years_less_a_day() {
+        let d = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        assert_eq!(plus_years_less_a_day(d("2026-11-28"), 5), d("2031-11-27"));
+        // From a leap day the same day does not exist: 28 February, less a day.
+        assert_eq!(plus_years_less_a_day(d("2028-02-29"), 5), d("2033-02-27"));
+    }
+
+    #[test]
+    fn status_moves_are_the_allowed_ones() {
+        assert_eq!(StatusAction::Suspend.apply("valid"), Some("suspended"));
+        assert_eq!(StatusAction::Reinstate.apply("suspended"), Some("valid"));
+        assert_eq!(StatusAction::Revoke.apply("suspended"), Some("revoked"));
+        assert_eq!(StatusAction::Revoke.apply("revoked"), None);
+        assert_eq!(StatusAction::Reinstate.apply("revoked"), None);
+        assert_eq!(StatusAction::Suspend.apply("suspended"), None);
+    }
+
+    #[test]
+    fn fields_are_checked_against_the_type() {
+        let mut f = BTreeMap::new();
+        f.insert("legal_representative".to_string(), "张三".to_string());
+        f.insert("colour".to_string(), "red".to_string());
+        let err = check_fields(Kind::DrugRetail, &f).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("fields.principal"), "{err}");
+        assert!(err.contains("fields.colour"), "{err}");
+    }
+}
