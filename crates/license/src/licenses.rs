@@ -422,28 +422,34 @@ pub async fn issue_in_tx(
         );
     }
     let year = chrono::Datelike::year(&today);
-    let prefix = format!("{year}%");
-    let issued: i64 = sqlx::query("SELECT COUNT(*) FROM licenses WHERE issuer_org_id = $1 AND serial LIKE $2")
-        .bind(issuer_org_id)
-        .bind(&prefix)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-    let serial = format!("{year}{:07}", issued + 1);
+    // Serials run per authority and year: YYYY + 7 digits (both ranges use an index).
+    let (lo, hi) = (format!("{year}"), format!("{}", year + 1));
+    let last: Option<String> =
+        sqlx::query("SELECT MAX(serial) FROM licenses WHERE issuer_org_id = $1 AND serial >= $2 AND serial < $3")
+            .bind(issuer_org_id)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+    let next = last.and_then(|s| s.get(4..).and_then(|n| n.parse::<u64>().ok())).unwrap_or(0) + 1;
+    let serial = format!("{year}{next:07}");
     let number = match new.number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(n) if n.chars().count() <= 40 => n.to_string(),
         Some(_) => {
             return Err(ValidationError::single("number", "length:1..40", "许可证编号 has at most 40 characters").into())
         }
         None => {
-            let of_kind: i64 =
-                sqlx::query("SELECT COUNT(*) FROM licenses WHERE issuer_org_id = $1 AND kind = $2 AND serial LIKE $3")
-                    .bind(issuer_org_id)
-                    .bind(kind.code())
-                    .bind(&prefix)
-                    .fetch_one(&mut **tx)
-                    .await?
-                    .try_get(0)?;
+            let of_kind: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM licenses WHERE kind = $1 AND issuer_org_id = $2 AND serial >= $3 AND serial < $4",
+            )
+            .bind(kind.code())
+            .bind(issuer_org_id)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
             kind.number(&issuer.division(), year, u32::try_from(of_kind + 1).unwrap_or(u32::MAX))
         }
     };

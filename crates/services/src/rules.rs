@@ -42,16 +42,17 @@ pub fn phone_ok(s: &str) -> bool {
     if s.len() == 11 && s.starts_with('1') && digits(s) {
         return matches!(s.as_bytes()[1], b'3'..=b'9');
     }
-    let (area, number) = match s.split_once('-') {
-        Some((a, n)) => (a, n),
-        None if s.len() >= 10 => s.split_at(if s.len() == 12 || s.len() == 10 { 3 } else { 4 }),
-        None => return false,
+    let landline = |area: &str, number: &str| {
+        area.starts_with('0')
+            && (3..=4).contains(&area.len())
+            && digits(area)
+            && (7..=8).contains(&number.len())
+            && digits(number)
     };
-    area.starts_with('0')
-        && (3..=4).contains(&area.len())
-        && digits(area)
-        && (7..=8).contains(&number.len())
-        && digits(number)
+    match s.split_once('-') {
+        Some((area, number)) => landline(area, number),
+        None => [3, 4].iter().any(|&n| s.len() > n && s.is_char_boundary(n) && landline(&s[..n], &s[n..])),
+    }
 }
 
 fn email_ok(s: &str) -> bool {

@@ -25,6 +25,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Public license verification (no login) under concurrent load against two baselines in
+    /// the same run, on SQLite and (with --database-url postgres://…) PostgreSQL.
+    License {
+        /// Licenses issued (signed) before the load starts.
+        #[arg(long, default_value_t = 10_000)]
+        licenses: usize,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
     /// Ledger appends (single and batched) against raw inserts, proof latency, verification rate.
     Ledger {
         /// Entries in the tree for the proof-latency and verification figures.
@@ -40,6 +53,20 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
     match cmd {
         BenchCommand::Http { duration, concurrency } => {
             http(database_url, Duration::from_secs(duration), concurrency.max(1)).await
+        }
+        BenchCommand::License { licenses, duration, concurrency } => {
+            let mut backends = vec![None];
+            match database_url.filter(|u| u.starts_with("postgres")) {
+                Some(url) => backends.push(Some(url)),
+                None => println!(
+                    "(PostgreSQL half skipped: pass --database-url postgres://… to measure it in the same run)"
+                ),
+            }
+            for pg in backends {
+                license_bench(pg.as_deref(), licenses.max(1), Duration::from_secs(duration), concurrency.max(1))
+                    .await?;
+            }
+            Ok(())
         }
         BenchCommand::Ledger { entries, proofs } => {
             let mut backends = vec![None];
@@ -72,19 +99,34 @@ impl Figures {
 }
 
 async fn load(client: &reqwest::Client, url: &str, cookie: &str, duration: Duration, concurrency: usize) -> Figures {
+    load_many(client, std::sync::Arc::new(vec![url.to_string()]), cookie, duration, concurrency).await
+}
+
+/// Drives `concurrency` clients for `duration`; each request takes the next of `urls`, the
+/// clients starting at different places in the list.
+async fn load_many(
+    client: &reqwest::Client,
+    urls: std::sync::Arc<Vec<String>>,
+    cookie: &str,
+    duration: Duration,
+    concurrency: usize,
+) -> Figures {
     let deadline = Instant::now() + duration;
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
+    for task in 0..concurrency {
         let client = client.clone();
-        let url = url.to_string();
+        let urls = urls.clone();
         let cookie = cookie.to_string();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0usize;
+            let mut next = task.wrapping_mul(7919);
             while Instant::now() < deadline {
+                let url = &urls[next % urls.len().max(1)];
+                next = next.wrapping_add(1);
                 let t = Instant::now();
-                let ok = match client.get(&url).header("cookie", &cookie).send().await {
+                let ok = match client.get(url).header("cookie", &cookie).send().await {
                     Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                     Err(_) => false,
                 };
@@ -340,6 +382,105 @@ async fn ledger_bench(pg: Option<&str>, entries: u64, proofs: usize) -> Result<(
         summary.entries,
         summary.entries as f64 / secs
     );
+    db.finish().await;
+    Ok(())
+}
+
+/// Issues `n` signed licenses, then loads the public verification endpoint and page with
+/// identifiers spread over all of them, next to `/assets/favicon.svg` and `/healthz`.
+async fn license_bench(pg: Option<&str>, n: usize, duration: Duration, concurrency: usize) -> Result<()> {
+    use yaolian_license::licenses::{self, NewLicense, Sealing};
+    let db = fresh(pg).await.context("creating a benchmark database")?;
+    let store = db.store.clone();
+    let sealing = Sealing([7; 16]);
+    crate::demo::seed(&store, crate::demo::DEFAULT_PASSWORD, &sealing).await.context("seeding")?;
+    let org = |code: &'static str| {
+        let store = store.clone();
+        async move {
+            let id: i64 =
+                sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1").bind(code).fetch_one(store.pool()).await?;
+            anyhow::Ok(id)
+        }
+    };
+    let issuer = org("113300000024870444").await?;
+    let holder: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'company' ORDER BY id LIMIT 1")
+        .fetch_one(store.pool())
+        .await?;
+    let fields: std::collections::BTreeMap<String, String> = [
+        ("legal_representative", "张明"),
+        ("principal", "李华"),
+        ("quality_head", "王芳"),
+        ("registered_address", "杭州市西湖区文三路 100 号"),
+        ("business_scope", "处方药、非处方药"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let actor = yaolian_identity::Principal::system();
+    let setup = Instant::now();
+    let mut issued = 0;
+    while issued < n {
+        let mut tx = store.begin().await?;
+        for _ in 0..(n - issued).min(500) {
+            let new = NewLicense {
+                kind: "drug_retail".into(),
+                holder_org_id: holder,
+                fields: fields.clone(),
+                ..Default::default()
+            };
+            licenses::issue_in_tx(&mut tx, &sealing, &actor, issuer, &new, "bench").await?;
+            issued += 1;
+        }
+        tx.commit().await?;
+    }
+    let setup_s = setup.elapsed().as_secs_f64();
+    let identifiers: Vec<String> =
+        sqlx::query_scalar("SELECT identifier FROM license_documents").fetch_all(store.pool()).await?;
+    let backend = store.backend().name();
+    let state = AppState::new(store, Default::default(), WebConfig::default());
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let urls = |prefix: &str| {
+        std::sync::Arc::new(identifiers.iter().map(|i| format!("http://{addr}{prefix}{i}")).collect::<Vec<_>>())
+    };
+    println!(
+        "bench license: backend {backend}, {} licenses issued and signed in {setup_s:.1} s ({:.0}/s), {concurrency} connections, {} s per target, {} cores",
+        identifiers.len(),
+        identifiers.len() as f64 / setup_s,
+        duration.as_secs(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    let _ = load_many(&client, urls("/api/v1/public/licenses/"), "", Duration::from_secs(1), concurrency).await;
+    let targets = [
+        ("static asset (baseline: HTTP stack)", std::sync::Arc::new(vec![format!("http://{addr}/assets/favicon.svg")])),
+        ("GET /healthz (baseline: SELECT 1)", std::sync::Arc::new(vec![format!("http://{addr}/healthz")])),
+        ("GET /api/v1/public/licenses/{id}", urls("/api/v1/public/licenses/")),
+        ("GET /v/{id} (QR page, HTML)", urls("/v/")),
+    ];
+    let mut results = Vec::new();
+    for (name, list) in targets {
+        results.push((name, load_many(&client, list, "", duration, concurrency).await));
+    }
+    let base = results.first().map(|r| r.1.rps()).unwrap_or(1.0);
+    println!("{:<40} {:>10} {:>9} {:>9} {:>8} {:>7}", "target", "req/s", "p50 ms", "p99 ms", "errors", "ratio");
+    for (name, f) in &results {
+        println!(
+            "{:<40} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>7.2}",
+            name,
+            f.rps(),
+            f.p50_us as f64 / 1000.0,
+            f.p99_us as f64 / 1000.0,
+            f.errors,
+            f.rps() / base
+        );
+    }
+    let _ = stop_tx.send(());
+    let _ = server.await;
     db.finish().await;
     Ok(())
 }

@@ -243,3 +243,84 @@ async fn backup_and_restore_check_the_checksum_and_the_ledger() {
     assert!(stderr(&o).contains("ledger does not verify"), "{}", stderr(&o));
     assert!(!empty.path().join("yaolian.db").exists(), "nothing restored");
 }
+
+#[test]
+fn an_exported_license_verifies_offline_and_a_changed_byte_fails() {
+    use yaolian_ledger::sign::KeyPair;
+    use yaolian_license::document::{LicenseDocument, LicenseSignature, SignedLicense, SIGNATURE_ALG};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = KeyPair::generate();
+    let license = LicenseDocument {
+        name: "药品经营许可证".into(),
+        kind: "drug_retail".into(),
+        type_code: "11100000MB0341032Y002".into(),
+        number: "浙CB20260001".into(),
+        identifier: yaolian_license::LicenseId::generate(
+            "11100000MB0341032Y002",
+            "113300000024870444",
+            "20260000001",
+            1,
+        )
+        .unwrap()
+        .to_string(),
+        version: 1,
+        holder: "民生大药房".into(),
+        holder_code: "91350100M000100Y43".into(),
+        holder_code_type: "统一社会信用代码".into(),
+        issuer: "浙江省药品监督管理局".into(),
+        issuer_code: "113300000024870444".into(),
+        issued_on: "2026-11-28".into(),
+        valid_from: "2026-11-28".into(),
+        valid_until: "2031-11-27".into(),
+        jurisdiction: "330000".into(),
+        fields: [("business_scope".to_string(), "处方药".to_string())].into_iter().collect(),
+    };
+    let value = hex::encode(key.sign(&license.message()));
+    let signed = SignedLicense {
+        license,
+        signature: LicenseSignature {
+            alg: SIGNATURE_ALG.into(),
+            key_id: "k1".into(),
+            signed_at: "2026-11-28T10:00:00+08:00".into(),
+            value,
+        },
+    };
+    let file = d.join("license.json");
+    let text = serde_json::to_string_pretty(&signed).unwrap();
+    std::fs::write(&file, &text).unwrap();
+    let pem = d.join("authority.pem");
+    std::fs::write(&pem, key.public_pem()).unwrap();
+    let args = |f: &std::path::Path| {
+        vec![
+            "license".to_string(),
+            "verify".into(),
+            f.display().to_string(),
+            "--public-key".into(),
+            pem.display().to_string(),
+        ]
+    };
+    let run = |f: &std::path::Path| {
+        let a = args(f);
+        yaolian(d, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(&file);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid signature: 药品经营许可证 浙CB20260001"), "{}", stdout(&o));
+
+    // One changed character of the holder's name: exit 1, one line.
+    let changed = d.join("changed.json");
+    std::fs::write(&changed, text.replacen("民生大药房", "民生大药店", 1)).unwrap();
+    let o = run(&changed);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("signature"), "{err}");
+
+    // Not a license file at all.
+    let garbage = d.join("garbage.json");
+    std::fs::write(&garbage, "{\"license\": 1}").unwrap();
+    let o = run(&garbage);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a license file"), "{}", stderr(&o));
+}

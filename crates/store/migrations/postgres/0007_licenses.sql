@@ -34,6 +34,7 @@ CREATE TABLE licenses (
 );
 CREATE INDEX licenses_holder ON licenses (holder_org_id);
 CREATE INDEX licenses_issuer ON licenses (issuer_org_id, updated_at);
+CREATE INDEX licenses_issuer_serial ON licenses (issuer_org_id, serial);
 CREATE INDEX licenses_valid_until ON licenses (valid_until);
 CREATE INDEX licenses_status ON licenses (status, status_at);
 
