@@ -333,11 +333,11 @@ impl ApplicationView {
     }
 }
 
-fn step(name: &str, actor: &Principal, opinion: &str) -> Step {
+fn step(name: &str, actor: &Principal, opinion: &str, at: Timestamp) -> Step {
     Step {
         step: name.into(),
         step_zh: step_zh(name).into(),
-        at: Timestamp::now().0,
+        at: at.0,
         actor: actor.username.clone(),
         actor_name: actor.display_name.clone(),
         opinion: opinion.trim().into(),
@@ -630,6 +630,20 @@ pub async fn submit(
     new: &NewApplication,
     client: &ClientInfo,
 ) -> Result<ApplicationView> {
+    submit_at(store, sealing, principal, new, client, Timestamp::now()).await
+}
+
+/// [`submit`] with the submission time given: for applications migrated from a predecessor
+/// system (存量办件迁移), whose statutory clock started when they were really submitted. The
+/// record version and ledger entry are written now; the steps and clock carry `at`.
+pub async fn submit_at(
+    store: &Store,
+    sealing: &Sealing,
+    principal: &Principal,
+    new: &NewApplication,
+    client: &ClientInfo,
+    at: Timestamp,
+) -> Result<ApplicationView> {
     let t = types::get(store, new.type_code.trim()).await?;
     if !t.active {
         return Err(ValidationError::single(
@@ -694,7 +708,7 @@ pub async fn submit(
         }
         _ => authority_of(&mut tx, &applicant.path).await?,
     };
-    let now = Timestamp::now();
+    let now = at;
     let day = now.china_date();
     let count: i64 = sqlx::query("SELECT COUNT(*) FROM applications WHERE number LIKE $1")
         .bind(format!("SQ{}%", day.format("%Y%m%d")))
@@ -719,7 +733,7 @@ pub async fn submit(
         form,
         files: Vec::new(),
         license_id: new.license_id.filter(|_| matches!(t.action.as_str(), "change" | "renew")),
-        steps: vec![step("submit", principal, "")],
+        steps: vec![step("submit", principal, "", now)],
         reviewers: Vec::new(),
         correction: None,
         inspection: String::new(),
@@ -815,11 +829,11 @@ async fn auto_decide(
     let summary: Vec<String> =
         outcome.checks.iter().map(|c| format!("{}{}", if c.passed { "✓" } else { "✗" }, c.detail)).collect();
     app.auto = Some(outcome.clone());
-    app.steps.push(step("auto_check", &robot, &summary.join("；")));
+    app.steps.push(step("auto_check", &robot, &summary.join("；"), Timestamp::now()));
     if !outcome.passed {
         return save(tx, &robot, app, "auto_check", "秒办条件不满足，转人工办理", client).await;
     }
-    app.steps.push(step("accept", &robot, "秒办规则核验通过，自动受理"));
+    app.steps.push(step("accept", &robot, "秒办规则核验通过，自动受理", Timestamp::now()));
     app.status = "approved".into();
     app.clock.stop();
     app.decision = Some(Decision {
@@ -831,7 +845,7 @@ async fn auto_decide(
         signature_id: None,
         rule: Some(outcome),
     });
-    app.steps.push(step("approve", &robot, "秒办"));
+    app.steps.push(step("approve", &robot, "秒办", Timestamp::now()));
     deliver(tx, sealing, &robot, t, app).await?;
     save(tx, &robot, app, "approve", "智能秒办", client).await
 }
@@ -886,7 +900,7 @@ async fn deliver(
         }
         _ => "备案已完成".to_string(),
     };
-    app.steps.push(step("deliver", actor, &note));
+    app.steps.push(step("deliver", actor, &note, Timestamp::now()));
     let title = format!("{}：{} {}", app.type_name, app.number, note);
     let link = link(app);
     portal::send_message(&mut **tx, app.submitted_by, &title, &format!("{}（{}）", note, app.authority_name), &link)
@@ -939,7 +953,7 @@ pub async fn resubmit(
     }
     app.clock.resume(day, &cal);
     app.status = "submitted".into();
-    app.steps.push(step("resubmit", principal, ""));
+    app.steps.push(step("resubmit", principal, "", Timestamp::now()));
     save(&mut tx, principal, &mut app, "resubmit", "补正提交", client).await?;
     tx.commit().await?;
     Ok(ApplicationView::new(app, &cal, day))
@@ -965,7 +979,7 @@ pub async fn withdraw(
     }
     app.status = "withdrawn".into();
     app.clock.stop();
-    app.steps.push(step("withdraw", principal, ""));
+    app.steps.push(step("withdraw", principal, "", Timestamp::now()));
     save(&mut tx, principal, &mut app, "withdraw", "申请人撤回", client).await?;
     tx.commit().await?;
     Ok(ApplicationView::new(app, &cal, today()))
@@ -1011,13 +1025,27 @@ pub async fn act(
     expected_version: i64,
     client: &ClientInfo,
 ) -> Result<ApplicationView> {
+    act_at(store, principal, id, act, expected_version, client, Timestamp::now()).await
+}
+
+/// [`act`] with the step's time given, for migrated applications (see [`submit_at`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn act_at(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    act: &Act,
+    expected_version: i64,
+    client: &ClientInfo,
+    at: Timestamp,
+) -> Result<ApplicationView> {
     let cal = Calendar::load(store).await?;
     let mut tx = store.begin().await?;
     let (mut app, path) = load(&mut tx, id).await?;
     check_handler(store, principal, perm::SERVICE_HANDLE, &app, &path, client).await?;
     check_version(&app, expected_version)?;
     let t = types::get(store, &app.type_code).await?;
-    let day = today();
+    let day = at.china_date();
     let wrong_state = |what: &str, app: &Application| {
         IdentityError::Conflict(format!(
             "application {} is {} ({}); {what} is not possible now",
@@ -1033,7 +1061,7 @@ pub async fn act(
             }
             app.status = "accepted".into();
             app.clock = Clock::start("decide", day, t.decide_days, &cal);
-            app.steps.push(step("accept", principal, opinion));
+            app.steps.push(step("accept", principal, opinion, at));
             ("accept", "受理".into())
         }
         Act::Refuse { reason } => {
@@ -1043,7 +1071,7 @@ pub async fn act(
             require_text("reason", reason)?;
             app.status = "refused".into();
             app.clock.stop();
-            app.steps.push(step("refuse", principal, reason));
+            app.steps.push(step("refuse", principal, reason, at));
             ("refuse", reason.trim().to_string())
         }
         Act::RequestCorrection { items, note } => {
@@ -1067,7 +1095,7 @@ pub async fn act(
             });
             app.status = "correction".into();
             app.clock.pause(day);
-            app.steps.push(step("correction", principal, &items.join("；")));
+            app.steps.push(step("correction", principal, &items.join("；"), at));
             ("correction", format!("补正告知：{}", items.join("；")))
         }
         Act::Assign { reviewer_ids } => {
@@ -1103,7 +1131,7 @@ pub async fn act(
             }
             let names: Vec<String> = reviewers.iter().map(|r| r.name.clone()).collect();
             app.reviewers = reviewers;
-            app.steps.push(step("assign", principal, &names.join("、")));
+            app.steps.push(step("assign", principal, &names.join("、"), at));
             ("assign", format!("指派审查：{}", names.join("、")))
         }
         Act::Review { opinion, conclusion } => {
@@ -1127,7 +1155,7 @@ pub async fn act(
             me.opinion = Some(opinion.trim().into());
             me.conclusion = Some(conclusion.clone());
             let word = if conclusion == "approve" { "建议准予" } else { "建议不予" };
-            app.steps.push(step("review", principal, &format!("{word}：{}", opinion.trim())));
+            app.steps.push(step("review", principal, &format!("{word}：{}", opinion.trim()), at));
             ("review", format!("审查意见：{word}"))
         }
         Act::Inspection { reference } => {
@@ -1136,7 +1164,7 @@ pub async fn act(
             }
             require_text("reference", reference)?;
             app.inspection = reference.trim().into();
-            app.steps.push(step("inspection", principal, reference));
+            app.steps.push(step("inspection", principal, reference, at));
             ("inspection", format!("现场检查 {}", reference.trim()))
         }
     };
@@ -1216,7 +1244,7 @@ pub async fn decide(
         signature_id: None,
         rule: None,
     });
-    app.steps.push(step(&d.outcome, principal, &d.opinion));
+    app.steps.push(step(&d.outcome, principal, &d.opinion, Timestamp::now()));
     if d.outcome == "approve" {
         deliver(&mut tx, sealing, principal, &t, &mut app).await?;
     } else {

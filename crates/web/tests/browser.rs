@@ -186,6 +186,7 @@ async fn screenshots() {
         };
         yaolian_registry::companies::update_profile(store, &master, master.org_id, &profile, "", 0, &c).await.unwrap();
     }
+    let identifier = services_world(&db.store, &w).await;
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
         let c = browser(&driver, width).await;
@@ -212,9 +213,23 @@ async fn screenshots() {
                     ("product", "/registry/products/1".into()),
                     ("registry", "/registry?q=%E8%8D%AF".into()),
                     ("company", format!("/registry/companies/{}", w.co_a)),
+                    ("services-applicant", "/services".into()),
+                    ("application-new", "/services/new/drug_retail_issue".into()),
                 ],
             ),
             ("auditor", vec![("audit", "/admin/audit".into()), ("account", "/account".into())]),
+            (
+                "zj.leader",
+                vec![
+                    ("licenses", "/licenses".into()),
+                    ("license", "/licenses/1".into()),
+                    ("license-print", "/licenses/1/print".into()),
+                    ("services", "/services".into()),
+                    ("application", "/services/applications/1".into()),
+                    ("application-open", "/services/applications/2".into()),
+                    ("service-stats", "/services/statistics".into()),
+                ],
+            ),
         ] {
             log_in(&c, &server, user).await;
             for (name, path) in pages {
@@ -228,8 +243,88 @@ async fn screenshots() {
             // Wait until the logout has landed on the login page before the next user.
             c.wait().for_element(Locator::Css("#username")).await.unwrap();
         }
+        // The page a license's QR code opens, with no login.
+        c.goto(&server.url(&format!("/v/{identifier}"))).await.unwrap();
+        let shot = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("license-verify-{suffix}.png")), shot).unwrap();
         c.close().await.unwrap();
     }
     server.stop().await;
     db.finish().await;
+}
+
+/// A decided application with its license, and one waiting to be accepted; returns the
+/// license's identifier.
+async fn services_world(store: &yaolian_store::Store, w: &common::World) -> String {
+    use base64::Engine;
+    use yaolian_identity::{auth, fixtures, users, ClientInfo, IdentityConfig, Principal};
+    use yaolian_services::applications::{self, Act, Decide, NewApplication, Upload};
+    let c = ClientInfo::default();
+    let sys = Principal::system();
+    for (name, roles) in
+        [("zj.leader", &["regulator_leader"][..]), ("zj.clerk", &["window_clerk"]), ("zj.reviewer", &["reviewer"])]
+    {
+        fixtures::user(store, &sys, w.province, name, false, roles).await.unwrap();
+    }
+    let who = |name: &'static str| async move {
+        auth::principal_for_user(store, users::id_by_username(store, name).await.unwrap()).await.unwrap()
+    };
+    let (master, clerk, reviewer, leader) =
+        (who("a.master").await, who("zj.clerk").await, who("zj.reviewer").await, who("zj.leader").await);
+    let sealing = yaolian_license::licenses::Sealing([1; 16]);
+    let form: std::collections::BTreeMap<String, String> = [
+        ("enterprise_name", "甲制药有限公司"),
+        ("legal_representative", "张建华"),
+        ("principal", "李华"),
+        ("quality_head", "王芳（执业药师）"),
+        ("registered_address", "杭州市钱塘区药谷路 8 号"),
+        ("business_scope", "处方药、非处方药：化学药、中成药"),
+        ("contact_phone", "0571-88886666"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let files = || {
+        ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "质量管理文件目录"]
+            .map(|l| Upload {
+                label: l.into(),
+                name: format!("{l}.pdf"),
+                content_type: "application/pdf".into(),
+                content_base64: base64::engine::general_purpose::STANDARD.encode(l),
+            })
+            .to_vec()
+    };
+    let new = NewApplication {
+        type_code: "drug_retail_issue".into(),
+        form: form.clone(),
+        files: files(),
+        ..Default::default()
+    };
+    let a = applications::submit(store, &sealing, &master, &new, &c).await.unwrap();
+    let id = a.application.id;
+    let items = vec!["仓库地址未填写".to_string()];
+    applications::act(store, &clerk, id, &Act::RequestCorrection { items, note: String::new() }, 1, &c).await.unwrap();
+    let answer = applications::Resubmission {
+        form: [("warehouse_address".to_string(), "杭州市萧山区 12 号库".to_string())].into_iter().collect(),
+        files: vec![],
+        expected_version: 2,
+    };
+    applications::resubmit(store, &master, id, &answer, &c).await.unwrap();
+    applications::act(store, &clerk, id, &Act::Accept { opinion: "材料齐全".into() }, 3, &c).await.unwrap();
+    applications::act(store, &clerk, id, &Act::Assign { reviewer_ids: vec![reviewer.user_id] }, 4, &c).await.unwrap();
+    let review = Act::Review { opinion: "现场检查符合 GSP".into(), conclusion: "approve".into() };
+    applications::act(store, &reviewer, id, &review, 5, &c).await.unwrap();
+    let d = Decide {
+        outcome: "approve".into(),
+        opinion: "准予许可".into(),
+        password: PW.into(),
+        totp: None,
+        expected_version: 6,
+    };
+    let done = applications::decide(store, &IdentityConfig::default(), &sealing, &leader, id, &d, &c).await.unwrap();
+    let second = NewApplication { type_code: "drug_retail_issue".into(), form, files: files(), ..Default::default() };
+    applications::submit(store, &sealing, &master, &second, &c).await.unwrap();
+    let license =
+        yaolian_license::licenses::get(store, &leader, done.application.license_id.unwrap(), &c).await.unwrap();
+    license.document.identifier
 }

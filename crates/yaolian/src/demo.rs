@@ -602,5 +602,45 @@ async fn seed_services(
     // 秒办: decided by its rule.
     let filing = fields(&[("contact_person", "许晨"), ("contact_phone", "13905710001"), ("email", "ms@example.cn")]);
     applications::submit(store, sealing, &ms, &new("contact_change_filing", filing, Vec::new(), None), client).await?;
+    // Two migrated from the predecessor system with their real dates, now overdue: one never
+    // accepted, one accepted but undecided; the sweep raises them to the deciders.
+    let days_ago = |n: i64| {
+        let day = yaolian_core::Timestamp::now().china_date() - chrono::Duration::days(n);
+        yaolian_core::Timestamp::china_day_start(day).plus_seconds(10 * 3600)
+    };
+    let zjph_form = fields(&[
+        ("enterprise_name", "浙江省人民医院药房"),
+        ("legal_representative", "蒋文博"),
+        ("principal", "蒋文博"),
+        ("quality_head", "沈佳（执业药师）"),
+        ("registered_address", "杭州市上城区庆春路 158 号"),
+        ("business_scope", "处方药、非处方药"),
+        ("contact_phone", "0571-85893000"),
+    ]);
+    let late = new("drug_retail_issue", zjph_form.clone(), retail_files(), None);
+    applications::submit_at(store, sealing, &zjph, &late, client, days_ago(12)).await?;
+    let later = applications::submit_at(
+        store,
+        sealing,
+        &ms,
+        &new("drug_retail_issue", retail_form, retail_files(), None),
+        client,
+        days_ago(45),
+    )
+    .await?;
+    let id = later.application.id;
+    applications::act_at(store, &clerk, id, &Act::Accept { opinion: "材料齐全".into() }, 1, client, days_ago(43))
+        .await?;
+    applications::act_at(
+        store,
+        &clerk,
+        id,
+        &Act::Assign { reviewer_ids: vec![reviewer.user_id] },
+        2,
+        client,
+        days_ago(43),
+    )
+    .await?;
+    applications::sweep_overdue(store).await?;
     Ok(())
 }

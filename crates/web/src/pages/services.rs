@@ -7,11 +7,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use std::collections::BTreeMap;
+use yaolian_core::FieldError;
 use yaolian_identity::model::perm;
-use yaolian_services::applications::{self, Act, ApplicationQuery, ApplicationView, Decide, Statistics};
+use yaolian_license::licenses::{self, License, LicenseQuery};
+use yaolian_services::applications::{
+    self, Act, ApplicationQuery, ApplicationView, Decide, NewApplication, Statistics, Upload,
+};
 use yaolian_services::types::{self, ServiceType};
 
-use super::{failure_page, render, Chrome, PageUser};
+use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -19,6 +24,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/services", get(list_page))
         .route("/services/statistics", get(stats_page))
+        .route(
+            "/services/new/{code}",
+            get(new_form)
+                .post(new_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_APPLICATION_BYTES)),
+        )
         .route("/services/applications/{id}", get(detail))
         .route("/services/applications/{id}/act", post(act))
         .route("/services/applications/{id}/decide", post(decide))
@@ -61,6 +72,7 @@ struct ListPage {
     total: i64,
     pages: i64,
     types: Vec<ServiceType>,
+    can_apply: bool,
 }
 
 async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
@@ -75,7 +87,8 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
     match applications::list(state.store(), &user.principal, &q, &user.client).await {
         Ok((items, total)) => {
             let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-            render(&ListPage { chrome: user.chrome("services"), filter, items, total, pages, types })
+            let can_apply = user.principal.has(perm::SERVICE_APPLY);
+            render(&ListPage { chrome: user.chrome("services"), filter, items, total, pages, types, can_apply })
         }
         Err(e) => failure_page(user.lang, e),
     }
@@ -93,8 +106,34 @@ struct DetailPage {
 }
 
 impl DetailPage {
-    fn form_label<'a>(&'a self, key: &'a str) -> &'a str {
-        self.t.as_ref().and_then(|t| t.form.iter().find(|f| f.key == key)).map(|f| f.zh.as_str()).unwrap_or(key)
+    /// The form's answers in the order of the type's form, labelled in the page's language.
+    fn form_rows(&self) -> Vec<(&str, &str)> {
+        let form = &self.a.application.form;
+        match &self.t {
+            Some(t) => t
+                .form
+                .iter()
+                .filter_map(|f| {
+                    let label = if self.chrome.lang.code() == "en" { f.en.as_str() } else { f.zh.as_str() };
+                    form.get(&f.key).map(|v| (label, v.as_str()))
+                })
+                .collect(),
+            None => form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        }
+    }
+
+    fn phase_label(&self) -> &'static str {
+        let en = self.chrome.lang.code() == "en";
+        match (self.a.application.clock.phase.as_str(), en) {
+            ("accept", false) => "受理阶段",
+            ("accept", true) => "acceptance",
+            ("decide", false) => "审查决定阶段",
+            ("decide", true) => "review and decision",
+            ("paused", false) => "补正暂停",
+            ("paused", true) => "paused for 补正",
+            (_, false) => "已办结",
+            (_, true) => "closed",
+        }
     }
     fn time(&self, ms: &i64) -> String {
         yaolian_core::Timestamp(*ms).to_china_string()
@@ -231,5 +270,129 @@ async fn stats_page(State(state): State<AppState>, user: PageUser) -> Response {
             render(&StatsPage { chrome: user.chrome("services"), s, max_count, max_month })
         }
         Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "application_new.html")]
+struct NewPage {
+    chrome: Chrome,
+    t: ServiceType,
+    form: BTreeMap<String, String>,
+    license_id: String,
+    licenses: Vec<License>,
+    errors: Vec<FieldError>,
+}
+
+impl NewPage {
+    fn value(&self, key: &str) -> &str {
+        self.form.get(key).map(String::as_str).unwrap_or("")
+    }
+    fn err(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+    fn file_field(&self, i: &usize) -> String {
+        format!("file_{i}")
+    }
+    fn needs_license(&self) -> bool {
+        matches!(self.t.action.as_str(), "change" | "renew")
+    }
+}
+
+async fn render_new(
+    state: &AppState,
+    user: &PageUser,
+    t: ServiceType,
+    form: BTreeMap<String, String>,
+    license_id: String,
+    errors: Vec<FieldError>,
+) -> Response {
+    let q = LicenseQuery { kind: Some(t.license_kind.clone()), limit: 200, ..Default::default() };
+    let licenses = match t.action.as_str() {
+        "change" | "renew" => {
+            licenses::list(state.store(), &user.principal, &q, &user.client).await.map(|r| r.0).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let mut r =
+        render(&NewPage { chrome: user.chrome("services"), t, form, license_id, licenses, errors: errors.clone() });
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    match types::get(state.store(), &code).await {
+        Ok(t) => render_new(&state, &user, t, BTreeMap::new(), String::new(), Vec::new()).await,
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+/// The application form posts multipart: the form fields, the license for a change or renewal,
+/// and one file input per required attachment (`file_0`, `file_1` … in the type's order).
+async fn new_submit(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let t = match types::get(state.store(), &code).await {
+        Ok(t) => t,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let (mut csrf, mut license_id, mut form, mut files) = (String::new(), String::new(), BTreeMap::new(), Vec::new());
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => return error_page(user.lang, e.status(), &e.body_text()),
+                };
+                let text = || String::from_utf8_lossy(&bytes).into_owned();
+                if name == "_csrf" {
+                    csrf = text();
+                } else if name == "license_id" {
+                    license_id = text();
+                } else if let Some(i) = name.strip_prefix("file_").and_then(|i| i.parse::<usize>().ok()) {
+                    if let (Some(label), false) = (t.attachments.get(i), bytes.is_empty()) {
+                        files.push(Upload {
+                            label: label.clone(),
+                            name: file_name,
+                            content_type,
+                            content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
+                        });
+                    }
+                } else if let Some(key) = name.strip_prefix("form.") {
+                    form.insert(key.to_string(), text());
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return error_page(user.lang, e.status(), &e.body_text()),
+        }
+    }
+    if let Err(page) = user.check_csrf(&csrf) {
+        return page;
+    }
+    let new = NewApplication {
+        type_code: t.code.clone(),
+        applicant_org_id: None,
+        license_id: license_id.parse().ok(),
+        form: form.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        files,
+    };
+    match applications::submit(state.store(), state.sealing(), &user.principal, &new, &user.client).await {
+        Ok(v) => Redirect::to(&format!("/services/applications/{}", v.application.id)).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => render_new(&state, &user, t, form, license_id, errors).await,
+            Err(page) => page,
+        },
     }
 }
