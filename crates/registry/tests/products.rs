@@ -125,10 +125,13 @@ async fn products_are_versioned_scoped_and_searchable() {
         assert!(records::view(&store, &master_b, "product", &id, &c).await.is_err());
         let req =
             SignRequest { entity: "product", entity_id: &id, version: 2, meaning: "approve", password: PW, totp: None };
-        let sig = records::sign(&store, &IdentityConfig::default(), &qa_a, &req, &c).await.unwrap();
+        assert!(records::checked(&store, &qa_a, "product", &id, &c).await.unwrap());
+        let sig =
+            yaolian_identity::esign::sign_checked(&store, &IdentityConfig::default(), &qa_a, &req, &c).await.unwrap();
         assert!(sig.valid);
-        let err = records::sign(&store, &IdentityConfig::default(), &master_b, &req, &c).await.unwrap_err();
+        let err = records::checked(&store, &master_b, "product", &id, &c).await.unwrap_err();
         assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
+        assert!(!records::checked(&store, &qa_a, "user", &id, &c).await.unwrap(), "not the registry's entity");
         assert!(ledger::verify(&store).await.unwrap().is_ok());
         let csv = products::to_csv(&products::list(&store, &reviewer, &all, &c).await.unwrap().0);
         assert!(csv.starts_with("\u{feff}批准文号") && csv.contains("30片/盒"), "{csv}");

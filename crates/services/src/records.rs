@@ -1,5 +1,6 @@
-//! Record history for every entity: licenses and applications behind their own access checks,
-//! the rest as the registry (and below it, identity) decides.
+//! Record history for every entity, the one door the web layer uses: licenses and applications
+//! behind their own access checks, registry entities behind the registry's, and the rest as
+//! identity decides.
 
 use yaolian_identity::error::Result;
 use yaolian_identity::esign::{self, SignRequest, SignatureView};
@@ -7,8 +8,8 @@ use yaolian_identity::records::{self, RecordView};
 use yaolian_identity::{ClientInfo, IdentityConfig, IdentityError, Principal};
 use yaolian_store::{versions, Store};
 
-/// This crate's (and the license crate's) access check: `Ok(true)` after it passed,
-/// `Ok(false)` for entities owned elsewhere.
+/// The owning module's access check: `Ok(true)` after it passed, `Ok(false)` for entities
+/// identity owns.
 async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, client: &ClientInfo) -> Result<bool> {
     let numeric = || id.parse::<i64>().map_err(|_| IdentityError::NotFound("record"));
     match entity {
@@ -18,7 +19,7 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
         crate::applications::ENTITY => {
             crate::applications::get(store, principal, numeric()?, client).await?;
         }
-        _ => return Ok(false),
+        _ => return yaolian_registry::records::checked(store, principal, entity, id, client).await,
     }
     Ok(true)
 }
@@ -34,7 +35,7 @@ pub async fn view(
     if checked(store, principal, entity, id, client).await? {
         return records::view_checked(store, entity, id).await;
     }
-    yaolian_registry::records::view(store, principal, entity, id, client).await
+    records::view(store, principal, entity, id, client).await
 }
 
 /// Signs a version of any record after the entity's own access check.
@@ -48,7 +49,7 @@ pub async fn sign(
     if checked(store, principal, req.entity, req.entity_id, client).await? {
         return esign::sign_checked(store, config, principal, req, client).await;
     }
-    yaolian_registry::records::sign(store, config, principal, req, client).await
+    esign::sign(store, config, principal, req, client).await
 }
 
 /// The signatures on any record, each verified, after the entity's own access check.
@@ -63,5 +64,5 @@ pub async fn signatures(
         let history = versions::history(store.pool(), entity, id).await?;
         return esign::signatures_for(store, &history).await;
     }
-    yaolian_registry::records::signatures(store, principal, entity, id, client).await
+    esign::signatures_of(store, principal, entity, id, client).await
 }

@@ -349,6 +349,18 @@ async fn a_license_changes_and_renews_with_new_versions_and_old_ones_superseded(
         assert_eq!(after["reason"], "停业整改");
         let r = anon.get(server.url("/api/v1/public/licenses/1.2.156.3005.2.X.Y.1.001.Z")).send().await.unwrap();
         assert_eq!(r.status(), 404);
+
+        // A row changed behind the system's back no longer carries the authority's signature
+        // (the answer for the untouched bytes was remembered; the changed bytes are checked anew).
+        let ident = renewed["document"]["identifier"].as_str().unwrap().to_string();
+        sqlx::query("UPDATE license_documents SET document = REPLACE(document, '陈静', '陈一') WHERE identifier = $1")
+            .bind(&ident)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let tampered = check(ident).await;
+        assert_eq!(tampered["signature_valid"], false);
+        assert_eq!(tampered["document"]["fields"]["quality_head"], "陈一");
         server.stop().await;
     })
     .await;

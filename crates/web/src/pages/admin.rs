@@ -55,6 +55,24 @@ struct HomePage {
     roles: Vec<String>,
     todos: Vec<Todo>,
     messages: Vec<Message>,
+    calendar: yaolian_services::Calendar,
+    today: chrono::NaiveDate,
+}
+
+impl HomePage {
+    /// A to-do's countdown in working days: (text, badge class).
+    fn countdown(&self, due: &yaolian_core::Timestamp) -> (String, &'static str) {
+        let left = self.calendar.working_days_between(self.today, due.china_date());
+        let en = self.chrome.lang.code() == "en";
+        match (left, en) {
+            (l, false) if l < 0 => (format!("已超期 {} 个工作日", -l), "danger"),
+            (l, true) if l < 0 => (format!("overdue by {} working days", -l), "danger"),
+            (0, false) => ("今日到期".into(), "warn"),
+            (0, true) => ("due today".into(), "warn"),
+            (l, false) => (format!("剩余 {l} 个工作日"), if l <= 3 { "warn" } else { "ok" }),
+            (l, true) => (format!("{l} working days left"), if l <= 3 { "warn" } else { "ok" }),
+        }
+    }
 }
 
 pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
@@ -70,7 +88,9 @@ pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
         .iter()
         .map(|r| if user.lang == crate::i18n::Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
         .collect();
-    render(&HomePage { chrome: user.chrome("home"), roles, todos, messages })
+    let calendar = yaolian_services::Calendar::load(state.store()).await.unwrap_or_default();
+    let today = yaolian_core::Timestamp::now().china_date();
+    render(&HomePage { chrome: user.chrome("home"), roles, todos, messages, calendar, today })
 }
 
 async fn todo_done(
