@@ -375,20 +375,34 @@ pub async fn summary(
 
 /// Writes events as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly).
 pub fn to_csv(records: &[AuditRecord]) -> String {
-    let mut out = String::from("\u{feff}id,time,actor,action,target,outcome,ip,user_agent,detail\r\n");
-    for r in records {
-        let fields = [
-            r.id.to_string(),
-            r.at.to_china_string(),
-            r.actor_name.clone(),
-            r.action.clone(),
-            r.target.clone(),
-            r.outcome.clone(),
-            r.ip.clone(),
-            r.user_agent.clone(),
-            r.detail.clone(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    let header = ["id", "time", "actor", "action", "target", "outcome", "ip", "user_agent", "detail"];
+    csv_table(
+        &header,
+        records.iter().map(|r| {
+            vec![
+                r.id.to_string(),
+                r.at.to_china_string(),
+                r.actor_name.clone(),
+                r.action.clone(),
+                r.target.clone(),
+                r.outcome.clone(),
+                r.ip.clone(),
+                r.user_agent.clone(),
+                r.detail.clone(),
+            ]
+        }),
+    )
+}
+
+/// A CSV document (UTF-8 with BOM, so that Excel reads Chinese; CRLF lines; RFC 4180 quoting
+/// and formula defusing by [`csv_field`]) from a header and rows.
+pub fn csv_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut out = String::from("\u{feff}");
+    let head: Vec<String> = header.iter().map(|h| csv_field(h)).collect();
+    out.push_str(&head.join(","));
+    out.push_str("\r\n");
+    for row in rows {
+        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }

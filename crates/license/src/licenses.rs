@@ -1093,6 +1093,45 @@ pub async fn revocations(store: &Store) -> Result<Vec<Revoked>> {
         .collect()
 }
 
+/// The list as CSV (opens in Excel): number, type, holder and code, issuer, dates, version,
+/// state and reason, identifier.
+pub fn to_csv(items: &[License]) -> String {
+    let header = [
+        "许可证编号",
+        "证照类型",
+        "持证主体",
+        "统一社会信用代码",
+        "颁证单位",
+        "颁证日期",
+        "有效期起",
+        "有效期至",
+        "版本",
+        "状态",
+        "原因",
+        "证照标识",
+    ];
+    audit::csv_table(
+        &header,
+        items.iter().map(|l| {
+            let d = &l.document;
+            vec![
+                d.number.clone(),
+                l.kind_zh.clone(),
+                d.holder.clone(),
+                d.holder_code.clone(),
+                d.issuer.clone(),
+                d.issued_on.clone(),
+                d.valid_from.clone(),
+                d.valid_until.clone(),
+                d.version.to_string(),
+                state_zh(&l.state).to_string(),
+                l.status_reason.clone(),
+                d.identifier.clone(),
+            ]
+        }),
+    )
+}
+
 /// Counts of licenses by state in the caller's scope (for dashboards).
 pub async fn counts(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<BTreeMap<String, i64>> {
     let (all, _) = list(store, principal, &LicenseQuery { limit: 10_000, ..Default::default() }, client).await?;

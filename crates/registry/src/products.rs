@@ -496,27 +496,37 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
 
 /// Products as CSV (UTF-8 with BOM for Excel), formulas defused.
 pub fn to_csv(products: &[Product]) -> String {
-    let mut out = String::from(
-        "\u{feff}批准文号,通用名,商品名,剂型,规格,包装规格,上市许可持有人,生产企业,药品标识码,GTIN,状态,版本\r\n",
-    );
-    for p in products {
-        let fields = [
-            p.approval_number.clone(),
-            p.generic_name.clone(),
-            p.trade_name.clone(),
-            p.dosage_form.clone(),
-            p.strength.clone(),
-            p.pack.clone(),
-            p.mah_name.clone(),
-            p.manufacturer_name.clone().unwrap_or_default(),
-            p.drug_code.clone().unwrap_or_default(),
-            p.gtins.join(" "),
-            p.status.clone(),
-            p.version.to_string(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| audit::csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let header = [
+        "批准文号",
+        "通用名",
+        "商品名",
+        "剂型",
+        "规格",
+        "包装规格",
+        "上市许可持有人",
+        "生产企业",
+        "药品标识码",
+        "GTIN",
+        "状态",
+        "版本",
+    ];
+    audit::csv_table(
+        &header,
+        products.iter().map(|p| {
+            vec![
+                p.approval_number.clone(),
+                p.generic_name.clone(),
+                p.trade_name.clone(),
+                p.dosage_form.clone(),
+                p.strength.clone(),
+                p.pack.clone(),
+                p.mah_name.clone(),
+                p.manufacturer_name.clone().unwrap_or_default(),
+                p.drug_code.clone().unwrap_or_default(),
+                p.gtins.join(" "),
+                p.status.clone(),
+                p.version.to_string(),
+            ]
+        }),
+    )
 }

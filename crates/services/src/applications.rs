@@ -1394,6 +1394,28 @@ pub async fn list(
     Ok((items, total))
 }
 
+/// The list as CSV (opens in Excel).
+pub fn to_csv(items: &[ApplicationView]) -> String {
+    let header = ["申请编号", "事项", "申请人", "受理机关", "状态", "提交时间", "办理时限", "剩余工作日", "是否超期"];
+    audit::csv_table(
+        &header,
+        items.iter().map(|v| {
+            let a = &v.application;
+            vec![
+                a.number.clone(),
+                a.type_name.clone(),
+                a.applicant_name.clone(),
+                a.authority_name.clone(),
+                v.status_zh.clone(),
+                Timestamp(a.submitted_at).to_china_string(),
+                a.clock.due_on.clone().unwrap_or_default(),
+                v.remaining_days.map(|d| d.to_string()).unwrap_or_default(),
+                if v.overdue { "是".into() } else { String::new() },
+            ]
+        }),
+    )
+}
+
 /// Raises an alert to the authority's deciders (supervisors) for every open application past
 /// its phase's due date, once per application and phase. Returns how many were raised.
 pub async fn sweep_overdue(store: &Store) -> Result<usize> {

@@ -260,6 +260,16 @@ async fn a_retail_license_from_application_to_revocation() {
         assert_eq!(actions, ["issue", "revoke"]);
         let summary = yaolian_store::ledger::verify(&store).await.unwrap();
         assert!(summary.is_ok(), "{summary:?}");
+        // Lists export as CSV (Excel reads the BOM), each in the reader's scope, and audited.
+        let csv = leader.client.get(server.url("/licenses.csv?state=revoked")).send().await.unwrap();
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = csv.text().await.unwrap();
+        assert!(text.starts_with("\u{feff}许可证编号") && text.contains("违法销售假药"), "{text}");
+        let number = app["number"].as_str().unwrap();
+        let mine = a.client.get(server.url("/services/applications.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(mine.contains(number), "{mine}");
+        let theirs = b.client.get(server.url("/services/applications.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(!theirs.contains(number) && theirs.starts_with("\u{feff}申请编号"), "{theirs}");
         let (_, dossier) = get(&a, &server, &format!("/api/v1/companies/{}/dossier", w.co_a)).await;
         assert!(dossier.to_string().contains("license_issued"), "the dossier timeline has the license");
         server.stop().await;

@@ -42,14 +42,28 @@ pub struct Alert {
     pub detail: String,
 }
 
-/// Whether `at` falls in working hours: Monday to Friday, 08:00 to 19:00 China time.
-pub fn in_working_hours(at: Timestamp) -> bool {
+/// Whether `at` falls in working hours: 08:00 to 19:00 China time on a working day. A working
+/// day is Monday to Friday unless the calendar lists the day (`day_kind`): `holiday` (法定节假日)
+/// is off, `workday` (调休上班) is on.
+pub fn in_working_hours(at: Timestamp, day_kind: Option<&str>) -> bool {
     let local_s = at.0.div_euclid(1000) + 8 * 3600;
     let day = local_s.div_euclid(86_400);
     let hour = local_s.rem_euclid(86_400) / 3600;
     // 1970-01-01 was a Thursday: (day + 4) % 7 gives 0 = Sunday … 6 = Saturday.
     let weekday = (day + 4).rem_euclid(7);
-    (1..=5).contains(&weekday) && (8..19).contains(&hour)
+    let working_day = match day_kind {
+        Some("holiday") => false,
+        Some("workday") => true,
+        _ => (1..=5).contains(&weekday),
+    };
+    working_day && (8..19).contains(&hour)
+}
+
+/// The calendar's entry for the China day of `at` (`holiday`, `workday` or none).
+async fn day_kind(tx: &mut Tx<'_>, at: Timestamp) -> Result<Option<String>> {
+    let day = at.china_date().to_string();
+    let row = sqlx::query("SELECT kind FROM calendar_days WHERE day = $1").bind(day).fetch_optional(&mut **tx).await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 async fn rule(tx: &mut Tx<'_>, code: &str) -> Result<Option<Rule>> {
@@ -87,7 +101,10 @@ pub(super) async fn evaluate(
             actor_name,
             "SELECT COUNT(*) FROM audit_events WHERE actor_name = $1 AND action = 'export' AND at >= $2",
         )
-    } else if action::ADMINISTRATIVE.contains(&event.action) && event.outcome == "ok" && !in_working_hours(at) {
+    } else if action::ADMINISTRATIVE.contains(&event.action)
+        && event.outcome == "ok"
+        && !in_working_hours(at, day_kind(tx, at).await?.as_deref())
+    {
         (ADMIN_OFF_HOURS, actor_name, "")
     } else {
         return Ok(());
@@ -281,12 +298,25 @@ mod tests {
     fn working_hours_are_weekdays_8_to_19_china_time() {
         // 2026-11-23 is a Monday. 10:00 +08:00 = 02:00 UTC.
         let monday_10 = Timestamp(1_795_392_000_000 + 2 * 3_600_000);
-        assert!(in_working_hours(monday_10));
+        assert!(in_working_hours(monday_10, None));
         // 07:59 +08:00 on that Monday.
-        assert!(!in_working_hours(Timestamp(monday_10.0 - 2 * 3_600_000 - 60_000)));
+        assert!(!in_working_hours(Timestamp(monday_10.0 - 2 * 3_600_000 - 60_000), None));
         // 19:00 +08:00 on that Monday.
-        assert!(!in_working_hours(Timestamp(monday_10.0 + 9 * 3_600_000)));
+        assert!(!in_working_hours(Timestamp(monday_10.0 + 9 * 3_600_000), None));
         // Saturday 2026-11-28, 10:00 +08:00.
-        assert!(!in_working_hours(Timestamp(monday_10.0 + 5 * 86_400_000)));
+        assert!(!in_working_hours(Timestamp(monday_10.0 + 5 * 86_400_000), None));
+    }
+
+    #[test]
+    fn the_calendar_overrides_the_weekday() {
+        // 2026-10-01 (a Thursday, National Day) and 2026-10-10 (a Saturday worked), 10:00 +08:00;
+        // 国务院办公厅关于2026年部分节假日安排的通知.
+        let oct_1 = Timestamp(1_790_820_000_000);
+        assert_eq!(oct_1.china_date().to_string(), "2026-10-01");
+        assert!(in_working_hours(oct_1, None), "an ordinary Thursday");
+        assert!(!in_working_hours(oct_1, Some("holiday")));
+        let oct_10 = Timestamp(oct_1.0 + 9 * 86_400_000);
+        assert!(!in_working_hours(oct_10, None), "an ordinary Saturday");
+        assert!(in_working_hours(oct_10, Some("workday")));
     }
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use yaolian_identity::audit;
 use yaolian_identity::model::perm;
 use yaolian_license::kinds::{self, Kind};
 use yaolian_license::licenses::{self, License, LicenseQuery, StatusAction, Verification};
@@ -20,6 +21,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/licenses", get(list_page))
+        .route("/licenses.csv", get(list_csv))
         .route("/licenses/{id}", get(detail))
         .route("/licenses/{id}/print", get(print))
         .route("/licenses/{id}/status", post(status))
@@ -76,17 +78,38 @@ struct ListPage {
     kinds: &'static [Kind],
 }
 
-async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let q = LicenseQuery {
-        q: Some(filter.q.clone()),
-        kind: Some(filter.kind.clone()),
-        state: Some(filter.state.clone()),
-        holder_org_id: None,
-        sort: Some(filter.sort.clone()).filter(|s| !s.is_empty()),
-        desc: filter.desc == "1",
-        limit: PAGE_SIZE,
-        offset: (filter.page() - 1) * PAGE_SIZE,
+impl Filter {
+    /// The query of this filter: one page, or everything (up to 10,000) for an export.
+    fn query(&self, all: bool) -> LicenseQuery {
+        LicenseQuery {
+            q: Some(self.q.clone()),
+            kind: Some(self.kind.clone()),
+            state: Some(self.state.clone()),
+            holder_org_id: None,
+            sort: Some(self.sort.clone()).filter(|s| !s.is_empty()),
+            desc: self.desc == "1",
+            limit: if all { 10_000 } else { PAGE_SIZE },
+            offset: if all { 0 } else { (self.page() - 1) * PAGE_SIZE },
+        }
+    }
+}
+
+/// The filtered list as CSV; the export is audited.
+async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let items = match licenses::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => items,
+        Err(e) => return failure_page(user.lang, e),
     };
+    if let Err(e) =
+        audit::record_export(state.store(), &user.principal, "licenses.csv", items.len(), &user.client).await
+    {
+        return failure_page(user.lang, e);
+    }
+    crate::api::csv_response("licenses.csv", licenses::to_csv(&items))
+}
+
+async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let q = filter.query(false);
     match licenses::list(state.store(), &user.principal, &q, &user.client).await {
         Ok((items, total)) => {
             let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);

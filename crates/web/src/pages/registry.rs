@@ -344,11 +344,21 @@ struct CompanyPage {
     form: ProfileForm,
     errors: Vec<FieldError>,
     can_manage: bool,
+    /// The company's licenses, when the reader may see licenses.
+    licenses: Vec<yaolian_license::licenses::License>,
 }
 
 impl CompanyPage {
     fn err(&self, field: &str) -> Option<&str> {
         field_error(&self.errors, field)
+    }
+
+    fn state_label(&self, state: &str) -> String {
+        if self.chrome.lang.code() == "en" {
+            state.replace('_', " ")
+        } else {
+            yaolian_license::licenses::state_zh(state).to_string()
+        }
     }
 
     fn module_label(&self, module: &str) -> &'static str {
@@ -381,7 +391,21 @@ async fn render_company(
     let mut chrome = user.chrome("products");
     chrome.title = format!("{} · {}", d.org.name, user.lang.t("company.title"));
     let can_manage = user.principal.reaches(perm::REGISTRY_MANAGE, &d.org.path);
-    render(&CompanyPage { chrome, d, form, errors, can_manage })
+    let licenses = if user.principal.reaches(perm::LICENSE_READ, &d.org.path) {
+        let q = yaolian_license::licenses::LicenseQuery {
+            holder_org_id: Some(id),
+            sort: Some("valid_until".into()),
+            limit: 100,
+            ..Default::default()
+        };
+        yaolian_license::licenses::list(state.store(), &user.principal, &q, &user.client)
+            .await
+            .map(|r| r.0)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    render(&CompanyPage { chrome, d, form, errors, can_manage, licenses })
 }
 
 async fn company_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {

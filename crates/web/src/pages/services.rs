@@ -23,6 +23,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/services", get(list_page))
+        .route("/services/applications.csv", get(list_csv))
         .route("/services/statistics", get(stats_page))
         .route(
             "/services/new/{code}",
@@ -75,14 +76,41 @@ struct ListPage {
     can_apply: bool,
 }
 
-async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let q = ApplicationQuery {
-        q: Some(filter.q.clone()),
-        type_code: Some(filter.type_code.clone()),
-        status: Some(filter.status.clone()),
-        limit: PAGE_SIZE,
-        offset: (filter.page() - 1) * PAGE_SIZE,
+impl Filter {
+    /// The query of this filter: one page, or everything (up to 1,000) for an export.
+    fn query(&self, all: bool) -> ApplicationQuery {
+        ApplicationQuery {
+            q: Some(self.q.clone()),
+            type_code: Some(self.type_code.clone()),
+            status: Some(self.status.clone()),
+            limit: if all { 1000 } else { PAGE_SIZE },
+            offset: if all { 0 } else { (self.page() - 1) * PAGE_SIZE },
+        }
+    }
+}
+
+/// The filtered list as CSV; the export is audited.
+async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let items = match applications::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => items,
+        Err(e) => return failure_page(user.lang, e),
     };
+    let done = yaolian_identity::audit::record_export(
+        state.store(),
+        &user.principal,
+        "applications.csv",
+        items.len(),
+        &user.client,
+    )
+    .await;
+    if let Err(e) = done {
+        return failure_page(user.lang, e);
+    }
+    crate::api::csv_response("applications.csv", applications::to_csv(&items))
+}
+
+async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
+    let q = filter.query(false);
     let types = types::list(state.store()).await.unwrap_or_default();
     match applications::list(state.store(), &user.principal, &q, &user.client).await {
         Ok((items, total)) => {
