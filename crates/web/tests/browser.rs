@@ -328,3 +328,67 @@ async fn services_world(store: &yaolian_store::Store, w: &common::World) -> Stri
         yaolian_license::licenses::get(store, &leader, done.application.license_id.unwrap(), &c).await.unwrap();
     license.document.identifier
 }
+
+#[tokio::test]
+async fn an_applicant_fills_the_application_form_with_attachments() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
+    log_in(&c, &server, "a.master").await;
+    let files = tempfile::tempdir().unwrap();
+    let attach = |c: Client, i: usize| {
+        let path = files.path().join(format!("material-{i}.txt"));
+        std::fs::write(&path, format!("申请材料 {i}")).unwrap();
+        async move {
+            let input = c.find(Locator::Css(&format!("#file_{i}"))).await.unwrap();
+            input.send_keys(&path.display().to_string()).await.unwrap();
+        }
+    };
+    let fill = |c: Client, scope: String| async move {
+        for (key, value) in [
+            ("enterprise_name", "甲制药有限公司"),
+            ("legal_representative", "张建华"),
+            ("principal", "李华"),
+            ("quality_head", "王芳"),
+            ("registered_address", "杭州市钱塘区药谷路 8 号"),
+            ("contact_phone", "0571-88886666"),
+        ] {
+            let input = c.find(Locator::Css(&format!("#f-{key}"))).await.unwrap();
+            input.clear().await.unwrap();
+            input.send_keys(value).await.unwrap();
+        }
+        let input = c.find(Locator::Css("#f-business_scope")).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(&scope).await.unwrap();
+    };
+    c.goto(&server.url("/services/new/drug_retail_issue")).await.unwrap();
+    // Too long a business scope is refused by the server: the page comes back with the error
+    // at the field and everything typed still there.
+    fill(c.clone(), "化学药".repeat(400)).await;
+    for i in 0..4 {
+        attach(c.clone(), i).await;
+    }
+    c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = c.wait().for_element(Locator::Css(".alert.error")).await.unwrap().text().await.unwrap();
+    assert!(alert.contains("form.business_scope"), "{alert}");
+    let kept = c.find(Locator::Css("#f-legal_representative")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("张建华"));
+    // Corrected (files are chosen again, as browsers never keep them), it is submitted.
+    fill(c.clone(), "处方药、非处方药".into()).await;
+    for i in 0..4 {
+        attach(c.clone(), i).await;
+    }
+    c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("ol.timeline")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/services/applications/"));
+    let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("待受理") && page.contains("material-3.txt"), "{page}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
