@@ -1,0 +1,68 @@
+//! Which registered product (一品一档) a scanned code is: by its 药品标识码 (NMPA) or its GTIN
+//! (GS1), both kept with the product in the registry.
+
+use serde::Serialize;
+use sqlx::Row;
+use yaolian_store::{Store, StoreError};
+
+use crate::codes::{Code, CodeError};
+
+/// A product as a code resolves to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductRef {
+    pub id: i64,
+    pub approval_number: String,
+    pub generic_name: String,
+    pub mah_org_id: i64,
+}
+
+/// Why a code resolves to no product.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("{0}")]
+    Code(CodeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ResolveError {
+    fn from(e: sqlx::Error) -> Self {
+        ResolveError::Store(StoreError::from(e))
+    }
+}
+
+/// The registered product of a code; a code whose 药品标识码 or GTIN no product carries is
+/// refused, naming the digits and the rule.
+pub async fn product_of(store: &Store, code: &Code) -> Result<ProductRef, ResolveError> {
+    let (sql, key) = match code {
+        Code::Nmpa(n) => (
+            "SELECT id, approval_number, generic_name, mah_org_id FROM products WHERE drug_code = $1",
+            n.drug_code.clone(),
+        ),
+        Code::Gs1(g) => match &g.gtin {
+            Some(gtin) => (
+                "SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id FROM product_gtins x \
+                 JOIN products p ON p.id = x.product_id WHERE x.gtin = $1",
+                gtin.clone(),
+            ),
+            None => {
+                return Err(ResolveError::Code(CodeError::at(1, "gtin_required", "the code carries no (01) GTIN")));
+            }
+        },
+    };
+    let row = sqlx::query(sql).bind(&key).fetch_optional(store.pool()).await?;
+    let Some(r) = row else {
+        return Err(ResolveError::Code(match code {
+            Code::Nmpa(n) => n.unknown_product(),
+            Code::Gs1(_) => {
+                CodeError::at(3, "gtin_unknown_product", format!("GTIN {key} belongs to no registered product"))
+            }
+        }));
+    };
+    Ok(ProductRef {
+        id: r.try_get(0)?,
+        approval_number: r.try_get(1)?,
+        generic_name: r.try_get(2)?,
+        mah_org_id: r.try_get(3)?,
+    })
+}
