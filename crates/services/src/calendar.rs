@@ -9,8 +9,14 @@ use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
+use yaolian_core::ValidationError;
 use yaolian_identity::error::Result;
-use yaolian_store::Store;
+use yaolian_identity::model::perm;
+use yaolian_identity::{audit, ClientInfo, Principal};
+use yaolian_store::{versions, NewVersion, Store};
+
+/// The versioned-record entity of calendar days.
+pub const ENTITY: &str = "calendar_day";
 
 /// A day that differs from the weekday rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +101,75 @@ pub async fn special_days(store: &Store, year: i32) -> Result<Vec<SpecialDay>> {
         .fetch_all(store.pool())
         .await?;
     rows.iter().map(|r| Ok(SpecialDay { day: r.try_get(0)?, kind: r.try_get(1)?, name: r.try_get(2)? })).collect()
+}
+
+/// Sets a day's kind (`holiday` or `workday`) with its name, or clears it back to the weekday
+/// rule (`kind` empty), as the State Council announces each year (`service.configure`). Each
+/// change is a record version of the day with the reason.
+pub async fn set_day(
+    store: &Store,
+    principal: &Principal,
+    day: &str,
+    kind: &str,
+    name: &str,
+    reason: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    let target = format!("calendar_day:{day}");
+    if !principal.has(perm::SERVICE_CONFIGURE) {
+        return Err(audit::deny(store, principal, perm::SERVICE_CONFIGURE, &target, client).await);
+    }
+    let mut errors = ValidationError::new();
+    let date = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.push("day", "date:YYYY-MM-DD", "day must be a date like 2026-10-01");
+    }
+    if !matches!(kind, "" | "holiday" | "workday") {
+        errors.push("kind", "one_of:holiday,workday,", "kind is holiday, workday, or empty to clear");
+    }
+    if !kind.is_empty() && (name.trim().is_empty() || name.chars().count() > 50) {
+        errors.push("name", "length:1..50", "name the holiday, e.g. 国庆节");
+    }
+    if reason.trim().is_empty() {
+        errors.push("reason", "required", "give the reason, e.g. the State Council notice");
+    }
+    errors.into_result()?;
+    let day = date.map(|d| d.to_string()).unwrap_or_default();
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM calendar_days WHERE day = $1").bind(&day).execute(&mut *tx).await?;
+    if !kind.is_empty() {
+        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)")
+            .bind(&day)
+            .bind(kind)
+            .bind(name.trim())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let data = serde_json::json!({"day": day, "kind": kind, "name": name.trim()});
+    versions::append(
+        &mut tx,
+        NewVersion {
+            entity: ENTITY,
+            entity_id: &day,
+            actor: &principal.username,
+            action: if kind.is_empty() { "clear" } else { "set" },
+            reason: reason.trim(),
+            data: &data,
+            expected_version: None,
+        },
+    )
+    .await?;
+    let detail = format!("{day} {kind} {}", name.trim());
+    audit::record(
+        &mut tx,
+        audit::Event {
+            detail: &detail,
+            ..audit::Event::by(principal, audit::action::SERVICE_TYPE_UPDATE, &target, client)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

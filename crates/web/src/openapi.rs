@@ -29,7 +29,7 @@ use crate::api;
         api::audit_summary, api::audit_alerts, api::alert_rules, api::update_alert_rule,
         api::list_licenses, api::issue_license, api::get_license, api::change_license, api::renew_license,
         api::license_status, api::export_license, api::verify_license, api::revocation_list, api::authority_key,
-        api::service_types, api::update_service_type, api::service_calendar, api::service_statistics,
+        api::service_types, api::update_service_type, api::service_calendar, api::set_calendar_day, api::service_statistics,
         api::list_applications, api::submit_application, api::get_application, api::resubmit_application,
         api::withdraw_application, api::act_on_application, api::decide_application, api::application_file,
     ),

@@ -202,6 +202,7 @@ async fn screenshots() {
                     ("users", "/admin/users".into()),
                     ("user-new", "/admin/users/new".into()),
                     ("record", format!("/records/user/{}?a=1&b=2", w.b_user)),
+                    ("calendar", "/services/calendar".into()),
                 ],
             ),
             ("secadmin", vec![("roles", "/admin/roles".into()), ("user-detail", format!("/admin/users/{}", w.b_user))]),

@@ -42,6 +42,10 @@ async fn post(s: &Session, server: &Server, path: &str, body: Value) -> (reqwest
     s.send_json(Method::POST, server.url(path), &body).await
 }
 
+async fn put_day(s: &Session, server: &Server, day: &str, body: Value) -> reqwest::StatusCode {
+    s.send_json(Method::PUT, server.url(&format!("/api/v1/services/calendar/{day}")), &body).await.0
+}
+
 async fn get(s: &Session, server: &Server, path: &str) -> (reqwest::StatusCode, Value) {
     let r = s.client.get(server.url(path)).send().await.unwrap();
     let status = r.status();
@@ -389,6 +393,22 @@ async fn the_configured_2026_calendar_and_overdue_alerts() {
         assert_eq!(cal.add_working_days(d("2026-09-30"), 20), d("2026-11-03"));
         let n = yaolian_services::applications::sweep_overdue(&store).await.unwrap();
         assert_eq!(n, 0, "nothing is overdue in an empty system");
+
+        // The calendar is configured in data: the system administrator adds a day and clears
+        // it again, each a record version; others may not; a bad day is named.
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let admin = login(&server, "admin").await;
+        let a = login(&server, "a.master").await;
+        let body = json!({"kind": "holiday", "name": "测试假日", "reason": "测试"});
+        assert_eq!(put_day(&admin, &server, "2026-12-31", body.clone()).await, 204);
+        assert!(!Calendar::load(&store).await.unwrap().is_working_day(d("2026-12-31")));
+        assert_eq!(put_day(&a, &server, "2026-12-30", body.clone()).await, 403);
+        assert_eq!(put_day(&admin, &server, "2026-13-01", body.clone()).await, 422);
+        assert_eq!(put_day(&admin, &server, "2026-12-31", json!({"kind": "", "reason": "撤销"})).await, 204);
+        assert!(Calendar::load(&store).await.unwrap().is_working_day(d("2026-12-31")));
+        let (_, hist) = get(&admin, &server, "/api/v1/records/calendar_day/2026-12-31").await;
+        assert_eq!(hist["versions"].as_array().map(Vec::len), Some(2), "{hist}");
+        server.stop().await;
     })
     .await;
 }

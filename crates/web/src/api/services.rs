@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/services/types", get(service_types))
         .route("/api/v1/services/types/{code}", put(update_service_type))
         .route("/api/v1/services/calendar", get(service_calendar))
+        .route("/api/v1/services/calendar/{day}", put(set_calendar_day))
         .route("/api/v1/services/statistics", get(service_statistics))
         .route(
             "/api/v1/applications",
@@ -77,6 +78,32 @@ pub async fn service_calendar(
 ) -> ApiResult<Json<Vec<SpecialDay>>> {
     let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&yaolian_core::Timestamp::now().china_date()));
     Ok(Json(calendar::special_days(state.store(), year).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDayIn {
+    /// holiday, workday, or empty to clear back to the weekday rule.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    /// Why, e.g. the State Council notice.
+    pub reason: String,
+}
+
+/// Set a day as a public holiday or an adjusted working day, or clear it (`service.configure`).
+#[utoipa::path(put, path = "/api/v1/services/calendar/{day}", tag = "services", params(("day" = String, Path, description = "YYYY-MM-DD")),
+    request_body = CalendarDayIn, responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_calendar_day(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(day): Path<String>,
+    ApiJson(d): ApiJson<CalendarDayIn>,
+) -> ApiResult<StatusCode> {
+    calendar::set_day(state.store(), &p, &day, &d.kind, &d.name, &d.reason, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Per type: count, open, decided, average working days, overdue rate; submissions per month.

@@ -107,7 +107,10 @@ impl Chrome {
         if p.has(perm::LICENSE_READ) {
             links.push(("licenses", "/licenses", "nav.licenses"));
         }
-        if p.has(perm::SERVICE_APPLY) || p.has(perm::SERVICE_HANDLE) || p.has(perm::SERVICE_DECIDE) {
+        if [perm::SERVICE_APPLY, perm::SERVICE_HANDLE, perm::SERVICE_DECIDE, perm::SERVICE_CONFIGURE]
+            .iter()
+            .any(|x| p.has(x))
+        {
             links.push(("services", "/services", "nav.services"));
         }
         if p.has(perm::AUDIT_READ) {

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/services", get(list_page))
         .route("/services/applications.csv", get(list_csv))
         .route("/services/statistics", get(stats_page))
+        .route("/services/calendar", get(calendar_page).post(calendar_set))
         .route(
             "/services/new/{code}",
             get(new_form)
@@ -420,6 +421,94 @@ async fn new_submit(
         Ok(v) => Redirect::to(&format!("/services/applications/{}", v.application.id)).into_response(),
         Err(e) => match form_errors(user.lang, e) {
             Ok(errors) => render_new(&state, &user, t, form, license_id, errors).await,
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct DayForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "service_calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    year: i32,
+    days: Vec<yaolian_services::calendar::SpecialDay>,
+    can_configure: bool,
+    form: DayForm,
+    errors: Vec<FieldError>,
+}
+
+impl CalendarPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+}
+
+async fn render_calendar(
+    state: &AppState,
+    user: &PageUser,
+    year: i32,
+    form: DayForm,
+    errors: Vec<FieldError>,
+) -> Response {
+    let days = yaolian_services::calendar::special_days(state.store(), year).await.unwrap_or_default();
+    let can_configure = user.principal.has(perm::SERVICE_CONFIGURE);
+    let mut r = render(&CalendarPage {
+        chrome: user.chrome("services"),
+        year,
+        days,
+        can_configure,
+        form,
+        errors: errors.clone(),
+    });
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+async fn calendar_page(State(state): State<AppState>, user: PageUser, Query(q): Query<YearQuery>) -> Response {
+    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&yaolian_core::Timestamp::now().china_date()));
+    render_calendar(&state, &user, year, DayForm::default(), Vec::new()).await
+}
+
+async fn calendar_set(State(state): State<AppState>, user: PageUser, Form(form): Form<DayForm>) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    let year = form.day.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    let result = yaolian_services::calendar::set_day(
+        state.store(),
+        &user.principal,
+        &form.day,
+        &form.kind,
+        &form.name,
+        &form.reason,
+        &user.client,
+    )
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/services/calendar?year={year}")).into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => render_calendar(&state, &user, year, form, errors).await,
             Err(page) => page,
         },
     }
