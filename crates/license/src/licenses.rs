@@ -864,10 +864,7 @@ pub async fn list(
     };
     let mut wheres = vec![filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", text.replace(['%', '_'], ""));
-        let cols = ["l.number", "l.holder_name", "l.identifier"];
-        let ors: Vec<String> = cols.iter().map(|c| format!("{c} LIKE {}", p.push(like.as_str()))).collect();
-        wheres.push(format!("({})", ors.join(" OR ")));
+        wheres.push(p.like_any(&["l.number", "l.holder_name", "l.identifier"], text));
     }
     if let Some(kind) = q.kind.as_deref().filter(|s| !s.is_empty()) {
         wheres.push(format!("l.kind = {}", p.push(kind)));
@@ -902,12 +899,6 @@ pub async fn list(
             .into())
         }
     }
-    let where_sql = wheres.join(" AND ");
-    let total: i64 = p
-        .bind(sqlx::query(&format!("SELECT COUNT(*) FROM {FROM} WHERE {where_sql}")))
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
     let order = match q.sort.as_deref() {
         Some("number") => "l.number",
         Some("holder") => "l.holder_name",
@@ -915,12 +906,17 @@ pub async fn list(
         _ => "l.updated_at",
     };
     let dir = if q.desc || q.sort.is_none() { "DESC" } else { "ASC" };
-    let limit = p.push(q.limit.clamp(1, 10_000));
-    let offset = p.push(q.offset.max(0));
-    let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {where_sql} ORDER BY {order} {dir}, l.id LIMIT {limit} OFFSET {offset}"
-    );
-    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let (rows, total) = yaolian_store::sql::page(
+        store.pool(),
+        &mut p,
+        COLUMNS,
+        FROM,
+        &wheres.join(" AND "),
+        &format!("{order} {dir}, l.id"),
+        q.limit.clamp(1, 10_000),
+        q.offset,
+    )
+    .await?;
     let items = rows.iter().map(|r| from_row(r, today)).collect::<Result<Vec<_>>>()?;
     Ok((items, total))
 }

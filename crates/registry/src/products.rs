@@ -403,10 +403,7 @@ pub async fn list(
     };
     let mut wheres = vec![filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", text.replace(['%', '_'], ""));
-        let cols = ["p.generic_name", "p.trade_name", "p.approval_number", "p.drug_code"];
-        let ors: Vec<String> = cols.iter().map(|c| format!("{c} LIKE {}", p.push(like.as_str()))).collect();
-        wheres.push(format!("({})", ors.join(" OR ")));
+        wheres.push(p.like_any(&["p.generic_name", "p.trade_name", "p.approval_number", "p.drug_code"], text));
     }
     if let Some(org) = q.mah_org_id {
         wheres.push(format!("p.mah_org_id = {}", p.push(org)));
@@ -414,12 +411,6 @@ pub async fn list(
     if let Some(form) = q.dosage_form.as_deref().filter(|s| !s.is_empty()) {
         wheres.push(format!("p.dosage_form = {}", p.push(form)));
     }
-    let where_sql = wheres.join(" AND ");
-    let total: i64 = p
-        .bind(sqlx::query(&format!("SELECT COUNT(*) FROM {FROM} WHERE {where_sql}")))
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
     let order = match q.sort.as_deref() {
         Some("approval_number") => "p.approval_number",
         Some("generic_name") => "p.generic_name",
@@ -427,12 +418,17 @@ pub async fn list(
         _ => "p.updated_at",
     };
     let dir = if q.desc || q.sort.is_none() { "DESC" } else { "ASC" };
-    let limit = p.push(q.limit.clamp(1, 10_000));
-    let offset = p.push(q.offset.max(0));
-    let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {where_sql} ORDER BY {order} {dir}, p.id LIMIT {limit} OFFSET {offset}"
-    );
-    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let (rows, total) = yaolian_store::sql::page(
+        store.pool(),
+        &mut p,
+        COLUMNS,
+        FROM,
+        &wheres.join(" AND "),
+        &format!("{order} {dir}, p.id"),
+        q.limit.clamp(1, 10_000),
+        q.offset,
+    )
+    .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
     let mut gtins = gtins_of(store, &ids).await?;
     let products = rows

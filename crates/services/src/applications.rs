@@ -1350,8 +1350,7 @@ pub async fn list(
     };
     let mut wheres = vec![filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", text.replace(['%', '_'], ""));
-        wheres.push(format!("(a.number LIKE {} OR o.name LIKE {})", p.push(like.as_str()), p.push(like.as_str())));
+        wheres.push(p.like_any(&["a.number", "o.name"], text));
     }
     if let Some(t) = q.type_code.as_deref().filter(|s| !s.is_empty()) {
         wheres.push(format!("a.type_code = {}", p.push(t)));
@@ -1375,17 +1374,19 @@ pub async fn list(
             .into())
         }
     }
-    let where_sql = wheres.join(" AND ");
     let from = "applications a JOIN orgs o ON o.id = a.applicant_org_id";
-    let total: i64 = p
-        .bind(sqlx::query(&format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}")))
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
-    let limit = p.push(q.limit.clamp(1, 1000));
-    let offset = p.push(q.offset.max(0));
-    let sql = format!("SELECT a.data FROM {from} WHERE {where_sql} ORDER BY a.submitted_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}");
-    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let order = "a.submitted_at DESC, a.id DESC";
+    let (rows, total) = yaolian_store::sql::page(
+        store.pool(),
+        &mut p,
+        "a.data",
+        from,
+        &wheres.join(" AND "),
+        order,
+        q.limit.clamp(1, 1000),
+        q.offset,
+    )
+    .await?;
     let today = today();
     let items = rows
         .iter()

@@ -65,6 +65,46 @@ impl Params {
     }
 }
 
+impl Params {
+    /// `(c1 LIKE $n OR c2 LIKE $m …)`: `text` as a substring of any of `columns` (LIKE wildcards
+    /// in `text` are dropped, so a user's `%` matches itself rather than everything).
+    pub fn like_any(&mut self, columns: &[&str], text: &str) -> String {
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
+        let ors: Vec<String> = columns.iter().map(|c| format!("{c} LIKE {}", self.push(like.as_str()))).collect();
+        format!("({})", ors.join(" OR "))
+    }
+}
+
+/// One page of a filtered list and the number of all rows the filter selects:
+/// `SELECT {columns} FROM {from} WHERE {filter} ORDER BY {order} LIMIT … OFFSET …` and its
+/// `COUNT(*)`, both with the values in `params`.
+#[allow(clippy::too_many_arguments)]
+pub async fn page<'e, E>(
+    executor: E,
+    params: &mut Params,
+    columns: &str,
+    from: &str,
+    filter: &str,
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<sqlx::any::AnyRow>, i64), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any> + Copy,
+{
+    use sqlx::Row;
+    let total: i64 = params
+        .bind(sqlx::query(&format!("SELECT COUNT(*) FROM {from} WHERE {filter}")))
+        .fetch_one(executor)
+        .await?
+        .try_get(0)?;
+    let limit = params.push(limit);
+    let offset = params.push(offset.max(0));
+    let sql = format!("SELECT {columns} FROM {from} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    let rows = params.bind(sqlx::query(&sql)).fetch_all(executor).await?;
+    Ok((rows, total))
+}
+
 /// `[lo, hi)` bounds that select every materialized path starting with `prefix` using an
 /// ordinary index range scan (`path >= lo AND path < hi`). Paths are `/1/5/12/`: digits and
 /// slashes, so the successor of the trailing `/` is `0`.
