@@ -1,0 +1,438 @@
+//! EPCIS 2.0 events (GS1 EPCIS 2.0, JSON/JSON-LD binding) checked for what each of the five
+//! event types requires, with CBV 2.0 business steps and dispositions. Refusals name the event
+//! (by its index in the document) and the field, so that a capture can report every bad event.
+
+use chrono::DateTime;
+use serde::Serialize;
+use serde_json::Value;
+use yaolian_core::FieldError;
+
+use crate::codes::gs1;
+
+/// The five event types.
+pub const EVENT_TYPES: &[&str] =
+    &["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"];
+
+/// CBV 2.0 business steps used along a drug supply chain (and the rest of the CBV list).
+pub const BIZ_STEPS: &[&str] = &[
+    "accepting",
+    "arriving",
+    "assembling",
+    "collecting",
+    "commissioning",
+    "consigning",
+    "creating_class_instance",
+    "cycle_counting",
+    "decommissioning",
+    "departing",
+    "destroying",
+    "disassembling",
+    "dispensing",
+    "encoding",
+    "entering_exiting",
+    "holding",
+    "inspecting",
+    "installing",
+    "killing",
+    "loading",
+    "other",
+    "packing",
+    "picking",
+    "receiving",
+    "removing",
+    "repackaging",
+    "repairing",
+    "replacing",
+    "reserving",
+    "retail_selling",
+    "sampling",
+    "sensor_reporting",
+    "shipping",
+    "staging_outbound",
+    "stock_taking",
+    "stocking",
+    "storing",
+    "transporting",
+    "unloading",
+    "unpacking",
+    "void_shipping",
+];
+
+/// CBV 2.0 dispositions.
+pub const DISPOSITIONS: &[&str] = &[
+    "active",
+    "available",
+    "completeness_inferred",
+    "completeness_verified",
+    "conformant",
+    "container_closed",
+    "container_open",
+    "damaged",
+    "destroyed",
+    "dispensed",
+    "disposed",
+    "encoded",
+    "expired",
+    "in_progress",
+    "in_transit",
+    "inactive",
+    "mismatch_instance",
+    "mismatch_class",
+    "mismatch_quantity",
+    "needs_replacement",
+    "no_pedigree_match",
+    "non_conformant",
+    "non_sellable_other",
+    "partially_dispensed",
+    "recalled",
+    "reserved",
+    "retail_sold",
+    "returned",
+    "sellable_accessible",
+    "sellable_not_accessible",
+    "stolen",
+    "unavailable",
+    "unknown",
+];
+
+/// A checked event: the fields traceability works with, normalized (bare CBV names).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub event_type: String,
+    pub event_time_ms: i64,
+    pub time_zone_offset: String,
+    pub action: Option<String>,
+    pub biz_step: Option<String>,
+    pub disposition: Option<String>,
+    pub read_point: Option<String>,
+    pub biz_location: Option<String>,
+    pub parent_id: Option<String>,
+    /// epcList, childEPCs, or inputEPCList + outputEPCList, as the type has them.
+    pub epcs: Vec<String>,
+}
+
+/// A CBV value as a bare name: `shipping` from itself, `urn:epcglobal:cbv:bizstep:shipping` or
+/// `https://ref.gs1.org/cbv/BizStep-shipping`; `None` for another URI (a private vocabulary,
+/// kept as it is) and `Some(Err)` for an unknown bare name.
+fn cbv(value: &str, urn_prefix: &str, web_prefix: &str, known: &[&str]) -> Option<Result<String, ()>> {
+    let bare = value.strip_prefix(urn_prefix).or_else(|| value.strip_prefix(web_prefix)).unwrap_or(value);
+    if bare.contains(':') || bare.contains('/') {
+        return None;
+    }
+    Some(if known.contains(&bare) { Ok(bare.to_string()) } else { Err(()) })
+}
+
+/// Whether `epc` is an EPC pure-identity URI (`urn:epc:id:<scheme>:<parts>`) or a GS1 Digital
+/// Link URI that reads.
+pub fn epc_ok(epc: &str, today: chrono::NaiveDate) -> bool {
+    if let Some(rest) = epc.strip_prefix("urn:epc:id:") {
+        let Some((scheme, body)) = rest.split_once(':') else { return false };
+        let schemes = ["sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gdti", "sgcn", "cpi", "lgtin"];
+        return schemes.contains(&scheme)
+            && !body.is_empty()
+            && body.split('.').all(|p| !p.is_empty())
+            && body.chars().all(|c| c.is_ascii_graphic());
+    }
+    if epc.starts_with("urn:epc:class:lgtin:") || epc.starts_with("urn:epc:idpat:") {
+        return true;
+    }
+    (epc.starts_with("https://") || epc.starts_with("http://")) && gs1::parse(epc, today).is_ok()
+}
+
+/// Checks one event (the `index`-th of its document). Every problem is listed, each with the
+/// field named `eventList[i].field`.
+pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let field = |name: &str| format!("eventList[{index}].{name}");
+    let text = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_string);
+    let Some(obj) = v.as_object() else {
+        return Err(vec![FieldError::new(format!("eventList[{index}]"), "object", "an event is a JSON object")]);
+    };
+    let event_type = obj.get("type").and_then(Value::as_str).unwrap_or("");
+    if !EVENT_TYPES.contains(&event_type) {
+        errors.push(FieldError::new(
+            field("type"),
+            format!("one_of:{}", EVENT_TYPES.join(",")),
+            format!("unknown event type {event_type:?}"),
+        ));
+    }
+    let mut event_time_ms = 0;
+    match text("eventTime") {
+        None => errors.push(FieldError::new(field("eventTime"), "required", "eventTime is required")),
+        Some(t) => match DateTime::parse_from_rfc3339(&t) {
+            Ok(dt) => event_time_ms = dt.timestamp_millis(),
+            Err(_) => errors.push(FieldError::new(
+                field("eventTime"),
+                "datetime",
+                format!("{t:?} is not an RFC 3339 date-time"),
+            )),
+        },
+    }
+    let offset = text("eventTimeZoneOffset").unwrap_or_default();
+    let offset_ok = offset.len() == 6
+        && matches!(offset.as_bytes()[0], b'+' | b'-')
+        && offset.as_bytes()[3] == b':'
+        && offset[1..3].parse::<u8>().is_ok_and(|h| h <= 14)
+        && offset[4..6].parse::<u8>().is_ok_and(|m| m < 60);
+    if !offset_ok {
+        errors.push(FieldError::new(
+            field("eventTimeZoneOffset"),
+            "offset:±HH:MM",
+            "eventTimeZoneOffset is required, like +08:00",
+        ));
+    }
+    let action = text("action");
+    let needs_action = event_type != "TransformationEvent";
+    match (&action, needs_action) {
+        (None, true) => {
+            errors.push(FieldError::new(field("action"), "required", "action is required (ADD, OBSERVE or DELETE)"))
+        }
+        (Some(a), true) if !matches!(a.as_str(), "ADD" | "OBSERVE" | "DELETE") => {
+            errors.push(FieldError::new(field("action"), "one_of:ADD,OBSERVE,DELETE", format!("unknown action {a:?}")))
+        }
+        (Some(_), false) => {
+            errors.push(FieldError::new(field("action"), "absent", "a TransformationEvent has no action"))
+        }
+        _ => {}
+    }
+    let mut vocab = |name: &str, urn: &str, web: &str, known: &[&str]| -> Option<String> {
+        let raw = text(name)?;
+        match cbv(&raw, urn, web, known) {
+            Some(Ok(bare)) => Some(bare),
+            Some(Err(())) => {
+                errors.push(FieldError::new(field(name), "cbv", format!("{raw:?} is not a CBV 2.0 {name}")));
+                None
+            }
+            None => Some(raw),
+        }
+    };
+    let biz_step = vocab("bizStep", "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", BIZ_STEPS);
+    let disposition = vocab("disposition", "urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", DISPOSITIONS);
+    let place = |name: &str| v.get(name).and_then(|p| p.get("id")).and_then(Value::as_str).map(str::to_string);
+    let list = |name: &str| -> Vec<String> {
+        v.get(name)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let has_list = |name: &str| v.get(name).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    let parent_id = text("parentID");
+    let mut epc_fields: Vec<&str> = Vec::new();
+    match event_type {
+        "ObjectEvent" => {
+            if !has_list("epcList") && !has_list("quantityList") {
+                errors.push(FieldError::new(
+                    field("epcList"),
+                    "required",
+                    "an ObjectEvent names its objects (epcList or quantityList)",
+                ));
+            }
+            if v.get("ilmd").is_some() && action.as_deref() != Some("ADD") {
+                errors.push(FieldError::new(
+                    field("ilmd"),
+                    "action:ADD",
+                    "ilmd belongs to an ADD (commissioning) event",
+                ));
+            }
+            epc_fields.push("epcList");
+        }
+        "AggregationEvent" | "AssociationEvent" => {
+            let needs_parent = event_type == "AssociationEvent" || action.as_deref() != Some("OBSERVE");
+            if needs_parent && parent_id.is_none() {
+                errors.push(FieldError::new(
+                    field("parentID"),
+                    "required",
+                    format!("an {event_type} names its parentID"),
+                ));
+            }
+            if action.as_deref() == Some("ADD") && !has_list("childEPCs") && !has_list("childQuantityList") {
+                errors.push(FieldError::new(
+                    field("childEPCs"),
+                    "required",
+                    "an ADD names the children (childEPCs or childQuantityList)",
+                ));
+            }
+            epc_fields.push("childEPCs");
+        }
+        "TransactionEvent" => {
+            if !has_list("bizTransactionList") {
+                errors.push(FieldError::new(
+                    field("bizTransactionList"),
+                    "required",
+                    "a TransactionEvent names its business transactions",
+                ));
+            }
+            epc_fields.push("epcList");
+        }
+        "TransformationEvent" => {
+            let inputs = has_list("inputEPCList") || has_list("inputQuantityList");
+            let outputs = has_list("outputEPCList") || has_list("outputQuantityList");
+            if !(inputs && outputs) && text("transformationID").is_none() {
+                errors.push(FieldError::new(
+                    field("inputEPCList"),
+                    "required",
+                    "a TransformationEvent has inputs and outputs, or a transformationID",
+                ));
+            }
+            epc_fields.extend(["inputEPCList", "outputEPCList"]);
+        }
+        _ => {}
+    }
+    let mut epcs = Vec::new();
+    for name in epc_fields {
+        for (i, epc) in list(name).into_iter().enumerate() {
+            if epc_ok(&epc, today) {
+                epcs.push(epc);
+            } else {
+                errors.push(FieldError::new(
+                    format!("{}[{i}]", field(name)),
+                    "epc",
+                    format!("{epc:?} is not an EPC URI or GS1 Digital Link URI"),
+                ));
+            }
+        }
+    }
+    if let Some(p) = &parent_id {
+        if !epc_ok(p, today) {
+            errors.push(FieldError::new(
+                field("parentID"),
+                "epc",
+                format!("{p:?} is not an EPC URI or GS1 Digital Link URI"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Event {
+        event_type: event_type.into(),
+        event_time_ms,
+        time_zone_offset: offset,
+        action,
+        biz_step,
+        disposition,
+        read_point: place("readPoint"),
+        biz_location: place("bizLocation"),
+        parent_id,
+        epcs,
+    })
+}
+
+/// A document's events after checking: the good ones, and each bad one's index and errors.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub good: Vec<Event>,
+    pub bad: Vec<(usize, Vec<FieldError>)>,
+}
+
+/// Checks every event of an EPCIS document (`epcisBody.eventList`).
+pub fn check_document(doc: &Value, today: chrono::NaiveDate) -> Result<Checked, FieldError> {
+    if doc.get("type").and_then(Value::as_str) != Some("EPCISDocument") {
+        return Err(FieldError::new("type", "EPCISDocument", "an EPCIS document has type EPCISDocument"));
+    }
+    let Some(list) = doc.pointer("/epcisBody/eventList").and_then(Value::as_array) else {
+        return Err(FieldError::new("epcisBody.eventList", "required", "the document has no eventList"));
+    };
+    let mut out = Checked::default();
+    for (i, e) in list.iter().enumerate() {
+        match check(e, i, today) {
+            Ok(ev) => out.good.push(ev),
+            Err(errs) => out.bad.push((i, errs)),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()
+    }
+
+    /// One event of each type along a drug's way: commissioning at the plant, packing into a
+    /// case, shipping against a despatch advice, a transformation (repackaging) and an
+    /// association of a sensor to a case.
+    fn document() -> Value {
+        json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": "2026-11-28T10:00:00+08:00",
+            "epcisBody": {"eventList": [
+                {"type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                 "epcList": ["urn:epc:id:sgtin:9506000.013435.1001", "https://id.gs1.org/01/09506000134352/21/1002"],
+                 "action": "ADD", "bizStep": "commissioning", "disposition": "active",
+                 "readPoint": {"id": "urn:epc:id:sgln:9506000.00001.0"},
+                 "ilmd": {"cbvmda:lotNumber": "B2026001"}},
+                {"type": "AggregationEvent", "eventTime": "2026-11-28T08:10:00+08:00", "eventTimeZoneOffset": "+08:00",
+                 "parentID": "urn:epc:id:sscc:9506000.1000000001",
+                 "childEPCs": ["urn:epc:id:sgtin:9506000.013435.1001"],
+                 "action": "ADD", "bizStep": "urn:epcglobal:cbv:bizstep:packing", "disposition": "in_progress"},
+                {"type": "TransactionEvent", "eventTime": "2026-11-28T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                 "bizTransactionList": [{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:9506000000001:DA-1"}],
+                 "epcList": ["urn:epc:id:sscc:9506000.1000000001"], "action": "ADD",
+                 "bizStep": "https://ref.gs1.org/cbv/BizStep-shipping", "disposition": "in_transit"},
+                {"type": "TransformationEvent", "eventTime": "2026-11-28T09:30:00+08:00", "eventTimeZoneOffset": "+08:00",
+                 "inputEPCList": ["urn:epc:id:sgtin:9506000.013435.1002"],
+                 "outputEPCList": ["urn:epc:id:sgtin:9506000.013435.2001"], "bizStep": "repackaging"},
+                {"type": "AssociationEvent", "eventTime": "2026-11-28T09:40:00+08:00", "eventTimeZoneOffset": "+08:00",
+                 "parentID": "urn:epc:id:sscc:9506000.1000000001", "childEPCs": ["urn:epc:id:giai:9506000.SENSOR1"],
+                 "action": "ADD", "bizStep": "assembling"}
+            ]}
+        })
+    }
+
+    #[test]
+    fn a_document_with_all_five_event_types_is_accepted() {
+        let Checked { good, bad } = check_document(&document(), today()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(bad.is_empty(), "{bad:?}");
+        let types: Vec<&str> = good.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(types, EVENT_TYPES);
+        // CBV values are normalized from bare, URN and web forms alike.
+        assert_eq!(good[1].biz_step.as_deref(), Some("packing"));
+        assert_eq!(good[2].biz_step.as_deref(), Some("shipping"));
+        assert_eq!(good[0].read_point.as_deref(), Some("urn:epc:id:sgln:9506000.00001.0"));
+        assert_eq!(good[0].epcs.len(), 2);
+        assert_eq!(good[3].epcs.len(), 2, "inputs and outputs");
+    }
+
+    #[test]
+    fn each_bad_event_is_named_with_its_fields() {
+        let mut doc = document();
+        let list =
+            doc.pointer_mut("/epcisBody/eventList").and_then(Value::as_array_mut).unwrap_or_else(|| panic!("list"));
+        list[0].as_object_mut().map(|o| o.remove("eventTime"));
+        list[1]["action"] = json!("MOVE");
+        list[2]["epcList"] = json!(["not-an-epc"]);
+        list[3]["action"] = json!("ADD");
+        list[4]["bizStep"] = json!("teleporting");
+        let Checked { good, bad } = check_document(&doc, today()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(good.is_empty());
+        let fields: Vec<(usize, String)> =
+            bad.iter().flat_map(|(i, errs)| errs.iter().map(move |e| (*i, e.field.clone()))).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (0, "eventList[0].eventTime".to_string()),
+                (1, "eventList[1].action".to_string()),
+                (2, "eventList[2].epcList[0]".to_string()),
+                (3, "eventList[3].action".to_string()),
+                (4, "eventList[4].bizStep".to_string()),
+            ]
+        );
+        assert!(check_document(&json!({"type": "x"}), today()).is_err());
+    }
+
+    #[test]
+    fn epcs_are_uris_of_known_schemes_or_digital_links() {
+        let t = today();
+        assert!(epc_ok("urn:epc:id:sgtin:9506000.013435.12%265", t));
+        assert!(epc_ok("https://id.gs1.org/01/09506000134352/21/7", t));
+        assert!(!epc_ok("https://id.gs1.org/01/09506000134357/21/7", t), "bad check digit");
+        assert!(!epc_ok("urn:epc:id:sgtin:9506000..1", t));
+        assert!(!epc_ok("urn:epc:id:xyz:1.2", t));
+    }
+}
