@@ -322,7 +322,8 @@ async fn sign_and_store(
     doc: &LicenseDocument,
 ) -> Result<String> {
     let (key_id, key) = authority_key(tx, issuer_org_id, sealing).await?;
-    let signature = key.sign(&doc.message());
+    let message = doc.message();
+    let signature = key.sign(&message);
     sqlx::query(
         "INSERT INTO license_documents (identifier, license_id, doc_version, document, key_id, signature, signed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -330,7 +331,7 @@ async fn sign_and_store(
     .bind(&doc.identifier)
     .bind(license_id)
     .bind(i64::from(doc.version))
-    .bind(String::from_utf8_lossy(&doc.message()).into_owned())
+    .bind(String::from_utf8_lossy(&message).into_owned())
     .bind(&key_id)
     .bind(signature)
     .bind(Timestamp::now().0)
@@ -1003,7 +1004,8 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
     let current_identifier: String = row.try_get(7)?;
     let document: LicenseDocument =
         serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
-    let signature_valid = signature_holds(&pem, &document.message(), &signature);
+    // The stored text is the canonical JSON that was signed: check those bytes as they are.
+    let signature_valid = signature_holds(&pem, text.as_bytes(), &signature);
     let now = Timestamp::now();
     let mut state = state_on(&status, &document.valid_from, &document.valid_until, &today().to_string());
     if state != "revoked" && current_identifier != document.identifier {
@@ -1126,16 +1128,6 @@ pub fn to_csv(items: &[License]) -> String {
             ]
         }),
     )
-}
-
-/// Counts of licenses by state in the caller's scope (for dashboards).
-pub async fn counts(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<BTreeMap<String, i64>> {
-    let (all, _) = list(store, principal, &LicenseQuery { limit: 10_000, ..Default::default() }, client).await?;
-    let mut out = BTreeMap::new();
-    for l in all {
-        *out.entry(l.state).or_insert(0) += 1;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -517,7 +517,8 @@ fn may_view(p: &Principal, path: &str) -> bool {
 }
 
 /// Writes the next version of an application: the row, the record version, the audit event,
-/// and the to-dos of its next step (the previous step's to-dos are closed).
+/// and the to-dos of its next step (the previous step's to-dos are closed). Returns the version
+/// written.
 async fn save(
     tx: &mut Tx<'_>,
     actor: &Principal,
@@ -525,7 +526,7 @@ async fn save(
     action: &str,
     reason: &str,
     client: &ClientInfo,
-) -> Result<()> {
+) -> Result<yaolian_store::RecordVersion> {
     let expected = app.version;
     app.version += 1;
     let data = serde_json::to_value(&*app).map_err(|e| IdentityError::Conflict(e.to_string()))?;
@@ -551,7 +552,7 @@ async fn save(
             app.number
         )));
     }
-    versions::append(
+    let written = versions::append(
         tx,
         NewVersion {
             entity: ENTITY,
@@ -571,7 +572,34 @@ async fn save(
         audit::Event { detail: &detail, ..audit::Event::by(actor, audit::action::APPLICATION_STEP, &target, client) },
     )
     .await?;
-    raise_todos(tx, app).await
+    raise_todos(tx, app).await?;
+    Ok(written)
+}
+
+/// Fills each decided application's `decision.signature_id` from the stored signatures: the
+/// signature is made over the decision's version, so that version cannot carry its own id.
+async fn with_signatures(store: &Store, views: &mut [ApplicationView]) -> Result<()> {
+    let decided: Vec<i64> =
+        views.iter().filter(|v| v.application.decision.is_some()).map(|v| v.application.id).collect();
+    if decided.is_empty() {
+        return Ok(());
+    }
+    let mut p = Params::new();
+    let ids: Vec<String> = decided.iter().map(|id| p.push(id.to_string())).collect();
+    let sql = format!(
+        "SELECT entity_id, id FROM signatures WHERE entity = '{ENTITY}' AND meaning = 'decide' AND entity_id IN ({})",
+        ids.join(", ")
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    for r in rows {
+        let entity_id: String = r.try_get(0)?;
+        let signature: i64 = r.try_get(1)?;
+        let target = views.iter_mut().find(|v| v.application.id.to_string() == entity_id);
+        if let Some(d) = target.and_then(|v| v.application.decision.as_mut()) {
+            d.signature_id = Some(signature);
+        }
+    }
+    Ok(())
 }
 
 fn link(app: &Application) -> String {
@@ -831,7 +859,7 @@ async fn auto_decide(
     app.auto = Some(outcome.clone());
     app.steps.push(step("auto_check", &robot, &summary.join("；"), Timestamp::now()));
     if !outcome.passed {
-        return save(tx, &robot, app, "auto_check", "秒办条件不满足，转人工办理", client).await;
+        return save(tx, &robot, app, "auto_check", "秒办条件不满足，转人工办理", client).await.map(drop);
     }
     app.steps.push(step("accept", &robot, "秒办规则核验通过，自动受理", Timestamp::now()));
     app.status = "approved".into();
@@ -847,7 +875,7 @@ async fn auto_decide(
     });
     app.steps.push(step("approve", &robot, "秒办", Timestamp::now()));
     deliver(tx, sealing, &robot, t, app).await?;
-    save(tx, &robot, app, "approve", "智能秒办", client).await
+    save(tx, &robot, app, "approve", "智能秒办", client).await.map(drop)
 }
 
 /// 送达: acts on the license where the type says so, tells the applicant, adds to the dossier.
@@ -1264,17 +1292,12 @@ pub async fn decide(
         )
         .await?;
     }
-    save(&mut tx, principal, &mut app, &d.outcome, d.opinion.trim(), client).await?;
-    let current = versions::history(&mut *tx, ENTITY, &id.to_string())
-        .await?
-        .pop()
-        .ok_or(IdentityError::NotFound("application"))?;
-    let signature = esign::sign_in_tx(&mut tx, principal, &d.password, "decide", &current, client).await?;
+    let written = save(&mut tx, principal, &mut app, &d.outcome, d.opinion.trim(), client).await?;
+    esign::sign_in_tx(&mut tx, principal, &d.password, "decide", &written, client).await?;
     tx.commit().await?;
-    let mut view = ApplicationView::new(app, &cal, today());
-    if let Some(dec) = view.application.decision.as_mut() {
-        dec.signature_id = Some(signature.id);
-    }
+    let mut view = [ApplicationView::new(app, &cal, today())];
+    with_signatures(store, &mut view).await?;
+    let [view] = view;
     Ok(view)
 }
 
@@ -1287,7 +1310,10 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
     if !may_view(principal, &path) {
         return Err(audit::deny(store, principal, perm::SERVICE_APPLY, &format!("application:{id}"), client).await);
     }
-    Ok(ApplicationView::new(app, &cal, today()))
+    let mut view = [ApplicationView::new(app, &cal, today())];
+    with_signatures(store, &mut view).await?;
+    let [view] = view;
+    Ok(view)
 }
 
 /// An attachment's bytes (who may see the application may read its files).
@@ -1388,10 +1414,11 @@ pub async fn list(
     )
     .await?;
     let today = today();
-    let items = rows
+    let mut items = rows
         .iter()
         .map(|r| Ok(ApplicationView::new(parse(&r.try_get::<String, _>(0)?)?, &cal, today)))
         .collect::<Result<Vec<_>>>()?;
+    with_signatures(store, &mut items).await?;
     Ok((items, total))
 }
 

@@ -179,6 +179,8 @@ async fn a_retail_license_from_application_to_revocation() {
         assert_eq!(st, 200, "{app}");
         assert_eq!(app["status"], "approved");
         assert!(app["decision"]["signature_id"].is_i64());
+        let (_, read_back) = get(&a, &server, &format!("/api/v1/applications/{id}")).await;
+        assert_eq!(read_back["decision"]["signature_id"], app["decision"]["signature_id"], "the stored decision shows its signature");
         assert!(app["steps"].as_array().unwrap().iter().any(|s| s["step"] == "deliver"));
         let license_id = app["license_id"].as_i64().unwrap();
         let (st, sigs) = get(&leader, &server, &format!("/api/v1/records/application/{id}/signatures")).await;

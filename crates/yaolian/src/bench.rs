@@ -399,15 +399,11 @@ async fn license_bench(pg: Option<&str>, n: usize, duration: Duration, concurren
     let store = db.store.clone();
     let sealing = Sealing([7; 16]);
     crate::demo::seed(&store, crate::demo::DEFAULT_PASSWORD, &sealing).await.context("seeding")?;
-    let org = |code: &'static str| {
-        let store = store.clone();
-        async move {
-            let id: i64 =
-                sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1").bind(code).fetch_one(store.pool()).await?;
-            anyhow::Ok(id)
-        }
-    };
-    let issuer = org("113300000024870444").await?;
+    // The demo's 浙江省药品监督管理局 issues.
+    let issuer: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
+        .bind("113300000024870444")
+        .fetch_one(store.pool())
+        .await?;
     let holder: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'company' ORDER BY id LIMIT 1")
         .fetch_one(store.pool())
         .await?;

@@ -371,8 +371,7 @@ async fn seed_services(
     use yaolian_services::applications::{self, Act, Decide, NewApplication, Upload};
     let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
     let user = |name: &'static str| async move {
-        let id: i64 =
-            sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(name).fetch_one(store.pool()).await?;
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
         anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
     };
     let leader = user("zj.leader").await?;

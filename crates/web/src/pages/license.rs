@@ -264,36 +264,15 @@ async fn verify_page(
     }
 }
 
-/// The label of a license state in the page's language.
-fn state_label(chrome: &Chrome, state: &str) -> String {
-    if chrome.lang.code() == "en" {
-        state.replace('_', " ")
-    } else {
-        licenses::state_zh(state).to_string()
-    }
-}
-
-impl ListPage {
-    fn licenses_state(&self, state: &str) -> String {
-        state_label(&self.chrome, state)
-    }
-}
-
 impl DetailPage {
     fn field(&self, key: &str) -> Option<&str> {
         self.l.document.fields.get(key).map(String::as_str)
-    }
-    fn licenses_state(&self, state: &str) -> String {
-        state_label(&self.chrome, state)
     }
 }
 
 impl PrintPage {
     fn field(&self, key: &str) -> Option<&str> {
         self.l.document.fields.get(key).map(String::as_str)
-    }
-    fn licenses_state(&self, state: &str) -> String {
-        state_label(&self.chrome, state)
     }
 }
 

@@ -59,6 +59,24 @@ impl Chrome {
         self.lang.t(key)
     }
 
+    /// A license state (valid, expired, suspended …) in the page's language.
+    pub fn license_state(&self, state: &str) -> String {
+        if self.lang.code() == "en" {
+            state.replace('_', " ")
+        } else {
+            yaolian_license::licenses::state_zh(state).to_string()
+        }
+    }
+
+    /// The badge class of a license state: ok, warn or danger.
+    pub fn license_badge(&self, state: &str) -> &'static str {
+        match state {
+            "valid" => "ok",
+            "suspended" | "expired" => "warn",
+            _ => "danger",
+        }
+    }
+
     /// Inline text in both languages, for page-specific wording.
     pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.lang.code() == "en" {

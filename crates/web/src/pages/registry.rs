@@ -353,14 +353,6 @@ impl CompanyPage {
         field_error(&self.errors, field)
     }
 
-    fn state_label(&self, state: &str) -> String {
-        if self.chrome.lang.code() == "en" {
-            state.replace('_', " ")
-        } else {
-            yaolian_license::licenses::state_zh(state).to_string()
-        }
-    }
-
     fn module_label(&self, module: &str) -> &'static str {
         match self.chrome.t(&format!("module.{module}")) {
             "??" => "",
