@@ -11,6 +11,10 @@ pub enum Value {
     I64(i64),
     Text(String),
     Bytes(Vec<u8>),
+    /// SQL NULL in an integer column (PostgreSQL refuses a text-typed NULL there).
+    NullI64,
+    /// SQL NULL in a text column.
+    NullText,
 }
 
 impl From<i64> for Value {
@@ -26,6 +30,31 @@ impl From<String> for Value {
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
         Value::Text(v.to_string())
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Value::NullI64, Value::I64)
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Value::NullText, Value::Text)
+    }
+}
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Value::NullText, Into::into)
+    }
+}
+
+fn bind_value<'q>(query: Query<'q, Any, AnyArguments<'q>>, v: Value) -> Query<'q, Any, AnyArguments<'q>> {
+    match v {
+        Value::I64(i) => query.bind(i),
+        Value::Text(s) => query.bind(s),
+        Value::Bytes(b) => query.bind(b),
+        Value::NullI64 => query.bind(None::<i64>),
+        Value::NullText => query.bind(None::<String>),
     }
 }
 
@@ -55,14 +84,73 @@ impl Params {
     /// Binds every value, in order, to `query`.
     pub fn bind<'q>(&self, mut query: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
         for v in &self.values {
-            query = match v {
-                Value::I64(i) => query.bind(*i),
-                Value::Text(s) => query.bind(s.clone()),
-                Value::Bytes(b) => query.bind(b.clone()),
-            };
+            query = bind_value(query, v.clone());
         }
         query
     }
+}
+
+/// The most placeholders one statement uses (SQLite allows 32,766; PostgreSQL 65,535).
+const MAX_PLACEHOLDERS: usize = 30_000;
+
+/// Inserts rows of `width` values each (`values` row after row) with multi-row
+/// `{head} VALUES (…), (…) {tail}` statements: at most 1,000 rows or 30,000 placeholders per
+/// statement, every full statement the same SQL text so that it is prepared once. `head` is
+/// `INSERT INTO t (a, b)`; `tail` e.g. an `ON CONFLICT …` clause. Returns the rows affected.
+pub async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    head: &str,
+    tail: &str,
+    width: usize,
+    values: Vec<Value>,
+) -> Result<u64, sqlx::Error> {
+    if width == 0 || values.is_empty() {
+        return Ok(0);
+    }
+    let per = (MAX_PLACEHOLDERS / width).clamp(1, 1_000);
+    let mut affected = 0;
+    let mut full_sql: Option<String> = None;
+    let mut rest = values.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<Value> = rest.by_ref().take(per * width).collect();
+        let rows = chunk.len() / width;
+        let sql = if rows == per {
+            full_sql.get_or_insert_with(|| values_sql(head, tail, width, per)).clone()
+        } else {
+            values_sql(head, tail, width, rows)
+        };
+        let mut query = sqlx::query(&sql);
+        for v in chunk {
+            query = bind_value(query, v);
+        }
+        affected += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(affected)
+}
+
+fn values_sql(head: &str, tail: &str, width: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 7);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..width {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
 }
 
 impl Params {
@@ -123,6 +211,11 @@ mod tests {
         let mut p = Params::new();
         assert_eq!(p.push(1_i64), "$1");
         assert_eq!(p.push("x"), "$2");
+    }
+
+    #[test]
+    fn values_statements_number_every_row() {
+        assert_eq!(values_sql("INSERT INTO t (a, b)", "", 2, 2), "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) ");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use yaolian_core::FieldError;
 
-use crate::codes::gs1;
+use crate::codes::epc;
+use crate::hash;
 
 /// The five event types.
 pub const EVENT_TYPES: &[&str] =
@@ -104,11 +105,56 @@ pub struct Event {
     pub action: Option<String>,
     pub biz_step: Option<String>,
     pub disposition: Option<String>,
+    /// Key (see `codes::epc`) of the read point and business location.
     pub read_point: Option<String>,
     pub biz_location: Option<String>,
-    pub parent_id: Option<String>,
-    /// epcList, childEPCs, or inputEPCList + outputEPCList, as the type has them.
-    pub epcs: Vec<String>,
+    /// Key of parentID.
+    pub parent: Option<String>,
+    /// Keys of epcList, childEPCs, or inputEPCList + outputEPCList, as the type has them, each
+    /// once per role.
+    pub keys: Vec<(String, Role)>,
+    /// From ilmd (cbvmda:lotNumber, cbvmda:itemExpirationDate).
+    pub batch: Option<String>,
+    pub expiry: Option<String>,
+    /// eventID as sent, if any.
+    pub event_id: Option<String>,
+    /// The EPCIS event hash (CBV 2.0 §8.9), SHA-256.
+    #[serde(skip)]
+    pub hash: [u8; 32],
+}
+
+impl Event {
+    /// Where the event happened: its business location, else its read point.
+    pub fn site(&self) -> Option<&str> {
+        self.biz_location.as_deref().or(self.read_point.as_deref())
+    }
+}
+
+/// Which list of an event names a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Epc = 0,
+    Parent = 1,
+    Child = 2,
+    Input = 3,
+    Output = 4,
+}
+
+impl Role {
+    fn of_field(name: &str) -> Role {
+        match name {
+            "childEPCs" => Role::Child,
+            "inputEPCList" => Role::Input,
+            "outputEPCList" => Role::Output,
+            _ => Role::Epc,
+        }
+    }
+
+    /// The list an EPCIS query's MATCH_epc / MATCH_anyEPC / MATCH_parentID looks in.
+    pub fn code(self) -> i64 {
+        self as i64
+    }
 }
 
 /// A CBV value as a bare name: `shipping` from itself, `urn:epcglobal:cbv:bizstep:shipping` or
@@ -122,21 +168,10 @@ fn cbv(value: &str, urn_prefix: &str, web_prefix: &str, known: &[&str]) -> Optio
     Some(if known.contains(&bare) { Ok(bare.to_string()) } else { Err(()) })
 }
 
-/// Whether `epc` is an EPC pure-identity URI (`urn:epc:id:<scheme>:<parts>`) or a GS1 Digital
-/// Link URI that reads.
+/// Whether `epc` names an object this system can key: an EPC URI, a GS1 Digital Link URI that
+/// reads, or an NMPA 药品追溯码 (`urn:nmpa:code:…`).
 pub fn epc_ok(epc: &str, today: chrono::NaiveDate) -> bool {
-    if let Some(rest) = epc.strip_prefix("urn:epc:id:") {
-        let Some((scheme, body)) = rest.split_once(':') else { return false };
-        let schemes = ["sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gdti", "sgcn", "cpi", "lgtin"];
-        return schemes.contains(&scheme)
-            && !body.is_empty()
-            && body.split('.').all(|p| !p.is_empty())
-            && body.chars().all(|c| c.is_ascii_graphic());
-    }
-    if epc.starts_with("urn:epc:class:lgtin:") || epc.starts_with("urn:epc:idpat:") {
-        return true;
-    }
-    (epc.starts_with("https://") || epc.starts_with("http://")) && gs1::parse(epc, today).is_ok()
+    epc::key(epc, today).is_ok() && (epc.contains(':'))
 }
 
 /// Checks one event (the `index`-th of its document). Every problem is listed, each with the
@@ -278,27 +313,53 @@ pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event,
         }
         _ => {}
     }
-    let mut epcs = Vec::new();
+    let mut keys: Vec<(String, Role)> = Vec::new();
     for name in epc_fields {
+        let role = Role::of_field(name);
         for (i, epc) in list(name).into_iter().enumerate() {
-            if epc_ok(&epc, today) {
-                epcs.push(epc);
-            } else {
-                errors.push(FieldError::new(
+            match epc::key(&epc, today) {
+                Ok(k) if !keys.iter().any(|(x, r)| *x == k && *r == role) => keys.push((k, role)),
+                Ok(_) => {}
+                Err(e) => errors.push(FieldError::new(
                     format!("{}[{i}]", field(name)),
                     "epc",
-                    format!("{epc:?} is not an EPC URI or GS1 Digital Link URI"),
-                ));
+                    format!("{epc:?} is not an EPC URI, GS1 Digital Link or 药品追溯码: {e}"),
+                )),
             }
         }
     }
+    let mut parent = None;
     if let Some(p) = &parent_id {
-        if !epc_ok(p, today) {
-            errors.push(FieldError::new(
+        match epc::key(p, today) {
+            Ok(k) => parent = Some(k),
+            Err(e) => errors.push(FieldError::new(
                 field("parentID"),
                 "epc",
-                format!("{p:?} is not an EPC URI or GS1 Digital Link URI"),
-            ));
+                format!("{p:?} is not an EPC URI, GS1 Digital Link or 药品追溯码: {e}"),
+            )),
+        }
+    }
+    let mut location = |name: &str| -> Option<String> {
+        let id = place(name)?;
+        match epc::key(&id, today) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                errors.push(FieldError::new(format!("{}.id", field(name)), "location", format!("{id:?}: {e}")));
+                None
+            }
+        }
+    };
+    let read_point = location("readPoint");
+    let biz_location = location("bizLocation");
+    let ilmd = |names: &[&str]| {
+        let m = v.get("ilmd")?;
+        names.iter().find_map(|n| m.get(*n).and_then(Value::as_str)).map(str::to_string)
+    };
+    let batch = ilmd(&["cbvmda:lotNumber", "lotNumber", "https://gs1.org/voc/lotNumber"]);
+    let expiry = ilmd(&["cbvmda:itemExpirationDate", "itemExpirationDate", "https://gs1.org/voc/itemExpirationDate"]);
+    if let Some(x) = &expiry {
+        if chrono::NaiveDate::parse_from_str(x, "%Y-%m-%d").is_err() {
+            errors.push(FieldError::new(field("ilmd.itemExpirationDate"), "date", format!("{x:?} is not YYYY-MM-DD")));
         }
     }
     if !errors.is_empty() {
@@ -311,10 +372,14 @@ pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event,
         action,
         biz_step,
         disposition,
-        read_point: place("readPoint"),
-        biz_location: place("bizLocation"),
-        parent_id,
-        epcs,
+        read_point,
+        biz_location,
+        parent,
+        keys,
+        batch,
+        expiry,
+        event_id: text("eventID"),
+        hash: hash::event_hash(v, today),
     })
 }
 
@@ -394,9 +459,11 @@ mod tests {
         // CBV values are normalized from bare, URN and web forms alike.
         assert_eq!(good[1].biz_step.as_deref(), Some("packing"));
         assert_eq!(good[2].biz_step.as_deref(), Some("shipping"));
-        assert_eq!(good[0].read_point.as_deref(), Some("urn:epc:id:sgln:9506000.00001.0"));
-        assert_eq!(good[0].epcs.len(), 2);
-        assert_eq!(good[3].epcs.len(), 2, "inputs and outputs");
+        assert_eq!(good[0].read_point.as_deref(), Some("/414/9506000000015"));
+        assert_eq!(good[0].keys.len(), 2);
+        assert_eq!(good[0].batch.as_deref(), Some("B2026001"));
+        assert_eq!(good[3].keys.len(), 2, "inputs and outputs");
+        assert_eq!(good[1].parent.as_deref(), Some("/00/195060000000000012"));
     }
 
     #[test]
@@ -430,6 +497,7 @@ mod tests {
     fn epcs_are_uris_of_known_schemes_or_digital_links() {
         let t = today();
         assert!(epc_ok("urn:epc:id:sgtin:9506000.013435.12%265", t));
+        assert!(epc_ok("urn:nmpa:code:81000011234567890123", t));
         assert!(epc_ok("https://id.gs1.org/01/09506000134352/21/7", t));
         assert!(!epc_ok("https://id.gs1.org/01/09506000134357/21/7", t), "bad check digit");
         assert!(!epc_ok("urn:epc:id:sgtin:9506000..1", t));

@@ -15,4 +15,5 @@
 
 pub mod codes;
 pub mod epcis;
+pub mod hash;
 pub mod resolve;

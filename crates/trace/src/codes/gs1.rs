@@ -63,6 +63,7 @@ const SPECS: &[Spec] = &[
     spec("22", "CPV", Format::Text(20), false, false),
     spec("240", "ADDITIONAL ID", Format::Text(30), false, false),
     spec("241", "CUST. PART No.", Format::Text(30), false, false),
+    spec("254", "GLN EXTENSION COMPONENT", Format::Text(20), false, false),
     spec("30", "VAR. COUNT", Format::Numeric(8), false, false),
     spec("37", "COUNT", Format::Numeric(8), false, false),
     spec("400", "ORDER NUMBER", Format::Text(30), false, false),
@@ -382,7 +383,8 @@ fn build(elements: Vec<(Element, usize)>, today: NaiveDate) -> Result<Gs1Code, C
 }
 
 impl Gs1Code {
-    fn get(&self, ai: &str) -> Option<&str> {
+    /// The value of `ai`, if the code carries it.
+    pub fn get(&self, ai: &str) -> Option<&str> {
         self.elements.iter().find(|e| e.ai == ai).map(|e| e.value.as_str())
     }
 

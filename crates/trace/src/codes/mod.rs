@@ -1,5 +1,6 @@
 //! Codes on drug packs: GS1 and NMPA.
 
+pub mod epc;
 pub mod gs1;
 pub mod nmpa;
 
