@@ -55,6 +55,11 @@ pub mod action {
     pub const APPLICATION_STEP: &str = "application_step";
     pub const SERVICE_TYPE_UPDATE: &str = "service_type_update";
     pub const SIGN_FAILED: &str = "sign_failed";
+    pub const TRACE_CAPTURE: &str = "trace_capture";
+    pub const TRACE_SITE: &str = "trace_site";
+    pub const RECALL_OPEN: &str = "recall_open";
+    pub const RECALL_CLOSE: &str = "recall_close";
+    pub const ANOMALY_CLOSE: &str = "anomaly_close";
 
     /// Administrative changes: outside working hours they raise an alert.
     pub const ADMINISTRATIVE: &[&str] = &[

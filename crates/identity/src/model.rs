@@ -32,6 +32,12 @@ pub mod perm {
     pub const SERVICE_DECIDE: &str = "service.decide";
     /// Configure application types, 秒办 rules and the working-day calendar.
     pub const SERVICE_CONFIGURE: &str = "service.configure";
+    /// Read trace data: a bureau all of it, a company its own sites' (追溯查询).
+    pub const TRACE_READ: &str = "trace.read";
+    /// Report trace events for one's own sites (追溯数据上报).
+    pub const TRACE_CAPTURE: &str = "trace.capture";
+    /// Open and close recalls and anomalies (召回 / 异常处置): a bureau, or a MAH for its products.
+    pub const TRACE_MANAGE: &str = "trace.manage";
 
     pub const ALL: &[&str] = &[
         ORG_READ,
@@ -54,6 +60,9 @@ pub mod perm {
         SERVICE_HANDLE,
         SERVICE_DECIDE,
         SERVICE_CONFIGURE,
+        TRACE_READ,
+        TRACE_CAPTURE,
+        TRACE_MANAGE,
     ];
 }
 

@@ -1,19 +1,31 @@
-//! Drug traceability (药品追溯). This first part reads the codes on packs:
+//! Drug traceability (药品追溯):
 //!
-//! - `codes::gs1`: GS1 element strings as scanners send them (FNC1/GS-separated, with or without
-//!   a symbology identifier, bracketed human-readable form, GS1 Digital Link URIs), validated per
-//!   Application Identifier, and written back as element string, bracketed form, Digital Link
-//!   and EPC URN.
-//! - `codes::nmpa`: the 20-digit NMPA 药品追溯码 (NMPAB/T 1002-2019).
-//! - `codes::Code`: either, from one scanned input.
+//! - `codes`: the codes on packs. `codes::gs1` reads GS1 element strings as scanners send them
+//!   (FNC1/GS-separated, with or without a symbology identifier, bracketed, Digital Link URIs);
+//!   `codes::nmpa` the 20-digit NMPA 药品追溯码 (NMPAB/T 1002-2019); `codes::epc` gives every
+//!   form of one identifier one key.
+//! - `epcis`: EPCIS 2.0 events checked per event type with CBV 2.0 vocabularies; `hash` their
+//!   event hash IDs (CBV 2.0 §8.9).
+//! - `ingest`: storing events — the state, holder and packing of every code, and the anomalies
+//!   found on the way.
+//! - `resolve` finds the registered product (一品一档) of a scanned code.
 //!
-//! `resolve` finds the registered product (一品一档) of a code; `epcis` checks EPCIS 2.0 events
-//! per event type with CBV 2.0 vocabularies, naming each bad event's fields.
-//!
-//! Architecture Invariant: `codes` does no I/O; whether a 药品标识码 belongs to a registered
-//! product is asked of the registry through `resolve`.
+//! Architecture Invariant: `codes`, `epcis` and `hash` do no I/O; whether a 药品标识码 belongs to
+//! a registered product is asked of the database by `resolve` and `ingest`.
 
+pub mod anomalies;
+pub mod capture;
 pub mod codes;
 pub mod epcis;
+pub mod generate;
 pub mod hash;
+pub mod ingest;
+pub mod query;
+pub mod recall;
 pub mod resolve;
+pub mod sites;
+pub mod verify;
+
+/// Trace errors are the identity domain's (validation, permission, not found, storage), so that
+/// every layer above maps them one way.
+pub use yaolian_identity::IdentityError as TraceError;

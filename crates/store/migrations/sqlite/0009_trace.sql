@@ -30,6 +30,7 @@ CREATE TABLE trace_captures (
 CREATE TABLE trace_events (
     id           INTEGER PRIMARY KEY,
     hash         BLOB    NOT NULL UNIQUE,
+    event_id     TEXT,
     event_type   TEXT    NOT NULL,
     action       TEXT,
     biz_step     TEXT,
@@ -43,6 +44,7 @@ CREATE TABLE trace_events (
 );
 CREATE INDEX trace_events_time ON trace_events (event_time);
 CREATE INDEX trace_events_record ON trace_events (record_time);
+CREATE INDEX trace_events_event_id ON trace_events (event_id) WHERE event_id IS NOT NULL;
 
 -- role: 0 epcList, 1 parentID, 2 childEPCs, 3 inputEPCList, 4 outputEPCList.
 CREATE TABLE trace_event_epcs (
@@ -123,3 +125,13 @@ CREATE TABLE trace_recall_holders (
     PRIMARY KEY (recall_id, site)
 );
 CREATE INDEX trace_recall_holders_site ON trace_recall_holders (site);
+
+-- Codes of a product's higher pack levels (中码 / 大码): a 药品标识码 or GTIN-14 and the level it
+-- marks. The unit level (小码) is the product's own drug_code and GTINs.
+CREATE TABLE trace_pack_codes (
+    prefix      TEXT    PRIMARY KEY,
+    product_id  INTEGER NOT NULL REFERENCES products (id),
+    level       TEXT    NOT NULL CHECK (level IN ('unit', 'case', 'pallet')),
+    per_parent  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX trace_pack_codes_product ON trace_pack_codes (product_id);

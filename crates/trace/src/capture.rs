@@ -1,0 +1,245 @@
+//! EPCIS capture: a document (or one event) checked, authorized site by site, and stored by
+//! `ingest`; asynchronous captures are tracked as jobs whose status lists per-event errors.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use yaolian_core::{FieldError, Timestamp};
+use yaolian_identity::model::perm;
+use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_store::Store;
+
+use crate::epcis;
+use crate::ingest::{self, Incoming, Options, Outcome};
+use crate::sites;
+use crate::TraceError;
+
+/// The most events one capture document may hold (EPCIS lets a server set its limit and say it
+/// in `GS1-EPCIS-Capture-Limit`).
+pub const CAPTURE_LIMIT: usize = 10_000;
+
+/// `GS1-Capture-Error-Behaviour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behaviour {
+    Rollback,
+    Proceed,
+}
+
+impl Behaviour {
+    pub fn parse(s: Option<&str>) -> Result<Behaviour, FieldError> {
+        match s.map(str::trim) {
+            None | Some("") | Some("rollback") => Ok(Behaviour::Rollback),
+            Some("proceed") => Ok(Behaviour::Proceed),
+            Some(other) => Err(FieldError::new(
+                "GS1-Capture-Error-Behaviour",
+                "one_of:rollback,proceed",
+                format!("unknown capture error behaviour {other:?}"),
+            )),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Behaviour::Rollback => "rollback",
+            Behaviour::Proceed => "proceed",
+        }
+    }
+}
+
+/// Which sites a principal may report events for: `None` for any (a bureau, the operator).
+pub async fn reporting_sites(
+    store: &Store,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> Result<Option<HashSet<String>>, TraceError> {
+    if principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE)) {
+        return Ok(None);
+    }
+    if !principal.has(perm::TRACE_CAPTURE) {
+        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "epcis", client).await);
+    }
+    Ok(Some(sites::keys_under(store, &principal.org_path).await?.into_iter().collect()))
+}
+
+/// Checks events (the document's `eventList`, numbered from `first_index`) and, with
+/// `allowed`, that each happened at one of those sites.
+pub fn prepare(
+    events: &[Value],
+    first_index: usize,
+    allowed: Option<&HashSet<String>>,
+    today: chrono::NaiveDate,
+) -> (Vec<Incoming>, Vec<(usize, Vec<FieldError>)>) {
+    let mut good = Vec::with_capacity(events.len());
+    let mut bad = Vec::new();
+    for (i, v) in events.iter().enumerate() {
+        let index = first_index + i;
+        match epcis::check(v, index, today) {
+            Ok(event) => {
+                if let Some(allowed) = allowed {
+                    let ok = event.site().is_some_and(|s| allowed.contains(s));
+                    if !ok {
+                        bad.push((
+                            index,
+                            vec![FieldError::new(
+                                format!("eventList[{index}].bizLocation"),
+                                "own_site",
+                                "name one of your company's registered sites as bizLocation or readPoint",
+                            )],
+                        ));
+                        continue;
+                    }
+                }
+                good.push(Incoming { index, event, body: v.to_string() });
+            }
+            Err(errors) => bad.push((index, errors)),
+        }
+    }
+    (good, bad)
+}
+
+/// Captures a whole document synchronously: every event checked, then stored in one
+/// transaction; under `Rollback` nothing is stored when any event is refused.
+pub async fn capture_events(
+    store: &Store,
+    events: &[Value],
+    allowed: Option<&HashSet<String>>,
+    behaviour: Behaviour,
+    capture_id: Option<i64>,
+) -> Result<Outcome, TraceError> {
+    let today = Timestamp::now().china_date();
+    let (good, mut bad) = prepare(events, 0, allowed, today);
+    if behaviour == Behaviour::Rollback && !bad.is_empty() {
+        return Ok(Outcome { refused: bad, ..Outcome::default() });
+    }
+    let options = Options { capture_id, all_or_nothing: behaviour == Behaviour::Rollback, duplicates_are_errors: true };
+    let mut outcome = ingest::store(store, good, options).await?;
+    bad.append(&mut outcome.refused);
+    bad.sort_by_key(|(i, _)| *i);
+    outcome.refused = bad;
+    Ok(outcome)
+}
+
+/// The events of an EPCIS document, or the field error that makes it no document.
+pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
+    if doc.get("type").and_then(Value::as_str) != Some("EPCISDocument") {
+        return Err(FieldError::new("type", "EPCISDocument", "an EPCIS document has type EPCISDocument"));
+    }
+    let Some(list) = doc.pointer("/epcisBody/eventList").and_then(Value::as_array) else {
+        return Err(FieldError::new("epcisBody.eventList", "required", "the document has no eventList"));
+    };
+    if list.len() > CAPTURE_LIMIT {
+        return Err(FieldError::new(
+            "epcisBody.eventList",
+            format!("max:{CAPTURE_LIMIT}"),
+            format!("at most {CAPTURE_LIMIT} events per capture; send {} in several documents", list.len()),
+        ));
+    }
+    Ok(list)
+}
+
+/// A capture job's status (`GET /epcis/capture/{id}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureStatus {
+    #[serde(rename = "captureID")]
+    pub id: String,
+    pub running: bool,
+    pub success: bool,
+    #[serde(rename = "captureErrorBehaviour")]
+    pub behaviour: String,
+    pub total: i64,
+    pub stored: i64,
+    pub errors: Vec<Value>,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+    #[serde(rename = "finishedAt", skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
+
+/// Starts a capture job.
+pub async fn start(
+    store: &Store,
+    principal: &Principal,
+    total: usize,
+    behaviour: Behaviour,
+    client: &ClientInfo,
+) -> Result<i64, TraceError> {
+    let mut tx = store.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO trace_captures (status, behaviour, total, user_id, created_at) VALUES ('accepted', $1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(behaviour.as_str())
+    .bind(total as i64)
+    .bind((!principal.is_system()).then_some(principal.user_id))
+    .bind(Timestamp::now().millis())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let target = format!("capture:{id}");
+    let detail = format!("{total} events, {}", behaviour.as_str());
+    audit::record(
+        &mut tx,
+        audit::Event { detail: &detail, ..audit::Event::by(principal, audit::action::TRACE_CAPTURE, &target, client) },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records how a capture job ended: its per-event errors as EPCIS problem entries.
+pub async fn finish(store: &Store, id: i64, result: &Result<Outcome, TraceError>) -> Result<(), TraceError> {
+    let (status, stored, errors) = match result {
+        Ok(o) => {
+            let failed = !o.refused.is_empty() && o.stored == 0;
+            let errors: Vec<Value> = o
+                .refused
+                .iter()
+                .map(|(index, errs)| serde_json::json!({"eventIndex": index, "errors": errs}))
+                .collect();
+            (if failed { "failed" } else { "succeeded" }, o.stored as i64, errors)
+        }
+        Err(e) => ("failed", 0, vec![serde_json::json!({"detail": e.to_string()})]),
+    };
+    sqlx::query("UPDATE trace_captures SET status = $1, stored = $2, errors = $3, finished_at = $4 WHERE id = $5")
+        .bind(status)
+        .bind(stored)
+        .bind(Value::Array(errors).to_string())
+        .bind(Timestamp::now().millis())
+        .bind(id)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// A capture job's status, for the user who started it (or anyone reading all trace data).
+pub async fn status(store: &Store, principal: &Principal, id: i64) -> Result<CaptureStatus, TraceError> {
+    let row = sqlx::query(
+        "SELECT status, behaviour, total, stored, errors, created_at, finished_at, user_id FROM trace_captures WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::NotFound("capture"))?;
+    let owner: Option<i64> = row.try_get(7)?;
+    let reader = principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ));
+    if !reader && owner != Some(principal.user_id) {
+        return Err(IdentityError::NotFound("capture"));
+    }
+    let status: String = row.try_get(0)?;
+    let errors: String = row.try_get(4)?;
+    let finished: Option<i64> = row.try_get(6)?;
+    Ok(CaptureStatus {
+        id: id.to_string(),
+        running: status == "accepted",
+        success: status == "succeeded",
+        behaviour: row.try_get(1)?,
+        total: row.try_get(2)?,
+        stored: row.try_get(3)?,
+        errors: serde_json::from_str(&errors).unwrap_or_default(),
+        created_at: Timestamp(row.try_get(5)?).to_rfc3339(),
+        finished_at: finished.map(|f| Timestamp(f).to_rfc3339()),
+    })
+}

@@ -1,0 +1,908 @@
+//! Storing checked events: each batch in one transaction, with set-based reads and multi-row
+//! writes. For a batch the engine
+//!
+//! 1. drops events already stored (by event hash) or repeated within the batch;
+//! 2. resolves the product (一品一档) of every commissioned code, refusing codes of no
+//!    registered product;
+//! 3. loads the current state of every code the batch names, and of everything packed inside
+//!    them, with one query per 1,000 codes;
+//! 4. applies the events in order in memory: state, holder, parent; an event on a case applies
+//!    to what it contains; each rule broken is an anomaly (see `Anomaly`);
+//! 5. writes the events, which codes they name, the changed code states, the anomalies and the
+//!    day's sales per site, each as multi-row statements.
+//!
+//! Architecture Invariant: this is the only code that writes `trace_events`, `trace_codes` and
+//! `trace_anomalies` (recalls write `trace_codes.recall_id` through `recall`).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sqlx::Row;
+use yaolian_core::{FieldError, Timestamp};
+use yaolian_store::sql::{insert_rows, Value};
+use yaolian_store::{Backend, Store, StoreError};
+
+use crate::codes::epc::{self, ProductKey};
+use crate::epcis::{Event, Role};
+use crate::TraceError;
+
+/// Rows per `IN (…)` list.
+const IN_CHUNK: usize = 1_000;
+
+/// How long a code needs at least to get from one site to another: within a province, and
+/// between provinces. Seen sooner than this at another site is an anomaly.
+pub const MIN_GAP_SAME_PROVINCE_MS: i64 = 5 * 60 * 1000;
+pub const MIN_GAP_OTHER_PROVINCE_MS: i64 = 2 * 60 * 60 * 1000;
+
+/// A pharmacy selling more than this many times its own daily mean over the previous 30 days
+/// (and at least `SPIKE_MIN_UNITS` units) in one day is an anomaly; it needs 7 days of history.
+pub const SPIKE_FACTOR: i64 = 5;
+pub const SPIKE_MIN_UNITS: i64 = 20;
+pub const SPIKE_MIN_HISTORY_DAYS: i64 = 7;
+
+/// An event to store: checked, with its place in what was sent and its JSON as sent.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub index: usize,
+    pub event: Event,
+    pub body: String,
+}
+
+/// How a batch is stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub capture_id: Option<i64>,
+    /// Store nothing when any event is refused (EPCIS `GS1-Capture-Error-Behaviour: rollback`).
+    pub all_or_nothing: bool,
+    /// An event already stored is refused (capture) rather than skipped (a resumed import).
+    pub duplicates_are_errors: bool,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub anomalies: usize,
+    /// Refused events: index as sent, and why.
+    pub refused: Vec<(usize, Vec<FieldError>)>,
+    /// The stored events' row ids, in the order stored.
+    pub ids: Vec<i64>,
+}
+
+/// The anomaly kinds (异常类型), each a rule of the supply chain.
+pub const ANOMALY_KINDS: &[(&str, &str, &str)] = &[
+    ("duplicate_commissioning", "重复赋码", "code commissioned again"),
+    ("not_holder", "非持有方流转", "moved or sold by a party that does not hold it"),
+    ("receipt_without_shipment", "无发货收货", "received without a shipment"),
+    ("unknown_code", "未赋码", "code never commissioned"),
+    ("sale_expired", "销售过期药品", "expired pack sold"),
+    ("sale_recalled", "销售召回药品", "recalled pack sold"),
+    ("sale_destroyed", "销售已销毁药品", "destroyed pack sold"),
+    ("sold_twice", "重复销售", "pack sold twice"),
+    ("already_aggregated", "重复包装关联", "packed while inside another case"),
+    ("too_close", "异地间隔过短", "seen at two places too close in time"),
+    ("sales_spike", "销量异常", "daily sales far above the site's 30-day level"),
+];
+
+/// Physical states of a code.
+pub const STATES: &[(&str, &str, &str)] = &[
+    ("commissioned", "已赋码", "commissioned"),
+    ("packed", "已包装", "packed"),
+    ("shipped", "已发货", "shipped"),
+    ("received", "已收货", "received"),
+    ("sold", "已售出", "sold"),
+    ("dispensed", "已调配", "dispensed"),
+    ("destroyed", "已销毁", "destroyed"),
+    ("returned", "已退回", "returned"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    Unit,
+    Case,
+    Pallet,
+}
+
+impl Level {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Level::Unit => "unit",
+            Level::Case => "case",
+            Level::Pallet => "pallet",
+        }
+    }
+
+    fn parse(s: &str) -> Level {
+        match s {
+            "case" => Level::Case,
+            "pallet" => Level::Pallet,
+            _ => Level::Unit,
+        }
+    }
+}
+
+/// A code's current state as stored in `trace_codes`.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeState {
+    pub level: Level,
+    pub product_id: Option<i64>,
+    pub batch: Option<String>,
+    pub expiry: Option<String>,
+    pub state: &'static str,
+    pub holder: Option<String>,
+    pub source: Option<String>,
+    pub parent: Option<String>,
+    pub first_time: i64,
+    pub last_time: i64,
+    pub last_site: Option<String>,
+    pub recall_id: Option<i64>,
+}
+
+pub(crate) const CODE_COLUMNS: &str =
+    "epc, level, product_id, batch, expiry, state, holder, source, parent, first_time, last_time, last_site, recall_id";
+
+fn state_name(s: &str) -> &'static str {
+    STATES.iter().find(|(k, _, _)| *k == s).map_or("commissioned", |(k, _, _)| k)
+}
+
+pub(crate) fn code_from_row(r: &sqlx::any::AnyRow) -> Result<(String, CodeState), sqlx::Error> {
+    let level: String = r.try_get(1)?;
+    let state: String = r.try_get(5)?;
+    Ok((
+        r.try_get(0)?,
+        CodeState {
+            level: Level::parse(&level),
+            product_id: r.try_get(2)?,
+            batch: r.try_get(3)?,
+            expiry: r.try_get(4)?,
+            state: state_name(&state),
+            holder: r.try_get(6)?,
+            source: r.try_get(7)?,
+            parent: r.try_get(8)?,
+            first_time: r.try_get(9)?,
+            last_time: r.try_get(10)?,
+            last_site: r.try_get(11)?,
+            recall_id: r.try_get(12)?,
+        },
+    ))
+}
+
+/// An anomaly found while applying a batch.
+#[derive(Debug, Clone)]
+struct Found {
+    kind: &'static str,
+    epc: Option<String>,
+    site: Option<String>,
+    detail: String,
+    /// Position of the event in the stored list; `None` for a site-day rule.
+    event: Option<usize>,
+    time: i64,
+    dedup: Option<String>,
+}
+
+/// The codes of a batch: loaded state, what changed, and who contains what.
+#[derive(Default)]
+struct World {
+    codes: HashMap<String, CodeState>,
+    dirty: HashSet<String>,
+    children: HashMap<String, Vec<String>>,
+    sites: HashMap<String, String>,
+    /// Open recalls by id (to tell a recalled pack's sale).
+    found: Vec<Found>,
+    /// Units sold per (site, China day).
+    sales: HashMap<(String, String), i64>,
+}
+
+impl World {
+    fn insert(&mut self, key: String, code: CodeState) {
+        if let Some(p) = &code.parent {
+            self.children.entry(p.clone()).or_default().push(key.clone());
+        }
+        self.dirty.insert(key.clone());
+        self.codes.insert(key, code);
+    }
+
+    fn set_parent(&mut self, key: &str, parent: Option<String>) {
+        let Some(code) = self.codes.get_mut(key) else { return };
+        if let Some(old) = code.parent.take() {
+            if let Some(list) = self.children.get_mut(&old) {
+                list.retain(|c| c != key);
+            }
+        }
+        if let Some(p) = &parent {
+            self.children.entry(p.clone()).or_default().push(key.to_string());
+        }
+        code.parent = parent;
+        self.dirty.insert(key.to_string());
+    }
+
+    /// Everything packed inside `key`, at any depth.
+    fn descendants(&self, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![key.to_string()];
+        let mut depth = 0;
+        while let Some(k) = stack.pop() {
+            depth += 1;
+            if depth > 1_000_000 {
+                break;
+            }
+            if let Some(list) = self.children.get(&k) {
+                for c in list {
+                    out.push(c.clone());
+                    stack.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn found(&mut self, kind: &'static str, epc: &str, site: Option<&str>, event: usize, time: i64, detail: String) {
+        self.found.push(Found {
+            kind,
+            epc: Some(epc.to_string()),
+            site: site.map(str::to_string),
+            detail,
+            event: Some(event),
+            time,
+            dedup: None,
+        });
+    }
+
+    fn province(&self, site: &str) -> Option<&str> {
+        self.sites.get(site).map(String::as_str).filter(|p| !p.is_empty())
+    }
+}
+
+/// The China calendar day of a time in milliseconds.
+fn china_day(ms: i64) -> String {
+    Timestamp(ms).china_date().format("%Y-%m-%d").to_string()
+}
+
+/// Stores a batch of checked events (see the module documentation).
+pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> Result<Outcome, TraceError> {
+    let mut tx = store.begin().await?;
+    let mut outcome = Outcome::default();
+    // Serialize writers: SQLite takes its write lock here rather than at the first insert, so
+    // the ids read below stay ours; PostgreSQL allocates ids from the sequence instead.
+    if store.backend() == Backend::Sqlite {
+        sqlx::query("UPDATE trace_captures SET id = id WHERE id = -1").execute(&mut *tx).await.map_err(se)?;
+    }
+
+    // 1. Duplicates.
+    let mut seen = HashSet::new();
+    let mut fresh = Vec::with_capacity(incoming.len());
+    let mut repeated = Vec::new();
+    for inc in incoming {
+        if seen.insert(inc.event.hash) {
+            fresh.push(inc);
+        } else {
+            repeated.push(inc.index);
+        }
+    }
+    let hashes: Vec<Vec<u8>> = fresh.iter().map(|i| i.event.hash.to_vec()).collect();
+    let mut stored_hashes = HashSet::new();
+    for chunk in hashes.chunks(IN_CHUNK) {
+        let sql = format!("SELECT hash FROM trace_events WHERE hash IN ({})", placeholders(chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for h in chunk {
+            q = q.bind(h.clone());
+        }
+        for r in q.fetch_all(&mut *tx).await.map_err(se)? {
+            let h: Vec<u8> = r.try_get(0).map_err(se)?;
+            stored_hashes.insert(h);
+        }
+    }
+    let (dups, mut events): (Vec<Incoming>, Vec<Incoming>) =
+        fresh.into_iter().partition(|i| stored_hashes.contains(i.event.hash.as_slice()));
+    repeated.extend(dups.iter().map(|i| i.index));
+    outcome.duplicates = repeated.len();
+    if options.duplicates_are_errors {
+        for index in &repeated {
+            outcome.refused.push((
+                *index,
+                vec![FieldError::new(
+                    format!("eventList[{index}]"),
+                    "duplicate",
+                    "this event (same EPCIS event hash) is already captured",
+                )],
+            ));
+        }
+    }
+
+    // 2. Products of commissioned codes.
+    let products = resolve_products(&mut tx, &events).await?;
+    events.retain(|inc| {
+        let unknown: Vec<FieldError> = commissioned(&inc.event)
+            .filter_map(|k| match products.get(k) {
+                Some(None) => Some(FieldError::new(
+                    format!("eventList[{}].epcList", inc.index),
+                    "unknown_product",
+                    format!("{} belongs to no registered product (一品一档)", epc::display(k)),
+                )),
+                _ => None,
+            })
+            .collect();
+        if unknown.is_empty() {
+            true
+        } else {
+            outcome.refused.push((inc.index, unknown));
+            false
+        }
+    });
+    outcome.refused.sort_by_key(|(i, _)| *i);
+    if options.all_or_nothing && !outcome.refused.is_empty() {
+        return Ok(outcome);
+    }
+
+    // 3. Current state of every code named, and of what they contain.
+    let mut world = World::default();
+    let mut keys: HashSet<&str> = HashSet::new();
+    let mut site_keys: HashSet<&str> = HashSet::new();
+    for inc in &events {
+        keys.extend(inc.event.keys.iter().map(|(k, _)| k.as_str()));
+        keys.extend(inc.event.parent.as_deref());
+        site_keys.extend(inc.event.site());
+    }
+    let keys: Vec<String> = keys.into_iter().map(str::to_string).collect();
+    load_codes(&mut tx, "epc", &keys, &mut world).await?;
+    let mut containers: Vec<String> =
+        world.codes.iter().filter(|(_, c)| c.level != Level::Unit).map(|(k, _)| k.clone()).collect();
+    for _ in 0..2 {
+        if containers.is_empty() {
+            break;
+        }
+        let before: HashSet<String> = world.codes.keys().cloned().collect();
+        load_codes(&mut tx, "parent", &containers, &mut world).await?;
+        containers = world
+            .codes
+            .iter()
+            .filter(|(k, c)| c.level != Level::Unit && !before.contains(*k))
+            .map(|(k, _)| k.clone())
+            .collect();
+    }
+    world.dirty.clear();
+    let site_keys: Vec<String> = site_keys.into_iter().map(str::to_string).collect();
+    for chunk in site_keys.chunks(IN_CHUNK) {
+        let sql = format!("SELECT id, province FROM trace_sites WHERE id IN ({})", placeholders(chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q.bind(k.clone());
+        }
+        for r in q.fetch_all(&mut *tx).await.map_err(se)? {
+            world.sites.insert(r.try_get(0).map_err(se)?, r.try_get(1).map_err(se)?);
+        }
+    }
+
+    // 4. Apply.
+    for (pos, inc) in events.iter().enumerate() {
+        apply(&mut world, &inc.event, pos, &products);
+    }
+
+    // 5. Write.
+    let record_time = Timestamp::now().millis();
+    let first_id = allocate_ids(&mut tx, store.backend(), events.len()).await?;
+    let ids: Vec<i64> = (0..events.len() as i64).map(|i| first_id + i).collect();
+    let mut values = Vec::with_capacity(events.len() * 13);
+    let mut epc_values = Vec::new();
+    for (inc, id) in events.iter().zip(&ids) {
+        let e = &inc.event;
+        values.extend([
+            Value::I64(*id),
+            Value::Bytes(e.hash.to_vec()),
+            e.event_id.clone().into(),
+            e.event_type.clone().into(),
+            e.action.clone().into(),
+            e.biz_step.clone().into(),
+            e.disposition.clone().into(),
+            e.read_point.clone().into(),
+            e.biz_location.clone().into(),
+            Value::I64(e.event_time_ms),
+            Value::I64(record_time),
+            options.capture_id.into(),
+            Value::Text(inc.body.clone()),
+        ]);
+        for (k, role) in &e.keys {
+            epc_values.extend([Value::Text(k.clone()), Value::I64(*id), Value::I64(role.code())]);
+        }
+        if let Some(p) = &e.parent {
+            epc_values.extend([Value::Text(p.clone()), Value::I64(*id), Value::I64(Role::Parent.code())]);
+        }
+    }
+    let conn = &mut *tx;
+    insert_rows(
+        conn,
+        "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, disposition, read_point, \
+         biz_location, event_time, record_time, capture_id, body)",
+        "",
+        13,
+        values,
+    )
+    .await
+    .map_err(se)?;
+    insert_rows(conn, "INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await.map_err(se)?;
+    write_codes(conn, &world).await?;
+    outcome.anomalies = write_anomalies(conn, &mut world, &ids).await?;
+    outcome.stored = events.len();
+    outcome.ids = ids;
+    tx.commit().await.map_err(se)?;
+    Ok(outcome)
+}
+
+fn se(e: sqlx::Error) -> TraceError {
+    TraceError::Store(StoreError::from(e))
+}
+
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
+/// The codes an event brings into being: an ObjectEvent ADD's epcList, a transformation's
+/// outputs.
+fn commissioned(e: &Event) -> impl Iterator<Item = &String> {
+    let adds = e.event_type == "ObjectEvent" && e.action.as_deref() == Some("ADD");
+    e.keys.iter().filter(move |(_, r)| (adds && *r == Role::Epc) || *r == Role::Output).map(|(k, _)| k)
+}
+
+/// Product id (and pack level) by code key for every commissioned code that names a product:
+/// `Some(None)` for a code whose GTIN or 药品标识码 no product carries.
+async fn resolve_products(
+    tx: &mut yaolian_store::Tx<'_>,
+    events: &[Incoming],
+) -> Result<HashMap<String, Option<(i64, Level)>>, TraceError> {
+    let mut by_prefix: HashMap<String, Option<(i64, Level)>> = HashMap::new();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for inc in events {
+        for k in commissioned(&inc.event) {
+            let prefix = match epc::product_key(k) {
+                ProductKey::Gtin(g) => g,
+                ProductKey::DrugCode(d) => d,
+                ProductKey::None => continue,
+            };
+            wanted.push((k.clone(), prefix.to_string()));
+            by_prefix.entry(prefix.to_string()).or_insert(None);
+        }
+    }
+    let prefixes: Vec<String> = by_prefix.keys().cloned().collect();
+    for chunk in prefixes.chunks(IN_CHUNK) {
+        let list = placeholders(chunk.len());
+        let sql = format!(
+            "SELECT drug_code, id, 'unit' FROM products WHERE drug_code IN ({list}) \
+             UNION ALL SELECT gtin, product_id, 'unit' FROM product_gtins WHERE gtin IN ({list}) \
+             UNION ALL SELECT prefix, product_id, level FROM trace_pack_codes WHERE prefix IN ({list})"
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q.bind(p.clone());
+        }
+        for r in q.fetch_all(&mut **tx).await.map_err(se)? {
+            let prefix: String = r.try_get(0).map_err(se)?;
+            let level: String = r.try_get(2).map_err(se)?;
+            by_prefix.insert(prefix, Some((r.try_get(1).map_err(se)?, Level::parse(&level))));
+        }
+    }
+    Ok(wanted.into_iter().map(|(k, p)| (k, by_prefix.get(&p).copied().flatten())).collect())
+}
+
+/// Loads into `world` every code whose `column` (`epc` or `parent`) is one of `keys`.
+async fn load_codes(
+    tx: &mut yaolian_store::Tx<'_>,
+    column: &str,
+    keys: &[String],
+    world: &mut World,
+) -> Result<(), TraceError> {
+    for chunk in keys.chunks(IN_CHUNK) {
+        let sql = format!("SELECT {CODE_COLUMNS} FROM trace_codes WHERE {column} IN ({})", placeholders(chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q.bind(k.clone());
+        }
+        for r in q.fetch_all(&mut **tx).await.map_err(se)? {
+            let (k, c) = code_from_row(&r).map_err(se)?;
+            if !world.codes.contains_key(&k) {
+                world.insert(k, c);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `n` consecutive ids for new events.
+async fn allocate_ids(tx: &mut yaolian_store::Tx<'_>, backend: Backend, n: usize) -> Result<i64, TraceError> {
+    match backend {
+        Backend::Sqlite => {
+            let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM trace_events")
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(se)?
+                .try_get(0)
+                .map_err(se)?;
+            Ok(max + 1)
+        }
+        Backend::Postgres => {
+            // A block of the identity sequence: setval under an advisory lock keeps blocks whole.
+            sqlx::query("SELECT pg_advisory_xact_lock(7233001)").execute(&mut **tx).await.map_err(se)?;
+            let row = sqlx::query(
+                "SELECT setval(pg_get_serial_sequence('trace_events', 'id'), \
+                 nextval(pg_get_serial_sequence('trace_events', 'id')) + $1 - 1)",
+            )
+            .bind(n.max(1) as i64)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(se)?;
+            let last: i64 = row.try_get(0).map_err(se)?;
+            Ok(last - n.max(1) as i64 + 1)
+        }
+    }
+}
+
+/// Applies one event (the `pos`-th stored) to the world.
+fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Option<(i64, Level)>>) {
+    let t = e.event_time_ms;
+    let site = e.site().map(str::to_string);
+    let site_ref = site.as_deref();
+    let named: Vec<&String> = e.keys.iter().filter(|(_, r)| *r == Role::Epc).map(|(k, _)| k).collect();
+    // Seen at two places too close in time.
+    if let Some(here) = site_ref {
+        for (k, _) in &e.keys {
+            if let Some(c) = world.codes.get(k) {
+                let Some(there) = c.last_site.as_deref() else { continue };
+                if there == here || t < c.last_time {
+                    continue;
+                }
+                let gap = t - c.last_time;
+                let other_province = match (world.province(here), world.province(there)) {
+                    (Some(a), Some(b)) => a != b,
+                    _ => false,
+                };
+                let min = if other_province { MIN_GAP_OTHER_PROVINCE_MS } else { MIN_GAP_SAME_PROVINCE_MS };
+                if gap < min {
+                    let detail = format!("seen at {there} and {} min later at {here}", gap / 60_000);
+                    world.found("too_close", k, Some(here), pos, t, detail);
+                }
+            }
+        }
+    }
+    match (e.event_type.as_str(), e.action.as_deref()) {
+        ("ObjectEvent", Some("ADD")) => {
+            for k in named {
+                if world.codes.contains_key(k) {
+                    world.found("duplicate_commissioning", k, site_ref, pos, t, "commissioned again".into());
+                    continue;
+                }
+                let (product_id, level) =
+                    products.get(k).copied().flatten().map_or((None, Level::Unit), |(p, l)| (Some(p), l));
+                world.insert(k.clone(), new_code(level, product_id, e, t, site.clone()));
+            }
+        }
+        ("AggregationEvent", Some("ADD")) => {
+            let Some(parent) = &e.parent else { return };
+            let children: Vec<&String> = e.keys.iter().filter(|(_, r)| *r == Role::Child).map(|(k, _)| k).collect();
+            let holds_cases = children.iter().any(|c| world.codes.get(*c).is_some_and(|x| x.level != Level::Unit));
+            if !world.codes.contains_key(parent) {
+                let level = if holds_cases { Level::Pallet } else { Level::Case };
+                let mut code = new_code(level, None, e, t, site.clone());
+                code.state = "packed";
+                code.batch = None;
+                code.expiry = None;
+                world.insert(parent.clone(), code);
+            } else if let Some(p) = world.codes.get_mut(parent) {
+                if holds_cases && p.level == Level::Case {
+                    p.level = Level::Pallet;
+                }
+                world.dirty.insert(parent.clone());
+            }
+            for c in children {
+                match world.codes.get(c).cloned() {
+                    None => {
+                        world.found("unknown_code", c, site_ref, pos, t, "packed but never commissioned".into());
+                        world.insert(c.clone(), new_code(Level::Unit, None, e, t, site.clone()));
+                    }
+                    Some(code) => {
+                        if let Some(other) = code.parent.as_deref().filter(|p| *p != parent.as_str()) {
+                            let detail = format!("already inside {}", epc::display(other));
+                            world.found("already_aggregated", c, site_ref, pos, t, detail);
+                        }
+                        if code.holder.is_some() && code.holder.as_deref() != site_ref {
+                            let detail = format!("held by {}", code.holder.as_deref().unwrap_or(""));
+                            world.found("not_holder", c, site_ref, pos, t, detail);
+                        }
+                    }
+                }
+                world.set_parent(c, Some(parent.clone()));
+                touch(world, c, t, site_ref, Some("packed"));
+            }
+            touch(world, parent, t, site_ref, None);
+        }
+        ("AggregationEvent", Some("DELETE")) => {
+            let Some(parent) = &e.parent else { return };
+            let mut children: Vec<String> =
+                e.keys.iter().filter(|(_, r)| *r == Role::Child).map(|(k, _)| k.clone()).collect();
+            if children.is_empty() {
+                children = world.children.get(parent).cloned().unwrap_or_default();
+            }
+            for c in &children {
+                world.set_parent(c, None);
+                touch(world, c, t, site_ref, None);
+            }
+            touch(world, parent, t, site_ref, None);
+        }
+        ("TransformationEvent", _) => {
+            for (k, r) in &e.keys {
+                match r {
+                    Role::Input => touch(world, k, t, site_ref, Some("destroyed")),
+                    Role::Output if !world.codes.contains_key(k) => {
+                        let (product_id, level) =
+                            products.get(k).copied().flatten().map_or((None, Level::Unit), |(p, l)| (Some(p), l));
+                        world.insert(k.clone(), new_code(level, product_id, e, t, site.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ("ObjectEvent" | "TransactionEvent", _) => {
+            let step = e.biz_step.as_deref().unwrap_or("");
+            let returned = e.disposition.as_deref() == Some("returned");
+            for k in named {
+                let Some(code) = world.codes.get(k).cloned() else {
+                    world.found("unknown_code", k, site_ref, pos, t, format!("{step} of a code never commissioned"));
+                    continue;
+                };
+                let held_elsewhere = code.holder.is_some() && code.holder.as_deref() != site_ref;
+                let new_state: Option<&'static str>;
+                let mut new_holder = None;
+                match step {
+                    "shipping" | "departing" => {
+                        if held_elsewhere && !returned {
+                            let detail = format!("shipped while held by {}", code.holder.as_deref().unwrap_or(""));
+                            world.found("not_holder", k, site_ref, pos, t, detail);
+                        }
+                        new_state = Some(if returned { "returned" } else { "shipped" });
+                    }
+                    "receiving" | "arriving" | "accepting" => {
+                        if code.state != "shipped" && !(returned && code.state == "returned") {
+                            let detail = format!("received while {}", code.state);
+                            world.found("receipt_without_shipment", k, site_ref, pos, t, detail);
+                        }
+                        new_state = Some(if returned { "returned" } else { "received" });
+                        new_holder = site.clone();
+                    }
+                    "retail_selling" | "dispensing" => {
+                        sale_checks(world, k, &code, held_elsewhere, site_ref, pos, t);
+                        new_state = Some(if step == "dispensing" { "dispensed" } else { "sold" });
+                        if let Some(s) = site_ref {
+                            *world.sales.entry((s.to_string(), china_day(t))).or_default() += 1;
+                        }
+                    }
+                    "destroying" | "decommissioning" => new_state = Some("destroyed"),
+                    _ if e.action.as_deref() == Some("DELETE") => new_state = Some("destroyed"),
+                    _ if returned => new_state = Some("returned"),
+                    _ => new_state = None,
+                }
+                let mut affected = vec![k.clone()];
+                affected.extend(world.descendants(k));
+                for a in &affected {
+                    if let Some(h) = &new_holder {
+                        if let Some(c) = world.codes.get_mut(a) {
+                            c.source = c.holder.clone();
+                            c.holder = Some(h.clone());
+                        }
+                    }
+                    touch(world, a, t, site_ref, new_state);
+                }
+                // A pack sold leaves its case.
+                if matches!(new_state, Some("sold" | "dispensed")) {
+                    world.set_parent(k, None);
+                }
+            }
+        }
+        _ => {
+            for (k, _) in &e.keys {
+                touch(world, k, t, site_ref, None);
+            }
+        }
+    }
+}
+
+/// The rules a sale breaks.
+fn sale_checks(
+    world: &mut World,
+    k: &str,
+    code: &CodeState,
+    held_elsewhere: bool,
+    site: Option<&str>,
+    pos: usize,
+    t: i64,
+) {
+    if held_elsewhere {
+        let detail = format!("sold while held by {}", code.holder.as_deref().unwrap_or(""));
+        world.found("not_holder", k, site, pos, t, detail);
+    }
+    match code.state {
+        "sold" | "dispensed" => world.found("sold_twice", k, site, pos, t, format!("already {}", code.state)),
+        "destroyed" => world.found("sale_destroyed", k, site, pos, t, "destroyed before".into()),
+        _ => {}
+    }
+    if let Some(x) = &code.expiry {
+        let day = china_day(t);
+        if day.as_str() > x.as_str() {
+            world.found("sale_expired", k, site, pos, t, format!("expired {x}, sold {day}"));
+        }
+    }
+    if let Some(r) = code.recall_id {
+        world.found("sale_recalled", k, site, pos, t, format!("under recall #{r}"));
+    }
+}
+
+fn new_code(level: Level, product_id: Option<i64>, e: &Event, t: i64, site: Option<String>) -> CodeState {
+    CodeState {
+        level,
+        product_id,
+        batch: e.batch.clone(),
+        expiry: e.expiry.clone(),
+        state: "commissioned",
+        holder: site.clone(),
+        source: None,
+        parent: None,
+        first_time: t,
+        last_time: t,
+        last_site: site,
+        recall_id: None,
+    }
+}
+
+/// Records that `k` was seen at `t` at `site`, optionally with a new state.
+fn touch(world: &mut World, k: &str, t: i64, site: Option<&str>, state: Option<&'static str>) {
+    if let Some(c) = world.codes.get_mut(k) {
+        if let Some(s) = state {
+            c.state = s;
+        }
+        c.last_time = c.last_time.max(t);
+        if site.is_some() {
+            c.last_site = site.map(str::to_string);
+        }
+        world.dirty.insert(k.to_string());
+    }
+}
+
+async fn write_codes(conn: &mut sqlx::AnyConnection, world: &World) -> Result<(), TraceError> {
+    let mut values = Vec::with_capacity(world.dirty.len() * 13);
+    let mut dirty: Vec<&String> = world.dirty.iter().collect();
+    dirty.sort();
+    for k in dirty {
+        let Some(c) = world.codes.get(k) else { continue };
+        values.extend([
+            Value::Text(k.clone()),
+            Value::Text(c.level.as_str().into()),
+            c.product_id.into(),
+            c.batch.clone().into(),
+            c.expiry.clone().into(),
+            Value::Text(c.state.into()),
+            c.holder.clone().into(),
+            c.source.clone().into(),
+            c.parent.clone().into(),
+            Value::I64(c.first_time),
+            Value::I64(c.last_time),
+            c.last_site.clone().into(),
+            c.recall_id.into(),
+        ]);
+    }
+    insert_rows(
+        conn,
+        &format!("INSERT INTO trace_codes ({CODE_COLUMNS})"),
+        "ON CONFLICT (epc) DO UPDATE SET level = excluded.level, product_id = excluded.product_id, \
+         batch = excluded.batch, expiry = excluded.expiry, state = excluded.state, holder = excluded.holder, \
+         source = excluded.source, parent = excluded.parent, last_time = excluded.last_time, \
+         last_site = excluded.last_site",
+        13,
+        values,
+    )
+    .await
+    .map_err(se)?;
+    Ok(())
+}
+
+/// Writes the anomalies found and the day's sales, and checks each site-day sold for a spike.
+async fn write_anomalies(conn: &mut sqlx::AnyConnection, world: &mut World, ids: &[i64]) -> Result<usize, TraceError> {
+    if !world.sales.is_empty() {
+        let mut values = Vec::new();
+        let mut sales: Vec<(&(String, String), &i64)> = world.sales.iter().collect();
+        sales.sort();
+        for ((site, day), n) in sales {
+            values.extend([Value::Text(site.clone()), Value::Text(day.clone()), Value::I64(*n)]);
+        }
+        insert_rows(
+            &mut *conn,
+            "INSERT INTO trace_site_days (site, day, sold)",
+            "ON CONFLICT (site, day) DO UPDATE SET sold = trace_site_days.sold + excluded.sold",
+            3,
+            values,
+        )
+        .await
+        .map_err(se)?;
+        spikes(conn, world).await?;
+    }
+    let now = Timestamp::now().millis();
+    let mut values = Vec::with_capacity(world.found.len() * 8);
+    for f in &world.found {
+        let event_id = f.event.and_then(|p| ids.get(p).copied());
+        let dedup = f.dedup.clone().unwrap_or_else(|| {
+            format!("{}:{}:{}", f.kind, f.epc.as_deref().unwrap_or(""), event_id.unwrap_or_default())
+        });
+        values.extend([
+            Value::Text(dedup),
+            Value::Text(f.kind.into()),
+            f.epc.clone().into(),
+            event_id.into(),
+            f.site.clone().into(),
+            Value::Text(f.detail.clone()),
+            Value::I64(f.time),
+            Value::I64(now),
+        ]);
+    }
+    let n = insert_rows(
+        conn,
+        "INSERT INTO trace_anomalies (dedup, kind, epc, event_id, site, detail, event_time, detected_at)",
+        "ON CONFLICT (dedup) DO NOTHING",
+        8,
+        values,
+    )
+    .await
+    .map_err(se)?;
+    Ok(n as usize)
+}
+
+/// Site-days whose sales are far above the site's own level of the 30 days before.
+async fn spikes(conn: &mut sqlx::AnyConnection, world: &mut World) -> Result<(), TraceError> {
+    let sites: Vec<String> = world.sales.keys().map(|(s, _)| s.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let Some(min_day) = world.sales.keys().map(|(_, d)| d.clone()).min() else { return Ok(()) };
+    let from = chrono::NaiveDate::parse_from_str(&min_day, "%Y-%m-%d")
+        .map(|d| (d - chrono::Days::new(30)).format("%Y-%m-%d").to_string())
+        .unwrap_or(min_day);
+    let mut history: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    for chunk in sites.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT site, day, sold FROM trace_site_days WHERE site IN ({}) AND day >= ${} ORDER BY day",
+            placeholders(chunk.len()),
+            chunk.len() + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for s in chunk {
+            q = q.bind(s.clone());
+        }
+        q = q.bind(from.clone());
+        for r in q.fetch_all(&mut *conn).await.map_err(se)? {
+            let site: String = r.try_get(0).map_err(se)?;
+            history.entry(site).or_default().push((r.try_get(1).map_err(se)?, r.try_get(2).map_err(se)?));
+        }
+    }
+    let days: Vec<(String, String)> = world.sales.keys().cloned().collect();
+    for (site, day) in days {
+        let Ok(d) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") else { continue };
+        let window_start = (d - chrono::Days::new(30)).format("%Y-%m-%d").to_string();
+        let rows = history.get(&site).map(Vec::as_slice).unwrap_or_default();
+        let today = rows.iter().find(|(x, _)| *x == day).map_or(0, |(_, n)| *n);
+        let before: Vec<&(String, i64)> = rows.iter().filter(|(x, _)| *x >= window_start && *x < day).collect();
+        let Some(first) = before.first() else { continue };
+        let Ok(first_day) = chrono::NaiveDate::parse_from_str(&first.0, "%Y-%m-%d") else { continue };
+        let history_days = (d - first_day).num_days();
+        if history_days < SPIKE_MIN_HISTORY_DAYS {
+            continue;
+        }
+        let sum: i64 = before.iter().map(|(_, n)| n).sum();
+        // today > FACTOR × (sum / history_days), kept in integers.
+        if today >= SPIKE_MIN_UNITS && today * history_days > SPIKE_FACTOR * sum {
+            let mean = sum as f64 / history_days as f64;
+            world.found.push(Found {
+                kind: "sales_spike",
+                epc: None,
+                site: Some(site.clone()),
+                detail: format!("{today} units on {day}; mean {mean:.1}/day over the {history_days} days before"),
+                event: None,
+                time: Timestamp::china_day_start(d).millis(),
+                dedup: Some(format!("sales_spike:{site}:{day}")),
+            });
+        }
+    }
+    Ok(())
+}

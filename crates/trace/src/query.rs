@@ -1,0 +1,443 @@
+//! Reading trace data: EPCIS 2.0 event queries (SimpleEventQuery parameters over REST), a code's
+//! full history including what it inherited through its case and pallet, where-to for a
+//! product batch, where-from for a site's stock.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use yaolian_core::{FieldError, Timestamp, ValidationError};
+use yaolian_store::sql::Params;
+use yaolian_store::Store;
+
+use crate::codes::epc;
+use crate::epcis::{BIZ_STEPS, DISPOSITIONS, EVENT_TYPES};
+use crate::hash;
+use crate::ingest::{code_from_row, CODE_COLUMNS};
+use crate::TraceError;
+
+/// The most events one page returns.
+pub const MAX_PER_PAGE: i64 = 1_000;
+const DEFAULT_PER_PAGE: i64 = 100;
+
+/// One page of events and the token of the next.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPage {
+    pub events: Vec<Value>,
+    pub next_page_token: Option<String>,
+}
+
+/// Runs an EPCIS query given as its REST parameters (`EQ_bizStep=shipping`, …). Lists are
+/// separated by `|` or `,`; EPCs, read points and locations may be given in any form
+/// `codes::epc` reads. Unknown parameters are refused, as EPCIS requires.
+pub async fn events(
+    store: &Store,
+    params: &[(String, String)],
+    today: chrono::NaiveDate,
+) -> Result<EventPage, TraceError> {
+    let mut p = Params::new();
+    let mut filters: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
+    let mut per_page = DEFAULT_PER_PAGE;
+    let mut after = 0_i64;
+    let split = |v: &str| -> Vec<String> {
+        v.split(['|', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    };
+    for (name, value) in params {
+        let values = split(value);
+        let in_list = |column: &str, vals: Vec<String>, p: &mut Params| {
+            let list: Vec<String> = vals.into_iter().map(|v| p.push(v)).collect();
+            format!("{column} IN ({})", list.join(","))
+        };
+        match name.as_str() {
+            "eventType" => {
+                if let Some(bad) = values.iter().find(|v| !EVENT_TYPES.contains(&v.as_str())) {
+                    errors.push(FieldError::new(name, "event_type", format!("unknown event type {bad:?}")));
+                }
+                filters.push(in_list("e.event_type", values, &mut p));
+            }
+            "EQ_bizStep" | "EQ_disposition" => {
+                let (urn, web, known, column) = if name == "EQ_bizStep" {
+                    ("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", BIZ_STEPS, "e.biz_step")
+                } else {
+                    ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", DISPOSITIONS, "e.disposition")
+                };
+                let bare: Vec<String> = values
+                    .iter()
+                    .map(|v| v.strip_prefix(urn).or_else(|| v.strip_prefix(web)).unwrap_or(v).to_string())
+                    .collect();
+                if let Some(bad) = bare.iter().find(|b| !b.contains(':') && !known.contains(&b.as_str())) {
+                    errors.push(FieldError::new(name, "cbv", format!("{bad:?} is not a CBV 2.0 value")));
+                }
+                filters.push(in_list(column, bare, &mut p));
+            }
+            "EQ_action" => {
+                if let Some(bad) = values.iter().find(|v| !matches!(v.as_str(), "ADD" | "OBSERVE" | "DELETE")) {
+                    errors.push(FieldError::new(name, "one_of:ADD,OBSERVE,DELETE", format!("unknown action {bad:?}")));
+                }
+                filters.push(in_list("e.action", values, &mut p));
+            }
+            "EQ_readPoint" | "EQ_bizLocation" => {
+                let keys = keys_of(name, &values, today, &mut errors);
+                let column = if name == "EQ_readPoint" { "e.read_point" } else { "e.biz_location" };
+                filters.push(in_list(column, keys, &mut p));
+            }
+            "GE_eventTime" | "LT_eventTime" | "GE_recordTime" | "LT_recordTime" => {
+                match chrono::DateTime::parse_from_rfc3339(value.trim()) {
+                    Ok(t) => {
+                        let column = if name.ends_with("eventTime") { "e.event_time" } else { "e.record_time" };
+                        let op = if name.starts_with("GE_") { ">=" } else { "<" };
+                        filters.push(format!("{column} {op} {}", p.push(t.timestamp_millis())));
+                    }
+                    Err(_) => errors.push(FieldError::new(name, "datetime", format!("{value:?} is not RFC 3339"))),
+                }
+            }
+            "MATCH_epc" | "MATCH_parentID" | "MATCH_anyEPC" | "MATCH_inputEPC" | "MATCH_outputEPC" => {
+                let keys = keys_of(name, &values, today, &mut errors);
+                let roles = match name.as_str() {
+                    "MATCH_epc" => "AND x.role IN (0, 2)",
+                    "MATCH_parentID" => "AND x.role = 1",
+                    "MATCH_inputEPC" => "AND x.role = 3",
+                    "MATCH_outputEPC" => "AND x.role = 4",
+                    _ => "",
+                };
+                let list = in_list("x.epc", keys, &mut p);
+                filters.push(format!("e.id IN (SELECT x.event_id FROM trace_event_epcs x WHERE {list} {roles})"));
+            }
+            "EQ_eventID" => {
+                let mut ors = Vec::new();
+                for v in values {
+                    match hash::parse_hash_id(&v) {
+                        Some(h) => ors.push(format!("e.hash = {}", p.push_bytes(h.to_vec()))),
+                        None => ors.push(format!("e.event_id = {}", p.push(v))),
+                    }
+                }
+                if !ors.is_empty() {
+                    filters.push(format!("({})", ors.join(" OR ")));
+                }
+            }
+            "perPage" => match value.trim().parse::<i64>() {
+                Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => per_page = n,
+                _ => errors.push(FieldError::new(name, format!("range:1..{MAX_PER_PAGE}"), "perPage is 1 to 1000")),
+            },
+            "nextPageToken" => match value.trim().parse::<i64>() {
+                Ok(n) if n >= 0 => after = n,
+                _ => errors.push(FieldError::new(name, "token", "not a token this server gave")),
+            },
+            _ => errors.push(FieldError::new(name, "unknown_parameter", format!("{name} is not a query parameter"))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ValidationError { errors }.into());
+    }
+    filters.push(format!("e.id > {}", p.push(after)));
+    let limit = p.push(per_page + 1);
+    let sql = format!(
+        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body FROM trace_events e WHERE {} ORDER BY e.id LIMIT {limit}",
+        filters.join(" AND ")
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let more = rows.len() as i64 > per_page;
+    let mut events = Vec::with_capacity(rows.len());
+    let mut last = 0;
+    for r in rows.iter().take(per_page as usize) {
+        last = r.try_get(0)?;
+        events.push(event_json(r)?);
+    }
+    Ok(EventPage { events, next_page_token: more.then(|| last.to_string()) })
+}
+
+fn keys_of(name: &str, values: &[String], today: chrono::NaiveDate, errors: &mut Vec<FieldError>) -> Vec<String> {
+    values
+        .iter()
+        .filter_map(|v| match epc::key(v, today) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                errors.push(FieldError::new(name, e.rule, format!("{v:?}: {e}")));
+                None
+            }
+        })
+        .collect()
+}
+
+/// An event as stored, with `eventID` (its hash ID if it came without one) and `recordTime`.
+fn event_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
+    let body: String = r.try_get("body")?;
+    let hash: Vec<u8> = r.try_get("hash")?;
+    let event_id: Option<String> = r.try_get("event_id")?;
+    let record_time: i64 = r.try_get("record_time")?;
+    let mut v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        let id = event_id.unwrap_or_else(|| {
+            let h: [u8; 32] = hash.as_slice().try_into().unwrap_or([0; 32]);
+            hash::hash_id(&h)
+        });
+        o.insert("eventID".into(), Value::String(id));
+        o.insert("recordTime".into(), Value::String(Timestamp(record_time).to_rfc3339()));
+    }
+    Ok(v)
+}
+
+/// The events that name `key` directly, oldest first.
+pub async fn events_of(store: &Store, key: &str) -> Result<Vec<Value>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body FROM trace_events e \
+         WHERE e.id IN (SELECT event_id FROM trace_event_epcs WHERE epc = $1) ORDER BY e.event_time, e.id",
+    )
+    .bind(key)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows.iter().map(event_json).collect::<Result<_, _>>()?)
+}
+
+/// A code's current state, with its product and holder named.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeView {
+    pub key: String,
+    pub uri: String,
+    pub display: String,
+    pub level: String,
+    pub product_id: Option<i64>,
+    pub product_name: Option<String>,
+    pub approval_number: Option<String>,
+    pub manufacturer: Option<String>,
+    pub batch: Option<String>,
+    pub expiry: Option<String>,
+    pub state: String,
+    pub holder: Option<String>,
+    pub holder_name: Option<String>,
+    pub parent: Option<String>,
+    pub children: i64,
+    pub first_time: i64,
+    pub last_time: i64,
+    pub recall_id: Option<i64>,
+}
+
+/// The state of one code (by key).
+pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceError> {
+    let cols: Vec<String> = CODE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+    let sql = format!(
+        "SELECT {}, p.generic_name, p.approval_number, o.name, s.name, \
+         (SELECT COUNT(*) FROM trace_codes k WHERE k.parent = c.epc) \
+         FROM trace_codes c LEFT JOIN products p ON p.id = c.product_id LEFT JOIN orgs o ON o.id = p.mah_org_id \
+         LEFT JOIN trace_sites s ON s.id = c.holder WHERE c.epc = $1",
+        cols.join(", ")
+    );
+    let Some(r) = sqlx::query(&sql).bind(key).fetch_optional(store.pool()).await? else { return Ok(None) };
+    let (key, c) = code_from_row(&r)?;
+    Ok(Some(CodeView {
+        uri: epc::uri(&key),
+        display: epc::display(&key),
+        level: c.level.as_str().into(),
+        product_id: c.product_id,
+        product_name: r.try_get(13)?,
+        approval_number: r.try_get(14)?,
+        manufacturer: r.try_get(15)?,
+        batch: c.batch,
+        expiry: c.expiry,
+        state: c.state.into(),
+        holder: c.holder,
+        holder_name: r.try_get(16)?,
+        parent: c.parent,
+        children: r.try_get(17)?,
+        first_time: c.first_time,
+        last_time: c.last_time,
+        recall_id: c.recall_id,
+        key,
+    }))
+}
+
+/// One line of a code's history: an event, and through which container it reached the code
+/// (`None` when the event names the code itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryItem {
+    pub via: Option<String>,
+    pub event_time: i64,
+    pub event_type: String,
+    pub action: Option<String>,
+    pub biz_step: Option<String>,
+    pub disposition: Option<String>,
+    pub site: Option<String>,
+    pub site_name: Option<String>,
+    pub event: Value,
+}
+
+/// A code's full history: the events that name it, and the events on each case or pallet it
+/// was packed in while it was inside (from the packing to the unpacking), oldest first.
+pub async fn history(store: &Store, key: &str) -> Result<Vec<HistoryItem>, TraceError> {
+    // (container, from, until) intervals, found level by level (a unit's case, the case's pallet).
+    let mut intervals: Vec<(Option<String>, i64, i64)> = vec![(None, i64::MIN, i64::MAX)];
+    let mut frontier: Vec<(String, i64, i64)> = vec![(key.to_string(), i64::MIN, i64::MAX)];
+    let mut seen = HashSet::from([key.to_string()]);
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for (child, lo, hi) in &frontier {
+            // Aggregation events naming `child` as a child, in time order.
+            let rows = sqlx::query(
+                "SELECT e.event_time, e.action, p.epc FROM trace_event_epcs x JOIN trace_events e ON e.id = x.event_id \
+                 JOIN trace_event_epcs p ON p.event_id = e.id AND p.role = 1 \
+                 WHERE x.epc = $1 AND x.role = 2 AND e.event_type = 'AggregationEvent' ORDER BY e.event_time, e.id",
+            )
+            .bind(child)
+            .fetch_all(store.pool())
+            .await?;
+            let mut adds = Vec::new();
+            for r in rows {
+                let action: Option<String> = r.try_get(1)?;
+                if action.as_deref() == Some("ADD") {
+                    adds.push((r.try_get::<String, _>(2)?, r.try_get::<i64, _>(0)?));
+                }
+            }
+            // It leaves the container when an unpacking names it (or names no child: all out),
+            // or when it is sold, dispensed or destroyed itself.
+            let until_own = sqlx::query(
+                "SELECT MIN(e.event_time) FROM trace_event_epcs x JOIN trace_events e ON e.id = x.event_id \
+                 WHERE x.epc = $1 AND x.role = 0 AND e.biz_step IN ('retail_selling', 'dispensing', 'destroying')",
+            )
+            .bind(child)
+            .fetch_one(store.pool())
+            .await?
+            .try_get::<Option<i64>, _>(0)?
+            .unwrap_or(i64::MAX);
+            let mut spans = Vec::new();
+            for (parent, from) in adds {
+                let unpacked = sqlx::query(
+                    "SELECT MIN(e.event_time) FROM trace_event_epcs p JOIN trace_events e ON e.id = p.event_id \
+                     WHERE p.epc = $1 AND p.role = 1 AND e.event_type = 'AggregationEvent' AND e.action = 'DELETE' \
+                     AND e.event_time >= $2 AND (EXISTS (SELECT 1 FROM trace_event_epcs c WHERE c.event_id = e.id \
+                     AND c.role = 2 AND c.epc = $3) OR NOT EXISTS (SELECT 1 FROM trace_event_epcs c \
+                     WHERE c.event_id = e.id AND c.role = 2))",
+                )
+                .bind(&parent)
+                .bind(from)
+                .bind(child)
+                .fetch_one(store.pool())
+                .await?
+                .try_get::<Option<i64>, _>(0)?
+                .unwrap_or(i64::MAX);
+                spans.push((parent, from, unpacked.min(until_own)));
+            }
+            for (parent, from, until) in spans {
+                let (a, b) = (from.max(*lo), until.min(*hi));
+                if a <= b && seen.insert(parent.clone()) {
+                    intervals.push((Some(parent.clone()), a, b));
+                    next.push((parent, a, b));
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    let mut out = Vec::new();
+    // An event that names the code and its container (a packing) is listed once, as its own.
+    let mut listed = HashSet::new();
+    for (via, lo, hi) in &intervals {
+        let target = via.as_deref().unwrap_or(key);
+        let rows = sqlx::query(
+            "SELECT e.id, e.hash, e.event_id, e.record_time, e.body, e.event_time, e.event_type, e.action, e.biz_step, \
+             e.disposition, COALESCE(e.biz_location, e.read_point), s.name FROM trace_events e \
+             LEFT JOIN trace_sites s ON s.id = COALESCE(e.biz_location, e.read_point) \
+             WHERE e.id IN (SELECT event_id FROM trace_event_epcs WHERE epc = $1) \
+             AND e.event_time >= $2 AND e.event_time <= $3 ORDER BY e.event_time, e.id",
+        )
+        .bind(target)
+        .bind(*lo)
+        .bind(*hi)
+        .fetch_all(store.pool())
+        .await?;
+        for r in rows {
+            if !listed.insert(r.try_get::<i64, _>(0)?) {
+                continue;
+            }
+            out.push(HistoryItem {
+                via: via.clone(),
+                event_time: r.try_get(5)?,
+                event_type: r.try_get(6)?,
+                action: r.try_get(7)?,
+                biz_step: r.try_get(8)?,
+                disposition: r.try_get(9)?,
+                site: r.try_get(10)?,
+                site_name: r.try_get(11)?,
+                event: event_json(&r)?,
+            });
+        }
+    }
+    out.sort_by_key(|h| (h.event_time, h.via.is_some()));
+    Ok(out)
+}
+
+/// Units of a batch at one holder in one state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Holding {
+    pub site: Option<String>,
+    pub site_name: Option<String>,
+    pub site_kind: Option<String>,
+    pub org_id: Option<i64>,
+    pub state: String,
+    pub units: i64,
+}
+
+/// Where-to (去向) for a product's batch: every holder of its units, with counts per state.
+pub async fn where_to(store: &Store, product_id: i64, batch: &str) -> Result<Vec<Holding>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT c.holder, s.name, s.kind, s.org_id, c.state, COUNT(*) FROM trace_codes c \
+         LEFT JOIN trace_sites s ON s.id = c.holder \
+         WHERE c.product_id = $1 AND c.batch = $2 AND c.level = 'unit' \
+         GROUP BY c.holder, s.name, s.kind, s.org_id, c.state ORDER BY COUNT(*) DESC, c.holder",
+    )
+    .bind(product_id)
+    .bind(batch)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Holding {
+                site: r.try_get(0)?,
+                site_name: r.try_get(1)?,
+                site_kind: r.try_get(2)?,
+                org_id: r.try_get(3)?,
+                state: r.try_get(4)?,
+                units: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+/// Stock of a site by where it came from (来源).
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub source: Option<String>,
+    pub source_name: Option<String>,
+    pub product_id: Option<i64>,
+    pub product_name: Option<String>,
+    pub batch: Option<String>,
+    pub units: i64,
+}
+
+/// Where-from (来源) for the units a site holds now (received, not yet sold or destroyed).
+pub async fn where_from(store: &Store, site: &str) -> Result<Vec<Source>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT c.source, s.name, c.product_id, p.generic_name, c.batch, COUNT(*) FROM trace_codes c \
+         LEFT JOIN trace_sites s ON s.id = c.source LEFT JOIN products p ON p.id = c.product_id \
+         WHERE c.holder = $1 AND c.state IN ('received', 'packed', 'commissioned', 'returned') AND c.level = 'unit' \
+         GROUP BY c.source, s.name, c.product_id, p.generic_name, c.batch ORDER BY COUNT(*) DESC",
+    )
+    .bind(site)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Source {
+                source: r.try_get(0)?,
+                source_name: r.try_get(1)?,
+                product_id: r.try_get(2)?,
+                product_name: r.try_get(3)?,
+                batch: r.try_get(4)?,
+                units: r.try_get(5)?,
+            })
+        })
+        .collect()
+}

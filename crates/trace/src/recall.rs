@@ -1,0 +1,302 @@
+//! Recalls (药品召回): a product's batches called back. Opening one finds every holder of the
+//! batches' units still in the supply chain, with counts, marks those units, and gives each
+//! holder a to-do; closure is the share of them returned or destroyed since.
+
+use serde::Serialize;
+use sqlx::Row;
+use yaolian_core::{Timestamp, ValidationError};
+use yaolian_identity::model::perm;
+use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_store::sql::{insert_rows, Value};
+use yaolian_store::Store;
+
+use crate::TraceError;
+
+/// States a unit can be recalled from: still in the supply chain.
+const IN_CHAIN: &str = "('commissioned', 'packed', 'shipped', 'received')";
+
+/// What opening a recall takes.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewRecall {
+    pub product_id: i64,
+    pub batches: Vec<String>,
+    /// 召回级别: 1 (serious harm), 2, 3 (《药品召回管理办法》 Art. 13).
+    pub level: i64,
+    pub reason: String,
+}
+
+/// A recall with its progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recall {
+    pub id: i64,
+    pub product_id: i64,
+    pub product_name: String,
+    pub mah_org_id: i64,
+    pub batches: Vec<String>,
+    pub level: i64,
+    pub reason: String,
+    pub status: String,
+    /// Units in the supply chain when it opened.
+    pub total: i64,
+    /// Of those, returned or destroyed since.
+    pub closed_units: i64,
+    /// closed_units / total, in percent (100 when total is 0).
+    pub closure_percent: f64,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+    pub holders: Vec<RecallHolder>,
+}
+
+/// One holder's part of a recall.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecallHolder {
+    pub site: String,
+    pub site_name: Option<String>,
+    pub org_id: Option<i64>,
+    /// Units it held when the recall opened.
+    pub initial: i64,
+    /// Units of the recall it still holds in the supply chain (not sold, returned or destroyed).
+    pub remaining: i64,
+}
+
+/// Who may open or close a recall: a bureau with `trace.manage`, or the MAH of the product
+/// with `trace.manage` in its own scope (主动召回).
+async fn check_manage(
+    store: &Store,
+    principal: &Principal,
+    mah_path: &str,
+    client: &ClientInfo,
+) -> Result<(), TraceError> {
+    let ok = principal.is_system()
+        || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))
+        || principal.reaches(perm::TRACE_MANAGE, mah_path);
+    if ok {
+        Ok(())
+    } else {
+        Err(audit::deny(store, principal, perm::TRACE_MANAGE, "recalls", client).await)
+    }
+}
+
+/// Opens a recall.
+pub async fn open(
+    store: &Store,
+    principal: &Principal,
+    new: &NewRecall,
+    client: &ClientInfo,
+) -> Result<Recall, TraceError> {
+    let mut errors = ValidationError::new();
+    let batches: Vec<String> = new.batches.iter().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()).collect();
+    if batches.is_empty() {
+        errors.push("batches", "required", "name at least one batch (批号)");
+    }
+    if batches.iter().any(|b| b.contains(',') || b.chars().count() > 20) {
+        errors.push("batches", "batch", "a batch number has at most 20 characters and no comma");
+    }
+    if !(1..=3).contains(&new.level) {
+        errors.push("level", "one_of:1,2,3", "recall level is 1, 2 or 3 (一级/二级/三级)");
+    }
+    if new.reason.trim().is_empty() {
+        errors.push("reason", "required", "give the reason for the recall");
+    }
+    let product = sqlx::query("SELECT p.id, o.path FROM products p JOIN orgs o ON o.id = p.mah_org_id WHERE p.id = $1")
+        .bind(new.product_id)
+        .fetch_optional(store.pool())
+        .await?;
+    let Some(product) = product else {
+        errors.push("product_id", "exists", "no such product");
+        return Err(errors.into());
+    };
+    errors.into_result()?;
+    let mah_path: String = product.try_get(1)?;
+    check_manage(store, principal, &mah_path, client).await?;
+
+    let mut tx = store.begin().await?;
+    let list = batches.join(",");
+    let now = Timestamp::now().millis();
+    let id: i64 = sqlx::query(
+        "INSERT INTO trace_recalls (product_id, batches, level, reason, status, total, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, 'open', 0, $5, $6) RETURNING id",
+    )
+    .bind(new.product_id)
+    .bind(&list)
+    .bind(new.level)
+    .bind(new.reason.trim())
+    .bind(principal.user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let in_batches: Vec<String> = (0..batches.len()).map(|i| format!("${}", i + 2)).collect();
+    let filter =
+        format!("product_id = $1 AND batch IN ({}) AND level = 'unit' AND state IN {IN_CHAIN}", in_batches.join(","));
+    let select = format!("SELECT COALESCE(holder, ''), COUNT(*) FROM trace_codes WHERE {filter} GROUP BY holder");
+    let mut q = sqlx::query(&select).bind(new.product_id);
+    for b in &batches {
+        q = q.bind(b.clone());
+    }
+    let holders = q.fetch_all(&mut *tx).await?;
+    let mut values = Vec::new();
+    let mut total = 0;
+    for r in &holders {
+        let n: i64 = r.try_get(1)?;
+        total += n;
+        values.extend([Value::I64(id), Value::Text(r.try_get(0)?), Value::I64(n)]);
+    }
+    insert_rows(&mut tx, "INSERT INTO trace_recall_holders (recall_id, site, initial)", "", 3, values).await?;
+    let set = format!("UPDATE trace_codes SET recall_id = ${} WHERE {filter}", batches.len() + 2);
+    let mut q = sqlx::query(&set).bind(new.product_id);
+    for b in &batches {
+        q = q.bind(b.clone());
+    }
+    q.bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE trace_recalls SET total = $1 WHERE id = $2").bind(total).bind(id).execute(&mut *tx).await?;
+    let target = format!("recall:{id}");
+    let detail = format!("product {} batches {list} level {} units {total}", new.product_id, new.level);
+    audit::record(
+        &mut tx,
+        audit::Event { detail: &detail, ..audit::Event::by(principal, audit::action::RECALL_OPEN, &target, client) },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+/// Closes a recall (by whoever may open it).
+pub async fn close(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Recall, TraceError> {
+    let recall = get(store, id).await?;
+    let mah_path: String = sqlx::query("SELECT path FROM orgs WHERE id = $1")
+        .bind(recall.mah_org_id)
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    check_manage(store, principal, &mah_path, client).await?;
+    if recall.status == "closed" {
+        return Err(IdentityError::Conflict(format!("recall #{id} is already closed")));
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE trace_recalls SET status = 'closed', closed_by = $1, closed_at = $2 WHERE id = $3")
+        .bind(principal.user_id)
+        .bind(Timestamp::now().millis())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let target = format!("recall:{id}");
+    let detail = format!("closure {:.1}%", recall.closure_percent);
+    audit::record(
+        &mut tx,
+        audit::Event { detail: &detail, ..audit::Event::by(principal, audit::action::RECALL_CLOSE, &target, client) },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+/// A recall with its holders and closure.
+pub async fn get(store: &Store, id: i64) -> Result<Recall, TraceError> {
+    let row = sqlx::query(
+        "SELECT r.id, r.product_id, p.generic_name, p.mah_org_id, r.batches, r.level, r.reason, r.status, r.total, \
+         r.created_at, r.closed_at, \
+         (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = r.id AND c.state IN ('returned', 'destroyed')) \
+         FROM trace_recalls r JOIN products p ON p.id = r.product_id WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::NotFound("recall"))?;
+    let holders = sqlx::query(
+        "SELECT h.site, s.name, s.org_id, h.initial, \
+         (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = h.recall_id AND c.holder = h.site \
+          AND c.state IN ('commissioned', 'packed', 'shipped', 'received')) \
+         FROM trace_recall_holders h LEFT JOIN trace_sites s ON s.id = h.site WHERE h.recall_id = $1 \
+         ORDER BY h.initial DESC, h.site",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(RecallHolder {
+            site: r.try_get(0)?,
+            site_name: r.try_get(1)?,
+            org_id: r.try_get(2)?,
+            initial: r.try_get(3)?,
+            remaining: r.try_get(4)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    recall_from_row(&row, holders)
+}
+
+fn recall_from_row(r: &sqlx::any::AnyRow, holders: Vec<RecallHolder>) -> Result<Recall, TraceError> {
+    let total: i64 = r.try_get(8)?;
+    let closed_units: i64 = r.try_get(11)?;
+    let batches: String = r.try_get(4)?;
+    Ok(Recall {
+        id: r.try_get(0)?,
+        product_id: r.try_get(1)?,
+        product_name: r.try_get(2)?,
+        mah_org_id: r.try_get(3)?,
+        batches: batches.split(',').map(str::to_string).collect(),
+        level: r.try_get(5)?,
+        reason: r.try_get(6)?,
+        status: r.try_get(7)?,
+        total,
+        closed_units,
+        closure_percent: if total == 0 { 100.0 } else { closed_units as f64 * 100.0 / total as f64 },
+        created_at: r.try_get(9)?,
+        closed_at: r.try_get(10)?,
+        holders,
+    })
+}
+
+/// Every recall, newest first, without holders.
+pub async fn list(store: &Store) -> Result<Vec<Recall>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.product_id, p.generic_name, p.mah_org_id, r.batches, r.level, r.reason, r.status, r.total, \
+         r.created_at, r.closed_at, \
+         (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = r.id AND c.state IN ('returned', 'destroyed')) \
+         FROM trace_recalls r JOIN products p ON p.id = r.product_id ORDER BY r.id DESC LIMIT 500",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(|r| recall_from_row(r, Vec::new())).collect()
+}
+
+/// A holder's to-do: an open recall in which the organization's sites still hold units.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecallTodo {
+    pub recall_id: i64,
+    pub product_name: String,
+    pub batches: String,
+    pub site_name: String,
+    pub remaining: i64,
+}
+
+/// The open recalls in which sites of `org_id` still hold units.
+pub async fn todos_of(store: &Store, org_id: i64) -> Result<Vec<RecallTodo>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT r.id, p.generic_name, r.batches, s.name, \
+         (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = r.id AND c.holder = s.id \
+          AND c.state IN ('commissioned', 'packed', 'shipped', 'received')) AS remaining \
+         FROM trace_recall_holders h JOIN trace_recalls r ON r.id = h.recall_id AND r.status = 'open' \
+         JOIN trace_sites s ON s.id = h.site JOIN products p ON p.id = r.product_id \
+         WHERE s.org_id = $1 ORDER BY r.id",
+    )
+    .bind(org_id)
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let remaining: i64 = r.try_get(4)?;
+        if remaining > 0 {
+            out.push(RecallTodo {
+                recall_id: r.try_get(0)?,
+                product_name: r.try_get(1)?,
+                batches: r.try_get(2)?,
+                site_name: r.try_get(3)?,
+                remaining,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,106 @@
+//! Trace sites (追溯场所): the places where codes are handled — a plant, a warehouse, a
+//! hospital pharmacy, a retail store — keyed as EPCIS locations are, each belonging to a
+//! company of the registry.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use yaolian_core::{Timestamp, ValidationError};
+use yaolian_store::sql::{insert_rows, Value};
+use yaolian_store::Store;
+
+use crate::codes::epc;
+use crate::TraceError;
+
+pub const KINDS: &[(&str, &str)] = &[
+    ("manufacturer", "生产企业"),
+    ("distributor", "经营企业"),
+    ("hospital", "医疗机构"),
+    ("pharmacy", "零售药店"),
+    ("other", "其他"),
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Site {
+    /// The location as sent in events (SGLN URN, Digital Link or another URI); stored by key.
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub org_id: Option<i64>,
+    #[serde(default)]
+    pub province: String,
+}
+
+/// Registers sites (or renames them), all or none.
+pub async fn upsert(store: &Store, sites: &[Site]) -> Result<Vec<String>, TraceError> {
+    let mut errors = ValidationError::new();
+    let mut values = Vec::with_capacity(sites.len() * 5);
+    let mut keys = Vec::with_capacity(sites.len());
+    let today = Timestamp::now().china_date();
+    for (i, s) in sites.iter().enumerate() {
+        let key = match epc::key(&s.id, today) {
+            Ok(k) => k,
+            Err(e) => {
+                errors.push(format!("sites[{i}].id"), e.rule, e.to_string());
+                continue;
+            }
+        };
+        if s.name.trim().is_empty() {
+            errors.push(format!("sites[{i}].name"), "required", "a site has a name");
+        }
+        if !KINDS.iter().any(|(k, _)| *k == s.kind) {
+            errors.push(
+                format!("sites[{i}].kind"),
+                "one_of:manufacturer,distributor,hospital,pharmacy,other",
+                "unknown site kind",
+            );
+        }
+        values.extend([
+            Value::Text(key.clone()),
+            Value::Text(s.name.trim().into()),
+            Value::Text(s.kind.clone()),
+            s.org_id.into(),
+            Value::Text(s.province.trim().into()),
+        ]);
+        keys.push(key);
+    }
+    errors.into_result()?;
+    let mut tx = store.begin().await?;
+    insert_rows(
+        &mut tx,
+        "INSERT INTO trace_sites (id, name, kind, org_id, province)",
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, org_id = excluded.org_id, \
+         province = excluded.province",
+        5,
+        values,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(keys)
+}
+
+/// The sites of organizations whose path starts with `org_path` (a company and its sites).
+pub async fn keys_under(store: &Store, org_path: &str) -> Result<Vec<String>, TraceError> {
+    let rows = sqlx::query("SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path LIKE $1")
+        .bind(format!("{org_path}%"))
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+}
+
+/// All sites, by name.
+pub async fn list(store: &Store) -> Result<Vec<Site>, TraceError> {
+    let rows = sqlx::query("SELECT id, name, kind, org_id, province FROM trace_sites ORDER BY kind, name")
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Site {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                org_id: r.try_get(3)?,
+                province: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
