@@ -13,6 +13,7 @@
 //! Architecture Invariant: `codes`, `epcis` and `hash` do no I/O; whether a 药品标识码 belongs to
 //! a registered product is asked of the database by `resolve` and `ingest`.
 
+pub mod access;
 pub mod anomalies;
 pub mod capture;
 pub mod codes;

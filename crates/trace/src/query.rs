@@ -11,6 +11,7 @@ use yaolian_core::{FieldError, Timestamp, ValidationError};
 use yaolian_store::sql::Params;
 use yaolian_store::Store;
 
+use crate::access::Reach;
 use crate::codes::epc;
 use crate::epcis::{BIZ_STEPS, DISPOSITIONS, EVENT_TYPES};
 use crate::hash;
@@ -33,11 +34,19 @@ pub struct EventPage {
 /// `codes::epc` reads. Unknown parameters are refused, as EPCIS requires.
 pub async fn events(
     store: &Store,
+    reach: &Reach,
     params: &[(String, String)],
     today: chrono::NaiveDate,
 ) -> Result<EventPage, TraceError> {
     let mut p = Params::new();
     let mut filters: Vec<String> = Vec::new();
+    if let Reach::Sites(sites) = reach {
+        let mut list: Vec<String> = sites.iter().map(|s| p.push(s.as_str())).collect();
+        if list.is_empty() {
+            list.push("NULL".into());
+        }
+        filters.push(format!("COALESCE(e.biz_location, e.read_point) IN ({})", list.join(",")));
+    }
     let mut errors = Vec::new();
     let mut per_page = DEFAULT_PER_PAGE;
     let mut after = 0_i64;

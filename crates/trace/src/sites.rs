@@ -104,3 +104,27 @@ pub async fn list(store: &Store) -> Result<Vec<Site>, TraceError> {
         })
         .collect()
 }
+
+/// Registers sites as `principal` (a bureau with `trace.manage`), audited.
+pub async fn register(
+    store: &Store,
+    principal: &yaolian_identity::Principal,
+    list: &[Site],
+    client: &yaolian_identity::ClientInfo,
+) -> Result<Vec<String>, TraceError> {
+    use yaolian_identity::{audit, model::perm};
+    if !(principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))) {
+        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "trace_sites", client).await);
+    }
+    let keys = upsert(store, list).await?;
+    let detail = format!("{} sites", keys.len());
+    audit::record_now(
+        store,
+        audit::Event {
+            detail: &detail,
+            ..audit::Event::by(principal, audit::action::TRACE_SITE, "trace_sites", client)
+        },
+    )
+    .await?;
+    Ok(keys)
+}

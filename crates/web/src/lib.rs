@@ -197,7 +197,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 
 async fn not_found(req: Request) -> Response {
     let path = req.uri().path().to_string();
-    if path.starts_with("/api/") || wants_json(&req) {
+    if path.starts_with("/api/") || path.starts_with("/epcis/") || wants_json(&req) {
         ApiError::not_found(format!("no route for {} {path}", req.method())).into_response()
     } else {
         pages::not_found_page(&req)
@@ -214,7 +214,8 @@ fn wants_json(req: &Request) -> bool {
 /// Any 4xx/5xx on the API that some layer produced without a body of ours (405 from the
 /// router, 413 from the body limit …) becomes problem+json.
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/") || req.uri().path() == "/healthz";
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path.starts_with("/epcis/") || path == "/healthz";
     let resp = next.run(req).await;
     let status = resp.status();
     if !(api && (status.is_client_error() || status.is_server_error())) {

@@ -32,6 +32,9 @@ use crate::api;
         api::service_types, api::update_service_type, api::service_calendar, api::set_calendar_day, api::service_statistics,
         api::list_applications, api::submit_application, api::get_application, api::resubmit_application,
         api::withdraw_application, api::act_on_application, api::decide_application, api::application_file,
+        api::capture_document, api::capture_status, api::capture_event, api::query_events, api::get_event, api::epc_events,
+        api::verify_code, api::code_history, api::where_to, api::where_from, api::list_recalls, api::open_recall,
+        api::get_recall, api::close_recall, api::list_anomalies, api::close_anomaly, api::list_sites, api::upsert_sites,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -46,6 +49,7 @@ use crate::api;
         (name = "ledger", description = "Tamper-evident ledger: signed checkpoints, entries, RFC 9162 proofs"),
         (name = "license", description = "Electronic licenses (电子证照): life cycle, export, public verification, revocation list"),
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
+        (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,7 @@ mod portal;
 mod records;
 mod registry;
 mod services;
+mod trace;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
@@ -27,6 +28,7 @@ pub use portal::*;
 pub use records::*;
 pub use registry::*;
 pub use services::*;
+pub use trace::*;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(registry::routes())
         .merge(license::routes())
         .merge(services::routes())
+        .merge(trace::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -1,0 +1,444 @@
+//! Traceability over HTTP: the EPCIS 2.0 REST binding under `/epcis/` (capture, events, EPCs)
+//! and `/api/v1/trace/…` for verification, code history, where-to / where-from, recalls,
+//! anomalies and sites.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::IntoParams;
+use yaolian_core::{FieldError, Timestamp, ValidationError};
+use yaolian_trace::capture::{self, Behaviour, CAPTURE_LIMIT};
+use yaolian_trace::codes::epc;
+use yaolian_trace::{access, anomalies, query, recall, sites, verify};
+
+use super::{ApiQuery, IdPath};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{parse_json, ApiJson, Auth, Client};
+use crate::AppState;
+
+/// Largest capture document: 10,000 events of a few hundred bytes each, with room.
+pub const MAX_CAPTURE_BYTES: usize = 32 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/epcis/capture", post(capture_document).layer(DefaultBodyLimit::max(MAX_CAPTURE_BYTES)))
+        .route("/epcis/capture/{id}", get(capture_status))
+        .route("/epcis/events", get(query_events).post(capture_event))
+        .route("/epcis/events/{event_id}", get(get_event))
+        .route("/epcis/epcs/{epc}/events", get(epc_events))
+        .route("/api/v1/trace/verify/{code}", get(verify_code))
+        .route("/api/v1/trace/codes/{code}", get(code_history))
+        .route("/api/v1/trace/where-to", get(where_to))
+        .route("/api/v1/trace/where-from", get(where_from))
+        .route("/api/v1/trace/recalls", get(list_recalls).post(open_recall))
+        .route("/api/v1/trace/recalls/{id}", get(get_recall))
+        .route("/api/v1/trace/recalls/{id}/close", post(close_recall))
+        .route("/api/v1/trace/anomalies", get(list_anomalies))
+        .route("/api/v1/trace/anomalies/{id}/close", post(close_anomaly))
+        .route("/api/v1/trace/sites", get(list_sites).post(upsert_sites))
+}
+
+/// Headers every EPCIS response carries.
+fn epcis_headers(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert("GS1-EPCIS-Version", HeaderValue::from_static("2.0.0"));
+    h.insert("GS1-CBV-Version", HeaderValue::from_static("2.0.0"));
+    h.insert("GS1-EPCIS-Capture-Limit", HeaderValue::from(CAPTURE_LIMIT));
+}
+
+fn invalid(errors: Vec<FieldError>) -> ApiError {
+    ApiError::validation(ValidationError { errors })
+}
+
+/// Capture an EPCIS document (asynchronous): 202 with `Location: /epcis/capture/{id}`; the
+/// job's status lists per-event errors. `GS1-Capture-Error-Behaviour: rollback` (default)
+/// stores nothing when any event is refused; `proceed` stores the good ones.
+#[utoipa::path(post, path = "/epcis/capture", tag = "trace", request_body(content = Object, content_type = "application/ld+json"),
+    params(("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default) or proceed")),
+    responses((status = 202, description = "accepted; see Location"), (status = 400, body = Problem), (status = 413, body = Problem)))]
+pub async fn capture_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let behaviour = Behaviour::parse(headers.get("GS1-Capture-Error-Behaviour").and_then(|v| v.to_str().ok()))
+        .map_err(|e| invalid(vec![e]))?;
+    let doc: Value = parse_json(&body)?;
+    let events = capture::event_list(&doc).map_err(|e| {
+        let mut err = invalid(vec![e]);
+        err.status = StatusCode::BAD_REQUEST;
+        err
+    })?;
+    let allowed = capture::reporting_sites(state.store(), &p, &client).await?;
+    let id = capture::start(state.store(), &p, events.len(), behaviour, &client).await?;
+    let events = events.to_vec();
+    let store = state.store().clone();
+    tokio::spawn(async move {
+        let result = capture::capture_events(&store, &events, allowed.as_ref(), behaviour, Some(id)).await;
+        if let Err(e) = &result {
+            tracing::error!(capture = id, error = %e, "capture failed");
+        }
+        if let Err(e) = capture::finish(&store, id, &result).await {
+            tracing::error!(capture = id, error = %e, "could not record the end of a capture");
+        }
+    });
+    let location = format!("/epcis/capture/{id}");
+    let mut resp = (StatusCode::ACCEPTED, Json(json!({"captureID": id.to_string()}))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    epcis_headers(&mut resp);
+    Ok(resp)
+}
+
+/// A capture job: running, success, and each refused event's errors.
+#[utoipa::path(get, path = "/epcis/capture/{id}", tag = "trace", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn capture_status(State(state): State<AppState>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Response> {
+    let status = capture::status(state.store(), &p, id).await?;
+    let mut resp = Json(status).into_response();
+    epcis_headers(&mut resp);
+    Ok(resp)
+}
+
+/// Capture one event (synchronous): 201 with its event ID; 409 if the same event (by EPCIS
+/// event hash) is already stored; 422 naming each bad field.
+#[utoipa::path(post, path = "/epcis/events", tag = "trace", request_body = Object,
+    responses((status = 201, body = Object), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn capture_event(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let event: Value = parse_json(&body)?;
+    let allowed = capture::reporting_sites(state.store(), &p, &client).await?;
+    let events = [event];
+    let (good, bad) = capture::prepare(&events, 0, allowed.as_ref(), Timestamp::now().china_date());
+    if let Some((_, errors)) = bad.into_iter().next() {
+        return Err(invalid(errors));
+    }
+    let hash = good.first().map(|g| g.event.hash).unwrap_or([0; 32]);
+    let id = capture::start(state.store(), &p, 1, Behaviour::Rollback, &client).await?;
+    let result = capture::capture_events(state.store(), &events, allowed.as_ref(), Behaviour::Rollback, Some(id)).await;
+    capture::finish(state.store(), id, &result).await?;
+    let outcome = result?;
+    if let Some((_, errors)) = outcome.refused.into_iter().next() {
+        if errors.iter().any(|e| e.rule == "duplicate") {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "duplicate_event",
+                "this event (same EPCIS event hash) is already captured",
+            ));
+        }
+        return Err(invalid(errors));
+    }
+    let event_id = events[0]
+        .get("eventID")
+        .and_then(Value::as_str)
+        .map_or_else(|| yaolian_trace::hash::hash_id(&hash), str::to_string);
+    let mut resp = (StatusCode::CREATED, Json(json!({"eventID": event_id}))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/epcis/events/{}", urlencoding::encode(&event_id))) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    epcis_headers(&mut resp);
+    Ok(resp)
+}
+
+fn query_document(events: Vec<Value>) -> Value {
+    json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": Timestamp::now().to_rfc3339(),
+        "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": events}}}
+    })
+}
+
+fn params_of(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+/// Query events (EPCIS SimpleEventQuery parameters): EQ_bizStep, EQ_disposition, EQ_action,
+/// EQ_readPoint, EQ_bizLocation, GE_/LT_eventTime, GE_/LT_recordTime, MATCH_epc,
+/// MATCH_parentID, MATCH_anyEPC, EQ_eventID, eventType, perPage and nextPageToken. A company
+/// sees the events at its own sites.
+#[utoipa::path(get, path = "/epcis/events", tag = "trace",
+    responses((status = 200, body = Object, description = "EPCISQueryDocument; Link rel=next when more"), (status = 422, body = Problem)))]
+pub async fn query_events(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let reach = access::reach(state.store(), &p, "epcis", &client).await?;
+    let params = params_of(raw.as_deref());
+    let page = query::events(state.store(), &reach, &params, Timestamp::now().china_date()).await?;
+    let mut resp = Json(query_document(page.events)).into_response();
+    if let Some(token) = page.next_page_token {
+        let mut kept: Vec<String> = params
+            .iter()
+            .filter(|(k, _)| k != "nextPageToken")
+            .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+            .collect();
+        kept.push(format!("nextPageToken={token}"));
+        let link = format!("</epcis/events?{}>; rel=\"next\"", kept.join("&"));
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            resp.headers_mut().insert(header::LINK, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&token) {
+            resp.headers_mut().insert("GS1-Next-Page-Token", v);
+        }
+    }
+    epcis_headers(&mut resp);
+    Ok(resp)
+}
+
+/// One event by its event ID (as sent, or the `ni:///sha-256;…` hash ID).
+#[utoipa::path(get, path = "/epcis/events/{event_id}", tag = "trace", params(("event_id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn get_event(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(event_id): Path<String>,
+) -> ApiResult<Response> {
+    let reach = access::reach(state.store(), &p, "epcis", &client).await?;
+    let params = vec![("EQ_eventID".to_string(), event_id.clone())];
+    let page = query::events(state.store(), &reach, &params, Timestamp::now().china_date()).await?;
+    let Some(event) = page.events.into_iter().next() else {
+        return Err(ApiError::not_found(format!("no event {event_id:?}")));
+    };
+    let mut resp = Json(event).into_response();
+    epcis_headers(&mut resp);
+    Ok(resp)
+}
+
+/// The events that name one EPC (any form: URN, Digital Link, 药品追溯码), oldest first.
+#[utoipa::path(get, path = "/epcis/epcs/{epc}/events", tag = "trace", params(("epc" = String, Path)),
+    responses((status = 200, body = Object), (status = 422, body = Problem)))]
+pub async fn epc_events(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(epc_text): Path<String>,
+) -> ApiResult<Response> {
+    let reach = access::reach(state.store(), &p, "epcis", &client).await?;
+    let params = vec![("MATCH_anyEPC".to_string(), epc_text), ("perPage".to_string(), "1000".to_string())];
+    let page = query::events(state.store(), &reach, &params, Timestamp::now().china_date()).await?;
+    let mut resp = Json(query_document(page.events)).into_response();
+    epcis_headers(&mut resp);
+    Ok(resp)
+}
+
+/// Verify a pack before dispensing: valid, product, batch, expiry, state, recall and alerts,
+/// with reason codes (NMVS return codes where the EU system has one).
+#[utoipa::path(get, path = "/api/v1/trace/verify/{code}", tag = "trace", params(("code" = String, Path, description = "any scan: 20-digit 药品追溯码, GS1 element string, Digital Link")),
+    responses((status = 200, body = Object)))]
+pub async fn verify_code(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<verify::Verification>> {
+    access::reach(state.store(), &p, "trace.verify", &client).await?;
+    Ok(Json(verify::verify(state.store(), &code, Timestamp::now().china_date()).await?))
+}
+
+fn code_key(code: &str) -> Result<String, ApiError> {
+    epc::key(code, Timestamp::now().china_date())
+        .map_err(|e| ApiError::validation(ValidationError { errors: vec![e.into_field("code")] }))
+}
+
+/// A code's state and full history, including what it inherited through its case and pallet
+/// (a bureau's view).
+#[utoipa::path(get, path = "/api/v1/trace/codes/{code}", tag = "trace", params(("code" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn code_history(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    access::regulator(state.store(), &p, "trace.codes", &client).await?;
+    let key = code_key(&code)?;
+    let Some(view) = query::code(state.store(), &key).await? else {
+        return Err(ApiError::not_found(format!("no code {code:?} has been reported")));
+    };
+    let history = query::history(state.store(), &key).await?;
+    Ok(Json(json!({"code": view, "history": history})))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WhereToParams {
+    pub product_id: i64,
+    pub batch: String,
+}
+
+/// Where-to (去向) for a product batch: every holder with counts per state.
+#[utoipa::path(get, path = "/api/v1/trace/where-to", tag = "trace", params(WhereToParams),
+    responses((status = 200, body = Object)))]
+pub async fn where_to(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<WhereToParams>,
+) -> ApiResult<Json<Vec<query::Holding>>> {
+    access::regulator(state.store(), &p, "trace.where_to", &client).await?;
+    Ok(Json(query::where_to(state.store(), q.product_id, q.batch.trim()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WhereFromParams {
+    /// The site (location in any form).
+    pub site: String,
+}
+
+/// Where-from (来源) for a site's stock: a bureau for any site, a company for its own.
+#[utoipa::path(get, path = "/api/v1/trace/where-from", tag = "trace", params(WhereFromParams),
+    responses((status = 200, body = Object)))]
+pub async fn where_from(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<WhereFromParams>,
+) -> ApiResult<Json<Vec<query::Source>>> {
+    let reach = access::reach(state.store(), &p, "trace.where_from", &client).await?;
+    let key = code_key(&q.site)?;
+    if !reach.covers(&key) {
+        return Err(ApiError::not_found(format!("no site {:?} of yours", q.site)));
+    }
+    Ok(Json(query::where_from(state.store(), &key).await?))
+}
+
+/// Recalls, newest first.
+#[utoipa::path(get, path = "/api/v1/trace/recalls", tag = "trace", responses((status = 200, body = Object)))]
+pub async fn list_recalls(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<recall::Recall>>> {
+    access::regulator(state.store(), &p, "recalls", &client).await?;
+    Ok(Json(recall::list(state.store()).await?))
+}
+
+/// Open a recall of a product's batches (`trace.manage`: a bureau, or the MAH).
+#[utoipa::path(post, path = "/api/v1/trace/recalls", tag = "trace", request_body = Object,
+    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn open_recall(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<recall::NewRecall>,
+) -> ApiResult<(StatusCode, Json<recall::Recall>)> {
+    Ok((StatusCode::CREATED, Json(recall::open(state.store(), &p, &new, &client).await?)))
+}
+
+/// A recall with its holders and closure.
+#[utoipa::path(get, path = "/api/v1/trace/recalls/{id}", tag = "trace", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn get_recall(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<recall::Recall>> {
+    access::regulator(state.store(), &p, "recalls", &client).await?;
+    Ok(Json(recall::get(state.store(), id).await?))
+}
+
+/// Close a recall.
+#[utoipa::path(post, path = "/api/v1/trace/recalls/{id}/close", tag = "trace", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 409, body = Problem)))]
+pub async fn close_recall(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<recall::Recall>> {
+    Ok(Json(recall::close(state.store(), &p, id, &client).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AnomalyParams {
+    pub kind: Option<String>,
+    /// open or closed.
+    pub status: Option<String>,
+    /// A code, or text in the detail or site name.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Anomalies, newest first (a bureau all, a company those at its sites).
+#[utoipa::path(get, path = "/api/v1/trace/anomalies", tag = "trace", params(AnomalyParams),
+    responses((status = 200, body = Object)))]
+pub async fn list_anomalies(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<AnomalyParams>,
+) -> ApiResult<Json<Value>> {
+    let filter = anomalies::Filter { kind: q.kind, status: q.status, q: q.q, page: q.page, per_page: q.per_page };
+    let (list, total) = anomalies::list(state.store(), &p, &filter, &client).await?;
+    Ok(Json(json!({"total": total, "anomalies": list})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CloseAnomaly {
+    /// How it was handled (处置说明).
+    pub note: String,
+}
+
+/// Close an anomaly with a note (a bureau with `trace.manage`).
+#[utoipa::path(post, path = "/api/v1/trace/anomalies/{id}/close", tag = "trace", params(("id" = i64, Path)),
+    request_body = CloseAnomaly, responses((status = 204), (status = 404, body = Problem)))]
+pub async fn close_anomaly(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CloseAnomaly>,
+) -> ApiResult<StatusCode> {
+    anomalies::close(state.store(), &p, id, &body.note, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Trace sites.
+#[utoipa::path(get, path = "/api/v1/trace/sites", tag = "trace", responses((status = 200, body = Object)))]
+pub async fn list_sites(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<sites::Site>>> {
+    let reach = access::reach(state.store(), &p, "trace.sites", &client).await?;
+    let all = sites::list(state.store()).await?;
+    Ok(Json(all.into_iter().filter(|s| reach.covers(&s.id)).collect()))
+}
+
+/// Register or rename sites (a bureau with `trace.manage`).
+#[utoipa::path(post, path = "/api/v1/trace/sites", tag = "trace", request_body = Object,
+    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn upsert_sites(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(list): ApiJson<Vec<sites::Site>>,
+) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(sites::register(state.store(), &p, &list, &client).await?))
+}

@@ -1,0 +1,226 @@
+//! EPCIS 2.0 over HTTP, on SQLite and PostgreSQL: a document with all five event types is
+//! captured (asynchronously) and queried back; an invalid one is refused with per-event errors
+//! and nothing of it stored under rollback; `proceed` keeps the good events; the same event
+//! again is a 409; a company may report only at its own sites; verification answers.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{login, seed, Server, Session};
+use reqwest::Method;
+use serde_json::{json, Value};
+use yaolian_identity::{ClientInfo, Principal};
+use yaolian_registry::products::{self, NewProduct};
+use yaolian_store::testing::each_backend;
+use yaolian_trace::sites::{self, Site};
+use yaolian_web::WebConfig;
+
+const SITE: &str = "urn:epc:id:sgln:9506000.00001.0";
+
+/// One event of each type along a drug's way (the GS1 EPCIS 2.0 example company prefix).
+fn document() -> Value {
+    json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00",
+        "epcisBody": {"eventList": [
+            {"type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+             "epcList": ["urn:epc:id:sgtin:9506000.013435.1001", "https://id.gs1.org/01/09506000134352/21/1002"],
+             "action": "ADD", "bizStep": "commissioning", "disposition": "active", "readPoint": {"id": SITE},
+             "ilmd": {"cbvmda:lotNumber": "B2026001", "cbvmda:itemExpirationDate": "2028-11-30"}},
+            {"type": "AggregationEvent", "eventTime": "2026-11-28T08:10:00+08:00", "eventTimeZoneOffset": "+08:00",
+             "parentID": "urn:epc:id:sscc:9506000.1000000001", "childEPCs": ["urn:epc:id:sgtin:9506000.013435.1001"],
+             "action": "ADD", "bizStep": "packing", "disposition": "in_progress", "readPoint": {"id": SITE}},
+            {"type": "TransactionEvent", "eventTime": "2026-11-28T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+             "bizTransactionList": [{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:9506000000001:DA-1"}],
+             "epcList": ["urn:epc:id:sscc:9506000.1000000001"], "action": "ADD", "bizStep": "shipping",
+             "disposition": "in_transit", "readPoint": {"id": SITE}},
+            {"type": "TransformationEvent", "eventTime": "2026-11-28T09:30:00+08:00", "eventTimeZoneOffset": "+08:00",
+             "inputEPCList": ["urn:epc:id:sgtin:9506000.013435.1002"],
+             "outputEPCList": ["urn:epc:id:sgtin:9506000.013435.2001"], "bizStep": "repackaging", "readPoint": {"id": SITE}},
+            {"type": "AssociationEvent", "eventTime": "2026-11-28T09:40:00+08:00", "eventTimeZoneOffset": "+08:00",
+             "parentID": "urn:epc:id:sscc:9506000.1000000001", "childEPCs": ["urn:epc:id:giai:9506000.SENSOR1"],
+             "action": "ADD", "bizStep": "assembling", "readPoint": {"id": SITE}}
+        ]}
+    })
+}
+
+async fn get(s: &Session, server: &Server, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+    let r = s.client.get(server.url(path)).send().await.unwrap();
+    let (status, headers) = (r.status(), r.headers().clone());
+    (status, headers, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Posts a capture and waits for its job to end; returns the final status document.
+async fn capture(s: &Session, server: &Server, doc: &Value, behaviour: Option<&str>) -> Value {
+    let mut req = s.client.post(server.url("/epcis/capture")).header("X-CSRF-Token", &s.csrf).json(doc);
+    if let Some(b) = behaviour {
+        req = req.header("GS1-Capture-Error-Behaviour", b);
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let location = r.headers()[reqwest::header::LOCATION].to_str().unwrap().to_string();
+    assert!(location.starts_with("/epcis/capture/"), "{location}");
+    for _ in 0..200 {
+        let (st, _, body) = get(s, server, &location).await;
+        assert_eq!(st, 200, "{body}");
+        if body["running"] == false {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("capture did not finish");
+}
+
+fn events_of(doc: &Value) -> Vec<Value> {
+    doc.pointer("/epcisBody/queryResults/resultsBody/eventList").and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn epcis_capture_and_query_over_http() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let new = NewProduct {
+            approval_number: "国药准字H20230001".into(),
+            generic_name: "盐酸二甲双胍片".into(),
+            dosage_form: "片剂".into(),
+            strength: "0.5g".into(),
+            mah_org_id: w.co_a,
+            gtins: vec!["09506000134352".into()],
+            ..Default::default()
+        };
+        products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+        let site = Site {
+            id: SITE.into(),
+            name: "甲制药 生产基地".into(),
+            kind: "manufacturer".into(),
+            org_id: Some(w.co_a),
+            province: "浙江".into(),
+        };
+        sites::upsert(&store, &[site]).await.unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let a = login(&server, "a.master").await;
+        let b = login(&server, "b.master").await;
+
+        // Not logged in: 401 as problem+json.
+        let r = reqwest::Client::new().get(server.url("/epcis/events")).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers()[reqwest::header::CONTENT_TYPE], "application/problem+json");
+
+        // All five event types captured and queried back.
+        let status = capture(&a, &server, &document(), None).await;
+        assert_eq!((status["success"].clone(), status["stored"].clone()), (json!(true), json!(5)), "{status}");
+        let (st, headers, body) = get(&a, &server, "/epcis/events").await;
+        assert_eq!(st, 200);
+        assert_eq!(headers["GS1-EPCIS-Version"], "2.0.0");
+        let types: Vec<String> = events_of(&body).iter().map(|e| e["type"].as_str().unwrap().to_string()).collect();
+        assert_eq!(
+            types,
+            ["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"]
+        );
+        let first = &events_of(&body)[0];
+        assert!(first["eventID"].as_str().unwrap().starts_with("ni:///sha-256;"), "{first}");
+        assert!(first["recordTime"].is_string());
+
+        // Filters: bizStep in any form, EPC in another form than captured, parent, time.
+        let (_, _, body) = get(&a, &server, "/epcis/events?EQ_bizStep=urn:epcglobal:cbv:bizstep:shipping").await;
+        assert_eq!(events_of(&body).len(), 1);
+        let (_, _, body) =
+            get(&a, &server, "/epcis/events?MATCH_epc=https://id.gs1.org/01/09506000134352/21/1001").await;
+        let steps: Vec<String> = events_of(&body).iter().map(|e| e["bizStep"].as_str().unwrap().to_string()).collect();
+        assert_eq!(steps, ["commissioning", "packing"]);
+        let (_, _, body) = get(&a, &server, "/epcis/events?MATCH_parentID=urn:epc:id:sscc:9506000.1000000001").await;
+        assert_eq!(events_of(&body).len(), 2, "aggregation and association");
+        let (_, _, body) =
+            get(&a, &server, "/epcis/events?GE_eventTime=2026-11-28T09:00:00%2B08:00&EQ_action=ADD").await;
+        assert_eq!(events_of(&body).len(), 2, "the transaction and the association");
+        let (st, _, body) = get(&a, &server, "/epcis/events?EQ_action=MOVE").await;
+        assert_eq!(st, 422, "{body}");
+        assert_eq!(body["errors"][0]["field"], "EQ_action");
+        let (st, _, _) = get(&a, &server, "/epcis/events?EQ_colour=red").await;
+        assert_eq!(st, 422);
+
+        // Paging: 2 per page, following Link rel=next to the end.
+        let (_, headers, body) = get(&a, &server, "/epcis/events?perPage=2").await;
+        assert_eq!(events_of(&body).len(), 2);
+        let link = headers[reqwest::header::LINK].to_str().unwrap().to_string();
+        let next = link.trim_start_matches('<').split('>').next().unwrap().to_string();
+        let (_, _, body) = get(&a, &server, &next).await;
+        assert_eq!(events_of(&body).len(), 2);
+
+        // One event by its hash ID, and by EPC.
+        let id = first["eventID"].as_str().unwrap();
+        let (st, _, one) = get(&a, &server, &format!("/epcis/events/{}", urlencoding::encode(id))).await;
+        assert_eq!((st.as_u16(), one["bizStep"].as_str()), (200, Some("commissioning")));
+        let (_, _, body) = get(&a, &server, "/epcis/epcs/urn:epc:id:sscc:9506000.1000000001/events").await;
+        assert_eq!(events_of(&body).len(), 3, "packed, shipped, associated");
+
+        // An invalid document: every bad event named, nothing stored under rollback.
+        let mut bad = document();
+        let list = bad.pointer_mut("/epcisBody/eventList").and_then(Value::as_array_mut).unwrap();
+        for (i, e) in list.iter_mut().enumerate() {
+            e["eventTime"] = json!(format!("2026-11-28T11:0{i}:00+08:00"));
+        }
+        list[0].as_object_mut().unwrap().remove("eventTime");
+        list[1]["action"] = json!("MOVE");
+        list[2]["epcList"] = json!(["not-an-epc"]);
+        let status = capture(&a, &server, &bad, None).await;
+        assert_eq!(status["success"], false, "{status}");
+        let refused: Vec<(i64, String)> = status["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["eventIndex"].as_i64().unwrap(), e["errors"][0]["field"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                (0, "eventList[0].eventTime".into()),
+                (1, "eventList[1].action".into()),
+                (2, "eventList[2].epcList[0]".into())
+            ]
+        );
+        let (_, _, body) = get(&a, &server, "/epcis/events").await;
+        assert_eq!(events_of(&body).len(), 5, "nothing of the bad document stored");
+
+        // proceed: the two good events are stored.
+        let status = capture(&a, &server, &bad, Some("proceed")).await;
+        assert_eq!((status["stored"].clone(), status["errors"].as_array().unwrap().len()), (json!(2), 3), "{status}");
+        let (_, _, body) = get(&a, &server, "/epcis/events").await;
+        assert_eq!(events_of(&body).len(), 7);
+
+        // The same event again: 409, not a second row. A new one: 201 with its ID.
+        let event = document()["epcisBody"]["eventList"][2].clone();
+        let (st, body) = a.send_json(Method::POST, server.url("/epcis/events"), &event).await;
+        assert_eq!(st, 409, "{body}");
+        assert_eq!(body["code"], "duplicate_event");
+        let mut fresh = event.clone();
+        fresh["eventTime"] = json!("2026-11-28T12:00:00+08:00");
+        let (st, body) = a.send_json(Method::POST, server.url("/epcis/events"), &fresh).await;
+        assert_eq!(st, 201, "{body}");
+        assert!(body["eventID"].as_str().unwrap().starts_with("ni:///sha-256;"));
+        let mut broken = fresh.clone();
+        broken["action"] = json!("JUMP");
+        let (st, body) = a.send_json(Method::POST, server.url("/epcis/events"), &broken).await;
+        assert_eq!((st.as_u16(), body["errors"][0]["field"].as_str()), (422, Some("eventList[0].action")));
+
+        // Company B may not report at company A's site, nor see A's events.
+        fresh["eventTime"] = json!("2026-11-28T13:00:00+08:00");
+        let (st, body) = b.send_json(Method::POST, server.url("/epcis/events"), &fresh).await;
+        assert_eq!((st.as_u16(), body["errors"][0]["rule"].as_str()), (422, Some("own_site")), "{body}");
+        let (_, _, body) = get(&b, &server, "/epcis/events").await;
+        assert!(events_of(&body).is_empty());
+
+        // Verification of a scanned GS1 code: known, packed, dispensable; a bad check digit is
+        // named by position and rule.
+        let (st, _, v) = get(&a, &server, "/api/v1/trace/verify/0109506000134352211001").await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!((v["valid"].clone(), v["dispensable"].clone()), (json!(true), json!(true)), "{v}");
+        assert_eq!(v["code"]["batch"], "B2026001");
+        let (_, _, v) = get(&a, &server, "/api/v1/trace/verify/0109506000134357211001").await;
+        assert_eq!(v["reasons"][0]["code"], "FORMAT");
+        assert!(v["reasons"][0]["message_en"].as_str().unwrap().contains("check digit"), "{v}");
+        server.stop().await;
+    })
+    .await;
+}
