@@ -25,13 +25,19 @@ pub enum TableError {
 /// Rows of a sheet as text; the first row is the header.
 pub type Rows = Vec<Vec<String>>;
 
-/// Reads the first sheet of an Excel workbook, or a CSV file (told apart by content).
+/// Reads the first sheet of an Excel workbook, or a CSV file (told apart by content), of an
+/// upload (at most `MAX_UPLOAD_BYTES`).
 pub fn read(bytes: &[u8]) -> Result<Rows, TableError> {
-    if bytes.is_empty() {
-        return Err(TableError::Empty);
-    }
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(TableError::TooLarge);
+    }
+    parse(bytes)
+}
+
+/// Reads a spreadsheet of any size (a file the operator names, not an upload).
+pub fn parse(bytes: &[u8]) -> Result<Rows, TableError> {
+    if bytes.is_empty() {
+        return Err(TableError::Empty);
     }
     // xlsx is a zip (PK\x03\x04); xls is an OLE compound file.
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {

@@ -21,6 +21,7 @@ pub mod epcis;
 pub mod generate;
 pub mod hash;
 pub mod ingest;
+pub mod ops;
 pub mod query;
 pub mod recall;
 pub mod resolve;

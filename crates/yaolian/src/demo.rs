@@ -270,7 +270,55 @@ pub async fn seed(
     }
     seed_products(store, &ids, &client).await?;
     seed_services(store, &ids, password, sealing, &client).await?;
+    seed_trace(store, &ids).await?;
     Ok(accounts)
+}
+
+/// A generated supply chain of 10,000 packs of 康辰's products over the last 75 days, with one
+/// planted anomaly per rule and an open recall. The manufacturer, one distributor, one
+/// pharmacy and one hospital of the chain are demo companies.
+async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
+    use yaolian_trace::generate::{generate, Plan};
+    use yaolian_trace::ingest::{self, Options};
+    let products = crate::trace::products_with_codes(store).await?;
+    let start = yaolian_core::Timestamp::now().china_date() - chrono::Days::new(75);
+    let plan = Plan { packs: 10_000, batch_size: 2_000, products, start, anomalies: true };
+    let mut chain = generate(&plan);
+    let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, name)| (*id, name.to_string()));
+    for (site, key) in [
+        ("urn:epc:id:sgln:6901234.00001.0", "kc"),
+        ("urn:epc:id:sgln:6901234.00012.0", "hk.dc"),
+        ("urn:epc:id:sgln:6901234.00020.0", "zjph"),
+        ("urn:epc:id:sgln:6901234.00040.0", "ms.store1"),
+    ] {
+        if let (Some(s), Some((id, name))) = (chain.sites.iter_mut().find(|s| s.id == site), org(key)) {
+            s.org_id = Some(id);
+            s.name = name;
+        }
+    }
+    yaolian_trace::sites::upsert(store, &chain.sites).await?;
+    let store_events = |events: Vec<serde_json::Value>| async move {
+        let today = yaolian_core::Timestamp::now().china_date();
+        for chunk in events.chunks(5_000) {
+            let (good, _) = yaolian_trace::capture::prepare(chunk, 0, None, today);
+            let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+            ingest::store(store, good, options).await?;
+        }
+        anyhow::Ok(())
+    };
+    store_events(std::mem::take(&mut chain.events)).await?;
+    if let Some((product_id, batch)) = chain.recall_batch.clone() {
+        let new = yaolian_trace::recall::NewRecall {
+            product_id,
+            batches: vec![batch],
+            level: 2,
+            reason: "抽检含量测定不符合规定（演示数据）".into(),
+        };
+        let client = ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
+        yaolian_trace::recall::open(store, &Principal::system(), &new, &client).await?;
+    }
+    store_events(std::mem::take(&mut chain.after_recall)).await?;
+    Ok(())
 }
 
 /// A fictional product: (MAH, 批准文号, 通用名, 商品名, 剂型, 规格, 包装, 药品标识码, GTIN body).

@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod ledger;
 mod license;
+mod trace;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -74,6 +75,9 @@ enum Command {
     /// Electronic licenses: verify an exported license offline.
     #[command(subcommand)]
     License(license::LicenseCommand),
+    /// Drug traceability: bulk import, a generated supply chain.
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
     /// Write a consistent copy of the SQLite database and its SM3 checksum (FILE.sm3).
     Backup {
         #[arg(short = 'o', long)]
@@ -294,6 +298,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(cmd) => bench::run(cmd, settings.database_url.clone()).await,
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
         Command::License(cmd) => license::run(cmd),
+        Command::Trace(cmd) => trace::run(settings.open().await?, cmd).await,
         Command::Backup { output } => backup::backup(&settings, &output).await,
         Command::Restore { file, force } => backup::restore(&settings, &file, force).await,
     }

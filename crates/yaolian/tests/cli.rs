@@ -324,3 +324,48 @@ fn an_exported_license_verifies_offline_and_a_changed_byte_fails() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not a license file"), "{}", stderr(&o));
 }
+
+#[test]
+fn trace_import_keeps_good_lines_names_bad_ones_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = yaolian(d, &["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let chain = d.join("chain.jsonl");
+    let o = yaolian(
+        d,
+        &["trace", "generate", "--packs", "400", "--clean", "--start", "2026-09-01", "-o", chain.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&chain).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 300, "{}", lines.len());
+
+    // Pretend an earlier run stopped after the first 100 lines: only the rest is read.
+    let size = std::fs::metadata(&chain).unwrap().len();
+    std::fs::write(d.join("chain.jsonl.progress"), format!("{{\"size\": {size}, \"done\": 100}}")).unwrap();
+    let o = yaolian(d, &["trace", "import", chain.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("{} events stored, 0 already there", lines.len() - 100)), "{}", stdout(&o));
+    assert!(!d.join("chain.jsonl.progress").exists(), "finished imports leave no progress file");
+    // From the start again: the first 100 are new, the rest already stored (by event hash).
+    let o = yaolian(d, &["trace", "import", chain.to_str().unwrap()]);
+    assert!(stdout(&o).contains(&format!("100 events stored, {} already there", lines.len() - 100)), "{}", stdout(&o));
+
+    // A file with a broken line between good ones: the good ones are stored, exit 1, the bad
+    // line named with its reason in FILE.errors.jsonl.
+    let mixed = d.join("mixed.jsonl");
+    let mut bad = serde_json::from_str::<serde_json::Value>(lines[0]).unwrap();
+    bad["eventTime"] = serde_json::json!("2026-11-28T10:00:00+08:00");
+    bad["action"] = serde_json::json!("JUMP");
+    let mut good = serde_json::from_str::<serde_json::Value>(lines[1]).unwrap();
+    good["eventTime"] = serde_json::json!("2026-11-28T11:00:00+08:00");
+    std::fs::write(&mixed, format!("{good}\n{bad}\nnot json\n")).unwrap();
+    let o = yaolian(d, &["trace", "import", mixed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("1 events stored"), "{}", stdout(&o));
+    let errors = std::fs::read_to_string(d.join("mixed.jsonl.errors.jsonl")).unwrap();
+    assert!(errors.contains("\"line\":2") && errors.contains("line 2: action"), "{errors}");
+    assert!(errors.contains("\"line\":3") && errors.contains("json"), "{errors}");
+    assert!(stderr(&o).trim().lines().last().unwrap().starts_with("error: 2 lines refused"), "{}", stderr(&o));
+}
