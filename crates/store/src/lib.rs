@@ -141,7 +141,8 @@ impl Store {
                         Box::pin(async move {
                             let pragmas = format!(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
-                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busy_ms};"
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busy_ms}; \
+                                 PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
                             );
                             conn.execute(sqlx::raw_sql(&pragmas)).await?;
                             Ok(())

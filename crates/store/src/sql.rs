@@ -107,7 +107,10 @@ pub async fn insert_rows(
     if width == 0 || values.is_empty() {
         return Ok(0);
     }
-    let per = (MAX_PLACEHOLDERS / width).clamp(1, 1_000);
+    let per = (MAX_PLACEHOLDERS / width).clamp(1, 500);
+    // SQLite looks each named parameter ($n) up among those before it, so a statement of
+    // thousands of them costs quadratic time to prepare; anonymous `?` are positional there.
+    let numbered = !conn.backend_name().eq_ignore_ascii_case("sqlite");
     let mut affected = 0;
     let mut full_sql: Option<String> = None;
     let mut rest = values.into_iter().peekable();
@@ -115,9 +118,9 @@ pub async fn insert_rows(
         let chunk: Vec<Value> = rest.by_ref().take(per * width).collect();
         let rows = chunk.len() / width;
         let sql = if rows == per {
-            full_sql.get_or_insert_with(|| values_sql(head, tail, width, per)).clone()
+            full_sql.get_or_insert_with(|| values_sql(head, tail, width, per, numbered)).clone()
         } else {
-            values_sql(head, tail, width, rows)
+            values_sql(head, tail, width, rows, numbered)
         };
         let mut query = sqlx::query(&sql);
         for v in chunk {
@@ -128,7 +131,7 @@ pub async fn insert_rows(
     Ok(affected)
 }
 
-fn values_sql(head: &str, tail: &str, width: usize, rows: usize) -> String {
+fn values_sql(head: &str, tail: &str, width: usize, rows: usize, numbered: bool) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 7);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -143,8 +146,12 @@ fn values_sql(head: &str, tail: &str, width: usize, rows: usize) -> String {
                 sql.push(',');
             }
             n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            if numbered {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            } else {
+                sql.push('?');
+            }
         }
         sql.push(')');
     }
@@ -215,7 +222,8 @@ mod tests {
 
     #[test]
     fn values_statements_number_every_row() {
-        assert_eq!(values_sql("INSERT INTO t (a, b)", "", 2, 2), "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) ");
+        assert_eq!(values_sql("INSERT INTO t (a, b)", "", 2, 2, true), "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) ");
+        assert_eq!(values_sql("INSERT INTO t (a)", "", 1, 2, false), "INSERT INTO t (a) VALUES (?),(?) ");
     }
 
     #[test]

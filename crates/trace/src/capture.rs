@@ -64,6 +64,9 @@ pub async fn reporting_sites(
     Ok(Some(sites::keys_under(store, &principal.org_path).await?.into_iter().collect()))
 }
 
+/// Events checked: those to store, and each refused one's index and errors.
+pub type Prepared = (Vec<Incoming>, Vec<(usize, Vec<FieldError>)>);
+
 /// Checks events (the document's `eventList`, numbered from `first_index`) and, with
 /// `allowed`, that each happened at one of those sites.
 pub fn prepare(
@@ -71,7 +74,7 @@ pub fn prepare(
     first_index: usize,
     allowed: Option<&HashSet<String>>,
     today: chrono::NaiveDate,
-) -> (Vec<Incoming>, Vec<(usize, Vec<FieldError>)>) {
+) -> Prepared {
     let mut good = Vec::with_capacity(events.len());
     let mut bad = Vec::new();
     for (i, v) in events.iter().enumerate() {
@@ -98,6 +101,16 @@ pub fn prepare(
         }
     }
     (good, bad)
+}
+
+/// `prepare` on a blocking thread, so that checking one batch overlaps storing the one before
+/// (bulk imports: the CPU work and the database work then use two cores).
+pub fn prepare_in_background(
+    events: Vec<Value>,
+    first_index: usize,
+    today: chrono::NaiveDate,
+) -> tokio::task::JoinHandle<Prepared> {
+    tokio::task::spawn_blocking(move || prepare(&events, first_index, None, today))
 }
 
 /// Captures a whole document synchronously: every event checked, then stored in one

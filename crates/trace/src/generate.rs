@@ -31,6 +31,8 @@ pub struct Plan {
     pub start: NaiveDate,
     /// Plant one anomaly of each kind.
     pub anomalies: bool,
+    /// Serials start after this one (to grow a store with several chains of distinct codes).
+    pub first_serial: u64,
 }
 
 /// A planted anomaly: its kind, and the code key or site key it is on.
@@ -170,9 +172,9 @@ fn shipping(t: i64, epcs: &[String], from: &str, to: &str) -> Value {
     e
 }
 
-/// The check digits of a generated 药品追溯码: the real algorithm is not public, so any four
-/// digits derived from the rest serve.
-fn nmpa(drug_code: &str, serial: u64) -> String {
+/// The generated 药品追溯码 (as an EPC URI) of a product's `serial`-th unit. Its check digits:
+/// the real algorithm is not public, so any four digits derived from the rest serve.
+pub fn unit_code(drug_code: &str, serial: u64) -> String {
     let body = format!("{drug_code}{serial:09}");
     let check = body.bytes().fold(7_u64, |h, b| (h * 31 + u64::from(b - b'0')) % 10_000);
     format!("urn:nmpa:code:{body}{check:04}")
@@ -204,8 +206,8 @@ pub fn generate(plan: &Plan) -> Chain {
     let batch_size = plan.batch_size.max(UNITS_PER_CASE);
     // (time, event): built per pallet, sorted at the end.
     let mut timed: Vec<(i64, Value)> = Vec::new();
-    let mut serial: u64 = 0;
-    let mut sscc_serial: u64 = 0;
+    let mut serial: u64 = plan.first_serial;
+    let mut sscc_serial: u64 = plan.first_serial / 10;
     // Units still in stock at a retail site: (site, unit, batch expiry) for planting.
     let mut stock: Vec<(String, String, i64)> = Vec::new();
     let mut sold: Vec<(String, String, i64)> = Vec::new();
@@ -225,7 +227,7 @@ pub fn generate(plan: &Plan) -> Chain {
             let units: Vec<String> = (0..UNITS_PER_CASE)
                 .map(|_| {
                     serial += 1;
-                    nmpa(drug_code, serial)
+                    unit_code(drug_code, serial)
                 })
                 .collect();
             unit_no += UNITS_PER_CASE;
@@ -364,7 +366,7 @@ fn plant(
         plant("too_close", key(u));
     }
     // 8. A code never commissioned, sold.
-    let fake = nmpa(&products[0].0, 999_999_999);
+    let fake = unit_code(&products[0].0, 999_999_999);
     let t = after + 6 * HOUR;
     timed.push((t, object(t, std::slice::from_ref(&fake), "OBSERVE", "retail_selling", "retail_sold", &sgln(40))));
     plant("unknown_code", key(&fake));
@@ -375,7 +377,7 @@ fn plant(
     let lot = "EXP0001".to_string();
     let made = t0 + HOUR;
     let expiry = time(made + 10 * DAY).get(..10).unwrap_or_default().to_string();
-    let units: Vec<String> = (0..UNITS_PER_CASE as u64).map(|i| nmpa(drug_code, 800_000_000 + i)).collect();
+    let units: Vec<String> = (0..UNITS_PER_CASE as u64).map(|i| unit_code(drug_code, 800_000_000 + i)).collect();
     let mut commission = object(made, &units, "ADD", "commissioning", "active", &manufacturer);
     commission["ilmd"] = json!({"cbvmda:lotNumber": lot, "cbvmda:itemExpirationDate": expiry});
     timed.push((made, commission));
@@ -395,7 +397,7 @@ fn plant(
     // 10. A pharmacy whose sales jump: 4 cases in, 2 a day sold for 20 days, then 50 in a day.
     let spike = sgln(60);
     let lot = "SPK0001".to_string();
-    let units: Vec<String> = (0..80_u64).map(|i| nmpa(drug_code, 810_000_000 + i)).collect();
+    let units: Vec<String> = (0..80_u64).map(|i| unit_code(drug_code, 810_000_000 + i)).collect();
     let made = t0 + 2 * HOUR;
     let mut commission = object(made, &units, "ADD", "commissioning", "active", &manufacturer);
     let expiry = time(made + 730 * DAY).get(..10).unwrap_or_default().to_string();
@@ -416,7 +418,7 @@ fn plant(
 
     // 11. A recalled batch sold after the recall opened (captured after `recall_batch`).
     let lot = "RCL0001".to_string();
-    let units: Vec<String> = (0..UNITS_PER_CASE as u64).map(|i| nmpa(drug_code, 820_000_000 + i)).collect();
+    let units: Vec<String> = (0..UNITS_PER_CASE as u64).map(|i| unit_code(drug_code, 820_000_000 + i)).collect();
     let made = t0 + 3 * HOUR;
     let mut commission = object(made, &units, "ADD", "commissioning", "active", &manufacturer);
     commission["ilmd"] = json!({"cbvmda:lotNumber": lot, "cbvmda:itemExpirationDate": expiry});

@@ -261,6 +261,11 @@ fn china_day(ms: i64) -> String {
 
 /// Stores a batch of checked events (see the module documentation).
 pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> Result<Outcome, TraceError> {
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
+    let lap = |name: &'static str, phases: &mut Vec<(&str, std::time::Duration)>| {
+        phases.push((name, started.elapsed()));
+    };
     let mut tx = store.begin().await?;
     let mut outcome = Outcome::default();
     // Serialize writers: SQLite takes its write lock here rather than at the first insert, so
@@ -310,6 +315,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         }
     }
 
+    lap("dedupe", &mut phases);
     // 2. Products of commissioned codes.
     let products = resolve_products(&mut tx, &events).await?;
     events.retain(|inc| {
@@ -335,6 +341,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         return Ok(outcome);
     }
 
+    lap("products", &mut phases);
     // 3. Current state of every code named, and of what they contain.
     let mut world = World::default();
     let mut keys: HashSet<&str> = HashSet::new();
@@ -374,11 +381,13 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         }
     }
 
+    lap("load", &mut phases);
     // 4. Apply.
     for (pos, inc) in events.iter().enumerate() {
         apply(&mut world, &inc.event, pos, &products);
     }
 
+    lap("apply", &mut phases);
     // 5. Write.
     let record_time = Timestamp::now().millis();
     let first_id = allocate_ids(&mut tx, store.backend(), events.len()).await?;
@@ -421,11 +430,15 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
     .await
     .map_err(se)?;
     insert_rows(conn, "INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await.map_err(se)?;
+    lap("write events", &mut phases);
     write_codes(conn, &world).await?;
+    lap("write codes", &mut phases);
     outcome.anomalies = write_anomalies(conn, &mut world, &ids).await?;
     outcome.stored = events.len();
     outcome.ids = ids;
     tx.commit().await.map_err(se)?;
+    lap("commit", &mut phases);
+    tracing::debug!(events = outcome.stored, codes = world.dirty.len(), phases = ?phases, "trace batch stored");
     Ok(outcome)
 }
 

@@ -450,3 +450,24 @@ pub async fn where_from(store: &Store, site: &str) -> Result<Vec<Source>, TraceE
         })
         .collect()
 }
+
+/// Products to pick from in trace forms (recall, where-to): id and "通用名（批准文号）".
+pub async fn product_choices(store: &Store) -> Result<Vec<(i64, String)>, TraceError> {
+    let rows =
+        sqlx::query("SELECT id, generic_name, approval_number FROM products ORDER BY generic_name, id LIMIT 500")
+            .fetch_all(store.pool())
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, format!("{}（{}）", r.try_get::<String, _>(1)?, r.try_get::<String, _>(2)?))))
+        .collect()
+}
+
+/// Stored events, codes and sites.
+pub async fn totals(store: &Store) -> Result<(i64, i64, i64), TraceError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM trace_events), (SELECT COUNT(*) FROM trace_codes), (SELECT COUNT(*) FROM trace_sites)",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+}

@@ -59,6 +59,7 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
             products: vec![("8100001".into(), a), ("8100002".into(), b)],
             start: day(2026, 9, 1),
             anomalies: true,
+            first_serial: 0,
         };
         let chain: Chain = generate(&plan);
         sites::upsert(&store, &chain.sites).await.unwrap();

@@ -161,6 +161,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.products", "一品一档", "Products"),
     ("nav.licenses", "电子证照", "Licenses"),
     ("nav.services", "政务服务", "Services"),
+    ("nav.trace", "药品追溯", "Traceability"),
     ("products.title", "一品一档 · 药品档案", "Product dossiers"),
     ("products.new", "登记药品", "Register a product"),
     ("products.search", "搜索通用名、商品名、批准文号或标识码", "Search name, approval number or drug code"),

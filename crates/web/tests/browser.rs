@@ -187,6 +187,7 @@ async fn screenshots() {
         yaolian_registry::companies::update_profile(store, &master, master.org_id, &profile, "", 0, &c).await.unwrap();
     }
     let identifier = services_world(&db.store, &w).await;
+    let (unit, batch) = trace_world(&db.store).await;
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
         let c = browser(&driver, width).await;
@@ -229,6 +230,13 @@ async fn screenshots() {
                     ("application", "/services/applications/1".into()),
                     ("application-open", "/services/applications/2".into()),
                     ("service-stats", "/services/statistics".into()),
+                    ("trace", "/trace".into()),
+                    ("trace-anomalies", "/trace/anomalies?status=open".into()),
+                    ("trace-recalls", "/trace/recalls".into()),
+                    ("trace-recall", "/trace/recalls/1".into()),
+                    ("trace-code", format!("/trace/codes?code={unit}")),
+                    ("trace-where-to", format!("/trace/where-to?product_id=1&batch={batch}")),
+                    ("trace-verify", format!("/trace/verify?code={unit}")),
                 ],
             ),
         ] {
@@ -244,6 +252,10 @@ async fn screenshots() {
             // Wait until the logout has landed on the login page before the next user.
             c.wait().for_element(Locator::Css("#username")).await.unwrap();
         }
+        // The consumer lookup a pack's code opens, with no login.
+        c.goto(&server.url(&format!("/t/{unit}"))).await.unwrap();
+        let shot = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("trace-lookup-{suffix}.png")), shot).unwrap();
         // The page a license's QR code opens, with no login.
         c.goto(&server.url(&format!("/v/{identifier}"))).await.unwrap();
         let shot = c.screenshot().await.unwrap();
@@ -252,6 +264,38 @@ async fn screenshots() {
     }
     server.stop().await;
     db.finish().await;
+}
+
+/// A generated chain of 2,000 packs of the first products, with its planted anomalies and an
+/// open recall; returns a unit still in stock (20 digits) and its batch.
+async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
+    use yaolian_trace::generate::{generate, Plan};
+    use yaolian_trace::ingest::{self, Options};
+    let plan = Plan {
+        packs: 2_000,
+        batch_size: 1_000,
+        products: vec![("8100001".into(), 1), ("8100002".into(), 2)],
+        start: yaolian_core::Timestamp::now().china_date() - chrono::Days::new(40),
+        anomalies: true,
+        first_serial: 0,
+    };
+    let chain = generate(&plan);
+    yaolian_trace::sites::upsert(store, &chain.sites).await.unwrap();
+    let today = yaolian_core::Timestamp::now().china_date();
+    let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+    let (good, _) = yaolian_trace::capture::prepare(&chain.events, 0, None, today);
+    ingest::store(store, good, options).await.unwrap();
+    let (product_id, lot) = chain.recall_batch.clone().unwrap();
+    let new =
+        yaolian_trace::recall::NewRecall { product_id, batches: vec![lot], level: 2, reason: "抽检不合格".into() };
+    yaolian_trace::recall::open(store, &yaolian_identity::Principal::system(), &new, &Default::default())
+        .await
+        .unwrap();
+    let (good, _) = yaolian_trace::capture::prepare(&chain.after_recall, 0, None, today);
+    ingest::store(store, good, options).await.unwrap();
+    let (_, batch, _) = chain.batches[0].clone();
+    let unit = chain.events[0]["epcList"][19].as_str().unwrap().trim_start_matches("urn:nmpa:code:").to_string();
+    (unit, batch)
 }
 
 /// A decided application with its license, and one waiting to be accepted; returns the

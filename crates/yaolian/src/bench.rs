@@ -38,6 +38,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Drug traceability: bulk ingest against raw inserts of the same rows, capture over HTTP in
+    /// documents of 1,000 events, verification latency under load at a large store, and the
+    /// recall of a 100,000-pack batch; SQLite, and PostgreSQL with --database-url postgres://….
+    Trace {
+        /// Events in the store when verification is measured.
+        #[arg(long, default_value_t = 10_000_000)]
+        events: usize,
+        /// Packs in the batch that is ingested first and recalled last.
+        #[arg(long, default_value_t = 100_000)]
+        recall_packs: usize,
+        /// Seconds per load target.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
     /// Ledger appends (single and batched) against raw inserts, proof latency, verification rate.
     Ledger {
         /// Entries in the tree for the proof-latency and verification figures.
@@ -55,28 +72,26 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             http(database_url, Duration::from_secs(duration), concurrency.max(1)).await
         }
         BenchCommand::License { licenses, duration, concurrency } => {
-            let mut backends = vec![None];
-            match database_url.filter(|u| u.starts_with("postgres")) {
-                Some(url) => backends.push(Some(url)),
-                None => println!(
-                    "(PostgreSQL half skipped: pass --database-url postgres://… to measure it in the same run)"
-                ),
-            }
-            for pg in backends {
+            for pg in backends(database_url) {
                 license_bench(pg.as_deref(), licenses.max(1), Duration::from_secs(duration), concurrency.max(1))
                     .await?;
             }
             Ok(())
         }
-        BenchCommand::Ledger { entries, proofs } => {
-            let mut backends = vec![None];
-            match database_url.filter(|u| u.starts_with("postgres")) {
-                Some(url) => backends.push(Some(url)),
-                None => println!(
-                    "(PostgreSQL half skipped: pass --database-url postgres://… to measure it in the same run)"
-                ),
+        BenchCommand::Trace { events, recall_packs, duration, concurrency } => {
+            let bench = crate::bench_trace::TraceBench {
+                events,
+                recall_packs: recall_packs.max(200),
+                duration: Duration::from_secs(duration),
+                concurrency: concurrency.max(1),
+            };
+            for pg in backends(database_url) {
+                crate::bench_trace::run(pg.as_deref(), &bench).await?;
             }
-            for pg in backends {
+            Ok(())
+        }
+        BenchCommand::Ledger { entries, proofs } => {
+            for pg in backends(database_url) {
                 ledger_bench(pg.as_deref(), entries.max(1), proofs.max(1)).await?;
             }
             Ok(())
@@ -84,8 +99,18 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
     }
 }
 
+/// SQLite, then PostgreSQL when `database_url` names a server (a fresh database is made there).
+fn backends(database_url: Option<String>) -> Vec<Option<String>> {
+    let mut out = vec![None];
+    match database_url.filter(|u| u.starts_with("postgres")) {
+        Some(url) => out.push(Some(url)),
+        None => println!("(PostgreSQL half skipped: pass --database-url postgres://… to measure it in the same run)"),
+    }
+    out
+}
+
 /// The load table: each target's figures and its ratio to the first (the baseline).
-fn print_figures(results: &[(&str, Figures)]) {
+pub(crate) fn print_figures(results: &[(&str, Figures)]) {
     let base = results.first().map(|r| r.1.rps()).unwrap_or(1.0);
     println!("{:<40} {:>10} {:>9} {:>9} {:>8} {:>7}", "target", "req/s", "p50 ms", "p99 ms", "errors", "ratio");
     for (name, f) in results {
@@ -101,7 +126,7 @@ fn print_figures(results: &[(&str, Figures)]) {
     }
 }
 
-struct Figures {
+pub(crate) struct Figures {
     requests: usize,
     errors: usize,
     elapsed: Duration,
@@ -121,7 +146,7 @@ async fn load(client: &reqwest::Client, url: &str, cookie: &str, duration: Durat
 
 /// Drives `concurrency` clients for `duration`; each request takes the next of `urls`, the
 /// clients starting at different places in the list.
-async fn load_many(
+pub(crate) async fn load_many(
     client: &reqwest::Client,
     urls: std::sync::Arc<Vec<String>>,
     cookie: &str,

@@ -282,7 +282,7 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
     use yaolian_trace::ingest::{self, Options};
     let products = crate::trace::products_with_codes(store).await?;
     let start = yaolian_core::Timestamp::now().china_date() - chrono::Days::new(75);
-    let plan = Plan { packs: 10_000, batch_size: 2_000, products, start, anomalies: true };
+    let plan = Plan { packs: 10_000, batch_size: 2_000, products, start, anomalies: true, first_serial: 0 };
     let mut chain = generate(&plan);
     let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, name)| (*id, name.to_string()));
     for (site, key) in [

@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod bench_trace;
 mod config;
 mod demo;
 mod ledger;

@@ -76,7 +76,7 @@ pub async fn run(store: Store, cmd: TraceCommand) -> Result<()> {
                 None => Timestamp::now().china_date() - chrono::Days::new(90),
             };
             let products = products_with_codes(&store).await?;
-            let plan = Plan { packs, batch_size, products, start, anomalies: !clean };
+            let plan = Plan { packs, batch_size, products, start, anomalies: !clean, first_serial: 0 };
             let chain = generate::generate(&plan);
             sites::upsert(&store, &chain.sites).await?;
             write_jsonl(&out, &chain.events)?;

@@ -13,6 +13,7 @@ mod login;
 mod records;
 mod registry;
 mod services;
+mod trace;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(registry::routes())
         .merge(license::routes())
         .merge(services::routes())
+        .merge(trace::routes())
         .route("/", get(admin::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -130,6 +132,10 @@ impl Chrome {
             .any(|x| p.has(x))
         {
             links.push(("services", "/services", "nav.services"));
+        }
+        if p.has(perm::TRACE_READ) {
+            let target = if p.org_kind.is_regulator() { "/trace" } else { "/trace/verify" };
+            links.push(("trace", target, "nav.trace"));
         }
         if p.has(perm::AUDIT_READ) {
             links.push(("audit", "/admin/audit", "nav.audit"));

@@ -1,0 +1,549 @@
+//! Traceability pages: the bureau's overview (anomalies by kind, recalls, search), a code's
+//! history, the anomaly list, recalls with their holders and closure, where-to for a batch,
+//! verification before dispensing, and the public consumer lookup a pack's code opens.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use yaolian_core::Timestamp;
+use yaolian_identity::audit;
+use yaolian_identity::model::perm;
+use yaolian_trace::access;
+use yaolian_trace::anomalies::{self, Anomaly};
+use yaolian_trace::codes::epc;
+use yaolian_trace::ingest::{ANOMALY_KINDS, STATES};
+use yaolian_trace::query::{self, CodeView, HistoryItem, Holding};
+use yaolian_trace::recall::{self, Recall};
+use yaolian_trace::verify::{self, Verification};
+
+use super::{error_page, failure_page, render, Chrome, PageUser};
+use crate::api::IdPath;
+use crate::i18n::Lang;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/trace", get(overview))
+        .route("/trace/codes", get(code_page))
+        .route("/trace/anomalies", get(anomaly_list))
+        .route("/trace/anomalies.csv", get(anomaly_csv))
+        .route("/trace/anomalies/{id}/close", post(close_anomaly))
+        .route("/trace/recalls", get(recall_list).post(open_recall))
+        .route("/trace/recalls/{id}", get(recall_page))
+        .route("/trace/recalls/{id}/close", post(close_recall))
+        .route("/trace/where-to", get(where_to_page))
+        .route("/trace/verify", get(verify_page))
+        .route("/t/{code}", get(lookup_page))
+}
+
+const PAGE_SIZE: i64 = 30;
+
+/// A state's label.
+fn state_label(lang: Lang, state: &str) -> String {
+    match STATES.iter().find(|s| s.0 == state) {
+        Some((_, zh, en)) => if lang.code() == "en" { en } else { zh }.to_string(),
+        None => state.to_string(),
+    }
+}
+
+fn kind_label(lang: Lang, kind: &str) -> String {
+    match ANOMALY_KINDS.iter().find(|k| k.0 == kind) {
+        Some((_, zh, en)) => if lang.code() == "en" { en } else { zh }.to_string(),
+        None => kind.to_string(),
+    }
+}
+
+fn time(ms: &i64) -> String {
+    Timestamp(*ms).to_china_string()
+}
+
+fn bar_width(v: i64, max: i64) -> i64 {
+    if max == 0 {
+        0
+    } else {
+        v * 100 / max
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    counts: Vec<(String, String, i64)>,
+    max_count: i64,
+    totals: (i64, i64, i64),
+    recent: Vec<Anomaly>,
+    recalls: Vec<Recall>,
+    products: Vec<(i64, String)>,
+    can_manage: bool,
+}
+
+impl OverviewPage {
+    fn width(&self, v: &i64) -> i64 {
+        bar_width(*v, self.max_count)
+    }
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+}
+
+async fn overview(State(state): State<AppState>, user: PageUser) -> Response {
+    if let Err(e) = access::regulator(state.store(), &user.principal, "trace", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    let load = async {
+        let counts = anomalies::open_counts(state.store()).await?;
+        let filter = anomalies::Filter { per_page: Some(10), status: Some("open".into()), ..Default::default() };
+        let (recent, _) = anomalies::list(state.store(), &user.principal, &filter, &user.client).await?;
+        let recalls = recall::list(state.store()).await?;
+        let totals = query::totals(state.store()).await?;
+        let products = query::product_choices(state.store()).await?;
+        Ok::<_, yaolian_identity::IdentityError>((counts, recent, recalls, totals, products))
+    };
+    match load.await {
+        Ok((counts, recent, recalls, totals, products)) => {
+            let counts: Vec<(String, String, i64)> =
+                counts.into_iter().map(|(k, n): (String, i64)| (kind_label(user.lang, &k), k, n)).collect();
+            let max_count = counts.iter().map(|c| c.2).max().unwrap_or(0);
+            render(&OverviewPage {
+                chrome: user.chrome("trace"),
+                counts,
+                max_count,
+                totals,
+                recent,
+                recalls,
+                products,
+                can_manage: user.principal.has(perm::TRACE_MANAGE),
+            })
+        }
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "trace_code.html")]
+struct CodePage {
+    chrome: Chrome,
+    input: String,
+    error: Option<String>,
+    code: Option<CodeView>,
+    history: Vec<HistoryItem>,
+}
+
+impl CodePage {
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+    fn state(&self, s: &str) -> String {
+        state_label(self.chrome.lang, s)
+    }
+    fn display(&self, key: &str) -> String {
+        epc::display(key)
+    }
+}
+
+async fn code_page(State(state): State<AppState>, user: PageUser, Query(q): Query<CodeQuery>) -> Response {
+    if let Err(e) = access::regulator(state.store(), &user.principal, "trace.codes", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    let mut page = CodePage {
+        chrome: user.chrome("trace"),
+        input: q.code.trim().to_string(),
+        error: None,
+        code: None,
+        history: Vec::new(),
+    };
+    if page.input.is_empty() {
+        return render(&page);
+    }
+    let key = match epc::key(&page.input, Timestamp::now().china_date()) {
+        Ok(k) => k,
+        Err(e) => {
+            page.error = Some(e.to_string());
+            return render(&page);
+        }
+    };
+    match query::code(state.store(), &key).await {
+        Ok(Some(c)) => {
+            page.code = Some(c);
+            match query::history(state.store(), &key).await {
+                Ok(h) => page.history = h,
+                Err(e) => return failure_page(user.lang, e),
+            }
+        }
+        Ok(None) => {
+            page.error =
+                Some(user.chrome("trace").tr("该码未上传过追溯数据", "no trace data for this code").to_string())
+        }
+        Err(e) => return failure_page(user.lang, e),
+    }
+    render(&page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct AnomalyFilter {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+impl AnomalyFilter {
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+    fn link(&self, page: i64) -> String {
+        format!(
+            "?kind={}&status={}&q={}&page={page}",
+            urlencoding::encode(&self.kind),
+            urlencoding::encode(&self.status),
+            urlencoding::encode(&self.q)
+        )
+    }
+    fn filter(&self, all: bool) -> anomalies::Filter {
+        anomalies::Filter {
+            kind: Some(self.kind.clone()),
+            status: Some(self.status.clone()),
+            q: Some(self.q.clone()),
+            page: Some(if all { 1 } else { self.page() }),
+            per_page: Some(if all { 500 } else { PAGE_SIZE }),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace_anomalies.html")]
+struct AnomalyPage {
+    chrome: Chrome,
+    filter: AnomalyFilter,
+    items: Vec<Anomaly>,
+    total: i64,
+    pages: i64,
+    kinds: Vec<(&'static str, String)>,
+    can_manage: bool,
+}
+
+impl AnomalyPage {
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+}
+
+async fn anomaly_list(State(state): State<AppState>, user: PageUser, Query(filter): Query<AnomalyFilter>) -> Response {
+    match anomalies::list(state.store(), &user.principal, &filter.filter(false), &user.client).await {
+        Ok((items, total)) => {
+            let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            let kinds = ANOMALY_KINDS.iter().map(|k| (k.0, kind_label(user.lang, k.0))).collect();
+            let can_manage = user.principal.org_kind.is_regulator() && user.principal.has(perm::TRACE_MANAGE);
+            render(&AnomalyPage { chrome: user.chrome("trace"), filter, items, total, pages, kinds, can_manage })
+        }
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn anomaly_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<AnomalyFilter>) -> Response {
+    let items = match anomalies::list(state.store(), &user.principal, &filter.filter(true), &user.client).await {
+        Ok((items, _)) => items,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    if let Err(e) =
+        audit::record_export(state.store(), &user.principal, "anomalies.csv", items.len(), &user.client).await
+    {
+        return failure_page(user.lang, e);
+    }
+    let rows = items.iter().map(|a| {
+        vec![
+            a.id.to_string(),
+            a.kind_zh.clone(),
+            a.code.clone().unwrap_or_default(),
+            a.site_name.clone().or(a.site.clone()).unwrap_or_default(),
+            a.detail.clone(),
+            time(&a.event_time),
+            a.status.clone(),
+            a.note.clone(),
+        ]
+    });
+    let csv = audit::csv_table(&["编号", "异常类型", "追溯码", "场所", "说明", "发生时间", "状态", "处置说明"], rows);
+    crate::api::csv_response("anomalies.csv", csv)
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn close_anomaly(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(form): Form<CloseForm>,
+) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    match anomalies::close(state.store(), &user.principal, id, &form.note, &user.client).await {
+        Ok(()) => Redirect::to("/trace/anomalies?status=open").into_response(),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace_recalls.html")]
+struct RecallsPage {
+    chrome: Chrome,
+    recalls: Vec<Recall>,
+    products: Vec<(i64, String)>,
+    form: RecallForm,
+    error: Option<String>,
+    can_manage: bool,
+}
+
+impl RecallsPage {
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct RecallForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    product_id: i64,
+    #[serde(default)]
+    batches: String,
+    #[serde(default)]
+    level: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn recalls_page(state: &AppState, user: &PageUser, form: RecallForm, error: Option<String>) -> Response {
+    if let Err(e) = access::regulator(state.store(), &user.principal, "recalls", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    let recalls = match recall::list(state.store()).await {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let products = match query::product_choices(state.store()).await {
+        Ok(p) => p,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let can_manage = user.principal.has(perm::TRACE_MANAGE);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let mut r = render(&RecallsPage { chrome: user.chrome("trace"), recalls, products, form, error, can_manage });
+    *r.status_mut() = status;
+    r
+}
+
+async fn recall_list(State(state): State<AppState>, user: PageUser) -> Response {
+    recalls_page(&state, &user, RecallForm { level: 2, ..Default::default() }, None).await
+}
+
+async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): Form<RecallForm>) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    let new = recall::NewRecall {
+        product_id: form.product_id,
+        batches: form.batches.split([',', '，', ' ', ';']).map(str::to_string).collect(),
+        level: form.level,
+        reason: form.reason.clone(),
+    };
+    match recall::open(state.store(), &user.principal, &new, &user.client).await {
+        Ok(r) => Redirect::to(&format!("/trace/recalls/{}", r.id)).into_response(),
+        Err(yaolian_identity::IdentityError::Validation(v)) => {
+            recalls_page(&state, &user, form, Some(v.to_string())).await
+        }
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace_recall.html")]
+struct RecallPage {
+    chrome: Chrome,
+    r: Recall,
+    can_manage: bool,
+}
+
+impl RecallPage {
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+    fn pct(&self) -> String {
+        format!("{:.1}%", self.r.closure_percent)
+    }
+    fn width(&self, v: &i64, max: &i64) -> i64 {
+        bar_width(*v, *max)
+    }
+}
+
+async fn recall_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
+    if let Err(e) = access::regulator(state.store(), &user.principal, "recalls", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    match recall::get(state.store(), id).await {
+        Ok(r) => render(&RecallPage {
+            chrome: user.chrome("trace"),
+            can_manage: user.principal.has(perm::TRACE_MANAGE) && r.status == "open",
+            r,
+        }),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn close_recall(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(form): Form<CloseForm>,
+) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    match recall::close(state.store(), &user.principal, id, &user.client).await {
+        Ok(_) => Redirect::to(&format!("/trace/recalls/{id}")).into_response(),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct WhereToQuery {
+    #[serde(default)]
+    product_id: i64,
+    #[serde(default)]
+    batch: String,
+}
+
+#[derive(Template)]
+#[template(path = "trace_where_to.html")]
+struct WhereToPage {
+    chrome: Chrome,
+    q: WhereToQuery,
+    products: Vec<(i64, String)>,
+    holdings: Vec<Holding>,
+    total: i64,
+}
+
+impl WhereToPage {
+    fn state(&self, s: &str) -> String {
+        state_label(self.chrome.lang, s)
+    }
+    fn width(&self, v: &i64) -> i64 {
+        bar_width(*v, self.holdings.iter().map(|h| h.units).max().unwrap_or(0))
+    }
+}
+
+async fn where_to_page(State(state): State<AppState>, user: PageUser, Query(q): Query<WhereToQuery>) -> Response {
+    if let Err(e) = access::regulator(state.store(), &user.principal, "trace.where_to", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    let products = match query::product_choices(state.store()).await {
+        Ok(p) => p,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let holdings = if q.product_id > 0 && !q.batch.trim().is_empty() {
+        match query::where_to(state.store(), q.product_id, q.batch.trim()).await {
+            Ok(h) => h,
+            Err(e) => return failure_page(user.lang, e),
+        }
+    } else {
+        Vec::new()
+    };
+    let total = holdings.iter().map(|h| h.units).sum();
+    render(&WhereToPage { chrome: user.chrome("trace"), q, products, holdings, total })
+}
+
+#[derive(Template)]
+#[template(path = "trace_verify.html")]
+struct VerifyPage {
+    chrome: Chrome,
+    input: String,
+    v: Option<Verification>,
+}
+
+impl VerifyPage {
+    fn state(&self, s: &str) -> String {
+        state_label(self.chrome.lang, s)
+    }
+    fn kind(&self, k: &str) -> String {
+        kind_label(self.chrome.lang, k)
+    }
+}
+
+async fn verify_page(State(state): State<AppState>, user: PageUser, Query(q): Query<CodeQuery>) -> Response {
+    if let Err(e) = access::reach(state.store(), &user.principal, "trace.verify", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    let input = q.code.trim().to_string();
+    let v = if input.is_empty() {
+        None
+    } else {
+        match verify::verify(state.store(), &input, Timestamp::now().china_date()).await {
+            Ok(v) => Some(v),
+            Err(e) => return failure_page(user.lang, e),
+        }
+    };
+    render(&VerifyPage { chrome: user.chrome("trace"), input, v })
+}
+
+#[derive(Template)]
+#[template(path = "trace_lookup.html")]
+struct LookupPage {
+    chrome: Chrome,
+    v: Verification,
+}
+
+impl LookupPage {
+    fn state(&self, s: &str) -> String {
+        state_label(self.chrome.lang, s)
+    }
+}
+
+/// The consumer lookup (扫码查药): no login; what a patient may know of one pack.
+async fn lookup_page(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    Path(code): Path<String>,
+) -> Response {
+    let lang = Lang::from_parts(&parts);
+    let title = if lang.code() == "en" { "Medicine lookup" } else { "药品追溯查询" };
+    let chrome = Chrome::anonymous(lang, title, &format!("/t/{code}"));
+    if code.len() > 200 {
+        return error_page(lang, StatusCode::NOT_FOUND, "no such code");
+    }
+    match verify::verify(state.store(), &code, Timestamp::now().china_date()).await {
+        Ok(mut v) => {
+            // A consumer learns nothing of the supply chain: no holder.
+            if let Some(c) = v.code.as_mut() {
+                c.holder = None;
+                c.holder_name = None;
+                c.parent = None;
+            }
+            let status = if v.valid { StatusCode::OK } else { StatusCode::NOT_FOUND };
+            let mut r = render(&LookupPage { chrome, v });
+            *r.status_mut() = status;
+            r
+        }
+        Err(e) => failure_page(lang, e),
+    }
+}
