@@ -135,14 +135,9 @@ pub async fn capture_events(
     Ok(outcome)
 }
 
-/// The events of an EPCIS document, or the field error that makes it no document.
+/// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`.
 pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
-    if doc.get("type").and_then(Value::as_str) != Some("EPCISDocument") {
-        return Err(FieldError::new("type", "EPCISDocument", "an EPCIS document has type EPCISDocument"));
-    }
-    let Some(list) = doc.pointer("/epcisBody/eventList").and_then(Value::as_array) else {
-        return Err(FieldError::new("epcisBody.eventList", "required", "the document has no eventList"));
-    };
+    let list = epcis::event_list(doc)?;
     if list.len() > CAPTURE_LIMIT {
         return Err(FieldError::new(
             "epcisBody.eventList",

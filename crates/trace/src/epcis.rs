@@ -390,16 +390,21 @@ pub struct Checked {
     pub bad: Vec<(usize, Vec<FieldError>)>,
 }
 
-/// Checks every event of an EPCIS document (`epcisBody.eventList`).
-pub fn check_document(doc: &Value, today: chrono::NaiveDate) -> Result<Checked, FieldError> {
+/// The events of an EPCIS document, or the field error that makes it no document.
+pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
     if doc.get("type").and_then(Value::as_str) != Some("EPCISDocument") {
         return Err(FieldError::new("type", "EPCISDocument", "an EPCIS document has type EPCISDocument"));
     }
-    let Some(list) = doc.pointer("/epcisBody/eventList").and_then(Value::as_array) else {
-        return Err(FieldError::new("epcisBody.eventList", "required", "the document has no eventList"));
-    };
+    doc.pointer("/epcisBody/eventList")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .ok_or_else(|| FieldError::new("epcisBody.eventList", "required", "the document has no eventList"))
+}
+
+/// Checks every event of an EPCIS document (`epcisBody.eventList`).
+pub fn check_document(doc: &Value, today: chrono::NaiveDate) -> Result<Checked, FieldError> {
     let mut out = Checked::default();
-    for (i, e) in list.iter().enumerate() {
+    for (i, e) in event_list(doc)?.iter().enumerate() {
         match check(e, i, today) {
             Ok(ev) => out.good.push(ev),
             Err(errs) => out.bad.push((i, errs)),

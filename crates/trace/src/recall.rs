@@ -150,6 +150,31 @@ pub async fn open(
     }
     q.bind(id).execute(&mut *tx).await?;
     sqlx::query("UPDATE trace_recalls SET total = $1 WHERE id = $2").bind(total).bind(id).execute(&mut *tx).await?;
+    // A to-do for every holding company: stop selling, send back.
+    let product_name: String = sqlx::query("SELECT generic_name FROM products WHERE id = $1")
+        .bind(new.product_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    let orgs = sqlx::query(
+        "SELECT s.org_id, SUM(h.initial) FROM trace_recall_holders h JOIN trace_sites s ON s.id = h.site \
+         WHERE h.recall_id = $1 AND s.org_id IS NOT NULL GROUP BY s.org_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in orgs {
+        let (org_id, units): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+        let todo = yaolian_identity::portal::NewTodo {
+            user_id: None,
+            org_id: Some(org_id),
+            module: "trace".into(),
+            title: format!("召回通知：{product_name} 批号 {list}，请立即停售并退回 {units} 盒"),
+            link: format!("/trace/recalls/{id}"),
+            due_at: Some(Timestamp(now).plus_seconds(if new.level == 1 { 86_400 } else { 3 * 86_400 })),
+        };
+        yaolian_identity::portal::add_todo(&mut *tx, &todo).await?;
+    }
     let target = format!("recall:{id}");
     let detail = format!("product {} batches {list} level {} units {total}", new.product_id, new.level);
     audit::record(
@@ -299,4 +324,16 @@ pub async fn todos_of(store: &Store, org_id: i64) -> Result<Vec<RecallTodo>, Tra
         }
     }
     Ok(out)
+}
+
+/// The organizations whose sites held units of a recall when it opened.
+pub async fn holding_orgs(store: &Store, id: i64) -> Result<Vec<i64>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT s.org_id FROM trace_recall_holders h JOIN trace_sites s ON s.id = h.site \
+         WHERE h.recall_id = $1 AND s.org_id IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
 }

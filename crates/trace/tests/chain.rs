@@ -95,14 +95,7 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
         store_all(&store, &chain.after_recall).await;
 
         // Every planted anomaly is found, and no other.
-        let (found, total) = anomalies::list(
-            &store,
-            &Principal::system(),
-            &anomalies::Filter { per_page: Some(500), ..Default::default() },
-            &ClientInfo::default(),
-        )
-        .await
-        .unwrap();
+        let (found, total) = all_anomalies(&store).await;
         assert_eq!(total as usize, found.len());
         let got: BTreeSet<(String, String)> =
             found.iter().map(|a| (a.kind.clone(), a.epc.clone().or(a.site.clone()).unwrap_or_default())).collect();
@@ -214,19 +207,17 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
         assert_eq!((r.total, r.closed_units), (20, 19));
         assert_eq!(r.closure_percent, 95.0);
         assert_eq!(r.holders[0].remaining, 0);
-        let (_, open_now) = anomalies::list(
-            &store,
-            &Principal::system(),
-            &anomalies::Filter { per_page: Some(500), ..Default::default() },
-            &ClientInfo::default(),
-        )
-        .await
-        .unwrap();
+        let (_, open_now) = all_anomalies(&store).await;
         assert_eq!(open_now, total, "returning and destroying under recall breaks no rule");
         let closed = recall::close(&store, &Principal::system(), opened.id, &ClientInfo::default()).await.unwrap();
         assert_eq!(closed.status, "closed");
     })
     .await;
+}
+
+async fn all_anomalies(store: &Store) -> (Vec<anomalies::Anomaly>, i64) {
+    let filter = anomalies::Filter { per_page: Some(500), ..Default::default() };
+    anomalies::list(store, &Principal::system(), &filter, &ClientInfo::default()).await.unwrap()
 }
 
 /// Some unit in the given state.

@@ -99,6 +99,30 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
     }
 }
 
+/// Logs in over the API; returns the session cookie (`name=value`) and the CSRF token.
+pub(crate) async fn login(
+    client: &reqwest::Client,
+    addr: &str,
+    username: &str,
+    password: &str,
+) -> Result<(String, String)> {
+    let r = client
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "benchmark login failed: {}", r.status());
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("no session cookie")?
+        .to_string();
+    let body: serde_json::Value = r.json().await?;
+    Ok((cookie, body["csrf_token"].as_str().unwrap_or_default().to_string()))
+}
+
 /// SQLite, then PostgreSQL when `database_url` names a server (a fresh database is made there).
 fn backends(database_url: Option<String>) -> Vec<Option<String>> {
     let mut out = vec![None];
@@ -224,19 +248,7 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
         let _ = stop_rx.await;
     }));
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let login = client
-        .post(format!("http://{addr}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "kc.qa", "password": crate::demo::DEFAULT_PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(login.status().is_success(), "benchmark login failed: {}", login.status());
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .context("no session cookie")?
-        .to_string();
+    let (cookie, _) = login(&client, &addr.to_string(), "kc.qa", crate::demo::DEFAULT_PASSWORD).await?;
     println!(
         "bench http: backend {backend}, {concurrency} connections, {} s per target, setup {:.1} s, {} cores",
         duration.as_secs(),

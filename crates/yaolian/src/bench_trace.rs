@@ -233,20 +233,7 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
         let _ = stop_rx.await;
     }));
     let client = reqwest::Client::builder().pool_max_idle_per_host(b.concurrency).build()?;
-    let login = client
-        .post(format!("http://{addr}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "bench.leader", "password": fixtures::PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(login.status().is_success(), "benchmark login failed: {}", login.status());
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .context("no session cookie")?
-        .to_string();
-    let csrf = login.json::<Value>().await?["csrf_token"].as_str().unwrap_or_default().to_string();
+    let (cookie, csrf) = crate::bench::login(&client, &addr.to_string(), "bench.leader", fixtures::PASSWORD).await?;
     let http_plan =
         Plan { packs: 20_000, batch_size: 2_000, start: day(200), first_serial: 50_000_000, ..plan.clone() };
     let http_chain = generate(&http_plan);

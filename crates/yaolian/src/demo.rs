@@ -289,7 +289,7 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
         ("urn:epc:id:sgln:6901234.00001.0", "kc"),
         ("urn:epc:id:sgln:6901234.00012.0", "hk.dc"),
         ("urn:epc:id:sgln:6901234.00020.0", "zjph"),
-        ("urn:epc:id:sgln:6901234.00040.0", "ms.store1"),
+        ("urn:epc:id:sgln:6901234.00042.0", "ms.store1"),
     ] {
         if let (Some(s), Some((id, name))) = (chain.sites.iter_mut().find(|s| s.id == site), org(key)) {
             s.org_id = Some(id);

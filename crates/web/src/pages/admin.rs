@@ -57,6 +57,8 @@ struct HomePage {
     messages: Vec<Message>,
     calendar: yaolian_services::Calendar,
     today: chrono::NaiveDate,
+    /// Work the trace data asks for: open anomalies to handle (a bureau), or at one's sites.
+    trace_todos: Vec<(String, String)>,
 }
 
 impl HomePage {
@@ -90,7 +92,22 @@ pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
         .collect();
     let calendar = yaolian_services::Calendar::load(state.store()).await.unwrap_or_default();
     let today = yaolian_core::Timestamp::now().china_date();
-    render(&HomePage { chrome: user.chrome("home"), roles, todos, messages, calendar, today })
+    let mut trace_todos = Vec::new();
+    if p.has(yaolian_identity::model::perm::TRACE_READ) {
+        let filter =
+            yaolian_trace::anomalies::Filter { status: Some("open".into()), per_page: Some(1), ..Default::default() };
+        if let Ok((_, open)) = yaolian_trace::anomalies::list(state.store(), p, &filter, &user.client).await {
+            if open > 0 {
+                let title = if user.lang == crate::i18n::Lang::Zh {
+                    format!("待处置药品追溯异常 {open} 条")
+                } else {
+                    format!("{open} open traceability anomalies to handle")
+                };
+                trace_todos.push((title, "/trace/anomalies?status=open".to_string()));
+            }
+        }
+    }
+    render(&HomePage { chrome: user.chrome("home"), roles, todos, messages, calendar, today, trace_todos })
 }
 
 async fn todo_done(

@@ -57,6 +57,28 @@ fn kind_label(lang: Lang, kind: &str) -> String {
     }
 }
 
+/// CBV business steps in the page's language.
+fn step_label(lang: Lang, step: &str) -> String {
+    const STEPS: &[(&str, &str)] = &[
+        ("commissioning", "赋码"),
+        ("packing", "包装关联"),
+        ("unpacking", "拆包"),
+        ("shipping", "发货出库"),
+        ("receiving", "收货入库"),
+        ("retail_selling", "零售"),
+        ("dispensing", "调配发药"),
+        ("destroying", "销毁"),
+        ("decommissioning", "注销"),
+        ("inspecting", "检查"),
+        ("repackaging", "分装"),
+        ("assembling", "组装"),
+    ];
+    match STEPS.iter().find(|s| s.0 == step) {
+        Some((_, zh)) if lang.code() != "en" => (*zh).to_string(),
+        _ => step.replace('_', " "),
+    }
+}
+
 fn time(ms: &i64) -> String {
     Timestamp(*ms).to_china_string()
 }
@@ -149,6 +171,9 @@ impl CodePage {
     }
     fn display(&self, key: &str) -> String {
         epc::display(key)
+    }
+    fn step(&self, s: &str) -> String {
+        step_label(self.chrome.lang, s)
     }
 }
 
@@ -397,9 +422,19 @@ impl RecallPage {
     }
 }
 
+/// A recall: for a bureau, for the MAH, and for each company that held its units (the to-do
+/// they were sent links here).
 async fn recall_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
-    if let Err(e) = access::regulator(state.store(), &user.principal, "recalls", &user.client).await {
-        return failure_page(user.lang, e);
+    let p = &user.principal;
+    let regulator = access::regulator(state.store(), p, "recalls", &user.client).await.is_ok();
+    if !regulator {
+        let concerned = match (recall::get(state.store(), id).await, recall::holding_orgs(state.store(), id).await) {
+            (Ok(r), Ok(orgs)) => r.mah_org_id == p.org_id || orgs.contains(&p.org_id),
+            _ => false,
+        };
+        if !concerned || !p.has(perm::TRACE_READ) {
+            return error_page(user.lang, StatusCode::NOT_FOUND, "no such recall");
+        }
     }
     match recall::get(state.store(), id).await {
         Ok(r) => render(&RecallPage {
