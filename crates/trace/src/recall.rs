@@ -157,7 +157,7 @@ pub async fn open(
         .await?
         .try_get(0)?;
     let orgs = sqlx::query(
-        "SELECT s.org_id, SUM(h.initial) FROM trace_recall_holders h JOIN trace_sites s ON s.id = h.site \
+        "SELECT s.org_id, CAST(SUM(h.initial) AS BIGINT) FROM trace_recall_holders h JOIN trace_sites s ON s.id = h.site \
          WHERE h.recall_id = $1 AND s.org_id IS NOT NULL GROUP BY s.org_id",
     )
     .bind(id)

@@ -10,7 +10,7 @@ mod common;
 use common::{login, seed, Server, Session};
 use reqwest::Method;
 use serde_json::{json, Value};
-use yaolian_identity::{ClientInfo, Principal};
+use yaolian_identity::{fixtures, ClientInfo, Principal};
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::testing::each_backend;
 use yaolian_trace::sites::{self, Site};
@@ -89,7 +89,7 @@ async fn epcis_capture_and_query_over_http() {
             gtins: vec!["09506000134352".into()],
             ..Default::default()
         };
-        products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+        let product = products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
         let site = Site {
             id: SITE.into(),
             name: "甲制药 生产基地".into(),
@@ -220,6 +220,65 @@ async fn epcis_capture_and_query_over_http() {
         let (_, _, v) = get(&a, &server, "/api/v1/trace/verify/0109506000134357211001").await;
         assert_eq!(v["reasons"][0]["code"], "FORMAT");
         assert!(v["reasons"][0]["message_en"].as_str().unwrap().contains("check digit"), "{v}");
+
+        // The consumer lookup: public, no holder shown; an unknown code is a 404 page that says
+        // the pack may be counterfeit.
+        let r = reqwest::Client::new().get(server.url("/t/0109506000134352211001")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("盐酸二甲双胍片") && html.contains("B2026001"), "{html}");
+        assert!(!html.contains("甲制药 生产基地"), "a consumer does not see the supply chain");
+        let r = reqwest::Client::new().get(server.url("/t/81000011234567890123")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.text().await.unwrap().contains("假冒"));
+
+        // A recall: the holding company gets a to-do linking to the recall, and may open it;
+        // another company may not.
+        let leader = {
+            fixtures::user(&store, &Principal::system(), w.province, "zj.leader", false, &["regulator_leader"])
+                .await
+                .unwrap();
+            login(&server, "zj.leader").await
+        };
+        let product_id = product.id;
+        let (st, body) = leader
+            .send_json(
+                Method::POST,
+                server.url("/api/v1/trace/recalls"),
+                &json!({"product_id": product_id, "batches": ["B2026001"], "level": 1, "reason": "无菌检查不合格"}),
+            )
+            .await;
+        assert_eq!(st, 201, "{body}");
+        assert_eq!(body["holders"][0]["initial"], 1, "1001 at A's site (1002 was repackaged): {body}");
+        let link = format!("/trace/recalls/{}", body["id"]);
+        let (_, _, todos) = get(&a, &server, "/api/v1/portal/todos").await;
+        assert!(todos.to_string().contains(&link), "{todos}");
+        let r = a.client.get(server.url(&link)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = b.client.get(server.url(&link)).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        let (st, body) = leader
+            .send_json(
+                Method::POST,
+                server.url("/api/v1/trace/recalls"),
+                &json!({"product_id": product_id, "batches": [], "level": 4, "reason": ""}),
+            )
+            .await;
+        assert_eq!(st, 422);
+        let fields: Vec<&str> =
+            body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["batches", "level", "reason"]);
+        // A company may not open a recall of another company's product.
+        let (st, _) = b
+            .send_json(
+                Method::POST,
+                server.url("/api/v1/trace/recalls"),
+                &json!({"product_id": product_id, "batches": ["B2026001"], "level": 2, "reason": "x"}),
+            )
+            .await;
+        assert_eq!(st, 403);
+        let (_, _, v) = get(&a, &server, "/api/v1/trace/verify/0109506000134352211001").await;
+        assert_eq!((v["recalled"].clone(), v["dispensable"].clone()), (json!(true), json!(false)), "{v}");
         server.stop().await;
     })
     .await;
