@@ -222,6 +222,25 @@ pub async fn finish(store: &Store, id: i64, result: &Result<Outcome, TraceError>
     Ok(())
 }
 
+/// Marks as failed the capture jobs accepted more than 10 minutes ago and still running: a job
+/// runs inside the process that accepted it and takes seconds, so such a job's process stopped
+/// (its one transaction never committed). Returns how many.
+pub async fn fail_interrupted(store: &Store) -> Result<u64, TraceError> {
+    let errors = serde_json::json!([{"detail": "the server stopped before this capture finished; nothing of it was stored, send it again"}]);
+    let now = Timestamp::now();
+    let n = sqlx::query(
+        "UPDATE trace_captures SET status = 'failed', errors = $1, finished_at = $2 \
+         WHERE status = 'accepted' AND created_at < $3",
+    )
+    .bind(errors.to_string())
+    .bind(now.millis())
+    .bind(now.plus_seconds(-600).millis())
+    .execute(store.pool())
+    .await?
+    .rows_affected();
+    Ok(n)
+}
+
 /// A capture job's status, for the user who started it (or anyone reading all trace data).
 pub async fn status(store: &Store, principal: &Principal, id: i64) -> Result<CaptureStatus, TraceError> {
     let row = sqlx::query(

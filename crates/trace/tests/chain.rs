@@ -235,3 +235,34 @@ async fn holdings_code(store: &Store, state: &str) -> String {
     .unwrap();
     key.trim_start_matches("nmpa/").to_string()
 }
+
+#[tokio::test]
+async fn captures_left_running_by_a_stop_are_marked_failed() {
+    each_backend(|store| async move {
+        fixtures::world(&store).await.unwrap();
+        let sys = Principal::system();
+        let c = ClientInfo::default();
+        let old = yaolian_trace::capture::start(&store, &sys, 3, yaolian_trace::capture::Behaviour::Rollback, &c)
+            .await
+            .unwrap();
+        let fresh = yaolian_trace::capture::start(&store, &sys, 3, yaolian_trace::capture::Behaviour::Rollback, &c)
+            .await
+            .unwrap();
+        let hour_ago = yaolian_core::Timestamp::now().plus_seconds(-3600).millis();
+        sqlx::query("UPDATE trace_captures SET created_at = $1 WHERE id = $2")
+            .bind(hour_ago)
+            .bind(old)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(yaolian_trace::capture::fail_interrupted(&store).await.unwrap(), 1);
+        let s = yaolian_trace::capture::status(&store, &sys, old).await.unwrap();
+        assert!(!s.running && !s.success, "{s:?}");
+        assert!(s.errors[0]["detail"].as_str().unwrap().contains("send it again"));
+        assert!(
+            yaolian_trace::capture::status(&store, &sys, fresh).await.unwrap().running,
+            "a recent job may still be running"
+        );
+    })
+    .await;
+}

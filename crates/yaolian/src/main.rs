@@ -379,6 +379,11 @@ async fn signed_state(settings: &Settings, store: Store, web: WebConfig) -> Resu
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             if last_sweep.is_none_or(|t| t.elapsed().as_secs() >= 60) {
                 last_sweep = Some(std::time::Instant::now());
+                match yaolian_trace::capture::fail_interrupted(&bg_store).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(jobs = n, "capture jobs interrupted by a stop marked failed"),
+                    Err(e) => tracing::warn!(error = %e, "could not check for interrupted capture jobs"),
+                }
                 match yaolian_services::applications::sweep_overdue(&bg_store).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(raised = n, "overdue applications: alerts raised"),
