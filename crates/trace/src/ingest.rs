@@ -220,6 +220,9 @@ impl World {
     /// Everything packed inside `key`, at any depth.
     fn descendants(&self, key: &str) -> Vec<String> {
         let mut out = Vec::new();
+        if self.children.get(key).is_none_or(Vec::is_empty) {
+            return out;
+        }
         let mut stack = vec![key.to_string()];
         let mut depth = 0;
         while let Some(k) = stack.pop() {
@@ -657,7 +660,13 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
             let step = e.biz_step.as_deref().unwrap_or("");
             let returned = e.disposition.as_deref() == Some("returned");
             for k in named {
-                let Some(code) = world.codes.get(k).cloned() else {
+                // What the rules look at, without cloning the whole state.
+                let Some(code) = world.codes.get(k).map(|c| Seen {
+                    state: c.state,
+                    holder: c.holder.clone(),
+                    expiry: c.expiry.clone(),
+                    recall_id: c.recall_id,
+                }) else {
                     world.found("unknown_code", k, site_ref, pos, t, format!("{step} of a code never commissioned"));
                     continue;
                 };
@@ -718,15 +727,15 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
 }
 
 /// The rules a sale breaks.
-fn sale_checks(
-    world: &mut World,
-    k: &str,
-    code: &CodeState,
-    held_elsewhere: bool,
-    site: Option<&str>,
-    pos: usize,
-    t: i64,
-) {
+/// The part of a code's state the movement and sale rules read.
+struct Seen {
+    state: &'static str,
+    holder: Option<String>,
+    expiry: Option<String>,
+    recall_id: Option<i64>,
+}
+
+fn sale_checks(world: &mut World, k: &str, code: &Seen, held_elsewhere: bool, site: Option<&str>, pos: usize, t: i64) {
     if held_elsewhere {
         let detail = format!("sold while held by {}", code.holder.as_deref().unwrap_or(""));
         world.found("not_holder", k, site, pos, t, detail);
@@ -771,10 +780,12 @@ fn touch(world: &mut World, k: &str, t: i64, site: Option<&str>, state: Option<&
             c.state = s;
         }
         c.last_time = c.last_time.max(t);
-        if site.is_some() {
+        if site.is_some() && c.last_site.as_deref() != site {
             c.last_site = site.map(str::to_string);
         }
-        world.dirty.insert(k.to_string());
+        if !world.dirty.contains(k) {
+            world.dirty.insert(k.to_string());
+        }
     }
 }
 

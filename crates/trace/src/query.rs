@@ -221,6 +221,12 @@ pub struct CodeView {
     pub first_time: i64,
     pub last_time: i64,
     pub recall_id: Option<i64>,
+    /// Open recalls of its product (any batch) and open anomalies on it: when both are 0, as
+    /// nearly always, verification needs no further query.
+    #[serde(skip)]
+    pub open_recalls_of_product: i64,
+    #[serde(skip)]
+    pub open_anomalies: i64,
 }
 
 /// The state of one code (by key).
@@ -228,7 +234,9 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
     let cols: Vec<String> = CODE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
     let sql = format!(
         "SELECT {}, p.generic_name, p.approval_number, o.name, s.name, \
-         (SELECT COUNT(*) FROM trace_codes k WHERE k.parent = c.epc) \
+         (SELECT COUNT(*) FROM trace_codes k WHERE k.parent = c.epc), \
+         (SELECT COUNT(*) FROM trace_recalls r WHERE r.product_id = c.product_id AND r.status = 'open'), \
+         (SELECT COUNT(*) FROM trace_anomalies a WHERE a.epc = c.epc AND a.status = 'open') \
          FROM trace_codes c LEFT JOIN products p ON p.id = c.product_id LEFT JOIN orgs o ON o.id = p.mah_org_id \
          LEFT JOIN trace_sites s ON s.id = c.holder WHERE c.epc = $1",
         cols.join(", ")
@@ -253,6 +261,8 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
         first_time: c.first_time,
         last_time: c.last_time,
         recall_id: c.recall_id,
+        open_recalls_of_product: r.try_get(18)?,
+        open_anomalies: r.try_get(19)?,
         key,
     }))
 }

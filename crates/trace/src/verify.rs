@@ -111,7 +111,8 @@ pub async fn verify(store: &Store, input: &str, today: chrono::NaiveDate) -> Res
             v.reasons.push(reason("EXPIRED", format!("已过有效期 {x}"), format!("expired on {x}")));
         }
     }
-    if let (Some(product_id), Some(batch)) = (code.product_id, &code.batch) {
+    let recall_possible = code.open_recalls_of_product > 0;
+    if let (Some(product_id), Some(batch), true) = (code.product_id, &code.batch, recall_possible) {
         let rows = sqlx::query("SELECT id, batches FROM trace_recalls WHERE product_id = $1 AND status = 'open'")
             .bind(product_id)
             .fetch_all(store.pool())
