@@ -20,7 +20,7 @@ use serde::Serialize;
 use sqlx::Row;
 use yaolian_core::{FieldError, Timestamp};
 use yaolian_store::sql::{insert_rows, Value};
-use yaolian_store::{Backend, Store, StoreError};
+use yaolian_store::{Backend, Store};
 
 use crate::codes::epc::{self, ProductKey};
 use crate::epcis::{Event, Role};
@@ -274,7 +274,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
     // Serialize writers: SQLite takes its write lock here rather than at the first insert, so
     // the ids read below stay ours; PostgreSQL allocates ids from the sequence instead.
     if store.backend() == Backend::Sqlite {
-        sqlx::query("UPDATE trace_captures SET id = id WHERE id = -1").execute(&mut *tx).await.map_err(se)?;
+        sqlx::query("UPDATE trace_captures SET id = id WHERE id = -1").execute(&mut *tx).await?;
     }
 
     // 1. Duplicates.
@@ -296,8 +296,8 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         for h in chunk {
             q = q.bind(h.clone());
         }
-        for r in q.fetch_all(&mut *tx).await.map_err(se)? {
-            let h: Vec<u8> = r.try_get(0).map_err(se)?;
+        for r in q.fetch_all(&mut *tx).await? {
+            let h: Vec<u8> = r.try_get(0)?;
             stored_hashes.insert(h);
         }
     }
@@ -379,8 +379,8 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         for k in chunk {
             q = q.bind(k.clone());
         }
-        for r in q.fetch_all(&mut *tx).await.map_err(se)? {
-            world.sites.insert(r.try_get(0).map_err(se)?, r.try_get(1).map_err(se)?);
+        for r in q.fetch_all(&mut *tx).await? {
+            world.sites.insert(r.try_get(0)?, r.try_get(1)?);
         }
     }
 
@@ -430,23 +430,18 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         13,
         values,
     )
-    .await
-    .map_err(se)?;
-    insert_rows(conn, "INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await.map_err(se)?;
+    .await?;
+    insert_rows(conn, "INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await?;
     lap("write events", &mut phases);
     write_codes(conn, &world).await?;
     lap("write codes", &mut phases);
     outcome.anomalies = write_anomalies(conn, &mut world, &ids).await?;
     outcome.stored = events.len();
     outcome.ids = ids;
-    tx.commit().await.map_err(se)?;
+    tx.commit().await?;
     lap("commit", &mut phases);
     tracing::debug!(events = outcome.stored, codes = world.dirty.len(), phases = ?phases, "trace batch stored");
     Ok(outcome)
-}
-
-fn se(e: sqlx::Error) -> TraceError {
-    TraceError::Store(StoreError::from(e))
 }
 
 fn placeholders(n: usize) -> String {
@@ -491,10 +486,10 @@ async fn resolve_products(
         for p in chunk {
             q = q.bind(p.clone());
         }
-        for r in q.fetch_all(&mut **tx).await.map_err(se)? {
-            let prefix: String = r.try_get(0).map_err(se)?;
-            let level: String = r.try_get(2).map_err(se)?;
-            by_prefix.insert(prefix, Some((r.try_get(1).map_err(se)?, Level::parse(&level))));
+        for r in q.fetch_all(&mut **tx).await? {
+            let prefix: String = r.try_get(0)?;
+            let level: String = r.try_get(2)?;
+            by_prefix.insert(prefix, Some((r.try_get(1)?, Level::parse(&level))));
         }
     }
     Ok(wanted.into_iter().map(|(k, p)| (k, by_prefix.get(&p).copied().flatten())).collect())
@@ -513,8 +508,8 @@ async fn load_codes(
         for k in chunk {
             q = q.bind(k.clone());
         }
-        for r in q.fetch_all(&mut **tx).await.map_err(se)? {
-            let (k, c) = code_from_row(&r).map_err(se)?;
+        for r in q.fetch_all(&mut **tx).await? {
+            let (k, c) = code_from_row(&r)?;
             if !world.codes.contains_key(&k) {
                 world.insert(k, c);
             }
@@ -527,26 +522,21 @@ async fn load_codes(
 async fn allocate_ids(tx: &mut yaolian_store::Tx<'_>, backend: Backend, n: usize) -> Result<i64, TraceError> {
     match backend {
         Backend::Sqlite => {
-            let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM trace_events")
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(se)?
-                .try_get(0)
-                .map_err(se)?;
+            let max: i64 =
+                sqlx::query("SELECT COALESCE(MAX(id), 0) FROM trace_events").fetch_one(&mut **tx).await?.try_get(0)?;
             Ok(max + 1)
         }
         Backend::Postgres => {
             // A block of the identity sequence: setval under an advisory lock keeps blocks whole.
-            sqlx::query("SELECT pg_advisory_xact_lock(7233001)").execute(&mut **tx).await.map_err(se)?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7233001)").execute(&mut **tx).await?;
             let row = sqlx::query(
                 "SELECT setval(pg_get_serial_sequence('trace_events', 'id'), \
                  nextval(pg_get_serial_sequence('trace_events', 'id')) + $1 - 1)",
             )
             .bind(n.max(1) as i64)
             .fetch_one(&mut **tx)
-            .await
-            .map_err(se)?;
-            let last: i64 = row.try_get(0).map_err(se)?;
+            .await?;
+            let last: i64 = row.try_get(0)?;
             Ok(last - n.max(1) as i64 + 1)
         }
     }
@@ -821,8 +811,7 @@ async fn write_codes(conn: &mut sqlx::AnyConnection, world: &World) -> Result<()
         13,
         values,
     )
-    .await
-    .map_err(se)?;
+    .await?;
     Ok(())
 }
 
@@ -842,8 +831,7 @@ async fn write_anomalies(conn: &mut sqlx::AnyConnection, world: &mut World, ids:
             3,
             values,
         )
-        .await
-        .map_err(se)?;
+        .await?;
         spikes(conn, world).await?;
     }
     let now = Timestamp::now().millis();
@@ -871,8 +859,7 @@ async fn write_anomalies(conn: &mut sqlx::AnyConnection, world: &mut World, ids:
         8,
         values,
     )
-    .await
-    .map_err(se)?;
+    .await?;
     Ok(n as usize)
 }
 
@@ -895,9 +882,9 @@ async fn spikes(conn: &mut sqlx::AnyConnection, world: &mut World) -> Result<(),
             q = q.bind(s.clone());
         }
         q = q.bind(from.clone());
-        for r in q.fetch_all(&mut *conn).await.map_err(se)? {
-            let site: String = r.try_get(0).map_err(se)?;
-            history.entry(site).or_default().push((r.try_get(1).map_err(se)?, r.try_get(2).map_err(se)?));
+        for r in q.fetch_all(&mut *conn).await? {
+            let site: String = r.try_get(0)?;
+            history.entry(site).or_default().push((r.try_get(1)?, r.try_get(2)?));
         }
     }
     let days: Vec<(String, String)> = world.sales.keys().cloned().collect();

@@ -188,18 +188,6 @@ fn event_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
     Ok(v)
 }
 
-/// The events that name `key` directly, oldest first.
-pub async fn events_of(store: &Store, key: &str) -> Result<Vec<Value>, TraceError> {
-    let rows = sqlx::query(
-        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body FROM trace_events e \
-         WHERE e.id IN (SELECT event_id FROM trace_event_epcs WHERE epc = $1) ORDER BY e.event_time, e.id",
-    )
-    .bind(key)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows.iter().map(event_json).collect::<Result<_, _>>()?)
-}
-
 /// A code's current state, with its product and holder named.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeView {

@@ -228,27 +228,28 @@ pub async fn get(store: &Store, id: i64) -> Result<Recall, TraceError> {
     .fetch_optional(store.pool())
     .await?
     .ok_or(IdentityError::NotFound("recall"))?;
-    let holders = sqlx::query(
+    let sql = format!(
         "SELECT h.site, s.name, s.org_id, h.initial, \
          (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = h.recall_id AND c.holder = h.site \
-          AND c.state IN ('commissioned', 'packed', 'shipped', 'received')) \
+          AND c.state IN {IN_CHAIN}) \
          FROM trace_recall_holders h LEFT JOIN trace_sites s ON s.id = h.site WHERE h.recall_id = $1 \
-         ORDER BY h.initial DESC, h.site",
-    )
-    .bind(id)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(RecallHolder {
-            site: r.try_get(0)?,
-            site_name: r.try_get(1)?,
-            org_id: r.try_get(2)?,
-            initial: r.try_get(3)?,
-            remaining: r.try_get(4)?,
+         ORDER BY h.initial DESC, h.site"
+    );
+    let holders = sqlx::query(&sql)
+        .bind(id)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RecallHolder {
+                site: r.try_get(0)?,
+                site_name: r.try_get(1)?,
+                org_id: r.try_get(2)?,
+                initial: r.try_get(3)?,
+                remaining: r.try_get(4)?,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     recall_from_row(&row, holders)
 }
 
@@ -299,17 +300,15 @@ pub struct RecallTodo {
 
 /// The open recalls in which sites of `org_id` still hold units.
 pub async fn todos_of(store: &Store, org_id: i64) -> Result<Vec<RecallTodo>, TraceError> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT r.id, p.generic_name, r.batches, s.name, \
          (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = r.id AND c.holder = s.id \
-          AND c.state IN ('commissioned', 'packed', 'shipped', 'received')) AS remaining \
+          AND c.state IN {IN_CHAIN}) AS remaining \
          FROM trace_recall_holders h JOIN trace_recalls r ON r.id = h.recall_id AND r.status = 'open' \
          JOIN trace_sites s ON s.id = h.site JOIN products p ON p.id = r.product_id \
-         WHERE s.org_id = $1 ORDER BY r.id",
-    )
-    .bind(org_id)
-    .fetch_all(store.pool())
-    .await?;
+         WHERE s.org_id = $1 ORDER BY r.id"
+    );
+    let rows = sqlx::query(&sql).bind(org_id).fetch_all(store.pool()).await?;
     let mut out = Vec::new();
     for r in rows {
         let remaining: i64 = r.try_get(4)?;

@@ -276,7 +276,7 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     Ok(())
 }
 
-async fn fresh(pg: Option<&str>) -> Result<TestDb> {
+pub(crate) async fn fresh(pg: Option<&str>) -> Result<TestDb> {
     Ok(match pg {
         Some(url) => TestDb::try_postgres(url).await?,
         None => TestDb::try_sqlite().await?,

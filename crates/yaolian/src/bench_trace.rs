@@ -20,7 +20,6 @@ use tokio::net::TcpListener;
 use yaolian_identity::{fixtures, ClientInfo, Principal};
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::sql::{insert_rows, Value as Bind};
-use yaolian_store::testing::TestDb;
 use yaolian_store::Store;
 use yaolian_trace::capture::{prepare, prepare_in_background};
 use yaolian_trace::generate::{generate, unit_code, Plan};
@@ -37,13 +36,6 @@ pub struct TraceBench {
 
 const CHUNK: usize = 25_000;
 const DRUG_CODES: [&str; 2] = ["8100001", "8100002"];
-
-async fn fresh(pg: Option<&str>) -> Result<TestDb> {
-    Ok(match pg {
-        Some(url) => TestDb::try_postgres(url).await?,
-        None => TestDb::try_sqlite().await?,
-    })
-}
 
 fn day(offset: u64) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default() + chrono::Days::new(offset)
@@ -173,7 +165,7 @@ async fn raw_inserts(store: &Store, incoming: &[Incoming]) -> Result<Duration> {
 }
 
 pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
-    let db = fresh(pg).await.context("creating a benchmark database")?;
+    let db = crate::bench::fresh(pg).await.context("creating a benchmark database")?;
     let store = db.store.clone();
     let backend = store.backend().name();
     let (w, products) = products(&store).await?;
@@ -199,7 +191,7 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
     let (stored, anomalies) = ingest_all(&store, &chain.events).await?;
     let ours = t.elapsed();
     anyhow::ensure!(stored == n, "stored {stored} of {n}");
-    let base_db = fresh(pg).await?;
+    let base_db = crate::bench::fresh(pg).await?;
     let t = Instant::now();
     let incoming = checked(&chain.events, day(1_000));
     let check_time = t.elapsed();
