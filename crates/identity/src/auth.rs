@@ -9,6 +9,9 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use yaolian_core::Timestamp;
 use yaolian_store::Store;
 
@@ -292,13 +295,18 @@ fn principal_from_row(
 /// The principal behind a session cookie, and the session's stage. Ends sessions that have
 /// been idle too long or passed their absolute lifetime.
 pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &str) -> Result<(Principal, Stage)> {
-    let hash = secret_hash(token);
+    let (principal, stage, _) = read_session(store, config, &secret_hash(token)).await?;
+    Ok((principal, stage))
+}
+
+/// The session with this token hash: principal, stage and when it ends at the latest.
+async fn read_session(store: &Store, config: &IdentityConfig, hash: &str) -> Result<(Principal, Stage, i64)> {
     let rows = sqlx::query(&format!(
         "SELECT {PRINCIPAL_COLUMNS}, {ROLE_COLUMNS}, s.csrf_token, s.stage, s.last_seen, s.expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id {ROLE_JOIN} \
          WHERE s.token_hash = $1 ORDER BY r.id"
     ))
-    .bind(&hash)
+    .bind(hash)
     .fetch_all(store.pool())
     .await?;
     let row = rows.first().ok_or(IdentityError::Unauthenticated)?;
@@ -308,21 +316,96 @@ pub async fn session_principal(store: &Store, config: &IdentityConfig, token: &s
     let status: String = row.try_get("status")?;
     let idle_ms = config.session_idle.as_millis() as i64;
     if now.0 > expires_at || now.0 - last_seen > idle_ms || status != "active" {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(store.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(store.pool()).await?;
         return Err(IdentityError::Unauthenticated);
     }
     // Touch at most once a minute: the idle clock needs no finer grain, and reads stay reads.
     if now.0 - last_seen > 60_000 {
         sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(now.0)
-            .bind(&hash)
+            .bind(hash)
             .execute(store.pool())
             .await?;
     }
     let roles = grants_from_rows(&rows)?;
     let csrf_token: String = row.try_get("csrf_token")?;
     let stage: String = row.try_get("stage")?;
-    Ok((principal_from_row(row, roles, AuthVia::Session { csrf_token })?, Stage::parse(&stage)))
+    let principal = principal_from_row(row, roles, AuthVia::Session { csrf_token })?;
+    Ok((principal, Stage::parse(&stage), expires_at))
+}
+
+/// How long a session's principal is served from [`SessionCache`] before it is read again.
+/// Within this process every change that could alter a principal empties the cache at once
+/// ([`principals_changed`]); another process sharing the database sees it within this time.
+pub const SESSION_CACHE_TTL_MS: i64 = 5_000;
+
+static PRINCIPAL_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Marks every cached principal stale: a session ended or promoted, a user's status, roles or
+/// password changed, a role's permissions changed, an organization moved.
+pub fn principals_changed() {
+    PRINCIPAL_EPOCH.fetch_add(1, Ordering::AcqRel);
+}
+
+struct Cached {
+    principal: Principal,
+    until: i64,
+    epoch: u64,
+}
+
+/// Recently resolved full sessions by token hash, so that a burst of requests on one session
+/// (a pharmacy's scanner, a dashboard) costs one session query per [`SESSION_CACHE_TTL_MS`]
+/// rather than one per request. Only fully logged-in sessions are kept.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache").finish_non_exhaustive()
+    }
+}
+
+/// Entries kept at most; past it the cache starts over.
+const SESSION_CACHE_MAX: usize = 10_000;
+
+impl SessionCache {
+    fn get(&self, hash: &str, now: i64) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let c = entries.get(hash)?;
+        (c.until > now && c.epoch == PRINCIPAL_EPOCH.load(Ordering::Acquire)).then(|| c.principal.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal, until: i64, epoch: u64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= SESSION_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(hash, Cached { principal, until, epoch });
+        }
+    }
+}
+
+/// [`session_principal`] through `cache`.
+pub async fn cached_session_principal(
+    cache: &SessionCache,
+    store: &Store,
+    config: &IdentityConfig,
+    token: &str,
+) -> Result<(Principal, Stage)> {
+    let hash = secret_hash(token);
+    let now = Timestamp::now().0;
+    if let Some(p) = cache.get(&hash, now) {
+        return Ok((p, Stage::Full));
+    }
+    // The epoch before the read: a change landing meanwhile leaves the entry stale, not wrong.
+    let epoch = PRINCIPAL_EPOCH.load(Ordering::Acquire);
+    let (principal, stage, expires_at) = read_session(store, config, &hash).await?;
+    if stage == Stage::Full {
+        cache.put(hash, principal.clone(), expires_at.min(now + SESSION_CACHE_TTL_MS), epoch);
+    }
+    Ok((principal, stage))
 }
 
 /// The principal behind an API token (`Authorization: Bearer ylt_…`).
@@ -381,6 +464,7 @@ pub async fn complete_mfa(
                 .bind(secret_hash(token))
                 .execute(store.pool())
                 .await?;
+            principals_changed();
             audit::record_now(
                 store,
                 audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
@@ -399,6 +483,7 @@ pub async fn complete_mfa(
                     .bind(principal.user_id)
                     .execute(store.pool())
                     .await?;
+                principals_changed();
                 return Err(IdentityError::AccountLocked { until });
             }
             Err(IdentityError::InvalidTotp)
@@ -413,12 +498,14 @@ pub(crate) async fn promote_session(store: &Store, token: &str) -> Result<()> {
         .bind(secret_hash(token))
         .execute(store.pool())
         .await?;
+    principals_changed();
     Ok(())
 }
 
 /// Ends a session.
 pub async fn logout(store: &Store, principal: &Principal, token: &str, client: &ClientInfo) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(store.pool()).await?;
+    principals_changed();
     audit::record_now(store, audit::Event::by(principal, action::LOGOUT, "", client)).await?;
     Ok(())
 }

@@ -232,6 +232,7 @@ pub async fn ensure_builtin(store: &Store) -> Result<()> {
         .await?;
     }
     tx.commit().await?;
+    crate::auth::principals_changed();
     Ok(())
 }
 
@@ -327,5 +328,6 @@ pub async fn set_requires_mfa(
     )
     .await?;
     tx.commit().await?;
+    crate::auth::principals_changed();
     by_code(store, code).await
 }

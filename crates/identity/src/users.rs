@@ -435,6 +435,7 @@ pub async fn assign_roles(
     )
     .await?;
     tx.commit().await?;
+    crate::auth::principals_changed();
     Ok(load(store, user_id).await?.0)
 }
 
@@ -493,6 +494,7 @@ pub async fn set_status(
     )
     .await?;
     tx.commit().await?;
+    crate::auth::principals_changed();
     Ok(load(store, user_id).await?.0)
 }
 
@@ -579,6 +581,7 @@ async fn write_password(
     }
     audit::record(&mut tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
     tx.commit().await?;
+    crate::auth::principals_changed();
     Ok(())
 }
 

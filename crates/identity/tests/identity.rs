@@ -153,6 +153,37 @@ async fn login_opens_a_session_that_resolves_to_the_principal() {
 }
 
 #[tokio::test]
+async fn a_cached_session_follows_role_changes_disabling_and_logout() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let sys = Principal::system();
+        let c = ClientInfo::default();
+        let u = user(&store, &sys, w.co_a, "wangwu", false, &["quality_head"]).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let cache = auth::SessionCache::default();
+        let s = auth::login(&store, &cfg, "wangwu", PW, &c).await.unwrap();
+        let (p, _) = auth::cached_session_principal(&cache, &store, &cfg, &s.token).await.unwrap();
+        assert_eq!(p.role_codes(), vec!["quality_head"]);
+        // A role change is seen at the next request, not after the cache's lifetime.
+        users::assign_roles(&store, &sys, u, &["lab_analyst".to_string()], "调岗", &c).await.unwrap();
+        let (p, _) = auth::cached_session_principal(&cache, &store, &cfg, &s.token).await.unwrap();
+        assert_eq!(p.role_codes(), vec!["lab_analyst"]);
+        // So is disabling the account (which ends its sessions).
+        users::set_status(&store, &sys, u, false, "离职", &c).await.unwrap();
+        let r = auth::cached_session_principal(&cache, &store, &cfg, &s.token).await;
+        assert!(matches!(r, Err(IdentityError::Unauthenticated)), "{r:?}");
+        // And a logout.
+        users::set_status(&store, &sys, u, true, "复职", &c).await.unwrap();
+        let s = auth::login(&store, &cfg, "wangwu", PW, &c).await.unwrap();
+        let (p, _) = auth::cached_session_principal(&cache, &store, &cfg, &s.token).await.unwrap();
+        auth::logout(&store, &p, &s.token, &c).await.unwrap();
+        let r = auth::cached_session_principal(&cache, &store, &cfg, &s.token).await;
+        assert!(matches!(r, Err(IdentityError::Unauthenticated)), "{r:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn three_administrators_stay_separate() {
     each_backend(|store| async move {
         let w = world(&store).await;

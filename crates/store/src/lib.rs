@@ -11,6 +11,7 @@
 //! `record_versions`; the table is append-only.
 
 pub mod ledger;
+mod native;
 pub mod sql;
 pub mod testing;
 pub mod versions;
@@ -46,6 +47,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database: {0}")]
+    Native(#[from] rusqlite::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -56,6 +59,10 @@ impl StoreError {
         match self {
             StoreError::Database(sqlx::Error::Database(e)) => {
                 e.is_unique_violation() || e.message().contains("UNIQUE constraint failed")
+            }
+            StoreError::Native(rusqlite::Error::SqliteFailure(e, _)) => {
+                // SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
+                matches!(e.extended_code, 1555 | 2067)
             }
             StoreError::Conflict(_) => true,
             _ => false,
@@ -119,6 +126,8 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// A SQLite file's native connection for bulk writers (see [`Store::with_native_sqlite`]).
+    native: Option<std::sync::Arc<native::Native>>,
 }
 
 impl Store {
@@ -129,6 +138,10 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let mut url = url.to_string();
         let pool_options = AnyPoolOptions::new().max_connections(options.max_connections);
+        let native = match backend {
+            Backend::Sqlite => native::Native::for_url(&url, options.busy_timeout).map(std::sync::Arc::new),
+            Backend::Postgres => None,
+        };
         let pool = match backend {
             Backend::Sqlite => {
                 if !url.contains('?') {
@@ -153,7 +166,7 @@ impl Store {
             }
             Backend::Postgres => pool_options.acquire_timeout(Duration::from_secs(10)).connect(&url).await?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, native })
     }
 
     /// Opens (creating if needed) the SQLite database `yaolian.db` in `dir`.

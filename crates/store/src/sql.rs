@@ -131,6 +131,38 @@ pub async fn insert_rows(
     Ok(affected)
 }
 
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::I64(i) => ValueRef::Integer(*i),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Bytes(b) => ValueRef::Blob(b),
+            Value::NullI64 | Value::NullText => ValueRef::Null,
+        }))
+    }
+}
+
+/// [`insert_rows`] on a native SQLite connection: one single-row statement, prepared once and
+/// stepped per row (binding is cheap there; a multi-row statement only adds parse time).
+pub fn insert_rows_native(
+    conn: &rusqlite::Connection,
+    head: &str,
+    tail: &str,
+    width: usize,
+    values: &[Value],
+) -> Result<u64, rusqlite::Error> {
+    if width == 0 || values.is_empty() {
+        return Ok(0);
+    }
+    let mut stmt = conn.prepare_cached(&values_sql(head, tail, width, 1, false))?;
+    let mut affected = 0;
+    for row in values.chunks(width) {
+        affected += stmt.execute(rusqlite::params_from_iter(row))? as u64;
+    }
+    Ok(affected)
+}
+
 fn values_sql(head: &str, tail: &str, width: usize, rows: usize, numbered: bool) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 7);
     sql.push_str(head);

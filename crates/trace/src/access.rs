@@ -47,6 +47,20 @@ pub async fn reach(
     Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
 }
 
+/// May `principal` read trace data at all (a scan's verification needs no more than that)?
+/// Unlike [`reach`] it reads nothing.
+pub async fn may_read(
+    store: &Store,
+    principal: &Principal,
+    target: &str,
+    client: &ClientInfo,
+) -> Result<(), TraceError> {
+    if principal.is_system() || principal.has(perm::TRACE_READ) {
+        return Ok(());
+    }
+    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
+}
+
 /// Only a bureau (or the operator) may read everything: national flows, anomalies across
 /// companies.
 pub async fn regulator(

@@ -15,7 +15,7 @@ use crate::access::Reach;
 use crate::codes::epc;
 use crate::epcis::{BIZ_STEPS, DISPOSITIONS, EVENT_TYPES};
 use crate::hash;
-use crate::ingest::{code_from_row, CODE_COLUMNS};
+use crate::ingest::{code_from, CODE_COLUMNS};
 use crate::TraceError;
 
 /// The most events one page returns.
@@ -230,7 +230,7 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
         cols.join(", ")
     );
     let Some(r) = sqlx::query(&sql).bind(key).fetch_optional(store.pool()).await? else { return Ok(None) };
-    let (key, c) = code_from_row(&r)?;
+    let (key, c) = code_from(&r)?;
     Ok(Some(CodeView {
         uri: epc::uri(&key),
         display: epc::display(&key),

@@ -130,13 +130,15 @@ pub async fn verify(store: &Store, input: &str, today: chrono::NaiveDate) -> Res
             }
         }
     }
-    let rows =
-        sqlx::query("SELECT DISTINCT kind FROM trace_anomalies WHERE epc = $1 AND status = 'open' ORDER BY kind")
-            .bind(&key)
-            .fetch_all(store.pool())
-            .await?;
-    for r in rows {
-        v.alerts.push(r.try_get(0)?);
+    if code.open_anomalies > 0 {
+        let rows =
+            sqlx::query("SELECT DISTINCT kind FROM trace_anomalies WHERE epc = $1 AND status = 'open' ORDER BY kind")
+                .bind(&key)
+                .fetch_all(store.pool())
+                .await?;
+        for r in rows {
+            v.alerts.push(r.try_get(0)?);
+        }
     }
     v.dispensable = v.reasons.is_empty() && v.alerts.is_empty();
     v.code = Some(code);

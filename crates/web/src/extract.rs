@@ -144,7 +144,7 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<(Principal, Stag
         return Ok((p, Stage::Full, None));
     }
     let token = cookie(parts, SESSION_COOKIE).ok_or(IdentityError::Unauthenticated)?;
-    let (p, stage) = auth::session_principal(state.store(), state.identity(), token).await?;
+    let (p, stage) = auth::cached_session_principal(state.sessions(), state.store(), state.identity(), token).await?;
     Ok((p, stage, Some(token.to_string())))
 }
 

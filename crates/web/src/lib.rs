@@ -63,6 +63,8 @@ struct Inner {
     identity: IdentityConfig,
     config: WebConfig,
     metrics: Metrics,
+    /// Principals of recently seen sessions.
+    sessions: yaolian_identity::auth::SessionCache,
     /// The site signing key (id, key), for checkpoints on demand.
     signer: Option<(String, yaolian_ledger::sign::KeyPair)>,
     /// The site sealing key, which opens the issuing authorities' license keys.
@@ -83,7 +85,15 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     pub fn new(store: Store, identity: IdentityConfig, config: WebConfig) -> Self {
         let sealing = ephemeral_sealing();
-        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer: None, sealing }))
+        AppState(Arc::new(Inner {
+            store,
+            identity,
+            config,
+            metrics: Metrics::default(),
+            sessions: Default::default(),
+            signer: None,
+            sealing,
+        }))
     }
 
     /// The same state with the site signing key, so that checkpoints can be made on demand,
@@ -97,7 +107,15 @@ impl AppState {
         sealing: yaolian_license::licenses::Sealing,
     ) -> Self {
         let signer = Some((key_id, key));
-        AppState(Arc::new(Inner { store, identity, config, metrics: Metrics::default(), signer, sealing }))
+        AppState(Arc::new(Inner {
+            store,
+            identity,
+            config,
+            metrics: Metrics::default(),
+            sessions: Default::default(),
+            signer,
+            sealing,
+        }))
     }
 
     pub fn sealing(&self) -> &yaolian_license::licenses::Sealing {
@@ -112,6 +130,9 @@ impl AppState {
     }
     pub fn identity(&self) -> &IdentityConfig {
         &self.0.identity
+    }
+    pub fn sessions(&self) -> &yaolian_identity::auth::SessionCache {
+        &self.0.sessions
     }
     pub fn config(&self) -> &WebConfig {
         &self.0.config

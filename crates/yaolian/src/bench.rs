@@ -54,6 +54,9 @@ pub enum BenchCommand {
         /// Concurrent connections.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Measure bulk ingest and its baseline only (for tuning the engine).
+        #[arg(long)]
+        bulk_only: bool,
     },
     /// Ledger appends (single and batched) against raw inserts, proof latency, verification rate.
     Ledger {
@@ -78,12 +81,13 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             Ok(())
         }
-        BenchCommand::Trace { events, recall_packs, duration, concurrency } => {
+        BenchCommand::Trace { events, recall_packs, duration, concurrency, bulk_only } => {
             let bench = crate::bench_trace::TraceBench {
                 events,
                 recall_packs: recall_packs.max(200),
                 duration: Duration::from_secs(duration),
                 concurrency: concurrency.max(1),
+                bulk_only,
             };
             for pg in backends(database_url) {
                 crate::bench_trace::run(pg.as_deref(), &bench).await?;

@@ -19,7 +19,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use yaolian_identity::{fixtures, ClientInfo, Principal};
 use yaolian_registry::products::{self, NewProduct};
-use yaolian_store::sql::{insert_rows, Value as Bind};
+use yaolian_store::sql::{insert_rows, insert_rows_native, Value as Bind};
 use yaolian_store::Store;
 use yaolian_trace::capture::{prepare, prepare_in_background};
 use yaolian_trace::generate::{generate, unit_code, Plan};
@@ -32,6 +32,7 @@ pub struct TraceBench {
     pub recall_packs: usize,
     pub duration: Duration,
     pub concurrency: usize,
+    pub bulk_only: bool,
 }
 
 const CHUNK: usize = 25_000;
@@ -65,14 +66,25 @@ fn checked(events: &[Value], today: chrono::NaiveDate) -> Vec<Incoming> {
     events.chunks(CHUNK).enumerate().flat_map(|(n, c)| prepare(c, n * CHUNK, None, today).0).collect()
 }
 
-/// Stores events through the engine in transactions of `CHUNK`; returns (stored, anomalies).
-async fn ingest_all(store: &Store, events: &[Value]) -> Result<(usize, usize)> {
+/// `events` in chunks of `CHUNK`, moved rather than copied.
+fn chunked(events: Vec<Value>) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut rest = events.into_iter().peekable();
+    while rest.peek().is_some() {
+        out.push(rest.by_ref().take(CHUNK).collect());
+    }
+    out
+}
+
+/// Stores events (in chunks of `CHUNK`) through the engine, a transaction per chunk; returns
+/// (stored, anomalies).
+async fn ingest_all(store: &Store, chunks: Vec<Vec<Value>>) -> Result<(usize, usize)> {
     let today = day(1_000);
     let (mut stored, mut anomalies) = (0, 0);
     let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
     let mut pending = None;
-    for chunk in events.chunks(CHUNK) {
-        let next = prepare_in_background(chunk.to_vec(), 0, today);
+    for chunk in chunks {
+        let next = prepare_in_background(chunk, 0, today);
         if let Some(prev) = pending.replace(next) {
             let (good, _) = prev.await?;
             let o = ingest::store(store, good, options).await?;
@@ -88,6 +100,11 @@ async fn ingest_all(store: &Store, events: &[Value]) -> Result<(usize, usize)> {
     }
     Ok((stored, anomalies))
 }
+
+const EVENTS_HEAD: &str = "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, \
+     disposition, read_point, biz_location, event_time, record_time, capture_id, body)";
+const CODES_HEAD: &str = "INSERT INTO trace_codes (epc, level, product_id, batch, expiry, state, holder, source, \
+     parent, first_time, last_time, last_site, recall_id)";
 
 /// The baseline: the rows the engine writes for these events — one per event, one per
 /// (event, code, role), one state row per code — inserted as they are in transactions of the
@@ -139,26 +156,27 @@ async fn raw_inserts(store: &Store, incoming: &[Incoming]) -> Result<Duration> {
                 }
             }
         }
+        // The same connection and statements the engine writes through: native on a SQLite file.
+        let tables: [(&'static str, usize, Vec<Bind>); 3] = [
+            (EVENTS_HEAD, 13, events),
+            ("INSERT INTO trace_event_epcs (epc, event_id, role)", 3, epcs),
+            (CODES_HEAD, 13, codes),
+        ];
+        if store.has_native_sqlite() {
+            let written = store.with_native_sqlite(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                for (head, width, values) in &tables {
+                    insert_rows_native(&tx, head, "", *width, values)?;
+                }
+                tx.commit().map_err(anyhow::Error::from)
+            });
+            written.await.context("no native connection")??;
+            continue;
+        }
         let mut tx = store.begin().await?;
-        insert_rows(
-            &mut tx,
-            "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, disposition, read_point, \
-             biz_location, event_time, record_time, capture_id, body)",
-            "",
-            13,
-            events,
-        )
-        .await?;
-        insert_rows(&mut tx, "INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epcs).await?;
-        insert_rows(
-            &mut tx,
-            "INSERT INTO trace_codes (epc, level, product_id, batch, expiry, state, holder, source, parent, \
-             first_time, last_time, last_site, recall_id)",
-            "",
-            13,
-            codes,
-        )
-        .await?;
+        for (head, width, values) in tables {
+            insert_rows(&mut tx, head, "", width, values).await?;
+        }
         tx.commit().await?;
     }
     Ok(started.elapsed())
@@ -187,8 +205,9 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
     let chain = generate(&plan);
     yaolian_trace::sites::upsert(&store, &chain.sites).await?;
     let n = chain.events.len();
+    let chunks = chain.events.chunks(CHUNK).map(<[Value]>::to_vec).collect();
     let t = Instant::now();
-    let (stored, anomalies) = ingest_all(&store, &chain.events).await?;
+    let (stored, anomalies) = ingest_all(&store, chunks).await?;
     let ours = t.elapsed();
     anyhow::ensure!(stored == n, "stored {stored} of {n}");
     let base_db = crate::bench::fresh(pg).await?;
@@ -213,6 +232,11 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
         ours.as_secs_f64(),
         ours_rate / base_rate
     );
+
+    if b.bulk_only {
+        db.finish().await;
+        return Ok(());
+    }
 
     // 2. Capture through HTTP in documents of 1,000 events.
     let sys = Principal::system();
@@ -283,7 +307,7 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
             first_serial: 100_000_000 + round * 200_000,
         };
         let chain = generate(&grow);
-        let (s, _) = ingest_all(&store, &chain.events).await?;
+        let (s, _) = ingest_all(&store, chunked(chain.events)).await?;
         total += s;
         eprint!("\rgrowing: {total} events, {:.0} s", t.elapsed().as_secs_f64());
     }

@@ -526,7 +526,7 @@ impl VerifyPage {
 }
 
 async fn verify_page(State(state): State<AppState>, user: PageUser, Query(q): Query<CodeQuery>) -> Response {
-    if let Err(e) = access::reach(state.store(), &user.principal, "trace.verify", &user.client).await {
+    if let Err(e) = access::may_read(state.store(), &user.principal, "trace.verify", &user.client).await {
         return failure_page(user.lang, e);
     }
     let input = q.code.trim().to_string();

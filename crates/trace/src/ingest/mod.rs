@@ -16,18 +16,19 @@
 
 use std::collections::{HashMap, HashSet};
 
+mod io;
+
 use serde::Serialize;
-use sqlx::Row;
 use yaolian_core::{FieldError, Timestamp};
-use yaolian_store::sql::{insert_rows, Value};
-use yaolian_store::{Backend, Store};
+use yaolian_store::sql::Value;
+use yaolian_store::{Backend, Store, StoreError};
+
+pub(crate) use io::code_from;
+use io::{finish_now, native_error, By, Io};
 
 use crate::codes::epc::{self, ProductKey};
 use crate::epcis::{Event, Role};
 use crate::TraceError;
-
-/// Rows per `IN (…)` list.
-const IN_CHUNK: usize = 1_000;
 
 /// How long a code needs at least to get from one site to another: within a province, and
 /// between provinces. Seen sooner than this at another site is an anomaly.
@@ -113,7 +114,7 @@ impl Level {
         }
     }
 
-    fn parse(s: &str) -> Level {
+    pub(crate) fn parse(s: &str) -> Level {
         match s {
             "case" => Level::Case,
             "pallet" => Level::Pallet,
@@ -142,30 +143,8 @@ pub(crate) struct CodeState {
 pub(crate) const CODE_COLUMNS: &str =
     "epc, level, product_id, batch, expiry, state, holder, source, parent, first_time, last_time, last_site, recall_id";
 
-fn state_name(s: &str) -> &'static str {
+pub(crate) fn state_name(s: &str) -> &'static str {
     STATES.iter().find(|(k, _, _)| *k == s).map_or("commissioned", |(k, _, _)| k)
-}
-
-pub(crate) fn code_from_row(r: &sqlx::any::AnyRow) -> Result<(String, CodeState), sqlx::Error> {
-    let level: String = r.try_get(1)?;
-    let state: String = r.try_get(5)?;
-    Ok((
-        r.try_get(0)?,
-        CodeState {
-            level: Level::parse(&level),
-            product_id: r.try_get(2)?,
-            batch: r.try_get(3)?,
-            expiry: r.try_get(4)?,
-            state: state_name(&state),
-            holder: r.try_get(6)?,
-            source: r.try_get(7)?,
-            parent: r.try_get(8)?,
-            first_time: r.try_get(9)?,
-            last_time: r.try_get(10)?,
-            last_site: r.try_get(11)?,
-            recall_id: r.try_get(12)?,
-        },
-    ))
 }
 
 /// An anomaly found while applying a batch.
@@ -192,6 +171,8 @@ struct World {
     found: Vec<Found>,
     /// Units sold per (site, China day).
     sales: HashMap<(String, String), i64>,
+    /// China calendar days by day number, formatted once per batch.
+    days: HashMap<i64, String>,
 }
 
 impl World {
@@ -252,6 +233,13 @@ impl World {
         });
     }
 
+    /// The China calendar day (`YYYY-MM-DD`) of a time in milliseconds.
+    fn day(&mut self, ms: i64) -> String {
+        const CHINA_OFFSET_MS: i64 = 8 * 60 * 60 * 1000;
+        let n = (ms + CHINA_OFFSET_MS).div_euclid(86_400_000);
+        self.days.entry(n).or_insert_with(|| china_day(ms)).clone()
+    }
+
     fn province(&self, site: &str) -> Option<&str> {
         self.sites.get(site).map(String::as_str).filter(|p| !p.is_empty())
     }
@@ -262,20 +250,39 @@ fn china_day(ms: i64) -> String {
     Timestamp(ms).china_date().format("%Y-%m-%d").to_string()
 }
 
-/// Stores a batch of checked events (see the module documentation).
+/// Stores a batch of checked events (see the module documentation) in one transaction: on a
+/// SQLite file through its native connection, otherwise through the pool.
 pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> Result<Outcome, TraceError> {
+    if store.has_native_sqlite() {
+        let native = store.with_native_sqlite(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(native_error)?;
+            let outcome = finish_now(run(&mut io::Native { tx: &tx }, incoming, options))?;
+            let t = std::time::Instant::now();
+            tx.commit().map_err(native_error)?;
+            tracing::debug!(commit = ?t.elapsed(), "trace batch committed");
+            Ok::<_, TraceError>(outcome)
+        });
+        return native.await.unwrap_or_else(|| Err(StoreError::Corrupt("no native SQLite connection".into()).into()));
+    }
+    let mut db = io::Pooled { tx: store.begin().await?, backend: store.backend() };
+    if store.backend() == Backend::Sqlite {
+        // Serialize writers: SQLite takes its write lock here rather than at the first insert,
+        // so that the state read below stays current; PostgreSQL locks in `first_event_id`.
+        sqlx::query("UPDATE trace_captures SET id = id WHERE id = -1").execute(&mut *db.tx).await?;
+    }
+    let outcome = run(&mut db, incoming, options).await?;
+    db.tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The engine: every read, rule and write of one batch, inside the caller's transaction.
+async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Result<Outcome, TraceError> {
     let started = std::time::Instant::now();
     let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
     let lap = |name: &'static str, phases: &mut Vec<(&str, std::time::Duration)>| {
         phases.push((name, started.elapsed()));
     };
-    let mut tx = store.begin().await?;
     let mut outcome = Outcome::default();
-    // Serialize writers: SQLite takes its write lock here rather than at the first insert, so
-    // the ids read below stay ours; PostgreSQL allocates ids from the sequence instead.
-    if store.backend() == Backend::Sqlite {
-        sqlx::query("UPDATE trace_captures SET id = id WHERE id = -1").execute(&mut *tx).await?;
-    }
 
     // 1. Duplicates.
     let mut seen = HashSet::new();
@@ -288,21 +295,10 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
             repeated.push(inc.index);
         }
     }
-    let hashes: Vec<Vec<u8>> = fresh.iter().map(|i| i.event.hash.to_vec()).collect();
-    let mut stored_hashes = HashSet::new();
-    for chunk in hashes.chunks(IN_CHUNK) {
-        let sql = format!("SELECT hash FROM trace_events WHERE hash IN ({})", placeholders(chunk.len()));
-        let mut q = sqlx::query(&sql);
-        for h in chunk {
-            q = q.bind(h.clone());
-        }
-        for r in q.fetch_all(&mut *tx).await? {
-            let h: Vec<u8> = r.try_get(0)?;
-            stored_hashes.insert(h);
-        }
-    }
+    let hashes: Vec<[u8; 32]> = fresh.iter().map(|i| i.event.hash).collect();
+    let stored_hashes = db.stored_hashes(&hashes).await?;
     let (dups, mut events): (Vec<Incoming>, Vec<Incoming>) =
-        fresh.into_iter().partition(|i| stored_hashes.contains(i.event.hash.as_slice()));
+        fresh.into_iter().partition(|i| stored_hashes.contains(&i.event.hash));
     repeated.extend(dups.iter().map(|i| i.index));
     outcome.duplicates = repeated.len();
     if options.duplicates_are_errors {
@@ -320,7 +316,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
 
     lap("dedupe", &mut phases);
     // 2. Products of commissioned codes.
-    let products = resolve_products(&mut tx, &events).await?;
+    let products = resolve_products(db, &events).await?;
     events.retain(|inc| {
         let unknown: Vec<FieldError> = commissioned(&inc.event)
             .filter_map(|k| match products.get(k) {
@@ -355,7 +351,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         site_keys.extend(inc.event.site());
     }
     let keys: Vec<String> = keys.into_iter().map(str::to_string).collect();
-    load_codes(&mut tx, "epc", &keys, &mut world).await?;
+    load_codes(db, By::Epc, &keys, &mut world).await?;
     let mut containers: Vec<String> =
         world.codes.iter().filter(|(_, c)| c.level != Level::Unit).map(|(k, _)| k.clone()).collect();
     for _ in 0..2 {
@@ -363,7 +359,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
             break;
         }
         let before: HashSet<String> = world.codes.keys().cloned().collect();
-        load_codes(&mut tx, "parent", &containers, &mut world).await?;
+        load_codes(db, By::Parent, &containers, &mut world).await?;
         containers = world
             .codes
             .iter()
@@ -373,16 +369,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
     }
     world.dirty.clear();
     let site_keys: Vec<String> = site_keys.into_iter().map(str::to_string).collect();
-    for chunk in site_keys.chunks(IN_CHUNK) {
-        let sql = format!("SELECT id, province FROM trace_sites WHERE id IN ({})", placeholders(chunk.len()));
-        let mut q = sqlx::query(&sql);
-        for k in chunk {
-            q = q.bind(k.clone());
-        }
-        for r in q.fetch_all(&mut *tx).await? {
-            world.sites.insert(r.try_get(0)?, r.try_get(1)?);
-        }
-    }
+    world.sites.extend(db.provinces(&site_keys).await?);
 
     lap("load", &mut phases);
     // 4. Apply.
@@ -393,37 +380,36 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
     lap("apply", &mut phases);
     // 5. Write.
     let record_time = Timestamp::now().millis();
-    let first_id = allocate_ids(&mut tx, store.backend(), events.len()).await?;
+    let first_id = db.first_event_id(events.len()).await?;
     let ids: Vec<i64> = (0..events.len() as i64).map(|i| first_id + i).collect();
     let mut values = Vec::with_capacity(events.len() * 13);
     let mut epc_values = Vec::new();
-    for (inc, id) in events.iter().zip(&ids) {
-        let e = &inc.event;
+    // The events are spent here: their strings move into the rows.
+    for (inc, id) in events.into_iter().zip(&ids) {
+        let e = inc.event;
+        for (k, role) in e.keys {
+            epc_values.extend([Value::Text(k), Value::I64(*id), Value::I64(role.code())]);
+        }
         values.extend([
             Value::I64(*id),
             Value::Bytes(e.hash.to_vec()),
-            e.event_id.clone().into(),
-            e.event_type.clone().into(),
-            e.action.clone().into(),
-            e.biz_step.clone().into(),
-            e.disposition.clone().into(),
-            e.read_point.clone().into(),
-            e.biz_location.clone().into(),
+            e.event_id.into(),
+            e.event_type.into(),
+            e.action.into(),
+            e.biz_step.into(),
+            e.disposition.into(),
+            e.read_point.into(),
+            e.biz_location.into(),
             Value::I64(e.event_time_ms),
             Value::I64(record_time),
             options.capture_id.into(),
-            Value::Text(inc.body.clone()),
+            Value::Text(inc.body),
         ]);
-        for (k, role) in &e.keys {
-            epc_values.extend([Value::Text(k.clone()), Value::I64(*id), Value::I64(role.code())]);
-        }
-        if let Some(p) = &e.parent {
-            epc_values.extend([Value::Text(p.clone()), Value::I64(*id), Value::I64(Role::Parent.code())]);
+        if let Some(p) = e.parent {
+            epc_values.extend([Value::Text(p), Value::I64(*id), Value::I64(Role::Parent.code())]);
         }
     }
-    let conn = &mut *tx;
-    insert_rows(
-        conn,
+    db.insert(
         "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, disposition, read_point, \
          biz_location, event_time, record_time, capture_id, body)",
         "",
@@ -431,21 +417,16 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
         values,
     )
     .await?;
-    insert_rows(conn, "INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await?;
+    db.insert("INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await?;
     lap("write events", &mut phases);
-    write_codes(conn, &world).await?;
+    write_codes(db, &world).await?;
     lap("write codes", &mut phases);
-    outcome.anomalies = write_anomalies(conn, &mut world, &ids).await?;
-    outcome.stored = events.len();
+    outcome.anomalies = write_anomalies(db, &mut world, &ids).await?;
+    outcome.stored = ids.len();
     outcome.ids = ids;
-    tx.commit().await?;
-    lap("commit", &mut phases);
+    lap("anomalies", &mut phases);
     tracing::debug!(events = outcome.stored, codes = world.dirty.len(), phases = ?phases, "trace batch stored");
     Ok(outcome)
-}
-
-fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
 }
 
 /// The codes an event brings into being: an ObjectEvent ADD's epcList, a transformation's
@@ -458,7 +439,7 @@ fn commissioned(e: &Event) -> impl Iterator<Item = &String> {
 /// Product id (and pack level) by code key for every commissioned code that names a product:
 /// `Some(None)` for a code whose GTIN or 药品标识码 no product carries.
 async fn resolve_products(
-    tx: &mut yaolian_store::Tx<'_>,
+    db: &mut impl Io,
     events: &[Incoming],
 ) -> Result<HashMap<String, Option<(i64, Level)>>, TraceError> {
     let mut by_prefix: HashMap<String, Option<(i64, Level)>> = HashMap::new();
@@ -475,71 +456,20 @@ async fn resolve_products(
         }
     }
     let prefixes: Vec<String> = by_prefix.keys().cloned().collect();
-    for chunk in prefixes.chunks(IN_CHUNK) {
-        let list = placeholders(chunk.len());
-        let sql = format!(
-            "SELECT drug_code, id, 'unit' FROM products WHERE drug_code IN ({list}) \
-             UNION ALL SELECT gtin, product_id, 'unit' FROM product_gtins WHERE gtin IN ({list}) \
-             UNION ALL SELECT prefix, product_id, level FROM trace_pack_codes WHERE prefix IN ({list})"
-        );
-        let mut q = sqlx::query(&sql);
-        for p in chunk {
-            q = q.bind(p.clone());
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            let prefix: String = r.try_get(0)?;
-            let level: String = r.try_get(2)?;
-            by_prefix.insert(prefix, Some((r.try_get(1)?, Level::parse(&level))));
-        }
+    for (prefix, id, level) in db.products(&prefixes).await? {
+        by_prefix.insert(prefix, Some((id, level)));
     }
     Ok(wanted.into_iter().map(|(k, p)| (k, by_prefix.get(&p).copied().flatten())).collect())
 }
 
-/// Loads into `world` every code whose `column` (`epc` or `parent`) is one of `keys`.
-async fn load_codes(
-    tx: &mut yaolian_store::Tx<'_>,
-    column: &str,
-    keys: &[String],
-    world: &mut World,
-) -> Result<(), TraceError> {
-    for chunk in keys.chunks(IN_CHUNK) {
-        let sql = format!("SELECT {CODE_COLUMNS} FROM trace_codes WHERE {column} IN ({})", placeholders(chunk.len()));
-        let mut q = sqlx::query(&sql);
-        for k in chunk {
-            q = q.bind(k.clone());
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            let (k, c) = code_from_row(&r)?;
-            if !world.codes.contains_key(&k) {
-                world.insert(k, c);
-            }
+/// Loads into `world` every code whose `by` column is one of `keys`.
+async fn load_codes(db: &mut impl Io, by: By, keys: &[String], world: &mut World) -> Result<(), TraceError> {
+    for (k, c) in db.codes(by, keys).await? {
+        if !world.codes.contains_key(&k) {
+            world.insert(k, c);
         }
     }
     Ok(())
-}
-
-/// `n` consecutive ids for new events.
-async fn allocate_ids(tx: &mut yaolian_store::Tx<'_>, backend: Backend, n: usize) -> Result<i64, TraceError> {
-    match backend {
-        Backend::Sqlite => {
-            let max: i64 =
-                sqlx::query("SELECT COALESCE(MAX(id), 0) FROM trace_events").fetch_one(&mut **tx).await?.try_get(0)?;
-            Ok(max + 1)
-        }
-        Backend::Postgres => {
-            // A block of the identity sequence: setval under an advisory lock keeps blocks whole.
-            sqlx::query("SELECT pg_advisory_xact_lock(7233001)").execute(&mut **tx).await?;
-            let row = sqlx::query(
-                "SELECT setval(pg_get_serial_sequence('trace_events', 'id'), \
-                 nextval(pg_get_serial_sequence('trace_events', 'id')) + $1 - 1)",
-            )
-            .bind(n.max(1) as i64)
-            .fetch_one(&mut **tx)
-            .await?;
-            let last: i64 = row.try_get(0)?;
-            Ok(last - n.max(1) as i64 + 1)
-        }
-    }
 }
 
 /// Applies one event (the `pos`-th stored) to the world.
@@ -683,7 +613,8 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                         sale_checks(world, k, &code, held_elsewhere, site_ref, pos, t);
                         new_state = Some(if step == "dispensing" { "dispensed" } else { "sold" });
                         if let Some(s) = site_ref {
-                            *world.sales.entry((s.to_string(), china_day(t))).or_default() += 1;
+                            let day = world.day(t);
+                            *world.sales.entry((s.to_string(), day)).or_default() += 1;
                         }
                     }
                     "destroying" | "decommissioning" => new_state = Some("destroyed"),
@@ -736,7 +667,7 @@ fn sale_checks(world: &mut World, k: &str, code: &Seen, held_elsewhere: bool, si
         _ => {}
     }
     if let Some(x) = &code.expiry {
-        let day = china_day(t);
+        let day = world.day(t);
         if day.as_str() > x.as_str() {
             world.found("sale_expired", k, site, pos, t, format!("expired {x}, sold {day}"));
         }
@@ -779,7 +710,7 @@ fn touch(world: &mut World, k: &str, t: i64, site: Option<&str>, state: Option<&
     }
 }
 
-async fn write_codes(conn: &mut sqlx::AnyConnection, world: &World) -> Result<(), TraceError> {
+async fn write_codes(db: &mut impl Io, world: &World) -> Result<(), TraceError> {
     let mut values = Vec::with_capacity(world.dirty.len() * 13);
     let mut dirty: Vec<&String> = world.dirty.iter().collect();
     dirty.sort();
@@ -801,13 +732,13 @@ async fn write_codes(conn: &mut sqlx::AnyConnection, world: &World) -> Result<()
             c.recall_id.into(),
         ]);
     }
-    insert_rows(
-        conn,
+    db.insert(
         &format!("INSERT INTO trace_codes ({CODE_COLUMNS})"),
-        "ON CONFLICT (epc) DO UPDATE SET level = excluded.level, product_id = excluded.product_id, \
-         batch = excluded.batch, expiry = excluded.expiry, state = excluded.state, holder = excluded.holder, \
-         source = excluded.source, parent = excluded.parent, last_time = excluded.last_time, \
-         last_site = excluded.last_site",
+        // Only what events change: product, batch and expiry are a code's from its
+        // commissioning, and an index is rewritten only when a column of it is SET.
+        "ON CONFLICT (epc) DO UPDATE SET level = excluded.level, state = excluded.state, \
+         holder = excluded.holder, source = excluded.source, parent = excluded.parent, \
+         last_time = excluded.last_time, last_site = excluded.last_site",
         13,
         values,
     )
@@ -816,7 +747,7 @@ async fn write_codes(conn: &mut sqlx::AnyConnection, world: &World) -> Result<()
 }
 
 /// Writes the anomalies found and the day's sales, and checks each site-day sold for a spike.
-async fn write_anomalies(conn: &mut sqlx::AnyConnection, world: &mut World, ids: &[i64]) -> Result<usize, TraceError> {
+async fn write_anomalies(db: &mut impl Io, world: &mut World, ids: &[i64]) -> Result<usize, TraceError> {
     if !world.sales.is_empty() {
         let mut values = Vec::new();
         let mut sales: Vec<(&(String, String), &i64)> = world.sales.iter().collect();
@@ -824,15 +755,14 @@ async fn write_anomalies(conn: &mut sqlx::AnyConnection, world: &mut World, ids:
         for ((site, day), n) in sales {
             values.extend([Value::Text(site.clone()), Value::Text(day.clone()), Value::I64(*n)]);
         }
-        insert_rows(
-            &mut *conn,
+        db.insert(
             "INSERT INTO trace_site_days (site, day, sold)",
             "ON CONFLICT (site, day) DO UPDATE SET sold = trace_site_days.sold + excluded.sold",
             3,
             values,
         )
         .await?;
-        spikes(conn, world).await?;
+        spikes(db, world).await?;
     }
     let now = Timestamp::now().millis();
     let mut values = Vec::with_capacity(world.found.len() * 8);
@@ -852,40 +782,27 @@ async fn write_anomalies(conn: &mut sqlx::AnyConnection, world: &mut World, ids:
             Value::I64(now),
         ]);
     }
-    let n = insert_rows(
-        conn,
-        "INSERT INTO trace_anomalies (dedup, kind, epc, event_id, site, detail, event_time, detected_at)",
-        "ON CONFLICT (dedup) DO NOTHING",
-        8,
-        values,
-    )
-    .await?;
+    let n = db
+        .insert(
+            "INSERT INTO trace_anomalies (dedup, kind, epc, event_id, site, detail, event_time, detected_at)",
+            "ON CONFLICT (dedup) DO NOTHING",
+            8,
+            values,
+        )
+        .await?;
     Ok(n as usize)
 }
 
 /// Site-days whose sales are far above the site's own level of the 30 days before.
-async fn spikes(conn: &mut sqlx::AnyConnection, world: &mut World) -> Result<(), TraceError> {
+async fn spikes(db: &mut impl Io, world: &mut World) -> Result<(), TraceError> {
     let sites: Vec<String> = world.sales.keys().map(|(s, _)| s.clone()).collect::<HashSet<_>>().into_iter().collect();
     let Some(min_day) = world.sales.keys().map(|(_, d)| d.clone()).min() else { return Ok(()) };
     let from = chrono::NaiveDate::parse_from_str(&min_day, "%Y-%m-%d")
         .map(|d| (d - chrono::Days::new(30)).format("%Y-%m-%d").to_string())
         .unwrap_or(min_day);
     let mut history: HashMap<String, Vec<(String, i64)>> = HashMap::new();
-    for chunk in sites.chunks(IN_CHUNK) {
-        let sql = format!(
-            "SELECT site, day, sold FROM trace_site_days WHERE site IN ({}) AND day >= ${} ORDER BY day",
-            placeholders(chunk.len()),
-            chunk.len() + 1
-        );
-        let mut q = sqlx::query(&sql);
-        for s in chunk {
-            q = q.bind(s.clone());
-        }
-        q = q.bind(from.clone());
-        for r in q.fetch_all(&mut *conn).await? {
-            let site: String = r.try_get(0)?;
-            history.entry(site).or_default().push((r.try_get(1)?, r.try_get(2)?));
-        }
+    for (site, day, sold) in db.site_days(&sites, &from).await? {
+        history.entry(site).or_default().push((day, sold));
     }
     let days: Vec<(String, String)> = world.sales.keys().cloned().collect();
     for (site, day) in days {

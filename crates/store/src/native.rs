@@ -1,0 +1,134 @@
+//! A native SQLite connection beside the pool, for bulk writers (trace ingest) whose cost is
+//! binding many small rows: `rusqlite` statements prepared once and stepped row by row skip the
+//! per-value conversions of the `Any` layer. Same file, same pragmas, same busy timeout; the
+//! work runs on a blocking thread so the async runtime keeps serving.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::StoreError;
+
+/// The native side of a SQLite store: where the file is, and one idle connection kept so that
+/// its prepared statements outlive a call.
+#[derive(Debug)]
+pub(crate) struct Native {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Option<rusqlite::Connection>>,
+    /// A checkpoint is running on its own thread.
+    checkpointing: AtomicBool,
+}
+
+impl Native {
+    /// `None` for an in-memory database, which a second connection could not see.
+    pub(crate) fn for_url(url: &str, busy_timeout: Duration) -> Option<Native> {
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        Some(Native {
+            path: PathBuf::from(path),
+            busy_timeout,
+            idle: Mutex::new(None),
+            checkpointing: AtomicBool::new(false),
+        })
+    }
+
+    fn take(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
+        if let Some(c) = self.idle.lock().ok().and_then(|mut idle| idle.take()) {
+            return Ok(c);
+        }
+        let c = self.open()?;
+        // Bulk commits do not checkpoint: `checkpoint_behind` does, beside the next batch.
+        c.pragma_update(None, "wal_autocheckpoint", 0)?;
+        c.set_prepared_statement_cache_capacity(64);
+        Ok(c)
+    }
+
+    fn open(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
+        let c = rusqlite::Connection::open(&self.path)?;
+        c.busy_timeout(self.busy_timeout)?;
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+             PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
+        )?;
+        Ok(c)
+    }
+
+    /// Copies what the write-ahead log holds into the database file on a thread of its own,
+    /// unless one is at it already: a passive checkpoint waits for no reader or writer, so the
+    /// next batch is written meanwhile (the checkpoint used to take a fifth of a batch's time).
+    fn checkpoint_behind(self: &Arc<Self>) {
+        if self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let native = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let done = native.open().and_then(|c| c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())));
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "background WAL checkpoint failed");
+            }
+            native.checkpointing.store(false, Ordering::Release);
+        });
+    }
+
+    fn give_back(&self, c: rusqlite::Connection) {
+        if let Ok(mut idle) = self.idle.lock() {
+            *idle = Some(c);
+        }
+    }
+}
+
+impl crate::Store {
+    /// True for a SQLite file, where [`Store::with_native_sqlite`] runs its work.
+    pub fn has_native_sqlite(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// Runs `work` with a native connection to this SQLite store's file on a blocking thread.
+    /// `None` when the store is not a SQLite file (PostgreSQL, or in memory): use the pool.
+    pub async fn with_native_sqlite<T, E>(
+        &self,
+        work: impl FnOnce(&mut rusqlite::Connection) -> Result<T, E> + Send + 'static,
+    ) -> Option<Result<T, E>>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let native = self.native.clone()?;
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut conn = native.take().map_err(|e| E::from(StoreError::Native(e)))?;
+            let out = work(&mut conn);
+            // A connection left inside a transaction (the work failed half way) is not reused.
+            if conn.is_autocommit() {
+                native.give_back(conn);
+            }
+            native.checkpoint_behind();
+            out
+        })
+        .await;
+        Some(joined.unwrap_or_else(|e| Err(E::from(StoreError::Corrupt(format!("native SQLite task: {e}"))))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Native;
+    use std::time::Duration;
+
+    #[test]
+    fn file_urls_have_a_native_side_and_memory_does_not() {
+        let t = Duration::from_secs(1);
+        assert_eq!(
+            Native::for_url("sqlite:///tmp/a/yaolian.db?mode=rwc", t).map(|n| n.path),
+            Some("/tmp/a/yaolian.db".into())
+        );
+        assert_eq!(Native::for_url("sqlite:data.db", t).map(|n| n.path), Some("data.db".into()));
+        assert!(Native::for_url("sqlite::memory:", t).is_none());
+        assert!(Native::for_url("sqlite://x.db?mode=memory", t).is_none());
+        assert!(Native::for_url("postgres://localhost/test", t).is_none());
+    }
+}
