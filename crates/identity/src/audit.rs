@@ -57,6 +57,7 @@ pub mod action {
     pub const SIGN_FAILED: &str = "sign_failed";
     pub const TRACE_CAPTURE: &str = "trace_capture";
     pub const TRACE_SITE: &str = "trace_site";
+    pub const TRACE_PACK_CODE: &str = "trace_pack_code";
     pub const RECALL_OPEN: &str = "recall_open";
     pub const RECALL_CLOSE: &str = "recall_close";
     pub const ANOMALY_CLOSE: &str = "anomaly_close";

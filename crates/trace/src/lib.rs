@@ -22,6 +22,7 @@ pub mod generate;
 pub mod hash;
 pub mod ingest;
 pub mod ops;
+pub mod packs;
 pub mod query;
 pub mod recall;
 pub mod resolve;

@@ -14,6 +14,9 @@ pub struct ProductRef {
     pub approval_number: String,
     pub generic_name: String,
     pub mah_org_id: i64,
+    /// The pack level the code's prefix names: `unit`, or `case` / `pallet` for a registered
+    /// pack-level code (`packs`).
+    pub level: String,
 }
 
 /// Why a code resolves to no product.
@@ -36,13 +39,17 @@ impl From<sqlx::Error> for ResolveError {
 pub async fn product_of(store: &Store, code: &Code) -> Result<ProductRef, ResolveError> {
     let (sql, key) = match code {
         Code::Nmpa(n) => (
-            "SELECT id, approval_number, generic_name, mah_org_id FROM products WHERE drug_code = $1",
+            "SELECT id, approval_number, generic_name, mah_org_id, 'unit' FROM products WHERE drug_code = $1 \
+             UNION ALL SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, x.level FROM trace_pack_codes x \
+             JOIN products p ON p.id = x.product_id WHERE x.prefix = $1",
             n.drug_code.clone(),
         ),
         Code::Gs1(g) => match &g.gtin {
             Some(gtin) => (
-                "SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id FROM product_gtins x \
-                 JOIN products p ON p.id = x.product_id WHERE x.gtin = $1",
+                "SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, 'unit' FROM product_gtins x \
+                 JOIN products p ON p.id = x.product_id WHERE x.gtin = $1 \
+                 UNION ALL SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, x.level FROM trace_pack_codes x \
+                 JOIN products p ON p.id = x.product_id WHERE x.prefix = $1",
                 gtin.clone(),
             ),
             None => {
@@ -64,5 +71,6 @@ pub async fn product_of(store: &Store, code: &Code) -> Result<ProductRef, Resolv
         approval_number: r.try_get(1)?,
         generic_name: r.try_get(2)?,
         mah_org_id: r.try_get(3)?,
+        level: r.try_get(4)?,
     })
 }

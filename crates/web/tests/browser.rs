@@ -237,6 +237,7 @@ async fn screenshots() {
                     ("trace-code", format!("/trace/codes?code={unit}")),
                     ("trace-where-to", format!("/trace/where-to?product_id=1&batch={batch}")),
                     ("trace-verify", format!("/trace/verify?code={unit}")),
+                    ("trace-pack-codes", "/trace/pack-codes".into()),
                 ],
             ),
         ] {

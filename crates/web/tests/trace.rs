@@ -283,3 +283,89 @@ async fn epcis_capture_and_query_over_http() {
     })
     .await;
 }
+
+/// Pack-level codes (中码 / 大码): the product's holder registers a case code; another company
+/// may not; bad and taken codes are refused naming the field; a case commissioned under the
+/// code resolves to the product at the case level, and its scan verifies.
+#[tokio::test]
+async fn pack_level_codes_are_registered_and_resolve_cases() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let new = NewProduct {
+            approval_number: "国药准字H20230002".into(),
+            generic_name: "阿莫西林胶囊".into(),
+            dosage_form: "胶囊剂".into(),
+            strength: "0.25g".into(),
+            mah_org_id: w.co_a,
+            drug_code: Some("8100001".into()),
+            ..Default::default()
+        };
+        let product = products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+        let site = Site {
+            id: SITE.into(),
+            name: "甲制药".into(),
+            kind: "manufacturer".into(),
+            org_id: Some(w.co_a),
+            province: "浙江".into(),
+        };
+        sites::upsert(&store, &[site]).await.unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let a = login(&server, "a.master").await;
+        let b = login(&server, "b.master").await;
+        let url = server.url("/api/v1/trace/pack-codes");
+        let case = json!({"prefix": "8100002", "product_id": product.id, "level": "case", "per_parent": 20});
+        let (st, body) = a.send_json(Method::POST, url.clone(), &case).await;
+        assert_eq!(st, 201, "{body}");
+        let (st, _) = b
+            .send_json(
+                Method::POST,
+                url.clone(),
+                &json!({"prefix": "8100003", "product_id": product.id, "level": "case"}),
+            )
+            .await;
+        assert_eq!(st, 403, "only the product's holder (or a bureau) registers its pack codes");
+        let (st, body) = a
+            .send_json(
+                Method::POST,
+                url.clone(),
+                &json!({"prefix": "8100001", "product_id": product.id, "level": "pallet"}),
+            )
+            .await;
+        assert_eq!((st.as_u16(), body["errors"][0]["rule"].clone()), (422, json!("unique")), "the unit code: {body}");
+        let (st, body) = a
+            .send_json(
+                Method::POST,
+                url.clone(),
+                &json!({"prefix": "81000x2", "product_id": product.id, "level": "unit", "per_parent": -1}),
+            )
+            .await;
+        assert_eq!(st, 422);
+        let fields: Vec<&str> =
+            body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["prefix", "level", "per_parent"]);
+        let (st, _, list) = get(&a, &server, &format!("/api/v1/trace/pack-codes?product_id={}", product.id)).await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            (list[0]["prefix"].clone(), list[0]["product_name"].clone()),
+            (json!("8100002"), json!("阿莫西林胶囊"))
+        );
+
+        // A case commissioned under its own 20-digit code is the product's, at the case level.
+        let case_code = "81000020000000011234";
+        let doc = json!({"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00",
+            "epcisBody": {"eventList": [
+                {"type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                 "epcList": [format!("urn:nmpa:code:{case_code}")], "action": "ADD", "bizStep": "commissioning",
+                 "disposition": "active", "readPoint": {"id": SITE},
+                 "ilmd": {"cbvmda:lotNumber": "B2026002", "cbvmda:itemExpirationDate": "2028-11-30"}}]}});
+        let status = capture(&a, &server, &doc, None).await;
+        assert_eq!(status["stored"], 1, "{status}");
+        let (_, _, v) = get(&a, &server, &format!("/api/v1/trace/verify/{case_code}")).await;
+        assert_eq!(v["valid"], true, "{v}");
+        let code = &v["code"];
+        assert_eq!((code["level"].clone(), code["product_id"].clone()), (json!("case"), json!(product.id)), "{v}");
+        assert_eq!(code["product_name"], "阿莫西林胶囊");
+        server.stop().await;
+    })
+    .await;
+}

@@ -297,6 +297,19 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
         }
     }
     yaolian_trace::sites::upsert(store, &chain.sites).await?;
+    // Pack-level codes of the first product: its cases (中码, 20 boxes) and pallets (大码, 10 cases).
+    if let Some((_, product_id)) = plan.products.first() {
+        let client = ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
+        for (prefix, level, per_parent) in [("8110001", "case", 20), ("8120001", "pallet", 10)] {
+            let code = yaolian_trace::packs::PackCode {
+                prefix: prefix.into(),
+                product_id: *product_id,
+                level: level.into(),
+                per_parent,
+            };
+            yaolian_trace::packs::register(store, &Principal::system(), &code, &client).await?;
+        }
+    }
     let store_events = |events: Vec<serde_json::Value>| async move {
         let today = yaolian_core::Timestamp::now().china_date();
         for chunk in events.chunks(5_000) {

@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 use yaolian_core::{FieldError, Timestamp, ValidationError};
 use yaolian_trace::capture::{self, Behaviour, CAPTURE_LIMIT};
 use yaolian_trace::codes::epc;
-use yaolian_trace::{access, anomalies, query, recall, sites, verify};
+use yaolian_trace::{access, anomalies, packs, query, recall, sites, verify};
 
 use super::{ApiQuery, IdPath};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/trace/anomalies", get(list_anomalies))
         .route("/api/v1/trace/anomalies/{id}/close", post(close_anomaly))
         .route("/api/v1/trace/sites", get(list_sites).post(upsert_sites))
+        .route("/api/v1/trace/pack-codes", get(list_pack_codes).post(register_pack_code))
 }
 
 /// Headers every EPCIS response carries.
@@ -441,4 +442,36 @@ pub async fn upsert_sites(
     ApiJson(list): ApiJson<Vec<sites::Site>>,
 ) -> ApiResult<Json<Vec<String>>> {
     Ok(Json(sites::register(state.store(), &p, &list, &client).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PackCodeParams {
+    /// Only this product's codes.
+    pub product_id: Option<i64>,
+}
+
+/// Pack-level codes (中码 / 大码) registered against products (一品一档).
+#[utoipa::path(get, path = "/api/v1/trace/pack-codes", tag = "trace", params(PackCodeParams),
+    responses((status = 200, body = Object)))]
+pub async fn list_pack_codes(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<PackCodeParams>,
+) -> ApiResult<Json<Vec<packs::PackCodeRow>>> {
+    access::may_read(state.store(), &p, "trace.pack_codes", &client).await?;
+    Ok(Json(packs::list(state.store(), q.product_id).await?))
+}
+
+/// Register a pack-level code for a product (its holder with `trace.capture`, or a bureau with
+/// `trace.manage`): 7-digit 药品标识码 or GTIN, level `case` or `pallet`, units per parent.
+#[utoipa::path(post, path = "/api/v1/trace/pack-codes", tag = "trace", request_body = Object,
+    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn register_pack_code(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(body): ApiJson<packs::PackCode>,
+) -> ApiResult<(StatusCode, Json<packs::PackCode>)> {
+    Ok((StatusCode::CREATED, Json(packs::register(state.store(), &p, &body, &client).await?)))
 }

@@ -16,6 +16,7 @@ use yaolian_trace::access;
 use yaolian_trace::anomalies::{self, Anomaly};
 use yaolian_trace::codes::epc;
 use yaolian_trace::ingest::{ANOMALY_KINDS, STATES};
+use yaolian_trace::packs;
 use yaolian_trace::query::{self, CodeView, HistoryItem, Holding};
 use yaolian_trace::recall::{self, Recall};
 use yaolian_trace::verify::{self, Verification};
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/trace/recalls/{id}", get(recall_page))
         .route("/trace/recalls/{id}/close", post(close_recall))
         .route("/trace/where-to", get(where_to_page))
+        .route("/trace/pack-codes", get(pack_code_list).post(register_pack_code))
         .route("/trace/verify", get(verify_page))
         .route("/t/{code}", get(lookup_page))
 }
@@ -397,6 +399,82 @@ async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): 
         Ok(r) => Redirect::to(&format!("/trace/recalls/{}", r.id)).into_response(),
         Err(yaolian_identity::IdentityError::Validation(v)) => {
             recalls_page(&state, &user, form, Some(v.to_string())).await
+        }
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace_pack_codes.html")]
+struct PackCodesPage {
+    chrome: Chrome,
+    codes: Vec<packs::PackCodeRow>,
+    products: Vec<(i64, String)>,
+    form: PackCodeForm,
+    error: Option<String>,
+    can_register: bool,
+}
+
+impl PackCodesPage {
+    fn level(&self, level: &str) -> String {
+        let label = packs::LEVELS.iter().find(|l| l.0 == level);
+        label.map_or_else(|| level.to_string(), |l| self.chrome.tr(l.1, l.2).to_string())
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct PackCodeForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    product_id: i64,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    per_parent: String,
+}
+
+async fn pack_codes_page(state: &AppState, user: &PageUser, form: PackCodeForm, error: Option<String>) -> Response {
+    if let Err(e) = access::may_read(state.store(), &user.principal, "trace.pack_codes", &user.client).await {
+        return failure_page(user.lang, e);
+    }
+    let (codes, products) = match (packs::list(state.store(), None).await, query::product_choices(state.store()).await)
+    {
+        (Ok(c), Ok(p)) => (c, p),
+        (Err(e), _) | (_, Err(e)) => return failure_page(user.lang, e),
+    };
+    let can_register = user.principal.has(perm::TRACE_CAPTURE) || user.principal.has(perm::TRACE_MANAGE);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let mut r = render(&PackCodesPage { chrome: user.chrome("trace"), codes, products, form, error, can_register });
+    *r.status_mut() = status;
+    r
+}
+
+async fn pack_code_list(State(state): State<AppState>, user: PageUser) -> Response {
+    let form = PackCodeForm { level: "case".into(), ..Default::default() };
+    pack_codes_page(&state, &user, form, None).await
+}
+
+async fn register_pack_code(State(state): State<AppState>, user: PageUser, Form(form): Form<PackCodeForm>) -> Response {
+    if let Err(page) = user.check_csrf(&form.csrf) {
+        return page;
+    }
+    let per_parent = match form.per_parent.trim() {
+        "" => 0,
+        n => n.parse().unwrap_or(-1),
+    };
+    let code = packs::PackCode {
+        prefix: form.prefix.clone(),
+        product_id: form.product_id,
+        level: form.level.clone(),
+        per_parent,
+    };
+    match packs::register(state.store(), &user.principal, &code, &user.client).await {
+        Ok(_) => Redirect::to("/trace/pack-codes").into_response(),
+        Err(yaolian_identity::IdentityError::Validation(v)) => {
+            pack_codes_page(&state, &user, form, Some(v.to_string())).await
         }
         Err(e) => failure_page(user.lang, e),
     }
