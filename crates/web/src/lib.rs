@@ -84,16 +84,18 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, identity: IdentityConfig, config: WebConfig) -> Self {
-        let sealing = ephemeral_sealing();
-        AppState(Arc::new(Inner {
-            store,
-            identity,
-            config,
-            metrics: Metrics::default(),
-            sessions: Default::default(),
-            signer: None,
-            sealing,
-        }))
+        Self::build(store, identity, config, None, ephemeral_sealing())
+    }
+
+    fn build(
+        store: Store,
+        identity: IdentityConfig,
+        config: WebConfig,
+        signer: Option<(String, yaolian_ledger::sign::KeyPair)>,
+        sealing: yaolian_license::licenses::Sealing,
+    ) -> Self {
+        let (metrics, sessions) = Default::default();
+        AppState(Arc::new(Inner { store, identity, config, metrics, sessions, signer, sealing }))
     }
 
     /// The same state with the site signing key, so that checkpoints can be made on demand,
@@ -106,16 +108,7 @@ impl AppState {
         key: yaolian_ledger::sign::KeyPair,
         sealing: yaolian_license::licenses::Sealing,
     ) -> Self {
-        let signer = Some((key_id, key));
-        AppState(Arc::new(Inner {
-            store,
-            identity,
-            config,
-            metrics: Metrics::default(),
-            sessions: Default::default(),
-            signer,
-            sealing,
-        }))
+        Self::build(store, identity, config, Some((key_id, key)), sealing)
     }
 
     pub fn sealing(&self) -> &yaolian_license::licenses::Sealing {

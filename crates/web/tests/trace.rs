@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use yaolian_identity::{fixtures, ClientInfo, Principal};
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::testing::each_backend;
+use yaolian_store::Store;
 use yaolian_trace::sites::{self, Site};
 use yaolian_web::WebConfig;
 
@@ -72,6 +73,26 @@ async fn capture(s: &Session, server: &Server, doc: &Value, behaviour: Option<&s
     panic!("capture did not finish");
 }
 
+/// Registers `new` (a 0.5 g tablet of company A) and A's site, starts a server and logs in A's and
+/// B's masters.
+async fn start_with_product(store: &Store, new: NewProduct) -> (i64, Server, Session, Session) {
+    let mah = new.mah_org_id;
+    let new = NewProduct { dosage_form: "片剂".into(), strength: "0.5g".into(), ..new };
+    let product = products::create(store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+    let site = Site {
+        id: SITE.into(),
+        name: "甲制药 生产基地".into(),
+        kind: "manufacturer".into(),
+        org_id: Some(mah),
+        province: "浙江".into(),
+    };
+    sites::upsert(store, &[site]).await.unwrap();
+    let server = Server::start(store.clone(), WebConfig::default()).await;
+    let a = login(&server, "a.master").await;
+    let b = login(&server, "b.master").await;
+    (product.id, server, a, b)
+}
+
 fn events_of(doc: &Value) -> Vec<Value> {
     doc.pointer("/epcisBody/queryResults/resultsBody/eventList").and_then(Value::as_array).cloned().unwrap_or_default()
 }
@@ -83,24 +104,11 @@ async fn epcis_capture_and_query_over_http() {
         let new = NewProduct {
             approval_number: "国药准字H20230001".into(),
             generic_name: "盐酸二甲双胍片".into(),
-            dosage_form: "片剂".into(),
-            strength: "0.5g".into(),
             mah_org_id: w.co_a,
             gtins: vec!["09506000134352".into()],
             ..Default::default()
         };
-        let product = products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
-        let site = Site {
-            id: SITE.into(),
-            name: "甲制药 生产基地".into(),
-            kind: "manufacturer".into(),
-            org_id: Some(w.co_a),
-            province: "浙江".into(),
-        };
-        sites::upsert(&store, &[site]).await.unwrap();
-        let server = Server::start(store.clone(), WebConfig::default()).await;
-        let a = login(&server, "a.master").await;
-        let b = login(&server, "b.master").await;
+        let (product_id, server, a, b) = start_with_product(&store, new).await;
 
         // Not logged in: 401 as problem+json.
         let r = reqwest::Client::new().get(server.url("/epcis/events")).send().await.unwrap();
@@ -240,7 +248,6 @@ async fn epcis_capture_and_query_over_http() {
                 .unwrap();
             login(&server, "zj.leader").await
         };
-        let product_id = product.id;
         let (st, body) = leader
             .send_json(
                 Method::POST,
@@ -293,34 +300,21 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
         let w = seed(&store).await;
         let new = NewProduct {
             approval_number: "国药准字H20230002".into(),
-            generic_name: "阿莫西林胶囊".into(),
-            dosage_form: "胶囊剂".into(),
-            strength: "0.25g".into(),
+            generic_name: "阿莫西林片".into(),
             mah_org_id: w.co_a,
             drug_code: Some("8100001".into()),
             ..Default::default()
         };
-        let product = products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
-        let site = Site {
-            id: SITE.into(),
-            name: "甲制药".into(),
-            kind: "manufacturer".into(),
-            org_id: Some(w.co_a),
-            province: "浙江".into(),
-        };
-        sites::upsert(&store, &[site]).await.unwrap();
-        let server = Server::start(store.clone(), WebConfig::default()).await;
-        let a = login(&server, "a.master").await;
-        let b = login(&server, "b.master").await;
+        let (product_id, server, a, b) = start_with_product(&store, new).await;
         let url = server.url("/api/v1/trace/pack-codes");
-        let case = json!({"prefix": "8100002", "product_id": product.id, "level": "case", "per_parent": 20});
+        let case = json!({"prefix": "8100002", "product_id": product_id, "level": "case", "per_parent": 20});
         let (st, body) = a.send_json(Method::POST, url.clone(), &case).await;
         assert_eq!(st, 201, "{body}");
         let (st, _) = b
             .send_json(
                 Method::POST,
                 url.clone(),
-                &json!({"prefix": "8100003", "product_id": product.id, "level": "case"}),
+                &json!({"prefix": "8100003", "product_id": product_id, "level": "case"}),
             )
             .await;
         assert_eq!(st, 403, "only the product's holder (or a bureau) registers its pack codes");
@@ -328,7 +322,7 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
             .send_json(
                 Method::POST,
                 url.clone(),
-                &json!({"prefix": "8100001", "product_id": product.id, "level": "pallet"}),
+                &json!({"prefix": "8100001", "product_id": product_id, "level": "pallet"}),
             )
             .await;
         assert_eq!((st.as_u16(), body["errors"][0]["rule"].clone()), (422, json!("unique")), "the unit code: {body}");
@@ -336,18 +330,18 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
             .send_json(
                 Method::POST,
                 url.clone(),
-                &json!({"prefix": "81000x2", "product_id": product.id, "level": "unit", "per_parent": -1}),
+                &json!({"prefix": "81000x2", "product_id": product_id, "level": "unit", "per_parent": -1}),
             )
             .await;
         assert_eq!(st, 422);
         let fields: Vec<&str> =
             body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["prefix", "level", "per_parent"]);
-        let (st, _, list) = get(&a, &server, &format!("/api/v1/trace/pack-codes?product_id={}", product.id)).await;
+        let (st, _, list) = get(&a, &server, &format!("/api/v1/trace/pack-codes?product_id={}", product_id)).await;
         assert_eq!(st, 200);
         assert_eq!(
             (list[0]["prefix"].clone(), list[0]["product_name"].clone()),
-            (json!("8100002"), json!("阿莫西林胶囊"))
+            (json!("8100002"), json!("阿莫西林片"))
         );
 
         // A case commissioned under its own 20-digit code is the product's, at the case level.
@@ -363,8 +357,8 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
         let (_, _, v) = get(&a, &server, &format!("/api/v1/trace/verify/{case_code}")).await;
         assert_eq!(v["valid"], true, "{v}");
         let code = &v["code"];
-        assert_eq!((code["level"].clone(), code["product_id"].clone()), (json!("case"), json!(product.id)), "{v}");
-        assert_eq!(code["product_name"], "阿莫西林胶囊");
+        assert_eq!((code["level"].clone(), code["product_id"].clone()), (json!("case"), json!(product_id)), "{v}");
+        assert_eq!(code["product_name"], "阿莫西林片");
         server.stop().await;
     })
     .await;
