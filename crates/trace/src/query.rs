@@ -103,7 +103,26 @@ pub async fn events(
                 }
             }
             "MATCH_epc" | "MATCH_parentID" | "MATCH_anyEPC" | "MATCH_inputEPC" | "MATCH_outputEPC" => {
-                let keys = keys_of(name, &values, today, &mut errors);
+                // EPC pattern URIs match a range of keys (index-served: the keys sort bytewise on
+                // both backends); everything else one key.
+                let mut matches = Vec::new();
+                let mut exact = Vec::new();
+                for v in values {
+                    match epc::pattern_prefixes(&v) {
+                        Some(Ok(prefixes)) => {
+                            for lo in prefixes {
+                                let hi = after_prefix(&lo);
+                                matches.push(format!("(x.epc >= {} AND x.epc < {})", p.push(lo), p.push(hi)));
+                            }
+                        }
+                        Some(Err(e)) => errors.push(FieldError::new(name, e.rule, format!("{v:?}: {e}"))),
+                        None => exact.push(v),
+                    }
+                }
+                let keys = keys_of(name, &exact, today, &mut errors);
+                if !keys.is_empty() || matches.is_empty() {
+                    matches.push(in_list("x.epc", keys, &mut p));
+                }
                 let roles = match name.as_str() {
                     "MATCH_epc" => "AND x.role IN (0, 2)",
                     "MATCH_parentID" => "AND x.role = 1",
@@ -111,8 +130,8 @@ pub async fn events(
                     "MATCH_outputEPC" => "AND x.role = 4",
                     _ => "",
                 };
-                let list = in_list("x.epc", keys, &mut p);
-                filters.push(format!("e.id IN (SELECT x.event_id FROM trace_event_epcs x WHERE {list} {roles})"));
+                let list = matches.join(" OR ");
+                filters.push(format!("e.id IN (SELECT x.event_id FROM trace_event_epcs x WHERE ({list}) {roles})"));
             }
             "EQ_eventID" => {
                 let mut ors = Vec::new();
@@ -155,6 +174,15 @@ pub async fn events(
         events.push(event_json(r)?);
     }
     Ok(EventPage { events, next_page_token: more.then(|| last.to_string()) })
+}
+
+/// The least string after every string that starts with `prefix` (an ASCII key prefix).
+fn after_prefix(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn keys_of(name: &str, values: &[String], today: chrono::NaiveDate, errors: &mut Vec<FieldError>) -> Vec<String> {

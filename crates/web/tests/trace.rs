@@ -133,6 +133,16 @@ async fn epcis_capture_and_query_over_http() {
         // Filters: bizStep in any form, EPC in another form than captured, parent, time.
         let (_, _, body) = get(&a, &server, "/epcis/events?EQ_bizStep=urn:epcglobal:cbv:bizstep:shipping").await;
         assert_eq!(events_of(&body).len(), 1);
+        // EPC pattern URIs: every serial of the GTIN (as epcList or childEPCs), everything of
+        // the company prefix in any role, and a pattern that names nothing is refused.
+        let (_, _, body) = get(&a, &server, "/epcis/events?MATCH_epc=urn:epc:idpat:sgtin:9506000.013435.*").await;
+        let steps: Vec<String> =
+            events_of(&body).iter().map(|e| e["bizStep"].as_str().unwrap_or("").to_string()).collect();
+        assert_eq!(steps, ["commissioning", "packing"], "{body}");
+        let (_, _, body) = get(&a, &server, "/epcis/events?MATCH_anyEPC=urn:epc:idpat:sgtin:9506000.*.*").await;
+        assert_eq!(events_of(&body).len(), 3, "commissioning, packing, repackaging: {body}");
+        let (st, _, body) = get(&a, &server, "/epcis/events?MATCH_epc=urn:epc:idpat:sgtin:*.*.*").await;
+        assert_eq!((st.as_u16(), body["errors"][0]["rule"].clone()), (422, json!("epc_pattern")), "{body}");
         let (_, _, body) =
             get(&a, &server, "/epcis/events?MATCH_epc=https://id.gs1.org/01/09506000134352/21/1001").await;
         let steps: Vec<String> = events_of(&body).iter().map(|e| e["bizStep"].as_str().unwrap().to_string()).collect();

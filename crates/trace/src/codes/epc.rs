@@ -133,6 +133,43 @@ fn urn_key(rest: &str, class: bool) -> Result<String, CodeError> {
     }
 }
 
+/// The key prefixes an EPC pattern URI (TDS 2.1 §8, `urn:epc:idpat:…`) stands for, for the
+/// EPCIS `MATCH_` query parameters: `sgtin:CP.IR.*` (every serial of one GTIN), `sgtin:CP.*.*`
+/// and `sscc:CP.*` (everything of a company prefix: one prefix per leading indicator or
+/// extension digit), `sgln:CP.LR.*` (a location with every extension). `None` when `input` is
+/// not a pattern; an error for a pattern that names no company prefix or does not add up.
+pub fn pattern_prefixes(input: &str) -> Option<Result<Vec<String>, CodeError>> {
+    let rest = input.trim().strip_prefix("urn:epc:idpat:")?;
+    let bad = |m: &str| CodeError::at(1, "epc_pattern", format!("urn:epc:idpat:{rest}: {m}"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (scheme, body) = match rest.split_once(':') {
+        Some(x) => x,
+        None => return Some(Err(bad("no scheme"))),
+    };
+    let parts: Vec<&str> = body.split('.').collect();
+    let every_digit = |head: &str| (0..10).map(|d| format!("{head}{d}")).collect::<Vec<_>>();
+    Some(match (scheme, parts.as_slice()) {
+        ("sgtin", [cp, ir, "*"]) if digits(cp) && digits(ir) && cp.len() + ir.len() == 13 => {
+            let body12 = format!("{}{cp}{}", &ir[..1], &ir[1..]);
+            Ok(vec![format!("/01/{body12}{}/21/", check_digit(&body12).unwrap_or(0))])
+        }
+        ("sgtin", [cp, "*", "*"]) if digits(cp) && (6..=12).contains(&cp.len()) => {
+            Ok(every_digit("/01/").into_iter().map(|p| format!("{p}{cp}")).collect())
+        }
+        ("sscc", [cp, "*"]) if digits(cp) && (6..=12).contains(&cp.len()) => {
+            Ok(every_digit("/00/").into_iter().map(|p| format!("{p}{cp}")).collect())
+        }
+        ("sgln", [cp, lr, "*"])
+            if digits(cp) && cp.len() + lr.len() == 12 && lr.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            let body12 = format!("{cp}{lr}");
+            Ok(vec![format!("/414/{body12}{}", check_digit(&body12).unwrap_or(0))])
+        }
+        ("sgtin" | "sscc" | "sgln", _) => Err(bad("name the company prefix (and for one product its item reference)")),
+        _ => Err(bad("patterns are read for sgtin, sscc and sgln")),
+    })
+}
+
 /// The URI of a key: GS1 keys on id.gs1.org, NMPA codes as `urn:nmpa:code:…`.
 pub fn uri(key: &str) -> String {
     if key.starts_with('/') {
@@ -223,5 +260,25 @@ mod tests {
         assert_eq!(e, Some("epc_urn"), "12 digits of company prefix and item reference");
         assert!(key("urn:nmpa:code:8100001123456789012", today()).is_err(), "19 digits");
         assert!(key("not a code", today()).is_err());
+    }
+
+    #[test]
+    fn pattern_uris_stand_for_key_prefixes() {
+        // Company prefix 0614141, item reference 112345: the indicator digit 1 moves to the front
+        // (TDS 2.1 §6.3.1), 1061414112345 takes the mod-10 check digit 9 (weights 3,1,… from the
+        // right: sum 81), so every serial of GTIN 10614141123459.
+        let one_gtin = pattern_prefixes("urn:epc:idpat:sgtin:0614141.112345.*").unwrap().unwrap();
+        assert_eq!(one_gtin, vec!["/01/10614141123459/21/".to_string()]);
+        assert!(key("urn:epc:id:sgtin:0614141.112345.400", today()).unwrap().starts_with(&one_gtin[0]));
+        let company = pattern_prefixes("urn:epc:idpat:sgtin:0614141.*.*").unwrap().unwrap();
+        assert_eq!((company.len(), company[1].as_str()), (10, "/01/10614141"));
+        let sscc = pattern_prefixes("urn:epc:idpat:sscc:0614141.*").unwrap().unwrap();
+        assert!(sscc
+            .iter()
+            .any(|p| key("urn:epc:id:sscc:0614141.1234567890", today()).unwrap().starts_with(p.as_str())));
+        let place = pattern_prefixes("urn:epc:idpat:sgln:0614141.12345.*").unwrap().unwrap();
+        assert!(key("urn:epc:id:sgln:0614141.12345.400", today()).unwrap().starts_with(&place[0]));
+        assert_eq!(pattern_prefixes("urn:epc:idpat:sgtin:*.*.*").unwrap().unwrap_err().rule, "epc_pattern");
+        assert!(pattern_prefixes("urn:epc:id:sgtin:0614141.112345.400").is_none());
     }
 }

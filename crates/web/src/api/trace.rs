@@ -177,7 +177,8 @@ fn params_of(raw: Option<&str>) -> Vec<(String, String)> {
 
 /// Query events (EPCIS SimpleEventQuery parameters): EQ_bizStep, EQ_disposition, EQ_action,
 /// EQ_readPoint, EQ_bizLocation, GE_/LT_eventTime, GE_/LT_recordTime, MATCH_epc,
-/// MATCH_parentID, MATCH_anyEPC, EQ_eventID, eventType, perPage and nextPageToken. A company
+/// MATCH_parentID, MATCH_anyEPC (exact codes in any form, or EPC pattern URIs `urn:epc:idpat:…`),
+/// EQ_eventID, eventType, perPage and nextPageToken. A company
 /// sees the events at its own sites.
 #[utoipa::path(get, path = "/epcis/events", tag = "trace",
     responses((status = 200, body = Object, description = "EPCISQueryDocument; Link rel=next when more"), (status = 422, body = Problem)))]
