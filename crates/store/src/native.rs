@@ -89,16 +89,19 @@ impl crate::Store {
     }
 
     /// Runs `work` with a native connection to this SQLite store's file on a blocking thread.
-    /// `None` when the store is not a SQLite file (PostgreSQL, or in memory): use the pool.
+    /// A store that is not a SQLite file ([`Store::has_native_sqlite`] is false: PostgreSQL, or
+    /// in memory) has none; ask first and use the pool there.
     pub async fn with_native_sqlite<T, E>(
         &self,
         work: impl FnOnce(&mut rusqlite::Connection) -> Result<T, E> + Send + 'static,
-    ) -> Option<Result<T, E>>
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let native = self.native.clone()?;
+        let Some(native) = self.native.clone() else {
+            return Err(E::from(StoreError::Corrupt("this store has no native SQLite connection".into())));
+        };
         let joined = tokio::task::spawn_blocking(move || {
             let mut conn = native.take().map_err(|e| E::from(StoreError::Native(e)))?;
             let out = work(&mut conn);
@@ -110,7 +113,7 @@ impl crate::Store {
             out
         })
         .await;
-        Some(joined.unwrap_or_else(|e| Err(E::from(StoreError::Corrupt(format!("native SQLite task: {e}"))))))
+        joined.unwrap_or_else(|e| Err(E::from(StoreError::Corrupt(format!("native SQLite task: {e}")))))
     }
 }
 

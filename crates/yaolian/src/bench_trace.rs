@@ -101,11 +101,6 @@ async fn ingest_all(store: &Store, chunks: Vec<Vec<Value>>) -> Result<(usize, us
     Ok((stored, anomalies))
 }
 
-const EVENTS_HEAD: &str = "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, \
-     disposition, read_point, biz_location, event_time, record_time, capture_id, body)";
-const CODES_HEAD: &str = "INSERT INTO trace_codes (epc, level, product_id, batch, expiry, state, holder, source, \
-     parent, first_time, last_time, last_site, recall_id)";
-
 /// The baseline: the rows the engine writes for these events — one per event, one per
 /// (event, code, role), one state row per code — inserted as they are in transactions of the
 /// same size, with no checking, hashing beyond what `prepare` did, dedupe, state or anomaly logic.
@@ -157,24 +152,21 @@ async fn raw_inserts(store: &Store, incoming: &[Incoming]) -> Result<Duration> {
             }
         }
         // The same connection and statements the engine writes through: native on a SQLite file.
-        let tables: [(&'static str, usize, Vec<Bind>); 3] = [
-            (EVENTS_HEAD, 13, events),
-            ("INSERT INTO trace_event_epcs (epc, event_id, role)", 3, epcs),
-            (CODES_HEAD, 13, codes),
-        ];
+        let tables: [((&'static str, usize), Vec<Bind>); 3] =
+            [(ingest::EVENT_ROWS, events), (ingest::EVENT_EPC_ROWS, epcs), (ingest::CODE_ROWS, codes)];
         if store.has_native_sqlite() {
             let written = store.with_native_sqlite(move |conn| {
                 let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                for (head, width, values) in &tables {
+                for ((head, width), values) in &tables {
                     insert_rows_native(&tx, head, "", *width, values)?;
                 }
                 tx.commit().map_err(anyhow::Error::from)
             });
-            written.await.context("no native connection")??;
+            written.await?;
             continue;
         }
         let mut tx = store.begin().await?;
-        for (head, width, values) in tables {
+        for ((head, width), values) in tables {
             insert_rows(&mut tx, head, "", width, values).await?;
         }
         tx.commit().await?;

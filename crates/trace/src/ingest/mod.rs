@@ -21,7 +21,7 @@ mod io;
 use serde::Serialize;
 use yaolian_core::{FieldError, Timestamp};
 use yaolian_store::sql::Value;
-use yaolian_store::{Backend, Store, StoreError};
+use yaolian_store::{Backend, Store};
 
 pub(crate) use io::code_from;
 use io::{finish_now, native_error, By, Io};
@@ -140,8 +140,23 @@ pub(crate) struct CodeState {
     pub recall_id: Option<i64>,
 }
 
-pub(crate) const CODE_COLUMNS: &str =
-    "epc, level, product_id, batch, expiry, state, holder, source, parent, first_time, last_time, last_site, recall_id";
+macro_rules! code_columns {
+    () => {
+        "epc, level, product_id, batch, expiry, state, holder, source, parent, first_time, last_time, last_site, recall_id"
+    };
+}
+
+pub(crate) const CODE_COLUMNS: &str = code_columns!();
+
+/// The rows the engine writes, as (`INSERT` head, values per row): events, which codes each
+/// names in which role, and code states. The benchmark's raw-insert baseline writes the same.
+pub const EVENT_ROWS: (&str, usize) = (
+    "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, disposition, read_point, \
+     biz_location, event_time, record_time, capture_id, body)",
+    13,
+);
+pub const EVENT_EPC_ROWS: (&str, usize) = ("INSERT INTO trace_event_epcs (epc, event_id, role)", 3);
+pub const CODE_ROWS: (&str, usize) = (concat!("INSERT INTO trace_codes (", code_columns!(), ")"), 13);
 
 pub(crate) fn state_name(s: &str) -> &'static str {
     STATES.iter().find(|(k, _, _)| *k == s).map_or("commissioned", |(k, _, _)| k)
@@ -262,7 +277,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
             tracing::debug!(commit = ?t.elapsed(), "trace batch committed");
             Ok::<_, TraceError>(outcome)
         });
-        return native.await.unwrap_or_else(|| Err(StoreError::Corrupt("no native SQLite connection".into()).into()));
+        return native.await;
     }
     let mut db = io::Pooled { tx: store.begin().await?, backend: store.backend() };
     if store.backend() == Backend::Sqlite {
@@ -409,15 +424,8 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
             epc_values.extend([Value::Text(p), Value::I64(*id), Value::I64(Role::Parent.code())]);
         }
     }
-    db.insert(
-        "INSERT INTO trace_events (id, hash, event_id, event_type, action, biz_step, disposition, read_point, \
-         biz_location, event_time, record_time, capture_id, body)",
-        "",
-        13,
-        values,
-    )
-    .await?;
-    db.insert("INSERT INTO trace_event_epcs (epc, event_id, role)", "", 3, epc_values).await?;
+    db.insert(EVENT_ROWS.0, "", EVENT_ROWS.1, values).await?;
+    db.insert(EVENT_EPC_ROWS.0, "", EVENT_EPC_ROWS.1, epc_values).await?;
     lap("write events", &mut phases);
     write_codes(db, &world).await?;
     lap("write codes", &mut phases);
@@ -733,13 +741,13 @@ async fn write_codes(db: &mut impl Io, world: &World) -> Result<(), TraceError> 
         ]);
     }
     db.insert(
-        &format!("INSERT INTO trace_codes ({CODE_COLUMNS})"),
+        CODE_ROWS.0,
         // Only what events change: product, batch and expiry are a code's from its
         // commissioning, and an index is rewritten only when a column of it is SET.
         "ON CONFLICT (epc) DO UPDATE SET level = excluded.level, state = excluded.state, \
          holder = excluded.holder, source = excluded.source, parent = excluded.parent, \
          last_time = excluded.last_time, last_site = excluded.last_site",
-        13,
+        CODE_ROWS.1,
         values,
     )
     .await?;
