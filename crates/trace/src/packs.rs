@@ -10,6 +10,7 @@ use yaolian_identity::model::perm;
 use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::Store;
 
+use crate::resolve::PREFIX_PRODUCTS;
 use crate::TraceError;
 
 /// Pack levels a pack-level code may name.
@@ -89,17 +90,10 @@ pub async fn register(
         return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await);
     }
     let mut tx = store.begin().await?;
-    let taken = sqlx::query(
-        "SELECT 'unit', id FROM products WHERE drug_code = $1 \
-         UNION ALL SELECT 'unit', product_id FROM product_gtins WHERE gtin = $1 \
-         UNION ALL SELECT level, product_id FROM trace_pack_codes WHERE prefix = $1",
-    )
-    .bind(&code.prefix)
-    .fetch_all(&mut *tx)
-    .await?;
+    let taken = sqlx::query(&PREFIX_PRODUCTS.replace("{in}", "$1")).bind(&code.prefix).fetch_all(&mut *tx).await?;
     for r in &taken {
-        let level: String = r.try_get(0)?;
         let product: i64 = r.try_get(1)?;
+        let level: String = r.try_get(2)?;
         if level == "unit" || product != code.product_id {
             return Err(ValidationError::single(
                 "prefix",

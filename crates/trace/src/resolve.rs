@@ -34,30 +34,32 @@ impl From<sqlx::Error> for ResolveError {
     }
 }
 
+/// What each code prefix names, as (prefix, product_id, level): a product's units by its
+/// 药品标识码 or GTIN, its cases and pallets by a registered pack-level code (`packs`). `{in}`
+/// stands for the prefixes asked about (a list, or one placeholder).
+pub(crate) const PREFIX_PRODUCTS: &str =
+    "SELECT drug_code AS prefix, id AS product_id, 'unit' AS level FROM products WHERE drug_code IN ({in}) \
+     UNION ALL SELECT gtin, product_id, 'unit' FROM product_gtins WHERE gtin IN ({in}) \
+     UNION ALL SELECT prefix, product_id, level FROM trace_pack_codes WHERE prefix IN ({in})";
+
 /// The registered product of a code; a code whose 药品标识码 or GTIN no product carries is
 /// refused, naming the digits and the rule.
 pub async fn product_of(store: &Store, code: &Code) -> Result<ProductRef, ResolveError> {
-    let (sql, key) = match code {
-        Code::Nmpa(n) => (
-            "SELECT id, approval_number, generic_name, mah_org_id, 'unit' FROM products WHERE drug_code = $1 \
-             UNION ALL SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, x.level FROM trace_pack_codes x \
-             JOIN products p ON p.id = x.product_id WHERE x.prefix = $1",
-            n.drug_code.clone(),
-        ),
+    let key = match code {
+        Code::Nmpa(n) => n.drug_code.clone(),
         Code::Gs1(g) => match &g.gtin {
-            Some(gtin) => (
-                "SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, 'unit' FROM product_gtins x \
-                 JOIN products p ON p.id = x.product_id WHERE x.gtin = $1 \
-                 UNION ALL SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, x.level FROM trace_pack_codes x \
-                 JOIN products p ON p.id = x.product_id WHERE x.prefix = $1",
-                gtin.clone(),
-            ),
+            Some(gtin) => gtin.clone(),
             None => {
                 return Err(ResolveError::Code(CodeError::at(1, "gtin_required", "the code carries no (01) GTIN")));
             }
         },
     };
-    let row = sqlx::query(sql).bind(&key).fetch_optional(store.pool()).await?;
+    let sql = format!(
+        "SELECT p.id, p.approval_number, p.generic_name, p.mah_org_id, x.level FROM ({}) x \
+         JOIN products p ON p.id = x.product_id",
+        PREFIX_PRODUCTS.replace("{in}", "$1")
+    );
+    let row = sqlx::query(&sql).bind(&key).fetch_optional(store.pool()).await?;
     let Some(r) = row else {
         return Err(ResolveError::Code(match code {
             Code::Nmpa(n) => n.unknown_product(),

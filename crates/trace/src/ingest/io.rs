@@ -16,6 +16,7 @@ use yaolian_store::sql::{insert_rows, insert_rows_native, Value};
 use yaolian_store::{Backend, StoreError, Tx};
 
 use super::{state_name, CodeState, Level, CODE_COLUMNS};
+use crate::resolve::PREFIX_PRODUCTS;
 use crate::TraceError;
 
 /// Keys per `IN (…)` list on the pool.
@@ -95,10 +96,6 @@ impl Pooled<'_> {
     }
 }
 
-const PRODUCTS_SQL: &str = "SELECT drug_code, id, 'unit' FROM products WHERE drug_code IN ({in}) \
-     UNION ALL SELECT gtin, product_id, 'unit' FROM product_gtins WHERE gtin IN ({in}) \
-     UNION ALL SELECT prefix, product_id, level FROM trace_pack_codes WHERE prefix IN ({in})";
-
 impl Io for Pooled<'_> {
     async fn stored_hashes(&mut self, hashes: &[[u8; 32]]) -> Result<HashSet<[u8; 32]>, TraceError> {
         let mut out = HashSet::new();
@@ -117,7 +114,7 @@ impl Io for Pooled<'_> {
     }
 
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError> {
-        let rows = self.rows_in(PRODUCTS_SQL, prefixes, &[]).await?;
+        let rows = self.rows_in(PREFIX_PRODUCTS, prefixes, &[]).await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, Level::parse(&r.try_get::<String, _>(2)?)))).collect()
     }
 
@@ -212,7 +209,7 @@ impl Io for Native<'_> {
     }
 
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError> {
-        let sql = PRODUCTS_SQL.replace("{in}", "?1");
+        let sql = PREFIX_PRODUCTS.replace("{in}", "?1");
         self.per_key(&sql, prefixes, &[], |r| Ok((r.get(0)?, r.get(1)?, Level::parse(&r.get::<_, String>(2)?))))
     }
 
