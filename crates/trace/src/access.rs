@@ -31,6 +31,11 @@ impl Reach {
     }
 }
 
+/// A bureau with `trace.read`, or the operator: reads every site's data.
+pub fn reads_all(principal: &Principal) -> bool {
+    principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ))
+}
+
 /// The reach of `principal`, or a logged denial.
 pub async fn reach(
     store: &Store,
@@ -38,7 +43,7 @@ pub async fn reach(
     target: &str,
     client: &ClientInfo,
 ) -> Result<Reach, TraceError> {
-    if principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ)) {
+    if reads_all(principal) {
         return Ok(Reach::All);
     }
     if principal.has(perm::TRACE_READ) {

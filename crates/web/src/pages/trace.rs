@@ -504,17 +504,29 @@ impl RecallPage {
 /// they were sent links here).
 async fn recall_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
     let p = &user.principal;
-    let regulator = access::regulator(state.store(), p, "recalls", &user.client).await.is_ok();
-    if !regulator {
-        let concerned = match (recall::get(state.store(), id).await, recall::holding_orgs(state.store(), id).await) {
-            (Ok(r), Ok(orgs)) => r.mah_org_id == p.org_id || orgs.contains(&p.org_id),
+    let found = recall::get(state.store(), id).await;
+    if !access::reads_all(p) {
+        // A company sees the recall only as its holder or its MAH; to others it does not exist.
+        let concerned = match &found {
+            Ok(r) if p.has(perm::TRACE_READ) => {
+                r.mah_org_id == p.org_id
+                    || recall::holding_orgs(state.store(), id).await.is_ok_and(|orgs| orgs.contains(&p.org_id))
+            }
             _ => false,
         };
-        if !concerned || !p.has(perm::TRACE_READ) {
+        if !concerned {
+            let _ = yaolian_identity::audit::deny(
+                state.store(),
+                p,
+                perm::TRACE_READ,
+                &format!("recall:{id}"),
+                &user.client,
+            )
+            .await;
             return error_page(user.lang, StatusCode::NOT_FOUND, "no such recall");
         }
     }
-    match recall::get(state.store(), id).await {
+    match found {
         Ok(r) => render(&RecallPage {
             chrome: user.chrome("trace"),
             can_manage: user.principal.has(perm::TRACE_MANAGE) && r.status == "open",
