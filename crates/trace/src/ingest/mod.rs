@@ -6,8 +6,10 @@
 //!    registered product;
 //! 3. loads the current state of every code the batch names, and of everything packed inside
 //!    them, with one query per 1,000 codes;
-//! 4. applies the events in order in memory: state, holder, parent; an event on a case applies
-//!    to what it contains; each rule broken is an anomaly (see `Anomaly`);
+//! 4. applies the events in order of event time in memory: state, holder, parent; an event on a
+//!    case applies to what it contains; each rule broken is an anomaly (see `Anomaly`). An event
+//!    older than what a code has seen since (a late report) is kept in its history but changes
+//!    neither its state, holder nor parent, and is judged only by the rules its own time decides;
 //! 5. writes the events, which codes they name, the changed code states, the anomalies and the
 //!    day's sales per site, each as multi-row statements.
 //!
@@ -255,6 +257,11 @@ impl World {
         self.days.entry(n).or_insert_with(|| china_day(ms)).clone()
     }
 
+    /// `k` has seen something later than `t`.
+    fn is_late(&self, k: &str, t: i64) -> bool {
+        self.codes.get(k).is_some_and(|c| t < c.last_time)
+    }
+
     fn province(&self, site: &str) -> Option<&str> {
         self.sites.get(site).map(String::as_str).filter(|p| !p.is_empty())
     }
@@ -387,9 +394,11 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     world.sites.extend(db.provinces(&site_keys).await?);
 
     lap("load", &mut phases);
-    // 4. Apply.
-    for (pos, inc) in events.iter().enumerate() {
-        apply(&mut world, &inc.event, pos, &products);
+    // 4. Apply, in order of event time (a document need not be sorted); ties keep their order.
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&pos| events[pos].event.event_time_ms);
+    for pos in order {
+        apply(&mut world, &events[pos].event, pos, &products);
     }
 
     lap("apply", &mut phases);
@@ -537,18 +546,20 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                 world.dirty.insert(parent.clone());
             }
             for c in children {
-                match world.codes.get(c).cloned() {
+                match world.codes.get(c).map(|x| (x.parent.clone(), x.holder.clone(), x.last_time)) {
                     None => {
                         world.found("unknown_code", c, site_ref, pos, t, "packed but never commissioned".into());
                         world.insert(c.clone(), new_code(Level::Unit, None, e, t, site.clone()));
                     }
-                    Some(code) => {
-                        if let Some(other) = code.parent.as_deref().filter(|p| *p != parent.as_str()) {
+                    // Packed before what it has seen since: history only.
+                    Some((_, _, last)) if t < last => continue,
+                    Some((in_parent, holder, _)) => {
+                        if let Some(other) = in_parent.as_deref().filter(|p| *p != parent.as_str()) {
                             let detail = format!("already inside {}", epc::display(other));
                             world.found("already_aggregated", c, site_ref, pos, t, detail);
                         }
-                        if code.holder.is_some() && code.holder.as_deref() != site_ref {
-                            let detail = format!("held by {}", code.holder.as_deref().unwrap_or(""));
+                        if holder.is_some() && holder.as_deref() != site_ref {
+                            let detail = format!("held by {}", holder.as_deref().unwrap_or(""));
                             world.found("not_holder", c, site_ref, pos, t, detail);
                         }
                     }
@@ -566,8 +577,10 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                 children = world.children.get(parent).cloned().unwrap_or_default();
             }
             for c in &children {
-                world.set_parent(c, None);
-                touch(world, c, t, site_ref, None);
+                if !world.is_late(c, t) {
+                    world.set_parent(c, None);
+                    touch(world, c, t, site_ref, None);
+                }
             }
             touch(world, parent, t, site_ref, None);
         }
@@ -594,11 +607,13 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                     holder: c.holder.clone(),
                     expiry: c.expiry.clone(),
                     recall_id: c.recall_id,
+                    late: t < c.last_time,
                 }) else {
                     world.found("unknown_code", k, site_ref, pos, t, format!("{step} of a code never commissioned"));
                     continue;
                 };
-                let held_elsewhere = code.holder.is_some() && code.holder.as_deref() != site_ref;
+                // Who holds it and in what state it is now says nothing of a late event's time.
+                let held_elsewhere = !code.late && code.holder.is_some() && code.holder.as_deref() != site_ref;
                 let new_state: Option<&'static str>;
                 let mut new_holder = None;
                 match step {
@@ -610,7 +625,7 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                         new_state = Some(if returned { "returned" } else { "shipped" });
                     }
                     "receiving" | "arriving" | "accepting" => {
-                        if code.state != "shipped" && !(returned && code.state == "returned") {
+                        if !code.late && code.state != "shipped" && !(returned && code.state == "returned") {
                             let detail = format!("received while {}", code.state);
                             world.found("receipt_without_shipment", k, site_ref, pos, t, detail);
                         }
@@ -634,7 +649,7 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                 affected.extend(world.descendants(k));
                 for a in &affected {
                     if let Some(h) = &new_holder {
-                        if let Some(c) = world.codes.get_mut(a) {
+                        if let Some(c) = world.codes.get_mut(a).filter(|c| t >= c.last_time) {
                             c.source = c.holder.clone();
                             c.holder = Some(h.clone());
                         }
@@ -642,7 +657,7 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                     touch(world, a, t, site_ref, new_state);
                 }
                 // A pack sold leaves its case.
-                if matches!(new_state, Some("sold" | "dispensed")) {
+                if !code.late && matches!(new_state, Some("sold" | "dispensed")) {
                     world.set_parent(k, None);
                 }
             }
@@ -655,15 +670,18 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
     }
 }
 
-/// The rules a sale breaks.
 /// The part of a code's state the movement and sale rules read.
 struct Seen {
     state: &'static str,
     holder: Option<String>,
     expiry: Option<String>,
     recall_id: Option<i64>,
+    /// The event is older than what the code has seen since.
+    late: bool,
 }
 
+/// The rules a sale breaks. A late sale is judged only by what does not depend on when it came:
+/// a second sale, and the expiry against its own day.
 fn sale_checks(world: &mut World, k: &str, code: &Seen, held_elsewhere: bool, site: Option<&str>, pos: usize, t: i64) {
     if held_elsewhere {
         let detail = format!("sold while held by {}", code.holder.as_deref().unwrap_or(""));
@@ -671,7 +689,7 @@ fn sale_checks(world: &mut World, k: &str, code: &Seen, held_elsewhere: bool, si
     }
     match code.state {
         "sold" | "dispensed" => world.found("sold_twice", k, site, pos, t, format!("already {}", code.state)),
-        "destroyed" => world.found("sale_destroyed", k, site, pos, t, "destroyed before".into()),
+        "destroyed" if !code.late => world.found("sale_destroyed", k, site, pos, t, "destroyed before".into()),
         _ => {}
     }
     if let Some(x) = &code.expiry {
@@ -680,7 +698,7 @@ fn sale_checks(world: &mut World, k: &str, code: &Seen, held_elsewhere: bool, si
             world.found("sale_expired", k, site, pos, t, format!("expired {x}, sold {day}"));
         }
     }
-    if let Some(r) = code.recall_id {
+    if let Some(r) = code.recall_id.filter(|_| !code.late) {
         world.found("sale_recalled", k, site, pos, t, format!("under recall #{r}"));
     }
 }
@@ -702,13 +720,14 @@ fn new_code(level: Level, product_id: Option<i64>, e: &Event, t: i64, site: Opti
     }
 }
 
-/// Records that `k` was seen at `t` at `site`, optionally with a new state.
+/// Records that `k` was seen at `t` at `site`, optionally with a new state; nothing when `k` has
+/// seen something later (a late event is history, not state).
 fn touch(world: &mut World, k: &str, t: i64, site: Option<&str>, state: Option<&'static str>) {
-    if let Some(c) = world.codes.get_mut(k) {
+    if let Some(c) = world.codes.get_mut(k).filter(|c| t >= c.last_time) {
         if let Some(s) = state {
             c.state = s;
         }
-        c.last_time = c.last_time.max(t);
+        c.last_time = t;
         if site.is_some() && c.last_site.as_deref() != site {
             c.last_site = site.map(str::to_string);
         }
