@@ -6,7 +6,7 @@
 //! on the native side the whole batch runs to its end in one poll on a blocking thread
 //! ([`finish_now`]); the rules and the rows written are the same code on both sides.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};

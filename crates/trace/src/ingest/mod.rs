@@ -16,7 +16,7 @@
 //! Architecture Invariant: this is the only code that writes `trace_events`, `trace_codes` and
 //! `trace_anomalies` (recalls write `trace_codes.recall_id` through `recall`).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 mod io;
 
@@ -373,21 +373,13 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
         site_keys.extend(inc.event.site());
     }
     let keys: Vec<String> = keys.into_iter().map(str::to_string).collect();
-    load_codes(db, By::Epc, &keys, &mut world).await?;
-    let mut containers: Vec<String> =
-        world.codes.iter().filter(|(_, c)| c.level != Level::Unit).map(|(k, _)| k.clone()).collect();
+    // Cases and pallets, then what they hold (cases of a pallet, units of a case).
+    let mut containers = load_codes(db, By::Epc, &keys, &mut world).await?;
     for _ in 0..2 {
         if containers.is_empty() {
             break;
         }
-        let before: HashSet<String> = world.codes.keys().cloned().collect();
-        load_codes(db, By::Parent, &containers, &mut world).await?;
-        containers = world
-            .codes
-            .iter()
-            .filter(|(k, c)| c.level != Level::Unit && !before.contains(*k))
-            .map(|(k, _)| k.clone())
-            .collect();
+        containers = load_codes(db, By::Parent, &containers, &mut world).await?;
     }
     world.dirty.clear();
     let site_keys: Vec<String> = site_keys.into_iter().map(str::to_string).collect();
@@ -479,14 +471,19 @@ async fn resolve_products(
     Ok(wanted.into_iter().map(|(k, p)| (k, by_prefix.get(&p).copied().flatten())).collect())
 }
 
-/// Loads into `world` every code whose `by` column is one of `keys`.
-async fn load_codes(db: &mut impl Io, by: By, keys: &[String], world: &mut World) -> Result<(), TraceError> {
+/// Loads into `world` every code whose `by` column is one of `keys`; returns the cases and
+/// pallets among those new to it.
+async fn load_codes(db: &mut impl Io, by: By, keys: &[String], world: &mut World) -> Result<Vec<String>, TraceError> {
+    let mut containers = Vec::new();
     for (k, c) in db.codes(by, keys).await? {
         if !world.codes.contains_key(&k) {
+            if c.level != Level::Unit {
+                containers.push(k.clone());
+            }
             world.insert(k, c);
         }
     }
-    Ok(())
+    Ok(containers)
 }
 
 /// Applies one event (the `pos`-th stored) to the world.
