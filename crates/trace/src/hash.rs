@@ -9,6 +9,8 @@
 //! (sorted keys) so that events differing there get different IDs, but are not promised to
 //! match other implementations byte for byte.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -23,32 +25,35 @@ const QUANTITY_LISTS: &[&str] = &["quantityList", "childQuantityList", "inputQua
 /// JSON-LD framing.
 const EXCLUDED: &[&str] = &["eventID", "recordTime", "@context", "type", "errorDeclaration", "certificationInfo"];
 
-/// Every field the standard order covers.
-const STANDARD: &[&str] = &[
-    "eventTime",
-    "eventTimeZoneOffset",
-    "epcList",
-    "parentID",
-    "inputEPCList",
-    "childEPCs",
-    "quantityList",
-    "childQuantityList",
-    "inputQuantityList",
-    "outputEPCList",
-    "outputQuantityList",
-    "action",
-    "transformationID",
-    "bizStep",
-    "disposition",
-    "persistentDisposition",
-    "readPoint",
-    "bizLocation",
-    "bizTransactionList",
-    "sourceList",
-    "destinationList",
-    "sensorElementList",
-    "ilmd",
-];
+/// Every field the standard order covers (a `match`: called for every field of every event).
+fn is_standard(name: &str) -> bool {
+    matches!(
+        name,
+        "eventTime"
+            | "eventTimeZoneOffset"
+            | "epcList"
+            | "parentID"
+            | "inputEPCList"
+            | "childEPCs"
+            | "quantityList"
+            | "childQuantityList"
+            | "inputQuantityList"
+            | "outputEPCList"
+            | "outputQuantityList"
+            | "action"
+            | "transformationID"
+            | "bizStep"
+            | "disposition"
+            | "persistentDisposition"
+            | "readPoint"
+            | "bizLocation"
+            | "bizTransactionList"
+            | "sourceList"
+            | "destinationList"
+            | "sensorElementList"
+            | "ilmd"
+    )
+}
 
 /// The event hash of `event` (a JSON object of one EPCIS 2.0 event).
 pub fn event_hash(event: &Value, today: chrono::NaiveDate) -> [u8; 32] {
@@ -69,7 +74,7 @@ pub fn parse_hash_id(id: &str) -> Option<[u8; 32]> {
 
 /// The pre-hash string.
 pub fn prehash(event: &Value, today: chrono::NaiveDate) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(1024);
     let text = |name: &str| event.get(name).and_then(Value::as_str).map(str::trim);
     let canonical_id = |s: &str| epc::key(s, today).map(|k| epc::uri(&k)).unwrap_or_else(|_| s.trim().to_string());
     let epcs = |out: &mut String, name: &str| {
@@ -88,13 +93,13 @@ pub fn prehash(event: &Value, today: chrono::NaiveDate) -> String {
                 .map(|q| {
                     let mut s = String::new();
                     if let Some(c) = q.get("epcClass").and_then(Value::as_str) {
-                        s.push_str(&format!("epcClass={}", canonical_id(c)));
+                        let _ = write!(s, "epcClass={}", canonical_id(c));
                     }
                     if let Some(n) = q.get("quantity") {
-                        s.push_str(&format!("quantity={}", number(n)));
+                        let _ = write!(s, "quantity={}", number(n));
                     }
                     if let Some(u) = q.get("uom").and_then(Value::as_str) {
-                        s.push_str(&format!("uom={u}"));
+                        let _ = write!(s, "uom={u}");
                     }
                     s
                 })
@@ -105,17 +110,17 @@ pub fn prehash(event: &Value, today: chrono::NaiveDate) -> String {
         }
     };
     if let Some(t) = text("type") {
-        out.push_str(&format!("eventType={t}"));
+        let _ = write!(out, "eventType={t}");
     }
     if let Some(t) = text("eventTime") {
-        out.push_str(&format!("eventTime={}", utc_millis(t)));
+        let _ = write!(out, "eventTime={}", utc_millis(t));
     }
     if let Some(t) = text("eventTimeZoneOffset") {
-        out.push_str(&format!("eventTimeZoneOffset={t}"));
+        let _ = write!(out, "eventTimeZoneOffset={t}");
     }
     epcs(&mut out, EPC_LISTS[0]);
     if let Some(p) = text("parentID") {
-        out.push_str(&format!("parentID={}", canonical_id(p)));
+        let _ = write!(out, "parentID={}", canonical_id(p));
     }
     epcs(&mut out, EPC_LISTS[1]);
     epcs(&mut out, EPC_LISTS[2]);
@@ -126,14 +131,14 @@ pub fn prehash(event: &Value, today: chrono::NaiveDate) -> String {
     quantities(&mut out, "outputQuantityList");
     for name in ["action", "transformationID"] {
         if let Some(v) = text(name) {
-            out.push_str(&format!("{name}={v}"));
+            let _ = write!(out, "{name}={v}");
         }
     }
     if let Some(v) = text("bizStep") {
-        out.push_str(&format!("bizStep={}", cbv_uri(v, "urn:epcglobal:cbv:bizstep:", "BizStep-")));
+        let _ = write!(out, "bizStep={}", cbv_uri(v, "urn:epcglobal:cbv:bizstep:", "BizStep-"));
     }
     if let Some(v) = text("disposition") {
-        out.push_str(&format!("disposition={}", cbv_uri(v, "urn:epcglobal:cbv:disp:", "Disp-")));
+        let _ = write!(out, "disposition={}", cbv_uri(v, "urn:epcglobal:cbv:disp:", "Disp-"));
     }
     if let Some(p) = event.get("persistentDisposition") {
         out.push_str("persistentDisposition");
@@ -154,7 +159,7 @@ pub fn prehash(event: &Value, today: chrono::NaiveDate) -> String {
     }
     for name in ["readPoint", "bizLocation"] {
         if let Some(id) = event.get(name).and_then(|p| p.get("id")).and_then(Value::as_str) {
-            out.push_str(&format!("{name}id={}", canonical_id(id)));
+            let _ = write!(out, "{name}id={}", canonical_id(id));
         }
     }
     let typed = |out: &mut String, name: &str, child: &str, urn: &str, web: &str| {
@@ -190,7 +195,7 @@ pub fn prehash(event: &Value, today: chrono::NaiveDate) -> String {
     // User extensions: every other field, by name.
     if let Some(obj) = event.as_object() {
         let mut names: Vec<&String> =
-            obj.keys().filter(|k| !STANDARD.contains(&k.as_str()) && !EXCLUDED.contains(&k.as_str())).collect();
+            obj.keys().filter(|k| !is_standard(k) && !EXCLUDED.contains(&k.as_str())).collect();
         names.sort();
         for name in names {
             out.push_str(name);
@@ -210,9 +215,9 @@ fn flatten(out: &mut String, v: &Value) {
                 let mut inner = String::new();
                 flatten(&mut inner, &m[k.as_str()]);
                 if matches!(m[k.as_str()], Value::Object(_) | Value::Array(_)) {
-                    out.push_str(&format!("{k}{inner}"));
+                    let _ = write!(out, "{k}{inner}");
                 } else {
-                    out.push_str(&format!("{k}={inner}"));
+                    let _ = write!(out, "{k}={inner}");
                 }
             }
         }
