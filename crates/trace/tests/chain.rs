@@ -4,11 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 use yaolian_identity::{fixtures, ClientInfo, Principal};
-use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::testing::each_backend;
 use yaolian_store::Store;
 use yaolian_trace::capture::prepare;
@@ -18,19 +19,6 @@ use yaolian_trace::{anomalies, query, recall, sites, verify};
 
 fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-async fn product(store: &Store, mah: i64, n: u32, drug_code: &str) -> i64 {
-    let new = NewProduct {
-        approval_number: format!("国药准字H2023{n:04}"),
-        generic_name: ["阿莫西林胶囊", "盐酸二甲双胍片"][n as usize % 2].into(),
-        dosage_form: "片剂".into(),
-        strength: "0.5g".into(),
-        mah_org_id: mah,
-        drug_code: Some(drug_code.into()),
-        ..Default::default()
-    };
-    products::create(store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap().id
 }
 
 /// Stores events in batches of 4,000, as an import would.
@@ -51,8 +39,8 @@ async fn store_all(store: &Store, events: &[Value]) -> usize {
 async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found() {
     each_backend(|store| async move {
         let w = fixtures::world(&store).await.unwrap();
-        let a = product(&store, w.company_a, 1, "8100001").await;
-        let b = product(&store, w.company_a, 2, "8100002").await;
+        let a = common::product(&store, w.company_a, 1, "8100001", &[]).await.id;
+        let b = common::product(&store, w.company_a, 2, "8100002", &[]).await.id;
         let plan = Plan {
             packs: 10_000,
             batch_size: 2_000,

@@ -3,9 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use serde_json::{json, Value};
 use yaolian_identity::{fixtures, ClientInfo, Principal};
-use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::testing::each_backend;
 use yaolian_store::Store;
 use yaolian_trace::capture::prepare;
@@ -50,16 +51,7 @@ async fn kinds(store: &Store) -> Vec<String> {
 async fn events_apply_in_time_order_and_a_late_event_is_history_not_state() {
     each_backend(|s| async move {
         let w = fixtures::world(&s).await.unwrap();
-        let new = NewProduct {
-            approval_number: "国药准字H20230001".into(),
-            generic_name: "盐酸二甲双胍片".into(),
-            dosage_form: "片剂".into(),
-            strength: "0.5g".into(),
-            mah_org_id: w.company_a,
-            drug_code: Some("8100001".into()),
-            ..Default::default()
-        };
-        products::create(&s, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+        common::product(&s, w.company_a, 1, "8100001", &[]).await;
 
         // Made, shipped, received and sold, sent in one document in the wrong order.
         let mut shipped = object(at(2, 9), "OBSERVE", "shipping", "in_transit", MAKER);

@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use yaolian_identity::{fixtures, ClientInfo, Principal};
-use yaolian_registry::products::{self, NewProduct};
+mod common;
+
+use yaolian_identity::fixtures;
 use yaolian_store::testing::each_backend;
 use yaolian_trace::codes::Code;
 use yaolian_trace::resolve::{product_of, ResolveError};
@@ -13,17 +14,7 @@ use yaolian_trace::resolve::{product_of, ResolveError};
 async fn codes_resolve_to_registered_products() {
     each_backend(|store| async move {
         let w = fixtures::world(&store).await.unwrap();
-        let new = NewProduct {
-            approval_number: "国药准字H20230001".into(),
-            generic_name: "盐酸二甲双胍片".into(),
-            dosage_form: "片剂".into(),
-            strength: "0.5g".into(),
-            mah_org_id: w.company_a,
-            drug_code: Some("8123456".into()),
-            gtins: vec!["09506000134352".into()],
-            ..Default::default()
-        };
-        let p = products::create(&store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+        let p = common::product(&store, w.company_a, 1, "8123456", &["09506000134352"]).await;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
 
         let nmpa = Code::parse("81234561234567890123", today).unwrap();
