@@ -289,6 +289,11 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
 pub struct HistoryItem {
     pub via: Option<String>,
     pub event_time: i64,
+    /// When it was captured.
+    pub record_time: i64,
+    /// Captured after an event later in time had been (迟报, a late report): it is history,
+    /// and did not change the code's state.
+    pub late: bool,
     pub event_type: String,
     pub action: Option<String>,
     pub biz_step: Option<String>,
@@ -390,6 +395,8 @@ pub async fn history(store: &Store, key: &str) -> Result<Vec<HistoryItem>, Trace
             out.push(HistoryItem {
                 via: via.clone(),
                 event_time: r.try_get(5)?,
+                record_time: r.try_get(3)?,
+                late: false,
                 event_type: r.try_get(6)?,
                 action: r.try_get(7)?,
                 biz_step: r.try_get(8)?,
@@ -401,7 +408,24 @@ pub async fn history(store: &Store, key: &str) -> Result<Vec<HistoryItem>, Trace
         }
     }
     out.sort_by_key(|h| (h.event_time, h.via.is_some()));
+    mark_late(&mut out);
     Ok(out)
+}
+
+/// Marks the items (in event-time order) captured after an item later in event time was.
+fn mark_late(items: &mut [HistoryItem]) {
+    // Walking back in event time: the earliest capture among strictly later events.
+    let mut earliest_later = i64::MAX;
+    let mut end = items.len();
+    while end > 0 {
+        let t = items[end - 1].event_time;
+        let start = items[..end].iter().rposition(|h| h.event_time != t).map_or(0, |i| i + 1);
+        for h in &mut items[start..end] {
+            h.late = h.record_time > earliest_later;
+        }
+        earliest_later = items[start..end].iter().map(|h| h.record_time).fold(earliest_later, i64::min);
+        end = start;
+    }
 }
 
 /// Units of a batch at one holder in one state.

@@ -76,6 +76,7 @@ async fn events_apply_in_time_order_and_a_late_event_is_history_not_state() {
         // holding on the maker (not_holder).
         let mut reshipped = object(at(2, 10), "OBSERVE", "shipping", "in_transit", MAKER);
         reshipped["destinationList"] = json!([{"type": "location", "destination": PHARMACY}]);
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         let o = store(&s, &[reshipped]).await;
         assert_eq!((o.stored, o.anomalies), (1, 0));
         let code = query::code(&s, KEY).await.unwrap().unwrap();
@@ -83,14 +84,27 @@ async fn events_apply_in_time_order_and_a_late_event_is_history_not_state() {
         assert_eq!(code.last_time, sold_at, "last seen is still the sale");
 
         // A late sale is still a second sale, whenever it is reported.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         let o = store(&s, &[object(at(4, 15), "OBSERVE", "retail_selling", "retail_sold", PHARMACY)]).await;
         assert_eq!((o.stored, o.anomalies), (1, 1));
         assert_eq!(kinds(&s).await, ["sold_twice"]);
 
-        // History lists every event by event time, the late ones in their place.
-        let steps: Vec<String> =
-            query::history(&s, KEY).await.unwrap().into_iter().map(|h| h.biz_step.unwrap_or_default()).collect();
-        assert_eq!(steps, ["commissioning", "shipping", "shipping", "receiving", "retail_selling", "retail_selling"]);
+        // History lists every event by event time, the late ones in their place and marked.
+        let steps: Vec<(String, bool)> = query::history(&s, KEY)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.biz_step.unwrap_or_default(), h.late))
+            .collect();
+        let expected = [
+            ("commissioning", false),
+            ("shipping", false),
+            ("shipping", true),
+            ("receiving", false),
+            ("retail_selling", true),
+            ("retail_selling", false),
+        ];
+        assert_eq!(steps, expected.map(|(step, late)| (step.to_string(), late)));
     })
     .await;
 }

@@ -247,6 +247,13 @@ async fn screenshots() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let shot = c.screenshot().await.unwrap();
                 std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")), shot).unwrap();
+                if name == "trace-code" {
+                    // The history, below the fold: with the late report's mark.
+                    c.execute("document.getElementById('history-table').scrollIntoView()", vec![]).await.unwrap();
+                    let shot = c.screenshot().await.unwrap();
+                    std::fs::write(std::path::Path::new(&dir).join(format!("trace-history-{suffix}.png")), shot)
+                        .unwrap();
+                }
             }
             let form = c.find(Locator::Css("form[action='/logout'] button")).await.unwrap();
             form.click().await.unwrap();
@@ -295,7 +302,18 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
     let (good, _) = yaolian_trace::capture::prepare(&chain.after_recall, 0, None, today);
     ingest::store(store, good, options).await.unwrap();
     let (_, batch, _) = chain.batches[0].clone();
-    let unit = chain.events[0]["epcList"][19].as_str().unwrap().trim_start_matches("urn:nmpa:code:").to_string();
+    let made = &chain.events[0];
+    // A late report for the history page: an inspection ten minutes after commissioning, sent in
+    // after everything since.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let inspected = chrono::DateTime::parse_from_rfc3339(made["eventTime"].as_str().unwrap()).unwrap()
+        + chrono::Duration::minutes(10);
+    let late = serde_json::json!({"type": "ObjectEvent", "eventTime": inspected.to_rfc3339(),
+        "eventTimeZoneOffset": "+08:00", "epcList": [made["epcList"][19]], "action": "OBSERVE",
+        "bizStep": "inspecting", "disposition": "active", "readPoint": made["readPoint"], "bizLocation": made["bizLocation"]});
+    let (good, _) = yaolian_trace::capture::prepare(&[late], 0, None, today);
+    ingest::store(store, good, options).await.unwrap();
+    let unit = made["epcList"][19].as_str().unwrap().trim_start_matches("urn:nmpa:code:").to_string();
     (unit, batch)
 }
 
