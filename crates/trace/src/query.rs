@@ -416,15 +416,11 @@ pub async fn history(store: &Store, key: &str) -> Result<Vec<HistoryItem>, Trace
 fn mark_late(items: &mut [HistoryItem]) {
     // Walking back in event time: the earliest capture among strictly later events.
     let mut earliest_later = i64::MAX;
-    let mut end = items.len();
-    while end > 0 {
-        let t = items[end - 1].event_time;
-        let start = items[..end].iter().rposition(|h| h.event_time != t).map_or(0, |i| i + 1);
-        for h in &mut items[start..end] {
+    for same_time in items.chunk_by_mut(|a, b| a.event_time == b.event_time).rev() {
+        for h in same_time.iter_mut() {
             h.late = h.record_time > earliest_later;
         }
-        earliest_later = items[start..end].iter().map(|h| h.record_time).fold(earliest_later, i64::min);
-        end = start;
+        earliest_later = same_time.iter().map(|h| h.record_time).fold(earliest_later, i64::min);
     }
 }
 

@@ -543,14 +543,16 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                 world.dirty.insert(parent.clone());
             }
             for c in children {
-                match world.codes.get(c).map(|x| (x.parent.clone(), x.holder.clone(), x.last_time)) {
+                // Packed before what it has seen since: history only.
+                if world.is_late(c, t) {
+                    continue;
+                }
+                match world.codes.get(c).map(|x| (x.parent.clone(), x.holder.clone())) {
                     None => {
                         world.found("unknown_code", c, site_ref, pos, t, "packed but never commissioned".into());
                         world.insert(c.clone(), new_code(Level::Unit, None, e, t, site.clone()));
                     }
-                    // Packed before what it has seen since: history only.
-                    Some((_, _, last)) if t < last => continue,
-                    Some((in_parent, holder, _)) => {
+                    Some((in_parent, holder)) => {
                         if let Some(other) = in_parent.as_deref().filter(|p| *p != parent.as_str()) {
                             let detail = format!("already inside {}", epc::display(other));
                             world.found("already_aggregated", c, site_ref, pos, t, detail);
