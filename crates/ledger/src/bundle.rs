@@ -63,20 +63,7 @@ pub fn verify(bundle: &Bundle, pinned_public_key: Option<&str>) -> Result<Bundle
     if bundle.format != FORMAT {
         return Err(format!("unknown bundle format {:?}, expected {FORMAT}", bundle.format));
     }
-    let pem = pinned_public_key.unwrap_or(&bundle.public_key);
-    if let Some(pinned) = pinned_public_key {
-        if pinned.trim() != bundle.public_key.trim() {
-            return Err("the bundle's public key is not the pinned one".into());
-        }
-    }
-    let signature = hex::decode(&bundle.signature).map_err(|_| "signature: not hex".to_string())?;
-    match sign::verify(pem, &bundle.checkpoint.message(), &signature) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(format!("checkpoint at size {}: signature does not verify", bundle.checkpoint.tree_size))
-        }
-        Err(e) => return Err(format!("checkpoint: {e}")),
-    }
+    check_checkpoint(&bundle.checkpoint, &bundle.signature, &bundle.public_key, pinned_public_key)?;
     let alg = bundle.checkpoint.hash_alg;
     if bundle.versions.is_empty() {
         return Err("the bundle holds no versions".into());
@@ -137,4 +124,25 @@ pub fn verify(bundle: &Bundle, pinned_public_key: Option<&str>) -> Result<Bundle
         tree_size: bundle.checkpoint.tree_size,
         key_id: bundle.key_id.clone(),
     })
+}
+
+/// Checks a checkpoint's signature (hex DER) under the bundle's public key, which must be the
+/// pinned one when a key is pinned.
+pub(crate) fn check_checkpoint(
+    checkpoint: &TreeHead,
+    signature: &str,
+    public_key: &str,
+    pinned_public_key: Option<&str>,
+) -> Result<(), String> {
+    if let Some(pinned) = pinned_public_key {
+        if pinned.trim() != public_key.trim() {
+            return Err("the bundle's public key is not the pinned one".into());
+        }
+    }
+    let signature = hex::decode(signature).map_err(|_| "signature: not hex".to_string())?;
+    match sign::verify(public_key, &checkpoint.message(), &signature) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("checkpoint at size {}: signature does not verify", checkpoint.tree_size)),
+        Err(e) => Err(format!("checkpoint: {e}")),
+    }
 }

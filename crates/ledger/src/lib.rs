@@ -7,6 +7,7 @@
 //!
 //! Architecture Invariant: `ledger` does no I/O and knows nothing of databases or HTTP.
 
+pub mod batch;
 pub mod bundle;
 pub mod entry;
 pub mod esign;

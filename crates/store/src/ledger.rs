@@ -2,7 +2,8 @@
 //! and full verification. The pure algorithms live in `yaolian-ledger`; this module plans which
 //! nodes a question needs, fetches them in one statement and hands them over.
 
-use crate::sql::Params;
+use crate::exec::Writer;
+use crate::sql::{Params, Value};
 use crate::{Store, StoreError, Tx};
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -82,14 +83,13 @@ pub async fn reserve(tx: &mut Tx<'_>) -> Result<Position, StoreError> {
 
 /// Takes `count` consecutive positions; the first is returned.
 pub async fn reserve_many(tx: &mut Tx<'_>, count: u64) -> Result<Position, StoreError> {
-    let row = sqlx::query("UPDATE ledger_head SET size = size + $1 WHERE id = 1 RETURNING hash_alg, size")
-        .bind(count as i64)
-        .fetch_one(&mut **tx)
-        .await?;
-    let alg: String = row.try_get(0)?;
+    reserve_on(tx, count).await
+}
+
+pub(crate) async fn reserve_on<W: Writer>(w: &mut W, count: u64) -> Result<Position, StoreError> {
+    let (alg, size) = w.grow_ledger(count).await?;
     let alg = HashAlg::parse(&alg).ok_or_else(|| corrupt(format!("unknown ledger hash {alg}")))?;
-    let index = row.try_get::<i64, _>(1)? as u64 - count;
-    Ok(Position { alg, index })
+    Ok(Position { alg, index: size as u64 - count })
 }
 
 /// Writes the entry at a reserved position, with the subtree hashes it completes.
@@ -98,13 +98,24 @@ pub async fn append(tx: &mut Tx<'_>, pos: Position, new: NewEntry<'_>) -> Result
     entries.pop().ok_or_else(|| corrupt("append wrote no entry"))
 }
 
-/// Rows per multi-row INSERT: well inside SQLite's and PostgreSQL's placeholder limits.
-const ROWS_PER_STATEMENT: usize = 500;
-
 /// Writes entries at consecutive reserved positions starting at `pos`, with every subtree hash
-/// they complete: one statement per 500 entries and per 500 nodes, plus one read of the
-/// (at most 64) older subtree hashes the new nodes build on.
+/// they complete: multi-row statements for entries and nodes, plus one read of the (at most 64)
+/// older subtree hashes the new nodes build on.
 pub async fn append_many(tx: &mut Tx<'_>, pos: Position, new: &[NewEntry<'_>]) -> Result<Vec<Entry>, StoreError> {
+    append_on(tx, pos, new).await
+}
+
+const ENTRY_ROWS: (&str, usize) = (
+    "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash)",
+    10,
+);
+const NODE_ROWS: (&str, usize) = ("INSERT INTO ledger_nodes (level, idx, hash)", 3);
+
+pub(crate) async fn append_on<W: Writer>(
+    w: &mut W,
+    pos: Position,
+    new: &[NewEntry<'_>],
+) -> Result<Vec<Entry>, StoreError> {
     let Position { alg, index: first } = pos;
     let entries: Vec<Entry> = new
         .iter()
@@ -122,41 +133,29 @@ pub async fn append_many(tx: &mut Tx<'_>, pos: Position, new: &[NewEntry<'_>]) -
         })
         .collect();
     let leaves: Vec<Hash> = entries.iter().map(|e| e.leaf_hash(alg)).collect();
-    for (chunk, leaf_chunk) in entries.chunks(ROWS_PER_STATEMENT).zip(leaves.chunks(ROWS_PER_STATEMENT)) {
-        let mut p = Params::new();
-        let values: Vec<String> = chunk
-            .iter()
-            .zip(leaf_chunk)
-            .map(|(e, leaf)| {
-                format!(
-                    "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-                    p.push(e.index as i64),
-                    p.push(e.time),
-                    p.push(e.actor.as_str()),
-                    p.push(e.action.as_str()),
-                    p.push(e.entity.as_str()),
-                    p.push(e.id.as_str()),
-                    p.push(e.version),
-                    p.push_bytes(e.data_hash.0.to_vec()),
-                    p.push(e.reason.as_str()),
-                    p.push_bytes(leaf.0.to_vec()),
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO ledger_entries (idx, at, actor, action, entity, entity_id, version, data_hash, reason, leaf_hash) \
-             VALUES {}",
-            values.join(", ")
-        );
-        p.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
+    let mut values = Vec::with_capacity(entries.len() * ENTRY_ROWS.1);
+    for (e, leaf) in entries.iter().zip(&leaves) {
+        values.extend([
+            Value::I64(e.index as i64),
+            Value::I64(e.time),
+            Value::from(e.actor.as_str()),
+            Value::from(e.action.as_str()),
+            Value::from(e.entity.as_str()),
+            Value::from(e.id.as_str()),
+            Value::I64(e.version),
+            Value::Bytes(e.data_hash.0.to_vec()),
+            Value::from(e.reason.as_str()),
+            Value::Bytes(leaf.0.to_vec()),
+        ]);
     }
+    w.insert(ENTRY_ROWS.0, ENTRY_ROWS.1, values).await?;
     // The nodes these leaves complete, bottom-up in leaf order; left children that cover
     // leaves before the batch come from the store, the rest were just computed.
     let completed: Vec<_> = (first..first + entries.len() as u64).flat_map(merkle::completed_by).collect();
     let older: Vec<NodeId> =
         completed.iter().filter_map(|(_, c)| c.map(|(l, _)| l)).filter(|l| (l.index << l.level) < first).collect();
-    let mut known = fetch_nodes(&mut **tx, &older).await?;
-    let mut rows: Vec<(NodeId, Hash)> = Vec::with_capacity(completed.len());
+    let mut known = w.nodes(&older).await?;
+    let mut values = Vec::with_capacity(completed.len() * NODE_ROWS.1);
     for (id, children) in completed {
         let hash = match children {
             None => leaves[(id.index - first) as usize],
@@ -167,24 +166,9 @@ pub async fn append_many(tx: &mut Tx<'_>, pos: Position, new: &[NewEntry<'_>]) -
             }
         };
         known.insert(id, hash);
-        rows.push((id, hash));
+        values.extend([Value::I64(i64::from(id.level)), Value::I64(id.index as i64), Value::Bytes(hash.0.to_vec())]);
     }
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut p = Params::new();
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|(id, hash)| {
-                format!(
-                    "({}, {}, {})",
-                    p.push(i64::from(id.level)),
-                    p.push(id.index as i64),
-                    p.push_bytes(hash.0.to_vec())
-                )
-            })
-            .collect();
-        let sql = format!("INSERT INTO ledger_nodes (level, idx, hash) VALUES {}", values.join(", "));
-        p.bind(sqlx::query(&sql)).execute(&mut **tx).await?;
-    }
+    w.insert(NODE_ROWS.0, NODE_ROWS.1, values).await?;
     Ok(entries)
 }
 

@@ -10,6 +10,7 @@
 //! Architecture Invariant: nothing outside [`versions`] issues `UPDATE` or `DELETE` against
 //! `record_versions`; the table is append-only.
 
+pub mod exec;
 pub mod ledger;
 mod native;
 pub mod sql;

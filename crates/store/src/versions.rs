@@ -6,7 +6,8 @@
 //! The trusted-records ledger hooks in here: every version is appended to the ledger in the
 //! same transaction, so a version and its ledger entry exist together or not at all.
 
-use crate::sql::Params;
+use crate::exec::Writer;
+use crate::sql::Value;
 use crate::{StoreError, Tx};
 use serde::Serialize;
 use sqlx::Row;
@@ -51,20 +52,34 @@ pub async fn append(tx: &mut Tx<'_>, change: NewVersion<'_>) -> Result<RecordVer
     written.pop().ok_or_else(|| StoreError::Corrupt("append wrote no version".into()))
 }
 
-/// Rows per multi-row INSERT (8 values each): inside every backend's placeholder limit.
-const ROWS_PER_STATEMENT: usize = 500;
-
 /// Appends many changes inside `tx` (a batch, e.g. an import): each gets the next version of its
 /// record (the same record may appear more than once) and a ledger entry, in the given order.
 /// The batch costs a handful of statements, not a few per change; any refused change (missing
 /// reason, stale `expected_version`) refuses the whole batch, and the caller's rollback leaves
 /// nothing behind.
 pub async fn append_many(tx: &mut Tx<'_>, changes: &[NewVersion<'_>]) -> Result<Vec<RecordVersion>, StoreError> {
+    append_on(tx, changes).await
+}
+
+/// [`append_many`] inside a native SQLite transaction (see `Store::with_native_sqlite`): for
+/// bulk writers that must ledger what they write in the transaction that writes it.
+pub fn append_native(
+    tx: &rusqlite::Transaction<'_>,
+    changes: &[NewVersion<'_>],
+) -> Result<Vec<RecordVersion>, StoreError> {
+    let mut conn: &rusqlite::Connection = tx;
+    crate::exec::finish_now(append_on(&mut conn, changes))
+}
+
+const VERSION_ROWS: (&str, usize) =
+    ("INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data)", 8);
+
+async fn append_on<W: Writer>(w: &mut W, changes: &[NewVersion<'_>]) -> Result<Vec<RecordVersion>, StoreError> {
     if changes.is_empty() {
         return Ok(Vec::new());
     }
-    let position = crate::ledger::reserve_many(tx, changes.len() as u64).await?;
-    let mut current = current_versions(tx, changes).await?;
+    let position = crate::ledger::reserve_on(w, changes.len() as u64).await?;
+    let mut current = current_versions(w, changes).await?;
     let at = Timestamp::now();
     let mut planned = Vec::with_capacity(changes.len());
     for change in changes {
@@ -92,38 +107,27 @@ pub async fn append_many(tx: &mut Tx<'_>, changes: &[NewVersion<'_>]) -> Result<
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         planned.push((change, latest + 1, reason, data));
     }
-    for chunk in planned.chunks(ROWS_PER_STATEMENT) {
-        let mut p = Params::new();
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|(c, version, reason, data)| {
-                format!(
-                    "({}, {}, {}, {}, {}, {}, {}, {})",
-                    p.push(c.entity),
-                    p.push(c.entity_id),
-                    p.push(*version),
-                    p.push(at.0),
-                    p.push(c.actor),
-                    p.push(c.action),
-                    p.push(*reason),
-                    p.push(data.as_str()),
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO record_versions (entity, entity_id, version, at, actor, action, reason, data) VALUES {}",
-            values.join(", ")
-        );
-        if let Err(e) = p.bind(sqlx::query(&sql)).execute(&mut **tx).await {
-            let err = StoreError::from(e);
-            // Two writers raced for the same version: the primary key kept one of them.
-            if err.is_unique_violation() {
-                return Err(StoreError::Conflict(
-                    "a record in this change was changed concurrently; reload and try again".into(),
-                ));
-            }
-            return Err(err);
+    let mut values = Vec::with_capacity(planned.len() * VERSION_ROWS.1);
+    for (c, version, reason, data) in &planned {
+        values.extend([
+            Value::from(c.entity),
+            Value::from(c.entity_id),
+            Value::I64(*version),
+            Value::I64(at.0),
+            Value::from(c.actor),
+            Value::from(c.action),
+            Value::from(*reason),
+            Value::from(data.as_str()),
+        ]);
+    }
+    if let Err(err) = w.insert(VERSION_ROWS.0, VERSION_ROWS.1, values).await {
+        // Two writers raced for the same version: the primary key kept one of them.
+        if err.is_unique_violation() {
+            return Err(StoreError::Conflict(
+                "a record in this change was changed concurrently; reload and try again".into(),
+            ));
         }
+        return Err(err);
     }
     let entries: Vec<crate::ledger::NewEntry> = planned
         .iter()
@@ -138,7 +142,7 @@ pub async fn append_many(tx: &mut Tx<'_>, changes: &[NewVersion<'_>]) -> Result<
             reason,
         })
         .collect();
-    crate::ledger::append_many(tx, position, &entries).await?;
+    crate::ledger::append_on(w, position, &entries).await?;
     Ok(planned
         .iter()
         .map(|(c, version, reason, _)| RecordVersion {
@@ -157,29 +161,20 @@ pub async fn append_many(tx: &mut Tx<'_>, changes: &[NewVersion<'_>]) -> Result<
 /// The latest version of every record the changes touch (absent: no version yet): one
 /// statement per entity, the ids passed as one JSON array (a handful of bound values rather than
 /// one per record, which is what costs most through the `Any` driver), read by an index range.
-async fn current_versions(
-    tx: &mut Tx<'_>,
+async fn current_versions<W: Writer>(
+    w: &mut W,
     changes: &[NewVersion<'_>],
 ) -> Result<HashMap<(String, String), i64>, StoreError> {
     let mut keys: Vec<(&str, &str)> = changes.iter().map(|c| (c.entity, c.entity_id)).collect();
     keys.sort_unstable();
     keys.dedup();
-    let ids_from_json = if tx.backend_name() == "PostgreSQL" {
-        "SELECT jsonb_array_elements_text(CAST($2 AS jsonb))"
-    } else {
-        "SELECT value FROM json_each($2)"
-    };
-    let sql = format!(
-        "SELECT entity_id, MAX(version) AS v FROM record_versions WHERE entity = $1 AND entity_id IN ({ids_from_json}) \
-         GROUP BY entity_id"
-    );
     let mut out = HashMap::with_capacity(keys.len());
     for group in keys.chunk_by(|a, b| a.0 == b.0) {
         let entity = group[0].0;
         let ids: Vec<&str> = group.iter().map(|(_, id)| *id).collect();
         let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        for row in sqlx::query(&sql).bind(entity).bind(&ids).fetch_all(&mut **tx).await? {
-            out.insert((entity.to_string(), row.try_get("entity_id")?), row.try_get("v")?);
+        for (id, v) in w.latest_versions(entity, &ids).await? {
+            out.insert((entity.to_string(), id), v);
         }
     }
     Ok(out)

@@ -13,6 +13,9 @@ use crate::codes::epc;
 use crate::ingest::ANOMALY_KINDS;
 use crate::TraceError;
 
+/// An anomaly closure (异常处置) as a versioned record.
+pub const ENTITY: &str = "trace_anomaly";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Anomaly {
     pub id: i64,
@@ -156,6 +159,22 @@ pub async fn close(
     if n == 0 {
         return Err(IdentityError::NotFound("open anomaly"));
     }
+    // The closure as a versioned record (the inspector's note is its reason).
+    let row = sqlx::query(
+        "SELECT kind, epc, event_id, site, detail, event_time, closed_at FROM trace_anomalies WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let data = serde_json::json!({
+        "id": id, "kind": row.try_get::<String, _>(0)?, "epc": row.try_get::<Option<String>, _>(1)?,
+        "event_id": row.try_get::<Option<i64>, _>(2)?, "site": row.try_get::<Option<String>, _>(3)?,
+        "detail": row.try_get::<String, _>(4)?, "event_time": row.try_get::<i64, _>(5)?,
+        "status": "closed", "note": note.trim(), "closed_by": principal.user_id,
+        "closed_at": row.try_get::<Option<i64>, _>(6)?,
+    });
+    let id_text = id.to_string();
+    crate::record_version(&mut tx, principal, (ENTITY, &id_text), ("close", note.trim()), &data).await?;
     let target = format!("anomaly:{id}");
     audit::record(
         &mut tx,

@@ -121,13 +121,15 @@ pub async fn capture_events(
     allowed: Option<&HashSet<String>>,
     behaviour: Behaviour,
     capture_id: Option<i64>,
+    reporter: ingest::Reporter,
 ) -> Result<Outcome, TraceError> {
     let today = Timestamp::now().china_date();
     let (good, mut bad) = prepare(events, 0, allowed, today);
     if behaviour == Behaviour::Rollback && !bad.is_empty() {
         return Ok(Outcome { refused: bad, ..Outcome::default() });
     }
-    let options = Options { capture_id, all_or_nothing: behaviour == Behaviour::Rollback, duplicates_are_errors: true };
+    let options =
+        Options { capture_id, all_or_nothing: behaviour == Behaviour::Rollback, duplicates_are_errors: true, reporter };
     let mut outcome = ingest::store(store, good, options).await?;
     bad.append(&mut outcome.refused);
     bad.sort_by_key(|(i, _)| *i);

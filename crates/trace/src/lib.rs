@@ -14,6 +14,7 @@
 //! a registered product is asked of the database by `resolve` and `ingest`.
 
 pub mod access;
+pub mod anchor;
 pub mod anomalies;
 pub mod capture;
 pub mod codes;
@@ -32,3 +33,25 @@ pub mod verify;
 /// Trace errors are the identity domain's (validation, permission, not found, storage), so that
 /// every layer above maps them one way.
 pub use yaolian_identity::IdentityError as TraceError;
+
+/// Writes the next version of one of this module's records (recall, anomaly closure, pack-level
+/// code) with its ledger entry, in the caller's transaction, as `principal`.
+pub(crate) async fn record_version(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &yaolian_identity::Principal,
+    (entity, id): (&str, &str),
+    (action, reason): (&str, &str),
+    data: &serde_json::Value,
+) -> Result<(), TraceError> {
+    let version = yaolian_store::NewVersion {
+        entity,
+        entity_id: id,
+        actor: &principal.username,
+        action,
+        reason,
+        data,
+        expected_version: None,
+    };
+    yaolian_store::versions::append(tx, version).await?;
+    Ok(())
+}

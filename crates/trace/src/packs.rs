@@ -13,6 +13,9 @@ use yaolian_store::Store;
 use crate::resolve::PREFIX_PRODUCTS;
 use crate::TraceError;
 
+/// A pack-level code registration as a versioned record.
+pub const ENTITY: &str = "trace_pack_code";
+
 /// Pack levels a pack-level code may name.
 pub const LEVELS: &[(&str, &str, &str)] = &[("case", "中包装（箱）", "case"), ("pallet", "大包装（托）", "pallet")];
 
@@ -113,6 +116,13 @@ pub async fn register(
     .bind(code.per_parent)
     .execute(&mut *tx)
     .await?;
+    // The registration as a versioned record; restating it is a new version.
+    let data = serde_json::json!({
+        "prefix": code.prefix, "product_id": code.product_id, "level": code.level, "per_parent": code.per_parent,
+    });
+    let restated = !taken.is_empty();
+    let change = if restated { ("update", "重新登记包装层级码") } else { ("create", "") };
+    crate::record_version(&mut tx, principal, (ENTITY, &code.prefix), change, &data).await?;
     let detail =
         format!("{} = {} of product {} ({} per parent)", code.prefix, code.level, code.product_id, code.per_parent);
     let target = format!("product:{}", code.product_id);

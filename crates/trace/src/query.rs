@@ -287,6 +287,8 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
 /// (`None` when the event names the code itself).
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryItem {
+    /// The event's stored id (its proof: `anchor::proof`).
+    pub id: i64,
     pub via: Option<String>,
     pub event_time: i64,
     /// When it was captured.
@@ -389,10 +391,12 @@ pub async fn history(store: &Store, key: &str) -> Result<Vec<HistoryItem>, Trace
         .fetch_all(store.pool())
         .await?;
         for r in rows {
-            if !listed.insert(r.try_get::<i64, _>(0)?) {
+            let id: i64 = r.try_get(0)?;
+            if !listed.insert(id) {
                 continue;
             }
             out.push(HistoryItem {
+                id,
                 via: via.clone(),
                 event_time: r.try_get(5)?,
                 record_time: r.try_get(3)?,

@@ -8,9 +8,12 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::model::perm;
 use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
 use yaolian_store::sql::{insert_rows, Value};
-use yaolian_store::Store;
+use yaolian_store::{versions, Store, StoreError};
 
 use crate::TraceError;
+
+/// A recall (召回) as a versioned record.
+pub const ENTITY: &str = "trace_recall";
 
 /// States a unit can be recalled from: still in the supply chain.
 const IN_CHAIN: &str = "('commissioned', 'packed', 'shipped', 'received')";
@@ -175,6 +178,18 @@ pub async fn open(
         };
         yaolian_identity::portal::add_todo(&mut *tx, &todo).await?;
     }
+    // The recall as a versioned record: its ledger entry in this transaction.
+    let holders: Vec<serde_json::Value> = holders
+        .iter()
+        .map(|r| Ok(serde_json::json!({"site": r.try_get::<String, _>(0)?, "initial": r.try_get::<i64, _>(1)?})))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let data = serde_json::json!({
+        "id": id, "product_id": new.product_id, "batches": batches, "level": new.level,
+        "reason": new.reason.trim(), "status": "open", "total": total, "holders": holders,
+        "created_by": principal.user_id, "created_at": now,
+    });
+    let id_text = id.to_string();
+    crate::record_version(&mut tx, principal, (ENTITY, &id_text), ("open", new.reason.trim()), &data).await?;
     let target = format!("recall:{id}");
     let detail = format!("product {} batches {list} level {} units {total}", new.product_id, new.level);
     audit::record(
@@ -199,14 +214,29 @@ pub async fn close(store: &Store, principal: &Principal, id: i64, client: &Clien
         return Err(IdentityError::Conflict(format!("recall #{id} is already closed")));
     }
     let mut tx = store.begin().await?;
+    let now = Timestamp::now().millis();
     sqlx::query("UPDATE trace_recalls SET status = 'closed', closed_by = $1, closed_at = $2 WHERE id = $3")
         .bind(principal.user_id)
-        .bind(Timestamp::now().millis())
+        .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let target = format!("recall:{id}");
     let detail = format!("closure {:.1}%", recall.closure_percent);
+    let id_text = id.to_string();
+    let mut data = versions::history(&mut *tx, ENTITY, &id_text)
+        .await?
+        .pop()
+        .map(|v| v.data)
+        // A recall opened before recalls were versioned: its first version is this closure.
+        .map_or_else(|| serde_json::to_value(&recall), Ok)
+        .map_err(|e| StoreError::Corrupt(format!("recall {id}: {e}")))?;
+    data["status"] = "closed".into();
+    data["closed_by"] = principal.user_id.into();
+    data["closed_at"] = now.into();
+    data["closure_percent"] = serde_json::json!(recall.closure_percent);
+    let reason = format!("召回关闭，回收率 {:.1}%", recall.closure_percent);
+    crate::record_version(&mut tx, principal, (ENTITY, &id_text), ("close", &reason), &data).await?;
+    let target = format!("recall:{id}");
     audit::record(
         &mut tx,
         audit::Event { detail: &detail, ..audit::Event::by(principal, audit::action::RECALL_CLOSE, &target, client) },

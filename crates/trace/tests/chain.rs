@@ -27,7 +27,7 @@ async fn store_all(store: &Store, events: &[Value]) -> usize {
     for (n, chunk) in events.chunks(4_000).enumerate() {
         let (good, bad) = prepare(chunk, n * 4_000, None, day(2026, 11, 28));
         assert!(bad.is_empty(), "generated events are valid: {bad:?}");
-        let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+        let options = Options::bulk();
         let o = ingest::store(store, good, options).await.unwrap();
         assert!(o.refused.is_empty(), "{:?}", o.refused);
         anomalies += o.anomalies;
@@ -56,13 +56,7 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
 
         // Storing the same events again stores nothing and finds nothing new (a resumed import).
         let again = prepare(&chain.events[..500], 0, None, day(2026, 11, 28)).0;
-        let o = ingest::store(
-            &store,
-            again,
-            Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false },
-        )
-        .await
-        .unwrap();
+        let o = ingest::store(&store, again, Options::bulk()).await.unwrap();
         assert_eq!((o.stored, o.duplicates), (0, 500));
 
         // Recall a batch, then the sale of a recalled pack.

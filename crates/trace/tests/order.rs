@@ -33,7 +33,7 @@ fn object(time: String, action: &str, step: &str, disposition: &str, site: &str)
 async fn store(store: &Store, events: &[Value]) -> ingest::Outcome {
     let (good, bad) = prepare(events, 0, None, chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap());
     assert!(bad.is_empty(), "{bad:?}");
-    let options = Options { capture_id: None, all_or_nothing: true, duplicates_are_errors: true };
+    let options = Options { all_or_nothing: true, duplicates_are_errors: true, ..Options::bulk() };
     let o = ingest::store(store, good, options).await.unwrap();
     assert!(o.refused.is_empty(), "{:?}", o.refused);
     o

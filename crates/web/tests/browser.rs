@@ -290,9 +290,9 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
     let chain = generate(&plan);
     yaolian_trace::sites::upsert(store, &chain.sites).await.unwrap();
     let today = yaolian_core::Timestamp::now().china_date();
-    let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+    let options = Options::bulk();
     let (good, _) = yaolian_trace::capture::prepare(&chain.events, 0, None, today);
-    ingest::store(store, good, options).await.unwrap();
+    ingest::store(store, good, options.clone()).await.unwrap();
     let (product_id, lot) = chain.recall_batch.clone().unwrap();
     let new =
         yaolian_trace::recall::NewRecall { product_id, batches: vec![lot], level: 2, reason: "抽检不合格".into() };
@@ -300,7 +300,7 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
         .await
         .unwrap();
     let (good, _) = yaolian_trace::capture::prepare(&chain.after_recall, 0, None, today);
-    ingest::store(store, good, options).await.unwrap();
+    ingest::store(store, good, options.clone()).await.unwrap();
     let (_, batch, _) = chain.batches[0].clone();
     let made = &chain.events[0];
     // A late report for the history page: an inspection ten minutes after commissioning, sent in
@@ -312,7 +312,7 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
         "eventTimeZoneOffset": "+08:00", "epcList": [made["epcList"][19]], "action": "OBSERVE",
         "bizStep": "inspecting", "disposition": "active", "readPoint": made["readPoint"], "bizLocation": made["bizLocation"]});
     let (good, _) = yaolian_trace::capture::prepare(&[late], 0, None, today);
-    ingest::store(store, good, options).await.unwrap();
+    ingest::store(store, good, options.clone()).await.unwrap();
     let unit = made["epcList"][19].as_str().unwrap().trim_start_matches("urn:nmpa:code:").to_string();
     (unit, batch)
 }

@@ -173,6 +173,21 @@ async fn epcis_capture_and_query_over_http() {
         let (_, _, body) = get(&a, &server, "/epcis/epcs/urn:epc:id:sscc:9506000.1000000001/events").await;
         assert_eq!(events_of(&body).len(), 3, "packed, shipped, associated");
 
+        // Its proof: refused while no signed checkpoint covers its batch (this server has no
+        // signing key), then event → batch root → checkpoint once one is signed.
+        let proof_path = format!("/api/v1/trace/events/{}/proof", urlencoding::encode(id));
+        let (st, _, body) = get(&a, &server, &proof_path).await;
+        assert_eq!((st.as_u16(), body["code"].as_str()), (409, Some("conflict")), "{body}");
+        let (key_id, key) = yaolian_store::ledger::site_key(&store, &[3; 16]).await.unwrap();
+        yaolian_store::ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
+        let (st, _, proof) = get(&a, &server, &proof_path).await;
+        assert_eq!(st, 200, "{proof}");
+        assert_eq!((proof["index_in_batch"].as_u64(), proof["batch"]["count"].as_u64()), (Some(0), Some(5)), "{proof}");
+        assert_eq!(proof["entry"]["entity"], "trace_batch");
+        assert!(proof["checkpoint"]["head"]["tree_size"].as_u64().unwrap() > proof["entry"]["index"].as_u64().unwrap());
+        let (st, _, body) = get(&a, &server, "/api/v1/trace/events/ni:%2F%2F%2Fsha-256;00/proof").await;
+        assert_eq!((st.as_u16(), body["code"].as_str()), (404, Some("not_found")), "{body}");
+
         // An invalid document: every bad event named, nothing stored under rollback.
         let mut bad = document();
         let list = bad.pointer_mut("/epcisBody/eventList").and_then(Value::as_array_mut).unwrap();

@@ -81,20 +81,20 @@ fn chunked(events: Vec<Value>) -> Vec<Vec<Value>> {
 async fn ingest_all(store: &Store, chunks: Vec<Vec<Value>>) -> Result<(usize, usize)> {
     let today = day(1_000);
     let (mut stored, mut anomalies) = (0, 0);
-    let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+    let options = Options::bulk();
     let mut pending = None;
     for chunk in chunks {
         let next = prepare_in_background(chunk, 0, today);
         if let Some(prev) = pending.replace(next) {
             let (good, _) = prev.await?;
-            let o = ingest::store(store, good, options).await?;
+            let o = ingest::store(store, good, options.clone()).await?;
             stored += o.stored;
             anomalies += o.anomalies;
         }
     }
     if let Some(prev) = pending {
         let (good, _) = prev.await?;
-        let o = ingest::store(store, good, options).await?;
+        let o = ingest::store(store, good, options.clone()).await?;
         stored += o.stored;
         anomalies += o.anomalies;
     }

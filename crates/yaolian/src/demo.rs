@@ -314,7 +314,7 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
         let today = yaolian_core::Timestamp::now().china_date();
         for chunk in events.chunks(5_000) {
             let (good, _) = yaolian_trace::capture::prepare(chunk, 0, None, today);
-            let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+            let options = Options::bulk();
             ingest::store(store, good, options).await?;
         }
         anyhow::Ok(())

@@ -257,7 +257,7 @@ pub async fn import(store: &Store, file: &Path, batch: usize, show_progress: boo
         }
         let (good, bad) = prepare(&values, 0, None, today);
         refused.extend(bad.into_iter().map(|(i, e)| (lines[i], at_line(e, lines[i]))));
-        let options = Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false };
+        let options = Options::bulk();
         let outcome = ingest::store(store, good, options).await.context("storing a batch")?;
         refused.extend(outcome.refused.into_iter().map(|(i, e)| (lines[i], at_line(e, lines[i]))));
         report.stored += outcome.stored;

@@ -4,16 +4,13 @@
 //!
 //! The engine (`super::run`) is one `async fn` over [`Io`]. The native methods never wait, so
 //! on the native side the whole batch runs to its end in one poll on a blocking thread
-//! ([`finish_now`]); the rules and the rows written are the same code on both sides.
+//! (`yaolian_store::exec::finish_now`); the rules and the rows written are the same code on both sides.
 
 use foldhash::{HashSet, HashSetExt};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use sqlx::Row;
+use yaolian_ledger::HashAlg;
 use yaolian_store::sql::{insert_rows, insert_rows_native, Value};
-use yaolian_store::{Backend, StoreError, Tx};
+use yaolian_store::{Backend, NewVersion, StoreError, Tx};
 
 use super::{state_name, CodeState, Level, CODE_COLUMNS};
 use crate::resolve::PREFIX_PRODUCTS;
@@ -56,6 +53,10 @@ pub(super) trait Io {
     async fn site_days(&mut self, sites: &[String], from: &str) -> Result<Vec<(String, String, i64)>, TraceError>;
     /// Inserts rows of `width` values (see `yaolian_store::sql::insert_rows`).
     async fn insert(&mut self, head: &str, tail: &str, width: usize, values: Vec<Value>) -> Result<u64, TraceError>;
+    /// The ledger's hash function.
+    async fn ledger_alg(&mut self) -> Result<HashAlg, TraceError>;
+    /// Appends a record version and its ledger entry (the one write path).
+    async fn record(&mut self, version: NewVersion<'_>) -> Result<(), TraceError>;
 }
 
 /// The pool's transaction.
@@ -161,6 +162,15 @@ impl Io for Pooled<'_> {
     async fn insert(&mut self, head: &str, tail: &str, width: usize, values: Vec<Value>) -> Result<u64, TraceError> {
         Ok(insert_rows(&mut self.tx, head, tail, width, values).await?)
     }
+
+    async fn ledger_alg(&mut self) -> Result<HashAlg, TraceError> {
+        Ok(yaolian_store::ledger::head(&mut *self.tx).await?.0)
+    }
+
+    async fn record(&mut self, version: NewVersion<'_>) -> Result<(), TraceError> {
+        yaolian_store::versions::append(&mut self.tx, version).await?;
+        Ok(())
+    }
 }
 
 /// A native SQLite transaction (`BEGIN IMMEDIATE`: the write lock is ours from the start).
@@ -240,15 +250,18 @@ impl Io for Native<'_> {
     async fn insert(&mut self, head: &str, tail: &str, width: usize, values: Vec<Value>) -> Result<u64, TraceError> {
         insert_rows_native(self.tx, head, tail, width, &values).map_err(native_error)
     }
-}
 
-/// Runs a future whose awaits all complete at once (the native side) to its end, without a
-/// runtime; an error, never a hang, should one ever wait.
-pub(super) fn finish_now<T>(f: impl Future<Output = Result<T, TraceError>>) -> Result<T, TraceError> {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(out) => out,
-        Poll::Pending => Err(StoreError::Corrupt("native SQLite ingest waited on I/O".into()).into()),
+    async fn ledger_alg(&mut self) -> Result<HashAlg, TraceError> {
+        let name: String = self
+            .tx
+            .query_row("SELECT hash_alg FROM ledger_head WHERE id = 1", [], |r| r.get(0))
+            .map_err(native_error)?;
+        HashAlg::parse(&name).ok_or_else(|| StoreError::Corrupt(format!("unknown ledger hash {name}")).into())
+    }
+
+    async fn record(&mut self, version: NewVersion<'_>) -> Result<(), TraceError> {
+        yaolian_store::versions::append_native(self.tx, std::slice::from_ref(&version))?;
+        Ok(())
     }
 }
 

@@ -22,11 +22,13 @@ mod io;
 
 use serde::Serialize;
 use yaolian_core::{FieldError, Timestamp};
+use yaolian_ledger::batch::{self, BatchRecord};
 use yaolian_store::sql::Value;
-use yaolian_store::{Backend, Store};
+use yaolian_store::{Backend, NewVersion, Store};
 
 pub(crate) use io::code_from;
-use io::{finish_now, native_error, By, Io};
+use io::{native_error, By, Io};
+use yaolian_store::exec::finish_now;
 
 use crate::codes::epc::{self, ProductKey};
 use crate::epcis::{Event, Role};
@@ -52,13 +54,40 @@ pub struct Incoming {
 }
 
 /// How a batch is stored.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub capture_id: Option<i64>,
     /// Store nothing when any event is refused (EPCIS `GS1-Capture-Error-Behaviour: rollback`).
     pub all_or_nothing: bool,
     /// An event already stored is refused (capture) rather than skipped (a resumed import).
     pub duplicates_are_errors: bool,
+    /// Who reported the batch, as its ledger entry names them.
+    pub reporter: Reporter,
+}
+
+impl Options {
+    /// A bulk load by the operator (import, demo, generator): a refused event is left out and
+    /// an event stored before is skipped.
+    pub fn bulk() -> Options {
+        Options { capture_id: None, all_or_nothing: false, duplicates_are_errors: false, reporter: Reporter::system() }
+    }
+}
+
+/// The reporting party of a batch: the user (`system` for the operator) and their company.
+#[derive(Debug, Clone)]
+pub struct Reporter {
+    pub actor: String,
+    pub org_id: Option<i64>,
+}
+
+impl Reporter {
+    pub fn of(principal: &yaolian_identity::Principal) -> Reporter {
+        Reporter { actor: principal.username.clone(), org_id: (!principal.is_system()).then_some(principal.org_id) }
+    }
+
+    pub fn system() -> Reporter {
+        Reporter { actor: "system".into(), org_id: None }
+    }
 }
 
 /// What a batch did.
@@ -396,13 +425,19 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     lap("apply", &mut phases);
     // 5. Write.
     let record_time = Timestamp::now().millis();
+    let alg = db.ledger_alg().await?;
     let first_id = db.first_event_id(events.len()).await?;
     let ids: Vec<i64> = (0..events.len() as i64).map(|i| first_id + i).collect();
     let mut values = Vec::with_capacity(events.len() * 13);
     let mut epc_values = Vec::new();
+    let mut leaves = Vec::with_capacity(events.len());
+    let (mut time_from, mut time_to) = (i64::MAX, i64::MIN);
     // The events are spent here: their strings move into the rows.
     for (inc, id) in events.into_iter().zip(&ids) {
         let e = inc.event;
+        leaves.push(batch::event_leaf(alg, &e.hash, inc.body.as_bytes()));
+        time_from = time_from.min(e.event_time_ms);
+        time_to = time_to.max(e.event_time_ms);
         for (k, role) in e.keys {
             epc_values.extend([Value::Text(k), Value::I64(*id), Value::I64(role.code())]);
         }
@@ -431,11 +466,64 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     write_codes(db, &world).await?;
     lap("write codes", &mut phases);
     outcome.anomalies = write_anomalies(db, &mut world, &ids).await?;
+    lap("anomalies", &mut phases);
+    if !ids.is_empty() {
+        let record = BatchRecord {
+            first_event: first_id,
+            count: ids.len() as u64,
+            root: batch::root(alg, &leaves),
+            capture_id: options.capture_id,
+            org_id: options.reporter.org_id,
+            record_time,
+            event_time_from: time_from,
+            event_time_to: time_to,
+        };
+        anchor(db, &record, &options.reporter.actor).await?;
+    }
     outcome.stored = ids.len();
     outcome.ids = ids;
-    lap("anomalies", &mut phases);
+    lap("ledger", &mut phases);
     tracing::debug!(events = outcome.stored, codes = world.dirty.len(), phases = ?phases, "trace batch stored");
     Ok(outcome)
+}
+
+/// The rows of `trace_batches`, the projection of the batches' ledgered records.
+pub const BATCH_ROWS: (&str, usize) =
+    ("INSERT INTO trace_batches (id, count, root, capture_id, org_id, actor, record_time, time_from, time_to)", 9);
+
+/// Anchors a stored batch in the ledger (one record version, hence one entry, in the batch's
+/// transaction) and writes its projection row. Last in the batch: on PostgreSQL the ledger's
+/// head row is locked from here to the commit.
+async fn anchor<D: Io>(db: &mut D, record: &BatchRecord, actor: &str) -> Result<(), TraceError> {
+    db.insert(
+        BATCH_ROWS.0,
+        "",
+        BATCH_ROWS.1,
+        vec![
+            Value::I64(record.first_event),
+            Value::I64(record.count as i64),
+            Value::Bytes(record.root.0.to_vec()),
+            record.capture_id.into(),
+            record.org_id.into(),
+            Value::Text(actor.to_string()),
+            Value::I64(record.record_time),
+            Value::I64(record.event_time_from),
+            Value::I64(record.event_time_to),
+        ],
+    )
+    .await?;
+    let id = record.first_event.to_string();
+    let data = record.to_json();
+    db.record(NewVersion {
+        entity: batch::TRACE_BATCH_ENTITY,
+        entity_id: &id,
+        actor,
+        action: "capture",
+        reason: "",
+        data: &data,
+        expected_version: Some(0),
+    })
+    .await
 }
 
 /// The codes an event brings into being: an ObjectEvent ADD's epcList, a transformation's

@@ -14,7 +14,8 @@ use utoipa::IntoParams;
 use yaolian_core::{FieldError, Timestamp, ValidationError};
 use yaolian_trace::capture::{self, Behaviour, CAPTURE_LIMIT};
 use yaolian_trace::codes::epc;
-use yaolian_trace::{access, anomalies, packs, query, recall, sites, verify};
+use yaolian_trace::ingest::Reporter;
+use yaolian_trace::{access, anchor, anomalies, packs, query, recall, sites, verify};
 
 use super::{ApiQuery, IdPath};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/epcis/events", get(query_events).post(capture_event))
         .route("/epcis/events/{event_id}", get(get_event))
         .route("/epcis/epcs/{epc}/events", get(epc_events))
+        .route("/api/v1/trace/events/{event}/proof", get(event_proof))
         .route("/api/v1/trace/verify/{code}", get(verify_code))
         .route("/api/v1/trace/codes/{code}", get(code_history))
         .route("/api/v1/trace/where-to", get(where_to))
@@ -81,8 +83,9 @@ pub async fn capture_document(
     let id = capture::start(state.store(), &p, events.len(), behaviour, &client).await?;
     let events = events.to_vec();
     let store = state.store().clone();
+    let reporter = Reporter::of(&p);
     tokio::spawn(async move {
-        let result = capture::capture_events(&store, &events, allowed.as_ref(), behaviour, Some(id)).await;
+        let result = capture::capture_events(&store, &events, allowed.as_ref(), behaviour, Some(id), reporter).await;
         if let Err(e) = &result {
             tracing::error!(capture = id, error = %e, "capture failed");
         }
@@ -128,7 +131,15 @@ pub async fn capture_event(
     }
     let hash = good.first().map(|g| g.event.hash).unwrap_or([0; 32]);
     let id = capture::start(state.store(), &p, 1, Behaviour::Rollback, &client).await?;
-    let result = capture::capture_events(state.store(), &events, allowed.as_ref(), Behaviour::Rollback, Some(id)).await;
+    let result = capture::capture_events(
+        state.store(),
+        &events,
+        allowed.as_ref(),
+        Behaviour::Rollback,
+        Some(id),
+        Reporter::of(&p),
+    )
+    .await;
     capture::finish(state.store(), id, &result).await?;
     let outcome = result?;
     if let Some((_, errors)) = outcome.refused.into_iter().next() {
@@ -229,6 +240,21 @@ pub async fn get_event(
     let mut resp = Json(event).into_response();
     epcis_headers(&mut resp);
     Ok(resp)
+}
+
+/// An event's proof that it is stored as captured: its leaf's inclusion in its batch's Merkle
+/// tree, and the batch's ledger entry's inclusion in a signed checkpoint. `event` is the stored
+/// id, the eventID as sent, or the hash ID (`ni:///sha-256;…`).
+#[utoipa::path(get, path = "/api/v1/trace/events/{event}/proof", tag = "trace", params(("event" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn event_proof(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(event): Path<String>,
+) -> ApiResult<Json<anchor::EventProof>> {
+    let signer = state.signer().map(|(id, key)| (id.as_str(), key));
+    Ok(Json(anchor::proof(state.store(), &p, &event, signer, &client).await?))
 }
 
 /// The events that name one EPC (any form: URN, Digital Link, 药品追溯码), oldest first.
