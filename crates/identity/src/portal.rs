@@ -46,6 +46,39 @@ pub struct Message {
     pub read: bool,
 }
 
+/// Raises a to-do as `principal` (modules and integrations over the API): the addressed user's
+/// or organization's place in the tree must be within the principal's `portal.notify` scope;
+/// a user or organization that does not exist is refused naming the field.
+pub async fn raise(store: &Store, principal: &Principal, todo: &NewTodo, client: &crate::ClientInfo) -> Result<i64> {
+    let target_org = match (todo.org_id, todo.user_id) {
+        (Some(org), _) => Some(org),
+        (None, Some(user)) => {
+            let row =
+                sqlx::query("SELECT org_id FROM users WHERE id = $1").bind(user).fetch_optional(store.pool()).await?;
+            let Some(row) = row else {
+                return Err(ValidationError::single("user_id", "exists", "no user has this id").into());
+            };
+            Some(row.try_get::<i64, _>(0)?)
+        }
+        (None, None) => None,
+    };
+    if let Some(org) = target_org {
+        let path = match crate::orgs::get_unchecked(store, org).await {
+            Ok(o) => o.path,
+            Err(IdentityError::NotFound(_)) => {
+                return Err(ValidationError::single("org_id", "exists", "no organization has this id").into())
+            }
+            Err(e) => return Err(e),
+        };
+        if !principal.reaches(crate::model::perm::PORTAL_NOTIFY, &path) {
+            return Err(crate::audit::deny(store, principal, crate::model::perm::PORTAL_NOTIFY, "todos", client).await);
+        }
+    } else if !principal.has(crate::model::perm::PORTAL_NOTIFY) {
+        return Err(crate::audit::deny(store, principal, crate::model::perm::PORTAL_NOTIFY, "todos", client).await);
+    }
+    add_todo(store.pool(), todo).await
+}
+
 /// Raises a to-do. Runs inside the caller's transaction when given one.
 pub async fn add_todo<'e, E>(executor: E, todo: &NewTodo) -> Result<i64>
 where

@@ -125,3 +125,29 @@ async fn assemble(store: &Store, entity: &str, id: &str, list: Vec<RecordVersion
         checkpoint_size: checkpoint,
     })
 }
+
+/// One ledger entry by position, for auditors (`audit.read`).
+pub async fn ledger_entry(
+    store: &Store,
+    principal: &Principal,
+    index: u64,
+    client: &ClientInfo,
+) -> Result<yaolian_ledger::Entry> {
+    if !principal.has(perm::AUDIT_READ) {
+        return Err(audit::deny(store, principal, perm::AUDIT_READ, "ledger", client).await);
+    }
+    Ok(ledger::entry(store, index).await?)
+}
+
+/// Signs a checkpoint of the ledger now with the site key (`ledger.checkpoint`).
+pub async fn checkpoint_now(
+    store: &Store,
+    principal: &Principal,
+    (key_id, key): (&str, &yaolian_ledger::sign::KeyPair),
+    client: &ClientInfo,
+) -> Result<ledger::Checkpoint> {
+    if !principal.has(perm::LEDGER_CHECKPOINT) {
+        return Err(audit::deny(store, principal, perm::LEDGER_CHECKPOINT, "ledger", client).await);
+    }
+    Ok(ledger::make_checkpoint(store, key, key_id).await?)
+}

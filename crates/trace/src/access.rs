@@ -49,7 +49,7 @@ pub async fn reach(
     if principal.has(perm::TRACE_READ) {
         return Ok(Reach::Sites(sites::keys_under(store, &principal.org_path).await?.into_iter().collect()));
     }
-    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
+    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await.into())
 }
 
 /// May `principal` read trace data at all (a scan's verification needs no more than that)?
@@ -63,7 +63,7 @@ pub async fn may_read(
     if principal.is_system() || principal.has(perm::TRACE_READ) {
         return Ok(());
     }
-    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
+    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await.into())
 }
 
 /// Only a bureau (or the operator) may read everything: national flows, anomalies across
@@ -76,6 +76,6 @@ pub async fn regulator(
 ) -> Result<(), TraceError> {
     match reach(store, principal, target, client).await? {
         Reach::All => Ok(()),
-        Reach::Sites(_) => Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await),
+        Reach::Sites(_) => Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await.into()),
     }
 }

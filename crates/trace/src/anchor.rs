@@ -10,7 +10,7 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 use yaolian_core::Timestamp;
-use yaolian_identity::{ClientInfo, IdentityError, Principal};
+use yaolian_identity::{ClientInfo, Principal};
 use yaolian_ledger::batch::{self, BatchRecord, TraceBundle, TraceBundleBatch, TraceBundleEvent, TRACE_BATCH_ENTITY};
 use yaolian_ledger::merkle::MemoryTree;
 use yaolian_ledger::sign::KeyPair;
@@ -60,7 +60,7 @@ async fn find_event(store: &Store, event: &str) -> Result<StoredEvent, TraceErro
     let row = if let Ok(id) = event.parse::<i64>() {
         sqlx::query(&format!("{select} WHERE id = $1")).bind(id).fetch_optional(store.pool()).await?
     } else if let Some(hex) = event.strip_prefix("ni:///sha-256;").map(|h| h.split('?').next().unwrap_or(h)) {
-        let bytes = hex::decode(hex).map_err(|_| IdentityError::NotFound("event"))?;
+        let bytes = hex::decode(hex).map_err(|_| TraceError::not_found("event"))?;
         sqlx::query(&format!("{select} WHERE hash = $1")).bind(bytes).fetch_optional(store.pool()).await?
     } else {
         sqlx::query(&format!("{select} WHERE event_id = $1 ORDER BY id LIMIT 1"))
@@ -68,7 +68,7 @@ async fn find_event(store: &Store, event: &str) -> Result<StoredEvent, TraceErro
             .fetch_optional(store.pool())
             .await?
     };
-    let row = row.ok_or(IdentityError::NotFound("event"))?;
+    let row = row.ok_or(TraceError::not_found("event"))?;
     let id: i64 = row.try_get(0)?;
     Ok((id, event_hash_of(row.try_get(1)?, id)?, row.try_get(2)?, row.try_get(3)?))
 }
@@ -127,9 +127,7 @@ async fn checkpoint_covering(
     }
     match signer {
         Some((key_id, key)) => Ok(ledger::make_checkpoint(store, key, key_id).await?),
-        None => Err(IdentityError::Conflict(
-            "this event's batch is not in a signed checkpoint yet; checkpoints are signed every minute".into(),
-        )),
+        None => Err(TraceError::NotYetCheckpointed),
     }
 }
 
@@ -154,7 +152,7 @@ pub async fn proof(
     let (id, hash, body, site) = find_event(store, event).await?;
     if let Reach::Sites(_) = &reach {
         if !site.as_deref().is_some_and(|s| reach.covers(s)) {
-            return Err(IdentityError::NotFound("event"));
+            return Err(TraceError::not_found("event"));
         }
     }
     let (alg, _) = ledger::head(store.pool()).await?;
@@ -189,7 +187,7 @@ pub async fn export_bundle(store: &Store, code: &str, key_id: &str, key: &KeyPai
         .map_err(|e| yaolian_core::ValidationError::single("code", e.rule, e.message))?;
     let history = query::history(store, &key_text).await?;
     if history.is_empty() {
-        return Err(IdentityError::NotFound("code"));
+        return Err(TraceError::not_found("code"));
     }
     let (alg, _) = ledger::head(store.pool()).await?;
     let checkpoint = ledger::make_checkpoint(store, key, key_id).await?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::Row;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::sql::{page, Params};
 use yaolian_store::Store;
 
@@ -70,7 +70,7 @@ pub async fn list(
 ) -> Result<(Vec<Anomaly>, i64), TraceError> {
     let mut p = Params::new();
     let Some(scope) = scope(principal, &mut p) else {
-        return Err(audit::deny(store, principal, perm::TRACE_READ, "anomalies", client).await);
+        return Err(audit::deny(store, principal, perm::TRACE_READ, "anomalies", client).await.into());
     };
     let mut wheres = vec![scope];
     if let Some(k) = filter.kind.as_deref().filter(|k| !k.is_empty()) {
@@ -139,7 +139,7 @@ pub async fn close(
     client: &ClientInfo,
 ) -> Result<(), TraceError> {
     if !(principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))) {
-        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "anomalies", client).await);
+        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "anomalies", client).await.into());
     }
     if note.trim().is_empty() {
         return Err(ValidationError::single("note", "required", "say how the anomaly was handled").into());
@@ -157,7 +157,7 @@ pub async fn close(
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(IdentityError::NotFound("open anomaly"));
+        return Err(TraceError::not_found("open anomaly"));
     }
     // The closure as a versioned record (the inspector's note is its reason).
     let row = sqlx::query(

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
-use yaolian_core::{FieldError, Timestamp};
+use yaolian_core::{FieldError, Timestamp, ValidationError};
 use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::Store;
 
 use crate::epcis;
@@ -59,7 +59,7 @@ pub async fn reporting_sites(
         return Ok(None);
     }
     if !principal.has(perm::TRACE_CAPTURE) {
-        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "epcis", client).await);
+        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "epcis", client).await.into());
     }
     Ok(Some(sites::keys_under(store, &principal.org_path).await?.into_iter().collect()))
 }
@@ -95,7 +95,7 @@ pub fn prepare(
                         continue;
                     }
                 }
-                good.push(Incoming { index, event, body: v.to_string() });
+                good.push(Incoming::new(index, event, v.to_string()));
             }
             Err(errors) => bad.push((index, errors)),
         }
@@ -135,6 +135,36 @@ pub async fn capture_events(
     bad.sort_by_key(|(i, _)| *i);
     outcome.refused = bad;
     Ok(outcome)
+}
+
+/// Captures one event synchronously (`POST /epcis/events`) as `principal`: checked, authorized
+/// for the principal's sites, stored as a capture job of one. Returns its event ID (as sent, or
+/// the hash ID); an event already stored is `TraceError::DuplicateEvent`.
+pub async fn capture_one(
+    store: &Store,
+    principal: &Principal,
+    event: Value,
+    client: &ClientInfo,
+) -> Result<String, TraceError> {
+    let allowed = reporting_sites(store, principal, client).await?;
+    let events = [event];
+    let (good, bad) = prepare(&events, 0, allowed.as_ref(), Timestamp::now().china_date());
+    if let Some((_, errors)) = bad.into_iter().next() {
+        return Err(ValidationError { errors }.into());
+    }
+    let hash = good.first().map(|g| g.event.hash).unwrap_or([0; 32]);
+    let id = start(store, principal, 1, Behaviour::Rollback, client).await?;
+    let reporter = ingest::Reporter::of(principal);
+    let result = capture_events(store, &events, allowed.as_ref(), Behaviour::Rollback, Some(id), reporter).await;
+    finish(store, id, &result).await?;
+    let outcome = result?;
+    if outcome.duplicates > 0 {
+        return Err(TraceError::DuplicateEvent);
+    }
+    if let Some((_, errors)) = outcome.refused.into_iter().next() {
+        return Err(ValidationError { errors }.into());
+    }
+    Ok(events[0].get("eventID").and_then(Value::as_str).map_or_else(|| crate::hash::hash_id(&hash), str::to_string))
 }
 
 /// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`.
@@ -251,11 +281,11 @@ pub async fn status(store: &Store, principal: &Principal, id: i64) -> Result<Cap
     .bind(id)
     .fetch_optional(store.pool())
     .await?
-    .ok_or(IdentityError::NotFound("capture"))?;
+    .ok_or(TraceError::not_found("capture"))?;
     let owner: Option<i64> = row.try_get(7)?;
     let reader = principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ));
     if !reader && owner != Some(principal.user_id) {
-        return Err(IdentityError::NotFound("capture"));
+        return Err(TraceError::not_found("capture"));
     }
     let status: String = row.try_get(0)?;
     let errors: String = row.try_get(4)?;

@@ -30,9 +30,9 @@ pub mod resolve;
 pub mod sites;
 pub mod verify;
 
-/// Trace errors are the identity domain's (validation, permission, not found, storage), so that
-/// every layer above maps them one way.
-pub use yaolian_identity::IdentityError as TraceError;
+mod error;
+
+pub use error::TraceError;
 
 /// Writes the next version of one of this module's records (recall, anomaly closure, pack-level
 /// code) with its ledger entry, in the caller's transaction, as `principal`.

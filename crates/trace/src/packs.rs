@@ -90,7 +90,7 @@ pub async fn register(
     let bureau = principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE);
     if !(principal.is_system() || bureau || principal.reaches(perm::TRACE_CAPTURE, &owner_path)) {
         let target = format!("product:{}", code.product_id);
-        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await);
+        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await.into());
     }
     let mut tx = store.begin().await?;
     let taken = sqlx::query(&PREFIX_PRODUCTS.replace("{in}", "$1")).bind(&code.prefix).fetch_all(&mut *tx).await?;

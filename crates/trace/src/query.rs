@@ -476,8 +476,25 @@ pub struct Source {
     pub units: i64,
 }
 
+/// Where-from (来源) for a site the reader may see (a bureau: any; a company: its own), the
+/// site given in any form `codes::epc` reads; another company's site does not exist for it.
+pub async fn where_from_for(
+    store: &Store,
+    principal: &yaolian_identity::Principal,
+    site: &str,
+    client: &yaolian_identity::ClientInfo,
+) -> Result<Vec<Source>, TraceError> {
+    let reach = crate::access::reach(store, principal, "trace.where_from", client).await?;
+    let key = epc::key(site, Timestamp::now().china_date())
+        .map_err(|e| yaolian_core::ValidationError { errors: vec![e.into_field("site")] })?;
+    if !reach.covers(&key) {
+        return Err(TraceError::not_found("site"));
+    }
+    where_from(store, &key).await
+}
+
 /// Where-from (来源) for the units a site holds now (received, not yet sold or destroyed).
-pub async fn where_from(store: &Store, site: &str) -> Result<Vec<Source>, TraceError> {
+pub(crate) async fn where_from(store: &Store, site: &str) -> Result<Vec<Source>, TraceError> {
     let rows = sqlx::query(
         "SELECT c.source, s.name, c.product_id, p.generic_name, c.batch, COUNT(*) FROM trace_codes c \
          LEFT JOIN trace_sites s ON s.id = c.source LEFT JOIN products p ON p.id = c.product_id \

@@ -76,7 +76,7 @@ async fn check_manage(
     if ok {
         Ok(())
     } else {
-        Err(audit::deny(store, principal, perm::TRACE_MANAGE, "recalls", client).await)
+        Err(audit::deny(store, principal, perm::TRACE_MANAGE, "recalls", client).await.into())
     }
 }
 
@@ -211,7 +211,7 @@ pub async fn close(store: &Store, principal: &Principal, id: i64, client: &Clien
         .try_get(0)?;
     check_manage(store, principal, &mah_path, client).await?;
     if recall.status == "closed" {
-        return Err(IdentityError::Conflict(format!("recall #{id} is already closed")));
+        return Err(IdentityError::Conflict(format!("recall #{id} is already closed")).into());
     }
     let mut tx = store.begin().await?;
     let now = Timestamp::now().millis();
@@ -246,8 +246,32 @@ pub async fn close(store: &Store, principal: &Principal, id: i64, client: &Clien
     get(store, id).await
 }
 
+/// A recall as `principal` may see it: a bureau (and the operator) whole; the product's
+/// marketing authorization holder whole; a holding company with only its own sites among the
+/// holders; to anyone else it does not exist (and the refusal is audited). The page and the
+/// API both read a recall through here.
+pub async fn read(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Recall, TraceError> {
+    let found = get(store, id).await;
+    if crate::access::reads_all(principal) {
+        return found;
+    }
+    if principal.has(perm::TRACE_READ) {
+        if let Ok(mut r) = found {
+            if r.mah_org_id == principal.org_id {
+                return Ok(r);
+            }
+            if r.holders.iter().any(|h| h.org_id == Some(principal.org_id)) {
+                r.holders.retain(|h| h.org_id == Some(principal.org_id));
+                return Ok(r);
+            }
+        }
+    }
+    let _ = audit::deny(store, principal, perm::TRACE_READ, &format!("recall:{id}"), client).await;
+    Err(TraceError::not_found("recall"))
+}
+
 /// A recall with its holders and closure.
-pub async fn get(store: &Store, id: i64) -> Result<Recall, TraceError> {
+pub(crate) async fn get(store: &Store, id: i64) -> Result<Recall, TraceError> {
     let row = sqlx::query(
         "SELECT r.id, r.product_id, p.generic_name, p.mah_org_id, r.batches, r.level, r.reason, r.status, r.total, \
          r.created_at, r.closed_at, \
@@ -257,7 +281,7 @@ pub async fn get(store: &Store, id: i64) -> Result<Recall, TraceError> {
     .bind(id)
     .fetch_optional(store.pool())
     .await?
-    .ok_or(IdentityError::NotFound("recall"))?;
+    .ok_or(TraceError::not_found("recall"))?;
     let sql = format!(
         "SELECT h.site, s.name, s.org_id, h.initial, \
          (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = h.recall_id AND c.holder = h.site \

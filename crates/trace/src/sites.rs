@@ -114,7 +114,7 @@ pub async fn register(
 ) -> Result<Vec<String>, TraceError> {
     use yaolian_identity::{audit, model::perm};
     if !(principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))) {
-        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "trace_sites", client).await);
+        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "trace_sites", client).await.into());
     }
     let keys = upsert(store, list).await?;
     let detail = format!("{} sites", keys.len());

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use sqlx::Row;
+use yaolian_core::Timestamp;
 use yaolian_store::Store;
 
 use crate::codes::{epc, Code};
@@ -41,7 +42,37 @@ pub struct Verification {
     pub alerts: Vec<String>,
 }
 
-/// Verifies a scan (any form `codes::Code` reads) on `today` (China date).
+/// Verification before dispensing (发药前核验) for a reader of trace data (`trace.read`).
+pub async fn before_dispensing(
+    store: &Store,
+    principal: &yaolian_identity::Principal,
+    input: &str,
+    client: &yaolian_identity::ClientInfo,
+) -> Result<Verification, TraceError> {
+    crate::access::may_read(store, principal, "trace.verify", client).await?;
+    verify(store, input, Timestamp::now().china_date()).await
+}
+
+/// The longest input the public lookup reads.
+pub const MAX_LOOKUP_INPUT: usize = 200;
+
+/// The public consumer lookup (扫码查药), no login: the pack's verification with nothing of
+/// the supply chain (no holder, no case or pallet).
+pub async fn consumer_lookup(store: &Store, input: &str) -> Result<Verification, TraceError> {
+    if input.len() > MAX_LOOKUP_INPUT {
+        return Err(TraceError::not_found("code"));
+    }
+    let mut v = verify(store, input, Timestamp::now().china_date()).await?;
+    if let Some(c) = v.code.as_mut() {
+        c.holder = None;
+        c.holder_name = None;
+        c.parent = None;
+    }
+    Ok(v)
+}
+
+/// Verifies a scan (any form `codes::Code` reads) on `today` (China date), for whoever may ask
+/// (the callers above decide).
 pub async fn verify(store: &Store, input: &str, today: chrono::NaiveDate) -> Result<Verification, TraceError> {
     let mut v = Verification {
         input: input.trim().to_string(),

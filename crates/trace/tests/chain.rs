@@ -129,8 +129,8 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
 
         // Where-from for a pharmacy: its stock came from distributors.
         let pharmacy = chain.sites.iter().find(|s| s.kind == "pharmacy").unwrap();
-        let pharmacy_key = yaolian_trace::codes::epc::key(&pharmacy.id, day(2026, 11, 28)).unwrap();
-        let sources = query::where_from(&store, &pharmacy_key).await.unwrap();
+        let sources =
+            query::where_from_for(&store, &Principal::system(), &pharmacy.id, &ClientInfo::default()).await.unwrap();
         assert!(!sources.is_empty());
         let distributors: BTreeSet<String> = chain
             .sites
@@ -185,7 +185,7 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
             ev("2026-11-21T10:00:00+08:00", &left[10..], "destroying", "destroyed", pharmacy),
         ];
         store_all(&store, &returns).await;
-        let r = recall::get(&store, opened.id).await.unwrap();
+        let r = recall::read(&store, &Principal::system(), opened.id, &ClientInfo::default()).await.unwrap();
         assert_eq!((r.total, r.closed_units), (20, 19));
         assert_eq!(r.closure_percent, 95.0);
         assert_eq!(r.holders[0].remaining, 0);

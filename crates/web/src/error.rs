@@ -115,6 +115,18 @@ impl From<IdentityError> for ApiError {
     }
 }
 
+impl From<yaolian_trace::TraceError> for ApiError {
+    fn from(e: yaolian_trace::TraceError) -> Self {
+        use yaolian_trace::TraceError;
+        match e {
+            TraceError::Shared(e) => ApiError::from(e),
+            TraceError::DuplicateEvent | TraceError::NotYetCheckpointed => {
+                ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
+            }
+        }
+    }
+}
+
 impl From<ValidationError> for ApiError {
     fn from(v: ValidationError) -> Self {
         ApiError::validation(v)

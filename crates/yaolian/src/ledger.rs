@@ -8,7 +8,7 @@ use yaolian_identity::IdentityError;
 use yaolian_ledger::batch::{self, TraceBundle};
 use yaolian_ledger::bundle::{self, Bundle};
 use yaolian_store::ledger;
-use yaolian_trace::anchor;
+use yaolian_trace::{anchor, TraceError};
 
 use crate::Settings;
 
@@ -125,8 +125,10 @@ pub async fn run(settings: &Settings, cmd: LedgerCommand) -> Result<()> {
             let store = settings.open().await?;
             let (key_id, key) = ledger::site_key(&store, &settings.sealing_key()?).await?;
             let bundle = match anchor::export_bundle(&store, &code, &key_id, &key).await {
-                Err(IdentityError::NotFound(_)) => bail!("--trace-code {code}: no event names this code"),
-                Err(IdentityError::Validation(v)) => bail!("--trace-code {code}: {v}"),
+                Err(TraceError::Shared(IdentityError::NotFound(_))) => {
+                    bail!("--trace-code {code}: no event names this code")
+                }
+                Err(TraceError::Shared(IdentityError::Validation(v))) => bail!("--trace-code {code}: {v}"),
                 other => other?,
             };
             let text = serde_json::to_string_pretty(&bundle)?;

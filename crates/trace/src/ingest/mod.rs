@@ -23,6 +23,7 @@ mod io;
 use serde::Serialize;
 use yaolian_core::{FieldError, Timestamp};
 use yaolian_ledger::batch::{self, BatchRecord};
+use yaolian_ledger::{Hash, HashAlg};
 use yaolian_store::sql::Value;
 use yaolian_store::{Backend, NewVersion, Store};
 
@@ -51,6 +52,24 @@ pub struct Incoming {
     pub index: usize,
     pub event: Event,
     pub body: String,
+    /// Its leaf in a batch's tree under SM3, the ledger's default hash
+    /// (`yaolian_ledger::batch::event_leaf`), computed where the event is checked — on the
+    /// checking thread of a bulk import, beside the writer.
+    pub sm3_leaf: Hash,
+}
+
+impl Incoming {
+    pub fn new(index: usize, event: Event, body: String) -> Incoming {
+        let sm3_leaf = batch::event_leaf(HashAlg::Sm3, &event.hash, body.as_bytes());
+        Incoming { index, event, body, sm3_leaf }
+    }
+
+    fn leaf(&self, alg: HashAlg) -> Hash {
+        match alg {
+            HashAlg::Sm3 => self.sm3_leaf,
+            other => batch::event_leaf(other, &self.event.hash, self.body.as_bytes()),
+        }
+    }
 }
 
 /// How a batch is stored.
@@ -434,8 +453,8 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     let (mut time_from, mut time_to) = (i64::MAX, i64::MIN);
     // The events are spent here: their strings move into the rows.
     for (inc, id) in events.into_iter().zip(&ids) {
+        leaves.push(inc.leaf(alg));
         let e = inc.event;
-        leaves.push(batch::event_leaf(alg, &e.hash, inc.body.as_bytes()));
         time_from = time_from.min(e.event_time_ms);
         time_to = time_to.max(e.event_time_ms);
         for (k, role) in e.keys {

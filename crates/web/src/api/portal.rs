@@ -4,12 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use yaolian_identity::model::perm;
 use yaolian_identity::portal::{self, Message, NewTodo, Todo};
-use yaolian_identity::{audit, orgs};
 
 use super::IdPath;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, Auth, Client};
 use crate::AppState;
 
@@ -36,22 +34,7 @@ pub async fn create_todo(
     Auth(p): Auth,
     ApiJson(todo): ApiJson<NewTodo>,
 ) -> ApiResult<(StatusCode, Json<i64>)> {
-    let target_org = match (todo.org_id, todo.user_id) {
-        (Some(org), _) => Some(org),
-        (None, Some(user)) => Some(
-            yaolian_identity::users::get(state.store(), &yaolian_identity::Principal::system(), user, &client)
-                .await?
-                .org_id,
-        ),
-        (None, None) => None,
-    };
-    if let Some(org) = target_org {
-        let org = orgs::get_unchecked(state.store(), org).await?;
-        if !p.reaches(perm::PORTAL_NOTIFY, &org.path) {
-            return Err(ApiError::from(audit::deny(state.store(), &p, perm::PORTAL_NOTIFY, "todos", &client).await));
-        }
-    }
-    let id = portal::add_todo(state.store().pool(), &todo).await?;
+    let id = portal::raise(state.store(), &p, &todo, &client).await?;
     Ok((StatusCode::CREATED, Json(id)))
 }
 

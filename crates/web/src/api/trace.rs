@@ -123,39 +123,7 @@ pub async fn capture_event(
     body: Bytes,
 ) -> ApiResult<Response> {
     let event: Value = parse_json(&body)?;
-    let allowed = capture::reporting_sites(state.store(), &p, &client).await?;
-    let events = [event];
-    let (good, bad) = capture::prepare(&events, 0, allowed.as_ref(), Timestamp::now().china_date());
-    if let Some((_, errors)) = bad.into_iter().next() {
-        return Err(invalid(errors));
-    }
-    let hash = good.first().map(|g| g.event.hash).unwrap_or([0; 32]);
-    let id = capture::start(state.store(), &p, 1, Behaviour::Rollback, &client).await?;
-    let result = capture::capture_events(
-        state.store(),
-        &events,
-        allowed.as_ref(),
-        Behaviour::Rollback,
-        Some(id),
-        Reporter::of(&p),
-    )
-    .await;
-    capture::finish(state.store(), id, &result).await?;
-    let outcome = result?;
-    if let Some((_, errors)) = outcome.refused.into_iter().next() {
-        if errors.iter().any(|e| e.rule == "duplicate") {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "duplicate_event",
-                "this event (same EPCIS event hash) is already captured",
-            ));
-        }
-        return Err(invalid(errors));
-    }
-    let event_id = events[0]
-        .get("eventID")
-        .and_then(Value::as_str)
-        .map_or_else(|| yaolian_trace::hash::hash_id(&hash), str::to_string);
+    let event_id = capture::capture_one(state.store(), &p, event, &client).await?;
     let mut resp = (StatusCode::CREATED, Json(json!({"eventID": event_id}))).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/epcis/events/{}", urlencoding::encode(&event_id))) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -284,8 +252,7 @@ pub async fn verify_code(
     Auth(p): Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<verify::Verification>> {
-    access::may_read(state.store(), &p, "trace.verify", &client).await?;
-    Ok(Json(verify::verify(state.store(), &code, Timestamp::now().china_date()).await?))
+    Ok(Json(verify::before_dispensing(state.store(), &p, &code, &client).await?))
 }
 
 fn code_key(code: &str) -> Result<String, ApiError> {
@@ -346,12 +313,7 @@ pub async fn where_from(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<WhereFromParams>,
 ) -> ApiResult<Json<Vec<query::Source>>> {
-    let reach = access::reach(state.store(), &p, "trace.where_from", &client).await?;
-    let key = code_key(&q.site)?;
-    if !reach.covers(&key) {
-        return Err(ApiError::not_found(format!("no site {:?} of yours", q.site)));
-    }
-    Ok(Json(query::where_from(state.store(), &key).await?))
+    Ok(Json(query::where_from_for(state.store(), &p, &q.site, &client).await?))
 }
 
 /// Recalls, newest first.
@@ -386,8 +348,7 @@ pub async fn get_recall(
     Auth(p): Auth,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<recall::Recall>> {
-    access::regulator(state.store(), &p, "recalls", &client).await?;
-    Ok(Json(recall::get(state.store(), id).await?))
+    Ok(Json(recall::read(state.store(), &p, id, &client).await?))
 }
 
 /// Close a recall.

@@ -270,8 +270,8 @@ pub fn form_errors(lang: Lang, e: IdentityError) -> Result<Vec<FieldError>, Resp
 }
 
 /// A page for a refusal outside a form: field errors listed, anything else as `form_errors`.
-pub fn failure_page(lang: Lang, e: IdentityError) -> Response {
-    match form_errors(lang, e) {
+pub fn failure_page(lang: Lang, e: impl Into<IdentityError>) -> Response {
+    match form_errors(lang, e.into()) {
         Ok(errors) => {
             let text: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
             error_page(lang, StatusCode::UNPROCESSABLE_ENTITY, &text.join("; "))

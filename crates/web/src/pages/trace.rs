@@ -21,7 +21,7 @@ use yaolian_trace::query::{self, CodeView, HistoryItem, Holding};
 use yaolian_trace::recall::{self, Recall};
 use yaolian_trace::verify::{self, Verification};
 
-use super::{error_page, failure_page, render, Chrome, PageUser};
+use super::{failure_page, render, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::i18n::Lang;
 use crate::AppState;
@@ -397,7 +397,7 @@ async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): 
     };
     match recall::open(state.store(), &user.principal, &new, &user.client).await {
         Ok(r) => Redirect::to(&format!("/trace/recalls/{}", r.id)).into_response(),
-        Err(yaolian_identity::IdentityError::Validation(v)) => {
+        Err(yaolian_trace::TraceError::Shared(yaolian_identity::IdentityError::Validation(v))) => {
             recalls_page(&state, &user, form, Some(v.to_string())).await
         }
         Err(e) => failure_page(user.lang, e),
@@ -473,7 +473,7 @@ async fn register_pack_code(State(state): State<AppState>, user: PageUser, Form(
     };
     match packs::register(state.store(), &user.principal, &code, &user.client).await {
         Ok(_) => Redirect::to("/trace/pack-codes").into_response(),
-        Err(yaolian_identity::IdentityError::Validation(v)) => {
+        Err(yaolian_trace::TraceError::Shared(yaolian_identity::IdentityError::Validation(v))) => {
             pack_codes_page(&state, &user, form, Some(v.to_string())).await
         }
         Err(e) => failure_page(user.lang, e),
@@ -503,29 +503,7 @@ impl RecallPage {
 /// A recall: for a bureau, for the MAH, and for each company that held its units (the to-do
 /// they were sent links here).
 async fn recall_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
-    let p = &user.principal;
-    let found = recall::get(state.store(), id).await;
-    if !access::reads_all(p) {
-        // A company sees the recall only as its holder or its MAH; to others it does not exist.
-        let concerned = match &found {
-            Ok(r) if p.has(perm::TRACE_READ) => {
-                r.mah_org_id == p.org_id
-                    || recall::holding_orgs(state.store(), id).await.is_ok_and(|orgs| orgs.contains(&p.org_id))
-            }
-            _ => false,
-        };
-        if !concerned {
-            let _ = yaolian_identity::audit::deny(
-                state.store(),
-                p,
-                perm::TRACE_READ,
-                &format!("recall:{id}"),
-                &user.client,
-            )
-            .await;
-            return error_page(user.lang, StatusCode::NOT_FOUND, "no such recall");
-        }
-    }
+    let found = recall::read(state.store(), &user.principal, id, &user.client).await;
     match found {
         Ok(r) => render(&RecallPage {
             chrome: user.chrome("trace"),
@@ -616,14 +594,14 @@ impl VerifyPage {
 }
 
 async fn verify_page(State(state): State<AppState>, user: PageUser, Query(q): Query<CodeQuery>) -> Response {
-    if let Err(e) = access::may_read(state.store(), &user.principal, "trace.verify", &user.client).await {
-        return failure_page(user.lang, e);
-    }
     let input = q.code.trim().to_string();
     let v = if input.is_empty() {
+        if let Err(e) = access::may_read(state.store(), &user.principal, "trace.verify", &user.client).await {
+            return failure_page(user.lang, e);
+        }
         None
     } else {
-        match verify::verify(state.store(), &input, Timestamp::now().china_date()).await {
+        match verify::before_dispensing(state.store(), &user.principal, &input, &user.client).await {
             Ok(v) => Some(v),
             Err(e) => return failure_page(user.lang, e),
         }
@@ -653,17 +631,8 @@ async fn lookup_page(
     let lang = Lang::from_parts(&parts);
     let title = if lang.code() == "en" { "Medicine lookup" } else { "药品追溯查询" };
     let chrome = Chrome::anonymous(lang, title, &format!("/t/{code}"));
-    if code.len() > 200 {
-        return error_page(lang, StatusCode::NOT_FOUND, "no such code");
-    }
-    match verify::verify(state.store(), &code, Timestamp::now().china_date()).await {
-        Ok(mut v) => {
-            // A consumer learns nothing of the supply chain: no holder.
-            if let Some(c) = v.code.as_mut() {
-                c.holder = None;
-                c.holder_name = None;
-                c.parent = None;
-            }
+    match verify::consumer_lookup(state.store(), &code).await {
+        Ok(v) => {
             let status = if v.valid { StatusCode::OK } else { StatusCode::NOT_FOUND };
             let mut r = render(&LookupPage { chrome, v });
             *r.status_mut() = status;
