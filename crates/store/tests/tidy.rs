@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
 
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -55,7 +56,7 @@ fn web_crate_has_no_sql() {
     }
 }
 
-/// Every migration exists for both backends, with the same names.
+/// Every migration exists for both backends, with the same numbered names.
 #[test]
 fn migrations_exist_for_both_backends() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
@@ -69,4 +70,75 @@ fn migrations_exist_for_both_backends() {
         v
     };
     assert_eq!(names("sqlite"), names("postgres"));
+}
+
+/// Migrations that have landed on `main`, with the SHA-256 of their text (hex, as
+/// `sha256sum` prints it). Whoever lands a new migration appends both of its files here, in the
+/// same commit.
+const LANDED_MIGRATIONS: &[(&str, &str)] = &[
+    ("sqlite/0001_foundation.sql", "b810d2cbdca595b7b48dd090c506e224a1f6533012e0fc882950d79033bb1748"),
+    ("sqlite/0002_ledger.sql", "2c530a0f81fc5fe86d131f39e449efdc8fa1eb09bc9776112a0fb0015c71d81f"),
+    ("sqlite/0003_trust.sql", "aeead1ad754b73882a945b22cd5fbc68b293a5c73b731a13f73ecb4c9eee9d13"),
+    ("sqlite/0004_registry.sql", "9656529c35beedfb8e4fc33f10fcf874db3119d1ed3dc7c4e1bf542ff55ddae6"),
+    ("sqlite/0005_dossiers.sql", "5ae24a9b761a9ea53dca271e1d7194fb4f9e04ad67f5e1a8dfd7354d441e194e"),
+    ("sqlite/0006_persons.sql", "aeee7451434ce79f304d2c99f45253c3860218393e0be82c0c1a8eb485967d45"),
+    ("sqlite/0007_licenses.sql", "aa9dce04bf931581f67e6d2e528807bbff686492d6ba16a2d1afbe6b55261e1c"),
+    ("sqlite/0008_services.sql", "7a2f7cff1996449e7d487f6fb541b4b6882720e4888029a7afaa92d981b7ee41"),
+    ("sqlite/0009_trace.sql", "716fbe332f9db7a9de3e429c636269e3e4286d4258ffe40e4d6b73626e8f7e1f"),
+    ("sqlite/0010_trace_epc_order.sql", "b11b283a72d9b145967883377741a79e619fab8e97147d6e6d4e1245361d531a"),
+    ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
+    ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
+    ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
+    ("postgres/0004_registry.sql", "a6fe93e3ec2fc69d7085f9bd2fda2f3718119c6793d09e9d0ac32e622c497c65"),
+    ("postgres/0005_dossiers.sql", "7bff18de2e8d495e96808b05cb307f3ecb82621d8364cebc16802c4f0f2d5512"),
+    ("postgres/0006_persons.sql", "605c8963d234c387eeb8a7e46f42315aa533766cbcfd11cc427cedb0b0d8f0bd"),
+    ("postgres/0007_licenses.sql", "df44a3bfb69296a63837a6310612402be9f300ce75ac004dfec94b49166646cf"),
+    ("postgres/0008_services.sql", "56e9fe1380cc87ba5c9e5c29bf62fa71472c4a5f256b72d5042fcc93db0f1e82"),
+    ("postgres/0009_trace.sql", "cc881a36c6a4fdf4e691e8b154533ae53118b93cdbe751340a3f66119db1710f"),
+    ("postgres/0010_trace_epc_order.sql", "b2ce95b5a49258516faed3630a81a13e1e9a5f1f5012f93c7c5b3bae8c761c25"),
+];
+
+/// The number a migration file name starts with (`0007` in `0007_licenses.sql`).
+fn migration_number(name: &str) -> Option<u32> {
+    name.split_once('_')?.0.parse().ok()
+}
+
+/// A landed migration is never edited: a database that applied it would not apply it again
+/// (and sqlx refuses to start on a changed checksum), so a change to the schema is a new
+/// numbered file in both folders. Every file listed in [`LANDED_MIGRATIONS`] must exist with
+/// its recorded hash; a file not listed must be numbered above every listed one (a migration
+/// on its way to landing). Whoever lands a new migration appends its two hashes to the list.
+/// Line endings are read as `\n`, so a Windows checkout hashes the same.
+#[test]
+fn landed_migrations_are_never_edited() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for (file, expected) in LANDED_MIGRATIONS {
+        let text = std::fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|e| panic!("migrations/{file} is missing ({e}); landed migrations are never removed"));
+        let got = hex::encode(Sha256::digest(text.replace("\r\n", "\n").as_bytes()));
+        assert_eq!(
+            &got, expected,
+            "migrations/{file} changed; landed migrations are never edited: add a new numbered file in both \
+             folders (sqlite/ and postgres/) instead"
+        );
+    }
+    let last_landed =
+        LANDED_MIGRATIONS.iter().filter_map(|(f, _)| migration_number(f.split('/').nth(1)?)).max().unwrap_or(0);
+    for backend in ["sqlite", "postgres"] {
+        for e in std::fs::read_dir(dir.join(backend)).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = format!("{backend}/{name}");
+            if LANDED_MIGRATIONS.iter().any(|(f, _)| *f == path) {
+                continue;
+            }
+            let number = migration_number(&name)
+                .unwrap_or_else(|| panic!("migrations/{path}: a migration is named NNNN_what.sql"));
+            assert!(
+                number > last_landed,
+                "migrations/{path} is not in LANDED_MIGRATIONS but numbered at or below the last landed \
+                 migration; landed migrations are never edited or inserted between: number it after \
+                 {last_landed:04}, in both folders"
+            );
+        }
+    }
 }
