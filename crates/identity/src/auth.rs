@@ -44,13 +44,26 @@ impl Stage {
 }
 
 /// A session just created; `token` goes into the cookie and is stored only as a hash.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out both secrets.
+#[derive(Clone)]
 pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
     pub stage: Stage,
     pub expires_at: Timestamp,
     pub user_id: i64,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("token", &yaolian_core::REDACTED)
+            .field("csrf_token", &yaolian_core::REDACTED)
+            .field("stage", &self.stage)
+            .field("expires_at", &self.expires_at)
+            .field("user_id", &self.user_id)
+            .finish()
+    }
 }
 
 /// 32 random bytes, base64url without padding.

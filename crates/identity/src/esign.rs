@@ -23,8 +23,8 @@ use yaolian_store::ledger::{self as store_ledger, SIGNATURE_ENTITY};
 use yaolian_store::versions::{self, NewVersion};
 use yaolian_store::{Store, Tx};
 
-/// A request to sign one version of a record.
-#[derive(Debug, Clone)]
+/// A request to sign one version of a record. `Debug` leaves out the password and TOTP code.
+#[derive(Clone)]
 pub struct SignRequest<'a> {
     pub entity: &'a str,
     pub entity_id: &'a str,
@@ -34,6 +34,19 @@ pub struct SignRequest<'a> {
     pub password: &'a str,
     /// Required when the signer is enrolled in TOTP.
     pub totp: Option<&'a str>,
+}
+
+impl std::fmt::Debug for SignRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("entity", &self.entity)
+            .field("entity_id", &self.entity_id)
+            .field("version", &self.version)
+            .field("meaning", &self.meaning)
+            .field("password", &yaolian_core::REDACTED)
+            .field("totp", &self.totp.map(|_| yaolian_core::REDACTED))
+            .finish()
+    }
 }
 
 /// A stored signature as shown to people: the manifestation and whether it still holds.

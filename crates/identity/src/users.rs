@@ -13,8 +13,8 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store};
 
-/// Input for a new account.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// Input for a new account. `Debug` leaves out the password.
+#[derive(Clone, Deserialize, ToSchema)]
 pub struct NewUser {
     pub org_id: i64,
     /// Login name: 3–32 of a–z, 0–9, `.`, `_`, `-`, starting with a letter.
@@ -32,6 +32,21 @@ pub struct NewUser {
     /// Role codes to grant.
     #[serde(default)]
     pub roles: Vec<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("org_id", &self.org_id)
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("password", &yaolian_core::REDACTED)
+            .field("email", &self.email)
+            .field("phone", &self.phone)
+            .field("is_master", &self.is_master)
+            .field("roles", &self.roles)
+            .finish()
+    }
 }
 
 const USER_COLUMNS: &str = "u.id, u.org_id, o.name AS org_name, o.path AS org_path, u.username, u.display_name, \

@@ -109,8 +109,8 @@ pub enum Act {
     Inspection { reference: String },
 }
 
-/// The signed decision.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// The signed decision. `Debug` leaves out the password and TOTP code.
+#[derive(Clone, Deserialize, ToSchema)]
 pub struct Decide {
     /// approve or reject.
     pub outcome: String,
@@ -119,6 +119,18 @@ pub struct Decide {
     #[serde(default)]
     pub totp: Option<String>,
     pub expected_version: i64,
+}
+
+impl std::fmt::Debug for Decide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decide")
+            .field("outcome", &self.outcome)
+            .field("opinion", &self.opinion)
+            .field("password", &yaolian_core::REDACTED)
+            .field("totp", &self.totp.as_ref().map(|_| yaolian_core::REDACTED))
+            .field("expected_version", &self.expected_version)
+            .finish()
+    }
 }
 
 /// An attachment as stored: its SM3 checksum is what later proves the bytes unchanged.
@@ -1606,4 +1618,23 @@ fn late_decision(app: &Application, cal: &Calendar, decided_on: NaiveDate) -> bo
     let accepted_on = Timestamp(accepted.at).china_date();
     let due = cal.add_working_days(accepted_on, u32::try_from(app.clock.limit_days).unwrap_or(0));
     decided_on > due
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decide_debug_leaves_out_the_password_and_totp_code() {
+        let d = Decide {
+            outcome: "approve".into(),
+            opinion: "符合要求".into(),
+            password: "S3cret-Never-Shown".into(),
+            totp: Some("S3cret-Never-Shown".into()),
+            expected_version: 3,
+        };
+        let debug = format!("{d:?}");
+        assert!(!debug.contains("S3cret"), "{debug}");
+        assert!(debug.contains("符合要求") && debug.contains(yaolian_core::REDACTED), "{debug}");
+    }
 }

@@ -142,3 +142,126 @@ fn landed_migrations_are_never_edited() {
         }
     }
 }
+
+/// True for a field that holds a secret by this rule: its name has a `_`-separated word
+/// `password`, `secret`, `private` or `sealing`, or contains `token_plain`; it does not end in
+/// `_hash` (a stored one-way hash may be shown); and its type holds text or bytes (`str`,
+/// `String`, `u8`), so settings about secrets (`password_min_length: Option<usize>`,
+/// `password: PasswordPolicy`) and wrapper types with their own redacting `Debug` pass.
+fn is_secret_field(name: &str, ty: &str) -> bool {
+    let named = name.split('_').any(|w| matches!(w, "password" | "secret" | "private" | "sealing"))
+        || name.contains("token_plain");
+    let text_or_bytes = ["str", "String", "u8"]
+        .iter()
+        .any(|t| ty.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| word == *t));
+    named && !name.ends_with("_hash") && text_or_bytes
+}
+
+/// `name: Type` of a field line (`pub`, `pub(crate)` allowed), or `None`.
+fn field_of(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let line = line.strip_prefix("pub(crate) ").or_else(|| line.strip_prefix("pub ")).unwrap_or(line);
+    let (name, ty) = line.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !ty.starts_with(':'))
+        .then_some((name, ty.trim()))
+}
+
+/// Where a derived `Debug` would print a secret: `file:line` of each struct or enum whose
+/// `#[derive(…Debug…)]` (attributes and doc comments may sit between) precedes a body with a
+/// field [`is_secret_field`] flags.
+fn derived_debug_secrets(file: &str, text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = i;
+        i += 1;
+        if !lines[start].trim_start().starts_with("#[derive(") {
+            continue;
+        }
+        // The derive list, over several lines when rustfmt split it.
+        let mut derive = lines[start].to_string();
+        let mut j = start + 1;
+        while !derive.contains(")]") && j < lines.len() {
+            derive.push_str(lines[j]);
+            j += 1;
+        }
+        if !derive.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "Debug") {
+            continue;
+        }
+        while j < lines.len() && {
+            let t = lines[j].trim_start();
+            t.is_empty() || t.starts_with("#[") || t.starts_with("//")
+        } {
+            j += 1;
+        }
+        let Some(decl) = lines.get(j) else { break };
+        let is_item = ["struct ", "enum "].iter().any(|k| decl.contains(k)) && decl.trim_end().ends_with('{');
+        if !is_item {
+            continue;
+        }
+        let mut depth = 0i32;
+        for (k, line) in lines.iter().enumerate().skip(j) {
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            if k > j {
+                // Pieces between `{`, `,` and `}`: one field each, also in `Variant { a: A, b: B }`.
+                let code = line.split("//").next().unwrap_or(line);
+                for (name, ty) in code.split(['{', ',', '}']).filter_map(field_of) {
+                    if is_secret_field(name, ty) {
+                        found.push(format!("{file}:{} ({name})", start + 1));
+                    }
+                }
+            }
+            if depth <= 0 {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Secrets never reach `Debug` output or logs: a struct or enum holding a password, secret,
+/// private or sealing key or plain token (by [`is_secret_field`]'s rule) does not derive
+/// `Debug`; it implements it by hand and prints `yaolian_core::REDACTED` for the secret.
+#[test]
+fn secrets_never_derive_debug() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut found = Vec::new();
+    for f in workspace_files().into_iter().filter(|f| f.components().any(|c| c.as_os_str() == "src")) {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        found.extend(derived_debug_secrets(&f.strip_prefix(&root).unwrap_or(&f).display().to_string(), &text));
+    }
+    assert!(
+        found.is_empty(),
+        "derived Debug would print a secret; implement Debug by hand and print yaolian_core::REDACTED \
+         for it:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_secret_field_rule() {
+    let check = |src: &str, expected: &[&str]| assert_eq!(derived_debug_secrets("f.rs", src), expected, "{src}");
+    check("#[derive(Debug, Clone)]\npub struct A {\n    pub password: String,\n}\n", &["f.rs:1 (password)"]);
+    check(
+        "#[derive(Clone,\n    Debug)]\n/// Doc.\n#[serde(default)]\nstruct B<'a> {\n    totp_secret: Option<&'a str>,\n}\n",
+        &["f.rs:1 (totp_secret)"],
+    );
+    check(
+        "#[derive(Debug)]\nenum C {\n    Sign { at: i64, private_key: Vec<u8> },\n    Other,\n}\n",
+        &["f.rs:1 (private_key)"],
+    );
+    check(
+        "#[derive(Debug)]\nenum C {\n    Sign {\n        private_key: Vec<u8>,\n    },\n}\n",
+        &["f.rs:1 (private_key)"],
+    );
+    // Stored hashes, settings about passwords, and types without a derived Debug pass.
+    check("#[derive(Debug)]\nstruct D {\n    password_hash: String,\n    password_min_length: usize,\n}\n", &[]);
+    check("#[derive(Debug)]\nstruct E {\n    password: PasswordPolicy,\n}\n", &[]);
+    check("#[derive(Clone)]\nstruct F {\n    password: String,\n}\n", &[]);
+    check(
+        "#[derive(Debug)]\nstruct G {\n    token_plain: String,\n    sealing: [u8; 16],\n}\n",
+        &["f.rs:1 (token_plain)", "f.rs:1 (sealing)"],
+    );
+}
