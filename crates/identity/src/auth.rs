@@ -106,7 +106,7 @@ pub async fn login(
     };
     let Some(row) = row else {
         // Same work as for a real account, so that timing does not reveal which names exist.
-        password::verify(password_input, password::dummy_hash());
+        password::verify_unknown_user(password_input).await;
         audit::record_now(store, failed("unknown user", None)).await?;
         return Err(IdentityError::InvalidCredentials);
     };
@@ -120,7 +120,7 @@ pub async fn login(
         audit::record_now(store, failed("account locked", Some(user_id))).await?;
         return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
     }
-    if !password::verify(password_input, &hash) {
+    if !password::verify(password_input, &hash).await {
         audit::record_now(store, failed("wrong password", Some(user_id))).await?;
         if let Some(until) = count_failure(store, config, user_id, username, client).await? {
             return Err(IdentityError::AccountLocked { until });

@@ -166,7 +166,7 @@ pub async fn reauthenticate(
         detail,
         ..audit::Event::by(principal, audit::action::SIGN_FAILED, target, client)
     };
-    if !password::verify(password_input, &hash) {
+    if !password::verify(password_input, &hash).await {
         audit::record_now(store, failed("wrong password")).await?;
         if let Some(until) = auth::count_failure(store, config, principal.user_id, &principal.username, client).await? {
             return Err(IdentityError::AccountLocked { until });
@@ -275,7 +275,7 @@ async fn signing_key(tx: &mut Tx<'_>, user_id: i64, password_input: &str) -> Res
         let salt: Vec<u8> = row.try_get(2)?;
         let pem: String = row.try_get(3)?;
         if let Some(opened) =
-            password::derive_key(password_input, &salt).and_then(|k| KeyPair::unseal(&sealed, &k).ok())
+            password::derive_key(password_input, &salt).await.and_then(|k| KeyPair::unseal(&sealed, &k).ok())
         {
             return Ok((key_id, opened, pem));
         }
@@ -286,6 +286,7 @@ async fn signing_key(tx: &mut Tx<'_>, user_id: i64, password_input: &str) -> Res
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
     let sealing = password::derive_key(password_input, &salt)
+        .await
         .ok_or_else(|| IdentityError::Conflict("could not derive a sealing key".into()))?;
     let pem = pair.public_pem();
     let key_id = store_ledger::key_id(&pem);

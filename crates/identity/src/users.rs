@@ -275,6 +275,7 @@ pub async fn create(
     let granted = resolve_grantable(store, principal, &new.roles, client).await?;
     check_separation(&granted)?;
     let hash = password::hash(&new.password)
+        .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
     let now = Timestamp::now();
@@ -547,7 +548,7 @@ pub async fn change_own_password(
         .await?
         .ok_or(IdentityError::NotFound("user"))?
         .try_get(0)?;
-    if !password::verify(current, &hash) {
+    if !password::verify(current, &hash).await {
         return Err(ValidationError::single("current_password", "matches", "the current password is wrong").into());
     }
     config.password.check("new_password", new_password)?;
@@ -581,6 +582,7 @@ async fn write_password(
     client: &ClientInfo,
 ) -> Result<()> {
     let hash = password::hash(new_password)
+        .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
     sqlx::query(
