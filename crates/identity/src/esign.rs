@@ -167,8 +167,7 @@ pub async fn reauthenticate(
         ..audit::Event::by(principal, audit::action::SIGN_FAILED, target, client)
     };
     if !password::verify(password_input, &hash).await {
-        audit::record_now(store, failed("wrong password")).await?;
-        if let Some(until) = auth::count_failure(store, config, principal.user_id, &principal.username, client).await? {
+        if let Some(until) = auth::record_failure(store, config, principal.user_id, failed("wrong password")).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);
