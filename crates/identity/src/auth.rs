@@ -179,13 +179,14 @@ pub(crate) async fn record_failure(
 ) -> Result<Option<Timestamp>> {
     let (username, client) = (failed.actor_name, failed.client);
     let mut tx = store.begin().await?;
-    audit::record(&mut tx, failed).await?;
+    // The user's row before the audit trail's (the ledger head), in the order a login takes them.
     let failures: i64 =
         sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
             .bind(user_id)
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
+    audit::record(&mut tx, failed).await?;
     let mut locked = None;
     if failures >= config.lockout_threshold {
         let until = Timestamp::now().plus_seconds(config.lockout_duration.as_secs() as i64);
