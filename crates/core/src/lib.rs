@@ -15,3 +15,9 @@ pub use error::{FieldError, ValidationError};
 pub use gtin::Gtin;
 pub use time::Timestamp;
 pub use uscc::Uscc;
+
+/// What a hand-written `Debug` prints in place of a secret (a password, a session or API token,
+/// a TOTP secret or code, a key): secrets never reach `Debug` output or logs. The tidy test
+/// `secrets_never_derive_debug` (crates/store/tests/tidy.rs) finds a secret field under a
+/// derived `Debug`.
+pub const REDACTED: &str = "[redacted]";

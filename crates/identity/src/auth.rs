@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use yaolian_core::Timestamp;
-use yaolian_store::Store;
+use yaolian_store::{Store, Tx};
 
 /// Where a session stands in the login sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,13 +44,26 @@ impl Stage {
 }
 
 /// A session just created; `token` goes into the cookie and is stored only as a hash.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out both secrets.
+#[derive(Clone)]
 pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
     pub stage: Stage,
     pub expires_at: Timestamp,
     pub user_id: i64,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("token", &yaolian_core::REDACTED)
+            .field("csrf_token", &yaolian_core::REDACTED)
+            .field("stage", &self.stage)
+            .field("expires_at", &self.expires_at)
+            .field("user_id", &self.user_id)
+            .finish()
+    }
 }
 
 /// 32 random bytes, base64url without padding.
@@ -93,7 +106,7 @@ pub async fn login(
     };
     let Some(row) = row else {
         // Same work as for a real account, so that timing does not reveal which names exist.
-        password::verify(password_input, password::dummy_hash());
+        password::verify_unknown_user(password_input).await;
         audit::record_now(store, failed("unknown user", None)).await?;
         return Err(IdentityError::InvalidCredentials);
     };
@@ -107,9 +120,8 @@ pub async fn login(
         audit::record_now(store, failed("account locked", Some(user_id))).await?;
         return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
     }
-    if !password::verify(password_input, &hash) {
-        audit::record_now(store, failed("wrong password", Some(user_id))).await?;
-        if let Some(until) = count_failure(store, config, user_id, username, client).await? {
+    if !password::verify(password_input, &hash).await {
+        if let Some(until) = record_failure(store, config, user_id, failed("wrong password", Some(user_id))).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);
@@ -118,10 +130,6 @@ pub async fn login(
         audit::record_now(store, failed("account disabled", Some(user_id))).await?;
         return Err(IdentityError::AccountDisabled);
     }
-    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
-        .bind(user_id)
-        .execute(store.pool())
-        .await?;
     let needs_mfa = grants_of(store, user_id).await?.iter().any(|g| g.requires_mfa);
     let stage = if totp_enabled {
         Stage::Mfa
@@ -130,14 +138,20 @@ pub async fn login(
     } else {
         Stage::Full
     };
-    let session = open_session(store, config, user_id, stage, client).await?;
     let detail = match stage {
         Stage::Full => "password",
         Stage::Mfa => "password ok; waiting for TOTP",
         Stage::Enroll => "password ok; TOTP enrollment required",
     };
-    audit::record_now(
-        store,
+    // The counter reset, the session and the login event: one transaction.
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let session = open_session(&mut tx, config, user_id, stage, client).await?;
+    audit::record(
+        &mut tx,
         audit::Event {
             actor_id: Some(user_id),
             actor_name: username,
@@ -149,52 +163,60 @@ pub async fn login(
         },
     )
     .await?;
+    tx.commit().await?;
     Ok(session)
 }
 
-/// Counts one failed authentication; at the threshold locks the account, records the lockout
-/// and returns when the lock ends.
-pub(crate) async fn count_failure(
+/// Records a refused authentication of user `user_id` (`failed`: a wrong password or one-time
+/// code) and counts it toward the lockout; at the threshold locks the account, records the
+/// lockout and returns when the lock ends. The event, the count, the lock and the lockout event
+/// commit together, in one transaction.
+pub(crate) async fn record_failure(
     store: &Store,
     config: &IdentityConfig,
     user_id: i64,
-    username: &str,
-    client: &ClientInfo,
+    failed: audit::Event<'_>,
 ) -> Result<Option<Timestamp>> {
+    let (username, client) = (failed.actor_name, failed.client);
+    let mut tx = store.begin().await?;
+    // The user's row before the audit trail's (the ledger head), in the order a login takes them.
     let failures: i64 =
         sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
             .bind(user_id)
-            .fetch_one(store.pool())
+            .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-    if failures < config.lockout_threshold {
-        return Ok(None);
-    }
-    let until = Timestamp::now().plus_seconds(config.lockout_duration.as_secs() as i64);
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-        .bind(until.0)
-        .bind(user_id)
-        .execute(store.pool())
+    audit::record(&mut tx, failed).await?;
+    let mut locked = None;
+    if failures >= config.lockout_threshold {
+        let until = Timestamp::now().plus_seconds(config.lockout_duration.as_secs() as i64);
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+            .bind(until.0)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
+        audit::record(
+            &mut tx,
+            audit::Event {
+                actor_id: Some(user_id),
+                actor_name: username,
+                action: action::LOCKOUT,
+                target: "",
+                outcome: "denied",
+                client,
+                detail: &detail,
+            },
+        )
         .await?;
-    let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
-    audit::record_now(
-        store,
-        audit::Event {
-            actor_id: Some(user_id),
-            actor_name: username,
-            action: action::LOCKOUT,
-            target: "",
-            outcome: "denied",
-            client,
-            detail: &detail,
-        },
-    )
-    .await?;
-    Ok(Some(until))
+        locked = Some(until);
+    }
+    tx.commit().await?;
+    Ok(locked)
 }
 
 async fn open_session(
-    store: &Store,
+    tx: &mut Tx<'_>,
     config: &IdentityConfig,
     user_id: i64,
     stage: Stage,
@@ -217,7 +239,7 @@ async fn open_session(
     .bind(expires_at.0)
     .bind(client.ip.chars().take(64).collect::<String>())
     .bind(client.user_agent.chars().take(256).collect::<String>())
-    .execute(store.pool())
+    .execute(&mut **tx)
     .await?;
     Ok(NewSession { token, csrf_token, stage, expires_at, user_id })
 }
@@ -460,25 +482,24 @@ pub async fn complete_mfa(
     }
     match totp::verify_for_user(store, principal.user_id, code).await {
         Ok(()) => {
+            let mut tx = store.begin().await?;
             sqlx::query("UPDATE sessions SET stage = 'full' WHERE token_hash = $1")
                 .bind(secret_hash(token))
-                .execute(store.pool())
+                .execute(&mut *tx)
                 .await?;
-            principals_changed();
-            audit::record_now(
-                store,
+            audit::record(
+                &mut tx,
                 audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
             )
             .await?;
+            tx.commit().await?;
+            principals_changed();
             Ok(())
         }
         Err(IdentityError::InvalidTotp) => {
-            audit::record_now(
-                store,
-                audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) },
-            )
-            .await?;
-            if let Some(until) = count_failure(store, config, principal.user_id, &principal.username, client).await? {
+            let failed =
+                audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) };
+            if let Some(until) = record_failure(store, config, principal.user_id, failed).await? {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(principal.user_id)
                     .execute(store.pool())
@@ -504,8 +525,10 @@ pub(crate) async fn promote_session(store: &Store, token: &str) -> Result<()> {
 
 /// Ends a session.
 pub async fn logout(store: &Store, principal: &Principal, token: &str, client: &ClientInfo) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(store.pool()).await?;
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(token)).execute(&mut *tx).await?;
+    audit::record(&mut tx, audit::Event::by(principal, action::LOGOUT, "", client)).await?;
+    tx.commit().await?;
     principals_changed();
-    audit::record_now(store, audit::Event::by(principal, action::LOGOUT, "", client)).await?;
     Ok(())
 }

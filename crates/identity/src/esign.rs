@@ -23,8 +23,8 @@ use yaolian_store::ledger::{self as store_ledger, SIGNATURE_ENTITY};
 use yaolian_store::versions::{self, NewVersion};
 use yaolian_store::{Store, Tx};
 
-/// A request to sign one version of a record.
-#[derive(Debug, Clone)]
+/// A request to sign one version of a record. `Debug` leaves out the password and TOTP code.
+#[derive(Clone)]
 pub struct SignRequest<'a> {
     pub entity: &'a str,
     pub entity_id: &'a str,
@@ -34,6 +34,19 @@ pub struct SignRequest<'a> {
     pub password: &'a str,
     /// Required when the signer is enrolled in TOTP.
     pub totp: Option<&'a str>,
+}
+
+impl std::fmt::Debug for SignRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("entity", &self.entity)
+            .field("entity_id", &self.entity_id)
+            .field("version", &self.version)
+            .field("meaning", &self.meaning)
+            .field("password", &yaolian_core::REDACTED)
+            .field("totp", &self.totp.map(|_| yaolian_core::REDACTED))
+            .finish()
+    }
 }
 
 /// A stored signature as shown to people: the manifestation and whether it still holds.
@@ -153,9 +166,8 @@ pub async fn reauthenticate(
         detail,
         ..audit::Event::by(principal, audit::action::SIGN_FAILED, target, client)
     };
-    if !password::verify(password_input, &hash) {
-        audit::record_now(store, failed("wrong password")).await?;
-        if let Some(until) = auth::count_failure(store, config, principal.user_id, &principal.username, client).await? {
+    if !password::verify(password_input, &hash).await {
+        if let Some(until) = auth::record_failure(store, config, principal.user_id, failed("wrong password")).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);
@@ -262,7 +274,7 @@ async fn signing_key(tx: &mut Tx<'_>, user_id: i64, password_input: &str) -> Res
         let salt: Vec<u8> = row.try_get(2)?;
         let pem: String = row.try_get(3)?;
         if let Some(opened) =
-            password::derive_key(password_input, &salt).and_then(|k| KeyPair::unseal(&sealed, &k).ok())
+            password::derive_key(password_input, &salt).await.and_then(|k| KeyPair::unseal(&sealed, &k).ok())
         {
             return Ok((key_id, opened, pem));
         }
@@ -273,6 +285,7 @@ async fn signing_key(tx: &mut Tx<'_>, user_id: i64, password_input: &str) -> Res
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
     let sealing = password::derive_key(password_input, &salt)
+        .await
         .ok_or_else(|| IdentityError::Conflict("could not derive a sealing key".into()))?;
     let pem = pair.public_pem();
     let key_id = store_ledger::key_id(&pem);

@@ -59,3 +59,50 @@ pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `{:?}` of every identity value that carries a secret shows the value but not the secret.
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let secret = "S3cret-Never-Shown";
+        let check = |what: &str, debug: String| {
+            assert!(!debug.contains(secret), "{what} shows its secret: {debug}");
+            assert!(debug.contains(yaolian_core::REDACTED), "{what} marks what it left out: {debug}");
+        };
+        let session = auth::NewSession {
+            token: secret.into(),
+            csrf_token: secret.into(),
+            stage: auth::Stage::Full,
+            expires_at: yaolian_core::Timestamp(0),
+            user_id: 7,
+        };
+        check("NewSession", format!("{session:?}"));
+        let sign = esign::SignRequest {
+            entity: "product",
+            entity_id: "1",
+            version: 1,
+            meaning: "approve",
+            password: secret,
+            totp: Some(secret),
+        };
+        check("SignRequest", format!("{sign:?}"));
+        let enrollment = totp::Enrollment { secret: secret.into(), otpauth_uri: secret.into(), qr_svg: secret.into() };
+        check("Enrollment", format!("{enrollment:?}"));
+        let user = users::NewUser {
+            org_id: 1,
+            username: "kc.qa".into(),
+            display_name: "吴丽".into(),
+            password: secret.into(),
+            email: String::new(),
+            phone: String::new(),
+            is_master: false,
+            roles: vec![],
+        };
+        let debug = format!("{user:?}");
+        check("NewUser", debug.clone());
+        assert!(debug.contains("kc.qa"), "the rest is still shown: {debug}");
+    }
+}

@@ -45,8 +45,9 @@ fn unix_now() -> u64 {
     (yaolian_core::Timestamp::now().0 / 1000).max(0) as u64
 }
 
-/// What a user needs to add the account to an authenticator app.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+/// What a user needs to add the account to an authenticator app. Every field carries the
+/// secret, so `Debug` shows none of them.
+#[derive(Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Enrollment {
     /// Base32 secret, for typing in by hand.
     pub secret: String,
@@ -54,6 +55,16 @@ pub struct Enrollment {
     pub otpauth_uri: String,
     /// The URI as an SVG QR code.
     pub qr_svg: String,
+}
+
+impl std::fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("secret", &yaolian_core::REDACTED)
+            .field("otpauth_uri", &yaolian_core::REDACTED)
+            .field("qr_svg", &yaolian_core::REDACTED)
+            .finish()
+    }
 }
 
 /// Starts (or restarts) enrollment: a fresh secret, kept pending until confirmed.

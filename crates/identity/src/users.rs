@@ -13,8 +13,8 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store};
 
-/// Input for a new account.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// Input for a new account. `Debug` leaves out the password.
+#[derive(Clone, Deserialize, ToSchema)]
 pub struct NewUser {
     pub org_id: i64,
     /// Login name: 3–32 of a–z, 0–9, `.`, `_`, `-`, starting with a letter.
@@ -32,6 +32,21 @@ pub struct NewUser {
     /// Role codes to grant.
     #[serde(default)]
     pub roles: Vec<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("org_id", &self.org_id)
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("password", &yaolian_core::REDACTED)
+            .field("email", &self.email)
+            .field("phone", &self.phone)
+            .field("is_master", &self.is_master)
+            .field("roles", &self.roles)
+            .finish()
+    }
 }
 
 const USER_COLUMNS: &str = "u.id, u.org_id, o.name AS org_name, o.path AS org_path, u.username, u.display_name, \
@@ -260,6 +275,7 @@ pub async fn create(
     let granted = resolve_grantable(store, principal, &new.roles, client).await?;
     check_separation(&granted)?;
     let hash = password::hash(&new.password)
+        .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
     let now = Timestamp::now();
@@ -532,7 +548,7 @@ pub async fn change_own_password(
         .await?
         .ok_or(IdentityError::NotFound("user"))?
         .try_get(0)?;
-    if !password::verify(current, &hash) {
+    if !password::verify(current, &hash).await {
         return Err(ValidationError::single("current_password", "matches", "the current password is wrong").into());
     }
     config.password.check("new_password", new_password)?;
@@ -566,6 +582,7 @@ async fn write_password(
     client: &ClientInfo,
 ) -> Result<()> {
     let hash = password::hash(new_password)
+        .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
     sqlx::query(

@@ -121,6 +121,56 @@ async fn five_wrong_passwords_lock_the_account() {
     .await;
 }
 
+/// A failed login and what it sets off (the count, the lock, the lockout event) is one
+/// transaction: when the lockout event cannot be written, the fifth failure leaves no trace
+/// at all (no event, no count, no lock), rather than a lock nobody audited.
+#[tokio::test]
+async fn a_failed_login_commits_with_its_count_and_lockout_or_not_at_all() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        user(&store, &Principal::system(), w.co_a, "lisi", false, &["lab_analyst"]).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let c = ClientInfo { ip: "10.0.0.8".into(), user_agent: "test".into() };
+        for _ in 1..=4 {
+            auth::login(&store, &cfg, "lisi", "wrong-Pass1", &c).await.unwrap_err();
+        }
+        // The audit table refuses lockout events from now on.
+        let refuse: &[&str] = match store.backend() {
+            yaolian_store::Backend::Sqlite => &["CREATE TRIGGER refuse_lockout BEFORE INSERT ON audit_events \
+                 WHEN NEW.action = 'lockout' BEGIN SELECT RAISE(ABORT, 'lockout refused'); END"],
+            yaolian_store::Backend::Postgres => &[
+                "CREATE FUNCTION refuse_lockout() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.action = 'lockout' THEN RAISE EXCEPTION 'lockout refused'; END IF; RETURN NEW; END $$ \
+                 LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_lockout BEFORE INSERT ON audit_events FOR EACH ROW \
+                 EXECUTE FUNCTION refuse_lockout()",
+            ],
+        };
+        for sql in refuse {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        let e = auth::login(&store, &cfg, "lisi", "wrong-Pass1", &c).await.unwrap_err();
+        assert_ne!(e.code(), "account_locked", "the lock did not commit: {e:?}");
+        let row = sqlx::query("SELECT failed_logins, locked_until FROM users WHERE username = 'lisi'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        use sqlx::Row;
+        assert_eq!(row.get::<i64, _>(0), 4, "the fifth failure was not counted");
+        assert_eq!(row.get::<i64, _>(1), 0, "the account is not locked");
+        let failed: i64 =
+            sqlx::query("SELECT COUNT(*) FROM audit_events WHERE actor_name = 'lisi' AND action = 'login_failed'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+                .get(0);
+        assert_eq!(failed, 4, "the fifth failure's event went with it");
+        // The right password still logs in.
+        auth::login(&store, &cfg, "lisi", PW, &c).await.unwrap();
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn login_opens_a_session_that_resolves_to_the_principal() {
     each_backend(|store| async move {

@@ -109,8 +109,8 @@ pub enum Act {
     Inspection { reference: String },
 }
 
-/// The signed decision.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// The signed decision. `Debug` leaves out the password and TOTP code.
+#[derive(Clone, Deserialize, ToSchema)]
 pub struct Decide {
     /// approve or reject.
     pub outcome: String,
@@ -119,6 +119,18 @@ pub struct Decide {
     #[serde(default)]
     pub totp: Option<String>,
     pub expected_version: i64,
+}
+
+impl std::fmt::Debug for Decide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decide")
+            .field("outcome", &self.outcome)
+            .field("opinion", &self.opinion)
+            .field("password", &yaolian_core::REDACTED)
+            .field("totp", &self.totp.as_ref().map(|_| yaolian_core::REDACTED))
+            .field("expected_version", &self.expected_version)
+            .finish()
+    }
 }
 
 /// An attachment as stored: its SM3 checksum is what later proves the bytes unchanged.
@@ -163,11 +175,62 @@ pub struct Correction {
     pub answered_on: Option<String>,
 }
 
+/// The phase an application's statutory clock (法定时限) counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Until accepted or refused (受理).
+    Accept,
+    /// From acceptance to the decision (审查决定).
+    Decide,
+    /// Stopped while the applicant corrects the application (补正).
+    Paused,
+    /// Decided, refused or withdrawn.
+    Done,
+}
+
+impl Phase {
+    /// The name in JSON and in the stored application.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Accept => "accept",
+            Phase::Decide => "decide",
+            Phase::Paused => "paused",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// A decision on an application: 准予许可 or 不予许可.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Approve,
+    Reject,
+}
+
+impl Outcome {
+    /// The name in JSON, in the stored application, and of the decision's step and version.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approve => "approve",
+            Outcome::Reject => "reject",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "approve" => Some(Outcome::Approve),
+            "reject" => Some(Outcome::Reject),
+            _ => None,
+        }
+    }
+}
+
 /// The statutory clock of the current phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Clock {
-    /// accept, decide, paused (补正) or done.
-    pub phase: String,
+    pub phase: Phase,
     /// The day the phase started (not counted).
     pub started_on: String,
     pub limit_days: i64,
@@ -182,8 +245,7 @@ pub struct Clock {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Decision {
-    /// approve or reject.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub opinion: String,
     pub by: String,
     pub by_name: String,
@@ -285,10 +347,10 @@ fn parse_day(s: &str) -> NaiveDate {
 }
 
 impl Clock {
-    fn start(phase: &str, on: NaiveDate, limit: i64, cal: &Calendar) -> Clock {
+    fn start(phase: Phase, on: NaiveDate, limit: i64, cal: &Calendar) -> Clock {
         let due = cal.add_working_days(on, u32::try_from(limit).unwrap_or(0));
         Clock {
-            phase: phase.into(),
+            phase,
             started_on: on.to_string(),
             limit_days: limit,
             paused_days: 0,
@@ -298,7 +360,7 @@ impl Clock {
     }
 
     fn pause(&mut self, on: NaiveDate) {
-        self.phase = "paused".into();
+        self.phase = Phase::Paused;
         self.paused_since = Some(on.to_string());
         self.due_on = None;
     }
@@ -308,13 +370,13 @@ impl Clock {
         if let Some(since) = self.paused_since.take() {
             self.paused_days += cal.working_days_between(parse_day(&since), on).max(0);
         }
-        self.phase = "accept".into();
+        self.phase = Phase::Accept;
         let total = u32::try_from(self.limit_days + self.paused_days).unwrap_or(0);
         self.due_on = Some(cal.add_working_days(parse_day(&self.started_on), total).to_string());
     }
 
     fn stop(&mut self) {
-        self.phase = "done".into();
+        self.phase = Phase::Done;
         self.due_on = None;
     }
 }
@@ -765,7 +827,7 @@ pub async fn submit_at(
         reviewers: Vec::new(),
         correction: None,
         inspection: String::new(),
-        clock: Clock::start("accept", day, t.accept_days, &cal),
+        clock: Clock::start(Phase::Accept, day, t.accept_days, &cal),
         decision: None,
         auto: None,
         submitted_at: now.0,
@@ -865,7 +927,7 @@ async fn auto_decide(
     app.status = "approved".into();
     app.clock.stop();
     app.decision = Some(Decision {
-        outcome: "approve".into(),
+        outcome: Outcome::Approve,
         opinion: format!("符合秒办规则 {}，准予办结", t.auto_rule),
         by: robot.username.clone(),
         by_name: robot.display_name.clone(),
@@ -1088,7 +1150,7 @@ pub async fn act_at(
                 return Err(wrong_state("受理", &app));
             }
             app.status = "accepted".into();
-            app.clock = Clock::start("decide", day, t.decide_days, &cal);
+            app.clock = Clock::start(Phase::Decide, day, t.decide_days, &cal);
             app.steps.push(step("accept", principal, opinion, at));
             ("accept", "受理".into())
         }
@@ -1225,9 +1287,9 @@ pub async fn decide(
     client: &ClientInfo,
 ) -> Result<ApplicationView> {
     let cal = Calendar::load(store).await?;
-    if !matches!(d.outcome.as_str(), "approve" | "reject") {
+    let Some(outcome) = Outcome::parse(&d.outcome) else {
         return Err(ValidationError::single("outcome", "one_of:approve,reject", "decide approve or reject").into());
-    }
+    };
     require_text("opinion", &d.opinion)?;
     let (app, path) = {
         let mut tx = store.begin().await?;
@@ -1261,10 +1323,13 @@ pub async fn decide(
     let mut tx = store.begin().await?;
     let (mut app, _) = load(&mut tx, id).await?;
     check_version(&app, d.expected_version)?;
-    app.status = if d.outcome == "approve" { "approved".into() } else { "rejected".into() };
+    app.status = match outcome {
+        Outcome::Approve => "approved".into(),
+        Outcome::Reject => "rejected".into(),
+    };
     app.clock.stop();
     app.decision = Some(Decision {
-        outcome: d.outcome.clone(),
+        outcome,
         opinion: d.opinion.trim().into(),
         by: principal.username.clone(),
         by_name: principal.display_name.clone(),
@@ -1272,8 +1337,8 @@ pub async fn decide(
         signature_id: None,
         rule: None,
     });
-    app.steps.push(step(&d.outcome, principal, &d.opinion, Timestamp::now()));
-    if d.outcome == "approve" {
+    app.steps.push(step(outcome.as_str(), principal, &d.opinion, Timestamp::now()));
+    if outcome == Outcome::Approve {
         deliver(&mut tx, sealing, principal, &t, &mut app).await?;
     } else {
         let title = format!("{}：{} 不予许可", app.type_name, app.number);
@@ -1292,7 +1357,7 @@ pub async fn decide(
         )
         .await?;
     }
-    let written = save(&mut tx, principal, &mut app, &d.outcome, d.opinion.trim(), client).await?;
+    let written = save(&mut tx, principal, &mut app, outcome.as_str(), d.opinion.trim(), client).await?;
     esign::sign_in_tx(&mut tx, principal, &d.password, "decide", &written, client).await?;
     tx.commit().await?;
     let mut view = [ApplicationView::new(app, &cal, today())];
@@ -1606,4 +1671,45 @@ fn late_decision(app: &Application, cal: &Calendar, decided_on: NaiveDate) -> bo
     let accepted_on = Timestamp(accepted.at).china_date();
     let due = cal.add_working_days(accepted_on, u32::try_from(app.clock.limit_days).unwrap_or(0));
     decided_on > due
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Phases and outcomes keep the names the stored applications and the API already use.
+    #[test]
+    fn phases_and_outcomes_keep_their_names() {
+        for (phase, name) in
+            [(Phase::Accept, "accept"), (Phase::Decide, "decide"), (Phase::Paused, "paused"), (Phase::Done, "done")]
+        {
+            assert_eq!(serde_json::to_value(phase).unwrap(), serde_json::json!(name));
+            assert_eq!(serde_json::from_value::<Phase>(serde_json::json!(name)).unwrap(), phase);
+            assert_eq!(phase.as_str(), name);
+        }
+        for (outcome, name) in [(Outcome::Approve, "approve"), (Outcome::Reject, "reject")] {
+            assert_eq!(serde_json::to_value(outcome).unwrap(), serde_json::json!(name));
+            assert_eq!(Outcome::parse(name), Some(outcome));
+            assert_eq!(outcome.as_str(), name);
+        }
+        assert_eq!(Outcome::parse("approved"), None);
+        let stored = r#"{"phase":"paused","started_on":"2026-11-23","limit_days":20,"paused_days":0,"paused_since":"2026-11-25"}"#;
+        let clock: Clock = serde_json::from_str(stored).unwrap();
+        assert_eq!(clock.phase, Phase::Paused);
+        assert_eq!(serde_json::to_value(&clock).unwrap()["phase"], "paused");
+    }
+
+    #[test]
+    fn decide_debug_leaves_out_the_password_and_totp_code() {
+        let d = Decide {
+            outcome: "approve".into(),
+            opinion: "符合要求".into(),
+            password: "S3cret-Never-Shown".into(),
+            totp: Some("S3cret-Never-Shown".into()),
+            expected_version: 3,
+        };
+        let debug = format!("{d:?}");
+        assert!(!debug.contains("S3cret"), "{debug}");
+        assert!(debug.contains("符合要求") && debug.contains(yaolian_core::REDACTED), "{debug}");
+    }
 }

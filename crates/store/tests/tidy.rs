@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
 
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -55,7 +56,7 @@ fn web_crate_has_no_sql() {
     }
 }
 
-/// Every migration exists for both backends, with the same names.
+/// Every migration exists for both backends, with the same numbered names.
 #[test]
 fn migrations_exist_for_both_backends() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
@@ -69,4 +70,198 @@ fn migrations_exist_for_both_backends() {
         v
     };
     assert_eq!(names("sqlite"), names("postgres"));
+}
+
+/// Migrations that have landed on `main`, with the SHA-256 of their text (hex, as
+/// `sha256sum` prints it). Whoever lands a new migration appends both of its files here, in the
+/// same commit.
+const LANDED_MIGRATIONS: &[(&str, &str)] = &[
+    ("sqlite/0001_foundation.sql", "b810d2cbdca595b7b48dd090c506e224a1f6533012e0fc882950d79033bb1748"),
+    ("sqlite/0002_ledger.sql", "2c530a0f81fc5fe86d131f39e449efdc8fa1eb09bc9776112a0fb0015c71d81f"),
+    ("sqlite/0003_trust.sql", "aeead1ad754b73882a945b22cd5fbc68b293a5c73b731a13f73ecb4c9eee9d13"),
+    ("sqlite/0004_registry.sql", "9656529c35beedfb8e4fc33f10fcf874db3119d1ed3dc7c4e1bf542ff55ddae6"),
+    ("sqlite/0005_dossiers.sql", "5ae24a9b761a9ea53dca271e1d7194fb4f9e04ad67f5e1a8dfd7354d441e194e"),
+    ("sqlite/0006_persons.sql", "aeee7451434ce79f304d2c99f45253c3860218393e0be82c0c1a8eb485967d45"),
+    ("sqlite/0007_licenses.sql", "aa9dce04bf931581f67e6d2e528807bbff686492d6ba16a2d1afbe6b55261e1c"),
+    ("sqlite/0008_services.sql", "7a2f7cff1996449e7d487f6fb541b4b6882720e4888029a7afaa92d981b7ee41"),
+    ("sqlite/0009_trace.sql", "716fbe332f9db7a9de3e429c636269e3e4286d4258ffe40e4d6b73626e8f7e1f"),
+    ("sqlite/0010_trace_epc_order.sql", "b11b283a72d9b145967883377741a79e619fab8e97147d6e6d4e1245361d531a"),
+    ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
+    ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
+    ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
+    ("postgres/0004_registry.sql", "a6fe93e3ec2fc69d7085f9bd2fda2f3718119c6793d09e9d0ac32e622c497c65"),
+    ("postgres/0005_dossiers.sql", "7bff18de2e8d495e96808b05cb307f3ecb82621d8364cebc16802c4f0f2d5512"),
+    ("postgres/0006_persons.sql", "605c8963d234c387eeb8a7e46f42315aa533766cbcfd11cc427cedb0b0d8f0bd"),
+    ("postgres/0007_licenses.sql", "df44a3bfb69296a63837a6310612402be9f300ce75ac004dfec94b49166646cf"),
+    ("postgres/0008_services.sql", "56e9fe1380cc87ba5c9e5c29bf62fa71472c4a5f256b72d5042fcc93db0f1e82"),
+    ("postgres/0009_trace.sql", "cc881a36c6a4fdf4e691e8b154533ae53118b93cdbe751340a3f66119db1710f"),
+    ("postgres/0010_trace_epc_order.sql", "b2ce95b5a49258516faed3630a81a13e1e9a5f1f5012f93c7c5b3bae8c761c25"),
+];
+
+/// The number a migration file name starts with (`0007` in `0007_licenses.sql`).
+fn migration_number(name: &str) -> Option<u32> {
+    name.split_once('_')?.0.parse().ok()
+}
+
+/// A landed migration is never edited: a database that applied it would not apply it again
+/// (and sqlx refuses to start on a changed checksum), so a change to the schema is a new
+/// numbered file in both folders. Every file listed in [`LANDED_MIGRATIONS`] must exist with
+/// its recorded hash; a file not listed must be numbered above every listed one (a migration
+/// on its way to landing). Whoever lands a new migration appends its two hashes to the list.
+/// Line endings are read as `\n`, so a Windows checkout hashes the same.
+#[test]
+fn landed_migrations_are_never_edited() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for (file, expected) in LANDED_MIGRATIONS {
+        let text = std::fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|e| panic!("migrations/{file} is missing ({e}); landed migrations are never removed"));
+        let got = hex::encode(Sha256::digest(text.replace("\r\n", "\n").as_bytes()));
+        assert_eq!(
+            &got, expected,
+            "migrations/{file} changed; landed migrations are never edited: add a new numbered file in both \
+             folders (sqlite/ and postgres/) instead"
+        );
+    }
+    let last_landed =
+        LANDED_MIGRATIONS.iter().filter_map(|(f, _)| migration_number(f.split('/').nth(1)?)).max().unwrap_or(0);
+    for backend in ["sqlite", "postgres"] {
+        for e in std::fs::read_dir(dir.join(backend)).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = format!("{backend}/{name}");
+            if LANDED_MIGRATIONS.iter().any(|(f, _)| *f == path) {
+                continue;
+            }
+            let number = migration_number(&name)
+                .unwrap_or_else(|| panic!("migrations/{path}: a migration is named NNNN_what.sql"));
+            assert!(
+                number > last_landed,
+                "migrations/{path} is not in LANDED_MIGRATIONS but numbered at or below the last landed \
+                 migration; landed migrations are never edited or inserted between: number it after \
+                 {last_landed:04}, in both folders"
+            );
+        }
+    }
+}
+
+/// True for a field that holds a secret by this rule: its name has a `_`-separated word
+/// `password`, `secret`, `private` or `sealing`, or contains `token_plain`; it does not end in
+/// `_hash` (a stored one-way hash may be shown); and its type holds text or bytes (`str`,
+/// `String`, `u8`), so settings about secrets (`password_min_length: Option<usize>`,
+/// `password: PasswordPolicy`) and wrapper types with their own redacting `Debug` pass.
+fn is_secret_field(name: &str, ty: &str) -> bool {
+    let named = name.split('_').any(|w| matches!(w, "password" | "secret" | "private" | "sealing"))
+        || name.contains("token_plain");
+    let text_or_bytes = ["str", "String", "u8"]
+        .iter()
+        .any(|t| ty.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| word == *t));
+    named && !name.ends_with("_hash") && text_or_bytes
+}
+
+/// `name: Type` of a field line (`pub`, `pub(crate)` allowed), or `None`.
+fn field_of(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let line = line.strip_prefix("pub(crate) ").or_else(|| line.strip_prefix("pub ")).unwrap_or(line);
+    let (name, ty) = line.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !ty.starts_with(':'))
+        .then_some((name, ty.trim()))
+}
+
+/// Where a derived `Debug` would print a secret: `file:line` of each struct or enum whose
+/// `#[derive(…Debug…)]` (attributes and doc comments may sit between) precedes a body with a
+/// field [`is_secret_field`] flags.
+fn derived_debug_secrets(file: &str, text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = i;
+        i += 1;
+        if !lines[start].trim_start().starts_with("#[derive(") {
+            continue;
+        }
+        // The derive list, over several lines when rustfmt split it.
+        let mut derive = lines[start].to_string();
+        let mut j = start + 1;
+        while !derive.contains(")]") && j < lines.len() {
+            derive.push_str(lines[j]);
+            j += 1;
+        }
+        if !derive.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "Debug") {
+            continue;
+        }
+        while j < lines.len() && {
+            let t = lines[j].trim_start();
+            t.is_empty() || t.starts_with("#[") || t.starts_with("//")
+        } {
+            j += 1;
+        }
+        let Some(decl) = lines.get(j) else { break };
+        let is_item = ["struct ", "enum "].iter().any(|k| decl.contains(k)) && decl.trim_end().ends_with('{');
+        if !is_item {
+            continue;
+        }
+        let mut depth = 0i32;
+        for (k, line) in lines.iter().enumerate().skip(j) {
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            if k > j {
+                // Pieces between `{`, `,` and `}`: one field each, also in `Variant { a: A, b: B }`.
+                let code = line.split("//").next().unwrap_or(line);
+                for (name, ty) in code.split(['{', ',', '}']).filter_map(field_of) {
+                    if is_secret_field(name, ty) {
+                        found.push(format!("{file}:{} ({name})", start + 1));
+                    }
+                }
+            }
+            if depth <= 0 {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Secrets never reach `Debug` output or logs: a struct or enum holding a password, secret,
+/// private or sealing key or plain token (by [`is_secret_field`]'s rule) does not derive
+/// `Debug`; it implements it by hand and prints `yaolian_core::REDACTED` for the secret.
+#[test]
+fn secrets_never_derive_debug() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut found = Vec::new();
+    for f in workspace_files().into_iter().filter(|f| f.components().any(|c| c.as_os_str() == "src")) {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        found.extend(derived_debug_secrets(&f.strip_prefix(&root).unwrap_or(&f).display().to_string(), &text));
+    }
+    assert!(
+        found.is_empty(),
+        "derived Debug would print a secret; implement Debug by hand and print yaolian_core::REDACTED \
+         for it:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_secret_field_rule() {
+    let check = |src: &str, expected: &[&str]| assert_eq!(derived_debug_secrets("f.rs", src), expected, "{src}");
+    check("#[derive(Debug, Clone)]\npub struct A {\n    pub password: String,\n}\n", &["f.rs:1 (password)"]);
+    check(
+        "#[derive(Clone,\n    Debug)]\n/// Doc.\n#[serde(default)]\nstruct B<'a> {\n    totp_secret: Option<&'a str>,\n}\n",
+        &["f.rs:1 (totp_secret)"],
+    );
+    check(
+        "#[derive(Debug)]\nenum C {\n    Sign { at: i64, private_key: Vec<u8> },\n    Other,\n}\n",
+        &["f.rs:1 (private_key)"],
+    );
+    check(
+        "#[derive(Debug)]\nenum C {\n    Sign {\n        private_key: Vec<u8>,\n    },\n}\n",
+        &["f.rs:1 (private_key)"],
+    );
+    // Stored hashes, settings about passwords, and types without a derived Debug pass.
+    check("#[derive(Debug)]\nstruct D {\n    password_hash: String,\n    password_min_length: usize,\n}\n", &[]);
+    check("#[derive(Debug)]\nstruct E {\n    password: PasswordPolicy,\n}\n", &[]);
+    check("#[derive(Clone)]\nstruct F {\n    password: String,\n}\n", &[]);
+    check(
+        "#[derive(Debug)]\nstruct G {\n    token_plain: String,\n    sealing: [u8; 16],\n}\n",
+        &["f.rs:1 (token_plain)", "f.rs:1 (sealing)"],
+    );
 }

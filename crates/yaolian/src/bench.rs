@@ -5,6 +5,7 @@
 //! a loopback port in this process, logs in as a demo user and drives concurrent keep-alive
 //! clients. Each target is measured in the same run as two baselines, so the ratio survives
 //! a noisy machine: a static asset (the HTTP stack alone) and `/healthz` (one `SELECT 1`).
+//! It then measures logins per second, alone and beside `/healthz` load.
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -16,7 +17,8 @@ use yaolian_web::{AppState, WebConfig};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Authenticated GET /api/v1/me throughput and latency, against two baselines.
+    /// Authenticated GET /api/v1/me throughput and latency against two baselines; then logins
+    /// per second, alone and beside /healthz load.
     Http {
         /// Seconds per target.
         #[arg(long, default_value_t = 10)]
@@ -181,25 +183,37 @@ pub(crate) async fn load_many(
     duration: Duration,
     concurrency: usize,
 ) -> Figures {
+    let cookie = cookie.to_string();
+    drive(client, duration, concurrency, move |client, n| {
+        client.get(&urls[n % urls.len().max(1)]).header("cookie", &cookie)
+    })
+    .await
+}
+
+/// Drives `concurrency` clients for `duration`; each sends the requests `request` builds, the
+/// `n` it is given counting up from a different place per client.
+async fn drive<F>(client: &reqwest::Client, duration: Duration, concurrency: usize, request: F) -> Figures
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let request = std::sync::Arc::new(request);
     let deadline = Instant::now() + duration;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for task in 0..concurrency {
         let client = client.clone();
-        let urls = urls.clone();
-        let cookie = cookie.to_string();
+        let request = request.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0usize;
             let mut next = task.wrapping_mul(7919);
             while Instant::now() < deadline {
-                let url = &urls[next % urls.len().max(1)];
-                next = next.wrapping_add(1);
                 let t = Instant::now();
-                let ok = match client.get(url).header("cookie", &cookie).send().await {
+                let ok = match request(&client, next).send().await {
                     Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                     Err(_) => false,
                 };
+                next = next.wrapping_add(1);
                 if ok {
                     lat.push(t.elapsed().as_micros() as u64);
                 } else {
@@ -222,6 +236,20 @@ pub(crate) async fn load_many(
     let pct =
         |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
     Figures { requests: all.len(), errors, elapsed, p50_us: pct(0.50), p99_us: pct(0.99) }
+}
+
+/// `concurrency` clients logging in as `username` over and over for `duration` (argon2id
+/// verification, a session row and an audit event per login).
+async fn load_logins(
+    client: &reqwest::Client,
+    addr: &str,
+    username: &str,
+    duration: Duration,
+    concurrency: usize,
+) -> Figures {
+    let url = format!("http://{addr}/api/v1/auth/login");
+    let body = serde_json::json!({"username": username, "password": crate::demo::DEFAULT_PASSWORD});
+    drive(client, duration, concurrency, move |client, _| client.post(&url).json(&body)).await
 }
 
 async fn http(database_url: Option<String>, duration: Duration, concurrency: usize) -> Result<()> {
@@ -251,7 +279,8 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
         let _ = stop_rx.await;
     }));
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    // Twice the connections: the last measurement runs two loads side by side.
+    let client = reqwest::Client::builder().pool_max_idle_per_host(2 * concurrency).build()?;
     let (cookie, _) = login(&client, &addr.to_string(), "kc.qa", crate::demo::DEFAULT_PASSWORD).await?;
     println!(
         "bench http: backend {backend}, {concurrency} connections, {} s per target, setup {:.1} s, {} cores",
@@ -272,6 +301,23 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
         results.push((name, f));
     }
     print_figures(&results);
+    // Logins: argon2id costs tens of milliseconds of CPU each. Measured alone, and then with
+    // /healthz load running at the same time, whose latency shows whether password hashing
+    // holds up the async workers that serve every other request.
+    let addr = addr.to_string();
+    let logins = load_logins(&client, &addr, "kc.qa", duration, concurrency).await;
+    let healthz = format!("http://{addr}/healthz");
+    let (during, logins_during) = tokio::join!(
+        load(&client, &healthz, &cookie, duration, concurrency),
+        load_logins(&client, &addr, "kc.qa", duration, concurrency)
+    );
+    println!();
+    print_figures(&[
+        ("GET /healthz (baseline, from above)", results.swap_remove(1).1),
+        ("POST /api/v1/auth/login", logins),
+        ("GET /healthz while logging in", during),
+        ("POST /api/v1/auth/login beside /healthz", logins_during),
+    ]);
     let _ = stop_tx.send(());
     let _ = server.await;
     if let Some(db) = cleanup {

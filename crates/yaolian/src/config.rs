@@ -8,8 +8,9 @@ use std::time::Duration;
 use yaolian_identity::password::PasswordPolicy;
 use yaolian_identity::IdentityConfig;
 
-/// Settings that may come from the TOML file. Every key is optional.
-#[derive(Debug, Default, Deserialize)]
+/// Settings that may come from the TOML file. Every key is optional. `Debug` leaves out the
+/// ledger key and the password in the database URL.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
@@ -31,6 +32,41 @@ pub struct FileConfig {
     pub checkpoint_seconds: Option<u64>,
     #[serde(default)]
     pub security: SecurityConfig,
+}
+
+impl std::fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("database_url", &self.database_url.as_deref().map(url_without_password))
+            .field("data_dir", &self.data_dir)
+            .field("addr", &self.addr)
+            .field("log_format", &self.log_format)
+            .field("log_level", &self.log_level)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("ledger_key", &self.ledger_key.as_ref().map(|_| yaolian_core::REDACTED))
+            .field("ledger_key_file", &self.ledger_key_file)
+            .field("checkpoint_every", &self.checkpoint_every)
+            .field("checkpoint_seconds", &self.checkpoint_seconds)
+            .field("security", &self.security)
+            .finish()
+    }
+}
+
+/// A database URL with the password of its user info (`postgres://user:password@host/db`)
+/// replaced by [`yaolian_core::REDACTED`].
+fn url_without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    match authority.rsplit_once('@').and_then(|(info, _)| info.split_once(':')) {
+        Some((user, _password)) => {
+            let host = &rest[authority.rfind('@').map_or(0, |i| i + 1)..];
+            format!("{scheme}://{user}:{}@{host}", yaolian_core::REDACTED)
+        }
+        None => url.to_string(),
+    }
 }
 
 /// `[security]` table.
@@ -98,5 +134,19 @@ mod tests {
         let bad: FileConfig = toml::from_str("[security]\npassword_min_classes = 7\n").unwrap();
         assert!(bad.identity().unwrap_err().to_string().contains("password_min_classes"));
         assert!(toml::from_str::<FileConfig>("no_such_key = 1").is_err());
+    }
+
+    #[test]
+    fn debug_leaves_out_the_ledger_key_and_the_database_password() {
+        let f: FileConfig = toml::from_str(
+            "database_url = \"postgres://yaolian:S3cret-Never-Shown@db.example:5432/yaolian?sslmode=require\"\n\
+             ledger_key = \"00112233445566778899aabbccddeeff\"\n",
+        )
+        .unwrap();
+        let debug = format!("{f:?}");
+        assert!(!debug.contains("S3cret-Never-Shown") && !debug.contains("00112233"), "{debug}");
+        assert!(debug.contains("postgres://yaolian:[redacted]@db.example:5432/yaolian?sslmode=require"), "{debug}");
+        assert_eq!(url_without_password("sqlite:///var/lib/yaolian/y.db"), "sqlite:///var/lib/yaolian/y.db");
+        assert_eq!(url_without_password("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
     }
 }

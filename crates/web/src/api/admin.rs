@@ -219,10 +219,17 @@ pub async fn unlock_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// `Debug` leaves out the password.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     pub password: String,
+}
+
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReset").field("password", &yaolian_core::REDACTED).finish()
+    }
 }
 
 /// Set a new password for an account (administrator reset).
@@ -279,11 +286,18 @@ pub struct NewToken {
     pub valid_days: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// `Debug` leaves out the secret.
+#[derive(Serialize, ToSchema)]
 pub struct CreatedToken {
     pub token: ApiToken,
     /// The secret, shown once: send it as `Authorization: Bearer …`.
     pub secret: String,
+}
+
+impl std::fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedToken").field("token", &self.token).field("secret", &yaolian_core::REDACTED).finish()
+    }
 }
 
 /// The caller's API tokens.

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use yaolian_core::REDACTED;
 use yaolian_identity::auth::{self as domain, Stage};
 use yaolian_identity::model::{OrgKind, RoleGrant};
 use yaolian_identity::totp::{self, Enrollment};
@@ -27,14 +28,22 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me/password", post(change_password))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// `Debug` leaves out the password.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").field("username", &self.username).field("password", &REDACTED).finish()
+    }
+}
+
+/// `Debug` leaves out the CSRF token.
+#[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// `full` (logged in), `mfa` (send a TOTP code to /auth/totp) or `enroll` (enroll TOTP first).
     pub stage: String,
@@ -42,6 +51,16 @@ pub struct LoginResponse {
     pub csrf_token: String,
     /// Session end at the latest (UTC ms); it ends earlier after 30 minutes without requests.
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("stage", &self.stage)
+            .field("csrf_token", &REDACTED)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 fn stage_name(s: Stage) -> &'static str {
@@ -185,10 +204,17 @@ pub async fn me(Auth(p): Auth) -> Json<Me> {
     Json(Me::from_principal(&p))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// `Debug` leaves out both passwords.
+#[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").field("current_password", &REDACTED).field("new_password", &REDACTED).finish()
+    }
 }
 
 /// Change the caller's own password.

@@ -86,3 +86,58 @@ pub fn parse_time(field: &str, raw: &str, end: bool) -> Result<Timestamp, Valida
     }
     Err(ValidationError::single(field, "datetime", "use YYYY-MM-DD, RFC 3339 or epoch milliseconds"))
 }
+
+#[cfg(test)]
+mod tests {
+    use yaolian_core::REDACTED;
+
+    /// `{:?}` of every request or response body that carries a secret leaves the secret out.
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let secret = "S3cret-Never-Shown";
+        let check = |what: &str, debug: String| {
+            assert!(!debug.contains(secret), "{what} shows its secret: {debug}");
+            assert!(debug.contains(REDACTED), "{what} marks what it left out: {debug}");
+        };
+        check(
+            "LoginRequest",
+            format!("{:?}", super::auth::LoginRequest { username: "kc.qa".into(), password: secret.into() }),
+        );
+        check(
+            "LoginResponse",
+            format!(
+                "{:?}",
+                super::auth::LoginResponse { stage: "full".into(), csrf_token: secret.into(), expires_at: 0 }
+            ),
+        );
+        check(
+            "PasswordChange",
+            format!(
+                "{:?}",
+                super::auth::PasswordChange { current_password: secret.into(), new_password: secret.into() }
+            ),
+        );
+        check("PasswordReset", format!("{:?}", super::admin::PasswordReset { password: secret.into() }));
+        let token = yaolian_identity::tokens::ApiToken {
+            id: 1,
+            name: "scanner".into(),
+            scopes: vec![],
+            expires_at: yaolian_core::Timestamp(0),
+            created_at: yaolian_core::Timestamp(0),
+            revoked: false,
+        };
+        check("CreatedToken", format!("{:?}", super::admin::CreatedToken { token, secret: secret.into() }));
+        check(
+            "SignIn",
+            format!(
+                "{:?}",
+                super::records::SignIn {
+                    version: 1,
+                    meaning: "approve".into(),
+                    password: secret.into(),
+                    totp: Some(secret.into())
+                }
+            ),
+        );
+    }
+}

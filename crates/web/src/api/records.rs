@@ -52,7 +52,8 @@ pub async fn signatures(
     Ok(Json(yaolian_services::records::signatures(state.store(), &p, &entity, &id, &client).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// `Debug` leaves out the password and TOTP code.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     /// The version to sign; must be the current one.
@@ -64,6 +65,17 @@ pub struct SignIn {
     /// The TOTP code, when the signer is enrolled.
     #[serde(default)]
     pub totp: Option<String>,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("version", &self.version)
+            .field("meaning", &self.meaning)
+            .field("password", &yaolian_core::REDACTED)
+            .field("totp", &self.totp.as_ref().map(|_| yaolian_core::REDACTED))
+            .finish()
+    }
 }
 
 /// Sign the current version of a record (re-authentication required).

@@ -153,15 +153,16 @@ impl DetailPage {
 
     fn phase_label(&self) -> &'static str {
         let en = self.chrome.lang.code() == "en";
-        match (self.a.application.clock.phase.as_str(), en) {
-            ("accept", false) => "受理阶段",
-            ("accept", true) => "acceptance",
-            ("decide", false) => "审查决定阶段",
-            ("decide", true) => "review and decision",
-            ("paused", false) => "补正暂停",
-            ("paused", true) => "paused for 补正",
-            (_, false) => "已办结",
-            (_, true) => "closed",
+        use yaolian_services::applications::Phase;
+        match (self.a.application.clock.phase, en) {
+            (Phase::Accept, false) => "受理阶段",
+            (Phase::Accept, true) => "acceptance",
+            (Phase::Decide, false) => "审查决定阶段",
+            (Phase::Decide, true) => "review and decision",
+            (Phase::Paused, false) => "补正暂停",
+            (Phase::Paused, true) => "paused for 补正",
+            (Phase::Done, false) => "已办结",
+            (Phase::Done, true) => "closed",
         }
     }
     fn time(&self, ms: &i64) -> String {
