@@ -21,3 +21,10 @@ pub use uscc::Uscc;
 /// `secrets_never_derive_debug` (crates/store/tests/tidy.rs) finds a secret field under a
 /// derived `Debug`.
 pub const REDACTED: &str = "[redacted]";
+
+/// For the tests of every crate whose values carry a secret: `debug` (a `{:?}` text of `what`)
+/// must not show `secret` and must mark what it left out with [`REDACTED`].
+pub fn assert_redacted(what: &str, debug: &str, secret: &str) {
+    assert!(!debug.contains(secret), "{what} shows its secret: {debug}");
+    assert!(debug.contains(REDACTED), "{what} marks what it left out: {debug}");
+}

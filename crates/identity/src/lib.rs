@@ -68,10 +68,7 @@ mod tests {
     #[test]
     fn secrets_never_reach_debug_output() {
         let secret = "S3cret-Never-Shown";
-        let check = |what: &str, debug: String| {
-            assert!(!debug.contains(secret), "{what} shows its secret: {debug}");
-            assert!(debug.contains(yaolian_core::REDACTED), "{what} marks what it left out: {debug}");
-        };
+        let check = |what: &str, debug: String| yaolian_core::assert_redacted(what, &debug, secret);
         let session = auth::NewSession {
             token: secret.into(),
             csrf_token: secret.into(),

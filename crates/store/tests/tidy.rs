@@ -47,6 +47,42 @@ fn record_versions_is_written_only_by_the_versioning_helper() {
     }
 }
 
+/// The ledger's tables and the anchored trace tables are append-only, each written by its one
+/// module: no `UPDATE` or `DELETE` anywhere (the ledger head's size only through the write path),
+/// and `INSERT` only from the files named (outside tests, which tamper on purpose).
+#[test]
+fn ledger_and_anchored_trace_tables_are_written_only_by_their_module() {
+    let ledger = "store/src/ledger.rs";
+    let ingest = "trace/src/ingest/mod.rs";
+    // (table, files that may insert; the ledger benchmark's baseline writes a throwaway database)
+    let tables: &[(&str, &[&str])] = &[
+        ("ledger_entries", &[ledger, "yaolian/src/bench.rs"]),
+        ("ledger_nodes", &[ledger]),
+        ("ledger_checkpoints", &[ledger]),
+        ("trace_events", &[ingest]),
+        ("trace_event_epcs", &[ingest]),
+        ("trace_batches", &[ingest]),
+    ];
+    for f in workspace_files().into_iter().filter(|f| !f.components().any(|c| c.as_os_str() == "tests")) {
+        let text = std::fs::read_to_string(&f).unwrap_or_default().to_ascii_lowercase();
+        let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for (table, writers) in tables {
+            for verb in ["update", "delete from"] {
+                let forbidden = format!("{verb} {table} ");
+                assert!(!compact.contains(&forbidden), "{} contains {forbidden:?}", f.display());
+            }
+            if compact.contains(&format!("insert into {table} ")) {
+                let allowed = writers.iter().any(|w| f.ends_with(w));
+                assert!(allowed, "{} inserts into {table}, which only {writers:?} may", f.display());
+            }
+        }
+        if compact.contains("update ledger_head ") {
+            let allowed = f.ends_with("store/src/exec.rs") || f.ends_with(ledger);
+            assert!(allowed, "{} changes the ledger head", f.display());
+        }
+    }
+}
+
 /// The web crate stays thin: no SQL of its own.
 #[test]
 fn web_crate_has_no_sql() {
@@ -86,6 +122,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0008_services.sql", "7a2f7cff1996449e7d487f6fb541b4b6882720e4888029a7afaa92d981b7ee41"),
     ("sqlite/0009_trace.sql", "716fbe332f9db7a9de3e429c636269e3e4286d4258ffe40e4d6b73626e8f7e1f"),
     ("sqlite/0010_trace_epc_order.sql", "b11b283a72d9b145967883377741a79e619fab8e97147d6e6d4e1245361d531a"),
+    ("sqlite/0011_trace_batches.sql", "0254efc89736d774a2e287cafac2ed7533b4fdaa6168e00594a5e4eddacc0921"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -96,6 +133,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0008_services.sql", "56e9fe1380cc87ba5c9e5c29bf62fa71472c4a5f256b72d5042fcc93db0f1e82"),
     ("postgres/0009_trace.sql", "cc881a36c6a4fdf4e691e8b154533ae53118b93cdbe751340a3f66119db1710f"),
     ("postgres/0010_trace_epc_order.sql", "b2ce95b5a49258516faed3630a81a13e1e9a5f1f5012f93c7c5b3bae8c761c25"),
+    ("postgres/0011_trace_batches.sql", "a049e244318b6f9f26bb43cffd3998d07001dcae3b9460c83d2211c2a26cde31"),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).

@@ -219,7 +219,7 @@ async fn proofs_are_for_readers_of_the_event() {
         let err = anchor::proof(&s, &Principal::system(), &ids[0].to_string(), None, &ClientInfo::default())
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "conflict");
+        assert_eq!(err.code(), "not_yet_checkpointed");
     })
     .await;
 }

@@ -177,7 +177,7 @@ async fn epcis_capture_and_query_over_http() {
         // signing key), then event → batch root → checkpoint once one is signed.
         let proof_path = format!("/api/v1/trace/events/{}/proof", urlencoding::encode(id));
         let (st, _, body) = get(&a, &server, &proof_path).await;
-        assert_eq!((st.as_u16(), body["code"].as_str()), (409, Some("conflict")), "{body}");
+        assert_eq!((st.as_u16(), body["code"].as_str()), (409, Some("not_yet_checkpointed")), "{body}");
         let (key_id, key) = yaolian_store::ledger::site_key(&store, &[3; 16]).await.unwrap();
         yaolian_store::ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
         let (st, _, proof) = get(&a, &server, &proof_path).await;

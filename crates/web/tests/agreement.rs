@@ -1,0 +1,164 @@
+//! The page and the API that show the same data agree on who may see it: for every built-in
+//! role (regulators at the provincial bureau, companies at the producing company and at a
+//! pharmacy company holding its stock, the three administrators at the national bureau), each
+//! page and its API counterpart either both answer or both refuse. Both call the same domain
+//! function, so a rule cannot live in one of them only. SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{login, Server};
+use yaolian_identity::{fixtures, roles, ClientInfo, Principal};
+use yaolian_registry::products::{self, NewProduct};
+use yaolian_store::testing::each_backend;
+use yaolian_web::WebConfig;
+
+/// 2xx: the reader saw it; 401/403/404: refused. Anything else is a failure of the test.
+fn allowed(status: reqwest::StatusCode, what: &str) -> bool {
+    match status.as_u16() {
+        200..=299 => true,
+        401 | 403 | 404 => false,
+        other => panic!("{what}: unexpected status {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let sys = Principal::system();
+        let c = ClientInfo::default();
+        let pharmacy_co = yaolian_identity::orgs::create(
+            &store,
+            &sys,
+            &yaolian_identity::orgs::NewOrg {
+                kind: yaolian_identity::model::OrgKind::Company,
+                name: "仁和大药房连锁有限公司".into(),
+                code: "91330000704761231M".into(),
+                parent_id: Some(w.province),
+                region: String::new(),
+            },
+            &c,
+        )
+        .await
+        .unwrap()
+        .id;
+
+        // A product of company A, a chain of its packs, one pharmacy site belonging to the
+        // pharmacy company, and a recall of a batch it holds.
+        let new = NewProduct {
+            approval_number: "国药准字H20230001".into(),
+            generic_name: "盐酸二甲双胍片".into(),
+            dosage_form: "片剂".into(),
+            strength: "0.5g".into(),
+            mah_org_id: w.company_a,
+            drug_code: Some("8100001".into()),
+            ..Default::default()
+        };
+        let product = products::create(&store, &sys, &new, &c).await.unwrap();
+        let plan = yaolian_trace::generate::Plan {
+            packs: 400,
+            batch_size: 200,
+            products: vec![("8100001".into(), product.id)],
+            start: yaolian_core::Timestamp::now().china_date() - chrono::Days::new(40),
+            anomalies: false,
+            first_serial: 0,
+        };
+        let mut chain = yaolian_trace::generate::generate(&plan);
+        for s in chain.sites.iter_mut() {
+            s.org_id = Some(if s.kind == "manufacturer" { w.company_a } else { pharmacy_co });
+        }
+        yaolian_trace::sites::upsert(&store, &chain.sites).await.unwrap();
+        let today = yaolian_core::Timestamp::now().china_date();
+        let (good, _) = yaolian_trace::capture::prepare(&chain.events, 0, None, today);
+        yaolian_trace::ingest::store(&store, good, yaolian_trace::ingest::Options::bulk()).await.unwrap();
+        let (_, batch, _) = chain.batches[0].clone();
+        let recall = yaolian_trace::recall::open(
+            &store,
+            &sys,
+            &yaolian_trace::recall::NewRecall {
+                product_id: product.id,
+                batches: vec![batch.clone()],
+                level: 2,
+                reason: "抽检不合格".into(),
+            },
+            &c,
+        )
+        .await
+        .unwrap();
+        let unit = chain.events[0]["epcList"][0].as_str().unwrap().trim_start_matches("urn:nmpa:code:").to_string();
+
+        // One account per built-in role, where such a person works.
+        let mut accounts = Vec::new();
+        for role in roles::BUILTIN {
+            let org = match role.code {
+                "sys_admin" | "sec_admin" | "audit_admin" => w.national,
+                "regulator_leader" | "reviewer" | "window_clerk" | "inspector" => w.province,
+                "pharmacist" => pharmacy_co,
+                _ => w.company_a,
+            };
+            let name = format!("u.{}", role.code);
+            fixtures::user(&store, &sys, org, &name, role.code == "company_master", &[role.code]).await.unwrap();
+            accounts.push(name);
+        }
+        fixtures::user(&store, &sys, pharmacy_co, "p.master", true, &["company_master"]).await.unwrap();
+        accounts.push("p.master".into());
+        fixtures::user(&store, &sys, w.company_b, "b.master", true, &["company_master"]).await.unwrap();
+        accounts.push("b.master".into());
+
+        let (pid, rid) = (product.id, recall.id);
+        let pairs: Vec<(String, String)> = vec![
+            ("/admin/users".into(), "/api/v1/users".into()),
+            ("/admin/audit".into(), "/api/v1/audit".into()),
+            ("/registry/products".into(), "/api/v1/products".into()),
+            (format!("/registry/products/{pid}"), format!("/api/v1/products/{pid}")),
+            (format!("/registry/companies/{}", w.company_a), format!("/api/v1/companies/{}/dossier", w.company_a)),
+            ("/licenses".into(), "/api/v1/licenses".into()),
+            ("/trace/anomalies".into(), "/api/v1/trace/anomalies".into()),
+            ("/trace/recalls".into(), "/api/v1/trace/recalls".into()),
+            (format!("/trace/recalls/{rid}"), format!("/api/v1/trace/recalls/{rid}")),
+            ("/trace/pack-codes".into(), "/api/v1/trace/pack-codes".into()),
+            (format!("/trace/verify?code={unit}"), format!("/api/v1/trace/verify/{unit}")),
+            (format!("/trace/codes?code={unit}"), format!("/api/v1/trace/codes/{unit}")),
+            (
+                format!("/trace/where-to?product_id={pid}&batch={batch}"),
+                format!("/api/v1/trace/where-to?product_id={pid}&batch={batch}"),
+            ),
+            (format!("/records/product/{pid}"), format!("/api/v1/records/product/{pid}")),
+        ];
+
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let mut disagreements = Vec::new();
+        let mut seen = 0;
+        for name in &accounts {
+            let s = login(&server, name).await;
+            for (page, api) in &pairs {
+                let p = s.client.get(server.url(page)).send().await.unwrap().status();
+                let a = s.client.get(server.url(api)).send().await.unwrap().status();
+                let (p_ok, a_ok) = (allowed(p, page), allowed(a, api));
+                seen += usize::from(p_ok);
+                if p_ok != a_ok {
+                    disagreements.push(format!("{name}: page {page} → {p}, API {api} → {a}"));
+                }
+            }
+            // A holder reads the recall, but only its own stock; the MAH reads it whole.
+            if name == "p.master" || name == "u.company_master" {
+                let r = s.client.get(server.url(&format!("/api/v1/trace/recalls/{rid}"))).send().await.unwrap();
+                let body: serde_json::Value = r.json().await.unwrap();
+                let orgs: Vec<Option<i64>> =
+                    body["holders"].as_array().unwrap().iter().map(|h| h["org_id"].as_i64()).collect();
+                assert!(!orgs.is_empty(), "{name}: {body}");
+                if name == "p.master" {
+                    assert!(orgs.iter().all(|o| *o == Some(pharmacy_co)), "{name} sees others' stock: {orgs:?}");
+                } else {
+                    assert!(orgs.contains(&Some(pharmacy_co)), "the MAH sees every holder: {orgs:?}");
+                }
+            }
+        }
+        assert!(disagreements.is_empty(), "page and API disagree:\n{}", disagreements.join("\n"));
+        assert!(seen > accounts.len(), "the pairs are readable by some roles ({seen} allowed answers)");
+        server.stop().await;
+    })
+    .await;
+}
