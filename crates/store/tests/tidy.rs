@@ -303,3 +303,79 @@ fn the_secret_field_rule() {
         &["f.rs:1 (token_plain)", "f.rs:1 (sealing)"],
     );
 }
+
+/// The crates form floors: a crate depends only on crates below it, and the pure ones (`core`,
+/// `ledger`) on no database, HTTP or async crate at all. A new crate gets its floor here.
+#[test]
+fn crates_depend_only_on_crates_below_them() {
+    let floors: &[(&str, u32)] = &[
+        ("core", 0),
+        ("ledger", 1),
+        ("store", 2),
+        ("identity", 3),
+        ("registry", 4),
+        ("license", 5),
+        ("trace", 5),
+        ("services", 6),
+        ("web", 7),
+        ("yaolian", 8),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let floor_of = |name: &str| floors.iter().find(|(n, _)| *n == name).map(|(_, f)| *f);
+    let mut crates: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    crates.sort();
+    for name in &crates {
+        let floor = floor_of(name).unwrap_or_else(|| panic!("crate {name} has no floor in this test: give it one"));
+        let manifest = std::fs::read_to_string(root.join(name).join("Cargo.toml")).unwrap();
+        // Dependencies proper (dev-dependencies may reach anywhere below the binary).
+        let deps = manifest.split("[dev-dependencies]").next().unwrap_or("");
+        for line in deps.lines() {
+            let Some(dep) = line.trim().strip_prefix("yaolian-") else { continue };
+            let dep = dep.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+            let dep_floor = floor_of(dep).unwrap_or_else(|| panic!("{name} depends on unknown crate yaolian-{dep}"));
+            assert!(dep_floor < floor, "yaolian-{name} (floor {floor}) depends on yaolian-{dep} (floor {dep_floor})");
+        }
+        if floor <= 1 {
+            for io in ["sqlx", "tokio", "axum", "reqwest", "rusqlite", "hyper"] {
+                let named = deps
+                    .lines()
+                    .any(|l| l.trim().starts_with(&format!("{io} ")) || l.trim().starts_with(&format!("{io}.")));
+                assert!(!named, "yaolian-{name} is pure (no I/O) but depends on {io}");
+            }
+        }
+    }
+}
+
+/// The pure modules do no I/O: `core` and `ledger` throughout, and trace's `codes`, `epcis`,
+/// `hash`, `ops` and `generate` touch no database, file or network.
+#[test]
+fn pure_modules_do_no_io() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&root.join("core/src"), &mut files);
+    rust_files(&root.join("ledger/src"), &mut files);
+    rust_files(&root.join("trace/src/codes"), &mut files);
+    for m in ["epcis.rs", "hash.rs", "ops.rs", "generate.rs"] {
+        files.push(root.join("trace/src").join(m));
+    }
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        // The code, not its tests (which may write files to compare with OpenSSL) or comments.
+        let code: String = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or("")
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for io in ["sqlx", "std::fs", "std::net", "tokio", "yaolian_store", "rusqlite"] {
+            assert!(!code.contains(io), "{} is pure but uses {io}", f.display());
+        }
+    }
+}
