@@ -1,0 +1,341 @@
+//! Reading licenses: one and a scoped list (with CSV), the signed export, the public
+//! verification of an identifier, and the revocation list.
+
+use super::*;
+
+const COLUMNS: &str = "l.id, l.kind, l.holder_org_id, l.issuer_org_id, l.status, l.status_reason, l.status_at, \
+    l.valid_from, l.valid_until, l.version, l.updated_at, d.document, d.key_id";
+const FROM: &str = "licenses l JOIN license_documents d ON d.license_id = l.id AND d.doc_version = l.doc_version \
+    JOIN orgs o ON o.id = l.holder_org_id";
+
+fn from_row(r: &sqlx::any::AnyRow, today: chrono::NaiveDate) -> Result<License> {
+    let kind_code: String = r.try_get("kind")?;
+    let kind = Kind::parse(&kind_code);
+    let text: String = r.try_get("document")?;
+    let document: LicenseDocument =
+        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let status: String = r.try_get("status")?;
+    let valid_from: String = r.try_get("valid_from")?;
+    let valid_until: String = r.try_get("valid_until")?;
+    let state = state_on(&status, &valid_from, &valid_until, &today.to_string());
+    let days_left =
+        chrono::NaiveDate::parse_from_str(&valid_until, "%Y-%m-%d").map(|d| (d - today).num_days()).unwrap_or(0);
+    Ok(License {
+        id: r.try_get("id")?,
+        kind_zh: kind.map(Kind::label_zh).unwrap_or("").into(),
+        kind_en: kind.map(Kind::label_en).unwrap_or("").into(),
+        kind: kind_code,
+        holder_org_id: r.try_get("holder_org_id")?,
+        issuer_org_id: r.try_get("issuer_org_id")?,
+        state: state.into(),
+        status,
+        status_reason: r.try_get("status_reason")?,
+        status_at: r.try_get::<Option<i64>, _>("status_at")?.map(Timestamp),
+        days_left,
+        document,
+        key_id: r.try_get("key_id")?,
+        version: r.try_get("version")?,
+        updated_at: Timestamp(r.try_get("updated_at")?),
+    })
+}
+
+pub(super) async fn get_unchecked(store: &Store, id: i64) -> Result<License> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("license"))?;
+    from_row(&row, today())
+}
+
+/// One license (`license.read` over the holder).
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<License> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS}, o.path FROM {FROM} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(IdentityError::NotFound("license"))?;
+    let path: String = row.try_get("path")?;
+    if !principal.reaches(perm::LICENSE_READ, &path) {
+        return Err(audit::deny(store, principal, perm::LICENSE_READ, &format!("license:{id}"), client).await);
+    }
+    from_row(&row, today())
+}
+
+/// Licenses whose holder is in the caller's scope, with the total.
+pub async fn list(
+    store: &Store,
+    principal: &Principal,
+    q: &LicenseQuery,
+    client: &ClientInfo,
+) -> Result<(Vec<License>, i64)> {
+    let mut p = Params::new();
+    let Some(filter) = scope_filter(principal, perm::LICENSE_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::LICENSE_READ, "licenses", client).await);
+    };
+    let mut wheres = vec![filter];
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        wheres.push(p.like_any(&["l.number", "l.holder_name", "l.identifier"], text));
+    }
+    if let Some(kind) = q.kind.as_deref().filter(|s| !s.is_empty()) {
+        wheres.push(format!("l.kind = {}", p.push(kind)));
+    }
+    if let Some(org) = q.holder_org_id {
+        wheres.push(format!("l.holder_org_id = {}", p.push(org)));
+    }
+    let today = today();
+    let day = today.to_string();
+    match q.state.as_deref().unwrap_or("") {
+        "" => {}
+        "suspended" | "revoked" => {
+            let s = q.state.clone().unwrap_or_default();
+            wheres.push(format!("l.status = {}", p.push(s)));
+        }
+        "valid" => wheres.push(format!("l.status = 'valid' AND l.valid_until >= {}", p.push(day.as_str()))),
+        "expired" => wheres.push(format!("l.status = 'valid' AND l.valid_until < {}", p.push(day.as_str()))),
+        "expiring" => {
+            let soon = (today + chrono::Duration::days(90)).to_string();
+            wheres.push(format!(
+                "l.status = 'valid' AND l.valid_until >= {} AND l.valid_until <= {}",
+                p.push(day.as_str()),
+                p.push(soon)
+            ))
+        }
+        other => {
+            return Err(ValidationError::single(
+                "state",
+                "one_of:valid,expiring,expired,suspended,revoked",
+                format!("unknown state {other:?}"),
+            )
+            .into())
+        }
+    }
+    let order = match q.sort.as_deref() {
+        Some("number") => "l.number",
+        Some("holder") => "l.holder_name",
+        Some("valid_until") => "l.valid_until",
+        _ => "l.updated_at",
+    };
+    let dir = if q.desc || q.sort.is_none() { "DESC" } else { "ASC" };
+    let (rows, total) = yaolian_store::sql::page(
+        store.pool(),
+        &mut p,
+        COLUMNS,
+        FROM,
+        &wheres.join(" AND "),
+        &format!("{order} {dir}, l.id"),
+        q.limit.clamp(1, 10_000),
+        q.offset,
+    )
+    .await?;
+    let items = rows.iter().map(|r| from_row(r, today)).collect::<Result<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+/// A license version as exported, for offline verification (`license.read`; audited).
+pub async fn export(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<SignedLicense> {
+    let license = get(store, principal, id, client).await?;
+    let signed =
+        signed_document(store, &license.document.identifier).await?.ok_or(IdentityError::NotFound("license"))?;
+    audit::record_now(
+        store,
+        audit::Event::by(principal, audit::action::LICENSE_EXPORT, &format!("license:{id}"), client),
+    )
+    .await?;
+    Ok(signed.0)
+}
+
+/// The stored signed document of an identifier and the public key that signed it.
+async fn signed_document(store: &Store, identifier: &str) -> Result<Option<(SignedLicense, String)>> {
+    let row = sqlx::query(
+        "SELECT d.document, d.key_id, d.signature, d.signed_at, k.public_pem FROM license_documents d \
+         JOIN authority_keys k ON k.key_id = d.key_id WHERE d.identifier = $1",
+    )
+    .bind(identifier)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let text: String = row.try_get(0)?;
+    let license: LicenseDocument =
+        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let signature: Vec<u8> = row.try_get(2)?;
+    let signed = SignedLicense {
+        license,
+        signature: LicenseSignature {
+            alg: SIGNATURE_ALG.into(),
+            key_id: row.try_get(1)?,
+            signed_at: Timestamp(row.try_get(3)?).to_rfc3339(),
+            value: hex::encode(signature),
+        },
+    };
+    Ok(Some((signed, row.try_get(4)?)))
+}
+
+/// What the public verification tells anyone holding an identifier (no login).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verification {
+    pub identifier: String,
+    /// valid, not_yet_valid, expired, suspended, revoked or superseded.
+    pub state: String,
+    pub state_zh: String,
+    /// The authority's reason for a suspension or revocation.
+    pub reason: String,
+    #[schema(value_type = Option<i64>)]
+    pub state_since: Option<Timestamp>,
+    /// The authority's SM2 signature verifies over the document.
+    pub signature_valid: bool,
+    pub key_id: String,
+    /// The identifier of the license's current version (differs when superseded).
+    pub current_identifier: String,
+    pub document: LicenseDocument,
+    /// When this answer was made, RFC 3339.
+    pub checked_at: String,
+}
+
+/// Verifies an identifier: the stored signature under the authority's key, and the license's
+/// state today. `NotFound` when no license has that identifier.
+pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verification> {
+    let row = sqlx::query(
+        "SELECT d.document, d.key_id, d.signature, k.public_pem, l.status, l.status_reason, l.status_at, l.identifier \
+         FROM license_documents d JOIN licenses l ON l.id = d.license_id JOIN authority_keys k ON k.key_id = d.key_id \
+         WHERE d.identifier = $1",
+    )
+    .bind(identifier.trim())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(IdentityError::NotFound("license"))?;
+    let text: String = row.try_get(0)?;
+    let key_id: String = row.try_get(1)?;
+    let signature: Vec<u8> = row.try_get(2)?;
+    let pem: String = row.try_get(3)?;
+    let status: String = row.try_get(4)?;
+    let reason: String = row.try_get(5)?;
+    let status_at: Option<i64> = row.try_get(6)?;
+    let current_identifier: String = row.try_get(7)?;
+    let document: LicenseDocument =
+        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    // The stored text is the canonical JSON that was signed: check those bytes as they are.
+    let signature_valid = signature_holds(&pem, text.as_bytes(), &signature);
+    let now = Timestamp::now();
+    let mut state = state_on(&status, &document.valid_from, &document.valid_until, &today().to_string());
+    if state != "revoked" && current_identifier != document.identifier {
+        state = "superseded";
+    }
+    let shown_reason = if matches!(state, "revoked" | "suspended") { reason } else { String::new() };
+    Ok(Verification {
+        identifier: document.identifier.clone(),
+        state: state.into(),
+        state_zh: state_zh(state).into(),
+        reason: shown_reason,
+        state_since: status_at.filter(|_| matches!(state, "revoked" | "suspended")).map(Timestamp),
+        signature_valid,
+        key_id,
+        current_identifier,
+        document,
+        checked_at: now.to_rfc3339(),
+    })
+}
+
+/// Whether `signature` verifies `message` under `pem`. The answer is a pure function of the
+/// three, so it is remembered under their SM3 digest: a later request for the same bytes costs a
+/// hash instead of an SM2 verification, and any changed byte (a tampered row) misses the memo
+/// and is verified afresh.
+fn signature_holds(pem: &str, message: &[u8], signature: &[u8]) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    const MAX_REMEMBERED: usize = 250_000;
+    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], bool>>> = OnceLock::new();
+    let len = |b: &[u8]| (b.len() as u64).to_be_bytes();
+    let key = yaolian_ledger::HashAlg::Sm3
+        .digest(&[&len(pem.as_bytes()), pem.as_bytes(), &len(message), message, signature])
+        .0;
+    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(known) = memo.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return known;
+    }
+    let holds = yaolian_ledger::sign::verify(pem, message, signature).unwrap_or(false);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= MAX_REMEMBERED {
+            m.clear();
+        }
+        m.insert(key, holds);
+    }
+    holds
+}
+
+/// One entry of the revocation list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Revoked {
+    pub identifier: String,
+    pub number: String,
+    pub kind: String,
+    pub holder: String,
+    /// revoked or suspended.
+    pub status: String,
+    pub reason: String,
+    #[schema(value_type = i64)]
+    pub since: Timestamp,
+}
+
+/// Every identifier of every revoked or suspended license (all its versions), newest first.
+pub async fn revocations(store: &Store) -> Result<Vec<Revoked>> {
+    let rows = sqlx::query(
+        "SELECT d.identifier, l.number, l.kind, l.holder_name, l.status, l.status_reason, l.status_at \
+         FROM licenses l JOIN license_documents d ON d.license_id = l.id \
+         WHERE l.status IN ('revoked', 'suspended') ORDER BY l.status_at DESC, d.identifier",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Revoked {
+                identifier: r.try_get(0)?,
+                number: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                holder: r.try_get(3)?,
+                status: r.try_get(4)?,
+                reason: r.try_get(5)?,
+                since: Timestamp(r.try_get::<Option<i64>, _>(6)?.unwrap_or(0)),
+            })
+        })
+        .collect()
+}
+
+/// The list as CSV (opens in Excel): number, type, holder and code, issuer, dates, version,
+/// state and reason, identifier.
+pub fn to_csv(items: &[License]) -> String {
+    let header = [
+        "许可证编号",
+        "证照类型",
+        "持证主体",
+        "统一社会信用代码",
+        "颁证单位",
+        "颁证日期",
+        "有效期起",
+        "有效期至",
+        "版本",
+        "状态",
+        "原因",
+        "证照标识",
+    ];
+    audit::csv_table(
+        &header,
+        items.iter().map(|l| {
+            let d = &l.document;
+            vec![
+                d.number.clone(),
+                l.kind_zh.clone(),
+                d.holder.clone(),
+                d.holder_code.clone(),
+                d.issuer.clone(),
+                d.issued_on.clone(),
+                d.valid_from.clone(),
+                d.valid_until.clone(),
+                d.version.to_string(),
+                state_zh(&l.state).to_string(),
+                l.status_reason.clone(),
+                d.identifier.clone(),
+            ]
+        }),
+    )
+}

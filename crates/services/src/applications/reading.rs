@@ -1,0 +1,290 @@
+//! Reading applications: one, a scoped list with its CSV, the overdue sweep and statistics.
+
+use super::*;
+
+/// One application (applicant side or bureau side, in scope).
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<ApplicationView> {
+    let cal = Calendar::load(store).await?;
+    let mut tx = store.begin().await?;
+    let (app, path) = load(&mut tx, id).await?;
+    tx.commit().await?;
+    if !may_view(principal, &path) {
+        return Err(audit::deny(store, principal, perm::SERVICE_APPLY, &format!("application:{id}"), client).await);
+    }
+    let mut view = [ApplicationView::new(app, &cal, today())];
+    with_signatures(store, &mut view).await?;
+    let [view] = view;
+    Ok(view)
+}
+
+/// Filters of the application list.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationQuery {
+    pub q: Option<String>,
+    pub type_code: Option<String>,
+    /// A status, or `open` / `overdue`.
+    pub status: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn scope_sql(principal: &Principal, p: &mut Params) -> Option<String> {
+    let mut ors = Vec::new();
+    if let Some(f) = scope_filter(principal, perm::SERVICE_APPLY, p) {
+        ors.push(f);
+    }
+    if principal.org_kind.is_regulator() {
+        for perm in [perm::SERVICE_HANDLE, perm::SERVICE_DECIDE] {
+            if let Some(f) = scope_filter(principal, perm, p) {
+                ors.push(f);
+            }
+        }
+    }
+    (!ors.is_empty()).then(|| format!("({})", ors.join(" OR ")))
+}
+
+/// Applications in the caller's view, newest first, with the total.
+pub async fn list(
+    store: &Store,
+    principal: &Principal,
+    q: &ApplicationQuery,
+    client: &ClientInfo,
+) -> Result<(Vec<ApplicationView>, i64)> {
+    let cal = Calendar::load(store).await?;
+    let mut p = Params::new();
+    let Some(filter) = scope_sql(principal, &mut p) else {
+        return Err(audit::deny(store, principal, perm::SERVICE_APPLY, "applications", client).await);
+    };
+    let mut wheres = vec![filter];
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        wheres.push(p.like_any(&["a.number", "o.name"], text));
+    }
+    if let Some(t) = q.type_code.as_deref().filter(|s| !s.is_empty()) {
+        wheres.push(format!("a.type_code = {}", p.push(t)));
+    }
+    let day = today().to_string();
+    match q.status.as_deref().unwrap_or("") {
+        "" => {}
+        "open" => wheres.push("a.status IN ('submitted', 'correction', 'accepted')".into()),
+        "overdue" => {
+            wheres.push(format!("a.status IN ('submitted', 'accepted') AND a.phase_due_on < {}", p.push(day.as_str())))
+        }
+        s @ ("submitted" | "correction" | "accepted" | "approved" | "rejected" | "refused" | "withdrawn") => {
+            wheres.push(format!("a.status = {}", p.push(s)))
+        }
+        other => {
+            return Err(ValidationError::single(
+                "status",
+                "one_of:open,overdue,submitted,correction,accepted,approved,rejected,refused,withdrawn",
+                format!("unknown status {other:?}"),
+            )
+            .into())
+        }
+    }
+    let from = "applications a JOIN orgs o ON o.id = a.applicant_org_id";
+    let order = "a.submitted_at DESC, a.id DESC";
+    let (rows, total) = yaolian_store::sql::page(
+        store.pool(),
+        &mut p,
+        "a.data",
+        from,
+        &wheres.join(" AND "),
+        order,
+        q.limit.clamp(1, 1000),
+        q.offset,
+    )
+    .await?;
+    let today = today();
+    let mut items = rows
+        .iter()
+        .map(|r| Ok(ApplicationView::new(parse(&r.try_get::<String, _>(0)?)?, &cal, today)))
+        .collect::<Result<Vec<_>>>()?;
+    with_signatures(store, &mut items).await?;
+    Ok((items, total))
+}
+
+/// The list as CSV (opens in Excel).
+pub fn to_csv(items: &[ApplicationView]) -> String {
+    let header = ["申请编号", "事项", "申请人", "受理机关", "状态", "提交时间", "办理时限", "剩余工作日", "是否超期"];
+    audit::csv_table(
+        &header,
+        items.iter().map(|v| {
+            let a = &v.application;
+            vec![
+                a.number.clone(),
+                a.type_name.clone(),
+                a.applicant_name.clone(),
+                a.authority_name.clone(),
+                v.status_zh.clone(),
+                Timestamp(a.submitted_at).to_china_string(),
+                a.clock.due_on.clone().unwrap_or_default(),
+                v.remaining_days.map(|d| d.to_string()).unwrap_or_default(),
+                if v.overdue { "是".into() } else { String::new() },
+            ]
+        }),
+    )
+}
+
+/// Raises an alert to the authority's deciders (supervisors) for every open application past
+/// its phase's due date, once per application and phase. Returns how many were raised.
+pub async fn sweep_overdue(store: &Store) -> Result<usize> {
+    let day = today().to_string();
+    let rows = sqlx::query(
+        "SELECT a.id, a.data FROM applications a WHERE a.status IN ('submitted', 'accepted') AND a.phase_due_on < $1 \
+         AND NOT EXISTS (SELECT 1 FROM application_alerts x WHERE x.application_id = a.id AND x.phase = a.status)",
+    )
+    .bind(&day)
+    .fetch_all(store.pool())
+    .await?;
+    let mut raised = 0;
+    for r in rows {
+        let app = parse(&r.try_get::<String, _>(1)?)?;
+        let mut tx = store.begin().await?;
+        let inserted = sqlx::query("INSERT INTO application_alerts (application_id, phase, raised_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(app.id)
+            .bind(&app.status)
+            .bind(Timestamp::now().0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            continue;
+        }
+        let supervisors = sqlx::query(
+            "SELECT DISTINCT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id \
+             WHERE u.org_id = $1 AND u.status = 'active' AND r.permissions LIKE $2",
+        )
+        .bind(app.authority_org_id)
+        .bind(format!("%{}%", perm::SERVICE_DECIDE))
+        .fetch_all(&mut *tx)
+        .await?;
+        let title = format!(
+            "超期告警：{} {}（{}）{}已超过期限 {}",
+            app.type_name,
+            app.number,
+            app.applicant_name,
+            status_zh(&app.status),
+            app.clock.due_on.clone().unwrap_or_default()
+        );
+        let targets: Vec<(Option<i64>, Option<i64>)> = if supervisors.is_empty() {
+            vec![(None, Some(app.authority_org_id))]
+        } else {
+            supervisors.iter().map(|s| Ok((Some(s.try_get::<i64, _>(0)?), None))).collect::<Result<Vec<_>>>()?
+        };
+        for (user_id, org_id) in targets {
+            let todo = NewTodo {
+                user_id,
+                org_id,
+                module: "services".into(),
+                title: title.clone(),
+                link: link(&app),
+                due_at: None,
+            };
+            portal::add_todo(&mut *tx, &todo).await?;
+        }
+        tx.commit().await?;
+        raised += 1;
+    }
+    Ok(raised)
+}
+
+/// Figures for one application type.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TypeStats {
+    pub type_code: String,
+    pub type_name: String,
+    pub count: i64,
+    pub open: i64,
+    pub decided: i64,
+    /// Working days from submission to decision, 补正 excluded, averaged over decided ones.
+    pub average_days: f64,
+    /// Applications overdue now or decided after their due date.
+    pub overdue: i64,
+    /// overdue / count.
+    pub overdue_rate: f64,
+    pub auto_decided: i64,
+}
+
+/// Statistics per type, and submissions per month, over the applications the caller sees.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Statistics {
+    pub types: Vec<TypeStats>,
+    /// (YYYY-MM, count), oldest first.
+    pub per_month: Vec<(String, i64)>,
+}
+
+pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Statistics> {
+    let cal = Calendar::load(store).await?;
+    let mut p = Params::new();
+    let Some(filter) = scope_sql(principal, &mut p) else {
+        return Err(audit::deny(store, principal, perm::SERVICE_HANDLE, "applications", client).await);
+    };
+    let sql = format!("SELECT a.data FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE {filter}");
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let today = today();
+    let mut by_type: BTreeMap<String, (TypeStats, i64)> = BTreeMap::new();
+    let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    for r in rows {
+        let app = parse(&r.try_get::<String, _>(0)?)?;
+        let submitted = Timestamp(app.submitted_at).china_date();
+        *months.entry(submitted.format("%Y-%m").to_string()).or_insert(0) += 1;
+        let (s, total_days) = by_type.entry(app.type_code.clone()).or_insert_with(|| {
+            (
+                TypeStats {
+                    type_code: app.type_code.clone(),
+                    type_name: app.type_name.clone(),
+                    count: 0,
+                    open: 0,
+                    decided: 0,
+                    average_days: 0.0,
+                    overdue: 0,
+                    overdue_rate: 0.0,
+                    auto_decided: 0,
+                },
+                0,
+            )
+        });
+        s.count += 1;
+        let view = ApplicationView::new(app, &cal, today);
+        if is_open(&view.application.status) {
+            s.open += 1;
+            if view.overdue {
+                s.overdue += 1;
+            }
+        }
+        if let Some(d) = &view.application.decision {
+            s.decided += 1;
+            let decided_on = Timestamp(d.at).china_date();
+            *total_days += cal.working_days_between(submitted, decided_on) - view.application.clock.paused_days;
+            if d.rule.is_some() {
+                s.auto_decided += 1;
+            }
+            let late = view.application.steps.iter().any(|st| st.step == "accept")
+                && late_decision(&view.application, &cal, decided_on);
+            if late {
+                s.overdue += 1;
+            }
+        }
+    }
+    let types = by_type
+        .into_values()
+        .map(|(mut s, days)| {
+            if s.decided > 0 {
+                s.average_days = days as f64 / s.decided as f64;
+            }
+            if s.count > 0 {
+                s.overdue_rate = s.overdue as f64 / s.count as f64;
+            }
+            s
+        })
+        .collect();
+    Ok(Statistics { types, per_month: months.into_iter().collect() })
+}
+
+/// Whether a decision came after the decision phase's due date.
+fn late_decision(app: &Application, cal: &Calendar, decided_on: NaiveDate) -> bool {
+    let Some(accepted) = app.steps.iter().find(|s| s.step == "accept") else { return false };
+    let accepted_on = Timestamp(accepted.at).china_date();
+    let due = cal.add_working_days(accepted_on, u32::try_from(app.clock.limit_days).unwrap_or(0));
+    decided_on > due
+}
