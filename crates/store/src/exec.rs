@@ -11,7 +11,6 @@ use std::task::{Context, Poll, Waker};
 
 use sqlx::Row;
 use yaolian_ledger::merkle::{NodeId, Nodes};
-use yaolian_ledger::Hash;
 
 use crate::sql::{insert_rows, insert_rows_native, Value};
 use crate::{StoreError, Tx};
@@ -34,15 +33,9 @@ const LATEST_SQLITE: &str = "SELECT entity_id, MAX(version) AS v FROM record_ver
 const LATEST_POSTGRES: &str = "SELECT entity_id, MAX(version) AS v FROM record_versions WHERE entity = $1 \
      AND entity_id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb))) GROUP BY entity_id";
 
-fn hash_of(bytes: Vec<u8>) -> Result<Hash, StoreError> {
-    let arr: [u8; 32] =
-        bytes.try_into().map_err(|_| StoreError::Corrupt("stored subtree hash is not 32 bytes".into()))?;
-    Ok(Hash(arr))
-}
-
 /// `SELECT level, idx, hash FROM ledger_nodes WHERE (level = ? AND idx = ?) OR …` with `$n`
 /// placeholders, and its values.
-fn nodes_query(ids: &[NodeId]) -> (String, Vec<i64>) {
+pub(crate) fn nodes_query(ids: &[NodeId]) -> (String, Vec<i64>) {
     let mut values = Vec::with_capacity(ids.len() * 2);
     let conds: Vec<String> = ids
         .iter()
@@ -68,20 +61,7 @@ impl Writer for Tx<'_> {
     }
 
     async fn nodes(&mut self, ids: &[NodeId]) -> Result<Nodes, StoreError> {
-        let mut nodes = Nodes::new();
-        if ids.is_empty() {
-            return Ok(nodes);
-        }
-        let (sql, values) = nodes_query(ids);
-        let mut q = sqlx::query(&sql);
-        for v in values {
-            q = q.bind(v);
-        }
-        for row in q.fetch_all(&mut **self).await? {
-            let id = NodeId { level: row.try_get::<i64, _>(0)? as u32, index: row.try_get::<i64, _>(1)? as u64 };
-            nodes.insert(id, hash_of(row.try_get(2)?)?);
-        }
-        Ok(nodes)
+        crate::ledger::fetch_nodes(&mut **self, ids).await
     }
 
     async fn insert(&mut self, head: &str, width: usize, values: Vec<Value>) -> Result<u64, StoreError> {
@@ -110,7 +90,7 @@ impl Writer for &rusqlite::Connection {
         let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
             let id = NodeId { level: row.get::<_, i64>(0)? as u32, index: row.get::<_, i64>(1)? as u64 };
-            nodes.insert(id, hash_of(row.get(2)?)?);
+            nodes.insert(id, crate::ledger::hash_of(row.get(2)?)?);
         }
         Ok(nodes)
     }

@@ -3,7 +3,7 @@
 //! nodes a question needs, fetches them in one statement and hands them over.
 
 use crate::exec::Writer;
-use crate::sql::{Params, Value};
+use crate::sql::Value;
 use crate::{Store, StoreError, Tx};
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -18,7 +18,7 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-fn hash_of(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+pub(crate) fn hash_of(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     let arr: [u8; 32] = bytes.try_into().map_err(|_| corrupt("stored hash is not 32 bytes"))?;
     Ok(Hash(arr))
 }
@@ -173,7 +173,7 @@ pub(crate) async fn append_on<W: Writer>(
 }
 
 /// Fetches the given perfect-subtree hashes in one statement.
-async fn fetch_nodes<'e, E>(executor: E, ids: &[NodeId]) -> Result<Nodes, StoreError>
+pub(crate) async fn fetch_nodes<'e, E>(executor: E, ids: &[NodeId]) -> Result<Nodes, StoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -181,13 +181,12 @@ where
     if ids.is_empty() {
         return Ok(nodes);
     }
-    let mut p = Params::new();
-    let conds: Vec<String> = ids
-        .iter()
-        .map(|id| format!("(level = {} AND idx = {})", p.push(i64::from(id.level)), p.push(id.index as i64)))
-        .collect();
-    let sql = format!("SELECT level, idx, hash FROM ledger_nodes WHERE {}", conds.join(" OR "));
-    for row in p.bind(sqlx::query(&sql)).fetch_all(executor).await? {
+    let (sql, values) = crate::exec::nodes_query(ids);
+    let mut query = sqlx::query(&sql);
+    for v in values {
+        query = query.bind(v);
+    }
+    for row in query.fetch_all(executor).await? {
         let level: i64 = row.try_get(0)?;
         let idx: i64 = row.try_get(1)?;
         nodes.insert(NodeId { level: level as u32, index: idx as u64 }, hash_of(row.try_get(2)?)?);

@@ -92,7 +92,8 @@ async fn batch_of(store: &Store, id: i64) -> Result<BatchRecord, TraceError> {
     Ok(record)
 }
 
-/// Every event of a batch as stored: (id, leaf), in id order.
+/// The Merkle tree of a batch's events as stored (leaves in id order), checked against the
+/// batch's ledgered count and root.
 async fn batch_tree(store: &Store, alg: HashAlg, record: &BatchRecord) -> Result<MemoryTree, TraceError> {
     let rows = sqlx::query("SELECT id, hash, body FROM trace_events WHERE id >= $1 AND id < $2 ORDER BY id")
         .bind(record.first_event)
@@ -194,10 +195,18 @@ pub async fn export_bundle(store: &Store, code: &str, key_id: &str, key: &KeyPai
     let size = checkpoint.head.tree_size;
     let mut trees: BTreeMap<i64, (BatchRecord, MemoryTree)> = BTreeMap::new();
     let mut events = Vec::with_capacity(history.len());
-    let mut ids: Vec<i64> = history.iter().map(|h| h.id).collect();
-    ids.sort_unstable();
-    for id in ids {
-        let (_, hash, body, _) = find_event(store, &id.to_string()).await?;
+    // The history's events as stored, in one statement (ids are few: one code's history).
+    let ids: Vec<i64> = history.iter().map(|h| h.id).collect();
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT id, hash, body FROM trace_events WHERE id IN ({}) ORDER BY id", list.join(","));
+    let mut q = sqlx::query(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    for row in q.fetch_all(store.pool()).await? {
+        let id: i64 = row.try_get(0)?;
+        let hash = event_hash_of(row.try_get(1)?, id)?;
+        let body: String = row.try_get(2)?;
         let first = match trees.range(..=id).next_back() {
             Some((first, (r, _))) if id < first + r.count as i64 => *first,
             _ => {
