@@ -12,6 +12,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use yaolian_access::Authenticated;
 use yaolian_core::Timestamp;
 use yaolian_store::{Store, Tx};
 
@@ -171,7 +172,7 @@ pub async fn login(
 /// code) and counts it toward the lockout; at the threshold locks the account, records the
 /// lockout and returns when the lock ends. The event, the count, the lock and the lockout event
 /// commit together, in one transaction.
-pub(crate) async fn record_failure(
+pub async fn record_failure(
     store: &Store,
     config: &IdentityConfig,
     user_id: i64,
@@ -300,7 +301,7 @@ fn principal_from_row(
     via: AuthVia,
 ) -> std::result::Result<Principal, sqlx::Error> {
     let kind: String = r.try_get("org_kind")?;
-    Ok(Principal {
+    Ok(Principal::authenticated(Authenticated {
         user_id: r.try_get("user_id")?,
         username: r.try_get("username")?,
         display_name: r.try_get("display_name")?,
@@ -311,7 +312,7 @@ fn principal_from_row(
         is_master: r.try_get::<i64, _>("is_master")? != 0,
         roles,
         via,
-    })
+    }))
 }
 
 /// The principal behind a session cookie, and the session's stage. Ends sessions that have
@@ -480,7 +481,7 @@ pub async fn complete_mfa(
     if stage != Stage::Mfa {
         return Err(IdentityError::Unauthenticated);
     }
-    match totp::verify_for_user(store, principal.user_id, code).await {
+    match totp::verify_for_user(store, principal.user_id(), code).await {
         Ok(()) => {
             let mut tx = store.begin().await?;
             sqlx::query("UPDATE sessions SET stage = 'full' WHERE token_hash = $1")
@@ -499,9 +500,9 @@ pub async fn complete_mfa(
         Err(IdentityError::InvalidTotp) => {
             let failed =
                 audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) };
-            if let Some(until) = record_failure(store, config, principal.user_id, failed).await? {
+            if let Some(until) = record_failure(store, config, principal.user_id(), failed).await? {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(principal.user_id)
+                    .bind(principal.user_id())
                     .execute(store.pool())
                     .await?;
                 principals_changed();

@@ -23,7 +23,7 @@ pub struct World {
 /// Installs the built-in roles and creates the fixture organizations.
 pub async fn world(store: &Store) -> Result<World> {
     roles::ensure_builtin(store).await?;
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     let c = ClientInfo::default();
     let mut ids = Vec::new();
     for (kind, name, code, parent) in [

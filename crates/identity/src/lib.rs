@@ -1,30 +1,33 @@
-//! Identity and access (身份与访问): organizations in a hierarchy (国家局 → 省局 → 市局;
-//! companies with sites), users with master and sub-accounts (主账号 / 子账号), roles carrying
-//! permissions and a data scope, the three separated administrators (三员分立), argon2id
-//! passwords with a policy and lockout, TOTP second factor, sessions, API tokens, the security
-//! audit table, and the portal's to-dos and messages that every module feeds.
+//! Identity (身份): organizations in a hierarchy (国家局 → 省局 → 市局; companies with sites),
+//! users with master and sub-accounts (主账号 / 子账号), roles carrying permissions and a data
+//! scope, the three separated administrators (三员分立), argon2id passwords with a policy and
+//! lockout, TOTP second factor, sessions and API tokens. It is the one crate that makes an
+//! authenticated [`Principal`] (`yaolian-access`); the security audit table (`yaolian-audit`)
+//! and the portal (`yaolian-portal`) sit below it, record history and signatures
+//! (`yaolian-records`) above.
 //!
 //! Architecture Invariant: `identity` knows nothing about HTTP. Every function that changes
 //! state takes the acting [`Principal`] and checks its permission and data scope itself, so a
 //! caller cannot forget the check.
 
-pub mod audit;
 pub mod auth;
 pub mod error;
-pub mod esign;
 pub mod fixtures;
 pub mod model;
+pub mod notify;
 pub mod orgs;
 pub mod password;
-pub mod portal;
-pub mod records;
 pub mod roles;
 pub mod tokens;
 pub mod totp;
 pub mod users;
 
 pub use error::IdentityError;
-pub use model::{Org, OrgKind, Principal, Role, Scope, User};
+pub use model::{Org, Role, User};
+
+// The shared crates below, under the names identity's modules use.
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 
 use std::time::Duration;
 
@@ -53,13 +56,6 @@ impl Default for IdentityConfig {
     }
 }
 
-/// Request context recorded with every audit event.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: String,
-    pub user_agent: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,15 +73,6 @@ mod tests {
             user_id: 7,
         };
         check("NewSession", format!("{session:?}"));
-        let sign = esign::SignRequest {
-            entity: "product",
-            entity_id: "1",
-            version: 1,
-            meaning: "approve",
-            password: secret,
-            totp: Some(secret),
-        };
-        check("SignRequest", format!("{sign:?}"));
         let enrollment = totp::Enrollment { secret: secret.into(), otpauth_uri: secret.into(), qr_svg: secret.into() };
         check("Enrollment", format!("{enrollment:?}"));
         let user = users::NewUser {

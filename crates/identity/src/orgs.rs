@@ -188,7 +188,7 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewOrg, client: 
         NewVersion {
             entity: "org",
             entity_id: &id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: "create",
             reason: "",
             data: &json!(org),

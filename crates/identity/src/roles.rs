@@ -307,7 +307,7 @@ pub async fn set_requires_mfa(
         NewVersion {
             entity: "role",
             entity_id: &role.id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: "update",
             reason,
             data: &data,

@@ -61,7 +61,7 @@ pub async fn create(
         "INSERT INTO api_tokens (user_id, name, token_hash, scopes, expires_at, created_at, revoked) \
          VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING id",
     )
-    .bind(principal.user_id)
+    .bind(principal.user_id())
     .bind(name)
     .bind(secret_hash(&secret))
     .bind(scopes.join(","))
@@ -90,7 +90,7 @@ pub async fn list(store: &Store, principal: &Principal) -> Result<Vec<ApiToken>>
     let rows = sqlx::query(
         "SELECT id, name, scopes, expires_at, created_at, revoked FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
     )
-    .bind(principal.user_id)
+    .bind(principal.user_id())
     .fetch_all(store.pool())
     .await?;
     rows.iter()
@@ -113,7 +113,7 @@ pub async fn list(store: &Store, principal: &Principal) -> Result<Vec<ApiToken>>
 pub async fn revoke(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<()> {
     let done = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
         .bind(id)
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .execute(store.pool())
         .await?;
     if done.rows_affected() == 0 {

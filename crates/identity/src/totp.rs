@@ -77,10 +77,10 @@ pub async fn begin_enrollment(store: &Store, principal: &Principal) -> Result<En
     };
     sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2 AND totp_enabled = 0")
         .bind(&secret)
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .execute(store.pool())
         .await?;
-    let label = urlencoding_min(&format!("yaolian:{}", principal.username));
+    let label = urlencoding_min(&format!("yaolian:{}", principal.username()));
     let otpauth_uri =
         format!("otpauth://totp/{label}?secret={secret}&issuer=yaolian&algorithm=SHA1&digits={DIGITS}&period={STEP}");
     let qr_svg = QrCode::new(otpauth_uri.as_bytes())
@@ -108,7 +108,7 @@ pub async fn confirm_enrollment(
     client: &ClientInfo,
 ) -> Result<()> {
     let row = sqlx::query("SELECT totp_secret, totp_enabled FROM users WHERE id = $1")
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .fetch_one(store.pool())
         .await?;
     let secret: Option<String> = row.try_get(0)?;
@@ -123,7 +123,7 @@ pub async fn confirm_enrollment(
     };
     sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE id = $2")
         .bind(step as i64)
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .execute(store.pool())
         .await?;
     if let Some(token) = session_token {

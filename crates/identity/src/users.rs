@@ -195,7 +195,7 @@ async fn load(store: &Store, id: i64) -> Result<(User, String)> {
 /// One user, if the principal may read it (its own account always).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<User> {
     let (user, path) = load(store, id).await?;
-    if id != principal.user_id && !principal.reaches(perm::USER_READ, &path) {
+    if id != principal.user_id() && !principal.reaches(perm::USER_READ, &path) {
         return Err(audit::deny(store, principal, perm::USER_READ, &format!("user:{id}"), client).await);
     }
     Ok(user)
@@ -291,7 +291,7 @@ pub async fn create(
     .bind(new.phone.trim())
     .bind(&hash)
     .bind(i64::from(new.is_master))
-    .bind((!principal.is_system()).then_some(principal.user_id))
+    .bind((!principal.is_system()).then_some(principal.user_id()))
     .bind(now.0)
     .bind(now.0)
     .fetch_one(&mut *tx)
@@ -326,7 +326,7 @@ pub async fn create(
         NewVersion {
             entity: "user",
             entity_id: &id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: "create",
             reason: "",
             data: &data,
@@ -374,7 +374,7 @@ async fn resolve_grantable(
     errors.into_result()?;
     let full = principal.scope_for(perm::ROLE_ASSIGN) == Some(Scope::All);
     for r in &out {
-        let own = principal.roles.iter().any(|g| g.code == r.code);
+        let own = principal.roles().iter().any(|g| g.code == r.code);
         let ok = full || (principal.has(perm::ROLE_ASSIGN) && r.admin_kind.is_none() && own);
         if !ok {
             return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("role:{}", r.code), client).await);
@@ -424,7 +424,7 @@ pub async fn assign_roles(
         NewVersion {
             entity: "user",
             entity_id: &user_id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: "assign_roles",
             reason,
             data: &data,
@@ -473,7 +473,7 @@ pub async fn set_status(
     client: &ClientInfo,
 ) -> Result<User> {
     let (user, path) = load(store, user_id).await?;
-    if user_id == principal.user_id || !may_manage(principal, &path, user.is_master) {
+    if user_id == principal.user_id() || !may_manage(principal, &path, user.is_master) {
         return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
     }
     let status = if active { "active" } else { "disabled" };
@@ -483,7 +483,7 @@ pub async fn set_status(
         NewVersion {
             entity: "user",
             entity_id: &user_id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: if active { "enable" } else { "disable" },
             reason,
             data: &user_data(&user, status),
@@ -543,7 +543,7 @@ pub async fn change_own_password(
     client: &ClientInfo,
 ) -> Result<()> {
     let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .fetch_optional(store.pool())
         .await?
         .ok_or(IdentityError::NotFound("user"))?
@@ -563,8 +563,8 @@ pub async fn change_own_password(
     write_password(
         store,
         principal,
-        principal.user_id,
-        &principal.username,
+        principal.user_id(),
+        principal.username(),
         new_password,
         action::PASSWORD_CHANGE,
         client,

@@ -2,15 +2,17 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions may unwrap too
 
-use yaolian_identity::auth::{self, Stage};
-use yaolian_identity::model::OrgKind;
-use yaolian_identity::orgs::{self, NewOrg};
-use yaolian_identity::users::{self, UserQuery};
-use yaolian_identity::{audit, roles, totp, ClientInfo, IdentityConfig, IdentityError, Principal};
+use yaolian_access::OrgKind;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
+use yaolian_identity::{auth, auth::Stage};
+use yaolian_identity::{orgs, orgs::NewOrg};
+use yaolian_identity::{roles, totp, IdentityConfig, IdentityError};
+use yaolian_identity::{users, users::UserQuery};
 use yaolian_store::testing::each_backend;
 use yaolian_store::{versions, Store};
 
-use yaolian_identity::fixtures::{self, PASSWORD as PW};
+use yaolian_identity::{fixtures, fixtures::PASSWORD as PW};
 
 struct World {
     nat: i64,
@@ -39,7 +41,7 @@ async fn user(
 async fn org_hierarchy_rules_and_paths() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let a = orgs::get_unchecked(&store, w.co_a).await.unwrap();
         assert_eq!(a.path, format!("/{}/{}/{}/", w.nat, w.prov, w.co_a));
@@ -92,7 +94,9 @@ async fn org_hierarchy_rules_and_paths() {
 async fn five_wrong_passwords_lock_the_account() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        user(&store, &Principal::system(), w.co_a, "zhangsan", false, &["lab_analyst"]).await.unwrap();
+        user(&store, &yaolian_access::run_as_system::principal(), w.co_a, "zhangsan", false, &["lab_analyst"])
+            .await
+            .unwrap();
         let cfg = IdentityConfig::default();
         let c = ClientInfo { ip: "10.0.0.9".into(), user_agent: "test".into() };
         for i in 1..=4 {
@@ -107,7 +111,7 @@ async fn five_wrong_passwords_lock_the_account() {
         assert_eq!(e.code(), "account_locked", "right password while locked");
         let log = audit::query(
             &store,
-            &Principal::system(),
+            &yaolian_access::run_as_system::principal(),
             &audit::AuditQuery { actor: Some("zhangsan".into()), limit: 100, ..Default::default() },
             &c,
         )
@@ -128,7 +132,9 @@ async fn five_wrong_passwords_lock_the_account() {
 async fn a_failed_login_commits_with_its_count_and_lockout_or_not_at_all() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        user(&store, &Principal::system(), w.co_a, "lisi", false, &["lab_analyst"]).await.unwrap();
+        user(&store, &yaolian_access::run_as_system::principal(), w.co_a, "lisi", false, &["lab_analyst"])
+            .await
+            .unwrap();
         let cfg = IdentityConfig::default();
         let c = ClientInfo { ip: "10.0.0.8".into(), user_agent: "test".into() };
         for _ in 1..=4 {
@@ -175,14 +181,16 @@ async fn a_failed_login_commits_with_its_count_and_lockout_or_not_at_all() {
 async fn login_opens_a_session_that_resolves_to_the_principal() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        user(&store, &Principal::system(), w.co_a, "lisi", false, &["quality_head"]).await.unwrap();
+        user(&store, &yaolian_access::run_as_system::principal(), w.co_a, "lisi", false, &["quality_head"])
+            .await
+            .unwrap();
         let cfg = IdentityConfig::default();
         let s = auth::login(&store, &cfg, "lisi", PW, &ClientInfo::default()).await.unwrap();
         assert_eq!(s.stage, Stage::Full);
         let (p, stage) = auth::session_principal(&store, &cfg, &s.token).await.unwrap();
         assert_eq!(stage, Stage::Full);
-        assert_eq!(p.username, "lisi");
-        assert_eq!(p.org_id, w.co_a);
+        assert_eq!(p.username(), "lisi");
+        assert_eq!(p.org_id(), w.co_a);
         assert_eq!(p.role_codes(), vec!["quality_head"]);
         // The database keeps only the hash.
         let raw: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
@@ -206,7 +214,7 @@ async fn login_opens_a_session_that_resolves_to_the_principal() {
 async fn a_cached_session_follows_role_changes_disabling_and_logout() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let u = user(&store, &sys, w.co_a, "wangwu", false, &["quality_head"]).await.unwrap();
         let cfg = IdentityConfig::default();
@@ -237,7 +245,7 @@ async fn a_cached_session_follows_role_changes_disabling_and_logout() {
 async fn three_administrators_stay_separate() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let admin = user(&store, &sys, w.nat, "admin", false, &["sys_admin"]).await.unwrap();
         let sec = user(&store, &sys, w.nat, "secadmin", false, &["sec_admin"]).await.unwrap();
@@ -274,7 +282,7 @@ async fn three_administrators_stay_separate() {
 async fn master_accounts_manage_only_their_own_subtree() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let master_a = user(&store, &sys, w.co_a, "master.a", true, &["company_master", "quality_head"]).await.unwrap();
         user(&store, &sys, w.co_b, "master.b", true, &["company_master"]).await.unwrap();
@@ -324,7 +332,7 @@ async fn master_accounts_manage_only_their_own_subtree() {
 async fn totp_enrollment_and_login_step() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let cfg = IdentityConfig::default();
         let sec = user(&store, &sys, w.nat, "secadmin", false, &["sec_admin"]).await.unwrap();

@@ -14,10 +14,12 @@
 //! transaction as the signed document).
 
 pub mod document;
+pub mod error;
 pub mod identifier;
 pub mod kinds;
 pub mod licenses;
 
 pub use document::{LicenseDocument, SignedLicense};
+pub use error::LicenseError;
 pub use identifier::LicenseId;
 pub use kinds::Kind;

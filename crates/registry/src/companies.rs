@@ -1,13 +1,15 @@
 //! 一企一档: a company's dossier — its organization record (name, 统一社会信用代码, place in the
 //! tree), its profile (法定代表人, 注册地址, 经营范围, contact), its products and its timeline.
 
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
+use yaolian_access::{perm, OrgKind};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::error::Result;
-use yaolian_identity::model::{perm, OrgKind};
-use yaolian_identity::{audit, orgs, ClientInfo, IdentityError, Org, Principal};
+use yaolian_identity::{orgs, IdentityError, Org};
 use yaolian_store::{versions, NewVersion, Store};
 
 use crate::products::{self, Product, ProductQuery};
@@ -54,7 +56,7 @@ async fn company(
 ) -> Result<Org> {
     let org = orgs::get_unchecked(store, org_id).await?;
     if org.kind != OrgKind::Company {
-        return Err(IdentityError::NotFound("company"));
+        return Err(IdentityError::NotFound("company").into());
     }
     if !principal.reaches(permission, &org.path) {
         return Err(audit::deny(store, principal, permission, &format!("company:{org_id}"), client).await);
@@ -140,7 +142,7 @@ pub async fn update_profile(
         NewVersion {
             entity: ENTITY,
             entity_id: &org_id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: if expected_version == 0 { "create" } else { "update" },
             reason,
             data: &data,

@@ -3,14 +3,16 @@
 //! on its own: a bad row is reported with its row number, field and rule and never stops the
 //! good ones.
 
+use crate::error::{RegistryError, Result};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
+use yaolian_access::{perm, scope_filter};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::ValidationError;
-use yaolian_identity::error::Result;
-use yaolian_identity::model::{perm, scope_filter};
-use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_identity::IdentityError;
 use yaolian_store::sql::Params;
 use yaolian_store::Store;
 
@@ -147,13 +149,15 @@ pub async fn import_products(
         };
         match products::create(store, principal, &new, client).await {
             Ok(p) => report.created.push(p.id),
-            Err(IdentityError::Validation(v)) => report.errors.extend(v.errors.into_iter().map(|f| RowError {
-                row: row_number,
-                field: f.field,
-                rule: f.rule,
-                message: f.message,
-            })),
-            Err(IdentityError::Forbidden { permission }) => report.errors.push(RowError {
+            Err(RegistryError::Shared(IdentityError::Validation(v))) => {
+                report.errors.extend(v.errors.into_iter().map(|f| RowError {
+                    row: row_number,
+                    field: f.field,
+                    rule: f.rule,
+                    message: f.message,
+                }))
+            }
+            Err(RegistryError::Shared(IdentityError::Forbidden { permission })) => report.errors.push(RowError {
                 row: row_number,
                 field: "mah".into(),
                 rule: "forbidden".into(),

@@ -10,6 +10,7 @@
 //! checks permission and data scope itself; `registry` knows nothing about HTTP.
 
 pub mod companies;
+pub mod error;
 pub mod import;
 pub mod persons;
 pub mod products;
@@ -18,4 +19,5 @@ pub mod search;
 pub mod table;
 pub mod timeline;
 
+pub use error::RegistryError;
 pub use products::{NewProduct, Product, ProductQuery};

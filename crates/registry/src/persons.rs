@@ -2,13 +2,15 @@
 //! must name (质量负责人, 质量受权人, 生产负责人, 企业负责人) — with their registration certificate,
 //! employer and validity. Scoped, like products, by the employer's place in the org tree.
 
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
+use yaolian_access::{perm, scope_filter};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::error::Result;
-use yaolian_identity::model::{perm, scope_filter};
-use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_identity::IdentityError;
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store, StoreError};
 
@@ -152,7 +154,7 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewPerson, clien
     let version = NewVersion {
         entity: ENTITY,
         entity_id: &id.to_string(),
-        actor: &principal.username,
+        actor: principal.username(),
         action: "create",
         reason: "",
         data: &data,

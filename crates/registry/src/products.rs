@@ -6,15 +6,16 @@
 //! scope (a bureau sees its jurisdiction, a company its own); `registry.manage` creates and
 //! changes them in the same scope. Every change is a record version with a reason.
 
+use crate::error::{RegistryError, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
+use yaolian_access::{perm, scope_filter, OrgKind};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{ApprovalNumber, Gtin, Timestamp, ValidationError};
-use yaolian_identity::audit;
-use yaolian_identity::error::Result;
-use yaolian_identity::model::{perm, scope_filter, OrgKind};
-use yaolian_identity::{ClientInfo, IdentityError, Principal};
+use yaolian_identity::IdentityError;
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store, StoreError, Tx};
 
@@ -218,9 +219,11 @@ async fn write_gtins(tx: &mut Tx<'_>, id: i64, gtins: &[Gtin]) -> Result<()> {
 }
 
 /// Maps a failed write: a uniqueness refusal names its field; anything else passes through.
-async fn refused(store: &Store, v: &Valid, id: i64, e: IdentityError) -> IdentityError {
+async fn refused(store: &Store, v: &Valid, id: i64, e: RegistryError) -> RegistryError {
     match e {
-        IdentityError::Store(ref inner) if inner.is_unique_violation() => unique_field(store, v, id).await,
+        RegistryError::Shared(IdentityError::Store(ref inner)) if inner.is_unique_violation() => {
+            unique_field(store, v, id).await.into()
+        }
         other => other,
     }
 }
@@ -269,7 +272,7 @@ async fn create_tx(
     let version = NewVersion {
         entity: ENTITY,
         entity_id: &id.to_string(),
-        actor: &principal.username,
+        actor: principal.username(),
         action: "create",
         reason: "",
         data: &data,
@@ -325,7 +328,7 @@ async fn update_tx(
     let version = NewVersion {
         entity: ENTITY,
         entity_id: &id.to_string(),
-        actor: &principal.username,
+        actor: principal.username(),
         action: "update",
         reason,
         data: &data,

@@ -3,9 +3,10 @@
 //! their own checks in front of [`checked`] (see `services::records`, the one door the web
 //! layer uses).
 
-use yaolian_identity::error::Result;
-use yaolian_identity::records::{self, RecordView};
-use yaolian_identity::{ClientInfo, IdentityError, Principal};
+use crate::error::Result;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_identity::IdentityError;
+use yaolian_records::{history as records, history::RecordView};
 use yaolian_store::Store;
 
 /// A record's view, for registry entities and everything `identity` knows.
@@ -17,9 +18,9 @@ pub async fn view(
     client: &ClientInfo,
 ) -> Result<RecordView> {
     if checked(store, principal, entity, id, client).await? {
-        return records::view_checked(store, entity, id).await;
+        return Ok(records::view_checked(store, entity, id).await?);
     }
-    records::view(store, principal, entity, id, client).await
+    Ok(records::view(store, principal, entity, id, client).await?)
 }
 
 /// The registry's own access check for a record, when the entity is the registry's: `Ok(true)`

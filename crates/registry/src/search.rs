@@ -1,12 +1,13 @@
 //! Search across the three dossiers: companies by name or 统一社会信用代码, products by name,
 //! 批准文号 or 药品标识码, persons by name or certificate number — each within the reader's scope.
 
+use crate::error::Result;
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
-use yaolian_identity::error::Result;
-use yaolian_identity::model::{perm, scope_filter};
-use yaolian_identity::{audit, ClientInfo, Principal};
+use yaolian_access::{perm, scope_filter};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_store::sql::Params;
 use yaolian_store::Store;
 

@@ -4,11 +4,11 @@
 //! Events are written inside the caller's transaction, so they exist exactly when the change
 //! they describe does.
 
+use crate::error::Result;
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_core::Timestamp;
-use yaolian_identity::error::Result;
 use yaolian_store::{Store, Tx};
 
 /// An event to add.

@@ -2,16 +2,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use yaolian_identity::esign::SignRequest;
-use yaolian_identity::fixtures::{self, PASSWORD as PW};
-use yaolian_identity::{auth, ClientInfo, IdentityConfig, IdentityError, Principal};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_identity::{auth, IdentityConfig, IdentityError};
+use yaolian_identity::{fixtures, fixtures::PASSWORD as PW};
+use yaolian_records::esign::SignRequest;
 use yaolian_registry::products::{self, NewProduct, ProductQuery};
 use yaolian_registry::records;
 use yaolian_store::testing::each_backend;
 use yaolian_store::{ledger, Store};
 
 async fn principal(store: &Store, org: i64, name: &str, roles: &[&str]) -> Principal {
-    let id = fixtures::user(store, &Principal::system(), org, name, true, roles).await.unwrap();
+    let id = fixtures::user(store, &yaolian_access::run_as_system::principal(), org, name, true, roles).await.unwrap();
     auth::principal_for_user(store, id).await.unwrap()
 }
 
@@ -53,7 +54,10 @@ async fn products_are_versioned_scoped_and_searchable() {
         assert_eq!(ledger::entries_of(&store, "product", &p.id.to_string()).await.unwrap().len(), 1);
 
         // A company registers only its own products.
-        let err = products::create(&store, &qa_a, &metformin(w.company_b), &c).await.unwrap_err();
+        let err = products::create(&store, &qa_a, &metformin(w.company_b), &c)
+            .await
+            .map_err(IdentityError::from)
+            .unwrap_err();
         assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
 
         // Every bad field is named at once.
@@ -64,7 +68,7 @@ async fn products_are_versioned_scoped_and_searchable() {
             gtins: vec!["09506000134357".into()],
             ..metformin(w.company_a)
         };
-        let f = fields(products::create(&store, &qa_a, &bad, &c).await.unwrap_err());
+        let f = fields(products::create(&store, &qa_a, &bad, &c).await.map_err(IdentityError::from).unwrap_err());
         for expected in [
             ("approval_number", "approval_category"),
             ("generic_name", "length:1..100"),
@@ -74,7 +78,12 @@ async fn products_are_versioned_scoped_and_searchable() {
             assert!(f.iter().any(|(a, b)| (a.as_str(), b.as_str()) == expected), "{expected:?} in {f:?}");
         }
         // Duplicates are named and nothing is half-written.
-        let f = fields(products::create(&store, &qa_a, &metformin(w.company_a), &c).await.unwrap_err());
+        let f = fields(
+            products::create(&store, &qa_a, &metformin(w.company_a), &c)
+                .await
+                .map_err(IdentityError::from)
+                .unwrap_err(),
+        );
         assert_eq!(f, vec![("approval_number".to_string(), "unique".to_string())]);
         let same_gtin = NewProduct {
             approval_number: "国药准字H20230002".into(),
@@ -82,7 +91,7 @@ async fn products_are_versioned_scoped_and_searchable() {
             gtins: vec!["09506000134352".into()],
             ..metformin(w.company_a)
         };
-        let f = fields(products::create(&store, &qa_a, &same_gtin, &c).await.unwrap_err());
+        let f = fields(products::create(&store, &qa_a, &same_gtin, &c).await.map_err(IdentityError::from).unwrap_err());
         assert_eq!(f, vec![("gtins".to_string(), "unique".to_string())]);
         let other = NewProduct {
             approval_number: "国药准字Z20200005".into(),
@@ -110,9 +119,14 @@ async fn products_are_versioned_scoped_and_searchable() {
         // Changes need a reason and the version they were made on.
         let mut change = metformin(w.company_a);
         change.pack = "30片/盒".into();
-        let f = fields(products::update(&store, &qa_a, p.id, &change, "", 1, &c).await.unwrap_err());
+        let f = fields(
+            products::update(&store, &qa_a, p.id, &change, "", 1, &c).await.map_err(IdentityError::from).unwrap_err(),
+        );
         assert_eq!(f[0].0, "reason");
-        let err = products::update(&store, &qa_a, p.id, &change, "包装变更", 7, &c).await.unwrap_err();
+        let err = products::update(&store, &qa_a, p.id, &change, "包装变更", 7, &c)
+            .await
+            .map_err(IdentityError::from)
+            .unwrap_err();
         assert!(matches!(err, IdentityError::Conflict(_)), "{err:?}");
         let changed = products::update(&store, &qa_a, p.id, &change, "包装变更", 1, &c).await.unwrap();
         assert_eq!((changed.pack.as_str(), changed.version), ("30片/盒", 2));
@@ -127,9 +141,10 @@ async fn products_are_versioned_scoped_and_searchable() {
             SignRequest { entity: "product", entity_id: &id, version: 2, meaning: "approve", password: PW, totp: None };
         assert!(records::checked(&store, &qa_a, "product", &id, &c).await.unwrap());
         let sig =
-            yaolian_identity::esign::sign_checked(&store, &IdentityConfig::default(), &qa_a, &req, &c).await.unwrap();
+            yaolian_records::esign::sign_checked(&store, &IdentityConfig::default(), &qa_a, &req, &c).await.unwrap();
         assert!(sig.valid);
-        let err = records::checked(&store, &master_b, "product", &id, &c).await.unwrap_err();
+        let err =
+            records::checked(&store, &master_b, "product", &id, &c).await.map_err(IdentityError::from).unwrap_err();
         assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
         assert!(!records::checked(&store, &qa_a, "user", &id, &c).await.unwrap(), "not the registry's entity");
         assert!(ledger::verify(&store).await.unwrap().is_ok());
@@ -160,7 +175,11 @@ async fn company_dossier_gathers_profile_products_and_timeline() {
         assert_eq!((d.profile.legal_rep.as_str(), d.profile_version), ("张建华", 1));
         // A bad phone and an over-long name are named; a second change needs a reason.
         let bad = Profile { contact_phone: "call me".into(), legal_rep: "名".repeat(51), ..profile.clone() };
-        match companies::update_profile(&store, &qa_a, w.company_a, &bad, "x", 1, &c).await.unwrap_err() {
+        match companies::update_profile(&store, &qa_a, w.company_a, &bad, "x", 1, &c)
+            .await
+            .map_err(IdentityError::from)
+            .unwrap_err()
+        {
             IdentityError::Validation(v) => {
                 let f: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
                 assert_eq!(f, vec!["legal_rep", "contact_phone"]);
@@ -179,7 +198,10 @@ async fn company_dossier_gathers_profile_products_and_timeline() {
         assert_eq!(kinds, vec!["profile_changed", "profile_changed", "product_registered"]);
         assert!(d.timeline[0].title.contains("注册地址变更"));
         assert!(companies::dossier(&store, &master_b, w.company_a, &c).await.is_err());
-        let err = companies::update_profile(&store, &inspector, w.company_a, &moved, "x", 2, &c).await.unwrap_err();
+        let err = companies::update_profile(&store, &inspector, w.company_a, &moved, "x", 2, &c)
+            .await
+            .map_err(IdentityError::from)
+            .unwrap_err();
         assert!(matches!(err, IdentityError::Forbidden { .. }), "{err:?}");
         // Its history goes through the same door as every record's.
         let view = records::view(&store, &inspector, "company", &w.company_a.to_string(), &c).await.unwrap();
@@ -219,14 +241,14 @@ async fn persons_and_search_across_the_three_dossiers() {
             valid_until: "2020-01-01".into(),
             ..pharmacist.clone()
         };
-        match persons::create(&store, &master_b, &bad, &c).await.unwrap_err() {
+        match persons::create(&store, &master_b, &bad, &c).await.map_err(IdentityError::from).unwrap_err() {
             IdentityError::Validation(v) => {
                 let f: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
                 assert_eq!(f, vec!["qualification", "valid_until"]);
             }
             other => panic!("{other:?}"),
         }
-        match persons::create(&store, &master_b, &pharmacist, &c).await.unwrap_err() {
+        match persons::create(&store, &master_b, &pharmacist, &c).await.map_err(IdentityError::from).unwrap_err() {
             IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "cert_number"),
             other => panic!("{other:?}"),
         }
@@ -279,7 +301,8 @@ async fn product_lists_import_row_by_row_and_export_as_excel() {
         assert_eq!(errs, vec![(3, "gtins[0]", "gtin_check"), (4, "mah", "company"), (5, "approval_number", "unique")]);
         // A file without a required column is refused as a whole, naming the column.
         let bad = "批准文号,通用名\n国药准字H20230009,某药\n";
-        match import::import_products(&store, &qa_a, bad.as_bytes(), &c).await.unwrap_err() {
+        match import::import_products(&store, &qa_a, bad.as_bytes(), &c).await.map_err(IdentityError::from).unwrap_err()
+        {
             IdentityError::Validation(v) => {
                 assert_eq!(v.errors.len(), 3);
                 assert!(v.errors[0].message.contains("剂型"), "{:?}", v.errors);

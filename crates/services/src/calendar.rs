@@ -4,15 +4,16 @@
 //! Time limits count working days (行政许可法 Art. 82) and start the day after the event
 //! (民法典 Art. 201: the first day of a period counted in days is not included).
 
+use crate::error::Result;
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::ValidationError;
-use yaolian_identity::error::Result;
-use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::{versions, NewVersion, Store};
 
 /// The versioned-record entity of calendar days.
@@ -151,7 +152,7 @@ pub async fn set_day(
         NewVersion {
             entity: ENTITY,
             entity_id: &day,
-            actor: &principal.username,
+            actor: principal.username(),
             action: if kind.is_empty() { "clear" } else { "set" },
             reason: reason.trim(),
             data: &data,

@@ -13,9 +13,11 @@
 
 pub mod applications;
 pub mod calendar;
+pub mod error;
 pub mod records;
 pub mod rules;
 pub mod types;
 
 pub use applications::{Application, ApplicationView};
 pub use calendar::Calendar;
+pub use error::ServiceError;

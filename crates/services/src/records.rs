@@ -2,10 +2,11 @@
 //! behind their own access checks, registry entities behind the registry's, and the rest as
 //! identity decides.
 
-use yaolian_identity::error::Result;
-use yaolian_identity::esign::{self, SignRequest, SignatureView};
-use yaolian_identity::records::{self, RecordView};
-use yaolian_identity::{ClientInfo, IdentityConfig, IdentityError, Principal};
+use crate::error::Result;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_identity::{IdentityConfig, IdentityError};
+use yaolian_records::{esign, esign::SignRequest, esign::SignatureView};
+use yaolian_records::{history as records, history::RecordView};
 use yaolian_store::{versions, Store};
 
 /// The owning module's access check: `Ok(true)` after it passed, `Ok(false)` for entities
@@ -21,7 +22,7 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
         }
         // Configuration (application types, the working-day calendar) is public to every user.
         crate::types::ENTITY | crate::calendar::ENTITY => {}
-        _ => return yaolian_registry::records::checked(store, principal, entity, id, client).await,
+        _ => return Ok(yaolian_registry::records::checked(store, principal, entity, id, client).await?),
     }
     Ok(true)
 }
@@ -35,9 +36,9 @@ pub async fn view(
     client: &ClientInfo,
 ) -> Result<RecordView> {
     if checked(store, principal, entity, id, client).await? {
-        return records::view_checked(store, entity, id).await;
+        return Ok(records::view_checked(store, entity, id).await?);
     }
-    records::view(store, principal, entity, id, client).await
+    Ok(records::view(store, principal, entity, id, client).await?)
 }
 
 /// Signs a version of any record after the entity's own access check.
@@ -49,9 +50,9 @@ pub async fn sign(
     client: &ClientInfo,
 ) -> Result<SignatureView> {
     if checked(store, principal, req.entity, req.entity_id, client).await? {
-        return esign::sign_checked(store, config, principal, req, client).await;
+        return Ok(esign::sign_checked(store, config, principal, req, client).await?);
     }
-    esign::sign(store, config, principal, req, client).await
+    Ok(esign::sign(store, config, principal, req, client).await?)
 }
 
 /// The signatures on any record, each verified, after the entity's own access check.
@@ -64,7 +65,7 @@ pub async fn signatures(
 ) -> Result<Vec<SignatureView>> {
     if checked(store, principal, entity, id, client).await? {
         let history = versions::history(store.pool(), entity, id).await?;
-        return esign::signatures_for(store, &history).await;
+        return Ok(esign::signatures_for(store, &history).await?);
     }
-    esign::signatures_of(store, principal, entity, id, client).await
+    Ok(esign::signatures_of(store, principal, entity, id, client).await?)
 }

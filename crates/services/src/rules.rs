@@ -2,11 +2,11 @@
 //! application's inputs and at stored facts, runs named checks, and decides only when every
 //! check passes; the rule, its inputs and each check's result are kept with the decision.
 
+use crate::error::Result;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-use yaolian_identity::error::Result;
 use yaolian_store::Tx;
 
 /// The rules there are: code and what it does.

@@ -2,14 +2,14 @@
 //! attachments it needs, its time limits in working days, the license it acts on and its
 //! 智能秒办 rule. Changes are versioned records (entity `service_type`).
 
+use crate::error::{Result, ServiceError};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::ValidationError;
-use yaolian_identity::audit;
-use yaolian_identity::error::Result;
-use yaolian_identity::model::perm;
-use yaolian_identity::{ClientInfo, IdentityError, Principal};
 use yaolian_store::{versions, NewVersion, Store};
 
 /// The versioned-record entity of application types.
@@ -67,8 +67,7 @@ const COLUMNS: &str =
 fn from_row(r: &sqlx::any::AnyRow) -> Result<ServiceType> {
     let form: String = r.try_get("form")?;
     let attachments: String = r.try_get("attachments")?;
-    let bad =
-        |what: &str, e: serde_json::Error| IdentityError::Conflict(format!("service type {what} unreadable: {e}"));
+    let bad = |what: &str, e: serde_json::Error| ServiceError::unreadable(&format!("service type {what}"), e);
     Ok(ServiceType {
         code: r.try_get("code")?,
         name_zh: r.try_get("name_zh")?,
@@ -149,7 +148,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(IdentityError::Conflict(format!("{code} changed meanwhile; reload and try again")));
+        return Err(ServiceError::StaleVersion { what: code.to_string() });
     }
     let updated = ServiceType {
         accept_days: change.accept_days,
@@ -165,7 +164,7 @@ pub async fn update(
         NewVersion {
             entity: ENTITY,
             entity_id: code,
-            actor: &principal.username,
+            actor: principal.username(),
             action: "update",
             reason: change.reason.trim(),
             data: &serde_json::to_value(&updated).unwrap_or_default(),

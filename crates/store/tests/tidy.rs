@@ -312,13 +312,17 @@ fn crates_depend_only_on_crates_below_them() {
         ("core", 0),
         ("ledger", 1),
         ("store", 2),
-        ("identity", 3),
-        ("registry", 4),
-        ("license", 5),
-        ("trace", 5),
-        ("services", 6),
-        ("web", 7),
-        ("yaolian", 8),
+        ("access", 3),
+        ("portal", 4),
+        ("audit", 5),
+        ("identity", 6),
+        ("records", 7),
+        ("registry", 8),
+        ("license", 9),
+        ("trace", 9),
+        ("services", 10),
+        ("web", 11),
+        ("yaolian", 12),
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let floor_of = |name: &str| floors.iter().find(|(n, _)| *n == name).map(|(_, f)| *f);
@@ -378,4 +382,37 @@ fn pure_modules_do_no_io() {
             assert!(!code.contains(io), "{} is pure but uses {io}", f.display());
         }
     }
+}
+
+/// Only `identity` makes an authenticated principal, and only code that states it runs as the
+/// system does so: the command line, the demo and benches (`yaolian`), the test fixtures, and the
+/// rule that decides an application automatically (智能秒办). Tests may act as the system.
+#[test]
+fn principals_come_from_identity_or_a_stated_system_door() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let system_callers =
+        ["yaolian/src/", "identity/src/fixtures.rs", "services/src/applications/flow.rs", "access/src/"];
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        if entry.path().join("src").is_dir() {
+            rust_files(&entry.path().join("src"), &mut files);
+        }
+    }
+    assert!(files.len() > 50, "found the sources");
+    let mut found = Vec::new();
+    for file in &files {
+        let rel = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let makes = code.contains("Principal::authenticated(") || code.contains("Authenticated {");
+            if makes && !rel.starts_with("identity/src/") && !rel.starts_with("access/src/") {
+                found.push(format!("{rel}:{}: makes a principal outside identity", n + 1));
+            }
+            if code.contains("run_as_system") && !system_callers.iter().any(|c| rel.starts_with(c)) {
+                found.push(format!("{rel}:{}: acts as the system", n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "principals come from identity or a stated system door:\n{}", found.join("\n"));
 }

@@ -4,36 +4,51 @@
 
 use std::collections::HashSet;
 
-use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, Principal};
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_store::Store;
 
 use crate::{sites, TraceError};
 
-/// What a reader may see.
+/// What a reader may see (追溯数据范围): a capability. Only [`reach`] makes one, after the
+/// permission check, so a function that takes a `&TraceReach` cannot be called by code that has
+/// not passed the check.
 #[derive(Debug, Clone)]
-pub enum Reach {
+pub struct TraceReach(Reach);
+
+#[derive(Debug, Clone)]
+pub(crate) enum Reach {
     All,
     /// Keys of the sites of the reader's company.
     Sites(HashSet<String>),
 }
 
-impl Reach {
+impl TraceReach {
     pub fn is_all(&self) -> bool {
-        matches!(self, Reach::All)
+        matches!(self.0, Reach::All)
     }
 
+    /// May the reader see what happened at `site`?
     pub fn covers(&self, site: &str) -> bool {
-        match self {
+        match &self.0 {
             Reach::All => true,
             Reach::Sites(s) => s.contains(site),
+        }
+    }
+
+    /// The reader's sites, or `None` for every site.
+    pub(crate) fn sites(&self) -> Option<&HashSet<String>> {
+        match &self.0 {
+            Reach::All => None,
+            Reach::Sites(s) => Some(s),
         }
     }
 }
 
 /// A bureau with `trace.read`, or the operator: reads every site's data.
 pub fn reads_all(principal: &Principal) -> bool {
-    principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ))
+    principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_READ))
 }
 
 /// The reach of `principal`, or a logged denial.
@@ -42,14 +57,15 @@ pub async fn reach(
     principal: &Principal,
     target: &str,
     client: &ClientInfo,
-) -> Result<Reach, TraceError> {
+) -> Result<TraceReach, TraceError> {
     if reads_all(principal) {
-        return Ok(Reach::All);
+        return Ok(TraceReach(Reach::All));
     }
     if principal.has(perm::TRACE_READ) {
-        return Ok(Reach::Sites(sites::keys_under(store, &principal.org_path).await?.into_iter().collect()));
+        let keys = sites::keys_under(store, principal.org_path()).await?;
+        return Ok(TraceReach(Reach::Sites(keys.into_iter().collect())));
     }
-    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await.into())
+    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
 }
 
 /// May `principal` read trace data at all (a scan's verification needs no more than that)?
@@ -63,7 +79,7 @@ pub async fn may_read(
     if principal.is_system() || principal.has(perm::TRACE_READ) {
         return Ok(());
     }
-    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await.into())
+    Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
 }
 
 /// Only a bureau (or the operator) may read everything: national flows, anomalies across
@@ -74,8 +90,8 @@ pub async fn regulator(
     target: &str,
     client: &ClientInfo,
 ) -> Result<(), TraceError> {
-    match reach(store, principal, target, client).await? {
+    match reach(store, principal, target, client).await?.0 {
         Reach::All => Ok(()),
-        Reach::Sites(_) => Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await.into()),
+        Reach::Sites(_) => Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await),
     }
 }

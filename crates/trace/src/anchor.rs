@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashSet};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
+use yaolian_access::{ClientInfo, Principal};
 use yaolian_core::Timestamp;
-use yaolian_identity::{ClientInfo, Principal};
 use yaolian_ledger::batch::{self, BatchRecord, TraceBundle, TraceBundleBatch, TraceBundleEvent, TRACE_BATCH_ENTITY};
 use yaolian_ledger::merkle::MemoryTree;
 use yaolian_ledger::sign::KeyPair;
@@ -18,7 +18,7 @@ use yaolian_ledger::{Entry, Hash, HashAlg};
 use yaolian_store::ledger::{self, Checkpoint};
 use yaolian_store::{versions, Store, StoreError};
 
-use crate::access::{self, Reach};
+use crate::access;
 use crate::codes::epc;
 use crate::epcis::{self, Role};
 use crate::{query, TraceError};
@@ -151,10 +151,8 @@ pub async fn proof(
 ) -> Result<EventProof, TraceError> {
     let reach = access::reach(store, principal, "trace_event", client).await?;
     let (id, hash, body, site) = find_event(store, event).await?;
-    if let Reach::Sites(_) = &reach {
-        if !site.as_deref().is_some_and(|s| reach.covers(s)) {
-            return Err(TraceError::not_found("event"));
-        }
+    if !reach.is_all() && !site.as_deref().is_some_and(|s| reach.covers(s)) {
+        return Err(TraceError::not_found("event"));
     }
     let (alg, _) = ledger::head(store.pool()).await?;
     let record = batch_of(store, id).await?;

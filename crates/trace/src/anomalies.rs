@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 use sqlx::Row;
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::sql::{page, Params};
 use yaolian_store::Store;
 
@@ -49,11 +50,11 @@ pub fn kind_zh(kind: &str) -> &'static str {
 
 /// What `principal` may see: a bureau with `trace.read` all, a company its own sites'.
 fn scope(principal: &Principal, p: &mut Params) -> Option<String> {
-    if principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ)) {
+    if principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_READ)) {
         return Some("1 = 1".into());
     }
     if principal.has(perm::TRACE_READ) {
-        let path = p.push(format!("{}%", principal.org_path));
+        let path = p.push(format!("{}%", principal.org_path()));
         return Some(format!(
             "a.site IN (SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path LIKE {path})"
         ));
@@ -70,7 +71,7 @@ pub async fn list(
 ) -> Result<(Vec<Anomaly>, i64), TraceError> {
     let mut p = Params::new();
     let Some(scope) = scope(principal, &mut p) else {
-        return Err(audit::deny(store, principal, perm::TRACE_READ, "anomalies", client).await.into());
+        return Err(audit::deny(store, principal, perm::TRACE_READ, "anomalies", client).await);
     };
     let mut wheres = vec![scope];
     if let Some(k) = filter.kind.as_deref().filter(|k| !k.is_empty()) {
@@ -138,8 +139,8 @@ pub async fn close(
     note: &str,
     client: &ClientInfo,
 ) -> Result<(), TraceError> {
-    if !(principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))) {
-        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "anomalies", client).await.into());
+    if !(principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))) {
+        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "anomalies", client).await);
     }
     if note.trim().is_empty() {
         return Err(ValidationError::single("note", "required", "say how the anomaly was handled").into());
@@ -149,7 +150,7 @@ pub async fn close(
         "UPDATE trace_anomalies SET status = 'closed', closed_by = $1, closed_at = $2, note = $3 \
          WHERE id = $4 AND status = 'open'",
     )
-    .bind(principal.user_id)
+    .bind(principal.user_id())
     .bind(Timestamp::now().millis())
     .bind(note.trim())
     .bind(id)
@@ -170,7 +171,7 @@ pub async fn close(
         "id": id, "kind": row.try_get::<String, _>(0)?, "epc": row.try_get::<Option<String>, _>(1)?,
         "event_id": row.try_get::<Option<i64>, _>(2)?, "site": row.try_get::<Option<String>, _>(3)?,
         "detail": row.try_get::<String, _>(4)?, "event_time": row.try_get::<i64, _>(5)?,
-        "status": "closed", "note": note.trim(), "closed_by": principal.user_id,
+        "status": "closed", "note": note.trim(), "closed_by": principal.user_id(),
         "closed_at": row.try_get::<Option<i64>, _>(6)?,
     });
     let id_text = id.to_string();

@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{FieldError, Timestamp, ValidationError};
-use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::Store;
 
 use crate::epcis;
@@ -55,13 +56,13 @@ pub async fn reporting_sites(
     principal: &Principal,
     client: &ClientInfo,
 ) -> Result<Option<HashSet<String>>, TraceError> {
-    if principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE)) {
+    if principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE)) {
         return Ok(None);
     }
     if !principal.has(perm::TRACE_CAPTURE) {
-        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "epcis", client).await.into());
+        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "epcis", client).await);
     }
-    Ok(Some(sites::keys_under(store, &principal.org_path).await?.into_iter().collect()))
+    Ok(Some(sites::keys_under(store, principal.org_path()).await?.into_iter().collect()))
 }
 
 /// Events checked: those to store, and each refused one's index and errors.
@@ -213,7 +214,7 @@ pub async fn start(
     )
     .bind(behaviour.as_str())
     .bind(total as i64)
-    .bind((!principal.is_system()).then_some(principal.user_id))
+    .bind((!principal.is_system()).then_some(principal.user_id()))
     .bind(Timestamp::now().millis())
     .fetch_one(&mut *tx)
     .await?
@@ -283,8 +284,8 @@ pub async fn status(store: &Store, principal: &Principal, id: i64) -> Result<Cap
     .await?
     .ok_or(TraceError::not_found("capture"))?;
     let owner: Option<i64> = row.try_get(7)?;
-    let reader = principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_READ));
-    if !reader && owner != Some(principal.user_id) {
+    let reader = principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_READ));
+    if !reader && owner != Some(principal.user_id()) {
         return Err(TraceError::not_found("capture"));
     }
     let status: String = row.try_get(0)?;

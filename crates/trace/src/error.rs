@@ -40,6 +40,12 @@ impl From<StoreError> for TraceError {
     }
 }
 
+impl From<yaolian_access::AccessError> for TraceError {
+    fn from(e: yaolian_access::AccessError) -> Self {
+        TraceError::Shared(e.into())
+    }
+}
+
 impl From<sqlx::Error> for TraceError {
     fn from(e: sqlx::Error) -> Self {
         TraceError::Shared(e.into())

@@ -38,7 +38,7 @@ pub use error::TraceError;
 /// code) with its ledger entry, in the caller's transaction, as `principal`.
 pub(crate) async fn record_version(
     tx: &mut yaolian_store::Tx<'_>,
-    principal: &yaolian_identity::Principal,
+    principal: &yaolian_access::Principal,
     (entity, id): (&str, &str),
     (action, reason): (&str, &str),
     data: &serde_json::Value,
@@ -46,7 +46,7 @@ pub(crate) async fn record_version(
     let version = yaolian_store::NewVersion {
         entity,
         entity_id: id,
-        actor: &principal.username,
+        actor: principal.username(),
         action,
         reason,
         data,

@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{gtin::Gtin, ValidationError};
-use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, Principal};
 use yaolian_store::Store;
 
 use crate::resolve::PREFIX_PRODUCTS;
@@ -87,10 +88,10 @@ pub async fn register(
         return Err(ValidationError::single("product_id", "exists", "no registered product has this id").into());
     };
     let owner_path: String = owner.try_get(0)?;
-    let bureau = principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE);
+    let bureau = principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE);
     if !(principal.is_system() || bureau || principal.reaches(perm::TRACE_CAPTURE, &owner_path)) {
         let target = format!("product:{}", code.product_id);
-        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await.into());
+        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await);
     }
     let mut tx = store.begin().await?;
     let taken = sqlx::query(&PREFIX_PRODUCTS.replace("{in}", "$1")).bind(&code.prefix).fetch_all(&mut *tx).await?;

@@ -11,7 +11,7 @@ use yaolian_core::{FieldError, Timestamp, ValidationError};
 use yaolian_store::sql::Params;
 use yaolian_store::Store;
 
-use crate::access::Reach;
+use crate::access::TraceReach;
 use crate::codes::epc;
 use crate::epcis::{BIZ_STEPS, DISPOSITIONS, EVENT_TYPES};
 use crate::hash;
@@ -34,13 +34,13 @@ pub struct EventPage {
 /// `codes::epc` reads. Unknown parameters are refused, as EPCIS requires.
 pub async fn events(
     store: &Store,
-    reach: &Reach,
+    reach: &TraceReach,
     params: &[(String, String)],
     today: chrono::NaiveDate,
 ) -> Result<EventPage, TraceError> {
     let mut p = Params::new();
     let mut filters: Vec<String> = Vec::new();
-    if let Reach::Sites(sites) = reach {
+    if let Some(sites) = reach.sites() {
         let mut list: Vec<String> = sites.iter().map(|s| p.push(s.as_str())).collect();
         if list.is_empty() {
             list.push("NULL".into());
@@ -480,9 +480,9 @@ pub struct Source {
 /// site given in any form `codes::epc` reads; another company's site does not exist for it.
 pub async fn where_from_for(
     store: &Store,
-    principal: &yaolian_identity::Principal,
+    principal: &yaolian_access::Principal,
     site: &str,
-    client: &yaolian_identity::ClientInfo,
+    client: &yaolian_access::ClientInfo,
 ) -> Result<Vec<Source>, TraceError> {
     let reach = crate::access::reach(store, principal, "trace.where_from", client).await?;
     let key = epc::key(site, Timestamp::now().china_date())

@@ -4,9 +4,11 @@
 
 use serde::Serialize;
 use sqlx::Row;
+use yaolian_access::perm;
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::model::perm;
-use yaolian_identity::{audit, ClientInfo, IdentityError, Principal};
+use yaolian_identity::IdentityError;
 use yaolian_store::sql::{insert_rows, Value};
 use yaolian_store::{versions, Store, StoreError};
 
@@ -71,12 +73,12 @@ async fn check_manage(
     client: &ClientInfo,
 ) -> Result<(), TraceError> {
     let ok = principal.is_system()
-        || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))
+        || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))
         || principal.reaches(perm::TRACE_MANAGE, mah_path);
     if ok {
         Ok(())
     } else {
-        Err(audit::deny(store, principal, perm::TRACE_MANAGE, "recalls", client).await.into())
+        Err(audit::deny(store, principal, perm::TRACE_MANAGE, "recalls", client).await)
     }
 }
 
@@ -124,7 +126,7 @@ pub async fn open(
     .bind(&list)
     .bind(new.level)
     .bind(new.reason.trim())
-    .bind(principal.user_id)
+    .bind(principal.user_id())
     .bind(now)
     .fetch_one(&mut *tx)
     .await?
@@ -168,7 +170,7 @@ pub async fn open(
     .await?;
     for r in orgs {
         let (org_id, units): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-        let todo = yaolian_identity::portal::NewTodo {
+        let todo = yaolian_portal::NewTodo {
             user_id: None,
             org_id: Some(org_id),
             module: "trace".into(),
@@ -176,7 +178,7 @@ pub async fn open(
             link: format!("/trace/recalls/{id}"),
             due_at: Some(Timestamp(now).plus_seconds(if new.level == 1 { 86_400 } else { 3 * 86_400 })),
         };
-        yaolian_identity::portal::add_todo(&mut *tx, &todo).await?;
+        yaolian_portal::add_todo(&mut *tx, &todo).await?;
     }
     // The recall as a versioned record: its ledger entry in this transaction.
     let holders: Vec<serde_json::Value> = holders
@@ -186,7 +188,7 @@ pub async fn open(
     let data = serde_json::json!({
         "id": id, "product_id": new.product_id, "batches": batches, "level": new.level,
         "reason": new.reason.trim(), "status": "open", "total": total, "holders": holders,
-        "created_by": principal.user_id, "created_at": now,
+        "created_by": principal.user_id(), "created_at": now,
     });
     let id_text = id.to_string();
     crate::record_version(&mut tx, principal, (ENTITY, &id_text), ("open", new.reason.trim()), &data).await?;
@@ -216,7 +218,7 @@ pub async fn close(store: &Store, principal: &Principal, id: i64, client: &Clien
     let mut tx = store.begin().await?;
     let now = Timestamp::now().millis();
     sqlx::query("UPDATE trace_recalls SET status = 'closed', closed_by = $1, closed_at = $2 WHERE id = $3")
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
@@ -231,7 +233,7 @@ pub async fn close(store: &Store, principal: &Principal, id: i64, client: &Clien
         .map_or_else(|| serde_json::to_value(&recall), Ok)
         .map_err(|e| StoreError::Corrupt(format!("recall {id}: {e}")))?;
     data["status"] = "closed".into();
-    data["closed_by"] = principal.user_id.into();
+    data["closed_by"] = principal.user_id().into();
     data["closed_at"] = now.into();
     data["closure_percent"] = serde_json::json!(recall.closure_percent);
     let reason = format!("召回关闭，回收率 {:.1}%", recall.closure_percent);
@@ -257,16 +259,16 @@ pub async fn read(store: &Store, principal: &Principal, id: i64, client: &Client
     }
     if principal.has(perm::TRACE_READ) {
         if let Ok(mut r) = found {
-            if r.mah_org_id == principal.org_id {
+            if r.mah_org_id == principal.org_id() {
                 return Ok(r);
             }
-            if r.holders.iter().any(|h| h.org_id == Some(principal.org_id)) {
-                r.holders.retain(|h| h.org_id == Some(principal.org_id));
+            if r.holders.iter().any(|h| h.org_id == Some(principal.org_id())) {
+                r.holders.retain(|h| h.org_id == Some(principal.org_id()));
                 return Ok(r);
             }
         }
     }
-    let _ = audit::deny(store, principal, perm::TRACE_READ, &format!("recall:{id}"), client).await;
+    let _: TraceError = audit::deny(store, principal, perm::TRACE_READ, &format!("recall:{id}"), client).await;
     Err(TraceError::not_found("recall"))
 }
 

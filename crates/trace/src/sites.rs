@@ -108,13 +108,14 @@ pub async fn list(store: &Store) -> Result<Vec<Site>, TraceError> {
 /// Registers sites as `principal` (a bureau with `trace.manage`), audited.
 pub async fn register(
     store: &Store,
-    principal: &yaolian_identity::Principal,
+    principal: &yaolian_access::Principal,
     list: &[Site],
-    client: &yaolian_identity::ClientInfo,
+    client: &yaolian_access::ClientInfo,
 ) -> Result<Vec<String>, TraceError> {
-    use yaolian_identity::{audit, model::perm};
-    if !(principal.is_system() || (principal.org_kind.is_regulator() && principal.has(perm::TRACE_MANAGE))) {
-        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "trace_sites", client).await.into());
+    use yaolian_access::perm;
+    use yaolian_audit as audit;
+    if !(principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))) {
+        return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "trace_sites", client).await);
     }
     let keys = upsert(store, list).await?;
     let detail = format!("{} sites", keys.len());

@@ -45,9 +45,9 @@ pub struct Verification {
 /// Verification before dispensing (发药前核验) for a reader of trace data (`trace.read`).
 pub async fn before_dispensing(
     store: &Store,
-    principal: &yaolian_identity::Principal,
+    principal: &yaolian_access::Principal,
     input: &str,
-    client: &yaolian_identity::ClientInfo,
+    client: &yaolian_access::ClientInfo,
 ) -> Result<Verification, TraceError> {
     crate::access::may_read(store, principal, "trace.verify", client).await?;
     verify(store, input, Timestamp::now().china_date()).await

@@ -9,7 +9,8 @@
 mod common;
 
 use serde_json::{json, Value};
-use yaolian_identity::{fixtures, ClientInfo, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_identity::fixtures;
 use yaolian_ledger::batch::{self, TraceBundle};
 use yaolian_ledger::merkle;
 use yaolian_store::testing::each_backend;
@@ -85,10 +86,15 @@ async fn trace_batches_are_anchored_proved_and_checked() {
 
         // An event's two-level proof, checked with nothing but the pure ledger functions.
         let (key_id, key) = ledger::site_key(&s, &[7; 16]).await.unwrap();
-        let p =
-            anchor::proof(&s, &Principal::system(), &second[2].to_string(), Some((&key_id, &key)), &Default::default())
-                .await
-                .unwrap();
+        let p = anchor::proof(
+            &s,
+            &yaolian_access::run_as_system::principal(),
+            &second[2].to_string(),
+            Some((&key_id, &key)),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
         let alg = p.checkpoint.head.hash_alg;
         assert_eq!((p.index_in_batch, p.batch.count), (2, 3));
         assert!(merkle::verify_inclusion(alg, p.index_in_batch, p.batch.count, &p.leaf, &p.batch_proof, &p.batch.root));
@@ -98,7 +104,10 @@ async fn trace_batches_are_anchored_proved_and_checked() {
         assert!(merkle::verify_inclusion(alg, p.entry.index, head.tree_size, &leaf, &p.ledger_proof, &head.root_hash));
         // The same event by its hash ID.
         let hash_id = format!("ni:///sha-256;{}?ver=CBV2.0", p.event_hash);
-        let by_hash = anchor::proof(&s, &Principal::system(), &hash_id, None, &Default::default()).await.unwrap();
+        let by_hash =
+            anchor::proof(&s, &yaolian_access::run_as_system::principal(), &hash_id, None, &Default::default())
+                .await
+                .unwrap();
         assert_eq!(by_hash.event_id, second[2]);
 
         // A code's whole history as an offline bundle: it verifies, and fails after one byte.
@@ -208,17 +217,34 @@ async fn proofs_are_for_readers_of_the_event() {
         let w = fixtures::world(&s).await.unwrap();
         common::product(&s, w.company_a, 1, "8100001", &[]).await;
         let ids = store_batch(&s, &[event(UNITS[0], 1, "ADD", "commissioning", "active", MAKER)]).await;
-        let id =
-            fixtures::user(&s, &Principal::system(), w.company_b, "b.master", true, &["company_master"]).await.unwrap();
+        let id = fixtures::user(
+            &s,
+            &yaolian_access::run_as_system::principal(),
+            w.company_b,
+            "b.master",
+            true,
+            &["company_master"],
+        )
+        .await
+        .unwrap();
         let company = yaolian_identity::auth::principal_for_user(&s, id).await.unwrap();
         let err = anchor::proof(&s, &company, &ids[0].to_string(), None, &ClientInfo::default()).await.unwrap_err();
         assert_eq!(err.code(), "not_found");
-        let err = anchor::proof(&s, &Principal::system(), "999999", None, &ClientInfo::default()).await.unwrap_err();
+        let err =
+            anchor::proof(&s, &yaolian_access::run_as_system::principal(), "999999", None, &ClientInfo::default())
+                .await
+                .unwrap_err();
         assert_eq!(err.code(), "not_found");
         // No checkpoint yet and no signer: the caller is told to come back.
-        let err = anchor::proof(&s, &Principal::system(), &ids[0].to_string(), None, &ClientInfo::default())
-            .await
-            .unwrap_err();
+        let err = anchor::proof(
+            &s,
+            &yaolian_access::run_as_system::principal(),
+            &ids[0].to_string(),
+            None,
+            &ClientInfo::default(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.code(), "not_yet_checkpointed");
     })
     .await;
@@ -231,7 +257,7 @@ async fn recalls_closures_and_pack_codes_are_versioned_records() {
     each_backend(|s| async move {
         let w = fixtures::world(&s).await.unwrap();
         let product = common::product(&s, w.company_a, 1, "8100001", &[]).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         store_batch(
             &s,

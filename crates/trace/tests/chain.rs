@@ -9,7 +9,8 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
-use yaolian_identity::{fixtures, ClientInfo, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_identity::fixtures;
 use yaolian_store::testing::each_backend;
 use yaolian_store::Store;
 use yaolian_trace::capture::prepare;
@@ -63,7 +64,7 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
         let (rp, rb) = chain.recall_batch.clone().unwrap();
         let opened = recall::open(
             &store,
-            &Principal::system(),
+            &yaolian_access::run_as_system::principal(),
             &recall::NewRecall {
                 product_id: rp, batches: vec![rb.clone()], level: 2, reason: "含量不合格".into()
             },
@@ -129,8 +130,14 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
 
         // Where-from for a pharmacy: its stock came from distributors.
         let pharmacy = chain.sites.iter().find(|s| s.kind == "pharmacy").unwrap();
-        let sources =
-            query::where_from_for(&store, &Principal::system(), &pharmacy.id, &ClientInfo::default()).await.unwrap();
+        let sources = query::where_from_for(
+            &store,
+            &yaolian_access::run_as_system::principal(),
+            &pharmacy.id,
+            &ClientInfo::default(),
+        )
+        .await
+        .unwrap();
         assert!(!sources.is_empty());
         let distributors: BTreeSet<String> = chain
             .sites
@@ -185,13 +192,18 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
             ev("2026-11-21T10:00:00+08:00", &left[10..], "destroying", "destroyed", pharmacy),
         ];
         store_all(&store, &returns).await;
-        let r = recall::read(&store, &Principal::system(), opened.id, &ClientInfo::default()).await.unwrap();
+        let r = recall::read(&store, &yaolian_access::run_as_system::principal(), opened.id, &ClientInfo::default())
+            .await
+            .unwrap();
         assert_eq!((r.total, r.closed_units), (20, 19));
         assert_eq!(r.closure_percent, 95.0);
         assert_eq!(r.holders[0].remaining, 0);
         let (_, open_now) = all_anomalies(&store).await;
         assert_eq!(open_now, total, "returning and destroying under recall breaks no rule");
-        let closed = recall::close(&store, &Principal::system(), opened.id, &ClientInfo::default()).await.unwrap();
+        let closed =
+            recall::close(&store, &yaolian_access::run_as_system::principal(), opened.id, &ClientInfo::default())
+                .await
+                .unwrap();
         assert_eq!(closed.status, "closed");
     })
     .await;
@@ -199,7 +211,7 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
 
 async fn all_anomalies(store: &Store) -> (Vec<anomalies::Anomaly>, i64) {
     let filter = anomalies::Filter { per_page: Some(500), ..Default::default() };
-    anomalies::list(store, &Principal::system(), &filter, &ClientInfo::default()).await.unwrap()
+    anomalies::list(store, &yaolian_access::run_as_system::principal(), &filter, &ClientInfo::default()).await.unwrap()
 }
 
 /// Some unit in the given state.
@@ -222,7 +234,7 @@ async fn holdings_code(store: &Store, state: &str) -> String {
 async fn captures_left_running_by_a_stop_are_marked_failed() {
     each_backend(|store| async move {
         fixtures::world(&store).await.unwrap();
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let old = yaolian_trace::capture::start(&store, &sys, 3, yaolian_trace::capture::Behaviour::Rollback, &c)
             .await

@@ -6,7 +6,8 @@
 mod common;
 
 use serde_json::{json, Value};
-use yaolian_identity::{fixtures, ClientInfo, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_identity::fixtures;
 use yaolian_store::testing::each_backend;
 use yaolian_store::Store;
 use yaolian_trace::capture::prepare;
@@ -41,7 +42,10 @@ async fn store(store: &Store, events: &[Value]) -> ingest::Outcome {
 
 async fn kinds(store: &Store) -> Vec<String> {
     let filter = anomalies::Filter { per_page: Some(100), ..Default::default() };
-    let (list, _) = anomalies::list(store, &Principal::system(), &filter, &ClientInfo::default()).await.unwrap();
+    let (list, _) =
+        anomalies::list(store, &yaolian_access::run_as_system::principal(), &filter, &ClientInfo::default())
+            .await
+            .unwrap();
     let mut kinds: Vec<String> = list.into_iter().map(|a| a.kind).collect();
     kinds.sort();
     kinds

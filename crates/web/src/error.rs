@@ -115,17 +115,29 @@ impl From<IdentityError> for ApiError {
     }
 }
 
-impl From<yaolian_trace::TraceError> for ApiError {
-    fn from(e: yaolian_trace::TraceError) -> Self {
-        use yaolian_trace::TraceError;
-        match e {
-            TraceError::Shared(e) => ApiError::from(e),
-            TraceError::DuplicateEvent | TraceError::NotYetCheckpointed => {
-                ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
+/// A domain error: its shared refusals map as identity's do; its own refusals (a license
+/// already revoked, an application in the wrong state, a duplicate event …) are conflicts with
+/// the domain's stable code.
+macro_rules! domain_errors {
+    ($($name:ident in $krate:ident),* $(,)?) => {$(
+        impl From<$krate::$name> for ApiError {
+            #[allow(unreachable_patterns)]
+            fn from(e: $krate::$name) -> Self {
+                match e {
+                    $krate::$name::Shared(e) => ApiError::from(e),
+                    own => ApiError::new(StatusCode::CONFLICT, own.code(), own.to_string()),
+                }
             }
         }
-    }
+    )*};
 }
+
+domain_errors!(
+    RegistryError in yaolian_registry,
+    LicenseError in yaolian_license,
+    ServiceError in yaolian_services,
+    TraceError in yaolian_trace,
+);
 
 impl From<ValidationError> for ApiError {
     fn from(v: ValidationError) -> Self {
@@ -140,3 +152,9 @@ impl From<yaolian_store::StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<yaolian_access::AccessError> for ApiError {
+    fn from(e: yaolian_access::AccessError) -> Self {
+        ApiError::from(IdentityError::from(e))
+    }
+}

@@ -9,10 +9,11 @@ use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
+use yaolian_access::AuthVia;
+use yaolian_access::{ClientInfo, Principal};
 use yaolian_core::ValidationError;
-use yaolian_identity::auth::{self, Stage};
-use yaolian_identity::model::AuthVia;
-use yaolian_identity::{ClientInfo, IdentityError, Principal};
+use yaolian_identity::IdentityError;
+use yaolian_identity::{auth, auth::Stage};
 
 pub const SESSION_COOKIE: &str = "yl_session";
 pub const LANG_COOKIE: &str = "yl_lang";
@@ -163,7 +164,7 @@ impl FromRequestParts<AppState> for Auth {
         if stage != Stage::Full {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
         }
-        if let AuthVia::Session { csrf_token } = &p.via {
+        if let AuthVia::Session { csrf_token } = &p.via() {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
             if !safe && sent != Some(csrf_token.as_str()) {

@@ -9,7 +9,8 @@
 mod common;
 
 use common::{login, Server};
-use yaolian_identity::{fixtures, roles, ClientInfo, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_identity::{fixtures, roles};
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::testing::each_backend;
 use yaolian_web::WebConfig;
@@ -27,13 +28,13 @@ fn allowed(status: reqwest::StatusCode, what: &str) -> bool {
 async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
     each_backend(|store| async move {
         let w = fixtures::world(&store).await.unwrap();
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         let c = ClientInfo::default();
         let pharmacy_co = yaolian_identity::orgs::create(
             &store,
             &sys,
             &yaolian_identity::orgs::NewOrg {
-                kind: yaolian_identity::model::OrgKind::Company,
+                kind: yaolian_access::OrgKind::Company,
                 name: "仁和大药房连锁有限公司".into(),
                 code: "91330000704761231M".into(),
                 parent_id: Some(w.province),

@@ -139,7 +139,9 @@ async fn screenshots() {
     let w = seed(&db.store).await;
     // Some history to show: a signature on version 1, a change after it, failed logins.
     {
-        use yaolian_identity::{auth, esign, users, ClientInfo, IdentityConfig};
+        use yaolian_access::ClientInfo;
+        use yaolian_identity::{auth, users, IdentityConfig};
+        use yaolian_records::esign;
         let store = &db.store;
         let cfg = IdentityConfig::default();
         let c = ClientInfo { ip: "192.0.2.7".into(), user_agent: "screenshot".into() };
@@ -171,7 +173,7 @@ async fn screenshots() {
                 dosage_form: form.into(),
                 strength: "0.5g".into(),
                 pack: "20片/盒".into(),
-                mah_org_id: master.org_id,
+                mah_org_id: master.org_id(),
                 manufacturer_org_id: None,
                 drug_code: Some(format!("810000{n}")),
                 gtins: vec![],
@@ -184,7 +186,9 @@ async fn screenshots() {
             business_scope: "片剂、胶囊剂、颗粒剂的生产；药品批发".into(),
             contact_phone: "0571-8888 6666".into(),
         };
-        yaolian_registry::companies::update_profile(store, &master, master.org_id, &profile, "", 0, &c).await.unwrap();
+        yaolian_registry::companies::update_profile(store, &master, master.org_id(), &profile, "", 0, &c)
+            .await
+            .unwrap();
     }
     let identifier = services_world(&db.store, &w).await;
     let (unit, batch) = trace_world(&db.store).await;
@@ -296,7 +300,7 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
     let (product_id, lot) = chain.recall_batch.clone().unwrap();
     let new =
         yaolian_trace::recall::NewRecall { product_id, batches: vec![lot], level: 2, reason: "抽检不合格".into() };
-    yaolian_trace::recall::open(store, &yaolian_identity::Principal::system(), &new, &Default::default())
+    yaolian_trace::recall::open(store, &yaolian_access::run_as_system::principal(), &new, &Default::default())
         .await
         .unwrap();
     let (good, _) = yaolian_trace::capture::prepare(&chain.after_recall, 0, None, today);
@@ -321,10 +325,11 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
 /// license's identifier.
 async fn services_world(store: &yaolian_store::Store, w: &common::World) -> String {
     use base64::Engine;
-    use yaolian_identity::{auth, fixtures, users, ClientInfo, IdentityConfig, Principal};
+    use yaolian_access::ClientInfo;
+    use yaolian_identity::{auth, fixtures, users, IdentityConfig};
     use yaolian_services::applications::{self, Act, Decide, NewApplication, Upload};
     let c = ClientInfo::default();
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     for (name, roles) in
         [("zj.leader", &["regulator_leader"][..]), ("zj.clerk", &["window_clerk"]), ("zj.reviewer", &["reviewer"])]
     {
@@ -375,7 +380,7 @@ async fn services_world(store: &yaolian_store::Store, w: &common::World) -> Stri
     };
     applications::resubmit(store, &master, id, &answer, &c).await.unwrap();
     applications::act(store, &clerk, id, &Act::Accept { opinion: "材料齐全".into() }, 3, &c).await.unwrap();
-    applications::act(store, &clerk, id, &Act::Assign { reviewer_ids: vec![reviewer.user_id] }, 4, &c).await.unwrap();
+    applications::act(store, &clerk, id, &Act::Assign { reviewer_ids: vec![reviewer.user_id()] }, 4, &c).await.unwrap();
     let review = Act::Review { opinion: "现场检查符合 GSP".into(), conclusion: "approve".into() };
     applications::act(store, &reviewer, id, &review, 5, &c).await.unwrap();
     let d = Decide {

@@ -11,7 +11,7 @@ use base64::Engine;
 use common::{login, seed, Server, Session, PW};
 use reqwest::Method;
 use serde_json::{json, Value};
-use yaolian_identity::{fixtures, Principal};
+use yaolian_identity::fixtures;
 use yaolian_license::SignedLicense;
 use yaolian_services::Calendar;
 use yaolian_store::testing::each_backend;
@@ -56,7 +56,7 @@ async fn get(s: &Session, server: &Server, path: &str) -> (reqwest::StatusCode, 
 async fn a_retail_license_from_application_to_revocation() {
     each_backend(|store| async move {
         let w = seed(&store).await;
-        let sys = Principal::system();
+        let sys = yaolian_access::run_as_system::principal();
         fixtures::user(&store, &sys, w.province, "zj.clerk", false, &["window_clerk"]).await.unwrap();
         fixtures::user(&store, &sys, w.province, "zj.leader", false, &["regulator_leader"]).await.unwrap();
         // One person holding both the reviewer and the leader role: may review or decide, never both.
@@ -287,9 +287,16 @@ async fn a_retail_license_from_application_to_revocation() {
 async fn a_license_changes_and_renews_with_new_versions_and_old_ones_superseded() {
     each_backend(|store| async move {
         let w = seed(&store).await;
-        fixtures::user(&store, &Principal::system(), w.province, "zj.leader", false, &["regulator_leader"])
-            .await
-            .unwrap();
+        fixtures::user(
+            &store,
+            &yaolian_access::run_as_system::principal(),
+            w.province,
+            "zj.leader",
+            false,
+            &["regulator_leader"],
+        )
+        .await
+        .unwrap();
         let server = Server::start(store.clone(), WebConfig::default()).await;
         let leader = login(&server, "zj.leader").await;
         let fields = json!({"legal_representative": "张明", "principal": "李华", "quality_head": "王芳",

@@ -1,7 +1,7 @@
 //! The web layer is thin: it never calls a domain function that skips its access check
-//! (`*_unchecked`, `*_checked` doors meant for a module's own access check) and never acts as
-//! the system (`Principal::system()`): every rule lives in a domain crate, where a handler cannot
-//! forget it.
+//! (`*_unchecked`, `*_checked` doors meant for a module's own access check), never acts as the
+//! system (`run_as_system`) and never makes a principal itself (`Principal::authenticated`,
+//! identity's door): every rule lives in a domain crate, where a handler cannot forget it.
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,15 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// True when `line` calls a function named `*_unchecked` / `*_checked` or `Principal::system`.
+/// True when `line` calls a function named `*_unchecked` / `*_checked`, acts as the system or
+/// makes a principal.
 fn forbidden_call(line: &str) -> Option<&'static str> {
     let code = line.split("//").next().unwrap_or("");
-    if code.contains("Principal::system(") {
-        return Some("Principal::system()");
+    if code.contains("run_as_system") {
+        return Some("run_as_system");
+    }
+    if code.contains("Principal::authenticated(") || code.contains("Authenticated {") {
+        return Some("Principal::authenticated");
     }
     for (suffix, what) in [("_unchecked(", "an *_unchecked function"), ("_checked(", "a *_checked door")] {
         let mut rest = code;
@@ -61,7 +65,9 @@ fn the_rule_tells_calls_from_definitions() {
         Some("an *_unchecked function")
     );
     assert_eq!(forbidden_call("records::view_checked(store, e, id)"), Some("a *_checked door"));
-    assert_eq!(forbidden_call("    let p = yaolian_identity::Principal::system();"), Some("Principal::system()"));
+    assert_eq!(forbidden_call("    let p = yaolian_access::run_as_system::principal();"), Some("run_as_system"));
+    assert_eq!(forbidden_call("use yaolian_access::run_as_system;"), Some("run_as_system"));
+    assert_eq!(forbidden_call("    Principal::authenticated(parts)"), Some("Principal::authenticated"));
     assert_eq!(forbidden_call("    fn role_checked(&self, code: &str) -> bool {"), None);
     assert_eq!(forbidden_call("    // never call get_unchecked( here"), None);
 }

@@ -10,7 +10,8 @@ mod common;
 use common::{login, seed, Server, Session};
 use reqwest::Method;
 use serde_json::{json, Value};
-use yaolian_identity::{fixtures, ClientInfo, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_identity::fixtures;
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::testing::each_backend;
 use yaolian_store::Store;
@@ -78,7 +79,9 @@ async fn capture(s: &Session, server: &Server, doc: &Value, behaviour: Option<&s
 async fn start_with_product(store: &Store, new: NewProduct) -> (i64, Server, Session, Session) {
     let mah = new.mah_org_id;
     let new = NewProduct { dosage_form: "片剂".into(), strength: "0.5g".into(), ..new };
-    let product = products::create(store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap();
+    let product = products::create(store, &yaolian_access::run_as_system::principal(), &new, &ClientInfo::default())
+        .await
+        .unwrap();
     let site = Site {
         id: SITE.into(),
         name: "甲制药 生产基地".into(),
@@ -268,9 +271,16 @@ async fn epcis_capture_and_query_over_http() {
         // A recall: the holding company gets a to-do linking to the recall, and may open it;
         // another company may not.
         let leader = {
-            fixtures::user(&store, &Principal::system(), w.province, "zj.leader", false, &["regulator_leader"])
-                .await
-                .unwrap();
+            fixtures::user(
+                &store,
+                &yaolian_access::run_as_system::principal(),
+                w.province,
+                "zj.leader",
+                false,
+                &["regulator_leader"],
+            )
+            .await
+            .unwrap();
             login(&server, "zj.leader").await
         };
         let (st, body) = leader

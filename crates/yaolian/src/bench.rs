@@ -504,7 +504,7 @@ async fn license_bench(pg: Option<&str>, n: usize, duration: Duration, concurren
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let actor = yaolian_identity::Principal::system();
+    let actor = yaolian_access::run_as_system::principal();
     let setup = Instant::now();
     let mut issued = 0;
     while issued < n {

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use tokio::net::TcpListener;
-use yaolian_identity::{fixtures, ClientInfo, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_identity::fixtures;
 use yaolian_registry::products::{self, NewProduct};
 use yaolian_store::sql::{insert_rows, insert_rows_native, Value as Bind};
 use yaolian_store::Store;
@@ -56,7 +57,8 @@ async fn products(store: &Store) -> Result<(fixtures::World, Vec<(String, i64)>)
             drug_code: Some((*code).into()),
             ..Default::default()
         };
-        let p = products::create(store, &Principal::system(), &new, &ClientInfo::default()).await?;
+        let p =
+            products::create(store, &yaolian_access::run_as_system::principal(), &new, &ClientInfo::default()).await?;
         out.push(((*code).to_string(), p.id));
     }
     Ok((w, out))
@@ -250,7 +252,7 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
     }
 
     // 2. Capture through HTTP in documents of 1,000 events.
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     fixtures::user(&store, &sys, w.province, "bench.leader", false, &["regulator_leader"]).await?;
     let state = AppState::new(store.clone(), Default::default(), WebConfig::default());
     let listener = TcpListener::bind("127.0.0.1:0").await?;

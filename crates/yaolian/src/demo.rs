@@ -2,10 +2,12 @@
 //! role, with Chinese names. Later modules extend it from [`seed`].
 
 use anyhow::{Context, Result};
-use yaolian_identity::model::OrgKind;
-use yaolian_identity::orgs::{self, NewOrg};
-use yaolian_identity::users::{self, NewUser};
-use yaolian_identity::{portal, roles, ClientInfo, IdentityConfig, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_access::OrgKind;
+use yaolian_identity::{orgs, orgs::NewOrg};
+use yaolian_identity::{roles, IdentityConfig};
+use yaolian_identity::{users, users::NewUser};
+use yaolian_portal as portal;
 use yaolian_registry::companies::{self, Profile};
 use yaolian_registry::persons::{self, NewPerson};
 use yaolian_registry::products::{self, NewProduct};
@@ -185,7 +187,7 @@ pub async fn seed(
     let config = IdentityConfig::default();
     config.password.check("--demo-password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
     roles::ensure_builtin(store).await?;
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     let client = ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
     let mut ids: Vec<(&str, i64, &str)> = Vec::new();
     for o in ORGS {
@@ -307,7 +309,7 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
                 level: level.into(),
                 per_parent,
             };
-            yaolian_trace::packs::register(store, &Principal::system(), &code, &client).await?;
+            yaolian_trace::packs::register(store, &yaolian_access::run_as_system::principal(), &code, &client).await?;
         }
     }
     let store_events = |events: Vec<serde_json::Value>| async move {
@@ -328,7 +330,7 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
             reason: "抽检含量测定不符合规定（演示数据）".into(),
         };
         let client = ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
-        yaolian_trace::recall::open(store, &Principal::system(), &new, &client).await?;
+        yaolian_trace::recall::open(store, &yaolian_access::run_as_system::principal(), &new, &client).await?;
     }
     store_events(std::mem::take(&mut chain.after_recall)).await?;
     Ok(())
@@ -359,7 +361,7 @@ const PRODUCTS: &[ProductSeed] = &[
 ];
 
 async fn seed_products(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInfo) -> Result<()> {
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     for (mah, approval, generic, trade, form, strength, pack, code, gtin_body) in PRODUCTS {
         let (_, mah_org_id, _) = ids.iter().find(|(k, _, _)| k == mah).copied().context("seed product MAH")?;
         let check = yaolian_core::gtin::check_digit(gtin_body).context("seed GTIN")?;
@@ -620,7 +622,7 @@ async fn seed_services(
         store,
         &clerk,
         b.application.id,
-        &Act::Assign { reviewer_ids: vec![reviewer.user_id] },
+        &Act::Assign { reviewer_ids: vec![reviewer.user_id()] },
         2,
         client,
     )
@@ -641,7 +643,7 @@ async fn seed_services(
     .await?;
     let id = c.application.id;
     applications::act(store, &clerk, id, &Act::Accept { opinion: String::new() }, 1, client).await?;
-    applications::act(store, &clerk, id, &Act::Assign { reviewer_ids: vec![reviewer.user_id] }, 2, client).await?;
+    applications::act(store, &clerk, id, &Act::Assign { reviewer_ids: vec![reviewer.user_id()] }, 2, client).await?;
     applications::act(
         store,
         &reviewer,
@@ -695,7 +697,7 @@ async fn seed_services(
         store,
         &clerk,
         id,
-        &Act::Assign { reviewer_ids: vec![reviewer.user_id] },
+        &Act::Assign { reviewer_ids: vec![reviewer.user_id()] },
         2,
         client,
         days_ago(43),

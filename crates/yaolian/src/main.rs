@@ -15,10 +15,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
-use yaolian_identity::model::OrgKind;
-use yaolian_identity::orgs::{self, NewOrg};
-use yaolian_identity::users::{self, NewUser, UserQuery};
-use yaolian_identity::{roles, ClientInfo, IdentityConfig, Principal};
+use yaolian_access::ClientInfo;
+use yaolian_access::OrgKind;
+use yaolian_identity::{orgs, orgs::NewOrg};
+use yaolian_identity::{roles, IdentityConfig};
+use yaolian_identity::{users, users::NewUser, users::UserQuery};
 use yaolian_store::{Store, StoreOptions};
 use yaolian_web::{AppState, WebConfig};
 
@@ -463,7 +464,7 @@ fn pad(s: &str, width: usize) -> String {
 
 async fn admin(settings: &Settings, cmd: AdminCommand) -> Result<()> {
     let store = settings.open().await?;
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     let client = ClientInfo { ip: "cli".into(), user_agent: "yaolian admin".into() };
     let identity: IdentityConfig = settings.file.identity()?;
     match cmd {

@@ -11,15 +11,16 @@
 //! own); `license.manage` over the holder, by a regulator, whose organization is the issuing
 //! authority. The public verification needs no login.
 
+use crate::error::{LicenseError, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use yaolian_access::{perm, scope_filter, OrgKind};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::audit;
-use yaolian_identity::error::Result;
-use yaolian_identity::model::{perm, scope_filter, OrgKind};
-use yaolian_identity::{ClientInfo, IdentityError, Principal};
+use yaolian_identity::IdentityError;
 use yaolian_ledger::sign::KeyPair;
 use yaolian_registry::timeline::{self, NewEvent};
 use yaolian_store::sql::Params;
@@ -283,11 +284,8 @@ pub async fn authority_key(tx: &mut Tx<'_>, org_id: i64, sealing: &Sealing) -> R
     if let Some(row) = row {
         let id: String = row.try_get(0)?;
         let sealed: Vec<u8> = row.try_get(1)?;
-        let key = KeyPair::unseal(&sealed, &sealing.0).map_err(|e| {
-            IdentityError::Conflict(format!(
-                "authority key {id} cannot be opened ({e}); is the site sealing key the one it was created with?"
-            ))
-        })?;
+        let key = KeyPair::unseal(&sealed, &sealing.0)
+            .map_err(|e| LicenseError::SealingKey { key_id: id.clone(), detail: e.to_string() })?;
         return Ok((id, key));
     }
     let key = KeyPair::generate();
@@ -315,7 +313,7 @@ pub async fn authority_public_key(store: &Store, key_id: &str) -> Result<String>
         .await?
         .map(|r| r.try_get(0))
         .transpose()?
-        .ok_or(IdentityError::NotFound("authority key"))
+        .ok_or(IdentityError::NotFound("authority key").into())
 }
 
 /// Signs a document with the issuer's key and stores it.
@@ -363,7 +361,7 @@ async fn check_manage(
     target: &str,
     client: &ClientInfo,
 ) -> Result<()> {
-    if !principal.org_kind.is_regulator() || !principal.reaches(perm::LICENSE_MANAGE, holder_path) {
+    if !principal.org_kind().is_regulator() || !principal.reaches(perm::LICENSE_MANAGE, holder_path) {
         return Err(audit::deny(store, principal, perm::LICENSE_MANAGE, target, client).await);
     }
     Ok(())
@@ -381,7 +379,7 @@ pub async fn issue(
     let mut tx = store.begin().await?;
     let holder = org_facts(&mut tx, "holder_org_id", new.holder_org_id).await?;
     check_manage(store, principal, &holder.path, "licenses", client).await?;
-    let id = issue_in_tx(&mut tx, sealing, principal, principal.org_id, new, "issue").await?;
+    let id = issue_in_tx(&mut tx, sealing, principal, principal.org_id(), new, "issue").await?;
     audit::record(&mut tx, audit::Event::by(principal, audit::action::LICENSE_ISSUE, &format!("license:{id}"), client))
         .await?;
     tx.commit().await?;
@@ -512,7 +510,7 @@ pub async fn issue_in_tx(
         NewVersion {
             entity: ENTITY,
             entity_id: &id.to_string(),
-            actor: &actor.username,
+            actor: actor.username(),
             action: "issue",
             reason,
             data: &state_json(id, &doc, "valid", ""),
@@ -549,10 +547,7 @@ impl Current {
     /// Optimistic concurrency: the change was made on the version still stored.
     fn check_version(&self, expected: i64) -> Result<()> {
         if self.version != expected {
-            return Err(IdentityError::Conflict(format!(
-                "the license is at version {}, not {expected}; reload and try again",
-                self.version
-            )));
+            return Err(LicenseError::StaleVersion { current: self.version, expected });
         }
         Ok(())
     }
@@ -570,8 +565,7 @@ async fn current(tx: &mut Tx<'_>, id: i64) -> Result<Current> {
     .ok_or(IdentityError::NotFound("license"))?;
     let text: String = row.try_get(0)?;
     Ok(Current {
-        doc: serde_json::from_str(&text)
-            .map_err(|e| IdentityError::Conflict(format!("stored license {id} unreadable: {e}")))?,
+        doc: serde_json::from_str(&text).map_err(|e| LicenseError::unreadable(format!("{id}: {e}")))?,
         status: row.try_get(1)?,
         status_reason: row.try_get(2)?,
         version: row.try_get(3)?,
@@ -635,7 +629,7 @@ pub async fn reissue_in_tx(
     let cur = current(tx, id).await?;
     cur.check_version(change.expected_version)?;
     if cur.status == "revoked" {
-        return Err(IdentityError::Conflict("a revoked license cannot be changed or renewed".into()));
+        return Err(LicenseError::Revoked);
     }
     let kind = Kind::parse(&cur.doc.kind).ok_or(IdentityError::NotFound("license type"))?;
     let mut fields = cur.doc.fields.clone();
@@ -712,7 +706,7 @@ pub async fn reissue_in_tx(
         NewVersion {
             entity: ENTITY,
             entity_id: &id.to_string(),
-            actor: &actor.username,
+            actor: actor.username(),
             action,
             reason: change.reason.trim(),
             data: &state_json(id, &doc, &cur.status, &cur.status_reason),
@@ -753,7 +747,7 @@ pub async fn set_status(
     check_manage(store, principal, &cur.holder_path, &target, client).await?;
     cur.check_version(expected_version)?;
     let Some(to) = action.apply(&cur.status) else {
-        return Err(IdentityError::Conflict(format!("a {} license cannot be {}d", cur.status, action.code())));
+        return Err(LicenseError::WrongState { status: cur.status.clone(), action: action.code() });
     };
     let now = Timestamp::now();
     let version = cur.version + 1;
@@ -770,7 +764,7 @@ pub async fn set_status(
         NewVersion {
             entity: ENTITY,
             entity_id: &id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: action.code(),
             reason: reason.trim(),
             data: &state_json(id, &cur.doc, to, reason.trim()),

@@ -12,8 +12,7 @@ fn from_row(r: &sqlx::any::AnyRow, today: chrono::NaiveDate) -> Result<License> 
     let kind_code: String = r.try_get("kind")?;
     let kind = Kind::parse(&kind_code);
     let text: String = r.try_get("document")?;
-    let document: LicenseDocument =
-        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let document: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
     let status: String = r.try_get("status")?;
     let valid_from: String = r.try_get("valid_from")?;
     let valid_until: String = r.try_get("valid_until")?;
@@ -156,8 +155,7 @@ async fn signed_document(store: &Store, identifier: &str) -> Result<Option<(Sign
     .await?;
     let Some(row) = row else { return Ok(None) };
     let text: String = row.try_get(0)?;
-    let license: LicenseDocument =
-        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let license: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
     let signature: Vec<u8> = row.try_get(2)?;
     let signed = SignedLicense {
         license,
@@ -212,8 +210,7 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
     let reason: String = row.try_get(5)?;
     let status_at: Option<i64> = row.try_get(6)?;
     let current_identifier: String = row.try_get(7)?;
-    let document: LicenseDocument =
-        serde_json::from_str(&text).map_err(|e| IdentityError::Conflict(format!("stored license unreadable: {e}")))?;
+    let document: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
     // The stored text is the canonical JSON that was signed: check those bytes as they are.
     let signature_valid = signature_holds(&pem, text.as_bytes(), &signature);
     let now = Timestamp::now();

@@ -89,7 +89,7 @@ pub async fn file(
 ) -> Result<(FileRef, String, Vec<u8>)> {
     let view = get(store, principal, id, client).await?;
     let Some(meta) = view.application.files.iter().find(|f| f.id == file_id).cloned() else {
-        return Err(IdentityError::NotFound("attachment"));
+        return Err(IdentityError::NotFound("attachment").into());
     };
     let r = sqlx::query("SELECT content_type, content FROM application_files WHERE id = $1 AND application_id = $2")
         .bind(file_id)

@@ -44,7 +44,7 @@ pub async fn submit_at(
         }
     }
     missing.into_result()?;
-    let applicant_id = new.applicant_org_id.unwrap_or(principal.org_id);
+    let applicant_id = new.applicant_org_id.unwrap_or(principal.org_id());
     let cal = Calendar::load(store).await?;
     let mut tx = store.begin().await?;
     let applicant = org(&mut tx, "applicant_org_id", applicant_id).await?;
@@ -98,7 +98,7 @@ pub async fn submit_at(
         .await?
         .try_get(0)?;
     let number = format!("SQ{}{:04}", day.format("%Y%m%d"), count + 1);
-    let submitted_by_name = principal.display_name.clone();
+    let submitted_by_name = principal.display_name().to_string();
     let mut app = Application {
         id: 0,
         number,
@@ -109,7 +109,7 @@ pub async fn submit_at(
         applicant_name: applicant.name.clone(),
         authority_org_id: authority_id,
         authority_name,
-        submitted_by: principal.user_id,
+        submitted_by: principal.user_id(),
         submitted_by_name,
         status: "submitted".into(),
         form,
@@ -134,7 +134,7 @@ pub async fn submit_at(
     .bind(&app.type_code)
     .bind(applicant_id)
     .bind(authority_id)
-    .bind(principal.user_id)
+    .bind(principal.user_id())
     .bind(&app.clock.due_on)
     .bind(app.license_id)
     .bind(now.0)
@@ -143,7 +143,7 @@ pub async fn submit_at(
     .try_get(0)?;
     app.id = id;
     app.files = store_files(&mut tx, id, files).await?;
-    let data = serde_json::to_value(&app).map_err(|e| IdentityError::Conflict(e.to_string()))?;
+    let data = serde_json::to_value(&app).map_err(|e| ServiceError::unreadable("application", e))?;
     sqlx::query("UPDATE applications SET data = $1 WHERE id = $2")
         .bind(data.to_string())
         .bind(id)
@@ -154,7 +154,7 @@ pub async fn submit_at(
         NewVersion {
             entity: ENTITY,
             entity_id: &id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: "submit",
             reason: "申请",
             data: &data,
@@ -204,10 +204,7 @@ async fn auto_decide(
     else {
         return Ok(());
     };
-    let robot =
-        Principal {
-            username: format!("auto:{}", t.auto_rule), display_name: "智能秒办".into(), ..Principal::system()
-        };
+    let robot = yaolian_access::run_as_system::robot(&format!("auto:{}", t.auto_rule), "智能秒办");
     let summary: Vec<String> =
         outcome.checks.iter().map(|c| format!("{}{}", if c.passed { "✓" } else { "✗" }, c.detail)).collect();
     app.auto = Some(outcome.clone());
@@ -221,8 +218,8 @@ async fn auto_decide(
     app.decision = Some(Decision {
         outcome: Outcome::Approve,
         opinion: format!("符合秒办规则 {}，准予办结", t.auto_rule),
-        by: robot.username.clone(),
-        by_name: robot.display_name.clone(),
+        by: robot.username().to_string(),
+        by_name: robot.display_name().to_string(),
         at: Timestamp::now().0,
         signature_id: None,
         rule: Some(outcome),
@@ -263,7 +260,7 @@ async fn deliver(
         }
         "change" | "renew" => {
             let Some(id) = app.license_id else {
-                return Err(IdentityError::Conflict("the application names no license".into()));
+                return Err(ServiceError::NoLicense);
             };
             let version: i64 = sqlx::query("SELECT version FROM licenses WHERE id = $1")
                 .bind(id)
@@ -319,7 +316,7 @@ pub async fn resubmit(
     }
     check_version(&app, answer.expected_version)?;
     if app.status != "correction" {
-        return Err(IdentityError::Conflict(format!("application {} is not waiting for 补正", app.number)));
+        return Err(wrong_state(&app, "补正"));
     }
     let t = types::get(store, &app.type_code).await?;
     let mut form = app.form.clone();
@@ -357,7 +354,7 @@ pub async fn withdraw(
     }
     check_version(&app, expected_version)?;
     if !is_open(&app.status) {
-        return Err(IdentityError::Conflict(format!("application {} is already closed", app.number)));
+        return Err(wrong_state(&app, "撤回"));
     }
     app.status = "withdrawn".into();
     app.clock.stop();
@@ -367,12 +364,21 @@ pub async fn withdraw(
     Ok(ApplicationView::new(app, &cal, today()))
 }
 
+/// The refusal of a step that does not apply in the application's present state.
+fn wrong_state(app: &Application, step: &'static str) -> ServiceError {
+    ServiceError::WrongState {
+        number: app.number.clone(),
+        status: app.status.clone(),
+        status_zh: status_zh(&app.status),
+        step,
+    }
+}
+
 fn check_version(app: &Application, expected: i64) -> Result<()> {
     if app.version != expected {
-        return Err(IdentityError::Conflict(format!(
-            "application {} is at version {}, not {expected}; reload and try again",
-            app.number, app.version
-        )));
+        return Err(ServiceError::StaleVersion {
+            what: format!("application {} (now at version {}, not {expected})", app.number, app.version),
+        });
     }
     Ok(())
 }
@@ -388,10 +394,10 @@ async fn check_handler(
     client: &ClientInfo,
 ) -> Result<()> {
     let target = format!("application:{}", app.id);
-    if p.is_system() || !p.org_kind.is_regulator() || !p.reaches(permission, path) {
+    if p.is_system() || !p.org_kind().is_regulator() || !p.reaches(permission, path) {
         return Err(audit::deny(store, p, permission, &target, client).await);
     }
-    if p.user_id == app.submitted_by {
+    if p.user_id() == app.submitted_by {
         return Err(audit::deny(store, p, "separation_of_duties:not_own_application", &target, client).await);
     }
     Ok(())
@@ -428,14 +434,7 @@ pub async fn act_at(
     check_version(&app, expected_version)?;
     let t = types::get(store, &app.type_code).await?;
     let day = at.china_date();
-    let wrong_state = |what: &str, app: &Application| {
-        IdentityError::Conflict(format!(
-            "application {} is {} ({}); {what} is not possible now",
-            app.number,
-            app.status,
-            status_zh(&app.status)
-        ))
-    };
+    let wrong_state = |step: &'static str, app: &Application| wrong_state(app, step);
     let (action, reason): (&str, String) = match act {
         Act::Accept { opinion } => {
             if app.status != "submitted" {
@@ -461,9 +460,7 @@ pub async fn act_at(
                 return Err(wrong_state("补正告知", &app));
             }
             if app.correction.is_some() {
-                return Err(IdentityError::Conflict(
-                    "补正 is notified once, with everything missing (行政许可法 Art. 32)".into(),
-                ));
+                return Err(ServiceError::CorrectionAlreadyNotified);
             }
             let items: Vec<String> = items.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
             if items.is_empty() {
@@ -529,7 +526,7 @@ pub async fn act_at(
                 )
                 .into());
             }
-            let Some(me) = app.reviewers.iter_mut().find(|r| r.user_id == principal.user_id) else {
+            let Some(me) = app.reviewers.iter_mut().find(|r| r.user_id == principal.user_id()) else {
                 return Err(
                     audit::deny(store, principal, "assigned_reviewer", &format!("application:{id}"), client).await
                 );
@@ -588,7 +585,7 @@ pub async fn decide(
         load(&mut tx, id).await?
     };
     check_handler(store, principal, perm::SERVICE_DECIDE, &app, &path, client).await?;
-    if app.reviewers.iter().any(|r| r.user_id == principal.user_id && r.opinion.is_some()) {
+    if app.reviewers.iter().any(|r| r.user_id == principal.user_id() && r.opinion.is_some()) {
         return Err(audit::deny(
             store,
             principal,
@@ -600,14 +597,10 @@ pub async fn decide(
     }
     check_version(&app, d.expected_version)?;
     if app.status != "accepted" {
-        return Err(IdentityError::Conflict(format!(
-            "application {} is {}; only an accepted one is decided",
-            app.number,
-            status_zh(&app.status)
-        )));
+        return Err(wrong_state(&app, "决定"));
     }
     if app.category == "permit" && !app.reviewers.iter().any(|r| r.opinion.is_some()) {
-        return Err(IdentityError::Conflict("a permit is decided after at least one review opinion".into()));
+        return Err(ServiceError::ReviewMissing);
     }
     let target = format!("application:{id} v{}", app.version + 1);
     esign::reauthenticate(store, config, principal, &d.password, d.totp.as_deref(), &target, client).await?;
@@ -623,8 +616,8 @@ pub async fn decide(
     app.decision = Some(Decision {
         outcome,
         opinion: d.opinion.trim().into(),
-        by: principal.username.clone(),
-        by_name: principal.display_name.clone(),
+        by: principal.username().to_string(),
+        by_name: principal.display_name().to_string(),
         at: Timestamp::now().0,
         signature_id: None,
         rule: None,

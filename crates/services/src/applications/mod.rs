@@ -14,20 +14,22 @@
 //! never handles one; handlers (`service.handle`) and deciders (`service.decide`) are regulators
 //! over the applicant; nobody decides an application they submitted or reviewed.
 
+use crate::error::{Result, ServiceError};
 use base64::Engine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use yaolian_access::{perm, scope_filter, OrgKind};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::error::Result;
-use yaolian_identity::esign;
-use yaolian_identity::model::{perm, scope_filter, OrgKind};
-use yaolian_identity::portal::{self, NewTodo};
-use yaolian_identity::{audit, ClientInfo, IdentityConfig, IdentityError, Principal};
+use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_ledger::HashAlg;
 use yaolian_license::licenses::{self, NewLicense, Reissue, ReissueKind, Sealing};
+use yaolian_portal::{self as portal, NewTodo};
+use yaolian_records::esign;
 use yaolian_registry::timeline::{self, NewEvent};
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store, Tx};
@@ -400,8 +402,8 @@ fn step(name: &str, actor: &Principal, opinion: &str, at: Timestamp) -> Step {
         step: name.into(),
         step_zh: step_zh(name).into(),
         at: at.0,
-        actor: actor.username.clone(),
-        actor_name: actor.display_name.clone(),
+        actor: actor.username().to_string(),
+        actor_name: actor.display_name().to_string(),
         opinion: opinion.trim().into(),
     }
 }
@@ -487,7 +489,7 @@ async fn authority_of(tx: &mut Tx<'_>, path: &str) -> Result<(i64, String)> {
 const APP_COLUMNS: &str = "a.data, o.path";
 
 fn parse(data: &str) -> Result<Application> {
-    serde_json::from_str(data).map_err(|e| IdentityError::Conflict(format!("stored application unreadable: {e}")))
+    serde_json::from_str(data).map_err(|e| ServiceError::unreadable("application", e))
 }
 
 /// Reads an application with its applicant's path.
@@ -506,7 +508,7 @@ async fn load(tx: &mut Tx<'_>, id: i64) -> Result<(Application, String)> {
 /// Whether the principal may see an application of the company at `path`.
 fn may_view(p: &Principal, path: &str) -> bool {
     p.reaches(perm::SERVICE_APPLY, path)
-        || (p.org_kind.is_regulator()
+        || (p.org_kind().is_regulator()
             && (p.reaches(perm::SERVICE_HANDLE, path) || p.reaches(perm::SERVICE_DECIDE, path)))
 }
 
@@ -523,7 +525,7 @@ async fn save(
 ) -> Result<yaolian_store::RecordVersion> {
     let expected = app.version;
     app.version += 1;
-    let data = serde_json::to_value(&*app).map_err(|e| IdentityError::Conflict(e.to_string()))?;
+    let data = serde_json::to_value(&*app).map_err(|e| ServiceError::unreadable("application", e))?;
     let now = Timestamp::now();
     let done = sqlx::query(
         "UPDATE applications SET status = $1, phase_due_on = $2, license_id = $3, data = $4, decided_at = $5, \
@@ -541,17 +543,14 @@ async fn save(
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(IdentityError::Conflict(format!(
-            "application {} changed meanwhile; reload and try again",
-            app.number
-        )));
+        return Err(ServiceError::StaleVersion { what: format!("application {}", app.number) });
     }
     let written = versions::append(
         tx,
         NewVersion {
             entity: ENTITY,
             entity_id: &app.id.to_string(),
-            actor: &actor.username,
+            actor: actor.username(),
             action,
             reason: if reason.trim().is_empty() { step_zh(action) } else { reason.trim() },
             data: &data,

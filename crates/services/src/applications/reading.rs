@@ -33,7 +33,7 @@ fn scope_sql(principal: &Principal, p: &mut Params) -> Option<String> {
     if let Some(f) = scope_filter(principal, perm::SERVICE_APPLY, p) {
         ors.push(f);
     }
-    if principal.org_kind.is_regulator() {
+    if principal.org_kind().is_regulator() {
         for perm in [perm::SERVICE_HANDLE, perm::SERVICE_DECIDE] {
             if let Some(f) = scope_filter(principal, perm, p) {
                 ors.push(f);

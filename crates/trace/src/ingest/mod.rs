@@ -100,8 +100,11 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    pub fn of(principal: &yaolian_identity::Principal) -> Reporter {
-        Reporter { actor: principal.username.clone(), org_id: (!principal.is_system()).then_some(principal.org_id) }
+    pub fn of(principal: &yaolian_access::Principal) -> Reporter {
+        Reporter {
+            actor: principal.username().to_string(),
+            org_id: (!principal.is_system()).then_some(principal.org_id()),
+        }
     }
 
     pub fn system() -> Reporter {

@@ -1,6 +1,6 @@
 //! What the trace tests share: a registered product to put codes on.
 
-use yaolian_identity::{ClientInfo, Principal};
+use yaolian_access::ClientInfo;
 use yaolian_registry::products::{self, NewProduct, Product};
 use yaolian_store::Store;
 
@@ -17,5 +17,5 @@ pub async fn product(store: &Store, mah: i64, n: u32, drug_code: &str, gtins: &[
         gtins: gtins.iter().map(|g| (*g).to_string()).collect(),
         ..Default::default()
     };
-    products::create(store, &Principal::system(), &new, &ClientInfo::default()).await.unwrap()
+    products::create(store, &yaolian_access::run_as_system::principal(), &new, &ClientInfo::default()).await.unwrap()
 }

@@ -7,11 +7,12 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yaolian_identity::audit::{self, AuditQuery, AuditRecord};
-use yaolian_identity::orgs::{self, NewOrg};
-use yaolian_identity::tokens::{self, ApiToken};
-use yaolian_identity::users::{self, NewUser, UserQuery};
-use yaolian_identity::{roles, Org, Principal, Role, User};
+use yaolian_access::Principal;
+use yaolian_audit::{self as audit, AuditQuery, AuditRecord};
+use yaolian_identity::{orgs, orgs::NewOrg};
+use yaolian_identity::{roles, Org, Role, User};
+use yaolian_identity::{tokens, tokens::ApiToken};
+use yaolian_identity::{users, users::NewUser, users::UserQuery};
 use yaolian_store::{versions, RecordVersion};
 
 use super::{parse_time, ApiQuery, IdPath};
@@ -322,8 +323,8 @@ pub async fn create_token(
 
 /// A token cannot mint further tokens.
 fn only_sessions(p: &Principal) -> ApiResult<()> {
-    match p.via {
-        yaolian_identity::model::AuthVia::Token { .. } => {
+    match p.via() {
+        yaolian_access::AuthVia::Token { .. } => {
             Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "API tokens cannot create tokens; log in"))
         }
         _ => Ok(()),

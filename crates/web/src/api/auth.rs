@@ -7,11 +7,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use yaolian_access::Principal;
+use yaolian_access::{OrgKind, RoleGrant};
 use yaolian_core::REDACTED;
-use yaolian_identity::auth::{self as domain, Stage};
-use yaolian_identity::model::{OrgKind, RoleGrant};
-use yaolian_identity::totp::{self, Enrollment};
-use yaolian_identity::{users, Principal};
+use yaolian_identity::users;
+use yaolian_identity::{auth as domain, auth::Stage};
+use yaolian_identity::{totp, totp::Enrollment};
 
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{clear_session_cookie, session_cookie, ApiJson, Auth, Client, PendingAuth};
@@ -183,16 +184,16 @@ pub struct Me {
 impl Me {
     pub fn from_principal(p: &Principal) -> Me {
         let mut permissions: Vec<String> =
-            p.roles.iter().flat_map(|r| r.permissions.iter().cloned()).filter(|perm| p.has(perm)).collect();
+            p.roles().iter().flat_map(|r| r.permissions.iter().cloned()).filter(|perm| p.has(perm)).collect();
         permissions.sort();
         permissions.dedup();
         Me {
-            id: p.user_id,
-            username: p.username.clone(),
-            display_name: p.display_name.clone(),
-            is_master: p.is_master,
-            organization: OrgRef { id: p.org_id, name: p.org_name.clone(), kind: p.org_kind },
-            roles: p.roles.clone(),
+            id: p.user_id(),
+            username: p.username().to_string(),
+            display_name: p.display_name().to_string(),
+            is_master: p.is_master(),
+            organization: OrgRef { id: p.org_id(), name: p.org_name().to_string(), kind: p.org_kind() },
+            roles: p.roles().to_vec(),
             permissions,
         }
     }

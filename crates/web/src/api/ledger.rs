@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yaolian_identity::records;
 use yaolian_ledger::Entry;
+use yaolian_records::history as records;
 use yaolian_store::ledger::{self, Checkpoint};
 
 use super::ApiQuery;

@@ -180,7 +180,7 @@ pub async fn verify_license(
 ) -> ApiResult<Json<Verification>> {
     match licenses::verify_public(state.store(), &identifier).await {
         Ok(v) => Ok(Json(v)),
-        Err(yaolian_identity::IdentityError::NotFound(_)) => {
+        Err(yaolian_license::LicenseError::Shared(yaolian_identity::IdentityError::NotFound(_))) => {
             Err(ApiError::not_found(format!("no license with identifier {identifier:?}")))
         }
         Err(e) => Err(e.into()),

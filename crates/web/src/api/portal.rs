@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use yaolian_identity::portal::{self, Message, NewTodo, Todo};
+use yaolian_portal::{self as portal, Message, NewTodo, Todo};
 
 use super::IdPath;
 use crate::error::{ApiResult, Problem};
@@ -34,7 +34,7 @@ pub async fn create_todo(
     Auth(p): Auth,
     ApiJson(todo): ApiJson<NewTodo>,
 ) -> ApiResult<(StatusCode, Json<i64>)> {
-    let id = portal::raise(state.store(), &p, &todo, &client).await?;
+    let id = yaolian_identity::notify::raise(state.store(), &p, &todo, &client).await?;
     Ok((StatusCode::CREATED, Json(id)))
 }
 

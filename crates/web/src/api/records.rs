@@ -7,9 +7,9 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yaolian_identity::audit::{self, alerts};
-use yaolian_identity::esign::{SignRequest, SignatureView};
-use yaolian_identity::records::RecordView;
+use yaolian_audit::{self as audit, alerts};
+use yaolian_records::history::RecordView;
+use yaolian_records::{esign::SignRequest, esign::SignatureView};
 
 use super::{parse_time, ApiQuery};
 use crate::error::{ApiError, ApiResult, Problem};

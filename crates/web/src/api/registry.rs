@@ -234,7 +234,7 @@ pub async fn export_products_xlsx(
 ) -> ApiResult<axum::response::Response> {
     let query = ProductQuery { limit: 100_000, ..ProductQuery::default() };
     let (items, _) = products::list(state.store(), &p, &query, &client).await?;
-    yaolian_identity::audit::record_export(state.store(), &p, "products.xlsx", items.len(), &client).await?;
+    yaolian_audit::record_export(state.store(), &p, "products.xlsx", items.len(), &client).await?;
     Ok(xlsx_response("products.xlsx", import::products_xlsx(&items)?))
 }
 

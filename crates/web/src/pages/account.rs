@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use yaolian_core::FieldError;
-use yaolian_identity::tokens::{self, ApiToken};
+use yaolian_identity::{tokens, tokens::ApiToken};
 use yaolian_identity::{totp, users};
 
 use super::admin::{field, parse_repeated, url_pairs};
@@ -42,12 +42,12 @@ async fn account_render(
     notice: &str,
     new_secret: String,
 ) -> Response {
-    let me = match users::get(state.store(), &user.principal, user.principal.user_id, &user.client).await {
+    let me = match users::get(state.store(), &user.principal, user.principal.user_id(), &user.client).await {
         Ok(u) => u,
         Err(e) => return failure_page(user.lang, e),
     };
     let tokens = tokens::list(state.store(), &user.principal).await.unwrap_or_default();
-    let mut scopes: Vec<String> = user.principal.roles.iter().flat_map(|r| r.permissions.iter().cloned()).collect();
+    let mut scopes: Vec<String> = user.principal.roles().iter().flat_map(|r| r.permissions.iter().cloned()).collect();
     scopes.sort();
     scopes.dedup();
     let status =

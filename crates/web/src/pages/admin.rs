@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use yaolian_access::{perm, OrgKind};
+use yaolian_audit::{self as audit, AuditRecord};
 use yaolian_core::{FieldError, Timestamp};
-use yaolian_identity::audit::{self, AuditRecord};
-use yaolian_identity::model::{perm, OrgKind};
-use yaolian_identity::orgs::{self, NewOrg};
-use yaolian_identity::portal::{self, Message, Todo};
-use yaolian_identity::users::{self, NewUser, UserQuery};
+use yaolian_identity::{orgs, orgs::NewOrg};
 use yaolian_identity::{roles, Org, Role, User};
+use yaolian_identity::{users, users::NewUser, users::UserQuery};
+use yaolian_portal::{self as portal, Message, Todo};
 use yaolian_store::{versions, RecordVersion};
 
 use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
@@ -86,14 +86,14 @@ pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
         (Err(e), _) | (_, Err(e)) => return failure_page(user.lang, e),
     };
     let roles = p
-        .roles
+        .roles()
         .iter()
         .map(|r| if user.lang == crate::i18n::Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
         .collect();
     let calendar = yaolian_services::Calendar::load(state.store()).await.unwrap_or_default();
     let today = yaolian_core::Timestamp::now().china_date();
     let mut trace_todos = Vec::new();
-    if p.has(yaolian_identity::model::perm::TRACE_READ) {
+    if p.has(yaolian_access::perm::TRACE_READ) {
         let filter =
             yaolian_trace::anomalies::Filter { status: Some("open".into()), per_page: Some(1), ..Default::default() };
         if let Ok((_, open)) = yaolian_trace::anomalies::list(state.store(), p, &filter, &user.client).await {
@@ -418,7 +418,7 @@ async fn user_new_render(state: &AppState, user: &PageUser, form: UserForm, erro
 }
 
 async fn user_new_form(State(state): State<AppState>, user: PageUser) -> Response {
-    let form = UserForm { org_id: user.principal.org_id.to_string(), ..Default::default() };
+    let form = UserForm { org_id: user.principal.org_id().to_string(), ..Default::default() };
     user_new_render(&state, &user, form, Vec::new()).await
 }
 
@@ -524,7 +524,7 @@ async fn user_detail_render(state: &AppState, user: &PageUser, id: i64, errors: 
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&UserDetailPage {
         chrome: user.chrome("users"),
-        can_manage: p.has(perm::USER_MANAGE) && u.id != p.user_id,
+        can_manage: p.has(perm::USER_MANAGE) && u.id != p.user_id(),
         can_assign: p.has(perm::ROLE_ASSIGN),
         can_unlock: p.has(perm::SECURITY_MANAGE),
         u,
@@ -627,9 +627,9 @@ impl RolesPage {
     }
     fn scope_label(&self, r: &Role) -> &'static str {
         self.chrome.t(match r.scope {
-            yaolian_identity::Scope::Own => "roles.scope.own",
-            yaolian_identity::Scope::Subtree => "roles.scope.subtree",
-            yaolian_identity::Scope::All => "roles.scope.all",
+            yaolian_access::Scope::Own => "roles.scope.own",
+            yaolian_access::Scope::Subtree => "roles.scope.subtree",
+            yaolian_access::Scope::All => "roles.scope.all",
         })
     }
     fn admin_label(&self, r: &Role) -> &'static str {
@@ -707,7 +707,7 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
     let p = &user.principal;
     let (query, error) = match q.to_query(50) {
         Ok(query) => (query, String::new()),
-        Err(e) => (yaolian_identity::audit::AuditQuery { limit: 50, ..Default::default() }, e.detail),
+        Err(e) => (yaolian_audit::AuditQuery { limit: 50, ..Default::default() }, e.detail),
     };
     let records = match audit::query(state.store(), p, &query, &user.client).await {
         Ok(r) => r,
@@ -747,7 +747,7 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
     let action_chart = bars(&summary.by_action[..summary.by_action.len().min(12)]);
     let user_chart = bars(&summary.by_user[..summary.by_user.len().min(12)]);
     let next_before = (records.len() as i64 == query.limit).then(|| records.last().map(|r| r.id)).flatten();
-    use yaolian_identity::audit::action as a;
+    use yaolian_audit::action as a;
     render(&AuditPage {
         chrome: user.chrome("audit"),
         records,

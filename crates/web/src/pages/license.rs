@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use yaolian_identity::audit;
-use yaolian_identity::model::perm;
+use yaolian_access::perm;
+use yaolian_audit as audit;
 use yaolian_license::kinds::{self, Kind};
 use yaolian_license::licenses::{self, License, LicenseQuery, StatusAction, Verification};
 
@@ -153,7 +153,7 @@ async fn detail(State(state): State<AppState>, user: PageUser, headers: HeaderMa
     match licenses::get(state.store(), &user.principal, id, &user.client).await {
         Ok(l) => {
             let url = verify_url(&state, &headers, &l.document.identifier);
-            let can_manage = user.principal.org_kind.is_regulator() && user.principal.has(perm::LICENSE_MANAGE);
+            let can_manage = user.principal.org_kind().is_regulator() && user.principal.has(perm::LICENSE_MANAGE);
             render(&DetailPage {
                 chrome: user.chrome("licenses"),
                 kind_fields: field_list(&l),
@@ -255,7 +255,7 @@ async fn verify_page(
     let chrome = Chrome::anonymous(lang, lang.t("nav.licenses"), &format!("/v/{identifier}"));
     match licenses::verify_public(state.store(), &identifier).await {
         Ok(v) => render(&VerifyPage { chrome, v: Some(v), identifier }),
-        Err(yaolian_identity::IdentityError::NotFound(_)) => {
+        Err(yaolian_license::LicenseError::Shared(yaolian_identity::IdentityError::NotFound(_))) => {
             let mut r = render(&VerifyPage { chrome, v: None, identifier });
             *r.status_mut() = StatusCode::NOT_FOUND;
             r

@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use yaolian_identity::auth::{self, Stage};
-use yaolian_identity::{totp, IdentityError, Principal};
+use yaolian_access::Principal;
+use yaolian_identity::{auth, auth::Stage};
+use yaolian_identity::{totp, IdentityError};
 
 use super::{error_page, redirect_with_cookie, render, safe_next, Chrome};
 use crate::extract::{
@@ -169,8 +170,8 @@ async fn pending(parts: Parts, state: &AppState) -> Result<Pending, Response> {
 }
 
 fn session_csrf(p: &Principal) -> String {
-    match &p.via {
-        yaolian_identity::model::AuthVia::Session { csrf_token } => csrf_token.clone(),
+    match &p.via() {
+        yaolian_access::AuthVia::Session { csrf_token } => csrf_token.clone(),
         _ => String::new(),
     }
 }

@@ -22,10 +22,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use yaolian_access::Principal;
+use yaolian_access::{perm, AuthVia};
 use yaolian_core::FieldError;
 use yaolian_identity::auth::Stage;
-use yaolian_identity::model::{perm, AuthVia};
-use yaolian_identity::{IdentityError, Principal};
+use yaolian_identity::IdentityError;
 
 use crate::extract::{client_info, resolve};
 use crate::i18n::Lang;
@@ -134,7 +135,7 @@ impl Chrome {
             links.push(("services", "/services", "nav.services"));
         }
         if p.has(perm::TRACE_READ) {
-            let target = if p.org_kind.is_regulator() { "/trace" } else { "/trace/verify" };
+            let target = if p.org_kind().is_regulator() { "/trace" } else { "/trace/verify" };
             links.push(("trace", target, "nav.trace"));
         }
         if p.has(perm::AUDIT_READ) {
@@ -142,7 +143,7 @@ impl Chrome {
         }
         links.push(("account", "/account", "nav.account"));
         links.push(("api", "/api/docs", "nav.api"));
-        let csrf = match &p.via {
+        let csrf = match &p.via() {
             AuthVia::Session { csrf_token } => csrf_token.clone(),
             _ => String::new(),
         };
@@ -150,7 +151,7 @@ impl Chrome {
             lang,
             title: lang.t(links.iter().find(|l| l.0 == nav).map(|l| l.2).unwrap_or("app.name")).to_string(),
             nav,
-            user: Some((p.display_name.clone(), p.org_name.clone())),
+            user: Some((p.display_name().to_string(), p.org_name().to_string())),
             csrf,
             links,
             path: path.to_string(),
@@ -163,7 +164,7 @@ pub struct PageUser {
     pub principal: Principal,
     pub lang: Lang,
     pub path: String,
-    pub client: yaolian_identity::ClientInfo,
+    pub client: yaolian_access::ClientInfo,
 }
 
 impl PageUser {
@@ -173,7 +174,7 @@ impl PageUser {
 
     /// Checks the CSRF token a form sent.
     pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
-        match &self.principal.via {
+        match &self.principal.via() {
             AuthVia::Session { csrf_token } if !sent.is_empty() && sent == csrf_token => Ok(()),
             _ => Err(error_page(
                 self.lang,
@@ -251,8 +252,8 @@ pub fn not_found_page(req: &Request) -> Response {
 
 /// Maps a domain refusal to a page: field errors go back into the form (`Ok`), anything else
 /// becomes an error page (`Err`).
-pub fn form_errors(lang: Lang, e: IdentityError) -> Result<Vec<FieldError>, Response> {
-    match e {
+pub fn form_errors(lang: Lang, e: impl Into<IdentityError>) -> Result<Vec<FieldError>, Response> {
+    match e.into() {
         IdentityError::Validation(v) => Ok(v.errors),
         IdentityError::SeparationOfDuties(m) | IdentityError::Conflict(m) => {
             Ok(vec![FieldError::new("", "conflict", m)])

@@ -11,9 +11,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use yaolian_core::diff::{object_diff, FieldChange};
 use yaolian_core::FieldError;
-use yaolian_identity::esign::SignRequest;
-use yaolian_identity::records::{RecordView, VersionView};
 use yaolian_identity::IdentityError;
+use yaolian_records::esign::SignRequest;
+use yaolian_records::{history::RecordView, history::VersionView};
 
 use super::{failure_page, form_errors, render, Chrome, PageUser};
 use crate::AppState;
@@ -113,7 +113,7 @@ async fn render_record(
     let data_of =
         |n: i64| view.versions.iter().find(|v| v.version == n).map(|v| v.data.clone()).unwrap_or(serde_json::json!({}));
     let changes = object_diff(&data_of(a), &data_of(b));
-    let needs_totp = user_has_totp(state, user.principal.user_id).await;
+    let needs_totp = user_has_totp(state, user.principal.user_id()).await;
     let (meaning, errors) = form.unwrap_or_default();
     let mut chrome = user.chrome("records");
     chrome.title = format!("{} {} · {}", entity, id, user.lang.t("records.title"));
@@ -171,6 +171,7 @@ async fn sign(
     let errors =
         match yaolian_services::records::sign(state.store(), state.identity(), &user.principal, &request, &user.client)
             .await
+            .map_err(IdentityError::from)
         {
             Ok(_) => {
                 let to = format!("/records/{}/{}?signed=1", urlencoding::encode(&entity), urlencoding::encode(&id));

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
+use yaolian_access::perm;
+use yaolian_audit as audit;
 use yaolian_core::FieldError;
-use yaolian_identity::audit;
-use yaolian_identity::model::perm;
 use yaolian_identity::orgs;
 use yaolian_identity::Org;
 use yaolian_registry::companies::{self, Dossier, Profile};
@@ -249,7 +249,7 @@ async fn render_form(
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|o| o.kind == yaolian_identity::OrgKind::Company)
+        .filter(|o| o.kind == yaolian_access::OrgKind::Company)
         .collect();
     let mut chrome = user.chrome("products");
     if let Some(p) = &product {
@@ -267,7 +267,7 @@ async fn render_form(
 }
 
 async fn new_form(State(state): State<AppState>, user: PageUser) -> Response {
-    let form = ProductForm { mah_org_id: user.principal.org_id.to_string(), ..ProductForm::default() };
+    let form = ProductForm { mah_org_id: user.principal.org_id().to_string(), ..ProductForm::default() };
     render_form(&state, &user, form, Vec::new(), None).await
 }
 
@@ -502,7 +502,7 @@ async fn render_registry(
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|o| o.kind == yaolian_identity::OrgKind::Company)
+        .filter(|o| o.kind == yaolian_access::OrgKind::Company)
         .collect();
     render(&RegistryPage {
         chrome: user.chrome("registry"),

@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use yaolian_access::perm;
 use yaolian_core::FieldError;
-use yaolian_identity::model::perm;
 use yaolian_license::licenses::{self, License, LicenseQuery};
 use yaolian_services::applications::{
     self, Act, ApplicationQuery, ApplicationView, Decide, NewApplication, Statistics, Upload,
@@ -96,14 +96,9 @@ async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): 
         Ok((items, _)) => items,
         Err(e) => return failure_page(user.lang, e),
     };
-    let done = yaolian_identity::audit::record_export(
-        state.store(),
-        &user.principal,
-        "applications.csv",
-        items.len(),
-        &user.client,
-    )
-    .await;
+    let done =
+        yaolian_audit::record_export(state.store(), &user.principal, "applications.csv", items.len(), &user.client)
+            .await;
     if let Err(e) = done {
         return failure_page(user.lang, e);
     }
@@ -174,13 +169,13 @@ async fn detail(State(state): State<AppState>, user: PageUser, IdPath(id): IdPat
     match applications::get(state.store(), &user.principal, id, &user.client).await {
         Ok(a) => {
             let p = &user.principal;
-            let regulator = p.org_kind.is_regulator();
+            let regulator = p.org_kind().is_regulator();
             let t = types::get(state.store(), &a.application.type_code).await.ok();
-            let is_reviewer = a.application.reviewers.iter().any(|r| r.user_id == p.user_id && r.opinion.is_none());
+            let is_reviewer = a.application.reviewers.iter().any(|r| r.user_id == p.user_id() && r.opinion.is_none());
             let page = DetailPage {
                 chrome: user.chrome("services"),
                 can_handle: regulator && p.has(perm::SERVICE_HANDLE),
-                can_decide: regulator && p.has(perm::SERVICE_DECIDE) && a.application.submitted_by != p.user_id,
+                can_decide: regulator && p.has(perm::SERVICE_DECIDE) && a.application.submitted_by != p.user_id(),
                 is_reviewer,
                 a,
                 t,

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use yaolian_identity::{fixtures, IdentityConfig, Principal};
+use yaolian_identity::{fixtures, IdentityConfig};
 use yaolian_store::Store;
 use yaolian_web::{AppState, WebConfig};
 
@@ -21,7 +21,7 @@ pub struct World {
 
 pub async fn seed(store: &Store) -> World {
     let w = fixtures::world(store).await.unwrap();
-    let sys = Principal::system();
+    let sys = yaolian_access::run_as_system::principal();
     for (o, u, m, r) in [
         (w.national, "admin", true, &["sys_admin"][..]),
         (w.national, "secadmin", false, &["sec_admin"][..]),

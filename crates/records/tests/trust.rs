@@ -3,15 +3,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use yaolian_identity::audit::{self, alerts, AuditQuery};
-use yaolian_identity::esign::{self, SignRequest};
-use yaolian_identity::fixtures::{self, PASSWORD as PW};
-use yaolian_identity::{auth, portal, records, users, ClientInfo, IdentityConfig, IdentityError, Principal};
+use yaolian_access::{ClientInfo, Principal};
+use yaolian_audit::{self as audit, alerts, AuditQuery};
+use yaolian_identity::{auth, users, IdentityConfig, IdentityError};
+use yaolian_identity::{fixtures, fixtures::PASSWORD as PW};
+use yaolian_portal as portal;
+use yaolian_records::history as records;
+use yaolian_records::{esign, esign::SignRequest};
 use yaolian_store::testing::each_backend;
 use yaolian_store::{ledger, Store};
 
 async fn principal(store: &Store, org: i64, name: &str, roles: &[&str]) -> Principal {
-    let id = fixtures::user(store, &Principal::system(), org, name, true, roles).await.unwrap();
+    let id = fixtures::user(store, &yaolian_access::run_as_system::principal(), org, name, true, roles).await.unwrap();
     auth::principal_for_user(store, id).await.unwrap()
 }
 
@@ -90,14 +93,14 @@ async fn signatures_reauthenticate_bind_the_version_and_travel_in_bundles() {
         // After a password reset the old key cannot be opened: a new pair signs, the old
         // signature still verifies under the retired key.
         let other_admin = principal(&store, w.national, "admin2", &["sys_admin"]).await;
-        users::reset_password(&store, &cfg, &other_admin, admin.user_id, "Neuer@Pass2026", &c).await.unwrap();
+        users::reset_password(&store, &cfg, &other_admin, admin.user_id(), "Neuer@Pass2026", &c).await.unwrap();
         let sig2 = esign::sign(&store, &cfg, &admin, &request(&id, 2, "review", "Neuer@Pass2026"), &c).await.unwrap();
         assert_ne!(sig2.key_id, sig.key_id);
         let list = esign::signatures_of(&store, &admin, "user", &id, &c).await.unwrap();
         assert_eq!(list.len(), 2);
         assert!(list.iter().all(|s| s.valid), "{list:?}");
         let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_keys WHERE user_id = $1 AND active = 1")
-            .bind(admin.user_id)
+            .bind(admin.user_id())
             .fetch_one(store.pool())
             .await
             .unwrap();
@@ -179,14 +182,14 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
         let mut rule = alerts::rules(&store, &auditor, &c).await.unwrap().into_iter().next().unwrap();
         rule.threshold = 10;
         let err = alerts::update_rule(&store, &sec, &rule, "收紧", &c).await.unwrap_err();
-        assert!(matches!(err, IdentityError::Forbidden { .. }));
+        assert!(matches!(err, yaolian_access::AccessError::Forbidden { .. }));
         match alerts::update_rule(&store, &auditor, &rule, " ", &c).await.unwrap_err() {
-            IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "reason"),
+            yaolian_access::AccessError::Validation(v) => assert_eq!(v.errors[0].field, "reason"),
             other => panic!("{other:?}"),
         }
         rule.window_minutes = 0;
         match alerts::update_rule(&store, &auditor, &rule, "收紧", &c).await.unwrap_err() {
-            IdentityError::Validation(v) => assert_eq!(v.errors[0].field, "window_minutes"),
+            yaolian_access::AccessError::Validation(v) => assert_eq!(v.errors[0].field, "window_minutes"),
             other => panic!("{other:?}"),
         }
         rule.window_minutes = 30;
@@ -212,7 +215,7 @@ async fn enrolled_signers_also_give_a_fresh_one_time_code() {
         // Enroll with the previous step's code, so that the current step is still unused.
         let code = totp::code_at(&enrollment.secret, now - 30).unwrap();
         totp::confirm_enrollment(&store, &qa, &code, None, &c).await.unwrap();
-        let id = qa.user_id.to_string();
+        let id = qa.user_id().to_string();
         let no_code = esign::sign(&store, &cfg, &qa, &request(&id, 1, "author", PW), &c).await.unwrap_err();
         assert!(matches!(no_code, IdentityError::InvalidTotp), "{no_code:?}");
         let current = totp::code_at(&enrollment.secret, now).unwrap();

@@ -1,9 +1,7 @@
 //! Record history (版本记录) for the UI and API: every version of a regulated record with who,
 //! when and why, after the access check that the record's kind asks for.
 
-use crate::error::Result;
-use crate::model::perm;
-use crate::{audit, esign, orgs, roles, users, ClientInfo, IdentityError, Principal};
+use crate::{audit, esign, orgs, perm, roles, users, ClientInfo, IdentityError, Principal, Result};
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaolian_core::Timestamp;

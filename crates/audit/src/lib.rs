@@ -2,12 +2,11 @@
 //! every administrative change, with actor, IP, user agent and time. Read only by holders of
 //! `audit.read` (the audit administrator, 审计管理员).
 
-use crate::error::Result;
-use crate::model::perm;
-use crate::{ClientInfo, IdentityError, Principal};
 use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
+use yaolian_access::error::Result;
+use yaolian_access::{perm, AccessError, ClientInfo, Principal};
 use yaolian_core::Timestamp;
 use yaolian_store::ledger;
 use yaolian_store::sql::Params;
@@ -96,8 +95,8 @@ impl<'a> Event<'a> {
     /// An event done by `principal`.
     pub fn by(principal: &'a Principal, action: &'a str, target: &'a str, client: &'a ClientInfo) -> Self {
         Event {
-            actor_id: (!principal.is_system()).then_some(principal.user_id),
-            actor_name: &principal.username,
+            actor_id: (!principal.is_system()).then_some(principal.user_id()),
+            actor_name: principal.username(),
             action,
             target,
             outcome: "ok",
@@ -188,21 +187,22 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-/// Records a refused request and returns the error to give the caller.
-pub async fn deny(
+/// Records a refused request and returns the error to give the caller, in the caller's own
+/// error type.
+pub async fn deny<E: From<AccessError>>(
     store: &Store,
     principal: &Principal,
     permission: &str,
     target: &str,
     client: &ClientInfo,
-) -> IdentityError {
+) -> E {
     let detail = format!("missing permission {permission}");
     let event =
         Event { outcome: "denied", detail: &detail, ..Event::by(principal, action::PERMISSION_DENIED, target, client) };
     if let Err(e) = record_now(store, event).await {
         tracing::error!(error = %e, "could not record a permission_denied audit event");
     }
-    IdentityError::Forbidden { permission: permission.to_string() }
+    AccessError::Forbidden { permission: permission.to_string() }.into()
 }
 
 /// A stored audit event.
@@ -281,7 +281,7 @@ pub async fn query(
             })
         })
         .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
-        .map_err(IdentityError::from)
+        .map_err(AccessError::from)
 }
 
 /// Events per China calendar day since `from`: (day as `YYYY-MM-DD`, ok count, refused count).
@@ -369,7 +369,7 @@ pub async fn summary(
             rows.iter()
                 .map(|r| Ok(Count { key: r.try_get("k")?, count: r.try_get("n")? }))
                 .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
-                .map_err(IdentityError::from)
+                .map_err(AccessError::from)
         }
     };
     let by_action = count("action", 100).await?;

@@ -6,14 +6,13 @@
 //! (Monday to Friday 08:00–19:00 China time), and bulk exports by one user.
 
 use super::{action, Event};
-use crate::error::Result;
-use crate::model::perm;
-use crate::portal::{self, NewTodo};
-use crate::{ClientInfo, IdentityError, Principal};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
+use yaolian_access::error::Result;
+use yaolian_access::{perm, AccessError, ClientInfo, Principal};
 use yaolian_core::{Timestamp, ValidationError};
+use yaolian_portal::{self as portal, NewTodo};
 use yaolian_store::versions::{self, NewVersion};
 use yaolian_store::{Store, Tx};
 
@@ -165,7 +164,7 @@ fn require_audit(principal: &Principal) -> Result<()> {
     if principal.has(perm::AUDIT_READ) {
         Ok(())
     } else {
-        Err(IdentityError::Forbidden { permission: perm::AUDIT_READ.into() })
+        Err(AccessError::Forbidden { permission: perm::AUDIT_READ.into() })
     }
 }
 
@@ -222,7 +221,7 @@ pub async fn update_rule(
             .await?
             .rows_affected();
     if updated == 0 {
-        return Err(IdentityError::NotFound("alert rule"));
+        return Err(AccessError::NotFound("alert rule"));
     }
     let data = serde_json::json!({
         "code": rule.code,
@@ -253,7 +252,7 @@ pub async fn update_rule(
         NewVersion {
             entity: "alert_rule",
             entity_id: &rule.code,
-            actor: &principal.username,
+            actor: principal.username(),
             action: "update",
             reason,
             data: &data,

@@ -1,11 +1,13 @@
 //! The portal's to-dos (待办) and messages (消息): every module raises them through
-//! [`add_todo`] and [`send_message`]; the home page and `/api/v1/portal/…` read them.
+//! [`add_todo`] and [`send_message`]; the home page and `/api/v1/portal/…` read them. Raising
+//! a to-do for another organization over the API checks its place in the tree, so that door is
+//! `identity::notify::raise`.
 
-use crate::error::Result;
-use crate::{IdentityError, Principal};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
+use yaolian_access::error::Result;
+use yaolian_access::{AccessError, Principal};
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::Store;
 
@@ -44,39 +46,6 @@ pub struct Message {
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
     pub read: bool,
-}
-
-/// Raises a to-do as `principal` (modules and integrations over the API): the addressed user's
-/// or organization's place in the tree must be within the principal's `portal.notify` scope;
-/// a user or organization that does not exist is refused naming the field.
-pub async fn raise(store: &Store, principal: &Principal, todo: &NewTodo, client: &crate::ClientInfo) -> Result<i64> {
-    let target_org = match (todo.org_id, todo.user_id) {
-        (Some(org), _) => Some(org),
-        (None, Some(user)) => {
-            let row =
-                sqlx::query("SELECT org_id FROM users WHERE id = $1").bind(user).fetch_optional(store.pool()).await?;
-            let Some(row) = row else {
-                return Err(ValidationError::single("user_id", "exists", "no user has this id").into());
-            };
-            Some(row.try_get::<i64, _>(0)?)
-        }
-        (None, None) => None,
-    };
-    if let Some(org) = target_org {
-        let path = match crate::orgs::get_unchecked(store, org).await {
-            Ok(o) => o.path,
-            Err(IdentityError::NotFound(_)) => {
-                return Err(ValidationError::single("org_id", "exists", "no organization has this id").into())
-            }
-            Err(e) => return Err(e),
-        };
-        if !principal.reaches(crate::model::perm::PORTAL_NOTIFY, &path) {
-            return Err(crate::audit::deny(store, principal, crate::model::perm::PORTAL_NOTIFY, "todos", client).await);
-        }
-    } else if !principal.has(crate::model::perm::PORTAL_NOTIFY) {
-        return Err(crate::audit::deny(store, principal, crate::model::perm::PORTAL_NOTIFY, "todos", client).await);
-    }
-    add_todo(store.pool(), todo).await
 }
 
 /// Raises a to-do. Runs inside the caller's transaction when given one.
@@ -139,8 +108,8 @@ pub async fn todos(store: &Store, principal: &Principal, limit: i64) -> Result<V
          WHERE status = 'open' AND (user_id = $1 OR org_id = $2) \
          ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT $3",
     )
-    .bind(principal.user_id)
-    .bind(principal.org_id)
+    .bind(principal.user_id())
+    .bind(principal.org_id())
     .bind(limit.clamp(1, 500))
     .fetch_all(store.pool())
     .await?;
@@ -166,12 +135,12 @@ pub async fn complete_todo(store: &Store, principal: &Principal, id: i64) -> Res
     )
     .bind(Timestamp::now().0)
     .bind(id)
-    .bind(principal.user_id)
-    .bind(principal.org_id)
+    .bind(principal.user_id())
+    .bind(principal.org_id())
     .execute(store.pool())
     .await?;
     if done.rows_affected() == 0 {
-        return Err(IdentityError::NotFound("to-do"));
+        return Err(AccessError::NotFound("to-do"));
     }
     Ok(())
 }
@@ -181,7 +150,7 @@ pub async fn messages(store: &Store, principal: &Principal, limit: i64) -> Resul
     let rows = sqlx::query(
         "SELECT id, title, body, link, created_at, read_at FROM messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
-    .bind(principal.user_id)
+    .bind(principal.user_id())
     .bind(limit.clamp(1, 500))
     .fetch_all(store.pool())
     .await?;
@@ -205,11 +174,11 @@ pub async fn mark_read(store: &Store, principal: &Principal, id: i64) -> Result<
     let done = sqlx::query("UPDATE messages SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
         .bind(Timestamp::now().0)
         .bind(id)
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .execute(store.pool())
         .await?;
     if done.rows_affected() == 0 {
-        return Err(IdentityError::NotFound("message"));
+        return Err(AccessError::NotFound("message"));
     }
     Ok(())
 }

@@ -9,8 +9,8 @@
 //! signature creates a new pair. The signature binds the version's data hash and is itself a
 //! versioned, ledgered record (entity `signature`).
 
-use crate::error::Result;
-use crate::{audit, auth, password, records, totp, ClientInfo, IdentityConfig, IdentityError, Principal};
+use crate::history;
+use crate::{audit, auth, password, totp, ClientInfo, IdentityConfig, IdentityError, Principal, Result};
 use rand::RngCore;
 use serde::Serialize;
 use sqlx::Row;
@@ -100,7 +100,7 @@ pub async fn sign(
     client: &ClientInfo,
 ) -> Result<SignatureView> {
     check_request(principal, req)?;
-    let history = records::history(store, principal, req.entity, req.entity_id, client).await?;
+    let history = history::history(store, principal, req.entity, req.entity_id, client).await?;
     sign_history(store, config, principal, req, &history, client).await
 }
 
@@ -155,7 +155,7 @@ pub async fn reauthenticate(
         return Err(ValidationError::single("password", "required", "re-enter your password to sign").into());
     }
     let row = sqlx::query("SELECT password_hash, totp_enabled FROM users WHERE id = $1")
-        .bind(principal.user_id)
+        .bind(principal.user_id())
         .fetch_optional(store.pool())
         .await?
         .ok_or(IdentityError::Forbidden { permission: "a signature needs a person".into() })?;
@@ -167,14 +167,14 @@ pub async fn reauthenticate(
         ..audit::Event::by(principal, audit::action::SIGN_FAILED, target, client)
     };
     if !password::verify(password_input, &hash).await {
-        if let Some(until) = auth::record_failure(store, config, principal.user_id, failed("wrong password")).await? {
+        if let Some(until) = auth::record_failure(store, config, principal.user_id(), failed("wrong password")).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);
     }
     if totp_enabled {
         let code = totp_code.unwrap_or("").trim();
-        if totp::verify_for_user(store, principal.user_id, code).await.is_err() {
+        if totp::verify_for_user(store, principal.user_id(), code).await.is_err() {
             audit::record_now(store, failed("wrong or missing one-time code")).await?;
             return Err(IdentityError::InvalidTotp);
         }
@@ -200,7 +200,7 @@ pub async fn sign_in_tx(
         return Err(IdentityError::Forbidden { permission: "a signature needs a person".into() });
     }
     let target = format!("{}:{} v{}", current.entity, current.entity_id, current.version);
-    let (key_id, key, public_pem) = signing_key(tx, principal.user_id, password_input).await?;
+    let (key_id, key, public_pem) = signing_key(tx, principal.user_id(), password_input).await?;
     let (alg, _) = store_ledger::head(&mut **tx).await?;
     let now = Timestamp::now();
     let content = SignedContent {
@@ -210,8 +210,8 @@ pub async fn sign_in_tx(
         hash_alg: alg,
         data_hash: alg.digest(&[&canonical_json(&current.data)]),
         meaning: meaning_code.to_string(),
-        signer: principal.username.clone(),
-        name: principal.display_name.clone(),
+        signer: principal.username().to_string(),
+        name: principal.display_name().to_string(),
         time: now.0,
         zone: "+08:00".into(),
     };
@@ -229,9 +229,9 @@ pub async fn sign_in_tx(
     .bind(&current.entity)
     .bind(&current.entity_id)
     .bind(current.version)
-    .bind(principal.user_id)
-    .bind(&principal.username)
-    .bind(&principal.display_name)
+    .bind(principal.user_id())
+    .bind(principal.username())
+    .bind(principal.display_name())
     .bind(meaning_code)
     .bind(now.0)
     .bind(alg.name())
@@ -247,7 +247,7 @@ pub async fn sign_in_tx(
         NewVersion {
             entity: SIGNATURE_ENTITY,
             entity_id: &id.to_string(),
-            actor: &principal.username,
+            actor: principal.username(),
             action: "sign",
             reason: &format!("{zh} / {en}"),
             data: &signature.to_json(),
@@ -333,7 +333,7 @@ pub async fn signatures_of(
     entity_id: &str,
     client: &ClientInfo,
 ) -> Result<Vec<SignatureView>> {
-    let history = records::history(store, principal, entity, entity_id, client).await?;
+    let history = history::history(store, principal, entity, entity_id, client).await?;
     signatures_for(store, &history).await
 }
 

@@ -1,0 +1,60 @@
+//! Permissions (权限) as stored in roles. A module adds its own strings here and to [`ALL`].
+
+pub const ORG_READ: &str = "org.read";
+pub const ORG_MANAGE: &str = "org.manage";
+pub const USER_READ: &str = "user.read";
+pub const USER_MANAGE: &str = "user.manage";
+pub const ROLE_READ: &str = "role.read";
+pub const ROLE_ASSIGN: &str = "role.assign";
+pub const ROLE_MANAGE: &str = "role.manage";
+pub const SECURITY_MANAGE: &str = "security.manage";
+pub const AUDIT_READ: &str = "audit.read";
+pub const PORTAL_USE: &str = "portal.use";
+pub const PORTAL_NOTIFY: &str = "portal.notify";
+pub const LEDGER_CHECKPOINT: &str = "ledger.checkpoint";
+pub const REGISTRY_READ: &str = "registry.read";
+pub const REGISTRY_MANAGE: &str = "registry.manage";
+/// Read electronic licenses in scope (a bureau its jurisdiction's, a company its own).
+pub const LICENSE_READ: &str = "license.read";
+/// Issue, change, renew, suspend and revoke licenses for holders in scope.
+pub const LICENSE_MANAGE: &str = "license.manage";
+/// Submit and follow applications for one's own company (申请人).
+pub const SERVICE_APPLY: &str = "service.apply";
+/// Handle applications: accept, refuse, ask for 补正, assign and review (窗口 / 审评).
+pub const SERVICE_HANDLE: &str = "service.handle";
+/// Decide applications (决定), signing the decision.
+pub const SERVICE_DECIDE: &str = "service.decide";
+/// Configure application types, 秒办 rules and the working-day calendar.
+pub const SERVICE_CONFIGURE: &str = "service.configure";
+/// Read trace data: a bureau all of it, a company its own sites' (追溯查询).
+pub const TRACE_READ: &str = "trace.read";
+/// Report trace events for one's own sites (追溯数据上报).
+pub const TRACE_CAPTURE: &str = "trace.capture";
+/// Open and close recalls and anomalies (召回 / 异常处置): a bureau, or a MAH for its products.
+pub const TRACE_MANAGE: &str = "trace.manage";
+
+pub const ALL: &[&str] = &[
+    ORG_READ,
+    ORG_MANAGE,
+    USER_READ,
+    USER_MANAGE,
+    ROLE_READ,
+    ROLE_ASSIGN,
+    ROLE_MANAGE,
+    SECURITY_MANAGE,
+    AUDIT_READ,
+    PORTAL_USE,
+    PORTAL_NOTIFY,
+    LEDGER_CHECKPOINT,
+    REGISTRY_READ,
+    REGISTRY_MANAGE,
+    LICENSE_READ,
+    LICENSE_MANAGE,
+    SERVICE_APPLY,
+    SERVICE_HANDLE,
+    SERVICE_DECIDE,
+    SERVICE_CONFIGURE,
+    TRACE_READ,
+    TRACE_CAPTURE,
+    TRACE_MANAGE,
+];
