@@ -481,7 +481,7 @@ pub async fn complete_mfa(
     if stage != Stage::Mfa {
         return Err(IdentityError::Unauthenticated);
     }
-    match totp::verify_for_user(store, principal.user_id(), code).await {
+    match totp::verify_for_user(store, config, principal.user_id(), code).await {
         Ok(()) => {
             let mut tx = store.begin().await?;
             sqlx::query("UPDATE sessions SET stage = 'full' WHERE token_hash = $1")

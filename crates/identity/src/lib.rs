@@ -42,6 +42,20 @@ pub struct IdentityConfig {
     pub session_idle: Duration,
     /// A session ends this long after login, whatever happens.
     pub session_absolute: Duration,
+    /// The site's SM4 sealing key: TOTP secrets are stored sealed under it.
+    pub sealing: yaolian_ledger::sign::Sealing,
+}
+
+/// A sealing key for configurations built without one (tests, tools): random, and the same for
+/// the whole process, so what one default configuration seals another opens, and no fixed key
+/// ever seals a secret.
+fn process_sealing() -> yaolian_ledger::sign::Sealing {
+    static KEY: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    yaolian_ledger::sign::Sealing(*KEY.get_or_init(|| {
+        let mut key = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        key
+    }))
 }
 
 impl Default for IdentityConfig {
@@ -52,6 +66,7 @@ impl Default for IdentityConfig {
             lockout_duration: Duration::from_secs(15 * 60),
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
+            sealing: process_sealing(),
         }
     }
 }

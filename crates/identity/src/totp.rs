@@ -1,16 +1,61 @@
 //! Second factor (双因素认证): time-based one-time passwords per RFC 6238 (HMAC-SHA1, 6 digits,
 //! 30 s steps, one step of clock skew either way), with replay protection: a code's time step
-//! can be used once.
+//! can be used once. The shared secret is stored sealed with SM4-GCM under the site sealing key
+//! (`sm4:` and the sealed bytes in hex), never in clear.
 
 use crate::audit::{self, action};
 use crate::error::Result;
-use crate::{auth, ClientInfo, IdentityError, Principal};
+use crate::{auth, ClientInfo, IdentityConfig, IdentityError, Principal};
 use qrcode::render::svg;
 use qrcode::QrCode;
 use rand::RngCore;
 use sqlx::Row;
 use totp_rs::{Algorithm, Secret, TOTP};
-use yaolian_store::Store;
+use yaolian_ledger::sign::Sealing;
+use yaolian_store::{Store, StoreError};
+
+/// How a sealed secret starts in the `totp_secret` column.
+const SEALED: &str = "sm4:";
+
+/// The stored form of a base32 secret.
+fn seal(sealing: &Sealing, secret_b32: &str) -> String {
+    format!("{SEALED}{}", hex::encode(sealing.seal(secret_b32.as_bytes())))
+}
+
+/// The base32 secret in a stored value. A value stored before secrets were sealed is read as it
+/// is (and sealed by [`seal_clear_secrets`] at the next start).
+fn open(sealing: &Sealing, stored: &str) -> Result<String> {
+    let Some(sealed) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_string());
+    };
+    let corrupt = |what: &str| IdentityError::Store(StoreError::Corrupt(format!("stored TOTP secret {what}")));
+    let bytes = hex::decode(sealed).map_err(|_| corrupt("is not hex"))?;
+    let plain = sealing
+        .open(&bytes)
+        .map_err(|_| corrupt("does not open with the site sealing key (is it the key the secret was sealed with?)"))?;
+    String::from_utf8(plain).map_err(|_| corrupt("is not text"))
+}
+
+/// Seals every TOTP secret still stored in clear (from before secrets were sealed); returns how
+/// many. Run at start, before the server takes requests.
+pub async fn seal_clear_secrets(store: &Store, sealing: &Sealing) -> Result<u64> {
+    let rows =
+        sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'sm4:%'")
+            .fetch_all(store.pool())
+            .await?;
+    let mut tx = store.begin().await?;
+    for row in &rows {
+        let (id, clear): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+            .bind(seal(sealing, &clear))
+            .bind(id)
+            .bind(&clear)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
+}
 
 const STEP: u64 = 30;
 const DIGITS: usize = 6;
@@ -68,7 +113,7 @@ impl std::fmt::Debug for Enrollment {
 }
 
 /// Starts (or restarts) enrollment: a fresh secret, kept pending until confirmed.
-pub async fn begin_enrollment(store: &Store, principal: &Principal) -> Result<Enrollment> {
+pub async fn begin_enrollment(store: &Store, config: &IdentityConfig, principal: &Principal) -> Result<Enrollment> {
     let mut raw = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let secret = match Secret::Raw(raw.to_vec()).to_encoded() {
@@ -76,7 +121,7 @@ pub async fn begin_enrollment(store: &Store, principal: &Principal) -> Result<En
         Secret::Raw(_) => return Err(IdentityError::Store(yaolian_store::StoreError::Corrupt("base32".into()))),
     };
     sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2 AND totp_enabled = 0")
-        .bind(&secret)
+        .bind(seal(&config.sealing, &secret))
         .bind(principal.user_id())
         .execute(store.pool())
         .await?;
@@ -102,6 +147,7 @@ fn urlencoding_min(s: &str) -> String {
 /// during a login that required enrollment, `session_token` is promoted to a full session.
 pub async fn confirm_enrollment(
     store: &Store,
+    config: &IdentityConfig,
     principal: &Principal,
     code: &str,
     session_token: Option<&str>,
@@ -118,7 +164,7 @@ pub async fn confirm_enrollment(
             yaolian_core::ValidationError::single("code", "enrollment_started", "start TOTP enrollment first").into()
         );
     };
-    let Some(step) = matching_step(&secret, code, unix_now())? else {
+    let Some(step) = matching_step(&open(&config.sealing, &secret)?, code, unix_now())? else {
         return Err(IdentityError::InvalidTotp);
     };
     sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE id = $2")
@@ -134,7 +180,7 @@ pub async fn confirm_enrollment(
 }
 
 /// Checks a code for an enrolled user and consumes its time step.
-pub async fn verify_for_user(store: &Store, user_id: i64, code: &str) -> Result<()> {
+pub async fn verify_for_user(store: &Store, config: &IdentityConfig, user_id: i64, code: &str) -> Result<()> {
     let row = sqlx::query("SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(store.pool())
@@ -145,7 +191,7 @@ pub async fn verify_for_user(store: &Store, user_id: i64, code: &str) -> Result<
     let Some(secret) = secret.filter(|_| enabled != 0) else {
         return Err(IdentityError::InvalidTotp);
     };
-    match matching_step(&secret, code, unix_now())? {
+    match matching_step(&open(&config.sealing, &secret)?, code, unix_now())? {
         Some(step) if (step as i64) > last_step => {
             // Conditional update: of two concurrent uses of one code only one succeeds.
             let done = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")

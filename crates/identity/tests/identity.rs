@@ -343,16 +343,22 @@ async fn totp_enrollment_and_login_step() {
         let s = auth::login(&store, &cfg, "wangwu", PW, &c).await.unwrap();
         assert_eq!(s.stage, Stage::Enroll);
         let (p, _) = auth::session_principal(&store, &cfg, &s.token).await.unwrap();
-        let e = totp::begin_enrollment(&store, &p).await.unwrap();
+        let e = totp::begin_enrollment(&store, &cfg, &p).await.unwrap();
         assert!(e.otpauth_uri.starts_with("otpauth://totp/yaolian:wangwu?secret="));
         assert!(e.qr_svg.contains("<svg"));
+        // The secret is stored sealed (SM4-GCM under the site key), never in clear.
+        let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE username = 'wangwu'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert!(stored.starts_with("sm4:") && !stored.contains(&e.secret), "sealed: {stored}");
         let now = (yaolian_core::Timestamp::now().0 / 1000) as u64;
         assert_eq!(
-            totp::confirm_enrollment(&store, &p, "000000x", Some(&s.token), &c).await.unwrap_err().code(),
+            totp::confirm_enrollment(&store, &cfg, &p, "000000x", Some(&s.token), &c).await.unwrap_err().code(),
             "invalid_totp"
         );
         let code = totp::code_at(&e.secret, now).unwrap();
-        totp::confirm_enrollment(&store, &p, &code, Some(&s.token), &c).await.unwrap();
+        totp::confirm_enrollment(&store, &cfg, &p, &code, Some(&s.token), &c).await.unwrap();
         assert_eq!(auth::session_principal(&store, &cfg, &s.token).await.unwrap().1, Stage::Full);
         // Next login asks for a code; the code already used is refused (replay), a fresh one works.
         let s2 = auth::login(&store, &cfg, "wangwu", PW, &c).await.unwrap();
@@ -361,6 +367,28 @@ async fn totp_enrollment_and_login_step() {
         let next = totp::code_at(&e.secret, now + 30).unwrap();
         auth::complete_mfa(&store, &cfg, &s2.token, &next, &c).await.unwrap();
         assert_eq!(auth::session_principal(&store, &cfg, &s2.token).await.unwrap().1, Stage::Full);
+        // Another site key does not open the secret: a storage error, neither a panic nor a pass.
+        let other = IdentityConfig { sealing: yaolian_ledger::sign::Sealing([9; 16]), ..cfg.clone() };
+        let s3 = auth::login(&store, &other, "wangwu", PW, &c).await.unwrap();
+        // (The steps up to now + 30 s are used; as if time had passed, the test frees them.)
+        let later = totp::code_at(&e.secret, now).unwrap();
+        let refused = auth::complete_mfa(&store, &other, &s3.token, &later, &c).await.unwrap_err();
+        assert_eq!(refused.code(), "storage_error");
+        // A secret stored in clear (before secrets were sealed) is sealed at the next start and
+        // still opens.
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE username = 'wangwu'")
+            .bind(&e.secret)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(totp::seal_clear_secrets(&store, &cfg.sealing).await.unwrap(), 1);
+        assert_eq!(totp::seal_clear_secrets(&store, &cfg.sealing).await.unwrap(), 0, "once");
+        let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE username = 'wangwu'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert!(stored.starts_with("sm4:") && !stored.contains(&e.secret), "sealed: {stored}");
+        auth::complete_mfa(&store, &cfg, &s3.token, &later, &c).await.unwrap();
     })
     .await;
 }

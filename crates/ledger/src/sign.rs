@@ -30,6 +30,41 @@ pub enum SignError {
 /// SM4 in Galois/Counter Mode with a 96-bit nonce.
 type Sm4Gcm = AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
 
+/// The site's SM4 sealing key (站点密封密钥): secrets kept at rest — the authorities' license
+/// signing keys, the site's ledger key, users' TOTP secrets — are sealed under it with SM4-GCM
+/// as nonce ‖ ciphertext ‖ tag. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct Sealing(pub [u8; 16]);
+
+impl std::fmt::Debug for Sealing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealing(..)")
+    }
+}
+
+impl Sealing {
+    /// Seals `plain` with a fresh random nonce.
+    pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
+        let cipher = Sm4Gcm::new((&self.0).into());
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ct = cipher.encrypt((&nonce).into(), plain).unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend(ct);
+        out
+    }
+
+    /// Opens what [`Sealing::seal`] made; a wrong key or a changed byte is refused.
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, SignError> {
+        if sealed.len() < 12 + 16 {
+            return Err(SignError::Unseal);
+        }
+        let cipher = Sm4Gcm::new((&self.0).into());
+        let (nonce, ct) = sealed.split_at(12);
+        cipher.decrypt(nonce.into(), ct).map_err(|_| SignError::Unseal)
+    }
+}
+
 /// A site or user key pair.
 #[derive(Clone)]
 pub struct KeyPair {
@@ -71,24 +106,11 @@ impl KeyPair {
 
     /// Seals the private key with SM4-GCM under a 128-bit key: nonce ‖ ciphertext ‖ tag.
     pub fn seal(&self, key: &[u8; 16]) -> Vec<u8> {
-        let cipher = Sm4Gcm::new(key.into());
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let secret = self.signing.to_bytes();
-        let ct = cipher.encrypt((&nonce).into(), secret.as_slice()).unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend(ct);
-        out
+        Sealing(*key).seal(self.signing.to_bytes().as_slice())
     }
 
     pub fn unseal(sealed: &[u8], key: &[u8; 16]) -> Result<KeyPair, SignError> {
-        if sealed.len() < 12 + 16 {
-            return Err(SignError::Unseal);
-        }
-        let cipher = Sm4Gcm::new(key.into());
-        let (nonce, ct) = sealed.split_at(12);
-        let secret = cipher.decrypt(nonce.into(), ct).map_err(|_| SignError::Unseal)?;
-        KeyPair::from_secret_bytes(&secret)
+        KeyPair::from_secret_bytes(&Sealing(*key).open(sealed)?)
     }
 }
 

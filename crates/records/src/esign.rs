@@ -174,7 +174,7 @@ pub async fn reauthenticate(
     }
     if totp_enabled {
         let code = totp_code.unwrap_or("").trim();
-        if totp::verify_for_user(store, principal.user_id(), code).await.is_err() {
+        if totp::verify_for_user(store, config, principal.user_id(), code).await.is_err() {
             audit::record_now(store, failed("wrong or missing one-time code")).await?;
             return Err(IdentityError::InvalidTotp);
         }

@@ -210,11 +210,11 @@ async fn enrolled_signers_also_give_a_fresh_one_time_code() {
         let cfg = IdentityConfig::default();
         let c = ClientInfo::default();
         let qa = principal(&store, w.company_a, "qa1", &["quality_head"]).await;
-        let enrollment = totp::begin_enrollment(&store, &qa).await.unwrap();
+        let enrollment = totp::begin_enrollment(&store, &cfg, &qa).await.unwrap();
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         // Enroll with the previous step's code, so that the current step is still unused.
         let code = totp::code_at(&enrollment.secret, now - 30).unwrap();
-        totp::confirm_enrollment(&store, &qa, &code, None, &c).await.unwrap();
+        totp::confirm_enrollment(&store, &cfg, &qa, &code, None, &c).await.unwrap();
         let id = qa.user_id().to_string();
         let no_code = esign::sign(&store, &cfg, &qa, &request(&id, 1, "author", PW), &c).await.unwrap_err();
         assert!(matches!(no_code, IdentityError::InvalidTotp), "{no_code:?}");

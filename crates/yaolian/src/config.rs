@@ -105,6 +105,8 @@ impl FileConfig {
                 .session_absolute_hours
                 .map(|h| Duration::from_secs(h * 3600))
                 .unwrap_or(d.session_absolute),
+            // The site key, from the key file or `--ledger-key`, replaces it (`Settings::identity`).
+            sealing: d.sealing.clone(),
         };
         anyhow::ensure!(
             (1..=4).contains(&cfg.password.min_classes),

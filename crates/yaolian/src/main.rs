@@ -193,6 +193,12 @@ impl Settings {
         Ok(Settings { file, database_url, data_dir, ledger_key })
     }
 
+    /// The identity settings of the configuration, with the site sealing key (TOTP secrets are
+    /// sealed under it).
+    fn identity(&self) -> Result<IdentityConfig> {
+        Ok(IdentityConfig { sealing: yaolian_ledger::sign::Sealing(self.sealing_key()?), ..self.file.identity()? })
+    }
+
     /// The SM4 key that seals the site signing key: from `--ledger-key` or the configuration,
     /// else from the key file, which is created (mode 0600) when missing.
     fn sealing_key(&self) -> Result<[u8; 16]> {
@@ -422,7 +428,11 @@ async fn signed_state(settings: &Settings, store: Store, web: WebConfig) -> Resu
         }
     });
     let sealing = yaolian_license::licenses::Sealing(sealing);
-    Ok(AppState::with_signer(store, settings.file.identity()?, web, key_id, key, sealing))
+    let sealed = yaolian_identity::totp::seal_clear_secrets(&store, &sealing).await?;
+    if sealed > 0 {
+        tracing::info!(users = sealed, "TOTP secrets stored in clear are now sealed");
+    }
+    Ok(AppState::with_signer(store, settings.identity()?, web, key_id, key, sealing))
 }
 
 fn hex_key(text: &str) -> Option<[u8; 16]> {
@@ -466,7 +476,7 @@ async fn admin(settings: &Settings, cmd: AdminCommand) -> Result<()> {
     let store = settings.open().await?;
     let sys = yaolian_access::run_as_system::principal();
     let client = ClientInfo { ip: "cli".into(), user_agent: "yaolian admin".into() };
-    let identity: IdentityConfig = settings.file.identity()?;
+    let identity: IdentityConfig = settings.identity()?;
     match cmd {
         AdminCommand::CreateOrg { kind, name, code, parent, region } => {
             let Some(kind) = OrgKind::parse(&kind) else {

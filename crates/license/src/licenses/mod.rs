@@ -39,14 +39,7 @@ pub use read::{export, get, list, revocations, to_csv, verify_public, Revoked, V
 pub const ENTITY: &str = "license";
 
 /// The site's SM4 sealing key: authority keys are kept sealed under it.
-#[derive(Clone)]
-pub struct Sealing(pub [u8; 16]);
-
-impl std::fmt::Debug for Sealing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Sealing(..)")
-    }
-}
+pub use yaolian_ledger::sign::Sealing;
 
 /// Input for a new license.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -126,7 +126,7 @@ pub async fn totp_enroll(State(state): State<AppState>, pending: PendingAuth) ->
     if stage == Stage::Mfa {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
     }
-    Ok(Json(totp::begin_enrollment(state.store(), &p).await?))
+    Ok(Json(totp::begin_enrollment(state.store(), state.identity(), &p).await?))
 }
 
 /// Confirm TOTP enrollment with a first code.
@@ -142,7 +142,7 @@ pub async fn totp_confirm(
     if stage == Stage::Mfa {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
     }
-    totp::confirm_enrollment(state.store(), &p, &req.code, Some(&token), &client).await?;
+    totp::confirm_enrollment(state.store(), state.identity(), &p, &req.code, Some(&token), &client).await?;
     Ok(Json(StageResponse { stage: "full".into() }))
 }
 

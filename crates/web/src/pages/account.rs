@@ -101,7 +101,16 @@ async fn totp_confirm(State(state): State<AppState>, user: PageUser, body: Strin
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
     }
-    match totp::confirm_enrollment(state.store(), &user.principal, &field(&pairs, "code"), None, &user.client).await {
+    match totp::confirm_enrollment(
+        state.store(),
+        state.identity(),
+        &user.principal,
+        &field(&pairs, "code"),
+        None,
+        &user.client,
+    )
+    .await
+    {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => super::login::enroll_page(&state, &user.principal, user.lang, "/account/totp", e.to_string()).await,
     }

@@ -246,7 +246,7 @@ async fn enroll_form(State(state): State<AppState>, parts: Parts) -> Response {
 }
 
 pub async fn enroll_page(state: &AppState, principal: &Principal, lang: Lang, action: &str, error: String) -> Response {
-    match totp::begin_enrollment(state.store(), principal).await {
+    match totp::begin_enrollment(state.store(), state.identity(), principal).await {
         Ok(e) => render(&EnrollPage {
             chrome: Chrome::anonymous(lang, lang.t("login.enroll_title"), action),
             csrf: session_csrf(principal),
@@ -268,7 +268,9 @@ async fn enroll_submit(State(state): State<AppState>, parts: Parts, Form(form): 
         return Redirect::to("/login").into_response();
     }
     let client = client_info(&p.parts, state.config().trust_proxy);
-    match totp::confirm_enrollment(state.store(), &p.principal, &form.code, Some(&p.token), &client).await {
+    match totp::confirm_enrollment(state.store(), state.identity(), &p.principal, &form.code, Some(&p.token), &client)
+        .await
+    {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
             let msg = login_error(p.lang, &e);
