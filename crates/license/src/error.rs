@@ -16,7 +16,7 @@ pub enum LicenseError {
     Revoked,
     /// The action does not apply in the license's present state (e.g. reinstating a valid one).
     #[error("a {status} license cannot be {action}d")]
-    WrongState { status: String, action: &'static str },
+    WrongState { status: &'static str, action: &'static str },
     /// Someone changed the license since the form was read.
     #[error("the license is at version {current}, not {expected}; reload and try again")]
     StaleVersion { current: i64, expected: i64 },

@@ -17,17 +17,73 @@ use crate::TraceError;
 /// A pack-level code registration as a versioned record.
 pub const ENTITY: &str = "trace_pack_code";
 
-/// Pack levels a pack-level code may name.
-pub const LEVELS: &[(&str, &str, &str)] = &[("case", "中包装（箱）", "case"), ("pallet", "大包装（托）", "pallet")];
+/// The packaging level a code names (包装层级): the smallest sale unit (小码), a case (中码) or a
+/// pallet (大码).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackLevel {
+    Unit,
+    Case,
+    Pallet,
+}
 
-/// A pack-level code as registered.
+impl PackLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackLevel::Unit => "unit",
+            PackLevel::Case => "case",
+            PackLevel::Pallet => "pallet",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PackLevel> {
+        Some(match s {
+            "unit" => PackLevel::Unit,
+            "case" => PackLevel::Case,
+            "pallet" => PackLevel::Pallet,
+            _ => return None,
+        })
+    }
+
+    /// zh-CN label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PackLevel::Unit => "小码（最小销售单元）",
+            PackLevel::Case => "中包装（箱）",
+            PackLevel::Pallet => "大包装（托）",
+        }
+    }
+}
+
+impl std::fmt::Display for PackLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Pack levels a pack-level code may name.
+pub const LEVELS: &[PackLevel] = &[PackLevel::Case, PackLevel::Pallet];
+
+/// A pack-level code to register, as typed: the level is checked with the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PackCode {
-    /// 7-digit 药品标识码 of the pack level, or its GTIN (8, 12, 13 or 14 digits; kept as 14).
+pub struct NewPackCode {
+    /// 7-digit 药品标识码 of the pack level, or its GTIN (8, 12, 13 or 14 digits).
     pub prefix: String,
     pub product_id: i64,
     /// `case` or `pallet`.
     pub level: String,
+    /// Units per case, or cases per pallet; 0 when not stated.
+    #[serde(default)]
+    pub per_parent: i64,
+}
+
+/// A pack-level code as registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackCode {
+    /// 7-digit 药品标识码 of the pack level, or its GTIN (kept as 14 digits).
+    pub prefix: String,
+    pub product_id: i64,
+    pub level: PackLevel,
     /// Units per case, or cases per pallet; 0 when not stated.
     #[serde(default)]
     pub per_parent: i64,
@@ -43,7 +99,7 @@ pub struct PackCodeRow {
 }
 
 /// The code in its stored form, or what is wrong with it (each field named).
-pub fn check(input: &PackCode) -> Result<PackCode, ValidationError> {
+pub fn check(input: &NewPackCode) -> Result<PackCode, ValidationError> {
     let mut errors = ValidationError::new();
     let raw = input.prefix.trim();
     let prefix = if raw.len() == 7 && raw.bytes().all(|b| b.is_ascii_digit()) {
@@ -60,14 +116,16 @@ pub fn check(input: &PackCode) -> Result<PackCode, ValidationError> {
             }
         }
     };
-    if !LEVELS.iter().any(|(l, _, _)| *l == input.level) {
+    let level = PackLevel::parse(input.level.trim()).filter(|l| LEVELS.contains(l));
+    if level.is_none() {
         errors.push("level", "one_of:case,pallet", "a pack-level code names a case or a pallet");
     }
     if !(0..=1_000_000).contains(&input.per_parent) {
         errors.push("per_parent", "range:0..1000000", "units per case or cases per pallet, 0 when not stated");
     }
     errors.into_result()?;
-    Ok(PackCode { prefix, product_id: input.product_id, level: input.level.clone(), per_parent: input.per_parent })
+    let level = level.unwrap_or(PackLevel::Case);
+    Ok(PackCode { prefix, product_id: input.product_id, level, per_parent: input.per_parent })
 }
 
 /// Registers (or, for the same product, restates) a pack-level code. The product's marketing
@@ -76,7 +134,7 @@ pub fn check(input: &PackCode) -> Result<PackCode, ValidationError> {
 pub async fn register(
     store: &Store,
     principal: &Principal,
-    input: &PackCode,
+    input: &NewPackCode,
     client: &ClientInfo,
 ) -> Result<PackCode, TraceError> {
     let code = check(input)?;
@@ -113,7 +171,7 @@ pub async fn register(
     )
     .bind(&code.prefix)
     .bind(code.product_id)
-    .bind(&code.level)
+    .bind(code.level.as_str())
     .bind(code.per_parent)
     .execute(&mut *tx)
     .await?;
@@ -139,6 +197,11 @@ pub async fn register(
     Ok(code)
 }
 
+/// A level as stored; anything else is a damaged row.
+pub(crate) fn stored_level(s: &str) -> Result<PackLevel, yaolian_store::StoreError> {
+    PackLevel::parse(s).ok_or_else(|| yaolian_store::StoreError::Corrupt(format!("unknown pack level {s:?}")))
+}
+
 /// Registered pack-level codes, of one product or of all, by product and level.
 pub async fn list(store: &Store, product_id: Option<i64>) -> Result<Vec<PackCodeRow>, TraceError> {
     let rows = sqlx::query(
@@ -155,7 +218,7 @@ pub async fn list(store: &Store, product_id: Option<i64>) -> Result<Vec<PackCode
                 code: PackCode {
                     prefix: r.try_get(0)?,
                     product_id: r.try_get(1)?,
-                    level: r.try_get(2)?,
+                    level: stored_level(&r.try_get::<String, _>(2)?)?,
                     per_parent: r.try_get(3)?,
                 },
                 product_name: r.try_get(4)?,
@@ -169,8 +232,8 @@ pub async fn list(store: &Store, product_id: Option<i64>) -> Result<Vec<PackCode
 mod tests {
     use super::*;
 
-    fn code(prefix: &str, level: &str, per_parent: i64) -> PackCode {
-        PackCode { prefix: prefix.into(), product_id: 1, level: level.into(), per_parent }
+    fn code(prefix: &str, level: &str, per_parent: i64) -> NewPackCode {
+        NewPackCode { prefix: prefix.into(), product_id: 1, level: level.into(), per_parent }
     }
 
     #[test]

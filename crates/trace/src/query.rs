@@ -222,7 +222,7 @@ pub struct CodeView {
     pub key: String,
     pub uri: String,
     pub display: String,
-    pub level: String,
+    pub level: crate::packs::PackLevel,
     pub product_id: Option<i64>,
     pub product_name: Option<String>,
     pub approval_number: Option<String>,
@@ -262,7 +262,7 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
     Ok(Some(CodeView {
         uri: epc::uri(&key),
         display: epc::display(&key),
-        level: c.level.as_str().into(),
+        level: c.level,
         product_id: c.product_id,
         product_name: r.try_get(13)?,
         approval_number: r.try_get(14)?,

@@ -14,9 +14,9 @@ pub struct ProductRef {
     pub approval_number: String,
     pub generic_name: String,
     pub mah_org_id: i64,
-    /// The pack level the code's prefix names: `unit`, or `case` / `pallet` for a registered
+    /// The pack level the code's prefix names: a unit, or a case or pallet for a registered
     /// pack-level code (`packs`).
-    pub level: String,
+    pub level: crate::packs::PackLevel,
 }
 
 /// Why a code resolves to no product.
@@ -73,6 +73,6 @@ pub async fn product_of(store: &Store, code: &Code) -> Result<ProductRef, Resolv
         approval_number: r.try_get(1)?,
         generic_name: r.try_get(2)?,
         mah_org_id: r.try_get(3)?,
-        level: r.try_get(4)?,
+        level: crate::packs::stored_level(&r.try_get::<String, _>(4)?)?,
     })
 }

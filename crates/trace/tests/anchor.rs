@@ -297,14 +297,14 @@ async fn recalls_closures_and_pack_codes_are_versioned_records() {
             ("现场核查：扫码设备重复上传", Some("closed"))
         );
 
-        let code = yaolian_trace::packs::PackCode {
+        let code = yaolian_trace::packs::NewPackCode {
             prefix: "8100009".into(),
             product_id: product.id,
             level: "case".into(),
             per_parent: 20,
         };
         yaolian_trace::packs::register(&s, &sys, &code, &c).await.unwrap();
-        let restated = yaolian_trace::packs::PackCode { per_parent: 10, ..code };
+        let restated = yaolian_trace::packs::NewPackCode { per_parent: 10, ..code.clone() };
         yaolian_trace::packs::register(&s, &sys, &restated, &c).await.unwrap();
         let history =
             yaolian_store::versions::history(s.pool(), yaolian_trace::packs::ENTITY, "8100009").await.unwrap();

@@ -303,7 +303,7 @@ async fn seed_trace(store: &Store, ids: &[(&str, i64, &str)]) -> Result<()> {
     if let Some((_, product_id)) = plan.products.first() {
         let client = ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
         for (prefix, level, per_parent) in [("8110001", "case", 20), ("8120001", "pallet", 10)] {
-            let code = yaolian_trace::packs::PackCode {
+            let code = yaolian_trace::packs::NewPackCode {
                 prefix: prefix.into(),
                 product_id: *product_id,
                 level: level.into(),

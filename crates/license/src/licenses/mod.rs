@@ -84,10 +84,10 @@ pub struct License {
     pub kind_en: String,
     pub holder_org_id: i64,
     pub issuer_org_id: i64,
-    /// Stored status: valid, suspended or revoked.
-    pub status: String,
-    /// What a verifier sees today: valid, not_yet_valid, expired, suspended or revoked.
-    pub state: String,
+    /// Stored status (证照状态).
+    pub status: Status,
+    /// What a verifier sees today.
+    pub state: State,
     pub status_reason: String,
     #[schema(value_type = Option<i64>)]
     pub status_at: Option<Timestamp>,
@@ -125,12 +125,96 @@ pub enum StatusAction {
     Revoke,
 }
 
+/// The stored status of a license (证照状态): what the issuing authority decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Valid,
+    Suspended,
+    Revoked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Suspended => "suspended",
+            Status::Revoked => "revoked",
+        }
+    }
+
+    /// The status in its stored form; anything else is a damaged row.
+    pub fn parse(s: &str) -> Result<Status> {
+        Ok(match s {
+            "valid" => Status::Valid,
+            "suspended" => Status::Suspended,
+            "revoked" => Status::Revoked,
+            other => return Err(LicenseError::unreadable(format!("status {other:?}"))),
+        })
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a verifier sees on a day (核验结果): the stored status, then the validity dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Valid,
+    NotYetValid,
+    Expired,
+    Suspended,
+    Revoked,
+    /// A later version of the license replaced this document (only for an identifier).
+    Superseded,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Valid => "valid",
+            State::NotYetValid => "not_yet_valid",
+            State::Expired => "expired",
+            State::Suspended => "suspended",
+            State::Revoked => "revoked",
+            State::Superseded => "superseded",
+        }
+    }
+
+    /// zh-CN label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            State::Valid => "有效",
+            State::NotYetValid => "尚未生效",
+            State::Expired => "已过期",
+            State::Suspended => "已暂停",
+            State::Revoked => "已吊销",
+            State::Superseded => "已被新版本替代",
+        }
+    }
+
+    /// Suspended or revoked: the authority's reason and date are shown.
+    pub fn is_withdrawn(self) -> bool {
+        matches!(self, State::Suspended | State::Revoked)
+    }
+}
+
 impl StatusAction {
-    fn apply(self, from: &str) -> Option<&'static str> {
+    fn apply(self, from: Status) -> Option<Status> {
         match (self, from) {
-            (StatusAction::Suspend, "valid") => Some("suspended"),
-            (StatusAction::Reinstate, "suspended") => Some("valid"),
-            (StatusAction::Revoke, "valid" | "suspended") => Some("revoked"),
+            (StatusAction::Suspend, Status::Valid) => Some(Status::Suspended),
+            (StatusAction::Reinstate, Status::Suspended) => Some(Status::Valid),
+            (StatusAction::Revoke, Status::Valid | Status::Suspended) => Some(Status::Revoked),
             _ => None,
         }
     }
@@ -157,27 +241,14 @@ impl StatusAction {
     }
 }
 
-/// The state a verifier sees on `today`.
-pub fn state_on(status: &str, valid_from: &str, valid_until: &str, today: &str) -> &'static str {
+/// The state a verifier sees on `today` (dates as `YYYY-MM-DD`, which order as text).
+pub fn state_on(status: Status, valid_from: &str, valid_until: &str, today: &str) -> State {
     match status {
-        "revoked" => "revoked",
-        "suspended" => "suspended",
-        _ if today < valid_from => "not_yet_valid",
-        _ if today > valid_until => "expired",
-        _ => "valid",
-    }
-}
-
-/// zh-CN label of a state.
-pub fn state_zh(state: &str) -> &'static str {
-    match state {
-        "valid" => "有效",
-        "not_yet_valid" => "尚未生效",
-        "expired" => "已过期",
-        "suspended" => "已暂停",
-        "revoked" => "已吊销",
-        "superseded" => "已被新版本替代",
-        _ => "未知",
+        Status::Revoked => State::Revoked,
+        Status::Suspended => State::Suspended,
+        Status::Valid if today < valid_from => State::NotYetValid,
+        Status::Valid if today > valid_until => State::Expired,
+        Status::Valid => State::Valid,
     }
 }
 
@@ -337,11 +408,11 @@ async fn sign_and_store(
 }
 
 /// The record's after-image: the document and the state.
-fn state_json(id: i64, doc: &LicenseDocument, status: &str, reason: &str) -> serde_json::Value {
+fn state_json(id: i64, doc: &LicenseDocument, status: Status, reason: &str) -> serde_json::Value {
     serde_json::json!({
         "id": id,
         "document": doc,
-        "status": status,
+        "status": status.as_str(),
         "status_reason": reason,
     })
 }
@@ -506,7 +577,7 @@ pub async fn issue_in_tx(
             actor: actor.username(),
             action: "issue",
             reason,
-            data: &state_json(id, &doc, "valid", ""),
+            data: &state_json(id, &doc, Status::Valid, ""),
             expected_version: None,
         },
     )
@@ -528,7 +599,7 @@ pub async fn issue_in_tx(
 /// The stored row a change starts from.
 struct Current {
     doc: LicenseDocument,
-    status: String,
+    status: Status,
     status_reason: String,
     version: i64,
     issuer_org_id: i64,
@@ -559,7 +630,7 @@ async fn current(tx: &mut Tx<'_>, id: i64) -> Result<Current> {
     let text: String = row.try_get(0)?;
     Ok(Current {
         doc: serde_json::from_str(&text).map_err(|e| LicenseError::unreadable(format!("{id}: {e}")))?,
-        status: row.try_get(1)?,
+        status: Status::parse(&row.try_get::<String, _>(1)?)?,
         status_reason: row.try_get(2)?,
         version: row.try_get(3)?,
         issuer_org_id: row.try_get(4)?,
@@ -621,7 +692,7 @@ pub async fn reissue_in_tx(
     check_reason(&change.reason)?;
     let cur = current(tx, id).await?;
     cur.check_version(change.expected_version)?;
-    if cur.status == "revoked" {
+    if cur.status == Status::Revoked {
         return Err(LicenseError::Revoked);
     }
     let kind = Kind::parse(&cur.doc.kind).ok_or(IdentityError::NotFound("license type"))?;
@@ -702,7 +773,7 @@ pub async fn reissue_in_tx(
             actor: actor.username(),
             action,
             reason: change.reason.trim(),
-            data: &state_json(id, &doc, &cur.status, &cur.status_reason),
+            data: &state_json(id, &doc, cur.status, &cur.status_reason),
             expected_version: Some(cur.version),
         },
     )
@@ -739,13 +810,13 @@ pub async fn set_status(
     let target = format!("license:{id}");
     check_manage(store, principal, &cur.holder_path, &target, client).await?;
     cur.check_version(expected_version)?;
-    let Some(to) = action.apply(&cur.status) else {
-        return Err(LicenseError::WrongState { status: cur.status.clone(), action: action.code() });
+    let Some(to) = action.apply(cur.status) else {
+        return Err(LicenseError::WrongState { status: cur.status.as_str(), action: action.code() });
     };
     let now = Timestamp::now();
     let version = cur.version + 1;
     sqlx::query("UPDATE licenses SET status = $1, status_reason = $2, status_at = $3, version = $4, updated_at = $3 WHERE id = $5")
-        .bind(to)
+        .bind(to.as_str())
         .bind(reason.trim())
         .bind(now.0)
         .bind(version)
@@ -791,11 +862,11 @@ mod tests {
 
     #[test]
     fn states_follow_status_then_dates() {
-        assert_eq!(state_on("valid", "2026-01-01", "2030-12-31", "2026-11-28"), "valid");
-        assert_eq!(state_on("valid", "2026-01-01", "2026-11-27", "2026-11-28"), "expired");
-        assert_eq!(state_on("valid", "2026-12-01", "2030-12-31", "2026-11-28"), "not_yet_valid");
-        assert_eq!(state_on("suspended", "2026-01-01", "2030-12-31", "2026-11-28"), "suspended");
-        assert_eq!(state_on("revoked", "2026-01-01", "2026-01-02", "2026-11-28"), "revoked");
+        assert_eq!(state_on(Status::Valid, "2026-01-01", "2030-12-31", "2026-11-28"), State::Valid);
+        assert_eq!(state_on(Status::Valid, "2026-01-01", "2026-11-27", "2026-11-28"), State::Expired);
+        assert_eq!(state_on(Status::Valid, "2026-12-01", "2030-12-31", "2026-11-28"), State::NotYetValid);
+        assert_eq!(state_on(Status::Suspended, "2026-01-01", "2030-12-31", "2026-11-28"), State::Suspended);
+        assert_eq!(state_on(Status::Revoked, "2026-01-01", "2026-01-02", "2026-11-28"), State::Revoked);
     }
 
     #[test]
@@ -808,12 +879,12 @@ mod tests {
 
     #[test]
     fn status_moves_are_the_allowed_ones() {
-        assert_eq!(StatusAction::Suspend.apply("valid"), Some("suspended"));
-        assert_eq!(StatusAction::Reinstate.apply("suspended"), Some("valid"));
-        assert_eq!(StatusAction::Revoke.apply("suspended"), Some("revoked"));
-        assert_eq!(StatusAction::Revoke.apply("revoked"), None);
-        assert_eq!(StatusAction::Reinstate.apply("revoked"), None);
-        assert_eq!(StatusAction::Suspend.apply("suspended"), None);
+        assert_eq!(StatusAction::Suspend.apply(Status::Valid), Some(Status::Suspended));
+        assert_eq!(StatusAction::Reinstate.apply(Status::Suspended), Some(Status::Valid));
+        assert_eq!(StatusAction::Revoke.apply(Status::Suspended), Some(Status::Revoked));
+        assert_eq!(StatusAction::Revoke.apply(Status::Revoked), None);
+        assert_eq!(StatusAction::Reinstate.apply(Status::Revoked), None);
+        assert_eq!(StatusAction::Suspend.apply(Status::Suspended), None);
     }
 
     #[test]

@@ -13,10 +13,10 @@ fn from_row(r: &sqlx::any::AnyRow, today: chrono::NaiveDate) -> Result<License> 
     let kind = Kind::parse(&kind_code);
     let text: String = r.try_get("document")?;
     let document: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
-    let status: String = r.try_get("status")?;
+    let status = Status::parse(&r.try_get::<String, _>("status")?)?;
     let valid_from: String = r.try_get("valid_from")?;
     let valid_until: String = r.try_get("valid_until")?;
-    let state = state_on(&status, &valid_from, &valid_until, &today.to_string());
+    let state = state_on(status, &valid_from, &valid_until, &today.to_string());
     let days_left =
         chrono::NaiveDate::parse_from_str(&valid_until, "%Y-%m-%d").map(|d| (d - today).num_days()).unwrap_or(0);
     Ok(License {
@@ -26,7 +26,7 @@ fn from_row(r: &sqlx::any::AnyRow, today: chrono::NaiveDate) -> Result<License> 
         kind: kind_code,
         holder_org_id: r.try_get("holder_org_id")?,
         issuer_org_id: r.try_get("issuer_org_id")?,
-        state: state.into(),
+        state,
         status,
         status_reason: r.try_get("status_reason")?,
         status_at: r.try_get::<Option<i64>, _>("status_at")?.map(Timestamp),
@@ -173,8 +173,7 @@ async fn signed_document(store: &Store, identifier: &str) -> Result<Option<(Sign
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Verification {
     pub identifier: String,
-    /// valid, not_yet_valid, expired, suspended, revoked or superseded.
-    pub state: String,
+    pub state: State,
     pub state_zh: String,
     /// The authority's reason for a suspension or revocation.
     pub reason: String,
@@ -206,7 +205,7 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
     let key_id: String = row.try_get(1)?;
     let signature: Vec<u8> = row.try_get(2)?;
     let pem: String = row.try_get(3)?;
-    let status: String = row.try_get(4)?;
+    let status = Status::parse(&row.try_get::<String, _>(4)?)?;
     let reason: String = row.try_get(5)?;
     let status_at: Option<i64> = row.try_get(6)?;
     let current_identifier: String = row.try_get(7)?;
@@ -214,17 +213,17 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
     // The stored text is the canonical JSON that was signed: check those bytes as they are.
     let signature_valid = signature_holds(&pem, text.as_bytes(), &signature);
     let now = Timestamp::now();
-    let mut state = state_on(&status, &document.valid_from, &document.valid_until, &today().to_string());
-    if state != "revoked" && current_identifier != document.identifier {
-        state = "superseded";
+    let mut state = state_on(status, &document.valid_from, &document.valid_until, &today().to_string());
+    if state != State::Revoked && current_identifier != document.identifier {
+        state = State::Superseded;
     }
-    let shown_reason = if matches!(state, "revoked" | "suspended") { reason } else { String::new() };
+    let shown_reason = if state.is_withdrawn() { reason } else { String::new() };
     Ok(Verification {
         identifier: document.identifier.clone(),
-        state: state.into(),
-        state_zh: state_zh(state).into(),
+        state,
+        state_zh: state.label_zh().into(),
         reason: shown_reason,
-        state_since: status_at.filter(|_| matches!(state, "revoked" | "suspended")).map(Timestamp),
+        state_since: status_at.filter(|_| state.is_withdrawn()).map(Timestamp),
         signature_valid,
         key_id,
         current_identifier,
@@ -267,8 +266,8 @@ pub struct Revoked {
     pub number: String,
     pub kind: String,
     pub holder: String,
-    /// revoked or suspended.
-    pub status: String,
+    /// Revoked or suspended.
+    pub status: Status,
     pub reason: String,
     #[schema(value_type = i64)]
     pub since: Timestamp,
@@ -290,7 +289,7 @@ pub async fn revocations(store: &Store) -> Result<Vec<Revoked>> {
                 number: r.try_get(1)?,
                 kind: r.try_get(2)?,
                 holder: r.try_get(3)?,
-                status: r.try_get(4)?,
+                status: Status::parse(&r.try_get::<String, _>(4)?)?,
                 reason: r.try_get(5)?,
                 since: Timestamp(r.try_get::<Option<i64>, _>(6)?.unwrap_or(0)),
             })
@@ -329,7 +328,7 @@ pub fn to_csv(items: &[License]) -> String {
                 d.valid_from.clone(),
                 d.valid_until.clone(),
                 d.version.to_string(),
-                state_zh(&l.state).to_string(),
+                l.state.label_zh().to_string(),
                 l.status_reason.clone(),
                 d.identifier.clone(),
             ]

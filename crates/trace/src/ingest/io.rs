@@ -116,7 +116,7 @@ impl Io for Pooled<'_> {
 
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError> {
         let rows = self.rows_in(PREFIX_PRODUCTS, prefixes, &[]).await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, Level::parse(&r.try_get::<String, _>(2)?)))).collect()
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, super::level_of(&r.try_get::<String, _>(2)?)))).collect()
     }
 
     async fn codes(&mut self, by: By, keys: &[String]) -> Result<Vec<(String, CodeState)>, TraceError> {
@@ -220,7 +220,7 @@ impl Io for Native<'_> {
 
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError> {
         let sql = PREFIX_PRODUCTS.replace("{in}", "?1");
-        self.per_key(&sql, prefixes, &[], |r| Ok((r.get(0)?, r.get(1)?, Level::parse(&r.get::<_, String>(2)?))))
+        self.per_key(&sql, prefixes, &[], |r| Ok((r.get(0)?, r.get(1)?, super::level_of(&r.get::<_, String>(2)?))))
     }
 
     async fn codes(&mut self, by: By, keys: &[String]) -> Result<Vec<(String, CodeState)>, TraceError> {
@@ -297,7 +297,7 @@ pub(crate) fn code_from<R: Cells>(r: &R) -> Result<(String, CodeState), R::Error
     Ok((
         r.text(0)?.unwrap_or_default(),
         CodeState {
-            level: Level::parse(&r.text(1)?.unwrap_or_default()),
+            level: super::level_of(&r.text(1)?.unwrap_or_default()),
             product_id: r.int(2)?,
             batch: r.text(3)?,
             expiry: r.text(4)?,

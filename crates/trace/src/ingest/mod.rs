@@ -151,29 +151,11 @@ pub const STATES: &[(&str, &str, &str)] = &[
     ("returned", "已退回", "returned"),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
-    Unit,
-    Case,
-    Pallet,
-}
+pub(crate) use crate::packs::PackLevel as Level;
 
-impl Level {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Level::Unit => "unit",
-            Level::Case => "case",
-            Level::Pallet => "pallet",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Level {
-        match s {
-            "case" => Level::Case,
-            "pallet" => Level::Pallet,
-            _ => Level::Unit,
-        }
-    }
+/// A level as `trace_codes` and the prefix lookup store it (a unit unless it says otherwise).
+pub(crate) fn level_of(s: &str) -> Level {
+    Level::parse(s).unwrap_or(Level::Unit)
 }
 
 /// A code's current state as stored in `trace_codes`.

@@ -459,7 +459,7 @@ pub async fn register_pack_code(
     State(state): State<AppState>,
     Client(client): Client,
     Auth(p): Auth,
-    ApiJson(body): ApiJson<packs::PackCode>,
+    ApiJson(body): ApiJson<packs::NewPackCode>,
 ) -> ApiResult<(StatusCode, Json<packs::PackCode>)> {
     Ok((StatusCode::CREATED, Json(packs::register(state.store(), &p, &body, &client).await?)))
 }

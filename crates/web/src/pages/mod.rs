@@ -63,19 +63,20 @@ impl Chrome {
     }
 
     /// A license state (valid, expired, suspended …) in the page's language.
-    pub fn license_state(&self, state: &str) -> String {
+    pub fn license_state(&self, state: &yaolian_license::licenses::State) -> String {
         if self.lang.code() == "en" {
-            state.replace('_', " ")
+            state.as_str().replace('_', " ")
         } else {
-            yaolian_license::licenses::state_zh(state).to_string()
+            state.label_zh().to_string()
         }
     }
 
     /// The badge class of a license state: ok, warn or danger.
-    pub fn license_badge(&self, state: &str) -> &'static str {
+    pub fn license_badge(&self, state: &yaolian_license::licenses::State) -> &'static str {
+        use yaolian_license::licenses::State;
         match state {
-            "valid" => "ok",
-            "suspended" | "expired" => "warn",
+            State::Valid => "ok",
+            State::Suspended | State::Expired => "warn",
             _ => "danger",
         }
     }

@@ -416,9 +416,8 @@ struct PackCodesPage {
 }
 
 impl PackCodesPage {
-    fn level(&self, level: &str) -> String {
-        let label = packs::LEVELS.iter().find(|l| l.0 == level);
-        label.map_or_else(|| level.to_string(), |l| self.chrome.tr(l.1, l.2).to_string())
+    fn level(&self, level: &packs::PackLevel) -> &'static str {
+        self.chrome.tr(level.label_zh(), level.as_str())
     }
 }
 
@@ -465,7 +464,7 @@ async fn register_pack_code(State(state): State<AppState>, user: PageUser, Form(
         "" => 0,
         n => n.parse().unwrap_or(-1),
     };
-    let code = packs::PackCode {
+    let code = packs::NewPackCode {
         prefix: form.prefix.clone(),
         product_id: form.product_id,
         level: form.level.clone(),
