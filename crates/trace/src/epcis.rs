@@ -174,201 +174,237 @@ pub fn epc_ok(epc: &str, today: chrono::NaiveDate) -> bool {
     epc::key(epc, today).is_ok() && (epc.contains(':'))
 }
 
-/// Checks one event (the `index`-th of its document). Every problem is listed, each with the
-/// field named `eventList[i].field`.
-pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let field = |name: &str| format!("eventList[{index}].{name}");
-    let text = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_string);
-    let Some(obj) = v.as_object() else {
-        return Err(vec![FieldError::new(format!("eventList[{index}]"), "object", "an event is a JSON object")]);
-    };
-    let event_type = obj.get("type").and_then(Value::as_str).unwrap_or("");
-    if !EVENT_TYPES.contains(&event_type) {
-        errors.push(FieldError::new(
-            field("type"),
-            format!("one_of:{}", EVENT_TYPES.join(",")),
-            format!("unknown event type {event_type:?}"),
-        ));
+/// One event being checked: its JSON, its place in the document, and the problems found so
+/// far, each with the field named `eventList[i].field`.
+struct Ctx<'a> {
+    v: &'a Value,
+    index: usize,
+    today: chrono::NaiveDate,
+    errors: Vec<FieldError>,
+}
+
+impl Ctx<'_> {
+    fn field(&self, name: &str) -> String {
+        format!("eventList[{}].{name}", self.index)
     }
-    let mut event_time_ms = 0;
-    match text("eventTime") {
-        None => errors.push(FieldError::new(field("eventTime"), "required", "eventTime is required")),
-        Some(t) => match DateTime::parse_from_rfc3339(&t) {
-            Ok(dt) => event_time_ms = dt.timestamp_millis(),
-            Err(_) => errors.push(FieldError::new(
-                field("eventTime"),
-                "datetime",
-                format!("{t:?} is not an RFC 3339 date-time"),
-            )),
-        },
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.v.get(name).and_then(Value::as_str).map(str::to_string)
     }
-    let offset = text("eventTimeZoneOffset").unwrap_or_default();
-    let offset_ok = offset.len() == 6
-        && matches!(offset.as_bytes()[0], b'+' | b'-')
-        && offset.as_bytes()[3] == b':'
-        && offset[1..3].parse::<u8>().is_ok_and(|h| h <= 14)
-        && offset[4..6].parse::<u8>().is_ok_and(|m| m < 60);
-    if !offset_ok {
-        errors.push(FieldError::new(
-            field("eventTimeZoneOffset"),
-            "offset:±HH:MM",
-            "eventTimeZoneOffset is required, like +08:00",
-        ));
+
+    fn has_list(&self, name: &str) -> bool {
+        self.v.get(name).and_then(Value::as_array).is_some_and(|a| !a.is_empty())
     }
-    let action = text("action");
-    let needs_action = event_type != "TransformationEvent";
-    match (&action, needs_action) {
-        (None, true) => {
-            errors.push(FieldError::new(field("action"), "required", "action is required (ADD, OBSERVE or DELETE)"))
+
+    fn list(&self, name: &str) -> Vec<String> {
+        self.v
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
+    fn refuse(&mut self, name: &str, rule: impl Into<String>, message: impl Into<String>) {
+        let field = self.field(name);
+        self.errors.push(FieldError::new(field, rule, message));
+    }
+
+    /// `eventTime` in milliseconds (0 when refused).
+    fn event_time(&mut self) -> i64 {
+        match self.text("eventTime") {
+            None => self.refuse("eventTime", "required", "eventTime is required"),
+            Some(t) => match DateTime::parse_from_rfc3339(&t) {
+                Ok(dt) => return dt.timestamp_millis(),
+                Err(_) => self.refuse("eventTime", "datetime", format!("{t:?} is not an RFC 3339 date-time")),
+            },
         }
-        (Some(a), true) if !matches!(a.as_str(), "ADD" | "OBSERVE" | "DELETE") => {
-            errors.push(FieldError::new(field("action"), "one_of:ADD,OBSERVE,DELETE", format!("unknown action {a:?}")))
-        }
-        (Some(_), false) => {
-            errors.push(FieldError::new(field("action"), "absent", "a TransformationEvent has no action"))
-        }
-        _ => {}
+        0
     }
-    let mut vocab = |name: &str, urn: &str, web: &str, known: &[&str]| -> Option<String> {
-        let raw = text(name)?;
+
+    /// `eventTimeZoneOffset`, `±HH:MM`.
+    fn time_zone_offset(&mut self) -> String {
+        let offset = self.text("eventTimeZoneOffset").unwrap_or_default();
+        let ok = offset.len() == 6
+            && matches!(offset.as_bytes()[0], b'+' | b'-')
+            && offset.as_bytes()[3] == b':'
+            && offset[1..3].parse::<u8>().is_ok_and(|h| h <= 14)
+            && offset[4..6].parse::<u8>().is_ok_and(|m| m < 60);
+        if !ok {
+            self.refuse("eventTimeZoneOffset", "offset:±HH:MM", "eventTimeZoneOffset is required, like +08:00");
+        }
+        offset
+    }
+
+    /// `action`: ADD, OBSERVE or DELETE on every type but a TransformationEvent, which has none.
+    fn action(&mut self, event_type: &str) -> Option<String> {
+        let action = self.text("action");
+        match (&action, event_type != "TransformationEvent") {
+            (None, true) => self.refuse("action", "required", "action is required (ADD, OBSERVE or DELETE)"),
+            (Some(a), true) if !matches!(a.as_str(), "ADD" | "OBSERVE" | "DELETE") => {
+                self.refuse("action", "one_of:ADD,OBSERVE,DELETE", format!("unknown action {a:?}"))
+            }
+            (Some(_), false) => self.refuse("action", "absent", "a TransformationEvent has no action"),
+            _ => {}
+        }
+        action
+    }
+
+    /// A CBV value as a bare name, a private vocabulary's URI as it is.
+    fn vocab(&mut self, name: &str, urn: &str, web: &str, known: &[&str]) -> Option<String> {
+        let raw = self.text(name)?;
         match cbv(&raw, urn, web, known) {
             Some(Ok(bare)) => Some(bare),
             Some(Err(())) => {
-                errors.push(FieldError::new(field(name), "cbv", format!("{raw:?} is not a CBV 2.0 {name}")));
+                self.refuse(name, "cbv", format!("{raw:?} is not a CBV 2.0 {name}"));
                 None
             }
             None => Some(raw),
         }
-    };
-    let biz_step = vocab("bizStep", "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", BIZ_STEPS);
-    let disposition = vocab("disposition", "urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", DISPOSITIONS);
-    let place = |name: &str| v.get(name).and_then(|p| p.get("id")).and_then(Value::as_str).map(str::to_string);
-    let list = |name: &str| -> Vec<String> {
-        v.get(name)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|e| e.as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
-    };
-    let has_list = |name: &str| v.get(name).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
-    let parent_id = text("parentID");
-    let mut epc_fields: Vec<&str> = Vec::new();
-    match event_type {
-        "ObjectEvent" => {
-            if !has_list("epcList") && !has_list("quantityList") {
-                errors.push(FieldError::new(
-                    field("epcList"),
-                    "required",
-                    "an ObjectEvent names its objects (epcList or quantityList)",
-                ));
-            }
-            if v.get("ilmd").is_some() && action.as_deref() != Some("ADD") {
-                errors.push(FieldError::new(
-                    field("ilmd"),
-                    "action:ADD",
-                    "ilmd belongs to an ADD (commissioning) event",
-                ));
-            }
-            epc_fields.push("epcList");
-        }
-        "AggregationEvent" | "AssociationEvent" => {
-            let needs_parent = event_type == "AssociationEvent" || action.as_deref() != Some("OBSERVE");
-            if needs_parent && parent_id.is_none() {
-                errors.push(FieldError::new(
-                    field("parentID"),
-                    "required",
-                    format!("an {event_type} names its parentID"),
-                ));
-            }
-            if action.as_deref() == Some("ADD") && !has_list("childEPCs") && !has_list("childQuantityList") {
-                errors.push(FieldError::new(
-                    field("childEPCs"),
-                    "required",
-                    "an ADD names the children (childEPCs or childQuantityList)",
-                ));
-            }
-            epc_fields.push("childEPCs");
-        }
-        "TransactionEvent" => {
-            if !has_list("bizTransactionList") {
-                errors.push(FieldError::new(
-                    field("bizTransactionList"),
-                    "required",
-                    "a TransactionEvent names its business transactions",
-                ));
-            }
-            epc_fields.push("epcList");
-        }
-        "TransformationEvent" => {
-            let inputs = has_list("inputEPCList") || has_list("inputQuantityList");
-            let outputs = has_list("outputEPCList") || has_list("outputQuantityList");
-            if !(inputs && outputs) && text("transformationID").is_none() {
-                errors.push(FieldError::new(
-                    field("inputEPCList"),
-                    "required",
-                    "a TransformationEvent has inputs and outputs, or a transformationID",
-                ));
-            }
-            epc_fields.extend(["inputEPCList", "outputEPCList"]);
-        }
-        _ => {}
     }
-    let mut keys: Vec<(String, Role)> = Vec::new();
-    for name in epc_fields {
-        let role = Role::of_field(name);
-        for (i, epc) in list(name).into_iter().enumerate() {
-            match epc::key(&epc, today) {
-                Ok(k) if !keys.iter().any(|(x, r)| *x == k && *r == role) => keys.push((k, role)),
-                Ok(_) => {}
-                Err(e) => errors.push(FieldError::new(
-                    format!("{}[{i}]", field(name)),
-                    "epc",
-                    format!("{epc:?} is not an EPC URI, GS1 Digital Link or 药品追溯码: {e}"),
-                )),
-            }
-        }
-    }
-    let mut parent = None;
-    if let Some(p) = &parent_id {
-        match epc::key(p, today) {
-            Ok(k) => parent = Some(k),
-            Err(e) => errors.push(FieldError::new(
-                field("parentID"),
-                "epc",
-                format!("{p:?} is not an EPC URI, GS1 Digital Link or 药品追溯码: {e}"),
-            )),
-        }
-    }
-    let mut location = |name: &str| -> Option<String> {
-        let id = place(name)?;
-        match epc::key(&id, today) {
+
+    /// The key of a code field's value, or a refusal naming it.
+    fn key(&mut self, field: String, value: &str, rule: &str) -> Option<String> {
+        match epc::key(value, self.today) {
             Ok(k) => Some(k),
             Err(e) => {
-                errors.push(FieldError::new(format!("{}.id", field(name)), "location", format!("{id:?}: {e}")));
+                let message = if rule == "location" {
+                    format!("{value:?}: {e}")
+                } else {
+                    format!("{value:?} is not an EPC URI, GS1 Digital Link or 药品追溯码: {e}")
+                };
+                self.errors.push(FieldError::new(field, rule, message));
                 None
             }
         }
-    };
-    let read_point = location("readPoint");
-    let biz_location = location("bizLocation");
-    let ilmd = |names: &[&str]| {
-        let m = v.get("ilmd")?;
+    }
+
+    /// The keys of the code lists the type carries, each once per role.
+    fn keys(&mut self, lists: &[&str]) -> Vec<(String, Role)> {
+        let mut keys: Vec<(String, Role)> = Vec::new();
+        for name in lists {
+            let role = Role::of_field(name);
+            for (i, epc) in self.list(name).into_iter().enumerate() {
+                let field = format!("{}[{i}]", self.field(name));
+                if let Some(k) = self.key(field, &epc, "epc") {
+                    if !keys.iter().any(|(x, r)| *x == k && *r == role) {
+                        keys.push((k, role));
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    /// The key of `readPoint.id` or `bizLocation.id`.
+    fn location(&mut self, name: &str) -> Option<String> {
+        let id = self.v.get(name).and_then(|p| p.get("id")).and_then(Value::as_str)?.to_string();
+        let field = format!("{}.id", self.field(name));
+        self.key(field, &id, "location")
+    }
+
+    /// A master-data attribute of `ilmd` under any of its names.
+    fn ilmd(&self, names: &[&str]) -> Option<String> {
+        let m = self.v.get("ilmd")?;
         names.iter().find_map(|n| m.get(*n).and_then(Value::as_str)).map(str::to_string)
+    }
+}
+
+/// An ObjectEvent names its objects; only an ADD (commissioning) carries `ilmd`.
+fn object_event(c: &mut Ctx<'_>, action: Option<&str>) -> &'static [&'static str] {
+    if !c.has_list("epcList") && !c.has_list("quantityList") {
+        c.refuse("epcList", "required", "an ObjectEvent names its objects (epcList or quantityList)");
+    }
+    if c.v.get("ilmd").is_some() && action != Some("ADD") {
+        c.refuse("ilmd", "action:ADD", "ilmd belongs to an ADD (commissioning) event");
+    }
+    &["epcList"]
+}
+
+/// An AggregationEvent or AssociationEvent names its parent (an aggregation's OBSERVE may not)
+/// and, on ADD, its children.
+fn parent_child_event(
+    c: &mut Ctx<'_>,
+    event_type: &str,
+    action: Option<&str>,
+    parent_id: Option<&str>,
+) -> &'static [&'static str] {
+    let needs_parent = event_type == "AssociationEvent" || action != Some("OBSERVE");
+    if needs_parent && parent_id.is_none() {
+        c.refuse("parentID", "required", format!("an {event_type} names its parentID"));
+    }
+    if action == Some("ADD") && !c.has_list("childEPCs") && !c.has_list("childQuantityList") {
+        c.refuse("childEPCs", "required", "an ADD names the children (childEPCs or childQuantityList)");
+    }
+    &["childEPCs"]
+}
+
+/// A TransactionEvent names its business transactions.
+fn transaction_event(c: &mut Ctx<'_>) -> &'static [&'static str] {
+    if !c.has_list("bizTransactionList") {
+        c.refuse("bizTransactionList", "required", "a TransactionEvent names its business transactions");
+    }
+    &["epcList"]
+}
+
+/// A TransformationEvent has inputs and outputs, or a transformationID.
+fn transformation_event(c: &mut Ctx<'_>) -> &'static [&'static str] {
+    let inputs = c.has_list("inputEPCList") || c.has_list("inputQuantityList");
+    let outputs = c.has_list("outputEPCList") || c.has_list("outputQuantityList");
+    if !(inputs && outputs) && c.text("transformationID").is_none() {
+        c.refuse("inputEPCList", "required", "a TransformationEvent has inputs and outputs, or a transformationID");
+    }
+    &["inputEPCList", "outputEPCList"]
+}
+
+/// Checks one event (the `index`-th of its document): the fields every event has, then what its
+/// type requires (one function per type), then its codes, places and master data. Every problem
+/// is listed, each with the field named `eventList[i].field`.
+pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event, Vec<FieldError>> {
+    let Some(obj) = v.as_object() else {
+        return Err(vec![FieldError::new(format!("eventList[{index}]"), "object", "an event is a JSON object")]);
     };
-    let batch = ilmd(&["cbvmda:lotNumber", "lotNumber", "https://gs1.org/voc/lotNumber"]);
-    let expiry = ilmd(&["cbvmda:itemExpirationDate", "itemExpirationDate", "https://gs1.org/voc/itemExpirationDate"]);
+    let mut c = Ctx { v, index, today, errors: Vec::new() };
+    let event_type = obj.get("type").and_then(Value::as_str).unwrap_or("");
+    if !EVENT_TYPES.contains(&event_type) {
+        let rule = format!("one_of:{}", EVENT_TYPES.join(","));
+        c.refuse("type", rule, format!("unknown event type {event_type:?}"));
+    }
+    let event_time_ms = c.event_time();
+    let time_zone_offset = c.time_zone_offset();
+    let action = c.action(event_type);
+    let biz_step = c.vocab("bizStep", "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-", BIZ_STEPS);
+    let disposition = c.vocab("disposition", "urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-", DISPOSITIONS);
+    let parent_id = c.text("parentID");
+    let lists = match event_type {
+        "ObjectEvent" => object_event(&mut c, action.as_deref()),
+        "AggregationEvent" | "AssociationEvent" => {
+            parent_child_event(&mut c, event_type, action.as_deref(), parent_id.as_deref())
+        }
+        "TransactionEvent" => transaction_event(&mut c),
+        "TransformationEvent" => transformation_event(&mut c),
+        _ => &[],
+    };
+    let keys = c.keys(lists);
+    let parent = parent_id.as_deref().and_then(|p| {
+        let field = c.field("parentID");
+        c.key(field, p, "epc")
+    });
+    let read_point = c.location("readPoint");
+    let biz_location = c.location("bizLocation");
+    let batch = c.ilmd(&["cbvmda:lotNumber", "lotNumber", "https://gs1.org/voc/lotNumber"]);
+    let expiry = c.ilmd(&["cbvmda:itemExpirationDate", "itemExpirationDate", "https://gs1.org/voc/itemExpirationDate"]);
     if let Some(x) = &expiry {
         if chrono::NaiveDate::parse_from_str(x, "%Y-%m-%d").is_err() {
-            errors.push(FieldError::new(field("ilmd.itemExpirationDate"), "date", format!("{x:?} is not YYYY-MM-DD")));
+            c.refuse("ilmd.itemExpirationDate", "date", format!("{x:?} is not YYYY-MM-DD"));
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !c.errors.is_empty() {
+        return Err(c.errors);
     }
     Ok(Event {
         event_type: event_type.into(),
         event_time_ms,
-        time_zone_offset: offset,
+        time_zone_offset,
         action,
         biz_step,
         disposition,
@@ -378,7 +414,7 @@ pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event,
         keys,
         batch,
         expiry,
-        event_id: text("eventID"),
+        event_id: c.text("eventID"),
         hash: hash::event_hash(v, today),
     })
 }
