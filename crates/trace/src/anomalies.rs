@@ -131,6 +131,12 @@ pub async fn open_counts(store: &Store) -> Result<Vec<(String, i64)>, TraceError
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
+/// Who closes an anomaly (异常处置): a bureau with `trace.manage`, or the system. The page shows
+/// the closing form to exactly these.
+pub fn may_close(principal: &Principal) -> bool {
+    principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))
+}
+
 /// Closes an anomaly with a note saying how it was handled (处置说明).
 pub async fn close(
     store: &Store,
@@ -139,7 +145,7 @@ pub async fn close(
     note: &str,
     client: &ClientInfo,
 ) -> Result<(), TraceError> {
-    if !(principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))) {
+    if !may_close(principal) {
         return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "anomalies", client).await);
     }
     if note.trim().is_empty() {

@@ -417,6 +417,17 @@ fn state_json(id: i64, doc: &LicenseDocument, status: Status, reason: &str) -> s
     })
 }
 
+/// Who issues, changes, renews, suspends and revokes: a regulator with `license.manage` over
+/// the holder (at `holder_path`).
+pub fn may_manage(principal: &Principal, holder_path: &str) -> bool {
+    principal.org_kind().is_regulator() && principal.reaches(perm::LICENSE_MANAGE, holder_path)
+}
+
+/// Whether the principal manages licenses of anyone at all (the list page's issuing form).
+pub fn manages_any(principal: &Principal) -> bool {
+    principal.org_kind().is_regulator() && principal.has(perm::LICENSE_MANAGE)
+}
+
 /// Who issues: a regulator with `license.manage` over the holder.
 async fn check_manage(
     store: &Store,
@@ -425,7 +436,7 @@ async fn check_manage(
     target: &str,
     client: &ClientInfo,
 ) -> Result<()> {
-    if !principal.org_kind().is_regulator() || !principal.reaches(perm::LICENSE_MANAGE, holder_path) {
+    if !may_manage(principal, holder_path) {
         return Err(audit::deny(store, principal, perm::LICENSE_MANAGE, target, client).await);
     }
     Ok(())

@@ -383,24 +383,37 @@ fn check_version(app: &Application, expected: i64) -> Result<()> {
     Ok(())
 }
 
-/// Checks that the principal handles for the bureau: a regulator with `permission` over the
-/// applicant, who did not submit the application.
+/// Why the principal may not handle (`service.handle`) or decide (`service.decide`) an
+/// application whose applicant sits at `path`: not a regulator with `permission` over the
+/// applicant, or the one who submitted it (separation of duties). `None` when it may.
+pub(crate) fn handler_refusal(
+    p: &Principal,
+    permission: &'static str,
+    app: &Application,
+    path: &str,
+) -> Option<&'static str> {
+    if p.is_system() || !p.org_kind().is_regulator() || !p.reaches(permission, path) {
+        return Some(permission);
+    }
+    if p.user_id() == app.submitted_by {
+        return Some("separation_of_duties:not_own_application");
+    }
+    None
+}
+
+/// Checks that the principal handles for the bureau (see [`handler_refusal`]).
 async fn check_handler(
     store: &Store,
     p: &Principal,
-    permission: &str,
+    permission: &'static str,
     app: &Application,
     path: &str,
     client: &ClientInfo,
 ) -> Result<()> {
-    let target = format!("application:{}", app.id);
-    if p.is_system() || !p.org_kind().is_regulator() || !p.reaches(permission, path) {
-        return Err(audit::deny(store, p, permission, &target, client).await);
+    match handler_refusal(p, permission, app, path) {
+        None => Ok(()),
+        Some(refused) => Err(audit::deny(store, p, refused, &format!("application:{}", app.id), client).await),
     }
-    if p.user_id() == app.submitted_by {
-        return Err(audit::deny(store, p, "separation_of_duties:not_own_application", &target, client).await);
-    }
-    Ok(())
 }
 
 /// A handling step by the bureau (`service.handle`): accept, refuse, ask for 补正, assign

@@ -301,6 +301,21 @@ pub struct ApplicationView {
     /// Working days left in the current phase (negative when overdue).
     pub remaining_days: Option<i64>,
     pub overdue: bool,
+    /// What the reader may do with it (on one application read by [`get`]; absent in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Actions>,
+}
+
+/// What a reader may do with an application: the same rules the steps check, so the page offers
+/// exactly the steps that will be allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Actions {
+    /// Accept, refuse, ask for 补正, assign reviewers (`service.handle` over the applicant).
+    pub handle: bool,
+    /// Decide (`service.decide` over the applicant, not one's own application).
+    pub decide: bool,
+    /// Give the review opinion one was assigned and has not given yet.
+    pub review: bool,
 }
 
 /// zh-CN label of a status.
@@ -393,7 +408,13 @@ impl ApplicationView {
             .map(|due| cal.working_days_between(today, parse_day(due)));
         let overdue = application.clock.due_on.as_deref().is_some_and(|due| parse_day(due) < today)
             && is_open(&application.status);
-        ApplicationView { status_zh: status_zh(&application.status).into(), application, remaining_days, overdue }
+        ApplicationView {
+            status_zh: status_zh(&application.status).into(),
+            application,
+            remaining_days,
+            overdue,
+            actions: None,
+        }
     }
 }
 

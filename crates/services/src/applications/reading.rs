@@ -1,5 +1,6 @@
 //! Reading applications: one, a scoped list with its CSV, the overdue sweep and statistics.
 
+use super::flow;
 use super::*;
 
 /// One application (applicant side or bureau side, in scope).
@@ -11,9 +12,15 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
     if !may_view(principal, &path) {
         return Err(audit::deny(store, principal, perm::SERVICE_APPLY, &format!("application:{id}"), client).await);
     }
+    let actions = Actions {
+        handle: flow::handler_refusal(principal, perm::SERVICE_HANDLE, &app, &path).is_none(),
+        decide: flow::handler_refusal(principal, perm::SERVICE_DECIDE, &app, &path).is_none(),
+        review: app.reviewers.iter().any(|r| r.user_id == principal.user_id() && r.opinion.is_none()),
+    };
     let mut view = [ApplicationView::new(app, &cal, today())];
     with_signatures(store, &mut view).await?;
-    let [view] = view;
+    let [mut view] = view;
+    view.actions = Some(actions);
     Ok(view)
 }
 

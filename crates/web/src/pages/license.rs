@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use yaolian_access::perm;
 use yaolian_audit as audit;
 use yaolian_license::kinds::{self, Kind};
 use yaolian_license::licenses::{self, License, LicenseQuery, StatusAction, Verification};
@@ -153,7 +152,7 @@ async fn detail(State(state): State<AppState>, user: PageUser, headers: HeaderMa
     match licenses::get(state.store(), &user.principal, id, &user.client).await {
         Ok(l) => {
             let url = verify_url(&state, &headers, &l.document.identifier);
-            let can_manage = user.principal.org_kind().is_regulator() && user.principal.has(perm::LICENSE_MANAGE);
+            let can_manage = licenses::manages_any(&user.principal);
             render(&DetailPage {
                 chrome: user.chrome("licenses"),
                 kind_fields: field_list(&l),

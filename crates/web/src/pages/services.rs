@@ -168,15 +168,13 @@ impl DetailPage {
 async fn detail(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
     match applications::get(state.store(), &user.principal, id, &user.client).await {
         Ok(a) => {
-            let p = &user.principal;
-            let regulator = p.org_kind().is_regulator();
             let t = types::get(state.store(), &a.application.type_code).await.ok();
-            let is_reviewer = a.application.reviewers.iter().any(|r| r.user_id == p.user_id() && r.opinion.is_none());
+            let actions = a.actions.unwrap_or_default();
             let page = DetailPage {
                 chrome: user.chrome("services"),
-                can_handle: regulator && p.has(perm::SERVICE_HANDLE),
-                can_decide: regulator && p.has(perm::SERVICE_DECIDE) && a.application.submitted_by != p.user_id(),
-                is_reviewer,
+                can_handle: actions.handle,
+                can_decide: actions.decide,
+                is_reviewer: actions.review,
                 a,
                 t,
             };

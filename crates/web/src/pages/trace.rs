@@ -275,7 +275,7 @@ async fn anomaly_list(State(state): State<AppState>, user: PageUser, Query(filte
         Ok((items, total)) => {
             let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
             let kinds = ANOMALY_KINDS.iter().map(|k| (k.0, kind_label(user.lang, k.0))).collect();
-            let can_manage = user.principal.org_kind().is_regulator() && user.principal.has(perm::TRACE_MANAGE);
+            let can_manage = anomalies::may_close(&user.principal);
             render(&AnomalyPage { chrome: user.chrome("trace"), filter, items, total, pages, kinds, can_manage })
         }
         Err(e) => failure_page(user.lang, e),
