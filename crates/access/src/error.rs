@@ -1,14 +1,25 @@
-//! The error every shared record service (audit, portal, records) and every access door can
-//! give: what a module's own error enum wraps as its shared case.
+//! The refusals every crate shares, from the record services (audit, portal, records) and
+//! identity (which calls it `IdentityError`) up: what a domain's own error enum wraps as its
+//! shared case.
 
 use thiserror::Error;
-use yaolian_core::ValidationError;
+use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::StoreError;
 
 #[derive(Debug, Error)]
 pub enum AccessError {
     #[error("{0}")]
     Validation(#[from] ValidationError),
+    #[error("wrong user name or password")]
+    InvalidCredentials,
+    #[error("account locked after repeated failed logins until {}", .until.to_china_string())]
+    AccountLocked { until: Timestamp },
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("wrong or reused one-time code")]
+    InvalidTotp,
+    #[error("not logged in, or the session has expired")]
+    Unauthenticated,
     #[error("permission {permission} is required for this action")]
     Forbidden { permission: String },
     #[error("separation of duties (三员分立): {0}")]
@@ -26,6 +37,11 @@ impl AccessError {
     pub fn code(&self) -> &'static str {
         match self {
             AccessError::Validation(_) => "validation_failed",
+            AccessError::InvalidCredentials => "invalid_credentials",
+            AccessError::AccountLocked { .. } => "account_locked",
+            AccessError::AccountDisabled => "account_disabled",
+            AccessError::InvalidTotp => "invalid_totp",
+            AccessError::Unauthenticated => "unauthenticated",
             AccessError::Forbidden { .. } => "forbidden",
             AccessError::SeparationOfDuties(_) => "separation_of_duties",
             AccessError::NotFound(_) => "not_found",

@@ -1,86 +1,8 @@
-//! Errors of the identity domain, each with a stable machine code.
+//! Errors of the identity domain, each with a stable machine code, and the conversions every
+//! domain crate's error enum shares.
 
-use thiserror::Error;
-use yaolian_access::AccessError;
-use yaolian_core::{Timestamp, ValidationError};
-use yaolian_store::StoreError;
-
-#[derive(Debug, Error)]
-pub enum IdentityError {
-    #[error("{0}")]
-    Validation(#[from] ValidationError),
-    #[error("wrong user name or password")]
-    InvalidCredentials,
-    #[error("account locked after repeated failed logins until {}", .until.to_china_string())]
-    AccountLocked { until: Timestamp },
-    #[error("account disabled")]
-    AccountDisabled,
-    #[error("wrong or reused one-time code")]
-    InvalidTotp,
-    #[error("not logged in, or the session has expired")]
-    Unauthenticated,
-    #[error("permission {permission} is required for this action")]
-    Forbidden { permission: String },
-    #[error("separation of duties (三员分立): {0}")]
-    SeparationOfDuties(String),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("storage: {0}")]
-    Store(StoreError),
-}
-
-impl IdentityError {
-    /// Stable code for API clients (problem+json `code`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            IdentityError::Validation(_) => "validation_failed",
-            IdentityError::InvalidCredentials => "invalid_credentials",
-            IdentityError::AccountLocked { .. } => "account_locked",
-            IdentityError::AccountDisabled => "account_disabled",
-            IdentityError::InvalidTotp => "invalid_totp",
-            IdentityError::Unauthenticated => "unauthenticated",
-            IdentityError::Forbidden { .. } => "forbidden",
-            IdentityError::SeparationOfDuties(_) => "separation_of_duties",
-            IdentityError::NotFound(_) => "not_found",
-            IdentityError::Conflict(_) => "conflict",
-            IdentityError::Store(_) => "storage_error",
-        }
-    }
-}
-
-impl From<StoreError> for IdentityError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => IdentityError::NotFound("record"),
-            StoreError::Conflict(m) => IdentityError::Conflict(m),
-            StoreError::Invalid { field, rule, message } => {
-                IdentityError::Validation(ValidationError::single(field, rule, message))
-            }
-            other => IdentityError::Store(other),
-        }
-    }
-}
-
-impl From<AccessError> for IdentityError {
-    fn from(e: AccessError) -> Self {
-        match e {
-            AccessError::Validation(v) => IdentityError::Validation(v),
-            AccessError::Forbidden { permission } => IdentityError::Forbidden { permission },
-            AccessError::SeparationOfDuties(m) => IdentityError::SeparationOfDuties(m),
-            AccessError::NotFound(what) => IdentityError::NotFound(what),
-            AccessError::Conflict(m) => IdentityError::Conflict(m),
-            AccessError::Store(e) => IdentityError::Store(e),
-        }
-    }
-}
-
-impl From<sqlx::Error> for IdentityError {
-    fn from(e: sqlx::Error) -> Self {
-        IdentityError::from(StoreError::from(e))
-    }
-}
+/// Identity's refusals are the shared ones (`yaolian_access::AccessError`), login's among them.
+pub use yaolian_access::AccessError as IdentityError;
 
 pub type Result<T, E = IdentityError> = std::result::Result<T, E>;
 
@@ -89,7 +11,6 @@ pub type Result<T, E = IdentityError> = std::result::Result<T, E>;
 #[doc(hidden)]
 pub mod deps {
     pub use sqlx::Error as SqlxError;
-    pub use yaolian_access::AccessError;
     pub use yaolian_core::ValidationError;
     pub use yaolian_store::StoreError;
 }
@@ -114,11 +35,6 @@ macro_rules! domain_error {
         }
         impl From<$crate::error::deps::ValidationError> for $name {
             fn from(e: $crate::error::deps::ValidationError) -> Self {
-                $name::Shared(e.into())
-            }
-        }
-        impl From<$crate::error::deps::AccessError> for $name {
-            fn from(e: $crate::error::deps::AccessError) -> Self {
                 $name::Shared(e.into())
             }
         }

@@ -40,5 +40,5 @@ pub async fn raise(store: &Store, principal: &Principal, todo: &NewTodo, client:
     } else if !principal.has(perm::PORTAL_NOTIFY) {
         return Err(audit::deny(store, principal, perm::PORTAL_NOTIFY, "todos", client).await);
     }
-    Ok(add_todo(store.pool(), todo).await?)
+    add_todo(store.pool(), todo).await
 }

@@ -2,9 +2,7 @@
 //! and a problem document (never by matching a message or a rule string).
 
 use thiserror::Error;
-use yaolian_core::ValidationError;
 use yaolian_identity::IdentityError;
-use yaolian_store::StoreError;
 
 #[derive(Debug, Error)]
 pub enum TraceError {
@@ -34,37 +32,4 @@ impl TraceError {
     }
 }
 
-impl From<StoreError> for TraceError {
-    fn from(e: StoreError) -> Self {
-        TraceError::Shared(e.into())
-    }
-}
-
-impl From<yaolian_access::AccessError> for TraceError {
-    fn from(e: yaolian_access::AccessError) -> Self {
-        TraceError::Shared(e.into())
-    }
-}
-
-impl From<sqlx::Error> for TraceError {
-    fn from(e: sqlx::Error) -> Self {
-        TraceError::Shared(e.into())
-    }
-}
-
-impl From<ValidationError> for TraceError {
-    fn from(e: ValidationError) -> Self {
-        TraceError::Shared(e.into())
-    }
-}
-
-/// A trace refusal in the shared terms (for pages, which show every refusal one way): the
-/// trace-specific ones become conflicts with their message.
-impl From<TraceError> for IdentityError {
-    fn from(e: TraceError) -> Self {
-        match e {
-            TraceError::Shared(e) => e,
-            other => IdentityError::Conflict(other.to_string()),
-        }
-    }
-}
+yaolian_identity::domain_error!(TraceError);

@@ -152,9 +152,3 @@ impl From<yaolian_store::StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-impl From<yaolian_access::AccessError> for ApiError {
-    fn from(e: yaolian_access::AccessError) -> Self {
-        ApiError::from(IdentityError::from(e))
-    }
-}
