@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::verify::{self as sql, corrupt, Feed, Halt, HeadTx, RawEntry, StoredCheckpoint, Tail};
+use crate::verify::{self as sql, corrupt, Feed, Halt, HeadTx, NodeFeed, RawEntry, StoredCheckpoint, Tail};
 use crate::StoreError;
 
 /// The native side of a SQLite store: where the file is, and one idle connection kept so that
@@ -133,7 +133,12 @@ impl crate::Store {
 
 /// The ledger verifier's reader on a SQLite file: head, entries, subtree hashes, checkpoints
 /// and site keys in one read transaction (one snapshot), each row decoded in place.
-pub(crate) fn read_ledger(conn: rusqlite::Connection, mut feed: Feed, head: HeadTx) -> Result<Tail, Halt> {
+pub(crate) fn read_ledger(
+    conn: rusqlite::Connection,
+    mut feed: Feed,
+    mut nodes: NodeFeed,
+    head: HeadTx,
+) -> Result<Tail, Halt> {
     use rusqlite::types::ValueRef;
     fn int(row: &rusqlite::Row<'_>, i: usize) -> Result<i64, Halt> {
         match row.get_ref(i)? {
@@ -182,15 +187,15 @@ pub(crate) fn read_ledger(conn: rusqlite::Connection, mut feed: Feed, head: Head
         let mut stmt = conn.prepare(sql::NODES_SQL)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            if let Some(n) = feed.push_node(int(r, 0)?, int(r, 1)?, need(r, 2)?)? {
-                feed.send_nodes_blocking(n)?;
+            if let Some(n) = nodes.push(int(r, 0)?, int(r, 1)?, need(r, 2)?)? {
+                nodes.send_blocking(n)?;
             }
         }
     }
-    if let Some(n) = feed.node_rest() {
-        feed.send_nodes_blocking(n)?;
+    if let Some(n) = nodes.rest() {
+        nodes.send_blocking(n)?;
     }
-    drop(feed);
+    drop((feed, nodes));
     let mut tail = Tail::default();
     {
         let mut stmt = conn.prepare(sql::CHECKPOINTS_SQL)?;

@@ -36,7 +36,6 @@ pub(crate) const ENTRIES_SQL: &str =
      AND v.reason = e.reason THEN 1 ELSE 0 END AS BIGINT) \
      FROM ledger_entries e LEFT JOIN record_versions v \
      ON v.entity = e.entity AND v.entity_id = e.entity_id AND v.version = e.version ORDER BY e.idx";
-pub(crate) const ENTRY_WIDTH: usize = 12;
 pub(crate) const NODES_SQL: &str = "SELECT level, idx, hash FROM ledger_nodes";
 pub(crate) const CHECKPOINTS_SQL: &str =
     "SELECT tree_size, root_hash, at, signature, key_id FROM ledger_checkpoints ORDER BY tree_size";
@@ -133,8 +132,12 @@ pub(crate) struct Feed {
     read: u64,
     workers: Vec<mpsc::Sender<Chunk>>,
     next: usize,
+}
+
+/// Stored subtree hashes, in batches, to the task that holds the tree.
+pub(crate) struct NodeFeed {
     nodes: mpsc::Sender<Vec<(NodeId, Hash)>>,
-    node_buf: Vec<(NodeId, Hash)>,
+    buf: Vec<(NodeId, Hash)>,
 }
 
 impl Feed {
@@ -210,32 +213,34 @@ impl Feed {
         self.workers.clear();
         Ok(())
     }
+}
 
+impl NodeFeed {
     /// Adds a stored subtree hash; a full batch is returned for sending.
-    pub(crate) fn push_node(&mut self, level: i64, idx: i64, hash: &[u8]) -> Result<Option<Vec<(NodeId, Hash)>>, Halt> {
+    pub(crate) fn push(&mut self, level: i64, idx: i64, hash: &[u8]) -> Result<Option<Vec<(NodeId, Hash)>>, Halt> {
         let (Ok(level), Ok(index)) = (u32::try_from(level), u64::try_from(idx)) else {
             return Err(corrupt(format!("ledger node at level {level} index {idx}: no such position")));
         };
         let arr: [u8; 32] = hash
             .try_into()
             .map_err(|_| corrupt(format!("ledger node at level {level} index {index}: stored hash is not 32 bytes")))?;
-        self.node_buf.push((NodeId { level, index }, Hash(arr)));
-        if self.node_buf.len() >= CHUNK {
-            return Ok(Some(std::mem::replace(&mut self.node_buf, Vec::with_capacity(CHUNK))));
+        self.buf.push((NodeId { level, index }, Hash(arr)));
+        if self.buf.len() >= CHUNK {
+            return Ok(Some(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK))));
         }
         Ok(None)
     }
 
-    pub(crate) fn send_nodes_blocking(&mut self, nodes: Vec<(NodeId, Hash)>) -> Result<(), Halt> {
+    pub(crate) fn send_blocking(&mut self, nodes: Vec<(NodeId, Hash)>) -> Result<(), Halt> {
         self.nodes.blocking_send(nodes).map_err(|_| Halt::Stopped)
     }
 
-    pub(crate) async fn send_nodes(&mut self, nodes: Vec<(NodeId, Hash)>) -> Result<(), Halt> {
+    pub(crate) async fn send(&mut self, nodes: Vec<(NodeId, Hash)>) -> Result<(), Halt> {
         self.nodes.send(nodes).await.map_err(|_| Halt::Stopped)
     }
 
-    pub(crate) fn node_rest(&mut self) -> Option<Vec<(NodeId, Hash)>> {
-        (!self.node_buf.is_empty()).then(|| std::mem::take(&mut self.node_buf))
+    pub(crate) fn rest(&mut self) -> Option<Vec<(NodeId, Hash)>> {
+        (!self.buf.is_empty()).then(|| std::mem::take(&mut self.buf))
     }
 }
 
@@ -389,11 +394,11 @@ fn spawn_workers(
 }
 
 /// Starts the reader for this store's backend.
-fn start_reader(store: &Store, feed: Feed, head: HeadTx) -> oneshot::Receiver<Result<Tail, Halt>> {
+fn start_reader(store: &Store, feed: Feed, nodes: NodeFeed, head: HeadTx) -> oneshot::Receiver<Result<Tail, Halt>> {
     let (done_tx, done_rx) = oneshot::channel();
     if let Some(conn) = store.native.as_ref().map(|n| n.reader()) {
         let spawned = std::thread::Builder::new().name("ledger-verify-read".into()).spawn(move || {
-            let out = conn.map_err(Halt::from).and_then(|c| crate::native::read_ledger(c, feed, head));
+            let out = conn.map_err(Halt::from).and_then(|c| crate::native::read_ledger(c, feed, nodes, head));
             let _ = done_tx.send(out);
         });
         if let Err(e) = spawned {
@@ -401,19 +406,19 @@ fn start_reader(store: &Store, feed: Feed, head: HeadTx) -> oneshot::Receiver<Re
         }
     } else if let Some(url) = store.pg.clone() {
         tokio::spawn(async move {
-            let _ = done_tx.send(crate::pgread::read_ledger(&url, feed, head).await);
+            let _ = done_tx.send(crate::pgread::read_ledger(&url, feed, nodes, head).await);
         });
     } else {
         let pool = store.pool().clone();
         tokio::spawn(async move {
-            let _ = done_tx.send(read_pool(pool, feed, head).await);
+            let _ = done_tx.send(read_pool(pool, feed, nodes, head).await);
         });
     }
     done_rx
 }
 
 /// The reader over the pool (an in-memory SQLite has no second connection to read natively).
-async fn read_pool(pool: sqlx::AnyPool, mut feed: Feed, head: HeadTx) -> Result<Tail, Halt> {
+async fn read_pool(pool: sqlx::AnyPool, mut feed: Feed, mut nodes: NodeFeed, head: HeadTx) -> Result<Tail, Halt> {
     use futures_util::TryStreamExt;
     use sqlx::Row;
     let mut tx = pool.begin().await?;
@@ -450,15 +455,15 @@ async fn read_pool(pool: sqlx::AnyPool, mut feed: Feed, head: HeadTx) -> Result<
         let mut rows = sqlx::query(NODES_SQL).fetch(&mut *tx);
         while let Some(r) = rows.try_next().await? {
             let hash: Vec<u8> = r.try_get(2)?;
-            if let Some(n) = feed.push_node(r.try_get(0)?, r.try_get(1)?, &hash)? {
-                feed.send_nodes(n).await?;
+            if let Some(n) = nodes.push(r.try_get(0)?, r.try_get(1)?, &hash)? {
+                nodes.send(n).await?;
             }
         }
     }
-    if let Some(n) = feed.node_rest() {
-        feed.send_nodes(n).await?;
+    if let Some(n) = nodes.rest() {
+        nodes.send(n).await?;
     }
-    drop(feed);
+    drop((feed, nodes));
     let mut tail = Tail::default();
     for r in sqlx::query(CHECKPOINTS_SQL).fetch_all(&mut *tx).await? {
         tail.checkpoints.push(StoredCheckpoint {
@@ -479,6 +484,7 @@ async fn read_pool(pool: sqlx::AnyPool, mut feed: Feed, head: HeadTx) -> Result<
 /// The pipeline's parts before the reader starts.
 struct Pipeline {
     feed: Feed,
+    node_feed: NodeFeed,
     inputs: Vec<mpsc::Receiver<Chunk>>,
     nodes: mpsc::Receiver<Vec<(NodeId, Hash)>>,
 }
@@ -492,15 +498,9 @@ fn pipeline() -> Pipeline {
         inputs.push(rx);
     }
     let (nodes_tx, nodes) = mpsc::channel(QUEUE * threads);
-    let feed = Feed {
-        chunk: Feed::empty_chunk(0),
-        read: 0,
-        workers,
-        next: 0,
-        nodes: nodes_tx,
-        node_buf: Vec::with_capacity(CHUNK),
-    };
-    Pipeline { feed, inputs, nodes }
+    let feed = Feed { chunk: Feed::empty_chunk(0), read: 0, workers, next: 0 };
+    let node_feed = NodeFeed { nodes: nodes_tx, buf: Vec::with_capacity(CHUNK) };
+    Pipeline { feed, node_feed, inputs, nodes }
 }
 
 async fn reader_result(done: oneshot::Receiver<Result<Tail, Halt>>) -> Result<Option<Tail>, StoreError> {
@@ -515,22 +515,30 @@ async fn reader_result(done: oneshot::Receiver<Result<Tail, Halt>>) -> Result<Op
 /// Reads what [`verify`] reads, with the same reader, and hashes nothing: the baseline of
 /// `bench ledger`. Returns (entries, stored subtree hashes).
 pub async fn bare_read(store: &Store) -> Result<(u64, u64), StoreError> {
-    let Pipeline { feed, inputs, mut nodes } = pipeline();
+    let Pipeline { feed, node_feed, inputs, mut nodes } = pipeline();
     let (head_tx, head_rx) = oneshot::channel();
-    let done = start_reader(store, feed, head_tx);
+    let done = start_reader(store, feed, node_feed, head_tx);
     let mut outputs = spawn_workers(HashAlg::Sm3, inputs, None, false)?;
     let _ = head_rx.await;
-    let (mut entries, mut node_count) = (0u64, 0u64);
-    for n in 0.. {
-        let k = outputs.len();
-        match outputs[n % k].recv().await {
-            Some(d) => entries += d.count,
-            None => break,
+    let entries = async {
+        let mut entries = 0u64;
+        for n in 0.. {
+            let k = outputs.len();
+            match outputs[n % k].recv().await {
+                Some(d) => entries += d.count,
+                None => break,
+            }
         }
-    }
-    while let Some(batch) = nodes.recv().await {
-        node_count += batch.len() as u64;
-    }
+        entries
+    };
+    let node_count = async {
+        let mut count = 0u64;
+        while let Some(batch) = nodes.recv().await {
+            count += batch.len() as u64;
+        }
+        count
+    };
+    let (entries, node_count) = tokio::join!(entries, node_count);
     reader_result(done).await?;
     Ok((entries, node_count))
 }
@@ -539,9 +547,9 @@ type Verdict = Result<VerifySummary, VerifyFailure>;
 
 /// See [`crate::ledger::verify_watching`].
 pub(crate) async fn verify(store: &Store, watch: Option<Watch>) -> Result<Verdict, StoreError> {
-    let Pipeline { feed, inputs, nodes } = pipeline();
+    let Pipeline { feed, node_feed, inputs, nodes } = pipeline();
     let (head_tx, head_rx) = oneshot::channel();
-    let done = start_reader(store, feed, head_tx);
+    let done = start_reader(store, feed, node_feed, head_tx);
     let Ok((alg_name, size)) = head_rx.await else {
         reader_result(done).await?;
         return Err(StoreError::Corrupt("the ledger reader stopped before reading the head".into()));
@@ -567,8 +575,73 @@ pub(crate) async fn verify(store: &Store, watch: Option<Watch>) -> Result<Verdic
     check_checkpoints(alg, size, &tree, &last, tail)
 }
 
-/// Takes the workers' results in order, builds the tree, and compares the stored subtree
-/// hashes with it.
+/// The comparison of stored subtree hashes with the recomputed tree, batch by batch as they
+/// come (each once the tree covers it).
+#[derive(Default)]
+struct NodeCheck {
+    /// Which recomputed nodes a stored hash matched, by level.
+    seen: Vec<Vec<bool>>,
+    matched: u64,
+    extra: u64,
+    first_bad: Option<NodeId>,
+}
+
+/// Where a node stands among the leaves (its first leaf, then its level), for naming the
+/// earliest of several.
+fn leaf_order(id: &NodeId) -> (u64, u32) {
+    (id.index.checked_shl(id.level).unwrap_or(u64::MAX), id.level)
+}
+
+/// True when the tree of `size` leaves has every node of the batch (each is complete).
+fn covered(batch: &[(NodeId, Hash)], size: u64) -> bool {
+    batch.iter().all(|(id, _)| {
+        id.level < 64
+            && id.index.checked_add(1).and_then(|i| i.checked_mul(1u64 << id.level)).is_some_and(|end| end <= size)
+    })
+}
+
+impl NodeCheck {
+    fn check(&mut self, tree: &LevelTree, batch: Vec<(NodeId, Hash)>) {
+        for (id, hash) in batch {
+            match tree.get(id) {
+                Some(h) if *h == hash => {
+                    let level = id.level as usize;
+                    if self.seen.len() <= level {
+                        self.seen.resize(level + 1, Vec::new());
+                    }
+                    let seen = &mut self.seen[level];
+                    let at = id.index as usize;
+                    if seen.len() <= at {
+                        seen.resize(at + 1, false);
+                    }
+                    self.matched += u64::from(!seen[at]);
+                    seen[at] = true;
+                }
+                Some(_) => {
+                    if self.first_bad.is_none_or(|b| leaf_order(&id) < leaf_order(&b)) {
+                        self.first_bad = Some(id);
+                    }
+                }
+                None => self.extra += 1,
+            }
+        }
+    }
+
+    /// The earliest recomputed node no stored hash matched.
+    fn first_missing(&self, tree: &LevelTree) -> Option<NodeId> {
+        tree.levels()
+            .filter_map(|(level, nodes)| {
+                let seen = self.seen.get(level as usize).map(Vec::as_slice).unwrap_or_default();
+                (0..nodes.len())
+                    .find(|&i| !seen.get(i).copied().unwrap_or(false))
+                    .map(|i| NodeId { level, index: i as u64 })
+            })
+            .min_by_key(leaf_order)
+    }
+}
+
+/// Takes the workers' results in order and builds the tree; meanwhile compares the stored
+/// subtree hashes with it as they come.
 async fn check_tree(
     alg: HashAlg,
     size: u64,
@@ -581,26 +654,43 @@ async fn check_tree(
     };
     let mut tree = LevelTree::new(alg);
     let mut last: (String, String) = Default::default();
-    for n in 0.. {
+    let mut node_check = NodeCheck::default();
+    // A batch of stored hashes that waits for the tree to cover it; no more are taken meanwhile.
+    let mut waiting: Option<Vec<(NodeId, Hash)>> = None;
+    let mut nodes_open = true;
+    let mut n = 0usize;
+    loop {
         let k = outputs.len();
-        let Some(done) = outputs[n % k].recv().await else { break };
-        if let Some(failure) = done.failure {
-            return Err(failure);
-        }
-        if done.first != tree.size() {
-            // A chunk came back out of place: cannot happen with round-robin queues.
-            return fail(tree.size(), "", "", "the verification lost its place in the log".into());
-        }
-        if let Some(w) = &watch {
-            for r in done.watched {
-                // The watcher may have stopped at its own failure; the ledger check goes on.
-                let _ = w.records.send(r);
+        tokio::select! {
+            done = outputs[n % k].recv() => {
+                let Some(done) = done else { break };
+                n += 1;
+                if let Some(failure) = done.failure {
+                    return Err(failure);
+                }
+                if done.first != tree.size() {
+                    // A chunk came back out of place: cannot happen with round-robin queues.
+                    return fail(tree.size(), "", "", "the verification lost its place in the log".into());
+                }
+                if let Some(w) = &watch {
+                    for r in done.watched {
+                        // The watcher may have stopped at its own failure; the ledger check goes on.
+                        let _ = w.records.send(r);
+                    }
+                }
+                tree.append_block(done.levels);
+                if let Some(l) = done.last {
+                    last = l;
+                }
+                if waiting.as_ref().is_some_and(|b| covered(b, tree.size())) {
+                    node_check.check(&tree, waiting.take().unwrap_or_default());
+                }
             }
-        }
-        tree.append_block(done.levels);
-        debug_assert_eq!(tree.size(), done.first + done.count);
-        if let Some(l) = done.last {
-            last = l;
+            batch = nodes.recv(), if nodes_open && waiting.is_none() => match batch {
+                Some(b) if covered(&b, tree.size()) => node_check.check(&tree, b),
+                Some(b) => waiting = Some(b),
+                None => nodes_open = false,
+            },
         }
     }
     drop(watch);
@@ -610,35 +700,15 @@ async fn check_tree(
         return fail(stored, &last.0, &last.1, format!("the ledger head says {size} entries, {stored} are stored"));
     }
     // Every stored subtree hash must be the recomputed one, and none may be missing or extra.
-    let leaf_order = |id: &NodeId| (id.index << id.level, id.level);
-    let mut seen: Vec<Vec<bool>> = tree.levels().map(|(_, l)| vec![false; l.len()]).collect();
-    let (mut matched, mut extra) = (0u64, 0u64);
-    let mut first_bad: Option<NodeId> = None;
-    while let Some(batch) = nodes.recv().await {
-        for (id, hash) in batch {
-            match tree.get(id) {
-                Some(h) if *h == hash => {
-                    let slot = &mut seen[id.level as usize][id.index as usize];
-                    matched += u64::from(!*slot);
-                    *slot = true;
-                }
-                Some(_) => {
-                    if first_bad.is_none_or(|b| leaf_order(&id) < leaf_order(&b)) {
-                        first_bad = Some(id);
-                    }
-                }
-                None => extra += 1,
-            }
-        }
+    if let Some(b) = waiting.take() {
+        node_check.check(&tree, b);
     }
-    if first_bad.is_none() && matched < tree.node_count() {
-        first_bad = seen
-            .iter()
-            .enumerate()
-            .flat_map(|(level, s)| {
-                s.iter().position(|ok| !ok).map(|index| NodeId { level: level as u32, index: index as u64 })
-            })
-            .min_by_key(leaf_order);
+    while let Some(b) = nodes.recv().await {
+        node_check.check(&tree, b);
+    }
+    let mut first_bad = node_check.first_bad;
+    if first_bad.is_none() && node_check.matched < tree.node_count() {
+        first_bad = node_check.first_missing(&tree);
     }
     if let Some(id) = first_bad {
         return fail(
@@ -648,8 +718,8 @@ async fn check_tree(
             format!("stored subtree hash at level {} index {} does not match", id.level, id.index),
         );
     }
-    if extra > 0 {
-        return fail(size, "", "", format!("{extra} stored subtree hashes beyond the last entry"));
+    if node_check.extra > 0 {
+        return fail(size, "", "", format!("{} stored subtree hashes beyond the last entry", node_check.extra));
     }
     Ok((tree, last))
 }

@@ -530,3 +530,29 @@ async fn an_in_memory_store_is_verified_through_the_pool() {
     assert_eq!(f.index, 4, "{f}");
     assert!(f.problem.contains("missing"), "{f}");
 }
+
+/// On PostgreSQL the versions are read beside the entries in the order the table holds them
+/// and matched to their entries here: after `CLUSTER` has put them in key order (far from log
+/// order, past what is read ahead), the log still verifies, and a changed version is named.
+#[tokio::test]
+async fn versions_stored_far_from_log_order_are_matched_on_postgres() {
+    each_backend(|store| async move {
+        if store.backend() != yaolian_store::Backend::Postgres {
+            return;
+        }
+        fill_many(&store, 70_000).await;
+        sqlx::query("CLUSTER record_versions USING record_versions_pkey").execute(store.pool()).await.unwrap();
+        let summary = ledger::verify(&store).await.unwrap().unwrap();
+        assert_eq!(summary.entries, 70_000);
+        sqlx::query(
+            "UPDATE record_versions SET reason = '改' WHERE entity = 'lot' AND entity_id = 'lot-99' AND version = 650",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let f = failure(&store).await;
+        assert_eq!((f.index, f.id.as_str()), (64_999, "lot-99"), "{f}");
+        assert!(f.problem.contains("who, when"), "{f}");
+    })
+    .await;
+}
