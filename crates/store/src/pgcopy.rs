@@ -57,8 +57,7 @@ impl CopyReader {
         let mut fields: Vec<Option<&[u8]>> = Vec::with_capacity(self.width);
         let buf = &self.buf;
         let mut pos = self.pos;
-        loop {
-            let Some(count) = buf.get(pos..pos + 2).map(be_i16) else { break };
+        while let Some(count) = buf.get(pos..pos + 2).map(be_i16) {
             if count == -1 {
                 pos += 2;
                 self.ended = true;

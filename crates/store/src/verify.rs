@@ -273,7 +273,7 @@ struct ChunkDone {
     watched: Vec<WatchedRecord>,
 }
 
-fn text<'t>(buf: &'t [u8], span: Span) -> Option<&'t str> {
+fn text(buf: &[u8], span: Span) -> Option<&str> {
     std::str::from_utf8(buf.get(span.0..span.1)?).ok()
 }
 
