@@ -45,7 +45,6 @@ impl EntryFields<'_> {
     /// characters only, which is serde_json's escaping); the integers are below 2^53 and print
     /// as plain digits. A property test checks it against the generic canonicalizer.
     pub fn write_canonical(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let text = |out: &mut Vec<u8>, t: &str| {
             // Writing a &str into a Vec cannot fail.
@@ -63,11 +62,34 @@ impl EntryFields<'_> {
         text(out, self.entity);
         out.extend_from_slice(b",\"id\":");
         text(out, self.id);
-        // Writing digits into a Vec cannot fail.
-        let _ = write!(out, ",\"index\":{},\"reason\":", self.index);
+        out.extend_from_slice(b",\"index\":");
+        digits(out, false, self.index);
+        out.extend_from_slice(b",\"reason\":");
         text(out, self.reason);
-        let _ = write!(out, ",\"time\":{},\"version\":{}}}", self.time, self.version);
+        out.extend_from_slice(b",\"time\":");
+        digits(out, self.time < 0, self.time.unsigned_abs());
+        out.extend_from_slice(b",\"version\":");
+        digits(out, self.version < 0, self.version.unsigned_abs());
+        out.push(b'}');
     }
+}
+
+/// Appends an integer in plain decimal (what `to_string` prints), without the formatter.
+fn digits(out: &mut Vec<u8>, negative: bool, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[at..]);
 }
 
 /// RFC 8785 canonical JSON of any JSON value.
