@@ -59,16 +59,19 @@ impl Native {
         Ok(c)
     }
 
-    /// A read-only connection for the ledger verifier: a large page cache and the file mapped,
-    /// for one long scan.
+    /// A connection for the ledger verifier that refuses to write (`query_only`; opened for
+    /// writing all the same, so that it can take part in the WAL however the file was left),
+    /// with a large page cache and the file mapped, for one long scan.
     pub(crate) fn reader(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
         use rusqlite::OpenFlags;
         let c = rusqlite::Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         c.busy_timeout(self.busy_timeout)?;
-        c.execute_batch("PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;")?;
+        c.execute_batch(
+            "PRAGMA query_only=1; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;",
+        )?;
         Ok(c)
     }
 
