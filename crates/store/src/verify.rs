@@ -1,14 +1,15 @@
 //! Full verification of the ledger ([`crate::ledger::verify`]) at the speed of the hash.
 //!
-//! One reader decodes the joined entry and record-version rows with the backend's native
-//! driver (a `rusqlite` connection on a SQLite file, binary `COPY … TO STDOUT` on PostgreSQL,
-//! the pool for an in-memory SQLite) inside one read snapshot, into chunks of [`CHUNK`] rows
-//! whose text sits in one buffer. Chunks go round-robin through bounded queues to one hashing
-//! thread per core, which checks every row (data hash, who/when/what/why, leaf hash) and hashes
-//! the perfect subtrees inside its chunk; this task takes the results back in order, stops at
-//! the first failure, and builds the rest of the tree. The reader meanwhile goes on to the
-//! stored subtree hashes, checkpoints and site keys of the same snapshot. Memory stays bounded
-//! by the queues, besides the tree's hashes (64 bytes per entry).
+//! A reader decodes each entry with its record version using the backend's native driver inside
+//! one read snapshot — a `rusqlite` connection on a SQLite file (`native::read_ledger`), binary
+//! `COPY … TO STDOUT` on PostgreSQL (`pgread`), the pool for an in-memory SQLite — into chunks
+//! of [`CHUNK`] rows whose text sits in one buffer. Chunks go round-robin through bounded queues
+//! to one hashing thread per core, which checks every row (position, data hash, who/when/what/
+//! why, leaf hash) and hashes the perfect subtrees inside its chunk; the verifying task takes the
+//! results back in order, stops at the first failure, builds the rest of the tree and compares
+//! the stored subtree hashes as the reader delivers them; last come the checkpoints and site
+//! keys of the same snapshot. Memory stays bounded by the queues, besides the tree's hashes
+//! (64 bytes per entry).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -125,8 +126,7 @@ fn hash32(bytes: &[u8], index: i64, what: &str) -> Result<Hash, Halt> {
     Ok(Hash(arr))
 }
 
-/// Packs rows into chunks and deals them to the hashing threads, then stored subtree hashes
-/// to the task that holds the tree.
+/// Packs rows into chunks and deals them to the hashing threads.
 pub(crate) struct Feed {
     chunk: Chunk,
     read: u64,
