@@ -21,6 +21,77 @@ pub struct Entry {
     pub reason: String,
 }
 
+/// An entry's fields borrowed from wherever they were read (a verifier reading millions of rows
+/// writes their canonical form without building an [`Entry`] per row).
+#[derive(Debug, Clone, Copy)]
+pub struct EntryFields<'a> {
+    pub index: u64,
+    pub time: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub id: &'a str,
+    pub version: i64,
+    pub data_hash: &'a Hash,
+    pub reason: &'a str,
+}
+
+impl EntryFields<'_> {
+    /// Appends the canonical bytes ([`Entry::canonical`]) to `out`.
+    ///
+    /// Written directly rather than through a generic canonicalizer, because verification does
+    /// this for every entry: the keys are ASCII, so their JCS order (UTF-16 code units) is the
+    /// byte order below; strings are escaped exactly as JCS asks (`"`, `\\` and control
+    /// characters only, which is serde_json's escaping); the integers are below 2^53 and print
+    /// as plain digits. A property test checks it against the generic canonicalizer.
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let text = |out: &mut Vec<u8>, t: &str| {
+            // Writing a &str into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, t);
+        };
+        out.extend_from_slice(b"{\"action\":");
+        text(out, self.action);
+        out.extend_from_slice(b",\"actor\":");
+        text(out, self.actor);
+        out.extend_from_slice(b",\"data_hash\":\"");
+        for b in self.data_hash.0 {
+            out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+        out.extend_from_slice(b"\",\"entity\":");
+        text(out, self.entity);
+        out.extend_from_slice(b",\"id\":");
+        text(out, self.id);
+        out.extend_from_slice(b",\"index\":");
+        digits(out, false, self.index);
+        out.extend_from_slice(b",\"reason\":");
+        text(out, self.reason);
+        out.extend_from_slice(b",\"time\":");
+        digits(out, self.time < 0, self.time.unsigned_abs());
+        out.extend_from_slice(b",\"version\":");
+        digits(out, self.version < 0, self.version.unsigned_abs());
+        out.push(b'}');
+    }
+}
+
+/// Appends an integer in plain decimal (what `to_string` prints), without the formatter.
+fn digits(out: &mut Vec<u8>, negative: bool, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[at..]);
+}
+
 /// RFC 8785 canonical JSON of any JSON value.
 pub fn canonical_json(value: &serde_json::Value) -> Vec<u8> {
     // Serializing a `Value` cannot fail: its keys are strings and its numbers finite.
@@ -29,40 +100,25 @@ pub fn canonical_json(value: &serde_json::Value) -> Vec<u8> {
 
 impl Entry {
     /// The entry's canonical bytes, the input of its leaf hash: RFC 8785 JCS of its fields.
-    ///
-    /// Written directly rather than through a generic canonicalizer, because verification does
-    /// this for every entry: the keys are ASCII, so their JCS order (UTF-16 code units) is the
-    /// byte order below; strings are escaped exactly as JCS asks (`"`, `\\` and control
-    /// characters only, which is serde_json's escaping); the integers are below 2^53 and print
-    /// as plain digits. A property test checks it against the generic canonicalizer.
     pub fn canonical(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(160 + self.reason.len() + self.actor.len() + self.id.len());
-        let field = |out: &mut Vec<u8>, key: &str, text: Option<&str>, number: Option<i128>| {
-            out.push(if out.is_empty() { b'{' } else { b',' });
-            out.push(b'"');
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(b"\":");
-            match (text, number) {
-                (Some(t), _) => {
-                    // Writing a &str into a Vec cannot fail.
-                    let _ = serde_json::to_writer(&mut *out, t);
-                }
-                (None, Some(n)) => out.extend_from_slice(n.to_string().as_bytes()),
-                (None, None) => out.extend_from_slice(b"null"),
-            }
-        };
-        let hash = self.data_hash.to_hex();
-        field(&mut out, "action", Some(&self.action), None);
-        field(&mut out, "actor", Some(&self.actor), None);
-        field(&mut out, "data_hash", Some(&hash), None);
-        field(&mut out, "entity", Some(&self.entity), None);
-        field(&mut out, "id", Some(&self.id), None);
-        field(&mut out, "index", None, Some(i128::from(self.index)));
-        field(&mut out, "reason", Some(&self.reason), None);
-        field(&mut out, "time", None, Some(i128::from(self.time)));
-        field(&mut out, "version", None, Some(i128::from(self.version)));
-        out.push(b'}');
+        self.fields().write_canonical(&mut out);
         out
+    }
+
+    /// The entry's fields, borrowed.
+    pub fn fields(&self) -> EntryFields<'_> {
+        EntryFields {
+            index: self.index,
+            time: self.time,
+            actor: &self.actor,
+            action: &self.action,
+            entity: &self.entity,
+            id: &self.id,
+            version: self.version,
+            data_hash: &self.data_hash,
+            reason: &self.reason,
+        }
     }
 
     /// The same bytes through the generic RFC 8785 canonicalizer (the reference for tests).

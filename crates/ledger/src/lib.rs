@@ -15,5 +15,5 @@ pub mod hash;
 pub mod merkle;
 pub mod sign;
 
-pub use entry::{canonical_json, Entry, TreeHead};
+pub use entry::{canonical_json, Entry, EntryFields, TreeHead};
 pub use hash::{Hash, HashAlg};

@@ -5,13 +5,11 @@
 use crate::exec::Writer;
 use crate::sql::Value;
 use crate::{Store, StoreError, Tx};
-use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::collections::HashMap;
 use yaolian_ledger::merkle::{self, NodeId, Nodes};
-use yaolian_ledger::sign::{self, KeyPair};
+use yaolian_ledger::sign::KeyPair;
 use yaolian_ledger::{Entry, Hash, HashAlg, TreeHead};
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -502,7 +500,7 @@ pub fn audit_event_json(e: &AuditEventData<'_>) -> serde_json::Value {
 
 /// Checks the audit table against the ledger: every ledgered event still has its row with the
 /// same content, and no row exists that the ledger does not know.
-async fn verify_audit_projection(store: &Store, size: u64) -> Result<Option<VerifyFailure>, StoreError> {
+pub(crate) async fn verify_audit_projection(store: &Store, size: u64) -> Result<Option<VerifyFailure>, StoreError> {
     let rows = sqlx::query(
         "SELECT e.idx, v.entity_id, v.data, a.id AS aid, a.at, a.actor_id, a.actor_name, a.action, a.target, \
          a.outcome, a.ip, a.user_agent, a.detail FROM record_versions v \
@@ -612,171 +610,21 @@ impl std::fmt::Display for VerifyFailure {
 }
 
 /// Recomputes every leaf from the stored record versions, every stored subtree hash and every
-/// checkpoint root. `Ok(Err(failure))` names the first entry whose content, order or hash does
-/// not match; `Err` is a storage error.
+/// checkpoint root, and checks the audit table against its ledgered events. `Ok(Err(failure))`
+/// names the first entry whose content, order or hash does not match; `Err` is a storage error
+/// (a stored hash that is not 32 bytes is one).
+///
+/// The rows are read with the backend's native driver in one snapshot and hashed on every
+/// core while they are read (see `verify.rs` in this crate).
 pub async fn verify(store: &Store) -> Result<Result<VerifySummary, VerifyFailure>, StoreError> {
-    let (alg, size) = head(store.pool()).await?;
-    let fail = |index: u64, entity: &str, id: &str, problem: String| {
-        Ok(Err(VerifyFailure { index, entity: entity.to_string(), id: id.to_string(), problem }))
-    };
-    // Streamed: the database decodes the next rows while this task hashes, and memory stays
-    // flat however long the log is.
-    let mut rows = sqlx::query(
-        "SELECT e.idx, e.at, e.actor, e.action, e.entity, e.entity_id, e.version, e.data_hash, e.reason, e.leaf_hash, \
-         v.data AS vdata, v.at AS vat, v.actor AS vactor, v.action AS vaction, v.reason AS vreason \
-         FROM ledger_entries e LEFT JOIN record_versions v \
-         ON v.entity = e.entity AND v.entity_id = e.entity_id AND v.version = e.version ORDER BY e.idx",
-    )
-    .fetch(store.pool());
-    let mut tree = merkle::MemoryTree::new(alg);
-    let mut expected: u64 = 0;
-    let mut last: Option<(String, String)> = None;
-    while let Some(row) = rows.try_next().await? {
-        let row = &row;
-        let (entry, stored_leaf) = entry_from_row(row)?;
-        if entry.index != expected {
-            return fail(
-                expected,
-                &entry.entity,
-                &entry.id,
-                format!("entry {expected} is missing (next stored entry is {})", entry.index),
-            );
-        }
-        let vdata: Option<String> = row.try_get("vdata")?;
-        let Some(vdata) = vdata else {
-            return fail(entry.index, &entry.entity, &entry.id, format!("record version {} is missing", entry.version));
-        };
-        if alg.digest(&[vdata.as_bytes()]) != entry.data_hash {
-            return fail(
-                entry.index,
-                &entry.entity,
-                &entry.id,
-                format!("record version {} content does not match its hash", entry.version),
-            );
-        }
-        let same = row.try_get::<Option<i64>, _>("vat")? == Some(entry.time)
-            && row.try_get::<Option<String>, _>("vactor")?.as_deref() == Some(entry.actor.as_str())
-            && row.try_get::<Option<String>, _>("vaction")?.as_deref() == Some(entry.action.as_str())
-            && row.try_get::<Option<String>, _>("vreason")?.as_deref() == Some(entry.reason.as_str());
-        if !same {
-            return fail(
-                entry.index,
-                &entry.entity,
-                &entry.id,
-                "who, when, what or why of the record version differs from the entry".into(),
-            );
-        }
-        if entry.leaf_hash(alg) != stored_leaf {
-            return fail(
-                entry.index,
-                &entry.entity,
-                &entry.id,
-                "leaf hash does not match the entry (content or order changed)".into(),
-            );
-        }
-        tree.push_hash(stored_leaf);
-        expected += 1;
-        last = Some((entry.entity, entry.id));
-    }
-    drop(rows);
-    let (last_entity, last_id) = last.unwrap_or_default();
-    if expected != size {
-        return fail(
-            expected,
-            &last_entity,
-            &last_id,
-            format!("the ledger head says {size} entries, {expected} are stored"),
-        );
-    }
-    // Every stored subtree hash must be the recomputed one, and none may be missing or extra.
-    let mut nodes = sqlx::query("SELECT level, idx, hash FROM ledger_nodes").fetch(store.pool());
-    let (mut matched, mut extra) = (0usize, 0usize);
-    let mut first_bad: Option<NodeId> = None;
-    let leaf_order = |id: &NodeId| id.index << id.level;
-    while let Some(row) = nodes.try_next().await? {
-        let level: i64 = row.try_get(0)?;
-        let idx: i64 = row.try_get(1)?;
-        let id = NodeId { level: level as u32, index: idx as u64 };
-        match tree.nodes().get(&id) {
-            Some(h) if *h == hash_of(row.try_get(2)?)? => matched += 1,
-            Some(_) => {
-                if first_bad.is_none_or(|b| leaf_order(&id) < leaf_order(&b)) {
-                    first_bad = Some(id);
-                }
-            }
-            None => extra += 1,
-        }
-    }
-    drop(nodes);
-    if first_bad.is_none() && matched < tree.nodes().len() {
-        // Some are missing: find the earliest (a rare path, so a second read is fine).
-        let stored: std::collections::HashSet<NodeId> = sqlx::query("SELECT level, idx FROM ledger_nodes")
-            .fetch_all(store.pool())
-            .await?
-            .iter()
-            .map(|r| Ok(NodeId { level: r.try_get::<i64, _>(0)? as u32, index: r.try_get::<i64, _>(1)? as u64 }))
-            .collect::<Result<_, sqlx::Error>>()?;
-        first_bad = tree.nodes().keys().filter(|id| !stored.contains(id)).min_by_key(|id| leaf_order(id)).copied();
-    }
-    if let Some(id) = first_bad {
-        return fail(
-            leaf_order(&id),
-            "",
-            "",
-            format!("stored subtree hash at level {} index {} does not match", id.level, id.index),
-        );
-    }
-    if extra > 0 {
-        return fail(size, "", "", format!("{extra} stored subtree hashes beyond the last entry"));
-    }
-    if let Some(failure) = verify_audit_projection(store, size).await? {
-        return Ok(Err(failure));
-    }
-    // Checkpoints: each root must be the recomputed head of its size.
-    let cps =
-        sqlx::query("SELECT tree_size, root_hash, at, signature, key_id FROM ledger_checkpoints ORDER BY tree_size")
-            .fetch_all(store.pool())
-            .await?;
-    let keys: HashMap<String, String> = sqlx::query("SELECT key_id, public_pem FROM site_keys")
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
-    for row in &cps {
-        let cp = checkpoint_from_row(alg, row)?;
-        let (cp_size, cp_root) = (cp.head.tree_size, cp.head.root_hash);
-        let signed =
-            keys.get(&cp.key_id).is_some_and(|pem| sign::verify(pem, &cp.head.message(), &cp.signature) == Ok(true));
-        if !signed {
-            return fail(
-                cp_size.saturating_sub(1),
-                "",
-                "",
-                format!("checkpoint at size {cp_size}: signature does not verify with site key {}", cp.key_id),
-            );
-        }
-        if cp_size > size {
-            return fail(
-                size,
-                &last_entity,
-                &last_id,
-                format!("checkpoint at size {cp_size} is beyond the {size} entries stored: the log was truncated"),
-            );
-        }
-        if tree.root_at(cp_size).map_err(proof_error)? != cp_root {
-            return fail(
-                cp_size.saturating_sub(1),
-                "",
-                "",
-                format!("checkpoint at size {cp_size} does not match the recomputed root"),
-            );
-        }
-    }
-    Ok(Ok(VerifySummary {
-        hash_alg: alg.name().into(),
-        entries: size,
-        root: tree.root(),
-        checkpoints: cps.len() as u64,
-    }))
+    crate::verify::verify(store, None).await
 }
+
+/// [`verify`], handing every checked record of `watch.entity` to `watch.records` as the pass
+/// goes (in ledger order): a check above the store runs beside it on records the ledger vouches
+/// for. The sender is dropped when the pass ends.
+pub async fn verify_watching(store: &Store, watch: Watch) -> Result<Result<VerifySummary, VerifyFailure>, StoreError> {
+    crate::verify::verify(store, Some(watch)).await
+}
+
+pub use crate::verify::{bare_read, Watch, WatchedRecord};

@@ -13,8 +13,11 @@
 pub mod exec;
 pub mod ledger;
 mod native;
+mod pgcopy;
+mod pgread;
 pub mod sql;
 pub mod testing;
+mod verify;
 pub mod versions;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -129,6 +132,8 @@ pub struct Store {
     backend: Backend,
     /// A SQLite file's native connection for bulk writers (see [`Store::with_native_sqlite`]).
     native: Option<std::sync::Arc<native::Native>>,
+    /// A PostgreSQL store's server, for the ledger verifier's own connection (binary COPY).
+    pg: Option<pgread::PgTarget>,
 }
 
 impl Store {
@@ -167,7 +172,8 @@ impl Store {
             }
             Backend::Postgres => pool_options.acquire_timeout(Duration::from_secs(10)).connect(&url).await?,
         };
-        Ok(Store { pool, backend, native })
+        let pg = (backend == Backend::Postgres).then(|| pgread::PgTarget(url.as_str().into()));
+        Ok(Store { pool, backend, native, pg })
     }
 
     /// Opens (creating if needed) the SQLite database `yaolian.db` in `dir`.

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::verify::{self as sql, corrupt, Feed, Halt, HeadTx, NodeFeed, RawEntry, StoredCheckpoint, Tail};
 use crate::StoreError;
 
 /// The native side of a SQLite store: where the file is, and one idle connection kept so that
@@ -54,6 +55,22 @@ impl Native {
         c.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
              PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
+        )?;
+        Ok(c)
+    }
+
+    /// A connection for the ledger verifier that refuses to write (`query_only`; opened for
+    /// writing all the same, so that it can take part in the WAL however the file was left),
+    /// with a large page cache and the file mapped, for one long scan.
+    pub(crate) fn reader(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
+        use rusqlite::OpenFlags;
+        let c = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        c.busy_timeout(self.busy_timeout)?;
+        c.execute_batch(
+            "PRAGMA query_only=1; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;",
         )?;
         Ok(c)
     }
@@ -115,6 +132,94 @@ impl crate::Store {
         .await;
         joined.unwrap_or_else(|e| Err(E::from(StoreError::Corrupt(format!("native SQLite task: {e}")))))
     }
+}
+
+/// The ledger verifier's reader on a SQLite file: head, entries, subtree hashes, checkpoints
+/// and site keys in one read transaction (one snapshot), each row decoded in place.
+pub(crate) fn read_ledger(
+    conn: rusqlite::Connection,
+    mut feed: Feed,
+    mut nodes: NodeFeed,
+    head: HeadTx,
+) -> Result<Tail, Halt> {
+    use rusqlite::types::ValueRef;
+    fn int(row: &rusqlite::Row<'_>, i: usize) -> Result<i64, Halt> {
+        match row.get_ref(i)? {
+            ValueRef::Integer(n) => Ok(n),
+            other => Err(corrupt(format!("column {i} holds {:?} where a number belongs", other.data_type()))),
+        }
+    }
+    fn bytes<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>, Halt> {
+        match row.get_ref(i)? {
+            ValueRef::Text(b) | ValueRef::Blob(b) => Ok(Some(b)),
+            ValueRef::Null => Ok(None),
+            other => Err(corrupt(format!("column {i} holds {:?} where text belongs", other.data_type()))),
+        }
+    }
+    fn need<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r [u8], Halt> {
+        bytes(row, i)?.ok_or_else(|| corrupt(format!("column {i} is NULL")))
+    }
+    conn.execute_batch("BEGIN")?;
+    let (alg, size): (String, i64) = conn.query_row(sql::HEAD_SQL, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let _ = head.send((alg, size));
+    {
+        let mut stmt = conn.prepare(sql::ENTRIES_SQL)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let raw = RawEntry {
+                index: int(r, 0)?,
+                at: int(r, 1)?,
+                actor: need(r, 2)?,
+                action: need(r, 3)?,
+                entity: need(r, 4)?,
+                id: need(r, 5)?,
+                version: int(r, 6)?,
+                data_hash: need(r, 7)?,
+                reason: need(r, 8)?,
+                leaf: need(r, 9)?,
+                data: bytes(r, 10)?,
+                same: int(r, 11)? == 1,
+            };
+            if let Some(c) = feed.push(raw)? {
+                feed.send_blocking(c)?;
+            }
+        }
+    }
+    feed.entries_done_blocking()?;
+    {
+        let mut stmt = conn.prepare(sql::NODES_SQL)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(n) = nodes.push(int(r, 0)?, int(r, 1)?, need(r, 2)?)? {
+                nodes.send_blocking(n)?;
+            }
+        }
+    }
+    if let Some(n) = nodes.rest() {
+        nodes.send_blocking(n)?;
+    }
+    drop((feed, nodes));
+    let mut tail = Tail::default();
+    {
+        let mut stmt = conn.prepare(sql::CHECKPOINTS_SQL)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            tail.checkpoints.push(StoredCheckpoint {
+                tree_size: r.get(0)?,
+                root: r.get(1)?,
+                at: r.get(2)?,
+                signature: r.get(3)?,
+                key_id: r.get(4)?,
+            });
+        }
+        let mut stmt = conn.prepare(sql::KEYS_SQL)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            tail.keys.insert(r.get(0)?, r.get(1)?);
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(tail)
 }
 
 #[cfg(test)]

@@ -388,3 +388,171 @@ async fn changed_missing_or_extra_subtree_hashes_are_named() {
     })
     .await;
 }
+
+/// Appends `n` versions of records `lot-0 … lot-99` in transactions of 1,000.
+async fn fill_many(store: &Store, n: usize) {
+    let data: Vec<_> = (0..n).map(|i| json!({"n": i, "name": format!("批{i}")})).collect();
+    let ids: Vec<String> = (0..100).map(|i| format!("lot-{i}")).collect();
+    for (start, chunk) in data.chunks(1_000).enumerate() {
+        let changes: Vec<NewVersion> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, d)| NewVersion {
+                entity: "lot",
+                entity_id: &ids[(start * 1_000 + k) % 100],
+                actor: "importer",
+                action: "import",
+                reason: "批量导入",
+                data: d,
+                expected_version: None,
+            })
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        versions::append_many(&mut tx, &changes).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// The verifier reads in chunks of 4,096 rows hashed on several threads: a log of several
+/// chunks (the last one partial) verifies to the stored root, a change far into it is named by
+/// its entry as before, and a stored hash that is not 32 bytes is an error, not a panic.
+#[tokio::test]
+async fn a_long_log_is_verified_in_chunks_and_a_late_change_is_named() {
+    each_backend(|store| async move {
+        fill_many(&store, 9_000).await;
+        let summary = ledger::verify(&store).await.unwrap().unwrap();
+        assert_eq!(summary.entries, 9_000);
+        assert_eq!(summary.root, ledger::root(&store, 9_000).await.unwrap());
+        assert_eq!(ledger::bare_read(&store).await.unwrap(), (9_000, 17_995));
+
+        // Entry 5,000 is version 51 of lot-0.
+        let original: String = sqlx::query_scalar(
+            "SELECT data FROM record_versions WHERE entity = 'lot' AND entity_id = 'lot-0' AND version = 51",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        let set_data = |data: String| {
+            let store = store.clone();
+            async move {
+                sqlx::query(
+                    "UPDATE record_versions SET data = $1 WHERE entity = 'lot' AND entity_id = 'lot-0' AND version = 51",
+                )
+                .bind(data)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            }
+        };
+        set_data(original.replace("批5000", "批5001")).await;
+        let f = failure(&store).await;
+        assert_eq!((f.index, f.entity.as_str(), f.id.as_str()), (5_000, "lot", "lot-0"), "{f}");
+        assert!(f.problem.contains("content"), "{f}");
+        set_data(original).await;
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+
+        // Who changed: the version's actor no longer matches its entry.
+        sqlx::query("UPDATE record_versions SET actor = 'x' WHERE entity = 'lot' AND entity_id = 'lot-7' AND version = 80")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let f = failure(&store).await;
+        assert_eq!((f.index, f.id.as_str()), (7_907, "lot-7"), "{f}");
+        assert!(f.problem.contains("who, when"), "{f}");
+        sqlx::query("UPDATE record_versions SET actor = 'importer' WHERE entity = 'lot' AND actor = 'x'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+
+        // A short stored leaf hash, then a short subtree hash: errors naming where.
+        let set_leaf = |hash: Vec<u8>| {
+            let store = store.clone();
+            async move {
+                sqlx::query("UPDATE ledger_entries SET leaf_hash = $1 WHERE idx = 8500")
+                    .bind(hash)
+                    .execute(store.pool())
+                    .await
+                    .unwrap();
+            }
+        };
+        let leaf = ledger::entry(&store, 8_500).await.unwrap().leaf_hash(HashAlg::Sm3);
+        set_leaf(vec![1, 2, 3]).await;
+        let err = ledger::verify(&store).await.unwrap_err();
+        assert!(matches!(err, yaolian_store::StoreError::Corrupt(_)) && err.to_string().contains("entry 8500"), "{err}");
+        assert!(ledger::bare_read(&store).await.is_err());
+        set_leaf(leaf.0.to_vec()).await;
+        sqlx::query("UPDATE ledger_nodes SET hash = $1 WHERE level = 3 AND idx = 7")
+            .bind(vec![0u8; 31])
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let err = ledger::verify(&store).await.unwrap_err();
+        assert!(err.to_string().contains("level 3 index 7"), "{err}");
+    })
+    .await;
+}
+
+/// A watcher gets every checked record of its entity, in ledger order, during the pass.
+#[tokio::test]
+async fn a_watcher_gets_the_records_of_its_entity_in_ledger_order() {
+    each_backend(|store| async move {
+        fill(&store, 6).await;
+        fill_many(&store, 5_000).await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let watch = ledger::Watch { entity: "sample".into(), records: tx };
+        let summary = ledger::verify_watching(&store, watch).await.unwrap().unwrap();
+        assert_eq!(summary.entries, 5_006);
+        let mut got = Vec::new();
+        while let Some(r) = rx.recv().await {
+            got.push(r);
+        }
+        assert_eq!(got.iter().map(|r| r.index).collect::<Vec<_>>(), (0..6).collect::<Vec<u64>>());
+        assert_eq!((got[5].id.as_str(), got[5].version), ("b", 2));
+        let history = versions::history(store.pool(), "sample", "b").await.unwrap();
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&got[5].data).unwrap(), history[1].data);
+    })
+    .await;
+}
+
+/// An in-memory SQLite has no second connection: the pool reads for the verifier, which finds
+/// the same things.
+#[tokio::test]
+async fn an_in_memory_store_is_verified_through_the_pool() {
+    let options = yaolian_store::StoreOptions { max_connections: 1, ..Default::default() };
+    let store = Store::connect("sqlite::memory:", &options).await.unwrap();
+    store.migrate().await.unwrap();
+    assert!(!store.has_native_sqlite());
+    fill(&store, 10).await;
+    assert_eq!(ledger::verify(&store).await.unwrap().unwrap().entries, 10);
+    assert_eq!(ledger::bare_read(&store).await.unwrap().0, 10);
+    sqlx::query("DELETE FROM ledger_entries WHERE idx = 4").execute(store.pool()).await.unwrap();
+    let f = failure(&store).await;
+    assert_eq!(f.index, 4, "{f}");
+    assert!(f.problem.contains("missing"), "{f}");
+}
+
+/// On PostgreSQL the versions are read beside the entries in the order the table holds them
+/// and matched to their entries here: after `CLUSTER` has put them in key order (far from log
+/// order, past what is read ahead), the log still verifies, and a changed version is named.
+#[tokio::test]
+async fn versions_stored_far_from_log_order_are_matched_on_postgres() {
+    each_backend(|store| async move {
+        if store.backend() != yaolian_store::Backend::Postgres {
+            return;
+        }
+        fill_many(&store, 70_000).await;
+        sqlx::query("CLUSTER record_versions USING record_versions_pkey").execute(store.pool()).await.unwrap();
+        let summary = ledger::verify(&store).await.unwrap().unwrap();
+        assert_eq!(summary.entries, 70_000);
+        sqlx::query(
+            "UPDATE record_versions SET reason = '改' WHERE entity = 'lot' AND entity_id = 'lot-99' AND version = 650",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let f = failure(&store).await;
+        assert_eq!((f.index, f.id.as_str()), (64_999, "lot-99"), "{f}");
+        assert!(f.problem.contains("who, when"), "{f}");
+    })
+    .await;
+}

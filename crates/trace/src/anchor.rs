@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
+use tokio::sync::mpsc;
 use yaolian_access::{ClientInfo, Principal};
 use yaolian_core::Timestamp;
 use yaolian_ledger::batch::{self, BatchRecord, TraceBundle, TraceBundleBatch, TraceBundleEvent, TRACE_BATCH_ENTITY};
@@ -283,9 +284,13 @@ impl std::fmt::Display for TraceFailure {
     }
 }
 
+fn batch_record(id: &str, data: &str) -> Result<BatchRecord, TraceError> {
+    Ok(serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("batch record {id}: {e}")))?)
+}
+
 /// The batches as ledgered (record versions, which `ledger::verify` checks against the ledger),
-/// by first event id; compared with the `trace_batches` projection.
-async fn ledgered_batches(store: &Store) -> Result<Result<BTreeMap<i64, BatchRecord>, TraceFailure>, TraceError> {
+/// by first event id.
+async fn ledgered_batches(store: &Store) -> Result<BTreeMap<i64, BatchRecord>, TraceError> {
     let rows = sqlx::query("SELECT entity_id, data FROM record_versions WHERE entity = $1 AND version = 1")
         .bind(TRACE_BATCH_ENTITY)
         .fetch_all(store.pool())
@@ -294,10 +299,14 @@ async fn ledgered_batches(store: &Store) -> Result<Result<BTreeMap<i64, BatchRec
     for r in rows {
         let id: String = r.try_get(0)?;
         let data: String = r.try_get(1)?;
-        let record: BatchRecord =
-            serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("batch record {id}: {e}")))?;
+        let record = batch_record(&id, &data)?;
         out.insert(record.first_event, record);
     }
+    Ok(out)
+}
+
+/// Compares the `trace_batches` projection with the ledgered batches.
+async fn check_projection(store: &Store, out: &BTreeMap<i64, BatchRecord>) -> Result<Option<TraceFailure>, TraceError> {
     let projected = sqlx::query("SELECT id, count, root, capture_id, record_time FROM trace_batches ORDER BY id")
         .fetch_all(store.pool())
         .await?;
@@ -313,16 +322,107 @@ async fn ledgered_batches(store: &Store) -> Result<Result<BTreeMap<i64, BatchRec
         });
         if !same {
             let problem = "the batch table differs from the batch's ledger record".to_string();
-            return Ok(Err(TraceFailure { event_id: None, code: None, batch: Some(id), problem }));
+            return Ok(Some(TraceFailure { event_id: None, code: None, batch: Some(id), problem }));
         }
         seen += 1;
     }
     if seen != out.len() {
         let missing = out.keys().next().copied();
         let problem = format!("{} ledgered batches are missing from the batch table", out.len() - seen);
-        return Ok(Err(TraceFailure { event_id: None, code: None, batch: missing, problem }));
+        return Ok(Some(TraceFailure { event_id: None, code: None, batch: missing, problem }));
     }
-    Ok(Ok(out))
+    Ok(None)
+}
+
+/// The ledgered batches the event check goes through: all of them read up front, or received
+/// from the ledger's own pass as it vouches for them (in ledger order, which need not be the
+/// order of their events: a batch is looked for until it comes or the pass has ended).
+struct Batches {
+    /// By first event id; `true` once its events have been checked.
+    known: BTreeMap<i64, (BatchRecord, bool)>,
+    from_ledger: Option<mpsc::UnboundedReceiver<ledger::WatchedRecord>>,
+}
+
+impl Batches {
+    fn read_up_front(records: BTreeMap<i64, BatchRecord>) -> Batches {
+        Batches { known: records.into_iter().map(|(k, b)| (k, (b, false))).collect(), from_ledger: None }
+    }
+
+    fn covers(&self, id: i64) -> bool {
+        self.known.range(..=id).next_back().is_some_and(|(first, (b, _))| id < first + b.count as i64)
+    }
+
+    /// Takes records from the ledger's pass until one covers event `id` or the pass has ended.
+    async fn receive_until(&mut self, id: Option<i64>) -> Result<(), TraceError> {
+        while id.is_none_or(|id| !self.covers(id)) {
+            let Some(rx) = self.from_ledger.as_mut() else { break };
+            match rx.recv().await {
+                // A batch has one version; a second one would be a forgery the ledger names.
+                Some(r) if r.version == 1 => {
+                    let record = batch_record(&r.id, &r.data)?;
+                    self.known.insert(record.first_event, (record, false));
+                }
+                Some(_) => {}
+                None => self.from_ledger = None,
+            }
+        }
+        Ok(())
+    }
+
+    /// The first batch after `after` that was never opened and ends at or before `id`.
+    fn skipped_before(&self, after: Option<i64>, id: i64) -> Option<&BatchRecord> {
+        let from = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        self.known
+            .range((from, std::ops::Bound::Unbounded))
+            .find(|(_, (_, opened))| !opened)
+            .map(|(_, (b, _))| b)
+            .filter(|b| b.first_event + b.count as i64 <= id)
+    }
+
+    /// Opens the batch covering `id`.
+    fn open(&mut self, id: i64) -> Option<BatchRecord> {
+        let (_, (b, opened)) = self.known.range_mut(..=id).next_back()?;
+        (id < b.first_event + b.count as i64).then(|| {
+            *opened = true;
+            b.clone()
+        })
+    }
+
+    fn records(&self) -> BTreeMap<i64, BatchRecord> {
+        self.known.iter().map(|(k, (b, _))| (*k, b.clone())).collect()
+    }
+}
+
+/// The ledger's own check and the trace check in one pass: the ledger verification hands each
+/// `trace_batch` record to the event check as soon as it has checked its entry, and the event
+/// check reads the stored events beside it. What [`verify_with_ledger`] found.
+#[derive(Debug)]
+pub struct FullVerification {
+    pub ledger: Result<ledger::VerifySummary, ledger::VerifyFailure>,
+    /// How long the ledger's own check took.
+    pub ledger_time: std::time::Duration,
+    pub trace: Result<TraceSummary, TraceFailure>,
+}
+
+/// `yaolian ledger verify`: [`ledger::verify`] and the trace check of [`verify`] at once, the
+/// batch records coming from the ledger pass itself. A ledger failure comes first when both
+/// fail (the trace check then may have missed batches the ledger did not vouch for).
+pub async fn verify_with_ledger(store: &Store) -> Result<FullVerification, TraceError> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let watch = ledger::Watch { entity: TRACE_BATCH_ENTITY.into(), records: tx };
+    let started = std::time::Instant::now();
+    let ledger_pass = async {
+        let verdict = ledger::verify_watching(store, watch).await;
+        (verdict, started.elapsed())
+    };
+    let batches = Batches { known: BTreeMap::new(), from_ledger: Some(rx) };
+    let ((ledger, ledger_time), trace) = tokio::join!(ledger_pass, check_events(store, batches));
+    let ledger = ledger?;
+    let trace = match (&ledger, trace) {
+        (Err(_), Err(_)) => Ok(TraceSummary { batches: 0, events: 0 }),
+        (_, trace) => trace?,
+    };
+    Ok(FullVerification { ledger, ledger_time, trace })
 }
 
 /// Checks every stored event against its batch's ledgered root: each event's body still hashes
@@ -330,20 +430,27 @@ async fn ledgered_batches(store: &Store) -> Result<Result<BTreeMap<i64, BatchRec
 /// batch holds exactly its events (none deleted, none inserted) and their leaves give its root.
 /// `Ok(Err(failure))` names the first event (id and a code) or batch that does not hold.
 pub async fn verify(store: &Store) -> Result<Result<TraceSummary, TraceFailure>, TraceError> {
+    let batches = ledgered_batches(store).await?;
+    if let Some(f) = check_projection(store, &batches).await? {
+        return Ok(Err(f));
+    }
+    check_events(store, Batches::read_up_front(batches)).await
+}
+
+/// The event check of [`verify`] over the given batches; with batches from the ledger's pass,
+/// the projection is compared at the end, once every batch has come.
+async fn check_events(store: &Store, mut batches: Batches) -> Result<Result<TraceSummary, TraceFailure>, TraceError> {
+    let streaming = batches.from_ledger.is_some();
     let (alg, _) = ledger::head(store.pool()).await?;
-    let batches = match ledgered_batches(store).await? {
-        Ok(b) => b,
-        Err(f) => return Ok(Err(f)),
-    };
     let mut rows = sqlx::query(
         "SELECT id, hash, event_id, event_type, action, biz_step, disposition, read_point, biz_location, event_time, \
          record_time, capture_id, body FROM trace_events ORDER BY id",
     )
     .fetch(store.pool());
-    let mut iter = batches.values().peekable();
     // The batch being read: its record, the tree of its events so far, the event–code rows
-    // (code, event, role) its events name.
-    let mut current: Option<(&BatchRecord, MemoryTree, Vec<EpcRow>)> = None;
+    // (code, event, role) its events name; and the last batch opened.
+    let mut current: Option<(BatchRecord, MemoryTree, Vec<EpcRow>)> = None;
+    let mut last_opened: Option<i64> = None;
     let (mut events, mut expected_epcs) = (0u64, 0u64);
     let fail = |event_id: Option<i64>, code: Option<String>, batch: Option<i64>, problem: String| {
         Ok(Err(TraceFailure { event_id, code, batch, problem }))
@@ -381,7 +488,7 @@ pub async fn verify(store: &Store) -> Result<Result<TraceSummary, TraceFailure>,
                     );
                     return fail(None, None, Some(record.first_event), problem);
                 }
-                if let Some((event, code, problem)) = check_epc_rows(store, record, &keys).await? {
+                if let Some((event, code, problem)) = check_epc_rows(store, &record, &keys).await? {
                     return fail(Some(event), Some(code), Some(record.first_event), problem);
                 }
                 expected_epcs += keys.len() as u64;
@@ -390,14 +497,18 @@ pub async fn verify(store: &Store) -> Result<Result<TraceSummary, TraceFailure>,
         let Some(row) = row else { break };
         let id = id.unwrap_or_default();
         if current.is_none() {
+            batches.receive_until(Some(id)).await?;
             // Batches with no event left at all.
-            if let Some(b) = iter.next_if(|b| b.first_event + (b.count as i64) <= id) {
+            if let Some(b) = batches.skipped_before(last_opened, id) {
                 let problem =
                     format!("deleted: batch {} was ledgered with {} events, none is stored", b.first_event, b.count);
                 return fail(Some(b.first_event), None, Some(b.first_event), problem);
             }
-            match iter.next_if(|b| b.first_event <= id) {
-                Some(b) => current = Some((b, MemoryTree::new(alg), Vec::new())),
+            match batches.open(id) {
+                Some(b) => {
+                    last_opened = Some(b.first_event);
+                    current = Some((b, MemoryTree::new(alg), Vec::new()));
+                }
                 None => {
                     let body: String = row.try_get(12)?;
                     let code = first_code(&body);
@@ -462,9 +573,15 @@ pub async fn verify(store: &Store) -> Result<Result<TraceSummary, TraceFailure>,
         events += 1;
     }
     drop(rows);
-    if let Some(b) = iter.next() {
+    batches.receive_until(None).await?;
+    if let Some(b) = batches.known.values().find(|(_, opened)| !opened).map(|(b, _)| b) {
         let problem = format!("deleted: batch {} was ledgered with {} events, none is stored", b.first_event, b.count);
         return fail(Some(b.first_event), None, Some(b.first_event), problem);
+    }
+    if streaming {
+        if let Some(f) = check_projection(store, &batches.records()).await? {
+            return Ok(Err(f));
+        }
     }
     let stored: i64 = sqlx::query("SELECT COUNT(*) FROM trace_event_epcs").fetch_one(store.pool()).await?.try_get(0)?;
     if stored as u64 != expected_epcs {
@@ -474,7 +591,7 @@ pub async fn verify(store: &Store) -> Result<Result<TraceSummary, TraceFailure>,
         );
         return fail(None, None, None, problem);
     }
-    Ok(Ok(TraceSummary { batches: batches.len() as u64, events }))
+    Ok(Ok(TraceSummary { batches: batches.known.len() as u64, events }))
 }
 
 /// Compares a batch's event–code rows with those its events name: for the codes named, the rows

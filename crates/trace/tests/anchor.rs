@@ -41,11 +41,26 @@ async fn store_batch(store: &Store, events: &[Value]) -> Vec<i64> {
     o.ids
 }
 
+/// The trace check's failure, alone and in the ledger's pass (`yaolian ledger verify`): the
+/// same event or batch is named both ways, and the ledger itself still verifies.
 async fn failure(store: &Store) -> TraceFailure {
-    match anchor::verify(store).await.unwrap() {
+    let alone = match anchor::verify(store).await.unwrap() {
         Ok(s) => panic!("tampering went unnoticed: {s:?}"),
         Err(f) => f,
-    }
+    };
+    let both = anchor::verify_with_ledger(store).await.unwrap();
+    assert!(both.ledger.is_ok(), "{:?}", both.ledger);
+    assert_eq!(both.trace.as_ref().unwrap_err(), &alone);
+    alone
+}
+
+/// The trace check passes, alone and in the ledger's pass.
+async fn verified(store: &Store) -> anchor::TraceSummary {
+    let alone = anchor::verify(store).await.unwrap().unwrap();
+    let both = anchor::verify_with_ledger(store).await.unwrap();
+    assert!(both.ledger.is_ok(), "{:?}", both.ledger);
+    assert_eq!(both.trace.unwrap(), alone);
+    alone
 }
 
 async fn exec(store: &Store, sql: &str) {
@@ -81,7 +96,7 @@ async fn trace_batches_are_anchored_proved_and_checked() {
         let entries = ledger::entries_of(&s, batch::TRACE_BATCH_ENTITY, &first[0].to_string()).await.unwrap();
         assert_eq!(entries.len(), 1);
         assert!(ledger::verify(&s).await.unwrap().is_ok());
-        let summary = anchor::verify(&s).await.unwrap().unwrap();
+        let summary = verified(&s).await;
         assert_eq!((summary.batches, summary.events), (2, 6));
 
         // An event's two-level proof, checked with nothing but the pure ledger functions.
@@ -135,7 +150,7 @@ async fn trace_batches_are_anchored_proved_and_checked() {
         assert!(f.code.as_deref().is_some_and(|c| c.contains(code0)), "{f}");
         assert!(f.problem.starts_with("edited"), "{f}");
         exec(&s, &format!("UPDATE trace_events SET biz_step = 'shipping' WHERE id = {target}")).await;
-        assert!(anchor::verify(&s).await.unwrap().is_ok());
+        verified(&s).await;
 
         // The stored JSON edited (a later event time), columns left alone.
         let body: String = yaolian_store::sqlx_query("SELECT body FROM trace_events WHERE id = $1")
@@ -167,7 +182,7 @@ async fn trace_batches_are_anchored_proved_and_checked() {
         assert_eq!((f.event_id, f.problem.contains("event–code row")), (Some(target), true), "{f}");
         exec(&s, &format!("INSERT INTO trace_event_epcs (epc, event_id, role) VALUES ('nmpa/{code0}', {target}, 0)"))
             .await;
-        assert!(anchor::verify(&s).await.unwrap().is_ok());
+        verified(&s).await;
 
         // One event deleted (in the middle of its batch, and the last of a batch).
         for victim in [second[1], second[2]] {
@@ -180,7 +195,7 @@ async fn trace_batches_are_anchored_proved_and_checked() {
             assert!(f.problem.starts_with("deleted"), "{f}");
             exec(&s, &format!("INSERT INTO trace_events ({columns}) SELECT {columns} FROM saved")).await;
             exec(&s, "DROP TABLE saved").await;
-            assert!(anchor::verify(&s).await.unwrap().is_ok());
+            verified(&s).await;
         }
 
         // A forged event inserted after the last batch: named with its code.
@@ -201,11 +216,27 @@ async fn trace_batches_are_anchored_proved_and_checked() {
         assert!(f.problem.starts_with("inserted"), "{f}");
         assert!(f.code.as_deref().is_some_and(|c| c.contains("81000010000000022345")), "{f}");
         exec(&s, &format!("DELETE FROM trace_events WHERE id = {forged_id}")).await;
-        assert!(anchor::verify(&s).await.unwrap().is_ok());
+        verified(&s).await;
 
         // The batch table is a projection of the ledger: changing it is found too.
         exec(&s, &format!("UPDATE trace_batches SET count = 2 WHERE id = {}", first[0])).await;
         assert_eq!(failure(&s).await.batch, Some(first[0]));
+        exec(&s, &format!("UPDATE trace_batches SET count = 3 WHERE id = {}", first[0])).await;
+
+        // The batch's ledgered record itself changed: the ledger's pass names its entry.
+        exec(
+            &s,
+            &format!(
+                "UPDATE record_versions SET data = replace(data, '\"count\":3', '\"count\":2') \
+                 WHERE entity = 'trace_batch' AND entity_id = '{}'",
+                first[0]
+            ),
+        )
+        .await;
+        let both = anchor::verify_with_ledger(&s).await.unwrap();
+        let f = both.ledger.unwrap_err();
+        assert_eq!((f.entity.as_str(), f.id.clone()), ("trace_batch", first[0].to_string()), "{f}");
+        assert!(f.problem.contains("content"), "{f}");
     })
     .await;
 }
@@ -311,7 +342,7 @@ async fn recalls_closures_and_pack_codes_are_versioned_records() {
         let per: Vec<i64> = history.iter().map(|v| v.data["per_parent"].as_i64().unwrap()).collect();
         assert_eq!(per, [20, 10]);
         assert!(ledger::verify(&s).await.unwrap().is_ok());
-        assert!(anchor::verify(&s).await.unwrap().is_ok());
+        verified(&s).await;
     })
     .await;
 }
