@@ -7,7 +7,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Row};
 
 use crate::pgcopy::{int8, CopyReader};
-use crate::verify::{self as sql, corrupt, Feed, Halt, HeadTx, NodeFeed, RawEntry, StoredCheckpoint, Tail};
+use crate::verify::{self as sql, corrupt, Feed, Halt, HeadTx, NodeFeed, RawEntry, Tail};
 
 /// Where the PostgreSQL server is; the URL's password never reaches `Debug`.
 #[derive(Clone)]
@@ -328,19 +328,9 @@ pub(crate) async fn read_ledger(
         (Err(h), _) | (_, Err(h)) => return Err(h),
         (Ok(()), Ok(())) => {}
     }
-    let mut tail = Tail::default();
-    for r in sqlx::query(sql::CHECKPOINTS_SQL).fetch_all(&mut main).await? {
-        tail.checkpoints.push(StoredCheckpoint {
-            tree_size: r.try_get(0)?,
-            root: r.try_get(1)?,
-            at: r.try_get(2)?,
-            signature: r.try_get(3)?,
-            key_id: r.try_get(4)?,
-        });
-    }
-    for r in sqlx::query(sql::KEYS_SQL).fetch_all(&mut main).await? {
-        tail.keys.insert(r.try_get(0)?, r.try_get(1)?);
-    }
+    let checkpoints = sqlx::query(sql::CHECKPOINTS_SQL).fetch_all(&mut main).await?;
+    let keys = sqlx::query(sql::KEYS_SQL).fetch_all(&mut main).await?;
+    let tail = Tail::from_rows(&checkpoints, &keys)?;
     for c in [main, version_conn, node_conn, lookup] {
         let _ = c.close().await;
     }

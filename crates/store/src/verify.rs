@@ -260,6 +260,32 @@ pub(crate) struct Tail {
     pub keys: HashMap<String, String>,
 }
 
+impl Tail {
+    /// The tail from the rows of [`CHECKPOINTS_SQL`] and [`KEYS_SQL`], whichever driver read them.
+    pub(crate) fn from_rows<R: sqlx::Row>(checkpoints: &[R], keys: &[R]) -> Result<Tail, sqlx::Error>
+    where
+        usize: sqlx::ColumnIndex<R>,
+        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let mut tail = Tail::default();
+        for r in checkpoints {
+            tail.checkpoints.push(StoredCheckpoint {
+                tree_size: r.try_get(0)?,
+                root: r.try_get(1)?,
+                at: r.try_get(2)?,
+                signature: r.try_get(3)?,
+                key_id: r.try_get(4)?,
+            });
+        }
+        for r in keys {
+            tail.keys.insert(r.try_get(0)?, r.try_get(1)?);
+        }
+        Ok(tail)
+    }
+}
+
 /// Where a reader reports the head it read (hash function name, size).
 pub(crate) type HeadTx = oneshot::Sender<(String, i64)>;
 
@@ -464,19 +490,9 @@ async fn read_pool(pool: sqlx::AnyPool, mut feed: Feed, mut nodes: NodeFeed, hea
         nodes.send(n).await?;
     }
     drop((feed, nodes));
-    let mut tail = Tail::default();
-    for r in sqlx::query(CHECKPOINTS_SQL).fetch_all(&mut *tx).await? {
-        tail.checkpoints.push(StoredCheckpoint {
-            tree_size: r.try_get(0)?,
-            root: r.try_get(1)?,
-            at: r.try_get(2)?,
-            signature: r.try_get(3)?,
-            key_id: r.try_get(4)?,
-        });
-    }
-    for r in sqlx::query(KEYS_SQL).fetch_all(&mut *tx).await? {
-        tail.keys.insert(r.try_get(0)?, r.try_get(1)?);
-    }
+    let checkpoints = sqlx::query(CHECKPOINTS_SQL).fetch_all(&mut *tx).await?;
+    let keys = sqlx::query(KEYS_SQL).fetch_all(&mut *tx).await?;
+    let tail = Tail::from_rows(&checkpoints, &keys)?;
     tx.rollback().await?;
     Ok(tail)
 }
