@@ -162,6 +162,11 @@ impl Principal {
         self.via == AuthVia::System
     }
 
+    /// Acting through an API token (whose scopes bound every call it makes).
+    pub fn is_token(&self) -> bool {
+        matches!(self.via, AuthVia::Token { .. })
+    }
+
     /// The broadest scope in which this principal holds `permission`, if any.
     pub fn scope_for(&self, permission: &str) -> Option<Scope> {
         if self.is_system() {

@@ -468,6 +468,15 @@ pub async fn principal_for_user(store: &Store, user_id: i64) -> Result<Principal
     Ok(principal_from_row(row, roles, AuthVia::Session { csrf_token: String::new() })?)
 }
 
+/// Account management (one's password, one's API tokens) needs a login session: an API token,
+/// whatever its scopes, cannot change the credentials of the account it acts for.
+pub async fn require_session(store: &Store, principal: &Principal, target: &str, client: &ClientInfo) -> Result<()> {
+    if principal.is_token() {
+        return Err(audit::deny(store, principal, "login_session", target, client).await);
+    }
+    Ok(())
+}
+
 /// Completes a login waiting at the TOTP step. Wrong codes count toward the lockout like
 /// wrong passwords.
 pub async fn complete_mfa(

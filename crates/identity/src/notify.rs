@@ -14,9 +14,9 @@ use yaolian_store::Store;
 /// or organization's place in the tree must be within the principal's `portal.notify` scope;
 /// a user or organization that does not exist is refused naming the field.
 pub async fn raise(store: &Store, principal: &Principal, todo: &NewTodo, client: &ClientInfo) -> Result<i64> {
-    let target_org = match (todo.org_id, todo.user_id) {
-        (Some(org), _) => Some(org),
-        (None, Some(user)) => {
+    // Whoever is addressed must exist (else the insert would fail on its foreign key).
+    let user_org = match todo.user_id {
+        Some(user) => {
             let row =
                 sqlx::query("SELECT org_id FROM users WHERE id = $1").bind(user).fetch_optional(store.pool()).await?;
             let Some(row) = row else {
@@ -24,20 +24,26 @@ pub async fn raise(store: &Store, principal: &Principal, todo: &NewTodo, client:
             };
             Some(row.try_get::<i64, _>(0)?)
         }
-        (None, None) => None,
+        None => None,
     };
-    if let Some(org) = target_org {
-        let path = match orgs::get_unchecked(store, org).await {
+    // Both the addressed organization and the addressed user's must be in reach.
+    let mut targets: Vec<(i64, &str)> = todo.org_id.map(|o| (o, "org_id")).into_iter().collect();
+    if let Some(o) = user_org.filter(|o| Some(*o) != todo.org_id) {
+        targets.push((o, "user_id"));
+    }
+    for (org, field) in &targets {
+        let path = match orgs::get_unchecked(store, *org).await {
             Ok(o) => o.path,
             Err(IdentityError::NotFound(_)) => {
-                return Err(ValidationError::single("org_id", "exists", "no organization has this id").into())
+                return Err(ValidationError::single(*field, "exists", "no organization has this id").into())
             }
             Err(e) => return Err(e),
         };
         if !principal.reaches(perm::PORTAL_NOTIFY, &path) {
             return Err(audit::deny(store, principal, perm::PORTAL_NOTIFY, "todos", client).await);
         }
-    } else if !principal.has(perm::PORTAL_NOTIFY) {
+    }
+    if targets.is_empty() && !principal.has(perm::PORTAL_NOTIFY) {
         return Err(audit::deny(store, principal, perm::PORTAL_NOTIFY, "todos", client).await);
     }
     add_todo(store.pool(), todo).await

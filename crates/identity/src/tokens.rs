@@ -36,6 +36,7 @@ pub async fn create(
     valid_days: i64,
     client: &ClientInfo,
 ) -> Result<(ApiToken, String)> {
+    crate::auth::require_session(store, principal, "tokens", client).await?;
     let mut errors = ValidationError::new();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
@@ -111,6 +112,7 @@ pub async fn list(store: &Store, principal: &Principal) -> Result<Vec<ApiToken>>
 
 /// Revokes one of the principal's own tokens.
 pub async fn revoke(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<()> {
+    crate::auth::require_session(store, principal, "tokens", client).await?;
     let done = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(principal.user_id())

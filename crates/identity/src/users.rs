@@ -3,7 +3,7 @@
 
 use crate::audit::{self, action};
 use crate::error::Result;
-use crate::model::{perm, scope_filter, AdminKind, Role, Scope, User};
+use crate::model::{perm, scope_filter, AdminKind, AuthVia, Role, Scope, User};
 use crate::{orgs, password, roles, ClientInfo, IdentityConfig, IdentityError, Principal};
 use serde::Deserialize;
 use serde_json::json;
@@ -542,6 +542,7 @@ pub async fn change_own_password(
     new_password: &str,
     client: &ClientInfo,
 ) -> Result<()> {
+    crate::auth::require_session(store, principal, "password", client).await?;
     let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(principal.user_id())
         .fetch_optional(store.pool())
@@ -593,9 +594,22 @@ async fn write_password(
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    if act == action::PASSWORD_RESET {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    }
+    // A new password ends every other way in: the other sessions (all of them after a reset;
+    // all but the one making the change when it is one's own) and every API token.
+    match (act == action::PASSWORD_CHANGE, principal.via()) {
+        (true, AuthVia::Session { csrf_token }) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND csrf_token <> $2")
+                .bind(user_id)
+                .bind(csrf_token)
+                .execute(&mut *tx)
+                .await?
+        }
+        _ => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?,
+    };
+    sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND revoked = 0")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(&mut tx, audit::Event::by(principal, act, &format!("user:{user_id} {username}"), client)).await?;
     tx.commit().await?;
     crate::auth::principals_changed();

@@ -101,8 +101,18 @@ where
     .try_get(0)?)
 }
 
+/// An API token reaches the portal only when `portal.use` is among its scopes (a session
+/// always reaches its own to-dos and messages).
+fn check_token(principal: &Principal) -> Result<()> {
+    if principal.is_token() && !principal.has(yaolian_access::perm::PORTAL_USE) {
+        return Err(AccessError::Forbidden { permission: yaolian_access::perm::PORTAL_USE.into() });
+    }
+    Ok(())
+}
+
 /// Open to-dos of the principal: its own and its organization's, soonest due first.
 pub async fn todos(store: &Store, principal: &Principal, limit: i64) -> Result<Vec<Todo>> {
+    check_token(principal)?;
     let rows = sqlx::query(
         "SELECT id, module, title, link, due_at, created_at FROM todos \
          WHERE status = 'open' AND (user_id = $1 OR org_id = $2) \
@@ -130,6 +140,7 @@ pub async fn todos(store: &Store, principal: &Principal, limit: i64) -> Result<V
 
 /// Marks one of the principal's to-dos done.
 pub async fn complete_todo(store: &Store, principal: &Principal, id: i64) -> Result<()> {
+    check_token(principal)?;
     let done = sqlx::query(
         "UPDATE todos SET status = 'done', done_at = $1 WHERE id = $2 AND status = 'open' AND (user_id = $3 OR org_id = $4)",
     )
@@ -147,6 +158,7 @@ pub async fn complete_todo(store: &Store, principal: &Principal, id: i64) -> Res
 
 /// The principal's newest messages.
 pub async fn messages(store: &Store, principal: &Principal, limit: i64) -> Result<Vec<Message>> {
+    check_token(principal)?;
     let rows = sqlx::query(
         "SELECT id, title, body, link, created_at, read_at FROM messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
@@ -171,6 +183,7 @@ pub async fn messages(store: &Store, principal: &Principal, limit: i64) -> Resul
 
 /// Marks one of the principal's messages read.
 pub async fn mark_read(store: &Store, principal: &Principal, id: i64) -> Result<()> {
+    check_token(principal)?;
     let done = sqlx::query("UPDATE messages SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
         .bind(Timestamp::now().0)
         .bind(id)

@@ -164,18 +164,27 @@ impl FromRequestParts<AppState> for Auth {
         if stage != Stage::Full {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "mfa_required", "complete the TOTP step first"));
         }
-        if let AuthVia::Session { csrf_token } = &p.via() {
-            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-            if !safe && sent != Some(csrf_token.as_str()) {
-                return Err(ApiError::csrf());
-            }
-        }
+        check_csrf(parts, &p)?;
         Ok(Auth(p))
     }
 }
 
-/// A caller with a session in any stage (for the TOTP step), and its cookie token.
+/// A state-changing request made with a session cookie must carry the session's CSRF token in
+/// `X-CSRF-Token` (bearer tokens need none: a browser never sends them on its own).
+fn check_csrf(parts: &Parts, p: &Principal) -> Result<(), ApiError> {
+    if let AuthVia::Session { csrf_token } = p.via() {
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        if !safe && sent != Some(csrf_token.as_str()) {
+            return Err(ApiError::csrf());
+        }
+    }
+    Ok(())
+}
+
+/// A caller with a session in any stage (for the TOTP step, enrollment and logout), and its
+/// cookie token. Like [`Auth`], a state-changing request needs the session's CSRF token (the
+/// login answer gives it at every stage).
 pub struct PendingAuth(pub Principal, pub Stage, pub String);
 
 impl FromRequestParts<AppState> for PendingAuth {
@@ -183,7 +192,10 @@ impl FromRequestParts<AppState> for PendingAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match resolve(parts, state).await {
-            Ok((p, stage, Some(token))) => Ok(PendingAuth(p, stage, token)),
+            Ok((p, stage, Some(token))) => {
+                check_csrf(parts, &p)?;
+                Ok(PendingAuth(p, stage, token))
+            }
             Ok((_, _, None)) => {
                 Err(ApiError::new(StatusCode::BAD_REQUEST, "session_required", "this step needs a login session"))
             }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod metrics;
+mod nul;
 pub mod openapi;
 pub mod pages;
 
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .merge(assets::routes())
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), nul::refuse_nul_bytes))
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(max_body))

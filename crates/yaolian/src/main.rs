@@ -325,8 +325,27 @@ async fn serve(state: AppState, addr: &str) -> Result<()> {
     Ok(())
 }
 
+/// Ctrl-C (SIGINT) or SIGTERM — what systemd and container runtimes send to stop a service —
+/// both start the graceful shutdown: no new connections, open ones get the grace to finish.
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server gracefully");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
     tracing::info!("shutting down");
 }
 

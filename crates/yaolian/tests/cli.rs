@@ -369,3 +369,38 @@ fn trace_import_keeps_good_lines_names_bad_ones_and_resumes() {
     assert!(errors.contains("\"line\":3") && errors.contains("json"), "{errors}");
     assert!(stderr(&o).trim().lines().last().unwrap().starts_with("error: 2 lines refused"), "{}", stderr(&o));
 }
+
+/// Issue 15 item 14: SIGTERM (what systemd and container stops send) drains like Ctrl-C: the
+/// server stops taking connections and exits with status 0, not killed by the signal.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = yaolian(dir.path(), &["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yaolian"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--addr", &addr])
+        .env_remove("YAOLIAN_DATABASE_URL")
+        .env_remove("YAOLIAN_CONFIG")
+        .env("YAOLIAN_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the server did not start listening");
+        assert!(child.try_wait().unwrap().is_none(), "the server exited before listening");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "SIGTERM must end the server cleanly, got {:?}: {log}", out.status);
+    assert!(log.contains("shutting down"), "{log}");
+}

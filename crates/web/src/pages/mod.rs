@@ -324,10 +324,20 @@ pub fn redirect_with_cookie(to: &str, cookie: &str) -> Response {
     resp
 }
 
-/// Only same-site relative paths are followed after login (no open redirect).
+/// Only same-site absolute paths are followed after login or a language switch (no open
+/// redirect): `/` then visible ASCII only. Browsers drop tabs and line breaks from a URL, so
+/// `/\t/evil.example` would become `//evil.example`; control characters, DEL, spaces, backslashes
+/// and non-ASCII are refused (a real path from this site is percent-encoded), and so is a second
+/// `/` or `\` at the start. Anything else goes to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        let b = n.as_bytes();
+        b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/') | Some(b'\\'))
+            && b.iter().all(|c| (0x21..=0x7e).contains(c) && *c != b'\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if ok(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
