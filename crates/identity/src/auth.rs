@@ -454,6 +454,28 @@ pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
     Ok(principal_from_row(row, roles, via)?)
 }
 
+/// The active users among `user_ids` as principals (what they may do, not acting now), in one
+/// query: for rules about other people, such as who may be assigned a review.
+pub async fn principals_of(store: &Store, user_ids: &[i64]) -> Result<Vec<Principal>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = yaolian_store::sql::Params::new();
+    let list: Vec<String> = user_ids.iter().map(|id| p.push(*id)).collect();
+    let sql = format!(
+        "SELECT {PRINCIPAL_COLUMNS}, {ROLE_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id {ROLE_JOIN} \
+         WHERE u.id IN ({}) AND u.status = 'active' ORDER BY u.id, r.id",
+        list.join(", ")
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut out = Vec::new();
+    for group in rows.chunk_by(|a, b| a.try_get::<i64, _>("user_id").ok() == b.try_get::<i64, _>("user_id").ok()) {
+        let roles = grants_from_rows(group)?;
+        out.push(principal_from_row(&group[0], roles, AuthVia::Session { csrf_token: String::new() })?);
+    }
+    Ok(out)
+}
+
 /// A principal for a user id (the CLI acting as an existing user, and tests).
 pub async fn principal_for_user(store: &Store, user_id: i64) -> Result<Principal> {
     let rows = sqlx::query(&format!(

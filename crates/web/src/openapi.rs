@@ -30,7 +30,7 @@ use crate::api;
         api::list_licenses, api::issue_license, api::get_license, api::change_license, api::renew_license,
         api::license_status, api::export_license, api::verify_license, api::revocation_list, api::authority_key,
         api::service_types, api::update_service_type, api::service_calendar, api::set_calendar_day, api::service_statistics,
-        api::list_applications, api::submit_application, api::get_application, api::resubmit_application,
+        api::list_applications, api::submit_application, api::get_application, api::application_reviewers, api::resubmit_application,
         api::withdraw_application, api::act_on_application, api::decide_application, api::application_file,
         api::capture_document, api::capture_status, api::capture_event, api::query_events, api::get_event, api::epc_events,
         api::event_proof, api::verify_code, api::code_history, api::where_to, api::where_from, api::list_recalls, api::open_recall,

@@ -153,6 +153,17 @@ async fn a_retail_license_from_application_to_revocation() {
         let decide = |pw: &str, v: i64| json!({"outcome": "approve", "opinion": "符合条件，准予许可", "password": pw, "expected_version": v});
         let (st, _) = post(&leader, &server, &format!("/api/v1/applications/{id}/decide"), decide(PW, 4)).await;
         assert_eq!(st, 409);
+        // Issue 15 item 19: only those who may review are offered and accepted — the audit
+        // administrator (no 审查 permission) was accepted before.
+        let auditor = yaolian_identity::users::id_by_username(&store, "auditor").await.unwrap();
+        let (st, offered) = get(&clerk, &server, &format!("/api/v1/applications/{id}/reviewers")).await;
+        assert_eq!(st, 200, "{offered}");
+        let offered: Vec<i64> = offered.as_array().unwrap().iter().map(|r| r["user_id"].as_i64().unwrap()).collect();
+        assert!(offered.contains(&both) && !offered.contains(&auditor), "{offered:?}");
+        let (st, refused) = post(&clerk, &server, &format!("/api/v1/applications/{id}/act"), json!({"action": "assign", "reviewer_ids": [auditor], "expected_version": 4})).await;
+        assert_eq!((st.as_u16(), refused["errors"][0]["rule"].as_str()), (422, Some("may_review")), "{refused}");
+        let (st, _) = get(&a, &server, &format!("/api/v1/applications/{id}/reviewers")).await;
+        assert_eq!(st, 403, "the applicant is not offered the bureau's people");
         let (st, app) = post(&clerk, &server, &format!("/api/v1/applications/{id}/act"), json!({"action": "assign", "reviewer_ids": [both], "expected_version": 4})).await;
         assert_eq!(st, 200, "{app}");
         let (st, _) = post(&clerk, &server, &format!("/api/v1/applications/{id}/act"), json!({"action": "assign", "reviewer_ids": [w.b_user], "expected_version": 5})).await;

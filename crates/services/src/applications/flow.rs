@@ -401,8 +401,21 @@ pub(crate) fn handler_refusal(
     None
 }
 
+/// Those of `ids` who may review the application: active users whom [`handler_refusal`] lets
+/// handle it (a bureau over the applicant, `service.handle`, not the submitter). The same rule
+/// offers the choices on the page and accepts an assignment.
+pub(crate) async fn eligible_reviewers(
+    store: &Store,
+    app: &Application,
+    path: &str,
+    ids: &[i64],
+) -> Result<Vec<Principal>> {
+    let people = yaolian_identity::auth::principals_of(store, ids).await?;
+    Ok(people.into_iter().filter(|p| handler_refusal(p, perm::SERVICE_HANDLE, app, path).is_none()).collect())
+}
+
 /// Checks that the principal handles for the bureau (see [`handler_refusal`]).
-async fn check_handler(
+pub(crate) async fn check_handler(
     store: &Store,
     p: &Principal,
     permission: &'static str,
@@ -497,28 +510,21 @@ pub async fn act_at(
             if reviewer_ids.is_empty() {
                 return Err(ValidationError::single("reviewer_ids", "non_empty", "choose at least one reviewer").into());
             }
+            let eligible = eligible_reviewers(store, &app, &path, reviewer_ids).await?;
             let mut reviewers = Vec::new();
             for rid in reviewer_ids {
-                let r = sqlx::query(
-                    "SELECT u.username, u.display_name, o.path, o.kind FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1",
-                )
-                .bind(rid)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(r) = r else {
-                    return Err(ValidationError::single("reviewer_ids", "exists", format!("no user {rid}")).into());
-                };
-                let (username, name, upath, kind): (String, String, String, String) =
-                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-                let regulator = OrgKind::parse(&kind).is_some_and(OrgKind::is_regulator);
-                if !regulator || !path.starts_with(&upath) || *rid == app.submitted_by {
+                let Some(p) = eligible.iter().find(|p| p.user_id() == *rid) else {
                     return Err(ValidationError::single(
                         "reviewer_ids",
-                        "regulator_over_applicant",
-                        format!("{username} cannot review this application"),
+                        "may_review",
+                        format!(
+                            "user {rid} cannot review this application: a reviewer is an active user of a bureau \
+                             over the applicant holding 审查 (service.handle), who did not submit it"
+                        ),
                     )
                     .into());
-                }
+                };
+                let (username, name) = (p.username().to_string(), p.display_name().to_string());
                 reviewers.push(Reviewer { user_id: *rid, username, name, opinion: None, conclusion: None });
             }
             let names: Vec<String> = reviewers.iter().map(|r| r.name.clone()).collect();

@@ -435,7 +435,10 @@ mod reading;
 
 pub use files::file;
 pub use flow::{act, act_at, decide, resubmit, submit, submit_at, withdraw};
-pub use reading::{get, list, statistics, sweep_overdue, to_csv, ApplicationQuery, Statistics, TypeStats};
+pub use reading::{
+    get, list, reviewer_choices, statistics, sweep_overdue, to_csv, ApplicationQuery, ReviewerChoice, Statistics,
+    TypeStats,
+};
 
 /// Form fields checked against the type: required ones filled, no unknown keys, sane lengths.
 fn check_form(

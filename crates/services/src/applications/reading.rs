@@ -24,6 +24,57 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
     Ok(view)
 }
 
+/// A person who may be assigned to review an application (审查人员).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReviewerChoice {
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub org_name: String,
+}
+
+/// Who may review application `id`, for whoever assigns reviewers (`service.handle`): the
+/// active users of the bureaus over the applicant whom the assignment would accept.
+pub async fn reviewer_choices(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    client: &ClientInfo,
+) -> Result<Vec<ReviewerChoice>> {
+    let mut tx = store.begin().await?;
+    let (app, path) = load(&mut tx, id).await?;
+    tx.commit().await?;
+    flow::check_handler(store, principal, perm::SERVICE_HANDLE, &app, &path, client).await?;
+    // The bureaus over the applicant are the organizations whose path begins the applicant's.
+    let mut p = Params::new();
+    let prefixes: Vec<String> = path.match_indices('/').skip(1).map(|(i, _)| p.push(path[..=i].to_string())).collect();
+    if prefixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT u.id FROM users u JOIN orgs o ON o.id = u.org_id \
+         WHERE o.path IN ({}) AND u.status = 'active' ORDER BY o.path, u.display_name LIMIT 500",
+        prefixes.join(", ")
+    );
+    let ids: Vec<i64> = p
+        .bind(sqlx::query(&sql))
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let eligible = flow::eligible_reviewers(store, &app, &path, &ids).await?;
+    Ok(eligible
+        .iter()
+        .map(|p| ReviewerChoice {
+            user_id: p.user_id(),
+            username: p.username().to_string(),
+            name: p.display_name().to_string(),
+            org_name: p.org_name().to_string(),
+        })
+        .collect())
+}
+
 /// Filters of the application list.
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationQuery {

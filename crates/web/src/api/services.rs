@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             get(list_applications).post(submit_application).layer(DefaultBodyLimit::max(MAX_APPLICATION_BYTES)),
         )
         .route("/api/v1/applications/{id}", get(get_application))
+        .route("/api/v1/applications/{id}/reviewers", get(application_reviewers))
         .route(
             "/api/v1/applications/{id}/resubmit",
             post(resubmit_application).layer(DefaultBodyLimit::max(MAX_APPLICATION_BYTES)),
@@ -168,6 +169,18 @@ pub async fn submit_application(
     ApiJson(new): ApiJson<NewApplication>,
 ) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
     Ok((StatusCode::CREATED, Json(applications::submit(state.store(), state.sealing(), &p, &new, &client).await?)))
+}
+
+/// Who may be assigned to review an application (for whoever handles it).
+#[utoipa::path(get, path = "/api/v1/applications/{id}/reviewers", tag = "services", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<applications::ReviewerChoice>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn application_reviewers(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<applications::ReviewerChoice>>> {
+    Ok(Json(applications::reviewer_choices(state.store(), &p, id, &client).await?))
 }
 
 /// One application with its steps, clock and decision.

@@ -127,6 +127,8 @@ struct DetailPage {
     can_handle: bool,
     can_decide: bool,
     is_reviewer: bool,
+    /// Who may be assigned to review (offered while the application is accepted).
+    reviewers: Vec<applications::ReviewerChoice>,
 }
 
 impl DetailPage {
@@ -170,11 +172,19 @@ async fn detail(State(state): State<AppState>, user: PageUser, IdPath(id): IdPat
         Ok(a) => {
             let t = types::get(state.store(), &a.application.type_code).await.ok();
             let actions = a.actions.unwrap_or_default();
+            let reviewers = if actions.handle && a.application.status == "accepted" {
+                applications::reviewer_choices(state.store(), &user.principal, id, &user.client)
+                    .await
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
             let page = DetailPage {
                 chrome: user.chrome("services"),
                 can_handle: actions.handle,
                 can_decide: actions.decide,
                 is_reviewer: actions.review,
+                reviewers,
                 a,
                 t,
             };
@@ -184,38 +194,32 @@ async fn detail(State(state): State<AppState>, user: PageUser, IdPath(id): IdPat
     }
 }
 
-#[derive(Deserialize)]
-pub struct ActForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    action: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    conclusion: String,
-    #[serde(default)]
-    reviewer_ids: String,
-    #[serde(default)]
-    expected_version: i64,
-}
-
-async fn act(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath, Form(form): Form<ActForm>) -> Response {
-    if let Err(page) = user.check_csrf(&form.csrf) {
+/// The handling form: one action, its text, and the reviewers ticked (a repeated field).
+async fn act(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath, body: String) -> Response {
+    let pairs = super::admin::url_pairs(&body);
+    let field = |key: &str| super::admin::field(&pairs, key);
+    if let Err(page) = user.check_csrf(&field("_csrf")) {
         return page;
     }
-    let act = match form.action.as_str() {
-        "accept" => Act::Accept { opinion: form.text },
-        "refuse" => Act::Refuse { reason: form.text },
+    let text = field("text");
+    let act = match field("action").as_str() {
+        "accept" => Act::Accept { opinion: text },
+        "refuse" => Act::Refuse { reason: text },
         "request_correction" => {
-            Act::RequestCorrection { items: form.text.lines().map(str::to_string).collect(), note: String::new() }
+            Act::RequestCorrection { items: text.lines().map(str::to_string).collect(), note: String::new() }
         }
         "assign" => Act::Assign {
-            reviewer_ids: form.reviewer_ids.split([',', ' ', '，']).filter_map(|s| s.trim().parse().ok()).collect(),
+            reviewer_ids: pairs
+                .iter()
+                .filter(|(k, _)| k == "reviewer_ids")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect(),
         },
-        "review" => Act::Review { opinion: form.text, conclusion: form.conclusion },
-        _ => Act::Inspection { reference: form.text },
+        "review" => Act::Review { opinion: text, conclusion: field("conclusion") },
+        _ => Act::Inspection { reference: text },
     };
-    match applications::act(state.store(), &user.principal, id, &act, form.expected_version, &user.client).await {
+    let expected_version = field("expected_version").parse().unwrap_or(0);
+    match applications::act(state.store(), &user.principal, id, &act, expected_version, &user.client).await {
         Ok(_) => Redirect::to(&format!("/services/applications/{id}")).into_response(),
         Err(e) => failure_page(user.lang, e),
     }
