@@ -204,6 +204,17 @@ impl FromRequestParts<AppState> for PendingAuth {
     }
 }
 
+/// Whether the browser reached us over HTTPS: always when configured so (`secure_cookies`), and
+/// when a trusted reverse proxy says so in `X-Forwarded-Proto`.
+pub fn came_over_https(headers: &axum::http::HeaderMap, config: &crate::WebConfig) -> bool {
+    config.secure_cookies
+        || (config.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.split(',').next().unwrap_or("").trim().eq_ignore_ascii_case("https")))
+}
+
 /// `Set-Cookie` value for the session.
 pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> String {
     format!(

@@ -51,11 +51,37 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Demo mode: accounts and their shared password, shown on the login page.
     pub demo: Option<(Vec<DemoAccount>, String)>,
+    /// The bearer token a metrics scraper sends for `/metrics`; without one, `/metrics` is off.
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The secret that opens `/metrics`. `Debug` never shows it; comparison takes the same time
+/// whatever the guess.
+#[derive(Clone)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(yaolian_core::REDACTED)
+    }
+}
+
+impl MetricsToken {
+    fn matches(&self, sent: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), sent.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, trust_proxy: false, max_body_bytes: 256 * 1024, demo: None }
+        WebConfig {
+            secure_cookies: false,
+            trust_proxy: false,
+            max_body_bytes: 256 * 1024,
+            demo: None,
+            metrics_token: None,
+        }
     }
 }
 
@@ -151,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), nul::refuse_nul_bytes))
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), secure_cookies_over_https))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
         .with_state(state)
@@ -205,7 +232,20 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// Prometheus metrics, for a scraper holding the configured token (`metrics_token`).
+async fn metrics_text(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = &state.config().metrics_token else {
+        return ApiError::new(StatusCode::NOT_FOUND, "metrics_off", "metrics are off: set metrics_token to serve them")
+            .into_response();
+    };
+    let sent = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if !sent.is_some_and(|s| token.matches(s.trim())) {
+        let mut resp =
+            ApiError::new(StatusCode::UNAUTHORIZED, "metrics_token", "send the metrics token as a bearer token")
+                .into_response();
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return resp;
+    }
     let (open, idle) = state.store().pool_stats();
     let body = state.metrics().render(open, idle);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
@@ -252,6 +292,28 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     };
     let err = ApiError::new(status, code, status.canonical_reason().unwrap_or("error"));
     problem_response(status, &err.problem())
+}
+
+/// Every cookie set in answer to a request that came over HTTPS is marked `Secure`, so a
+/// session cookie never travels in clear even when `secure_cookies` was left off behind a
+/// TLS-terminating proxy (with `trust_proxy`).
+async fn secure_cookies_over_https(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let https = extract::came_over_https(req.headers(), state.config());
+    let mut resp = next.run(req).await;
+    if https {
+        let cookies: Vec<HeaderValue> = resp.headers().get_all(header::SET_COOKIE).iter().cloned().collect();
+        resp.headers_mut().remove(header::SET_COOKIE);
+        for c in cookies {
+            let marked = match c.to_str() {
+                Ok(text) if !text.to_ascii_lowercase().contains("; secure") => {
+                    HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c)
+                }
+                _ => c,
+            };
+            resp.headers_mut().append(header::SET_COOKIE, marked);
+        }
+    }
+    resp
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {

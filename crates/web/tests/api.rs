@@ -288,7 +288,11 @@ async fn malformed_and_wrong_input_gets_problem_json_never_500() {
 async fn openapi_document_and_metrics() {
     each_backend(|store| async move {
         seed(&store).await;
-        let server = Server::start(store, WebConfig::default()).await;
+        let config = WebConfig {
+            metrics_token: Some(yaolian_web::MetricsToken("scrape-Token-2026".into())),
+            ..WebConfig::default()
+        };
+        let server = Server::start(store, config).await;
         let doc: Value = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         for path in ["/api/v1/auth/login", "/api/v1/me", "/api/v1/users", "/api/v1/audit", "/api/v1/portal/todos"] {
@@ -296,7 +300,14 @@ async fn openapi_document_and_metrics() {
         }
         let s = login(&server, "a.sub").await;
         s.client.get(server.url("/api/v1/me")).send().await.unwrap();
-        let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+        // Issue 15 item 18: /metrics was open to anyone; now only to the scraper's token.
+        let c = reqwest::Client::new();
+        assert_eq!(c.get(server.url("/metrics")).send().await.unwrap().status(), 401);
+        let wrong = c.get(server.url("/metrics")).bearer_auth("scrape-Token-2027").send().await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        let metrics = c.get(server.url("/metrics")).bearer_auth("scrape-Token-2026").send().await.unwrap();
+        assert_eq!(metrics.status(), 200);
+        let metrics = metrics.text().await.unwrap();
         assert!(
             metrics.contains("yaolian_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 1"),
             "{metrics}"

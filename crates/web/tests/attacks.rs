@@ -175,3 +175,31 @@ async fn a_todo_for_a_missing_user_is_refused_naming_it() {
     })
     .await;
 }
+
+/// Item 18: `/metrics` was open to anyone; without a configured token it is off. Item 20: the
+/// session cookie lacked `Secure` behind a TLS-terminating proxy unless configured; a request
+/// that came over HTTPS (per a trusted proxy) now always gets `Secure` cookies.
+#[tokio::test]
+async fn metrics_are_off_without_a_token_and_cookies_are_secure_over_https() {
+    each_backend(|store| async move {
+        seed(&store).await;
+        let server = Server::start(store, WebConfig { trust_proxy: true, ..WebConfig::default() }).await;
+        let c = reqwest::Client::new();
+        let (status, body) = problem(c.get(server.url("/metrics")).send().await.unwrap()).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("metrics_off")));
+        let login = |proto: &'static str| {
+            c.post(server.url("/api/v1/auth/login"))
+                .header("x-forwarded-proto", proto)
+                .json(&json!({"username": "a.sub", "password": PW}))
+                .send()
+        };
+        let over_https = login("https").await.unwrap();
+        let cookie = over_https.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.ends_with("; Secure"), "{cookie}");
+        let over_http = login("http").await.unwrap();
+        let cookie = over_http.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(!cookie.contains("Secure"), "{cookie}");
+        server.stop().await;
+    })
+    .await;
+}

@@ -22,6 +22,9 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub max_body_bytes: Option<usize>,
     pub max_connections: Option<u32>,
+    /// Bearer token a metrics scraper sends for `/metrics` (also `YAOLIAN_METRICS_TOKEN`);
+    /// without one `/metrics` is off.
+    pub metrics_token: Option<String>,
     /// 32 hex digits: the SM4 key sealing the site signing key.
     pub ledger_key: Option<String>,
     /// File holding that key (default `<data_dir>/ledger-seal.key`).
@@ -46,6 +49,7 @@ impl std::fmt::Debug for FileConfig {
             .field("trust_proxy", &self.trust_proxy)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_connections", &self.max_connections)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| yaolian_core::REDACTED))
             .field("ledger_key", &self.ledger_key.as_ref().map(|_| yaolian_core::REDACTED))
             .field("ledger_key_file", &self.ledger_key_file)
             .field("checkpoint_every", &self.checkpoint_every)

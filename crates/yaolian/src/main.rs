@@ -259,6 +259,11 @@ impl Settings {
             trust_proxy: self.file.trust_proxy.unwrap_or(d.trust_proxy),
             max_body_bytes: self.file.max_body_bytes.unwrap_or(d.max_body_bytes),
             demo: None,
+            metrics_token: std::env::var("YAOLIAN_METRICS_TOKEN")
+                .ok()
+                .or_else(|| self.file.metrics_token.clone())
+                .filter(|t| !t.trim().is_empty())
+                .map(yaolian_web::MetricsToken),
         }
     }
 

@@ -121,7 +121,7 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
 /// The public address of a license's verification page, from the request's host.
 fn verify_url(state: &AppState, headers: &HeaderMap, identifier: &str) -> String {
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = if state.config().secure_cookies { "https" } else { "http" };
+    let scheme = if crate::extract::came_over_https(headers, state.config()) { "https" } else { "http" };
     format!("{scheme}://{host}/v/{}", urlencoding::encode(identifier))
 }
 
