@@ -30,8 +30,24 @@ pub struct Site {
     pub province: String,
 }
 
-/// Registers sites (or renames them), all or none.
+/// Registers sites (or renames them), all or none. A site registered again keeps what the new
+/// registration leaves out: its company (`org_id` absent) and its province (empty).
 pub async fn upsert(store: &Store, sites: &[Site]) -> Result<Vec<String>, TraceError> {
+    write(store, sites, OnConflict::Update).await
+}
+
+/// Registers the sites not registered yet and leaves the others as they are (generated data
+/// never rewrites a real site).
+pub async fn insert_missing(store: &Store, sites: &[Site]) -> Result<Vec<String>, TraceError> {
+    write(store, sites, OnConflict::Keep).await
+}
+
+enum OnConflict {
+    Update,
+    Keep,
+}
+
+async fn write(store: &Store, sites: &[Site], on_conflict: OnConflict) -> Result<Vec<String>, TraceError> {
     let mut errors = ValidationError::new();
     let mut values = Vec::with_capacity(sites.len() * 5);
     let mut keys = Vec::with_capacity(sites.len());
@@ -68,8 +84,14 @@ pub async fn upsert(store: &Store, sites: &[Site]) -> Result<Vec<String>, TraceE
     insert_rows(
         &mut tx,
         "INSERT INTO trace_sites (id, name, kind, org_id, province)",
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, org_id = excluded.org_id, \
-         province = excluded.province",
+        match on_conflict {
+            OnConflict::Update => {
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+                 org_id = COALESCE(excluded.org_id, trace_sites.org_id), \
+                 province = CASE WHEN excluded.province = '' THEN trace_sites.province ELSE excluded.province END"
+            }
+            OnConflict::Keep => "ON CONFLICT (id) DO NOTHING",
+        },
         5,
         values,
     )

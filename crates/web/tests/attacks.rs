@@ -203,3 +203,42 @@ async fn metrics_are_off_without_a_token_and_cookies_are_secure_over_https() {
     })
     .await;
 }
+
+/// Item 8: registering a site again without `org_id` unlinked it from its company (and `trace
+/// generate` did that to every demo site); now what a registration leaves out is kept, and
+/// generated data only adds sites that are missing.
+#[tokio::test]
+async fn a_site_registered_again_keeps_its_company() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        yaolian_identity::fixtures::user(&store, &sys, w.province, "zj.leader", false, &["regulator_leader"])
+            .await
+            .unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let leader = login(&server, "zj.leader").await;
+        let id = "urn:epc:id:sgln:0614141.00001.0";
+        let first = json!([{"id": id, "name": "甲仓库", "kind": "distributor", "org_id": w.co_a, "province": "浙江"}]);
+        let (status, body) = leader.send_json(reqwest::Method::POST, server.url("/api/v1/trace/sites"), &first).await;
+        assert!(status.is_success(), "{status} {body}");
+        let renamed = json!([{"id": id, "name": "甲公司中心仓库", "kind": "distributor"}]);
+        let (status, body) = leader.send_json(reqwest::Method::POST, server.url("/api/v1/trace/sites"), &renamed).await;
+        assert!(status.is_success(), "{status} {body}");
+        let generated = yaolian_trace::sites::Site {
+            id: id.into(),
+            name: "生成的名称".into(),
+            kind: "pharmacy".into(),
+            org_id: None,
+            province: String::new(),
+        };
+        yaolian_trace::sites::insert_missing(&store, &[generated]).await.unwrap();
+        let all = yaolian_trace::sites::list(&store).await.unwrap();
+        let site = all.iter().find(|s| s.name.contains("甲")).unwrap();
+        assert_eq!(
+            (site.name.as_str(), site.kind.as_str(), site.org_id, site.province.as_str()),
+            ("甲公司中心仓库", "distributor", Some(w.co_a), "浙江")
+        );
+        server.stop().await;
+    })
+    .await;
+}

@@ -78,7 +78,7 @@ pub async fn run(store: Store, cmd: TraceCommand) -> Result<()> {
             let products = products_with_codes(&store).await?;
             let plan = Plan { packs, batch_size, products, start, anomalies: !clean, first_serial: 0 };
             let chain = generate::generate(&plan);
-            sites::upsert(&store, &chain.sites).await?;
+            sites::insert_missing(&store, &chain.sites).await?;
             write_jsonl(&out, &chain.events)?;
             let after = after_recall_path(&out);
             write_jsonl(&after, &chain.after_recall)?;
