@@ -323,6 +323,18 @@ pub async fn site_key(store: &Store, sealing: &[u8; 16]) -> Result<(String, KeyP
     Ok((id, key))
 }
 
+/// A stored site key (active or retired) opened with `sealing`, reading only: proof that the
+/// key belongs to the site that holds the sealing key.
+pub async fn open_site_key(store: &Store, key_id: &str, sealing: &[u8; 16]) -> Result<KeyPair, StoreError> {
+    let row = sqlx::query("SELECT sealed_private FROM site_keys WHERE key_id = $1")
+        .bind(key_id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let sealed: Vec<u8> = row.try_get(0)?;
+    KeyPair::unseal(&sealed, sealing).map_err(|e| corrupt(format!("site key {key_id}: {e}")))
+}
+
 /// Public key PEM by key id.
 pub async fn public_key(store: &Store, key_id: &str) -> Result<String, StoreError> {
     Ok(sqlx::query("SELECT public_pem FROM site_keys WHERE key_id = $1")

@@ -90,13 +90,18 @@ enum Command {
         #[arg(short = 'o', long)]
         output: PathBuf,
     },
-    /// Restore the SQLite database from a backup: checks the SM3 checksum, verifies the
-    /// backup's whole ledger, then moves it into place (the old database is kept beside).
+    /// Restore the SQLite database from a backup: checks the signed manifest (this site's key,
+    /// or --trust-key) and the file's SM3 against it, verifies the backup's whole ledger, then
+    /// moves it into place (the old database is kept beside).
     Restore {
         file: PathBuf,
         /// Replace an existing database.
         #[arg(long)]
         force: bool,
+        /// Accept a manifest signed by this public key (PEM file): a backup of another site,
+        /// whose sealing key this site does not hold.
+        #[arg(long)]
+        trust_key: Option<PathBuf>,
     },
 }
 
@@ -197,6 +202,16 @@ impl Settings {
     /// sealed under it).
     fn identity(&self) -> Result<IdentityConfig> {
         Ok(IdentityConfig { sealing: yaolian_ledger::sign::Sealing(self.sealing_key()?), ..self.file.identity()? })
+    }
+
+    /// The site's sealing key as it exists already (`--ledger-key`, the configuration or the
+    /// key file); `None` when there is none yet. Restoring never makes one.
+    fn existing_sealing_key(&self) -> Result<Option<[u8; 16]>> {
+        let path = self.file.ledger_key_file.clone().unwrap_or_else(|| self.data_dir.join("ledger-seal.key"));
+        if self.ledger_key.is_none() && !path.exists() {
+            return Ok(None);
+        }
+        self.sealing_key().map(Some)
     }
 
     /// The SM4 key that seals the site signing key: from `--ledger-key` or the configuration,
@@ -318,7 +333,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::License(cmd) => license::run(cmd),
         Command::Trace(cmd) => trace::run(settings.open().await?, cmd).await,
         Command::Backup { output } => backup::backup(&settings, &output).await,
-        Command::Restore { file, force } => backup::restore(&settings, &file, force).await,
+        Command::Restore { file, force, trust_key } => {
+            backup::restore(&settings, &file, force, trust_key.as_deref()).await
+        }
     }
 }
 

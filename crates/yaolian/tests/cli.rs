@@ -194,8 +194,20 @@ async fn backup_and_restore_check_the_checksum_and_the_ledger() {
     let o = yaolian(d, &["backup", "-o", b]);
     assert_eq!(o.status.code(), Some(1));
 
-    // Restore into a new data directory: checksum and ledger verified, database in place.
+    // Beside it, the manifest signed with the site key (issue 15 item 4).
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("backup.db.manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["sm3"].as_str(), sum.split_whitespace().next());
+    assert_eq!(manifest["format"], "yaolian-backup/1");
+
+    // Restoring needs this site's sealing key (it checks the signature); never makes one.
     let fresh = tempfile::tempdir().unwrap();
+    let o = yaolian(fresh.path(), &["restore", b]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("ledger-seal.key"), "{}", stderr(&o));
+    assert!(!fresh.path().join("ledger-seal.key").exists() && !fresh.path().join("yaolian.db").exists());
+    // With the site's key: signature, checksum and ledger verified, database in place.
+    std::fs::copy(d.join("ledger-seal.key"), fresh.path().join("ledger-seal.key")).unwrap();
     let o = yaolian(fresh.path(), &["restore", b]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("ledger OK"), "{}", stdout(&o));
@@ -209,39 +221,58 @@ async fn backup_and_restore_check_the_checksum_and_the_ledger() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(fresh.path().join("yaolian.db.before-restore").exists());
 
-    // One changed byte: the checksum names the damage and nothing is restored.
+    // One changed byte: the signed SM3 names the change and nothing is restored.
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::copy(d.join("ledger-seal.key"), empty.path().join("ledger-seal.key")).unwrap();
     let damaged = d.join("damaged.db");
     let mut bytes = std::fs::read(&backup).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     std::fs::write(&damaged, &bytes).unwrap();
-    std::fs::copy(d.join("backup.db.sm3"), d.join("damaged.db.sm3")).unwrap();
-    let empty = tempfile::tempdir().unwrap();
+    std::fs::copy(d.join("backup.db.manifest.json"), d.join("damaged.db.manifest.json")).unwrap();
     let o = yaolian(empty.path(), &["restore", damaged.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("SM3 checksum mismatch"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SM3 mismatch"), "{}", stderr(&o));
     assert!(!empty.path().join("yaolian.db").exists());
 
-    // A backup whose records were edited (and its checksum recomputed): the ledger catches it.
+    // A backup whose records were edited, with its checksum recomputed (independently, with
+    // OpenSSL 3) into the manifest: the checksum matches, the signature does not (before, the
+    // `.sm3` was the only check and anyone could recompute it).
     let edited = d.join("edited.db");
     std::fs::copy(&backup, &edited).unwrap();
     {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", edited.display())).await.unwrap();
-        sqlx::query("UPDATE record_versions SET data = replace(data, '王建国', '王某') WHERE entity = 'user'")
+        sqlx::query("UPDATE users SET password_hash = 'swapped' WHERE username = 'admin'")
             .execute(&pool)
             .await
             .unwrap();
         pool.close().await;
     }
-    // The checksum recomputed independently, with OpenSSL 3.
     let digest = Command::new("openssl").args(["dgst", "-sm3", "-r"]).arg(&edited).output().unwrap();
     let hex = String::from_utf8_lossy(&digest.stdout).split_whitespace().next().unwrap().to_string();
-    std::fs::write(d.join("edited.db.sm3"), format!("{hex}  edited.db\n")).unwrap();
+    let mut forged = manifest.clone();
+    forged["sm3"] = serde_json::Value::String(hex);
+    forged["file"] = serde_json::Value::String("edited.db".into());
+    std::fs::write(d.join("edited.db.manifest.json"), forged.to_string()).unwrap();
     let o = yaolian(empty.path(), &["restore", edited.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("ledger does not verify"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not signed by this site's key"), "{}", stderr(&o));
     assert!(!empty.path().join("yaolian.db").exists(), "nothing restored");
+
+    // Another site's backup restores with --trust-key naming that site's public key, and only
+    // with that key.
+    let other = tempfile::tempdir().unwrap();
+    let pem = d.join("site.pem");
+    std::fs::write(&pem, manifest["public_pem"].as_str().unwrap()).unwrap();
+    let o = yaolian(other.path(), &["restore", "--trust-key", pem.to_str().unwrap(), b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stranger = d.join("stranger.pem");
+    std::fs::write(&stranger, yaolian_ledger::sign::KeyPair::generate().public_pem()).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = yaolian(elsewhere.path(), &["restore", "--trust-key", stranger.to_str().unwrap(), b]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not signed by the key --trust-key names"), "{}", stderr(&o));
 }
 
 #[test]
