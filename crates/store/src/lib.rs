@@ -58,6 +58,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the database cannot be reached (an outage, a restart): no connection within
+    /// the acquire timeout, a broken connection, or the server refusing new sessions.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            // Class 08 (connection exception), 57P01–57P03 (shutdown, cannot connect now).
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                e.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+            }
+            _ => false,
+        }
+    }
+
     /// True when the database refused a row for a uniqueness constraint.
     pub fn is_unique_violation(&self) -> bool {
         match self {
@@ -117,11 +130,18 @@ pub fn redact_url(url: &str) -> String {
 pub struct StoreOptions {
     pub max_connections: u32,
     pub busy_timeout: Duration,
+    /// How long a request waits for a PostgreSQL connection before the database counts as
+    /// unavailable (the API then answers 503 at once instead of hanging).
+    pub acquire_timeout: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { max_connections: 16, busy_timeout: Duration::from_secs(5) }
+        StoreOptions {
+            max_connections: 16,
+            busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(2),
+        }
     }
 }
 
@@ -170,7 +190,7 @@ impl Store {
                     .connect(&url)
                     .await?
             }
-            Backend::Postgres => pool_options.acquire_timeout(Duration::from_secs(10)).connect(&url).await?,
+            Backend::Postgres => pool_options.acquire_timeout(options.acquire_timeout).connect(&url).await?,
         };
         let pg = (backend == Backend::Postgres).then(|| pgread::PgTarget(url.as_str().into()));
         Ok(Store { pool, backend, native, pg })

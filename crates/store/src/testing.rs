@@ -47,6 +47,14 @@ impl TestDb {
         Ok(TestDb { store, cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), db_name } })
     }
 
+    /// The PostgreSQL URL of this database (`None` for SQLite).
+    pub fn postgres_url(&self) -> Option<String> {
+        match &self.cleanup {
+            Cleanup::Postgres { admin_url, db_name } => Some(with_database(admin_url, db_name)),
+            Cleanup::SqliteDir(_) => None,
+        }
+    }
+
     /// [`TestDb::try_sqlite`] for tests: panics when the database cannot be made.
     pub async fn sqlite() -> TestDb {
         Self::try_sqlite().await.expect("fresh SQLite test database")

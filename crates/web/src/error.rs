@@ -90,7 +90,11 @@ pub fn problem_response(status: StatusCode, body: &Problem) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(self.status, &self.problem())
+        let mut resp = problem_response(self.status, &self.problem());
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        resp
     }
 }
 
@@ -106,6 +110,14 @@ impl From<IdentityError> for ApiError {
             IdentityError::AccountDisabled | IdentityError::Forbidden { .. } => StatusCode::FORBIDDEN,
             IdentityError::SeparationOfDuties(_) | IdentityError::Conflict(_) => StatusCode::CONFLICT,
             IdentityError::NotFound(_) => StatusCode::NOT_FOUND,
+            IdentityError::Store(inner) if inner.is_unavailable() => {
+                tracing::warn!(error = %inner, "database unavailable");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database does not answer; try again shortly",
+                );
+            }
             IdentityError::Store(inner) => {
                 tracing::error!(error = %inner, "storage error");
                 return ApiError::internal();

@@ -242,3 +242,90 @@ async fn a_site_registered_again_keeps_its_company() {
     })
     .await;
 }
+
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore, to play an outage.
+struct Proxy {
+    addr: std::net::SocketAddr,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(addr: &str, upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Default::default();
+        let registry = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                registry.lock().unwrap().push(conn.abort_handle());
+            }
+        });
+        tasks.lock().unwrap().push(accept.abort_handle());
+        Proxy { addr, tasks }
+    }
+
+    /// The outage: no new connections, and every open one dropped.
+    async fn cut(self) -> std::net::SocketAddr {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        self.addr
+    }
+}
+
+/// Item 13: during a PostgreSQL outage every request hung 10 s and then gave 500. Now a request
+/// that needs the database answers 503 `database_unavailable` with `Retry-After` (the pool waits
+/// 2 s for a connection), `/healthz` says 503, and service resumes when the database is back,
+/// without a restart. PostgreSQL only (SQLite is a file).
+#[tokio::test]
+async fn a_database_outage_fails_fast_and_recovers() {
+    let Some(admin_url) = yaolian_store::testing::postgres_url() else {
+        assert!(std::env::var("YAOLIAN_REQUIRE_PG").is_err(), "YAOLIAN_REQUIRE_PG is set but YAOLIAN_TEST_PG is not");
+        return;
+    };
+    let db = yaolian_store::testing::TestDb::postgres(&admin_url).await;
+    let url = db.postgres_url().unwrap();
+    let Some(at) = url.find('@') else { return };
+    let rest = &url[at + 1..];
+    let (hostport, path) = rest.split_once('/').unwrap();
+    let upstream = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:5432") };
+    let proxy = Proxy::start("127.0.0.1:0", upstream.clone()).await;
+    let proxied = format!("{}@{}/{}", &url[..at], proxy.addr, path);
+    let store = yaolian_store::Store::connect(&proxied, &yaolian_store::StoreOptions::default()).await.unwrap();
+    seed(&store).await;
+    let server = Server::start(store, WebConfig::default()).await;
+    // A client that gives up long before the old 10 s hang.
+    let c = reqwest::Client::builder().timeout(std::time::Duration::from_secs(8)).build().unwrap();
+    assert_eq!(c.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+
+    let addr = proxy.cut().await;
+    let login = json!({"username": "a.sub", "password": PW});
+    let r = c.post(server.url("/api/v1/auth/login")).json(&login).send().await.unwrap();
+    let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let (status, body) = problem(r).await;
+    assert_eq!((status, body["code"].as_str(), retry_after.as_deref()), (503, Some("database_unavailable"), Some("5")));
+    assert_eq!(c.get(server.url("/healthz")).send().await.unwrap().status(), 503);
+
+    // Back: the same address answers again and the server recovers by itself.
+    let _back = Proxy::start(&addr.to_string(), upstream).await;
+    let mut healthy = false;
+    for _ in 0..50 {
+        if c.get(server.url("/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(healthy, "the server did not recover after the database came back");
+    let r = c.post(server.url("/api/v1/auth/login")).json(&login).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    server.stop().await;
+    db.finish().await;
+}
