@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), nul::refuse_nul_bytes))
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(close_after_refused_body))
         .layer(middleware::from_fn_with_state(state.clone(), secure_cookies_over_https))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
@@ -312,6 +313,24 @@ async fn secure_cookies_over_https(State(state): State<AppState>, req: Request, 
             };
             resp.headers_mut().append(header::SET_COOKIE, marked);
         }
+    }
+    resp
+}
+
+/// A request with a body that is refused (4xx/5xx) may not have had its body read: the
+/// connection then ends (`Connection: close`) rather than carry unread bytes into the next
+/// request or be dropped without a word.
+async fn close_after_refused_body(req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let mut resp = next.run(req).await;
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     resp
 }

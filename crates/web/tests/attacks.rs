@@ -329,3 +329,23 @@ async fn a_database_outage_fails_fast_and_recovers() {
     server.stop().await;
     db.finish().await;
 }
+
+/// Item 15: a request with a body refused before its body was read (here 401, not logged in)
+/// sometimes had its keep-alive connection closed without a word; now the answer says
+/// `Connection: close`, and a refused request without a body keeps its connection.
+#[tokio::test]
+async fn a_refused_request_with_a_body_ends_its_connection_plainly() {
+    each_backend(|store| async move {
+        let server = Server::start(store, WebConfig::default()).await;
+        let c = reqwest::Client::new();
+        let body = json!({"approval_number": "国药准字H20260001", "generic_name": "x".repeat(4000)});
+        let r = c.post(server.url("/api/v1/products")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"));
+        let r = c.get(server.url("/api/v1/products")).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers().get("connection").is_none_or(|v| v != "close"));
+        server.stop().await;
+    })
+    .await;
+}
