@@ -39,6 +39,11 @@ pub enum Kind {
 
 pub const ALL: &[Kind] = &[Kind::DrugManufacturing, Kind::DrugWholesale, Kind::DrugRetail, Kind::Preparation];
 
+/// Fields that name a person (法定代表人, 负责人 …): printed on the certificate, but not given to
+/// an anonymous verifier who may be guessing identifiers.
+pub const PERSONAL_FIELDS: &[&str] =
+    &["legal_representative", "principal", "quality_head", "production_head", "qualified_person", "preparation_head"];
+
 const MANUFACTURING: &[FieldSpec] = &[
     f("legal_representative", "法定代表人", "Legal representative", true),
     f("principal", "企业负责人", "Principal", true),

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+mod limit;
 pub mod metrics;
 mod nul;
 pub mod openapi;
@@ -53,6 +54,8 @@ pub struct WebConfig {
     pub demo: Option<(Vec<DemoAccount>, String)>,
     /// The bearer token a metrics scraper sends for `/metrics`; without one, `/metrics` is off.
     pub metrics_token: Option<MetricsToken>,
+    /// Requests a minute one source may make to the public (no login) license pages and API.
+    pub public_per_minute: u32,
 }
 
 /// The secret that opens `/metrics`. `Debug` never shows it; comparison takes the same time
@@ -81,6 +84,7 @@ impl Default for WebConfig {
             max_body_bytes: 256 * 1024,
             demo: None,
             metrics_token: None,
+            public_per_minute: 60,
         }
     }
 }
@@ -92,6 +96,8 @@ struct Inner {
     metrics: Metrics,
     /// Principals of recently seen sessions.
     sessions: yaolian_identity::auth::SessionCache,
+    /// Requests per source to the public endpoints in the current minute.
+    public_hits: limit::Window,
     /// The site signing key (id, key), for checkpoints on demand.
     signer: Option<(String, yaolian_ledger::sign::KeyPair)>,
     /// The site sealing key, which opens the issuing authorities' license keys.
@@ -121,8 +127,8 @@ impl AppState {
         signer: Option<(String, yaolian_ledger::sign::KeyPair)>,
         sealing: yaolian_license::licenses::Sealing,
     ) -> Self {
-        let (metrics, sessions) = Default::default();
-        AppState(Arc::new(Inner { store, identity, config, metrics, sessions, signer, sealing }))
+        let (metrics, sessions, public_hits) = Default::default();
+        AppState(Arc::new(Inner { store, identity, config, metrics, sessions, public_hits, signer, sealing }))
     }
 
     /// The same state with the site signing key, so that checkpoints can be made on demand,
@@ -154,6 +160,9 @@ impl AppState {
     pub fn sessions(&self) -> &yaolian_identity::auth::SessionCache {
         &self.0.sessions
     }
+    fn public_hits(&self) -> &limit::Window {
+        &self.0.public_hits
+    }
     pub fn config(&self) -> &WebConfig {
         &self.0.config
     }
@@ -178,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(close_after_refused_body))
+        .layer(middleware::from_fn_with_state(state.clone(), limit::public_rate))
         .layer(middleware::from_fn_with_state(state.clone(), secure_cookies_over_https))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::internal().into_response()))

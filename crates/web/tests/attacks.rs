@@ -349,3 +349,30 @@ async fn a_refused_request_with_a_body_ends_its_connection_plainly() {
     })
     .await;
 }
+
+/// Item 17: public license lookups by guessed identifiers had no rate limit; now a source gets
+/// so many a minute, then 429 with `Retry-After` (other routes are not counted).
+#[tokio::test]
+async fn public_lookups_are_rate_limited_per_source() {
+    each_backend(|store| async move {
+        let server = Server::start(store, WebConfig { public_per_minute: 5, ..WebConfig::default() }).await;
+        let c = reqwest::Client::new();
+        for i in 0..5 {
+            let r = c
+                .get(server.url(&format!("/api/v1/public/licenses/1.2.156.3005.2.X.Y.{i}.001.Z")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "guess {i} is answered");
+        }
+        let r = c.get(server.url("/api/v1/public/licenses/1.2.156.3005.2.X.Y.9.001.Z")).send().await.unwrap();
+        let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+        let (status, body) = problem(r).await;
+        assert_eq!((status, body["code"].as_str(), retry.as_deref()), (429, Some("rate_limited"), Some("60")));
+        let r = c.get(server.url("/v/1.2.156.3005.2.X.Y.9.001.Z")).send().await.unwrap();
+        assert_eq!(r.status(), 429, "the page counts with the API");
+        assert_eq!(c.get(server.url("/healthz")).send().await.unwrap().status(), 200, "other routes are not limited");
+        server.stop().await;
+    })
+    .await;
+}

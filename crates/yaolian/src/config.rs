@@ -25,6 +25,8 @@ pub struct FileConfig {
     /// Bearer token a metrics scraper sends for `/metrics` (also `YAOLIAN_METRICS_TOKEN`);
     /// without one `/metrics` is off.
     pub metrics_token: Option<String>,
+    /// Requests a minute one source may make to the public license endpoints (default 60).
+    pub public_per_minute: Option<u32>,
     /// 32 hex digits: the SM4 key sealing the site signing key.
     pub ledger_key: Option<String>,
     /// File holding that key (default `<data_dir>/ledger-seal.key`).
@@ -50,6 +52,7 @@ impl std::fmt::Debug for FileConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_connections", &self.max_connections)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| yaolian_core::REDACTED))
+            .field("public_per_minute", &self.public_per_minute)
             .field("ledger_key", &self.ledger_key.as_ref().map(|_| yaolian_core::REDACTED))
             .field("ledger_key_file", &self.ledger_key_file)
             .field("checkpoint_every", &self.checkpoint_every)

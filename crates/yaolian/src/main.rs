@@ -279,6 +279,7 @@ impl Settings {
                 .or_else(|| self.file.metrics_token.clone())
                 .filter(|t| !t.trim().is_empty())
                 .map(yaolian_web::MetricsToken),
+            public_per_minute: self.file.public_per_minute.unwrap_or(d.public_per_minute).max(1),
         }
     }
 

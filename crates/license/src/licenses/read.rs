@@ -190,7 +190,8 @@ pub struct Verification {
 }
 
 /// Verifies an identifier: the stored signature under the authority's key, and the license's
-/// state today. `NotFound` when no license has that identifier.
+/// state today. `NotFound` when no license has that identifier. The document comes without
+/// the fields that name persons (`kinds::PERSONAL_FIELDS`).
 pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verification> {
     let row = sqlx::query(
         "SELECT d.document, d.key_id, d.signature, k.public_pem, l.status, l.status_reason, l.status_at, l.identifier \
@@ -209,9 +210,11 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
     let reason: String = row.try_get(5)?;
     let status_at: Option<i64> = row.try_get(6)?;
     let current_identifier: String = row.try_get(7)?;
-    let document: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
+    let mut document: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
     // The stored text is the canonical JSON that was signed: check those bytes as they are.
     let signature_valid = signature_holds(&pem, text.as_bytes(), &signature);
+    // An anonymous verifier learns whether the license holds, not who runs the company.
+    document.fields.retain(|k, _| !crate::kinds::PERSONAL_FIELDS.contains(&k.as_str()));
     let now = Timestamp::now();
     let mut state = state_on(status, &document.valid_from, &document.valid_until, &today().to_string());
     if state != State::Revoked && current_identifier != document.identifier {
