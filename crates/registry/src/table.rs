@@ -85,7 +85,7 @@ pub enum TableError {
     #[error("CSV line {0}: a quoted field is not closed")]
     UnclosedQuote(usize),
     /// A limit of [`Limits`] is exceeded: `limit` names it (`max_rows`), `max` is its value.
-    #[error("{message} ({limit}:{max})")]
+    #[error("{message}")]
     OverLimit { limit: &'static str, max: u64, message: String },
 }
 
