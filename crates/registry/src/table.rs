@@ -230,7 +230,7 @@ impl<'a> Grid<'a> {
         let (fr, fc) = self.first.unwrap_or((r, c));
         self.first = Some((fr.min(r), fc.min(c)));
         self.placed += 1;
-        if self.placed % 1024 == 0 {
+        if self.placed.is_multiple_of(1024) {
             self.deadline.check()?;
         }
         Ok(())
@@ -296,7 +296,7 @@ fn read_csv(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Rows, 
     let mut seen = 0usize;
     while let Some(c) = chars.next() {
         seen += 1;
-        if seen % 65_536 == 0 {
+        if seen.is_multiple_of(65_536) {
             deadline.check()?;
         }
         match (quoted, c) {

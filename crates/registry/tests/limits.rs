@@ -2,6 +2,8 @@
 //! 15, item 1): a 1.5 KB xlsx whose sheet claims cell XFD1048576 once grew the server to 15 GB.
 //! Every malicious file here is a few kilobytes and is refused with a message naming the limit.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Cursor, Read, Write};
 use yaolian_registry::table::{self, Limits, TableError};
 

@@ -568,6 +568,38 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn refusal(bytes: &[u8], limits: &DocumentLimits) -> (String, String) {
+        match parse_document(bytes, limits) {
+            Err(DocumentError::OverLimit(e)) => (e.field, e.rule),
+            other => panic!("not refused by a limit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn documents_are_refused_by_depth_values_and_events_before_they_are_parsed() {
+        let limits = DocumentLimits::CAPTURE;
+        // 40 levels: serde_json alone (128 levels) would parse it.
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(refusal(deep.as_bytes(), &limits), ("document".into(), "max_depth:32".into()));
+        // Brackets inside strings are text, not nesting.
+        let text = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(100), "{".repeat(100));
+        assert!(parse_document(text.as_bytes(), &limits).is_ok());
+        // Values are counted on the bytes.
+        let small = DocumentLimits { max_values: 100, ..limits };
+        let many = format!("[{}0]", "0,".repeat(200));
+        assert_eq!(refusal(many.as_bytes(), &small), ("document".into(), "max_values:100".into()));
+        // Events, in a document or a bare list.
+        let events = json!({"type": "EPCISDocument", "epcisBody": {"eventList": vec![json!({}); 10_001]}});
+        let bytes = serde_json::to_vec(&events).unwrap();
+        assert_eq!(refusal(&bytes, &limits), ("epcisBody.eventList".into(), "max_events:10000".into()));
+        let few = DocumentLimits { max_events: 2, ..limits };
+        assert_eq!(refusal(b"[{}, {}, {}]", &few).1, "max_events:2");
+        let tiny = DocumentLimits { max_bytes: 4, ..limits };
+        assert_eq!(refusal(b"[{}, {}]", &tiny).1, "max_bytes:4");
+        assert!(matches!(parse_document(b"{\"a\": ", &limits), Err(DocumentError::Malformed(_))));
+        assert!(parse_document(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [{}]}}"#, &limits).is_ok());
+    }
+
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()
     }
