@@ -87,7 +87,25 @@ fn header_map(header: &[String]) -> Result<HashMap<&'static str, usize>, Validat
     errors.into_result().map(|_| map)
 }
 
-/// Reads a file and registers every good row.
+/// Reads an upload within [`table::Limits::UPLOAD`] on a blocking thread, so that parsing a
+/// large file never holds an async worker; a refusal names the file and the rule it breaks
+/// (`max_rows:10000` for a limit).
+async fn read_upload(file: Vec<u8>) -> Result<Rows> {
+    let read = tokio::task::spawn_blocking(move || table::read(&file)).await;
+    match read {
+        Ok(Ok(rows)) => Ok(rows),
+        Ok(Err(e)) => Err(ValidationError::single("file", e.rule(), e.to_string()).into()),
+        // The reader panicked on a file it could not make sense of (it is third-party code).
+        Err(e) => {
+            let message = format!("not a spreadsheet this system reads (xlsx, xls, csv): {e}");
+            Err(ValidationError::single("file", "format", message).into())
+        }
+    }
+}
+
+/// Reads a file and registers every good row. The file is parsed off the async workers; the
+/// rows are then registered one transaction each, every one an await, so a long list never
+/// holds a worker either.
 pub async fn import_products(
     store: &Store,
     principal: &Principal,
@@ -97,7 +115,7 @@ pub async fn import_products(
     if !principal.has(perm::REGISTRY_MANAGE) {
         return Err(audit::deny(store, principal, perm::REGISTRY_MANAGE, "products import", client).await);
     }
-    let rows: Rows = table::read(file).map_err(|e| ValidationError::single("file", "table", e.to_string()))?;
+    let rows = read_upload(file.to_vec()).await?;
     let columns = header_map(&rows[0])?;
     let orgs = companies(store, principal).await?;
     let mut report = ImportReport { rows: rows.len() - 1, created: Vec::new(), errors: Vec::new() };

@@ -18,8 +18,18 @@ use crate::sites;
 use crate::TraceError;
 
 /// The most events one capture document may hold (EPCIS lets a server set its limit and say it
-/// in `GS1-EPCIS-Capture-Limit`).
-pub const CAPTURE_LIMIT: usize = 10_000;
+/// in `GS1-EPCIS-Capture-Limit`); the limits of a capture document are
+/// [`epcis::DocumentLimits::CAPTURE`].
+pub const CAPTURE_LIMIT: usize = epcis::DocumentLimits::CAPTURE.max_events;
+
+/// Parses a capture document within [`epcis::DocumentLimits::CAPTURE`] on a blocking thread,
+/// so that a large document never holds an async worker.
+pub async fn read_document<B: AsRef<[u8]> + Send + 'static>(body: B) -> Result<Value, epcis::DocumentError> {
+    let parsed =
+        tokio::task::spawn_blocking(move || epcis::parse_document(body.as_ref(), &epcis::DocumentLimits::CAPTURE))
+            .await;
+    parsed.unwrap_or_else(|e| Err(epcis::DocumentError::Malformed(format!("the document could not be read: {e}"))))
+}
 
 /// `GS1-Capture-Error-Behaviour`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -174,7 +184,7 @@ pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
     if list.len() > CAPTURE_LIMIT {
         return Err(FieldError::new(
             "epcisBody.eventList",
-            format!("max:{CAPTURE_LIMIT}"),
+            format!("max_events:{CAPTURE_LIMIT}"),
             format!("at most {CAPTURE_LIMIT} events per capture; send {} in several documents", list.len()),
         ));
     }

@@ -426,6 +426,120 @@ pub struct Checked {
     pub bad: Vec<(usize, Vec<FieldError>)>,
 }
 
+/// How much of an EPCIS document is read. Size, nesting depth and the number of JSON values
+/// are checked on the bytes, in one pass that allocates nothing, before the document is
+/// parsed; the number of events right after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentLimits {
+    /// Bytes of the document.
+    pub max_bytes: usize,
+    /// Nesting of objects and arrays. An EPCIS 2.0 event nests about eight deep (document,
+    /// body, event list, event, sensor element list, sensor element, report list, report).
+    pub max_depth: usize,
+    /// JSON values (objects, arrays, members and elements): what the parsed document takes in
+    /// memory is proportional to it (about 100 bytes each).
+    pub max_values: usize,
+    /// Events in `epcisBody.eventList`.
+    pub max_events: usize,
+}
+
+impl DocumentLimits {
+    /// A capture over HTTP (`POST /epcis/capture`): 10,000 events (announced in
+    /// `GS1-EPCIS-Capture-Limit`) of a few hundred bytes each fit 32 MiB with room; 2,000,000
+    /// values is 200 per event on average (an aggregation of 100 cartons is about 120), about
+    /// 200 MB parsed at most; 32 levels is four times what EPCIS needs and well inside
+    /// serde_json's own recursion limit (128), so that refusal is ours and named.
+    pub const CAPTURE: DocumentLimits =
+        DocumentLimits { max_bytes: 32 * 1024 * 1024, max_depth: 32, max_values: 2_000_000, max_events: 10_000 };
+
+    /// A file the operator names (`yaolian trace import`, a whole EPCIS document read at once):
+    /// as deep as a capture, as large as a machine reads comfortably in one piece.
+    pub const OPERATOR_FILE: DocumentLimits = DocumentLimits {
+        max_bytes: 4 * 1024 * 1024 * 1024,
+        max_depth: 32,
+        max_values: 400_000_000,
+        max_events: 100_000_000,
+    };
+}
+
+/// Why a document was not read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DocumentError {
+    /// Not JSON.
+    #[error("malformed JSON: {0}")]
+    Malformed(String),
+    /// Over a limit of [`DocumentLimits`]; the rule names it (`max_depth:32`).
+    #[error("{}", .0.message)]
+    OverLimit(FieldError),
+}
+
+impl DocumentError {
+    /// Stable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocumentError::Malformed(_) => "malformed_json",
+            DocumentError::OverLimit(_) => "validation_failed",
+        }
+    }
+}
+
+fn over(field: &str, limit: &str, max: usize, message: String) -> DocumentError {
+    DocumentError::OverLimit(FieldError::new(field, format!("{limit}:{max}"), message))
+}
+
+/// Parses an EPCIS document (or a JSON array of events) within `limits`: size, depth and
+/// values are counted on the bytes before anything is parsed, events right after parsing.
+pub fn parse_document(bytes: &[u8], limits: &DocumentLimits) -> Result<Value, DocumentError> {
+    if bytes.len() > limits.max_bytes {
+        let message = format!("the document has {} bytes; at most {} are read", bytes.len(), limits.max_bytes);
+        return Err(over("document", "max_bytes", limits.max_bytes, message));
+    }
+    // One pass over the bytes: strings skipped, containers and separators counted. Every value
+    // is a container, the first element of one, or follows a comma, so 2 × containers + commas
+    // bounds the number of values from above.
+    let (mut depth, mut values, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                values += 2;
+                if depth > limits.max_depth {
+                    let message = format!("the document nests deeper than {} levels", limits.max_depth);
+                    return Err(over("document", "max_depth", limits.max_depth, message));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => values += 1,
+            _ => {}
+        }
+        if values > limits.max_values {
+            let message = format!("the document holds more than {} JSON values", limits.max_values);
+            return Err(over("document", "max_values", limits.max_values, message));
+        }
+    }
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| DocumentError::Malformed(e.to_string()))?;
+    let events = match &doc {
+        Value::Array(list) => Some(list.len()),
+        _ => doc.pointer("/epcisBody/eventList").and_then(Value::as_array).map(Vec::len),
+    };
+    if let Some(n) = events.filter(|n| *n > limits.max_events) {
+        let message = format!("at most {} events per document; send {n} in several documents", limits.max_events);
+        return Err(over("epcisBody.eventList", "max_events", limits.max_events, message));
+    }
+    Ok(doc)
+}
+
 /// The events of an EPCIS document, or the field error that makes it no document.
 pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
     if doc.get("type").and_then(Value::as_str) != Some("EPCISDocument") {
@@ -453,6 +567,38 @@ pub fn check_document(doc: &Value, today: chrono::NaiveDate) -> Result<Checked, 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn refusal(bytes: &[u8], limits: &DocumentLimits) -> (String, String) {
+        match parse_document(bytes, limits) {
+            Err(DocumentError::OverLimit(e)) => (e.field, e.rule),
+            other => panic!("not refused by a limit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn documents_are_refused_by_depth_values_and_events_before_they_are_parsed() {
+        let limits = DocumentLimits::CAPTURE;
+        // 40 levels: serde_json alone (128 levels) would parse it.
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(refusal(deep.as_bytes(), &limits), ("document".into(), "max_depth:32".into()));
+        // Brackets inside strings are text, not nesting.
+        let text = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(100), "{".repeat(100));
+        assert!(parse_document(text.as_bytes(), &limits).is_ok());
+        // Values are counted on the bytes.
+        let small = DocumentLimits { max_values: 100, ..limits };
+        let many = format!("[{}0]", "0,".repeat(200));
+        assert_eq!(refusal(many.as_bytes(), &small), ("document".into(), "max_values:100".into()));
+        // Events, in a document or a bare list.
+        let events = json!({"type": "EPCISDocument", "epcisBody": {"eventList": vec![json!({}); 10_001]}});
+        let bytes = serde_json::to_vec(&events).unwrap();
+        assert_eq!(refusal(&bytes, &limits), ("epcisBody.eventList".into(), "max_events:10000".into()));
+        let few = DocumentLimits { max_events: 2, ..limits };
+        assert_eq!(refusal(b"[{}, {}, {}]", &few).1, "max_events:2");
+        let tiny = DocumentLimits { max_bytes: 4, ..limits };
+        assert_eq!(refusal(b"[{}, {}]", &tiny).1, "max_bytes:4");
+        assert!(matches!(parse_document(b"{\"a\": ", &limits), Err(DocumentError::Malformed(_))));
+        assert!(parse_document(br#"{"type": "EPCISDocument", "epcisBody": {"eventList": [{}]}}"#, &limits).is_ok());
+    }
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()

@@ -151,6 +151,20 @@ domain_errors!(
     TraceError in yaolian_trace,
 );
 
+/// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with
+/// the limit named (422, `max_depth:32`).
+impl From<yaolian_trace::epcis::DocumentError> for ApiError {
+    fn from(e: yaolian_trace::epcis::DocumentError) -> Self {
+        use yaolian_trace::epcis::DocumentError;
+        match e {
+            DocumentError::OverLimit(field) => ApiError::validation(ValidationError { errors: vec![field] }),
+            malformed @ DocumentError::Malformed(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, malformed.code(), malformed.to_string())
+            }
+        }
+    }
+}
+
 impl From<ValidationError> for ApiError {
     fn from(v: ValidationError) -> Self {
         ApiError::validation(v)

@@ -14,7 +14,7 @@ use yaolian_store::Store;
 use yaolian_trace::capture::prepare;
 use yaolian_trace::generate::{self, Plan};
 use yaolian_trace::ingest::{self, Options};
-use yaolian_trace::{ops, sites};
+use yaolian_trace::{epcis, ops, sites};
 
 #[derive(Subcommand)]
 pub enum TraceCommand {
@@ -180,7 +180,7 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
                 if text.trim().is_empty() {
                     return Vec::new();
                 }
-                match serde_json::from_str::<Value>(&text) {
+                match epcis::parse_document(text.as_bytes(), &epcis::DocumentLimits::OPERATOR_FILE) {
                     Ok(v) if v.get("type").and_then(Value::as_str) == Some("EPCISDocument") => {
                         match yaolian_trace::capture::event_list(&v) {
                             Ok(list) => list.iter().map(|e| (line_no, Ok(e.clone()))).collect(),
@@ -188,14 +188,19 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
                         }
                     }
                     Ok(v) => vec![(line_no, Ok(v))],
+                    Err(epcis::DocumentError::OverLimit(e)) => {
+                        vec![(line_no, Err(FieldError::new(format!("line {line_no}"), e.rule, e.message)))]
+                    }
                     Err(e) => vec![(line_no, Err(FieldError::new(format!("line {line_no}"), "json", e.to_string())))],
                 }
             });
             Ok((count, Box::new(iter)))
         }
         "json" | "jsonld" => {
-            let f = BufReader::new(std::fs::File::open(file)?);
-            let doc: Value = serde_json::from_reader(f).with_context(|| format!("{} is not JSON", file.display()))?;
+            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let doc = epcis::parse_document(&bytes, &epcis::DocumentLimits::OPERATOR_FILE)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            drop(bytes);
             let events: Vec<Value> = match &doc {
                 Value::Array(list) => list.clone(),
                 _ => match doc.pointer("/epcisBody/eventList").and_then(Value::as_array) {

@@ -70,6 +70,24 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// The body of an upload route, whose size limit (`DefaultBodyLimit` on the route) is named
+/// when a body exceeds it: 413 with `errors: [{field: "body", rule: "max_bytes:N"}]`.
+pub fn upload_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    max: usize,
+) -> Result<axum::body::Bytes, ApiError> {
+    use axum::http::StatusCode;
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let detail = format!("the body is larger than {max} bytes");
+            let field = yaolian_core::FieldError::new("body", format!("max_bytes:{max}"), detail.clone());
+            ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, code: "body_too_large", detail, errors: vec![field] }
+        } else {
+            ApiError::new(rejection.status(), "bad_request", rejection.body_text())
+        }
+    })
+}
+
 /// Parses a time filter: `YYYY-MM-DD` (a China calendar day; `end` moves to the next day so
 /// the day is included), RFC 3339, or UTC milliseconds.
 pub fn parse_time(field: &str, raw: &str, end: bool) -> Result<Timestamp, ValidationError> {

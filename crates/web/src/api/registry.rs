@@ -209,8 +209,10 @@ pub async fn create_person(
 }
 
 /// Import a product list: the request body is the file itself (xlsx, xls or CSV UTF-8; at most
-/// 10 MiB). Good rows are registered; each refused row is reported with its row number, field and
-/// rule.
+/// 10 MiB, 10,000 rows below the header, 100 columns — `registry::table::Limits::UPLOAD`). Good
+/// rows are registered; each refused row is reported with its row number, field and rule. A
+/// file over a limit is refused whole: 413 for its size, 422 naming the limit otherwise
+/// (`file`, `max_rows:10000`).
 #[utoipa::path(post, path = "/api/v1/products/import", tag = "registry",
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the spreadsheet"),
     responses((status = 200, body = ImportReport), (status = 403, body = Problem), (status = 413, body = Problem),
@@ -219,8 +221,9 @@ pub async fn import_products(
     State(state): State<AppState>,
     Client(client): Client,
     Auth(p): Auth,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<ImportReport>> {
+    let body = super::upload_body(body, table::MAX_UPLOAD_BYTES)?;
     Ok(Json(import::import_products(state.store(), &p, &body, &client).await?))
 }
 

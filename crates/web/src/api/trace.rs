@@ -3,6 +3,7 @@
 //! anomalies and sites.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,15 +16,16 @@ use yaolian_core::{FieldError, Timestamp, ValidationError};
 use yaolian_trace::capture::{self, Behaviour, CAPTURE_LIMIT};
 use yaolian_trace::codes::epc;
 use yaolian_trace::ingest::Reporter;
-use yaolian_trace::{access, anchor, anomalies, packs, query, recall, sites, verify};
+use yaolian_trace::{access, anchor, anomalies, epcis, packs, query, recall, sites, verify};
 
 use super::{ApiQuery, IdPath};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{parse_json, ApiJson, Auth, Client};
 use crate::AppState;
 
-/// Largest capture document: 10,000 events of a few hundred bytes each, with room.
-pub const MAX_CAPTURE_BYTES: usize = 32 * 1024 * 1024;
+/// Largest capture document (the body limit of `POST /epcis/capture`): the trace domain's
+/// [`epcis::DocumentLimits::CAPTURE`], where depth, values and events are limited too.
+pub const MAX_CAPTURE_BYTES: usize = epcis::DocumentLimits::CAPTURE.max_bytes;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -63,17 +65,19 @@ fn invalid(errors: Vec<FieldError>) -> ApiError {
 /// stores nothing when any event is refused; `proceed` stores the good ones.
 #[utoipa::path(post, path = "/epcis/capture", tag = "trace", request_body(content = Object, content_type = "application/ld+json"),
     params(("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default) or proceed")),
-    responses((status = 202, description = "accepted; see Location"), (status = 400, body = Problem), (status = 413, body = Problem)))]
+    responses((status = 202, description = "accepted; see Location"), (status = 400, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn capture_document(
     State(state): State<AppState>,
     Client(client): Client,
     Auth(p): Auth,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = super::upload_body(body, MAX_CAPTURE_BYTES)?;
     let behaviour = Behaviour::parse(headers.get("GS1-Capture-Error-Behaviour").and_then(|v| v.to_str().ok()))
         .map_err(|e| invalid(vec![e]))?;
-    let doc: Value = parse_json(&body)?;
+    let doc = capture::read_document(body).await?;
     let events = capture::event_list(&doc).map_err(|e| {
         let mut err = invalid(vec![e]);
         err.status = StatusCode::BAD_REQUEST;
