@@ -44,6 +44,30 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// A cell at (`row`, `col`), both from 0 with the header in row 0, is within the rows and
+    /// columns read; else the refusal names the cell.
+    pub(crate) fn check_position(&self, row: u32, col: u32) -> Result<(), TableError> {
+        if row as usize > self.max_rows {
+            let message = format!(
+                "the sheet has a cell at {} (row {}); at most {} rows below the header are read",
+                a1(row, col),
+                row as u64 + 1,
+                self.max_rows
+            );
+            return Err(TableError::over("max_rows", self.max_rows, message));
+        }
+        if col as usize >= self.max_columns {
+            let message = format!(
+                "the sheet has a cell at {} (column {}); at most {} columns are read",
+                a1(row, col),
+                col as u64 + 1,
+                self.max_columns
+            );
+            return Err(TableError::over("max_columns", self.max_columns, message));
+        }
+        Ok(())
+    }
+
     /// An upload over HTTP (the product import): 10,000 rows of at most 100 columns — a list
     /// that takes a minute or two to register row by row — in a file of at most 10 MiB that
     /// inflates to at most 64 MiB (an xlsx of 10,000 rows × 12 columns inflates to about 10 MiB).
@@ -196,24 +220,7 @@ impl<'a> Grid<'a> {
     fn place(&mut self, row: u32, col: u32, text: &str) -> Result<(), TableError> {
         let (r, c) = (row as usize, col as usize);
         let l = self.limits;
-        if r > l.max_rows {
-            let message = format!(
-                "the sheet has a cell at {} (row {}); at most {} rows below the header are read",
-                a1(row, col),
-                r + 1,
-                l.max_rows
-            );
-            return Err(TableError::over("max_rows", l.max_rows, message));
-        }
-        if c >= l.max_columns {
-            let message = format!(
-                "the sheet has a cell at {} (column {}); at most {} columns are read",
-                a1(row, col),
-                c + 1,
-                l.max_columns
-            );
-            return Err(TableError::over("max_columns", l.max_columns, message));
-        }
+        l.check_position(row, col)?;
         if self.rows.len() <= r {
             self.rows.resize_with(r + 1, Vec::new);
         }

@@ -11,7 +11,7 @@
 //!   opens the file), each sheet's declared dimension (calamine reserves rows × columns cells
 //!   from it) and every cell's position and count.
 
-use super::{a1, unreadable, Deadline, Limits, TableError};
+use super::{unreadable, Deadline, Limits, TableError};
 use std::io::{Cursor, Read};
 
 /// How much of the shared-string table is searched for its `sst` element.
@@ -283,27 +283,7 @@ pub(super) fn check_xls(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> R
 /// A sheet record: a dimension within the limits, a cell at a place within them, and not more
 /// cells than `max_cells` in all sheets together.
 fn check_record(typ: u16, data: &[u8], limits: &Limits, cells: &mut usize) -> Result<(), TableError> {
-    let at = |row: u32, col: u32| -> Result<(), TableError> {
-        if row as usize > limits.max_rows {
-            let message = format!(
-                "the sheet has a cell at {} (row {}); at most {} rows below the header are read",
-                a1(row, col),
-                row as u64 + 1,
-                limits.max_rows
-            );
-            return Err(TableError::over("max_rows", limits.max_rows, message));
-        }
-        if col as usize >= limits.max_columns {
-            let message = format!(
-                "the sheet has a cell at {} (column {}); at most {} columns are read",
-                a1(row, col),
-                col as u64 + 1,
-                limits.max_columns
-            );
-            return Err(TableError::over("max_columns", limits.max_columns, message));
-        }
-        Ok(())
-    };
+    let at = |row: u32, col: u32| limits.check_position(row, col);
     let mut count = |n: usize| -> Result<(), TableError> {
         *cells += n;
         if *cells > limits.max_cells {
