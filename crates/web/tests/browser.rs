@@ -224,6 +224,7 @@ async fn screenshots() {
                 ],
             ),
             ("auditor", vec![("audit", "/admin/audit".into()), ("account", "/account".into())]),
+            ("zj.clerk", vec![("application-assign", "/services/applications/2".into())]),
             (
                 "zj.leader",
                 vec![
@@ -251,6 +252,15 @@ async fn screenshots() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let shot = c.screenshot().await.unwrap();
                 std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")), shot).unwrap();
+                if name == "application-assign" {
+                    // The handling form, below the fold: the reviewers offered as choices.
+                    c.execute("document.getElementById('act-form').scrollIntoView()", vec![]).await.unwrap();
+                    let shot = c.screenshot().await.unwrap();
+                    std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")), shot).unwrap();
+                    // Back to the top (a fresh load), where the header's logout button is.
+                    c.goto(&server.url(&path)).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
                 if name == "trace-code" {
                     // The history, below the fold: with the late report's mark.
                     c.execute("document.getElementById('history-table').scrollIntoView()", vec![]).await.unwrap();
@@ -392,7 +402,10 @@ async fn services_world(store: &yaolian_store::Store, w: &common::World) -> Stri
     };
     let done = applications::decide(store, &IdentityConfig::default(), &sealing, &leader, id, &d, &c).await.unwrap();
     let second = NewApplication { type_code: "drug_retail_issue".into(), form, files: files(), ..Default::default() };
-    applications::submit(store, &sealing, &master, &second, &c).await.unwrap();
+    let second = applications::submit(store, &sealing, &master, &second, &c).await.unwrap();
+    // Accepted, waiting for the clerk to assign reviewers (the page offers those who may review).
+    let accept = Act::Accept { opinion: "材料齐全".into() };
+    applications::act(store, &clerk, second.application.id, &accept, 1, &c).await.unwrap();
     let license =
         yaolian_license::licenses::get(store, &leader, done.application.license_id.unwrap(), &c).await.unwrap();
     license.document.identifier
