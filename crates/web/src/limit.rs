@@ -48,20 +48,17 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The middleware: counts public requests per source (the proxy's `X-Forwarded-For` with
-/// `trust_proxy`, else the peer address).
+/// `trust_proxy`, else the peer address, as `extract::client_info` reads it).
 pub async fn public_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !is_public(req.uri().path()) {
         return next.run(req).await;
     }
-    let forwarded = state
-        .config()
-        .trust_proxy
-        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .and_then(|s| s.trim().parse::<IpAddr>().ok());
-    let peer = req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let Some(source) = forwarded.or(peer) else { return next.run(req).await };
+    // The same source the audit log records.
+    let (parts, body) = req.into_parts();
+    let peer = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let source = crate::extract::client_info(&parts, state.config().trust_proxy).ip.parse::<IpAddr>().ok().or(peer);
+    let req = Request::from_parts(parts, body);
+    let Some(source) = source else { return next.run(req).await };
     if state.public_hits().admit(source, state.config().public_per_minute, Instant::now()) {
         return next.run(req).await;
     }

@@ -281,9 +281,14 @@ async fn deliver(
     };
     app.steps.push(step("deliver", actor, &note, Timestamp::now()));
     let title = format!("{}：{} {}", app.type_name, app.number, note);
+    tell_decided(tx, app, &title, &format!("{}（{}）", note, app.authority_name)).await
+}
+
+/// Tells the applicant of a decision: a message to the submitter and an event on the
+/// applicant's dossier timeline, in the decision's transaction.
+async fn tell_decided(tx: &mut Tx<'_>, app: &Application, title: &str, body: &str) -> Result<()> {
     let link = link(app);
-    portal::send_message(&mut **tx, app.submitted_by, &title, &format!("{}（{}）", note, app.authority_name), &link)
-        .await?;
+    portal::send_message(&mut **tx, app.submitted_by, title, body, &link).await?;
     timeline::add(
         tx,
         &NewEvent {
@@ -291,7 +296,7 @@ async fn deliver(
             product_id: None,
             module: "services",
             kind: "application_decided",
-            title: &title,
+            title,
             link: &link,
         },
     )
@@ -646,20 +651,7 @@ pub async fn decide(
         deliver(&mut tx, sealing, principal, &t, &mut app).await?;
     } else {
         let title = format!("{}：{} 不予许可", app.type_name, app.number);
-        let link = link(&app);
-        portal::send_message(&mut *tx, app.submitted_by, &title, d.opinion.trim(), &link).await?;
-        timeline::add(
-            &mut tx,
-            &NewEvent {
-                org_id: app.applicant_org_id,
-                product_id: None,
-                module: "services",
-                kind: "application_decided",
-                title: &title,
-                link: &link,
-            },
-        )
-        .await?;
+        tell_decided(&mut tx, &app, &title, d.opinion.trim()).await?;
     }
     let written = save(&mut tx, principal, &mut app, outcome.as_str(), d.opinion.trim(), client).await?;
     esign::sign_in_tx(&mut tx, principal, &d.password, "decide", &written, client).await?;
