@@ -34,6 +34,10 @@ pub mod action {
     pub const PASSWORD_CHANGE: &str = "password_change";
     pub const ROLES_ASSIGN: &str = "roles_assign";
     pub const ROLE_UPDATE: &str = "role_update";
+    /// A role change touching the three administrators, proposed (two-person rule).
+    pub const ROLE_REQUEST: &str = "role_request";
+    pub const ROLE_REQUEST_APPROVE: &str = "role_request_approve";
+    pub const ROLE_REQUEST_REFUSE: &str = "role_request_refuse";
     pub const TOKEN_CREATE: &str = "token_create";
     pub const TOKEN_REVOKE: &str = "token_revoke";
     pub const EXPORT: &str = "export";
@@ -72,6 +76,9 @@ pub mod action {
         PASSWORD_RESET,
         ROLES_ASSIGN,
         ROLE_UPDATE,
+        ROLE_REQUEST,
+        ROLE_REQUEST_APPROVE,
+        ROLE_REQUEST_REFUSE,
         TOKEN_CREATE,
         TOKEN_REVOKE,
         ALERT_RULE_UPDATE,

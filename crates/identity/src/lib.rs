@@ -17,6 +17,7 @@ pub mod model;
 pub mod notify;
 pub mod orgs;
 pub mod password;
+pub mod role_requests;
 pub mod roles;
 pub mod tokens;
 pub mod totp;

@@ -180,7 +180,7 @@ pub async fn list(
 }
 
 /// One user with its organization path, no access check.
-async fn load(store: &Store, id: i64) -> Result<(User, String)> {
+pub(crate) async fn load(store: &Store, id: i64) -> Result<(User, String)> {
     let row =
         sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"))
             .bind(id)
@@ -274,6 +274,11 @@ pub async fn create(
     }
     let granted = resolve_grantable(store, principal, &new.roles, client).await?;
     check_separation(&granted)?;
+    if !principal.is_system() && granted.iter().any(|r| r.admin_kind.is_some()) {
+        let why = "三员角色不能在创建账号时直接授予：请先创建账号，再提交角色变更申请，由第二名管理员批准 \
+                   (an administrator role is granted only through a role request a second administrator approves)";
+        return Err(refuse_separation(store, principal, &format!("user:new {username}"), why, client).await);
+    }
     let hash = password::hash(&new.password)
         .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
@@ -349,7 +354,7 @@ pub async fn create(
 
 /// Turns role codes into roles the principal may grant. The security administrator (and the
 /// system operator) grant any role; others only non-administrator roles they hold themselves.
-async fn resolve_grantable(
+pub(crate) async fn resolve_grantable(
     store: &Store,
     principal: &Principal,
     codes: &[String],
@@ -399,7 +404,10 @@ pub fn check_separation(roles: &[Role]) -> Result<()> {
     Ok(())
 }
 
-/// Replaces a user's roles. Requires `role.assign` reaching the user's organization.
+/// Replaces a user's roles. Requires `role.assign` reaching the user's organization. Nobody
+/// changes their own roles, and a change that grants or removes one of the three administrator
+/// roles is never made by one person: it goes through [`crate::role_requests`] (the operator at
+/// the command line excepted).
 pub async fn assign_roles(
     store: &Store,
     principal: &Principal,
@@ -414,16 +422,57 @@ pub async fn assign_roles(
     if !principal.reaches(perm::ROLE_ASSIGN, &path) || (!full && user.is_master) {
         return Err(audit::deny(store, principal, perm::ROLE_ASSIGN, &format!("user:{user_id}"), client).await);
     }
+    let target = format!("user:{user_id} {}", user.username);
+    if !principal.is_system() && user_id == principal.user_id() {
+        let why = "不能变更自己的角色 (nobody changes their own roles)";
+        return Err(refuse_separation(store, principal, &target, why, client).await);
+    }
     let granted = resolve_grantable(store, principal, codes, client).await?;
     check_separation(&granted)?;
+    if !principal.is_system() && touches_admin_roles(store, &user.roles, &granted).await? {
+        let why = "授予或撤销三员角色须提交角色变更申请，由第二名管理员批准 \
+                   (a change of an administrator role needs a second administrator's approval)";
+        return Err(refuse_separation(store, principal, &target, why, client).await);
+    }
     let mut tx = store.begin().await?;
+    write_roles(&mut tx, principal, &user, &granted, reason, client).await?;
+    tx.commit().await?;
+    crate::auth::principals_changed();
+    Ok(load(store, user_id).await?.0)
+}
+
+/// Does replacing `current` role codes by `granted` give or take one of the three
+/// administrator roles?
+pub(crate) async fn touches_admin_roles(store: &Store, current: &[String], granted: &[Role]) -> Result<bool> {
+    if granted.iter().any(|r| r.admin_kind.is_some()) {
+        return Ok(true);
+    }
+    let all = roles::all(store).await?;
+    Ok(holds_admin_role(&all, current))
+}
+
+/// Does one of these role codes name one of the three administrator roles?
+pub(crate) fn holds_admin_role(all: &[Role], codes: &[String]) -> bool {
+    codes.iter().any(|c| all.iter().any(|r| &r.code == c && r.admin_kind.is_some()))
+}
+
+/// Writes `user`'s new roles, their version and the audit event, inside the caller's
+/// transaction (`assign_roles`, or the approval of a role request).
+pub(crate) async fn write_roles(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &Principal,
+    user: &User,
+    granted: &[Role],
+    reason: &str,
+    client: &ClientInfo,
+) -> Result<()> {
     let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
     let data = user_data(&User { roles: codes.clone(), ..user.clone() }, &user.status);
     let v = versions::append(
-        &mut tx,
+        tx,
         NewVersion {
             entity: "user",
-            entity_id: &user_id.to_string(),
+            entity_id: &user.id.to_string(),
             actor: principal.username(),
             action: "assign_roles",
             reason,
@@ -432,27 +481,68 @@ pub async fn assign_roles(
         },
     )
     .await?;
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    for role in &granted {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.id).execute(&mut **tx).await?;
+    for role in granted {
         sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
-            .bind(user_id)
+            .bind(user.id)
             .bind(role.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user.id).execute(&mut **tx).await?;
     let detail = format!("roles={}", codes.join(","));
     audit::record(
-        &mut tx,
+        tx,
         audit::Event {
             detail: &detail,
-            ..audit::Event::by(principal, action::ROLES_ASSIGN, &format!("user:{user_id} {}", user.username), client)
+            ..audit::Event::by(principal, action::ROLES_ASSIGN, &format!("user:{} {}", user.id, user.username), client)
         },
     )
     .await?;
-    tx.commit().await?;
-    crate::auth::principals_changed();
-    Ok(load(store, user_id).await?.0)
+    Ok(())
+}
+
+/// Records a refusal under the separation of the three administrators (三员分立) and returns
+/// it as the caller's error.
+pub(crate) async fn refuse_separation(
+    store: &Store,
+    principal: &Principal,
+    target: &str,
+    why: &str,
+    client: &ClientInfo,
+) -> IdentityError {
+    let detail = format!("三员分立: {why}");
+    let event = audit::Event {
+        outcome: "denied",
+        detail: &detail,
+        ..audit::Event::by(principal, action::PERMISSION_DENIED, target, client)
+    };
+    if let Err(e) = audit::record_now(store, event).await {
+        tracing::error!(error = %e, "could not record a separation-of-duties refusal");
+    }
+    IdentityError::SeparationOfDuties(why.to_string())
+}
+
+/// The three administrators' accounts are out of one administrator's reach (三员分立): nobody
+/// but the operator at the command line resets, disables or enables another holder of
+/// 系统管理员, 安全管理员 or 审计管理员.
+async fn guard_administrator_account(
+    store: &Store,
+    principal: &Principal,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<()> {
+    if principal.is_system() || user.id == principal.user_id() {
+        return Ok(());
+    }
+    if holds_admin_role(&roles::all(store).await?, &user.roles) {
+        let why = "三员账号只能由运维人员在命令行管理 \
+                   (the three administrators' accounts are managed only by the operator at the command line)";
+        return Err(
+            refuse_separation(store, principal, &format!("user:{} {}", user.id, user.username), why, client).await
+        );
+    }
+    Ok(())
 }
 
 /// The after-image of a user for the version log.
@@ -476,6 +566,7 @@ pub async fn set_status(
     if user_id == principal.user_id() || !may_manage(principal, &path, user.is_master) {
         return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
     }
+    guard_administrator_account(store, principal, &user, client).await?;
     let status = if active { "active" } else { "disabled" };
     let mut tx = store.begin().await?;
     let v = versions::append(
@@ -530,6 +621,7 @@ pub async fn reset_password(
     if !allowed {
         return Err(audit::deny(store, principal, perm::USER_MANAGE, &format!("user:{user_id}"), client).await);
     }
+    guard_administrator_account(store, principal, &user, client).await?;
     write_password(store, principal, user_id, &user.username, new_password, action::PASSWORD_RESET, client).await
 }
 

@@ -5,6 +5,7 @@
 use yaolian_access::OrgKind;
 use yaolian_access::{ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_identity::role_requests::{self, RoleChange};
 use yaolian_identity::{auth, auth::Stage};
 use yaolian_identity::{orgs, orgs::NewOrg};
 use yaolian_identity::{roles, totp, IdentityConfig, IdentityError};
@@ -389,6 +390,123 @@ async fn totp_enrollment_and_login_step() {
             .unwrap();
         assert!(stored.starts_with("sm4:") && !stored.contains(&e.secret), "sealed: {stored}");
         auth::complete_mfa(&store, &cfg, &s3.token, &later, &c).await.unwrap();
+    })
+    .await;
+}
+
+/// 三员分立 (等保 2.0 8.1.4.2, 8.1.5): no one of the three administrators resets, disables or
+/// changes the roles of another, every ordered pair tried; nobody changes their own roles; and
+/// granting or removing one of the three roles takes two administrators (role requests). API
+/// tokens are issued only to oneself (`tokens::create` takes no user), so no pair can issue one
+/// for another.
+#[tokio::test]
+async fn no_administrator_acts_alone_on_another() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        let c = ClientInfo::default();
+        let cfg = IdentityConfig::default();
+        let admins = [("admin", "sys_admin"), ("secadmin", "sec_admin"), ("auditor", "audit_admin")];
+        let mut ids = Vec::new();
+        for (name, role) in admins {
+            ids.push(user(&store, &sys, w.nat, name, false, &[role]).await.unwrap());
+        }
+        let principal = |i: usize| {
+            let store = store.clone();
+            let id = ids[i];
+            async move { auth::principal_for_user(&store, id).await.unwrap() }
+        };
+        for actor in 0..3 {
+            let p = principal(actor).await;
+            for target in 0..3 {
+                let (name, role) = admins[target];
+                let id = ids[target];
+                let pair = format!("{} → {name}", admins[actor].0);
+                let denied = |e: IdentityError| {
+                    assert!(["separation_of_duties", "forbidden"].contains(&e.code()), "{pair}: {} {e}", e.code())
+                };
+                if actor != target {
+                    denied(users::reset_password(&store, &cfg, &p, id, "Another@2026x", &c).await.unwrap_err());
+                    denied(users::set_status(&store, &p, id, false, "试图停用", &c).await.unwrap_err());
+                }
+                // Not even a harmless role beside the administrator role, and not one's own.
+                let more = vec![role.to_string(), "reviewer".to_string()];
+                denied(users::assign_roles(&store, &p, id, &more, "试图变更", &c).await.unwrap_err());
+                denied(users::assign_roles(&store, &p, id, &[], "试图撤销", &c).await.unwrap_err());
+                // The account is as it was: same roles, active, the old password still works.
+                let u = users::get(&store, &sys, id, &c).await.unwrap();
+                assert_eq!((u.roles.clone(), u.status.as_str()), (vec![role.to_string()], "active"), "{pair}");
+                auth::login(&store, &cfg, name, PW, &c).await.unwrap_or_else(|e| panic!("{pair}: {e}"));
+            }
+            // Nor grants itself a bureau role.
+            let own = vec![admins[actor].1.to_string(), "regulator_leader".to_string()];
+            let err = users::assign_roles(&store, &p, ids[actor], &own, "自我授权", &c).await.unwrap_err();
+            assert!(["separation_of_duties", "forbidden"].contains(&err.code()), "{err}");
+        }
+        // The operator at the command line still manages them (and is audited).
+        users::reset_password(&store, &cfg, &sys, ids[2], "Operator@2026x", &c).await.unwrap();
+
+        // Two-person rule: the security administrator proposes, a second administrator approves.
+        let sec = principal(1).await;
+        let admin = principal(0).await;
+        let auditor = principal(2).await;
+        let clerk = user(&store, &sys, w.nat, "clerk", false, &["reviewer"]).await.unwrap();
+        let want = vec!["audit_admin".to_string()];
+        // Applied directly it is refused; through `change_roles` it becomes a request.
+        let err = users::assign_roles(&store, &sec, clerk, &want, "新任审计管理员", &c).await.unwrap_err();
+        assert_eq!(err.code(), "separation_of_duties");
+        let change = role_requests::change_roles(&store, &sec, clerk, &want, "新任审计管理员", &c).await.unwrap();
+        let RoleChange::Requested(req) = change else { panic!("not a request: {change:?}") };
+        assert_eq!((req.status.as_str(), req.roles.clone()), ("pending", want.clone()));
+        assert_eq!(users::get(&store, &sys, clerk, &c).await.unwrap().roles, vec!["reviewer"], "not yet");
+        // A second open request for the same account is refused.
+        let again = role_requests::propose(&store, &sec, clerk, &want, "再次", &c).await.unwrap_err();
+        assert_eq!(again.code(), "conflict");
+        // The proposer cannot approve; the audit administrator is no approver; the approval
+        // needs a reason.
+        let err = role_requests::decide(&store, &sec, req.id, true, "同意", &c).await.unwrap_err();
+        assert_eq!(err.code(), "separation_of_duties");
+        let err = role_requests::decide(&store, &auditor, req.id, true, "同意", &c).await.unwrap_err();
+        assert_eq!(err.code(), "forbidden");
+        let err = role_requests::decide(&store, &admin, req.id, true, " ", &c).await.unwrap_err();
+        assert_eq!(err.code(), "validation_failed");
+        let done = role_requests::decide(&store, &admin, req.id, true, "经党组会研究同意", &c).await.unwrap();
+        assert_eq!((done.status.as_str(), done.decided_by_name.as_deref()), ("approved", Some("admin")));
+        assert_eq!(users::get(&store, &sys, clerk, &c).await.unwrap().roles, want, "approved roles in force");
+        let err = role_requests::decide(&store, &admin, req.id, false, "重复处理", &c).await.unwrap_err();
+        assert_eq!(err.code(), "conflict");
+        // A request that would make one person two of the three is refused at once.
+        let two = vec!["audit_admin".to_string(), "sec_admin".to_string()];
+        let err = role_requests::propose(&store, &sec, clerk, &two, "兼任", &c).await.unwrap_err();
+        assert_eq!(err.code(), "separation_of_duties");
+        // No request for oneself, and the person concerned never approves their own change:
+        // removing the system administrator role is approved by a second security administrator.
+        let err = role_requests::propose(&store, &sec, ids[1], &[], "自己", &c).await.unwrap_err();
+        assert_eq!(err.code(), "separation_of_duties");
+        let sec2 = user(&store, &sys, w.nat, "secadmin2", false, &["sec_admin"]).await.unwrap();
+        let sec2 = auth::principal_for_user(&store, sec2).await.unwrap();
+        let removal = role_requests::propose(&store, &sec, ids[0], &[], "调离", &c).await.unwrap();
+        let err = role_requests::decide(&store, &admin, removal.id, true, "同意", &c).await.unwrap_err();
+        assert_eq!(err.code(), "separation_of_duties");
+        role_requests::decide(&store, &sec2, removal.id, true, "同意调离", &c).await.unwrap();
+        assert!(users::get(&store, &sys, ids[0], &c).await.unwrap().roles.is_empty());
+        // A request goes stale when the account changes before the decision.
+        let stale = role_requests::propose(&store, &sec, clerk, &[], "撤销审计管理员", &c).await.unwrap();
+        users::set_status(&store, &sys, clerk, false, "停用", &c).await.unwrap();
+        let err = role_requests::decide(&store, &sec2, stale.id, true, "同意", &c).await.unwrap_err();
+        assert_eq!(err.code(), "conflict");
+        role_requests::decide(&store, &sec2, stale.id, false, "账号已变更，驳回", &c).await.unwrap();
+        // Every step is in the audit log and the requests' history.
+        let events =
+            audit::query(&store, &sys, &audit::AuditQuery { limit: 500, ..Default::default() }, &c).await.unwrap();
+        let count = |a: &str| events.iter().filter(|e| e.action == a).count();
+        assert_eq!((count("role_request"), count("role_request_approve"), count("role_request_refuse")), (3, 2, 1));
+        assert!(events.iter().any(|e| e.action == "permission_denied" && e.detail.starts_with("三员分立")));
+        let history = versions::history(store.pool(), "role_request", &req.id.to_string()).await.unwrap();
+        assert_eq!(history.iter().map(|v| v.action.as_str()).collect::<Vec<_>>(), ["create", "approve"]);
+        let listed = role_requests::list(&store, &sec, false, &c).await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(role_requests::list(&store, &auditor, false, &c).await.unwrap_err().code(), "forbidden");
     })
     .await;
 }

@@ -16,7 +16,7 @@ use crate::api;
         api::list_orgs, api::get_org, api::create_org,
         api::list_users, api::create_user, api::get_user, api::user_history, api::assign_roles, api::set_status,
         api::unlock_user, api::reset_password,
-        api::list_roles, api::set_role_mfa,
+        api::list_roles, api::set_role_mfa, api::list_role_requests, api::propose_roles, api::decide_role_request,
         api::list_tokens, api::create_token, api::revoke_token,
         api::list_audit, api::export_audit,
         api::list_todos, api::create_todo, api::complete_todo, api::list_messages, api::read_message,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yaolian_access::Principal;
 use yaolian_audit::{self as audit, AuditQuery, AuditRecord};
+use yaolian_identity::role_requests::{self, NewRoleRequest, RoleDecision, RoleRequest};
 use yaolian_identity::{orgs, orgs::NewOrg};
 use yaolian_identity::{roles, Org, Role, User};
 use yaolian_identity::{tokens, tokens::ApiToken};
@@ -31,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}/status", put(set_status))
         .route("/api/v1/users/{id}/unlock", post(unlock_user))
         .route("/api/v1/users/{id}/password", put(reset_password))
+        .route("/api/v1/role-requests", get(list_role_requests).post(propose_roles))
+        .route("/api/v1/role-requests/{id}/decision", post(decide_role_request))
         .route("/api/v1/roles", get(list_roles))
         .route("/api/v1/roles/{code}/mfa", put(set_role_mfa))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
@@ -174,7 +177,9 @@ pub struct RolesChange {
     pub reason: String,
 }
 
-/// Replace a user's roles. Refused when it would make one person two of the three administrators.
+/// Replace a user's roles. Refused when it would make one person two of the three
+/// administrators, for one's own account, and when it grants or removes one of the three
+/// administrator roles (that needs a role request, `POST /api/v1/role-requests`).
 #[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "identity", params(("id" = i64, Path)), request_body = RolesChange,
     responses((status = 200, body = User), (status = 409, body = Problem, description = "separation_of_duties"), (status = 403, body = Problem)))]
 pub async fn assign_roles(
@@ -245,6 +250,55 @@ pub async fn reset_password(
 ) -> ApiResult<StatusCode> {
     users::reset_password(state.store(), state.identity(), &p, id, &req.password, &client).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequestFilter {
+    /// Only the requests waiting for a decision.
+    #[serde(default)]
+    pub pending: bool,
+}
+
+/// Role requests (角色变更申请), open ones first: for the administrators who propose or decide.
+#[utoipa::path(get, path = "/api/v1/role-requests", tag = "identity", params(RoleRequestFilter),
+    responses((status = 200, body = Vec<RoleRequest>), (status = 403, body = Problem)))]
+pub async fn list_role_requests(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(f): ApiQuery<RoleRequestFilter>,
+) -> ApiResult<Json<Vec<RoleRequest>>> {
+    Ok(Json(role_requests::list(state.store(), &p, f.pending, &client).await?))
+}
+
+/// Propose a change of roles that a second administrator must approve (two-person rule for the
+/// three administrator roles, 三员分立).
+#[utoipa::path(post, path = "/api/v1/role-requests", tag = "identity", request_body = NewRoleRequest,
+    responses((status = 201, body = RoleRequest), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn propose_roles(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(req): ApiJson<NewRoleRequest>,
+) -> ApiResult<(StatusCode, Json<RoleRequest>)> {
+    let made = role_requests::propose(state.store(), &p, req.user_id, &req.roles, &req.reason, &client).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Approve or refuse a role request: by a second administrator, neither the proposer nor the
+/// person concerned. An approval changes the roles at once.
+#[utoipa::path(post, path = "/api/v1/role-requests/{id}/decision", tag = "identity", params(("id" = i64, Path)),
+    request_body = RoleDecision,
+    responses((status = 200, body = RoleRequest), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn decide_role_request(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<RoleDecision>,
+) -> ApiResult<Json<RoleRequest>> {
+    Ok(Json(role_requests::decide(state.store(), &p, id, req.approve, &req.reason, &client).await?))
 }
 
 /// Every role with its permissions and data scope.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use yaolian_access::{perm, OrgKind};
 use yaolian_audit::{self as audit, AuditRecord};
 use yaolian_core::{FieldError, Timestamp};
+use yaolian_identity::role_requests::{self, RoleRequest};
 use yaolian_identity::{orgs, orgs::NewOrg};
 use yaolian_identity::{roles, Org, Role, User};
 use yaolian_identity::{users, users::NewUser, users::UserQuery};
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/status", post(user_status))
         .route("/admin/users/{id}/unlock", post(user_unlock))
         .route("/admin/users/{id}/password", post(user_password))
+        .route("/admin/role-requests", get(role_requests_page))
+        .route("/admin/role-requests/{id}/decision", post(role_request_decide))
         .route("/admin/roles", get(roles_page))
         .route("/admin/roles/{code}/mfa", post(role_mfa))
         .route("/admin/audit", get(audit_page))
@@ -491,6 +494,8 @@ struct UserDetailPage {
     u: User,
     history: Vec<RecordVersion>,
     roles: Vec<Role>,
+    /// A role change waiting for a second administrator, if any.
+    pending: Option<RoleRequest>,
     can_manage: bool,
     can_assign: bool,
     can_unlock: bool,
@@ -500,6 +505,10 @@ struct UserDetailPage {
 impl UserDetailPage {
     fn has_role(&self, code: &str) -> bool {
         self.u.roles.iter().any(|r| r == code)
+    }
+    /// A role's name for a code (the code itself for a role the reader may not list).
+    fn role_label(&self, code: &str) -> String {
+        role_label(&self.roles, self.chrome.lang, code)
     }
     fn role_name(&self, r: &Role) -> String {
         if self.chrome.lang == crate::i18n::Lang::Zh {
@@ -521,8 +530,15 @@ async fn user_detail_render(state: &AppState, user: &PageUser, id: i64, errors: 
     let history = versions::history(state.store().pool(), "user", &id.to_string()).await.unwrap_or_default();
     let roles = roles::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
     let p = &user.principal;
+    let pending = if role_requests::may_propose(p) || role_requests::is_approver(p) {
+        let open = role_requests::list(state.store(), p, true, &user.client).await.unwrap_or_default();
+        open.into_iter().find(|q| q.user_id == id)
+    } else {
+        None
+    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&UserDetailPage {
+        pending,
         chrome: user.chrome("users"),
         can_manage: p.has(perm::USER_MANAGE) && u.id != p.user_id(),
         can_assign: p.has(perm::ROLE_ASSIGN),
@@ -561,8 +577,8 @@ async fn user_roles(State(state): State<AppState>, user: PageUser, IdPath(id): I
     if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
         return r;
     }
-    let result =
-        users::assign_roles(state.store(), &user.principal, id, &roles, &field(&pairs, "reason"), &user.client).await;
+    let reason = field(&pairs, "reason");
+    let result = role_requests::change_roles(state.store(), &user.principal, id, &roles, &reason, &user.client).await;
     after_action(&state, &user, id, result.map(|_| ())).await
 }
 
@@ -663,6 +679,104 @@ async fn role_mfa(
     match roles::set_requires_mfa(state.store(), &user.principal, &code, on, reason, &user.client).await {
         Ok(_) => Redirect::to("/admin/roles").into_response(),
         Err(e) => form_errors(user.lang, e).err().unwrap_or_else(|| Redirect::to("/admin/roles").into_response()),
+    }
+}
+
+/// A role's name in the page's language, found by code.
+fn role_label(roles: &[Role], lang: crate::i18n::Lang, code: &str) -> String {
+    match roles.iter().find(|r| r.code == code) {
+        Some(r) if lang == crate::i18n::Lang::Zh => r.name_zh.clone(),
+        Some(r) => r.name_en.clone(),
+        None => code.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- role requests (two-person rule)
+
+#[derive(Template)]
+#[template(path = "role_requests.html")]
+struct RoleRequestsPage {
+    chrome: Chrome,
+    /// The reader: which requests it may decide.
+    decider: yaolian_access::Principal,
+    requests: Vec<RoleRequest>,
+    roles: Vec<Role>,
+    /// The request a refused decision was about, and what was typed, to show in place.
+    failed: Option<(i64, String)>,
+    errors: Vec<FieldError>,
+}
+
+impl RoleRequestsPage {
+    fn role_label(&self, code: &str) -> String {
+        role_label(&self.roles, self.chrome.lang, code)
+    }
+    fn may_decide(&self, q: &RoleRequest) -> bool {
+        role_requests::may_decide(&self.decider, q)
+    }
+    fn is_failed(&self, id: &i64) -> bool {
+        self.failed.as_ref().is_some_and(|(failed, _)| failed == id)
+    }
+    fn typed(&self, id: &i64) -> &str {
+        match &self.failed {
+            Some((failed, text)) if failed == id => text,
+            _ => "",
+        }
+    }
+    fn status_label(&self, q: &RoleRequest) -> &'static str {
+        self.chrome.t(match q.status.as_str() {
+            "approved" => "rr.approved",
+            "refused" => "rr.refused",
+            _ => "rr.pending",
+        })
+    }
+}
+
+async fn role_requests_render(
+    state: &AppState,
+    user: &PageUser,
+    failed: Option<(i64, String)>,
+    errors: Vec<FieldError>,
+) -> Response {
+    let requests = match role_requests::list(state.store(), &user.principal, false, &user.client).await {
+        Ok(list) => list,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let roles = roles::all(state.store()).await.unwrap_or_default();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut resp = render(&RoleRequestsPage {
+        chrome: user.chrome("role_requests"),
+        decider: user.principal.clone(),
+        requests,
+        roles,
+        failed,
+        errors,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+async fn role_requests_page(State(state): State<AppState>, user: PageUser) -> Response {
+    role_requests_render(&state, &user, None, Vec::new()).await
+}
+
+async fn role_request_decide(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    body: String,
+) -> Response {
+    let pairs = url_pairs(&body);
+    if let Err(r) = user.check_csrf(&field(&pairs, "_csrf")) {
+        return r;
+    }
+    let approve = field(&pairs, "approve") == "1";
+    let reason = field(&pairs, "reason");
+    match role_requests::decide(state.store(), &user.principal, id, approve, &reason, &user.client).await {
+        Ok(_) => Redirect::to("/admin/role-requests").into_response(),
+        Err(e) => match form_errors(user.lang, e) {
+            Ok(errors) => role_requests_render(&state, &user, Some((id, reason)), errors).await,
+            Err(page) => page,
+        },
     }
 }
 
@@ -780,6 +894,9 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
             a::PASSWORD_CHANGE,
             a::ROLES_ASSIGN,
             a::ROLE_UPDATE,
+            a::ROLE_REQUEST,
+            a::ROLE_REQUEST_APPROVE,
+            a::ROLE_REQUEST_REFUSE,
             a::TOKEN_CREATE,
             a::TOKEN_REVOKE,
             a::EXPORT,

@@ -122,6 +122,9 @@ impl Chrome {
         if p.has(perm::ROLE_READ) || p.has(perm::ROLE_ASSIGN) {
             links.push(("roles", "/admin/roles", "nav.roles"));
         }
+        if yaolian_identity::role_requests::may_propose(p) || yaolian_identity::role_requests::is_approver(p) {
+            links.push(("role_requests", "/admin/role-requests", "nav.role_requests"));
+        }
         if p.has(perm::REGISTRY_READ) {
             links.push(("registry", "/registry", "nav.registry"));
             links.push(("products", "/registry/products", "nav.products"));
