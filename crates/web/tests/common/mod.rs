@@ -98,3 +98,4 @@ impl Session {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
+pub mod demo;

@@ -1,0 +1,220 @@
+//! The demo world of `crates/yaolian/src/demo.rs` for the web tests: the same organizations and
+//! the same 19 accounts (user name, organization, master flag, roles), with a few records of
+//! each kind owned by 康辰 (`kc`) and 恒泰 (`ht`) so that a test can name a real record of one
+//! tenant and try it as the other. The web crate cannot depend on the binary crate that holds
+//! the demo seed, and the seed's 10,000 generated trace events would cost seconds per backend,
+//! so this mirror is smaller; keep its organizations and accounts in step with `demo.rs`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use yaolian_access::{ClientInfo, OrgKind};
+use yaolian_identity::{fixtures, orgs, orgs::NewOrg, roles};
+use yaolian_registry::{persons, products};
+use yaolian_store::Store;
+
+use super::{login, Server, Session};
+
+/// (key, parent key, kind, name, 统一社会信用代码 or site code), as in `demo.rs`.
+const ORGS: &[(&str, Option<&str>, OrgKind, &str, &str)] = &[
+    ("nmpa", None, OrgKind::National, "国家药品监督管理局", "11100000MB0341032Y"),
+    ("zj", Some("nmpa"), OrgKind::Provincial, "浙江省药品监督管理局", "113300000024870444"),
+    ("js", Some("nmpa"), OrgKind::Provincial, "江苏省药品监督管理局", "11320000014000983P"),
+    ("hz", Some("zj"), OrgKind::Municipal, "杭州市市场监督管理局", "11330100002489537C"),
+    ("kc", Some("zj"), OrgKind::Company, "浙江康辰药业有限公司", "91330100MA27XL3K2N"),
+    ("kc.lab", Some("kc"), OrgKind::Site, "康辰药业 研发中心实验室", "91330100MA27XL3K2N-02"),
+    ("ht", Some("js"), OrgKind::Company, "江苏恒泰制药股份有限公司", "91320000134769564T"),
+    ("hk", Some("js"), OrgKind::Company, "苏州华康医药有限公司", "91320500MA1MQ8RA5L"),
+    ("ms", Some("hz"), OrgKind::Company, "杭州民生大药房连锁有限公司", "91330000704761231M"),
+    ("ms.store1", Some("ms"), OrgKind::Site, "民生大药房 西湖文化广场店", "91330000704761231M-001"),
+    ("zjph", Some("zj"), OrgKind::Company, "浙江省人民医院", "12330000470051726F"),
+];
+
+/// Every demo account: (user name, organization key, master, roles), as in `demo.rs`.
+pub const USERS: &[(&str, &str, bool, &[&str])] = &[
+    ("admin", "nmpa", true, &["sys_admin"]),
+    ("secadmin", "nmpa", false, &["sec_admin"]),
+    ("auditor", "nmpa", false, &["audit_admin"]),
+    ("nmpa.leader", "nmpa", false, &["regulator_leader"]),
+    ("zj.leader", "zj", true, &["regulator_leader"]),
+    ("zj.reviewer", "zj", false, &["reviewer"]),
+    ("zj.clerk", "zj", false, &["window_clerk"]),
+    ("zj.inspector", "zj", false, &["inspector"]),
+    ("js.inspector", "js", false, &["inspector"]),
+    ("hz.inspector", "hz", false, &["inspector"]),
+    ("kc.master", "kc", true, &["company_master", "quality_head"]),
+    ("kc.qa", "kc", false, &["quality_head"]),
+    ("kc.analyst", "kc.lab", false, &["lab_analyst"]),
+    ("ht.master", "ht", true, &["company_master"]),
+    ("hk.master", "hk", true, &["company_master"]),
+    ("hk.pharmacist", "hk", false, &["pharmacist"]),
+    ("ms.master", "ms", true, &["company_master"]),
+    ("ms.pharmacist", "ms.store1", false, &["pharmacist"]),
+    ("zjph.master", "zjph", true, &["company_master"]),
+];
+
+/// 康辰's site for trace data (a GS1 location number).
+pub const KC_SITE: &str = "urn:epc:id:sgln:6901234.00001.0";
+
+/// The seeded world: ids by name (`org.kc`, `user.kc.qa`, `product.ht`, `license.kc`, …), for
+/// `{name}` placeholders in paths and bodies.
+pub struct Demo {
+    pub ids: BTreeMap<String, String>,
+}
+
+impl Demo {
+    pub fn id(&self, name: &str) -> i64 {
+        self.ids[name].parse().unwrap_or_else(|_| panic!("{name} is not numeric"))
+    }
+
+    /// `text` with every `{name}` that names a seeded id replaced by the id; other braces stay.
+    pub fn fill(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (name, id) in &self.ids {
+            out = out.replace(&format!("{{{name}}}"), id);
+        }
+        out
+    }
+}
+
+/// Seeds the organizations, accounts and records; the records that only the API creates
+/// conveniently (an application with files, a license, a token) are made once the server runs,
+/// by [`Demo::records`].
+pub async fn seed(store: &Store) -> Demo {
+    roles::ensure_builtin(store).await.unwrap();
+    let sys = yaolian_access::run_as_system::principal();
+    let client = ClientInfo::default();
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    for (key, parent, kind, name, code) in ORGS {
+        let parent_id = parent.map(|p| ids[&format!("org.{p}")].parse::<i64>().unwrap());
+        let new = NewOrg { kind: *kind, name: (*name).into(), code: (*code).into(), parent_id, region: String::new() };
+        let org = orgs::create(store, &sys, &new, &client).await.unwrap();
+        ids.insert(format!("org.{key}"), org.id.to_string());
+    }
+    let org = |ids: &BTreeMap<String, String>, key: &str| ids[&format!("org.{key}")].parse::<i64>().unwrap();
+    for (username, key, master, roles) in USERS {
+        let id = fixtures::user(store, &sys, org(&ids, key), username, *master, roles).await.unwrap();
+        ids.insert(format!("user.{username}"), id.to_string());
+    }
+    // Accounts that the matrix changes (roles, status, password), so no logged-in column does.
+    for (username, key) in [("kc.target", "kc"), ("ht.target", "ht")] {
+        let id = fixtures::user(store, &sys, org(&ids, key), username, false, &["quality_head"]).await.unwrap();
+        ids.insert(format!("user.{username}"), id.to_string());
+    }
+    for (key, approval, gtin) in
+        [("kc", "国药准字H20230001", "06901234000016"), ("ht", "国药准字H32020543", "06907654000018")]
+    {
+        let new = products::NewProduct {
+            approval_number: approval.into(),
+            generic_name: "盐酸二甲双胍片".into(),
+            trade_name: String::new(),
+            dosage_form: "片剂".into(),
+            strength: "0.5g".into(),
+            pack: "20片/盒".into(),
+            mah_org_id: org(&ids, key),
+            manufacturer_org_id: None,
+            drug_code: None,
+            gtins: vec![gtin.into()],
+        };
+        let p = products::create(store, &sys, &new, &client).await.unwrap();
+        ids.insert(format!("product.{key}"), p.id.to_string());
+    }
+    for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
+        let new = persons::NewPerson {
+            name: "周明".into(),
+            qualification: "quality_head".into(),
+            cert_number: cert.into(),
+            employer_org_id: org(&ids, key),
+            valid_from: "2022-03-01".into(),
+            valid_until: "2027-02-28".into(),
+        };
+        let person = persons::create(store, &sys, &new, &client).await.unwrap();
+        ids.insert(format!("person.{key}"), person.id.to_string());
+    }
+    let todo = |user_id: Option<i64>, org_id: Option<i64>| yaolian_portal::NewTodo {
+        user_id,
+        org_id,
+        module: "identity".into(),
+        title: "完善一企一档".into(),
+        link: "/".into(),
+        due_at: None,
+    };
+    let kc_qa = ids["user.kc.qa"].parse::<i64>().unwrap();
+    let id = yaolian_portal::add_todo(store.pool(), &todo(Some(kc_qa), None)).await.unwrap();
+    ids.insert("todo.kc.qa".into(), id.to_string());
+    let id = yaolian_portal::send_message(store.pool(), kc_qa, "欢迎", "演示", "/").await.unwrap();
+    ids.insert("message.kc.qa".into(), id.to_string());
+    let site = yaolian_trace::sites::Site {
+        id: KC_SITE.into(),
+        name: "康辰药业 钱塘生产基地".into(),
+        kind: "manufacturer".into(),
+        org_id: Some(org(&ids, "kc")),
+        province: "浙江".into(),
+    };
+    yaolian_trace::sites::upsert(store, &[site]).await.unwrap();
+    let recall = yaolian_trace::recall::NewRecall {
+        product_id: ids["product.kc"].parse().unwrap(),
+        batches: vec!["B2026001".into()],
+        level: 2,
+        reason: "抽检含量测定不符合规定".into(),
+    };
+    let recall = yaolian_trace::recall::open(store, &sys, &recall, &client).await.unwrap();
+    ids.insert("recall.kc".into(), recall.id.to_string());
+    ids.insert("kc.site".into(), KC_SITE.into());
+    Demo { ids }
+}
+
+fn file(label: &str) -> Value {
+    use base64::Engine;
+    json!({"label": label, "name": "f.txt", "content_type": "text/plain",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(label.as_bytes())})
+}
+
+/// A complete 药品经营许可证 (retail) application body.
+pub fn retail_application() -> Value {
+    let form = json!({
+        "enterprise_name": "浙江康辰药业有限公司", "legal_representative": "陈康", "principal": "陈康",
+        "quality_head": "周明（执业药师）", "registered_address": "杭州市钱塘区药谷大道 88 号",
+        "business_scope": "处方药、非处方药：化学药", "contact_phone": "0571-86901234",
+    });
+    let files: Vec<Value> =
+        ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "质量管理文件目录"].map(file).to_vec();
+    json!({"type_code": "drug_retail_issue", "form": form, "files": files})
+}
+
+/// License fields for a 药品批发 license.
+pub fn license_body(holder: i64) -> Value {
+    let fields = json!({"legal_representative": "陈康", "principal": "陈康", "quality_head": "周明",
+        "registered_address": "杭州市钱塘区药谷大道 88 号", "business_scope": "化学药"});
+    json!({"kind": "drug_wholesale", "holder_org_id": holder, "fields": fields})
+}
+
+impl Demo {
+    /// Records made over the API: 康辰's application (with its first file), a license and an
+    /// API token of 康辰's master.
+    pub async fn records(&mut self, server: &Server) {
+        let kc = login(server, "kc.master").await;
+        let (st, app) = post(&kc, server, "/api/v1/applications", &retail_application()).await;
+        assert_eq!(st, 201, "{app}");
+        self.ids.insert("application.kc".into(), app["id"].to_string());
+        self.ids.insert("file.kc".into(), app["files"][0]["id"].to_string());
+        let (st, token) = post(
+            &kc,
+            server,
+            "/api/v1/tokens",
+            &json!({"name": "scanner", "scopes": ["registry.read"], "valid_days": 30}),
+        )
+        .await;
+        assert_eq!(st, 201, "{token}");
+        self.ids.insert("token.kc.master".into(), token["token"]["id"].to_string());
+        let leader = login(server, "zj.leader").await;
+        let (st, lic) = post(&leader, server, "/api/v1/licenses", &license_body(self.id("org.kc"))).await;
+        assert_eq!(st, 201, "{lic}");
+        self.ids.insert("license.kc".into(), lic["id"].to_string());
+        self.ids.insert("license.kc.identifier".into(), lic["document"]["identifier"].as_str().unwrap().into());
+    }
+}
+
+async fn post(s: &Session, server: &Server, path: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+    s.send_json(reqwest::Method::POST, server.url(path), body).await
+}

@@ -1,0 +1,408 @@
+//! The authorization matrix (issue "Keep the attack suite"): every API route against every
+//! demo account and an anonymous caller, on SQLite and PostgreSQL.
+//!
+//! [`MATRIX`] is the table, one row per request: method, path, one code per caller, then the
+//! JSON body (if any). The callers are, in this order and grouped by spaces:
+//! `anonymous | admin secadmin auditor | nmpa.leader zj.leader zj.reviewer zj.clerk
+//! zj.inspector js.inspector hz.inspector | kc.master kc.qa kc.analyst ht.master hk.master
+//! hk.pharmacist ms.master ms.pharmacist zjph.master` (see `common/demo.rs`). Codes:
+//!
+//! - `A` — allowed: the request passed authorization. That is a 2xx, or 400, 409 or 422: the
+//!   state-changing rows send bodies that are valid where cheap (the first allowed caller then
+//!   creates the record and later ones get a 409/422 duplicate) or name a stale
+//!   `expected_version`, so that an allowed caller changes nothing (409). The domain functions
+//!   check the caller before the version, so a 409 means the caller got through.
+//! - `D` — denied: 403 for a logged-in caller, 401 for the anonymous one.
+//! - `N` — not found: 404 (a record outside the caller's reach may be hidden as not found).
+//! - `U` — 401 for a logged-in caller (a wrong second-factor code); `X` — 503 (the test server
+//!   runs without the site signing key). Any other status fails the cell.
+//!
+//! Path placeholders `{org.kc}`, `{product.ht}`, `{user.kc.target}` … are real ids from the
+//! seeded world; a record of 康辰 (`kc`) tried by 恒泰 (`ht`) or another province is an IDOR
+//! cell. The rows run top to bottom, every caller on one row before the next row, so a row that
+//! changes state (closing a recall, completing a to-do) comes after the rows that read it, and
+//! logout is last. Changed accounts are `kc.target` and `ht.target`, which are no column.
+//!
+//! The table must cover the API: the test fails when the OpenAPI document has a route without
+//! a row, or when a `.route(…)` in `src/api/*.rs` is neither in the document nor in the table.
+//! A cell marked `// FINDING:` above its row records today's behaviour where it differs from what
+//! the role rules say; it is a bug to fix, not the intended rule.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use common::demo::{self, Demo};
+use common::{login, Server, Session};
+use reqwest::Method;
+use serde_json::Value;
+use yaolian_store::testing::each_backend;
+use yaolian_web::WebConfig;
+
+const MATRIX: &str = r#"
+// method path                                              anon adm reg     company    body
+POST   /api/v1/auth/login                                   A AAA AAAAAAA AAAAAAAAA {"username": "nobody"}
+GET    /api/v1/me                                           D AAA AAAAAAA AAAAAAAAA
+POST   /api/v1/me/password                                  D AAA AAAAAAA AAAAAAAAA {"current_password": "Yaolian@2026", "new_password": "short"}
+// U: 401 for a logged-in caller, the wrong TOTP code (the session is complete already).
+POST   /api/v1/auth/totp                                    D UUU UUUUUUU UUUUUUUUU {"code": "000000"}
+POST   /api/v1/auth/totp/enroll                             D AAA AAAAAAA AAAAAAAAA
+POST   /api/v1/auth/totp/confirm                            D UUU UUUUUUU UUUUUUUUU {"code": "000000"}
+GET    /api/v1/orgs                                         D AAD AAAAAAA AAAAAAAAA
+GET    /api/v1/orgs/{org.kc}                                D AAD AAAAADD AADDDDDDD
+GET    /api/v1/orgs/{org.ht}                                D AAD ADDDDAD DDDADDDDD
+POST   /api/v1/orgs                                         D ADD DDDDDDD DDDDDDDDD {"kind": "site", "name": "康辰药业 新仓库", "code": "91330100MA27XL3K2N-09", "parent_id": {org.kc}}
+GET    /api/v1/users                                        D AAD AADDDDD ADDAADADA
+POST   /api/v1/users                                        D DDD DDDDDDD ADDDDDDDD {"org_id": {org.kc}, "username": "kc.new", "display_name": "新人", "password": "Yaolian@2026", "roles": ["quality_head"]}
+GET    /api/v1/users/{user.kc.qa}                           D AAD AADDDDD AADDDDDDD
+GET    /api/v1/users/{user.ht.master}                       D AAD ADDDDDD DDDADDDDD
+GET    /api/v1/users/{user.kc.qa}/history                   D AAD AADDDDD AADDDDDDD
+PUT    /api/v1/users/{user.kc.target}/roles                 D DAD DDDDDDD ADDDDDDDD {"roles": ["quality_head"], "reason": "矩阵"}
+PUT    /api/v1/users/{user.kc.target}/status                D ADD DDDDDDD ADDDDDDDD {"active": true, "reason": "矩阵"}
+POST   /api/v1/users/{user.kc.target}/unlock                D DAD DDDDDDD DDDDDDDDD
+PUT    /api/v1/users/{user.kc.target}/password              D AAD DDDDDDD ADDDDDDDD {"password": "Another@Pass2026"}
+GET    /api/v1/roles                                        D AAD DDDDDDD ADDAADADA
+PUT    /api/v1/roles/lab_analyst/mfa                        D DAD DDDDDDD DDDDDDDDD {"requires_mfa": false, "reason": "矩阵"}
+GET    /api/v1/tokens                                       D AAA AAAAAAA AAAAAAAAA
+POST   /api/v1/tokens                                       D AAA AAAAAAA AAAAAAAAA {"name": "矩阵", "scopes": ["portal.use"], "valid_days": 1}
+DELETE /api/v1/tokens/{token.kc.master}                     D NNN NNNNNNN ANNNNNNNN
+GET    /api/v1/audit                                        D DDA DDDDDDD DDDDDDDDD
+GET    /api/v1/audit.csv                                    D DDA DDDDDDD DDDDDDDDD
+GET    /api/v1/audit/summary                                D DDA DDDDDDD DDDDDDDDD
+GET    /api/v1/audit/alerts                                 D DDA DDDDDDD DDDDDDDDD
+GET    /api/v1/audit/alert-rules                            D DDA DDDDDDD DDDDDDDDD
+PUT    /api/v1/audit/alert-rules/bulk_export                D DDA DDDDDDD DDDDDDDDD {"enabled": true, "threshold": 3, "window_minutes": 10, "reason": "矩阵"}
+GET    /api/v1/portal/todos                                 D AAA AAAAAAA AAAAAAAAA
+POST   /api/v1/portal/todos                                 D ADD DDDDDDD DDDDDDDDD {"org_id": {org.kc}, "module": "trace", "title": "矩阵"}
+GET    /api/v1/portal/messages                              D AAA AAAAAAA AAAAAAAAA
+POST   /api/v1/portal/messages/{message.kc.qa}/read         D NNN NNNNNNN NANNNNNNN
+POST   /api/v1/portal/todos/{todo.kc.qa}/done               D NNN NNNNNNN NANNNNNNN
+GET    /api/v1/ledger/checkpoint                            A AAA AAAAAAA AAAAAAAAA
+// X: this server has no site signing key, and the key is looked for before the caller's
+// permission (503 for every caller; a signing server is tested in api.rs).
+POST   /api/v1/ledger/checkpoints                           D XXX XXXXXXX XXXXXXXXX
+GET    /api/v1/ledger/checkpoints/1                         N NNN NNNNNNN NNNNNNNNN
+GET    /api/v1/ledger/entries/0                             D DDA DDDDDDD DDDDDDDDD
+GET    /api/v1/ledger/proof/inclusion?index=0&tree_size=1   A AAA AAAAAAA AAAAAAAAA
+GET    /api/v1/ledger/proof/consistency?first=1&second=1    A AAA AAAAAAA AAAAAAAAA
+GET    /api/v1/ledger/public-key                            A AAA AAAAAAA AAAAAAAAA
+GET    /api/v1/records/product/{product.kc}                 D DDD AAAAADD AADDDDDDD
+GET    /api/v1/records/product/{product.kc}/signatures      D DDD AAAAADD AADDDDDDD
+POST   /api/v1/records/product/{product.kc}/signatures      D DDD AAAAADD AADDDDDDD {"version": 99, "meaning": "review", "password": "Yaolian@2026"}
+GET    /api/v1/records/license/{license.kc}                 D DDD AAAAADD AADDDDDDD
+GET    /api/v1/products                                     D DDD AAAAAAA AAAAAAAAA
+POST   /api/v1/products                                     D DDD DDADDDD AADDDDDDD {"approval_number": "国药准字H20230002", "generic_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "strength": "0.25g", "pack": "24粒/盒", "mah_org_id": {org.kc}, "gtins": ["06901234000092"]}
+GET    /api/v1/products/{product.kc}                        D DDD AAAAADD AADDDDDDD
+GET    /api/v1/products/{product.ht}                        D DDD ADDDDAD DDDADDDDD
+PUT    /api/v1/products/{product.kc}                        D DDD DDADDDD AADDDDDDD {"approval_number": "国药准字H20230001", "generic_name": "盐酸二甲双胍片", "dosage_form": "片剂", "strength": "0.5g", "pack": "30片/盒", "mah_org_id": {org.kc}, "gtins": ["06901234000016"], "reason": "矩阵", "expected_version": 99}
+POST   /api/v1/products/import                              D DDD DDADDDD AADAADADA
+GET    /api/v1/products.xlsx                                D DDD AAAAAAA AAAAAAAAA
+GET    /api/v1/companies/{org.kc}/dossier                   D DDD AAAAADD AADDDDDDD
+PUT    /api/v1/companies/{org.kc}/profile                   D DDD DDADDDD AADDDDDDD {"profile": {"legal_rep": "陈康", "address": "杭州", "business_scope": "片剂", "contact_phone": "0571-1"}, "reason": "矩阵", "expected_version": 99}
+GET    /api/v1/registry/search?q=康辰                         D DDD AAAAAAA AAAAAAAAA
+GET    /api/v1/persons?q=周明                                 D DDD AAAAAAA AAAAAAAAA
+POST   /api/v1/persons                                      D DDD DDADDDD AADDDDDDD {"name": "吴婷", "qualification": "qualified_person", "cert_number": "SQ-33-2023-0045", "employer_org_id": {org.kc}, "valid_from": "2023-01-15", "valid_until": "2028-01-14"}
+GET    /api/v1/licenses                                     D DDD AAAAAAA AADAADADA
+POST   /api/v1/licenses                                     D DDD AADDDDD DDDDDDDDD @license
+GET    /api/v1/licenses/{license.kc}                        D DDD AAAAADD AADDDDDDD
+POST   /api/v1/licenses/{license.kc}/change                 D DDD AADDDDD DDDDDDDDD {"fields": {"quality_head": "陈静"}, "reason": "矩阵", "expected_version": 99}
+POST   /api/v1/licenses/{license.kc}/renew                  D DDD AADDDDD DDDDDDDDD {"reason": "矩阵", "expected_version": 99}
+POST   /api/v1/licenses/{license.kc}/status                 D DDD AADDDDD DDDDDDDDD {"action": "suspend", "reason": "矩阵", "expected_version": 99}
+GET    /api/v1/licenses/{license.kc}/export                 D DDD AAAAADD AADDDDDDD
+GET    /api/v1/public/licenses/{license.kc.identifier}      A AAA AAAAAAA AAAAAAAAA
+GET    /api/v1/public/licenses/revoked                      A AAA AAAAAAA AAAAAAAAA
+GET    /api/v1/public/authority-keys/none                   N NNN NNNNNNN NNNNNNNNN
+GET    /api/v1/services/types                               D AAA AAAAAAA AAAAAAAAA
+PUT    /api/v1/services/types/drug_retail_issue             D ADD DDDDDDD DDDDDDDDD {"accept_days": 5, "decide_days": 20, "active": true, "reason": "矩阵", "expected_version": 99}
+GET    /api/v1/services/calendar                            D AAA AAAAAAA AAAAAAAAA
+PUT    /api/v1/services/calendar/2030-01-02                 D ADD DDDDDDD DDDDDDDDD {"kind": "holiday", "name": "矩阵", "reason": "矩阵"}
+GET    /api/v1/services/statistics                          D DDD AAAADDD AADAADADA
+GET    /api/v1/applications                                 D DDD AAAADDD AADAADADA
+POST   /api/v1/applications                                 D DDD DDDDDDD AADDDDDDD @application
+GET    /api/v1/applications/{application.kc}                D DDD AAAADDD AADDDDDDD
+GET    /api/v1/applications/{application.kc}/reviewers      D DDD DDAADDD DDDDDDDDD
+GET    /api/v1/applications/{application.kc}/files/{file.kc} D DDD AAAADDD AADDDDDDD
+POST   /api/v1/applications/{application.kc}/resubmit       D DDD DDDDDDD AADDDDDDD {"expected_version": 99}
+POST   /api/v1/applications/{application.kc}/act            D DDD DDAADDD DDDDDDDDD {"action": "accept", "expected_version": 99}
+POST   /api/v1/applications/{application.kc}/decide         D DDD AADDDDD DDDDDDDDD {"outcome": "approve", "opinion": "矩阵", "password": "Yaolian@2026", "expected_version": 99}
+POST   /api/v1/applications/{application.kc}/withdraw       D DDD DDDDDDD AADDDDDDD {"expected_version": 99}
+// 202 accepts the job; the site of each event is checked in the job.
+POST   /epcis/capture                                       D DDD AADDAAA AADAAAAAA {"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00", "epcisBody": {"eventList": []}}
+GET    /epcis/capture/999999                                D NNN NNNNNNN NNNNNNNNN
+// The first allowed caller stores the event; later ones get 409 (duplicate) before any site
+// check, and other companies 422 (not their site).
+POST   /epcis/events                                        D DDD AADDAAA AADAAAAAA {"type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": ["urn:epc:id:sgtin:6901234.000001.1001"], "action": "ADD", "bizStep": "commissioning", "disposition": "active", "readPoint": {"id": "{kc.site}"}, "ilmd": {"cbvmda:lotNumber": "B2026001", "cbvmda:itemExpirationDate": "2028-11-30"}}
+GET    /epcis/events                                        D DDD AAADAAA AADAAAAAA
+GET    /epcis/events/none                                   D DDD NNNDNNN NNDNNNNNN
+GET    /epcis/epcs/urn:epc:id:sgtin:6901234.000001.1001/events D DDD AAADAAA AADAAAAAA
+GET    /api/v1/trace/events/none/proof                      D DDD NNNDNNN NNDNNNNNN
+GET    /api/v1/trace/verify/06901234000016                  D DDD AAADAAA AADAAAAAA
+GET    /api/v1/trace/codes/81000010000000000001             D DDD NNNDNNN DDDDDDDDD
+GET    /api/v1/trace/where-to?product_id={product.kc}&batch=B2026001 D DDD AAADAAA DDDDDDDDD
+GET    /api/v1/trace/where-from?site={kc.site}              D DDD AAADAAA AADNNNNNN
+GET    /api/v1/trace/recalls                                D DDD AAADAAA DDDDDDDDD
+// FINDING: js.inspector (江苏) and hz.inspector (杭州) open a recall of 康辰's product (浙江, outside
+// their subtree): 201 today; the scope rule says D for both.
+POST   /api/v1/trace/recalls                                D DDD AADDAAA ADDDDDDDD {"product_id": {product.kc}, "batches": ["B2026002"], "level": 3, "reason": "矩阵"}
+GET    /api/v1/trace/recalls/{recall.kc}                    D NNN AAANAAA AANNNNNNN
+GET    /api/v1/trace/anomalies                              D DDD AAADAAA AADAAAAAA
+POST   /api/v1/trace/anomalies/999999/close                 D DDD NNDDNNN DDDDDDDDD {"note": "矩阵"}
+GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA
+// FINDING: js.inspector and hz.inspector register (upsert) a site of 康辰: 200 today; expected D.
+POST   /api/v1/trace/sites                                  D DDD AADDAAA DDDDDDDDD [{"id": "{kc.site}", "name": "康辰药业 钱塘生产基地", "kind": "manufacturer", "org_id": {org.kc}}]
+GET    /api/v1/trace/pack-codes                             D DDD AAADAAA AADAAAAAA
+// FINDING: js.inspector and hz.inspector register a pack code of 康辰's product: 201 today;
+// expected D.
+POST   /api/v1/trace/pack-codes                             D DDD AADDAAA AADDDDDDD {"prefix": "8110001", "product_id": {product.kc}, "level": "case", "per_parent": 20}
+POST   /api/v1/trace/recalls/{recall.kc}/close              D DDD AADDAAA ADDDDDDDD
+POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
+"#;
+
+/// One row of [`MATRIX`].
+struct Row {
+    line: usize,
+    method: Method,
+    path: &'static str,
+    codes: Vec<char>,
+    body: Option<&'static str>,
+}
+
+fn rows() -> Vec<Row> {
+    let mut out = Vec::new();
+    for (i, line) in MATRIX.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        let mut rest = line;
+        let mut next = || {
+            let t = rest.trim_start();
+            let end = t.find(char::is_whitespace).unwrap_or(t.len());
+            rest = &t[end..];
+            &t[..end]
+        };
+        let method: Method = next().parse().unwrap();
+        let path = next();
+        let codes: String = (0..4).map(|_| next()).collect();
+        let body = Some(rest.trim()).filter(|b| !b.is_empty());
+        assert_eq!(codes.chars().count(), 1 + demo::USERS.len(), "line {}: one code per caller", i + 1);
+        out.push(Row { line: i + 1, method, path, codes: codes.chars().collect(), body });
+    }
+    out
+}
+
+/// The code a response status stands for (see the module documentation); `!` for any other.
+fn code(status: u16, anonymous: bool) -> char {
+    match status {
+        200..=299 | 400 | 409 | 422 => 'A',
+        401 if anonymous => 'D',
+        401 => 'U',
+        403 => 'D',
+        404 => 'N',
+        503 => 'X',
+        _ => '!',
+    }
+}
+
+/// A path's route template: `{…}` segments and the query dropped to `{}`.
+fn shape(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    path.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect::<Vec<_>>().join("/")
+}
+
+/// The template of `templates` that `path` (a row's path, placeholders or literal values) is a
+/// case of, preferring literal segments (`/public/licenses/revoked` over `/{identifier}`).
+fn template_of<'a>(path: &str, templates: &'a BTreeSet<String>) -> Option<&'a String> {
+    let segs: Vec<&str> = path.split('?').next().unwrap_or(path).split('/').collect();
+    templates
+        .iter()
+        .filter_map(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            if ts.len() != segs.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (a, b) in ts.iter().zip(&segs) {
+                if a == b {
+                    literal += 1;
+                } else if *a != "{}" {
+                    return None;
+                }
+            }
+            Some((literal, t))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, t)| t)
+}
+
+/// `(METHOD, template)` of every `.route(…)` in `src/api/*.rs`.
+fn source_routes() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (at, _) in text.match_indices(".route(") {
+            let rest = &text[at + ".route(".len()..];
+            let open = rest.find('"').unwrap();
+            let close = open + 1 + rest[open + 1..].find('"').unwrap();
+            let path = &rest[open + 1..close];
+            // The handlers: up to the parenthesis that closes `.route(`.
+            let mut depth = 1;
+            let mut end = rest.len();
+            for (i, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    end = i;
+                    break;
+                }
+            }
+            // A method router: `get(`, `.post(`, `axum::routing::put(`, not `forget(`.
+            let handlers = &rest[close..end];
+            for m in ["get", "post", "put", "delete", "patch"] {
+                let called = handlers
+                    .match_indices(&format!("{m}("))
+                    .any(|(i, _)| !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+                if called {
+                    out.insert((m.to_uppercase(), shape(path)));
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn send(
+    server: &Server,
+    who: Option<&Session>,
+    anon: &reqwest::Client,
+    method: &Method,
+    path: &str,
+    body: Option<&Value>,
+) -> u16 {
+    let url = server.url(path);
+    let mut req = match who {
+        Some(s) => s.client.request(method.clone(), url).header("X-CSRF-Token", &s.csrf),
+        None => anon.request(method.clone(), url),
+    };
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+fn body_of(demo: &Demo, raw: &str) -> Value {
+    match raw {
+        "@application" => {
+            let mut app = demo::retail_application();
+            app["applicant_org_id"] = demo.id("org.kc").into();
+            app
+        }
+        "@license" => demo::license_body(demo.id("org.kc")),
+        _ => serde_json::from_str(&demo.fill(raw)).unwrap_or_else(|e| panic!("body {raw}: {e}")),
+    }
+}
+
+/// Every row of the table, on both backends, gives the code the table says for each caller.
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_matrix_says() {
+    each_backend(|store| async move {
+        let started = Instant::now();
+        let mut world = demo::seed(&store).await;
+        let (key_id, key) = yaolian_store::ledger::site_key(&store, &[5u8; 16]).await.unwrap();
+        yaolian_store::ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        world.records(&server).await;
+        let mut sessions = Vec::new();
+        for (username, ..) in demo::USERS {
+            sessions.push(login(&server, username).await);
+        }
+        let anon = reqwest::Client::new();
+        let mut wrong = Vec::new();
+        let mut observed = String::new();
+        for row in rows() {
+            let path = world.fill(row.path);
+            let body = row.body.map(|b| body_of(&world, b));
+            let mut got = String::new();
+            let mut statuses = Vec::new();
+            for (i, expected) in row.codes.iter().enumerate() {
+                let who = i.checked_sub(1).map(|u| &sessions[u]);
+                let status = send(&server, who, &anon, &row.method, &path, body.as_ref()).await;
+                let c = code(status, who.is_none());
+                got.push(c);
+                statuses.push(status);
+                if c != *expected {
+                    let name = who.map_or("anonymous", |_| demo::USERS[i - 1].0);
+                    wrong.push(format!(
+                        "line {}: {} {} as {name}: expected {expected}, got {status}",
+                        row.line, row.method, row.path
+                    ));
+                }
+            }
+            let grouped = format!("{} {} {} {}", &got[..1], &got[1..4], &got[4..11], &got[11..]);
+            observed.push_str(&format!(
+                "{:<6} {:<52} {grouped} {}\n",
+                row.method.as_str(),
+                row.path,
+                row.body.unwrap_or("")
+            ));
+            if got.contains('!') || std::env::var("MATRIX_STATUSES").is_ok() {
+                observed.push_str(&format!("//   statuses: {statuses:?}\n"));
+            }
+        }
+        eprintln!("matrix: {} rows × {} callers in {:?}", rows().len(), 1 + demo::USERS.len(), started.elapsed());
+        assert!(wrong.is_empty(), "{}\n\nobserved:\n{observed}", wrong.join("\n"));
+        server.stop().await;
+    })
+    .await;
+}
+
+/// The table has a row for every route of the OpenAPI document, and every route the API
+/// modules register is in the document or the table; every row names a route that exists.
+#[tokio::test]
+async fn the_matrix_covers_every_route() {
+    let doc: Value = serde_json::to_value(<yaolian_web::openapi::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), shape(path)));
+        }
+    }
+    let templates: BTreeSet<String> = documented.iter().map(|(_, t)| t.clone()).collect();
+    let source = source_routes();
+    let all_templates: BTreeSet<String> =
+        templates.iter().cloned().chain(source.iter().map(|(_, t)| t.clone())).collect();
+    let mut in_table = BTreeSet::new();
+    let mut problems = Vec::new();
+    for row in rows() {
+        match template_of(row.path, &all_templates) {
+            Some(t) => {
+                in_table.insert((row.method.to_string(), t.clone()));
+            }
+            None => problems.push(format!("line {}: {} {} is no route", row.line, row.method, row.path)),
+        }
+    }
+    for route in &documented {
+        if !in_table.contains(route) {
+            problems.push(format!("{} {} is in the OpenAPI document but has no row in MATRIX", route.0, route.1));
+        }
+    }
+    for route in &source {
+        if !documented.contains(route) && !in_table.contains(route) {
+            problems.push(format!("{} {} is routed in src/api but neither documented nor in MATRIX", route.0, route.1));
+        }
+    }
+    for route in &in_table {
+        if !documented.contains(route) && !source.contains(route) {
+            problems.push(format!("{} {}: a row for a route that does not exist", route.0, route.1));
+        }
+    }
+    assert!(source.len() > 80, "the route scan found only {} routes", source.len());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
