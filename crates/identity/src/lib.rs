@@ -19,6 +19,7 @@ pub mod orgs;
 pub mod password;
 pub mod role_requests;
 pub mod roles;
+pub mod state;
 pub mod tokens;
 pub mod totp;
 pub mod users;

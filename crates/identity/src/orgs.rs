@@ -24,7 +24,7 @@ pub struct NewOrg {
     pub region: String,
 }
 
-const ORG_COLUMNS: &str = "o.id, o.kind, o.name, o.code, o.parent_id, o.path, o.region, o.status, o.version";
+pub(crate) const ORG_COLUMNS: &str = "o.id, o.kind, o.name, o.code, o.parent_id, o.path, o.region, o.status, o.version";
 
 pub(crate) fn org_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Org, sqlx::Error> {
     let kind: String = r.try_get("kind")?;

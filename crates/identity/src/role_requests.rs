@@ -15,6 +15,7 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_core::{Timestamp, ValidationError};
+use yaolian_store::state::Image;
 use yaolian_store::{versions, NewVersion, Store};
 
 /// A proposed change of one account's roles.
@@ -219,10 +220,7 @@ pub async fn propose(
             return Err(e.into());
         }
     };
-    let data = json!({
-        "id": id, "user_id": user_id, "roles": codes, "reason": reason,
-        "requested_by": principal.user_id(), "user_version": user.version, "status": "pending",
-    });
+    let data = image(&mut tx, id).await?;
     versions::append(
         &mut tx,
         NewVersion {
@@ -299,11 +297,21 @@ pub async fn decide(
     let status = if approve { "approved" } else { "refused" };
     let now = Timestamp::now();
     let mut tx = store.begin().await?;
-    let data = json!({
-        "id": id, "user_id": request.user_id, "roles": request.roles, "reason": request.reason,
-        "requested_by": request.requested_by, "user_version": user_version, "status": status,
-        "decided_by": principal.user_id(), "decision_reason": reason,
-    });
+    let updated = sqlx::query(
+        "UPDATE role_requests SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
+         WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(principal.user_id())
+    .bind(now.0)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(IdentityError::Conflict(format!("申请 {id} 已处理 (request {id} was decided already)")));
+    }
+    let data = image(&mut tx, id).await?;
     let v = versions::append(
         &mut tx,
         NewVersion {
@@ -317,21 +325,7 @@ pub async fn decide(
         },
     )
     .await?;
-    let updated = sqlx::query(
-        "UPDATE role_requests SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4, version = $5 \
-         WHERE id = $6 AND status = 'pending'",
-    )
-    .bind(status)
-    .bind(principal.user_id())
-    .bind(now.0)
-    .bind(reason)
-    .bind(v.version)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(IdentityError::Conflict(format!("申请 {id} 已处理 (request {id} was decided already)")));
-    }
+    sqlx::query("UPDATE role_requests SET version = $1 WHERE id = $2").bind(v.version).bind(id).execute(&mut *tx).await?;
     if approve {
         let why = format!("申请 {id}（{}）经 {} 批准：{reason}", request.requested_by_name, principal.username());
         users::write_roles(&mut tx, principal, &user, &granted, &why, client).await?;
@@ -345,6 +339,43 @@ pub async fn decide(
         crate::auth::principals_changed();
     }
     Ok(load(store, id).await?.0)
+}
+
+/// After-images of requests, all or the one `only` (what their versions hold; see
+/// [`crate::state`]).
+pub(crate) async fn images(conn: &mut sqlx::AnyConnection, only: Option<i64>) -> Result<Vec<Image>> {
+    let filter = if only.is_some() { "WHERE id = $1" } else { "" };
+    let sql = format!(
+        "SELECT id, user_id, roles, reason, requested_by, user_version, status, decided_by, decision_reason \
+         FROM role_requests {filter} ORDER BY id"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = only {
+        q = q.bind(id);
+    }
+    let mut out = Vec::new();
+    for r in q.fetch_all(&mut *conn).await? {
+        let id: i64 = r.try_get("id")?;
+        let roles: String = r.try_get("roles")?;
+        let data = json!({
+            "id": id,
+            "user_id": r.try_get::<i64, _>("user_id")?,
+            "roles": roles::split_list(&roles),
+            "reason": r.try_get::<String, _>("reason")?,
+            "requested_by": r.try_get::<i64, _>("requested_by")?,
+            "user_version": r.try_get::<i64, _>("user_version")?,
+            "status": r.try_get::<String, _>("status")?,
+            "decided_by": r.try_get::<Option<i64>, _>("decided_by")?,
+            "decision_reason": r.try_get::<String, _>("decision_reason")?,
+        });
+        out.push(Image { entity_id: id.to_string(), data });
+    }
+    Ok(out)
+}
+
+async fn image(tx: &mut yaolian_store::Tx<'_>, id: i64) -> Result<serde_json::Value> {
+    let mut found = images(tx, Some(id)).await?;
+    Ok(found.pop().ok_or(IdentityError::NotFound("role request"))?.data)
 }
 
 /// Requests, open ones first, newest first within. For the administrators who propose or

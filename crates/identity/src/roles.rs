@@ -5,7 +5,6 @@ use crate::audit::{self, action};
 use crate::error::Result;
 use crate::model::{perm, AdminKind, Role, Scope};
 use crate::{ClientInfo, IdentityError, Principal};
-use serde_json::json;
 use sqlx::Row;
 use yaolian_store::{versions, NewVersion, Store};
 
@@ -179,11 +178,8 @@ pub async fn ensure_builtin(store: &Store) -> Result<()> {
             .bind(role.id)
             .execute(&mut *tx)
             .await?;
-        let data = json!({
-            "id": role.id, "code": role.code, "name_zh": role.name_zh, "name_en": role.name_en,
-            "permissions": b.permissions, "scope": role.scope, "requires_mfa": role.requires_mfa,
-            "admin_kind": role.admin_kind, "builtin": true,
-        });
+        let permissions = b.permissions.iter().map(|p| p.to_string()).collect();
+        let data = crate::state::role_image(&Role { permissions, builtin: true, ..role.clone() });
         versions::append(
             &mut tx,
             NewVersion {
@@ -212,10 +208,17 @@ pub async fn ensure_builtin(store: &Store) -> Result<()> {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        let data = json!({
-            "id": id, "code": b.code, "name_zh": b.name_zh, "name_en": b.name_en,
-            "permissions": b.permissions, "scope": b.scope, "requires_mfa": false,
-            "admin_kind": b.admin_kind, "builtin": true,
+        let data = crate::state::role_image(&Role {
+            id,
+            code: b.code.into(),
+            name_zh: b.name_zh.into(),
+            name_en: b.name_en.into(),
+            permissions: b.permissions.iter().map(|p| p.to_string()).collect(),
+            scope: b.scope,
+            requires_mfa: false,
+            admin_kind: b.admin_kind,
+            builtin: true,
+            version: 1,
         });
         versions::append(
             &mut tx,
@@ -297,11 +300,7 @@ pub async fn set_requires_mfa(
     }
     let role = by_code(store, code).await?;
     let mut tx = store.begin().await?;
-    let data = json!({
-        "id": role.id, "code": role.code, "name_zh": role.name_zh, "name_en": role.name_en,
-        "permissions": role.permissions, "scope": role.scope, "requires_mfa": requires_mfa,
-        "admin_kind": role.admin_kind, "builtin": role.builtin,
-    });
+    let data = crate::state::role_image(&Role { requires_mfa, ..role.clone() });
     let v = versions::append(
         &mut tx,
         NewVersion {

@@ -52,6 +52,9 @@ pub async fn seal_clear_secrets(store: &Store, sealing: &Sealing) -> Result<u64>
             .bind(&clear)
             .execute(&mut *tx)
             .await?;
+        // The stored form changed, so its fingerprint did: a version says so.
+        let why = ("seal_secret", "双因素密钥改为加密存储");
+        crate::state::record_user(&mut tx, "system", id, why, crate::state::Base::Current).await?;
     }
     tx.commit().await?;
     Ok(rows.len() as u64)
@@ -167,15 +170,21 @@ pub async fn confirm_enrollment(
     let Some(step) = matching_step(&open(&config.sealing, &secret)?, code, unix_now())? else {
         return Err(IdentityError::InvalidTotp);
     };
+    let mut tx = store.begin().await?;
     sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE id = $2")
         .bind(step as i64)
         .bind(principal.user_id())
-        .execute(store.pool())
+        .execute(&mut *tx)
         .await?;
+    // The second factor now in force is a credential: its fingerprint is versioned.
+    let why = ("totp_enroll", "启用双因素认证");
+    crate::state::record_user(&mut tx, principal.username(), principal.user_id(), why, crate::state::Base::Current)
+        .await?;
+    audit::record(&mut tx, audit::Event::by(principal, action::MFA_ENROLLED, "", client)).await?;
+    tx.commit().await?;
     if let Some(token) = session_token {
         auth::promote_session(store, token).await?;
     }
-    audit::record_now(store, audit::Event::by(principal, action::MFA_ENROLLED, "", client)).await?;
     Ok(())
 }
 

@@ -4,14 +4,14 @@
 use crate::audit::{self, action};
 use crate::error::Result;
 use crate::model::{perm, scope_filter, AdminKind, AuthVia, Role, Scope, User};
+use crate::state::{self, Base};
 use crate::{orgs, password, roles, ClientInfo, IdentityConfig, IdentityError, Principal};
 use serde::Deserialize;
-use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, Store};
+use yaolian_store::Store;
 
 /// Input for a new account. `Debug` leaves out the password.
 #[derive(Clone, Deserialize, ToSchema)]
@@ -321,24 +321,7 @@ pub async fn create(
             .await?;
     }
     let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
-    let data = json!({
-        "id": id, "org_id": org.id, "username": username, "display_name": display_name,
-        "email": new.email.trim(), "phone": new.phone.trim(), "status": "active",
-        "is_master": new.is_master, "roles": codes,
-    });
-    versions::append(
-        &mut tx,
-        NewVersion {
-            entity: "user",
-            entity_id: &id.to_string(),
-            actor: principal.username(),
-            action: "create",
-            reason: "",
-            data: &data,
-            expected_version: None,
-        },
-    )
-    .await?;
+    state::record_user(&mut tx, principal.username(), id, ("create", ""), Base::New).await?;
     let detail = format!("roles={}", codes.join(","));
     audit::record(
         &mut tx,
@@ -467,20 +450,6 @@ pub(crate) async fn write_roles(
     client: &ClientInfo,
 ) -> Result<()> {
     let codes: Vec<String> = granted.iter().map(|r| r.code.clone()).collect();
-    let data = user_data(&User { roles: codes.clone(), ..user.clone() }, &user.status);
-    let v = versions::append(
-        tx,
-        NewVersion {
-            entity: "user",
-            entity_id: &user.id.to_string(),
-            actor: principal.username(),
-            action: "assign_roles",
-            reason,
-            data: &data,
-            expected_version: Some(user.version),
-        },
-    )
-    .await?;
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.id).execute(&mut **tx).await?;
     for role in granted {
         sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
@@ -489,7 +458,7 @@ pub(crate) async fn write_roles(
             .execute(&mut **tx)
             .await?;
     }
-    sqlx::query("UPDATE users SET version = $1 WHERE id = $2").bind(v.version).bind(user.id).execute(&mut **tx).await?;
+    state::record_user(tx, principal.username(), user.id, ("assign_roles", reason), Base::Seen(user.version)).await?;
     let detail = format!("roles={}", codes.join(","));
     audit::record(
         tx,
@@ -545,14 +514,6 @@ async fn guard_administrator_account(
     Ok(())
 }
 
-/// The after-image of a user for the version log.
-fn user_data(user: &User, status: &str) -> serde_json::Value {
-    json!({
-        "id": user.id, "org_id": user.org_id, "username": user.username, "display_name": user.display_name,
-        "email": user.email, "phone": user.phone, "status": status, "is_master": user.is_master, "roles": user.roles,
-    })
-}
-
 /// Disables or re-enables an account. A disabled account's sessions and tokens stop working.
 pub async fn set_status(
     store: &Store,
@@ -569,25 +530,9 @@ pub async fn set_status(
     guard_administrator_account(store, principal, &user, client).await?;
     let status = if active { "active" } else { "disabled" };
     let mut tx = store.begin().await?;
-    let v = versions::append(
-        &mut tx,
-        NewVersion {
-            entity: "user",
-            entity_id: &user_id.to_string(),
-            actor: principal.username(),
-            action: if active { "enable" } else { "disable" },
-            reason,
-            data: &user_data(&user, status),
-            expected_version: Some(user.version),
-        },
-    )
-    .await?;
-    sqlx::query("UPDATE users SET status = $1, version = $2 WHERE id = $3")
-        .bind(status)
-        .bind(v.version)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE users SET status = $1 WHERE id = $2").bind(status).bind(user_id).execute(&mut *tx).await?;
+    let act = if active { "enable" } else { "disable" };
+    state::record_user(&mut tx, principal.username(), user_id, (act, reason), Base::Seen(user.version)).await?;
     if !active {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
@@ -686,6 +631,9 @@ async fn write_password(
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
+    // The credential's fingerprint is versioned, so a hash swapped in the table is found.
+    let why = if act == action::PASSWORD_CHANGE { "本人修改密码" } else { "管理员重置密码" };
+    state::record_user(&mut tx, principal.username(), user_id, (act, why), Base::Current).await?;
     // A new password ends every other way in: the other sessions (all of them after a reset;
     // all but the one making the change when it is one's own) and every API token.
     match (act == action::PASSWORD_CHANGE, principal.via()) {

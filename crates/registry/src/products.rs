@@ -156,7 +156,11 @@ pub(crate) async fn company_path(store: &Store, field: &str, id: i64) -> Result<
     Ok(row.try_get(0)?)
 }
 
+/// The after-image the version log holds. GTINs in sorted order, as the table gives them back
+/// ([`image`] builds the same from a stored row).
 fn data_of(id: i64, v: &Valid, new: &NewProduct, status: &str) -> serde_json::Value {
+    let mut gtins: Vec<&str> = v.gtins.iter().map(Gtin::as_str).collect();
+    gtins.sort_unstable();
     serde_json::json!({
         "id": id,
         "approval_number": v.approval.as_str(),
@@ -168,9 +172,46 @@ fn data_of(id: i64, v: &Valid, new: &NewProduct, status: &str) -> serde_json::Va
         "mah_org_id": new.mah_org_id,
         "manufacturer_org_id": new.manufacturer_org_id,
         "drug_code": v.drug_code,
-        "gtins": v.gtins.iter().map(Gtin::as_str).collect::<Vec<_>>(),
+        "gtins": gtins,
         "status": status,
     })
+}
+
+/// A stored product's after-image: what [`data_of`] wrote for it, if nobody edited the row.
+fn image(p: &Product) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "approval_number": p.approval_number,
+        "generic_name": p.generic_name,
+        "trade_name": p.trade_name,
+        "dosage_form": p.dosage_form,
+        "strength": p.strength,
+        "pack": p.pack,
+        "mah_org_id": p.mah_org_id,
+        "manufacturer_org_id": p.manufacturer_org_id,
+        "drug_code": p.drug_code,
+        "gtins": p.gtins,
+        "status": p.status,
+    })
+}
+
+/// Every product whose row differs from its latest ledgered version (现状与台账比对).
+pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY p.id"))
+        .fetch_all(store.pool())
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+    let mut gtins = HashMap::new();
+    for chunk in ids.chunks(500) {
+        gtins.extend(gtins_of(store, chunk).await?);
+    }
+    let mut images = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let p = from_row(r, gtins.remove(&id).unwrap_or_default())?;
+        images.push(yaolian_store::state::Image { entity_id: id.to_string(), data: image(&p) });
+    }
+    Ok(yaolian_store::state::check(store, ENTITY, images).await?)
 }
 
 /// Turns a uniqueness refusal into the field it concerns.

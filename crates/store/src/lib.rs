@@ -16,6 +16,7 @@ mod native;
 mod pgcopy;
 mod pgread;
 pub mod sql;
+pub mod state;
 pub mod testing;
 mod verify;
 pub mod versions;

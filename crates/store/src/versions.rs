@@ -193,19 +193,35 @@ where
     .bind(entity_id)
     .fetch_all(executor)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let data: String = r.try_get("data")?;
-            Ok(RecordVersion {
-                entity: r.try_get("entity")?,
-                entity_id: r.try_get("entity_id")?,
-                version: r.try_get("version")?,
-                at: Timestamp(r.try_get("at")?),
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                reason: r.try_get("reason")?,
-                data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            })
-        })
-        .collect()
+    rows.iter().map(version_from_row).collect()
+}
+
+/// The latest version of a record, if it has any.
+pub async fn latest<'e, E>(executor: E, entity: &str, entity_id: &str) -> Result<Option<RecordVersion>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT entity, entity_id, version, at, actor, action, reason, data FROM record_versions \
+         WHERE entity = $1 AND entity_id = $2 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(entity)
+    .bind(entity_id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(version_from_row).transpose()
+}
+
+fn version_from_row(r: &sqlx::any::AnyRow) -> Result<RecordVersion, StoreError> {
+    let data: String = r.try_get("data")?;
+    Ok(RecordVersion {
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        version: r.try_get("version")?,
+        at: Timestamp(r.try_get("at")?),
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        reason: r.try_get("reason")?,
+        data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
 }

@@ -203,6 +203,39 @@ pub async fn open(
     get(store, id).await
 }
 
+/// Every recall whose row differs from its latest ledgered version (现状与台账比对).
+pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT id, product_id, batches, level, reason, status, total, created_by, created_at, closed_by, closed_at \
+         FROM trace_recalls ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut images = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let batches: String = r.try_get("batches")?;
+        let status: String = r.try_get("status")?;
+        let mut data = serde_json::json!({
+            "id": id,
+            "product_id": r.try_get::<i64, _>("product_id")?,
+            "batches": batches.split(',').filter(|b| !b.is_empty()).collect::<Vec<_>>(),
+            "level": r.try_get::<i64, _>("level")?,
+            "reason": r.try_get::<String, _>("reason")?,
+            "status": status,
+            "total": r.try_get::<i64, _>("total")?,
+            "created_by": r.try_get::<i64, _>("created_by")?,
+            "created_at": r.try_get::<i64, _>("created_at")?,
+        });
+        if status == "closed" {
+            data["closed_by"] = serde_json::json!(r.try_get::<Option<i64>, _>("closed_by")?);
+            data["closed_at"] = serde_json::json!(r.try_get::<Option<i64>, _>("closed_at")?);
+        }
+        images.push(yaolian_store::state::Image { entity_id: id.to_string(), data });
+    }
+    Ok(yaolian_store::state::check(store, ENTITY, images).await?)
+}
+
 /// Closes a recall (by whoever may open it).
 pub async fn close(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Recall, TraceError> {
     let recall = get(store, id).await?;

@@ -248,14 +248,19 @@ async fn verify_copy(path: &Path, manifest: &Manifest, sealing: Option<&[u8; 16]
     }
     store.migrate().await.context("migrating the restored copy")?;
     let outcome = ledger::verify(&store).await;
+    let verdict = match outcome {
+        Ok(Ok(s)) => match crate::state::check(&store).await {
+            Ok(state) => Ok(format!(
+                "ledger OK: {} entries ({}), root {}, {} checkpoints verified\n{state}",
+                s.entries, s.hash_alg, s.root, s.checkpoints
+            )),
+            Err(e) => Err(anyhow::anyhow!("nothing was restored: {e}")),
+        },
+        Ok(Err(failure)) => Err(anyhow::anyhow!("the backup's ledger does not verify, nothing was restored: {failure}")),
+        Err(e) => Err(e.into()),
+    };
     store.close().await;
-    match outcome? {
-        Ok(s) => Ok(format!(
-            "ledger OK: {} entries ({}), root {}, {} checkpoints verified",
-            s.entries, s.hash_alg, s.root, s.checkpoints
-        )),
-        Err(failure) => bail!("the backup's ledger does not verify, nothing was restored: {failure}"),
-    }
+    verdict
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -108,10 +108,12 @@ pub async fn run(settings: &Settings, cmd: LedgerCommand) -> Result<()> {
                         t.batches,
                         t.events as f64 / secs.max(1e-9)
                     );
-                    Ok(())
                 }
                 Err(failure) => bail!("ledger verification failed at {failure}"),
             }
+            // The tables that hold current state, against the versions the ledger vouched for.
+            println!("{}", crate::state::check(&store).await?);
+            Ok(())
         }
         LedgerCommand::Checkpoint => {
             let store = settings.open().await?;

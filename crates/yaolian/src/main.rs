@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod ledger;
 mod license;
+mod state;
 mod trace;
 
 use anyhow::{bail, Context, Result};

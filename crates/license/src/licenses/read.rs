@@ -194,9 +194,8 @@ pub struct Verification {
 /// the fields that name persons (`kinds::PERSONAL_FIELDS`).
 pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verification> {
     let row = sqlx::query(
-        "SELECT d.document, d.key_id, d.signature, k.public_pem, l.status, l.status_reason, l.status_at, l.identifier \
-         FROM license_documents d JOIN licenses l ON l.id = d.license_id JOIN authority_keys k ON k.key_id = d.key_id \
-         WHERE d.identifier = $1",
+        "SELECT d.document, d.key_id, d.signature, k.public_pem, d.license_id \
+         FROM license_documents d JOIN authority_keys k ON k.key_id = d.key_id WHERE d.identifier = $1",
     )
     .bind(identifier.trim())
     .fetch_optional(store.pool())
@@ -206,10 +205,16 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
     let key_id: String = row.try_get(1)?;
     let signature: Vec<u8> = row.try_get(2)?;
     let pem: String = row.try_get(3)?;
-    let status = Status::parse(&row.try_get::<String, _>(4)?)?;
-    let reason: String = row.try_get(5)?;
-    let status_at: Option<i64> = row.try_get(6)?;
-    let current_identifier: String = row.try_get(7)?;
+    let license_id: i64 = row.try_get(4)?;
+    // The license's state as the ledger has it (its latest version), not as its table row says:
+    // an edited row cannot make a revoked license answer "valid".
+    let ledgered = versions::latest(store.pool(), ENTITY, &license_id.to_string())
+        .await?
+        .ok_or_else(|| LicenseError::unreadable(format!("license {license_id} has no ledgered version")))?;
+    let status = Status::parse(ledgered.data["status"].as_str().unwrap_or_default())?;
+    let reason = ledgered.data["status_reason"].as_str().unwrap_or_default().to_string();
+    let status_at = Some(ledgered.at.0);
+    let current_identifier = ledgered.data["document"]["identifier"].as_str().unwrap_or_default().to_string();
     let mut document: LicenseDocument = serde_json::from_str(&text).map_err(LicenseError::unreadable)?;
     // The stored text is the canonical JSON that was signed: check those bytes as they are.
     let signature_valid = signature_holds(&pem, text.as_bytes(), &signature);
@@ -260,6 +265,20 @@ fn signature_holds(pem: &str, message: &[u8], signature: &[u8]) -> bool {
         m.insert(key, holds);
     }
     holds
+}
+
+/// Every license whose row (state, reason, current document) differs from its latest ledgered
+/// version (现状与台账比对).
+pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY l.id")).fetch_all(store.pool()).await?;
+    let today = today();
+    let mut images = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let l = from_row(r, today)?;
+        let data = state_json(l.id, &l.document, l.status, &l.status_reason);
+        images.push(yaolian_store::state::Image { entity_id: l.id.to_string(), data });
+    }
+    Ok(yaolian_store::state::check(store, ENTITY, images).await?)
 }
 
 /// One entry of the revocation list.

@@ -516,6 +516,28 @@ fn parse(data: &str) -> Result<Application> {
     serde_json::from_str(data).map_err(|e| ServiceError::unreadable("application", e))
 }
 
+/// Every application whose row differs from its latest ledgered version (现状与台账比对): the
+/// stored application, with the columns lists and filters read (state, license) taken from the
+/// row itself, so an edited column is named as well as an edited document.
+pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
+    let rows = sqlx::query("SELECT id, data, status, license_id FROM applications ORDER BY id")
+        .fetch_all(store.pool())
+        .await?;
+    let mut images = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get(0)?;
+        let text: String = r.try_get(1)?;
+        let mut data: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ServiceError::unreadable("application", e))?;
+        if let serde_json::Value::Object(fields) = &mut data {
+            fields.insert("status".into(), serde_json::json!(r.try_get::<String, _>(2)?));
+            fields.insert("license_id".into(), serde_json::json!(r.try_get::<Option<i64>, _>(3)?));
+        }
+        images.push(yaolian_store::state::Image { entity_id: id.to_string(), data });
+    }
+    Ok(yaolian_store::state::check(store, ENTITY, images).await?)
+}
+
 /// Reads an application with its applicant's path.
 async fn load(tx: &mut Tx<'_>, id: i64) -> Result<(Application, String)> {
     let r = sqlx::query(&format!(

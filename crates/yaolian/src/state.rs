@@ -1,0 +1,36 @@
+//! Current state against the ledger, for `ledger verify` and `restore`: every domain's rows that
+//! matter (users with roles and credential fingerprints, roles, organizations, role requests,
+//! products, licenses, applications, recalls) compared with their latest ledgered versions
+//! (`yaolian_store::state`).
+
+use anyhow::{bail, Result};
+use yaolian_store::state::Drift;
+use yaolian_store::Store;
+
+/// How many differences a refusal lists before "and N more".
+const SHOWN: usize = 20;
+
+/// Every row that differs from its latest ledgered version, domain by domain.
+pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
+    let mut all = yaolian_identity::state::drifts(store).await?;
+    all.extend(yaolian_registry::products::drifts(store).await?);
+    all.extend(yaolian_license::licenses::drifts(store).await?);
+    all.extend(yaolian_services::applications::drifts(store).await?);
+    all.extend(yaolian_trace::recall::drifts(store).await?);
+    Ok(all)
+}
+
+/// Checks current state; an error naming each differing row (the first [`SHOWN`]) when any does.
+pub async fn check(store: &Store) -> Result<String> {
+    let found = drifts(store).await?;
+    if found.is_empty() {
+        return Ok("state OK: users, roles, organizations, role requests, products, licenses, applications and \
+                   recalls match their latest ledgered versions"
+            .to_string());
+    }
+    let mut lines: Vec<String> = found.iter().take(SHOWN).map(|d| format!("  {d}")).collect();
+    if found.len() > SHOWN {
+        lines.push(format!("  … and {} more", found.len() - SHOWN));
+    }
+    bail!("current state differs from the ledger in {} places:\n{}", found.len(), lines.join("\n"))
+}
