@@ -111,7 +111,8 @@ pub async fn login(
         detail,
     };
     if let Some(until) = lock_in_force(store, username, client).await? {
-        let detail = if user_id.is_some() { "locked from this source" } else { "unknown user; locked from this source" };
+        let detail =
+            if user_id.is_some() { "locked from this source" } else { "unknown user; locked from this source" };
         audit::record_now(store, failed(detail)).await?;
         return Err(IdentityError::AccountLocked { until });
     }
@@ -206,7 +207,11 @@ pub async fn lock_in_force(store: &Store, username: &str, client: &ClientInfo) -
 /// `failed.client`'s source; at the threshold locks that name for that source, records the
 /// lockout and returns when the lock ends. The event, the count, the lock and the lockout
 /// event commit together, in one transaction. Sessions are left alone.
-pub async fn record_failure(store: &Store, config: &IdentityConfig, failed: audit::Event<'_>) -> Result<Option<Timestamp>> {
+pub async fn record_failure(
+    store: &Store,
+    config: &IdentityConfig,
+    failed: audit::Event<'_>,
+) -> Result<Option<Timestamp>> {
     let (username, client, user_id) = (failed.actor_name, failed.client, failed.actor_id);
     let (name, source) = (throttle_name(username), throttle_source(client));
     let now = Timestamp::now();

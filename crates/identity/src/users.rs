@@ -588,14 +588,12 @@ async fn write_password(
         .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
-    )
-    .bind(&hash)
-    .bind(Timestamp::now().0)
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(Timestamp::now().0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     crate::auth::clear_throttle(&mut tx, username).await?;
     // A new password ends every other way in: the other sessions (all of them after a reset;
     // all but the one making the change when it is one's own) and every API token.

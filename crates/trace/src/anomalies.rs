@@ -10,9 +10,9 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::sql::{page, Params};
 use yaolian_store::Store;
 
+use crate::access::TraceReach;
 use crate::codes::epc;
 use crate::ingest::ANOMALY_KINDS;
-use crate::access::TraceReach;
 use crate::TraceError;
 
 /// An anomaly closure (异常处置) as a versioned record.
@@ -137,7 +137,8 @@ pub async fn open_counts(store: &Store, reach: &TraceReach) -> Result<Vec<(Strin
             format!(" AND site IN ({})", list.join(","))
         }
     };
-    let sql = format!("SELECT kind, COUNT(*) FROM trace_anomalies WHERE status = 'open'{within} GROUP BY kind ORDER BY kind");
+    let sql =
+        format!("SELECT kind, COUNT(*) FROM trace_anomalies WHERE status = 'open'{within} GROUP BY kind ORDER BY kind");
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }

@@ -63,12 +63,19 @@ async fn a_provincial_bureau_traces_a_code_that_passed_through_its_area_and_no_o
             parent_id: Some(parent),
             region: String::new(),
         };
-        let guangdong = orgs::create(&s, &sys, &org(OrgKind::Provincial, "广东省药品监督管理局", "11440000006940789E", w.national), &c)
+        let guangdong = orgs::create(
+            &s,
+            &sys,
+            &org(OrgKind::Provincial, "广东省药品监督管理局", "11440000006940789E", w.national),
+            &c,
+        )
+        .await
+        .unwrap()
+        .id;
+        let pharmacy = orgs::create(&s, &sys, &org(OrgKind::Company, "丙大药房", "91440300MA5F00001A", guangdong), &c)
             .await
             .unwrap()
             .id;
-        let pharmacy =
-            orgs::create(&s, &sys, &org(OrgKind::Company, "丙大药房", "91440300MA5F00001A", guangdong), &c).await.unwrap().id;
         common::product(&s, w.company_a, 1, "8100001", &[]).await;
         let site = |id: &str, name: &str, kind: &str, org_id: i64| Site {
             id: id.into(),
@@ -77,9 +84,12 @@ async fn a_provincial_bureau_traces_a_code_that_passed_through_its_area_and_no_o
             org_id: Some(org_id),
             province: String::new(),
         };
-        sites::upsert(&s, &[site(MAKER, "甲制药工厂", "manufacturer", w.company_a), site(PHARMACY, "丙大药房", "pharmacy", pharmacy)])
-            .await
-            .unwrap();
+        sites::upsert(
+            &s,
+            &[site(MAKER, "甲制药工厂", "manufacturer", w.company_a), site(PHARMACY, "丙大药房", "pharmacy", pharmacy)],
+        )
+        .await
+        .unwrap();
         let mut shipped = object(TRAVELLED, 2, "OBSERVE", "shipping", "in_transit", MAKER);
         shipped["destinationList"] = json!([{"type": "location", "destination": PHARMACY}]);
         let events = [
