@@ -81,8 +81,13 @@ pub fn secret_hash(secret: &str) -> String {
 
 /// Checks a user name and password and opens a session.
 ///
-/// After `lockout_threshold` wrong passwords in a row the account is locked for
-/// `lockout_duration`; while locked even the right password is refused.
+/// Failed attempts are counted per user name and source address (登录失败处理, 等保 8.1.4.1):
+/// after `lockout_threshold` of them in a row from one source, that name is locked *for that
+/// source* for `lockout_duration`, and while locked even the right password is refused from
+/// there; from any other source the account logs in as usual, so nobody can lock a known user
+/// out. A name that matches no account is counted and locked the same way and gets the same
+/// answers at every step, so the answers never tell which names exist (the audit trail records
+/// what really happened). A lock ends no session.
 pub async fn login(
     store: &Store,
     config: &IdentityConfig,
@@ -91,13 +96,13 @@ pub async fn login(
     client: &ClientInfo,
 ) -> Result<NewSession> {
     let username = username.trim();
-    let row =
-        sqlx::query("SELECT id, password_hash, status, locked_until, totp_enabled FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(store.pool())
-            .await?;
-    let failed = |detail: &'static str, actor_id: Option<i64>| audit::Event {
-        actor_id,
+    let row = sqlx::query("SELECT id, password_hash, status, totp_enabled FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(store.pool())
+        .await?;
+    let user_id = row.as_ref().map(|r| r.try_get::<i64, _>("id")).transpose()?;
+    let failed = |detail: &'static str| audit::Event {
+        actor_id: user_id,
         actor_name: username,
         action: action::LOGIN_FAILED,
         target: "",
@@ -105,30 +110,32 @@ pub async fn login(
         client,
         detail,
     };
+    if let Some(until) = lock_in_force(store, username, client).await? {
+        let detail =
+            if user_id.is_some() { "locked from this source" } else { "unknown user; locked from this source" };
+        audit::record_now(store, failed(detail)).await?;
+        return Err(IdentityError::AccountLocked { until });
+    }
     let Some(row) = row else {
         // Same work as for a real account, so that timing does not reveal which names exist.
         password::verify_unknown_user(password_input).await;
-        audit::record_now(store, failed("unknown user", None)).await?;
+        if let Some(until) = record_failure(store, config, failed("unknown user")).await? {
+            return Err(IdentityError::AccountLocked { until });
+        }
         return Err(IdentityError::InvalidCredentials);
     };
     let user_id: i64 = row.try_get("id")?;
     let hash: String = row.try_get("password_hash")?;
     let status: String = row.try_get("status")?;
-    let locked_until: i64 = row.try_get("locked_until")?;
     let totp_enabled = row.try_get::<i64, _>("totp_enabled")? != 0;
-    let now = Timestamp::now();
-    if locked_until > now.0 {
-        audit::record_now(store, failed("account locked", Some(user_id))).await?;
-        return Err(IdentityError::AccountLocked { until: Timestamp(locked_until) });
-    }
     if !password::verify(password_input, &hash).await {
-        if let Some(until) = record_failure(store, config, user_id, failed("wrong password", Some(user_id))).await? {
+        if let Some(until) = record_failure(store, config, failed("wrong password")).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);
     }
     if status != "active" {
-        audit::record_now(store, failed("account disabled", Some(user_id))).await?;
+        audit::record_now(store, failed("account disabled")).await?;
         return Err(IdentityError::AccountDisabled);
     }
     let needs_mfa = grants_of(store, user_id).await?.iter().any(|g| g.requires_mfa);
@@ -144,12 +151,13 @@ pub async fn login(
         Stage::Mfa => "password ok; waiting for TOTP",
         Stage::Enroll => "password ok; TOTP enrollment required",
     };
-    // The counter reset, the session and the login event: one transaction.
+    // The counter reset (for this source), the session and the login event: one transaction.
+    // A login waiting for its second factor keeps the count, so that logging in again with
+    // the password does not buy more guesses at the code.
     let mut tx = store.begin().await?;
-    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    if stage == Stage::Full {
+        clear_throttle_from(&mut tx, username, client).await?;
+    }
     let session = open_session(&mut tx, config, user_id, stage, client).await?;
     audit::record(
         &mut tx,
@@ -168,39 +176,83 @@ pub async fn login(
     Ok(session)
 }
 
-/// Records a refused authentication of user `user_id` (`failed`: a wrong password or one-time
-/// code) and counts it toward the lockout; at the threshold locks the account, records the
-/// lockout and returns when the lock ends. The event, the count, the lock and the lockout event
-/// commit together, in one transaction.
+/// The throttle key's name part: the name as typed, trimmed, at most 128 characters.
+fn throttle_name(username: &str) -> String {
+    username.trim().chars().take(128).collect()
+}
+
+/// The throttle key's source part: the client's address (as the audit trail has it).
+fn throttle_source(client: &ClientInfo) -> String {
+    client.ip.chars().take(64).collect()
+}
+
+/// Failure counts older than this are forgotten (their rows pruned) unless a lock is in force.
+const THROTTLE_MEMORY_MS: i64 = 24 * 3600 * 1000;
+
+/// When the login lock on `username` from `client`'s source ends, if one is in force.
+pub async fn lock_in_force(store: &Store, username: &str, client: &ClientInfo) -> Result<Option<Timestamp>> {
+    let until: Option<i64> = sqlx::query_scalar(
+        "SELECT locked_until FROM login_throttle WHERE username = $1 AND source = $2 AND locked_until > $3",
+    )
+    .bind(throttle_name(username))
+    .bind(throttle_source(client))
+    .bind(Timestamp::now().0)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(until.map(Timestamp))
+}
+
+/// Records a refused authentication (`failed`: a wrong password or one-time code, or a name
+/// that matches no account) and counts it toward the lockout of `failed.actor_name` from
+/// `failed.client`'s source; at the threshold locks that name for that source, records the
+/// lockout and returns when the lock ends. The event, the count, the lock and the lockout
+/// event commit together, in one transaction. Sessions are left alone.
 pub async fn record_failure(
     store: &Store,
     config: &IdentityConfig,
-    user_id: i64,
     failed: audit::Event<'_>,
 ) -> Result<Option<Timestamp>> {
-    let (username, client) = (failed.actor_name, failed.client);
+    let (username, client, user_id) = (failed.actor_name, failed.client, failed.actor_id);
+    let (name, source) = (throttle_name(username), throttle_source(client));
+    let now = Timestamp::now();
     let mut tx = store.begin().await?;
-    // The user's row before the audit trail's (the ledger head), in the order a login takes them.
-    let failures: i64 =
-        sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+    // The throttle row before the audit trail's (the ledger head), in the order a login takes them.
+    sqlx::query("DELETE FROM login_throttle WHERE last_failure < $1 AND locked_until < $2")
+        .bind(now.0 - THROTTLE_MEMORY_MS)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+    let failures: i64 = sqlx::query(
+        "INSERT INTO login_throttle (username, source, failures, locked_until, last_failure) VALUES ($1, $2, 1, 0, $3) \
+         ON CONFLICT (username, source) DO UPDATE SET failures = login_throttle.failures + 1, last_failure = $3 \
+         RETURNING failures",
+    )
+    .bind(&name)
+    .bind(&source)
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
     audit::record(&mut tx, failed).await?;
     let mut locked = None;
     if failures >= config.lockout_threshold {
-        let until = Timestamp::now().plus_seconds(config.lockout_duration.as_secs() as i64);
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+        let until = now.plus_seconds(config.lockout_duration.as_secs() as i64);
+        sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $1 WHERE username = $2 AND source = $3")
             .bind(until.0)
-            .bind(user_id)
+            .bind(&name)
+            .bind(&source)
             .execute(&mut *tx)
             .await?;
-        let detail = format!("{failures} failed attempts; locked until {}", until.to_china_string());
+        let who = if user_id.is_some() { "" } else { " (no such user)" };
+        let detail = format!(
+            "{failures} failed attempts from {}{who}; locked from that source until {}",
+            client.ip,
+            until.to_china_string()
+        );
         audit::record(
             &mut tx,
             audit::Event {
-                actor_id: Some(user_id),
+                actor_id: user_id,
                 actor_name: username,
                 action: action::LOCKOUT,
                 target: "",
@@ -214,6 +266,26 @@ pub async fn record_failure(
     }
     tx.commit().await?;
     Ok(locked)
+}
+
+/// Forgets the failures of `username` from `client`'s source: a completed login from there.
+async fn clear_throttle_from(tx: &mut Tx<'_>, username: &str, client: &ClientInfo) -> Result<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE username = $1 AND source = $2")
+        .bind(throttle_name(username))
+        .bind(throttle_source(client))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Lifts every login lock and failure count of `username` (all sources), inside the caller's
+/// transaction: a security administrator's unlock, a new password.
+pub(crate) async fn clear_throttle(tx: &mut Tx<'_>, username: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE username = $1")
+        .bind(throttle_name(username))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn open_session(
@@ -519,6 +591,7 @@ pub async fn complete_mfa(
                 .bind(secret_hash(token))
                 .execute(&mut *tx)
                 .await?;
+            clear_throttle_from(&mut tx, principal.username(), client).await?;
             audit::record(
                 &mut tx,
                 audit::Event { detail: "TOTP", ..audit::Event::by(&principal, action::LOGIN, "", client) },
@@ -531,9 +604,11 @@ pub async fn complete_mfa(
         Err(IdentityError::InvalidTotp) => {
             let failed =
                 audit::Event { outcome: "failed", ..audit::Event::by(&principal, action::MFA_FAILED, "", client) };
-            if let Some(until) = record_failure(store, config, principal.user_id(), failed).await? {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(principal.user_id())
+            if let Some(until) = record_failure(store, config, failed).await? {
+                // This half-done login ends; the account's other sessions go on (a lock from
+                // one source ends nobody's work elsewhere).
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(secret_hash(token))
                     .execute(store.pool())
                     .await?;
                 principals_changed();

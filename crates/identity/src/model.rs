@@ -52,6 +52,8 @@ pub struct User {
     pub status: String,
     /// 主账号 (true) or 子账号 (false).
     pub is_master: bool,
+    /// When the latest login lock in force on this name ends, from whichever source address
+    /// it holds (a lock holds for one source only; see `auth::login`).
     #[schema(value_type = Option<i64>)]
     pub locked_until: Option<Timestamp>,
     pub totp_enabled: bool,

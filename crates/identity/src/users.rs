@@ -50,7 +50,9 @@ impl std::fmt::Debug for NewUser {
 }
 
 const USER_COLUMNS: &str = "u.id, u.org_id, o.name AS org_name, o.path AS org_path, u.username, u.display_name, \
-     u.email, u.phone, u.status, u.is_master, u.locked_until, u.totp_enabled, u.created_at, u.version";
+     u.email, u.phone, u.status, u.is_master, \
+     (SELECT COALESCE(MAX(t.locked_until), 0) FROM login_throttle t WHERE t.username = u.username) AS locked_until, \
+     u.totp_enabled, u.created_at, u.version";
 
 fn user_from_row(r: &sqlx::any::AnyRow, roles: Vec<String>) -> std::result::Result<User, sqlx::Error> {
     let locked_until: i64 = r.try_get("locked_until")?;
@@ -623,14 +625,13 @@ async fn write_password(
         .await
         .map_err(|e| IdentityError::Store(yaolian_store::StoreError::Corrupt(format!("hashing failed: {e}"))))?;
     let mut tx = store.begin().await?;
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = 0 WHERE id = $3",
-    )
-    .bind(&hash)
-    .bind(Timestamp::now().0)
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(Timestamp::now().0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    crate::auth::clear_throttle(&mut tx, username).await?;
     // The credential's fingerprint is versioned, so a hash swapped in the table is found.
     let why = if act == action::PASSWORD_CHANGE { "本人修改密码" } else { "管理员重置密码" };
     state::record_user(&mut tx, principal.username(), user_id, (act, why), Base::Current).await?;
@@ -656,17 +657,15 @@ async fn write_password(
     Ok(())
 }
 
-/// Lifts a lockout before it expires. Requires `security.manage` (安全管理员).
+/// Lifts a login lockout before it expires, from every source address, and forgets the
+/// failure counts. Requires `security.manage` (安全管理员).
 pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: &ClientInfo) -> Result<()> {
     let (user, path) = load(store, user_id).await?;
     if !principal.reaches(perm::SECURITY_MANAGE, &path) {
         return Err(audit::deny(store, principal, perm::SECURITY_MANAGE, &format!("user:{user_id}"), client).await);
     }
     let mut tx = store.begin().await?;
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::auth::clear_throttle(&mut tx, &user.username).await?;
     audit::record(
         &mut tx,
         audit::Event::by(principal, action::USER_UNLOCK, &format!("user:{user_id} {}", user.username), client),

@@ -126,6 +126,88 @@ async fn five_wrong_passwords_lock_the_account() {
     .await;
 }
 
+/// Item 16: five wrong passwords from one address locked the account everywhere, so anyone
+/// could lock out a known user (an administrator included). Now the lock holds for that
+/// address only: from another one the right password still logs in, from the first it is
+/// refused until the lock ends or a security administrator lifts it.
+#[tokio::test]
+async fn a_lockout_holds_only_for_the_source_that_failed() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        let id = user(&store, &sys, w.co_a, "wangwu", false, &["lab_analyst"]).await.unwrap();
+        let sec = user(&store, &sys, w.nat, "sec", false, &["sec_admin"]).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let a = ClientInfo { ip: "10.0.0.1".into(), user_agent: "attacker".into() };
+        let b = ClientInfo { ip: "10.0.0.2".into(), user_agent: "owner".into() };
+        // The owner's session from before the attack.
+        let before = auth::login(&store, &cfg, "wangwu", PW, &b).await.unwrap();
+        for _ in 1..=5 {
+            auth::login(&store, &cfg, "wangwu", "wrong-Pass1", &a).await.unwrap_err();
+        }
+        let e = auth::login(&store, &cfg, "wangwu", PW, &a).await.unwrap_err();
+        assert_eq!(e.code(), "account_locked", "locked from the failing source");
+        auth::login(&store, &cfg, "wangwu", PW, &b).await.expect("another source still logs in");
+        auth::session_principal(&store, &cfg, &before.token).await.expect("the lock ends no session");
+        // The users page shows the lock; the security administrator lifts it for every source.
+        let p = auth::principal_for_user(&store, sec).await.unwrap();
+        let shown = users::get(&store, &p, id, &b).await.unwrap();
+        assert!(shown.locked_until.is_some(), "the users page tells of the lock");
+        users::unlock(&store, &p, id, &b).await.unwrap();
+        assert!(users::get(&store, &p, id, &b).await.unwrap().locked_until.is_none());
+        auth::login(&store, &cfg, "wangwu", PW, &a).await.expect("unlocked from the first source too");
+    })
+    .await;
+}
+
+/// Item 16: a name that matches no account is counted and locked like a real one, so the
+/// answers (wrong password, then locked with a time) never tell which names exist; the audit
+/// trail says what really happened.
+#[tokio::test]
+async fn an_unknown_name_is_answered_as_a_known_one() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        user(&store, &yaolian_access::run_as_system::principal(), w.co_a, "zhaoliu", false, &["lab_analyst"])
+            .await
+            .unwrap();
+        let cfg = IdentityConfig::default();
+        let c = ClientInfo { ip: "10.0.0.3".into(), user_agent: "test".into() };
+        for i in 1..=6 {
+            let known = auth::login(&store, &cfg, "zhaoliu", "wrong-Pass1", &c).await.unwrap_err();
+            let unknown = auth::login(&store, &cfg, "nobody", "wrong-Pass1", &c).await.unwrap_err();
+            assert_eq!(known.code(), unknown.code(), "attempt {i}");
+            assert_eq!(known.code(), if i < 5 { "invalid_credentials" } else { "account_locked" }, "attempt {i}");
+        }
+        let lockouts: Vec<(Option<i64>, String)> = sqlx::query_as(
+            "SELECT actor_id, detail FROM audit_events WHERE action = 'lockout' AND actor_name = 'nobody'",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(lockouts.len(), 1);
+        assert!(lockouts[0].0.is_none() && lockouts[0].1.contains("no such user"), "{lockouts:?}");
+    })
+    .await;
+}
+
+/// A new password (an administrator's reset) lifts the login locks of the account.
+#[tokio::test]
+async fn a_password_reset_lifts_the_login_locks() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        let id = user(&store, &sys, w.co_a, "sunqi", false, &["lab_analyst"]).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let c = ClientInfo { ip: "10.0.0.4".into(), user_agent: "test".into() };
+        for _ in 1..=5 {
+            auth::login(&store, &cfg, "sunqi", "wrong-Pass1", &c).await.unwrap_err();
+        }
+        users::reset_password(&store, &cfg, &sys, id, "New-Passw0rd!x", &c).await.unwrap();
+        auth::login(&store, &cfg, "sunqi", "New-Passw0rd!x", &c).await.expect("the reset lifted the lock");
+    })
+    .await;
+}
+
 /// A failed login and what it sets off (the count, the lock, the lockout event) is one
 /// transaction: when the lockout event cannot be written, the fifth failure leaves no trace
 /// at all (no event, no count, no lock), rather than a lock nobody audited.
@@ -158,7 +240,7 @@ async fn a_failed_login_commits_with_its_count_and_lockout_or_not_at_all() {
         }
         let e = auth::login(&store, &cfg, "lisi", "wrong-Pass1", &c).await.unwrap_err();
         assert_ne!(e.code(), "account_locked", "the lock did not commit: {e:?}");
-        let row = sqlx::query("SELECT failed_logins, locked_until FROM users WHERE username = 'lisi'")
+        let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE username = 'lisi'")
             .fetch_one(store.pool())
             .await
             .unwrap();

@@ -166,8 +166,12 @@ pub async fn reauthenticate(
         detail,
         ..audit::Event::by(principal, audit::action::SIGN_FAILED, target, client)
     };
+    if let Some(until) = auth::lock_in_force(store, principal.username(), client).await? {
+        audit::record_now(store, failed("locked from this source")).await?;
+        return Err(IdentityError::AccountLocked { until });
+    }
     if !password::verify(password_input, &hash).await {
-        if let Some(until) = auth::record_failure(store, config, principal.user_id(), failed("wrong password")).await? {
+        if let Some(until) = auth::record_failure(store, config, failed("wrong password")).await? {
             return Err(IdentityError::AccountLocked { until });
         }
         return Err(IdentityError::InvalidCredentials);

@@ -123,6 +123,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0009_trace.sql", "716fbe332f9db7a9de3e429c636269e3e4286d4258ffe40e4d6b73626e8f7e1f"),
     ("sqlite/0010_trace_epc_order.sql", "b11b283a72d9b145967883377741a79e619fab8e97147d6e6d4e1245361d531a"),
     ("sqlite/0011_trace_batches.sql", "0254efc89736d774a2e287cafac2ed7533b4fdaa6168e00594a5e4eddacc0921"),
+    ("sqlite/0012_login_throttle.sql", "e8ea6db82f23de9dd18ee91f95f5df73b13d6aa6219a4b1755e65a2f51218c43"),
     ("sqlite/0013_role_requests.sql", "144c409119d77abb80e783b6814ed43bd5cfcd1e60f936b48e352fa9f195ca94"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
@@ -135,6 +136,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0009_trace.sql", "cc881a36c6a4fdf4e691e8b154533ae53118b93cdbe751340a3f66119db1710f"),
     ("postgres/0010_trace_epc_order.sql", "b2ce95b5a49258516faed3630a81a13e1e9a5f1f5012f93c7c5b3bae8c761c25"),
     ("postgres/0011_trace_batches.sql", "a049e244318b6f9f26bb43cffd3998d07001dcae3b9460c83d2211c2a26cde31"),
+    ("postgres/0012_login_throttle.sql", "4bccaed47dbc6f9660d65ed9aaaf6807eedbdff889543f08c3365d8912daad5d"),
     ("postgres/0013_role_requests.sql", "9288bdfcbaf7031ce1c140b59b8b93afddddc33c80abd83b717f7228b02cb2d4"),
 ];
 

@@ -1,6 +1,9 @@
-//! Who may read what of the trace data: a bureau with `trace.read` all of it; a company with
-//! `trace.read` what happened at its own sites (and where-to for products it holds the
-//! authorization of); the operator at the command line everything.
+//! Who may read what of the trace data (追溯数据范围; the decision is written down in
+//! docs/architecture.md, "Scope (数据范围) decisions"): the national bureau (NMPA, a regulator at
+//! the root of the organization tree) with `trace.read` all of it; a provincial or municipal
+//! bureau with `trace.read` its area (属地监管): what happened at the sites of organizations in
+//! its subtree, and the whole history of a code that passed through one of them; a company with
+//! `trace.read` what happened at its own sites; the operator at the command line everything.
 
 use std::collections::HashSet;
 
@@ -20,6 +23,9 @@ pub struct TraceReach(Reach);
 #[derive(Debug, Clone)]
 pub(crate) enum Reach {
     All,
+    /// A provincial or municipal bureau: keys of the sites of the organizations in its subtree
+    /// (its 行政区域); a code that passed through one of them it may trace end to end.
+    Area(HashSet<String>),
     /// Keys of the sites of the reader's company.
     Sites(HashSet<String>),
 }
@@ -33,7 +39,7 @@ impl TraceReach {
     pub fn covers(&self, site: &str) -> bool {
         match &self.0 {
             Reach::All => true,
-            Reach::Sites(s) => s.contains(site),
+            Reach::Area(s) | Reach::Sites(s) => s.contains(site),
         }
     }
 
@@ -41,14 +47,41 @@ impl TraceReach {
     pub(crate) fn sites(&self) -> Option<&HashSet<String>> {
         match &self.0 {
             Reach::All => None,
-            Reach::Sites(s) => Some(s),
+            Reach::Area(s) | Reach::Sites(s) => Some(s),
+        }
+    }
+
+    /// May the reader see the whole history of a code whose events happened at `sites`? The
+    /// national bureau any; a bureau one with at least one event in its area (a product that
+    /// passed through it can be traced end to end, as recall and investigation need).
+    pub fn traces_through(&self, sites: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
+        match &self.0 {
+            Reach::All => true,
+            Reach::Area(area) => sites.into_iter().any(|s| area.contains(s.as_ref())),
+            Reach::Sites(_) => false,
         }
     }
 }
 
-/// A bureau with `trace.read`, or the operator: reads every site's data.
+/// The operator, or a bureau at the root of the organization tree (the national bureau) or
+/// holding `trace.read` for all organizations: reads every site's data.
 pub fn reads_all(principal: &Principal) -> bool {
+    principal.is_system()
+        || (principal.org_kind().is_regulator()
+            && (principal.scope_for(perm::TRACE_READ) == Some(yaolian_access::Scope::All)
+                || (principal.has(perm::TRACE_READ) && is_root(principal.org_path()))))
+}
+
+/// A bureau with `trace.read`, national or local (or the operator): regulatory reading, such
+/// as recalls, which every bureau must be able to act on (应急召回), and capture jobs.
+pub fn is_bureau_reader(principal: &Principal) -> bool {
     principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_READ))
+}
+
+/// `/1/` is the root; `/1/3/` is not.
+fn is_root(org_path: &str) -> bool {
+    let inner = org_path.trim_matches('/');
+    !inner.is_empty() && !inner.contains('/')
 }
 
 /// The reach of `principal`, or a logged denial.
@@ -62,8 +95,11 @@ pub async fn reach(
         return Ok(TraceReach(Reach::All));
     }
     if principal.has(perm::TRACE_READ) {
-        let keys = sites::keys_under(store, principal.org_path()).await?;
-        return Ok(TraceReach(Reach::Sites(keys.into_iter().collect())));
+        let keys = sites::keys_under(store, principal.org_path()).await?.into_iter().collect();
+        if principal.org_kind().is_regulator() {
+            return Ok(TraceReach(Reach::Area(keys)));
+        }
+        return Ok(TraceReach(Reach::Sites(keys)));
     }
     Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
 }
@@ -82,16 +118,28 @@ pub async fn may_read(
     Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await)
 }
 
-/// Only a bureau (or the operator) may read everything: national flows, anomalies across
-/// companies.
+/// Only a bureau (or the operator) reads flows across companies (a code's history, where-to,
+/// the dashboard): the national bureau everywhere, a local bureau in its area. A company is
+/// refused (and the refusal audited).
 pub async fn regulator(
     store: &Store,
     principal: &Principal,
     target: &str,
     client: &ClientInfo,
-) -> Result<(), TraceError> {
-    match reach(store, principal, target, client).await?.0 {
-        Reach::All => Ok(()),
+) -> Result<TraceReach, TraceError> {
+    let reach = reach(store, principal, target, client).await?;
+    match reach.0 {
+        Reach::All | Reach::Area(_) => Ok(reach),
         Reach::Sites(_) => Err(audit::deny(store, principal, perm::TRACE_READ, target, client).await),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_one_level_path_is_the_root() {
+        for (path, root) in [("/1/", true), ("/12/", true), ("/1/3/", false), ("/1/3/7/", false), ("", false)] {
+            assert_eq!(super::is_root(path), root, "{path}");
+        }
     }
 }

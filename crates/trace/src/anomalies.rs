@@ -10,6 +10,7 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_store::sql::{page, Params};
 use yaolian_store::Store;
 
+use crate::access::TraceReach;
 use crate::codes::epc;
 use crate::ingest::ANOMALY_KINDS;
 use crate::TraceError;
@@ -48,9 +49,10 @@ pub fn kind_zh(kind: &str) -> &'static str {
     ANOMALY_KINDS.iter().find(|k| k.0 == kind).map_or("", |k| k.1)
 }
 
-/// What `principal` may see: a bureau with `trace.read` all, a company its own sites'.
+/// What `principal` may see: the national bureau with `trace.read` all, a local bureau its
+/// area's sites', a company its own sites' (`access`).
 fn scope(principal: &Principal, p: &mut Params) -> Option<String> {
-    if principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_READ)) {
+    if crate::access::reads_all(principal) {
         return Some("1 = 1".into());
     }
     if principal.has(perm::TRACE_READ) {
@@ -122,12 +124,22 @@ pub async fn list(
     Ok((list, total))
 }
 
-/// Open anomalies by kind (for the dashboard and the to-do count).
-pub async fn open_counts(store: &Store) -> Result<Vec<(String, i64)>, TraceError> {
-    let rows =
-        sqlx::query("SELECT kind, COUNT(*) FROM trace_anomalies WHERE status = 'open' GROUP BY kind ORDER BY kind")
-            .fetch_all(store.pool())
-            .await?;
+/// Open anomalies by kind at the sites `reach` covers (for the dashboard and the to-do count).
+pub async fn open_counts(store: &Store, reach: &TraceReach) -> Result<Vec<(String, i64)>, TraceError> {
+    let mut p = Params::new();
+    let within = match reach.sites() {
+        None => String::new(),
+        Some(sites) => {
+            let mut list: Vec<String> = sites.iter().map(|s| p.push(s.as_str())).collect();
+            if list.is_empty() {
+                list.push("NULL".into());
+            }
+            format!(" AND site IN ({})", list.join(","))
+        }
+    };
+    let sql =
+        format!("SELECT kind, COUNT(*) FROM trace_anomalies WHERE status = 'open'{within} GROUP BY kind ORDER BY kind");
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 

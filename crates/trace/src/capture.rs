@@ -294,7 +294,7 @@ pub async fn status(store: &Store, principal: &Principal, id: i64) -> Result<Cap
     .await?
     .ok_or(TraceError::not_found("capture"))?;
     let owner: Option<i64> = row.try_get(7)?;
-    let reader = principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_READ));
+    let reader = crate::access::is_bureau_reader(principal);
     if !reader && owner != Some(principal.user_id()) {
         return Err(TraceError::not_found("capture"));
     }

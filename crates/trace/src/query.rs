@@ -283,6 +283,23 @@ pub async fn code(store: &Store, key: &str) -> Result<Option<CodeView>, TraceErr
     }))
 }
 
+/// A code's state and whole history as `reach` may see them: `None` when no such code has been
+/// reported, or when none of its events happened in the reader's area (a local bureau traces a
+/// code that passed through its area end to end; any other code does not exist for it). The
+/// page and the API both read a code through here.
+pub async fn traced(
+    store: &Store,
+    reach: &TraceReach,
+    key: &str,
+) -> Result<Option<(CodeView, Vec<HistoryItem>)>, TraceError> {
+    let Some(view) = code(store, key).await? else { return Ok(None) };
+    let history = history(store, key).await?;
+    if !reach.traces_through(history.iter().filter_map(|h| h.site.as_deref())) {
+        return Ok(None);
+    }
+    Ok(Some((view, history)))
+}
+
 /// One line of a code's history: an event, and through which container it reached the code
 /// (`None` when the event names the code itself).
 #[derive(Debug, Clone, Serialize)]
@@ -439,8 +456,14 @@ pub struct Holding {
     pub units: i64,
 }
 
-/// Where-to (去向) for a product's batch: every holder of its units, with counts per state.
-pub async fn where_to(store: &Store, product_id: i64, batch: &str) -> Result<Vec<Holding>, TraceError> {
+/// Where-to (去向) for a product's batch: every holder of its units that `reach` covers (a
+/// local bureau: the holders in its area), with counts per state.
+pub async fn where_to(
+    store: &Store,
+    reach: &TraceReach,
+    product_id: i64,
+    batch: &str,
+) -> Result<Vec<Holding>, TraceError> {
     let rows = sqlx::query(
         "SELECT c.holder, s.name, s.kind, s.org_id, c.state, COUNT(*) FROM trace_codes c \
          LEFT JOIN trace_sites s ON s.id = c.holder \
@@ -451,9 +474,10 @@ pub async fn where_to(store: &Store, product_id: i64, batch: &str) -> Result<Vec
     .bind(batch)
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
+    let holdings: Vec<Holding> = rows
+        .iter()
         .map(|r| {
-            Ok(Holding {
+            Ok::<_, sqlx::Error>(Holding {
                 site: r.try_get(0)?,
                 site_name: r.try_get(1)?,
                 site_kind: r.try_get(2)?,
@@ -462,7 +486,8 @@ pub async fn where_to(store: &Store, product_id: i64, batch: &str) -> Result<Vec
                 units: r.try_get(5)?,
             })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(holdings.into_iter().filter(|h| reach.is_all() || h.site.as_deref().is_some_and(|s| reach.covers(s))).collect())
 }
 
 /// Stock of a site by where it came from (来源).
@@ -529,12 +554,27 @@ pub async fn product_choices(store: &Store) -> Result<Vec<(i64, String)>, TraceE
         .collect()
 }
 
-/// Stored events, codes and sites.
-pub async fn totals(store: &Store) -> Result<(i64, i64, i64), TraceError> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM trace_events), (SELECT COUNT(*) FROM trace_codes), (SELECT COUNT(*) FROM trace_sites)",
-    )
-    .fetch_one(store.pool())
-    .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+/// Stored events, codes and sites that `reach` covers (a local bureau: events at the sites in
+/// its area, codes held there, those sites).
+pub async fn totals(store: &Store, reach: &TraceReach) -> Result<(i64, i64, i64), TraceError> {
+    let Some(sites) = reach.sites() else {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM trace_events), (SELECT COUNT(*) FROM trace_codes), (SELECT COUNT(*) FROM trace_sites)",
+        )
+        .fetch_one(store.pool())
+        .await?;
+        return Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
+    };
+    let mut p = Params::new();
+    let mut list: Vec<String> = sites.iter().map(|s| p.push(s.as_str())).collect();
+    if list.is_empty() {
+        list.push("NULL".into());
+    }
+    let list = list.join(",");
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM trace_events e WHERE COALESCE(e.biz_location, e.read_point) IN ({list})), \
+         (SELECT COUNT(*) FROM trace_codes c WHERE c.holder IN ({list}))"
+    );
+    let row = p.bind(sqlx::query(&sql)).fetch_one(store.pool()).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, sites.len() as i64))
 }

@@ -94,7 +94,9 @@ async fn a_generated_chain_answers_correctly_and_every_planted_anomaly_is_found(
 
         // Where-to for a batch: every unit is at exactly one holder; 14 of 20 sold per case.
         let (pid, batch, units) = chain.batches[1].clone();
-        let holdings = query::where_to(&store, pid, &batch).await.unwrap();
+        let sys = yaolian_access::run_as_system::principal();
+        let all = yaolian_trace::access::reach(&store, &sys, "test", &ClientInfo::default()).await.unwrap();
+        let holdings = query::where_to(&store, &all, pid, &batch).await.unwrap();
         let per_state: HashMap<String, i64> = holdings.iter().fold(HashMap::new(), |mut m, h| {
             *m.entry(h.state.clone()).or_default() += h.units;
             m

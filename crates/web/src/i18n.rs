@@ -121,7 +121,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("users.password", "初始密码", "Initial password"),
     ("users.active", "正常", "Active"),
     ("users.disabled", "已停用", "Disabled"),
-    ("users.locked", "已锁定", "Locked"),
+    ("users.locked", "登录已锁定（来自某地址）", "Login locked (from an address)"),
     ("users.disable", "停用", "Disable"),
     ("users.enable", "启用", "Enable"),
     ("users.unlock", "解锁", "Unlock"),

@@ -376,3 +376,83 @@ async fn public_lookups_are_rate_limited_per_source() {
     })
     .await;
 }
+
+/// A login attempt through the API from `source` (the server trusts `X-Forwarded-For`):
+/// status, content type and body with the lock's end time (the one value that differs from
+/// one second to the next) masked.
+async fn attempt(server: &Server, source: &str, username: &str, password: &str) -> (u16, String, String) {
+    let r = reqwest::Client::new()
+        .post(server.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", source)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let ctype = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body = r.text().await.unwrap();
+    let masked = mask_time(&body);
+    (status, ctype, masked)
+}
+
+/// `2026-11-20 10:15:00 +08:00` → `####-##-## ##:##:## +##:##`.
+fn mask_time(body: &str) -> String {
+    let b = body.as_bytes();
+    let pattern = b"0000-00-00 00:00:00 +00:00";
+    let mut out = String::with_capacity(body.len());
+    let mut i = 0;
+    while i < b.len() {
+        let fits = b.len() - i >= pattern.len()
+            && pattern.iter().zip(&b[i..]).all(|(p, c)| if *p == b'0' { c.is_ascii_digit() } else { p == c });
+        if fits {
+            out.push_str("####-##-## ##:##:## +##:##");
+            i += pattern.len();
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Item 16: five wrong passwords from one address locked any account, administrators
+/// included, for everyone. Now the lock holds for that address only: the account's owner logs
+/// in from another, and a session opened before the attack keeps working.
+#[tokio::test]
+async fn a_lockout_holds_for_the_failing_source_only_and_ends_no_session() {
+    each_backend(|store| async move {
+        seed(&store).await;
+        let server = Server::start(store, WebConfig { trust_proxy: true, ..WebConfig::default() }).await;
+        let before = login(&server, "admin").await;
+        for i in 1..=5 {
+            let (status, _, _) = attempt(&server, "203.0.113.7", "admin", "wrong-Pass1").await;
+            assert_eq!(status, if i < 5 { 401 } else { 423 }, "attempt {i}");
+        }
+        let (status, _, body) = attempt(&server, "203.0.113.7", "admin", PW).await;
+        assert_eq!(status, 423, "the right password from the failing source: {body}");
+        let (status, _, body) = attempt(&server, "198.51.100.2", "admin", PW).await;
+        assert_eq!(status, 200, "the right password from another source: {body}");
+        let r = before.client.get(server.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "the session from before the lock still works");
+        server.stop().await;
+    })
+    .await;
+}
+
+/// Item 16: a lock answered 423 for a real name and 401 for ever for an unknown one, so the
+/// 423 told that the name existed. Now both get the same answer at every step.
+#[tokio::test]
+async fn unknown_and_known_names_get_the_same_answers() {
+    each_backend(|store| async move {
+        seed(&store).await;
+        let server = Server::start(store, WebConfig { trust_proxy: true, ..WebConfig::default() }).await;
+        for i in 1..=6 {
+            let known = attempt(&server, "203.0.113.9", "a.master", "wrong-Pass1").await;
+            let unknown = attempt(&server, "203.0.113.9", "no.such.user", "wrong-Pass1").await;
+            assert_eq!(known, unknown, "attempt {i}");
+            assert_eq!(known.0, if i < 5 { 401 } else { 423 }, "attempt {i}: {known:?}");
+        }
+        server.stop().await;
+    })
+    .await;
+}

@@ -191,7 +191,7 @@ async fn screenshots() {
             .unwrap();
     }
     let identifier = services_world(&db.store, &w).await;
-    let (unit, batch) = trace_world(&db.store).await;
+    let (unit, batch) = trace_world(&db.store, w.co_a).await;
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
         let c = browser(&driver, width).await;
@@ -290,7 +290,9 @@ async fn screenshots() {
 
 /// A generated chain of 2,000 packs of the first products, with its planted anomalies and an
 /// open recall; returns a unit still in stock (20 digits) and its batch.
-async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
+/// A generated chain whose manufacturer is `maker` (a company in the fixture province, so the
+/// provincial bureau traces its codes: 属地监管).
+async fn trace_world(store: &yaolian_store::Store, maker: i64) -> (String, String) {
     use yaolian_trace::generate::{generate, Plan};
     use yaolian_trace::ingest::{self, Options};
     let plan = Plan {
@@ -301,7 +303,8 @@ async fn trace_world(store: &yaolian_store::Store) -> (String, String) {
         anomalies: true,
         first_serial: 0,
     };
-    let chain = generate(&plan);
+    let mut chain = generate(&plan);
+    chain.sites[0].org_id = Some(maker);
     yaolian_trace::sites::upsert(store, &chain.sites).await.unwrap();
     let today = yaolian_core::Timestamp::now().china_date();
     let options = Options::bulk();

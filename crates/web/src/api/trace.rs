@@ -274,12 +274,11 @@ pub async fn code_history(
     Auth(p): Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    access::regulator(state.store(), &p, "trace.codes", &client).await?;
+    let reach = access::regulator(state.store(), &p, "trace.codes", &client).await?;
     let key = code_key(&code)?;
-    let Some(view) = query::code(state.store(), &key).await? else {
+    let Some((view, history)) = query::traced(state.store(), &reach, &key).await? else {
         return Err(ApiError::not_found(format!("no code {code:?} has been reported")));
     };
-    let history = query::history(state.store(), &key).await?;
     Ok(Json(json!({"code": view, "history": history})))
 }
 
@@ -298,8 +297,8 @@ pub async fn where_to(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<WhereToParams>,
 ) -> ApiResult<Json<Vec<query::Holding>>> {
-    access::regulator(state.store(), &p, "trace.where_to", &client).await?;
-    Ok(Json(query::where_to(state.store(), q.product_id, q.batch.trim()).await?))
+    let reach = access::regulator(state.store(), &p, "trace.where_to", &client).await?;
+    Ok(Json(query::where_to(state.store(), &reach, q.product_id, q.batch.trim()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -116,15 +116,16 @@ impl OverviewPage {
 }
 
 async fn overview(State(state): State<AppState>, user: PageUser) -> Response {
-    if let Err(e) = access::regulator(state.store(), &user.principal, "trace", &user.client).await {
-        return failure_page(user.lang, e);
-    }
+    let reach = match access::regulator(state.store(), &user.principal, "trace", &user.client).await {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
     let load = async {
-        let counts = anomalies::open_counts(state.store()).await?;
+        let counts = anomalies::open_counts(state.store(), &reach).await?;
         let filter = anomalies::Filter { per_page: Some(10), status: Some("open".into()), ..Default::default() };
         let (recent, _) = anomalies::list(state.store(), &user.principal, &filter, &user.client).await?;
         let recalls = recall::list(state.store()).await?;
-        let totals = query::totals(state.store()).await?;
+        let totals = query::totals(state.store(), &reach).await?;
         let products = query::product_choices(state.store()).await?;
         Ok::<_, yaolian_identity::IdentityError>((counts, recent, recalls, totals, products))
     };
@@ -180,9 +181,10 @@ impl CodePage {
 }
 
 async fn code_page(State(state): State<AppState>, user: PageUser, Query(q): Query<CodeQuery>) -> Response {
-    if let Err(e) = access::regulator(state.store(), &user.principal, "trace.codes", &user.client).await {
-        return failure_page(user.lang, e);
-    }
+    let reach = match access::regulator(state.store(), &user.principal, "trace.codes", &user.client).await {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
     let mut page = CodePage {
         chrome: user.chrome("trace"),
         input: q.code.trim().to_string(),
@@ -200,13 +202,10 @@ async fn code_page(State(state): State<AppState>, user: PageUser, Query(q): Quer
             return render(&page);
         }
     };
-    match query::code(state.store(), &key).await {
-        Ok(Some(c)) => {
+    match query::traced(state.store(), &reach, &key).await {
+        Ok(Some((c, h))) => {
             page.code = Some(c);
-            match query::history(state.store(), &key).await {
-                Ok(h) => page.history = h,
-                Err(e) => return failure_page(user.lang, e),
-            }
+            page.history = h;
         }
         Ok(None) => {
             page.error =
@@ -556,15 +555,16 @@ impl WhereToPage {
 }
 
 async fn where_to_page(State(state): State<AppState>, user: PageUser, Query(q): Query<WhereToQuery>) -> Response {
-    if let Err(e) = access::regulator(state.store(), &user.principal, "trace.where_to", &user.client).await {
-        return failure_page(user.lang, e);
-    }
+    let reach = match access::regulator(state.store(), &user.principal, "trace.where_to", &user.client).await {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
     let products = match query::product_choices(state.store()).await {
         Ok(p) => p,
         Err(e) => return failure_page(user.lang, e),
     };
     let holdings = if q.product_id > 0 && !q.batch.trim().is_empty() {
-        match query::where_to(state.store(), q.product_id, q.batch.trim()).await {
+        match query::where_to(state.store(), &reach, q.product_id, q.batch.trim()).await {
             Ok(h) => h,
             Err(e) => return failure_page(user.lang, e),
         }
