@@ -325,7 +325,11 @@ pub async fn decide(
         },
     )
     .await?;
-    sqlx::query("UPDATE role_requests SET version = $1 WHERE id = $2").bind(v.version).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE role_requests SET version = $1 WHERE id = $2")
+        .bind(v.version)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     if approve {
         let why = format!("申请 {id}（{}）经 {} 批准：{reason}", request.requested_by_name, principal.username());
         users::write_roles(&mut tx, principal, &user, &granted, &why, client).await?;

@@ -197,9 +197,7 @@ fn image(p: &Product) -> serde_json::Value {
 
 /// Every product whose row differs from its latest ledgered version (现状与台账比对).
 pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY p.id"))
-        .fetch_all(store.pool())
-        .await?;
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY p.id")).fetch_all(store.pool()).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
     let mut gtins = HashMap::new();
     for chunk in ids.chunks(500) {

@@ -70,11 +70,7 @@ pub async fn latest(store: &Store, entity: &str) -> Result<HashMap<String, serde
 
 /// Compares the images of `entity`'s rows with their latest versions; every difference, in
 /// record order.
-pub fn compare(
-    entity: &str,
-    images: Vec<Image>,
-    mut latest: HashMap<String, serde_json::Value>,
-) -> Vec<Drift> {
+pub fn compare(entity: &str, images: Vec<Image>, mut latest: HashMap<String, serde_json::Value>) -> Vec<Drift> {
     let mut drifts = Vec::new();
     let drift = |id: &str, field: &str, ledgered: serde_json::Value, current: serde_json::Value| Drift {
         entity: entity.to_string(),

@@ -456,3 +456,41 @@ async fn unknown_and_known_names_get_the_same_answers() {
     })
     .await;
 }
+
+/// Item 3: the public license answer comes from the license's latest ledgered version. Before,
+/// a revoked license set back to `valid` in its table row answered "valid" with a good
+/// signature.
+#[tokio::test]
+async fn the_public_license_answer_comes_from_the_ledger_not_the_row() {
+    each_backend(|store| async move {
+        let mut world = common::demo::seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        world.records(&server).await;
+        let leader = login(&server, "zj.leader").await;
+        let id = world.id("license.kc");
+        let identifier = world.ids["license.kc.identifier"].clone();
+        let body = json!({"action": "revoke", "reason": "销售假药，依法吊销", "expected_version": 1});
+        let (status, revoked) =
+            leader.send_json(reqwest::Method::POST, server.url(&format!("/api/v1/licenses/{id}/status")), &body).await;
+        assert_eq!(status, 200, "{revoked}");
+        let public = |server: &Server| {
+            let url = server.url(&format!("/api/v1/public/licenses/{identifier}"));
+            async move { reqwest::get(url).await.unwrap().json::<Value>().await.unwrap() }
+        };
+        assert_eq!(public(&server).await["state"], "revoked");
+        // Behind the system's back: the row says valid again, without a reason.
+        sqlx::query("UPDATE licenses SET status = 'valid', status_reason = '' WHERE id = $1")
+            .bind(id)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let answer = public(&server).await;
+        assert_eq!(
+            (answer["state"].as_str(), answer["reason"].as_str()),
+            (Some("revoked"), Some("销售假药，依法吊销"))
+        );
+        assert_eq!(answer["signature_valid"], true);
+        server.stop().await;
+    })
+    .await;
+}

@@ -66,6 +66,12 @@ POST   /api/v1/users/{user.kc.target}/unlock                D DAD DDDDDDD DDDDDD
 PUT    /api/v1/users/{user.kc.target}/password              D AAD DDDDDDD ADDDDDDDD {"password": "Another@Pass2026"}
 GET    /api/v1/roles                                        D AAD DDDDDDD ADDAADADA
 PUT    /api/v1/roles/lab_analyst/mfa                        D DAD DDDDDDD DDDDDDDDD {"requires_mfa": false, "reason": "矩阵"}
+// Role requests (two-person rule): the security administrator proposes; the system or security
+// administrator decides (here the system administrator refuses 恒泰's, then the proposer's try is
+// a 409: decided already; separation refusals are 409 too, tested in identity).
+GET    /api/v1/role-requests                                D AAD DDDDDDD DDDDDDDDD
+POST   /api/v1/role-requests                                D DAD DDDDDDD DDDDDDDDD {"user_id": {user.kc.target}, "roles": ["quality_head", "lab_analyst"], "reason": "矩阵"}
+POST   /api/v1/role-requests/{role_request.ht}/decision     D AAD DDDDDDD DDDDDDDDD {"approve": false, "reason": "矩阵"}
 GET    /api/v1/tokens                                       D AAA AAAAAAA AAAAAAAAA
 POST   /api/v1/tokens                                       D AAA AAAAAAA AAAAAAAAA {"name": "矩阵", "scopes": ["portal.use"], "valid_days": 1}
 DELETE /api/v1/tokens/{token.kc.master}                     D NNN NNNNNNN ANNNNNNNN
@@ -142,7 +148,8 @@ GET    /api/v1/trace/events/none/proof                      D DDD NNNDNNN NNDNNN
 GET    /api/v1/trace/verify/06901234000016                  D DDD AAADAAA AADAAAAAA
 GET    /api/v1/trace/codes/81000010000000000001             D DDD NNNDNNN DDDDDDDDD
 GET    /api/v1/trace/where-to?product_id={product.kc}&batch=B2026001 D DDD AAADAAA DDDDDDDDD
-GET    /api/v1/trace/where-from?site={kc.site}              D DDD AAADAAA AADNNNNNN
+// 属地: a bureau reads sites of its own area (杭州 and 江苏 are not 康辰's).
+GET    /api/v1/trace/where-from?site={kc.site}              D DDD AAADANN AADNNNNNN
 GET    /api/v1/trace/recalls                                D DDD AAADAAA DDDDDDDDD
 // FINDING: js.inspector (江苏) and hz.inspector (杭州) open a recall of 康辰's product (浙江, outside
 // their subtree): 201 today; the scope rule says D for both.

@@ -256,7 +256,9 @@ async fn verify_copy(path: &Path, manifest: &Manifest, sealing: Option<&[u8; 16]
             )),
             Err(e) => Err(anyhow::anyhow!("nothing was restored: {e}")),
         },
-        Ok(Err(failure)) => Err(anyhow::anyhow!("the backup's ledger does not verify, nothing was restored: {failure}")),
+        Ok(Err(failure)) => {
+            Err(anyhow::anyhow!("the backup's ledger does not verify, nothing was restored: {failure}"))
+        }
         Err(e) => Err(e.into()),
     };
     store.close().await;

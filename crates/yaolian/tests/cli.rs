@@ -138,6 +138,7 @@ async fn ledger_verify_export_and_tamper_from_the_command_line() {
     let o = yaolian(d, &["ledger", "verify"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("ledger OK") && stdout(&o).contains("1 checkpoints verified"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("state OK"), "{}", stdout(&o));
     // The sealing key file is private to its owner.
     #[cfg(unix)]
     {
@@ -158,6 +159,44 @@ async fn ledger_verify_export_and_tamper_from_the_command_line() {
     let o = yaolian(empty.path(), &["ledger", "verify", "--bundle", bundle.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("data does not match"), "{}", stderr(&o));
+
+    // Item 3: current state is compared with the latest ledgered versions. Edit three tables
+    // behind the system's back — a role granted, a password hash swapped for another user's, a
+    // revoked license set back to valid — and verify names each row and field.
+    {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", d.join("yaolian.db").display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        for sql in [
+            "INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r \
+             WHERE u.username = 'zj.reviewer' AND r.code = 'sec_admin'",
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'auditor') \
+             WHERE username = 'admin'",
+            "UPDATE licenses SET status = 'valid', status_reason = '' WHERE status = 'revoked'",
+        ] {
+            assert_eq!(sqlx::query(sql).execute(&pool).await.unwrap().rows_affected(), 1, "{sql}");
+        }
+        pool.close().await;
+    }
+    let o = yaolian(d, &["ledger", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("current state differs from the ledger in 4 places"), "{err}");
+    for named in ["user 1: password_sm3", ": roles is [\"sec_admin\",\"reviewer\"] in the table but [\"reviewer\"]"] {
+        assert!(err.contains(named), "{named} in {err}");
+    }
+    assert!(err.contains(": status is \"valid\" in the table but \"revoked\" in the ledger"), "{err}");
+    // A backup of the edited database is signed (the site signs what it has), and restoring it
+    // still refuses: the copy's state does not match its ledger.
+    let backup = d.join("edited.db");
+    let o = yaolian(d, &["backup", "-o", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fresh = tempfile::tempdir().unwrap();
+    std::fs::copy(d.join("ledger-seal.key"), fresh.path().join("ledger-seal.key")).unwrap();
+    let o = yaolian(fresh.path(), &["restore", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nothing was restored") && stderr(&o).contains("password_sm3"), "{}", stderr(&o));
+    assert!(!fresh.path().join("yaolian.db").exists());
 
     // Change a record behind the application's back: verify exits 1 and names the entry.
     {

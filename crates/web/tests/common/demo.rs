@@ -207,6 +207,12 @@ impl Demo {
         .await;
         assert_eq!(st, 201, "{token}");
         self.ids.insert("token.kc.master".into(), token["token"]["id"].to_string());
+        let sec = login(server, "secadmin").await;
+        let request =
+            json!({"user_id": self.id("user.ht.target"), "roles": ["quality_head", "lab_analyst"], "reason": "调岗"});
+        let (st, req) = post(&sec, server, "/api/v1/role-requests", &request).await;
+        assert_eq!(st, 201, "{req}");
+        self.ids.insert("role_request.ht".into(), req["id"].to_string());
         let leader = login(server, "zj.leader").await;
         let (st, lic) = post(&leader, server, "/api/v1/licenses", &license_body(self.id("org.kc"))).await;
         assert_eq!(st, 201, "{lic}");
