@@ -29,11 +29,13 @@ pub struct RoleRequest {
     pub roles: Vec<String>,
     pub reason: String,
     pub requested_by: i64,
+    /// The proposer's real name (姓名).
     pub requested_by_name: String,
     #[schema(value_type = i64)]
     pub requested_at: Timestamp,
     /// `pending`, `approved` or `refused`.
     pub status: String,
+    /// The decider's real name (姓名).
     pub decided_by_name: Option<String>,
     #[schema(value_type = Option<i64>)]
     pub decided_at: Option<Timestamp>,
@@ -66,7 +68,7 @@ pub enum RoleChange {
 }
 
 const COLUMNS: &str = "q.id, q.user_id, u.username, u.display_name, q.roles, q.reason, q.requested_by, \
-     r.username AS requested_by_name, q.requested_at, q.status, d.username AS decided_by_name, q.decided_at, \
+     r.display_name AS requested_by_name, q.requested_at, q.status, d.display_name AS decided_by_name, q.decided_at, \
      q.decision_reason, q.version, q.user_version";
 
 const FROM: &str = "FROM role_requests q JOIN users u ON u.id = q.user_id JOIN users r ON r.id = q.requested_by \

@@ -553,7 +553,7 @@ async fn no_administrator_acts_alone_on_another() {
         let err = role_requests::decide(&store, &admin, req.id, true, " ", &c).await.unwrap_err();
         assert_eq!(err.code(), "validation_failed");
         let done = role_requests::decide(&store, &admin, req.id, true, "经党组会研究同意", &c).await.unwrap();
-        assert_eq!((done.status.as_str(), done.decided_by_name.as_deref()), ("approved", Some("admin")));
+        assert_eq!((done.status.as_str(), done.decided_by_name.as_deref()), ("approved", Some("测试admin")));
         assert_eq!(users::get(&store, &sys, clerk, &c).await.unwrap().roles, want, "approved roles in force");
         let err = role_requests::decide(&store, &admin, req.id, false, "重复处理", &c).await.unwrap_err();
         assert_eq!(err.code(), "conflict");

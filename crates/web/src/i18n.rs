@@ -133,6 +133,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("rr.title", "角色变更审批", "Role change approvals"),
     ("rr.rule", "授予或撤销系统管理员、安全管理员、审计管理员角色，须由一名管理员提出申请、另一名管理员批准后生效（双人审批）；申请人和被变更人都不能批准。", "Granting or removing the system, security or audit administrator role takes a request by one administrator and the approval of another (two-person rule); neither the proposer nor the person concerned may approve."),
     ("rr.empty", "暂无角色变更申请", "No role change requests"),
+    ("rr.no_roles", "撤销全部角色", "No roles (all removed)"),
     ("rr.user", "账号", "Account"),
     ("rr.roles", "申请后的角色", "Roles after the change"),
     ("rr.requested_by", "申请人", "Requested by"),

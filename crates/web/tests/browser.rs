@@ -190,6 +190,17 @@ async fn screenshots() {
             .await
             .unwrap();
     }
+    // A role request waiting for the second administrator (三员分立's two-person rule).
+    let auditor_id = {
+        use yaolian_identity::{auth, role_requests, users};
+        let store = &db.store;
+        let c = yaolian_access::ClientInfo::default();
+        let sec =
+            auth::principal_for_user(store, users::id_by_username(store, "secadmin").await.unwrap()).await.unwrap();
+        let auditor = users::id_by_username(store, "auditor").await.unwrap();
+        role_requests::propose(store, &sec, auditor, &[], "调离审计岗位，由新任审计管理员接替", &c).await.unwrap();
+        auditor
+    };
     let identifier = services_world(&db.store, &w).await;
     let (unit, batch) = trace_world(&db.store, w.co_a).await;
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
@@ -206,11 +217,19 @@ async fn screenshots() {
                     ("orgs", "/admin/orgs".into()),
                     ("users", "/admin/users".into()),
                     ("user-new", "/admin/users/new".into()),
+                    ("role-requests", "/admin/role-requests".into()),
                     ("record", format!("/records/user/{}?a=1&b=2", w.b_user)),
                     ("calendar", "/services/calendar".into()),
                 ],
             ),
-            ("secadmin", vec![("roles", "/admin/roles".into()), ("user-detail", format!("/admin/users/{}", w.b_user))]),
+            (
+                "secadmin",
+                vec![
+                    ("roles", "/admin/roles".into()),
+                    ("user-detail", format!("/admin/users/{}", w.b_user)),
+                    ("user-pending", format!("/admin/users/{auditor_id}")),
+                ],
+            ),
             (
                 "a.master",
                 vec![
