@@ -65,6 +65,11 @@ PUT    /api/v1/users/{user.kc.target}/status                D ADD DDDDDDD ADDDDD
 POST   /api/v1/users/{user.kc.target}/unlock                D DAD DDDDDDD DDDDDDDDD
 PUT    /api/v1/users/{user.kc.target}/password              D AAD DDDDDDD ADDDDDDDD {"password": "Another@Pass2026"}
 GET    /api/v1/roles                                        D AAD DDDDDDD ADDAADADA
+GET    /api/v1/role-requests                                D AAD DDDDDDD DDDDDDDDD
+// The empty reason makes an allowed proposal a 422 (A), so no request is left pending.
+POST   /api/v1/role-requests                                D DAD DDDDDDD DDDDDDDDD {"user_id": {user.kc.target}, "roles": ["quality_head"], "reason": ""}
+// N: no request 999999; the lookup comes before the permission (an id says nothing).
+POST   /api/v1/role-requests/999999/decision                D NNN NNNNNNN NNNNNNNNN {"approve": false, "reason": "矩阵"}
 PUT    /api/v1/roles/lab_analyst/mfa                        D DAD DDDDDDD DDDDDDDDD {"requires_mfa": false, "reason": "矩阵"}
 GET    /api/v1/tokens                                       D AAA AAAAAAA AAAAAAAAA
 POST   /api/v1/tokens                                       D AAA AAAAAAA AAAAAAAAA {"name": "矩阵", "scopes": ["portal.use"], "valid_days": 1}
