@@ -112,11 +112,16 @@ fn today() -> chrono::NaiveDate {
 
 /// Registers a person.
 pub async fn create(store: &Store, principal: &Principal, new: &NewPerson, client: &ClientInfo) -> Result<Person> {
-    validate(new)?;
+    // Permission before the body: a caller without `registry.manage`, or without it over the
+    // employer, gets 403 whatever the body says; only the employer is looked at first.
+    if !principal.has(perm::REGISTRY_MANAGE) {
+        return Err(audit::deny(store, principal, perm::REGISTRY_MANAGE, "persons", client).await);
+    }
     let path = crate::products::company_path(store, "employer_org_id", new.employer_org_id).await?;
     if !principal.reaches(perm::REGISTRY_MANAGE, &path) {
         return Err(audit::deny(store, principal, perm::REGISTRY_MANAGE, "persons", client).await);
     }
+    validate(new)?;
     let mut tx = store.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO persons (name, qualification, cert_number, employer_org_id, valid_from, valid_until, version, \

@@ -134,6 +134,16 @@ pub async fn regulator(
     }
 }
 
+/// May `principal`, as a bureau, manage the trace records of the organization at `owner_path`
+/// (追溯监管范围) — open or close a recall of its product, register its sites, register pack
+/// codes of its product? The operator everywhere; a bureau with `trace.manage` only where that
+/// permission reaches the owner: 浙江省局 over the companies under it, not over 江苏's, and
+/// 杭州市局 only over the companies under 杭州. A company's own rights (主动召回, its own pack
+/// codes) are the caller's to add; the pages offer an action exactly where this (with them) holds.
+pub fn may_manage(principal: &Principal, owner_path: &str) -> bool {
+    principal.is_system() || (principal.org_kind().is_regulator() && principal.reaches(perm::TRACE_MANAGE, owner_path))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -128,9 +128,20 @@ pub fn check(input: &NewPackCode) -> Result<PackCode, ValidationError> {
     Ok(PackCode { prefix, product_id: input.product_id, level, per_parent: input.per_parent })
 }
 
-/// Registers (or, for the same product, restates) a pack-level code. The product's marketing
-/// authorization holder with `trace.capture` may, and a bureau with `trace.manage`; a code that
-/// already names another product, or any product's units, is refused.
+/// May `principal` register pack codes of a product whose MAH is at `owner_path`: the MAH with
+/// `trace.capture`, or a bureau whose `trace.manage` reaches it ([`access::may_manage`]).
+pub fn may_register(principal: &Principal, owner_path: &str) -> bool {
+    crate::access::may_manage(principal, owner_path) || principal.reaches(perm::TRACE_CAPTURE, owner_path)
+}
+
+/// The products `principal` may register pack codes of, as (id, label) for a form's choice.
+pub async fn products_to_register(store: &Store, principal: &Principal) -> Result<Vec<(i64, String)>, TraceError> {
+    crate::query::product_choices_where(store, |owner_path| may_register(principal, owner_path)).await
+}
+
+/// Registers (or, for the same product, restates) a pack-level code as one who
+/// [`may_register`]; a code that already names another product, or any product's units, is
+/// refused.
 pub async fn register(
     store: &Store,
     principal: &Principal,
@@ -146,8 +157,7 @@ pub async fn register(
         return Err(ValidationError::single("product_id", "exists", "no registered product has this id").into());
     };
     let owner_path: String = owner.try_get(0)?;
-    let bureau = principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE);
-    if !(principal.is_system() || bureau || principal.reaches(perm::TRACE_CAPTURE, &owner_path)) {
+    if !may_register(principal, &owner_path) {
         let target = format!("product:{}", code.product_id);
         return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await);
     }

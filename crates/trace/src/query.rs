@@ -545,13 +545,28 @@ pub(crate) async fn where_from(store: &Store, site: &str) -> Result<Vec<Source>,
 
 /// Products to pick from in trace forms (recall, where-to): id and "通用名（批准文号）".
 pub async fn product_choices(store: &Store) -> Result<Vec<(i64, String)>, TraceError> {
-    let rows =
-        sqlx::query("SELECT id, generic_name, approval_number FROM products ORDER BY generic_name, id LIMIT 500")
-            .fetch_all(store.pool())
-            .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, format!("{}（{}）", r.try_get::<String, _>(1)?, r.try_get::<String, _>(2)?))))
-        .collect()
+    product_choices_where(store, |_| true).await
+}
+
+/// The products of [`product_choices`] whose MAH's organization path passes `keep` (the
+/// products a form may offer to act on).
+pub(crate) async fn product_choices_where(
+    store: &Store,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<(i64, String)>, TraceError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.generic_name, p.approval_number, o.path FROM products p JOIN orgs o ON o.id = p.mah_org_id \
+         ORDER BY p.generic_name, p.id LIMIT 500",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        if keep(&r.try_get::<String, _>(3)?) {
+            out.push((r.try_get(0)?, format!("{}（{}）", r.try_get::<String, _>(1)?, r.try_get::<String, _>(2)?)));
+        }
+    }
+    Ok(out)
 }
 
 /// Stored events, codes and sites that `reach` covers (a local bureau: events at the sites in

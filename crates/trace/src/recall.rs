@@ -12,7 +12,7 @@ use yaolian_identity::IdentityError;
 use yaolian_store::sql::{insert_rows, Value};
 use yaolian_store::{versions, Store, StoreError};
 
-use crate::TraceError;
+use crate::{access, TraceError};
 
 /// A recall (召回) as a versioned record.
 pub const ENTITY: &str = "trace_recall";
@@ -64,18 +64,39 @@ pub struct RecallHolder {
     pub remaining: i64,
 }
 
-/// Who may open or close a recall: a bureau with `trace.manage`, or the MAH of the product
-/// with `trace.manage` in its own scope (主动召回).
+/// Who may open or close a recall of a product whose MAH is at `mah_path`: a bureau whose
+/// `trace.manage` reaches the MAH ([`access::may_manage`]), or the MAH itself with
+/// `trace.manage` in its own scope (主动召回).
+pub fn may_manage(principal: &Principal, mah_path: &str) -> bool {
+    access::may_manage(principal, mah_path) || principal.reaches(perm::TRACE_MANAGE, mah_path)
+}
+
+/// May `principal` close `recall` (it is open and [`may_manage`] holds for its MAH)? For a page
+/// deciding whether to offer the form.
+pub async fn may_close(store: &Store, principal: &Principal, recall: &Recall) -> Result<bool, TraceError> {
+    if recall.status != "open" {
+        return Ok(false);
+    }
+    Ok(may_manage(principal, &org_path(store, recall.mah_org_id).await?))
+}
+
+/// The products whose recall `principal` may open, as (id, label) for a form's choice.
+pub async fn products_to_open(store: &Store, principal: &Principal) -> Result<Vec<(i64, String)>, TraceError> {
+    crate::query::product_choices_where(store, |mah_path| may_manage(principal, mah_path)).await
+}
+
+async fn org_path(store: &Store, org_id: i64) -> Result<String, TraceError> {
+    let row = sqlx::query("SELECT path FROM orgs WHERE id = $1").bind(org_id).fetch_one(store.pool()).await?;
+    Ok(row.try_get(0)?)
+}
+
 async fn check_manage(
     store: &Store,
     principal: &Principal,
     mah_path: &str,
     client: &ClientInfo,
 ) -> Result<(), TraceError> {
-    let ok = principal.is_system()
-        || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))
-        || principal.reaches(perm::TRACE_MANAGE, mah_path);
-    if ok {
+    if may_manage(principal, mah_path) {
         Ok(())
     } else {
         Err(audit::deny(store, principal, perm::TRACE_MANAGE, "recalls", client).await)
@@ -239,11 +260,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>, T
 /// Closes a recall (by whoever may open it).
 pub async fn close(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Recall, TraceError> {
     let recall = get(store, id).await?;
-    let mah_path: String = sqlx::query("SELECT path FROM orgs WHERE id = $1")
-        .bind(recall.mah_org_id)
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
+    let mah_path = org_path(store, recall.mah_org_id).await?;
     check_manage(store, principal, &mah_path, client).await?;
     if recall.status == "closed" {
         return Err(IdentityError::Conflict(format!("recall #{id} is already closed")).into());

@@ -127,7 +127,10 @@ pub async fn list(store: &Store) -> Result<Vec<Site>, TraceError> {
         .collect()
 }
 
-/// Registers sites as `principal` (a bureau with `trace.manage`), audited.
+/// Registers sites as `principal`, audited: a bureau that [`may_manage`](crate::access::may_manage)
+/// its own area and every company the registration touches — the company it names for a site and
+/// the company a site registered already belongs to (so no bureau moves another area's site into
+/// its own). A site of no company is any bureau's with `trace.manage` to register.
 pub async fn register(
     store: &Store,
     principal: &yaolian_access::Principal,
@@ -136,7 +139,9 @@ pub async fn register(
 ) -> Result<Vec<String>, TraceError> {
     use yaolian_access::perm;
     use yaolian_audit as audit;
-    if !(principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE))) {
+    let allowed = |path: &str| crate::access::may_manage(principal, path);
+    // A bureau in its own area first, so that no one else learns which companies exist.
+    if !allowed(principal.org_path()) || !owner_paths(store, list).await?.iter().all(|path| allowed(path)) {
         return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "trace_sites", client).await);
     }
     let keys = upsert(store, list).await?;
@@ -150,4 +155,35 @@ pub async fn register(
     )
     .await?;
     Ok(keys)
+}
+
+/// The organization paths of the companies `list` touches: those it names, and those the
+/// already registered sites among it belong to; naming an organization that does not exist is a
+/// validation error.
+async fn owner_paths(store: &Store, list: &[Site]) -> Result<Vec<String>, TraceError> {
+    let today = Timestamp::now().china_date();
+    let mut paths = std::collections::BTreeSet::new();
+    let mut orgs = std::collections::BTreeSet::new();
+    for s in list {
+        orgs.extend(s.org_id);
+        // An invalid id is refused by the write; nothing of the list is stored then.
+        if let Ok(key) = epc::key(&s.id, today) {
+            let row = sqlx::query("SELECT o.path FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE s.id = $1")
+                .bind(&key)
+                .fetch_optional(store.pool())
+                .await?;
+            if let Some(r) = row {
+                paths.insert(r.try_get::<String, _>(0)?);
+            }
+        }
+    }
+    for org in orgs {
+        let row = sqlx::query("SELECT path FROM orgs WHERE id = $1").bind(org).fetch_optional(store.pool()).await?;
+        let Some(row) = row else {
+            let message = format!("no organization has id {org}");
+            return Err(ValidationError::single("org_id", "exists", message).into());
+        };
+        paths.insert(row.try_get(0)?);
+    }
+    Ok(paths.into_iter().collect())
 }

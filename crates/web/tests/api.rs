@@ -631,3 +631,25 @@ async fn product_lists_upload_as_files_and_download_as_excel() {
     })
     .await;
 }
+
+/// Registering a person (执业人员) checks the caller's permission before the body: one without
+/// `registry.manage` over the employer gets 403 for an invalid body as for a valid one, never a
+/// 422 that describes the form; one with it gets the 422.
+#[tokio::test]
+async fn registering_a_person_checks_permission_before_the_body() {
+    each_backend(|store| async move {
+        let world = common::demo::seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let url = server.url("/api/v1/persons");
+        let invalid = json!({"name": "", "qualification": "wizard", "cert_number": "", "employer_org_id": world.id("org.kc"),
+            "valid_from": "someday", "valid_until": "never"});
+        let callers = [("js.inspector", 403), ("zj.leader", 403), ("ht.master", 403), ("kc.master", 422), ("zj.reviewer", 422)];
+        for (user, expected) in callers {
+            let s = login(&server, user).await;
+            let (st, body) = s.send_json(reqwest::Method::POST, url.clone(), &invalid).await;
+            assert_eq!(st, expected, "{user}: {body}");
+        }
+        server.stop().await;
+    })
+    .await;
+}

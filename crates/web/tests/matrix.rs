@@ -151,20 +151,16 @@ GET    /api/v1/trace/where-to?product_id={product.kc}&batch=B2026001 D DDD AAADA
 // 属地: a bureau reads sites of its own area (杭州 and 江苏 are not 康辰's).
 GET    /api/v1/trace/where-from?site={kc.site}              D DDD AAADANN AADNNNNNN
 GET    /api/v1/trace/recalls                                D DDD AAADAAA DDDDDDDDD
-// FINDING: js.inspector (江苏) and hz.inspector (杭州) open a recall of 康辰's product (浙江, outside
-// their subtree): 201 today; the scope rule says D for both.
-POST   /api/v1/trace/recalls                                D DDD AADDAAA ADDDDDDDD {"product_id": {product.kc}, "batches": ["B2026002"], "level": 3, "reason": "矩阵"}
+// js.inspector (江苏) and hz.inspector (杭州) are D: 康辰 (浙江) is outside their subtree.
+POST   /api/v1/trace/recalls                                D DDD AADDADD ADDDDDDDD {"product_id": {product.kc}, "batches": ["B2026002"], "level": 3, "reason": "矩阵"}
 GET    /api/v1/trace/recalls/{recall.kc}                    D NNN AAANAAA AANNNNNNN
 GET    /api/v1/trace/anomalies                              D DDD AAADAAA AADAAAAAA
 POST   /api/v1/trace/anomalies/999999/close                 D DDD NNDDNNN DDDDDDDDD {"note": "矩阵"}
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA
-// FINDING: js.inspector and hz.inspector register (upsert) a site of 康辰: 200 today; expected D.
-POST   /api/v1/trace/sites                                  D DDD AADDAAA DDDDDDDDD [{"id": "{kc.site}", "name": "康辰药业 钱塘生产基地", "kind": "manufacturer", "org_id": {org.kc}}]
+POST   /api/v1/trace/sites                                  D DDD AADDADD DDDDDDDDD [{"id": "{kc.site}", "name": "康辰药业 钱塘生产基地", "kind": "manufacturer", "org_id": {org.kc}}]
 GET    /api/v1/trace/pack-codes                             D DDD AAADAAA AADAAAAAA
-// FINDING: js.inspector and hz.inspector register a pack code of 康辰's product: 201 today;
-// expected D.
-POST   /api/v1/trace/pack-codes                             D DDD AADDAAA AADDDDDDD {"prefix": "8110001", "product_id": {product.kc}, "level": "case", "per_parent": 20}
-POST   /api/v1/trace/recalls/{recall.kc}/close              D DDD AADDAAA ADDDDDDDD
+POST   /api/v1/trace/pack-codes                             D DDD AADDADD AADDDDDDD {"prefix": "8110001", "product_id": {product.kc}, "level": "case", "per_parent": 20}
+POST   /api/v1/trace/recalls/{recall.kc}/close              D DDD AADDADD ADDDDDDDD
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{login, seed, Server, Session};
+use common::{demo, login, seed, Server, Session};
 use reqwest::Method;
 use serde_json::{json, Value};
 use yaolian_access::ClientInfo;
@@ -394,6 +394,72 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
         let code = &v["code"];
         assert_eq!((code["level"].clone(), code["product_id"].clone()), (json!("case"), json!(product_id)), "{v}");
         assert_eq!(code["product_name"], "阿莫西林片");
+        server.stop().await;
+    })
+    .await;
+}
+
+/// 追溯监管范围: a bureau manages the trace records of the companies under it, no others. 江苏's
+/// inspector, and 杭州's (康辰 is under 浙江, not under 杭州), are refused opening a recall of
+/// 康辰's product, registering 康辰's site and registering a pack code of its product — 403 each,
+/// and none of it stored — and the pages offer them no such form; 浙江's inspector does all three.
+/// A bureau cannot move another area's site into its own either.
+#[tokio::test]
+async fn a_bureau_manages_trace_records_only_in_its_own_area() {
+    each_backend(|store| async move {
+        let world = demo::seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let product = world.id("product.kc");
+        let recall = json!({"product_id": product, "batches": ["B2026009"], "level": 3, "reason": "范围"});
+        let site =
+            json!([{"id": demo::KC_SITE, "name": "越权改名", "kind": "manufacturer", "org_id": world.id("org.kc")}]);
+        let pack = json!({"prefix": "8110009", "product_id": product, "level": "case", "per_parent": 20});
+        let writes =
+            [("/api/v1/trace/recalls", &recall), ("/api/v1/trace/sites", &site), ("/api/v1/trace/pack-codes", &pack)];
+        let page = |s: &Session, path: &str| {
+            let req = s.client.get(server.url(path));
+            async move { req.send().await.unwrap().text().await.unwrap() }
+        };
+        let recall_page = format!("/trace/recalls/{}", world.id("recall.kc"));
+        // 康辰's product as a form's choice (通用名（批准文号）).
+        let kc_choice = "（国药准字H20230001）</option>";
+        for outsider in ["js.inspector", "hz.inspector"] {
+            let s = login(&server, outsider).await;
+            for (path, body) in writes {
+                let (st, answer) = s.send_json(Method::POST, server.url(path), body).await;
+                assert_eq!(st, 403, "{outsider} POST {path}: {answer}");
+            }
+            // The forms offer 江苏's inspector 恒泰's product, not 康辰's; 杭州's none.
+            assert!(!page(&s, "/trace/recalls").await.contains(kc_choice), "{outsider}");
+            assert!(!page(&s, "/trace/pack-codes").await.contains(kc_choice), "{outsider}");
+            assert!(!page(&s, &recall_page).await.contains("/close\""), "{outsider}");
+        }
+        let zj = login(&server, "zj.inspector").await;
+        let (_, _, sites) = get(&zj, &server, "/api/v1/trace/sites").await;
+        assert!(!sites.to_string().contains("越权改名"), "{sites}");
+        let (_, _, codes) = get(&zj, &server, "/api/v1/trace/pack-codes").await;
+        assert_eq!(codes, json!([]));
+        let (_, _, recalls) = get(&zj, &server, "/api/v1/trace/recalls").await;
+        assert_eq!(recalls.as_array().map(Vec::len), Some(1), "only the seeded recall: {recalls}");
+
+        assert!(page(&zj, "/trace/recalls").await.contains(kc_choice));
+        assert!(page(&zj, "/trace/pack-codes").await.contains(kc_choice));
+        assert!(page(&zj, &recall_page).await.contains("/close\""));
+        for ((path, body), expected) in writes.into_iter().zip([201, 200, 201]) {
+            let (st, answer) = zj.send_json(Method::POST, server.url(path), body).await;
+            assert_eq!(st, expected, "zj.inspector POST {path}: {answer}");
+        }
+
+        // 江苏's inspector registers a site of 恒泰 (江苏); 浙江's may not claim it for 康辰.
+        let js = login(&server, "js.inspector").await;
+        let ht_site = |org: &str| {
+            json!([{"id": "urn:epc:id:sgln:6907654.00001.0", "name": "恒泰 生产基地", "kind": "manufacturer",
+                    "org_id": world.id(org)}])
+        };
+        let (st, answer) = js.send_json(Method::POST, server.url("/api/v1/trace/sites"), &ht_site("org.ht")).await;
+        assert_eq!(st, 200, "{answer}");
+        let (st, answer) = zj.send_json(Method::POST, server.url("/api/v1/trace/sites"), &ht_site("org.kc")).await;
+        assert_eq!(st, 403, "{answer}");
         server.stop().await;
     })
     .await;

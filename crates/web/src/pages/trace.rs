@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use yaolian_access::perm;
 use yaolian_audit as audit;
 use yaolian_core::Timestamp;
 use yaolian_trace::access;
@@ -127,10 +126,11 @@ async fn overview(State(state): State<AppState>, user: PageUser) -> Response {
         let recalls = recall::list(state.store()).await?;
         let totals = query::totals(state.store(), &reach).await?;
         let products = query::product_choices(state.store()).await?;
-        Ok::<_, yaolian_identity::IdentityError>((counts, recent, recalls, totals, products))
+        let can_manage = !recall::products_to_open(state.store(), &user.principal).await?.is_empty();
+        Ok::<_, yaolian_identity::IdentityError>((counts, recent, recalls, totals, products, can_manage))
     };
     match load.await {
-        Ok((counts, recent, recalls, totals, products)) => {
+        Ok((counts, recent, recalls, totals, products, can_manage)) => {
             let counts: Vec<(String, String, i64)> =
                 counts.into_iter().map(|(k, n): (String, i64)| (kind_label(user.lang, &k), k, n)).collect();
             let max_count = counts.iter().map(|c| c.2).max().unwrap_or(0);
@@ -142,7 +142,7 @@ async fn overview(State(state): State<AppState>, user: PageUser) -> Response {
                 recent,
                 recalls,
                 products,
-                can_manage: user.principal.has(perm::TRACE_MANAGE),
+                can_manage,
             })
         }
         Err(e) => failure_page(user.lang, e),
@@ -369,11 +369,12 @@ async fn recalls_page(state: &AppState, user: &PageUser, form: RecallForm, error
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
-    let products = match query::product_choices(state.store()).await {
+    // The form offers the products whose recall the reader may open, and only when there is one.
+    let products = match recall::products_to_open(state.store(), &user.principal).await {
         Ok(p) => p,
         Err(e) => return failure_page(user.lang, e),
     };
-    let can_manage = user.principal.has(perm::TRACE_MANAGE);
+    let can_manage = !products.is_empty();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut r = render(&RecallsPage { chrome: user.chrome("trace"), recalls, products, form, error, can_manage });
     *r.status_mut() = status;
@@ -438,12 +439,13 @@ async fn pack_codes_page(state: &AppState, user: &PageUser, form: PackCodeForm, 
     if let Err(e) = access::may_read(state.store(), &user.principal, "trace.pack_codes", &user.client).await {
         return failure_page(user.lang, e);
     }
-    let (codes, products) = match (packs::list(state.store(), None).await, query::product_choices(state.store()).await)
-    {
+    let codes = packs::list(state.store(), None).await;
+    let products = packs::products_to_register(state.store(), &user.principal).await;
+    let (codes, products) = match (codes, products) {
         (Ok(c), Ok(p)) => (c, p),
         (Err(e), _) | (_, Err(e)) => return failure_page(user.lang, e),
     };
-    let can_register = user.principal.has(perm::TRACE_CAPTURE) || user.principal.has(perm::TRACE_MANAGE);
+    let can_register = !products.is_empty();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut r = render(&PackCodesPage { chrome: user.chrome("trace"), codes, products, form, error, can_register });
     *r.status_mut() = status;
@@ -502,12 +504,12 @@ impl RecallPage {
 /// they were sent links here).
 async fn recall_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
     let found = recall::read(state.store(), &user.principal, id, &user.client).await;
-    match found {
-        Ok(r) => render(&RecallPage {
-            chrome: user.chrome("trace"),
-            can_manage: user.principal.has(perm::TRACE_MANAGE) && r.status == "open",
-            r,
-        }),
+    let r = match found {
+        Ok(r) => r,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    match recall::may_close(state.store(), &user.principal, &r).await {
+        Ok(can_manage) => render(&RecallPage { chrome: user.chrome("trace"), can_manage, r }),
         Err(e) => failure_page(user.lang, e),
     }
 }
