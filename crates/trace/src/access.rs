@@ -72,6 +72,22 @@ pub fn reads_all(principal: &Principal) -> bool {
                 || (principal.has(perm::TRACE_READ) && is_root(principal.org_path()))))
 }
 
+/// The operator, or the national bureau (a regulator at the root, or holding `trace.manage`
+/// for all organizations): manages trace records at every site. A local bureau manages those in
+/// its own area ([`may_manage`], [`area_sites`]).
+pub fn manages_all(principal: &Principal) -> bool {
+    principal.is_system()
+        || (principal.org_kind().is_regulator()
+            && (principal.scope_for(perm::TRACE_MANAGE) == Some(yaolian_access::Scope::All)
+                || (principal.has(perm::TRACE_MANAGE) && is_root(principal.org_path()))))
+}
+
+/// The sites of the principal's own area (the organizations of its subtree): where a local
+/// bureau may act, and where a company may report.
+pub async fn area_sites(store: &Store, principal: &Principal) -> Result<HashSet<String>, TraceError> {
+    Ok(sites::keys_under(store, principal.org_path()).await?.into_iter().collect())
+}
+
 /// A bureau with `trace.read`, national or local (or the operator): regulatory reading, such
 /// as recalls, which every bureau must be able to act on (应急召回), and capture jobs.
 pub fn is_bureau_reader(principal: &Principal) -> bool {

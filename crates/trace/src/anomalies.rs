@@ -160,6 +160,20 @@ pub async fn close(
     if !may_close(principal) {
         return Err(audit::deny(store, principal, perm::TRACE_MANAGE, "anomalies", client).await);
     }
+    // A local bureau closes anomalies at sites of its own area (属地), as it lists them.
+    if !crate::access::manages_all(principal) {
+        let site: Option<String> = sqlx::query("SELECT site FROM trace_anomalies WHERE id = $1")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?
+            .map(|r| r.try_get::<Option<String>, _>(0))
+            .transpose()?
+            .flatten();
+        let area = crate::access::area_sites(store, principal).await?;
+        if !site.is_some_and(|s| area.contains(&s)) {
+            return Err(TraceError::not_found("open anomaly"));
+        }
+    }
     if note.trim().is_empty() {
         return Err(ValidationError::single("note", "required", "say how the anomaly was handled").into());
     }

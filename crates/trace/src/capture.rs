@@ -14,7 +14,6 @@ use yaolian_store::Store;
 
 use crate::epcis;
 use crate::ingest::{self, Incoming, Options, Outcome};
-use crate::sites;
 use crate::TraceError;
 
 /// The most events one capture document may hold (EPCIS lets a server set its limit and say it
@@ -66,13 +65,15 @@ pub async fn reporting_sites(
     principal: &Principal,
     client: &ClientInfo,
 ) -> Result<Option<HashSet<String>>, TraceError> {
-    if principal.is_system() || (principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE)) {
+    if crate::access::manages_all(principal) {
         return Ok(None);
     }
-    if !principal.has(perm::TRACE_CAPTURE) {
+    // A local bureau reports where it supervises (属地); a company at its own sites.
+    let bureau = principal.org_kind().is_regulator() && principal.has(perm::TRACE_MANAGE);
+    if !bureau && !principal.has(perm::TRACE_CAPTURE) {
         return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "epcis", client).await);
     }
-    Ok(Some(sites::keys_under(store, principal.org_path()).await?.into_iter().collect()))
+    Ok(Some(crate::access::area_sites(store, principal).await?))
 }
 
 /// Events checked: those to store, and each refused one's index and errors.

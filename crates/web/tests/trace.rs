@@ -399,11 +399,20 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
     .await;
 }
 
+/// An ObjectEvent at 康辰's site at `hh:mm` on 2026-11-28.
+fn event_at_kc(time: &str) -> Value {
+    json!({"type": "ObjectEvent", "eventTime": format!("2026-11-28T{time}:00+08:00"), "eventTimeZoneOffset": "+08:00",
+        "epcList": ["urn:epc:id:sgtin:6901234.000001.1001"], "action": "ADD", "bizStep": "commissioning",
+        "disposition": "active", "readPoint": {"id": demo::KC_SITE},
+        "ilmd": {"cbvmda:lotNumber": "B2026001", "cbvmda:itemExpirationDate": "2028-11-30"}})
+}
+
 /// 追溯监管范围: a bureau manages the trace records of the companies under it, no others. 江苏's
 /// inspector, and 杭州's (康辰 is under 浙江, not under 杭州), are refused opening a recall of
 /// 康辰's product, registering 康辰's site and registering a pack code of its product — 403 each,
 /// and none of it stored — and the pages offer them no such form; 浙江's inspector does all three.
-/// A bureau cannot move another area's site into its own either.
+/// A bureau cannot move another area's site into its own either, nor report events at another
+/// area's sites.
 #[tokio::test]
 async fn a_bureau_manages_trace_records_only_in_its_own_area() {
     each_backend(|store| async move {
@@ -433,7 +442,15 @@ async fn a_bureau_manages_trace_records_only_in_its_own_area() {
             assert!(!page(&s, "/trace/recalls").await.contains(kc_choice), "{outsider}");
             assert!(!page(&s, "/trace/pack-codes").await.contains(kc_choice), "{outsider}");
             assert!(!page(&s, &recall_page).await.contains("/close\""), "{outsider}");
+            // Nor reports events at 康辰's site (before, any bureau reported anywhere).
+            let (st, answer) = s.send_json(Method::POST, server.url("/epcis/events"), &event_at_kc("08:00")).await;
+            assert_eq!((st.as_u16(), answer["errors"][0]["rule"].as_str()), (422, Some("own_site")), "{answer}");
         }
+        let (st, answer) = login(&server, "zj.inspector")
+            .await
+            .send_json(Method::POST, server.url("/epcis/events"), &event_at_kc("08:00"))
+            .await;
+        assert_eq!(st, 201, "浙江's inspector reports in its area: {answer}");
         let zj = login(&server, "zj.inspector").await;
         let (_, _, sites) = get(&zj, &server, "/api/v1/trace/sites").await;
         assert!(!sites.to_string().contains("越权改名"), "{sites}");
