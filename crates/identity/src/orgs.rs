@@ -158,17 +158,8 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewOrg, client: 
     .bind(now.0)
     .fetch_one(&mut *tx)
     .await;
-    let id: i64 = match inserted {
-        Ok(row) => row.try_get(0)?,
-        Err(e) => {
-            let e = yaolian_store::StoreError::from(e);
-            if e.is_unique_violation() {
-                return Err(
-                    ValidationError::single("code", "unique", format!("code {code} is already registered")).into()
-                );
-            }
-            return Err(e.into());
-        }
+    let Some(id) = yaolian_store::returned_id(inserted)? else {
+        return Err(ValidationError::single("code", "unique", format!("code {code} is already registered")).into());
     };
     let path = format!("{target_path}{id}/");
     sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *tx).await?;

@@ -209,18 +209,11 @@ pub async fn propose(
     .bind(user.version)
     .fetch_one(&mut *tx)
     .await;
-    let id: i64 = match inserted {
-        Ok(row) => row.try_get(0)?,
-        Err(e) => {
-            let e = yaolian_store::StoreError::from(e);
-            if e.is_unique_violation() {
-                return Err(IdentityError::Conflict(format!(
-                    "{} 已有一项待批准的角色变更申请 (a request for this account is already waiting)",
-                    user.username
-                )));
-            }
-            return Err(e.into());
-        }
+    let Some(id) = yaolian_store::returned_id(inserted)? else {
+        return Err(IdentityError::Conflict(format!(
+            "{} 已有一项待批准的角色变更申请 (a request for this account is already waiting)",
+            user.username
+        )));
     };
     let data = image(&mut tx, id).await?;
     versions::append(

@@ -303,17 +303,8 @@ pub async fn create(
     .bind(now.0)
     .fetch_one(&mut *tx)
     .await;
-    let id: i64 = match inserted {
-        Ok(row) => row.try_get(0)?,
-        Err(e) => {
-            let e = yaolian_store::StoreError::from(e);
-            if e.is_unique_violation() {
-                return Err(
-                    ValidationError::single("username", "unique", format!("user name {username} is taken")).into()
-                );
-            }
-            return Err(e.into());
-        }
+    let Some(id) = yaolian_store::returned_id(inserted)? else {
+        return Err(ValidationError::single("username", "unique", format!("user name {username} is taken")).into());
     };
     for role in &granted {
         sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")

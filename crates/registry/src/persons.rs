@@ -12,7 +12,7 @@ use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::IdentityError;
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, Store, StoreError};
+use yaolian_store::{versions, NewVersion, Store};
 
 use crate::timeline::{self, NewEvent};
 
@@ -136,20 +136,13 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewPerson, clien
     .bind(Timestamp::now().0)
     .fetch_one(&mut *tx)
     .await;
-    let id: i64 = match inserted {
-        Ok(row) => row.try_get(0)?,
-        Err(e) => {
-            let e = StoreError::from(e);
-            if e.is_unique_violation() {
-                return Err(ValidationError::single(
-                    "cert_number",
-                    "unique",
-                    "a person with this qualification and certificate number is registered",
-                )
-                .into());
-            }
-            return Err(e.into());
-        }
+    let Some(id) = yaolian_store::returned_id(inserted)? else {
+        return Err(ValidationError::single(
+            "cert_number",
+            "unique",
+            "a person with this qualification and certificate number is registered",
+        )
+        .into());
     };
     let data = serde_json::json!({
         "id": id, "name": new.name.trim(), "qualification": new.qualification,

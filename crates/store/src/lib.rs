@@ -88,6 +88,22 @@ impl StoreError {
     }
 }
 
+/// The id an `INSERT … RETURNING id` gave, or `None` when a uniqueness constraint refused the
+/// row (the caller names the field); any other failure is an error.
+pub fn returned_id(inserted: Result<AnyRow, sqlx::Error>) -> Result<Option<i64>, StoreError> {
+    match inserted {
+        Ok(row) => Ok(Some(row.try_get(0)?)),
+        Err(e) => {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
 /// Which engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
