@@ -15,8 +15,8 @@
 //! come from `YAOLIAN_FUZZ_SECONDS`: unset, a short run for CI; set, that many seconds with no
 //! case limit (`scripts/fuzz-long`). The sequence is seeded (`YAOLIAN_FUZZ_SEED`, or a fixed
 //! seed), so a failure repeats; a panicking case is printed, escaped, before the panic goes on,
-//! and with `YAOLIAN_FUZZ_LAST=dir` every case is written to `dir/<target>.last` before it runs
-//! (an abort, such as a failed allocation, cannot be caught).
+//! and with `YAOLIAN_FUZZ_LAST=dir` the targets write every case to `dir/<target>.last` before
+//! running it ([`last_case_path`]; an abort, such as a failed allocation, cannot be caught).
 
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -299,7 +299,6 @@ pub fn run(
     let started = Instant::now();
     let mut cases = 0u64;
     let mut pending = samples.iter().cloned();
-    let last = std::env::var_os("YAOLIAN_FUZZ_LAST").map(std::path::PathBuf::from);
     // Guidance keeps the corpus bounded: at most this many kept inputs.
     const MAX_CORPUS: usize = 4_096;
     while cases < budget.cases && started.elapsed() < budget.time {
@@ -308,10 +307,6 @@ pub fn run(
             None => next_case(&mut rng, &corpus, dict, max_random),
         };
         cases += 1;
-        if let Some(dir) = &last {
-            // An abort (an allocation failure) cannot be caught: the input is on disk first.
-            let _ = std::fs::write(dir.join(format!("{name}.last")), &input);
-        }
         let outcome = match panic::catch_unwind(AssertUnwindSafe(|| target(&input))) {
             Ok(outcome) => outcome,
             Err(payload) => {
@@ -334,12 +329,11 @@ pub fn run(
     report
 }
 
-/// The process's peak resident memory in bytes (`VmHWM`), where the system tells it (Linux).
-pub fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+/// Where a target writes each case before it runs it, `YAOLIAN_FUZZ_LAST/<target>.last`, when
+/// that variable names a directory: an abort (a failed allocation) cannot be caught, so the
+/// input must be on disk first. The target writes it (this crate does no I/O).
+pub fn last_case_path(target: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("YAOLIAN_FUZZ_LAST").map(|dir| std::path::PathBuf::from(dir).join(format!("{target}.last")))
 }
 
 #[cfg(test)]

@@ -231,15 +231,24 @@ fn proof_bundles_are_verified_or_refused_and_never_panic() {
         b"-----BEGIN PUBLIC KEY-----",
     ];
     let budget = Budget::from_env(20_000, Duration::from_secs(3));
-    let report = fuzz::run("bundle", &samples, tokens, budget, |input| match read_bundle(input, Some(&pem)) {
+    let last = fuzz::last_case_path("bundle");
+    let report = fuzz::run("bundle", &samples, tokens, budget, |input| {
+        save(&last, input);
+        outcome(read_bundle(input, Some(&pem)), &signed_record, &signed_trace)
+    });
+    assert!(report.outcomes > 10, "the cases reach many checks: {report}");
+}
+
+/// The outcome label of one case; only what was signed verifies.
+fn outcome(result: Result<String, String>, signed_record: &str, signed_trace: &str) -> String {
+    match result {
         Ok(verified) => {
             // Only what was signed verifies: the checkpoint is the signed one.
             assert!(verified == signed_record || verified == signed_trace, "a mutant verified: {verified}");
             "ok".into()
         }
         Err(problem) => problem.split(':').next_back().unwrap_or("").trim().chars().take(40).collect(),
-    });
-    assert!(report.outcomes > 10, "the cases reach many checks: {report}");
+    }
 }
 
 /// Findings of the target above (29 November 2026, case 16,942 of a 45-second run, and the
@@ -261,4 +270,11 @@ fn fuzz_finding_extreme_versions_and_event_ids_are_refused() {
     trace.events[1].id = i64::MAX;
     trace.batches[0].data["first_event"] = json!(i64::MIN);
     assert!(batch::verify_trace(&trace, None, &check_event).is_err());
+}
+
+/// Writes the case about to run where `YAOLIAN_FUZZ_LAST` says (see `fuzz::last_case_path`).
+fn save(path: &Option<std::path::PathBuf>, input: &[u8]) {
+    if let Some(path) = path {
+        let _ = std::fs::write(path, input);
+    }
 }

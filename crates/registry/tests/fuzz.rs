@@ -143,9 +143,13 @@ fn spreadsheets_are_read_within_their_limits_and_never_panic() {
         samples.push([&[k as u8 + 1][..], &text].concat());
     }
     let budget = Budget::from_env(3_000, Duration::from_secs(4));
-    let report = fuzz::run("table", &samples, TOKENS, budget, |input| read(input, &base, &l));
+    let last = fuzz::last_case_path("table");
+    let report = fuzz::run("table", &samples, TOKENS, budget, |input| {
+        save(&last, input);
+        read(input, &base, &l)
+    });
     assert!(report.outcomes > 20, "the cases reach many rules: {report}");
-    if let Some(peak) = fuzz::peak_memory() {
+    if let Some(peak) = peak_memory() {
         assert!(peak < 1 << 30, "peak memory {peak} bytes");
     }
 }
@@ -264,4 +268,19 @@ fn fuzz_finding_a_short_xls_record_is_refused() {
     // With a well-formed record of each type the file reads.
     let file = common::xls_with_globals(&[common::record(0x0042, &1200u16.to_le_bytes())], &[number(0, 0, 1.0)]);
     assert_eq!(table::read_with(&file, &limits()).unwrap().len(), 1);
+}
+
+/// Writes the case about to run where `YAOLIAN_FUZZ_LAST` says (see `fuzz::last_case_path`).
+fn save(path: &Option<std::path::PathBuf>, input: &[u8]) {
+    if let Some(path) = path {
+        let _ = std::fs::write(path, input);
+    }
+}
+
+/// The process's peak resident memory in bytes (`VmHWM`), where the system tells it (Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

@@ -132,7 +132,11 @@ fn read_code(bytes: &[u8]) -> String {
 fn gs1_codes_digital_links_and_epc_uris_never_panic() {
     let samples: Vec<Vec<u8>> = CODES.iter().map(|c| c.as_bytes().to_vec()).collect();
     let budget = Budget::from_env(40_000, Duration::from_secs(3));
-    let report = fuzz::run("gs1", &samples, CODE_TOKENS, budget, read_code);
+    let last = fuzz::last_case_path("gs1");
+    let report = fuzz::run("gs1", &samples, CODE_TOKENS, budget, |input| {
+        save(&last, input);
+        read_code(input)
+    });
     assert!(report.outcomes > 20, "the cases reach many rules: {report}");
 }
 
@@ -262,9 +266,28 @@ fn epcis_documents_are_checked_within_their_limits_and_never_panic() {
     }
     samples.push(serde_json::to_vec(events).unwrap());
     let budget = Budget::from_env(20_000, Duration::from_secs(3));
-    let report = fuzz::run("epcis", &samples, JSON_TOKENS, budget, check_epcis);
+    let last = fuzz::last_case_path("epcis");
+    let report = fuzz::run("epcis", &samples, JSON_TOKENS, budget, |input| {
+        save(&last, input);
+        check_epcis(input)
+    });
     assert!(report.outcomes > 20, "the cases reach many rules: {report}");
-    if let Some(peak) = fuzz::peak_memory() {
+    if let Some(peak) = peak_memory() {
         assert!(peak < 1 << 30, "peak memory {peak} bytes");
     }
+}
+
+/// Writes the case about to run where `YAOLIAN_FUZZ_LAST` says (see `fuzz::last_case_path`).
+fn save(path: &Option<std::path::PathBuf>, input: &[u8]) {
+    if let Some(path) = path {
+        let _ = std::fs::write(path, input);
+    }
+}
+
+/// The process's peak resident memory in bytes (`VmHWM`), where the system tells it (Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
