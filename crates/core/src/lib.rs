@@ -6,6 +6,7 @@
 pub mod approval;
 pub mod diff;
 pub mod error;
+pub mod fuzz;
 pub mod gtin;
 pub mod time;
 pub mod uscc;

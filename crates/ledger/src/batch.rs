@@ -152,16 +152,17 @@ pub fn verify_trace(
         let name = format!("event {}", ev.id);
         let record =
             records.get(&ev.batch).ok_or_else(|| format!("{name}: its batch {} is not in the bundle", ev.batch))?;
-        let offset = ev.id - record.first_event;
-        if offset < 0 || offset as u64 >= record.count {
+        // Checked: ids far apart must not overflow (found by crates/ledger/tests/fuzz.rs).
+        let offset = ev.id.checked_sub(record.first_event).and_then(|o| u64::try_from(o).ok());
+        let Some(offset) = offset.filter(|o| *o < record.count) else {
             return Err(format!("{name}: not in batch {} of {} events", ev.batch, record.count));
-        }
+        };
         let hash: [u8; 32] = hex::decode(&ev.event_hash)
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| format!("{name}: event_hash is not 64 hex digits"))?;
         let leaf = event_leaf(alg, &hash, ev.body.as_bytes());
-        if !merkle::verify_inclusion(alg, offset as u64, record.count, &leaf, &ev.batch_proof, &record.root) {
+        if !merkle::verify_inclusion(alg, offset, record.count, &leaf, &ev.batch_proof, &record.root) {
             return Err(format!("{name}: does not lead to the root of batch {} (event changed?)", ev.batch));
         }
         check_event(ev).map_err(|problem| format!("{name}: {problem}"))?;

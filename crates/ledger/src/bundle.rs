@@ -95,7 +95,9 @@ pub fn verify(bundle: &Bundle, pinned_public_key: Option<&str>) -> Result<Bundle
     for s in &bundle.signatures {
         let c = &s.signature.content;
         let name = format!("signature entry {} ({} on version {})", s.entry.index, c.signer, c.version);
-        let Some(version) = bundle.versions.get((c.version - 1).max(0) as usize).filter(|_| c.version >= 1) else {
+        // Checked: a version of i64::MIN must not overflow (found by crates/ledger/tests/fuzz.rs).
+        let at = usize::try_from(c.version).ok().and_then(|v| v.checked_sub(1));
+        let Some(version) = at.and_then(|i| bundle.versions.get(i)) else {
             return Err(format!("{name}: signs a version the bundle does not hold"));
         };
         if c.entity != bundle.entity || c.id != bundle.id {

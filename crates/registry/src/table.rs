@@ -160,12 +160,29 @@ pub fn read_with(bytes: &[u8], limits: &Limits) -> Result<Rows, TableError> {
     let deadline = Deadline::new(limits);
     // xlsx is a zip (PK\x03\x04); xls is an OLE compound file.
     if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes, limits, &deadline);
+        return caught(|| read_xlsx(bytes, limits, &deadline));
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return read_xls(bytes, limits, &deadline);
+        return caught(|| read_xls(bytes, limits, &deadline));
     }
     read_csv(bytes, limits, &deadline)
+}
+
+/// Runs calamine on a file, a panic in it being a refusal of the file. calamine indexes the
+/// records of an xls by the length their type should have, not the length they have: a FilePass,
+/// CodePage or DateMode record shorter than two bytes panics while the workbook is opened (found
+/// by `crates/registry/tests/fuzz.rs`). The guards check what calamine would size from a file;
+/// every record's length is calamine's to check, and until it does, this is the backstop (the
+/// workspace unwinds on panic, and calamine holds nothing of ours across the call).
+fn caught(read: impl FnOnce() -> Result<Rows, TableError>) -> Result<Rows, TableError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(TableError::Unreadable(format!("the file is malformed; its reader stopped: {why}")))
+    })
 }
 
 /// The time a read may take.

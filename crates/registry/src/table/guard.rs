@@ -4,7 +4,10 @@
 //! - xlsx (a zip): the number of entries, and every entry inflated (into nothing, counting) so
 //!   that all of them together stay within `max_decompressed_bytes` whatever their headers say;
 //!   the shared-string table may not declare more strings than `max_cells` (calamine reserves
-//!   room for `uniqueCount` strings when it opens the workbook).
+//!   room for `uniqueCount` strings when it opens the workbook); and no cell reference in an
+//!   `r`, `ref` or `sqref` attribute may name a row or column beyond 2^32 (calamine adds up the
+//!   digits and letters of a reference in a u32, which overflows: found by the fuzz target
+//!   `crates/registry/tests/fuzz.rs`).
 //! - xls (an OLE compound file): the sector chains calamine follows must end within the file
 //!   (a loop in the directory chain makes calamine grow a buffer without end); then, in the
 //!   Workbook stream, the sheets (at most `max_sheets`, each of which calamine parses when it
@@ -38,13 +41,32 @@ pub(super) fn check_zip(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> R
         let name = entry.name().map_err(unreadable)?.to_ascii_lowercase();
         // Never more than what is left plus one byte, whatever the entry's header says.
         let mut inflated = (&mut entry).take(left + 1);
+        let mut refs = References::default();
         if name.ends_with("sharedstrings.xml") {
             let mut head = Vec::new();
             (&mut inflated).take(SST_HEAD_BYTES).read_to_end(&mut head).map_err(unreadable)?;
             check_shared_strings(&head, head.len() as u64 == SST_HEAD_BYTES, limits)?;
+            refs.scan(&head);
             total += head.len() as u64;
         }
-        total += std::io::copy(&mut inflated, &mut std::io::sink()).map_err(unreadable)?;
+        let copied = std::io::copy(&mut inflated, &mut refs);
+        if let Some(reference) = refs.beyond {
+            let shown = String::from_utf8_lossy(&reference).into_owned();
+            return Err(TableError::Unreadable(format!(
+                "{name}: the cell reference {shown:?} is beyond any sheet or ends before it begins"
+            )));
+        }
+        total += copied.map_err(unreadable)?;
+        if name.ends_with("sharedstrings.xml") {
+            match refs.unique.max {
+                Some(n) if n > limits.max_cells as u64 => {
+                    let message =
+                        format!("the shared-string table declares {n} strings; at most {} are read", limits.max_cells);
+                    return Err(TableError::over("max_cells", limits.max_cells, message));
+                }
+                _ => {}
+            }
+        }
         if total > max {
             return Err(too_big());
         }
@@ -53,12 +75,203 @@ pub(super) fn check_zip(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> R
     Ok(())
 }
 
+/// Where [`References`] is in the XML text.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum At {
+    #[default]
+    Text,
+    /// In an attribute name (after whitespace or a quote).
+    Name,
+    /// After a name, before `=`.
+    AfterName,
+    /// After `=`, before the quote.
+    AfterEquals,
+    /// In the value of an `r`, `ref` or `sqref` attribute, up to this quote.
+    Reference(u8),
+    /// In another attribute's value, up to this quote.
+    Skip(u8),
+}
+
+/// Reads the values of `r`, `ref` and `sqref` attributes (`B7`, `A1:D4`, `$A$1 C3:D4`) as the
+/// XML streams by, and keeps the first reference whose row or column does not fit a u32, or
+/// the first range that ends before it begins.
+#[derive(Debug, Default)]
+struct References {
+    at: At,
+    name: Vec<u8>,
+    watched: bool,
+    /// The reference being read: its text (the first 32 bytes), row and column so far.
+    token: Vec<u8>,
+    row: u64,
+    col: u64,
+    /// The first cell of a range being read (`A1` of `A1:D4`).
+    range_start: Option<(u64, u64)>,
+    beyond: Option<Vec<u8>>,
+    /// The largest `uniqueCount="n"` anywhere in the part, read by the bytes alone.
+    unique: UniqueCount,
+}
+
+/// Every `uniqueCount="n"` (spaces around `=`, either quote, a `+` allowed) in a byte stream,
+/// whatever element, comment or declaration it stands in: the fuzz target found two ways to hide
+/// the `sst` element's count from a reader of tags (a `>` inside a quoted value, an unbalanced
+/// quote in the XML declaration) that calamine's reader does not fall for. Reading the bytes
+/// alone cannot be misled; at worst a shared string holding that very text is counted too.
+#[derive(Debug, Default)]
+struct UniqueCount {
+    /// Bytes of `uniqueCount` matched; then 11 = before `=`, 12 = before the quote, 13 = after
+    /// it (a `+` may come), 14 = in the digits.
+    state: usize,
+    value: u64,
+    max: Option<u64>,
+}
+
+impl UniqueCount {
+    const NAME: &'static [u8] = b"uniqueCount";
+
+    fn byte(&mut self, b: u8) {
+        let n = Self::NAME.len();
+        self.state = match self.state {
+            s if s < n && b == Self::NAME[s] => s + 1,
+            s if s < n => usize::from(b == Self::NAME[0]),
+            s if s == n && b == b'=' => n + 1,
+            s if (s == n || s == n + 1) && b.is_ascii_whitespace() => s,
+            s if s == n + 1 && matches!(b, b'"' | b'\'') => n + 2,
+            s if s == n + 2 && b == b'+' => n + 2,
+            s if (s == n + 2 || s == n + 3) && b.is_ascii_digit() => {
+                self.value = if s == n + 2 { 0 } else { self.value };
+                self.value = self.value.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+                self.max = Some(self.max.map_or(self.value, |m| m.max(self.value)));
+                n + 3
+            }
+            _ => usize::from(b == Self::NAME[0]),
+        };
+    }
+}
+
+impl References {
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.beyond.is_some() {
+                return;
+            }
+            self.unique.byte(b);
+            self.at = match (self.at, b) {
+                // A value ends at its quote, or (which no well-formed value holds) at `<` or `>`:
+                // an unbalanced quote must not hide what follows it.
+                (At::Reference(q), _) if b == q => {
+                    self.end_token(false);
+                    self.name.clear();
+                    At::Name
+                }
+                (At::Reference(_), b'<' | b'>') => {
+                    self.end_token(false);
+                    At::Text
+                }
+                (At::Reference(q), b':') => {
+                    self.end_token(true);
+                    At::Reference(q)
+                }
+                (At::Reference(q), b' ') => {
+                    self.end_token(false);
+                    At::Reference(q)
+                }
+                (At::Reference(q), _) => {
+                    if self.token.len() < 32 {
+                        self.token.push(b);
+                    }
+                    match b {
+                        b'A'..=b'Z' | b'a'..=b'z' => {
+                            let letter = u64::from(b.to_ascii_uppercase() - b'A' + 1);
+                            self.col = self.col.saturating_mul(26).saturating_add(letter);
+                        }
+                        b'0'..=b'9' => self.row = self.row.saturating_mul(10).saturating_add(u64::from(b - b'0')),
+                        _ => {}
+                    }
+                    At::Reference(q)
+                }
+                (At::Skip(q), _) if b == q => {
+                    // The next name may follow the quote with no space between.
+                    self.name.clear();
+                    At::Name
+                }
+                (At::Skip(_), b'<' | b'>') => At::Text,
+                (At::Skip(q), _) => At::Skip(q),
+                (At::AfterEquals, b'"' | b'\'') if self.watched => At::Reference(b),
+                (At::AfterEquals, b'"' | b'\'') => At::Skip(b),
+                (At::AfterEquals | At::AfterName, _) if b.is_ascii_whitespace() => self.at,
+                (At::Name, b'=') | (At::AfterName, b'=') => {
+                    self.watched = matches!(self.name.as_slice(), b"r" | b"ref" | b"sqref");
+                    At::AfterEquals
+                }
+                (At::Name, _) if b.is_ascii_whitespace() => {
+                    if self.name.is_empty() {
+                        At::Name
+                    } else {
+                        At::AfterName
+                    }
+                }
+                (At::Name, _) if b.is_ascii_alphabetic() && self.name.len() < 8 => {
+                    self.name.push(b);
+                    At::Name
+                }
+                (At::AfterName, _) if b.is_ascii_alphabetic() => {
+                    self.name.clear();
+                    self.name.push(b);
+                    At::Name
+                }
+                // A name starts after whitespace or after the previous value's quote.
+                (_, _) if b.is_ascii_whitespace() || b == b'"' || b == b'\'' => {
+                    self.name.clear();
+                    At::Name
+                }
+                _ => At::Text,
+            };
+        }
+    }
+
+    /// The end of one cell of a reference; `opens_range` when a `:` follows it.
+    fn end_token(&mut self, opens_range: bool) {
+        let cell = (self.row, self.col);
+        if cell.0 > u64::from(u32::MAX) || cell.1 > u64::from(u32::MAX) {
+            self.beyond = Some(std::mem::take(&mut self.token));
+        }
+        // calamine subtracts a range's first cell from its last in a u32: `A9:D4` overflows.
+        if let Some(first) = self.range_start.take() {
+            if cell.0 < first.0 || cell.1 < first.1 {
+                self.beyond = Some(std::mem::take(&mut self.token));
+            }
+        }
+        if opens_range {
+            self.range_start = Some(cell);
+            self.token.push(b':');
+        } else {
+            self.token.clear();
+        }
+        (self.row, self.col) = (0, 0);
+    }
+}
+
+impl std::io::Write for References {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.scan(buf);
+        if self.beyond.is_some() {
+            return Err(std::io::Error::other("a cell reference beyond any sheet"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The `uniqueCount` of the `sst` element calamine reserves room for.
 fn check_shared_strings(head: &[u8], truncated: bool, limits: &Limits) -> Result<(), TableError> {
     let mut rest = head;
     while let Some(open) = rest.iter().position(|&b| b == b'<') {
         let tag = &rest[open + 1..];
-        let Some(close) = tag.iter().position(|&b| b == b'>') else { break };
+        // The tag ends at the first `>` outside a quoted value, as calamine's reader reads it.
+        let Some(close) = tag_end(tag) else { break };
         let tag = &tag[..close];
         let name_end = tag.iter().position(|b| b.is_ascii_whitespace() || *b == b'/').unwrap_or(tag.len());
         let name = &tag[..name_end];
@@ -81,28 +294,51 @@ fn check_shared_strings(head: &[u8], truncated: bool, limits: &Limits) -> Result
     Ok(())
 }
 
+/// Where a tag ends: its first `>` outside a quoted attribute value (found by the fuzz target:
+/// a `>` inside the value of the `sst` element's namespace hid its `uniqueCount`).
+fn tag_end(tag: &[u8]) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in tag.iter().enumerate() {
+        match (quote, b) {
+            (None, b'>') => return Some(i),
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The number in `name="123"` within a start tag; a number too large for u64 reads as u64::MAX.
+/// Read as leniently as calamine's XML reader does (found by the fuzz target
+/// `crates/registry/tests/fuzz.rs`): the name may follow the previous value's closing quote with
+/// no space between, the number may carry a `+`; where the name appears more than once, the
+/// largest number counts.
 fn attribute(tag: &[u8], name: &[u8]) -> Option<u64> {
+    let mut found: Option<u64> = None;
     let mut i = 0;
     while i + name.len() <= tag.len() {
         let after = i + name.len();
-        let starts = i > 0 && tag[i - 1].is_ascii_whitespace();
+        let starts = i > 0 && (tag[i - 1].is_ascii_whitespace() || matches!(tag[i - 1], b'"' | b'\''));
         if starts && &tag[i..after] == name {
             let mut rest = tag[after..].iter().skip_while(|b| b.is_ascii_whitespace());
             if rest.next() == Some(&b'=') {
-                let mut rest = rest.skip_while(|b| b.is_ascii_whitespace());
+                let mut rest = rest.skip_while(|b| b.is_ascii_whitespace()).peekable();
                 if matches!(rest.next(), Some(b'"') | Some(b'\'')) {
+                    rest.next_if_eq(&&b'+');
                     let digits: Vec<u8> = rest.take_while(|b| b.is_ascii_digit()).copied().collect();
-                    if digits.is_empty() {
-                        return None;
+                    if let Ok(text) = std::str::from_utf8(&digits) {
+                        if !digits.is_empty() {
+                            let n = text.parse().unwrap_or(u64::MAX);
+                            found = Some(found.map_or(n, |m| m.max(n)));
+                        }
                     }
-                    return Some(std::str::from_utf8(&digits).ok()?.parse().unwrap_or(u64::MAX));
                 }
             }
         }
         i += 1;
     }
-    None
+    found
 }
 
 // ---------------------------------------------------------------- xls
