@@ -113,6 +113,29 @@ pub(crate) async fn record_user(
     Ok(())
 }
 
+/// Versions, as the system, every user whose latest version predates credential fingerprints
+/// (a database from before they were versioned), so that its current credentials become the
+/// ledgered baseline; returns how many. Run at start, before the server takes requests.
+pub async fn baseline_fingerprints(store: &Store) -> Result<u64> {
+    let latest = state::latest(store, "user").await?;
+    let mut stale: Vec<i64> = latest
+        .iter()
+        .filter(|(_, data)| data.get("password_sm3").is_none())
+        .filter_map(|(id, _)| id.parse().ok())
+        .collect();
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    stale.sort_unstable();
+    let mut tx = store.begin().await?;
+    for id in &stale {
+        let why = ("baseline", "凭据指纹纳入台账（升级）");
+        record_user(&mut tx, "system", *id, why, Base::Current).await?;
+    }
+    tx.commit().await?;
+    Ok(stale.len() as u64)
+}
+
 /// The after-image of a role.
 pub(crate) fn role_image(role: &crate::Role) -> serde_json::Value {
     json!({

@@ -592,3 +592,42 @@ async fn no_administrator_acts_alone_on_another() {
     })
     .await;
 }
+
+/// A database from before credentials were fingerprinted: its users' latest versions carry no
+/// `password_sm3`, so `ledger verify` would name every user; the start-up baseline versions
+/// them once, and then current state matches the ledger again.
+#[tokio::test]
+async fn accounts_from_before_fingerprints_get_a_ledgered_baseline_once() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        let id = user(&store, &sys, w.co_a, "old.timer", false, &["lab_analyst"]).await.unwrap();
+        assert!(yaolian_identity::state::drifts(&store).await.unwrap().is_empty());
+        // The kind of version an older release wrote: no fingerprints.
+        let old = serde_json::json!({"id": id, "username": "old.timer", "status": "active"});
+        let mut tx = store.begin().await.unwrap();
+        let version = versions::NewVersion {
+            entity: "user",
+            entity_id: &id.to_string(),
+            actor: "system",
+            action: "update",
+            reason: "旧版本",
+            data: &old,
+            expected_version: None,
+        };
+        let written = versions::append(&mut tx, version).await.unwrap();
+        sqlx::query("UPDATE users SET version = $1 WHERE id = $2")
+            .bind(written.version)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let named = yaolian_identity::state::drifts(&store).await.unwrap();
+        assert!(named.iter().any(|d| d.entity_id == id.to_string() && d.field == "password_sm3"), "{named:?}");
+        assert_eq!(yaolian_identity::state::baseline_fingerprints(&store).await.unwrap(), 1);
+        assert!(yaolian_identity::state::drifts(&store).await.unwrap().is_empty());
+        assert_eq!(yaolian_identity::state::baseline_fingerprints(&store).await.unwrap(), 0, "once");
+    })
+    .await;
+}

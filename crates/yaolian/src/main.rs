@@ -475,6 +475,10 @@ async fn signed_state(settings: &Settings, store: Store, web: WebConfig) -> Resu
     if sealed > 0 {
         tracing::info!(users = sealed, "TOTP secrets stored in clear are now sealed");
     }
+    let baselined = yaolian_identity::state::baseline_fingerprints(&store).await?;
+    if baselined > 0 {
+        tracing::info!(users = baselined, "credential fingerprints of existing accounts are now ledgered");
+    }
     Ok(AppState::with_signer(store, settings.identity()?, web, key_id, key, sealing))
 }
 
