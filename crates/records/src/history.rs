@@ -138,14 +138,21 @@ pub async fn ledger_entry(
 }
 
 /// Signs a checkpoint of the ledger now with the site key (`ledger.checkpoint`).
+///
+/// `signer` is the site key, when the server runs with one: `None` comes back for an allowed
+/// caller when it does not (the permission is checked first, so a refusal never depends on
+/// the server's configuration).
 pub async fn checkpoint_now(
     store: &Store,
     principal: &Principal,
-    (key_id, key): (&str, &yaolian_ledger::sign::KeyPair),
+    signer: Option<(&str, &yaolian_ledger::sign::KeyPair)>,
     client: &ClientInfo,
-) -> Result<ledger::Checkpoint> {
+) -> Result<Option<ledger::Checkpoint>> {
     if !principal.has(perm::LEDGER_CHECKPOINT) {
         return Err(audit::deny(store, principal, perm::LEDGER_CHECKPOINT, "ledger", client).await);
     }
-    Ok(ledger::make_checkpoint(store, key, key_id).await?)
+    let Some((key_id, key)) = signer else {
+        return Ok(None);
+    };
+    Ok(Some(ledger::make_checkpoint(store, key, key_id).await?))
 }

@@ -148,9 +148,9 @@ pub async fn register(
     input: &NewPackCode,
     client: &ClientInfo,
 ) -> Result<PackCode, TraceError> {
-    let code = check(input)?;
+    // Who may register for this product before what is wrong with the code.
     let owner = sqlx::query("SELECT o.path FROM products p JOIN orgs o ON o.id = p.mah_org_id WHERE p.id = $1")
-        .bind(code.product_id)
+        .bind(input.product_id)
         .fetch_optional(store.pool())
         .await?;
     let Some(owner) = owner else {
@@ -158,9 +158,10 @@ pub async fn register(
     };
     let owner_path: String = owner.try_get(0)?;
     if !may_register(principal, &owner_path) {
-        let target = format!("product:{}", code.product_id);
+        let target = format!("product:{}", input.product_id);
         return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, &target, client).await);
     }
+    let code = check(input)?;
     let mut tx = store.begin().await?;
     let taken = sqlx::query(&PREFIX_PRODUCTS.replace("{in}", "$1")).bind(&code.prefix).fetch_all(&mut *tx).await?;
     for r in &taken {

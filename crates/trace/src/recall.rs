@@ -132,9 +132,10 @@ pub async fn open(
         errors.push("product_id", "exists", "no such product");
         return Err(errors.into());
     };
-    errors.into_result()?;
+    // Who may recall this product before what is wrong with the request.
     let mah_path: String = product.try_get(1)?;
     check_manage(store, principal, &mah_path, client).await?;
+    errors.into_result()?;
 
     let mut tx = store.begin().await?;
     let list = batches.join(",");

@@ -87,9 +87,9 @@ GET    /api/v1/portal/messages                              D AAA AAAAAAA AAAAAA
 POST   /api/v1/portal/messages/{message.kc.qa}/read         D NNN NNNNNNN NANNNNNNN
 POST   /api/v1/portal/todos/{todo.kc.qa}/done               D NNN NNNNNNN NANNNNNNN
 GET    /api/v1/ledger/checkpoint                            A AAA AAAAAAA AAAAAAAAA
-// X: this server has no site signing key, and the key is looked for before the caller's
-// permission (503 for every caller; a signing server is tested in api.rs).
-POST   /api/v1/ledger/checkpoints                           D XXX XXXXXXX XXXXXXXXX
+// X: this server has no site signing key: 503 for the one caller allowed to sign (the
+// permission is checked first); a signing server is tested in api.rs.
+POST   /api/v1/ledger/checkpoints                           D XDD DDDDDDD DDDDDDDDD
 GET    /api/v1/ledger/checkpoints/1                         N NNN NNNNNNN NNNNNNNNN
 GET    /api/v1/ledger/entries/0                             D DDA DDDDDDD DDDDDDDDD
 GET    /api/v1/ledger/proof/inclusion?index=0&tree_size=1   A AAA AAAAAAA AAAAAAAAA

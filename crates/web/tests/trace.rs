@@ -442,6 +442,13 @@ async fn a_bureau_manages_trace_records_only_in_its_own_area() {
             assert!(!page(&s, "/trace/recalls").await.contains(kc_choice), "{outsider}");
             assert!(!page(&s, "/trace/pack-codes").await.contains(kc_choice), "{outsider}");
             assert!(!page(&s, &recall_page).await.contains("/close\""), "{outsider}");
+            // A bad request is refused for who sends it before for what is wrong with it.
+            let bad_recall = json!({"product_id": product, "batches": [], "level": 9, "reason": ""});
+            let bad_pack = json!({"prefix": "x", "product_id": product, "level": "crate"});
+            for (path, body) in [("/api/v1/trace/recalls", &bad_recall), ("/api/v1/trace/pack-codes", &bad_pack)] {
+                let (st, answer) = s.send_json(Method::POST, server.url(path), body).await;
+                assert_eq!(st, 403, "{outsider} POST {path} (invalid body): {answer}");
+            }
             // Nor reports events at 康辰's site (before, any bureau reported anywhere).
             let (st, answer) = s.send_json(Method::POST, server.url("/epcis/events"), &event_at_kc("08:00")).await;
             assert_eq!((st.as_u16(), answer["errors"][0]["rule"].as_str()), (422, Some("own_site")), "{answer}");

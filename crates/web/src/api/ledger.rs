@@ -57,14 +57,14 @@ pub async fn make_checkpoint(
     Client(client): Client,
     Auth(p): Auth,
 ) -> ApiResult<(StatusCode, Json<Checkpoint>)> {
-    let Some((key_id, key)) = state.signer() else {
+    let signer = state.signer().map(|(id, key)| (id.as_str(), key));
+    let Some(cp) = records::checkpoint_now(state.store(), &p, signer, &client).await? else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "no_site_key",
             "this server runs without the site signing key",
         ));
     };
-    let cp = records::checkpoint_now(state.store(), &p, (key_id, key), &client).await?;
     Ok((StatusCode::CREATED, Json(cp)))
 }
 
