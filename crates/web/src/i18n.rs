@@ -49,6 +49,16 @@ impl Lang {
         }
     }
 
+    /// The name of an audit action (`login_failed` → 登录失败); an action this release does not
+    /// name shows its code.
+    pub fn action(self, code: &str) -> String {
+        let key = format!("act.{code}");
+        match TEXT.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => (if self == Lang::Zh { zh } else { en }).to_string(),
+            None => code.to_string(),
+        }
+    }
+
     /// Text for `key`; an unknown key shows itself so that it is noticed.
     pub fn t(self, key: &str) -> &'static str {
         match TEXT.iter().find(|(k, _, _)| *k == key) {
@@ -261,6 +271,55 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("audit.rule.admin_off_hours", "非工作时间的管理操作", "Administrative changes outside working hours"),
     ("audit.rule.bulk_export", "频繁批量导出", "Repeated bulk exports"),
     ("audit.title", "审计日志", "Audit log"),
+    ("act.login", "登录", "Login"),
+    ("act.login_failed", "登录失败", "Failed login"),
+    ("act.lockout", "登录锁定", "Lockout"),
+    ("act.logout", "退出", "Logout"),
+    ("act.mfa_failed", "双因素验证失败", "Failed second factor"),
+    ("act.mfa_enrolled", "启用双因素认证", "Second factor enrolled"),
+    ("act.permission_denied", "越权拒绝", "Permission denied"),
+    ("act.org_create", "新建机构", "Organization created"),
+    ("act.user_create", "新建用户", "User created"),
+    ("act.user_update", "修改用户", "User changed"),
+    ("act.user_disable", "停用用户", "User disabled"),
+    ("act.user_enable", "启用用户", "User enabled"),
+    ("act.user_unlock", "解锁用户", "User unlocked"),
+    ("act.password_reset", "重置密码", "Password reset"),
+    ("act.password_change", "修改密码", "Password changed"),
+    ("act.roles_assign", "分配角色", "Roles assigned"),
+    ("act.role_update", "修改角色", "Role changed"),
+    ("act.role_request", "角色变更申请", "Role change requested"),
+    ("act.role_request_approve", "批准角色变更", "Role change approved"),
+    ("act.role_request_refuse", "驳回角色变更", "Role change refused"),
+    ("act.token_create", "创建接口令牌", "API token created"),
+    ("act.token_revoke", "吊销接口令牌", "API token revoked"),
+    ("act.export", "导出", "Export"),
+    ("act.alert_rule_update", "修改告警规则", "Alert rule changed"),
+    ("act.product_create", "新增品种", "Product registered"),
+    ("act.product_update", "修改品种", "Product changed"),
+    ("act.company_update", "修改企业档案", "Company profile changed"),
+    ("act.person_create", "新增人员", "Person registered"),
+    ("act.sign", "电子签名", "Electronic signature"),
+    ("act.license_issue", "发证", "License issued"),
+    ("act.license_change", "证照变更", "License changed"),
+    ("act.license_renew", "证照延续", "License renewed"),
+    ("act.license_suspend", "证照暂停", "License suspended"),
+    ("act.license_reinstate", "证照恢复", "License reinstated"),
+    ("act.license_revoke", "证照吊销", "License revoked"),
+    ("act.license_export", "证照导出", "License exported"),
+    ("act.application_submit", "提交申请", "Application submitted"),
+    ("act.application_step", "办件环节", "Application step"),
+    ("act.service_type_update", "修改事项", "Service type changed"),
+    ("act.sign_failed", "签名失败", "Failed signature"),
+    ("act.trace_capture", "追溯数据上报", "Trace data reported"),
+    ("act.trace_site", "登记追溯场地", "Trace site registered"),
+    ("act.trace_pack_code", "登记包装码", "Pack code registered"),
+    ("act.recall_open", "发起召回", "Recall opened"),
+    ("act.recall_close", "关闭召回", "Recall closed"),
+    ("act.anomaly_close", "处置异常", "Anomaly closed"),
+    ("audit.outcome.ok", "成功", "OK"),
+    ("audit.outcome.denied", "拒绝", "Denied"),
+    ("audit.outcome.failed", "失败", "Failed"),
     ("audit.time", "时间", "Time"),
     ("audit.actor", "操作人", "Actor"),
     ("audit.action", "操作", "Action"),
@@ -314,5 +373,15 @@ mod tests {
         assert_eq!(Lang::Zh.t("nav.home"), "工作台");
         assert_eq!(Lang::En.t("nav.home"), "Home");
         assert_eq!(Lang::En.t("no.such.key"), "??");
+    }
+
+    /// The audit page names every action in words, never by its code.
+    #[test]
+    fn every_audit_action_has_a_name() {
+        for code in yaolian_audit::action::ALL {
+            assert!(TEXT.iter().any(|(k, _, _)| *k == format!("act.{code}")), "no name for audit action {code}");
+        }
+        assert_eq!(Lang::Zh.action("login_failed"), "登录失败");
+        assert_eq!(Lang::Zh.action("not_an_action"), "not_an_action");
     }
 }

@@ -802,6 +802,15 @@ struct AuditPage {
 }
 
 impl AuditPage {
+    fn action_name(&self, code: &str) -> String {
+        self.chrome.lang.action(code)
+    }
+    fn outcome_name(&self, outcome: &str) -> &'static str {
+        match outcome {
+            "ok" | "denied" | "failed" => self.chrome.t(&format!("audit.outcome.{outcome}")),
+            _ => "",
+        }
+    }
     fn rule_name(&self, code: &str) -> &'static str {
         self.chrome.t(&format!("audit.rule.{code}"))
     }
@@ -850,16 +859,16 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
         ]
     })
     .to_string();
-    let bars = |counts: &[audit::Count]| {
+    let bars = |counts: &[audit::Count], name: &dyn Fn(&str) -> String| {
         serde_json::json!({
             "horizontal": true,
-            "x": counts.iter().rev().map(|c| c.key.clone()).collect::<Vec<_>>(),
+            "x": counts.iter().rev().map(|c| name(&c.key)).collect::<Vec<_>>(),
             "y": counts.iter().rev().map(|c| c.count).collect::<Vec<_>>(),
         })
         .to_string()
     };
-    let action_chart = bars(&summary.by_action[..summary.by_action.len().min(12)]);
-    let user_chart = bars(&summary.by_user[..summary.by_user.len().min(12)]);
+    let action_chart = bars(&summary.by_action[..summary.by_action.len().min(12)], &|code| user.lang.action(code));
+    let user_chart = bars(&summary.by_user[..summary.by_user.len().min(12)], &|name| name.to_string());
     let next_before = (records.len() as i64 == query.limit).then(|| records.last().map(|r| r.id)).flatten();
     use yaolian_audit::action as a;
     render(&AuditPage {
@@ -876,34 +885,7 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
         alerts,
         rules,
         error,
-        actions: vec![
-            a::LOGIN,
-            a::LOGIN_FAILED,
-            a::LOCKOUT,
-            a::LOGOUT,
-            a::MFA_FAILED,
-            a::MFA_ENROLLED,
-            a::PERMISSION_DENIED,
-            a::ORG_CREATE,
-            a::USER_CREATE,
-            a::USER_UPDATE,
-            a::USER_DISABLE,
-            a::USER_ENABLE,
-            a::USER_UNLOCK,
-            a::PASSWORD_RESET,
-            a::PASSWORD_CHANGE,
-            a::ROLES_ASSIGN,
-            a::ROLE_UPDATE,
-            a::ROLE_REQUEST,
-            a::ROLE_REQUEST_APPROVE,
-            a::ROLE_REQUEST_REFUSE,
-            a::TOKEN_CREATE,
-            a::TOKEN_REVOKE,
-            a::EXPORT,
-            a::SIGN,
-            a::SIGN_FAILED,
-            a::ALERT_RULE_UPDATE,
-        ],
+        actions: a::ALL.to_vec(),
     })
 }
 

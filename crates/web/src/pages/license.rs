@@ -244,6 +244,15 @@ struct VerifyPage {
     identifier: String,
 }
 
+impl VerifyPage {
+    /// When the answer was made, in China time (the answer carries it as UTC RFC 3339).
+    fn checked_at(&self, v: &Verification) -> String {
+        chrono::DateTime::parse_from_rfc3339(&v.checked_at)
+            .map(|t| yaolian_core::Timestamp(t.timestamp_millis()).to_china_string())
+            .unwrap_or_else(|_| v.checked_at.clone())
+    }
+}
+
 /// The page a license's QR code opens: anyone, no login, a phone-sized answer.
 async fn verify_page(
     State(state): State<AppState>,
