@@ -66,20 +66,23 @@ impl TraceReach {
 /// The operator, or a bureau at the root of the organization tree (the national bureau) or
 /// holding `trace.read` for all organizations: reads every site's data.
 pub fn reads_all(principal: &Principal) -> bool {
+    national(principal, perm::TRACE_READ)
+}
+
+/// The operator, or a bureau holding `permission` at the root of the organization tree or for
+/// all organizations: [`reads_all`] and [`manages_all`] for their permission.
+fn national(principal: &Principal, permission: &str) -> bool {
     principal.is_system()
         || (principal.org_kind().is_regulator()
-            && (principal.scope_for(perm::TRACE_READ) == Some(yaolian_access::Scope::All)
-                || (principal.has(perm::TRACE_READ) && is_root(principal.org_path()))))
+            && (principal.scope_for(permission) == Some(yaolian_access::Scope::All)
+                || (principal.has(permission) && is_root(principal.org_path()))))
 }
 
 /// The operator, or the national bureau (a regulator at the root, or holding `trace.manage`
 /// for all organizations): manages trace records at every site. A local bureau manages those in
 /// its own area ([`may_manage`], [`area_sites`]).
 pub fn manages_all(principal: &Principal) -> bool {
-    principal.is_system()
-        || (principal.org_kind().is_regulator()
-            && (principal.scope_for(perm::TRACE_MANAGE) == Some(yaolian_access::Scope::All)
-                || (principal.has(perm::TRACE_MANAGE) && is_root(principal.org_path()))))
+    national(principal, perm::TRACE_MANAGE)
 }
 
 /// The sites of the principal's own area (the organizations of its subtree): where a local
@@ -111,7 +114,7 @@ pub async fn reach(
         return Ok(TraceReach(Reach::All));
     }
     if principal.has(perm::TRACE_READ) {
-        let keys = sites::keys_under(store, principal.org_path()).await?.into_iter().collect();
+        let keys = area_sites(store, principal).await?;
         if principal.org_kind().is_regulator() {
             return Ok(TraceReach(Reach::Area(keys)));
         }
