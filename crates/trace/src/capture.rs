@@ -159,6 +159,9 @@ pub async fn capture_one(
     client: &ClientInfo,
 ) -> Result<String, TraceError> {
     let allowed = reporting_sites(store, principal, client).await?;
+    if let Some(e) = crate::schema::standalone_context(&event) {
+        return Err(ValidationError { errors: vec![e] }.into());
+    }
     let events = [event];
     let (good, bad) = prepare(&events, 0, allowed.as_ref(), Timestamp::now().china_date());
     if let Some((_, errors)) = bad.into_iter().next() {
@@ -179,15 +182,23 @@ pub async fn capture_one(
     Ok(events[0].get("eventID").and_then(Value::as_str).map_or_else(|| crate::hash::hash_id(&hash), str::to_string))
 }
 
-/// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`.
-pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
-    let list = epcis::event_list(doc)?;
+/// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`, once
+/// the document's envelope passes the EPCIS 2.0 JSON Schema (its events are checked one by one
+/// when they are prepared).
+pub fn event_list(doc: &Value) -> Result<&[Value], ValidationError> {
+    let list = epcis::event_list(doc).map_err(|e| ValidationError { errors: vec![e] })?;
     if list.len() > CAPTURE_LIMIT {
-        return Err(FieldError::new(
-            "epcisBody.eventList",
-            format!("max_events:{CAPTURE_LIMIT}"),
-            format!("at most {CAPTURE_LIMIT} events per capture; send {} in several documents", list.len()),
-        ));
+        return Err(ValidationError {
+            errors: vec![FieldError::new(
+                "epcisBody.eventList",
+                format!("max_events:{CAPTURE_LIMIT}"),
+                format!("at most {CAPTURE_LIMIT} events per capture; send {} in several documents", list.len()),
+            )],
+        });
+    }
+    let errors = crate::schema::envelope(doc);
+    if !errors.is_empty() {
+        return Err(ValidationError { errors });
     }
     Ok(list)
 }

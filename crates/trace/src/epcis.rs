@@ -309,10 +309,15 @@ impl Ctx<'_> {
     }
 }
 
-/// An ObjectEvent names its objects; only an ADD (commissioning) carries `ilmd`.
+/// An ObjectEvent names its objects, or reports sensor data (EPCIS 2.0 §7.4.2: GS1's sensor
+/// examples observe a place with no object); only an ADD (commissioning) carries `ilmd`.
 fn object_event(c: &mut Ctx<'_>, action: Option<&str>) -> &'static [&'static str] {
-    if !c.has_list("epcList") && !c.has_list("quantityList") {
-        c.refuse("epcList", "required", "an ObjectEvent names its objects (epcList or quantityList)");
+    if !c.has_list("epcList") && !c.has_list("quantityList") && !c.has_list("sensorElementList") {
+        c.refuse(
+            "epcList",
+            "required",
+            "an ObjectEvent names its objects (epcList or quantityList) or reports sensor data",
+        );
     }
     if c.v.get("ilmd").is_some() && action != Some("ADD") {
         c.refuse("ilmd", "action:ADD", "ilmd belongs to an ADD (commissioning) event");
@@ -356,13 +361,19 @@ fn transformation_event(c: &mut Ctx<'_>) -> &'static [&'static str] {
     &["inputEPCList", "outputEPCList"]
 }
 
-/// Checks one event (the `index`-th of its document): the fields every event has, then what its
-/// type requires (one function per type), then its codes, places and master data. Every problem
+/// Checks one event (the `index`-th of its document): against the EPCIS 2.0 JSON Schema
+/// ([`crate::schema`]), then the fields every event has, then what its type requires (one function per type), then its codes, places and master data. Every problem
 /// is listed, each with the field named `eventList[i].field`.
 pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event, Vec<FieldError>> {
     let Some(obj) = v.as_object() else {
         return Err(vec![FieldError::new(format!("eventList[{index}]"), "object", "an event is a JSON object")]);
     };
+    // GS1's JSON Schema first: what it refuses is named by its path; the rules below assume a
+    // well-formed event.
+    let schema_errors = crate::schema::event(v, index);
+    if !schema_errors.is_empty() {
+        return Err(schema_errors);
+    }
     let mut c = Ctx { v, index, today, errors: Vec::new() };
     let event_type = obj.get("type").and_then(Value::as_str).unwrap_or("");
     if !EVENT_TYPES.contains(&event_type) {
@@ -622,7 +633,7 @@ mod tests {
                 {"type": "AggregationEvent", "eventTime": "2026-11-28T08:10:00+08:00", "eventTimeZoneOffset": "+08:00",
                  "parentID": "urn:epc:id:sscc:9506000.1000000001",
                  "childEPCs": ["urn:epc:id:sgtin:9506000.013435.1001"],
-                 "action": "ADD", "bizStep": "urn:epcglobal:cbv:bizstep:packing", "disposition": "in_progress"},
+                 "action": "ADD", "bizStep": "https://ref.gs1.org/cbv/BizStep-packing", "disposition": "in_progress"},
                 {"type": "TransactionEvent", "eventTime": "2026-11-28T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
                  "bizTransactionList": [{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:9506000000001:DA-1"}],
                  "epcList": ["urn:epc:id:sscc:9506000.1000000001"], "action": "ADD",

@@ -26,6 +26,7 @@ pub mod ops;
 pub mod packs;
 pub mod query;
 pub mod recall;
+pub mod schema;
 pub mod resolve;
 pub mod sites;
 pub mod verify;

@@ -155,7 +155,7 @@ const DOCUMENT: &str = r#"{
   {"type": "AggregationEvent", "eventTime": "2026-11-28T08:10:00+08:00", "eventTimeZoneOffset": "+08:00",
    "parentID": "urn:epc:id:sscc:9506000.1000000001", "childEPCs": ["urn:epc:id:sgtin:9506000.013435.1001"],
    "childQuantityList": [{"epcClass": "urn:epc:class:lgtin:9506000.013435.B1", "quantity": 10, "uom": "EA"}],
-   "action": "ADD", "bizStep": "urn:epcglobal:cbv:bizstep:packing", "disposition": "in_progress"},
+   "action": "ADD", "bizStep": "https://ref.gs1.org/cbv/BizStep-packing", "disposition": "in_progress"},
   {"type": "TransactionEvent", "eventTime": "2026-11-28T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
    "bizTransactionList": [{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:9506000000001:DA-1"}],
    "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:9506000.00001"}],

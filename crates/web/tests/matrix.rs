@@ -136,11 +136,11 @@ POST   /api/v1/applications/{application.kc}/act            D DDD DDAADDD DDDDDD
 POST   /api/v1/applications/{application.kc}/decide         D DDD AADDDDD DDDDDDDDD {"outcome": "approve", "opinion": "矩阵", "password": "Yaolian@2026", "expected_version": 99}
 POST   /api/v1/applications/{application.kc}/withdraw       D DDD DDDDDDD AADDDDDDD {"expected_version": 99}
 // 202 accepts the job; the site of each event is checked in the job.
-POST   /epcis/capture                                       D DDD AADDAAA AADAAAAAA {"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00", "epcisBody": {"eventList": []}}
+POST   /epcis/capture                                       D DDD AADDAAA AADAAAAAA {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00", "epcisBody": {"eventList": []}}
 GET    /epcis/capture/999999                                D NNN NNNNNNN NNNNNNNNN
 // The first allowed caller stores the event; later ones get 409 (duplicate) before any site
 // check, and other companies 422 (not their site).
-POST   /epcis/events                                        D DDD AADDAAA AADAAAAAA {"type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": ["urn:epc:id:sgtin:6901234.000001.1001"], "action": "ADD", "bizStep": "commissioning", "disposition": "active", "readPoint": {"id": "{kc.site}"}, "ilmd": {"cbvmda:lotNumber": "B2026001", "cbvmda:itemExpirationDate": "2028-11-30"}}
+POST   /epcis/events                                        D DDD AADDAAA AADAAAAAA {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "epcList": ["urn:epc:id:sgtin:6901234.000001.1001"], "action": "ADD", "bizStep": "commissioning", "disposition": "active", "readPoint": {"id": "{kc.site}"}, "ilmd": {"cbvmda:lotNumber": "B2026001", "cbvmda:itemExpirationDate": "2028-11-30"}}
 GET    /epcis/events                                        D DDD AAADAAA AADAAAAAA
 GET    /epcis/events/none                                   D DDD NNNDNNN NNDNNNNNN
 GET    /epcis/epcs/urn:epc:id:sgtin:6901234.000001.1001/events D DDD AAADAAA AADAAAAAA

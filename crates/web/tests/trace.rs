@@ -226,7 +226,9 @@ async fn epcis_capture_and_query_over_http() {
         assert_eq!(events_of(&body).len(), 7);
 
         // The same event again: 409, not a second row. A new one: 201 with its ID.
-        let event = document()["epcisBody"]["eventList"][2].clone();
+        let mut event = document()["epcisBody"]["eventList"][2].clone();
+        // A standalone event carries its JSON-LD context.
+        event["@context"] = document()["@context"].clone();
         let (st, body) = a.send_json(Method::POST, server.url("/epcis/events"), &event).await;
         assert_eq!(st, 409, "{body}");
         assert_eq!(body["code"], "duplicate_event");
@@ -381,7 +383,8 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
 
         // A case commissioned under its own 20-digit code is the product's, at the case level.
         let case_code = "81000020000000011234";
-        let doc = json!({"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00",
+        let doc = json!({"@context": document()["@context"], "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": "2026-11-28T10:00:00+08:00",
             "epcisBody": {"eventList": [
                 {"type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
                  "epcList": [format!("urn:nmpa:code:{case_code}")], "action": "ADD", "bizStep": "commissioning",
@@ -401,8 +404,8 @@ async fn pack_level_codes_are_registered_and_resolve_cases() {
 
 /// An ObjectEvent at 康辰's site at `hh:mm` on 2026-11-28.
 fn event_at_kc(time: &str) -> Value {
-    json!({"type": "ObjectEvent", "eventTime": format!("2026-11-28T{time}:00+08:00"), "eventTimeZoneOffset": "+08:00",
-        "epcList": ["urn:epc:id:sgtin:6901234.000001.1001"], "action": "ADD", "bizStep": "commissioning",
+    json!({"@context": document()["@context"], "type": "ObjectEvent", "eventTime": format!("2026-11-28T{time}:00+08:00"),
+        "eventTimeZoneOffset": "+08:00", "epcList": ["urn:epc:id:sgtin:6901234.000001.1001"], "action": "ADD", "bizStep": "commissioning",
         "disposition": "active", "readPoint": {"id": demo::KC_SITE},
         "ilmd": {"cbvmda:lotNumber": "B2026001", "cbvmda:itemExpirationDate": "2028-11-30"}})
 }

@@ -184,7 +184,7 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
                     Ok(v) if v.get("type").and_then(Value::as_str) == Some("EPCISDocument") => {
                         match yaolian_trace::capture::event_list(&v) {
                             Ok(list) => list.iter().map(|e| (line_no, Ok(e.clone()))).collect(),
-                            Err(e) => vec![(line_no, Err(e))],
+                            Err(e) => e.errors.into_iter().map(|e| (line_no, Err(e))).collect(),
                         }
                     }
                     Ok(v) => vec![(line_no, Ok(v))],
@@ -201,6 +201,9 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
             let doc = epcis::parse_document(&bytes, &epcis::DocumentLimits::OPERATOR_FILE)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             drop(bytes);
+            if let Some(e) = doc.is_object().then(|| yaolian_trace::schema::envelope(&doc)).and_then(|e| e.into_iter().next()) {
+                bail!("{}: {}: {}", file.display(), e.field, e.message);
+            }
             let events: Vec<Value> = match &doc {
                 Value::Array(list) => list.clone(),
                 _ => match doc.pointer("/epcisBody/eventList").and_then(Value::as_array) {

@@ -77,13 +77,14 @@ pub async fn capture_document(
     let body = super::upload_body(body, MAX_CAPTURE_BYTES)?;
     let behaviour = Behaviour::parse(headers.get("GS1-Capture-Error-Behaviour").and_then(|v| v.to_str().ok()))
         .map_err(|e| invalid(vec![e]))?;
+    // Who asks before what is wrong with the document.
+    let allowed = capture::reporting_sites(state.store(), &p, &client).await?;
     let doc = capture::read_document(body).await?;
     let events = capture::event_list(&doc).map_err(|e| {
-        let mut err = invalid(vec![e]);
+        let mut err = invalid(e.errors);
         err.status = StatusCode::BAD_REQUEST;
         err
     })?;
-    let allowed = capture::reporting_sites(state.store(), &p, &client).await?;
     let id = capture::start(state.store(), &p, events.len(), behaviour, &client).await?;
     let events = events.to_vec();
     let store = state.store().clone();
