@@ -179,8 +179,9 @@ pub async fn capture_one(
     Ok(events[0].get("eventID").and_then(Value::as_str).map_or_else(|| crate::hash::hash_id(&hash), str::to_string))
 }
 
-/// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`.
-pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
+/// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`, each
+/// carrying the document's `@context` (see [`carry_context`]).
+pub fn event_list(doc: &Value) -> Result<Vec<Value>, FieldError> {
     let list = epcis::event_list(doc)?;
     if list.len() > CAPTURE_LIMIT {
         return Err(FieldError::new(
@@ -189,7 +190,28 @@ pub fn event_list(doc: &Value) -> Result<&[Value], FieldError> {
             format!("at most {CAPTURE_LIMIT} events per capture; send {} in several documents", list.len()),
         ));
     }
-    Ok(list)
+    let mut events = list.to_vec();
+    carry_context(doc, &mut events);
+    Ok(events)
+}
+
+/// Gives each event the document's `@context` when that defines prefixes (an object in it) and
+/// the event has no `@context` of its own. The event's JSON, stored alone, then still says what
+/// its extension prefixes mean, and hashes (`hash::event_hash`) as it did inside its document.
+pub fn carry_context(doc: &Value, events: &mut [Value]) {
+    let Some(context) = doc.get("@context") else { return };
+    let defines = match context {
+        Value::Array(items) => items.iter().any(Value::is_object),
+        other => other.is_object(),
+    };
+    if !defines {
+        return;
+    }
+    for e in events {
+        if let Some(m) = e.as_object_mut() {
+            m.entry("@context").or_insert_with(|| context.clone());
+        }
+    }
 }
 
 /// A capture job's status (`GET /epcis/capture/{id}`).

@@ -85,7 +85,6 @@ pub async fn capture_document(
     })?;
     let allowed = capture::reporting_sites(state.store(), &p, &client).await?;
     let id = capture::start(state.store(), &p, events.len(), behaviour, &client).await?;
-    let events = events.to_vec();
     let store = state.store().clone();
     let reporter = Reporter::of(&p);
     tokio::spawn(async move {
