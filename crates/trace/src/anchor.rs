@@ -244,7 +244,7 @@ pub async fn export_bundle(store: &Store, code: &str, key_id: &str, key: &KeyPai
 pub fn check_bundle_event(event: &TraceBundleEvent) -> Result<(), String> {
     let value: serde_json::Value = serde_json::from_str(&event.body).map_err(|e| format!("body is not JSON: {e}"))?;
     let today = Timestamp::now().china_date();
-    let hash = crate::hash::event_hash(&value, today);
+    let hash = crate::hash::event_hash(&value, &crate::hash::Context::default(), today);
     if hex::encode(hash) != event.event_hash {
         return Err("its body's EPCIS event hash is not the one anchored".into());
     }

@@ -184,8 +184,8 @@ pub async fn capture_one(
 
 /// The events of an EPCIS document (see `epcis::event_list`), at most `CAPTURE_LIMIT`, once
 /// the document's envelope passes the EPCIS 2.0 JSON Schema (its events are checked one by one
-/// when they are prepared).
-pub fn event_list(doc: &Value) -> Result<&[Value], ValidationError> {
+/// when they are prepared), each carrying the document's `@context` (see [`carry_context`]).
+pub fn event_list(doc: &Value) -> Result<Vec<Value>, ValidationError> {
     let list = epcis::event_list(doc).map_err(|e| ValidationError { errors: vec![e] })?;
     if list.len() > CAPTURE_LIMIT {
         return Err(ValidationError {
@@ -200,7 +200,28 @@ pub fn event_list(doc: &Value) -> Result<&[Value], ValidationError> {
     if !errors.is_empty() {
         return Err(ValidationError { errors });
     }
-    Ok(list)
+    let mut events = list.to_vec();
+    carry_context(doc, &mut events);
+    Ok(events)
+}
+
+/// Gives each event the document's `@context` when that defines prefixes (an object in it) and
+/// the event has no `@context` of its own. The event's JSON, stored alone, then still says what
+/// its extension prefixes mean, and hashes (`hash::event_hash`) as it did inside its document.
+pub fn carry_context(doc: &Value, events: &mut [Value]) {
+    let Some(context) = doc.get("@context") else { return };
+    let defines = match context {
+        Value::Array(items) => items.iter().any(Value::is_object),
+        other => other.is_object(),
+    };
+    if !defines {
+        return;
+    }
+    for e in events {
+        if let Some(m) = e.as_object_mut() {
+            m.entry("@context").or_insert_with(|| context.clone());
+        }
+    }
 }
 
 /// A capture job's status (`GET /epcis/capture/{id}`).

@@ -426,7 +426,7 @@ pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event,
         batch,
         expiry,
         event_id: c.text("eventID"),
-        hash: hash::event_hash(v, today),
+        hash: hash::event_hash(v, &hash::Context::default(), today),
     })
 }
 

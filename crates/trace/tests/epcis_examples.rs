@@ -28,13 +28,16 @@ fn examples() -> Vec<PathBuf> {
     out
 }
 
-/// The events of an EPCIS document or query document.
+/// The events of an EPCIS document as a capture takes them (each with the document's
+/// `@context`), or of a query document's results.
 fn events(doc: &Value) -> Vec<Value> {
-    let list = doc
-        .pointer("/epcisBody/eventList")
-        .or_else(|| doc.pointer("/epcisBody/queryResults/resultsBody/eventList"))
-        .and_then(Value::as_array);
-    list.cloned().unwrap_or_default()
+    if doc["type"] == "EPCISDocument" {
+        return capture::event_list(doc).unwrap_or_else(|e| panic!("{:?}", e.errors));
+    }
+    let list = doc.pointer("/epcisBody/queryResults/resultsBody/eventList").and_then(Value::as_array);
+    let mut list = list.cloned().unwrap_or_default();
+    capture::carry_context(doc, &mut list);
+    list
 }
 
 fn today() -> chrono::NaiveDate {

@@ -237,7 +237,7 @@ fn check_epcis(bytes: &[u8]) -> String {
             assert!(events.len() <= FUZZ_LIMITS.max_events);
             assert_eq!(checked.good.len() + checked.bad.len(), events.len(), "every event is judged once");
             for event in events {
-                let _ = yaolian_trace::hash::event_hash(event, day);
+                let _ = yaolian_trace::hash::event_hash(event, &yaolian_trace::hash::Context::of_document(&doc), day);
             }
             for e in &checked.good {
                 let _ = e.site();

@@ -183,7 +183,7 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
                 match epcis::parse_document(text.as_bytes(), &epcis::DocumentLimits::OPERATOR_FILE) {
                     Ok(v) if v.get("type").and_then(Value::as_str) == Some("EPCISDocument") => {
                         match yaolian_trace::capture::event_list(&v) {
-                            Ok(list) => list.iter().map(|e| (line_no, Ok(e.clone()))).collect(),
+                            Ok(list) => list.into_iter().map(|e| (line_no, Ok(e))).collect(),
                             Err(e) => e.errors.into_iter().map(|e| (line_no, Err(e))).collect(),
                         }
                     }
@@ -207,7 +207,11 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
             let events: Vec<Value> = match &doc {
                 Value::Array(list) => list.clone(),
                 _ => match doc.pointer("/epcisBody/eventList").and_then(Value::as_array) {
-                    Some(list) => list.clone(),
+                    Some(list) => {
+                        let mut events = list.clone();
+                        yaolian_trace::capture::carry_context(&doc, &mut events);
+                        events
+                    }
                     None => bail!("{}: not an EPCIS document (no epcisBody.eventList)", file.display()),
                 },
             };

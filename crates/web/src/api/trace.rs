@@ -86,7 +86,6 @@ pub async fn capture_document(
         err
     })?;
     let id = capture::start(state.store(), &p, events.len(), behaviour, &client).await?;
-    let events = events.to_vec();
     let store = state.store().clone();
     let reporter = Reporter::of(&p);
     tokio::spawn(async move {
