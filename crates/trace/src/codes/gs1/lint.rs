@@ -270,8 +270,11 @@ impl Linter {
                 Ok(())
             }
             Linter::Yymmdd => {
-                if super::yymmdd(v, today).is_none() || v.ends_with("00") {
-                    return fail(0, format!("{v} is not a date YYMMDD (day 00 not allowed)"));
+                if super::yymmdd(v, today).is_none() {
+                    return fail(0, format!("{v} is not a date YYMMDD"));
+                }
+                if v.ends_with("00") {
+                    return fail(4, format!("{v}: day 00 is not allowed here"));
                 }
                 Ok(())
             }
@@ -351,7 +354,7 @@ fn csumalpha(b: &[u8]) -> Result<(), Fail> {
     let mut primes = Vec::with_capacity(data.len());
     let mut n = 2u32;
     while primes.len() < data.len() {
-        if (2..n).take_while(|d| d * d <= n).all(|d| n % d != 0) {
+        if (2..n).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d)) {
             primes.push(n);
         }
         n += 1;
@@ -426,7 +429,7 @@ fn iban(v: &str) -> Result<(), Fail> {
 
 /// Piece number and total, each half of the digits; neither zero, piece ≤ total.
 fn piece_of_total(b: &[u8]) -> Result<(), Fail> {
-    if b.is_empty() || b.len() % 2 != 0 {
+    if b.is_empty() || !b.len().is_multiple_of(2) {
         return fail(0, "piece and total must have the same number of digits");
     }
     let (piece, total) = b.split_at(b.len() / 2);

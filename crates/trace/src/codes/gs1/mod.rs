@@ -78,7 +78,7 @@ pub fn parse(input: &str, today: NaiveDate) -> Result<Gs1Code, CodeError> {
         return Err(CodeError::at(1, "empty", "the code is empty"));
     }
     let elements = if text.starts_with(']') {
-        symbology(text, lead)?
+        symbology(text, lead, today)?
     } else if link::is_web_uri(text) {
         link::parse(text, lead)?
     } else if text.starts_with('(') {
@@ -88,13 +88,13 @@ pub fn parse(input: &str, today: NaiveDate) -> Result<Gs1Code, CodeError> {
             Some(rest) => (rest, lead + 1),
             None => (text, lead),
         };
-        element_string(body, offset)?
+        element_string(body, offset, today)?
     };
     build(elements, today)
 }
 
 /// Data behind a symbology identifier (ISO/IEC 15424); `lead` characters came before it.
-fn symbology(text: &str, lead: usize) -> Result<Read, CodeError> {
+fn symbology(text: &str, lead: usize, today: NaiveDate) -> Result<Read, CodeError> {
     let (id, body) = match (text.get(..3), text.get(3..)) {
         (Some(id), Some(body)) => (id, body),
         _ => return Err(CodeError::at(lead + 1, "symbology", format!("{text:?} is not a symbology identifier"))),
@@ -109,7 +109,7 @@ fn symbology(text: &str, lead: usize) -> Result<Read, CodeError> {
             if body.is_empty() {
                 return Err(CodeError::at(offset + 1, "empty", format!("no GS1 data after {id}")));
             }
-            element_string(body, offset)
+            element_string(body, offset, today)
         }
         "]E0" => ean(body, offset, 13, "EAN-13"),
         "]E4" => ean(body, offset, 8, "EAN-8"),
@@ -181,7 +181,7 @@ fn unknown_ai(s: &[char], pos: usize) -> CodeError {
 
 /// Raw element string: fields of predefined length (`*`) by their length, others up to GS,
 /// their maximum length (when the next AI follows straight on), or the end.
-fn element_string(s: &str, offset: usize) -> Result<Read, CodeError> {
+fn element_string(s: &str, offset: usize, today: NaiveDate) -> Result<Read, CodeError> {
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -217,6 +217,8 @@ fn element_string(s: &str, offset: usize) -> Result<Read, CodeError> {
             start + run
         };
         let value: String = chars[start..end].iter().collect();
+        // Checked here, so that a bad field is named before whatever follows it is read.
+        check_value(entry, &value, offset + start + 1, today)?;
         out.push((Element { ai: entry.ai.clone(), value }, offset + start + 1));
         i = end;
     }
@@ -342,7 +344,7 @@ fn check_value(entry: &Entry, value: &str, pos: usize, today: NaiveDate) -> Resu
         let part = &value[p..p + take];
         // Base64url may end in "=" padding (at most two, the whole a multiple of 3 long).
         let pads = if comp.cset == Cset::Cset64 { part.bytes().rev().take_while(|c| *c == b'=').count() } else { 0 };
-        if pads > 2 || (pads > 0 && part.len() % 3 != 0) {
+        if pads > 2 || (pads > 0 && !part.len().is_multiple_of(3)) {
             return Err(CodeError::at(
                 pos + p + part.len() - pads,
                 "ai_charset",
