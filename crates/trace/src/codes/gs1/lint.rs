@@ -695,3 +695,80 @@ pub const PACKAGE_TYPES: &[&str] = &[
     "ZA", "ZB", "ZC", "ZD", "ZF", "ZG", "ZH", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZV",
     "ZW", "ZX", "ZY", "ZZ",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(l: Linter, v: &str) -> bool {
+        l.check(v, NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()).is_ok()
+    }
+
+    /// Values from the reference linters' own unit tests (gs1/gs1-syntax-dictionary, tag
+    /// 2026-01-27, `src/lint_<name>.c`, `test_lint_<name>`).
+    #[test]
+    fn reference_unit_test_values() {
+        // lint_csumalpha.c
+        for v in
+            ["22", "!22", "!!22", "1987654Ad4X4bL5ttr2310c2K", "12345678901234567890123NT", "12345_!\"%&'()*+,-./LC"]
+        {
+            assert!(ok(Linter::CsumAlpha, v), "{v}");
+        }
+        for v in ["", "2", "33", "1987654Ad4X4bL5ttr2310cXK", "1987654Ad4X4bL5ttr2310c2X", "12345678901234567890123 T"]
+        {
+            assert!(!ok(Linter::CsumAlpha, v), "{v}");
+        }
+        // lint_csum.c
+        for v in ["02345673", "416000336108", "1234567890128", "12345678901231", "123456789012345675"] {
+            assert!(ok(Linter::Csum, v), "{v}");
+        }
+        for v in ["", "12345673", "416000336109", "1234567890129", "12345678901232", "123456789012345670"] {
+            assert!(!ok(Linter::Csum, v), "{v}");
+        }
+        // lint_iban.c
+        for v in [
+            "FR7630006000011234567890189",
+            "DE91100000000123456789",
+            "BE71096123456769",
+            "MT90MALT011000012345MTLCAST001SABC",
+        ] {
+            assert!(ok(Linter::Iban, v), "{v}");
+        }
+        for v in ["", "B", "BE", "BE71096123456760", "MT90MALT011000012345MTLCAST001SAB0"] {
+            assert!(!ok(Linter::Iban, v), "{v}");
+        }
+        // lint_iso3166.c, lint_iso4217.c, lint_iso3166alpha2.c, lint_mediatype.c: the first and
+        // last codes of the lists and neighbours that are not codes.
+        assert!(ok(Linter::Iso3166, "004") && ok(Linter::Iso3166, "894") && !ok(Linter::Iso3166, "999"));
+        assert!(!ok(Linter::Iso3166, "000") && !ok(Linter::Iso3166, "005") && !ok(Linter::Iso3166, "AAA"));
+        assert!(ok(Linter::Iso3166999, "999") && !ok(Linter::Iso3166999, "998"));
+        assert!(ok(Linter::Iso4217, "008") && ok(Linter::Iso4217, "999") && !ok(Linter::Iso4217, "016"));
+        assert!(ok(Linter::Iso3166Alpha2, "AD") && ok(Linter::Iso3166Alpha2, "ZW") && !ok(Linter::Iso3166Alpha2, "AA"));
+        assert!(ok(Linter::MediaType, "01") && ok(Linter::MediaType, "99") && !ok(Linter::MediaType, "00"));
+        assert!(!ok(Linter::MediaType, "11") && !ok(Linter::MediaType, "79"));
+        assert!(ok(Linter::PackageType, "1A") && ok(Linter::PackageType, "ZZ") && !ok(Linter::PackageType, "1C"));
+        // lint_couponcode.c, lint_couponposoffer.c
+        assert!(ok(Linter::CouponCode, "012345612345611110123"));
+        assert!(ok(Linter::CouponCode, "0123456123456111101231011012311234567"));
+        assert!(ok(Linter::CouponPosOffer, "101234561234560123456"));
+        // lint_posinseqslash.c, lint_pieceoftotal.c
+        assert!(
+            ok(Linter::PosInSeqSlash, "1/2") && ok(Linter::PosInSeqSlash, "9/10") && !ok(Linter::PosInSeqSlash, "10/9")
+        );
+        assert!(
+            ok(Linter::PieceOfTotal, "0102") && !ok(Linter::PieceOfTotal, "0302") && !ok(Linter::PieceOfTotal, "0100")
+        );
+    }
+
+    #[test]
+    fn the_code_lists_are_sorted_for_binary_search() {
+        assert!(ISO3166_NUMERIC.windows(2).all(|w| w[0] < w[1]));
+        assert!(ISO4217_NUMERIC.windows(2).all(|w| w[0] < w[1]));
+        assert!(ISO3166_ALPHA2.windows(2).all(|w| w[0] < w[1]));
+        assert!(PACKAGE_TYPES.windows(2).all(|w| w[0] < w[1]));
+        // Counts of the reference lists (the same files): 249 countries, 179 currencies,
+        // 431 package types, 30 media types.
+        assert_eq!((ISO3166_NUMERIC.len(), ISO3166_ALPHA2.len(), ISO4217_NUMERIC.len()), (249, 249, 179));
+        assert_eq!((PACKAGE_TYPES.len(), MEDIA_TYPES.len()), (431, 30));
+    }
+}
