@@ -26,8 +26,8 @@ pub mod ops;
 pub mod packs;
 pub mod query;
 pub mod recall;
-pub mod schema;
 pub mod resolve;
+pub mod schema;
 pub mod sites;
 pub mod verify;
 

@@ -68,10 +68,13 @@ pub fn key(input: &str, today: NaiveDate) -> Result<String, CodeError> {
         // A web URI that is not a Digital Link is kept as it is (a private identifier).
         return match gs1::parse(t, today) {
             Ok(code) => gs1_key(&code).ok_or_else(|| CodeError::at(1, "epc_key", "the code carries no GS1 key")),
-            // Short names (`/gtin/…/ser/…`) and qualifiers the GS1 parser does not read.
-            Err(e) if web && matches!(e.rule, "digital_link" | "ai_unknown") => match link {
-                Some((_, Ok(k))) => Ok(k),
-                _ if e.rule == "digital_link" => Ok(t.to_string()),
+            // Short names (`/gtin/…/ser/…`) and qualifiers the GS1 parser does not read; a
+            // Digital Link that breaks the grammar (rule `digital_link`) is refused.
+            Err(e) if web && matches!(e.rule, "digital_link" | "not_digital_link" | "ai_unknown") => match link {
+                Some((_, Ok(k))) if e.rule != "digital_link" || short_names(t) => Ok(k),
+                // A web URI with no GS1 key is another system's identifier; a Digital Link
+                // that breaks the grammar (qualifier order, trailing slash …) is refused.
+                _ if e.rule == "not_digital_link" => Ok(t.to_string()),
                 _ => Err(e),
             },
             Err(e) => Err(e),
@@ -400,6 +403,34 @@ fn dl_key(uri: &str) -> Option<(&'static str, Result<String, CodeError>)> {
     let start = segments.iter().position(|s| primary_ai(s).is_some())?;
     let ai = primary_ai(segments[start])?;
     Some((ai, dl_path_key(ai, &segments[start + 1..])))
+}
+
+/// Whether a Digital Link path uses the short names of Digital Link 1.0 (`/gtin/…/ser/…`),
+/// which the GS1 parser does not read; only then does the lenient reader here decide.
+fn short_names(uri: &str) -> bool {
+    let path = uri.split(['?', '#']).next().unwrap_or(uri);
+    path.split('/').any(|s| {
+        matches!(
+            s,
+            "gtin"
+                | "sscc"
+                | "gln"
+                | "party"
+                | "grai"
+                | "giai"
+                | "gsrnp"
+                | "gsrn"
+                | "gdti"
+                | "gcn"
+                | "ginc"
+                | "gsin"
+                | "itip"
+                | "cpid"
+                | "cpv"
+                | "lot"
+                | "ser"
+        )
+    })
 }
 
 /// The AI of a primary key segment of a Digital Link path (TDS / Digital Link short names too).
@@ -950,6 +981,23 @@ mod tests {
             ("http://example.de/01/040123451234/cpv/344/lot/ABD", None),
         ] {
             assert_eq!(canonical_uri(link, today()).as_deref(), want, "{link}");
+        }
+    }
+
+    #[test]
+    fn a_broken_digital_link_is_refused_and_another_web_uri_kept() {
+        // Another system's identifier: kept as it is.
+        assert_eq!(
+            key("https://example.com/products/aspirin", today()).as_deref(),
+            Ok("https://example.com/products/aspirin")
+        );
+        // A Digital Link that breaks the grammar is not kept as a private identifier.
+        for bad in [
+            "https://id.gs1.org/01/09506000134352/",
+            "https://id.gs1.org/01/09506000134352/21/123/10/ABC",
+            "https://id.gs1.org/01/09506000134352?10=ABC",
+        ] {
+            assert_eq!(key(bad, today()).map_err(|e| e.rule), Err("digital_link"), "{bad}");
         }
     }
 }

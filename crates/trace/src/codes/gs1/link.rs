@@ -102,6 +102,9 @@ fn find_root(segments: &[(usize, &str)]) -> Option<usize> {
 pub fn parse(uri: &str, offset: usize) -> Result<Vec<(Element, usize)>, CodeError> {
     let at = |i: usize| offset + i + 1;
     let err = |i: usize, m: String| CodeError::at(at(i), "digital_link", m);
+    // A web URI with no GS1 key in its path is no Digital Link at all (another system's
+    // identifier), as opposed to a Digital Link that breaks its grammar.
+    let not_link = |i: usize, m: String| CodeError::at(at(i), "not_digital_link", m);
     if let Some((i, c)) = uri.char_indices().find(|(_, c)| !uri_char(*c)) {
         return Err(err(i, format!("{c:?} is not allowed in a URI")));
     }
@@ -115,7 +118,7 @@ pub fn parse(uri: &str, offset: usize) -> Result<Vec<(Element, usize)>, CodeErro
         return Err(err(0, "a Digital Link URI starts with http:// or https://".into()));
     };
     let Some(path_start) = uri[host..].find('/').map(|p| host + p) else {
-        return Err(err(host, "a Digital Link URI has a path like /01/{GTIN}".into()));
+        return Err(not_link(host, "a Digital Link URI has a path like /01/{GTIN}".into()));
     };
     let domain = &uri[host..path_start];
     if domain.is_empty() {
@@ -155,7 +158,11 @@ pub fn parse(uri: &str, offset: usize) -> Result<Vec<(Element, usize)>, CodeErro
                 "compressed Digital Link is not supported; send the uncompressed URI (/01/{GTIN}/…)".into(),
             ));
         }
-        return Err(err(path_start, "no GS1 primary key (such as /01/{GTIN} or /00/{SSCC}) in the path".into()));
+        // A path that names a primary-key AI but does not read as one is a broken Digital
+        // Link; one that names none is some other web identifier.
+        let names_key = segments.iter().any(|(_, s)| dict.get(s).is_some_and(|e| e.dlpkey.is_some()));
+        let message = "no GS1 primary key (such as /01/{GTIN} or /00/{SSCC}) in the path".to_string();
+        return Err(if names_key { err(path_start, message) } else { not_link(path_start, message) });
     };
     if trailing_slash {
         return Err(err(path_start + path.len() - 1, "a Digital Link path must not end with \"/\"".into()));
