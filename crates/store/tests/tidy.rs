@@ -62,6 +62,7 @@ fn ledger_and_anchored_trace_tables_are_written_only_by_their_module() {
         ("trace_events", &[ingest]),
         ("trace_event_epcs", &[ingest]),
         ("trace_batches", &[ingest]),
+        ("trace_event_declarations", &[ingest]),
     ];
     for f in workspace_files().into_iter().filter(|f| !f.components().any(|c| c.as_os_str() == "tests")) {
         let text = std::fs::read_to_string(&f).unwrap_or_default().to_ascii_lowercase();

@@ -118,6 +118,9 @@ pub struct Event {
     pub expiry: Option<String>,
     /// eventID as sent, if any.
     pub event_id: Option<String>,
+    /// `errorDeclaration` as sent (JSON): this event declares the stored event with the same
+    /// event hash in error (EPCIS 2.0 §7.4.1.2).
+    pub declaration: Option<String>,
     /// The EPCIS event hash (CBV 2.0 §8.9), SHA-256.
     #[serde(skip)]
     pub hash: [u8; 32],
@@ -426,6 +429,7 @@ pub fn check(v: &Value, index: usize, today: chrono::NaiveDate) -> Result<Event,
         batch,
         expiry,
         event_id: c.text("eventID"),
+        declaration: v.get("errorDeclaration").map(Value::to_string),
         hash: hash::event_hash(v, &hash::Context::default(), today),
     })
 }

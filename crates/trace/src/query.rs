@@ -133,6 +133,8 @@ pub async fn events(
                 let list = matches.join(" OR ");
                 filters.push(format!("e.id IN (SELECT x.event_id FROM trace_event_epcs x WHERE ({list}) {roles})"));
             }
+            // EPCIS 2.0 §8.2.7.1: events declared in error (their declaration is returned).
+            "EXISTS_errorDeclaration" => filters.push("e.id IN (SELECT event_id FROM trace_event_declarations)".into()),
             "EQ_eventID" => {
                 let mut ors = Vec::new();
                 for v in values {
@@ -162,7 +164,8 @@ pub async fn events(
     filters.push(format!("e.id > {}", p.push(after)));
     let limit = p.push(per_page + 1);
     let sql = format!(
-        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body FROM trace_events e WHERE {} ORDER BY e.id LIMIT {limit}",
+        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body, d.declaration FROM trace_events e \
+         LEFT JOIN trace_event_declarations d ON d.event_id = e.id WHERE {} ORDER BY e.id LIMIT {limit}",
         filters.join(" AND ")
     );
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
@@ -198,9 +201,11 @@ fn keys_of(name: &str, values: &[String], today: chrono::NaiveDate, errors: &mut
         .collect()
 }
 
-/// An event as stored, with `eventID` (its hash ID if it came without one) and `recordTime`.
+/// An event as stored, with `eventID` (its hash ID if it came without one), `recordTime` and,
+/// when it was declared in error since, the `errorDeclaration`.
 fn event_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
     let body: String = r.try_get("body")?;
+    let declaration: Option<String> = r.try_get("declaration")?;
     let hash: Vec<u8> = r.try_get("hash")?;
     let event_id: Option<String> = r.try_get("event_id")?;
     let record_time: i64 = r.try_get("record_time")?;
@@ -212,6 +217,9 @@ fn event_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
         });
         o.insert("eventID".into(), Value::String(id));
         o.insert("recordTime".into(), Value::String(Timestamp(record_time).to_rfc3339()));
+        if let Some(d) = declaration.and_then(|d| serde_json::from_str::<Value>(&d).ok()) {
+            o.insert("errorDeclaration".into(), d);
+        }
     }
     Ok(v)
 }
@@ -397,7 +405,8 @@ pub async fn history(store: &Store, key: &str) -> Result<Vec<HistoryItem>, Trace
         let target = via.as_deref().unwrap_or(key);
         let rows = sqlx::query(
             "SELECT e.id, e.hash, e.event_id, e.record_time, e.body, e.event_time, e.event_type, e.action, e.biz_step, \
-             e.disposition, COALESCE(e.biz_location, e.read_point), s.name FROM trace_events e \
+             e.disposition, COALESCE(e.biz_location, e.read_point), s.name, d.declaration FROM trace_events e \
+             LEFT JOIN trace_event_declarations d ON d.event_id = e.id \
              LEFT JOIN trace_sites s ON s.id = COALESCE(e.biz_location, e.read_point) \
              WHERE e.id IN (SELECT event_id FROM trace_event_epcs WHERE epc = $1) \
              AND e.event_time >= $2 AND e.event_time <= $3 ORDER BY e.event_time, e.id",

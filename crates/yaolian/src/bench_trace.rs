@@ -113,7 +113,7 @@ async fn raw_inserts(store: &Store, incoming: &[Incoming]) -> Result<(Duration, 
     let mut id = 0_i64;
     let mut seen = std::collections::HashSet::new();
     for chunk in incoming.chunks(CHUNK) {
-        let mut events = Vec::with_capacity(chunk.len() * 13);
+        let mut events = Vec::with_capacity(chunk.len() * ingest::EVENT_ROWS.1);
         let mut epcs = Vec::new();
         let mut codes = Vec::new();
         for inc in chunk {

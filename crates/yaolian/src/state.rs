@@ -1,6 +1,6 @@
 //! Current state against the ledger, for `ledger verify` and `restore`: every domain's rows that
 //! matter (users with roles and credential fingerprints, roles, organizations, role requests,
-//! products, licenses, applications, recalls) compared with their latest ledgered versions
+//! products, licenses, applications, recalls, trace error declarations) compared with their latest ledgered versions
 //! (`yaolian_store::state`).
 
 use anyhow::{bail, Result};
@@ -17,6 +17,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_license::licenses::drifts(store).await?);
     all.extend(yaolian_services::applications::drifts(store).await?);
     all.extend(yaolian_trace::recall::drifts(store).await?);
+    all.extend(yaolian_trace::ingest::declaration_drifts(store).await?);
     Ok(all)
 }
 
@@ -24,8 +25,8 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
 pub async fn check(store: &Store) -> Result<String> {
     let found = drifts(store).await?;
     if found.is_empty() {
-        return Ok("state OK: users, roles, organizations, role requests, products, licenses, applications and \
-                   recalls match their latest ledgered versions"
+        return Ok("state OK: users, roles, organizations, role requests, products, licenses, applications, \
+                   recalls and trace error declarations match their latest ledgered versions"
             .to_string());
     }
     let mut lines: Vec<String> = found.iter().take(SHOWN).map(|d| format!("  {d}")).collect();

@@ -41,6 +41,10 @@ pub(super) type ProductRow = (String, i64, Level);
 pub(super) trait Io {
     /// Which of `hashes` are stored already.
     async fn stored_hashes(&mut self, hashes: &[[u8; 32]]) -> Result<HashSet<[u8; 32]>, TraceError>;
+    /// (hash, row id, declared in error already) of the stored events among `hashes`.
+    async fn declarable(&mut self, hashes: &[[u8; 32]]) -> Result<Vec<([u8; 32], i64, bool)>, TraceError>;
+    /// Declares the stored event `id` in error: its declaration's JSON beside it.
+    async fn declare(&mut self, id: i64, declaration: &str, record_time: i64) -> Result<(), TraceError>;
     /// The products of these code prefixes (those that name one).
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError>;
     /// Codes whose `by` column is one of `keys`.
@@ -112,6 +116,35 @@ impl Io for Pooled<'_> {
             }
         }
         Ok(out)
+    }
+
+    async fn declarable(&mut self, hashes: &[[u8; 32]]) -> Result<Vec<([u8; 32], i64, bool)>, TraceError> {
+        let mut out = Vec::new();
+        for chunk in hashes.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT e.hash, e.id, (SELECT COUNT(*) FROM trace_event_declarations d WHERE d.event_id = e.id) \
+                 FROM trace_events e WHERE e.hash IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind(h.to_vec());
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                let h: Vec<u8> = r.try_get(0)?;
+                let declared: i64 = r.try_get(2)?;
+                if let Ok(h) = <[u8; 32]>::try_from(h.as_slice()) {
+                    out.push((h, r.try_get(1)?, declared != 0));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn declare(&mut self, id: i64, declaration: &str, record_time: i64) -> Result<(), TraceError> {
+        let values = vec![Value::I64(id), Value::Text(declaration.to_string()), Value::I64(record_time)];
+        insert_rows(&mut self.tx, super::DECLARATION_ROWS.0, "", super::DECLARATION_ROWS.1, values).await?;
+        Ok(())
     }
 
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError> {
@@ -216,6 +249,31 @@ impl Io for Native<'_> {
             }
         }
         Ok(out)
+    }
+
+    async fn declarable(&mut self, hashes: &[[u8; 32]]) -> Result<Vec<([u8; 32], i64, bool)>, TraceError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT e.id, EXISTS (SELECT 1 FROM trace_event_declarations d WHERE d.event_id = e.id) \
+                 FROM trace_events e WHERE e.hash = ?1",
+            )
+            .map_err(native_error)?;
+        let mut out = Vec::new();
+        for h in hashes {
+            let mut rows = stmt.query([&h[..]]).map_err(native_error)?;
+            while let Some(r) = rows.next().map_err(native_error)? {
+                out.push((*h, r.get(0).map_err(native_error)?, r.get(1).map_err(native_error)?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn declare(&mut self, id: i64, declaration: &str, record_time: i64) -> Result<(), TraceError> {
+        let values = [Value::I64(id), Value::Text(declaration.to_string()), Value::I64(record_time)];
+        insert_rows_native(self.tx, super::DECLARATION_ROWS.0, "", super::DECLARATION_ROWS.1, &values)
+            .map_err(native_error)?;
+        Ok(())
     }
 
     async fn products(&mut self, prefixes: &[String]) -> Result<Vec<ProductRow>, TraceError> {

@@ -117,6 +117,8 @@ impl Reporter {
 pub struct Outcome {
     pub stored: usize,
     pub duplicates: usize,
+    /// Stored events declared in error by this batch (EPCIS error declarations).
+    pub declared: usize,
     pub anomalies: usize,
     /// Refused events: index as sent, and why.
     pub refused: Vec<(usize, Vec<FieldError>)>,
@@ -190,6 +192,8 @@ pub const EVENT_ROWS: (&str, usize) = (
      biz_location, event_time, record_time, capture_id, body)",
     13,
 );
+pub const DECLARATION_ROWS: (&str, usize) =
+    ("INSERT INTO trace_event_declarations (event_id, declaration, record_time)", 3);
 pub const EVENT_EPC_ROWS: (&str, usize) = ("INSERT INTO trace_event_epcs (epc, event_id, role)", 3);
 pub const CODE_ROWS: (&str, usize) = (concat!("INSERT INTO trace_codes (", code_columns!(), ")"), 13);
 
@@ -339,12 +343,16 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     };
     let mut outcome = Outcome::default();
 
-    // 1. Duplicates.
+    // 1. Duplicates, and error declarations (an event sent again with `errorDeclaration`
+    //    declares the one with its event hash in error; it is no duplicate).
     let mut seen = HashSet::new();
     let mut fresh = Vec::with_capacity(incoming.len());
     let mut repeated = Vec::new();
+    let mut declarations = Vec::new();
     for inc in incoming {
-        if seen.insert(inc.event.hash) {
+        if inc.event.declaration.is_some() {
+            declarations.push(inc);
+        } else if seen.insert(inc.event.hash) {
             fresh.push(inc);
         } else {
             repeated.push(inc.index);
@@ -355,6 +363,8 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     let (dups, mut events): (Vec<Incoming>, Vec<Incoming>) =
         fresh.into_iter().partition(|i| stored_hashes.contains(&i.event.hash));
     repeated.extend(dups.iter().map(|i| i.index));
+    let (declare, declared_alone) = sort_declarations(db, declarations, &events, &mut repeated).await?;
+    events.extend(declared_alone);
     outcome.duplicates = repeated.len();
     if options.duplicates_are_errors {
         for index in &repeated {
@@ -423,7 +433,10 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&pos| events[pos].event.event_time_ms);
     for pos in order {
-        apply(&mut world, &events[pos].event, pos, &products);
+        // An event that arrives declared in error changes nothing.
+        if events[pos].event.declaration.is_none() {
+            apply(&mut world, &events[pos].event, pos, &products);
+        }
     }
 
     lap("apply", &mut phases);
@@ -435,11 +448,13 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     let mut values = Vec::with_capacity(events.len() * 13);
     let mut epc_values = Vec::new();
     let mut leaves = Vec::with_capacity(events.len());
+    let mut batch_ids: HashMap<[u8; 32], i64> = HashMap::new();
     let (mut time_from, mut time_to) = (i64::MAX, i64::MIN);
     // The events are spent here: their strings move into the rows.
     for (inc, id) in events.into_iter().zip(&ids) {
         leaves.push(inc.leaf(alg));
         let e = inc.event;
+        batch_ids.entry(e.hash).or_insert(*id);
         time_from = time_from.min(e.event_time_ms);
         time_to = time_to.max(e.event_time_ms);
         for (k, role) in e.keys {
@@ -471,6 +486,7 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     lap("write codes", &mut phases);
     outcome.anomalies = write_anomalies(db, &mut world, &ids).await?;
     lap("anomalies", &mut phases);
+    outcome.declared = declare_in_error(db, declare, &batch_ids, &options.reporter.actor, record_time).await?;
     if !ids.is_empty() {
         let record = BatchRecord {
             first_event: first_id,
@@ -489,6 +505,98 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     lap("ledger", &mut phases);
     tracing::debug!(events = outcome.stored, codes = world.dirty.len(), phases = ?phases, "trace batch stored");
     Ok(outcome)
+}
+
+/// The ledger entity of an error declaration; its id is the declared event's row id.
+pub const DECLARATION_ENTITY: &str = "trace_error_declaration";
+
+/// Where each error declaration goes: onto a stored event (row id known), onto an event of
+/// this batch (found by its hash once written), or — when no event with its hash is known —
+/// stored as an event of its own, declared in error from the start. A second declaration of
+/// the same event is a duplicate.
+async fn sort_declarations<D: Io>(
+    db: &mut D,
+    declarations: Vec<Incoming>,
+    batch: &[Incoming],
+    repeated: &mut Vec<usize>,
+) -> Result<(Vec<(Option<i64>, Incoming)>, Vec<Incoming>), TraceError> {
+    if declarations.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let hashes: Vec<[u8; 32]> = declarations.iter().map(|i| i.event.hash).collect();
+    let stored: HashMap<[u8; 32], (i64, bool)> =
+        db.declarable(&hashes).await?.into_iter().map(|(h, id, d)| (h, (id, d))).collect();
+    let in_batch: HashSet<[u8; 32]> = batch.iter().map(|i| i.event.hash).collect();
+    let mut done: HashSet<[u8; 32]> = HashSet::new();
+    let (mut declare, mut alone) = (Vec::new(), Vec::new());
+    for inc in declarations {
+        let h = inc.event.hash;
+        if !done.insert(h) {
+            repeated.push(inc.index);
+            continue;
+        }
+        match stored.get(&h) {
+            Some((_, true)) => repeated.push(inc.index),
+            Some((id, false)) => declare.push((Some(*id), inc)),
+            None if in_batch.contains(&h) => declare.push((None, inc)),
+            // Stored as an event of its own, and its declaration ledgered like any other.
+            None => {
+                alone.push(inc.clone());
+                declare.push((None, inc));
+            }
+        }
+    }
+    Ok((declare, alone))
+}
+
+/// Current state against the ledger for error declarations: every declaration beside an
+/// event is the ledgered one (see `yaolian_store::state`).
+pub async fn declaration_drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>, TraceError> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT event_id, declaration FROM trace_event_declarations ORDER BY event_id")
+        .fetch_all(store.pool())
+        .await?;
+    let mut images = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get(0)?;
+        let text: String = r.try_get(1)?;
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        let data = serde_json::json!({"event": id, "errorDeclaration": parsed});
+        images.push(yaolian_store::state::Image { entity_id: id.to_string(), data });
+    }
+    Ok(yaolian_store::state::check(store, DECLARATION_ENTITY, images).await?)
+}
+
+/// Declares events in error: the declaration's JSON on the event's row and a ledgered record
+/// version (entity `trace_error_declaration`, id the event's row id) in the batch's transaction.
+async fn declare_in_error<D: Io>(
+    db: &mut D,
+    declare: Vec<(Option<i64>, Incoming)>,
+    batch_ids: &HashMap<[u8; 32], i64>,
+    actor: &str,
+    record_time: i64,
+) -> Result<usize, TraceError> {
+    let mut n = 0;
+    for (id, inc) in declare {
+        let Some(id) = id.or_else(|| batch_ids.get(&inc.event.hash).copied()) else { continue };
+        let Some(declaration) = inc.event.declaration.as_deref() else { continue };
+        db.declare(id, declaration, record_time).await?;
+        let entity_id = id.to_string();
+        let parsed: serde_json::Value = serde_json::from_str(declaration).unwrap_or_default();
+        let data = serde_json::json!({"event": id, "errorDeclaration": parsed});
+        db.record(NewVersion {
+            entity: DECLARATION_ENTITY,
+            entity_id: &entity_id,
+            actor,
+            action: "declare_error",
+            reason: "",
+            data: &data,
+            expected_version: Some(0),
+        })
+        .await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// The rows of `trace_batches`, the projection of the batches' ledgered records.
