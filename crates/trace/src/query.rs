@@ -30,8 +30,10 @@ pub struct EventPage {
 }
 
 /// Runs an EPCIS query given as its REST parameters (`EQ_bizStep=shipping`, …). Lists are
-/// separated by `|` or `,`; EPCs, read points and locations may be given in any form
-/// `codes::epc` reads. Unknown parameters are refused, as EPCIS requires.
+/// separated by `|` (EPCIS 2.0 REST binding; a comma belongs to the value: a `geo:` read point,
+/// a serial); EPCs, read points and locations may be given in any form `codes::epc` reads.
+/// `orderBy` (`eventTime`, `recordTime`) and `orderDirection` (`ASC`, `DESC`) sort the result;
+/// the page token carries the sort key. Unknown parameters are refused, as EPCIS requires.
 pub async fn events(
     store: &Store,
     reach: &TraceReach,
@@ -49,9 +51,10 @@ pub async fn events(
     }
     let mut errors = Vec::new();
     let mut per_page = DEFAULT_PER_PAGE;
-    let mut after = 0_i64;
+    let mut after: Option<(i64, i64)> = None;
+    let mut order = Order::default();
     let split = |v: &str| -> Vec<String> {
-        v.split(['|', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        v.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
     };
     for (name, value) in params {
         let values = split(value);
@@ -151,32 +154,84 @@ pub async fn events(
                 Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => per_page = n,
                 _ => errors.push(FieldError::new(name, format!("range:1..{MAX_PER_PAGE}"), "perPage is 1 to 1000")),
             },
-            "nextPageToken" => match value.trim().parse::<i64>() {
-                Ok(n) if n >= 0 => after = n,
-                _ => errors.push(FieldError::new(name, "token", "not a token this server gave")),
+            "nextPageToken" => match parse_token(value) {
+                Some(t) => after = Some(t),
+                None => errors.push(FieldError::new(name, "token", "not a token this server gave")),
             },
+            "orderBy" => match value.trim() {
+                "eventTime" => order.column = "e.event_time",
+                "recordTime" => order.column = "e.record_time",
+                other => errors.push(FieldError::new(
+                    name,
+                    "one_of:eventTime,recordTime",
+                    format!("events are ordered by eventTime or recordTime, not {other:?}"),
+                )),
+            },
+            "orderDirection" => match value.trim() {
+                "ASC" => order.descending = false,
+                "DESC" => order.descending = true,
+                other => errors.push(FieldError::new(name, "one_of:ASC,DESC", format!("{other:?} is not ASC or DESC"))),
+            },
+            // EPCIS 2.0 §8.2.7.1 EXISTS_field for the fields kept in columns.
+            "EXISTS_bizStep" | "EXISTS_disposition" | "EXISTS_readPoint" | "EXISTS_bizLocation" | "EXISTS_action" => {
+                let column = match name.as_str() {
+                    "EXISTS_bizStep" => "e.biz_step",
+                    "EXISTS_disposition" => "e.disposition",
+                    "EXISTS_readPoint" => "e.read_point",
+                    "EXISTS_bizLocation" => "e.biz_location",
+                    _ => "e.action",
+                };
+                filters.push(format!("{column} IS NOT NULL"));
+            }
             _ => errors.push(FieldError::new(name, "unknown_parameter", format!("{name} is not a query parameter"))),
         }
     }
     if !errors.is_empty() {
         return Err(ValidationError { errors }.into());
     }
-    filters.push(format!("e.id > {}", p.push(after)));
+    // Keyset pagination on (sort key, id): a page goes on after the last row of the one before.
+    let (op, dir) = if order.descending { ("<", "DESC") } else { (">", "ASC") };
+    if let Some((key, id)) = after {
+        let (k, i) = (p.push(key), p.push(id));
+        filters.push(format!("({col} {op} {k} OR ({col} = {k} AND e.id {op} {i}))", col = order.column));
+    }
     let limit = p.push(per_page + 1);
     let sql = format!(
-        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body, d.declaration FROM trace_events e \
-         LEFT JOIN trace_event_declarations d ON d.event_id = e.id WHERE {} ORDER BY e.id LIMIT {limit}",
-        filters.join(" AND ")
+        "SELECT e.id, e.hash, e.event_id, e.record_time, e.body, d.declaration, {col} AS sort_key FROM trace_events e \
+         LEFT JOIN trace_event_declarations d ON d.event_id = e.id WHERE {} ORDER BY {col} {dir}, e.id {dir} \
+         LIMIT {limit}",
+        if filters.is_empty() { "1 = 1".to_string() } else { filters.join(" AND ") },
+        col = order.column,
     );
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     let more = rows.len() as i64 > per_page;
     let mut events = Vec::with_capacity(rows.len());
-    let mut last = 0;
+    let mut last = (0_i64, 0_i64);
     for r in rows.iter().take(per_page as usize) {
-        last = r.try_get(0)?;
+        last = (r.try_get("sort_key")?, r.try_get(0)?);
         events.push(event_json(r)?);
     }
-    Ok(EventPage { events, next_page_token: more.then(|| last.to_string()) })
+    Ok(EventPage { events, next_page_token: more.then(|| format!("{}.{}", last.0, last.1)) })
+}
+
+/// How a query's events are ordered: by id (the order of capture) unless `orderBy` says.
+struct Order {
+    column: &'static str,
+    descending: bool,
+}
+
+impl Default for Order {
+    fn default() -> Order {
+        Order { column: "e.id", descending: false }
+    }
+}
+
+/// A page token: `{sort key}.{id}` (or a bare id, as earlier pages gave).
+fn parse_token(value: &str) -> Option<(i64, i64)> {
+    let t = value.trim();
+    let (k, i) = t.split_once('.').unwrap_or((t, t));
+    let (k, i) = (k.parse::<i64>().ok()?, i.parse::<i64>().ok()?);
+    (i >= 0).then_some((k, i))
 }
 
 /// The least string after every string that starts with `prefix` (an ASCII key prefix).
