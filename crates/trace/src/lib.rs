@@ -22,13 +22,15 @@ pub mod epcis;
 pub mod generate;
 pub mod hash;
 pub mod ingest;
+pub mod labels;
 pub mod ops;
 pub mod packs;
 pub mod query;
 pub mod recall;
-pub mod schema;
 pub mod resolve;
+pub mod schema;
 pub mod sites;
+pub mod upload;
 pub mod verify;
 
 mod error;

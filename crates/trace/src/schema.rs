@@ -235,7 +235,10 @@ mod tests {
                 json!([{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 2, "colour": "red"}])
         });
         assert_eq!(errs.len(), 1, "{errs:?}");
-        assert_eq!((errs[0].field.as_str(), errs[0].rule.as_str()), ("eventList[2].quantityList[0].colour", "schema:additionalProperties"));
+        assert_eq!(
+            (errs[0].field.as_str(), errs[0].rule.as_str()),
+            ("eventList[2].quantityList[0].colour", "schema:additionalProperties")
+        );
         // A malformed certificationInfo.
         let errs = with(&|v| v["certificationInfo"] = json!({"cert": 1}));
         assert!(errs.iter().any(|e| e.field == "eventList[2].certificationInfo"), "{errs:?}");
@@ -244,7 +247,10 @@ mod tests {
             v["action"] = json!("ADD");
             v["ilmd"] = json!({"lotNumber": "B1"});
         });
-        assert_eq!((errs[0].field.as_str(), errs[0].rule.as_str()), ("eventList[2].ilmd.lotNumber", "schema:propertyNames"));
+        assert_eq!(
+            (errs[0].field.as_str(), errs[0].rule.as_str()),
+            ("eventList[2].ilmd.lotNumber", "schema:propertyNames")
+        );
         // A field of no EPCIS structure, without a namespace, and a CBV URN where JSON wants the bare name.
         let errs = with(&|v| v["colour"] = json!("red"));
         assert_eq!((errs[0].field.as_str(), errs[0].rule.as_str()), ("eventList[2].colour", "schema:propertyNames"));
@@ -266,7 +272,10 @@ mod tests {
 
     #[test]
     fn pointers_become_field_names() {
-        assert_eq!(field_name("", "/epcisBody/eventList/3/quantityList/0/quantity"), "epcisBody.eventList[3].quantityList[0].quantity");
+        assert_eq!(
+            field_name("", "/epcisBody/eventList/3/quantityList/0/quantity"),
+            "epcisBody.eventList[3].quantityList[0].quantity"
+        );
         assert_eq!(field_name("eventList[1]", "/ilmd/a~1b"), "eventList[1].ilmd.a/b");
         assert_eq!(field_name("", ""), "document");
     }

@@ -201,7 +201,9 @@ fn items(file: &Path) -> Result<(usize, Box<dyn Iterator<Item = Item>>)> {
             let doc = epcis::parse_document(&bytes, &epcis::DocumentLimits::OPERATOR_FILE)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             drop(bytes);
-            if let Some(e) = doc.is_object().then(|| yaolian_trace::schema::envelope(&doc)).and_then(|e| e.into_iter().next()) {
+            if let Some(e) =
+                doc.is_object().then(|| yaolian_trace::schema::envelope(&doc)).and_then(|e| e.into_iter().next())
+            {
                 bail!("{}: {}: {}", file.display(), e.field, e.message);
             }
             let events: Vec<Value> = match &doc {
