@@ -64,6 +64,10 @@ pub mod action {
     pub const RECALL_OPEN: &str = "recall_open";
     pub const RECALL_CLOSE: &str = "recall_close";
     pub const ANOMALY_CLOSE: &str = "anomaly_close";
+    /// A company's answer (异常说明) to an anomaly that concerns it.
+    pub const ANOMALY_ANSWER: &str = "anomaly_answer";
+    /// An anomaly withdrawn by the system (自动撤销) when the missing earlier event arrived.
+    pub const ANOMALY_WITHDRAW: &str = "anomaly_withdraw";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -113,6 +117,8 @@ pub mod action {
         RECALL_OPEN,
         RECALL_CLOSE,
         ANOMALY_CLOSE,
+        ANOMALY_ANSWER,
+        ANOMALY_WITHDRAW,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -5,6 +5,7 @@
 //! doors) and below every domain crate, which keeps its own access door and then calls this one.
 
 pub mod esign;
+pub mod files;
 pub mod history;
 
 pub use history::{RecordView, VersionView};

@@ -126,6 +126,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0011_trace_batches.sql", "0254efc89736d774a2e287cafac2ed7533b4fdaa6168e00594a5e4eddacc0921"),
     ("sqlite/0012_login_throttle.sql", "e8ea6db82f23de9dd18ee91f95f5df73b13d6aa6219a4b1755e65a2f51218c43"),
     ("sqlite/0013_role_requests.sql", "144c409119d77abb80e783b6814ed43bd5cfcd1e60f936b48e352fa9f195ca94"),
+    ("sqlite/0014_trace_answers.sql", "220acaa84b152b49753a4f1382545c60be445d9e071bca4480a206b78ed5fa72"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -139,6 +140,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0011_trace_batches.sql", "a049e244318b6f9f26bb43cffd3998d07001dcae3b9460c83d2211c2a26cde31"),
     ("postgres/0012_login_throttle.sql", "4bccaed47dbc6f9660d65ed9aaaf6807eedbdff889543f08c3365d8912daad5d"),
     ("postgres/0013_role_requests.sql", "9288bdfcbaf7031ce1c140b59b8b93afddddc33c80abd83b717f7228b02cb2d4"),
+    ("postgres/0014_trace_answers.sql", "cd183199136b6140b4dc49ff61e436744a9497959eda5f29c64552253d339776"),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).
@@ -369,7 +371,7 @@ fn pure_modules_do_no_io() {
     rust_files(&root.join("core/src"), &mut files);
     rust_files(&root.join("ledger/src"), &mut files);
     rust_files(&root.join("trace/src/codes"), &mut files);
-    for m in ["epcis.rs", "hash.rs", "ops.rs", "generate.rs"] {
+    for m in ["epcis.rs", "hash.rs", "ops.rs", "generate.rs", "labels.rs"] {
         files.push(root.join("trace/src").join(m));
     }
     for f in &files {

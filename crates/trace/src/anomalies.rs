@@ -1,5 +1,8 @@
-//! Anomalies (异常) found at capture: listed for regulators (and for a company, those at its
-//! own sites), counted by kind, and closed with a note by whoever may manage trace data.
+//! Anomalies (异常) found at capture: listed for regulators (and for a company, those that
+//! concern it: at its own sites, or on codes its sites hold), counted by kind, answered by the
+//! company concerned (异常说明, with attachments) while open, and closed with a note by whoever
+//! may manage trace data — or by the system, when the missing earlier event of a `not_holder`
+//! anomaly arrives (自动撤销, [`withdraw_superseded`]).
 
 use serde::Serialize;
 use sqlx::Row;
@@ -14,9 +17,17 @@ use crate::access::TraceReach;
 use crate::codes::epc;
 use crate::ingest::ANOMALY_KINDS;
 use crate::TraceError;
+use yaolian_records::files::{self, FileRef, Upload};
 
 /// An anomaly closure (异常处置) as a versioned record.
 pub const ENTITY: &str = "trace_anomaly";
+/// A company's answer to an anomaly (异常说明) as a versioned record.
+pub const ANSWER_ENTITY: &str = "trace_anomaly_answer";
+/// Most attachments per answer, and the largest.
+pub const MAX_ANSWER_FILES: usize = 10;
+pub const MAX_ANSWER_FILE_BYTES: usize = 5 * 1024 * 1024;
+/// The longest answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 2_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Anomaly {
@@ -28,11 +39,30 @@ pub struct Anomaly {
     pub event_id: Option<i64>,
     pub site: Option<String>,
     pub site_name: Option<String>,
+    /// As `ingest` stored it (stable, machine-made per kind).
     pub detail: String,
+    /// The detail as a Chinese sentence, sites by name (`labels::anomaly_detail`).
+    pub detail_zh: String,
     pub event_time: i64,
     pub detected_at: i64,
     pub status: String,
     pub note: String,
+    /// Closed by the system (自动撤销) rather than by a bureau.
+    pub withdrawn: bool,
+    /// The companies' answers (异常说明): all of them for a bureau, its own for a company.
+    pub answers: Vec<Answer>,
+}
+
+/// A company's answer to an anomaly (异常说明).
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub user_name: String,
+    pub text: String,
+    pub created_at: i64,
+    pub files: Vec<FileRef>,
 }
 
 /// Filters of the anomaly list.
@@ -50,18 +80,53 @@ pub fn kind_zh(kind: &str) -> &'static str {
 }
 
 /// What `principal` may see: the national bureau with `trace.read` all, a local bureau its
-/// area's sites', a company its own sites' (`access`).
+/// area's sites', a company those that concern it — at its own sites, or on a code one of its
+/// sites holds (`access`).
 fn scope(principal: &Principal, p: &mut Params) -> Option<String> {
     if crate::access::reads_all(principal) {
         return Some("1 = 1".into());
     }
     if principal.has(perm::TRACE_READ) {
         let path = p.push(format!("{}%", principal.org_path()));
+        let sites = format!("SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path LIKE {path}");
+        if principal.org_kind().is_regulator() {
+            return Some(format!("a.site IN ({sites})"));
+        }
         return Some(format!(
-            "a.site IN (SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path LIKE {path})"
+            "(a.site IN ({sites}) OR a.epc IN (SELECT c.epc FROM trace_codes c WHERE c.holder IN ({sites})))"
         ));
     }
     None
+}
+
+const COLUMNS: &str = "a.id, a.kind, a.epc, a.event_id, a.site, s.name, a.detail, a.event_time, a.detected_at, \
+     a.status, a.note, a.closed_by, a.closed_at";
+const FROM: &str = "trace_anomalies a LEFT JOIN trace_sites s ON s.id = a.site";
+
+fn anomaly_from(r: &sqlx::any::AnyRow) -> Result<Anomaly, sqlx::Error> {
+    let kind: String = r.try_get(1)?;
+    let epc_key: Option<String> = r.try_get(2)?;
+    let status: String = r.try_get(9)?;
+    let closed_by: Option<i64> = r.try_get(11)?;
+    let closed_at: Option<i64> = r.try_get(12)?;
+    Ok(Anomaly {
+        id: r.try_get(0)?,
+        kind_zh: kind_zh(&kind).into(),
+        kind,
+        code: epc_key.as_deref().map(epc::display),
+        epc: epc_key,
+        event_id: r.try_get(3)?,
+        site: r.try_get(4)?,
+        site_name: r.try_get(5)?,
+        detail: r.try_get(6)?,
+        detail_zh: String::new(),
+        event_time: r.try_get(7)?,
+        detected_at: r.try_get(8)?,
+        withdrawn: status == "closed" && closed_by.is_none() && closed_at.is_some(),
+        status,
+        note: r.try_get(10)?,
+        answers: Vec::new(),
+    })
 }
 
 /// A page of anomalies, newest first, and how many the filter selects.
@@ -91,37 +156,237 @@ pub async fn list(
     let (rows, total) = page(
         store.pool(),
         &mut p,
-        "a.id, a.kind, a.epc, a.event_id, a.site, s.name, a.detail, a.event_time, a.detected_at, a.status, a.note",
-        "trace_anomalies a LEFT JOIN trace_sites s ON s.id = a.site",
+        COLUMNS,
+        FROM,
         &wheres.join(" AND "),
         "a.detected_at DESC, a.id DESC",
         per_page,
         offset,
     )
     .await?;
-    let list = rows
-        .iter()
-        .map(|r| {
-            let kind: String = r.try_get(1)?;
-            let epc_key: Option<String> = r.try_get(2)?;
-            Ok(Anomaly {
-                id: r.try_get(0)?,
-                kind_zh: kind_zh(&kind).into(),
-                kind,
-                code: epc_key.as_deref().map(epc::display),
-                epc: epc_key,
-                event_id: r.try_get(3)?,
-                site: r.try_get(4)?,
-                site_name: r.try_get(5)?,
-                detail: r.try_get(6)?,
-                event_time: r.try_get(7)?,
-                detected_at: r.try_get(8)?,
-                status: r.try_get(9)?,
-                note: r.try_get(10)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mut list = rows.iter().map(anomaly_from).collect::<Result<Vec<_>, sqlx::Error>>()?;
+    explain(store, &mut list).await?;
+    let own_org = (!principal.org_kind().is_regulator() && !principal.is_system()).then_some(principal.org_id());
+    attach_answers(store, &mut list, own_org).await?;
     Ok((list, total))
+}
+
+/// Fills in each anomaly's Chinese detail, naming the sites it mentions.
+async fn explain(store: &Store, list: &mut [Anomaly]) -> Result<(), TraceError> {
+    let mentioned: Vec<String> = list
+        .iter()
+        .flat_map(|a| a.detail.split_whitespace().filter(|w| w.starts_with('/')).map(str::to_string))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let names = crate::sites::names(store, &mentioned).await?;
+    let name = |key: &str| names.get(key).cloned().unwrap_or_else(|| format!("场所 {key}"));
+    for a in list {
+        a.detail_zh = crate::labels::anomaly_detail(&a.kind, &a.detail, &name);
+    }
+    Ok(())
+}
+
+/// Loads the answers (and their files' references) of the listed anomalies; with `own_org`
+/// only that organization's.
+async fn attach_answers(store: &Store, list: &mut [Anomaly], own_org: Option<i64>) -> Result<(), TraceError> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let mut p = Params::new();
+    let ids: Vec<String> = list.iter().map(|a| p.push(a.id)).collect();
+    let mut sql = format!(
+        "SELECT w.id, w.anomaly_id, w.org_id, o.name, u.display_name, w.text, w.created_at \
+         FROM trace_anomaly_answers w JOIN orgs o ON o.id = w.org_id JOIN users u ON u.id = w.user_id \
+         WHERE w.anomaly_id IN ({})",
+        ids.join(",")
+    );
+    if let Some(org) = own_org {
+        sql.push_str(&format!(" AND w.org_id = {}", p.push(org)));
+    }
+    sql.push_str(" ORDER BY w.id");
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut answers: Vec<(i64, Answer)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        answers.push((
+            r.try_get(1)?,
+            Answer {
+                id: r.try_get(0)?,
+                org_id: r.try_get(2)?,
+                org_name: r.try_get(3)?,
+                user_name: r.try_get(4)?,
+                text: r.try_get(5)?,
+                created_at: r.try_get(6)?,
+                files: Vec::new(),
+            },
+        ));
+    }
+    if !answers.is_empty() {
+        let mut p = Params::new();
+        let ids: Vec<String> = answers.iter().map(|(_, w)| p.push(w.id)).collect();
+        let sql = format!(
+            "SELECT id, answer_id, label, name, size, sm3 FROM trace_answer_files WHERE answer_id IN ({}) ORDER BY id",
+            ids.join(",")
+        );
+        for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+            let answer: i64 = r.try_get(1)?;
+            let f = FileRef {
+                id: r.try_get(0)?,
+                label: r.try_get(2)?,
+                name: r.try_get(3)?,
+                size: r.try_get(4)?,
+                sm3: r.try_get(5)?,
+            };
+            if let Some((_, w)) = answers.iter_mut().find(|(_, w)| w.id == answer) {
+                w.files.push(f);
+            }
+        }
+    }
+    for (anomaly, w) in answers {
+        if let Some(a) = list.iter_mut().find(|a| a.id == anomaly) {
+            a.answers.push(w);
+        }
+    }
+    Ok(())
+}
+
+/// The anomaly `id` if `principal` may see it (as [`list`] would show it), else not found.
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Anomaly, TraceError> {
+    let mut p = Params::new();
+    let Some(scope) = scope(principal, &mut p) else {
+        return Err(audit::deny(store, principal, perm::TRACE_READ, "anomalies", client).await);
+    };
+    let sql = format!("SELECT a.id FROM trace_anomalies a WHERE a.id = {} AND {scope}", p.push(id));
+    if p.bind(sqlx::query(&sql)).fetch_optional(store.pool()).await?.is_none() {
+        return Err(TraceError::not_found("anomaly"));
+    }
+    let mut p = Params::new();
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.id = {}", p.push(id));
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut list = rows.iter().map(anomaly_from).collect::<Result<Vec<_>, sqlx::Error>>()?;
+    explain(store, &mut list).await?;
+    let own_org = (!principal.org_kind().is_regulator() && !principal.is_system()).then_some(principal.org_id());
+    attach_answers(store, &mut list, own_org).await?;
+    list.pop().ok_or(TraceError::not_found("anomaly"))
+}
+
+/// Who answers an anomaly (异常说明): a company's user who reports its trace data
+/// (`trace.capture`), for an open anomaly that concerns the company. The page offers the
+/// answering form to exactly these.
+pub fn may_answer(principal: &Principal, anomaly: &Anomaly) -> bool {
+    !principal.is_system()
+        && !principal.org_kind().is_regulator()
+        && principal.has(perm::TRACE_CAPTURE)
+        && anomaly.status == "open"
+}
+
+/// Answers an anomaly that concerns the principal's company (异常说明), with attachments, while
+/// it is open: the answer, its files and its record version with the ledger entry and the audit
+/// event in one transaction. Returns the answer's id.
+pub async fn answer(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    text: &str,
+    uploads: &[Upload],
+    client: &ClientInfo,
+) -> Result<i64, TraceError> {
+    if principal.is_system() || principal.org_kind().is_regulator() || !principal.has(perm::TRACE_CAPTURE) {
+        return Err(audit::deny(store, principal, perm::TRACE_CAPTURE, "anomalies", client).await);
+    }
+    // Not found for an anomaly that does not concern the company.
+    let anomaly = get(store, principal, id, client).await?;
+    let text = text.trim();
+    let mut errors = ValidationError::new();
+    if text.is_empty() {
+        errors.push("text", "required", "write what happened (说明)");
+    } else if text.chars().count() > MAX_ANSWER_CHARS {
+        errors.push("text", format!("max_chars:{MAX_ANSWER_CHARS}"), format!("at most {MAX_ANSWER_CHARS} characters"));
+    }
+    let decoded = match files::decode(uploads, MAX_ANSWER_FILES, MAX_ANSWER_FILE_BYTES) {
+        Ok(d) => d,
+        Err(e) => {
+            errors.errors.extend(e.errors);
+            Vec::new()
+        }
+    };
+    errors.into_result()?;
+    let mut tx = store.begin().await?;
+    // The bureau may have closed it meanwhile: read its state in the transaction.
+    let status: String = sqlx::query("SELECT status FROM trace_anomalies WHERE id = $1")
+        .bind(anomaly.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if status != "open" {
+        return Err(TraceError::AnomalyClosed);
+    }
+    let now = Timestamp::now().millis();
+    let answer_id: i64 = sqlx::query(
+        "INSERT INTO trace_anomaly_answers (anomaly_id, org_id, user_id, text, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(anomaly.id)
+    .bind(principal.org_id())
+    .bind(principal.user_id())
+    .bind(text)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let mut refs = Vec::with_capacity(decoded.len());
+    for f in &decoded {
+        let file_id: i64 = sqlx::query(
+            "INSERT INTO trace_answer_files (answer_id, name, label, content_type, size, sm3, content, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(answer_id)
+        .bind(&f.name)
+        .bind(&f.label)
+        .bind(&f.content_type)
+        .bind(f.size())
+        .bind(&f.sm3)
+        .bind(&f.bytes)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        refs.push(f.stored_as(file_id));
+    }
+    let data = serde_json::json!({
+        "id": answer_id, "anomaly_id": anomaly.id, "org_id": principal.org_id(),
+        "user_id": principal.user_id(), "text": text, "created_at": now, "files": refs,
+    });
+    let id_text = answer_id.to_string();
+    crate::record_version(&mut tx, principal, (ANSWER_ENTITY, &id_text), ("answer", ""), &data).await?;
+    let target = format!("anomaly:{}", anomaly.id);
+    audit::record(
+        &mut tx,
+        audit::Event { detail: text, ..audit::Event::by(principal, audit::action::ANOMALY_ANSWER, &target, client) },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer_id)
+}
+
+/// An attachment of an answer, for whoever sees the answer: its reference, content type and
+/// bytes.
+pub async fn answer_file(
+    store: &Store,
+    principal: &Principal,
+    anomaly_id: i64,
+    file_id: i64,
+    client: &ClientInfo,
+) -> Result<(FileRef, String, Vec<u8>), TraceError> {
+    let anomaly = get(store, principal, anomaly_id, client).await?;
+    let Some(meta) = anomaly.answers.iter().flat_map(|w| &w.files).find(|f| f.id == file_id).cloned() else {
+        return Err(TraceError::not_found("attachment"));
+    };
+    let r = sqlx::query("SELECT content_type, content FROM trace_answer_files WHERE id = $1")
+        .bind(file_id)
+        .fetch_one(store.pool())
+        .await?;
+    Ok((meta, r.try_get(0)?, r.try_get(1)?))
 }
 
 /// Open anomalies by kind at the sites `reach` covers (for the dashboard and the to-do count).
@@ -219,4 +484,106 @@ pub async fn close(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A receipt that arrived late (迟报): `epc` received at `site` at `time`, after later events of
+/// the code had been stored. `ingest` hands these to [`withdraw_superseded`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateReceipt {
+    pub epc: String,
+    pub site: String,
+    pub time: i64,
+}
+
+/// Withdraws (自动撤销) the open `not_holder` anomalies that a late receipt shows were wrong: the
+/// code was moved or sold at `site` after `time`, while what was known then said another site
+/// held it — and no receipt at another site came between. Each is closed by the system with a
+/// note naming when the missing event was reported, its closure versioned and audited as a
+/// bureau's is, in one transaction. Returns how many were withdrawn.
+pub async fn withdraw_superseded(store: &Store, late: &[LateReceipt]) -> Result<usize, TraceError> {
+    let mut withdrawn = 0;
+    for r in late {
+        let rows = sqlx::query(
+            "SELECT a.id FROM trace_anomalies a WHERE a.kind = 'not_holder' AND a.status = 'open' \
+             AND a.epc = $1 AND a.site = $2 AND a.event_time >= $3 \
+             AND NOT EXISTS (SELECT 1 FROM trace_event_epcs x JOIN trace_events e ON e.id = x.event_id \
+                 WHERE x.epc = a.epc AND e.event_time > $3 AND e.event_time < a.event_time \
+                 AND e.biz_step IN ('receiving', 'arriving', 'accepting') AND e.biz_location <> $2) \
+             ORDER BY a.id",
+        )
+        .bind(&r.epc)
+        .bind(&r.site)
+        .bind(r.time)
+        .fetch_all(store.pool())
+        .await?;
+        for row in rows {
+            let id: i64 = row.try_get(0)?;
+            if withdraw(store, id, r).await? {
+                withdrawn += 1;
+            }
+        }
+    }
+    Ok(withdrawn)
+}
+
+/// Closes one anomaly as the system (自动撤销), if it is still open.
+async fn withdraw(store: &Store, id: i64, r: &LateReceipt) -> Result<bool, TraceError> {
+    let now = Timestamp::now();
+    let note = format!(
+        "已自动撤销：缺失的前序事件（{} 在本场所收货）已于 {} 补报",
+        Timestamp(r.time).to_china_string(),
+        now.to_china_string()
+    );
+    let mut tx = store.begin().await?;
+    let n = sqlx::query(
+        "UPDATE trace_anomalies SET status = 'closed', closed_by = NULL, closed_at = $1, note = $2 \
+         WHERE id = $3 AND status = 'open'",
+    )
+    .bind(now.millis())
+    .bind(&note)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(false);
+    }
+    let row = sqlx::query("SELECT kind, epc, event_id, site, detail, event_time FROM trace_anomalies WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let data = serde_json::json!({
+        "id": id, "kind": row.try_get::<String, _>(0)?, "epc": row.try_get::<Option<String>, _>(1)?,
+        "event_id": row.try_get::<Option<i64>, _>(2)?, "site": row.try_get::<Option<String>, _>(3)?,
+        "detail": row.try_get::<String, _>(4)?, "event_time": row.try_get::<i64, _>(5)?,
+        "status": "closed", "note": note, "closed_by": null, "closed_at": now.millis(),
+    });
+    let id_text = id.to_string();
+    let version = yaolian_store::NewVersion {
+        entity: ENTITY,
+        entity_id: &id_text,
+        actor: "system",
+        action: "withdraw",
+        reason: &note,
+        data: &data,
+        expected_version: None,
+    };
+    yaolian_store::versions::append(&mut tx, version).await?;
+    let target = format!("anomaly:{id}");
+    let client = ClientInfo::default();
+    audit::record(
+        &mut tx,
+        audit::Event {
+            actor_id: None,
+            actor_name: "system",
+            action: audit::action::ANOMALY_WITHDRAW,
+            target: &target,
+            outcome: "ok",
+            client: &client,
+            detail: &note,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -275,7 +275,7 @@ pub async fn start(
 
 /// Records how a capture job ended: its per-event errors as EPCIS problem entries.
 pub async fn finish(store: &Store, id: i64, result: &Result<Outcome, TraceError>) -> Result<(), TraceError> {
-    let (status, stored, errors) = match result {
+    let (failed, stored, errors) = match result {
         Ok(o) => {
             let failed = !o.refused.is_empty() && o.stored == 0;
             let errors: Vec<Value> = o
@@ -283,10 +283,23 @@ pub async fn finish(store: &Store, id: i64, result: &Result<Outcome, TraceError>
                 .iter()
                 .map(|(index, errs)| serde_json::json!({"eventIndex": index, "errors": errs}))
                 .collect();
-            (if failed { "failed" } else { "succeeded" }, o.stored as i64, errors)
+            (failed, o.stored as i64, errors)
         }
-        Err(e) => ("failed", 0, vec![serde_json::json!({"detail": e.to_string()})]),
+        Err(e) => (true, 0, vec![serde_json::json!({"detail": e.to_string()})]),
     };
+    finish_with(store, id, failed, stored, errors).await
+}
+
+/// Records how a capture job ended: failed or not, how many events were stored, and the
+/// refusals (for an upload, each naming its line: `{"line": 7, "errors": […]}`).
+pub async fn finish_with(
+    store: &Store,
+    id: i64,
+    failed: bool,
+    stored: i64,
+    errors: Vec<Value>,
+) -> Result<(), TraceError> {
+    let status = if failed { "failed" } else { "succeeded" };
     sqlx::query("UPDATE trace_captures SET status = $1, stored = $2, errors = $3, finished_at = $4 WHERE id = $5")
         .bind(status)
         .bind(stored)

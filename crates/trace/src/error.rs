@@ -15,6 +15,9 @@ pub enum TraceError {
     /// An event's batch is in the ledger but no signed checkpoint covers it yet.
     #[error("this event's batch is not in a signed checkpoint yet; checkpoints are signed every minute")]
     NotYetCheckpointed,
+    /// The bureau has closed this anomaly: it takes no more answers (异常说明).
+    #[error("this anomaly is closed; it takes no more answers")]
+    AnomalyClosed,
 }
 
 impl TraceError {
@@ -24,6 +27,7 @@ impl TraceError {
             TraceError::Shared(e) => e.code(),
             TraceError::DuplicateEvent => "duplicate_event",
             TraceError::NotYetCheckpointed => "not_yet_checkpointed",
+            TraceError::AnomalyClosed => "anomaly_closed",
         }
     }
 

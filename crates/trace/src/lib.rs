@@ -22,6 +22,7 @@ pub mod epcis;
 pub mod generate;
 pub mod hash;
 pub mod ingest;
+pub mod labels;
 pub mod ops;
 pub mod packs;
 pub mod query;
@@ -29,6 +30,7 @@ pub mod recall;
 pub mod resolve;
 pub mod schema;
 pub mod sites;
+pub mod upload;
 pub mod verify;
 
 mod error;

@@ -48,6 +48,23 @@ const OPS: &[(&[&str], &str, &str, &str)] = &[
     (&["销毁", "destroy"], "object", "destroying", "destroyed"),
 ];
 
+/// The template sheet (追溯数据上报模板): the headings [`Layout::of`] expects, in the order of
+/// its columns, and one example row (a commissioning at a GLN).
+pub fn template() -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let header = COLUMNS.iter().map(|(_, names)| names[0]).collect();
+    let example = [
+        "生产赋码",
+        "81000011234567890123;81000011234567890124",
+        "",
+        "2026-11-28 10:00:00",
+        "6901234000016",
+        "",
+        "B2026001",
+        "2028-11-30",
+    ];
+    (header, vec![example.iter().map(|c| (*c).to_string()).collect()])
+}
+
 /// Where each column is in a header row.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -227,6 +244,16 @@ mod tests {
                 assert_eq!(checked.disposition.as_deref(), Some("returned"));
             }
         }
+    }
+
+    #[test]
+    fn the_template_reads_back_as_one_valid_event() {
+        let (header, rows) = template();
+        let header: Vec<String> = header.iter().map(|h| (*h).to_string()).collect();
+        let layout = Layout::of(&header).unwrap_or_else(|e| panic!("{e}"));
+        let e = to_event(&layout, &rows[0], 2).unwrap_or_else(|e| panic!("{e}"));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default();
+        assert!(crate::epcis::check(&e, 0, today).is_ok());
     }
 
     #[test]

@@ -109,6 +109,18 @@ pub async fn keys_under(store: &Store, org_path: &str) -> Result<Vec<String>, Tr
     Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
 }
 
+/// The names of the sites `keys` (`/414/…`) that are registered.
+pub async fn names(store: &Store, keys: &[String]) -> Result<std::collections::HashMap<String, String>, TraceError> {
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut p = yaolian_store::sql::Params::new();
+    let list: Vec<String> = keys.iter().map(|k| p.push(k.as_str())).collect();
+    let sql = format!("SELECT id, name FROM trace_sites WHERE id IN ({})", list.join(","));
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    Ok(rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, sqlx::Error>>()?)
+}
+
 /// All sites, by name.
 pub async fn list(store: &Store) -> Result<Vec<Site>, TraceError> {
     let rows = sqlx::query("SELECT id, name, kind, org_id, province FROM trace_sites ORDER BY kind, name")

@@ -317,6 +317,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("act.recall_open", "发起召回", "Recall opened"),
     ("act.recall_close", "关闭召回", "Recall closed"),
     ("act.anomaly_close", "处置异常", "Anomaly closed"),
+    ("act.anomaly_answer", "异常说明", "Anomaly answered"),
+    ("act.anomaly_withdraw", "自动撤销异常", "Anomaly withdrawn"),
     ("audit.outcome.ok", "成功", "OK"),
     ("audit.outcome.denied", "拒绝", "Denied"),
     ("audit.outcome.failed", "失败", "Failed"),

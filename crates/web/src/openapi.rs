@@ -34,7 +34,7 @@ use crate::api;
         api::withdraw_application, api::act_on_application, api::decide_application, api::application_file,
         api::capture_document, api::capture_status, api::capture_event, api::query_events, api::get_event, api::epc_events,
         api::event_proof, api::verify_code, api::code_history, api::where_to, api::where_from, api::list_recalls, api::open_recall,
-        api::get_recall, api::close_recall, api::list_anomalies, api::close_anomaly, api::list_sites, api::upsert_sites, api::list_pack_codes, api::register_pack_code,
+        api::get_recall, api::close_recall, api::list_anomalies, api::close_anomaly, api::answer_anomaly, api::anomaly_file, api::list_sites, api::upsert_sites, api::list_pack_codes, api::register_pack_code,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),

@@ -203,6 +203,15 @@ async fn screenshots() {
     };
     let identifier = services_world(&db.store, &w).await;
     let (unit, batch) = trace_world(&db.store, w.co_a).await;
+    {
+        use yaolian_identity::{auth, users};
+        let store = &db.store;
+        let master =
+            auth::principal_for_user(store, users::id_by_username(store, "a.master").await.unwrap()).await.unwrap();
+        let csv = "操作类型,追溯码,操作时间,操作场所\n搬运,81000010000000000001,2026-11-20 09:00,6901234000016\n\
+                   销售,123,昨天,6901234000016\n出库,81000010000000000002,2026-11-20 09:00,6901234000999\n";
+        yaolian_trace::upload::submit(store, &master, "11月出入库.csv", csv.into(), &Default::default()).await.unwrap();
+    }
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     for (width, suffix) in [(1280, "desktop"), (375, "phone")] {
         let c = browser(&driver, width).await;
@@ -262,6 +271,14 @@ async fn screenshots() {
                     ("trace-where-to", format!("/trace/where-to?product_id=1&batch={batch}")),
                     ("trace-verify", format!("/trace/verify?code={unit}")),
                     ("trace-pack-codes", "/trace/pack-codes".into()),
+                ],
+            ),
+            (
+                "a.master",
+                vec![
+                    ("trace-report", "/trace/report".into()),
+                    ("trace-upload", "/trace/report/1".into()),
+                    ("trace-anomalies-company", "/trace/anomalies?status=open".into()),
                 ],
             ),
         ] {
@@ -495,4 +512,93 @@ async fn an_applicant_fills_the_application_form_with_attachments() {
     c.close().await.unwrap();
     server.stop().await;
     db.finish().await;
+}
+
+/// 追溯数据上报 and 异常说明 in the browser (issue 16 §4): 康辰's quality head uploads an
+/// operations sheet with one bad line and sees it named in Chinese, answers an anomaly at its
+/// site, and the provincial inspector sees the answer on the anomaly.
+#[tokio::test]
+async fn a_company_reports_trace_data_and_answers_an_anomaly_the_bureau_sees_it() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    company_trace_world(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
+    log_in(&c, &server, "kc.qa").await;
+
+    // The upload: a sheet with a good line and a line whose operation is unknown.
+    let files = tempfile::tempdir().unwrap();
+    let sheet = files.path().join("出入库.csv");
+    std::fs::write(
+        &sheet,
+        "操作类型,追溯码,操作时间,操作场所,批号,有效期\n\
+         生产赋码,81000090000000000101,2026-11-20 09:00,6901234000016,B2026009,2028-11-30\n\
+         搬运,81000090000000000102,2026-11-20 09:00,6901234000016,,\n",
+    )
+    .unwrap();
+    c.goto(&server.url("/trace/report")).await.unwrap();
+    c.find(Locator::Css("#file")).await.unwrap().send_keys(&sheet.display().to_string()).await.unwrap();
+    c.find(Locator::Css("#upload-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let refused = c.wait().for_element(Locator::Css("#refused-table")).await.unwrap().text().await.unwrap();
+    assert!(refused.contains("第 3 行") && refused.contains("操作类型“搬运”不是可用的值"), "{refused}");
+    let stored = c.find(Locator::Css("#upload-stored")).await.unwrap().text().await.unwrap();
+    assert_eq!(stored, "1");
+    let status = c.find(Locator::Css("#upload-status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "部分接收");
+
+    // The anomaly at 康辰's site, in Chinese, answered with a note.
+    c.goto(&server.url("/trace/anomalies?status=open")).await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#anomalies-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("该码已赋码，又被再次赋码"), "{table}");
+    assert!(!table.contains("commissioned again"), "{table}");
+    c.find(Locator::Css(".answer-form summary")).await.unwrap().click().await.unwrap();
+    let text = c.find(Locator::Css(".answer-form textarea")).await.unwrap();
+    text.send_keys("同一批次标签重复打印，已作废重复标签").await.unwrap();
+    c.find(Locator::Css(".answer-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#anomalies-table .answer")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("同一批次标签重复打印"), "{table}");
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#username")).await.unwrap();
+
+    // The provincial inspector sees the company's answer on the anomaly.
+    log_in(&c, &server, "zj.inspector").await;
+    c.goto(&server.url("/trace/anomalies?status=open")).await.unwrap();
+    let answer = c.wait().for_element(Locator::Css("#anomalies-table .answer")).await.unwrap().text().await.unwrap();
+    assert!(answer.contains("同一批次标签重复打印") && answer.contains("浙江康辰药业有限公司"), "{answer}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
+
+/// The demo world with a product of 康辰 carrying a 药品标识码, and one anomaly at its site: a
+/// code commissioned twice.
+async fn company_trace_world(store: &yaolian_store::Store) {
+    let demo = common::demo::seed(store).await;
+    let sys = yaolian_access::run_as_system::principal();
+    let new = yaolian_registry::products::NewProduct {
+        approval_number: "国药准字H20260901".into(),
+        generic_name: "阿莫西林胶囊".into(),
+        dosage_form: "胶囊剂".into(),
+        strength: "0.25g".into(),
+        pack: "24粒/盒".into(),
+        mah_org_id: demo.id("org.kc"),
+        drug_code: Some("8100009".into()),
+        ..Default::default()
+    };
+    yaolian_registry::products::create(store, &sys, &new, &Default::default()).await.unwrap();
+    let made = |day: u32| {
+        serde_json::json!({"type": "ObjectEvent", "eventTime": format!("2026-11-{day:02}T09:00:00.000+08:00"),
+            "eventTimeZoneOffset": "+08:00", "epcList": ["urn:nmpa:code:81000090000000000001"], "action": "ADD",
+            "bizStep": "commissioning", "disposition": "active",
+            "readPoint": {"id": common::demo::KC_SITE}, "bizLocation": {"id": common::demo::KC_SITE},
+            "ilmd": {"cbvmda:lotNumber": "B2026009", "cbvmda:itemExpirationDate": "2028-11-30"}})
+    };
+    let today = yaolian_core::Timestamp::now().china_date();
+    for day in [10, 11] {
+        let (good, _) = yaolian_trace::capture::prepare(&[made(day)], 0, None, today);
+        yaolian_trace::ingest::store(store, good, yaolian_trace::ingest::Options::bulk()).await.unwrap();
+    }
 }

@@ -65,6 +65,7 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/applications/{id}/act", "/api/v1/applications/{application.kc}/act"),
         ("/api/v1/applications/{id}/decide", "/api/v1/applications/{application.kc}/decide"),
         ("/api/v1/trace/anomalies/{id}/close", "/api/v1/trace/anomalies/999999/close"),
+        ("/api/v1/trace/anomalies/{id}/answers", "/api/v1/trace/anomalies/999999/answers"),
         ("/api/v1/role-requests/{id}/decision", "/api/v1/role-requests/{role_request.ht}/decision"),
     ];
     if !template.contains('{') {

@@ -156,6 +156,8 @@ POST   /api/v1/trace/recalls                                D DDD AADDADD ADDDDD
 GET    /api/v1/trace/recalls/{recall.kc}                    D NNN AAANAAA AANNNNNNN
 GET    /api/v1/trace/anomalies                              D DDD AAADAAA AADAAAAAA
 POST   /api/v1/trace/anomalies/999999/close                 D DDD NNDDNNN DDDDDDDDD {"note": "矩阵"}
+POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
+GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA
 POST   /api/v1/trace/sites                                  D DDD AADDADD DDDDDDDDD [{"id": "{kc.site}", "name": "康辰药业 钱塘生产基地", "kind": "manufacturer", "org_id": {org.kc}}]
 GET    /api/v1/trace/pack-codes                             D DDD AAADAAA AADAAAAAA

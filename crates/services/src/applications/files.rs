@@ -3,62 +3,18 @@
 
 use super::*;
 
-/// Decoded, size-checked uploads with their SM3 checksums.
-pub(super) struct Decoded {
-    pub(super) label: String,
-    name: String,
-    content_type: String,
-    bytes: Vec<u8>,
-    sm3: String,
-}
+use yaolian_records::files::Decoded;
 
+/// Decoded, size-checked uploads with their SM3 checksums (`yaolian_records::files`).
 pub(super) fn decode_files(files: &[Upload]) -> std::result::Result<Vec<Decoded>, ValidationError> {
-    let mut errors = ValidationError::new();
-    if files.len() > MAX_FILES {
-        errors.push("files", format!("max_items:{MAX_FILES}"), format!("at most {MAX_FILES} attachments"));
-    }
-    let mut out = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let field = format!("files[{i}]");
-        if f.label.trim().is_empty() || f.name.trim().is_empty() || f.name.chars().count() > 200 {
-            errors.push(format!("{field}.name"), "length:1..200", "each attachment needs a label and a file name");
-            continue;
-        }
-        match base64::engine::general_purpose::STANDARD.decode(f.content_base64.trim()) {
-            Ok(bytes) if bytes.is_empty() => {
-                errors.push(format!("{field}.content_base64"), "non_empty", "the file is empty")
-            }
-            Ok(bytes) if bytes.len() > MAX_FILE_BYTES => errors.push(
-                format!("{field}.content_base64"),
-                format!("max_bytes:{MAX_FILE_BYTES}"),
-                format!("{} is larger than {} MiB", f.name, MAX_FILE_BYTES / 1024 / 1024),
-            ),
-            Ok(bytes) => {
-                let sm3 = HashAlg::Sm3.digest(&[&bytes]).to_hex();
-                out.push(Decoded {
-                    label: f.label.trim().into(),
-                    name: f.name.trim().into(),
-                    content_type: if f.content_type.is_empty() {
-                        "application/octet-stream".into()
-                    } else {
-                        f.content_type.clone()
-                    },
-                    bytes,
-                    sm3,
-                })
-            }
-            Err(_) => errors.push(format!("{field}.content_base64"), "base64", "content_base64 is not base64"),
-        }
-    }
-    errors.into_result()?;
-    Ok(out)
+    yaolian_records::files::decode(files, MAX_FILES, MAX_FILE_BYTES)
 }
 
 pub(super) async fn store_files(tx: &mut Tx<'_>, application_id: i64, files: Vec<Decoded>) -> Result<Vec<FileRef>> {
     let now = Timestamp::now().0;
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let size = i64::try_from(f.bytes.len()).unwrap_or(i64::MAX);
+        let size = f.size();
         let id: i64 = sqlx::query(
             "INSERT INTO application_files (application_id, name, label, content_type, size, sm3, content, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -69,12 +25,12 @@ pub(super) async fn store_files(tx: &mut Tx<'_>, application_id: i64, files: Vec
         .bind(&f.content_type)
         .bind(size)
         .bind(&f.sm3)
-        .bind(f.bytes)
+        .bind(&f.bytes)
         .bind(now)
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-        out.push(FileRef { id, label: f.label, name: f.name, size, sm3: f.sm3 });
+        out.push(f.stored_as(id));
     }
     Ok(out)
 }

@@ -15,7 +15,6 @@
 //! over the applicant; nobody decides an application they submitted or reviewed.
 
 use crate::error::{Result, ServiceError};
-use base64::Engine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -26,7 +25,6 @@ use yaolian_access::{ClientInfo, Principal};
 use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
-use yaolian_ledger::HashAlg;
 use yaolian_license::licenses::{self, NewLicense, Reissue, ReissueKind, Sealing};
 use yaolian_portal::{self as portal, NewTodo};
 use yaolian_records::esign;
@@ -46,18 +44,7 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// Most attachments per submission.
 pub const MAX_FILES: usize = 20;
 
-/// An attachment as uploaded.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct Upload {
-    /// Which required material it is, e.g. 营业执照.
-    pub label: String,
-    /// File name.
-    pub name: String,
-    #[serde(default)]
-    pub content_type: String,
-    /// The file, base64.
-    pub content_base64: String,
-}
+pub use yaolian_records::files::{FileRef, Upload};
 
 /// A new application.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -133,16 +120,6 @@ impl std::fmt::Debug for Decide {
             .field("expected_version", &self.expected_version)
             .finish()
     }
-}
-
-/// An attachment as stored: its SM3 checksum is what later proves the bytes unchanged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct FileRef {
-    pub id: i64,
-    pub label: String,
-    pub name: String,
-    pub size: i64,
-    pub sm3: String,
 }
 
 /// One step of the flow, for the progress view.

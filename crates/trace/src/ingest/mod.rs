@@ -124,6 +124,11 @@ pub struct Outcome {
     pub refused: Vec<(usize, Vec<FieldError>)>,
     /// The stored events' row ids, in the order stored.
     pub ids: Vec<i64>,
+    /// `not_holder` anomalies withdrawn because a late receipt supplied the missing event.
+    pub withdrawn: usize,
+    /// Late receipts of this batch, for the withdrawal after the commit.
+    #[serde(skip)]
+    pub(crate) late_receipts: Vec<crate::anomalies::LateReceipt>,
 }
 
 /// The anomaly kinds (异常类型), each a rule of the supply chain.
@@ -227,6 +232,8 @@ struct World {
     sales: HashMap<(String, String), i64>,
     /// China calendar days by day number, formatted once per batch.
     days: HashMap<i64, String>,
+    /// Receipts older than what their code had seen (迟报): they may withdraw a `not_holder`.
+    late_receipts: Vec<crate::anomalies::LateReceipt>,
 }
 
 impl World {
@@ -321,7 +328,7 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
             tracing::debug!(commit = ?t.elapsed(), "trace batch committed");
             Ok::<_, TraceError>(outcome)
         });
-        return native.await;
+        return withdraw_superseded(store, native.await?).await;
     }
     let mut db = io::Pooled { tx: store.begin().await?, backend: store.backend() };
     if store.backend() == Backend::Sqlite {
@@ -331,6 +338,16 @@ pub async fn store(store: &Store, incoming: Vec<Incoming>, options: Options) -> 
     }
     let outcome = run(&mut db, incoming, options).await?;
     db.tx.commit().await?;
+    withdraw_superseded(store, outcome).await
+}
+
+/// After a batch's commit: the `not_holder` anomalies its late receipts show were wrong are
+/// withdrawn (自动撤销, `anomalies::withdraw_superseded`).
+async fn withdraw_superseded(store: &Store, mut outcome: Outcome) -> Result<Outcome, TraceError> {
+    let late = std::mem::take(&mut outcome.late_receipts);
+    if !late.is_empty() {
+        outcome.withdrawn = crate::anomalies::withdraw_superseded(store, &late).await?;
+    }
     Ok(outcome)
 }
 
@@ -502,6 +519,7 @@ async fn run<D: Io>(db: &mut D, incoming: Vec<Incoming>, options: Options) -> Re
     }
     outcome.stored = ids.len();
     outcome.ids = ids;
+    outcome.late_receipts = std::mem::take(&mut world.late_receipts);
     lap("ledger", &mut phases);
     tracing::debug!(events = outcome.stored, codes = world.dirty.len(), phases = ?phases, "trace batch stored");
     Ok(outcome)
@@ -830,6 +848,12 @@ fn apply(world: &mut World, e: &Event, pos: usize, products: &HashMap<String, Op
                         }
                         new_state = Some(if returned { "returned" } else { "received" });
                         new_holder = site.clone();
+                        if let Some(s) = site_ref.filter(|_| code.late) {
+                            for epc in std::iter::once(k.clone()).chain(world.descendants(k)) {
+                                let receipt = crate::anomalies::LateReceipt { epc, site: s.to_string(), time: t };
+                                world.late_receipts.push(receipt);
+                            }
+                        }
                     }
                     "retail_selling" | "dispensing" => {
                         sale_checks(world, k, &code, held_elsewhere, site_ref, pos, t);

@@ -44,6 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/trace/recalls/{id}/close", post(close_recall))
         .route("/api/v1/trace/anomalies", get(list_anomalies))
         .route("/api/v1/trace/anomalies/{id}/close", post(close_anomaly))
+        .route(
+            "/api/v1/trace/anomalies/{id}/answers",
+            post(answer_anomaly).layer(DefaultBodyLimit::max(MAX_ANSWER_BYTES)),
+        )
+        .route("/api/v1/trace/anomalies/{id}/files/{file_id}", get(anomaly_file))
         .route("/api/v1/trace/sites", get(list_sites).post(upsert_sites))
         .route("/api/v1/trace/pack-codes", get(list_pack_codes).post(register_pack_code))
 }
@@ -409,6 +414,59 @@ pub async fn close_anomaly(
 ) -> ApiResult<StatusCode> {
     anomalies::close(state.store(), &p, id, &body.note, &client).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The largest answer body: its attachments in base64 and the text.
+pub const MAX_ANSWER_BYTES: usize = anomalies::MAX_ANSWER_FILES * anomalies::MAX_ANSWER_FILE_BYTES * 4 / 3 + 64 * 1024;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnswerAnomaly {
+    /// What happened (异常说明).
+    pub text: String,
+    #[serde(default)]
+    pub files: Vec<yaolian_records::files::Upload>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AnswerCreated {
+    pub id: i64,
+}
+
+/// Answer an anomaly that concerns the caller's company (异常说明), with attachments, while it
+/// is open (a company user with `trace.capture`).
+#[utoipa::path(post, path = "/api/v1/trace/anomalies/{id}/answers", tag = "trace", params(("id" = i64, Path)),
+    request_body = AnswerAnomaly, responses((status = 201, body = AnswerCreated), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn answer_anomaly(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<AnswerAnomaly>,
+) -> ApiResult<(StatusCode, Json<AnswerCreated>)> {
+    let id = anomalies::answer(state.store(), &p, id, &body.text, &body.files, &client).await?;
+    Ok((StatusCode::CREATED, Json(AnswerCreated { id })))
+}
+
+/// An attachment of an answer to an anomaly, with its SM3 checksum in `X-Content-SM3`.
+#[utoipa::path(get, path = "/api/v1/trace/anomalies/{id}/files/{file_id}", tag = "trace",
+    params(("id" = i64, Path), ("file_id" = i64, Path)), responses((status = 200, body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn anomaly_file(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path((id, file_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let parse = |s: &str| s.parse::<i64>().map_err(|_| ApiError::not_found(format!("no resource with id {s:?}")));
+    let (meta, content_type, bytes) =
+        anomalies::answer_file(state.store(), &p, parse(&id)?, parse(&file_id)?, &client).await?;
+    let disposition = format!("attachment; filename*=UTF-8''{}", urlencoding::encode(&meta.name));
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, content_type),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+        (axum::http::header::HeaderName::from_static("x-content-sm3"), meta.sm3),
+    ];
+    Ok((headers, bytes).into_response())
 }
 
 /// Trace sites.

@@ -139,7 +139,13 @@ impl Chrome {
             links.push(("services", "/services", "nav.services"));
         }
         if p.has(perm::TRACE_READ) {
-            let target = if p.org_kind().is_regulator() { "/trace" } else { "/trace/verify" };
+            let target = if p.org_kind().is_regulator() {
+                "/trace"
+            } else if p.has(perm::TRACE_CAPTURE) {
+                "/trace/report"
+            } else {
+                "/trace/verify"
+            };
             links.push(("trace", target, "nav.trace"));
         }
         if p.has(perm::AUDIT_READ) {

@@ -15,9 +15,11 @@ use yaolian_trace::access;
 use yaolian_trace::anomalies::{self, Anomaly};
 use yaolian_trace::codes::epc;
 use yaolian_trace::ingest::{ANOMALY_KINDS, STATES};
+use yaolian_trace::labels;
 use yaolian_trace::packs;
 use yaolian_trace::query::{self, CodeView, HistoryItem, Holding};
 use yaolian_trace::recall::{self, Recall};
+use yaolian_trace::upload::{self, Upload};
 use yaolian_trace::verify::{self, Verification};
 
 use super::{failure_page, render, Chrome, PageUser};
@@ -32,6 +34,19 @@ pub fn routes() -> Router<AppState> {
         .route("/trace/anomalies", get(anomaly_list))
         .route("/trace/anomalies.csv", get(anomaly_csv))
         .route("/trace/anomalies/{id}/close", post(close_anomaly))
+        .route(
+            "/trace/anomalies/{id}/answer",
+            post(answer_anomaly).layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_ANSWER_BYTES)),
+        )
+        .route(
+            "/trace/report",
+            get(report_page)
+                .post(report_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(upload::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/trace/report/template.xlsx", get(template_xlsx))
+        .route("/trace/report/template.csv", get(template_csv))
+        .route("/trace/report/{id}", get(upload_page))
         .route("/trace/recalls", get(recall_list).post(open_recall))
         .route("/trace/recalls/{id}", get(recall_page))
         .route("/trace/recalls/{id}/close", post(close_recall))
@@ -58,25 +73,12 @@ fn kind_label(lang: Lang, kind: &str) -> String {
     }
 }
 
-/// CBV business steps in the page's language.
+/// CBV business steps in the page's language (`labels::biz_step`).
 fn step_label(lang: Lang, step: &str) -> String {
-    const STEPS: &[(&str, &str)] = &[
-        ("commissioning", "赋码"),
-        ("packing", "包装关联"),
-        ("unpacking", "拆包"),
-        ("shipping", "发货出库"),
-        ("receiving", "收货入库"),
-        ("retail_selling", "零售"),
-        ("dispensing", "调配发药"),
-        ("destroying", "销毁"),
-        ("decommissioning", "注销"),
-        ("inspecting", "检查"),
-        ("repackaging", "分装"),
-        ("assembling", "组装"),
-    ];
-    match STEPS.iter().find(|s| s.0 == step) {
-        Some((_, zh)) if lang.code() != "en" => (*zh).to_string(),
-        _ => step.replace('_', " "),
+    if lang.code() == "en" {
+        step.rsplit([':', '/']).next().unwrap_or(step).replace('_', " ")
+    } else {
+        labels::biz_step(step)
     }
 }
 
@@ -178,6 +180,20 @@ impl CodePage {
     fn step(&self, s: &str) -> String {
         step_label(self.chrome.lang, s)
     }
+    fn disposition(&self, d: &str) -> String {
+        if self.chrome.lang.code() == "en" {
+            d.replace('_', " ")
+        } else {
+            labels::disposition(d)
+        }
+    }
+    fn event_type(&self, t: &str, action: &Option<String>) -> String {
+        if self.chrome.lang.code() == "en" {
+            format!("{t} {}", action.clone().unwrap_or_default())
+        } else {
+            labels::event_type(t, action.as_deref())
+        }
+    }
 }
 
 async fn code_page(State(state): State<AppState>, user: PageUser, Query(q): Query<CodeQuery>) -> Response {
@@ -261,11 +277,23 @@ struct AnomalyPage {
     pages: i64,
     kinds: Vec<(&'static str, String)>,
     can_manage: bool,
+    /// Anomalies this user may answer (异常说明).
+    answerable: Vec<i64>,
 }
 
 impl AnomalyPage {
     fn time(&self, ms: &i64) -> String {
         time(ms)
+    }
+    fn answers(&self, id: &i64) -> bool {
+        self.answerable.contains(id)
+    }
+    fn size(&self, bytes: &i64) -> String {
+        if *bytes < 1024 {
+            format!("{bytes} B")
+        } else {
+            format!("{:.1} KB", *bytes as f64 / 1024.0)
+        }
     }
 }
 
@@ -275,7 +303,17 @@ async fn anomaly_list(State(state): State<AppState>, user: PageUser, Query(filte
             let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
             let kinds = ANOMALY_KINDS.iter().map(|k| (k.0, kind_label(user.lang, k.0))).collect();
             let can_manage = anomalies::may_close(&user.principal);
-            render(&AnomalyPage { chrome: user.chrome("trace"), filter, items, total, pages, kinds, can_manage })
+            let answerable = items.iter().filter(|a| anomalies::may_answer(&user.principal, a)).map(|a| a.id).collect();
+            render(&AnomalyPage {
+                chrome: user.chrome("trace"),
+                filter,
+                items,
+                total,
+                pages,
+                kinds,
+                can_manage,
+                answerable,
+            })
         }
         Err(e) => failure_page(user.lang, e),
     }
@@ -297,9 +335,16 @@ async fn anomaly_csv(State(state): State<AppState>, user: PageUser, Query(filter
             a.kind_zh.clone(),
             a.code.clone().unwrap_or_default(),
             a.site_name.clone().or(a.site.clone()).unwrap_or_default(),
-            a.detail.clone(),
+            a.detail_zh.clone(),
             time(&a.event_time),
-            a.status.clone(),
+            if a.status == "open" {
+                "待处置"
+            } else if a.withdrawn {
+                "已自动撤销"
+            } else {
+                "已处置"
+            }
+            .to_string(),
             a.note.clone(),
         ]
     });
@@ -641,4 +686,149 @@ async fn lookup_page(
         }
         Err(e) => failure_page(lang, e),
     }
+}
+
+// ---------------------------------------------------------------- 异常说明 (answers)
+
+/// The answer form posts multipart: the text and any attachments (`file`).
+async fn answer_anomaly(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let (mut csrf, mut text, mut files) = (String::new(), String::new(), Vec::new());
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
+                };
+                match name.as_str() {
+                    "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    "text" => text = String::from_utf8_lossy(&bytes).into_owned(),
+                    "file" if !bytes.is_empty() => files.push(yaolian_records::files::Upload {
+                        label: "说明材料".into(),
+                        name: file_name,
+                        content_type,
+                        content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
+                    }),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
+        }
+    }
+    if let Err(page) = user.check_csrf(&csrf) {
+        return page;
+    }
+    match anomalies::answer(state.store(), &user.principal, id, &text, &files, &user.client).await {
+        Ok(_) => Redirect::to(&format!("/trace/anomalies?q=&status=#anomaly-{id}")).into_response(),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+// ---------------------------------------------------------------- 追溯数据上报 (uploads)
+
+#[derive(Template)]
+#[template(path = "trace_report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    uploads: Vec<Upload>,
+    error: Option<String>,
+    max_mib: usize,
+}
+
+impl ReportPage {
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+}
+
+async fn render_report(state: &AppState, user: &PageUser, error: Option<String>) -> Response {
+    match upload::list(state.store(), &user.principal, &user.client).await {
+        Ok(uploads) => render(&ReportPage {
+            chrome: user.chrome("trace"),
+            uploads,
+            error,
+            max_mib: upload::MAX_BYTES / 1024 / 1024,
+        }),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn report_page(State(state): State<AppState>, user: PageUser) -> Response {
+    render_report(&state, &user, None).await
+}
+
+/// The upload form posts the file as multipart form data with the CSRF token.
+async fn report_upload(State(state): State<AppState>, user: PageUser, mut form: axum::extract::Multipart) -> Response {
+    let (mut csrf, mut file, mut file_name) = (String::new(), Vec::new(), String::new());
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    file_name = field.file_name().unwrap_or("").to_string();
+                }
+                match field.bytes().await {
+                    Ok(bytes) if name == "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    Ok(bytes) if name == "file" => file = bytes.to_vec(),
+                    Ok(_) => {}
+                    Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
+        }
+    }
+    if let Err(page) = user.check_csrf(&csrf) {
+        return page;
+    }
+    match upload::submit(state.store(), &user.principal, &file_name, file, &user.client).await {
+        Ok(id) => Redirect::to(&format!("/trace/report/{id}")).into_response(),
+        Err(e) => match super::form_errors(user.lang, e) {
+            Ok(errors) => {
+                let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+                render_report(&state, &user, Some(text.join("；"))).await
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace_upload.html")]
+struct UploadPage {
+    chrome: Chrome,
+    job: Upload,
+}
+
+impl UploadPage {
+    fn time(&self, ms: &i64) -> String {
+        time(ms)
+    }
+}
+
+async fn upload_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
+    match upload::get(state.store(), &user.principal, id, &user.client).await {
+        Ok(job) => render(&UploadPage { chrome: user.chrome("trace"), job }),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn template_xlsx(user: PageUser) -> Response {
+    match upload::template_xlsx() {
+        Ok(bytes) => crate::api::xlsx_response("trace-template.xlsx", bytes),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn template_csv(_user: PageUser) -> Response {
+    crate::api::csv_response("trace-template.csv", upload::template_csv())
 }

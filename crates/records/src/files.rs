@@ -1,0 +1,128 @@
+//! Attachments (附件) of a regulated record: decoded from base64, size-checked and given their
+//! SM3 checksum before anything is stored, so that every module keeps files the same way
+//! (application materials, answers to trace anomalies). Each module stores the decoded files in
+//! its own table, in the transaction of the record they belong to, and versions their
+//! [`FileRef`]s (name, size, SM3) with the record: the checksum is what later proves the bytes
+//! unchanged.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yaolian_core::ValidationError;
+use yaolian_ledger::HashAlg;
+
+/// An attachment as uploaded.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Upload {
+    /// What the file is, e.g. 营业执照.
+    pub label: String,
+    /// File name.
+    pub name: String,
+    #[serde(default)]
+    pub content_type: String,
+    /// The file, base64.
+    pub content_base64: String,
+}
+
+/// An attachment as stored: its SM3 checksum is what later proves the bytes unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FileRef {
+    pub id: i64,
+    pub label: String,
+    pub name: String,
+    pub size: i64,
+    pub sm3: String,
+}
+
+/// A decoded, size-checked upload with its SM3 checksum, ready to store.
+pub struct Decoded {
+    pub label: String,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub sm3: String,
+}
+
+impl Decoded {
+    /// The size in bytes as the tables store it.
+    pub fn size(&self) -> i64 {
+        i64::try_from(self.bytes.len()).unwrap_or(i64::MAX)
+    }
+
+    /// Its reference once stored under `id`.
+    pub fn stored_as(&self, id: i64) -> FileRef {
+        FileRef { id, label: self.label.clone(), name: self.name.clone(), size: self.size(), sm3: self.sm3.clone() }
+    }
+}
+
+/// Decodes `files` (at most `max_files`, each at most `max_bytes`), naming each refused one
+/// (`files[i].name`, `files[i].content_base64`) and its rule.
+pub fn decode(files: &[Upload], max_files: usize, max_bytes: usize) -> Result<Vec<Decoded>, ValidationError> {
+    let mut errors = ValidationError::new();
+    if files.len() > max_files {
+        errors.push("files", format!("max_items:{max_files}"), format!("at most {max_files} attachments"));
+    }
+    let mut out = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let field = format!("files[{i}]");
+        if f.label.trim().is_empty() || f.name.trim().is_empty() || f.name.chars().count() > 200 {
+            errors.push(format!("{field}.name"), "length:1..200", "each attachment needs a label and a file name");
+            continue;
+        }
+        match base64::engine::general_purpose::STANDARD.decode(f.content_base64.trim()) {
+            Ok(bytes) if bytes.is_empty() => {
+                errors.push(format!("{field}.content_base64"), "non_empty", "the file is empty")
+            }
+            Ok(bytes) if bytes.len() > max_bytes => errors.push(
+                format!("{field}.content_base64"),
+                format!("max_bytes:{max_bytes}"),
+                format!("{} is larger than {} MiB", f.name, max_bytes / 1024 / 1024),
+            ),
+            Ok(bytes) => {
+                let sm3 = HashAlg::Sm3.digest(&[&bytes]).to_hex();
+                out.push(Decoded {
+                    label: f.label.trim().into(),
+                    name: f.name.trim().into(),
+                    content_type: if f.content_type.is_empty() {
+                        "application/octet-stream".into()
+                    } else {
+                        f.content_type.clone()
+                    },
+                    bytes,
+                    sm3,
+                })
+            }
+            Err(_) => errors.push(format!("{field}.content_base64"), "base64", "content_base64 is not base64"),
+        }
+    }
+    errors.into_result()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(name: &str, b64: &str) -> Upload {
+        Upload { label: "说明".into(), name: name.into(), content_type: String::new(), content_base64: b64.into() }
+    }
+
+    #[test]
+    fn refusals_name_the_file_and_the_rule() {
+        let ok = decode(&[upload("a.txt", "5byC5bi4")], 2, 10).unwrap_or_default();
+        assert_eq!((ok.len(), ok[0].size(), ok[0].sm3.len()), (1, 6, 64));
+        let rules = |files: &[Upload]| {
+            decode(files, 1, 4).err().map(|e| e.errors.into_iter().map(|e| (e.field, e.rule)).collect::<Vec<_>>())
+        };
+        assert_eq!(rules(&[upload("a", "!!")]), Some(vec![("files[0].content_base64".into(), "base64".into())]));
+        assert_eq!(rules(&[upload("", "YQ==")]), Some(vec![("files[0].name".into(), "length:1..200".into())]));
+        assert_eq!(
+            rules(&[upload("a", "5byC5bi4")]),
+            Some(vec![("files[0].content_base64".into(), "max_bytes:4".into())])
+        );
+        assert_eq!(
+            rules(&[upload("a", "YQ=="), upload("b", "YQ==")]).map(|v| v[0].1.clone()),
+            Some("max_items:1".into())
+        );
+    }
+}
