@@ -226,7 +226,11 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
     anyhow::ensure!(schema_refusals == 0, "the generated events fail the EPCIS schema");
     let t = Instant::now();
     let context = yaolian_trace::hash::Context::default();
-    let hashed = chain.events.iter().map(|e| yaolian_trace::hash::event_hash(e, &context, day(1_000))[0]).fold(0u8, |a, b| a ^ b);
+    let hashed = chain
+        .events
+        .iter()
+        .map(|e| yaolian_trace::hash::event_hash(e, &context, day(1_000))[0])
+        .fold(0u8, |a, b| a ^ b);
     let hash_time = t.elapsed();
     let (base, per_table) = raw_inserts(&base_db.store, &incoming).await?;
     base_db.finish().await;
