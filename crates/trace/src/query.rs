@@ -183,6 +183,12 @@ pub async fn events(
                 };
                 filters.push(format!("{column} IS NOT NULL"));
             }
+            other if other.starts_with("HASATTR_") || other.starts_with("EQATTR_") => {
+                match master_data_filter(other, &values, &mut p) {
+                    Ok(f) => filters.push(f),
+                    Err(e) => errors.push(e),
+                }
+            }
             _ => errors.push(FieldError::new(name, "unknown_parameter", format!("{name} is not a query parameter"))),
         }
     }
@@ -212,6 +218,67 @@ pub async fn events(
         events.push(event_json(r)?);
     }
     Ok(EventPage { events, next_page_token: more.then(|| format!("{}.{}", last.0, last.1)) })
+}
+
+/// `HASATTR_{field}={attr}` and `EQATTR_{field}_{attr}={values}` (EPCIS 2.0 §8.2.7.1) over the
+/// location master data this system holds (`trace_sites`) for `readPoint` and `bizLocation`:
+/// the CBV 2.0 attributes `name` and `state` (the site's province), by their bare name, as
+/// `cbvmda:{attr}` or as `urn:epcglobal:cbv:mda#{attr}`.
+fn master_data_filter(name: &str, values: &[String], p: &mut Params) -> Result<String, FieldError> {
+    let attribute = |a: &str| -> Option<&'static str> {
+        let bare = a.trim().trim_start_matches("urn:epcglobal:cbv:mda#").trim_start_matches("cbvmda:");
+        match bare {
+            "name" => Some("name"),
+            "state" => Some("province"),
+            _ => None,
+        }
+    };
+    let unknown = |a: &str| {
+        FieldError::new(
+            name,
+            "one_of:name,state",
+            format!("{a:?}: the location master data held here are name and state (province)"),
+        )
+    };
+    let (field, rest) = if let Some(rest) = name.strip_prefix("HASATTR_") {
+        (rest, None)
+    } else {
+        let rest = name.strip_prefix("EQATTR_").unwrap_or(name);
+        let (field, attr) = rest.split_once('_').unwrap_or((rest, ""));
+        (field, Some(attr))
+    };
+    let column = match field {
+        "readPoint" => "e.read_point",
+        "bizLocation" => "e.biz_location",
+        _ => {
+            return Err(FieldError::new(
+                name,
+                "one_of:readPoint,bizLocation",
+                format!("{name}: master data are held for readPoint and bizLocation"),
+            ))
+        }
+    };
+    match rest {
+        None => {
+            let mut ors = Vec::new();
+            for a in values {
+                let col = attribute(a).ok_or_else(|| unknown(a))?;
+                ors.push(format!("s.{col} <> ''"));
+            }
+            if ors.is_empty() {
+                return Err(unknown(""));
+            }
+            Ok(format!("{column} IN (SELECT s.id FROM trace_sites s WHERE {})", ors.join(" OR ")))
+        }
+        Some(attr) => {
+            let col = attribute(attr).ok_or_else(|| unknown(attr))?;
+            let list: Vec<String> = values.iter().map(|v| p.push(v.as_str())).collect();
+            if list.is_empty() {
+                return Err(FieldError::new(name, "required", format!("{name} names the values to match")));
+            }
+            Ok(format!("{column} IN (SELECT s.id FROM trace_sites s WHERE s.{col} IN ({}))", list.join(",")))
+        }
+    }
 }
 
 /// How a query's events are ordered: by id (the order of capture) unless `orderBy` says.

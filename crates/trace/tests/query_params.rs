@@ -1,6 +1,7 @@
 //! EPCIS 2.0 query parameters over the REST binding: lists split on `|` only (a comma is part
 //! of a value, as in a `geo:` read point), `orderBy` / `orderDirection` with page tokens that
-//! keep the order, and `EXISTS_` on the fields kept in columns.
+//! keep the order, `EXISTS_` on the fields kept in columns, and `HASATTR_` / `EQATTR_` over the
+//! location master data (the sites' name and province).
 
 #![allow(clippy::unwrap_used)]
 
@@ -60,6 +61,24 @@ async fn lists_split_on_bars_and_order_survives_paging() {
         assert!(bad.is_empty(), "{bad:?}");
         let o = ingest::store(&s, good, Options::bulk()).await.unwrap();
         assert_eq!(o.stored, 5);
+        let maker = yaolian_trace::sites::Site {
+            id: MAKER.into(),
+            name: "甲制药生产基地".into(),
+            kind: "manufacturer".into(),
+            org_id: Some(w.company_a),
+            province: "浙江".into(),
+        };
+        yaolian_trace::sites::upsert(&s, &[maker]).await.unwrap();
+
+        // Location master data: the sites' name and state (province).
+        let (found, _) = ask(&s, &[("EQATTR_readPoint_name", "甲制药生产基地")]).await.unwrap();
+        assert_eq!(found.len(), 4, "every event at the maker's");
+        let (found, _) = ask(&s, &[("EQATTR_readPoint_urn:epcglobal:cbv:mda#state", "江苏")]).await.unwrap();
+        assert!(found.is_empty());
+        let (found, _) = ask(&s, &[("HASATTR_readPoint", "cbvmda:state")]).await.unwrap();
+        assert_eq!(found.len(), 4, "the geo: point has no master data");
+        let e = ask(&s, &[("EQATTR_readPoint_colour", "red")]).await.unwrap_err();
+        assert!(e.contains("EQATTR_readPoint_colour"), "{e}");
 
         // A geo: read point with a comma is one value.
         let (found, _) = ask(&s, &[("EQ_readPoint", FIELD)]).await.unwrap();

@@ -238,6 +238,32 @@ struct ErrorPage {
     message: String,
 }
 
+/// A one-file upload form (multipart: `_csrf` and `file`) read and its CSRF token checked:
+/// the file's name and bytes, or the page that refuses it.
+pub async fn file_form(user: &PageUser, mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), Response> {
+    let (mut csrf, mut file, mut file_name) = (String::new(), Vec::new(), String::new());
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    file_name = field.file_name().unwrap_or("").to_string();
+                }
+                match field.bytes().await {
+                    Ok(bytes) if name == "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    Ok(bytes) if name == "file" => file = bytes.to_vec(),
+                    Ok(_) => {}
+                    Err(e) => return Err(error_page(user.lang, e.status(), &e.body_text())),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return Err(error_page(user.lang, e.status(), &e.body_text())),
+        }
+    }
+    user.check_csrf(&csrf)?;
+    Ok((file_name, file))
+}
+
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     let chrome = Chrome::anonymous(lang, lang.t("err.generic"), "/");
     let mut resp = render(&ErrorPage { chrome, status: status.as_u16(), message: message.to_string() });

@@ -563,29 +563,11 @@ async fn list_xlsx(State(state): State<AppState>, user: PageUser, Query(filter):
 }
 
 /// The upload form posts the file as multipart form data with the CSRF token.
-async fn import_upload(State(state): State<AppState>, user: PageUser, mut form: axum::extract::Multipart) -> Response {
-    let (mut csrf, mut file, mut file_name) = (String::new(), Vec::new(), String::new());
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "file" {
-                    file_name = field.file_name().unwrap_or("").to_string();
-                }
-                match field.bytes().await {
-                    Ok(bytes) if name == "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    Ok(bytes) if name == "file" => file = bytes.to_vec(),
-                    Ok(_) => {}
-                    Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
-        }
-    }
-    if let Err(page) = user.check_csrf(&csrf) {
-        return page;
-    }
+async fn import_upload(State(state): State<AppState>, user: PageUser, form: axum::extract::Multipart) -> Response {
+    let (file_name, file) = match super::file_form(&user, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
     match yaolian_registry::import::import_products(state.store(), &user.principal, &file, &user.client).await {
         Ok(report) => render(&ImportPage { chrome: user.chrome("products"), report, file_name }),
         Err(e) => failure_page(user.lang, e),

@@ -767,29 +767,11 @@ async fn report_page(State(state): State<AppState>, user: PageUser) -> Response 
 }
 
 /// The upload form posts the file as multipart form data with the CSRF token.
-async fn report_upload(State(state): State<AppState>, user: PageUser, mut form: axum::extract::Multipart) -> Response {
-    let (mut csrf, mut file, mut file_name) = (String::new(), Vec::new(), String::new());
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "file" {
-                    file_name = field.file_name().unwrap_or("").to_string();
-                }
-                match field.bytes().await {
-                    Ok(bytes) if name == "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    Ok(bytes) if name == "file" => file = bytes.to_vec(),
-                    Ok(_) => {}
-                    Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
-        }
-    }
-    if let Err(page) = user.check_csrf(&csrf) {
-        return page;
-    }
+async fn report_upload(State(state): State<AppState>, user: PageUser, form: axum::extract::Multipart) -> Response {
+    let (file_name, file) = match super::file_form(&user, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
     match upload::submit(state.store(), &user.principal, &file_name, file, &user.client).await {
         Ok(id) => Redirect::to(&format!("/trace/report/{id}")).into_response(),
         Err(e) => match super::form_errors(user.lang, e) {
