@@ -101,6 +101,21 @@ async fn oversized_and_malicious_uploads_are_refused_naming_the_limit() {
         let (status, body) = capture(&a, &server, b"{\"type\": ".to_vec()).await;
         assert_eq!((status, body["code"].as_str()), (400, Some("malformed_json")), "{body}");
 
+        // GS1's EPCIS 2.0 JSON Schema: a document without @context is refused naming it; an
+        // event with a quantity given as text is refused naming the member.
+        let doc = json!({"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-28T10:00:00+08:00",
+            "epcisBody": {"eventList": []}});
+        let (status, body) = capture(&a, &server, serde_json::to_vec(&doc).unwrap()).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!((body["errors"][0]["field"].as_str(), body["errors"][0]["rule"].as_str()),
+            (Some("@context"), Some("schema:required")), "{body}");
+        let event = json!({"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "ObjectEvent", "eventTime": "2026-11-28T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": "200"}]});
+        let (st, body) = a.send_json(reqwest::Method::POST, server.url("/epcis/events"), &event).await;
+        assert_eq!(st.as_u16(), 422, "{body}");
+        assert_eq!(body["errors"][0]["field"], "eventList[0].quantityList[0].quantity", "{body}");
+
         // The server still answers.
         let r = a.client.get(server.url("/api/v1/products")).send().await.unwrap();
         assert_eq!(r.status(), 200);
