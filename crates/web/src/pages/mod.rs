@@ -238,30 +238,73 @@ struct ErrorPage {
     message: String,
 }
 
-/// A one-file upload form (multipart: `_csrf` and `file`) read and its CSRF token checked:
-/// the file's name and bytes, or the page that refuses it.
-pub async fn file_form(user: &PageUser, mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), Response> {
-    let (mut csrf, mut file, mut file_name) = (String::new(), Vec::new(), String::new());
+/// A multipart form as read: its text fields by name and its non-empty files in order, once the
+/// CSRF token (`_csrf`) is checked.
+pub struct MultipartForm {
+    pub texts: std::collections::BTreeMap<String, String>,
+    pub files: Vec<FormFile>,
+}
+
+/// One file of a multipart form: the field it came in, its name and type as sent, its bytes.
+pub struct FormFile {
+    pub field: String,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl FormFile {
+    /// As an attachment of a record (`yaolian_records::files`), under `label`.
+    pub fn upload(self, label: &str) -> yaolian_records::files::Upload {
+        yaolian_records::files::Upload {
+            label: label.to_string(),
+            name: self.name,
+            content_type: self.content_type,
+            content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &self.bytes),
+        }
+    }
+}
+
+/// Reads a multipart form (the body limit of the route applies) and checks its CSRF token: the
+/// form, or the page that refuses it.
+pub async fn multipart_form(user: &PageUser, mut form: axum::extract::Multipart) -> Result<MultipartForm, Response> {
+    let mut out = MultipartForm { texts: std::collections::BTreeMap::new(), files: Vec::new() };
     loop {
         match form.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or("").to_string();
-                if name == "file" {
-                    file_name = field.file_name().unwrap_or("").to_string();
-                }
-                match field.bytes().await {
-                    Ok(bytes) if name == "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    Ok(bytes) if name == "file" => file = bytes.to_vec(),
-                    Ok(_) => {}
-                    Err(e) => return Err(error_page(user.lang, e.status(), &e.body_text())),
+                let file_name = field.file_name().map(str::to_string);
+                let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+                let bytes = field.bytes().await.map_err(|e| error_page(user.lang, e.status(), &e.body_text()))?;
+                match file_name {
+                    Some(file_name) => {
+                        if !bytes.is_empty() {
+                            out.files.push(FormFile {
+                                field: name,
+                                name: file_name,
+                                content_type,
+                                bytes: bytes.to_vec(),
+                            });
+                        }
+                    }
+                    None => {
+                        out.texts.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                    }
                 }
             }
             Ok(None) => break,
             Err(e) => return Err(error_page(user.lang, e.status(), &e.body_text())),
         }
     }
-    user.check_csrf(&csrf)?;
-    Ok((file_name, file))
+    user.check_csrf(out.texts.get("_csrf").map_or("", String::as_str))?;
+    Ok(out)
+}
+
+/// A one-file upload form (`_csrf` and `file`): the file's name and bytes (empty when none was
+/// chosen), or the page that refuses the form.
+pub async fn file_form(user: &PageUser, form: axum::extract::Multipart) -> Result<(String, Vec<u8>), Response> {
+    let form = multipart_form(user, form).await?;
+    Ok(form.files.into_iter().find(|f| f.field == "file").map(|f| (f.name, f.bytes)).unwrap_or_default())
 }
 
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {

@@ -16,7 +16,7 @@ use yaolian_services::applications::{
 };
 use yaolian_services::types::{self, ServiceType};
 
-use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
+use super::{failure_page, field_error, form_errors, render, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -366,48 +366,29 @@ async fn new_submit(
     State(state): State<AppState>,
     user: PageUser,
     axum::extract::Path(code): axum::extract::Path<String>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let t = match types::get(state.store(), &code).await {
         Ok(t) => t,
         Err(e) => return failure_page(user.lang, e),
     };
-    let (mut csrf, mut license_id, mut form, mut files) = (String::new(), String::new(), BTreeMap::new(), Vec::new());
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().unwrap_or("").to_string();
-                let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-                let bytes = match field.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => return error_page(user.lang, e.status(), &e.body_text()),
-                };
-                let text = || String::from_utf8_lossy(&bytes).into_owned();
-                if name == "_csrf" {
-                    csrf = text();
-                } else if name == "license_id" {
-                    license_id = text();
-                } else if let Some(i) = name.strip_prefix("file_").and_then(|i| i.parse::<usize>().ok()) {
-                    if let (Some(label), false) = (t.attachments.get(i), bytes.is_empty()) {
-                        files.push(Upload {
-                            label: label.clone(),
-                            name: file_name,
-                            content_type,
-                            content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
-                        });
-                    }
-                } else if let Some(key) = name.strip_prefix("form.") {
-                    form.insert(key.to_string(), text());
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return error_page(user.lang, e.status(), &e.body_text()),
-        }
-    }
-    if let Err(page) = user.check_csrf(&csrf) {
-        return page;
-    }
+    let parts = match super::multipart_form(&user, multipart).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let license_id = parts.texts.get("license_id").cloned().unwrap_or_default();
+    let form: BTreeMap<String, String> =
+        parts.texts.iter().filter_map(|(k, v)| Some((k.strip_prefix("form.")?.to_string(), v.clone()))).collect();
+    // One file input per required attachment: `file_0`, `file_1` … in the type's order.
+    let files: Vec<Upload> = parts
+        .files
+        .into_iter()
+        .filter_map(|f| {
+            let i = f.field.strip_prefix("file_")?.parse::<usize>().ok()?;
+            let label = t.attachments.get(i)?.clone();
+            Some(f.upload(&label))
+        })
+        .collect();
     let new = NewApplication {
         type_code: t.code.clone(),
         applicant_org_id: None,

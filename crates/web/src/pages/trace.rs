@@ -695,38 +695,14 @@ async fn answer_anomaly(
     State(state): State<AppState>,
     user: PageUser,
     IdPath(id): IdPath,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
-    let (mut csrf, mut text, mut files) = (String::new(), String::new(), Vec::new());
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().unwrap_or("").to_string();
-                let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-                let bytes = match field.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
-                };
-                match name.as_str() {
-                    "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "text" => text = String::from_utf8_lossy(&bytes).into_owned(),
-                    "file" if !bytes.is_empty() => files.push(yaolian_records::files::Upload {
-                        label: "说明材料".into(),
-                        name: file_name,
-                        content_type,
-                        content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
-                    }),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return super::error_page(user.lang, e.status(), &e.body_text()),
-        }
-    }
-    if let Err(page) = user.check_csrf(&csrf) {
-        return page;
-    }
+    let form = match super::multipart_form(&user, multipart).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let text = form.texts.get("text").cloned().unwrap_or_default();
+    let files: Vec<_> = form.files.into_iter().filter(|f| f.field == "file").map(|f| f.upload("说明材料")).collect();
     match anomalies::answer(state.store(), &user.principal, id, &text, &files, &user.client).await {
         Ok(_) => Redirect::to(&format!("/trace/anomalies?q=&status=#anomaly-{id}")).into_response(),
         Err(e) => failure_page(user.lang, e),
