@@ -443,34 +443,11 @@ pub async fn close(
         return Err(ValidationError::single("note", "required", "say how the anomaly was handled").into());
     }
     let mut tx = store.begin().await?;
-    let n = sqlx::query(
-        "UPDATE trace_anomalies SET status = 'closed', closed_by = $1, closed_at = $2, note = $3 \
-         WHERE id = $4 AND status = 'open'",
-    )
-    .bind(principal.user_id())
-    .bind(Timestamp::now().millis())
-    .bind(note.trim())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(TraceError::not_found("open anomaly"));
-    }
     // The closure as a versioned record (the inspector's note is its reason).
-    let row = sqlx::query(
-        "SELECT kind, epc, event_id, site, detail, event_time, closed_at FROM trace_anomalies WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let data = serde_json::json!({
-        "id": id, "kind": row.try_get::<String, _>(0)?, "epc": row.try_get::<Option<String>, _>(1)?,
-        "event_id": row.try_get::<Option<i64>, _>(2)?, "site": row.try_get::<Option<String>, _>(3)?,
-        "detail": row.try_get::<String, _>(4)?, "event_time": row.try_get::<i64, _>(5)?,
-        "status": "closed", "note": note.trim(), "closed_by": principal.user_id(),
-        "closed_at": row.try_get::<Option<i64>, _>(6)?,
-    });
+    let closed = close_row(&mut tx, id, Some(principal.user_id()), note.trim(), Timestamp::now().millis()).await?;
+    let Some(data) = closed else {
+        return Err(TraceError::not_found("open anomaly"));
+    };
     let id_text = id.to_string();
     crate::record_version(&mut tx, principal, (ENTITY, &id_text), ("close", note.trim()), &data).await?;
     let target = format!("anomaly:{id}");
@@ -526,6 +503,41 @@ pub async fn withdraw_superseded(store: &Store, late: &[LateReceipt]) -> Result<
     Ok(withdrawn)
 }
 
+/// Closes an open anomaly (by `closed_by`, or the system) with `note` and returns the closed
+/// anomaly's after-image for its record version; `None` when it is no longer open.
+async fn close_row(
+    tx: &mut yaolian_store::Tx<'_>,
+    id: i64,
+    closed_by: Option<i64>,
+    note: &str,
+    at: i64,
+) -> Result<Option<serde_json::Value>, TraceError> {
+    let n = sqlx::query(
+        "UPDATE trace_anomalies SET status = 'closed', closed_by = $1, closed_at = $2, note = $3 \
+         WHERE id = $4 AND status = 'open'",
+    )
+    .bind(closed_by)
+    .bind(at)
+    .bind(note)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT kind, epc, event_id, site, detail, event_time FROM trace_anomalies WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(Some(serde_json::json!({
+        "id": id, "kind": row.try_get::<String, _>(0)?, "epc": row.try_get::<Option<String>, _>(1)?,
+        "event_id": row.try_get::<Option<i64>, _>(2)?, "site": row.try_get::<Option<String>, _>(3)?,
+        "detail": row.try_get::<String, _>(4)?, "event_time": row.try_get::<i64, _>(5)?,
+        "status": "closed", "note": note, "closed_by": closed_by, "closed_at": at,
+    })))
+}
+
 /// Closes one anomaly as the system (自动撤销), if it is still open.
 async fn withdraw(store: &Store, id: i64, r: &LateReceipt) -> Result<bool, TraceError> {
     let now = Timestamp::now();
@@ -535,29 +547,9 @@ async fn withdraw(store: &Store, id: i64, r: &LateReceipt) -> Result<bool, Trace
         now.to_china_string()
     );
     let mut tx = store.begin().await?;
-    let n = sqlx::query(
-        "UPDATE trace_anomalies SET status = 'closed', closed_by = NULL, closed_at = $1, note = $2 \
-         WHERE id = $3 AND status = 'open'",
-    )
-    .bind(now.millis())
-    .bind(&note)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n == 0 {
+    let Some(data) = close_row(&mut tx, id, None, &note, now.millis()).await? else {
         return Ok(false);
-    }
-    let row = sqlx::query("SELECT kind, epc, event_id, site, detail, event_time FROM trace_anomalies WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let data = serde_json::json!({
-        "id": id, "kind": row.try_get::<String, _>(0)?, "epc": row.try_get::<Option<String>, _>(1)?,
-        "event_id": row.try_get::<Option<i64>, _>(2)?, "site": row.try_get::<Option<String>, _>(3)?,
-        "detail": row.try_get::<String, _>(4)?, "event_time": row.try_get::<i64, _>(5)?,
-        "status": "closed", "note": note, "closed_by": null, "closed_at": now.millis(),
-    });
+    };
     let id_text = id.to_string();
     let version = yaolian_store::NewVersion {
         entity: ENTITY,
