@@ -59,6 +59,16 @@ impl Lang {
         }
     }
 
+    /// The name of the module a to-do or message comes from (`trace` → 追溯); 其他 for a module
+    /// with no name, never the code.
+    pub fn module(self, code: &str) -> &'static str {
+        let key = format!("module.{code}");
+        match TEXT.iter().find(|(k, _, _)| *k == key) {
+            Some(_) => self.t(&key),
+            None => self.t("module.other"),
+        }
+    }
+
     /// Text for `key`; an unknown key shows itself so that it is noticed.
     pub fn t(self, key: &str) -> &'static str {
         match TEXT.iter().find(|(k, _, _)| *k == key) {
@@ -222,6 +232,10 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("module.services", "政务服务", "Services"),
     ("module.oversight", "监管", "Oversight"),
     ("module.trace", "追溯", "Traceability"),
+    ("module.audit", "审计", "Audit"),
+    ("module.identity", "账号", "Accounts"),
+    ("module.other", "其他", "Other"),
+    ("home.new", "新", "new"),
     ("import.file", "批量导入（Excel 或 CSV，列同导出）", "Import (Excel or CSV, the export's columns)"),
     ("import.go", "导入", "Import"),
     ("import.title", "导入结果", "Import result"),
@@ -358,6 +372,10 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("err.not_found", "页面不存在", "Page not found"),
     ("err.forbidden", "没有权限执行此操作", "You are not allowed to do this"),
     ("err.generic", "操作失败", "The action failed"),
+    ("err.csrf", "页面已过期或表单来源无法确认，请刷新页面后重试", "CSRF token missing or wrong; reload the page and try again"),
+    ("err.record_not_found", "未找到该记录，可能已被处理或删除", "The record was not found"),
+    ("err.too_large", "上传的内容超过大小上限，请拆分或压缩后重试", "The upload is larger than allowed"),
+    ("err.bad_form", "表单内容无法读取，请刷新页面后重试", "The form could not be read; reload the page and try again"),
 ];
 
 #[cfg(test)]
@@ -385,5 +403,15 @@ mod tests {
         }
         assert_eq!(Lang::Zh.action("login_failed"), "登录失败");
         assert_eq!(Lang::Zh.action("not_an_action"), "not_an_action");
+    }
+
+    /// The modules that post to-dos and messages (`yaolian_portal`), by name, never by code.
+    #[test]
+    fn every_module_has_a_name() {
+        for code in ["registry", "license", "services", "oversight", "trace", "audit", "identity"] {
+            assert_ne!(Lang::Zh.module(code), "其他", "no name for module {code}");
+        }
+        assert_eq!(Lang::Zh.module("trace"), "追溯");
+        assert_eq!(Lang::Zh.module("not_a_module"), "其他");
     }
 }

@@ -96,6 +96,18 @@ async fn enrollment_and_logout_need_the_csrf_token() {
             let (status, body) = problem(s.client.post(server.url(path)).send().await.unwrap()).await;
             assert_eq!((status, body["code"].as_str()), (403, Some("csrf_failed")), "{path}");
         }
+        // A page form without its token is refused in the page's language (zh-CN by default).
+        let r = s
+            .client
+            .post(server.url("/account/password"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("current=x&new=y")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("页面已过期") && !page.contains("CSRF token"), "{page}");
         let r = s.client.post(server.url("/api/v1/auth/logout")).header("x-csrf-token", &s.csrf).send().await.unwrap();
         assert_eq!(r.status(), 204);
         server.stop().await;

@@ -62,6 +62,11 @@ impl Chrome {
         self.lang.t(key)
     }
 
+    /// The name of a module (`Lang::module`).
+    pub fn module(&self, code: &str) -> &'static str {
+        self.lang.module(code)
+    }
+
     /// A license state (valid, expired, suspended …) in the page's language.
     pub fn license_state(&self, state: &yaolian_license::licenses::State) -> String {
         if self.lang.code() == "en" {
@@ -186,11 +191,7 @@ impl PageUser {
     pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
         match &self.principal.via() {
             AuthVia::Session { csrf_token } if !sent.is_empty() && sent == csrf_token => Ok(()),
-            _ => Err(error_page(
-                self.lang,
-                StatusCode::FORBIDDEN,
-                "CSRF token missing or wrong; reload the page and try again",
-            )),
+            _ => Err(error_page(self.lang, StatusCode::FORBIDDEN, self.lang.t("err.csrf"))),
         }
     }
 }
@@ -275,7 +276,7 @@ pub async fn multipart_form(user: &PageUser, mut form: axum::extract::Multipart)
                 let name = field.name().unwrap_or("").to_string();
                 let file_name = field.file_name().map(str::to_string);
                 let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-                let bytes = field.bytes().await.map_err(|e| error_page(user.lang, e.status(), &e.body_text()))?;
+                let bytes = field.bytes().await.map_err(|e| multipart_refusal(user.lang, e))?;
                 match file_name {
                     Some(file_name) => {
                         if !bytes.is_empty() {
@@ -293,11 +294,19 @@ pub async fn multipart_form(user: &PageUser, mut form: axum::extract::Multipart)
                 }
             }
             Ok(None) => break,
-            Err(e) => return Err(error_page(user.lang, e.status(), &e.body_text())),
+            Err(e) => return Err(multipart_refusal(user.lang, e)),
         }
     }
     user.check_csrf(out.texts.get("_csrf").map_or("", String::as_str))?;
     Ok(out)
+}
+
+/// A multipart body that could not be read, in the page's language: over the route's limit
+/// (413), or malformed.
+fn multipart_refusal(lang: Lang, e: axum::extract::multipart::MultipartError) -> Response {
+    let status = e.status();
+    let key = if status == StatusCode::PAYLOAD_TOO_LARGE { "err.too_large" } else { "err.bad_form" };
+    error_page(lang, status, lang.t(key))
 }
 
 /// A one-file upload form (`_csrf` and `file`): the file's name and bytes (empty when none was
@@ -340,7 +349,11 @@ pub fn form_errors(lang: Lang, e: impl Into<IdentityError>) -> Result<Vec<FieldE
         IdentityError::Forbidden { permission } => {
             Err(error_page(lang, StatusCode::FORBIDDEN, &format!("{} ({permission})", lang.t("err.forbidden"))))
         }
-        IdentityError::NotFound(what) => Err(error_page(lang, StatusCode::NOT_FOUND, &format!("{what} not found"))),
+        IdentityError::NotFound(what) => {
+            let text =
+                if lang == Lang::Zh { lang.t("err.record_not_found").to_string() } else { format!("{what} not found") };
+            Err(error_page(lang, StatusCode::NOT_FOUND, &text))
+        }
         IdentityError::Store(inner) => {
             tracing::error!(error = %inner, "storage error");
             Err(error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.t("err.generic")))
