@@ -8,6 +8,7 @@ pub mod diff;
 pub mod error;
 pub mod fuzz;
 pub mod gtin;
+pub mod refusal;
 pub mod time;
 pub mod uscc;
 

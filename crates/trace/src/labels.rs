@@ -310,7 +310,7 @@ pub fn refusal(at: At, e: &FieldError) -> String {
     } else if rule.starts_with("schema") {
         format!("{named}不符合 EPCIS 2.0 标准的格式")
     } else {
-        format!("{named}不符合要求")
+        yaolian_core::refusal::sentence(&named, rule)
     };
     format!("{}：{why}", at.zh())
 }

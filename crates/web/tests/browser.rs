@@ -496,7 +496,8 @@ async fn an_applicant_fills_the_application_form_with_attachments() {
     }
     c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
     let alert = c.wait().for_element(Locator::Css(".alert.error")).await.unwrap().text().await.unwrap();
-    assert!(alert.contains("form.business_scope"), "{alert}");
+    // In Chinese, about the field's label, without internal keys.
+    assert!(alert.contains("经营范围的长度应为 0 至 1000 个字符") && !alert.contains("form."), "{alert}");
     let kept = c.find(Locator::Css("#f-legal_representative")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("张建华"));
     // Corrected (files are chosen again, as browsers never keep them), it is submitted.

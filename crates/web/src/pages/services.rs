@@ -16,6 +16,8 @@ use yaolian_services::applications::{
 };
 use yaolian_services::types::{self, ServiceType};
 
+use crate::i18n::Lang;
+
 use super::{failure_page, field_error, form_errors, render, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
@@ -326,6 +328,28 @@ impl NewPage {
     }
 }
 
+/// The refusals of an application form in Chinese, each about its field's label (the type's
+/// own labels for `form.*`); a refusal of no field keeps the domain's text.
+fn chinese_refusals(t: &ServiceType, errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let label = match e.field.as_str() {
+                "" => return e,
+                "license_id" => "证照".to_string(),
+                "applicant_org_id" => "申请单位".to_string(),
+                "files" | "attachments" => "附件".to_string(),
+                other => match other.strip_prefix("form.").and_then(|k| t.form.iter().find(|f| f.key == k)) {
+                    Some(f) => f.zh.clone(),
+                    None => "填写内容".to_string(),
+                },
+            };
+            let message = yaolian_core::refusal::sentence(&label, &e.rule);
+            FieldError { message, ..e }
+        })
+        .collect()
+}
+
 async fn render_new(
     state: &AppState,
     user: &PageUser,
@@ -399,7 +423,10 @@ async fn new_submit(
     match applications::submit(state.store(), state.sealing(), &user.principal, &new, &user.client).await {
         Ok(v) => Redirect::to(&format!("/services/applications/{}", v.application.id)).into_response(),
         Err(e) => match form_errors(user.lang, e) {
-            Ok(errors) => render_new(&state, &user, t, form, license_id, errors).await,
+            Ok(errors) => {
+                let errors = if user.lang == Lang::Zh { chinese_refusals(&t, errors) } else { errors };
+                render_new(&state, &user, t, form, license_id, errors).await
+            }
             Err(page) => page,
         },
     }

@@ -1,0 +1,43 @@
+//! A refusal as a person reads it: the rule of a [`FieldError`] said in Chinese about the
+//! field's label (`联系电话为必填项`), for pages. The `message` of a field error stays English
+//! for logs and the API; a page that knows the field's label shows this sentence instead, and
+//! a module with rules of its own handles those first and falls back to this one (see
+//! `trace::labels::refusal`). Never falls back to the English message.
+
+/// The Chinese sentence for a refusal of the field labelled `label` under `rule`.
+pub fn sentence(label: &str, rule: &str) -> String {
+    let (name, arg) = rule.split_once(':').unwrap_or((rule, ""));
+    let (from, to) = arg.split_once("..").unwrap_or(("", ""));
+    match name {
+        "required" | "non_empty" => format!("{label}为必填项"),
+        "one_of" if !arg.is_empty() => {
+            let choices: Vec<&str> = arg.split(',').filter(|c| !c.is_empty()).collect();
+            format!("{label}不是可用的值，应为其中之一：{}", choices.join("、"))
+        }
+        "length" if !to.is_empty() => format!("{label}的长度应为 {from} 至 {to} 个字符"),
+        "range" if !to.is_empty() => format!("{label}应在 {from} 至 {to} 之间"),
+        "date" => format!("{label}不是有效的日期，应写作 YYYY-MM-DD"),
+        "datetime" => format!("{label}不是有效的时间，应写作 YYYY-MM-DD HH:MM:SS"),
+        "exists" => format!("{label}所指的记录不存在"),
+        "unique" => format!("{label}已被使用，请换一个"),
+        "format" | "charset" => format!("{label}的格式不正确"),
+        _ => format!("{label}不符合要求"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn each_rule_reads_as_a_chinese_sentence() {
+        assert_eq!(sentence("联系电话", "required"), "联系电话为必填项");
+        assert_eq!(sentence("类型", "one_of:holiday,workday,"), "类型不是可用的值，应为其中之一：holiday、workday");
+        assert_eq!(sentence("名称", "length:1..50"), "名称的长度应为 1 至 50 个字符");
+        assert_eq!(sentence("受理时限", "range:1..60"), "受理时限应在 1 至 60 之间");
+        assert_eq!(sentence("日期", "date:YYYY-MM-DD"), "日期不是有效的日期，应写作 YYYY-MM-DD");
+        assert_eq!(sentence("证照", "exists"), "证照所指的记录不存在");
+        assert_eq!(sentence("用户名", "unique"), "用户名已被使用，请换一个");
+        assert_eq!(sentence("申请单位", "has_authority"), "申请单位不符合要求");
+    }
+}
