@@ -551,6 +551,37 @@ struct ImportPage {
     file_name: String,
 }
 
+impl ImportPage {
+    /// A refused row's column and reason as the page shows them (see [`import_refusal`]).
+    fn refusal(&self, e: &yaolian_registry::import::RowError) -> (String, String) {
+        import_refusal(self.chrome.lang, e)
+    }
+}
+
+/// A refused row of a product import: the column by its heading and the reason — in Chinese
+/// the rule said about the column (`批准文号不符合要求`, `缺少“剂型”列`), never the field key or
+/// the English message.
+fn import_refusal(lang: crate::i18n::Lang, e: &yaolian_registry::import::RowError) -> (String, String) {
+    use yaolian_registry::import::PRODUCT_COLUMNS;
+    let key = e.field.split(['[', '.']).next().unwrap_or("");
+    let column = match key {
+        "file" => "文件".to_string(),
+        _ => {
+            PRODUCT_COLUMNS.iter().find(|(_, en)| *en == key).map_or("内容".to_string(), |(zh, _)| (*zh).to_string())
+        }
+    };
+    if lang != crate::i18n::Lang::Zh {
+        return (e.field.clone(), e.message.clone());
+    }
+    let reason = if e.rule == "column_required" {
+        let missing = e.message.split([' ', '(']).find(|w| !w.is_empty() && !w.is_ascii()).unwrap_or("必需");
+        format!("缺少“{missing}”列")
+    } else {
+        yaolian_core::refusal::sentence(&column, &e.rule)
+    };
+    (column, reason)
+}
+
 async fn list_xlsx(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
     let items = match exported(&state, &user, &filter, "products.xlsx").await {
         Ok(items) => items,
@@ -571,5 +602,33 @@ async fn import_upload(State(state): State<AppState>, user: PageUser, form: axum
     match yaolian_registry::import::import_products(state.store(), &user.principal, &file, &user.client).await {
         Ok(report) => render(&ImportPage { chrome: user.chrome("products"), report, file_name }),
         Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::import_refusal;
+    use crate::i18n::Lang;
+    use yaolian_registry::import::RowError;
+
+    #[test]
+    fn an_import_refusal_names_the_column_in_chinese() {
+        let e = |field: &str, rule: &str, message: &str| RowError {
+            row: 3,
+            field: field.into(),
+            rule: rule.into(),
+            message: message.into(),
+        };
+        let got = import_refusal(Lang::Zh, &e("approval_number", "approval_prefix", "must start with 国药准字"));
+        assert_eq!(got, ("批准文号".to_string(), "批准文号不符合要求".to_string()));
+        let got = import_refusal(Lang::Zh, &e("mah", "required", "name the MAH"));
+        assert_eq!(got.1, "上市许可持有人为必填项");
+        let got = import_refusal(
+            Lang::Zh,
+            &e("file", "column_required", "the first row must have a column 剂型 (dosage_form)"),
+        );
+        assert_eq!(got, ("文件".to_string(), "缺少“剂型”列".to_string()));
+        let got = import_refusal(Lang::En, &e("mah", "required", "name the MAH"));
+        assert_eq!(got.1, "name the MAH");
     }
 }
