@@ -279,10 +279,6 @@ pub fn refusal(at: At, e: &FieldError) -> String {
     } else if let Some(list) = rule.strip_prefix("one_of:") {
         let shown = quoted.map(|v| format!("“{v}”")).unwrap_or_default();
         format!("{named}{shown}不是可用的值，应为其中之一：{}", list.replace(',', "、"))
-    } else if rule == "datetime" {
-        format!("{named}不是有效的时间，应写作 YYYY-MM-DD HH:MM:SS")
-    } else if rule == "date" {
-        format!("{named}不是有效的日期，应写作 YYYY-MM-DD")
     } else if rule.starts_with("offset") {
         format!("{named}应写作 +08:00 这样的时区")
     } else if rule == "own_site" {

@@ -406,32 +406,18 @@ fn dl_key(uri: &str) -> Option<(&'static str, Result<String, CodeError>)> {
 }
 
 /// Whether a Digital Link path uses the short names of Digital Link 1.0 (`/gtin/…/ser/…`),
-/// which the GS1 parser does not read; only then does the lenient reader here decide.
+/// which the GS1 parser does not read; only then does the lenient reader here decide. The
+/// names are those [`primary_ai`] and [`dl_path_key`] read.
 fn short_names(uri: &str) -> bool {
     let path = uri.split(['?', '#']).next().unwrap_or(uri);
     path.split('/').any(|s| {
-        matches!(
-            s,
-            "gtin"
-                | "sscc"
-                | "gln"
-                | "party"
-                | "grai"
-                | "giai"
-                | "gsrnp"
-                | "gsrn"
-                | "gdti"
-                | "gcn"
-                | "ginc"
-                | "gsin"
-                | "itip"
-                | "cpid"
-                | "cpv"
-                | "lot"
-                | "ser"
-        )
+        let named = !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit());
+        named && (primary_ai(s).is_some() || QUALIFIER_NAMES.iter().any(|(n, _)| *n == s))
     })
 }
+
+/// Key qualifiers by their Digital Link 1.0 short names.
+const QUALIFIER_NAMES: &[(&str, &str)] = &[("cpv", "22"), ("lot", "10"), ("ser", "21")];
 
 /// The AI of a primary key segment of a Digital Link path (TDS / Digital Link short names too).
 fn primary_ai(segment: &str) -> Option<&'static str> {
@@ -461,12 +447,7 @@ fn dl_path_key(ai: &'static str, rest: &[&str]) -> Result<String, CodeError> {
     let mut qualifiers: Vec<(&str, String)> = Vec::new();
     for pair in rest[1..].chunks(2) {
         let [q, v] = pair else { return Err(bad(format!("path segment {} has no value", pair[0]))) };
-        let q = match *q {
-            "cpv" => "22",
-            "lot" => "10",
-            "ser" => "21",
-            other => other,
-        };
+        let q = QUALIFIER_NAMES.iter().find(|(n, _)| n == q).map_or(*q, |(_, ai)| *ai);
         qualifiers.push((q, unescape(v).map_err(|_| bad("bad percent-encoding".into()))?));
     }
     let qualifier = |name: &str| qualifiers.iter().find(|(q, _)| *q == name).map(|(_, v)| v.as_str());
