@@ -20,7 +20,12 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "datetime" => format!("{label}不是有效的时间，应写作 YYYY-MM-DD HH:MM:SS"),
         "exists" => format!("{label}所指的记录不存在"),
         "unique" => format!("{label}已被使用，请换一个"),
+        "format" if arg == "phone" => {
+            format!("{label}应为 11 位手机号或带区号的固定电话（如 0571-88886666）")
+        }
+        "format" if arg == "email" => format!("{label}应为电子邮箱地址（如 name@example.cn）"),
         "format" | "charset" => format!("{label}的格式不正确"),
+        "duplicate" => format!("{label}与已上传的另一份文件内容相同，请勿重复上传"),
         _ => format!("{label}不符合要求"),
     }
 }
@@ -39,5 +44,10 @@ mod tests {
         assert_eq!(sentence("证照", "exists"), "证照所指的记录不存在");
         assert_eq!(sentence("用户名", "unique"), "用户名已被使用，请换一个");
         assert_eq!(sentence("申请单位", "has_authority"), "申请单位不符合要求");
+        assert_eq!(
+            sentence("联系电话", "format:phone"),
+            "联系电话应为 11 位手机号或带区号的固定电话（如 0571-88886666）"
+        );
+        assert_eq!(sentence("营业执照", "duplicate"), "营业执照与已上传的另一份文件内容相同，请勿重复上传");
     }
 }

@@ -56,7 +56,8 @@ impl Decoded {
 }
 
 /// Decodes `files` (at most `max_files`, each at most `max_bytes`), naming each refused one
-/// (`files[i].name`, `files[i].content_base64`) and its rule.
+/// (`files[i].name`, `files[i].content_base64`) and its rule. The same content twice is refused
+/// (`duplicate`): one document attached as two materials is a mistake the applicant should see.
 pub fn decode(files: &[Upload], max_files: usize, max_bytes: usize) -> Result<Vec<Decoded>, ValidationError> {
     let mut errors = ValidationError::new();
     if files.len() > max_files {
@@ -80,6 +81,14 @@ pub fn decode(files: &[Upload], max_files: usize, max_bytes: usize) -> Result<Ve
             ),
             Ok(bytes) => {
                 let sm3 = HashAlg::Sm3.digest(&[&bytes]).to_hex();
+                if let Some(same) = out.iter().find(|d: &&Decoded| d.sm3 == sm3) {
+                    errors.push(
+                        format!("{field}.content_base64"),
+                        "duplicate",
+                        format!("{} has the same content as {} ({})", f.name.trim(), same.name, same.label),
+                    );
+                    continue;
+                }
                 out.push(Decoded {
                     label: f.label.trim().into(),
                     name: f.name.trim().into(),
@@ -124,5 +133,11 @@ mod tests {
             rules(&[upload("a", "YQ=="), upload("b", "YQ==")]).map(|v| v[0].1.clone()),
             Some("max_items:1".into())
         );
+        // The same bytes under another name and label are one document attached twice.
+        let twice = decode(&[upload("a.pdf", "YQ=="), upload("b.pdf", "YQ==")], 5, 10).err().map(|e| e.errors);
+        let twice = twice.unwrap_or_default();
+        assert_eq!(twice.len(), 1);
+        assert_eq!((twice[0].field.as_str(), twice[0].rule.as_str()), ("files[1].content_base64", "duplicate"));
+        assert!(twice[0].message.contains("a.pdf"), "{}", twice[0].message);
     }
 }

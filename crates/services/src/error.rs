@@ -46,6 +46,23 @@ impl ServiceError {
         }
     }
 
+    /// The refusal in Chinese for a person, for the domain's own refusals (`None` for the shared
+    /// ones, which the page says about the field's label).
+    pub fn zh(&self) -> Option<String> {
+        Some(match self {
+            ServiceError::Shared(_) | ServiceError::License(_) => return None,
+            ServiceError::WrongState { number, status_zh, step, .. } => {
+                format!("申请 {number} 当前为“{status_zh}”，不能{step}")
+            }
+            ServiceError::StaleVersion { .. } => "申请已被他人更新，请刷新页面后重新操作".into(),
+            ServiceError::CorrectionAlreadyNotified => {
+                "补正告知应一次性告知需要补正的全部内容，本件已告知过（《行政许可法》第三十二条）".into()
+            }
+            ServiceError::ReviewMissing => "尚无审查意见，审查人员提交后方可决定".into(),
+            ServiceError::NoLicense => "申请未指明要变更或延续的许可证".into(),
+        })
+    }
+
     /// A stored record that does not read back: storage corruption, not the caller's fault.
     pub(crate) fn unreadable(what: &str, e: impl std::fmt::Display) -> ServiceError {
         ServiceError::Shared(StoreError::Corrupt(format!("stored {what} unreadable: {e}")).into())

@@ -13,6 +13,11 @@ use yaolian_store::Tx;
 pub const RULES: &[(&str, &str)] =
     &[("contact_change", "联系方式变更：持有有效许可证且联系人、电话、邮箱格式正确时自动办结")];
 
+/// The Chinese name of a rule (联系方式变更), never its code.
+pub fn name_zh(rule: &str) -> &'static str {
+    RULES.iter().find(|(code, _)| *code == rule).and_then(|(_, what)| what.split('：').next()).unwrap_or("智能秒办")
+}
+
 /// One check of a rule.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Check {
@@ -37,7 +42,9 @@ fn check(name: &str, passed: bool, detail: impl Into<String>) -> Check {
 /// A mainland mobile number (1[3-9] + 9 digits) or a landline with area code (0 + 2–3 digits,
 /// optional hyphen, 7–8 digits).
 pub fn phone_ok(s: &str) -> bool {
-    let s = s.trim();
+    // Spaces group digits for reading (0571-8690 1234); they are not part of the number.
+    let s: String = s.chars().filter(|c| *c != ' ').collect();
+    let s = s.as_str();
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     if s.len() == 11 && s.starts_with('1') && digits(s) {
         return matches!(s.as_bytes()[1], b'3'..=b'9');
@@ -52,6 +59,17 @@ pub fn phone_ok(s: &str) -> bool {
     match s.split_once('-') {
         Some((area, number)) => landline(area, number),
         None => [3, 4].iter().any(|&n| s.len() > n && s.is_char_boundary(n) && landline(&s[..n], &s[n..])),
+    }
+}
+
+/// The format rule a form field's own value breaks, if any: a phone (`contact_phone`) or an
+/// email (`email`) that could never be right. Checked on submission for every type, so that
+/// the form says so instead of a 秒办 check failing on it and the case going to a person.
+pub fn format_refusal(key: &str, value: &str) -> Option<&'static str> {
+    match key {
+        "contact_phone" if !phone_ok(value) => Some("format:phone"),
+        "email" if !email_ok(value) => Some("format:email"),
+        _ => None,
     }
 }
 
@@ -121,7 +139,7 @@ mod tests {
 
     #[test]
     fn phones_and_emails() {
-        for ok in ["13812345678", "0571-87654321", "010-1234567", "057187654321"] {
+        for ok in ["13812345678", "0571-87654321", "010-1234567", "057187654321", "0571-8690 1234"] {
             assert!(phone_ok(ok), "{ok}");
         }
         for bad in ["12812345678", "1381234567", "571-87654321", "0571-12", "abc", ""] {

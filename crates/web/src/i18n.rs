@@ -52,32 +52,39 @@ impl Lang {
     /// The name of an audit action (`login_failed` → 登录失败); an action this release does not
     /// name shows its code.
     pub fn action(self, code: &str) -> String {
-        let key = format!("act.{code}");
-        match TEXT.iter().find(|(k, _, _)| *k == key) {
-            Some((_, zh, en)) => (if self == Lang::Zh { zh } else { en }).to_string(),
-            None => code.to_string(),
-        }
+        self.lookup(&format!("act.{code}")).map(str::to_string).unwrap_or_else(|| code.to_string())
     }
 
     /// The name of the module a to-do or message comes from (`trace` → 追溯); 其他 for a module
     /// with no name, never the code.
     pub fn module(self, code: &str) -> &'static str {
-        let key = format!("module.{code}");
-        match TEXT.iter().find(|(k, _, _)| *k == key) {
-            Some(_) => self.t(&key),
-            None => self.t("module.other"),
-        }
+        self.lookup(&format!("module.{code}")).unwrap_or_else(|| self.t("module.other"))
+    }
+
+    /// A refusal that names no field, by its code (`invalid_credentials` → 密码不正确), when the
+    /// catalogue says it.
+    pub fn refusal(self, code: &str) -> Option<&'static str> {
+        self.lookup(&format!("refusal.{code}"))
+    }
+
+    /// The label of a form field a refusal names (`approval_number` → 批准文号): `field.<name>`,
+    /// also for an indexed one (`gtins[2]` → the label of `gtins`).
+    pub fn field(self, name: &str) -> Option<&'static str> {
+        let base = name.split(['[', '.']).next().unwrap_or(name);
+        self.lookup(&format!("field.{name}")).or_else(|| self.lookup(&format!("field.{base}")))
     }
 
     /// Text for `key`; an unknown key shows itself so that it is noticed.
     pub fn t(self, key: &str) -> &'static str {
-        match TEXT.iter().find(|(k, _, _)| *k == key) {
-            Some((_, zh, en)) => match self {
-                Lang::Zh => zh,
-                Lang::En => en,
-            },
-            None => "??",
-        }
+        self.lookup(key).unwrap_or("??")
+    }
+
+    /// Text for `key`, if the catalogue has it.
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        TEXT.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| match self {
+            Lang::Zh => *zh,
+            Lang::En => *en,
+        })
     }
 }
 
@@ -375,6 +382,86 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("err.csrf", "页面已过期或表单来源无法确认，请刷新页面后重试", "CSRF token missing or wrong; reload the page and try again"),
     ("err.record_not_found", "未找到该记录，可能已被处理或删除", "The record was not found"),
     ("err.too_large", "上传的内容超过大小上限，请拆分或压缩后重试", "The upload is larger than allowed"),
+    ("app.done.submitted", "申请已提交，请留意受理进度和消息。", "Submitted."),
+    ("app.done.accepted", "已受理。", "Accepted."),
+    ("app.done.refused", "已作出不予受理决定，并告知申请人。", "Refused."),
+    ("app.done.correction", "补正告知已发出，办理时限暂停计算。", "The 补正 notice was sent; the clock is paused."),
+    ("app.done.assigned", "已指派审查人员。", "Reviewers assigned."),
+    ("app.done.inspection", "已关联现场检查。", "Inspection linked."),
+    ("app.done.reviewed", "审查意见已提交。", "Review submitted."),
+    ("app.done.decided", "决定已签名作出，并告知申请人。", "Decided and signed."),
+    ("app.done.resubmitted", "补正材料已提交，办理时限恢复计算。", "Answer submitted; the clock runs again."),
+    ("app.done.withdrawn", "申请已撤回。", "Withdrawn."),
+    ("field.reason", "原因", "Reason"),
+    ("field.name", "名称", "Name"),
+    ("field.license_id", "证照", "License"),
+    ("field.file", "文件", "File"),
+    ("field.files", "附件", "Attachments"),
+    ("field.parent_id", "上级机构", "Parent"),
+    ("field.kind", "类型", "Kind"),
+    ("field.code", "统一社会信用代码", "Code"),
+    ("field.valid_until", "有效期至", "Valid until"),
+    ("field.valid_from", "有效期自", "Valid from"),
+    ("field.user_id", "用户", "User"),
+    ("field.title", "标题", "Title"),
+    ("field.scopes", "权限范围", "Scopes"),
+    ("field.password", "密码", "Password"),
+    ("field.new_password", "新密码", "New password"),
+    ("field.current_password", "当前密码", "Current password"),
+    ("field.meaning", "签名含义", "Meaning"),
+    ("field.drug_code", "药品本位码", "Drug code"),
+    ("field.approval_number", "批准文号", "Approval number"),
+    ("field.generic_name", "通用名称", "Generic name"),
+    ("field.trade_name", "商品名称", "Trade name"),
+    ("field.dosage_form", "剂型", "Dosage form"),
+    ("field.strength", "规格", "Strength"),
+    ("field.pack", "包装规格", "Pack"),
+    ("field.mah_org_id", "上市许可持有人", "Marketing authorization holder"),
+    ("field.manufacturer_org_id", "生产企业", "Manufacturer"),
+    ("field.gtins", "商品条码（GTIN）", "GTINs"),
+    ("field.applicant_org_id", "申请单位", "Applicant"),
+    ("field.window_minutes", "统计窗口（分钟）", "Window (minutes)"),
+    ("field.threshold", "阈值", "Threshold"),
+    ("field.version", "版本", "Version"),
+    ("field.valid_days", "有效天数", "Valid days"),
+    ("field.username", "用户名", "User name"),
+    ("field.display_name", "姓名", "Name"),
+    ("field.type_code", "事项", "Service"),
+    ("field.roles", "角色", "Roles"),
+    ("field.qualification", "资格类别", "Qualification"),
+    ("field.phone", "手机号码", "Phone"),
+    ("field.contact_phone", "联系电话", "Contact phone"),
+    ("field.email", "电子邮箱", "Email"),
+    ("field.org_id", "所属单位", "Organization"),
+    ("field.employer_org_id", "执业单位", "Employer"),
+    ("field.number", "编号", "Number"),
+    ("field.items", "补正事项", "Items"),
+    ("field.issuer_org_id", "发证机关", "Issuer"),
+    ("field.holder_org_id", "持证单位", "Holder"),
+    ("field.day", "日期", "Day"),
+    ("field.cert_number", "证书编号", "Certificate number"),
+    ("field.accept_days", "受理时限（工作日）", "Days to accept"),
+    ("field.decide_days", "决定时限（工作日）", "Days to decide"),
+    ("field.auto_rule", "秒办规则", "Instant rule"),
+    ("field.legal_rep", "法定代表人", "Legal representative"),
+    ("field.address", "地址", "Address"),
+    ("field.business_scope", "经营范围", "Business scope"),
+    ("field.region", "行政区划", "Region"),
+    ("field.totp", "动态口令", "One-time code"),
+    ("field.outcome", "决定", "Outcome"),
+    ("field.opinion", "意见", "Opinion"),
+    ("field.reviewer_ids", "审查人员", "Reviewers"),
+    ("field.conclusion", "审查结论", "Conclusion"),
+    ("field.reference", "检查编号", "Inspection reference"),
+    ("field.module", "模块", "Module"),
+    ("field.expected_version", "版本", "Version"),
+    ("refusal.invalid_credentials", "密码不正确，请重新输入", "Wrong password"),
+    ("refusal.invalid_totp", "动态口令不正确或已使用过，请输入验证器上新的口令", "Wrong or reused one-time code"),
+    ("refusal.account_locked", "账户因多次密码错误已暂时锁定，请稍后再试", "Account locked after repeated failures"),
+    ("refusal.account_disabled", "账户已停用", "Account disabled"),
+    ("refusal.separation_of_duties", "按职责分离（三员分立）规则，此操作须由另一人完成", "Separation of duties: someone else must do this"),
+    ("refusal.conflict", "记录已被他人更新或与现有记录冲突，请刷新页面后重试", "The record changed or conflicts; reload and try again"),
+    ("refusal.stale_version", "记录已被他人更新，请刷新页面后重新操作", "The record changed meanwhile; reload and try again"),
     ("err.bad_form", "表单内容无法读取，请刷新页面后重试", "The form could not be read; reload the page and try again"),
 ];
 

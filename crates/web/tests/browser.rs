@@ -462,9 +462,10 @@ async fn an_applicant_fills_the_application_form_with_attachments() {
     c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
     log_in(&c, &server, "a.master").await;
     let files = tempfile::tempdir().unwrap();
-    let attach = |c: Client, i: usize| {
+    // File `i` holds material `content` (the same content twice is one document attached twice).
+    let attach = |c: Client, i: usize, content: usize| {
         let path = files.path().join(format!("material-{i}.txt"));
-        std::fs::write(&path, format!("申请材料 {i}")).unwrap();
+        std::fs::write(&path, format!("申请材料 {content}")).unwrap();
         async move {
             let input = c.find(Locator::Css(&format!("#file_{i}"))).await.unwrap();
             input.send_keys(&path.display().to_string()).await.unwrap();
@@ -488,28 +489,208 @@ async fn an_applicant_fills_the_application_form_with_attachments() {
         input.send_keys(&scope).await.unwrap();
     };
     c.goto(&server.url("/services/new/drug_retail_issue")).await.unwrap();
-    // Too long a business scope is refused by the server: the page comes back with the error
-    // at the field and everything typed still there.
+    // The browser keeps a business scope to its 1000 characters (maxlength) …
     fill(c.clone(), "化学药".repeat(400)).await;
+    let typed = c.find(Locator::Css("#f-business_scope")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(typed.map(|v| v.chars().count()), Some(1000));
+    // … and the server refuses what only it can see, one document attached as two materials:
+    // the page comes back with the error at the attachment and everything typed still there.
     for i in 0..4 {
-        attach(c.clone(), i).await;
+        attach(c.clone(), i, i.min(2)).await;
     }
     c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
     let alert = c.wait().for_element(Locator::Css(".alert.error")).await.unwrap().text().await.unwrap();
-    // In Chinese, about the field's label, without internal keys.
-    assert!(alert.contains("经营范围的长度应为 0 至 1000 个字符") && !alert.contains("form."), "{alert}");
+    // In Chinese, about the attachment's label, without internal keys.
+    assert!(alert.contains("质量管理文件目录与已上传的另一份文件内容相同") && !alert.contains("files["), "{alert}");
     let kept = c.find(Locator::Css("#f-legal_representative")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("张建华"));
     // Corrected (files are chosen again, as browsers never keep them), it is submitted.
     fill(c.clone(), "处方药、非处方药".into()).await;
     for i in 0..4 {
-        attach(c.clone(), i).await;
+        attach(c.clone(), i, i).await;
     }
     c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("ol.timeline")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/services/applications/"));
     let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert!(page.contains("待受理") && page.contains("material-3.txt"), "{page}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
+
+/// A fresh session in Chinese for `username` (the browsers of one driver share a profile, so
+/// the previous role's cookies are dropped first).
+async fn as_role(c: &Client, server: &Server, username: &str) {
+    c.goto(&server.url("/login")).await.unwrap();
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
+    log_in(c, server, username).await;
+}
+
+/// Fills `css` (clearing it first).
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let input = c.find(Locator::Css(css)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+/// The text of the page's main area.
+async fn main_text(c: &Client) -> String {
+    c.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+}
+
+/// Issue 17's dead ends, walked in the browser: the window clerk picks a reviewer by name, role
+/// and workload; the leader is told a review is missing instead of being offered the decision;
+/// the reviewer gives an opinion; the leader's wrong password is refused next to the form with
+/// the opinion kept, then the signed decision succeeds; the applicant answers a 补正 notice with
+/// the missing file and withdraws another application from its progress page — a success
+/// message after each step.
+#[tokio::test]
+async fn the_bureau_and_the_applicant_finish_an_application_in_the_browser() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let w = seed(&db.store).await;
+    // Three applications of 甲制药 (no license decided before the server starts, whose sealing
+    // key is its own): one accepted and waiting for reviewers, one waiting for 补正 (the notice
+    // asks for one missing file), one open to be withdrawn.
+    let (waiting, open) = {
+        use yaolian_access::ClientInfo;
+        use yaolian_identity::{auth, fixtures, users};
+        use yaolian_services::applications::{self, Act, NewApplication, Upload};
+        let store = &db.store;
+        let sys = yaolian_access::run_as_system::principal();
+        for (name, roles) in
+            [("zj.leader", &["regulator_leader"][..]), ("zj.clerk", &["window_clerk"]), ("zj.reviewer", &["reviewer"])]
+        {
+            fixtures::user(store, &sys, w.province, name, false, roles).await.unwrap();
+        }
+        let who = |name: &'static str| async move {
+            auth::principal_for_user(store, users::id_by_username(store, name).await.unwrap()).await.unwrap()
+        };
+        let (master, clerk) = (who("a.master").await, who("zj.clerk").await);
+        let form = [
+            ("enterprise_name", "甲制药有限公司"),
+            ("legal_representative", "张建华"),
+            ("principal", "李华"),
+            ("quality_head", "王芳（执业药师）"),
+            ("registered_address", "杭州市钱塘区药谷路 8 号"),
+            ("business_scope", "处方药、非处方药：化学药、中成药"),
+            ("contact_phone", "0571-88886666"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let new = NewApplication {
+            type_code: "drug_retail_issue".into(),
+            form,
+            files: ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "质量管理文件目录"]
+                .map(|l| Upload {
+                    label: l.into(),
+                    name: format!("{l}.txt"),
+                    content_type: "text/plain".into(),
+                    content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, l),
+                })
+                .to_vec(),
+            ..Default::default()
+        };
+        let sealing = yaolian_license::licenses::Sealing([1; 16]);
+        let c = ClientInfo::default();
+        let first = applications::submit(store, &sealing, &master, &new, &c).await.unwrap();
+        let accept = Act::Accept { opinion: "材料齐全".into() };
+        applications::act(store, &clerk, first.application.id, &accept, 1, &c).await.unwrap();
+        let a = applications::submit(store, &sealing, &master, &new, &c).await.unwrap();
+        let items = vec!["经营场所和仓库平面布置图缺少比例尺".to_string()];
+        let ask = Act::RequestCorrection { items, note: String::new() };
+        applications::act(store, &clerk, a.application.id, &ask, 1, &c).await.unwrap();
+        let b = applications::submit(store, &sealing, &master, &new, &c).await.unwrap();
+        (a.application.id, b.application.id)
+    };
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let accepted = server.url("/services?status=accepted");
+    let list = |c: Client| async move {
+        c.goto(&accepted).await.unwrap();
+        let link = c.find(Locator::Css("#applications-table tbody a")).await.unwrap();
+        link.click().await.unwrap();
+        c.wait().for_element(Locator::Css("ol.timeline")).await.unwrap();
+    };
+
+    // The window clerk picks the reviewer from the table (name, role, workload) and assigns.
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "zj.clerk").await;
+    list(c.clone()).await;
+    let table = c.find(Locator::Css("#reviewers-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("测试zj.reviewer") && table.contains("在办审查"), "{table}");
+    // Nothing picked: refused next to the form, in Chinese.
+    c.find(Locator::Css("#assign-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = c.wait().for_element(Locator::Css("#handle .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(alert.contains("审查人员为必填项"), "{alert}");
+    let reviewer = yaolian_identity::users::id_by_username(&db.store, "zj.reviewer").await.unwrap();
+    c.find(Locator::Css(&format!("#reviewer-{reviewer}"))).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#assign-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("#notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("已指派审查人员"), "{notice}");
+    let app_url = c.current_url().await.unwrap().path().to_string();
+    c.close().await.unwrap();
+
+    // The leader: no decision form before a review, and what is missing is said.
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "zj.leader").await;
+    c.goto(&server.url(&app_url)).await.unwrap();
+    let missing = c.wait().for_element(Locator::Css("#decide-missing")).await.unwrap().text().await.unwrap();
+    assert!(missing.contains("尚无审查意见"), "{missing}");
+    assert!(c.find(Locator::Css("#decide-form")).await.is_err());
+    c.close().await.unwrap();
+
+    // The reviewer gives the opinion.
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "zj.reviewer").await;
+    c.goto(&server.url(&app_url)).await.unwrap();
+    type_into(&c, "#review-text", "现场检查符合《药品经营质量管理规范》").await;
+    c.find(Locator::Css("#review-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("#notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("审查意见已提交"), "{notice}");
+    c.close().await.unwrap();
+
+    // The leader decides: a wrong password is refused in place with the opinion kept.
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "zj.leader").await;
+    c.goto(&server.url(&app_url)).await.unwrap();
+    type_into(&c, "#opinion", "符合条件，准予许可").await;
+    type_into(&c, "#password", "Wrong-pass1").await;
+    c.find(Locator::Css("#decide-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = c.wait().for_element(Locator::Css("#decide .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(alert.contains("密码不正确"), "{alert}");
+    let kept = c.find(Locator::Css("#opinion")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("符合条件，准予许可"));
+    type_into(&c, "#password", PW).await;
+    c.find(Locator::Css("#decide-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("#notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("决定已签名作出"), "{notice}");
+    assert_eq!(c.find(Locator::Css("#status")).await.unwrap().text().await.unwrap(), "准予许可");
+    c.close().await.unwrap();
+
+    // The applicant answers the 补正 notice with the missing file, and withdraws another.
+    let c = browser(&driver, 375).await;
+    as_role(&c, &server, "a.master").await;
+    c.goto(&server.url(&format!("/services/applications/{waiting}"))).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("平面布置图-含比例尺.txt");
+    std::fs::write(&path, "平面布置图（1:100）").unwrap();
+    c.find(Locator::Css("#file_0")).await.unwrap().send_keys(&path.display().to_string()).await.unwrap();
+    c.find(Locator::Css("#resubmit-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("#notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("补正材料已提交"), "{notice}");
+    assert!(main_text(&c).await.contains("平面布置图-含比例尺.txt"));
+    c.goto(&server.url(&format!("/services/applications/{open}"))).await.unwrap();
+    c.find(Locator::Css("#withdraw-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.accept_alert().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("#notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("申请已撤回"), "{notice}");
+    let width: f64 = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_f64().unwrap();
+    assert!(width <= 375.0, "the progress page fits a phone: {width}");
     c.close().await.unwrap();
     server.stop().await;
     db.finish().await;
@@ -527,8 +708,7 @@ async fn a_company_reports_trace_data_and_answers_an_anomaly_the_bureau_sees_it(
     company_trace_world(&db.store).await;
     let server = Server::start(db.store.clone(), WebConfig::default()).await;
     let c = browser(&driver, 1280).await;
-    c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
-    log_in(&c, &server, "kc.qa").await;
+    as_role(&c, &server, "kc.qa").await;
 
     // The upload: a sheet with a good line and a line whose operation is unknown.
     let files = tempfile::tempdir().unwrap();

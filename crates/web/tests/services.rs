@@ -248,14 +248,22 @@ async fn a_retail_license_from_application_to_revocation() {
         assert_eq!(filing["decision"]["rule"]["rule"], "contact_change");
         assert_eq!(filing["decision"]["rule"]["inputs"]["contact_phone"], "13812345678");
         assert!(filing["decision"]["rule"]["checks"].as_array().unwrap().iter().all(|c| c["passed"] == true));
-        // … and goes to a person, with the failed check recorded, when one fails.
-        let (_, manual) = post(&a, &server, "/api/v1/applications", json!({
+        // … a phone no check could accept is refused on the form (issue 17), not sent to a person …
+        let (st, refused) = post(&a, &server, "/api/v1/applications", json!({
             "type_code": "contact_change_filing",
             "form": {"contact_person": "赵敏", "contact_phone": "12345", "email": ""}
         })).await;
-        assert_eq!(manual["status"], "submitted");
+        assert_eq!(st, 422, "{refused}");
+        assert_eq!((refused["errors"][0]["field"].as_str(), refused["errors"][0]["rule"].as_str()), (Some("form.contact_phone"), Some("format:phone")));
+        // … and a check on stored facts that fails (no valid license held) goes to a person,
+        // with the failed check recorded.
+        let (_, manual) = post(&b, &server, "/api/v1/applications", json!({
+            "type_code": "contact_change_filing",
+            "form": {"contact_person": "钱进", "contact_phone": "13912345678", "email": ""}
+        })).await;
+        assert_eq!(manual["status"], "submitted", "{manual}");
         assert_eq!(manual["auto"]["passed"], false);
-        assert!(manual["auto"]["checks"].as_array().unwrap().iter().any(|c| c["check"] == "contact_phone" && c["passed"] == false));
+        assert!(manual["auto"]["checks"].as_array().unwrap().iter().any(|c| c["check"] == "holds_valid_license" && c["passed"] == false));
 
         // Revocation: the same link now says revoked, with the reason; the list carries it.
         let (st, lic) = post(&leader, &server, &format!("/api/v1/licenses/{license_id}/status"),
@@ -434,6 +442,343 @@ async fn the_configured_2026_calendar_and_overdue_alerts() {
         assert!(Calendar::load(&store).await.unwrap().is_working_day(d("2026-12-31")));
         let (_, hist) = get(&admin, &server, "/api/v1/records/calendar_day/2026-12-31").await;
         assert_eq!(hist["versions"].as_array().map(Vec::len), Some(2), "{hist}");
+        server.stop().await;
+    })
+    .await;
+}
+
+/// A multipart body of text fields and files, as a browser posts the application form.
+fn multipart(csrf: &str, texts: &[(&str, &str)], files: &[(&str, &str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----yaolian-test-boundary";
+    let mut body = String::new();
+    for (name, value) in [("_csrf", csrf)].iter().chain(texts) {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    for (name, file, text) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/plain\r\n\r\n{text}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+/// A page form post: the status, where it redirects and the page it answers with.
+async fn post_page(s: &Session, server: &Server, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let mut form: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+    form.extend_from_slice(fields);
+    let r = s.client.post(server.url(path)).form(&form).send().await.unwrap();
+    let status = r.status().as_u16();
+    let at = r.url().to_string();
+    (status, at, r.text().await.unwrap())
+}
+
+async fn page(s: &Session, server: &Server, path: &str) -> String {
+    s.client.get(server.url(path)).send().await.unwrap().text().await.unwrap()
+}
+
+/// Issue 17, the application workflow in the browser's pages: each step has its own form with
+/// the field it needs; refusals come back next to the form, in Chinese, with the input kept;
+/// the decision is not offered before a review; reviewers are picked by name, role and
+/// workload; the applicant answers 补正 and withdraws from the progress page; a filing reads
+/// 已备案; a phone the 秒办 rule could never accept and a file attached twice are refused on
+/// the form; the new form is pre-filled from the 一企一档 profile.
+#[tokio::test]
+async fn the_progress_page_offers_each_step_its_form_and_keeps_refused_input() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        fixtures::user(&store, &sys, w.province, "zj.clerk", false, &["window_clerk"]).await.unwrap();
+        fixtures::user(&store, &sys, w.province, "zj.leader", false, &["regulator_leader"]).await.unwrap();
+        fixtures::user(&store, &sys, w.province, "zj.reviewer", false, &["reviewer"]).await.unwrap();
+        let master = yaolian_identity::auth::principal_for_user(
+            &store,
+            yaolian_identity::users::id_by_username(&store, "a.master").await.unwrap(),
+        )
+        .await
+        .unwrap();
+        let profile = yaolian_registry::companies::Profile {
+            legal_rep: "张明".into(),
+            address: "杭州市西湖区文三路 100 号".into(),
+            business_scope: "处方药、非处方药".into(),
+            contact_phone: "0571-87654321".into(),
+        };
+        yaolian_registry::companies::update_profile(&store, &master, w.co_a, &profile, "", 0, &Default::default())
+            .await
+            .unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let a = login(&server, "a.master").await;
+        let clerk = login(&server, "zj.clerk").await;
+        let leader = login(&server, "zj.leader").await;
+        let reviewer = login(&server, "zj.reviewer").await;
+
+        // The new form is pre-filled from the profile.
+        let html = page(&a, &server, "/services/new/drug_retail_issue").await;
+        assert!(html.contains("value=\"张明\"") && html.contains("value=\"0571-87654321\""), "{html}");
+        assert!(html.contains("一企一档"), "the form says where the values came from");
+
+        // The same file as two materials is refused on the form, in Chinese, input kept.
+        let form = retail_form();
+        let texts: Vec<(String, String)> = form
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (format!("form.{k}"), v.as_str().unwrap().to_string()))
+            .collect();
+        let texts: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let same = [
+            ("file_0", "a.txt", "营业执照"),
+            ("file_1", "b.txt", "注册证"),
+            ("file_2", "c.txt", "平面图"),
+            ("file_3", "d.txt", "平面图"),
+        ];
+        let (ct, body) = multipart(&a.csrf, &texts, &same);
+        let r = a
+            .client
+            .post(server.url("/services/new/drug_retail_issue"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("质量管理文件目录与已上传的另一份文件内容相同"), "{html}");
+        assert!(html.contains("value=\"李华\""), "typed values are kept");
+
+        // Submitted through the form: the progress page says so.
+        let ok = [
+            ("file_0", "a.txt", "营业执照"),
+            ("file_1", "b.txt", "注册证"),
+            ("file_2", "c.txt", "平面图"),
+            ("file_3", "d.txt", "目录"),
+        ];
+        let (ct, body) = multipart(&a.csrf, &texts, &ok);
+        let r = a
+            .client
+            .post(server.url("/services/new/drug_retail_issue"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let path = r.url().path().to_string();
+        let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+        let html = r.text().await.unwrap();
+        assert!(html.contains("申请已提交"), "{html}");
+        let app_path = format!("/services/applications/{id}");
+
+        // The clerk: one form per step, with the field it needs; no catch-all box.
+        let html = page(&clerk, &server, &app_path).await;
+        for form in ["accept-form", "correction-form", "refuse-form"] {
+            assert!(html.contains(&format!("id=\"{form}\"")), "{form}: {html}");
+        }
+        assert!(html.contains("不予受理理由") && html.contains("补正事项") && !html.contains("意见 / 原因"), "{html}");
+        // A refusal on the same page, next to its form, in Chinese, the text kept.
+        let long = "理".repeat(2001);
+        let (st, _, html) = post_page(
+            &clerk,
+            &server,
+            &format!("{app_path}/act"),
+            &[("action", "refuse"), ("reason", &long), ("expected_version", "1")],
+        )
+        .await;
+        assert_eq!(st, 422);
+        assert!(html.contains("不予受理理由的长度应为 1 至 2000 个字符") && html.contains(&long), "{html}");
+        assert!(!html.contains("must have"), "no English on the page");
+
+        // 补正 through its form; the applicant answers it with the missing material.
+        let (st, at, html) = post_page(
+            &clerk,
+            &server,
+            &format!("{app_path}/act"),
+            &[
+                ("action", "request_correction"),
+                ("items", "仓库地址未填写\n平面布置图缺少比例尺"),
+                ("expected_version", "1"),
+            ],
+        )
+        .await;
+        assert_eq!((st, at.ends_with("?done=correction")), (200, true), "{html}");
+        assert!(html.contains("补正告知已发出"), "{html}");
+        let html = page(&a, &server, &app_path).await;
+        assert!(html.contains("id=\"resubmit-form\"") && html.contains("平面布置图缺少比例尺"), "{html}");
+        // An answer with nothing in it, and a file already attached, are refused in place.
+        let (ct, body) = multipart(&a.csrf, &[("expected_version", "2")], &[]);
+        let r = a
+            .client
+            .post(server.url(&format!("{app_path}/resubmit")))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("补正材料为必填项"));
+        let (ct, body) = multipart(&a.csrf, &[("expected_version", "2")], &[("file_1", "again.txt", "平面图")]);
+        let r = a
+            .client
+            .post(server.url(&format!("{app_path}/resubmit")))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("请勿重复上传"));
+        let (ct, body) = multipart(
+            &a.csrf,
+            &[("expected_version", "2"), ("form.warehouse_address", "杭州市余杭区仓前街道 8 号")],
+            &[("file_1", "plan-v2.txt", "平面图（含比例尺）")],
+        );
+        let r = a
+            .client
+            .post(server.url(&format!("{app_path}/resubmit")))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("补正材料已提交") && html.contains("plan-v2.txt") && html.contains("仓前街道"), "{html}");
+
+        // 受理; the leader is not offered a decision before a review, and told what is missing.
+        let (st, _, html) = post_page(
+            &clerk,
+            &server,
+            &format!("{app_path}/act"),
+            &[("action", "accept"), ("opinion", "材料齐全"), ("expected_version", "3")],
+        )
+        .await;
+        assert_eq!(st, 200, "{html}");
+        let html = page(&leader, &server, &app_path).await;
+        assert!(html.contains("尚未指派审查人员") && !html.contains("id=\"decide-form\""), "{html}");
+        let (st, _, html) = post_page(
+            &leader,
+            &server,
+            &format!("{app_path}/decide"),
+            &[("outcome", "approve"), ("opinion", "拟准予"), ("password", PW), ("expected_version", "4")],
+        )
+        .await;
+        assert_eq!(st, 422);
+        assert!(html.contains("尚无审查意见，审查人员提交后方可决定"), "{html}");
+
+        // Reviewers are picked by name, role and workload; picking none is refused in place.
+        let html = page(&clerk, &server, &app_path).await;
+        assert!(
+            html.contains("id=\"reviewers-table\"") && html.contains("在办审查") && html.contains("审查人员"),
+            "{html}"
+        );
+        assert!(!html.contains("type=\"number\""), "no typed user ids");
+        let (st, _, html) =
+            post_page(&clerk, &server, &format!("{app_path}/act"), &[("action", "assign"), ("expected_version", "4")])
+                .await;
+        assert_eq!(st, 422);
+        assert!(html.contains("审查人员为必填项"), "{html}");
+        let reviewer_id = yaolian_identity::users::id_by_username(&store, "zj.reviewer").await.unwrap().to_string();
+        let (st, _, _) = post_page(
+            &clerk,
+            &server,
+            &format!("{app_path}/act"),
+            &[("action", "assign"), ("reviewer_ids", &reviewer_id), ("expected_version", "4")],
+        )
+        .await;
+        assert_eq!(st, 200);
+        let html = page(&leader, &server, &app_path).await;
+        assert!(html.contains("尚无审查意见") && !html.contains("id=\"decide-form\""), "{html}");
+        let (st, _, html) = post_page(
+            &reviewer,
+            &server,
+            &format!("{app_path}/act"),
+            &[
+                ("action", "review"),
+                ("conclusion", "approve"),
+                ("opinion", "符合《药品经营质量管理规范》"),
+                ("expected_version", "5"),
+            ],
+        )
+        .await;
+        assert_eq!(st, 200, "{html}");
+        assert!(html.contains("审查意见已提交"));
+
+        // A wrong password: the refusal next to the decision form, the opinion kept.
+        let html = page(&leader, &server, &app_path).await;
+        assert!(html.contains("id=\"decide-form\""), "{html}");
+        let (st, _, html) = post_page(
+            &leader,
+            &server,
+            &format!("{app_path}/decide"),
+            &[
+                ("outcome", "approve"),
+                ("opinion", "符合条件，准予许可"),
+                ("password", "Wrong-pass1"),
+                ("expected_version", "6"),
+            ],
+        )
+        .await;
+        assert_eq!(st, 422);
+        assert!(html.contains("密码不正确") && html.contains("符合条件，准予许可"), "{html}");
+        let (st, _, html) = post_page(
+            &leader,
+            &server,
+            &format!("{app_path}/decide"),
+            &[("outcome", "approve"), ("opinion", "符合条件，准予许可"), ("password", PW), ("expected_version", "6")],
+        )
+        .await;
+        assert_eq!(st, 200, "{html}");
+        assert!(html.contains("决定已签名作出") && html.contains("准予许可"), "{html}");
+
+        // A filing: the phone "abc" is refused on the form (never silently sent to a person) …
+        let (ct, body) = multipart(&a.csrf, &[("form.contact_person", "赵敏"), ("form.contact_phone", "abc")], &[]);
+        let r = a
+            .client
+            .post(server.url("/services/new/contact_change_filing"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("联系电话应为 11 位手机号或带区号的固定电话") && html.contains("value=\"赵敏\""),
+            "{html}"
+        );
+        // … and, right, it is filed at once and reads 已备案.
+        let (ct, body) =
+            multipart(&a.csrf, &[("form.contact_person", "赵敏"), ("form.contact_phone", "13812345678")], &[]);
+        let r = a
+            .client
+            .post(server.url("/services/new/contact_change_filing"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let html = r.text().await.unwrap();
+        assert!(html.contains("已备案") && html.contains("备案结果") && !html.contains("准予许可"), "{html}");
+
+        // Withdrawal from the progress page.
+        let (ct, body) = multipart(&a.csrf, &texts, &ok);
+        let r = a
+            .client
+            .post(server.url("/services/new/drug_retail_issue"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let second = r.url().path().to_string();
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"withdraw-form\""), "{html}");
+        let (st, _, html) = post_page(&a, &server, &format!("{second}/withdraw"), &[("expected_version", "1")]).await;
+        assert_eq!(st, 200);
+        assert!(
+            html.contains("申请已撤回") && html.contains("已撤回") && !html.contains("id=\"withdraw-form\""),
+            "{html}"
+        );
         server.stop().await;
     })
     .await;

@@ -419,7 +419,29 @@ const PROFILES: &[(&str, &str, &str, &str, &str)] = &[
     ("kc", "陈康", "浙江省杭州市钱塘区药谷大道 88 号", "片剂、硬胶囊剂、小容量注射剂的生产", "0571-8690 1234"),
     ("ht", "刘恒", "江苏省南京市江宁经济开发区恒泰路 6 号", "片剂、胶囊剂、生物制品的生产", "025-5211 7788"),
     ("ms", "赵民", "浙江省杭州市西湖区文三路 199 号", "处方药、非处方药零售（连锁）", "0571-8777 3366"),
+    ("zjph", "蒋文博", "浙江省杭州市上城区庆春路 158 号", "医疗机构药品使用与调剂", "0571-8589 3000"),
 ];
+
+/// A holder's own details as a license or an application form carries them (法定代表人, 注册地址,
+/// phone from its profile; its own quality head and scope), so that no document prints another
+/// company's.
+fn holder_fields(key: &str, name: &str, quality_head: &str, scope: &str) -> std::collections::BTreeMap<String, String> {
+    let (legal_rep, address, phone) =
+        PROFILES.iter().find(|p| p.0 == key).map(|p| (p.1, p.2, p.4)).unwrap_or(("", "", ""));
+    [
+        ("enterprise_name", name),
+        ("legal_representative", legal_rep),
+        ("principal", legal_rep),
+        ("quality_head", quality_head),
+        ("registered_address", address),
+        ("business_scope", scope),
+        ("contact_phone", phone),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
 
 /// Licenses in every state and applications at every step.
 async fn seed_services(
@@ -440,14 +462,17 @@ async fn seed_services(
     let leader = user("zj.leader").await?;
     let fields =
         |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
-    let dist = fields(&[
-        ("legal_representative", "蒋文博"),
-        ("principal", "蒋文博"),
-        ("quality_head", "沈佳（执业药师）"),
-        ("registered_address", "杭州市滨江区江南大道 588 号"),
-        ("warehouse_address", "杭州市萧山区经济技术开发区 12 号库"),
-        ("business_scope", "中药饮片、中成药、化学药、生物制品"),
-    ]);
+    // Each holder's own details (issue 17: no license or application prints another's).
+    let zjph_details =
+        holder_fields("zjph", "浙江省人民医院", "沈佳（执业药师）", "中药饮片、中成药、化学药、生物制品");
+    let ms_details =
+        holder_fields("ms", "杭州民生大药房连锁有限公司", "高敏（执业药师）", "处方药、非处方药（化学药、中成药）");
+    let kc_details = holder_fields("kc", "浙江康辰药业有限公司", "吴丽（执业药师）", "化学药、中成药");
+    let license_fields = |mut f: BTreeMap<String, String>| {
+        f.remove("enterprise_name");
+        f.remove("contact_phone");
+        f
+    };
     let issue =
         |kind: &str, holder: i64, f: BTreeMap<String, String>, from: Option<&str>, until: Option<&str>| NewLicense {
             kind: kind.into(),
@@ -465,8 +490,8 @@ async fn seed_services(
         ("quality_head", "吴丽"),
         ("production_head", "杨帆"),
         ("qualified_person", "吴丽"),
-        ("registered_address", "杭州市钱塘区康辰路 1 号"),
-        ("production_scope", "杭州市钱塘区康辰路 1 号：片剂、硬胶囊剂、小容量注射剂"),
+        ("registered_address", "浙江省杭州市钱塘区药谷大道 88 号"),
+        ("production_scope", "浙江省杭州市钱塘区药谷大道 88 号：片剂、硬胶囊剂、小容量注射剂"),
         ("category_code", "Ah"),
     ]);
     licenses::issue_in_tx(
@@ -483,7 +508,7 @@ async fn seed_services(
         sealing,
         &leader,
         zj,
-        &issue("drug_wholesale", org("zjph")?, dist.clone(), None, None),
+        &issue("drug_wholesale", org("zjph")?, license_fields(zjph_details.clone()), None, None),
         "demo",
     )
     .await?;
@@ -493,7 +518,7 @@ async fn seed_services(
         sealing,
         &leader,
         zj,
-        &issue("drug_retail", org("ms")?, dist.clone(), Some("2021-12-01"), Some(&soon)),
+        &issue("drug_retail", org("ms")?, license_fields(ms_details.clone()), Some("2021-12-01"), Some(&soon)),
         "demo",
     )
     .await?;
@@ -502,7 +527,13 @@ async fn seed_services(
         sealing,
         &leader,
         zj,
-        &issue("drug_retail", org("zjph")?, dist.clone(), Some("2019-06-01"), Some("2024-05-31")),
+        &issue(
+            "drug_retail",
+            org("zjph")?,
+            license_fields(zjph_details.clone()),
+            Some("2019-06-01"),
+            Some("2024-05-31"),
+        ),
         "demo",
     )
     .await?;
@@ -511,7 +542,7 @@ async fn seed_services(
         sealing,
         &leader,
         zj,
-        &issue("drug_retail", org("kc")?, dist.clone(), None, None),
+        &issue("drug_retail", org("kc")?, license_fields(kc_details.clone()), None, None),
         "demo",
     )
     .await?;
@@ -520,7 +551,7 @@ async fn seed_services(
         sealing,
         &leader,
         zj,
-        &issue("drug_retail", org("zjph")?, dist.clone(), None, None),
+        &issue("drug_retail", org("zjph")?, license_fields(zjph_details.clone()), None, None),
         "demo",
     )
     .await?;
@@ -550,15 +581,7 @@ async fn seed_services(
         content_type: "application/pdf".into(),
         content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("%PDF-1.4 {label}")),
     };
-    let retail_form = fields(&[
-        ("enterprise_name", "民生大药房（文一路店）"),
-        ("legal_representative", "许晨"),
-        ("principal", "许晨"),
-        ("quality_head", "高敏（执业药师）"),
-        ("registered_address", "杭州市西湖区文一路 200 号"),
-        ("business_scope", "处方药、非处方药（化学药、中成药）"),
-        ("contact_phone", "0571-88886666"),
-    ]);
+    let retail_form = ms_details.clone();
     let retail_files =
         || ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "质量管理文件目录"].map(file).to_vec();
     let new = |t: &str, f: BTreeMap<String, String>, files: Vec<Upload>, license_id: Option<i64>| NewApplication {
@@ -587,7 +610,7 @@ async fn seed_services(
         store,
         sealing,
         &zjph,
-        &new("drug_retail_issue", retail_form.clone(), retail_files(), None),
+        &new("drug_retail_issue", zjph_details.clone(), retail_files(), None),
         client,
     )
     .await?;
@@ -608,7 +631,7 @@ async fn seed_services(
         &kc,
         &new(
             "drug_wholesale_issue",
-            retail_form.clone(),
+            kc_details.clone(),
             ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "计算机系统说明", "质量管理文件目录"]
                 .map(file)
                 .to_vec(),
@@ -670,16 +693,7 @@ async fn seed_services(
         let day = yaolian_core::Timestamp::now().china_date() - chrono::Duration::days(n);
         yaolian_core::Timestamp::china_day_start(day).plus_seconds(10 * 3600)
     };
-    let zjph_form = fields(&[
-        ("enterprise_name", "浙江省人民医院药房"),
-        ("legal_representative", "蒋文博"),
-        ("principal", "蒋文博"),
-        ("quality_head", "沈佳（执业药师）"),
-        ("registered_address", "杭州市上城区庆春路 158 号"),
-        ("business_scope", "处方药、非处方药"),
-        ("contact_phone", "0571-85893000"),
-    ]);
-    let late = new("drug_retail_issue", zjph_form.clone(), retail_files(), None);
+    let late = new("drug_retail_issue", zjph_details.clone(), retail_files(), None);
     applications::submit_at(store, sealing, &zjph, &late, client, days_ago(12)).await?;
     let later = applications::submit_at(
         store,

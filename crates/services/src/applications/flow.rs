@@ -205,8 +205,11 @@ async fn auto_decide(
         return Ok(());
     };
     let robot = yaolian_access::run_as_system::robot(&format!("auto:{}", t.auto_rule), "智能秒办");
-    let summary: Vec<String> =
-        outcome.checks.iter().map(|c| format!("{}{}", if c.passed { "✓" } else { "✗" }, c.detail)).collect();
+    let summary: Vec<String> = outcome
+        .checks
+        .iter()
+        .map(|c| format!("{}（{}）", c.detail, if c.passed { "通过" } else { "未通过" }))
+        .collect();
     app.auto = Some(outcome.clone());
     app.steps.push(step("auto_check", &robot, &summary.join("；"), Timestamp::now()));
     if !outcome.passed {
@@ -217,7 +220,11 @@ async fn auto_decide(
     app.clock.stop();
     app.decision = Some(Decision {
         outcome: Outcome::Approve,
-        opinion: format!("符合秒办规则 {}，准予办结", t.auto_rule),
+        opinion: format!(
+            "符合智能秒办规则“{}”，{}",
+            rules::name_zh(&t.auto_rule),
+            if t.category == "filing" { "予以备案" } else { "准予办结" }
+        ),
         by: robot.username().to_string(),
         by_name: robot.display_name().to_string(),
         at: Timestamp::now().0,
@@ -316,7 +323,7 @@ pub async fn resubmit(
     let files = decode_files(&answer.files)?;
     let mut tx = store.begin().await?;
     let (mut app, path) = load(&mut tx, id).await?;
-    if !principal.reaches(perm::SERVICE_APPLY, &path) || principal.is_system() {
+    if !applicant_may(principal, &path) {
         return Err(audit::deny(store, principal, perm::SERVICE_APPLY, &format!("application:{id}"), client).await);
     }
     check_version(&app, answer.expected_version)?;
@@ -328,7 +335,23 @@ pub async fn resubmit(
     for (k, v) in &answer.form {
         form.insert(k.clone(), v.clone());
     }
-    app.form = check_form(&t, &form)?;
+    let before = std::mem::replace(&mut app.form, check_form(&t, &form)?);
+    if files.is_empty() && app.form == before {
+        return Err(
+            ValidationError::single("files", "non_empty", "answer the notice with the missing materials").into()
+        );
+    }
+    let mut again = ValidationError::new();
+    for (i, f) in files.iter().enumerate() {
+        if let Some(same) = app.files.iter().find(|old| old.sm3 == f.sm3) {
+            again.push(
+                format!("files[{i}].content_base64"),
+                "duplicate",
+                format!("{} has the same content as {} ({}), attached before", f.name, same.name, same.label),
+            );
+        }
+    }
+    again.into_result()?;
     let mut added = store_files(&mut tx, id, files).await?;
     app.files.append(&mut added);
     let day = today();
@@ -354,7 +377,7 @@ pub async fn withdraw(
     let cal = Calendar::load(store).await?;
     let mut tx = store.begin().await?;
     let (mut app, path) = load(&mut tx, id).await?;
-    if !principal.reaches(perm::SERVICE_APPLY, &path) || principal.is_system() {
+    if !applicant_may(principal, &path) {
         return Err(audit::deny(store, principal, perm::SERVICE_APPLY, &format!("application:{id}"), client).await);
     }
     check_version(&app, expected_version)?;
@@ -367,6 +390,12 @@ pub async fn withdraw(
     save(&mut tx, principal, &mut app, "withdraw", "申请人撤回", client).await?;
     tx.commit().await?;
     Ok(ApplicationView::new(app, &cal, today()))
+}
+
+/// Whether the principal acts for the applicant at `path` (`service.apply` over it; never the
+/// system): the test of resubmission and withdrawal, and of the page offering them.
+pub(crate) fn applicant_may(principal: &Principal, path: &str) -> bool {
+    principal.reaches(perm::SERVICE_APPLY, path) && !principal.is_system()
 }
 
 /// The refusal of a step that does not apply in the application's present state.
@@ -623,7 +652,7 @@ pub async fn decide(
     if app.status != "accepted" {
         return Err(wrong_state(&app, "决定"));
     }
-    if app.category == "permit" && !app.reviewers.iter().any(|r| r.opinion.is_some()) {
+    if app.decision_missing().is_some() {
         return Err(ServiceError::ReviewMissing);
     }
     let target = format!("application:{id} v{}", app.version + 1);

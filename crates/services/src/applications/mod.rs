@@ -269,6 +269,24 @@ pub struct Application {
     pub version: i64,
 }
 
+impl Application {
+    /// What must happen before a decision, in words for the decider; `None` when the
+    /// application may be decided. A permit (许可) is decided on at least one review opinion;
+    /// the decision refuses with [`ServiceError::ReviewMissing`] on the same test.
+    pub fn decision_missing(&self) -> Option<&'static str> {
+        if self.status != "accepted" || self.category != "permit" {
+            return None;
+        }
+        if self.reviewers.is_empty() {
+            Some("尚未指派审查人员，指派并收到审查意见后方可决定")
+        } else if !self.reviewers.iter().any(|r| r.opinion.is_some()) {
+            Some("尚无审查意见，审查人员提交后方可决定")
+        } else {
+            None
+        }
+    }
+}
+
 /// An application with what today's calendar says about it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApplicationView {
@@ -293,6 +311,19 @@ pub struct Actions {
     pub decide: bool,
     /// Give the review opinion one was assigned and has not given yet.
     pub review: bool,
+    /// Answer the 补正 notice (the applicant, while the application waits for it).
+    pub resubmit: bool,
+    /// Withdraw (the applicant, while the application is open).
+    pub withdraw: bool,
+}
+
+/// zh-CN label of a status; an approved filing (备案) reads 已备案, not 准予许可.
+pub fn status_label_zh(status: &str, category: &str) -> &'static str {
+    match (status, category) {
+        ("approved", "filing") => "已备案",
+        ("rejected", "filing") => "不予备案",
+        _ => status_zh(status),
+    }
 }
 
 /// zh-CN label of a status.
@@ -386,7 +417,7 @@ impl ApplicationView {
         let overdue = application.clock.due_on.as_deref().is_some_and(|due| parse_day(due) < today)
             && is_open(&application.status);
         ApplicationView {
-            status_zh: status_zh(&application.status).into(),
+            status_zh: status_label_zh(&application.status, &application.category).into(),
             application,
             remaining_days,
             overdue,
@@ -413,8 +444,8 @@ mod reading;
 pub use files::file;
 pub use flow::{act, act_at, decide, resubmit, submit, submit_at, withdraw};
 pub use reading::{
-    get, list, reviewer_choices, statistics, sweep_overdue, to_csv, ApplicationQuery, ReviewerChoice, Statistics,
-    TypeStats,
+    get, list, prefill, reviewer_choices, statistics, sweep_overdue, to_csv, ApplicationQuery, ReviewerChoice,
+    Statistics, TypeStats,
 };
 
 /// Form fields checked against the type: required ones filled, no unknown keys, sane lengths.
@@ -430,6 +461,8 @@ fn check_form(
             errors.push(format!("form.{}", f.key), "required", format!("{} is required", f.zh));
         } else if v.chars().count() > 1000 {
             errors.push(format!("form.{}", f.key), "length:0..1000", format!("{} has at most 1000 characters", f.zh));
+        } else if let Some(rule) = crate::rules::format_refusal(&f.key, v).filter(|_| !v.is_empty()) {
+            errors.push(format!("form.{}", f.key), rule, format!("{} {v:?} is not well-formed", f.zh));
         } else if !v.is_empty() {
             out.insert(f.key.clone(), v.to_string());
         }

@@ -16,6 +16,8 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
         handle: flow::handler_refusal(principal, perm::SERVICE_HANDLE, &app, &path).is_none(),
         decide: flow::handler_refusal(principal, perm::SERVICE_DECIDE, &app, &path).is_none(),
         review: app.reviewers.iter().any(|r| r.user_id == principal.user_id() && r.opinion.is_none()),
+        resubmit: app.status == "correction" && flow::applicant_may(principal, &path),
+        withdraw: is_open(&app.status) && flow::applicant_may(principal, &path),
     };
     let mut view = [ApplicationView::new(app, &cal, today())];
     with_signatures(store, &mut view).await?;
@@ -31,6 +33,10 @@ pub struct ReviewerChoice {
     pub username: String,
     pub name: String,
     pub org_name: String,
+    /// The person's roles, by their Chinese names.
+    pub roles: Vec<String>,
+    /// Reviews the person has open (assigned, no opinion yet): their workload.
+    pub workload: i64,
 }
 
 /// Who may review application `id`, for whoever assigns reviewers (`service.handle`): the
@@ -64,15 +70,35 @@ pub async fn reviewer_choices(
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
     let eligible = flow::eligible_reviewers(store, &app, &path, &ids).await?;
-    Ok(eligible
+    // Workload in one query: the open review to-dos of the eligible (a review to-do is the one
+    // services raises for a person, `raise_todos`), by the (user_id, status) index.
+    let mut p = Params::new();
+    let marks: Vec<String> = eligible.iter().map(|e| p.push(e.user_id())).collect();
+    let mut workload = std::collections::HashMap::new();
+    if !marks.is_empty() {
+        let sql = format!(
+            "SELECT user_id, COUNT(*) FROM todos WHERE user_id IN ({}) AND status = 'open' AND module = 'services' \
+             GROUP BY user_id",
+            marks.join(", ")
+        );
+        for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+            workload.insert(r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?);
+        }
+    }
+    let mut out: Vec<ReviewerChoice> = eligible
         .iter()
         .map(|p| ReviewerChoice {
             user_id: p.user_id(),
             username: p.username().to_string(),
             name: p.display_name().to_string(),
             org_name: p.org_name().to_string(),
+            roles: p.roles().iter().map(|r| r.name_zh.clone()).collect(),
+            workload: workload.get(&p.user_id()).copied().unwrap_or(0),
         })
-        .collect())
+        .collect();
+    // The least loaded first: whom to pick is whom the list offers first.
+    out.sort_by(|a, b| a.workload.cmp(&b.workload).then_with(|| a.name.cmp(&b.name)));
+    Ok(out)
 }
 
 /// Filters of the application list.
@@ -345,4 +371,43 @@ fn late_decision(app: &Application, cal: &Calendar, decided_on: NaiveDate) -> bo
     let accepted_on = Timestamp(accepted.at).china_date();
     let due = cal.add_working_days(accepted_on, u32::try_from(app.clock.limit_days).unwrap_or(0));
     decided_on > due
+}
+
+/// The application form as the company's 一企一档 profile fills it: its name, legal
+/// representative, address, business scope and phone under the type's own keys, for the
+/// applicant's organization (`service.apply` over it). Keys the type's form lacks are left out;
+/// the applicant sees and may change every value before submitting.
+pub async fn prefill(store: &Store, principal: &Principal, t: &ServiceType) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    if !principal.has(perm::SERVICE_APPLY) || principal.is_system() || t.action != "issue" && t.action != "file" {
+        return Ok(out);
+    }
+    let r = sqlx::query(
+        "SELECT o.name, o.path, p.legal_rep, p.address, p.business_scope, p.contact_phone FROM orgs o \
+         LEFT JOIN company_profiles p ON p.org_id = o.id WHERE o.id = $1 AND o.kind = 'company'",
+    )
+    .bind(principal.org_id())
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(r) = r else {
+        return Ok(out);
+    };
+    let path: String = r.try_get(1)?;
+    if !flow::applicant_may(principal, &path) {
+        return Ok(out);
+    }
+    let text = |i: usize| -> Result<String> { Ok(r.try_get::<Option<String>, _>(i)?.unwrap_or_default()) };
+    let known = [
+        ("enterprise_name", text(0)?),
+        ("legal_representative", text(2)?),
+        ("registered_address", text(3)?),
+        ("business_scope", text(4)?),
+        ("contact_phone", text(5)?),
+    ];
+    for (key, value) in known {
+        if !value.trim().is_empty() && t.form.iter().any(|f| f.key == key) {
+            out.insert(key.to_string(), value);
+        }
+    }
+    Ok(out)
 }

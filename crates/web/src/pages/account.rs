@@ -10,7 +10,7 @@ use yaolian_identity::{tokens, tokens::ApiToken};
 use yaolian_identity::{totp, users};
 
 use super::admin::{field, parse_repeated, url_pairs};
-use super::{failure_page, form_errors, render, Chrome, PageUser};
+use super::{failure_page, render, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -85,7 +85,7 @@ async fn change_password(State(state): State<AppState>, user: PageUser, body: St
     .await;
     match result {
         Ok(()) => account_render(&state, &user, Vec::new(), user.lang.t("account.saved"), String::new()).await,
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => account_render(&state, &user, errors, "", String::new()).await,
             Err(page) => page,
         },
@@ -125,7 +125,7 @@ async fn create_token(State(state): State<AppState>, user: PageUser, body: Strin
     let days = field(&pairs, "valid_days").parse::<i64>().unwrap_or(0);
     match tokens::create(state.store(), &user.principal, &field(&pairs, "name"), &scopes, days, &user.client).await {
         Ok((_, secret)) => account_render(&state, &user, Vec::new(), "", secret).await,
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => account_render(&state, &user, errors, "", String::new()).await,
             Err(page) => page,
         },

@@ -230,7 +230,7 @@ async fn org_create(State(state): State<AppState>, user: PageUser, Form(f): Form
         let new = NewOrg { kind, name: f.name.clone(), code: f.code.clone(), parent_id, region: f.region.clone() };
         match orgs::create(state.store(), &user.principal, &new, &user.client).await {
             Ok(_) => return Redirect::to("/admin/orgs").into_response(),
-            Err(e) => match form_errors(user.lang, e) {
+            Err(e) => match super::refusals(user.lang, e) {
                 Ok(list) => errors = list,
                 Err(page) => return page,
             },
@@ -479,7 +479,7 @@ async fn user_create(State(state): State<AppState>, user: PageUser, body: String
     };
     match users::create(state.store(), state.identity(), &user.principal, &new, &user.client).await {
         Ok(u) => Redirect::to(&format!("/admin/users/{}", u.id)).into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             // Keep what was typed, except the password.
             Ok(errors) => user_new_render(&state, &user, UserForm { password: String::new(), ..form }, errors).await,
             Err(page) => page,
@@ -565,7 +565,7 @@ async fn after_action(
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/admin/users/{id}")).into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => user_detail_render(state, user, id, errors).await,
             Err(page) => page,
         },
@@ -773,7 +773,7 @@ async fn role_request_decide(
     let reason = field(&pairs, "reason");
     match role_requests::decide(state.store(), &user.principal, id, approve, &reason, &user.client).await {
         Ok(_) => Redirect::to("/admin/role-requests").into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => role_requests_render(&state, &user, Some((id, reason)), errors).await,
             Err(page) => page,
         },

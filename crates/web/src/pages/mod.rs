@@ -343,9 +343,8 @@ pub fn not_found_page(req: &Request) -> Response {
 pub fn form_errors(lang: Lang, e: impl Into<IdentityError>) -> Result<Vec<FieldError>, Response> {
     match e.into() {
         IdentityError::Validation(v) => Ok(v.errors),
-        IdentityError::SeparationOfDuties(m) | IdentityError::Conflict(m) => {
-            Ok(vec![FieldError::new("", "conflict", m)])
-        }
+        IdentityError::SeparationOfDuties(m) => Ok(vec![FieldError::new("", "separation_of_duties", m)]),
+        IdentityError::Conflict(m) => Ok(vec![FieldError::new("", "conflict", m)]),
         IdentityError::Forbidden { permission } => {
             Err(error_page(lang, StatusCode::FORBIDDEN, &format!("{} ({permission})", lang.t("err.forbidden"))))
         }
@@ -360,6 +359,42 @@ pub fn form_errors(lang: Lang, e: impl Into<IdentityError>) -> Result<Vec<FieldE
         }
         other => Ok(vec![FieldError::new("", other.code(), other.to_string())]),
     }
+}
+
+/// A domain refusal as a form's errors in the page's language (`Err` as [`form_errors`]). In
+/// Chinese each field's rule is said about the field's label — the catalogue's `field.<name>`
+/// (`Lang::field`) — and a refusal of no field by its code from the catalogue
+/// (`Lang::refusal`); never the English message, which stays for English pages, logs and the
+/// API. A page whose labels are data (an application type's form) uses [`refusals_labelled`].
+pub fn refusals(lang: Lang, e: impl Into<IdentityError>) -> Result<Vec<FieldError>, Response> {
+    refusals_labelled(lang, e, |_| None)
+}
+
+/// [`refusals`] with the page's own labels first (`label`), then the catalogue's; 填写内容 for a
+/// field neither knows.
+pub fn refusals_labelled(
+    lang: Lang,
+    e: impl Into<IdentityError>,
+    label: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<FieldError>, Response> {
+    let errors = form_errors(lang, e)?;
+    if lang != Lang::Zh {
+        return Ok(errors);
+    }
+    Ok(errors
+        .into_iter()
+        .map(|e| {
+            let message = if e.field.is_empty() {
+                lang.refusal(&e.rule).map(str::to_string).unwrap_or_else(|| lang.t("err.generic").to_string())
+            } else {
+                let name = label(&e.field)
+                    .or_else(|| lang.field(&e.field).map(str::to_string))
+                    .unwrap_or_else(|| "填写内容".to_string());
+                yaolian_core::refusal::sentence(&name, &e.rule)
+            };
+            FieldError { message, ..e }
+        })
+        .collect())
 }
 
 /// A page for a refusal outside a form: field errors listed, anything else as `form_errors`.

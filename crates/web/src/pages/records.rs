@@ -15,7 +15,7 @@ use yaolian_identity::IdentityError;
 use yaolian_records::esign::SignRequest;
 use yaolian_records::{history::RecordView, history::VersionView};
 
-use super::{failure_page, form_errors, render, Chrome, PageUser};
+use super::{failure_page, render, Chrome, PageUser};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -183,7 +183,7 @@ async fn sign(
             Err(IdentityError::InvalidTotp) => {
                 vec![FieldError::new("totp", "invalid_totp", user.lang.t("records.wrong_totp"))]
             }
-            Err(e) => match form_errors(user.lang, e) {
+            Err(e) => match super::refusals(user.lang, e) {
                 Ok(errors) => errors,
                 Err(page) => return page,
             },

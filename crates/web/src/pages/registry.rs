@@ -15,7 +15,7 @@ use yaolian_identity::Org;
 use yaolian_registry::companies::{self, Dossier, Profile};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery, DOSAGE_FORMS};
 
-use super::{failure_page, field_error, form_errors, render, Chrome, PageUser};
+use super::{failure_page, field_error, render, Chrome, PageUser};
 use crate::api::{csv_response, IdPath};
 use crate::AppState;
 
@@ -277,7 +277,7 @@ async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<
     }
     match products::create(state.store(), &user.principal, &form.to_new(), &user.client).await {
         Ok(p) => Redirect::to(&format!("/registry/products/{}", p.id)).into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => render_form(&state, &user, form, errors, None).await,
             Err(page) => page,
         },
@@ -306,7 +306,7 @@ async fn update(
             .await;
     match result {
         Ok(p) => Redirect::to(&format!("/registry/products/{}", p.id)).into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => {
                 let current = products::get(state.store(), &user.principal, id, &user.client).await.ok();
                 render_form(&state, &user, form, errors, current).await
@@ -425,7 +425,7 @@ async fn company_update(
             .await;
     match result {
         Ok(_) => Redirect::to(&format!("/registry/companies/{id}")).into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => render_company(&state, &user, id, Some(form), errors).await,
             Err(page) => page,
         },
@@ -534,7 +534,7 @@ async fn person_create(State(state): State<AppState>, user: PageUser, Form(form)
     };
     match yaolian_registry::persons::create(state.store(), &user.principal, &new, &user.client).await {
         Ok(p) => Redirect::to(&format!("/registry?q={}", urlencoding::encode(&p.cert_number))).into_response(),
-        Err(e) => match form_errors(user.lang, e) {
+        Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => render_registry(&state, &user, String::new(), form, errors).await,
             Err(page) => page,
         },
