@@ -5,6 +5,8 @@
   document.addEventListener('click', function (e) {
     var el = e.target.closest('[data-confirm]');
     if (el && !window.confirm(el.getAttribute('data-confirm'))) { e.preventDefault(); }
+    // Print buttons (data-print) on printable pages.
+    if (e.target.closest('[data-print]')) { window.print(); }
   });
   // Charts: <div class="chart" data-chart='{"x":[...],"y":[...],"name":"..."}'>
   function drawCharts() {

@@ -231,7 +231,7 @@ pub async fn seed(
             store.pool(),
             user.id,
             "欢迎使用药链 yaolian",
-            "这是演示环境。所有数据均为虚构，可随意操作；每次运行 demo 都会重建数据库。",
+            "这是演示环境。所有数据均为虚构，可随意操作；每次启动演示都会重建数据库。",
             "/",
         )
         .await?;
@@ -500,7 +500,7 @@ async fn seed_services(
         &leader,
         zj,
         &issue("drug_manufacturing", org("kc")?, manufacturing, None, None),
-        "demo",
+        "演示数据：依申请核发",
     )
     .await?;
     let wholesale = licenses::issue_in_tx(
@@ -509,7 +509,7 @@ async fn seed_services(
         &leader,
         zj,
         &issue("drug_wholesale", org("zjph")?, license_fields(zjph_details.clone()), None, None),
-        "demo",
+        "演示数据：依申请核发",
     )
     .await?;
     let soon = (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(30)).to_string();
@@ -519,7 +519,7 @@ async fn seed_services(
         &leader,
         zj,
         &issue("drug_retail", org("ms")?, license_fields(ms_details.clone()), Some("2021-12-01"), Some(&soon)),
-        "demo",
+        "演示数据：依申请核发",
     )
     .await?;
     licenses::issue_in_tx(
@@ -534,7 +534,7 @@ async fn seed_services(
             Some("2019-06-01"),
             Some("2024-05-31"),
         ),
-        "demo",
+        "演示数据：依申请核发",
     )
     .await?;
     let suspended = licenses::issue_in_tx(
@@ -543,7 +543,7 @@ async fn seed_services(
         &leader,
         zj,
         &issue("drug_retail", org("kc")?, license_fields(kc_details.clone()), None, None),
-        "demo",
+        "演示数据：依申请核发",
     )
     .await?;
     let revoked = licenses::issue_in_tx(
@@ -552,7 +552,7 @@ async fn seed_services(
         &leader,
         zj,
         &issue("drug_retail", org("zjph")?, license_fields(zjph_details.clone()), None, None),
-        "demo",
+        "演示数据：依申请核发",
     )
     .await?;
     let change = Reissue {

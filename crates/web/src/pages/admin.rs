@@ -15,7 +15,6 @@ use yaolian_identity::{orgs, orgs::NewOrg};
 use yaolian_identity::{roles, Org, Role, User};
 use yaolian_identity::{users, users::NewUser, users::UserQuery};
 use yaolian_portal::{self as portal, Message, Todo};
-use yaolian_store::{versions, RecordVersion};
 
 use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
 use crate::api::{csv_response, parse_time, AuditParams, IdPath};
@@ -306,9 +305,14 @@ struct UsersPage {
     orgs: Vec<Org>,
     can_create: bool,
     pages: i64,
+    /// Every role, for its name (role names are no secret; the codes are not shown).
+    all_roles: Vec<Role>,
 }
 
 impl UsersPage {
+    fn role_label(&self, code: &str) -> String {
+        role_label(&self.all_roles, self.chrome.lang, code)
+    }
     fn sort_link(&self, key: &str) -> String {
         self.filter.link(Some(key), None)
     }
@@ -342,6 +346,7 @@ async fn users_page(State(state): State<AppState>, user: PageUser, Query(filter)
         orgs,
         can_create: user.principal.has(perm::USER_MANAGE),
         pages,
+        all_roles: roles::all(state.store()).await.unwrap_or_default(),
     })
 }
 
@@ -492,8 +497,9 @@ async fn user_create(State(state): State<AppState>, user: PageUser, body: String
 struct UserDetailPage {
     chrome: Chrome,
     u: User,
-    history: Vec<RecordVersion>,
     roles: Vec<Role>,
+    /// Every role, for its name.
+    all_roles: Vec<Role>,
     /// A role change waiting for a second administrator, if any.
     pending: Option<RoleRequest>,
     can_manage: bool,
@@ -506,9 +512,9 @@ impl UserDetailPage {
     fn has_role(&self, code: &str) -> bool {
         self.u.roles.iter().any(|r| r == code)
     }
-    /// A role's name for a code (the code itself for a role the reader may not list).
+    /// A role's name for a code.
     fn role_label(&self, code: &str) -> String {
-        role_label(&self.roles, self.chrome.lang, code)
+        role_label(&self.all_roles, self.chrome.lang, code)
     }
     fn role_name(&self, r: &Role) -> String {
         if self.chrome.lang == crate::i18n::Lang::Zh {
@@ -517,9 +523,6 @@ impl UserDetailPage {
             r.name_en.clone()
         }
     }
-    fn data_text(&self, v: &RecordVersion) -> String {
-        v.data.to_string()
-    }
 }
 
 async fn user_detail_render(state: &AppState, user: &PageUser, id: i64, errors: Vec<FieldError>) -> Response {
@@ -527,7 +530,6 @@ async fn user_detail_render(state: &AppState, user: &PageUser, id: i64, errors: 
         Ok(u) => u,
         Err(e) => return failure_page(user.lang, e),
     };
-    let history = versions::history(state.store().pool(), "user", &id.to_string()).await.unwrap_or_default();
     let roles = roles::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
     let p = &user.principal;
     let pending = if role_requests::may_propose(p) || role_requests::is_approver(p) {
@@ -544,8 +546,8 @@ async fn user_detail_render(state: &AppState, user: &PageUser, id: i64, errors: 
         can_assign: p.has(perm::ROLE_ASSIGN),
         can_unlock: p.has(perm::SECURITY_MANAGE),
         u,
-        history,
         roles,
+        all_roles: roles::all(state.store()).await.unwrap_or_default(),
         errors,
     });
     *resp.status_mut() = status;
