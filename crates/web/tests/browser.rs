@@ -274,6 +274,18 @@ async fn screenshots() {
                 ],
             ),
             (
+                "zj.leader",
+                vec![
+                    ("record-license", "/records/license/1".into()),
+                    ("record-license-first", "/records/license/1?a=0&b=1".into()),
+                    ("record-application", "/records/application/1".into()),
+                    ("record-application-first", "/records/application/1?a=0&b=1".into()),
+                    ("license-file", "/licenses/1/file".into()),
+                    ("licenses-revoked", "/licenses/revoked".into()),
+                    ("ledger-proof", "/ledger/proof?index=0&tree_size=1&entity=license&id=1".into()),
+                ],
+            ),
+            (
                 "a.master",
                 vec![
                     ("trace-report", "/trace/report".into()),
