@@ -94,6 +94,8 @@ pub struct Catalogue {
     fields: Vec<(String, String, Shown)>,
     /// Codes named from data (`(pattern, code, label)`): a service type's name for its code.
     values: Vec<(String, String, String)>,
+    /// Patterns left out of a diff: copies of another field (a step's stored Chinese name).
+    hidden: Vec<String>,
     actions: Vec<(String, String)>,
     /// The record by its business identity (证照 浙CB20260007, 申请 SQ…, the company's name);
     /// empty when the data names nothing.
@@ -267,6 +269,13 @@ impl Catalogue {
         self
     }
 
+    /// Leaves `pattern` out of diffs: a field that repeats another one (named, so that it is
+    /// not 其他字段 elsewhere).
+    pub fn hide(mut self, pattern: &str) -> Self {
+        self.hidden.push(pattern.to_string());
+        self
+    }
+
     /// The entity's own version actions in Chinese (besides the common ones: 创建, 修改 …).
     pub fn actions(mut self, actions: &[(&str, &str)]) -> Self {
         self.actions.extend(actions.iter().map(|(a, zh)| (a.to_string(), zh.to_string())));
@@ -391,33 +400,32 @@ impl Catalogue {
             .unwrap_or_else(|| "其他操作".into())
     }
 
-    /// Where a path sorts: the position of the first catalogue entry on its path.
-    fn rank(&self, path: &str) -> usize {
-        let pat = pattern(path);
-        let mut best = usize::MAX;
-        let mut prefix = String::new();
+    /// Where a path sorts: for each member on its path the position of its catalogue entry
+    /// (its parent's `*`, else last), for each list item its index, so that the fields of one
+    /// item stay together and in the catalogue's order.
+    fn rank(&self, path: &str) -> Vec<usize> {
+        let mut key = Vec::new();
+        let mut pat = String::new();
         for t in tokens(path) {
             match t {
                 Token::Member(m) => {
-                    if !prefix.is_empty() {
-                        prefix.push('.');
+                    if !pat.is_empty() {
+                        pat.push('.');
                     }
-                    prefix.push_str(m);
+                    pat.push_str(m);
+                    let pos = self.fields.iter().position(|f| f.0 == pat).or_else(|| {
+                        let parent = pat.rsplit_once('.').map(|(p, _)| p)?;
+                        self.fields.iter().position(|f| f.0 == format!("{parent}.*"))
+                    });
+                    key.push(pos.unwrap_or(usize::MAX));
                 }
-                Token::Index(_) => prefix.push_str("[]"),
-            }
-            if let Some(i) = self.fields.iter().position(|f| f.0 == prefix) {
-                best = i;
-            }
-        }
-        if best == usize::MAX {
-            if let Some((parent, _)) = pat.rsplit_once('.') {
-                if let Some(i) = self.fields.iter().position(|f| f.0 == format!("{parent}.*")) {
-                    best = i;
+                Token::Index(i) => {
+                    pat.push_str("[]");
+                    key.push(i);
                 }
             }
         }
-        best
+        key
     }
 
     /// The fields that differ between `old` and `new`, each labelled and its values read, in
@@ -425,18 +433,30 @@ impl Catalogue {
     pub fn diff(&self, old: &Value, new: &Value) -> Vec<Change> {
         let a = flatten(old);
         let b = flatten(new);
-        let mut paths: Vec<&String> = b.iter().map(|(p, _)| p).collect();
+        let shown = |p: &String| !self.hidden.contains(&pattern(p));
+        let mut paths: Vec<&String> = b.iter().map(|(p, _)| p).filter(|p| shown(p)).collect();
         for (p, _) in &a {
-            if !b.iter().any(|(q, _)| q == p) {
+            if shown(p) && !b.iter().any(|(q, _)| q == p) {
                 paths.push(p);
             }
         }
         let get = |list: &[(String, Value)], p: &str| list.iter().find(|(q, _)| q == p).map(|(_, v)| v.clone());
-        let mut out: Vec<(usize, Change)> = paths
+        let mut out: Vec<(Vec<usize>, Change)> = paths
             .into_iter()
             .filter_map(|p| {
                 let (o, n) = (get(&a, p), get(&b, p));
                 if o == n {
+                    return None;
+                }
+                // A field that comes or goes without a value says nothing (an empty reason).
+                let blank = |v: &Option<Value>| match v {
+                    None | Some(Value::Null) => true,
+                    Some(Value::String(s)) => s.is_empty(),
+                    Some(Value::Array(a)) => a.is_empty(),
+                    Some(Value::Object(m)) => m.is_empty(),
+                    _ => false,
+                };
+                if blank(&o) && blank(&n) {
                     return None;
                 }
                 let (old, mut new) = (self.value(p, o.as_ref()), self.value(p, n.as_ref()));
@@ -447,7 +467,7 @@ impl Catalogue {
                 Some((self.rank(p), Change { path: p.clone(), label: self.label(p), old, new }))
             })
             .collect();
-        out.sort_by_key(|(rank, _)| *rank);
+        out.sort_by(|x, y| x.0.cmp(&y.0));
         out.into_iter().map(|(_, c)| c).collect()
     }
 
@@ -549,5 +569,28 @@ mod tests {
         assert_eq!(d[1].old, ABSENT);
         assert_eq!(d[2].new, "2026-11-24 05:00:00 +08:00");
         assert!(c.diff(&a, &a).is_empty());
+    }
+
+    #[test]
+    fn keeps_the_fields_of_one_list_item_together_and_leaves_hidden_ones_out() {
+        let c = catalogue().field("steps[].step_zh", "步骤名称").hide("steps[].step_zh");
+        let a = json!({"steps": []});
+        let b = json!({"steps": [{"at": 1, "step": "a", "step_zh": "甲"}, {"at": 2, "step": "b", "step_zh": "乙"}]});
+        let labels: Vec<String> = c.diff(&a, &b).into_iter().map(|c| c.label).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "办理过程 第 1 项 · 时间",
+                "办理过程 第 1 项 · 步骤",
+                "办理过程 第 2 项 · 时间",
+                "办理过程 第 2 项 · 步骤"
+            ]
+        );
+        // Nothing to say when an empty field comes with the record.
+        assert!(c.diff(&json!({}), &json!({"status": "", "tags": []})).is_empty());
+        // Values that read alike but differ are marked as changed.
+        let secret = Catalogue::new(&[("pw", "密码")]).shown("pw", Shown::Secret);
+        let d = secret.diff(&json!({"pw": "a"}), &json!({"pw": "b"}));
+        assert_eq!((d[0].old.as_str(), d[0].new.as_str()), ("已设置", "已设置（已更改）"));
     }
 }

@@ -177,6 +177,8 @@ pub fn application(data: &Value, form: &[FormField]) -> Catalogue {
     c.shown("status", Shown::Code(status))
         .shown("category", Shown::Code(category))
         .shown("steps[].step", Shown::Code(step_zh))
+        .hide("steps[].step_zh")
+        .hide("type_code")
         .shown("reviewers[].conclusion", Shown::Code(outcome))
         .shown("clock.phase", Shown::Code(phase))
         .shown("decision.outcome", Shown::Code(outcome))

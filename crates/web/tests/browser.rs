@@ -309,6 +309,24 @@ async fn screenshots() {
                     c.goto(&server.url(&path)).await.unwrap();
                     tokio::time::sleep(Duration::from_millis(300)).await;
                 }
+                // The parts of the history and explaining pages below the fold.
+                for (page, part) in [
+                    ("record-license", "seal"),
+                    ("record-license", "diff"),
+                    ("record-license-first", "diff"),
+                    ("record-application", "diff"),
+                    ("record-application-first", "diff"),
+                    ("license-file", "how"),
+                    ("ledger-proof", "how"),
+                ] {
+                    if name == page {
+                        let js = format!("var e = document.getElementById('{part}'); if (e) e.scrollIntoView();");
+                        c.execute(&js, vec![]).await.unwrap();
+                        let shot = c.screenshot().await.unwrap();
+                        std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{part}-{suffix}.png")), shot)
+                            .unwrap();
+                    }
+                }
                 if name == "trace-code" {
                     // The history, below the fold: with the late report's mark.
                     c.execute("document.getElementById('history-table').scrollIntoView()", vec![]).await.unwrap();
