@@ -14,6 +14,7 @@ use yaolian_store::versions::{self, NewVersion};
 use yaolian_store::{Store, Tx};
 
 pub mod alerts;
+pub mod labels;
 
 /// Audit actions with a stable name.
 pub mod action {

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod error;
 pub mod fixtures;
+pub mod labels;
 pub mod model;
 pub mod notify;
 pub mod orgs;

@@ -17,6 +17,7 @@ pub mod document;
 pub mod error;
 pub mod identifier;
 pub mod kinds;
+pub mod labels;
 pub mod licenses;
 
 pub use document::{LicenseDocument, SignedLicense};

@@ -386,3 +386,61 @@ pub async fn signatures_for(store: &Store, history: &[yaolian_store::RecordVersi
     }
     Ok(out)
 }
+
+/// A kind of record in Chinese (what a signature signs, a history page names).
+pub fn entity_zh(entity: &str) -> Option<&'static str> {
+    Some(match entity {
+        "license" => "证照",
+        "application" => "许可申请",
+        "service_type" => "办理事项",
+        "calendar_day" => "工作日历",
+        "company" => "企业档案",
+        "product" => "药品档案",
+        "person" => "人员档案",
+        "user" => "用户",
+        "org" => "机构",
+        "role" => "角色",
+        "role_request" => "角色申请",
+        "audit" => "审计事件",
+        "alert_rule" => "告警规则",
+        "signature" => "电子签名",
+        "trace_recall" => "召回",
+        "trace_anomaly" => "追溯异常",
+        "trace_anomaly_answer" => "异常答复",
+        "trace_pack_code" => "包装层级码",
+        "trace_batch" => "追溯数据批次",
+        "trace_error_declaration" => "追溯错误声明",
+        _ => return None,
+    })
+}
+
+/// The field catalogue of an electronic signature's record (`ESignature::to_json`).
+pub fn labels(data: &serde_json::Value) -> yaolian_core::diff::Catalogue {
+    use yaolian_core::diff::{Catalogue, Shown};
+    fn meaning_zh(code: &str) -> Option<&'static str> {
+        esign::meaning(code).map(|(zh, _)| zh)
+    }
+    let name = data["content"]["name"].as_str().unwrap_or_default();
+    Catalogue::new(&[
+        ("content", ""),
+        ("content.name", "签名人"),
+        ("content.signer", "签名人账号"),
+        ("content.meaning", "签名含义"),
+        ("content.time", "签名时间"),
+        ("content.zone", "显示时区"),
+        ("content.entity", "所签记录类别"),
+        ("content.id", "所签记录编号"),
+        ("content.version", "所签版本"),
+        ("content.hash_alg", "摘要算法"),
+        ("content.data_hash", "版本内容摘要"),
+        ("key_id", "签名人公钥标识"),
+        ("public_key", "签名人公钥"),
+        ("signature", "SM2 签名值"),
+    ])
+    .shown("content.meaning", Shown::Code(meaning_zh))
+    .shown("content.time", Shown::Time)
+    .shown("content.entity", Shown::Code(entity_zh))
+    .value_name("content.hash_alg", "sm3", "SM3")
+    .value_name("content.hash_alg", "sha256", "SHA-256")
+    .named(format!("电子签名 {name}").trim().to_string())
+}

@@ -12,6 +12,7 @@
 pub mod companies;
 pub mod error;
 pub mod import;
+pub mod labels;
 pub mod persons;
 pub mod products;
 pub mod records;

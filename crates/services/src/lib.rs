@@ -14,6 +14,7 @@
 pub mod applications;
 pub mod calendar;
 pub mod error;
+pub mod labels;
 pub mod records;
 pub mod rules;
 pub mod types;

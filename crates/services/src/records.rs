@@ -4,10 +4,14 @@
 
 use crate::error::Result;
 use yaolian_access::{ClientInfo, Principal};
+use yaolian_core::diff::Catalogue;
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::{esign, esign::SignRequest, esign::SignatureView};
 use yaolian_records::{history as records, history::RecordView};
+use yaolian_store::ledger::SIGNATURE_ENTITY;
 use yaolian_store::{versions, Store};
+
+use crate::labels;
 
 /// The owning module's access check: `Ok(true)` after it passed, `Ok(false)` for entities
 /// identity owns.
@@ -68,4 +72,39 @@ pub async fn signatures(
         return Ok(esign::signatures_for(store, &history).await?);
     }
     Ok(esign::signatures_of(store, principal, entity, id, client).await?)
+}
+
+/// The field catalogue of a record's history (字段目录): the owning module's, for every entity
+/// below this crate; `data` is the newest version (it names the record). An application's form
+/// fields take its type's labels, a user's roles their names. `None` for an entity of a module
+/// above this one (trace), which the caller asks itself.
+pub async fn catalogue(store: &Store, entity: &str, data: &serde_json::Value) -> Option<Catalogue> {
+    let role_names = || async {
+        yaolian_identity::roles::all(store)
+            .await
+            .map(|roles| roles.into_iter().map(|r| (r.code, r.name_zh)).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    Some(match entity {
+        yaolian_license::licenses::ENTITY => yaolian_license::labels::catalogue(data),
+        crate::applications::ENTITY => {
+            let form = match data["type_code"].as_str() {
+                Some(code) => crate::types::get(store, code).await.map(|t| t.form).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            labels::application(data, &form)
+        }
+        crate::types::ENTITY => labels::service_type(data),
+        crate::calendar::ENTITY => labels::calendar_day(data),
+        yaolian_registry::companies::ENTITY => yaolian_registry::labels::company(data),
+        yaolian_registry::products::ENTITY => yaolian_registry::labels::product(data),
+        yaolian_registry::persons::ENTITY => yaolian_registry::labels::person(data),
+        "user" => yaolian_identity::labels::user(data, &role_names().await),
+        "org" => yaolian_identity::labels::org(data),
+        "role" => yaolian_identity::labels::role(data),
+        "role_request" => yaolian_identity::labels::role_request(data, &role_names().await),
+        SIGNATURE_ENTITY => esign::labels(data),
+        "alert_rule" => yaolian_audit::labels::alert_rule(data),
+        _ => return None,
+    })
 }

@@ -462,3 +462,129 @@ mod tests {
         assert_eq!(field_label("eventList[3].ilmd.cbvmda:lotNumber"), Some("批号"));
     }
 }
+
+/// The field catalogue of a trace record's history (召回、异常、包装层级码、异常答复): every
+/// field in Chinese, how its values read, the record by its name. `data` is the newest version.
+/// An entity this module does not know gets an empty catalogue (every field 其他字段, times
+/// still in China Standard Time).
+pub fn record(entity: &str, data: &serde_json::Value) -> yaolian_core::diff::Catalogue {
+    use yaolian_core::diff::{Catalogue, Shown};
+    fn anomaly_status(code: &str) -> Option<&'static str> {
+        Some(match code {
+            "open" => "待处置",
+            "closed" => "已关闭",
+            _ => return None,
+        })
+    }
+    fn recall_status(code: &str) -> Option<&'static str> {
+        Some(match code {
+            "open" => "召回中",
+            "closed" => "已结束",
+            _ => return None,
+        })
+    }
+    fn kind(code: &str) -> Option<&'static str> {
+        ANOMALY_KINDS.iter().find(|k| k.0 == code).map(|k| k.1)
+    }
+    fn level(code: &str) -> Option<&'static str> {
+        crate::packs::PackLevel::parse(code).map(crate::packs::PackLevel::label_zh)
+    }
+    let id = data["id"].as_i64().map(|i| i.to_string()).unwrap_or_default();
+    match entity {
+        crate::recall::ENTITY => Catalogue::new(&[
+            ("id", "召回编号"),
+            ("product_id", "药品记录编号"),
+            ("batches", "召回批号"),
+            ("level", "召回级别"),
+            ("reason", "召回原因"),
+            ("status", "状态"),
+            ("total", "应召回数量"),
+            ("holders", "持有场所"),
+            ("holders[].site", "场所"),
+            ("holders[].initial", "持有数量"),
+            ("created_by", "发起人编号"),
+            ("created_at", "发起时间"),
+            ("closure_percent", "完成比例（%）"),
+        ])
+        .shown("status", Shown::Code(recall_status))
+        .actions(&[("open", "发起召回"), ("close", "结束召回")])
+        .named(format!("召回 {id}")),
+        crate::anomalies::ENTITY => Catalogue::new(&[
+            ("id", "异常编号"),
+            ("kind", "异常类型"),
+            ("epc", "追溯码"),
+            ("event_id", "事件编号"),
+            ("site", "场所"),
+            ("detail", "异常说明"),
+            ("event_time", "事件时间"),
+            ("status", "状态"),
+            ("note", "处置说明"),
+            ("closed_by", "处置人编号"),
+            ("closed_at", "关闭时间"),
+        ])
+        .shown("kind", Shown::Code(kind))
+        .shown("event_time", Shown::Time)
+        .shown("status", Shown::Code(anomaly_status))
+        .actions(&[("close", "处置关闭"), ("withdraw", "自动撤销")])
+        .named(format!("追溯异常 {id}")),
+        crate::anomalies::ANSWER_ENTITY => Catalogue::new(&[
+            ("id", "答复编号"),
+            ("anomaly_id", "异常编号"),
+            ("org_id", "企业编号"),
+            ("user_id", "答复人编号"),
+            ("text", "答复内容"),
+            ("created_at", "答复时间"),
+            ("files", "附件"),
+            ("files[].id", "文件编号"),
+            ("files[].label", "材料名称"),
+            ("files[].name", "文件名"),
+            ("files[].size", "文件大小（字节）"),
+            ("files[].sm3", "SM3 摘要"),
+        ])
+        .actions(&[("answer", "企业答复")])
+        .named(format!("异常答复 {id}")),
+        crate::packs::ENTITY => Catalogue::new(&[
+            ("prefix", "码段前缀"),
+            ("product_id", "药品记录编号"),
+            ("level", "包装层级"),
+            ("per_parent", "每上级包装数量"),
+        ])
+        .shown("level", Shown::Code(level))
+        .actions(&[("create", "登记"), ("update", "重新登记")])
+        .named(format!("包装层级码 {}", data["prefix"].as_str().unwrap_or_default())),
+        _ => Catalogue::default(),
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    use serde_json::json;
+
+    #[test]
+    fn every_field_of_a_trace_record_has_a_label() {
+        let cases = [
+            (
+                crate::recall::ENTITY,
+                json!({"id": 1, "product_id": 2, "batches": ["B1"], "level": 1, "reason": "x",
+                "status": "open", "total": 3, "holders": [{"site": "x", "initial": 1}], "created_by": 1,
+                "created_at": 1, "closure_percent": 50.0}),
+            ),
+            (
+                crate::anomalies::ENTITY,
+                json!({"id": 1, "kind": "x", "epc": null, "event_id": 1, "site": null,
+                "detail": "x", "event_time": 1, "status": "closed", "note": "x", "closed_by": 1, "closed_at": 1}),
+            ),
+            (
+                crate::anomalies::ANSWER_ENTITY,
+                json!({"id": 1, "anomaly_id": 1, "org_id": 1, "user_id": 1, "text": "x",
+                "created_at": 1, "files": [{"id": 1, "label": "x", "name": "x", "size": 1, "sm3": "x"}]}),
+            ),
+            (crate::packs::ENTITY, json!({"prefix": "x", "product_id": 1, "level": "case", "per_parent": 10})),
+        ];
+        for (entity, data) in cases {
+            assert_eq!(super::record(entity, &data).unlabelled(&data), Vec::<String>::new(), "{entity}");
+        }
+        let pack = json!({"level": "case"});
+        assert_eq!(super::record(crate::packs::ENTITY, &pack).value("level", Some(&json!("case"))), "中包装（箱）");
+    }
+}

@@ -61,9 +61,13 @@ impl Lang {
         self.lookup(&format!("module.{code}")).unwrap_or_else(|| self.t("module.other"))
     }
 
-    /// The name of a permission (`trace.read` → 追溯查询); an unnamed one shows its code.
+    /// The name of a permission (`trace.read` → 查看追溯数据, from `yaolian_access::perm::label_zh`);
+    /// English pages and an unnamed permission show the code.
     pub fn permission(self, code: &str) -> String {
-        self.lookup(&format!("perm.{code}")).map(str::to_string).unwrap_or_else(|| code.to_string())
+        match self {
+            Lang::Zh => yaolian_access::perm::label_zh(code).unwrap_or(code).to_string(),
+            Lang::En => code.to_string(),
+        }
     }
 
     /// A refusal that names no field, by its code (`invalid_credentials` → 密码不正确), when the
@@ -460,29 +464,6 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("field.reference", "检查编号", "Inspection reference"),
     ("field.module", "模块", "Module"),
     ("field.expected_version", "版本", "Version"),
-    ("perm.org.read", "查看机构", "Read organizations"),
-    ("perm.org.manage", "管理机构", "Manage organizations"),
-    ("perm.user.read", "查看用户", "Read users"),
-    ("perm.user.manage", "管理用户", "Manage users"),
-    ("perm.role.read", "查看角色", "Read roles"),
-    ("perm.role.assign", "分配角色", "Assign roles"),
-    ("perm.role.manage", "管理角色", "Manage roles"),
-    ("perm.security.manage", "安全配置", "Security settings"),
-    ("perm.audit.read", "查阅审计日志", "Read the audit log"),
-    ("perm.portal.use", "使用门户", "Use the portal"),
-    ("perm.portal.notify", "发送通知", "Send notices"),
-    ("perm.ledger.checkpoint", "账本检查点", "Ledger checkpoints"),
-    ("perm.registry.read", "查阅档案", "Read dossiers"),
-    ("perm.registry.manage", "维护档案", "Maintain dossiers"),
-    ("perm.license.read", "查看证照", "Read licenses"),
-    ("perm.license.manage", "管理证照", "Manage licenses"),
-    ("perm.service.apply", "网上申请", "Apply online"),
-    ("perm.service.handle", "受理与审查", "Accept and review"),
-    ("perm.service.decide", "审批决定", "Decide"),
-    ("perm.service.configure", "事项配置", "Configure services"),
-    ("perm.trace.read", "追溯查询", "Read trace data"),
-    ("perm.trace.capture", "追溯数据上报", "Report trace data"),
-    ("perm.trace.manage", "召回与异常处置", "Recalls and anomalies"),
     ("refusal.invalid_credentials", "密码不正确，请重新输入", "Wrong password"),
     ("refusal.invalid_totp", "动态口令不正确或已使用过，请输入验证器上新的口令", "Wrong or reused one-time code"),
     ("refusal.account_locked", "账户因多次密码错误已暂时锁定，请稍后再试", "Account locked after repeated failures"),
@@ -518,15 +499,6 @@ mod tests {
         }
         assert_eq!(Lang::Zh.action("login_failed"), "登录失败");
         assert_eq!(Lang::Zh.action("not_an_action"), "not_an_action");
-    }
-
-    /// The roles and token pages name every permission in words (`yaolian_access::perm::ALL`).
-    #[test]
-    fn every_permission_has_a_name() {
-        for code in yaolian_access::perm::ALL {
-            assert!(Lang::Zh.lookup(&format!("perm.{code}")).is_some(), "no name for permission {code}");
-        }
-        assert_eq!(Lang::Zh.permission("trace.read"), "追溯查询");
     }
 
     /// The modules that post to-dos and messages (`yaolian_portal`), by name, never by code.

@@ -213,6 +213,18 @@ async fn screenshots() {
                 ],
             ),
             (
+                "zj.leader",
+                vec![
+                    ("record-license", "/records/license/1".into()),
+                    ("record-license-first", "/records/license/1?a=0&b=1".into()),
+                    ("record-application", "/records/application/1".into()),
+                    ("record-application-first", "/records/application/1?a=0&b=1".into()),
+                    ("license-file", "/licenses/1/file".into()),
+                    ("licenses-revoked", "/licenses/revoked".into()),
+                    ("ledger-proof", "/ledger/proof?index=0&tree_size=1&entity=license&id=1".into()),
+                ],
+            ),
+            (
                 "a.master",
                 vec![
                     ("trace-report", "/trace/report".into()),
@@ -235,6 +247,24 @@ async fn screenshots() {
                     // Back to the top (a fresh load), where the header's logout button is.
                     c.goto(&server.url(&path)).await.unwrap();
                     tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                // The parts of the history and explaining pages below the fold.
+                for (page, part) in [
+                    ("record-license", "seal"),
+                    ("record-license", "diff"),
+                    ("record-license-first", "diff"),
+                    ("record-application", "diff"),
+                    ("record-application-first", "diff"),
+                    ("license-file", "how"),
+                    ("ledger-proof", "how"),
+                ] {
+                    if name == page {
+                        let js = format!("var e = document.getElementById('{part}'); if (e) e.scrollIntoView();");
+                        c.execute(&js, vec![]).await.unwrap();
+                        let shot = c.screenshot().await.unwrap();
+                        std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{part}-{suffix}.png")), shot)
+                            .unwrap();
+                    }
                 }
                 if name == "trace-code" {
                     // The history, below the fold: with the late report's mark.

@@ -33,7 +33,7 @@ use crate::kinds::Kind;
 mod read;
 
 use read::get_unchecked;
-pub use read::{drifts, export, get, list, revocations, to_csv, verify_public, Revoked, Verification};
+pub use read::{drifts, export, get, list, revocations, seal, to_csv, verify_public, Revoked, Seal, Verification};
 
 /// The versioned-record entity of licenses.
 pub const ENTITY: &str = "license";

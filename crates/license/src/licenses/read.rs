@@ -144,6 +144,28 @@ pub async fn export(store: &Store, principal: &Principal, id: i64, client: &Clie
     Ok(signed.0)
 }
 
+/// The issuing authority's seal on a license's current document (颁证机关签章), for the pages
+/// that explain it: the signed document, the authority's public key, and whether the seal
+/// holds. The reader's access is the license's own; reading the seal is not an export (the
+/// download of the file is, and is audited by [`export`]).
+#[derive(Debug, Clone)]
+pub struct Seal {
+    pub license: License,
+    pub signed: SignedLicense,
+    pub public_pem: String,
+    /// The SM2 signature verifies over the document under the authority's key.
+    pub holds: bool,
+}
+
+/// The seal of license `id` (see [`Seal`]).
+pub async fn seal(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Seal> {
+    let license = get(store, principal, id, client).await?;
+    let (signed, public_pem) =
+        signed_document(store, &license.document.identifier).await?.ok_or(IdentityError::NotFound("license"))?;
+    let holds = signed.verify(&public_pem).is_ok();
+    Ok(Seal { license, signed, public_pem, holds })
+}
+
 /// The stored signed document of an identifier and the public key that signed it.
 async fn signed_document(store: &Store, identifier: &str) -> Result<Option<(SignedLicense, String)>> {
     let row = sqlx::query(

@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod explain;
 mod license;
 mod login;
 mod records;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(records::routes())
+        .merge(explain::routes())
         .merge(registry::routes())
         .merge(license::routes())
         .merge(services::routes())
