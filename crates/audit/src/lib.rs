@@ -214,7 +214,7 @@ pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
             action: event.action,
             // Never empty: should a deleted row's id be reused (SQLite reuses the highest id),
             // the new event becomes version 2 and the deleted one stays visible to `verify`.
-            reason: "security audit event",
+            reason: "安全审计事件",
             data: &data,
             expected_version: None,
         },

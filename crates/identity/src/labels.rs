@@ -122,11 +122,10 @@ pub fn user(data: &Value, roles: &[(String, String)]) -> Catalogue {
             ("seal_secret", "动态口令密钥加密存储"),
             ("baseline", "凭据指纹纳入台账"),
         ]);
-    let name = [text(data, "display_name"), text(data, "username")];
-    let name = match name {
+    // A person by name; the account (an ASCII code) only when there is no name.
+    let name = match [text(data, "display_name"), text(data, "username")] {
         ["", u] => u.to_string(),
-        [d, ""] => d.to_string(),
-        [d, u] => format!("{d}（{u}）"),
+        [d, _] => d.to_string(),
     };
     role_names(c, "roles", roles).named(name)
 }
@@ -166,7 +165,7 @@ mod tests {
             "status": "active", "is_master": false, "roles": ["quality_head"], "password_sm3": "ab", "totp_sm3": null});
         let c = user(&u, &roles);
         assert!(c.unlabelled(&u).is_empty());
-        assert_eq!(c.name, "王质（kc.qa）");
+        assert_eq!(c.name, "王质");
         assert_eq!(c.value("roles", Some(&json!(["quality_head"]))), "质量负责人");
         assert_eq!(c.value("password_sm3", Some(&json!("ab"))), "已设置");
         assert_eq!(c.value("totp_sm3", Some(&json!(null))), "未设置");
