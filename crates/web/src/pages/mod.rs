@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod home;
 mod license;
 mod login;
 mod records;
@@ -42,7 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(license::routes())
         .merge(services::routes())
         .merge(trace::routes())
-        .route("/", get(admin::home))
+        .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
 
