@@ -291,6 +291,28 @@ async fn screenshots() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let shot = c.screenshot().await.unwrap();
                 std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")), shot).unwrap();
+                // The 工作台's lower half: a bureau's charts, a company's recalls, to-dos and messages.
+                let below = match name {
+                    "home-bureau" => Some("dashboard-charts"),
+                    "home-company" => Some("recalls"),
+                    _ => None,
+                };
+                if let Some(id) = below {
+                    c.execute(&format!("document.getElementById('{id}').scrollIntoView()"), vec![]).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let shot = c.screenshot().await.unwrap();
+                    std::fs::write(std::path::Path::new(&dir).join(format!("{name}-below-{suffix}.png")), shot)
+                        .unwrap();
+                    let width: i64 = c
+                        .execute("return document.documentElement.scrollWidth", vec![])
+                        .await
+                        .unwrap()
+                        .as_i64()
+                        .unwrap();
+                    assert!(width <= i64::from(width_limit(suffix)), "{name} overflows: {width}");
+                    c.goto(&server.url(&path)).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
                 if name == "application-assign" {
                     // The handling form, below the fold: the reviewers offered as choices.
                     c.execute("document.getElementById('act-form').scrollIntoView()", vec![]).await.unwrap();
@@ -375,6 +397,15 @@ async fn trace_world(store: &yaolian_store::Store, maker: i64) -> (String, Strin
 
 /// A decided application with its license, and one waiting to be accepted; returns the
 /// license's identifier.
+/// The widest a page may be in a screenshot run (`desktop` 1280, `phone` 375).
+fn width_limit(suffix: &str) -> u32 {
+    if suffix == "phone" {
+        375
+    } else {
+        1280
+    }
+}
+
 async fn services_world(store: &yaolian_store::Store, w: &common::World) -> String {
     use base64::Engine;
     use yaolian_access::ClientInfo;

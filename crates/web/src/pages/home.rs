@@ -95,8 +95,9 @@ impl HomePage {
         }
     }
 
-    fn time(&self, ms: &i64) -> String {
-        Timestamp(*ms).to_china_string()
+    /// The day (China time) of a time in milliseconds.
+    fn day(&self, ms: &i64) -> String {
+        Timestamp(*ms).china_date().to_string()
     }
 }
 
@@ -194,8 +195,7 @@ async fn home_page(
             charts.push(Chart {
                 id: "chart-per-week",
                 title: tr("每周申请量（按事项，近 12 周）", "Applications per week by type (12 weeks)"),
-                data: serde_json::json!({"x": weeks, "series": series, "name": tr("申请量", "applications")})
-                    .to_string(),
+                data: serde_json::json!({"x": weeks, "series": series, "colors": KIND_COLORS}).to_string(),
             });
             charts.push(Chart {
                 id: "chart-average-days",
@@ -260,6 +260,9 @@ async fn home_page(
         company,
     })
 }
+
+/// Colours of series that are kinds (application types), none of them the red of a failure.
+const KIND_COLORS: [&str; 6] = ["#0b6e4f", "#2e90fa", "#b54708", "#7a5af8", "#667085", "#12b76a"];
 
 /// Horizontal bars: one label and value each, in the given order (top first).
 fn bars(items: impl DoubleEndedIterator<Item = (String, serde_json::Value)>, name: &str) -> String {
