@@ -151,6 +151,43 @@ async fn the_home_page_opens_on_what_to_act_on_and_timed_to_dos_close_with_their
         assert!(element(&html, "recalls").unwrap().contains("暂无进行中的召回"));
         assert!(!html.contains("chart-per-week"), "charts are the bureau's");
 
+        // A recall of the company's product: 召回中 for the bureau (its filtered list holds it)
+        // and for the company (listed on its home page); not for another company.
+        let product = yaolian_registry::products::NewProduct {
+            approval_number: "国药准字H20230001".into(),
+            generic_name: "盐酸二甲双胍片".into(),
+            trade_name: String::new(),
+            dosage_form: "片剂".into(),
+            strength: "0.5g".into(),
+            pack: "20片/盒".into(),
+            mah_org_id: w.co_a,
+            manufacturer_org_id: None,
+            drug_code: None,
+            gtins: vec![],
+        };
+        let c = yaolian_access::ClientInfo::default();
+        let product = yaolian_registry::products::create(&store, &sys, &product, &c).await.unwrap();
+        let recall = yaolian_trace::recall::NewRecall {
+            product_id: product.id,
+            batches: vec!["B2026001".into()],
+            level: 2,
+            reason: "抽检含量测定不符合规定".into(),
+        };
+        yaolian_trace::recall::open(&store, &sys, &recall, &c).await.unwrap();
+        let (_, html) = page(&leader, &server, "/").await;
+        assert_eq!(card(&html, "card-recalls"), Some(("/trace/recalls?status=open".into(), 1)));
+        let (_, list) = page(&leader, &server, "/trace/recalls?status=open").await;
+        assert!(element(&list, "recalls-table").unwrap().contains("盐酸二甲双胍片"));
+        let (_, list) = page(&leader, &server, "/trace/recalls?status=closed").await;
+        let table = element(&list, "recalls-table").unwrap();
+        assert!(!table.contains("盐酸二甲双胍片") && table.contains("暂无召回"), "{table}");
+        let (_, html) = page(&company, &server, "/").await;
+        assert_eq!(card(&html, "card-recalls"), Some(("#recalls".into(), 1)));
+        assert!(element(&html, "recalls").unwrap().contains("盐酸二甲双胍片"));
+        let other = login(&server, "b.master").await;
+        let (_, html) = page(&other, &server, "/").await;
+        assert_eq!(card(&html, "card-recalls"), Some(("#recalls".into(), 0)));
+
         // The clerk's 受理 to-do is timed: no 完成 button, and marking it done is refused.
         let (_, todos) = get_json(&clerk, &server, "/api/v1/portal/todos").await;
         let accept =
