@@ -153,6 +153,7 @@ pub(super) async fn evaluate(
             title: format!("审计告警：{detail}"),
             link: "/admin/audit?tab=alerts".into(),
             due_at: None,
+            statutory: false,
         };
         portal::add_todo(&mut **tx, &todo).await?;
     }

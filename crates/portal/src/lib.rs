@@ -23,6 +23,11 @@ pub struct NewTodo {
     pub link: String,
     #[schema(value_type = Option<i64>)]
     pub due_at: Option<Timestamp>,
+    /// A to-do that a legal time limit governs (受理, 审查, 决定): it closes when its action is
+    /// done, never by [`complete_todo`]. Only the module that closes it raises one, so the API
+    /// cannot set it.
+    #[serde(skip)]
+    pub statutory: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -35,7 +40,12 @@ pub struct Todo {
     pub due_at: Option<Timestamp>,
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
+    /// Closes when its action is done (受理, 审查, 决定); [`complete_todo`] refuses it.
+    pub statutory: bool,
 }
+
+/// The rule [`complete_todo`] names when it refuses a to-do that a legal time limit governs.
+pub const CLOSES_WITH_ACTION: &str = "closes_with_action";
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Message {
@@ -65,8 +75,8 @@ where
     }
     errors.into_result()?;
     Ok(sqlx::query(
-        "INSERT INTO todos (user_id, org_id, module, title, link, due_at, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
+        "INSERT INTO todos (user_id, org_id, module, title, link, due_at, status, created_at, statutory) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8) RETURNING id",
     )
     .bind(todo.user_id)
     .bind(todo.org_id)
@@ -75,6 +85,7 @@ where
     .bind(&todo.link)
     .bind(todo.due_at.map(|t| t.0))
     .bind(Timestamp::now().0)
+    .bind(i64::from(todo.statutory))
     .fetch_one(executor)
     .await?
     .try_get(0)?)
@@ -114,7 +125,7 @@ fn check_token(principal: &Principal) -> Result<()> {
 pub async fn todos(store: &Store, principal: &Principal, limit: i64) -> Result<Vec<Todo>> {
     check_token(principal)?;
     let rows = sqlx::query(
-        "SELECT id, module, title, link, due_at, created_at FROM todos \
+        "SELECT id, module, title, link, due_at, created_at, statutory FROM todos \
          WHERE status = 'open' AND (user_id = $1 OR org_id = $2) \
          ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT $3",
     )
@@ -132,17 +143,21 @@ pub async fn todos(store: &Store, principal: &Principal, limit: i64) -> Result<V
                 link: r.try_get("link")?,
                 due_at: r.try_get::<Option<i64>, _>("due_at")?.map(Timestamp),
                 created_at: Timestamp(r.try_get("created_at")?),
+                statutory: r.try_get::<i64, _>("statutory")? == 1,
             })
         })
         .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
         .map_err(Into::into)
 }
 
-/// Marks one of the principal's to-dos done.
+/// Marks one of the principal's to-dos done. A to-do that a legal time limit governs
+/// ([`Todo::statutory`]: 受理, 审查, 决定) is refused with rule [`CLOSES_WITH_ACTION`]: it closes
+/// when its action is done, in the same transaction as the action.
 pub async fn complete_todo(store: &Store, principal: &Principal, id: i64) -> Result<()> {
     check_token(principal)?;
     let done = sqlx::query(
-        "UPDATE todos SET status = 'done', done_at = $1 WHERE id = $2 AND status = 'open' AND (user_id = $3 OR org_id = $4)",
+        "UPDATE todos SET status = 'done', done_at = $1 \
+         WHERE id = $2 AND status = 'open' AND statutory = 0 AND (user_id = $3 OR org_id = $4)",
     )
     .bind(Timestamp::now().0)
     .bind(id)
@@ -150,10 +165,26 @@ pub async fn complete_todo(store: &Store, principal: &Principal, id: i64) -> Res
     .bind(principal.org_id())
     .execute(store.pool())
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(AccessError::NotFound("to-do"));
+    if done.rows_affected() == 1 {
+        return Ok(());
     }
-    Ok(())
+    let statutory = sqlx::query(
+        "SELECT 1 FROM todos WHERE id = $1 AND status = 'open' AND statutory = 1 AND (user_id = $2 OR org_id = $3)",
+    )
+    .bind(id)
+    .bind(principal.user_id())
+    .bind(principal.org_id())
+    .fetch_optional(store.pool())
+    .await?;
+    if statutory.is_some() {
+        return Err(ValidationError::single(
+            "todo",
+            CLOSES_WITH_ACTION,
+            "a to-do governed by a legal time limit closes when its action is done, not by marking it done",
+        )
+        .into());
+    }
+    Err(AccessError::NotFound("to-do"))
 }
 
 /// The principal's newest messages.

@@ -408,6 +408,38 @@ pub async fn open_counts(store: &Store, reach: &TraceReach) -> Result<Vec<(Strin
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
+/// How many anomalies of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindCount {
+    pub kind: String,
+    /// The kind in Chinese (`labels::anomaly_kind`).
+    pub label: String,
+    pub count: i64,
+}
+
+/// Open anomalies (待处置异常) by kind, of those the [`list`] would show `principal`: one
+/// GROUP BY query, for the 工作台's card (their sum, linking to `/trace/anomalies?status=open`)
+/// and its chart, most first. `None` when the principal reads no trace data (nothing is
+/// audited: the home page only asks what to show).
+pub async fn open_by_kind(store: &Store, principal: &Principal) -> Result<Option<Vec<KindCount>>, TraceError> {
+    let mut p = Params::new();
+    let Some(scope) = scope(principal, &mut p) else { return Ok(None) };
+    let sql = format!(
+        "SELECT a.kind, COUNT(*) FROM trace_anomalies a WHERE a.status = 'open' AND {scope} \
+         GROUP BY a.kind ORDER BY COUNT(*) DESC, a.kind"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let counts = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get(0)?;
+            let label = crate::labels::anomaly_kind(&kind).to_string();
+            Ok(KindCount { kind, label, count: r.try_get(1)? })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Some(counts))
+}
+
 /// Who closes an anomaly (异常处置): a bureau with `trace.manage`, or the system. The page shows
 /// the closing form to exactly these.
 pub fn may_close(principal: &Principal) -> bool {

@@ -199,6 +199,7 @@ pub async fn open(
             title: format!("召回通知：{product_name} 批号 {list}，请立即停售并退回 {units} 盒"),
             link: format!("/trace/recalls/{id}"),
             due_at: Some(Timestamp(now).plus_seconds(if new.level == 1 { 86_400 } else { 3 * 86_400 })),
+            statutory: false,
         };
         yaolian_portal::add_todo(&mut *tx, &todo).await?;
     }
@@ -383,17 +384,69 @@ fn recall_from_row(r: &sqlx::any::AnyRow, holders: Vec<RecallHolder>) -> Result<
     })
 }
 
+const LIST_COLUMNS: &str = "r.id, r.product_id, p.generic_name, p.mah_org_id, r.batches, r.level, r.reason, \
+     r.status, r.total, r.created_at, r.closed_at, \
+     (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = r.id AND c.state IN ('returned', 'destroyed'))";
+
 /// Every recall, newest first, without holders.
 pub async fn list(store: &Store) -> Result<Vec<Recall>, TraceError> {
-    let rows = sqlx::query(
-        "SELECT r.id, r.product_id, p.generic_name, p.mah_org_id, r.batches, r.level, r.reason, r.status, r.total, \
-         r.created_at, r.closed_at, \
-         (SELECT COUNT(*) FROM trace_codes c WHERE c.recall_id = r.id AND c.state IN ('returned', 'destroyed')) \
-         FROM trace_recalls r JOIN products p ON p.id = r.product_id ORDER BY r.id DESC LIMIT 500",
-    )
-    .fetch_all(store.pool())
-    .await?;
+    list_status(store, None).await
+}
+
+/// The recalls in `status` (`open`: 召回中, `closed`), or every recall, newest first, without
+/// holders.
+pub async fn list_status(store: &Store, status: Option<&str>) -> Result<Vec<Recall>, TraceError> {
+    let status = status.filter(|s| !s.is_empty());
+    if let Some(s) = status.filter(|s| !matches!(*s, "open" | "closed")) {
+        return Err(ValidationError::single("status", "one_of:open,closed", format!("unknown status {s:?}")).into());
+    }
+    let mut p = yaolian_store::sql::Params::new();
+    let filter = match status {
+        Some(s) => format!("WHERE r.status = {}", p.push(s)),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT {LIST_COLUMNS} FROM trace_recalls r JOIN products p ON p.id = r.product_id {filter} \
+         ORDER BY r.id DESC LIMIT 500"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     rows.iter().map(|r| recall_from_row(r, Vec::new())).collect()
+}
+
+/// Recalls in progress (召回中) as `principal` may see them ([`read`]): every open recall for
+/// a bureau; for a company with `trace.read`, the open recalls of its products or in which its
+/// sites held units. How many, and the newest `limit` of them, without holders; `None` for
+/// whoever reads no trace data (the 工作台 asks what to show; nothing is audited).
+pub async fn in_progress(
+    store: &Store,
+    principal: &Principal,
+    limit: i64,
+) -> Result<Option<(i64, Vec<Recall>)>, TraceError> {
+    let mut p = yaolian_store::sql::Params::new();
+    let mut filter = "r.status = 'open'".to_string();
+    if !access::is_bureau_reader(principal) {
+        if !principal.has(perm::TRACE_READ) {
+            return Ok(None);
+        }
+        let org = p.push(principal.org_id());
+        filter.push_str(&format!(
+            " AND (p.mah_org_id = {org} OR EXISTS (SELECT 1 FROM trace_recall_holders h \
+             JOIN trace_sites s ON s.id = h.site WHERE h.recall_id = r.id AND s.org_id = {org}))"
+        ));
+    }
+    let (rows, total) = yaolian_store::sql::page(
+        store.pool(),
+        &mut p,
+        LIST_COLUMNS,
+        "trace_recalls r JOIN products p ON p.id = r.product_id",
+        &filter,
+        "r.id DESC",
+        limit.clamp(1, 100),
+        0,
+    )
+    .await?;
+    let recalls = rows.iter().map(|r| recall_from_row(r, Vec::new())).collect::<Result<Vec<_>, _>>()?;
+    Ok(Some((total, recalls)))
 }
 
 /// A holder's to-do: an open recall in which the organization's sites still hold units.

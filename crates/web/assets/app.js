@@ -24,11 +24,14 @@
         tooltip: { trigger: 'axis' },
         xAxis: d.horizontal ? value : category,
         yAxis: d.horizontal ? category : value,
+        // A horizontal bar carries its value (a single bar has no axis to read it from).
         series: (d.series || [{ name: d.name, data: d.y }]).map(function (s) {
-          return { name: s.name, type: 'bar', stack: 'all', data: s.data };
+          return { name: s.name, type: 'bar', stack: 'all', data: s.data, barMaxWidth: 36,
+                   label: d.horizontal ? { show: true, position: 'right' } : undefined };
         }),
-        legend: d.series ? { top: 0 } : undefined,
-        color: ['#0b6e4f', '#b42318', '#b54708', '#2e90fa']
+        legend: d.series ? { top: 0, type: 'scroll' } : undefined,
+        // `"colors"` for series that are kinds, not outcomes (the default reads ok / failed).
+        color: d.colors || ['#0b6e4f', '#b42318', '#b54708', '#2e90fa']
       });
       window.addEventListener('resize', function () { chart.resize(); });
     });

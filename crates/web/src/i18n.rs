@@ -134,6 +134,12 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("home.read", "已读", "Mark read"),
     ("home.org", "所属机构", "Organization"),
     ("home.roles", "角色", "Roles"),
+    (
+        "home.closes_with_action",
+        "此待办受法定办理时限约束，办理相应事项（受理、审查、决定）后自动办结，不能直接标记完成。",
+        "This to-do is governed by a legal time limit: it closes when its action (acceptance, review, decision) is done, and cannot be marked done.",
+    ),
+    ("home.by_action", "法定时限事项，办理后自动办结", "Legal time limit: closes when its action is done"),
     ("orgs.title", "机构管理", "Organizations"),
     ("orgs.new", "新建机构", "New organization"),
     ("orgs.kind", "类型", "Kind"),

@@ -141,6 +141,7 @@ async fn screenshots() {
         auditor
     };
     let identifier = services_world(&db.store, &w).await;
+    dashboard_world(&db.store, &w).await;
     let (unit, batch) = trace_world(&db.store, w.co_a).await;
     {
         use yaolian_identity::{auth, users};
@@ -191,10 +192,11 @@ async fn screenshots() {
                 ],
             ),
             ("auditor", vec![("audit", "/admin/audit".into()), ("account", "/account".into())]),
-            ("zj.clerk", vec![("application-assign", "/services/applications/2".into())]),
+            ("zj.clerk", vec![("application-assign", "/services/applications/2".into()), ("home-clerk", "/".into())]),
             (
                 "zj.leader",
                 vec![
+                    ("home-bureau", "/".into()),
                     ("licenses", "/licenses".into()),
                     ("license", "/licenses/1".into()),
                     ("license-print", "/licenses/1/print".into()),
@@ -230,6 +232,7 @@ async fn screenshots() {
                     ("trace-report", "/trace/report".into()),
                     ("trace-upload", "/trace/report/1".into()),
                     ("trace-anomalies-company", "/trace/anomalies?status=open".into()),
+                    ("home-company", "/".into()),
                 ],
             ),
         ] {
@@ -239,6 +242,28 @@ async fn screenshots() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let shot = c.screenshot().await.unwrap();
                 std::fs::write(std::path::Path::new(&dir).join(format!("{name}-{suffix}.png")), shot).unwrap();
+                // The 工作台's lower half: a bureau's charts, a company's recalls, to-dos and messages.
+                let below = match name {
+                    "home-bureau" => Some("dashboard-charts"),
+                    "home-company" => Some("recalls"),
+                    _ => None,
+                };
+                if let Some(id) = below {
+                    c.execute(&format!("document.getElementById('{id}').scrollIntoView()"), vec![]).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let shot = c.screenshot().await.unwrap();
+                    std::fs::write(std::path::Path::new(&dir).join(format!("{name}-below-{suffix}.png")), shot)
+                        .unwrap();
+                    let width: i64 = c
+                        .execute("return document.documentElement.scrollWidth", vec![])
+                        .await
+                        .unwrap()
+                        .as_i64()
+                        .unwrap();
+                    assert!(width <= i64::from(width_limit(suffix)), "{name} overflows: {width}");
+                    c.goto(&server.url(&path)).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
                 if name == "application-assign" {
                     // The handling form, below the fold: the reviewers offered as choices.
                     c.execute("document.getElementById('handle').scrollIntoView()", vec![]).await.unwrap();
@@ -341,6 +366,15 @@ async fn trace_world(store: &yaolian_store::Store, maker: i64) -> (String, Strin
 
 /// A decided application with its license, and one waiting to be accepted; returns the
 /// license's identifier.
+/// The widest a page may be in a screenshot run (`desktop` 1280, `phone` 375).
+fn width_limit(suffix: &str) -> u32 {
+    if suffix == "phone" {
+        375
+    } else {
+        1280
+    }
+}
+
 async fn services_world(store: &yaolian_store::Store, w: &common::World) -> String {
     use base64::Engine;
     use yaolian_access::ClientInfo;
@@ -417,6 +451,70 @@ async fn services_world(store: &yaolian_store::Store, w: &common::World) -> Stri
     let license =
         yaolian_license::licenses::get(store, &leader, done.application.license_id.unwrap(), &c).await.unwrap();
     license.document.identifier
+}
+
+/// What the 工作台 shows beyond `services_world`: applications to accept, one overdue, one
+/// decided by a 秒办 rule, and a license of 甲 that expires in 45 days.
+async fn dashboard_world(store: &yaolian_store::Store, w: &common::World) {
+    use yaolian_access::ClientInfo;
+    use yaolian_core::Timestamp;
+    use yaolian_identity::{auth, users};
+    use yaolian_services::applications::{self, NewApplication};
+    let c = ClientInfo::default();
+    let who = |name: &'static str| async move {
+        auth::principal_for_user(store, users::id_by_username(store, name).await.unwrap()).await.unwrap()
+    };
+    let (master, leader) = (who("a.master").await, who("zj.leader").await);
+    let sealing = yaolian_license::licenses::Sealing([1; 16]);
+    let today = Timestamp::now().china_date();
+    let fields = [
+        ("legal_representative", "张建华"),
+        ("principal", "李华"),
+        ("quality_head", "王芳"),
+        ("registered_address", "杭州市钱塘区药谷路 8 号"),
+        ("business_scope", "处方药、非处方药：化学药"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let new = yaolian_license::licenses::NewLicense {
+        kind: "drug_wholesale".into(),
+        holder_org_id: w.co_a,
+        number: None,
+        valid_from: Some((today - chrono::Duration::days(1780)).to_string()),
+        valid_until: Some((today + chrono::Duration::days(45)).to_string()),
+        fields,
+    };
+    yaolian_license::licenses::issue(store, &sealing, &leader, &new, &c).await.unwrap();
+    let filing = NewApplication {
+        type_code: "contact_change_filing".into(),
+        form: [("contact_person", "李华"), ("contact_phone", "13800138000")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    applications::submit(store, &sealing, &master, &filing, &c).await.unwrap();
+    // Two waiting for 受理, one of them past its time limit.
+    let first = applications::get(store, &master, 1, &c).await.unwrap();
+    let files = ["营业执照", "质量负责人执业药师注册证", "经营场所和仓库平面布置图", "质量管理文件目录"]
+        .map(|l| applications::Upload {
+            label: l.into(),
+            name: format!("{l}.pdf"),
+            content_type: "application/pdf".into(),
+            content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, l),
+        })
+        .to_vec();
+    let again = NewApplication {
+        type_code: "drug_retail_issue".into(),
+        form: first.application.form.clone(),
+        files,
+        ..Default::default()
+    };
+    let day = |days: i64| Timestamp::china_day_start(today - chrono::Duration::days(days)).plus_seconds(10 * 3600);
+    for at in [day(0), day(30)] {
+        applications::submit_at(store, &sealing, &master, &again, &c, at).await.unwrap();
+    }
 }
 
 #[tokio::test]

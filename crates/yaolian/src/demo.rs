@@ -245,6 +245,7 @@ pub async fn seed(
                     title: "为管理员账号启用双因素认证".into(),
                     link: "/account/totp".into(),
                     due_at: Some(yaolian_core::Timestamp::now().plus_seconds(7 * 86_400)),
+                    statutory: false,
                 },
             )
             .await?;
@@ -266,6 +267,7 @@ pub async fn seed(
                 title: title.into(),
                 link: link.into(),
                 due_at: Some(yaolian_core::Timestamp::now().plus_seconds(3 * 86_400)),
+                statutory: false,
             },
         )
         .await?;

@@ -33,7 +33,10 @@ use crate::kinds::Kind;
 mod read;
 
 use read::get_unchecked;
-pub use read::{drifts, export, get, list, revocations, seal, to_csv, verify_public, Revoked, Seal, Verification};
+pub use read::{
+    drifts, export, get, list, revocations, seal, summary, to_csv, verify_public, Revoked, Seal, Summary, Verification,
+    EXPIRING_DAYS,
+};
 
 /// The versioned-record entity of licenses.
 pub const ENTITY: &str = "license";

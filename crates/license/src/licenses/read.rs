@@ -93,7 +93,7 @@ pub async fn list(
         "valid" => wheres.push(format!("l.status = 'valid' AND l.valid_until >= {}", p.push(day.as_str()))),
         "expired" => wheres.push(format!("l.status = 'valid' AND l.valid_until < {}", p.push(day.as_str()))),
         "expiring" => {
-            let soon = (today + chrono::Duration::days(90)).to_string();
+            let soon = (today + chrono::Duration::days(EXPIRING_DAYS)).to_string();
             wheres.push(format!(
                 "l.status = 'valid' AND l.valid_until >= {} AND l.valid_until <= {}",
                 p.push(day.as_str()),
@@ -129,6 +129,53 @@ pub async fn list(
     .await?;
     let items = rows.iter().map(|r| from_row(r, today)).collect::<Result<Vec<_>>>()?;
     Ok((items, total))
+}
+
+/// A valid license counts as 即将到期 when it expires within this many days (the list's
+/// `state=expiring`).
+pub const EXPIRING_DAYS: i64 = 90;
+
+/// The 工作台's figures of licenses: how many in each state, and how many 即将到期.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// (state, count), in the order of [`State`], states with none left out.
+    pub by_state: Vec<(State, i64)>,
+    /// Valid and expiring within [`EXPIRING_DAYS`] days (`/licenses?state=expiring`).
+    pub expiring: i64,
+}
+
+/// Licenses by state and the 即将到期 count over the licenses the [`list`] would show: one
+/// GROUP BY query. `None` when the principal reads no licenses (the 工作台 asks what to show;
+/// nothing is audited).
+pub async fn summary(store: &Store, principal: &Principal) -> Result<Option<Summary>> {
+    let mut p = Params::new();
+    let Some(scope) = scope_filter(principal, perm::LICENSE_READ, &mut p) else { return Ok(None) };
+    let today = today();
+    let day = p.push(today.to_string());
+    let soon = p.push((today + chrono::Duration::days(EXPIRING_DAYS)).to_string());
+    // The state as `state_on` tells it, in SQL (dates order as text).
+    let sql = format!(
+        "SELECT state, COUNT(*), COALESCE(SUM(soon), 0) FROM ( \
+           SELECT CASE WHEN l.status = 'revoked' THEN 'revoked' WHEN l.status = 'suspended' THEN 'suspended' \
+             WHEN l.valid_from > {day} THEN 'not_yet_valid' WHEN l.valid_until < {day} THEN 'expired' \
+             ELSE 'valid' END AS state, \
+             CASE WHEN l.status = 'valid' AND l.valid_until >= {day} AND l.valid_until <= {soon} THEN 1 ELSE 0 END AS soon \
+           FROM licenses l JOIN orgs o ON o.id = l.holder_org_id WHERE {scope}) x \
+         GROUP BY state"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut summary = Summary::default();
+    let order = [State::Valid, State::NotYetValid, State::Expired, State::Suspended, State::Revoked];
+    let mut counts = [0i64; 5];
+    for r in rows {
+        let state: String = r.try_get(0)?;
+        if let Some(i) = order.iter().position(|s| s.as_str() == state) {
+            counts[i] += r.try_get::<i64, _>(1)?;
+        }
+        summary.expiring += r.try_get::<i64, _>(2)?;
+    }
+    summary.by_state = order.into_iter().zip(counts).filter(|(_, n)| *n > 0).collect();
+    Ok(Some(summary))
 }
 
 /// A license version as exported, for offline verification (`license.read`; audited).

@@ -437,6 +437,7 @@ fn step(name: &str, actor: &Principal, opinion: &str, at: Timestamp) -> Step {
     }
 }
 
+pub mod dashboard;
 mod files;
 mod flow;
 mod reading;
@@ -668,12 +669,15 @@ async fn raise_todos(tx: &mut Tx<'_>, app: &Application) -> Result<()> {
     let due = app.clock.due_on.as_deref().map(|d| Timestamp::china_day_start(parse_day(d)).plus_seconds(86_399));
     let what = format!("{} {}（{}）", app.type_name, app.number, app.applicant_name);
     let mut todos = Vec::new();
-    let todo = |user_id: Option<i64>, org_id: Option<i64>, title: String, due_at| NewTodo {
+    // A step with its legal time limit (受理, 审查, 决定) closes here, when it is done, not by a
+    // button: such a to-do is statutory; the applicant's 补正 has no limit of ours.
+    let todo = |user_id: Option<i64>, org_id: Option<i64>, title: String, due_at: Option<Timestamp>| NewTodo {
         user_id,
         org_id,
         module: "services".into(),
         title,
         link: link.clone(),
+        statutory: due_at.is_some(),
         due_at,
     };
     match app.status.as_str() {

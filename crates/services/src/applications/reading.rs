@@ -106,7 +106,8 @@ pub async fn reviewer_choices(
 pub struct ApplicationQuery {
     pub q: Option<String>,
     pub type_code: Option<String>,
-    /// A status, or `open` / `overdue`.
+    /// A status, or `open`, `due_soon` (即将超期: a timed phase due within
+    /// [`dashboard::DUE_SOON_DAYS`] working days) or `overdue` (超期).
     pub status: Option<String>,
     pub limit: i64,
     pub offset: i64,
@@ -153,13 +154,21 @@ pub async fn list(
         "overdue" => {
             wheres.push(format!("a.status IN ('submitted', 'accepted') AND a.phase_due_on < {}", p.push(day.as_str())))
         }
+        "due_soon" => {
+            let soon = super::dashboard::due_soon_until(&cal, today()).to_string();
+            wheres.push(format!(
+                "a.status IN ('submitted', 'accepted') AND a.phase_due_on >= {} AND a.phase_due_on <= {}",
+                p.push(day.as_str()),
+                p.push(soon)
+            ))
+        }
         s @ ("submitted" | "correction" | "accepted" | "approved" | "rejected" | "refused" | "withdrawn") => {
             wheres.push(format!("a.status = {}", p.push(s)))
         }
         other => {
             return Err(ValidationError::single(
                 "status",
-                "one_of:open,overdue,submitted,correction,accepted,approved,rejected,refused,withdrawn",
+                "one_of:open,due_soon,overdue,submitted,correction,accepted,approved,rejected,refused,withdrawn",
                 format!("unknown status {other:?}"),
             )
             .into())
@@ -263,6 +272,7 @@ pub async fn sweep_overdue(store: &Store) -> Result<usize> {
                 title: title.clone(),
                 link: link(&app),
                 due_at: None,
+                statutory: false,
             };
             portal::add_todo(&mut *tx, &todo).await?;
         }

@@ -14,7 +14,6 @@ use yaolian_identity::role_requests::{self, RoleRequest};
 use yaolian_identity::{orgs, orgs::NewOrg};
 use yaolian_identity::{roles, Org, Role, User};
 use yaolian_identity::{users, users::NewUser, users::UserQuery};
-use yaolian_portal::{self as portal, Message, Todo};
 
 use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
 use crate::api::{csv_response, parse_time, AuditParams, IdPath};
@@ -22,8 +21,8 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/todos/{id}/done", post(todo_done))
-        .route("/messages/{id}/read", post(message_read))
+        .route("/todos/{id}/done", post(super::home::todo_done))
+        .route("/messages/{id}/read", post(super::home::message_read))
         .route("/admin/orgs", get(orgs_page).post(org_create))
         .route("/admin/users", get(users_page))
         .route("/admin/users.csv", get(users_csv))
@@ -46,100 +45,6 @@ pub fn routes() -> Router<AppState> {
 pub struct SimpleForm {
     #[serde(default, rename = "_csrf")]
     pub csrf: String,
-}
-
-// ---------------------------------------------------------------- home
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    chrome: Chrome,
-    roles: Vec<String>,
-    todos: Vec<Todo>,
-    messages: Vec<Message>,
-    calendar: yaolian_services::Calendar,
-    today: chrono::NaiveDate,
-    /// Work the trace data asks for: open anomalies to handle (a bureau), or at one's sites.
-    trace_todos: Vec<(String, String)>,
-}
-
-impl HomePage {
-    /// A to-do's countdown in working days: (text, badge class).
-    fn countdown(&self, due: &yaolian_core::Timestamp) -> (String, &'static str) {
-        let left = self.calendar.working_days_between(self.today, due.china_date());
-        let en = self.chrome.lang.code() == "en";
-        match (left, en) {
-            (l, false) if l < 0 => (format!("已超期 {} 个工作日", -l), "danger"),
-            (l, true) if l < 0 => (format!("overdue by {} working days", -l), "danger"),
-            (0, false) => ("今日到期".into(), "warn"),
-            (0, true) => ("due today".into(), "warn"),
-            (l, false) => (format!("剩余 {l} 个工作日"), if l <= 3 { "warn" } else { "ok" }),
-            (l, true) => (format!("{l} working days left"), if l <= 3 { "warn" } else { "ok" }),
-        }
-    }
-}
-
-pub async fn home(State(state): State<AppState>, user: PageUser) -> Response {
-    let p = &user.principal;
-    let todos = portal::todos(state.store(), p, 50).await;
-    let messages = portal::messages(state.store(), p, 20).await;
-    let (todos, messages) = match (todos, messages) {
-        (Ok(t), Ok(m)) => (t, m),
-        (Err(e), _) | (_, Err(e)) => return failure_page(user.lang, e),
-    };
-    let roles = p
-        .roles()
-        .iter()
-        .map(|r| if user.lang == crate::i18n::Lang::Zh { r.name_zh.clone() } else { r.name_en.clone() })
-        .collect();
-    let calendar = yaolian_services::Calendar::load(state.store()).await.unwrap_or_default();
-    let today = yaolian_core::Timestamp::now().china_date();
-    let mut trace_todos = Vec::new();
-    if p.has(yaolian_access::perm::TRACE_READ) {
-        let filter =
-            yaolian_trace::anomalies::Filter { status: Some("open".into()), per_page: Some(1), ..Default::default() };
-        if let Ok((_, open)) = yaolian_trace::anomalies::list(state.store(), p, &filter, &user.client).await {
-            if open > 0 {
-                let title = if user.lang == crate::i18n::Lang::Zh {
-                    format!("待处置药品追溯异常 {open} 条")
-                } else {
-                    format!("{open} open traceability anomalies to handle")
-                };
-                trace_todos.push((title, "/trace/anomalies?status=open".to_string()));
-            }
-        }
-    }
-    render(&HomePage { chrome: user.chrome("home"), roles, todos, messages, calendar, today, trace_todos })
-}
-
-async fn todo_done(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-    Form(f): Form<SimpleForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&f.csrf) {
-        return r;
-    }
-    match portal::complete_todo(state.store(), &user.principal, id).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => form_errors(user.lang, e).err().unwrap_or_else(|| Redirect::to("/").into_response()),
-    }
-}
-
-async fn message_read(
-    State(state): State<AppState>,
-    user: PageUser,
-    IdPath(id): IdPath,
-    Form(f): Form<SimpleForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&f.csrf) {
-        return r;
-    }
-    match portal::mark_read(state.store(), &user.principal, id).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => form_errors(user.lang, e).err().unwrap_or_else(|| Redirect::to("/").into_response()),
-    }
 }
 
 // ---------------------------------------------------------------- organizations

@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod explain;
+mod home;
 mod license;
 mod login;
 mod records;
@@ -44,7 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(license::routes())
         .merge(services::routes())
         .merge(trace::routes())
-        .route("/", get(admin::home))
+        .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
 

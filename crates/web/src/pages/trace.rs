@@ -384,6 +384,8 @@ struct RecallsPage {
     form: RecallForm,
     error: Option<String>,
     can_manage: bool,
+    /// The status filtered on (`open`, `closed`) or empty for every recall.
+    status: String,
 }
 
 impl RecallsPage {
@@ -406,11 +408,24 @@ pub struct RecallForm {
     reason: String,
 }
 
-async fn recalls_page(state: &AppState, user: &PageUser, form: RecallForm, error: Option<String>) -> Response {
+/// The recall list's filter: `status=open` (召回中, the 工作台's card) or `closed`.
+#[derive(Deserialize, Default)]
+pub struct RecallFilter {
+    #[serde(default)]
+    status: String,
+}
+
+async fn recalls_page(
+    state: &AppState,
+    user: &PageUser,
+    status: String,
+    form: RecallForm,
+    error: Option<String>,
+) -> Response {
     if let Err(e) = access::regulator(state.store(), &user.principal, "recalls", &user.client).await {
         return failure_page(user.lang, e);
     }
-    let recalls = match recall::list(state.store()).await {
+    let recalls = match recall::list_status(state.store(), Some(status.as_str())).await {
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
@@ -420,14 +435,15 @@ async fn recalls_page(state: &AppState, user: &PageUser, form: RecallForm, error
         Err(e) => return failure_page(user.lang, e),
     };
     let can_manage = !products.is_empty();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let mut r = render(&RecallsPage { chrome: user.chrome("trace"), recalls, products, form, error, can_manage });
-    *r.status_mut() = status;
+    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let mut r =
+        render(&RecallsPage { chrome: user.chrome("trace"), recalls, products, form, error, can_manage, status });
+    *r.status_mut() = code;
     r
 }
 
-async fn recall_list(State(state): State<AppState>, user: PageUser) -> Response {
-    recalls_page(&state, &user, RecallForm { level: 2, ..Default::default() }, None).await
+async fn recall_list(State(state): State<AppState>, user: PageUser, Query(filter): Query<RecallFilter>) -> Response {
+    recalls_page(&state, &user, filter.status, RecallForm { level: 2, ..Default::default() }, None).await
 }
 
 async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): Form<RecallForm>) -> Response {
@@ -443,7 +459,7 @@ async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): 
     match recall::open(state.store(), &user.principal, &new, &user.client).await {
         Ok(r) => Redirect::to(&format!("/trace/recalls/{}", r.id)).into_response(),
         Err(yaolian_trace::TraceError::Shared(yaolian_identity::IdentityError::Validation(v))) => {
-            recalls_page(&state, &user, form, Some(v.to_string())).await
+            recalls_page(&state, &user, String::new(), form, Some(v.to_string())).await
         }
         Err(e) => failure_page(user.lang, e),
     }

@@ -138,6 +138,7 @@ pub async fn seed(store: &Store) -> Demo {
         title: "完善一企一档".into(),
         link: "/".into(),
         due_at: None,
+        statutory: false,
     };
     let kc_qa = ids["user.kc.qa"].parse::<i64>().unwrap();
     let id = yaolian_portal::add_todo(store.pool(), &todo(Some(kc_qa), None)).await.unwrap();
