@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 /// formats a person uses (GS1 keys, the national cryptography, file types).
 const ALLOWED: &[&str] = &[
     "yaolian", "English", "GLN", "GTIN", "SSCC", "SGTIN", "EPC", "EPCIS", "CBV", "GS1", "SM2", "SM3", "CSV", "Excel",
-    "PDF", "RFC", "MiB", "KB", "QR", "URL", "URI", "API", "JSON", "LD", "PEM", "TOTP", "CA", "ID", "IP", "GMP", "GSP", "OTC",
-    "CN", "UTF",
+    "PDF", "RFC", "MiB", "KB", "QR", "URL", "URI", "API", "JSON", "LD", "PEM", "TOTP", "CA", "ID", "IP", "GMP", "GSP",
+    "OTC", "CN", "UTF",
 ];
 
 /// Demo accounts, one per role the demo has.
@@ -101,7 +101,8 @@ fn english(text: &str) -> BTreeSet<String> {
     let is_code_char = |c: char| c.is_ascii_alphanumeric() || "._@:/-+#=".contains(c);
     for run in text.split(|c: char| !is_code_char(c)) {
         // A file's extension after its Chinese name (营业执照.pdf) is part of the name.
-        let extension = run.strip_prefix('.').is_some_and(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()));
+        let extension =
+            run.strip_prefix('.').is_some_and(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()));
         if extension {
             continue;
         }
