@@ -323,3 +323,49 @@ async fn product_lists_import_row_by_row_and_export_as_excel() {
     })
     .await;
 }
+
+/// 批量登记: a batch is checked as a whole before anything is written, lands whole (each product
+/// its own version and ledger entry), and a refusal — a bad field, a holder out of scope, a
+/// 批准文号 already taken — writes nothing of it.
+#[tokio::test]
+async fn a_batch_of_products_lands_whole_or_not_at_all() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let qa_a = principal(&store, w.company_a, "qa.a", &["quality_head"]).await;
+        let numbered = |n: u32| NewProduct {
+            approval_number: format!("国药准字H2023{n:04}"),
+            drug_code: None,
+            gtins: Vec::new(),
+            ..metformin(w.company_a)
+        };
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM products").fetch_one(store.pool()).await.unwrap()
+        };
+
+        let ids = products::create_many(&store, &qa_a, &[numbered(1), numbered(2), numbered(3)], &c).await.unwrap();
+        assert_eq!(ids.len(), 3);
+        for id in &ids {
+            assert_eq!(ledger::entries_of(&store, "product", &id.to_string()).await.unwrap().len(), 1);
+        }
+
+        // A bad field in the third: named, and the first two are not written.
+        let bad = NewProduct { approval_number: "国药准字X20230009".into(), ..numbered(9) };
+        let err = products::create_many(&store, &qa_a, &[numbered(4), numbered(5), bad], &c).await.unwrap_err();
+        assert_eq!(fields(err.into()), vec![("approval_number".to_string(), "approval_category".to_string())]);
+        assert_eq!(count().await, 3);
+
+        // Another company's product in the batch: refused, nothing written.
+        let theirs = NewProduct { mah_org_id: w.company_b, ..numbered(7) };
+        let err = products::create_many(&store, &qa_a, &[numbered(6), theirs], &c).await.unwrap_err();
+        assert!(matches!(IdentityError::from(err), IdentityError::Forbidden { .. }));
+        assert_eq!(count().await, 3);
+
+        // A 批准文号 already registered, found only when written: the batch rolls back whole.
+        let err = products::create_many(&store, &qa_a, &[numbered(8), numbered(2)], &c).await.unwrap_err();
+        assert_eq!(fields(err.into()), vec![("approval_number".to_string(), "unique".to_string())]);
+        assert_eq!(count().await, 3);
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+    })
+    .await;
+}

@@ -87,8 +87,11 @@ fn scope(principal: &Principal, p: &mut Params) -> Option<String> {
         return Some("1 = 1".into());
     }
     if principal.has(perm::TRACE_READ) {
-        let path = p.push(format!("{}%", principal.org_path()));
-        let sites = format!("SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path LIKE {path}");
+        let (lo, hi) = yaolian_store::sql::prefix_range(principal.org_path());
+        let (lo, hi) = (p.push(lo), p.push(hi));
+        let sites = format!(
+            "SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path >= {lo} AND o.path < {hi}"
+        );
         if principal.org_kind().is_regulator() {
             return Some(format!("a.site IN ({sites})"));
         }

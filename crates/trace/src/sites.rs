@@ -102,10 +102,14 @@ async fn write(store: &Store, sites: &[Site], on_conflict: OnConflict) -> Result
 
 /// The sites of organizations whose path starts with `org_path` (a company and its sites).
 pub async fn keys_under(store: &Store, org_path: &str) -> Result<Vec<String>, TraceError> {
-    let rows = sqlx::query("SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path LIKE $1")
-        .bind(format!("{org_path}%"))
-        .fetch_all(store.pool())
-        .await?;
+    // A range over the unique index of `path` (`LIKE` reads every organization).
+    let (lo, hi) = yaolian_store::sql::prefix_range(org_path);
+    let rows =
+        sqlx::query("SELECT s.id FROM trace_sites s JOIN orgs o ON o.id = s.org_id WHERE o.path >= $1 AND o.path < $2")
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(store.pool())
+            .await?;
     Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
 }
 

@@ -71,6 +71,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         proofs: usize,
     },
+    /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
+    /// / p99 per page next to a static asset, on SQLite and (with --database-url
+    /// postgres://…) PostgreSQL.
+    Pages {
+        /// How much data: demo, city or province.
+        #[arg(long, value_enum, default_value = "province")]
+        scale: crate::scale::Scale,
+        /// Requests per page, one after another.
+        #[arg(long, default_value_t = 30)]
+        samples: usize,
+        /// Page kinds visited per role at most.
+        #[arg(long, default_value_t = 60)]
+        max_pages: usize,
+    },
 }
 
 pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> {
@@ -95,6 +109,13 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             };
             for pg in backends(database_url) {
                 crate::bench_trace::run(pg.as_deref(), &bench).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Pages { scale, samples, max_pages } => {
+            let bench = crate::bench_pages::PagesBench { scale, samples: samples.max(1), max_pages: max_pages.max(1) };
+            for pg in backends(database_url) {
+                crate::bench_pages::run(pg.as_deref(), &bench).await?;
             }
             Ok(())
         }
@@ -129,6 +150,31 @@ pub(crate) async fn login(
         .to_string();
     let body: serde_json::Value = r.json().await?;
     Ok((cookie, body["csrf_token"].as_str().unwrap_or_default().to_string()))
+}
+
+/// The web application served on a loopback port inside this process, for a benchmark's
+/// clients; [`Local::stop`] shuts it down and waits for it.
+pub(crate) struct Local {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Local {
+    pub(crate) async fn start(state: AppState) -> Result<Local> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
+            let _ = stop_rx.await;
+        }));
+        Ok(Local { addr, stop, server })
+    }
+
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
 }
 
 /// SQLite, then PostgreSQL when `database_url` names a server (a fresh database is made there).
@@ -278,12 +324,8 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
     // (the figures are the verifier's throughput, not the limiter's).
     let web = WebConfig { public_per_minute: u32::MAX, ..WebConfig::default() };
     let state = AppState::new(store, Default::default(), web);
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
-        let _ = stop_rx.await;
-    }));
+    let local = Local::start(state).await?;
+    let addr = local.addr;
     // Twice the connections: the last measurement runs two loads side by side.
     let client = reqwest::Client::builder().pool_max_idle_per_host(2 * concurrency).build()?;
     let (cookie, _) = login(&client, &addr.to_string(), "kc.qa", crate::demo::DEFAULT_PASSWORD).await?;
@@ -323,8 +365,7 @@ async fn http(database_url: Option<String>, duration: Duration, concurrency: usi
         ("GET /healthz while logging in", during),
         ("POST /api/v1/auth/login beside /healthz", logins_during),
     ]);
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    local.stop().await;
     if let Some(db) = cleanup {
         db.finish().await;
     }
@@ -539,12 +580,8 @@ async fn license_bench(pg: Option<&str>, n: usize, duration: Duration, concurren
         sqlx::query_scalar("SELECT identifier FROM license_documents").fetch_all(store.pool()).await?;
     let backend = store.backend().name();
     let state = AppState::new(store, Default::default(), WebConfig::default());
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
-        let _ = stop_rx.await;
-    }));
+    let local = Local::start(state).await?;
+    let addr = local.addr;
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let urls = |prefix: &str| {
         std::sync::Arc::new(identifiers.iter().map(|i| format!("http://{addr}{prefix}{i}")).collect::<Vec<_>>())
@@ -572,8 +609,7 @@ async fn license_bench(pg: Option<&str>, n: usize, duration: Duration, concurren
         results.push((name, load_many(&client, list, "", duration, concurrency).await));
     }
     print_figures(&results);
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    local.stop().await;
     db.finish().await;
     Ok(())
 }

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
-use tokio::net::TcpListener;
 use yaolian_access::ClientInfo;
 use yaolian_identity::fixtures;
 use yaolian_registry::products::{self, NewProduct};
@@ -281,12 +280,8 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
     let sys = yaolian_access::run_as_system::principal();
     fixtures::user(&store, &sys, w.province, "bench.leader", false, &["regulator_leader"]).await?;
     let state = AppState::new(store.clone(), Default::default(), WebConfig::default());
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(yaolian_web::serve(listener, state, async move {
-        let _ = stop_rx.await;
-    }));
+    let local = crate::bench::Local::start(state).await?;
+    let addr = local.addr;
     let client = reqwest::Client::builder().pool_max_idle_per_host(b.concurrency).build()?;
     let (cookie, csrf) = crate::bench::login(&client, &addr.to_string(), "bench.leader", fixtures::PASSWORD).await?;
     let http_plan =
@@ -427,8 +422,7 @@ pub async fn run(pg: Option<&str>, b: &TraceBench) -> Result<()> {
         r.holders.len(),
         recall_time.as_secs_f64()
     );
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    local.stop().await;
     db.finish().await;
     Ok(())
 }

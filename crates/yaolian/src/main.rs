@@ -3,11 +3,16 @@
 
 mod backup;
 mod bench;
+mod bench_pages;
 mod bench_trace;
 mod config;
+mod crawl;
 mod demo;
 mod ledger;
 mod license;
+#[cfg(test)]
+mod query_plans;
+mod scale;
 mod state;
 mod trace;
 
@@ -126,6 +131,11 @@ struct DemoArgs {
     /// Seed only; do not start the server.
     #[arg(long)]
     no_serve: bool,
+    /// How much to seed: the hand-made demo world, a city's worth, or a province's (30,000
+    /// companies and sites, 100,000 products, 200,000 persons, 20,000 licenses, 100,000
+    /// applications, a ledger of over 1,000,000 entries).
+    #[arg(long, value_enum, default_value = "demo")]
+    scale: scale::Scale,
 }
 
 #[derive(Subcommand)]
@@ -393,6 +403,14 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     let store = settings.open().await?;
     let sealing = yaolian_license::licenses::Sealing(settings.sealing_key()?);
     let accounts = demo::seed(&store, &args.demo_password, &sealing).await?;
+    if let Some(sizes) = args.scale.sizes() {
+        let grown = scale::grow(&store, &sealing, &args.demo_password, &sizes).await?;
+        println!(
+            "yaolian demo: grown by {} organizations, {} products, {} persons, {} licenses, {} applications; \
+             ledger {} entries",
+            grown.orgs, grown.products, grown.persons, grown.licenses, grown.applications, grown.ledger_entries
+        );
+    }
     let addr = settings.addr(&args.serve);
     println!(
         "yaolian demo: database {} seeded in {:.1} s",

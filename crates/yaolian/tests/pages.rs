@@ -11,7 +11,12 @@
 
 #[path = "../../web/tests/driver/mod.rs"]
 mod driver;
+// `links` serves the benchmark; this crawl reads links in the browser.
+#[allow(dead_code)]
+#[path = "../src/crawl.rs"]
+mod crawl;
 
+use crawl::{followable, pattern};
 use fantoccini::{Client, Locator};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::process::{Command, Stdio};
@@ -72,26 +77,6 @@ if (width > window.innerWidth) {
 const links = [...document.querySelectorAll('a[href]')].filter(a => !a.hasAttribute('download')).map(a => a.getAttribute('href'));
 return {width: width, text: parts.join(' '), links: links, wide: wide};
 "#;
-
-/// The route pattern of a path: numbers and codes in it become `*`, so that one page of each
-/// kind is visited.
-fn pattern(path: &str) -> String {
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    path.split('/')
-        .map(|seg| if seg.chars().any(|c| c.is_ascii_digit()) || seg.contains('%') { "*" } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// Whether the crawl follows a link: same site, a page (not a file, an API, a state change).
-fn followable(href: &str) -> bool {
-    href.starts_with('/')
-        && !href.starts_with("//")
-        && !["/api/", "/assets/", "/lang/", "/logout", "/metrics", "/healthz"].iter().any(|p| href.starts_with(p))
-        && ![".csv", ".xlsx", ".json", ".pem", ".png", ".pdf", ".txt"]
-            .iter()
-            .any(|e| href.split('?').next().unwrap_or("").ends_with(e))
-}
 
 /// The English words and internal codes in a page's text: runs of letters standing alone
 /// (`submitted`, `License`), or snake_case codes (`not_holder`). Identifiers with dots, `@`,

@@ -92,8 +92,11 @@ pub async fn submit_at(
     };
     let now = at;
     let day = now.china_date();
-    let count: i64 = sqlx::query("SELECT COUNT(*) FROM applications WHERE number LIKE $1")
-        .bind(format!("SQ{}%", day.format("%Y%m%d")))
+    // A range over the unique index of `number` (`LIKE` would read every application).
+    let prefix = format!("SQ{}", day.format("%Y%m%d"));
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM applications WHERE number >= $1 AND number <= $2")
+        .bind(&prefix)
+        .bind(format!("{prefix}99999999"))
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -628,6 +631,22 @@ pub async fn decide(
     d: &Decide,
     client: &ClientInfo,
 ) -> Result<ApplicationView> {
+    decide_at(store, config, sealing, principal, id, d, client, Timestamp::now()).await
+}
+
+/// [`decide`] with the decision's time given, for migrated applications (see [`submit_at`]); the
+/// signature and ledger entry are made now.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_at(
+    store: &Store,
+    config: &IdentityConfig,
+    sealing: &Sealing,
+    principal: &Principal,
+    id: i64,
+    d: &Decide,
+    client: &ClientInfo,
+    at: Timestamp,
+) -> Result<ApplicationView> {
     let cal = Calendar::load(store).await?;
     let Some(outcome) = Outcome::parse(&d.outcome) else {
         return Err(ValidationError::single("outcome", "one_of:approve,reject", "decide approve or reject").into());
@@ -671,11 +690,11 @@ pub async fn decide(
         opinion: d.opinion.trim().into(),
         by: principal.username().to_string(),
         by_name: principal.display_name().to_string(),
-        at: Timestamp::now().0,
+        at: at.0,
         signature_id: None,
         rule: None,
     });
-    app.steps.push(step(outcome.as_str(), principal, &d.opinion, Timestamp::now()));
+    app.steps.push(step(outcome.as_str(), principal, &d.opinion, at));
     if outcome == Outcome::Approve {
         deliver(&mut tx, sealing, principal, &t, &mut app).await?;
     } else {

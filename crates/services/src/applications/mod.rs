@@ -443,7 +443,7 @@ mod flow;
 mod reading;
 
 pub use files::file;
-pub use flow::{act, act_at, decide, resubmit, submit, submit_at, withdraw};
+pub use flow::{act, act_at, decide, decide_at, resubmit, submit, submit_at, withdraw};
 pub use reading::{
     get, list, prefill, reviewer_choices, statistics, sweep_overdue, to_csv, ApplicationQuery, ReviewerChoice,
     Statistics, TypeStats,
