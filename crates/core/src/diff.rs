@@ -138,6 +138,28 @@ fn tokens(path: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// Each token of `path` with the catalogue pattern of the path up to it (`steps[2].at` →
+/// (steps, `steps`), (2, `steps[]`), (at, `steps[].at`)): the one walk that naming, checking
+/// and ordering a field share.
+fn walk(path: &str) -> Vec<(Token<'_>, String)> {
+    let mut pat = String::new();
+    tokens(path)
+        .into_iter()
+        .map(|t| {
+            match t {
+                Token::Member(m) => {
+                    if !pat.is_empty() {
+                        pat.push('.');
+                    }
+                    pat.push_str(m);
+                }
+                Token::Index(_) => pat.push_str("[]"),
+            }
+            (t, pat.clone())
+        })
+        .collect()
+}
+
 /// The pattern of a path: its indices left empty.
 pub fn pattern(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -302,47 +324,24 @@ impl Catalogue {
 
     /// Whether every member on the path of `path` is named.
     fn knows(&self, path: &str) -> bool {
-        let mut pat = String::new();
-        for t in tokens(path) {
-            match t {
-                Token::Member(m) => {
-                    if !pat.is_empty() {
-                        pat.push('.');
-                    }
-                    pat.push_str(m);
-                    if self.member_entry(&pat).is_none() {
-                        return false;
-                    }
-                }
-                Token::Index(_) => pat.push_str("[]"),
-            }
-        }
-        true
+        walk(path).iter().all(|(t, pat)| matches!(t, Token::Index(_)) || self.member_entry(pat).is_some())
     }
 
     /// A field in Chinese: the labels along its path joined with ` · `, a list item as
     /// 第 n 项; an unnamed member as 其他字段.
     pub fn label(&self, path: &str) -> String {
         let mut pieces: Vec<String> = Vec::new();
-        let mut pat = String::new();
-        for t in tokens(path) {
+        for (t, pat) in walk(path) {
             match t {
-                Token::Member(m) => {
-                    if !pat.is_empty() {
-                        pat.push('.');
+                Token::Member(_) => match self.member_entry(&pat) {
+                    Some((_, zh, _)) if zh.is_empty() => {}
+                    Some((_, zh, _)) => pieces.push(zh.clone()),
+                    None => {
+                        pieces.push(OTHER_FIELD.into());
+                        break;
                     }
-                    pat.push_str(m);
-                    match self.member_entry(&pat) {
-                        Some((_, zh, _)) if zh.is_empty() => {}
-                        Some((_, zh, _)) => pieces.push(zh.clone()),
-                        None => {
-                            pieces.push(OTHER_FIELD.into());
-                            break;
-                        }
-                    }
-                }
+                },
                 Token::Index(i) => {
-                    pat.push_str("[]");
                     let item = format!("第 {} 项", i + 1);
                     match pieces.last_mut() {
                         Some(last) => {
@@ -405,24 +404,16 @@ impl Catalogue {
     /// item stay together and in the catalogue's order.
     fn rank(&self, path: &str) -> Vec<usize> {
         let mut key = Vec::new();
-        let mut pat = String::new();
-        for t in tokens(path) {
+        for (t, pat) in walk(path) {
             match t {
-                Token::Member(m) => {
-                    if !pat.is_empty() {
-                        pat.push('.');
-                    }
-                    pat.push_str(m);
+                Token::Member(_) => {
                     let pos = self.fields.iter().position(|f| f.0 == pat).or_else(|| {
                         let parent = pat.rsplit_once('.').map(|(p, _)| p)?;
                         self.fields.iter().position(|f| f.0 == format!("{parent}.*"))
                     });
                     key.push(pos.unwrap_or(usize::MAX));
                 }
-                Token::Index(i) => {
-                    pat.push_str("[]");
-                    key.push(i);
-                }
+                Token::Index(i) => key.push(i),
             }
         }
         key

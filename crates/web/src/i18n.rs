@@ -135,7 +135,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("home.org", "所属机构", "Organization"),
     ("home.roles", "角色", "Roles"),
     (
-        "home.closes_with_action",
+        "refusal.closes_with_action",
         "此待办受法定办理时限约束，办理相应事项（受理、审查、决定）后自动办结，不能直接标记完成。",
         "This to-do is governed by a legal time limit: it closes when its action (acceptance, review, decision) is done, and cannot be marked done.",
     ),

@@ -84,6 +84,10 @@ pub enum BenchCommand {
         /// Page kinds visited per role at most.
         #[arg(long, default_value_t = 60)]
         max_pages: usize,
+        /// Measure a database already seeded by `yaolian demo --scale …` (sqlite://PATH, or
+        /// postgres://…) instead of seeding fresh ones.
+        #[arg(long)]
+        existing: Option<String>,
     },
 }
 
@@ -112,8 +116,16 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             Ok(())
         }
-        BenchCommand::Pages { scale, samples, max_pages } => {
-            let bench = crate::bench_pages::PagesBench { scale, samples: samples.max(1), max_pages: max_pages.max(1) };
+        BenchCommand::Pages { scale, samples, max_pages, existing } => {
+            let bench = crate::bench_pages::PagesBench {
+                scale,
+                samples: samples.max(1),
+                max_pages: max_pages.max(1),
+                existing,
+            };
+            if bench.existing.is_some() {
+                return crate::bench_pages::run(None, &bench).await;
+            }
             for pg in backends(database_url) {
                 crate::bench_pages::run(pg.as_deref(), &bench).await?;
             }

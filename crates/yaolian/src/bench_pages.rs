@@ -22,6 +22,9 @@ pub struct PagesBench {
     pub samples: usize,
     /// Pages visited per role at most.
     pub max_pages: usize,
+    /// A database already seeded by `yaolian demo --scale …` (sqlite://PATH): measured as it
+    /// is, without seeding a fresh one.
+    pub existing: Option<String>,
 }
 
 /// API lists and summaries timed beside the pages (those a role may read; a 403 is skipped).
@@ -52,16 +55,26 @@ struct Timing {
 }
 
 pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
-    let db = crate::bench::fresh(pg).await.context("creating a benchmark database")?;
-    let store = db.store.clone();
-    store.migrate().await?;
-    let sealing = yaolian_license::licenses::Sealing([7; 16]);
     let password = crate::demo::DEFAULT_PASSWORD;
     let seeding = Instant::now();
-    let accounts = crate::demo::seed(&store, password, &sealing).await.context("seeding the demo")?;
-    if let Some(sizes) = b.scale.sizes() {
-        crate::scale::grow(&store, &sealing, password, &sizes).await.context("growing the demo")?;
-    }
+    let (store, db, usernames) = match &b.existing {
+        Some(url) => {
+            let options = yaolian_store::StoreOptions::default();
+            let store = yaolian_store::Store::connect(url, &options).await.context("opening --existing")?;
+            (store, None, crate::demo::usernames())
+        }
+        None => {
+            let db = crate::bench::fresh(pg).await.context("creating a benchmark database")?;
+            let store = db.store.clone();
+            store.migrate().await?;
+            let sealing = yaolian_license::licenses::Sealing([7; 16]);
+            let accounts = crate::demo::seed(&store, password, &sealing).await.context("seeding the demo")?;
+            if let Some(sizes) = b.scale.sizes() {
+                crate::scale::grow(&store, &sealing, password, &sizes).await.context("growing the demo")?;
+            }
+            (store, Some(db), accounts.into_iter().map(|a| a.username).collect())
+        }
+    };
     let seeded_s = seeding.elapsed().as_secs_f64();
     let entries = yaolian_store::ledger::head(store.pool()).await?.1;
     let backend = store.backend().name();
@@ -69,38 +82,38 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
     let local = Local::start(AppState::new(store, Default::default(), web)).await?;
     let base = format!("http://{}", local.addr);
     println!(
-        "bench pages: backend {backend}, scale {:?}, seeded in {seeded_s:.0} s (ledger {entries} entries), \
+        "bench pages: backend {backend}, {}, ready in {seeded_s:.0} s (ledger {entries} entries), \
          {} requests per page one at a time, {} cores",
-        b.scale,
+        match &b.existing {
+            Some(url) => format!("existing database {}", yaolian_store::redact_url(url)),
+            None => format!("scale {:?}", b.scale),
+        },
         b.samples,
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let baseline = time(&client, &format!("{base}/assets/app.css"), "", b.samples).await?;
     let mut all = Vec::new();
-    for account in &accounts {
-        let (cookie, _) = crate::bench::login(&client, &local.addr.to_string(), &account.username, password).await?;
+    for username in &usernames {
+        let (cookie, _) = crate::bench::login(&client, &local.addr.to_string(), username, password).await?;
         let pages = discover(&client, &base, &cookie, b.max_pages).await?;
         for (page, url) in pages {
             let lat = time(&client, &format!("{base}{url}"), &cookie, b.samples).await?;
-            all.push(Timing { role: account.username.clone(), page, url, ..lat });
+            all.push(Timing { role: username.clone(), page, url, ..lat });
         }
         for path in API {
             let r = client.get(format!("{base}{path}")).header("cookie", &cookie).send().await?;
             if r.status().is_success() {
                 let lat = time(&client, &format!("{base}{path}"), &cookie, b.samples).await?;
-                all.push(Timing {
-                    role: account.username.clone(),
-                    page: path.to_string(),
-                    url: path.to_string(),
-                    ..lat
-                });
+                all.push(Timing { role: username.clone(), page: path.to_string(), url: path.to_string(), ..lat });
             }
         }
     }
     local.stop().await;
     report(&baseline, &mut all);
-    db.finish().await;
+    if let Some(db) = db {
+        db.finish().await;
+    }
     Ok(())
 }
 

@@ -178,6 +178,11 @@ const USERS: &[UserSeed] = &[
     UserSeed { username: "zjph.master", name: "蒋文博", org: "zjph", master: true, roles: &["company_master"] },
 ];
 
+/// The demo accounts' user names (what [`seed`] creates), for measuring a seeded database.
+pub fn usernames() -> Vec<String> {
+    USERS.iter().map(|u| u.username.to_string()).collect()
+}
+
 /// Seeds a freshly migrated store. Returns the accounts for the login page.
 pub async fn seed(
     store: &Store,

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use yaolian_access::perm;
-use yaolian_core::{FieldError, Timestamp};
+use yaolian_core::Timestamp;
 use yaolian_license::licenses::{self, License, LicenseQuery};
 use yaolian_portal::{self as portal, Message, Todo};
 use yaolian_services::applications::{self, dashboard, ApplicationQuery, ApplicationView};
@@ -281,24 +281,10 @@ pub async fn todo_done(
     }
     match portal::complete_todo(state.store(), &user.principal, id).await {
         Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => match form_errors(user.lang, e) {
-            Ok(errors) => {
-                let text = errors.iter().map(|e| todo_refusal(user.lang, e)).collect();
-                home_render(&state, &user, text).await
-            }
+        Err(e) => match super::refusals(user.lang, e) {
+            Ok(errors) => home_render(&state, &user, errors.into_iter().map(|e| e.message).collect()).await,
             Err(page) => page,
         },
-    }
-}
-
-/// A refused 完成 in the page's language: a timed to-do closes with its action.
-fn todo_refusal(lang: Lang, e: &FieldError) -> String {
-    if e.rule == portal::CLOSES_WITH_ACTION {
-        lang.t("home.closes_with_action").to_string()
-    } else if lang == Lang::Zh {
-        lang.t("err.generic").to_string()
-    } else {
-        e.message.clone()
     }
 }
 

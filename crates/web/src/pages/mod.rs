@@ -387,8 +387,12 @@ pub fn refusals_labelled(
     Ok(errors
         .into_iter()
         .map(|e| {
-            let message = if e.field.is_empty() {
-                lang.refusal(&e.rule).map(str::to_string).unwrap_or_else(|| lang.t("err.generic").to_string())
+            // A rule with its own sentence (`refusal.<rule>`) says it whatever the field; else a
+            // field's refusal is built from its label and rule.
+            let message = if let Some(sentence) = lang.refusal(&e.rule) {
+                sentence.to_string()
+            } else if e.field.is_empty() {
+                lang.t("err.generic").to_string()
             } else {
                 let name = label(&e.field)
                     .or_else(|| lang.field(&e.field).map(str::to_string))
