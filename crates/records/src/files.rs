@@ -108,6 +108,45 @@ pub fn decode(files: &[Upload], max_files: usize, max_bytes: usize) -> Result<Ve
     Ok(out)
 }
 
+/// Where a module keeps its attachments: its table and the column naming the record a file
+/// belongs to. The names are the module's constants, never input.
+pub struct FileTable {
+    pub table: &'static str,
+    pub owner: &'static str,
+}
+
+/// Stores `files` under the record `owner_id` in the caller's transaction (the record's own),
+/// in order; returns their references for the record's version.
+pub async fn store(
+    tx: &mut yaolian_store::Tx<'_>,
+    at: &FileTable,
+    owner_id: i64,
+    files: &[Decoded],
+    now: i64,
+) -> Result<Vec<FileRef>, yaolian_store::StoreError> {
+    let sql = format!(
+        "INSERT INTO {} ({}, name, label, content_type, size, sm3, content, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        at.table, at.owner
+    );
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let row = sqlx::query(&sql)
+            .bind(owner_id)
+            .bind(&f.name)
+            .bind(&f.label)
+            .bind(&f.content_type)
+            .bind(f.size())
+            .bind(&f.sm3)
+            .bind(&f.bytes)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+        out.push(f.stored_as(sqlx::Row::try_get(&row, 0)?));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

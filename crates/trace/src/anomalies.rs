@@ -337,25 +337,9 @@ pub async fn answer(
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
-    let mut refs = Vec::with_capacity(decoded.len());
-    for f in &decoded {
-        let file_id: i64 = sqlx::query(
-            "INSERT INTO trace_answer_files (answer_id, name, label, content_type, size, sm3, content, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(answer_id)
-        .bind(&f.name)
-        .bind(&f.label)
-        .bind(&f.content_type)
-        .bind(f.size())
-        .bind(&f.sm3)
-        .bind(&f.bytes)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        refs.push(f.stored_as(file_id));
-    }
+    const AT: yaolian_records::files::FileTable =
+        yaolian_records::files::FileTable { table: "trace_answer_files", owner: "answer_id" };
+    let refs = yaolian_records::files::store(&mut tx, &AT, answer_id, &decoded, now).await?;
     let data = serde_json::json!({
         "id": answer_id, "anomaly_id": anomaly.id, "org_id": principal.org_id(),
         "user_id": principal.user_id(), "text": text, "created_at": now, "files": refs,

@@ -11,28 +11,9 @@ pub(super) fn decode_files(files: &[Upload]) -> std::result::Result<Vec<Decoded>
 }
 
 pub(super) async fn store_files(tx: &mut Tx<'_>, application_id: i64, files: Vec<Decoded>) -> Result<Vec<FileRef>> {
-    let now = Timestamp::now().0;
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let size = f.size();
-        let id: i64 = sqlx::query(
-            "INSERT INTO application_files (application_id, name, label, content_type, size, sm3, content, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(application_id)
-        .bind(&f.name)
-        .bind(&f.label)
-        .bind(&f.content_type)
-        .bind(size)
-        .bind(&f.sm3)
-        .bind(&f.bytes)
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-        out.push(f.stored_as(id));
-    }
-    Ok(out)
+    const AT: yaolian_records::files::FileTable =
+        yaolian_records::files::FileTable { table: "application_files", owner: "application_id" };
+    Ok(yaolian_records::files::store(tx, &AT, application_id, &files, Timestamp::now().0).await?)
 }
 
 /// An attachment's bytes (who may see the application may read its files).
