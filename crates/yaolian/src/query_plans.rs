@@ -64,12 +64,12 @@ impl<S: tracing::Subscriber> Layer<S> for Capture {
     }
 }
 
-/// The tables a statement names after FROM or JOIN, by alias (and by their own name).
+/// The tables a statement names after FROM, JOIN or UPDATE, by alias (and by their own name).
 fn aliases(sql: &str) -> BTreeMap<String, String> {
     let words: Vec<&str> = sql.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',').collect();
     let mut out = BTreeMap::new();
     for (i, w) in words.iter().enumerate() {
-        if w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN") {
+        if ["FROM", "JOIN", "UPDATE"].iter().any(|k| w.eq_ignore_ascii_case(k)) {
             let Some(table) = words[i + 1..].iter().find(|s| !s.is_empty()) else { continue };
             let rest: Vec<&&str> = words[i + 1..].iter().filter(|s| !s.is_empty()).skip(1).take(2).collect();
             let alias = match rest.as_slice() {
@@ -114,6 +114,8 @@ fn aliases_and_placeholders_are_read_from_the_statement() {
         aliases("SELECT COUNT(*) FROM licenses WHERE status = $1").get("licenses").map(String::as_str),
         Some("licenses")
     );
+    let update = aliases("UPDATE todos SET status = 'done' WHERE link = $1");
+    assert_eq!(update.get("todos").map(String::as_str), Some("todos"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,7 +187,7 @@ async fn every_query_a_page_runs_reads_through_an_index() {
         .iter()
         .filter(|s| {
             let head = s.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
-            head == "SELECT" || head.starts_with("WITH")
+            ["SELECT", "UPDATE", "DELETE"].contains(&head.as_str()) || head.starts_with("WITH")
         })
         .cloned()
         .collect();

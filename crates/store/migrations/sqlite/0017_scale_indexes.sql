@@ -9,3 +9,7 @@ CREATE INDEX trace_events_place ON trace_events (COALESCE(biz_location, read_poi
 -- pallet it was in, and when it was unpacked). Partial: only those roles' rows are indexed.
 CREATE INDEX trace_event_epcs_parent ON trace_event_epcs (event_id) WHERE role = 1;
 CREATE INDEX trace_event_epcs_children ON trace_event_epcs (event_id) WHERE role = 2;
+
+-- A record's open to-dos, closed when its step is done (an application's acceptance, review,
+-- decision): found by the record's link among the open ones.
+CREATE INDEX todos_open_link ON todos (link) WHERE status = 'open';
