@@ -668,25 +668,39 @@ pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: 
 
 /// Users as CSV (UTF-8 with BOM for Excel).
 pub fn to_csv(users: &[User]) -> String {
-    let mut out = String::from(
-        "\u{feff}id,username,display_name,organization,account_type,status,roles,email,phone,created_at\r\n",
-    );
-    for u in users {
-        let fields = [
-            u.id.to_string(),
-            u.username.clone(),
-            u.display_name.clone(),
-            u.org_name.clone(),
-            if u.is_master { "master".into() } else { "sub".into() },
-            u.status.clone(),
-            u.roles.join(" "),
-            u.email.clone(),
-            u.phone.clone(),
-            u.created_at.to_china_string(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| audit::csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    table(users).to_csv()
+}
+
+/// Users as an exported table (CSV or Excel).
+pub fn table(users: &[User]) -> audit::Table {
+    let header = [
+        "id",
+        "username",
+        "display_name",
+        "organization",
+        "account_type",
+        "status",
+        "roles",
+        "email",
+        "phone",
+        "created_at",
+    ];
+    audit::Table::new(
+        "用户",
+        &header,
+        users.iter().map(|u| {
+            vec![
+                u.id.to_string(),
+                u.username.clone(),
+                u.display_name.clone(),
+                u.org_name.clone(),
+                if u.is_master { "master".into() } else { "sub".into() },
+                u.status.clone(),
+                u.roles.join(" "),
+                u.email.clone(),
+                u.phone.clone(),
+                u.created_at.to_china_string(),
+            ]
+        }),
+    )
 }

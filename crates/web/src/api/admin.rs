@@ -409,6 +409,10 @@ pub struct AuditParams {
     pub to: Option<String>,
     /// Only events with a smaller id (paging: pass the last id seen).
     pub before: Option<i64>,
+    /// `oldest`: oldest first (default: newest first).
+    pub order: Option<String>,
+    /// Only events with a larger id (paging oldest first: pass the last id seen).
+    pub after: Option<i64>,
     pub limit: Option<i64>,
 }
 
@@ -422,6 +426,8 @@ impl AuditParams {
             from,
             to,
             before: self.before,
+            oldest_first: self.order.as_deref() == Some("oldest"),
+            after: self.after,
             limit: self.limit.unwrap_or(default_limit),
         })
     }
