@@ -126,6 +126,15 @@ async fn a_list_exports_its_filtered_rows_as_csv_and_excel_and_each_export_is_au
         assert_eq!(r.status(), 200);
         let rows = yaolian_registry::table::read(&r.bytes().await.unwrap()).unwrap();
         assert!(rows.len() >= 3 && rows[1..].iter().all(|r| r[3] == "export"), "{rows:?}");
+        // And over the API, audited too.
+        let r = auditor.client.get(server.url("/api/v1/audit.xlsx?action=export")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let rows = yaolian_registry::table::read(&r.bytes().await.unwrap()).unwrap();
+        assert!(rows[1..].iter().any(|r| r[4] == "audit.xlsx"), "{rows:?}");
+        let r = auditor.client.get(server.url("/api/v1/audit?action=export")).send().await.unwrap();
+        let events: Value = r.json().await.unwrap();
+        let targets: Vec<&str> = events.as_array().unwrap().iter().filter_map(|e| e["target"].as_str()).collect();
+        assert_eq!(targets.iter().filter(|t| **t == "audit.xlsx").count(), 2, "{targets:?}");
         // Another extension is no export.
         let r = admin.client.get(server.url("/admin/users.pdf")).send().await.unwrap();
         assert_eq!(r.status(), 404);
