@@ -666,25 +666,11 @@ pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: 
     Ok(())
 }
 
-/// Users as CSV (UTF-8 with BOM for Excel).
-pub fn to_csv(users: &[User]) -> String {
-    table(users).to_csv()
-}
-
-/// Users as an exported table (CSV or Excel).
-pub fn table(users: &[User]) -> audit::Table {
-    let header = [
-        "id",
-        "username",
-        "display_name",
-        "organization",
-        "account_type",
-        "status",
-        "roles",
-        "email",
-        "phone",
-        "created_at",
-    ];
+/// Users as an exported table (CSV or Excel), in Chinese like the list: account type, status
+/// and roles by name (`roles`, every role; a code no role has stays as it is).
+pub fn table(users: &[User], roles: &[Role]) -> audit::Table {
+    let header = ["编号", "用户名", "姓名", "机构", "账号类型", "状态", "角色", "电子邮箱", "电话", "创建时间"];
+    let role_name = |code: &String| roles.iter().find(|r| &r.code == code).map_or(code.clone(), |r| r.name_zh.clone());
     audit::Table::new(
         "用户",
         &header,
@@ -694,9 +680,13 @@ pub fn table(users: &[User]) -> audit::Table {
                 u.username.clone(),
                 u.display_name.clone(),
                 u.org_name.clone(),
-                if u.is_master { "master".into() } else { "sub".into() },
-                u.status.clone(),
-                u.roles.join(" "),
+                if u.is_master { "主账号" } else { "子账号" }.to_string(),
+                match u.status.as_str() {
+                    "active" => "正常".to_string(),
+                    "disabled" => "已停用".to_string(),
+                    other => other.to_string(),
+                },
+                u.roles.iter().map(role_name).collect::<Vec<_>>().join("、"),
                 u.email.clone(),
                 u.phone.clone(),
                 u.created_at.to_china_string(),

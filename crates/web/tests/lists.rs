@@ -96,7 +96,7 @@ async fn a_list_exports_its_filtered_rows_as_csv_and_excel_and_each_export_is_au
         assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"users.xlsx\"");
         let rows = yaolian_registry::table::read(&r.bytes().await.unwrap()).unwrap();
-        assert_eq!(rows[0][..3], ["id", "username", "display_name"]);
+        assert_eq!(rows[0][..3], ["编号", "用户名", "姓名"]);
         let mut exported: Vec<String> = rows[1..].iter().map(|r| r[1].clone()).collect();
         assert_eq!(exported.len(), listed.len(), "the filtered rows, all of them: {exported:?}");
         exported.sort();
@@ -108,7 +108,11 @@ async fn a_list_exports_its_filtered_rows_as_csv_and_excel_and_each_export_is_au
         let csv = admin.client.get(server.url("/admin/users.csv?q=a.")).send().await.unwrap();
         assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
         let text = csv.text().await.unwrap();
-        assert!(text.starts_with("\u{feff}id,username,display_name"), "{text}");
+        assert!(text.starts_with("\u{feff}编号,用户名,姓名,机构,账号类型,状态,角色"), "{text}");
+        // Account type, status and roles in words, as on the page.
+        let master = text.lines().find(|l| l.contains(",a.master,")).unwrap();
+        assert!(master.contains(",主账号,正常,") && master.contains("企业主账号"), "{master}");
+        assert!(!text.contains("company_master") && !text.contains(",active,"), "{text}");
         assert_eq!(text.lines().count(), listed.len() + 1);
 
         // Both exports are in the audit log with their row counts.

@@ -273,7 +273,10 @@ async fn users_export(
     Query(filter): Query<UserFilter>,
 ) -> Response {
     match users::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
-        Ok((list, _)) => super::export::send(&state, &user, "users", format, users::table(&list)).await,
+        Ok((list, _)) => {
+            let all_roles = roles::all(state.store()).await.unwrap_or_default();
+            super::export::send(&state, &user, "users", format, users::table(&list, &all_roles)).await
+        }
         Err(e) => failure_page(user.lang, e),
     }
 }
