@@ -165,6 +165,18 @@ async fn an_empty_list_says_so_with_the_next_action_and_a_filter_that_matches_no
         assert!(licenses.contains(r#"class="muted empty">暂无电子证照"#), "{licenses}");
         let filtered = page(&master, &server, "/licenses?state=revoked").await;
         assert!(filtered.contains("没有符合筛选条件的记录"), "{filtered}");
+
+        // Every list's text is in the catalogue in both languages (a missing key shows ??).
+        let lists = ["/registry/products", "/licenses", "/services", "/admin/users"];
+        for lang in ["zh", "en"] {
+            master.client.get(server.url(&format!("/lang/{lang}?next=/"))).send().await.unwrap();
+            for path in lists {
+                let html = page(&master, &server, path).await;
+                assert!(!html.contains("??"), "{lang} {path}");
+            }
+        }
+        let english = page(&master, &server, "/registry/products").await;
+        assert!(english.contains("No products yet"), "{english}");
         server.stop().await;
     })
     .await;
