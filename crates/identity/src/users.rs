@@ -129,7 +129,8 @@ impl UserQuery {
             Some("created_at") => "u.created_at",
             _ => "o.path",
         };
-        format!("{col} {}, u.id", if self.desc { "DESC" } else { "ASC" })
+        let dir = if self.desc { "DESC" } else { "ASC" };
+        format!("{col} {dir}, u.id {dir}")
     }
 }
 

@@ -123,7 +123,7 @@ pub async fn list(
         COLUMNS,
         FROM,
         &wheres.join(" AND "),
-        &format!("{order} {dir}, l.id"),
+        &format!("{order} {dir}, l.id {dir}"),
         q.limit.clamp(1, 10_000),
         q.offset,
     )
