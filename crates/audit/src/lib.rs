@@ -294,10 +294,16 @@ pub struct AuditQuery {
     pub to: Option<Timestamp>,
     /// Return events with `id < before` (keyset paging, newest first).
     pub before: Option<i64>,
+    /// Oldest first instead of newest first (the log page's 时间 header, clicked).
+    pub oldest_first: bool,
+    /// Return events with `id > after` (keyset paging, oldest first).
+    pub after: Option<i64>,
     pub limit: i64,
 }
 
-/// Reads the audit log, newest first. Requires `audit.read`.
+/// Reads the audit log, newest first (or oldest first). Requires `audit.read`. The log only
+/// grows, so it is paged by key (`before` / `after` the last id seen), never by offset, and
+/// ordered by `id` alone: its primary key serves the order with the limit on any size of log.
 pub async fn query(
     store: &Store,
     principal: &Principal,
@@ -326,8 +332,12 @@ pub async fn query(
     if let Some(before) = q.before {
         sql.push_str(&format!(" AND id < {}", p.push(before)));
     }
+    if let Some(after) = q.after {
+        sql.push_str(&format!(" AND id > {}", p.push(after)));
+    }
     let limit = q.limit.clamp(1, 100_000);
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", p.push(limit)));
+    let dir = if q.oldest_first { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY id {dir} LIMIT {}", p.push(limit)));
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     rows.iter()
         .map(|r| {
@@ -445,8 +455,14 @@ pub async fn summary(
 
 /// Writes events as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly).
 pub fn to_csv(records: &[AuditRecord]) -> String {
+    table(records).to_csv()
+}
+
+/// Events as an exported table (CSV or Excel).
+pub fn table(records: &[AuditRecord]) -> Table {
     let header = ["id", "time", "actor", "action", "target", "outcome", "ip", "user_agent", "detail"];
-    csv_table(
+    Table::new(
+        "审计日志",
         &header,
         records.iter().map(|r| {
             vec![
@@ -462,6 +478,33 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
             ]
         }),
     )
+}
+
+/// A list as it is exported: the sheet's name, the column headings and the rows as text. One
+/// table is written as CSV ([`Table::to_csv`]) or as an Excel workbook (the web layer hands it to
+/// `yaolian_registry::table::write_xlsx`), so both files of a list hold the same columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The sheet's name in a workbook (at most 31 characters).
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(title: &str, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Table {
+        Table {
+            title: title.to_string(),
+            header: header.iter().map(|h| (*h).to_string()).collect(),
+            rows: rows.collect(),
+        }
+    }
+
+    /// As CSV, the way [`csv_table`] writes it.
+    pub fn to_csv(&self) -> String {
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        csv_table(&header, self.rows.iter().cloned())
+    }
 }
 
 /// A CSV document (UTF-8 with BOM, so that Excel reads Chinese; CRLF lines; RFC 4180 quoting

@@ -129,7 +129,8 @@ impl UserQuery {
             Some("created_at") => "u.created_at",
             _ => "o.path",
         };
-        format!("{col} {}, u.id", if self.desc { "DESC" } else { "ASC" })
+        let dir = if self.desc { "DESC" } else { "ASC" };
+        format!("{col} {dir}, u.id {dir}")
     }
 }
 
@@ -666,27 +667,31 @@ pub async fn unlock(store: &Store, principal: &Principal, user_id: i64, client: 
     Ok(())
 }
 
-/// Users as CSV (UTF-8 with BOM for Excel).
-pub fn to_csv(users: &[User]) -> String {
-    let mut out = String::from(
-        "\u{feff}id,username,display_name,organization,account_type,status,roles,email,phone,created_at\r\n",
-    );
-    for u in users {
-        let fields = [
-            u.id.to_string(),
-            u.username.clone(),
-            u.display_name.clone(),
-            u.org_name.clone(),
-            if u.is_master { "master".into() } else { "sub".into() },
-            u.status.clone(),
-            u.roles.join(" "),
-            u.email.clone(),
-            u.phone.clone(),
-            u.created_at.to_china_string(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| audit::csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
+/// Users as an exported table (CSV or Excel), in Chinese like the list: account type, status
+/// and roles by name (`roles`, every role; a code no role has stays as it is).
+pub fn table(users: &[User], roles: &[Role]) -> audit::Table {
+    let header = ["编号", "用户名", "姓名", "机构", "账号类型", "状态", "角色", "电子邮箱", "电话", "创建时间"];
+    let role_name = |code: &String| roles.iter().find(|r| &r.code == code).map_or(code.clone(), |r| r.name_zh.clone());
+    audit::Table::new(
+        "用户",
+        &header,
+        users.iter().map(|u| {
+            vec![
+                u.id.to_string(),
+                u.username.clone(),
+                u.display_name.clone(),
+                u.org_name.clone(),
+                if u.is_master { "主账号" } else { "子账号" }.to_string(),
+                match u.status.as_str() {
+                    "active" => "正常".to_string(),
+                    "disabled" => "已停用".to_string(),
+                    other => other.to_string(),
+                },
+                u.roles.iter().map(role_name).collect::<Vec<_>>().join("、"),
+                u.email.clone(),
+                u.phone.clone(),
+                u.created_at.to_china_string(),
+            ]
+        }),
+    )
 }

@@ -189,11 +189,18 @@ pub async fn import_products(
 
 /// Products as an Excel workbook with the columns the import reads (plus status and version).
 pub fn products_xlsx(items: &[Product]) -> Result<Vec<u8>> {
+    table::table_xlsx(&products_table(items)).map_err(|e| ValidationError::single("file", "xlsx", e.to_string()).into())
+}
+
+/// Products as an exported table with the columns the import reads (plus status and version),
+/// so that an exported workbook can be edited and imported again.
+pub fn products_table(items: &[Product]) -> audit::Table {
     let mut header: Vec<&str> = PRODUCT_COLUMNS.iter().map(|(zh, _)| *zh).collect();
     header.extend(["状态", "版本"]);
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|p| {
+    audit::Table::new(
+        "一品一档",
+        &header,
+        items.iter().map(|p| {
             vec![
                 p.approval_number.clone(),
                 p.generic_name.clone(),
@@ -208,8 +215,6 @@ pub fn products_xlsx(items: &[Product]) -> Result<Vec<u8>> {
                 p.status.clone(),
                 p.version.to_string(),
             ]
-        })
-        .collect();
-    table::write_xlsx("一品一档", &header, &rows)
-        .map_err(|e| ValidationError::single("file", "xlsx", e.to_string()).into())
+        }),
+    )
 }

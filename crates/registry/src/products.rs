@@ -519,7 +519,7 @@ pub async fn list(
         COLUMNS,
         FROM,
         &wheres.join(" AND "),
-        &format!("{order} {dir}, p.id"),
+        &format!("{order} {dir}, p.id {dir}"),
         q.limit.clamp(1, 10_000),
         q.offset,
     )

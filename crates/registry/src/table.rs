@@ -402,6 +402,13 @@ impl Csv<'_> {
     }
 }
 
+/// An exported list ([`yaolian_audit::Table`]) as an `.xlsx` workbook: the one writer behind
+/// every list's Excel export.
+pub fn table_xlsx(table: &yaolian_audit::Table) -> Result<Vec<u8>, TableError> {
+    let header: Vec<&str> = table.header.iter().map(String::as_str).collect();
+    write_xlsx(&table.title, &header, &table.rows)
+}
+
 /// Writes a header and rows as a one-sheet `.xlsx` workbook (header bold and frozen; every cell
 /// text, so codes keep their leading zeros).
 pub fn write_xlsx(sheet: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, TableError> {

@@ -396,6 +396,25 @@ pub async fn list(store: &Store) -> Result<Vec<Recall>, TraceError> {
 /// The recalls in `status` (`open`: 召回中, `closed`), or every recall, newest first, without
 /// holders.
 pub async fn list_status(store: &Store, status: Option<&str>) -> Result<Vec<Recall>, TraceError> {
+    list_sorted(store, status, None, false).await
+}
+
+/// [`list_status`] in the order of a sort key — `id` (发起), `product`, `level` or `status`, from
+/// an allow-list (the key never reaches the SQL); newest first when there is none. At most 500.
+pub async fn list_sorted(
+    store: &Store,
+    status: Option<&str>,
+    sort: Option<&str>,
+    desc: bool,
+) -> Result<Vec<Recall>, TraceError> {
+    let dir = if desc { "DESC" } else { "ASC" };
+    let order = match sort {
+        Some("id") => format!("r.id {dir}"),
+        Some("product") => format!("p.generic_name {dir}, r.id {dir}"),
+        Some("level") => format!("r.level {dir}, r.id {dir}"),
+        Some("status") => format!("r.status {dir}, r.id {dir}"),
+        _ => "r.id DESC".to_string(),
+    };
     let status = status.filter(|s| !s.is_empty());
     if let Some(s) = status.filter(|s| !matches!(*s, "open" | "closed")) {
         return Err(ValidationError::single("status", "one_of:open,closed", format!("unknown status {s:?}")).into());
@@ -407,7 +426,7 @@ pub async fn list_status(store: &Store, status: Option<&str>) -> Result<Vec<Reca
     };
     let sql = format!(
         "SELECT {LIST_COLUMNS} FROM trace_recalls r JOIN products p ON p.id = r.product_id {filter} \
-         ORDER BY r.id DESC LIMIT 500"
+         ORDER BY {order} LIMIT 500"
     );
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     rows.iter().map(|r| recall_from_row(r, Vec::new())).collect()

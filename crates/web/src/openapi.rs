@@ -18,7 +18,7 @@ use crate::api;
         api::unlock_user, api::reset_password,
         api::list_roles, api::set_role_mfa, api::list_role_requests, api::propose_roles, api::decide_role_request,
         api::list_tokens, api::create_token, api::revoke_token,
-        api::list_audit, api::export_audit,
+        api::list_audit, api::export_audit, api::export_audit_xlsx,
         api::list_todos, api::create_todo, api::complete_todo, api::list_messages, api::read_message,
         api::latest_checkpoint, api::checkpoint_at, api::make_checkpoint, api::entry, api::inclusion, api::consistency,
         api::public_key,

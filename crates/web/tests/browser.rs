@@ -64,6 +64,56 @@ async fn log_in_through_the_form_and_see_the_portal() {
     db.finish().await;
 }
 
+/// docs/ui.md §7 and §8 in the browser: on a 375 px phone the users list shows its key columns
+/// and folds the rest without widening the page; the first stop of Tab is 跳到正文, out of sight
+/// until it has the focus, and following it puts the focus on the page's main area.
+#[tokio::test]
+async fn a_phone_shows_a_lists_key_columns_and_the_first_tab_stop_skips_to_the_content() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 375).await;
+    c.goto(&server.url("/lang/zh?next=/login")).await.unwrap();
+    log_in(&c, &server, "admin").await;
+    c.goto(&server.url("/admin/users?sort=username")).await.unwrap();
+    c.wait().for_element(Locator::Css("#users-table")).await.unwrap();
+    let shown = c
+        .execute(
+            "return [...document.querySelectorAll('#users-table thead th')]\
+               .filter(th => getComputedStyle(th).display !== 'none').map(th => th.textContent.trim())",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, serde_json::json!(["用户名", "姓名", "状态"]));
+    let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_u64().unwrap() <= 375, "{width}");
+    let sorted = c.find(Locator::Css("th[aria-sort=ascending]")).await.unwrap().text().await.unwrap();
+    assert!(sorted.starts_with("用户名"), "{sorted}");
+
+    // The skip link: the first focusable element, off screen until focused.
+    let first = c
+        .execute("return document.querySelector('a[href], button, input, select, textarea').className", vec![])
+        .await
+        .unwrap();
+    assert_eq!(first, "skip");
+    let left = "return document.querySelector('a.skip').getBoundingClientRect().left";
+    assert!(c.execute(left, vec![]).await.unwrap().as_f64().unwrap() < 0.0, "hidden until focused");
+    c.execute("document.querySelector('a.skip').focus()", vec![]).await.unwrap();
+    assert!(c.execute(left, vec![]).await.unwrap().as_f64().unwrap() >= 0.0, "shown when focused");
+    let skip = c.find(Locator::Css("a.skip")).await.unwrap();
+    assert_eq!(skip.text().await.unwrap(), "跳到正文");
+    skip.click().await.unwrap();
+    let focused = c.execute("return document.activeElement.id", vec![]).await.unwrap();
+    assert_eq!(focused, "main");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
+
 #[tokio::test]
 #[ignore = "writes screenshots for review; run with YAOLIAN_SCREENSHOTS=DIR"]
 async fn screenshots() {

@@ -77,6 +77,7 @@ POST   /api/v1/tokens                                       D AAA AAAAAAA AAAAAA
 DELETE /api/v1/tokens/{token.kc.master}                     D NNN NNNNNNN ANNNNNNNN
 GET    /api/v1/audit                                        D DDA DDDDDDD DDDDDDDDD
 GET    /api/v1/audit.csv                                    D DDA DDDDDDD DDDDDDDDD
+GET    /api/v1/audit.xlsx                                   D DDA DDDDDDD DDDDDDDDD
 GET    /api/v1/audit/summary                                D DDA DDDDDDD DDDDDDDDD
 GET    /api/v1/audit/alerts                                 D DDA DDDDDDD DDDDDDDDD
 GET    /api/v1/audit/alert-rules                            D DDA DDDDDDD DDDDDDDDD

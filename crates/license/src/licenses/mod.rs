@@ -34,8 +34,8 @@ mod read;
 
 use read::get_unchecked;
 pub use read::{
-    drifts, export, get, list, revocations, seal, summary, to_csv, verify_public, Revoked, Seal, Summary, Verification,
-    EXPIRING_DAYS,
+    drifts, export, get, list, revocations, seal, summary, table, to_csv, verify_public, Revoked, Seal, Summary,
+    Verification, EXPIRING_DAYS,
 };
 
 /// The versioned-record entity of licenses.
@@ -112,7 +112,7 @@ pub struct LicenseQuery {
     /// valid, suspended, revoked, expired, expiring (within 90 days).
     pub state: Option<String>,
     pub holder_org_id: Option<i64>,
-    /// number, holder, valid_until, updated_at (default, newest first).
+    /// number, kind, holder, valid_until; anything else: updated_at (default, newest first).
     pub sort: Option<String>,
     pub desc: bool,
     pub limit: i64,

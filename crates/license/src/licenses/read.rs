@@ -111,6 +111,7 @@ pub async fn list(
     }
     let order = match q.sort.as_deref() {
         Some("number") => "l.number",
+        Some("kind") => "l.kind",
         Some("holder") => "l.holder_name",
         Some("valid_until") => "l.valid_until",
         _ => "l.updated_at",
@@ -122,7 +123,7 @@ pub async fn list(
         COLUMNS,
         FROM,
         &wheres.join(" AND "),
-        &format!("{order} {dir}, l.id"),
+        &format!("{order} {dir}, l.id {dir}"),
         q.limit.clamp(1, 10_000),
         q.offset,
     )
@@ -391,6 +392,11 @@ pub async fn revocations(store: &Store) -> Result<Vec<Revoked>> {
 /// The list as CSV (opens in Excel): number, type, holder and code, issuer, dates, version,
 /// state and reason, identifier.
 pub fn to_csv(items: &[License]) -> String {
+    table(items).to_csv()
+}
+
+/// The list as an exported table (CSV or Excel), the columns of [`to_csv`].
+pub fn table(items: &[License]) -> audit::Table {
     let header = [
         "许可证编号",
         "证照类型",
@@ -405,7 +411,8 @@ pub fn to_csv(items: &[License]) -> String {
         "原因",
         "证照标识",
     ];
-    audit::csv_table(
+    audit::Table::new(
+        "电子证照",
         &header,
         items.iter().map(|l| {
             let d = &l.document;

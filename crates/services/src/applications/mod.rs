@@ -445,7 +445,7 @@ mod reading;
 pub use files::file;
 pub use flow::{act, act_at, decide, decide_at, resubmit, submit, submit_at, withdraw};
 pub use reading::{
-    get, list, prefill, reviewer_choices, statistics, sweep_overdue, to_csv, ApplicationQuery, ReviewerChoice,
+    get, list, prefill, reviewer_choices, statistics, sweep_overdue, table, to_csv, ApplicationQuery, ReviewerChoice,
     Statistics, TypeStats,
 };
 

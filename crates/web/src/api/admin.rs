@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/audit", get(list_audit))
         .route("/api/v1/audit.csv", get(export_audit))
+        .route("/api/v1/audit.xlsx", get(export_audit_xlsx))
 }
 
 /// Organizations visible to the caller, as a depth-first list (ordered by path).
@@ -409,6 +410,10 @@ pub struct AuditParams {
     pub to: Option<String>,
     /// Only events with a smaller id (paging: pass the last id seen).
     pub before: Option<i64>,
+    /// `oldest`: oldest first (default: newest first).
+    pub order: Option<String>,
+    /// Only events with a larger id (paging oldest first: pass the last id seen).
+    pub after: Option<i64>,
     pub limit: Option<i64>,
 }
 
@@ -422,6 +427,8 @@ impl AuditParams {
             from,
             to,
             before: self.before,
+            oldest_first: self.order.as_deref() == Some("oldest"),
+            after: self.after,
             limit: self.limit.unwrap_or(default_limit),
         })
     }
@@ -439,7 +446,8 @@ pub async fn list_audit(
     Ok(Json(audit::query(state.store(), &p, &q.to_query(100)?, &client).await?))
 }
 
-/// The audit log as CSV (UTF-8 with BOM), same filters, up to 100,000 rows.
+/// The audit log as CSV (UTF-8 with BOM), same filters, up to 100,000 rows; the export is
+/// itself audited.
 #[utoipa::path(get, path = "/api/v1/audit.csv", tag = "audit", params(AuditParams),
     responses((status = 200, content_type = "text/csv"), (status = 403, body = Problem)))]
 pub async fn export_audit(
@@ -449,7 +457,25 @@ pub async fn export_audit(
     ApiQuery(q): ApiQuery<AuditParams>,
 ) -> ApiResult<Response> {
     let records = audit::query(state.store(), &p, &q.to_query(100_000)?, &client).await?;
+    audit::record_export(state.store(), &p, "audit.csv", records.len(), &client).await?;
     Ok(csv_response("audit.csv", audit::to_csv(&records)))
+}
+
+/// The audit log as an Excel workbook, the columns of the CSV, same filters, up to 100,000
+/// rows; the export is itself audited.
+#[utoipa::path(get, path = "/api/v1/audit.xlsx", tag = "audit", params(AuditParams),
+    responses((status = 200, description = "xlsx workbook"), (status = 403, body = Problem)))]
+pub async fn export_audit_xlsx(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<AuditParams>,
+) -> ApiResult<Response> {
+    let records = audit::query(state.store(), &p, &q.to_query(100_000)?, &client).await?;
+    audit::record_export(state.store(), &p, "audit.xlsx", records.len(), &client).await?;
+    let bytes = yaolian_registry::table::table_xlsx(&audit::table(&records))
+        .map_err(|e| yaolian_core::ValidationError::single("file", "xlsx", e.to_string()))?;
+    Ok(super::xlsx_response("audit.xlsx", bytes))
 }
 
 /// A CSV download.

@@ -124,6 +124,10 @@ pub struct ApplicationListParams {
     pub type_code: Option<String>,
     /// A status, or open / overdue.
     pub status: Option<String>,
+    /// number, type, status, due or submitted (default: newest submitted first).
+    pub sort: Option<String>,
+    /// Descending (with `sort`).
+    pub desc: Option<bool>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -134,6 +138,8 @@ impl ApplicationListParams {
             q: self.q,
             type_code: self.type_code,
             status: self.status,
+            sort: self.sort,
+            desc: self.desc.unwrap_or(false),
             limit: self.limit.unwrap_or(50),
             offset: self.offset.unwrap_or(0),
         }

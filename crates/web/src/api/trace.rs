@@ -391,7 +391,14 @@ pub async fn list_anomalies(
     Auth(p): Auth,
     ApiQuery(q): ApiQuery<AnomalyParams>,
 ) -> ApiResult<Json<Value>> {
-    let filter = anomalies::Filter { kind: q.kind, status: q.status, q: q.q, page: q.page, per_page: q.per_page };
+    let filter = anomalies::Filter {
+        kind: q.kind,
+        status: q.status,
+        q: q.q,
+        page: q.page,
+        per_page: q.per_page,
+        ..Default::default()
+    };
     let (list, total) = anomalies::list(state.store(), &p, &filter, &client).await?;
     Ok(Json(json!({"total": total, "anomalies": list})))
 }

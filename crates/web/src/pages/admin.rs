@@ -16,7 +16,7 @@ use yaolian_identity::{roles, Org, Role, User};
 use yaolian_identity::{users, users::NewUser, users::UserQuery};
 
 use super::{error_page, failure_page, field_error, form_errors, render, Chrome, PageUser};
-use crate::api::{csv_response, parse_time, AuditParams, IdPath};
+use crate::api::{parse_time, AuditParams, IdPath};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -25,7 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/messages/{id}/read", post(super::home::message_read))
         .route("/admin/orgs", get(orgs_page).post(org_create))
         .route("/admin/users", get(users_page))
-        .route("/admin/users.csv", get(users_csv))
+        .route("/admin/users.csv", get(users_export))
+        .route("/admin/users.xlsx", get(users_export))
         .route("/admin/users/new", get(user_new_form).post(user_create))
         .route("/admin/users/{id}", get(user_detail))
         .route("/admin/users/{id}/roles", post(user_roles))
@@ -37,7 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/roles", get(roles_page))
         .route("/admin/roles/{code}/mfa", post(role_mfa))
         .route("/admin/audit", get(audit_page))
-        .route("/admin/audit.csv", get(audit_csv))
+        .route("/admin/audit.csv", get(audit_export))
+        .route("/admin/audit.xlsx", get(audit_export))
 }
 
 /// Any form post with only the CSRF token and an optional reason.
@@ -185,6 +187,11 @@ impl UserFilter {
         super::Sorting { key: &self.sort, desc: &self.desc }
     }
 
+    /// Whether the list is narrowed (an empty result then says so, not 暂无用户).
+    fn is_set(&self) -> bool {
+        !self.q.trim().is_empty() || !self.org_id.is_empty() || !self.status.is_empty()
+    }
+
     /// The query string for this filter with changes.
     fn link(&self, sort: Option<&str>, page: Option<i64>) -> String {
         let (sort_key, desc) = self.sorting().toggle(sort);
@@ -224,11 +231,14 @@ impl UsersPage {
     fn sort_class(&self, key: &str) -> &'static str {
         self.filter.sorting().class(key)
     }
+    fn sort_aria(&self, key: &str) -> &'static str {
+        self.filter.sorting().aria(key)
+    }
     fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
         self.filter.link(None, Some(*page.borrow()))
     }
-    fn csv_link(&self) -> String {
-        format!("/admin/users.csv{}", self.filter.link(None, None))
+    fn export_link(&self, extension: &str) -> String {
+        format!("/admin/users.{extension}{}", self.filter.link(None, None))
     }
     fn org_selected(&self, id: impl std::borrow::Borrow<i64>) -> bool {
         self.filter.org_id == id.borrow().to_string()
@@ -255,15 +265,17 @@ async fn users_page(State(state): State<AppState>, user: PageUser, Query(filter)
     })
 }
 
-async fn users_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<UserFilter>) -> Response {
+/// The users the filter selects as `users.csv` or `users.xlsx`; the export is audited.
+async fn users_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(filter): Query<UserFilter>,
+) -> Response {
     match users::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
         Ok((list, _)) => {
-            if let Err(e) =
-                audit::record_export(state.store(), &user.principal, "users.csv", list.len(), &user.client).await
-            {
-                return failure_page(user.lang, e);
-            }
-            csv_response("users.csv", users::to_csv(&list))
+            let all_roles = roles::all(state.store()).await.unwrap_or_default();
+            super::export::send(&state, &user, "users", format, users::table(&list, &all_roles)).await
         }
         Err(e) => failure_page(user.lang, e),
     }
@@ -698,7 +710,10 @@ struct AuditPage {
     action: String,
     from: String,
     to: String,
-    next_before: Option<i64>,
+    /// The next page's key: `before=…` (newest first) or `after=…` (oldest first).
+    next: Option<String>,
+    /// Oldest first (`order=oldest`), else newest first.
+    oldest: bool,
     chart: String,
     action_chart: String,
     user_chart: String,
@@ -722,14 +737,34 @@ impl AuditPage {
         self.chrome.t(&format!("audit.rule.{code}"))
     }
 
+    /// The filter and order as a query string.
     fn query(&self) -> String {
+        self.query_ordered(self.oldest)
+    }
+
+    fn query_ordered(&self, oldest: bool) -> String {
         format!(
-            "user={}&action={}&from={}&to={}",
+            "user={}&action={}&from={}&to={}{}",
             urlencoding::encode(&self.user),
             urlencoding::encode(&self.action),
             urlencoding::encode(&self.from),
-            urlencoding::encode(&self.to)
+            urlencoding::encode(&self.to),
+            if oldest { "&order=oldest" } else { "" }
         )
+    }
+
+    /// The log is sorted by time only (it is paged by key): newest first, or oldest first.
+    fn sorting(&self) -> super::Sorting<'static> {
+        super::Sorting { key: "time", desc: if self.oldest { "" } else { "1" } }
+    }
+    /// The 时间 header's link: the other order, from the first page.
+    fn time_link(&self) -> String {
+        format!("?{}", self.query_ordered(!self.oldest))
+    }
+
+    /// Whether the log is narrowed (an empty result then says so, not 暂无审计记录).
+    fn is_set(&self) -> bool {
+        !(self.user.trim().is_empty() && self.action.is_empty() && self.from.is_empty() && self.to.is_empty())
     }
 }
 
@@ -776,7 +811,15 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
     };
     let action_chart = bars(&summary.by_action[..summary.by_action.len().min(12)], &|code| user.lang.action(code));
     let user_chart = bars(&summary.by_user[..summary.by_user.len().min(12)], &|name| name.to_string());
-    let next_before = (records.len() as i64 == query.limit).then(|| records.last().map(|r| r.id)).flatten();
+    let full = records.len() as i64 == query.limit;
+    let oldest = query.oldest_first;
+    let next = records.last().filter(|_| full).map(|r| {
+        if oldest {
+            format!("after={}", r.id)
+        } else {
+            format!("before={}", r.id)
+        }
+    });
     use yaolian_audit::action as a;
     render(&AuditPage {
         chrome: user.chrome("audit"),
@@ -785,7 +828,8 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
         action: q.action.unwrap_or_default(),
         from: q.from.unwrap_or_default(),
         to: q.to.unwrap_or_default(),
-        next_before,
+        next,
+        oldest,
         chart,
         action_chart,
         user_chart,
@@ -796,20 +840,20 @@ async fn audit_page(State(state): State<AppState>, user: PageUser, Query(q): Que
     })
 }
 
-async fn audit_csv(State(state): State<AppState>, user: PageUser, Query(q): Query<AuditParams>) -> Response {
+/// The events the filter selects (up to 100,000) as `audit.csv` or `audit.xlsx`; the export is
+/// audited.
+async fn audit_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(q): Query<AuditParams>,
+) -> Response {
     let query = match q.to_query(100_000) {
         Ok(query) => query,
         Err(e) => return error_page(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &e.detail),
     };
     match audit::query(state.store(), &user.principal, &query, &user.client).await {
-        Ok(records) => {
-            if let Err(e) =
-                audit::record_export(state.store(), &user.principal, "audit.csv", records.len(), &user.client).await
-            {
-                return failure_page(user.lang, e);
-            }
-            csv_response("audit.csv", audit::to_csv(&records))
-        }
+        Ok(records) => super::export::send(&state, &user, "audit", format, audit::table(&records)).await,
         Err(e) => failure_page(user.lang, e),
     }
 }

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use yaolian_audit as audit;
 use yaolian_license::kinds::{self, Kind};
 use yaolian_license::licenses::{self, License, LicenseQuery, StatusAction, Verification};
 
@@ -20,7 +19,8 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/licenses", get(list_page))
-        .route("/licenses.csv", get(list_csv))
+        .route("/licenses.csv", get(list_export))
+        .route("/licenses.xlsx", get(list_export))
         .route("/licenses/{id}", get(detail))
         .route("/licenses/{id}/print", get(print))
         .route("/licenses/{id}/status", post(status))
@@ -49,12 +49,15 @@ impl Filter {
     fn page(&self) -> i64 {
         self.page.unwrap_or(1).max(1)
     }
+    fn sorting(&self) -> super::Sorting<'_> {
+        super::Sorting { key: &self.sort, desc: &self.desc }
+    }
+    /// Whether the list is narrowed (an empty result then says so, not 暂无电子证照).
+    fn is_set(&self) -> bool {
+        !self.q.trim().is_empty() || !self.kind.is_empty() || !self.state.is_empty()
+    }
     fn link(&self, page: i64, sort: Option<&str>) -> String {
-        let (sort, desc) = match sort {
-            Some(c) if c == self.sort && self.desc != "1" => (c.to_string(), "1"),
-            Some(c) => (c.to_string(), ""),
-            None => (self.sort.clone(), self.desc.as_str()),
-        };
+        let (sort, desc) = self.sorting().toggle(sort);
         format!(
             "?q={}&kind={}&state={}&sort={}&desc={}&page={page}",
             urlencoding::encode(&self.q),
@@ -93,18 +96,17 @@ impl Filter {
     }
 }
 
-/// The filtered list as CSV; the export is audited.
-async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let items = match licenses::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
-        Ok((items, _)) => items,
-        Err(e) => return failure_page(user.lang, e),
-    };
-    if let Err(e) =
-        audit::record_export(state.store(), &user.principal, "licenses.csv", items.len(), &user.client).await
-    {
-        return failure_page(user.lang, e);
+/// The licenses the filter selects as `licenses.csv` or `licenses.xlsx`; the export is audited.
+async fn list_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(filter): Query<Filter>,
+) -> Response {
+    match licenses::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => super::export::send(&state, &user, "licenses", format, licenses::table(&items)).await,
+        Err(e) => failure_page(user.lang, e),
     }
-    crate::api::csv_response("licenses.csv", licenses::to_csv(&items))
 }
 
 async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {

@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod explain;
+mod export;
 mod home;
 mod license;
 mod login;
@@ -432,6 +433,16 @@ impl Sorting<'_> {
         match (self.key == column, self.desc == "1") {
             (true, true) => "sorted desc",
             (true, false) => "sorted",
+            _ => "",
+        }
+    }
+
+    /// The `aria-sort` attribute of a column header — ` aria-sort="ascending"` or
+    /// ` aria-sort="descending"` on the sorted column, nothing on the others — for `<th{{ … |safe }}>`.
+    pub fn aria(&self, column: &str) -> &'static str {
+        match (self.key == column, self.desc == "1") {
+            (true, true) => r#" aria-sort="descending""#,
+            (true, false) => r#" aria-sort="ascending""#,
             _ => "",
         }
     }

@@ -8,7 +8,6 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 use yaolian_access::perm;
-use yaolian_audit as audit;
 use yaolian_core::FieldError;
 use yaolian_identity::orgs;
 use yaolian_identity::Org;
@@ -16,7 +15,7 @@ use yaolian_registry::companies::{self, Dossier, Profile};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery, DOSAGE_FORMS};
 
 use super::{failure_page, field_error, render, Chrome, PageUser};
-use crate::api::{csv_response, IdPath};
+use crate::api::IdPath;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -24,8 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/registry", get(registry_page))
         .route("/registry/persons", axum::routing::post(person_create))
         .route("/registry/products", get(list_page))
-        .route("/registry/products.csv", get(list_csv))
-        .route("/registry/products.xlsx", get(list_xlsx))
+        .route("/registry/products.csv", get(list_export))
+        .route("/registry/products.xlsx", get(list_export))
         .route(
             "/registry/products/import",
             axum::routing::post(import_upload)
@@ -69,6 +68,11 @@ impl Filter {
         }
     }
 
+    /// Whether the list is narrowed (an empty result then says so, not 暂无药品).
+    fn is_set(&self) -> bool {
+        !self.q.trim().is_empty() || !self.dosage_form.is_empty()
+    }
+
     fn link(&self, sort: Option<&str>, page: Option<i64>) -> String {
         let (key, desc) = super::Sorting { key: &self.sort, desc: &self.desc }.toggle(sort);
         format!(
@@ -100,6 +104,9 @@ impl ListPage {
     fn sort_class(&self, key: &str) -> &'static str {
         super::Sorting { key: &self.filter.sort, desc: &self.filter.desc }.class(key)
     }
+    fn sort_aria(&self, key: &str) -> &'static str {
+        super::Sorting { key: &self.filter.sort, desc: &self.filter.desc }.aria(key)
+    }
     fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
         self.filter.link(None, Some(*page.borrow()))
     }
@@ -122,22 +129,20 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
     })
 }
 
-/// Every product the filter selects, with the export recorded in the audit log (an export of
-/// many rows, or many exports, trips the bulk-export alert).
-async fn exported(state: &AppState, user: &PageUser, filter: &Filter, name: &str) -> Result<Vec<Product>, Response> {
-    let (items, _) = products::list(state.store(), &user.principal, &filter.query(true), &user.client)
-        .await
-        .map_err(|e| failure_page(user.lang, e))?;
-    audit::record_export(state.store(), &user.principal, name, items.len(), &user.client)
-        .await
-        .map_err(|e| failure_page(user.lang, e))?;
-    Ok(items)
-}
-
-async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    match exported(&state, &user, &filter, "products.csv").await {
-        Ok(items) => csv_response("products.csv", products::to_csv(&items)),
-        Err(page) => page,
+/// Every product the filter selects as `products.csv` or `products.xlsx`, in the columns the
+/// import reads (an exported file can be edited and imported again); the export is audited.
+async fn list_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(filter): Query<Filter>,
+) -> Response {
+    match products::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => {
+            let table = yaolian_registry::import::products_table(&items);
+            super::export::send(&state, &user, "products", format, table).await
+        }
+        Err(e) => failure_page(user.lang, e),
     }
 }
 
@@ -580,17 +585,6 @@ fn import_refusal(lang: crate::i18n::Lang, e: &yaolian_registry::import::RowErro
         yaolian_core::refusal::sentence(&column, &e.rule)
     };
     (column, reason)
-}
-
-async fn list_xlsx(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let items = match exported(&state, &user, &filter, "products.xlsx").await {
-        Ok(items) => items,
-        Err(page) => return page,
-    };
-    match yaolian_registry::import::products_xlsx(&items) {
-        Ok(bytes) => crate::api::xlsx_response("products.xlsx", bytes),
-        Err(e) => failure_page(user.lang, e),
-    }
 }
 
 /// The upload form posts the file as multipart form data with the CSRF token.

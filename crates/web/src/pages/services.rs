@@ -25,7 +25,8 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/services", get(list_page))
-        .route("/services/applications.csv", get(list_csv))
+        .route("/services/applications.csv", get(list_export))
+        .route("/services/applications.xlsx", get(list_export))
         .route("/services/statistics", get(stats_page))
         .route("/services/calendar", get(calendar_page).post(calendar_set))
         .route(
@@ -55,6 +56,10 @@ pub struct Filter {
     #[serde(default)]
     status: String,
     #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
     page: Option<i64>,
 }
 
@@ -62,12 +67,26 @@ impl Filter {
     fn page(&self) -> i64 {
         self.page.unwrap_or(1).max(1)
     }
+    fn sorting(&self) -> super::Sorting<'_> {
+        super::Sorting { key: &self.sort, desc: &self.desc }
+    }
+    /// Whether the list is narrowed (an empty result then says so, not 暂无办件).
+    fn is_set(&self) -> bool {
+        !self.q.trim().is_empty() || !self.type_code.is_empty() || !self.status.is_empty()
+    }
+    /// The list's link at `page`, in the current order.
     fn link(&self, page: i64) -> String {
+        self.link_sorted(page, None)
+    }
+    /// The link of a column header (`sort`: clicking the sorted column flips it) or of a page.
+    fn link_sorted(&self, page: i64, sort: Option<&str>) -> String {
+        let (sort, desc) = self.sorting().toggle(sort);
         format!(
-            "?q={}&type_code={}&status={}&page={page}",
+            "?q={}&type_code={}&status={}&sort={}&desc={desc}&page={page}",
             urlencoding::encode(&self.q),
             urlencoding::encode(&self.type_code),
-            urlencoding::encode(&self.status)
+            urlencoding::encode(&self.status),
+            urlencoding::encode(&sort)
         )
     }
 }
@@ -91,25 +110,26 @@ impl Filter {
             q: Some(self.q.clone()),
             type_code: Some(self.type_code.clone()),
             status: Some(self.status.clone()),
+            sort: Some(self.sort.clone()).filter(|s| !s.is_empty()),
+            desc: self.desc == "1",
             limit: if all { 1000 } else { PAGE_SIZE },
             offset: if all { 0 } else { (self.page() - 1) * PAGE_SIZE },
         }
     }
 }
 
-/// The filtered list as CSV; the export is audited.
-async fn list_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {
-    let items = match applications::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
-        Ok((items, _)) => items,
-        Err(e) => return failure_page(user.lang, e),
-    };
-    let done =
-        yaolian_audit::record_export(state.store(), &user.principal, "applications.csv", items.len(), &user.client)
-            .await;
-    if let Err(e) = done {
-        return failure_page(user.lang, e);
+/// The applications the filter selects as `applications.csv` or `applications.xlsx`; the export
+/// is audited.
+async fn list_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(filter): Query<Filter>,
+) -> Response {
+    match applications::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
+        Ok((items, _)) => super::export::send(&state, &user, "applications", format, applications::table(&items)).await,
+        Err(e) => failure_page(user.lang, e),
     }
-    crate::api::csv_response("applications.csv", applications::to_csv(&items))
 }
 
 async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<Filter>) -> Response {

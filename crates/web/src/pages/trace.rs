@@ -32,7 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/trace", get(overview))
         .route("/trace/codes", get(code_page))
         .route("/trace/anomalies", get(anomaly_list))
-        .route("/trace/anomalies.csv", get(anomaly_csv))
+        .route("/trace/anomalies.csv", get(anomaly_export))
+        .route("/trace/anomalies.xlsx", get(anomaly_export))
         .route("/trace/anomalies/{id}/close", post(close_anomaly))
         .route(
             "/trace/anomalies/{id}/answer",
@@ -241,6 +242,10 @@ pub struct AnomalyFilter {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
     page: Option<i64>,
 }
 
@@ -248,12 +253,26 @@ impl AnomalyFilter {
     fn page(&self) -> i64 {
         self.page.unwrap_or(1).max(1)
     }
+    fn sorting(&self) -> super::Sorting<'_> {
+        super::Sorting { key: &self.sort, desc: &self.desc }
+    }
+    /// Whether the list is narrowed (an empty result then says so, not 暂无追溯异常).
+    fn is_set(&self) -> bool {
+        !self.q.trim().is_empty() || !self.kind.is_empty() || !self.status.is_empty()
+    }
+    /// The list's link at `page`, in the current order.
     fn link(&self, page: i64) -> String {
+        self.link_sorted(page, None)
+    }
+    /// The link of a column header (`sort`: clicking the sorted column flips it) or of a page.
+    fn link_sorted(&self, page: i64, sort: Option<&str>) -> String {
+        let (sort, desc) = self.sorting().toggle(sort);
         format!(
-            "?kind={}&status={}&q={}&page={page}",
+            "?kind={}&status={}&q={}&sort={}&desc={desc}&page={page}",
             urlencoding::encode(&self.kind),
             urlencoding::encode(&self.status),
-            urlencoding::encode(&self.q)
+            urlencoding::encode(&self.q),
+            urlencoding::encode(&sort)
         )
     }
     fn filter(&self, all: bool) -> anomalies::Filter {
@@ -263,6 +282,8 @@ impl AnomalyFilter {
             q: Some(self.q.clone()),
             page: Some(if all { 1 } else { self.page() }),
             per_page: Some(if all { 500 } else { PAGE_SIZE }),
+            sort: Some(self.sort.clone()).filter(|s| !s.is_empty()),
+            desc: self.desc == "1",
         }
     }
 }
@@ -319,16 +340,18 @@ async fn anomaly_list(State(state): State<AppState>, user: PageUser, Query(filte
     }
 }
 
-async fn anomaly_csv(State(state): State<AppState>, user: PageUser, Query(filter): Query<AnomalyFilter>) -> Response {
+/// The anomalies the filter selects (up to 500) as `anomalies.csv` or `anomalies.xlsx`; the
+/// export is audited.
+async fn anomaly_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(filter): Query<AnomalyFilter>,
+) -> Response {
     let items = match anomalies::list(state.store(), &user.principal, &filter.filter(true), &user.client).await {
         Ok((items, _)) => items,
         Err(e) => return failure_page(user.lang, e),
     };
-    if let Err(e) =
-        audit::record_export(state.store(), &user.principal, "anomalies.csv", items.len(), &user.client).await
-    {
-        return failure_page(user.lang, e);
-    }
     let rows = items.iter().map(|a| {
         vec![
             a.id.to_string(),
@@ -348,8 +371,8 @@ async fn anomaly_csv(State(state): State<AppState>, user: PageUser, Query(filter
             a.note.clone(),
         ]
     });
-    let csv = audit::csv_table(&["编号", "异常类型", "追溯码", "场所", "说明", "发生时间", "状态", "处置说明"], rows);
-    crate::api::csv_response("anomalies.csv", csv)
+    let header = ["编号", "异常类型", "追溯码", "场所", "说明", "发生时间", "状态", "处置说明"];
+    super::export::send(&state, &user, "anomalies", format, audit::Table::new("追溯异常", &header, rows)).await
 }
 
 #[derive(Deserialize)]
@@ -384,8 +407,8 @@ struct RecallsPage {
     form: RecallForm,
     error: Option<String>,
     can_manage: bool,
-    /// The status filtered on (`open`, `closed`) or empty for every recall.
-    status: String,
+    /// The status filtered on (`open`, `closed`, or empty for every recall) and the order.
+    filter: RecallFilter,
 }
 
 impl RecallsPage {
@@ -408,24 +431,41 @@ pub struct RecallForm {
     reason: String,
 }
 
-/// The recall list's filter: `status=open` (召回中, the 工作台's card) or `closed`.
+/// The recall list's filter: `status=open` (召回中, the 工作台's card) or `closed`, and its order.
 #[derive(Deserialize, Default)]
 pub struct RecallFilter {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    desc: String,
+}
+
+impl RecallFilter {
+    fn sorting(&self) -> super::Sorting<'_> {
+        super::Sorting { key: &self.sort, desc: &self.desc }
+    }
+    /// The link of a column header: clicking the sorted column flips it.
+    fn link_sorted(&self, sort: &str) -> String {
+        let (sort, desc) = self.sorting().toggle(Some(sort));
+        format!("?status={}&sort={}&desc={desc}", urlencoding::encode(&self.status), urlencoding::encode(&sort))
+    }
 }
 
 async fn recalls_page(
     state: &AppState,
     user: &PageUser,
-    status: String,
+    filter: RecallFilter,
     form: RecallForm,
     error: Option<String>,
 ) -> Response {
     if let Err(e) = access::regulator(state.store(), &user.principal, "recalls", &user.client).await {
         return failure_page(user.lang, e);
     }
-    let recalls = match recall::list_status(state.store(), Some(status.as_str())).await {
+    let sort = Some(filter.sort.as_str()).filter(|s| !s.is_empty());
+    let recalls = match recall::list_sorted(state.store(), Some(filter.status.as_str()), sort, filter.desc == "1").await
+    {
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
@@ -437,13 +477,13 @@ async fn recalls_page(
     let can_manage = !products.is_empty();
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut r =
-        render(&RecallsPage { chrome: user.chrome("trace"), recalls, products, form, error, can_manage, status });
+        render(&RecallsPage { chrome: user.chrome("trace"), recalls, products, form, error, can_manage, filter });
     *r.status_mut() = code;
     r
 }
 
 async fn recall_list(State(state): State<AppState>, user: PageUser, Query(filter): Query<RecallFilter>) -> Response {
-    recalls_page(&state, &user, filter.status, RecallForm { level: 2, ..Default::default() }, None).await
+    recalls_page(&state, &user, filter, RecallForm { level: 2, ..Default::default() }, None).await
 }
 
 async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): Form<RecallForm>) -> Response {
@@ -459,7 +499,7 @@ async fn open_recall(State(state): State<AppState>, user: PageUser, Form(form): 
     match recall::open(state.store(), &user.principal, &new, &user.client).await {
         Ok(r) => Redirect::to(&format!("/trace/recalls/{}", r.id)).into_response(),
         Err(yaolian_trace::TraceError::Shared(yaolian_identity::IdentityError::Validation(v))) => {
-            recalls_page(&state, &user, String::new(), form, Some(v.to_string())).await
+            recalls_page(&state, &user, RecallFilter::default(), form, Some(v.to_string())).await
         }
         Err(e) => failure_page(user.lang, e),
     }
