@@ -169,3 +169,59 @@ async fn the_dashboard_counts_what_the_filtered_lists_hold() {
     })
     .await;
 }
+
+/// The statistics page's figures per type, summed by the database from the columns each step
+/// writes: counts, open, overdue (open past due, or decided after the decision phase's due
+/// date), decided, 秒办, and working days to decision.
+#[tokio::test]
+async fn statistics_count_open_overdue_late_and_working_days_per_type() {
+    each_backend(|store| async move {
+        use applications::{Act, Decide};
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let sealing = Sealing([7; 16]);
+        let clerk = user(&store, w.province, "clerk", &["window_clerk"]).await;
+        let reviewer = user(&store, w.province, "reviewer", &["reviewer"]).await;
+        let leader = user(&store, w.province, "leader", &["regulator_leader"]).await;
+        let company = user(&store, w.company_a, "master", &["company_master"]).await;
+        let cal = Calendar::load(&store).await.unwrap();
+
+        // Open: one today, one 40 days ago (超期).
+        for at in [Timestamp::now(), days_ago(40)] {
+            applications::submit_at(&store, &sealing, &company, &retail_issue(), &c, at).await.unwrap();
+        }
+        // Decided today, accepted 60 days ago: long after the decision phase's due date.
+        let late =
+            applications::submit_at(&store, &sealing, &company, &retail_issue(), &c, days_ago(61)).await.unwrap();
+        let id = late.application.id;
+        applications::act_at(&store, &clerk, id, &Act::Accept { opinion: String::new() }, 1, &c, days_ago(60))
+            .await
+            .unwrap();
+        let assign = Act::Assign { reviewer_ids: vec![reviewer.user_id()] };
+        applications::act_at(&store, &clerk, id, &assign, 2, &c, days_ago(60)).await.unwrap();
+        let review = Act::Review { opinion: "符合".into(), conclusion: "approve".into() };
+        applications::act(&store, &reviewer, id, &review, 3, &c).await.unwrap();
+        let decide = Decide {
+            outcome: "approve".into(),
+            opinion: "准予许可".into(),
+            password: fixtures::PASSWORD.into(),
+            totp: None,
+            expected_version: 4,
+        };
+        let config = yaolian_identity::IdentityConfig::default();
+        applications::decide(&store, &config, &sealing, &leader, id, &decide, &c).await.unwrap();
+
+        let stats = applications::statistics(&store, &clerk, &c).await.unwrap();
+        let issue = stats.types.iter().find(|t| t.type_code == "drug_retail_issue").unwrap();
+        assert_eq!((issue.count, issue.open, issue.decided, issue.auto_decided), (3, 2, 1, 0), "{issue:?}");
+        assert_eq!(issue.overdue, 2, "one open past due, one decided late: {issue:?}");
+        let worked = cal.working_days_between(days_ago(61).china_date(), Timestamp::now().china_date());
+        assert_eq!(issue.average_days, worked as f64, "{issue:?}");
+        assert_eq!(stats.per_month.iter().map(|m| m.1).sum::<i64>(), 3);
+        assert!(stats.types.iter().all(|t| t.type_code == "drug_retail_issue"));
+        // The applicant's own view counts its own applications, the same three.
+        let own = applications::statistics(&store, &company, &c).await.unwrap();
+        assert_eq!(own.types.iter().map(|t| t.count).collect::<Vec<_>>(), vec![3]);
+    })
+    .await;
+}

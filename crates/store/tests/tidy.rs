@@ -129,7 +129,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0014_trace_answers.sql", "220acaa84b152b49753a4f1382545c60be445d9e071bca4480a206b78ed5fa72"),
     ("sqlite/0015_trace_error_declarations.sql", "f2e8cc9ce9ee8e9462a44efa45c1f2aeef5f8b153bec1d9a7f37385a648b92a9"),
     ("sqlite/0016_dashboard.sql", "d55a1385f00b2a9ea37816dd4eabc09eed666f1689180234905ec7fbea86d2fc"),
-    ("sqlite/0017_scale_indexes.sql", "5db9c15e802d2e5bef0324f4688211dc3cfefa7611c027c3114bcce2045cd65f"),
+    ("sqlite/0017_scale_indexes.sql", "cbe7a7213a7a4ae063d42eac72797f5a88db76b2de49c170ae4c26c599b78a94"),
     ("sqlite/0018_list_sort_indexes.sql", "c7f84d6707d68d5b4e82c540ea944ab709f0447d2cee7acd1ff02720b1d66754"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
@@ -147,7 +147,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0014_trace_answers.sql", "cd183199136b6140b4dc49ff61e436744a9497959eda5f29c64552253d339776"),
     ("postgres/0015_trace_error_declarations.sql", "556bae6b2b656d237281653bea66df9b373be90990d9b9d2fec2bcc1346ba7ed"),
     ("postgres/0016_dashboard.sql", "33de916da4e5a1191393533bd25d92e28bc01e478ec12acdd70055983e4b49fc"),
-    ("postgres/0017_scale_indexes.sql", "d6a26dd3e873634d66045e15a9f1c3f1d04c555c9a4d1ba4eaf73fb08a3de941"),
+    ("postgres/0017_scale_indexes.sql", "a5939fda399ce643483610fc0054dd7a886788c19649dab4f7a99d2bc8bc0790"),
     ("postgres/0018_list_sort_indexes.sql", "c7f84d6707d68d5b4e82c540ea944ab709f0447d2cee7acd1ff02720b1d66754"),
 ];
 

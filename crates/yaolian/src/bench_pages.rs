@@ -61,6 +61,8 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
         Some(url) => {
             let options = yaolian_store::StoreOptions::default();
             let store = yaolian_store::Store::connect(url, &options).await.context("opening --existing")?;
+            // A database seeded by an earlier build gets this build's migrations first.
+            store.migrate().await?;
             (store, None, crate::demo::usernames())
         }
         None => {

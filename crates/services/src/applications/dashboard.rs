@@ -11,10 +11,10 @@ pub const DUE_SOON_DAYS: u32 = 3;
 /// Weeks the trend charts cover, this one included.
 pub const WEEKS: i64 = 12;
 
-const DAY_MS: i64 = 86_400_000;
+pub(super) const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
 /// China Standard Time, in milliseconds east of UTC: a day number is `(ms + this) / DAY_MS`.
-const CHINA_MS: i64 = 8 * 3_600_000;
+pub(super) const CHINA_MS: i64 = 8 * 3_600_000;
 
 /// What the bureau must act on: counts behind the 待受理, 即将超期 and 超期 cards.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -101,7 +101,7 @@ fn first_monday(today: NaiveDate) -> NaiveDate {
 }
 
 /// The day (China time) of a day number `(ms + 8 h) / 1 day`.
-fn day_of(number: i64) -> Option<NaiveDate> {
+pub(super) fn day_of(number: i64) -> Option<NaiveDate> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
     epoch.checked_add_signed(chrono::Duration::days(number))
 }
@@ -139,18 +139,14 @@ pub async fn trends(store: &Store, principal: &Principal) -> Result<Option<Trend
     }
 
     // Working days need the calendar, so the query groups by (type, day submitted, day decided)
-    // and the sum is taken here; the days 补正 paused the clock are in the application's data.
+    // and the sum is taken here; the days 补正 paused the clock are a column beside its data.
     let mut p = Params::new();
     let Some(scope) = bureau_scope(principal, &mut p) else { return Ok(None) };
-    let paused = match store.backend() {
-        yaolian_store::Backend::Sqlite => "CAST(json_extract(a.data, '$.clock.paused_days') AS INTEGER)",
-        yaolian_store::Backend::Postgres => "CAST(CAST(a.data AS json) -> 'clock' ->> 'paused_days' AS BIGINT)",
-    };
     let since = p.push(since);
     let sql = format!(
         "SELECT type_code, type_name, sday, dday, COUNT(*), CAST(SUM(paused) AS BIGINT) FROM ( \
            SELECT a.type_code, t.name_zh AS type_name, (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday, \
-             (a.decided_at + {CHINA_MS}) / {DAY_MS} AS dday, COALESCE({paused}, 0) AS paused \
+             (a.decided_at + {CHINA_MS}) / {DAY_MS} AS dday, a.paused_days AS paused \
            FROM applications a JOIN orgs o ON o.id = a.applicant_org_id JOIN service_types t ON t.code = a.type_code \
            WHERE a.decided_at >= {since} AND {scope}) x \
          GROUP BY type_code, type_name, sday, dday ORDER BY type_code"

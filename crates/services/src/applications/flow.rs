@@ -186,7 +186,7 @@ pub async fn submit_at(
     .await?;
     raise_todos(&mut tx, &app).await?;
     if !t.auto_rule.is_empty() {
-        auto_decide(&mut tx, sealing, &t, &mut app, client).await?;
+        auto_decide(&mut tx, sealing, &t, &mut app, client, at).await?;
     }
     tx.commit().await?;
     Ok(ApplicationView::new(app, &cal, today()))
@@ -200,6 +200,7 @@ async fn auto_decide(
     t: &ServiceType,
     app: &mut Application,
     client: &ClientInfo,
+    at: Timestamp,
 ) -> Result<()> {
     let day = today();
     let Some(outcome) =
@@ -214,11 +215,11 @@ async fn auto_decide(
         .map(|c| format!("{}（{}）", c.detail, if c.passed { "通过" } else { "未通过" }))
         .collect();
     app.auto = Some(outcome.clone());
-    app.steps.push(step("auto_check", &robot, &summary.join("；"), Timestamp::now()));
+    app.steps.push(step("auto_check", &robot, &summary.join("；"), at));
     if !outcome.passed {
         return save(tx, &robot, app, "auto_check", "秒办条件不满足，转人工办理", client).await.map(drop);
     }
-    app.steps.push(step("accept", &robot, "秒办规则核验通过，自动受理", Timestamp::now()));
+    app.steps.push(step("accept", &robot, "秒办规则核验通过，自动受理", at));
     app.status = "approved".into();
     app.clock.stop();
     app.decision = Some(Decision {
@@ -230,12 +231,12 @@ async fn auto_decide(
         ),
         by: robot.username().to_string(),
         by_name: robot.display_name().to_string(),
-        at: Timestamp::now().0,
+        at: at.0,
         signature_id: None,
         rule: Some(outcome),
     });
-    app.steps.push(step("approve", &robot, "秒办", Timestamp::now()));
-    deliver(tx, sealing, &robot, t, app).await?;
+    app.steps.push(step("approve", &robot, "秒办", at));
+    deliver(tx, sealing, &robot, t, app, at).await?;
     save(tx, &robot, app, "approve", "智能秒办", client).await.map(drop)
 }
 
@@ -246,6 +247,7 @@ async fn deliver(
     actor: &Principal,
     t: &ServiceType,
     app: &mut Application,
+    at: Timestamp,
 ) -> Result<()> {
     let kind = yaolian_license::Kind::parse(&t.license_kind);
     let license_fields = |form: &BTreeMap<String, String>| -> BTreeMap<String, String> {
@@ -289,7 +291,7 @@ async fn deliver(
         }
         _ => "备案已完成".to_string(),
     };
-    app.steps.push(step("deliver", actor, &note, Timestamp::now()));
+    app.steps.push(step("deliver", actor, &note, at));
     let title = format!("{}：{} {}", app.type_name, app.number, note);
     tell_decided(tx, app, &title, &format!("{}（{}）", note, app.authority_name)).await
 }
@@ -696,7 +698,7 @@ pub async fn decide_at(
     });
     app.steps.push(step(outcome.as_str(), principal, &d.opinion, at));
     if outcome == Outcome::Approve {
-        deliver(&mut tx, sealing, principal, &t, &mut app).await?;
+        deliver(&mut tx, sealing, principal, &t, &mut app, at).await?;
     } else {
         let title = format!("{}：{} 不予许可", app.type_name, app.number);
         tell_decided(&mut tx, &app, &title, d.opinion.trim()).await?;

@@ -270,6 +270,11 @@ pub struct Application {
 }
 
 impl Application {
+    /// The day (China Standard Time) it was accepted (受理), if it was.
+    pub fn accepted_on(&self) -> Option<NaiveDate> {
+        self.steps.iter().find(|s| s.step == "accept").map(|s| Timestamp(s.at).china_date())
+    }
+
     /// What must happen before a decision, in words for the decider; `None` when the
     /// application may be decided. A permit (许可) is decided on at least one review opinion;
     /// the decision refuses with [`ServiceError::ReviewMissing`] on the same test.
@@ -586,7 +591,8 @@ async fn save(
     let now = Timestamp::now();
     let done = sqlx::query(
         "UPDATE applications SET status = $1, phase_due_on = $2, license_id = $3, data = $4, decided_at = $5, \
-         version = $6, updated_at = $7 WHERE id = $8 AND version = $9",
+         version = $6, updated_at = $7, paused_days = $10, auto_decided = $11, accepted_on = $12, limit_days = $13 \
+         WHERE id = $8 AND version = $9",
     )
     .bind(&app.status)
     .bind(&app.clock.due_on)
@@ -597,6 +603,10 @@ async fn save(
     .bind(now.0)
     .bind(app.id)
     .bind(expected)
+    .bind(app.clock.paused_days)
+    .bind(i64::from(app.decision.as_ref().is_some_and(|d| d.rule.is_some())))
+    .bind(app.accepted_on().map(|d| d.to_string()))
+    .bind(app.clock.limit_days)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() != 1 {

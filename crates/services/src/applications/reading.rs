@@ -334,57 +334,90 @@ pub struct Statistics {
     pub per_month: Vec<(String, i64)>,
 }
 
+/// The figures are sums over columns that every step writes beside the application's data
+/// (`paused_days`, `auto_decided`, `accepted_on`, `limit_days`): three grouped queries, no
+/// application read whole. Working days need the calendar, so decisions are grouped by their
+/// days and the calendar is applied to each group here.
 pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Statistics> {
+    use super::dashboard::{CHINA_MS, DAY_MS};
     let cal = Calendar::load(store).await?;
     let mut p = Params::new();
     let Some(filter) = scope_sql(principal, &mut p) else {
         return Err(audit::deny(store, principal, perm::SERVICE_HANDLE, "applications", client).await);
     };
-    let sql = format!("SELECT a.data FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE {filter}");
-    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     let today = today();
+    let open = "a.status IN ('submitted', 'correction', 'accepted')";
+    let from = "FROM applications a JOIN orgs o ON o.id = a.applicant_org_id";
+    let day = p.push(today.to_string());
+    let sql = format!(
+        "SELECT a.type_code, t.name_zh, COUNT(*), CAST(SUM(CASE WHEN {open} THEN 1 ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN {open} AND a.phase_due_on < {day} THEN 1 ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN a.decided_at IS NULL THEN 0 ELSE 1 END) AS BIGINT), CAST(SUM(a.auto_decided) AS BIGINT) \
+         {from} JOIN service_types t ON t.code = a.type_code WHERE {filter} \
+         GROUP BY a.type_code, t.name_zh ORDER BY a.type_code"
+    );
     let mut by_type: BTreeMap<String, (TypeStats, i64)> = BTreeMap::new();
-    let mut months: BTreeMap<String, i64> = BTreeMap::new();
-    for r in rows {
-        let app = parse(&r.try_get::<String, _>(0)?)?;
-        let submitted = Timestamp(app.submitted_at).china_date();
-        *months.entry(submitted.format("%Y-%m").to_string()).or_insert(0) += 1;
-        let (s, total_days) = by_type.entry(app.type_code.clone()).or_insert_with(|| {
-            (
-                TypeStats {
-                    type_code: app.type_code.clone(),
-                    type_name: app.type_name.clone(),
-                    count: 0,
-                    open: 0,
-                    decided: 0,
-                    average_days: 0.0,
-                    overdue: 0,
-                    overdue_rate: 0.0,
-                    auto_decided: 0,
-                },
-                0,
-            )
-        });
-        s.count += 1;
-        let view = ApplicationView::new(app, &cal, today);
-        if is_open(&view.application.status) {
-            s.open += 1;
-            if view.overdue {
-                s.overdue += 1;
+    for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+        let s = TypeStats {
+            type_code: r.try_get(0)?,
+            type_name: r.try_get(1)?,
+            count: r.try_get(2)?,
+            open: r.try_get(3)?,
+            overdue: r.try_get(4)?,
+            decided: r.try_get(5)?,
+            auto_decided: r.try_get(6)?,
+            average_days: 0.0,
+            overdue_rate: 0.0,
+        };
+        by_type.insert(s.type_code.clone(), (s, 0));
+    }
+
+    // Decisions by (type, day submitted, day decided, day accepted, limit): working days to
+    // decision, 补正 excluded, and decisions after the decision phase's due date.
+    let mut p = Params::new();
+    let Some(filter) = scope_sql(principal, &mut p) else {
+        return Ok(Statistics { types: Vec::new(), per_month: Vec::new() });
+    };
+    let sql = format!(
+        "SELECT type_code, sday, dday, accepted_on, limit_days, COUNT(*), CAST(SUM(paused_days) AS BIGINT) FROM ( \
+           SELECT a.type_code, (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday, (a.decided_at + {CHINA_MS}) / {DAY_MS} AS dday, \
+             a.accepted_on, a.limit_days, a.paused_days {from} WHERE a.decided_at IS NOT NULL AND {filter}) x \
+         GROUP BY type_code, sday, dday, accepted_on, limit_days"
+    );
+    for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+        let code: String = r.try_get(0)?;
+        let (Some(submitted), Some(decided)) =
+            (super::dashboard::day_of(r.try_get(1)?), super::dashboard::day_of(r.try_get(2)?))
+        else {
+            continue;
+        };
+        let accepted: Option<String> = r.try_get(3)?;
+        let limit: i64 = r.try_get(4)?;
+        let count: i64 = r.try_get(5)?;
+        let paused: i64 = r.try_get(6)?;
+        let Some((s, total_days)) = by_type.get_mut(&code) else { continue };
+        *total_days += count * cal.working_days_between(submitted, decided) - paused;
+        let accepted = accepted.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        if let Some(accepted) = accepted {
+            if decided > cal.add_working_days(accepted, u32::try_from(limit).unwrap_or(0)) {
+                s.overdue += count;
             }
         }
-        if let Some(d) = &view.application.decision {
-            s.decided += 1;
-            let decided_on = Timestamp(d.at).china_date();
-            *total_days += cal.working_days_between(submitted, decided_on) - view.application.clock.paused_days;
-            if d.rule.is_some() {
-                s.auto_decided += 1;
-            }
-            let late = view.application.steps.iter().any(|st| st.step == "accept")
-                && late_decision(&view.application, &cal, decided_on);
-            if late {
-                s.overdue += 1;
-            }
+    }
+
+    // Submissions per month: by day in the query, months here.
+    let mut p = Params::new();
+    let Some(filter) = scope_sql(principal, &mut p) else {
+        return Ok(Statistics { types: Vec::new(), per_month: Vec::new() });
+    };
+    let sql = format!(
+        "SELECT sday, COUNT(*) FROM (SELECT (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday {from} WHERE {filter}) x \
+         GROUP BY sday"
+    );
+    let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+        if let Some(d) = super::dashboard::day_of(r.try_get(0)?) {
+            *months.entry(d.format("%Y-%m").to_string()).or_insert(0) += r.try_get::<i64, _>(1)?;
         }
     }
     let types = by_type
@@ -400,14 +433,6 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
         })
         .collect();
     Ok(Statistics { types, per_month: months.into_iter().collect() })
-}
-
-/// Whether a decision came after the decision phase's due date.
-fn late_decision(app: &Application, cal: &Calendar, decided_on: NaiveDate) -> bool {
-    let Some(accepted) = app.steps.iter().find(|s| s.step == "accept") else { return false };
-    let accepted_on = Timestamp(accepted.at).china_date();
-    let due = cal.add_working_days(accepted_on, u32::try_from(app.clock.limit_days).unwrap_or(0));
-    decided_on > due
 }
 
 /// The application form as the company's 一企一档 profile fills it: its name, legal
