@@ -103,6 +103,10 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
             let lat = time(&client, &format!("{base}{url}"), &cookie, b.samples).await?;
             all.push(Timing { role: username.clone(), page, url, ..lat });
         }
+        let slowest = all.iter().filter(|t| &t.role == username).max_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
+        if let Some(t) = slowest {
+            eprintln!("  {username}: {} pages, slowest {} (p99 {:.1} ms)", pages_len(&all, username), t.url, t.p99_ms);
+        }
         for path in API {
             let r = client.get(format!("{base}{path}")).header("cookie", &cookie).send().await?;
             if r.status().is_success() {
@@ -117,6 +121,10 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
         db.finish().await;
     }
     Ok(())
+}
+
+fn pages_len(all: &[Timing], role: &str) -> usize {
+    all.iter().filter(|t| t.role == role).count()
 }
 
 /// One page of each kind the role reaches from its 工作台, breadth first: (kind, URL).
