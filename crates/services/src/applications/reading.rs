@@ -341,10 +341,12 @@ pub struct Statistics {
 pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Statistics> {
     use super::dashboard::{CHINA_MS, DAY_MS};
     let cal = Calendar::load(store).await?;
-    let mut p = Params::new();
-    let Some(filter) = scope_sql(principal, &mut p) else {
+    let mut scope = Params::new();
+    let Some(filter) = scope_sql(principal, &mut scope) else {
         return Err(audit::deny(store, principal, perm::SERVICE_HANDLE, "applications", client).await);
     };
+    // Each query starts from the scope's values and adds its own after them.
+    let mut p = scope.clone();
     let today = today();
     let open = "a.status IN ('submitted', 'correction', 'accepted')";
     let from = "FROM applications a JOIN orgs o ON o.id = a.applicant_org_id";
@@ -374,10 +376,7 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
 
     // Decisions by (type, day submitted, day decided, day accepted, limit): working days to
     // decision, 补正 excluded, and decisions after the decision phase's due date.
-    let mut p = Params::new();
-    let Some(filter) = scope_sql(principal, &mut p) else {
-        return Ok(Statistics { types: Vec::new(), per_month: Vec::new() });
-    };
+    let p = scope.clone();
     let sql = format!(
         "SELECT type_code, sday, dday, accepted_on, limit_days, COUNT(*), CAST(SUM(paused_days) AS BIGINT) FROM ( \
            SELECT a.type_code, (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday, (a.decided_at + {CHINA_MS}) / {DAY_MS} AS dday, \
@@ -406,10 +405,7 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
     }
 
     // Submissions per month: by day in the query, months here.
-    let mut p = Params::new();
-    let Some(filter) = scope_sql(principal, &mut p) else {
-        return Ok(Statistics { types: Vec::new(), per_month: Vec::new() });
-    };
+    let p = scope.clone();
     let sql = format!(
         "SELECT sday, COUNT(*) FROM (SELECT (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday {from} WHERE {filter}) x \
          GROUP BY sday"
