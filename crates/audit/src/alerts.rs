@@ -102,6 +102,9 @@ pub(super) async fn evaluate(
         )
     } else if action::ADMINISTRATIVE.contains(&event.action)
         && event.outcome == "ok"
+        // The system's own changes (a seed, a scheduled job) run at any hour; the rule is
+        // about people.
+        && event.actor_id.is_some()
         && !in_working_hours(at, day_kind(tx, at).await?.as_deref())
     {
         (ADMIN_OFF_HOURS, actor_name, "")
@@ -121,7 +124,8 @@ pub(super) async fn evaluate(
     let detail = match code {
         FAILED_LOGINS_IP => format!("地址 {key} 在 {} 分钟内登录失败 {count} 次", rule.window_minutes),
         BULK_EXPORT => format!("用户 {key} 在 {} 分钟内导出 {count} 次", rule.window_minutes),
-        _ => format!("用户 {key} 在非工作时间进行管理操作 {}（{}）", event.action, event.target),
+        // The action by name is in the audit log the alert links to (filtered by user and day).
+        _ => format!("用户 {key} 在非工作时间进行管理操作（{}）", event.target),
     };
     let window_start = at.0 - at.0.rem_euclid(window_ms);
     let raised = sqlx::query(

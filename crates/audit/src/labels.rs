@@ -6,7 +6,8 @@ use yaolian_core::diff::{Catalogue, Shown};
 
 use crate::alerts::{ADMIN_OFF_HOURS, BULK_EXPORT, FAILED_LOGINS_IP};
 
-fn outcome(code: &str) -> Option<&'static str> {
+/// An event's outcome in Chinese.
+pub fn outcome(code: &str) -> Option<&'static str> {
     Some(match code {
         "ok" => "成功",
         "denied" => "拒绝",

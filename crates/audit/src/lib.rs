@@ -458,20 +458,36 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
     table(records).to_csv()
 }
 
-/// Events as an exported table (CSV or Excel).
+/// Events as an exported table (CSV or Excel) for programs: the columns' and the actions' codes.
 pub fn table(records: &[AuditRecord]) -> Table {
     let header = ["id", "time", "actor", "action", "target", "outcome", "ip", "user_agent", "detail"];
+    table_with(records, &header, &|a| a.to_string(), &|o| o.to_string())
+}
+
+/// Events as an exported table for people: Chinese headings, each action by its name
+/// (`action_zh`, the web layer's catalogue) and each outcome in Chinese.
+pub fn table_zh(records: &[AuditRecord], action_zh: &dyn Fn(&str) -> String) -> Table {
+    let header = ["编号", "时间", "操作人", "操作", "对象", "结果", "IP 地址", "浏览器", "详情"];
+    table_with(records, &header, action_zh, &|o| labels::outcome(o).unwrap_or(o).to_string())
+}
+
+fn table_with(
+    records: &[AuditRecord],
+    header: &[&str],
+    action: &dyn Fn(&str) -> String,
+    outcome: &dyn Fn(&str) -> String,
+) -> Table {
     Table::new(
         "审计日志",
-        &header,
+        header,
         records.iter().map(|r| {
             vec![
                 r.id.to_string(),
                 r.at.to_china_string(),
                 r.actor_name.clone(),
-                r.action.clone(),
+                action(&r.action),
                 r.target.clone(),
-                r.outcome.clone(),
+                outcome(&r.outcome),
                 r.ip.clone(),
                 r.user_agent.clone(),
                 r.detail.clone(),

@@ -25,6 +25,7 @@ pub fn sentence(label: &str, rule: &str) -> String {
         }
         "format" if arg == "email" => format!("{label}应为电子邮箱地址（如 name@example.cn）"),
         "format" | "charset" => format!("{label}的格式不正确"),
+        "org_pick" => format!("{label}：未找到这个机构，请输入名称或代码的一部分，再从列表中选择"),
         "duplicate" => format!("{label}与已上传的另一份文件内容相同，请勿重复上传"),
         _ => format!("{label}不符合要求"),
     }
@@ -43,6 +44,10 @@ mod tests {
         assert_eq!(sentence("日期", "date:YYYY-MM-DD"), "日期不是有效的日期，应写作 YYYY-MM-DD");
         assert_eq!(sentence("证照", "exists"), "证照所指的记录不存在");
         assert_eq!(sentence("用户名", "unique"), "用户名已被使用，请换一个");
+        assert_eq!(
+            sentence("所属企业", "org_pick"),
+            "所属企业：未找到这个机构，请输入名称或代码的一部分，再从列表中选择"
+        );
         assert_eq!(sentence("申请单位", "has_authority"), "申请单位不符合要求");
         assert_eq!(
             sentence("联系电话", "format:phone"),

@@ -7,7 +7,7 @@ use crate::{ClientInfo, IdentityError, Principal};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::Row;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use yaolian_core::{Timestamp, Uscc, ValidationError};
 use yaolian_store::sql::Params;
 use yaolian_store::{versions, NewVersion, Store, Tx};
@@ -69,6 +69,102 @@ pub async fn list(store: &Store, principal: &Principal, client: &ClientInfo) -> 
     let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE {filter} ORDER BY o.path");
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     Ok(rows.iter().map(org_from_row).collect::<std::result::Result<_, _>>()?)
+}
+
+/// What a list or a picker (机构选择) asks for: a page of the organizations the principal may
+/// see, in tree order.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrgQuery {
+    /// Part of the name, or part of the code (统一社会信用代码 or site code).
+    #[serde(default)]
+    pub q: String,
+    /// Only organizations of this kind.
+    pub kind: Option<OrgKind>,
+    /// The page after this path (the last row's `path` of the page before).
+    #[serde(default)]
+    pub after: String,
+    /// At most this many (default and maximum [`MAX_PAGE`]).
+    pub limit: Option<i64>,
+}
+
+/// The largest page [`find`] returns.
+pub const MAX_PAGE: i64 = 500;
+
+/// A page of the organizations the principal may see that match `query`, ordered by path (a
+/// depth-first tree walk); the next page starts after the last row's path.
+pub async fn find(store: &Store, principal: &Principal, query: &OrgQuery, client: &ClientInfo) -> Result<Vec<Org>> {
+    let mut p = Params::new();
+    let Some(filter) = scope_filter(principal, perm::ORG_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::ORG_READ, "orgs", client).await);
+    };
+    let mut sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE {filter}");
+    let q = query.q.trim().replace(['%', '_'], "");
+    if !q.is_empty() {
+        let name = p.push(format!("%{q}%"));
+        let code = p.push(format!("%{}%", q.to_uppercase()));
+        sql.push_str(&format!(" AND (o.name LIKE {name} OR o.code LIKE {code})"));
+    }
+    if let Some(kind) = query.kind {
+        sql.push_str(&format!(" AND o.kind = {}", p.push(kind.as_str())));
+    }
+    if !query.after.is_empty() {
+        sql.push_str(&format!(" AND o.path > {}", p.push(query.after.clone())));
+    }
+    let limit = query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    sql.push_str(&format!(" ORDER BY o.path LIMIT {}", p.push(limit)));
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    Ok(rows.iter().map(org_from_row).collect::<std::result::Result<_, _>>()?)
+}
+
+/// The organization a form's picker names: its id, `名称 代码` as the picker offers it, its code,
+/// or its exact name; it must be visible to the principal and, when `kind` is given, of that kind.
+/// A value that names none (or several) is a validation error on `field`.
+pub async fn resolve(
+    store: &Store,
+    principal: &Principal,
+    field: &str,
+    value: &str,
+    kind: Option<OrgKind>,
+    client: &ClientInfo,
+) -> Result<Org> {
+    let value = value.trim();
+    let unknown = || {
+        let mut e = ValidationError::new();
+        if value.is_empty() {
+            e.push(field, "required", "choose an organization");
+        } else {
+            e.push(field, "org_pick", "no such organization: type part of its name or code and pick one");
+        }
+        IdentityError::Validation(e)
+    };
+    if value.is_empty() {
+        return Err(unknown());
+    }
+    let mut p = Params::new();
+    let Some(filter) = scope_filter(principal, perm::ORG_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::ORG_READ, "orgs", client).await);
+    };
+    // The code is the last word of `名称 代码`, or the whole value.
+    let last = value.rsplit(char::is_whitespace).next().unwrap_or(value);
+    let by = match value.parse::<i64>() {
+        Ok(id) => format!("o.id = {}", p.push(id)),
+        Err(_) => {
+            let code = p.push(last.to_uppercase());
+            let name = p.push(value.to_string());
+            format!("(o.code = {code} OR o.name = {name})")
+        }
+    };
+    let mut sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE {filter} AND {by}");
+    if let Some(kind) = kind {
+        sql.push_str(&format!(" AND o.kind = {}", p.push(kind.as_str())));
+    }
+    sql.push_str(" LIMIT 2");
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    match rows.as_slice() {
+        [one] => Ok(org_from_row(one)?),
+        _ => Err(unknown()),
+    }
 }
 
 fn validate(new: &NewOrg) -> std::result::Result<String, ValidationError> {

@@ -92,6 +92,62 @@ async fn org_hierarchy_rules_and_paths() {
 }
 
 #[tokio::test]
+async fn orgs_come_a_page_at_a_time_and_a_picker_names_one() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        let c = ClientInfo::default();
+        let find = |q: &str, kind: Option<OrgKind>, after: &str, limit: i64| orgs::OrgQuery {
+            q: q.into(),
+            kind,
+            after: after.into(),
+            limit: Some(limit),
+        };
+        // Tree order, a page at a time: the next page starts after the last path.
+        let first = orgs::find(&store, &sys, &find("", None, "", 3), &c).await.unwrap();
+        assert_eq!(first.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.nat, w.prov, w.co_a]);
+        let rest = orgs::find(&store, &sys, &find("", None, &first[2].path, 3), &c).await.unwrap();
+        assert_eq!(rest.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.co_b]);
+        // Part of the name, part of the code (any case), one kind.
+        let by_name = orgs::find(&store, &sys, &find("医药", None, "", 20), &c).await.unwrap();
+        assert_eq!(by_name.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.co_b]);
+        let by_code = orgs::find(&store, &sys, &find("m000100y", None, "", 20), &c).await.unwrap();
+        assert_eq!(by_code.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.co_a]);
+        let companies = orgs::find(&store, &sys, &find("", Some(OrgKind::Company), "", 20), &c).await.unwrap();
+        assert_eq!(companies.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.co_a, w.co_b]);
+        // LIKE's wildcards are text, not patterns.
+        assert!(orgs::find(&store, &sys, &find("%", None, "", 20), &c).await.unwrap().len() == 4);
+
+        // A picker's value: 名称 代码 as offered, the code, the exact name, or the id.
+        let company = Some(OrgKind::Company);
+        for value in
+            ["甲制药有限公司 91350100M000100Y43", "91350100m000100y43", " 甲制药有限公司 ", &w.co_a.to_string()]
+        {
+            let org = orgs::resolve(&store, &sys, "mah_org_id", value, company, &c).await.unwrap();
+            assert_eq!(org.id, w.co_a, "{value}");
+        }
+        // Names none, names one of another kind, or is empty: refused on the field.
+        for (value, rule) in [("甲制药", "org_pick"), ("浙江省药品监督管理局", "org_pick"), ("  ", "required")]
+        {
+            match orgs::resolve(&store, &sys, "mah_org_id", value, company, &c).await.unwrap_err() {
+                IdentityError::Validation(v) => {
+                    assert_eq!((v.errors[0].field.as_str(), v.errors[0].rule.as_str()), ("mah_org_id", rule), "{value}")
+                }
+                other => panic!("{value}: {other:?}"),
+            }
+        }
+        // A company's master account sees and picks only its own company.
+        let master = user(&store, &sys, w.co_a, "pick.master", true, &["company_master"]).await.unwrap();
+        let master = auth::principal_for_user(&store, master).await.unwrap();
+        let seen = orgs::find(&store, &master, &find("", None, "", 20), &c).await.unwrap();
+        assert_eq!(seen.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.co_a]);
+        let other = orgs::resolve(&store, &master, "org_id", "乙医药有限公司", None, &c).await.unwrap_err();
+        assert!(matches!(other, IdentityError::Validation(_)), "{other:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn five_wrong_passwords_lock_the_account() {
     each_backend(|store| async move {
         let w = world(&store).await;

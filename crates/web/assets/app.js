@@ -8,6 +8,32 @@
     // Print buttons (data-print) on printable pages.
     if (e.target.closest('[data-print]')) { window.print(); }
   });
+  // Organization pickers (input[data-org-pick] with a datalist): as the user types, the list
+  // offers the organizations whose name or code contains it (at most 20, of the picker's kind).
+  var pickTimer = null;
+  document.addEventListener('input', function (e) {
+    var el = e.target;
+    if (!el.matches || !el.matches('input[data-org-pick]')) { return; }
+    var list = document.getElementById(el.getAttribute('list'));
+    var q = el.value.trim();
+    if (!list || [].some.call(list.options, function (o) { return o.value === q; })) { return; }
+    clearTimeout(pickTimer);
+    pickTimer = setTimeout(function () {
+      var kind = el.getAttribute('data-org-pick');
+      var url = '/api/v1/orgs?limit=20&q=' + encodeURIComponent(q) + (kind ? '&kind=' + encodeURIComponent(kind) : '');
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (orgs) {
+          if (!Array.isArray(orgs) || el.value.trim() !== q) { return; }
+          list.replaceChildren.apply(list, orgs.map(function (o) {
+            var option = document.createElement('option');
+            option.value = o.name + ' ' + o.code;
+            return option;
+          }));
+        })
+        .catch(function () { /* the typed text still resolves on the server */ });
+    }, 200);
+  });
   // Charts: <div class="chart" data-chart='{"x":[...],"y":[...],"name":"..."}'>
   function drawCharts() {
     if (!window.echarts) { return; }

@@ -900,3 +900,72 @@ async fn company_trace_world(store: &yaolian_store::Store) {
         yaolian_trace::ingest::store(store, good, yaolian_trace::ingest::Options::bulk()).await.unwrap();
     }
 }
+
+/// An organization is picked by typing part of its name (a province holds 30,000; no page lists
+/// them all): the picker offers the matches as 名称 代码, the chosen one is saved, and a text
+/// that names no organization is refused next to the field with the text kept.
+#[tokio::test]
+async fn a_reviewer_picks_the_holder_by_typing_part_of_its_name() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    common::demo::seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 375).await;
+    as_role(&c, &server, "zj.reviewer").await;
+
+    let fill = |number: &'static str| {
+        let c = c.clone();
+        async move {
+            type_into(&c, "#approval_number", number).await;
+            type_into(&c, "#generic_name", "布洛芬缓释胶囊").await;
+            type_into(&c, "#dosage_form_in", "胶囊剂").await;
+            type_into(&c, "#strength", "0.3g").await;
+        }
+    };
+    // Nothing the picker could offer: refused beside the field, the typed text kept.
+    c.goto(&server.url("/registry/products/new")).await.unwrap();
+    fill("国药准字H20260321").await;
+    type_into(&c, "#mah_org_id", "没有这家企业").await;
+    c.find(Locator::Css("#product-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let error = c.wait().for_element(Locator::Css("#mah_org_id-error")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("未找到这个机构"), "{error}");
+    let kept = c.find(Locator::Css("#mah_org_id")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("没有这家企业"));
+    assert_eq!(
+        c.find(Locator::Css("#approval_number")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("国药准字H20260321")
+    );
+
+    // Part of the name: the list offers the company as 名称 代码.
+    type_into(&c, "#mah_org_id", "康辰").await;
+    let offered = |c: Client| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let list = c
+                .execute("return [...document.querySelectorAll('#mah_org_id-list option')].map(o => o.value)", vec![])
+                .await
+                .unwrap();
+            let values: Vec<String> =
+                list.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or("").to_string()).collect();
+            if values.len() == 1 || std::time::Instant::now() > deadline {
+                return values;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let values = offered(c.clone()).await;
+    assert_eq!(values, vec!["浙江康辰药业有限公司 91330100MA27XL3K2N".to_string()], "{values:?}");
+    type_into(&c, "#mah_org_id", &values[0]).await;
+    c.find(Locator::Css("#product-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("main h1")).await.unwrap();
+    let text = main_text(&c).await;
+    assert!(text.contains("布洛芬缓释胶囊") && text.contains("浙江康辰药业有限公司"), "{text}");
+    assert!(c.current_url().await.unwrap().path().starts_with("/registry/products/"));
+    let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_f64().unwrap() <= 375.0, "{width}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

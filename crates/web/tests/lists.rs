@@ -129,12 +129,16 @@ async fn a_list_exports_its_filtered_rows_as_csv_and_excel_and_each_export_is_au
         let r = auditor.client.get(server.url("/admin/audit.xlsx?action=export")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let rows = yaolian_registry::table::read(&r.bytes().await.unwrap()).unwrap();
-        assert!(rows.len() >= 3 && rows[1..].iter().all(|r| r[3] == "export"), "{rows:?}");
+        // For people: Chinese headings, each action and outcome by name.
+        assert_eq!(rows[0][..6], ["编号", "时间", "操作人", "操作", "对象", "结果"], "{:?}", rows[0]);
+        assert!(rows.len() >= 3 && rows[1..].iter().all(|r| r[3] == "导出" && r[5] == "成功"), "{rows:?}");
         // And over the API, audited too.
         let r = auditor.client.get(server.url("/api/v1/audit.xlsx?action=export")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let rows = yaolian_registry::table::read(&r.bytes().await.unwrap()).unwrap();
-        assert!(rows[1..].iter().any(|r| r[4] == "audit.xlsx"), "{rows:?}");
+        // For programs: the codes.
+        assert_eq!(rows[0][3], "action");
+        assert!(rows[1..].iter().any(|r| r[4] == "audit.xlsx" && r[3] == "export"), "{rows:?}");
         let r = auditor.client.get(server.url("/api/v1/audit?action=export")).send().await.unwrap();
         let events: Value = r.json().await.unwrap();
         let targets: Vec<&str> = events.as_array().unwrap().iter().filter_map(|e| e["target"].as_str()).collect();

@@ -43,14 +43,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit.xlsx", get(export_audit_xlsx))
 }
 
-/// Organizations visible to the caller, as a depth-first list (ordered by path).
-#[utoipa::path(get, path = "/api/v1/orgs", tag = "identity", responses((status = 200, body = Vec<Org>), (status = 403, body = Problem)))]
+/// Organizations visible to the caller, as a depth-first list (ordered by path), a page at a
+/// time (at most 500; the next page: `after` = the last row's `path`), narrowed by part of the
+/// name or code and by kind. The web forms' organization pickers ask it as the user types.
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "identity", params(orgs::OrgQuery),
+    responses((status = 200, body = Vec<Org>), (status = 403, body = Problem)))]
 pub async fn list_orgs(
     State(state): State<AppState>,
     Client(client): Client,
     Auth(p): Auth,
+    ApiQuery(q): ApiQuery<orgs::OrgQuery>,
 ) -> ApiResult<Json<Vec<Org>>> {
-    Ok(Json(orgs::list(state.store(), &p, &client).await?))
+    Ok(Json(orgs::find(state.store(), &p, &q, &client).await?))
 }
 
 /// One organization.

@@ -55,7 +55,13 @@ pub struct SimpleForm {
 #[template(path = "orgs.html")]
 struct OrgsPage {
     chrome: Chrome,
+    /// A page of the tree: each organization with its depth below the user's own.
     orgs: Vec<(usize, Org)>,
+    filter: OrgsFilter,
+    /// The next page's link, when this one is full.
+    next: Option<String>,
+    /// The parent picker's first offers.
+    parents: Vec<Org>,
     can_create: bool,
     form: OrgForm,
     errors: Vec<FieldError>,
@@ -67,6 +73,20 @@ impl OrgsPage {
         field_error(&self.errors, field)
     }
 }
+
+/// The tree's filter: part of a name or code, a kind, and the page's start.
+#[derive(Deserialize, Default, Clone)]
+pub struct OrgsFilter {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    after: String,
+}
+
+/// Organizations per page of the tree.
+const ORGS_PAGE: i64 = 200;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct OrgForm {
@@ -84,21 +104,46 @@ pub struct OrgForm {
     region: String,
 }
 
-async fn orgs_render(state: &AppState, user: &PageUser, form: OrgForm, errors: Vec<FieldError>) -> Response {
-    let list = match orgs::list(state.store(), &user.principal, &user.client).await {
+async fn orgs_render(
+    state: &AppState,
+    user: &PageUser,
+    filter: OrgsFilter,
+    mut form: OrgForm,
+    errors: Vec<FieldError>,
+) -> Response {
+    let query = orgs::OrgQuery {
+        q: filter.q.clone(),
+        kind: OrgKind::parse(&filter.kind),
+        after: filter.after.clone(),
+        limit: Some(ORGS_PAGE),
+    };
+    let list = match orgs::find(state.store(), &user.principal, &query, &user.client).await {
         Ok(l) => l,
         Err(e) => return failure_page(user.lang, e),
     };
-    let base = list.first().map(|o| o.path.matches('/').count()).unwrap_or(2);
+    let next = (list.len() as i64 == ORGS_PAGE).then(|| list.last()).flatten().map(|last| {
+        format!(
+            "?q={}&kind={}&after={}",
+            urlencoding::encode(&filter.q),
+            urlencoding::encode(&filter.kind),
+            urlencoding::encode(&last.path)
+        )
+    });
+    let base = user.principal.org_path().matches('/').count();
     let orgs = list.into_iter().map(|o| (o.path.matches('/').count().saturating_sub(base), o)).collect();
     let kinds = [OrgKind::National, OrgKind::Provincial, OrgKind::Municipal, OrgKind::Company, OrgKind::Site]
         .iter()
         .map(|k| (k.as_str(), k.label_zh()))
         .collect();
+    let parents = super::org_picks(state, user, None).await;
+    form.parent_id = super::picker_text(state, &form.parent_id).await;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&OrgsPage {
         chrome: user.chrome("orgs"),
         orgs,
+        filter,
+        next,
+        parents,
         can_create: user.principal.has(perm::ORG_MANAGE),
         form,
         errors,
@@ -108,8 +153,8 @@ async fn orgs_render(state: &AppState, user: &PageUser, form: OrgForm, errors: V
     resp
 }
 
-async fn orgs_page(State(state): State<AppState>, user: PageUser) -> Response {
-    orgs_render(&state, &user, OrgForm::default(), Vec::new()).await
+async fn orgs_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<OrgsFilter>) -> Response {
+    orgs_render(&state, &user, filter, OrgForm::default(), Vec::new()).await
 }
 
 async fn org_create(State(state): State<AppState>, user: PageUser, Form(f): Form<OrgForm>) -> Response {
@@ -124,12 +169,13 @@ async fn org_create(State(state): State<AppState>, user: PageUser, Form(f): Form
     let parent_id = if f.parent_id.trim().is_empty() {
         None
     } else {
-        match f.parent_id.trim().parse::<i64>() {
+        match super::picked_org(&state, &user, "parent_id", &f.parent_id, None).await {
             Ok(id) => Some(id),
-            Err(_) => {
-                errors.push(FieldError::new("parent_id", "type", "choose a parent"));
+            Err(Ok(refused)) => {
+                errors.extend(refused);
                 None
             }
+            Err(Err(page)) => return page,
         }
     };
     if let (Some(kind), true) = (kind, errors.is_empty()) {
@@ -142,7 +188,7 @@ async fn org_create(State(state): State<AppState>, user: PageUser, Form(f): Form
             },
         }
     }
-    orgs_render(&state, &user, f, errors).await
+    orgs_render(&state, &user, OrgsFilter::default(), f, errors).await
 }
 
 // ---------------------------------------------------------------- users
@@ -169,7 +215,11 @@ impl UserFilter {
     fn query(&self, all: bool) -> UserQuery {
         let page = self.page.parse::<i64>().unwrap_or(1).max(1);
         UserQuery {
-            org_id: self.org_id.parse().ok(),
+            // An organization the picker could not resolve narrows to none (its error shows).
+            org_id: match self.org_id.trim() {
+                "" => None,
+                id => Some(id.parse().unwrap_or(0)),
+            },
             q: Some(self.q.clone()),
             status: Some(self.status.clone()),
             sort: Some(self.sort.clone()),
@@ -214,7 +264,10 @@ struct UsersPage {
     users: Vec<User>,
     total: i64,
     filter: UserFilter,
+    /// The organization picker: its first offers, its text (名称 代码) and its refusal.
     orgs: Vec<Org>,
+    org_text: String,
+    org_error: String,
     can_create: bool,
     pages: i64,
     /// Every role, for its name (role names are no secret; the codes are not shown).
@@ -240,18 +293,35 @@ impl UsersPage {
     fn export_link(&self, extension: &str) -> String {
         format!("/admin/users.{extension}{}", self.filter.link(None, None))
     }
-    fn org_selected(&self, id: impl std::borrow::Borrow<i64>) -> bool {
-        self.filter.org_id == id.borrow().to_string()
+}
+
+impl UserFilter {
+    /// Resolves the organization picker's text to an id in place (numbers pass through); the
+    /// refusal's message when it names none.
+    async fn resolve_org(&mut self, state: &AppState, user: &PageUser) -> String {
+        if self.org_id.trim().is_empty() || self.org_id.trim().parse::<i64>().is_ok() {
+            return String::new();
+        }
+        match super::picked_org(state, user, "org_id", &self.org_id, None).await {
+            Ok(id) => {
+                self.org_id = id.to_string();
+                String::new()
+            }
+            Err(Ok(errors)) => errors.into_iter().next().map(|e| e.message).unwrap_or_default(),
+            Err(Err(_)) => String::new(),
+        }
     }
 }
 
-async fn users_page(State(state): State<AppState>, user: PageUser, Query(filter): Query<UserFilter>) -> Response {
+async fn users_page(State(state): State<AppState>, user: PageUser, Query(mut filter): Query<UserFilter>) -> Response {
+    let org_error = filter.resolve_org(&state, &user).await;
     let result = users::list(state.store(), &user.principal, &filter.query(false), &user.client).await;
     let (list, total) = match result {
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
-    let orgs = orgs::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
+    let orgs = super::org_picks(&state, &user, None).await;
+    let org_text = super::picker_text(&state, &filter.org_id).await;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     render(&UsersPage {
         chrome: user.chrome("users"),
@@ -259,6 +329,8 @@ async fn users_page(State(state): State<AppState>, user: PageUser, Query(filter)
         total,
         filter,
         orgs,
+        org_text,
+        org_error,
         can_create: user.principal.has(perm::USER_MANAGE),
         pages,
         all_roles: roles::all(state.store()).await.unwrap_or_default(),
@@ -270,8 +342,9 @@ async fn users_export(
     State(state): State<AppState>,
     user: PageUser,
     format: super::export::Format,
-    Query(filter): Query<UserFilter>,
+    Query(mut filter): Query<UserFilter>,
 ) -> Response {
+    filter.resolve_org(&state, &user).await;
     match users::list(state.store(), &user.principal, &filter.query(true), &user.client).await {
         Ok((list, _)) => {
             let all_roles = roles::all(state.store()).await.unwrap_or_default();
@@ -321,9 +394,6 @@ impl UserNewPage {
     fn role_checked(&self, code: &str) -> bool {
         self.form.roles.iter().any(|r| r == code)
     }
-    fn org_selected(&self, id: impl std::borrow::Borrow<i64>) -> bool {
-        self.form.org_id == id.borrow().to_string()
-    }
     fn role_name(&self, r: &Role) -> String {
         if self.chrome.lang == crate::i18n::Lang::Zh {
             r.name_zh.clone()
@@ -333,8 +403,9 @@ impl UserNewPage {
     }
 }
 
-async fn user_new_render(state: &AppState, user: &PageUser, form: UserForm, errors: Vec<FieldError>) -> Response {
-    let orgs = orgs::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
+async fn user_new_render(state: &AppState, user: &PageUser, mut form: UserForm, errors: Vec<FieldError>) -> Response {
+    let orgs = super::org_picks(state, user, None).await;
+    form.org_id = super::picker_text(state, &form.org_id).await;
     let roles = roles::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&UserNewPage { chrome: user.chrome("users"), form, errors, orgs, roles });
@@ -385,9 +456,12 @@ async fn user_create(State(state): State<AppState>, user: PageUser, body: String
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
-    let Ok(org_id) = form.org_id.parse::<i64>() else {
-        let errors = vec![FieldError::new("org_id", "required", "choose an organization")];
-        return user_new_render(&state, &user, UserForm { password: String::new(), ..form }, errors).await;
+    let org_id = match super::picked_org(&state, &user, "org_id", &form.org_id, None).await {
+        Ok(id) => id,
+        Err(Ok(errors)) => {
+            return user_new_render(&state, &user, UserForm { password: String::new(), ..form }, errors).await
+        }
+        Err(Err(page)) => return page,
     };
     let new = NewUser {
         org_id,
@@ -736,6 +810,17 @@ impl AuditPage {
     fn rule_name(&self, code: &str) -> &'static str {
         self.chrome.t(&format!("audit.rule.{code}"))
     }
+    /// The events behind an alert: that day's log, narrowed to the user (or, for an address,
+    /// to failed logins), where each action shows by name.
+    fn alert_events(&self, alert: &audit::alerts::Alert) -> String {
+        let day = alert.at.china_date().to_string();
+        let who = if alert.rule == audit::alerts::FAILED_LOGINS_IP {
+            format!("action={}", audit::action::LOGIN_FAILED)
+        } else {
+            format!("user={}", urlencoding::encode(&alert.key))
+        };
+        format!("/admin/audit?{who}&from={day}&to={day}")
+    }
 
     /// The filter and order as a query string.
     fn query(&self) -> String {
@@ -853,7 +938,14 @@ async fn audit_export(
         Err(e) => return error_page(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &e.detail),
     };
     match audit::query(state.store(), &user.principal, &query, &user.client).await {
-        Ok(records) => super::export::send(&state, &user, "audit", format, audit::table(&records)).await,
+        Ok(records) => {
+            let table = if user.lang == crate::i18n::Lang::Zh {
+                audit::table_zh(&records, &|code| user.lang.action(code))
+            } else {
+                audit::table(&records)
+            };
+            super::export::send(&state, &user, "audit", format, table).await
+        }
         Err(e) => failure_page(user.lang, e),
     }
 }

@@ -485,3 +485,41 @@ pub fn safe_next(next: Option<&str>) -> String {
         _ => "/".to_string(),
     }
 }
+
+/// The first organizations of `kind` a picker (`macros.html`, `org_picker`) offers before the
+/// user types; typing asks the API for more.
+pub async fn org_picks(
+    state: &AppState,
+    user: &PageUser,
+    kind: Option<yaolian_access::OrgKind>,
+) -> Vec<yaolian_identity::Org> {
+    let query = yaolian_identity::orgs::OrgQuery { kind, limit: Some(20), ..Default::default() };
+    yaolian_identity::orgs::find(state.store(), &user.principal, &query, &user.client).await.unwrap_or_default()
+}
+
+/// The organization a form's picker field names (`orgs::resolve`): its id, or the refusal to
+/// show beside the field (`Err` as [`form_errors`]).
+pub async fn picked_org(
+    state: &AppState,
+    user: &PageUser,
+    field: &str,
+    value: &str,
+    kind: Option<yaolian_access::OrgKind>,
+) -> Result<i64, Result<Vec<FieldError>, Response>> {
+    yaolian_identity::orgs::resolve(state.store(), &user.principal, field, value, kind, &user.client)
+        .await
+        .map(|o| o.id)
+        .map_err(|e| refusals(user.lang, e))
+}
+
+/// What a picker field shows: `名称 代码` for an organization's id (a form filled from a
+/// record), else the text as typed.
+pub async fn picker_text(state: &AppState, value: &str) -> String {
+    match value.trim().parse::<i64>() {
+        Ok(id) => match yaolian_identity::orgs::get_unchecked(state.store(), id).await {
+            Ok(o) => format!("{} {}", o.name, o.code),
+            Err(_) => value.to_string(),
+        },
+        Err(_) => value.to_string(),
+    }
+}

@@ -9,7 +9,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use yaolian_access::perm;
 use yaolian_core::FieldError;
-use yaolian_identity::orgs;
 use yaolian_identity::Org;
 use yaolian_registry::companies::{self, Dossier, Profile};
 use yaolian_registry::products::{self, NewProduct, Product, ProductQuery, DOSAGE_FORMS};
@@ -196,16 +195,23 @@ impl ProductForm {
         }
     }
 
-    fn to_new(&self) -> NewProduct {
-        NewProduct {
+    /// The product the form describes; its two company pickers resolved to ids first.
+    async fn to_new(&self, state: &AppState, user: &PageUser) -> Result<NewProduct, Result<Vec<FieldError>, Response>> {
+        let company = Some(yaolian_access::OrgKind::Company);
+        let mah_org_id = super::picked_org(state, user, "mah_org_id", &self.mah_org_id, company).await?;
+        let manufacturer_org_id = match self.manufacturer_org_id.trim() {
+            "" => None,
+            m => Some(super::picked_org(state, user, "manufacturer_org_id", m, company).await?),
+        };
+        Ok(NewProduct {
             approval_number: self.approval_number.clone(),
             generic_name: self.generic_name.clone(),
             trade_name: self.trade_name.clone(),
             dosage_form: self.dosage_form.clone(),
             strength: self.strength.clone(),
             pack: self.pack.clone(),
-            mah_org_id: self.mah_org_id.trim().parse().unwrap_or(0),
-            manufacturer_org_id: self.manufacturer_org_id.trim().parse().ok(),
+            mah_org_id,
+            manufacturer_org_id,
             drug_code: Some(self.drug_code.clone()).filter(|s| !s.trim().is_empty()),
             gtins: self
                 .gtins
@@ -213,7 +219,7 @@ impl ProductForm {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-        }
+        })
     }
 }
 
@@ -223,6 +229,7 @@ struct FormPage {
     chrome: Chrome,
     form: ProductForm,
     errors: Vec<FieldError>,
+    /// The company pickers' first offers.
     companies: Vec<Org>,
     forms: &'static [&'static str],
     product: Option<Product>,
@@ -238,24 +245,18 @@ impl FormPage {
                 .flatten()
         })
     }
-    fn org_selected(&self, current: &str, id: impl std::borrow::Borrow<i64>) -> bool {
-        current == id.borrow().to_string()
-    }
 }
 
 async fn render_form(
     state: &AppState,
     user: &PageUser,
-    form: ProductForm,
+    mut form: ProductForm,
     errors: Vec<FieldError>,
     product: Option<Product>,
 ) -> Response {
-    let companies = orgs::list(state.store(), &user.principal, &user.client)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|o| o.kind == yaolian_access::OrgKind::Company)
-        .collect();
+    let companies = super::org_picks(state, user, Some(yaolian_access::OrgKind::Company)).await;
+    form.mah_org_id = super::picker_text(state, &form.mah_org_id).await;
+    form.manufacturer_org_id = super::picker_text(state, &form.manufacturer_org_id).await;
     let mut chrome = user.chrome("products");
     if let Some(p) = &product {
         chrome.title = format!("{} · {}", p.generic_name, p.approval_number);
@@ -280,7 +281,12 @@ async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<
     if let Err(page) = user.check_csrf(&form.csrf) {
         return page;
     }
-    match products::create(state.store(), &user.principal, &form.to_new(), &user.client).await {
+    let new = match form.to_new(&state, &user).await {
+        Ok(new) => new,
+        Err(Ok(errors)) => return render_form(&state, &user, form, errors, None).await,
+        Err(Err(page)) => return page,
+    };
+    match products::create(state.store(), &user.principal, &new, &user.client).await {
         Ok(p) => Redirect::to(&format!("/registry/products/{}", p.id)).into_response(),
         Err(e) => match super::refusals(user.lang, e) {
             Ok(errors) => render_form(&state, &user, form, errors, None).await,
@@ -306,18 +312,19 @@ async fn update(
         return page;
     }
     let expected = form.expected_version.parse().unwrap_or(0);
-    let result =
-        products::update(state.store(), &user.principal, id, &form.to_new(), &form.reason, expected, &user.client)
-            .await;
+    let result = match form.to_new(&state, &user).await {
+        Ok(new) => products::update(state.store(), &user.principal, id, &new, &form.reason, expected, &user.client)
+            .await
+            .map_err(|e| super::refusals(user.lang, e)),
+        Err(refused) => Err(refused),
+    };
     match result {
         Ok(p) => Redirect::to(&format!("/registry/products/{}", p.id)).into_response(),
-        Err(e) => match super::refusals(user.lang, e) {
-            Ok(errors) => {
-                let current = products::get(state.store(), &user.principal, id, &user.client).await.ok();
-                render_form(&state, &user, form, errors, current).await
-            }
-            Err(page) => page,
-        },
+        Err(Ok(errors)) => {
+            let current = products::get(state.store(), &user.principal, id, &user.client).await.ok();
+            render_form(&state, &user, form, errors, current).await
+        }
+        Err(Err(page)) => page,
     }
 }
 
@@ -503,12 +510,7 @@ async fn render_registry(
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
-    let companies = orgs::list(state.store(), &user.principal, &user.client)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|o| o.kind == yaolian_access::OrgKind::Company)
-        .collect();
+    let companies = super::org_picks(state, user, Some(yaolian_access::OrgKind::Company)).await;
     render(&RegistryPage {
         chrome: user.chrome("registry"),
         q,
@@ -529,11 +531,18 @@ async fn person_create(State(state): State<AppState>, user: PageUser, Form(form)
     if let Err(page) = user.check_csrf(&form.csrf) {
         return page;
     }
+    let company = Some(yaolian_access::OrgKind::Company);
+    let employer_org_id =
+        match super::picked_org(&state, &user, "employer_org_id", &form.employer_org_id, company).await {
+            Ok(id) => id,
+            Err(Ok(errors)) => return render_registry(&state, &user, String::new(), form, errors).await,
+            Err(Err(page)) => return page,
+        };
     let new = yaolian_registry::persons::NewPerson {
         name: form.name.clone(),
         qualification: form.qualification.clone(),
         cert_number: form.cert_number.clone(),
-        employer_org_id: form.employer_org_id.trim().parse().unwrap_or(0),
+        employer_org_id,
         valid_from: form.valid_from.clone(),
         valid_until: form.valid_until.clone(),
     };
