@@ -220,8 +220,78 @@ pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
         },
     )
     .await?;
+    // The daily rollups that the audit page counts from (`summary`, `per_day`), kept exactly in
+    // step with audit_events by being written here, in the same transaction. After the ledger
+    // entry on purpose: on PostgreSQL the transaction then already holds the ledger head (every
+    // ledger writer's serialization point) when it locks a rollup row, so two transactions can
+    // never each hold one and wait for the other.
+    let day = china_day(at.0);
+    sqlx::query(
+        "INSERT INTO audit_daily_actions (day, action, outcome, n) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (day, action, outcome) DO UPDATE SET n = audit_daily_actions.n + excluded.n",
+    )
+    .bind(day)
+    .bind(event.action)
+    .bind(event.outcome)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_daily_actors (day, actor_name, n) VALUES ($1, $2, 1) \
+         ON CONFLICT (day, actor_name) DO UPDATE SET n = audit_daily_actors.n + excluded.n",
+    )
+    .bind(day)
+    .bind(&actor_name)
+    .execute(&mut **tx)
+    .await?;
     alerts::evaluate(tx, &event, &actor_name, &ip, at).await?;
     Ok(id)
+}
+
+const DAY_MS: i64 = 86_400_000;
+/// China Standard Time's offset from UTC (UTC+8, no daylight saving).
+const CST_MS: i64 = 8 * 3_600_000;
+
+/// The China calendar day of a time, as a number of days since 1970-01-01 (the `day` of the
+/// rollups `audit_daily_actions` and `audit_daily_actors`; their migration's backfill computes
+/// the same `(at + 8 h) / 1 day`).
+fn china_day(at: i64) -> i64 {
+    at.saturating_add(CST_MS).div_euclid(DAY_MS)
+}
+
+/// When China day `day` starts, in ms since the epoch.
+fn day_start(day: i64) -> i64 {
+    day.saturating_mul(DAY_MS).saturating_sub(CST_MS)
+}
+
+/// A period `[from, to)` as the counts read it: the whole China days in it from the daily
+/// rollups (`days`), and what is left at either end — less than a day each — from
+/// `audit_events` by its `at` index (`edges`; empty ranges when the period starts or ends at a
+/// day's start). The audit page asks from a day's start until now, so it reads the rollup alone;
+/// the API may pass any time and still gets exact counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    /// China day numbers, `start..end`.
+    days: (i64, i64),
+    /// Time ranges `[start, end)` in ms, each shorter than a day.
+    edges: [(i64, i64); 2],
+}
+
+impl Span {
+    /// Without `to`, the period runs on past now (the rollup's newest day included).
+    fn new(from: i64, to: Option<i64>) -> Span {
+        let mut first = china_day(from);
+        if day_start(first) < from {
+            first += 1;
+        }
+        let end = to.map_or(i64::MAX, china_day);
+        if first >= end {
+            // Within a day (or two partial ones): no whole day to read from the rollup.
+            return Span { days: (0, 0), edges: [(from, to.unwrap_or(i64::MAX)), (0, 0)] };
+        }
+        let head = (from, day_start(first));
+        let tail = to.map_or((0, 0), |to| (day_start(end), to));
+        Span { days: (first, end), edges: [head, tail] }
+    }
 }
 
 pub use yaolian_store::ledger::AUDIT_ENTITY;
@@ -358,7 +428,10 @@ pub async fn query(
         .map_err(AccessError::from)
 }
 
-/// Events per China calendar day since `from`: (day as `YYYY-MM-DD`, ok count, refused count).
+/// Events per China calendar day since `from`: (day as `YYYY-MM-DD`, ok count, refused count),
+/// from the first day (counted from `from` on) to today. Reads the rollup `audit_daily_actions`,
+/// and the events themselves only for the rest of the first day when `from` is not a day's
+/// start (see [`Span`]).
 pub async fn per_day(
     store: &Store,
     principal: &Principal,
@@ -368,27 +441,31 @@ pub async fn per_day(
     if !principal.has(perm::AUDIT_READ) {
         return Err(deny(store, principal, perm::AUDIT_READ, "audit_events", client).await);
     }
-    const DAY: i64 = 86_400_000;
-    const CST: i64 = 8 * 3_600_000;
+    let span = Span::new(from.0, None);
     let rows = sqlx::query(
-        "SELECT (at + $1) / $2 AS day, CAST(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END AS BIGINT) AS good, \
-         COUNT(*) AS n FROM audit_events WHERE at >= $3 GROUP BY 1, 2",
+        "SELECT day, outcome, CAST(SUM(c) AS BIGINT) AS n FROM (\
+         SELECT day, outcome, n AS c FROM audit_daily_actions WHERE day >= $1 AND day < $2 \
+         UNION ALL SELECT (at + $3) / $4 AS day, outcome, 1 AS c FROM audit_events WHERE at >= $5 AND at < $6\
+         ) t GROUP BY day, outcome",
     )
-    .bind(CST)
-    .bind(DAY)
-    .bind(from.0)
+    .bind(span.days.0)
+    .bind(span.days.1)
+    .bind(CST_MS)
+    .bind(DAY_MS)
+    .bind(span.edges[0].0)
+    .bind(span.edges[0].1)
     .fetch_all(store.pool())
     .await?;
-    let first = (from.0 + CST) / DAY;
-    let last = (Timestamp::now().0 + CST) / DAY;
+    let first = china_day(from.0);
+    let last = china_day(Timestamp::now().0);
     let mut days: Vec<(String, i64, i64)> =
-        (first..=last).map(|d| (Timestamp(d * DAY).to_utc().format("%Y-%m-%d").to_string(), 0, 0)).collect();
+        (first..=last).map(|d| (Timestamp(d * DAY_MS).to_utc().format("%Y-%m-%d").to_string(), 0, 0)).collect();
     for r in rows {
         let day: i64 = r.try_get("day")?;
-        let good: i64 = r.try_get("good")?;
+        let outcome: String = r.try_get("outcome")?;
         let n: i64 = r.try_get("n")?;
         if let Some(slot) = days.get_mut((day - first).max(0) as usize) {
-            if good == 1 {
+            if outcome == "ok" {
                 slot.1 += n;
             } else {
                 slot.2 += n;
@@ -424,6 +501,9 @@ pub struct Summary {
 }
 
 /// Counts of events by action, by user and by day since `from` (until `to`). `audit.read`.
+/// The counts by action and user are exact for any `from` and `to`: whole China days come from
+/// the daily rollups, the parts of a day at either end from the events (see [`Span`]).
+/// `by_day` runs from `from`'s day to today whatever `to` is, as [`per_day`].
 pub async fn summary(
     store: &Store,
     principal: &Principal,
@@ -432,22 +512,35 @@ pub async fn summary(
     client: &ClientInfo,
 ) -> Result<Summary> {
     let by_day = per_day(store, principal, from, client).await?;
-    let to = to.unwrap_or(Timestamp(i64::MAX));
-    let count = |column: &'static str, limit: i64| {
+    let span = Span::new(from.0, to.map(|t| t.0));
+    // Whole days from the rollup that has the column, the partial days from the events.
+    let count = |rollup: &'static str, column: &'static str, limit: i64| {
         let sql = format!(
-            "SELECT {column} AS k, COUNT(*) AS n FROM audit_events WHERE at >= $1 AND at < $2 \
-             GROUP BY {column} ORDER BY n DESC, k LIMIT $3"
+            "SELECT k, CAST(SUM(c) AS BIGINT) AS n FROM (\
+             SELECT {column} AS k, n AS c FROM {rollup} WHERE day >= $1 AND day < $2 \
+             UNION ALL SELECT {column} AS k, 1 AS c FROM audit_events WHERE at >= $3 AND at < $4 \
+             UNION ALL SELECT {column} AS k, 1 AS c FROM audit_events WHERE at >= $5 AND at < $6\
+             ) t GROUP BY k ORDER BY n DESC, k LIMIT $7"
         );
         async move {
-            let rows = sqlx::query(&sql).bind(from.0).bind(to.0).bind(limit).fetch_all(store.pool()).await?;
+            let rows = sqlx::query(&sql)
+                .bind(span.days.0)
+                .bind(span.days.1)
+                .bind(span.edges[0].0)
+                .bind(span.edges[0].1)
+                .bind(span.edges[1].0)
+                .bind(span.edges[1].1)
+                .bind(limit)
+                .fetch_all(store.pool())
+                .await?;
             rows.iter()
                 .map(|r| Ok(Count { key: r.try_get("k")?, count: r.try_get("n")? }))
                 .collect::<std::result::Result<Vec<_>, sqlx::Error>>()
                 .map_err(AccessError::from)
         }
     };
-    let by_action = count("action", 100).await?;
-    let by_user = count("actor_name", 20).await?;
+    let by_action = count("audit_daily_actions", "action", 100).await?;
+    let by_user = count("audit_daily_actors", "actor_name", 20).await?;
     let total = by_action.iter().map(|c| c.count).sum();
     let by_day = by_day.into_iter().map(|(day, ok, refused)| DayCount { day, ok, refused }).collect();
     Ok(Summary { by_action, by_user, by_day, total })
@@ -550,7 +643,41 @@ pub fn csv_field(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::csv_field;
+    use super::{csv_field, day_start, Span, DAY_MS};
+
+    /// 2026-11-30 00:00 China time (2026-11-29 16:00 UTC), China day 20,787.
+    const DAY: i64 = 20_787;
+    const START: i64 = 1_795_968_000_000;
+
+    fn check(from: i64, to: Option<i64>, expected: Span) {
+        assert_eq!(Span::new(from, to), expected, "from {from} to {to:?}");
+    }
+
+    #[test]
+    fn a_period_reads_whole_days_from_the_rollup_and_the_rest_from_the_events() {
+        assert_eq!(day_start(DAY), START);
+        let empty = (0, 0);
+        // The page: from a day's start until now, the rollup alone.
+        check(START, None, Span { days: (DAY, i64::MAX), edges: [(START, START), empty] });
+        // Whole days.
+        check(
+            START,
+            Some(START + 2 * DAY_MS),
+            Span { days: (DAY, DAY + 2), edges: [(START, START), (START + 2 * DAY_MS, START + 2 * DAY_MS)] },
+        );
+        // From any time (an API caller's): the rest of that day from the events.
+        check(START + 5, None, Span { days: (DAY + 1, i64::MAX), edges: [(START + 5, START + DAY_MS), empty] });
+        check(
+            START - 5,
+            Some(START + DAY_MS + 7),
+            Span { days: (DAY, DAY + 1), edges: [(START - 5, START), (START + DAY_MS, START + DAY_MS + 7)] },
+        );
+        // Within a day, or across one midnight without a whole day: the events alone.
+        check(START + 5, Some(START + 9), Span { days: empty, edges: [(START + 5, START + 9), empty] });
+        check(START - 5, Some(START + 9), Span { days: empty, edges: [(START - 5, START + 9), empty] });
+        // Backwards: nothing.
+        check(START + 9, Some(START + 5), Span { days: empty, edges: [(START + 9, START + 5), empty] });
+    }
 
     #[test]
     fn csv_quotes_and_defuses() {

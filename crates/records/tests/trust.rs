@@ -172,15 +172,17 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
         let failure = ledger::verify(&store).await.unwrap().unwrap_err();
         assert_eq!(failure.entity, "audit");
 
-        // Counts by action and user.
+        // Counts by action and user. They count what was recorded (the daily rollup written
+        // with each event), so the row deleted above behind the system's back is still counted:
+        // finding such a deletion is the ledger's job (`verify`, above), not the summary's.
         let summary = audit::summary(&store, &auditor, yaolian_core::Timestamp(0), None, &c).await.unwrap();
         let by_action = |a: &str| summary.by_action.iter().find(|x| x.key == a).map(|x| x.count);
-        // Six failed logins, less the newest one deleted above.
+        // Six failed logins, the newest one's row deleted above included.
         assert_eq!(last.action, "login_failed");
-        assert_eq!(by_action("login_failed"), Some(5));
-        // For the name: those five and the lockout they caused (unknown names lock like real ones).
-        assert_eq!(summary.by_user.iter().find(|x| x.key == "nobody").map(|x| x.count), Some(6));
-        assert_eq!(summary.total, events.len() as i64 - 1);
+        assert_eq!(by_action("login_failed"), Some(6));
+        // For the name: those six and the lockout they caused (unknown names lock like real ones).
+        assert_eq!(summary.by_user.iter().find(|x| x.key == "nobody").map(|x| x.count), Some(7));
+        assert_eq!(summary.total, events.len() as i64);
         assert!(audit::summary(&store, &sec, yaolian_core::Timestamp(0), None, &c).await.is_err());
 
         // Three exports by one user within ten minutes trip the bulk-export rule.
@@ -210,6 +212,118 @@ async fn audit_events_are_ledger_entries_and_rules_raise_alerts() {
         assert_eq!(history.len(), 2);
         assert_eq!(history[1].reason, "误报太多");
         assert_eq!(history[1].data["threshold"], 10);
+    })
+    .await;
+}
+
+/// Counts of `audit_events` grouped by `column` over `[from, to)`, most first, as the summary
+/// orders them: what the summary must equal, read straight from the raw table.
+async fn raw_counts(store: &Store, column: &str, from: i64, to: i64, limit: i64) -> Vec<audit::Count> {
+    let sql = format!(
+        "SELECT {column} AS k, COUNT(*) AS n FROM audit_events WHERE at >= $1 AND at < $2 \
+         GROUP BY {column} ORDER BY n DESC, k LIMIT $3"
+    );
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as(&sql).bind(from).bind(to).bind(limit).fetch_all(store.pool()).await.unwrap();
+    rows.into_iter().map(|(key, count)| audit::Count { key, count }).collect()
+}
+
+#[tokio::test]
+async fn the_audit_summary_counts_from_its_daily_rollup_what_the_log_holds() {
+    each_backend(|store| async move {
+        use yaolian_core::Timestamp;
+        let w = fixtures::world(&store).await.unwrap();
+        let cfg = IdentityConfig::default();
+        let sec = principal(&store, w.national, "sec1", &["sec_admin"]).await;
+        let auditor = principal(&store, w.national, "auditor1", &["audit_admin"]).await;
+        let c = ClientInfo { ip: "10.0.0.7".into(), user_agent: "test".into() };
+        // A mix of actions, actors and outcomes: failed logins and a lockout, a login, refusals,
+        // exports; the world's organizations and users were created by the system before.
+        for _ in 0..3 {
+            auth::login(&store, &cfg, "sec1", "wrong", &c).await.unwrap_err();
+        }
+        auth::login(&store, &cfg, "auditor1", PW, &c).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let middle = Timestamp::now();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert!(audit::query(&store, &sec, &AuditQuery { limit: 1, ..Default::default() }, &c).await.is_err());
+        assert!(audit::summary(&store, &sec, Timestamp(0), None, &c).await.is_err());
+        audit::record_export(&store, &auditor, "audit.csv", 10, &c).await.unwrap();
+        audit::record_export(&store, &auditor, "products.csv", 20, &c).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let end = Timestamp::now();
+        auth::login(&store, &cfg, "nobody", "guess", &c).await.unwrap_err();
+
+        // The rollups hold exactly the log grouped by China day and action and outcome, and by
+        // China day and actor.
+        type Row = (i64, String, String, i64);
+        let read = |sql: &'static str| {
+            let store = store.clone();
+            async move { sqlx::query_as::<_, Row>(sql).fetch_all(store.pool()).await.unwrap() }
+        };
+        let actions =
+            read("SELECT day, action, outcome, n FROM audit_daily_actions ORDER BY day, action, outcome").await;
+        let grouped = read(
+            "SELECT (at + 28800000) / 86400000 AS day, action, outcome, COUNT(*) AS n FROM audit_events \
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        )
+        .await;
+        assert_eq!(actions, grouped);
+        assert!(grouped.iter().any(|r| r.2 == "denied") && grouped.iter().any(|r| r.2 == "failed"), "{grouped:?}");
+        let actors = read("SELECT day, actor_name, '', n FROM audit_daily_actors ORDER BY day, actor_name").await;
+        let grouped = read(
+            "SELECT (at + 28800000) / 86400000 AS day, actor_name, '', COUNT(*) AS n FROM audit_events \
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .await;
+        assert_eq!(actors, grouped);
+        assert!(grouped.len() > 3, "{grouped:?}");
+
+        // The summary equals a GROUP BY over the events, whether the period starts at a day's
+        // start (the page: the rollup alone), at any time (the API: the rest of the day read
+        // from the events) or lies within a day.
+        let today_start = {
+            let day = (Timestamp::now().0 + 28_800_000) / 86_400_000;
+            day * 86_400_000 - 28_800_000
+        };
+        let periods = [
+            (Timestamp(0), None),
+            (Timestamp(today_start), None),
+            (middle, None),
+            (middle, Some(end)),
+            (Timestamp(0), Some(end)),
+            (Timestamp(today_start), Some(Timestamp(today_start + 86_400_000))),
+        ];
+        for (from, to) in periods {
+            let summary = audit::summary(&store, &auditor, from, to, &c).await.unwrap();
+            let to_ms = to.map_or(i64::MAX, |t| t.0);
+            let by_action = raw_counts(&store, "action", from.0, to_ms, 100).await;
+            assert_eq!(summary.by_action, by_action, "from {from:?} to {to:?}");
+            assert_eq!(summary.by_user, raw_counts(&store, "actor_name", from.0, to_ms, 20).await);
+            assert_eq!(summary.total, by_action.iter().map(|c| c.count).sum::<i64>());
+            assert!(summary.total > 0);
+            // Per day (until now): ok and refused as the events' outcomes say.
+            let (ok, refused): (i64, i64) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN outcome = 'ok' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END), 0) AS BIGINT) \
+                 FROM audit_events WHERE at >= $1",
+            )
+            .bind(from.0)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            let days = &summary.by_day;
+            assert_eq!(
+                (days.iter().map(|d| d.ok).sum::<i64>(), days.iter().map(|d| d.refused).sum::<i64>()),
+                (ok, refused)
+            );
+        }
+        let within = audit::summary(&store, &auditor, middle, Some(end), &c).await.unwrap();
+        let by_action = |a: &str| within.by_action.iter().find(|x| x.key == a).map(|x| x.count);
+        assert_eq!(
+            (by_action("export"), by_action("permission_denied"), by_action("login_failed")),
+            (Some(2), Some(2), None)
+        );
     })
     .await;
 }

@@ -104,7 +104,8 @@ pub async fn sign(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SummaryParams {
-    /// Start (YYYY-MM-DD, RFC 3339 or epoch ms); default 14 days ago.
+    /// Start (YYYY-MM-DD, RFC 3339 or epoch ms); default the start of the China day 13 days ago
+    /// (the last 14 days with today, as the audit page counts).
     pub from: Option<String>,
     /// End, exclusive; default now.
     pub to: Option<String>,
@@ -121,7 +122,11 @@ pub async fn audit_summary(
 ) -> ApiResult<Json<audit::Summary>> {
     let from = match q.from.as_deref() {
         Some(raw) => parse_time("from", raw, false).map_err(ApiError::validation)?,
-        None => yaolian_core::Timestamp::now().plus_seconds(-14 * 86_400),
+        // A day's start: whole days are read from the daily rollups alone (`audit::summary`).
+        None => {
+            let day = yaolian_core::Timestamp::now().plus_seconds(-13 * 86_400).china_date();
+            yaolian_core::Timestamp::china_day_start(day)
+        }
     };
     let to = q.to.as_deref().map(|raw| parse_time("to", raw, true)).transpose().map_err(ApiError::validation)?;
     Ok(Json(audit::summary(state.store(), &p, from, to, &client).await?))
