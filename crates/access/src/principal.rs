@@ -222,6 +222,19 @@ pub fn scope_filter(
     }
 }
 
+/// The condition for rows any of `permissions` reaches: as every scope is relative to the
+/// principal's own organization (本单位 ⊂ 本单位及下级 ⊂ 全部), the union is the widest scope —
+/// one condition on the path that the planner can drive from its index, where ORed copies of it
+/// make it read everything. `None` when none of the permissions is held.
+pub fn scope_filter_any(
+    principal: &Principal,
+    permissions: &[&str],
+    params: &mut yaolian_store::sql::Params,
+) -> Option<String> {
+    let (_, widest) = permissions.iter().filter_map(|&perm| principal.scope_for(perm).map(|s| (s, perm))).max()?;
+    scope_filter(principal, widest, params)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +280,20 @@ mod tests {
         let t = principal(both, AuthVia::Token { token_id: 1, scopes: vec![perm::ORG_READ.into()] });
         assert_eq!(t.scope_for(perm::USER_READ), None, "token without the scope");
         assert_eq!(t.scope_for(perm::ORG_READ), Some(Scope::Subtree));
+    }
+
+    #[test]
+    fn several_permissions_read_as_the_widest_scope_in_one_condition() {
+        let session = AuthVia::Session { csrf_token: String::new() };
+        let p = principal(
+            vec![grant(&[perm::SERVICE_APPLY], Scope::Own), grant(&[perm::SERVICE_HANDLE], Scope::Subtree)],
+            session,
+        );
+        let mut params = yaolian_store::sql::Params::new();
+        let any = scope_filter_any(&p, &[perm::SERVICE_APPLY, perm::SERVICE_HANDLE, perm::AUDIT_READ], &mut params);
+        assert_eq!(any.as_deref(), Some("(o.path >= $1 AND o.path < $2)"));
+        let mut params = yaolian_store::sql::Params::new();
+        assert_eq!(scope_filter_any(&p, &[perm::AUDIT_READ], &mut params), None);
     }
 
     #[test]

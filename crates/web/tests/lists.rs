@@ -246,7 +246,7 @@ fn holders(html: &str) -> Vec<String> {
     let body = &html[html.find("<tbody>").unwrap()..html.find("</tbody>").unwrap()];
     body.split("<tr>")
         .skip(1)
-        .filter_map(|row| row.split("<td>").nth(2)?.split("</td>").next().map(str::to_string))
+        .filter_map(|row| row.split("<td").nth(3)?.split_once('>')?.1.split("</td>").next().map(str::to_string))
         .collect()
 }
 

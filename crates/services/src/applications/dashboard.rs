@@ -60,11 +60,7 @@ fn bureau_scope(principal: &Principal, p: &mut Params) -> Option<String> {
     if !principal.org_kind().is_regulator() {
         return None;
     }
-    let ors: Vec<String> = [perm::SERVICE_HANDLE, perm::SERVICE_DECIDE]
-        .iter()
-        .filter_map(|perm| scope_filter(principal, perm, p))
-        .collect();
-    (!ors.is_empty()).then(|| format!("({})", ors.join(" OR ")))
+    yaolian_access::scope_filter_any(principal, &[perm::SERVICE_HANDLE, perm::SERVICE_DECIDE], p)
 }
 
 /// The last day that still counts as 即将超期 when today is `today`.

@@ -135,18 +135,15 @@ impl ApplicationQuery {
 }
 
 fn scope_sql(principal: &Principal, p: &mut Params) -> Option<String> {
-    let mut ors = Vec::new();
-    if let Some(f) = scope_filter(principal, perm::SERVICE_APPLY, p) {
-        ors.push(f);
-    }
     if principal.org_kind().is_regulator() {
-        for perm in [perm::SERVICE_HANDLE, perm::SERVICE_DECIDE] {
-            if let Some(f) = scope_filter(principal, perm, p) {
-                ors.push(f);
-            }
-        }
+        yaolian_access::scope_filter_any(
+            principal,
+            &[perm::SERVICE_APPLY, perm::SERVICE_HANDLE, perm::SERVICE_DECIDE],
+            p,
+        )
+    } else {
+        scope_filter(principal, perm::SERVICE_APPLY, p)
     }
-    (!ors.is_empty()).then(|| format!("({})", ors.join(" OR ")))
 }
 
 /// Applications in the caller's view, newest first or as `q.sort` says, with the total.
