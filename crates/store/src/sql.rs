@@ -202,9 +202,15 @@ impl Params {
     }
 }
 
-/// One page of a filtered list and the number of all rows the filter selects:
-/// `SELECT {columns} FROM {from} WHERE {filter} ORDER BY {order} LIMIT … OFFSET …` and its
-/// `COUNT(*)`, both with the values in `params`.
+/// Lists count the rows their filter selects up to this many; a total of `COUNT_CAP + 1` means
+/// "more than `COUNT_CAP`". Counting every row the filter selects costs as much as reading them
+/// (a province's 100,000 products: 190 ms on SQLite on every page of the list; capped: 6 ms), and
+/// past ten thousand a person narrows the filter rather than reading page 400.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// One page of a filtered list and the number of rows the filter selects, up to
+/// [`COUNT_CAP`] + 1: `SELECT {columns} FROM {from} WHERE {filter} ORDER BY {order} LIMIT …
+/// OFFSET …` and the capped `COUNT(*)`, both with the values in `params`.
 #[allow(clippy::too_many_arguments)]
 pub async fn page<'e, E>(
     executor: E,
@@ -221,7 +227,10 @@ where
 {
     use sqlx::Row;
     let total: i64 = params
-        .bind(sqlx::query(&format!("SELECT COUNT(*) FROM {from} WHERE {filter}")))
+        .bind(sqlx::query(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {filter} LIMIT {}) counted",
+            COUNT_CAP + 1
+        )))
         .fetch_one(executor)
         .await?
         .try_get(0)?;

@@ -114,3 +114,31 @@ fn unsupported_url_is_refused_without_leaking_password() {
     assert!(msg.contains("mysql://u:***@h/db"), "{msg}");
     assert!(!msg.contains("secret"));
 }
+
+#[tokio::test]
+async fn a_list_counts_its_rows_up_to_the_cap() {
+    use yaolian_store::sql::{page, Params, COUNT_CAP};
+    each_backend(|store| async move {
+        sqlx::query("CREATE TABLE counted (n BIGINT NOT NULL)").execute(store.pool()).await.unwrap();
+        let rows = COUNT_CAP + 50;
+        let fill = format!(
+            "INSERT INTO counted (n) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {rows}) \
+             SELECT n FROM seq"
+        );
+        sqlx::query(&fill).execute(store.pool()).await.unwrap();
+        // Past the cap: COUNT_CAP + 1, read as "more than"; the page itself is as asked.
+        let mut p = Params::new();
+        let (page_rows, total) =
+            page(store.pool(), &mut p, "c.n", "counted c", "1 = 1", "c.n DESC", 3, 0).await.unwrap();
+        assert_eq!(total, COUNT_CAP + 1);
+        let first: Vec<i64> = page_rows.iter().map(|r| sqlx::Row::try_get(r, 0).unwrap()).collect();
+        assert_eq!(first, vec![rows, rows - 1, rows - 2]);
+        // Within it: exact.
+        let mut p = Params::new();
+        let limit = p.push(COUNT_CAP);
+        let filter = format!("c.n <= {limit}");
+        let (_, total) = page(store.pool(), &mut p, "c.n", "counted c", &filter, "c.n", 3, 0).await.unwrap();
+        assert_eq!(total, COUNT_CAP);
+    })
+    .await;
+}

@@ -64,6 +64,7 @@ impl LicenseListParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LicensePage {
     pub items: Vec<License>,
+    /// The rows the filter selects, counted up to 10,000; 10,001 means more than that.
     pub total: i64,
 }
 

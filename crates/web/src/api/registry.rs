@@ -50,6 +50,7 @@ pub struct ProductListParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductPage {
     pub items: Vec<Product>,
+    /// The rows the filter selects, counted up to 10,000; 10,001 means more than that.
     pub total: i64,
 }
 

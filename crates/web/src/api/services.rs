@@ -149,6 +149,7 @@ impl ApplicationListParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationPage {
     pub items: Vec<ApplicationView>,
+    /// The rows the filter selects, counted up to 10,000; 10,001 means more than that.
     pub total: i64,
 }
 

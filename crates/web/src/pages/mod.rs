@@ -62,6 +62,22 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// A list's total as shown: a count past `sql::COUNT_CAP` reads "10000+".
+    pub fn count(&self, total: &i64) -> String {
+        if *total > yaolian_store::sql::COUNT_CAP {
+            format!("{}+", yaolian_store::sql::COUNT_CAP)
+        } else {
+            total.to_string()
+        }
+    }
+    /// "+" after a page count when the total was capped (there are more pages than it says).
+    pub fn more(&self, total: &i64) -> &'static str {
+        if *total > yaolian_store::sql::COUNT_CAP {
+            "+"
+        } else {
+            ""
+        }
+    }
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
     }
