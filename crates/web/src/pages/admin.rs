@@ -136,7 +136,7 @@ async fn orgs_render(
         .map(|k| (k.as_str(), k.label_zh()))
         .collect();
     let parents = super::org_picks(state, user, None).await;
-    form.parent_id = super::picker_text(state, &form.parent_id).await;
+    form.parent_id = super::picker_text(state, user, &form.parent_id).await;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&OrgsPage {
         chrome: user.chrome("orgs"),
@@ -321,7 +321,7 @@ async fn users_page(State(state): State<AppState>, user: PageUser, Query(mut fil
         Err(e) => return failure_page(user.lang, e),
     };
     let orgs = super::org_picks(&state, &user, None).await;
-    let org_text = super::picker_text(&state, &filter.org_id).await;
+    let org_text = super::picker_text(&state, &user, &filter.org_id).await;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     render(&UsersPage {
         chrome: user.chrome("users"),
@@ -405,7 +405,7 @@ impl UserNewPage {
 
 async fn user_new_render(state: &AppState, user: &PageUser, mut form: UserForm, errors: Vec<FieldError>) -> Response {
     let orgs = super::org_picks(state, user, None).await;
-    form.org_id = super::picker_text(state, &form.org_id).await;
+    form.org_id = super::picker_text(state, user, &form.org_id).await;
     let roles = roles::list(state.store(), &user.principal, &user.client).await.unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = render(&UserNewPage { chrome: user.chrome("users"), form, errors, orgs, roles });

@@ -528,14 +528,14 @@ pub async fn picked_org(
         .map_err(|e| refusals(user.lang, e))
 }
 
-/// What a picker field shows: `名称 代码` for an organization's id (a form filled from a
-/// record), else the text as typed.
-pub async fn picker_text(state: &AppState, value: &str) -> String {
-    match value.trim().parse::<i64>() {
-        Ok(id) => match yaolian_identity::orgs::get_unchecked(state.store(), id).await {
-            Ok(o) => format!("{} {}", o.name, o.code),
-            Err(_) => value.to_string(),
-        },
+/// What a picker field shows: `名称 代码` for the id of an organization the user may see (a
+/// form filled from a record), else the text as it is.
+pub async fn picker_text(state: &AppState, user: &PageUser, value: &str) -> String {
+    if value.trim().parse::<i64>().is_err() || !user.principal.has(yaolian_access::perm::ORG_READ) {
+        return value.to_string();
+    }
+    match yaolian_identity::orgs::resolve(state.store(), &user.principal, "", value, None, &user.client).await {
+        Ok(o) => format!("{} {}", o.name, o.code),
         Err(_) => value.to_string(),
     }
 }

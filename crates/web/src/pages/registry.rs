@@ -255,8 +255,8 @@ async fn render_form(
     product: Option<Product>,
 ) -> Response {
     let companies = super::org_picks(state, user, Some(yaolian_access::OrgKind::Company)).await;
-    form.mah_org_id = super::picker_text(state, &form.mah_org_id).await;
-    form.manufacturer_org_id = super::picker_text(state, &form.manufacturer_org_id).await;
+    form.mah_org_id = super::picker_text(state, user, &form.mah_org_id).await;
+    form.manufacturer_org_id = super::picker_text(state, user, &form.manufacturer_org_id).await;
     let mut chrome = user.chrome("products");
     if let Some(p) = &product {
         chrome.title = format!("{} · {}", p.generic_name, p.approval_number);
