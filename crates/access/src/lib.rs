@@ -13,7 +13,9 @@ pub mod principal;
 
 pub use error::AccessError;
 pub use kinds::{AdminKind, OrgKind, Scope};
-pub use principal::{run_as_system, scope_filter, scope_filter_any, AuthVia, Authenticated, Principal, RoleGrant};
+pub use principal::{
+    run_as_system, scope_filter, scope_filter_any, scoped_join, AuthVia, Authenticated, Principal, RoleGrant,
+};
 
 /// Request context recorded with every audit event.
 #[derive(Debug, Clone, Default)]

@@ -222,6 +222,21 @@ pub fn scope_filter(
     }
 }
 
+/// How a list joins its rows to their organization (`o`, which the scope filter reads):
+/// `(from, condition)` to put in its FROM and its WHERE. A bureau's scope covers most rows, so
+/// the rows come first — `{rows} CROSS JOIN orgs o`, an order SQLite keeps — and a sorted page
+/// reads its sort index until the LIMIT is met (a province's products as a provincial clerk:
+/// 132 ms → 0.1 ms); a company's scope is a few organizations, from which the planner starts.
+/// PostgreSQL plans either as the join it is.
+pub fn scoped_join(principal: &Principal, rows: &str, org_column: &str) -> (String, String) {
+    let condition = format!("o.id = {org_column}");
+    if principal.org_kind().is_regulator() {
+        (format!("{rows} CROSS JOIN orgs o"), condition)
+    } else {
+        (format!("{rows} JOIN orgs o ON {condition}"), condition)
+    }
+}
+
 /// The condition for rows any of `permissions` reaches: as every scope is relative to the
 /// principal's own organization (本单位 ⊂ 本单位及下级 ⊂ 全部), the union is the widest scope —
 /// one condition on the path that the planner can drive from its index, where ORed copies of it

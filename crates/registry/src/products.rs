@@ -483,7 +483,10 @@ pub struct ProductQuery {
 const COLUMNS: &str = "p.id, p.approval_number, p.category, p.generic_name, p.trade_name, p.dosage_form, p.strength, \
      p.pack, p.mah_org_id, o.name AS mah_name, p.manufacturer_org_id, m.name AS manufacturer_name, p.drug_code, \
      p.status, p.version, p.updated_at";
+/// A product with its holder (`o`, also the scope's organization) and its maker (`m`).
 const FROM: &str = "products p JOIN orgs o ON o.id = p.mah_org_id LEFT JOIN orgs m ON m.id = p.manufacturer_org_id";
+/// The maker's name, after a list's own join of the holder (`access::scoped_join`).
+const MAKER: &str = "LEFT JOIN orgs m ON m.id = p.manufacturer_org_id";
 
 /// Products the principal may read, with the total count; GTINs in one more query.
 pub async fn list(
@@ -496,7 +499,9 @@ pub async fn list(
     let Some(filter) = scope_filter(principal, perm::REGISTRY_READ, &mut p) else {
         return Err(audit::deny(store, principal, perm::REGISTRY_READ, "products", client).await);
     };
-    let mut wheres = vec![filter];
+    let (from, joined) = yaolian_access::scoped_join(principal, "products p", "p.mah_org_id");
+    let from = format!("{from} {MAKER}");
+    let mut wheres = vec![joined, filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         wheres.push(p.like_any(&["p.generic_name", "p.trade_name", "p.approval_number", "p.drug_code"], text));
     }
@@ -517,7 +522,7 @@ pub async fn list(
         store.pool(),
         &mut p,
         COLUMNS,
-        FROM,
+        &from,
         &wheres.join(" AND "),
         &format!("{order} {dir}, p.id {dir}"),
         q.limit.clamp(1, 10_000),

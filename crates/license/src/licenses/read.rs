@@ -7,6 +7,8 @@ const COLUMNS: &str = "l.id, l.kind, l.holder_org_id, l.issuer_org_id, l.status,
     l.valid_from, l.valid_until, l.version, l.updated_at, d.document, d.key_id";
 const FROM: &str = "licenses l JOIN license_documents d ON d.license_id = l.id AND d.doc_version = l.doc_version \
     JOIN orgs o ON o.id = l.holder_org_id";
+/// A license's current document, after a list's own join of the holder (`access::scoped_join`).
+const DOCUMENT: &str = "JOIN license_documents d ON d.license_id = l.id AND d.doc_version = l.doc_version";
 
 fn from_row(r: &sqlx::any::AnyRow, today: chrono::NaiveDate) -> Result<License> {
     let kind_code: String = r.try_get("kind")?;
@@ -72,7 +74,9 @@ pub async fn list(
     let Some(filter) = scope_filter(principal, perm::LICENSE_READ, &mut p) else {
         return Err(audit::deny(store, principal, perm::LICENSE_READ, "licenses", client).await);
     };
-    let mut wheres = vec![filter];
+    let (from, joined) = yaolian_access::scoped_join(principal, "licenses l", "l.holder_org_id");
+    let from = format!("{from} {DOCUMENT}");
+    let mut wheres = vec![joined, filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         wheres.push(p.like_any(&["l.number", "l.holder_name", "l.identifier"], text));
     }
@@ -121,7 +125,7 @@ pub async fn list(
         store.pool(),
         &mut p,
         COLUMNS,
-        FROM,
+        &from,
         &wheres.join(" AND "),
         &format!("{order} {dir}, l.id {dir}"),
         q.limit.clamp(1, 10_000),
