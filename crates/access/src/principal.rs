@@ -222,19 +222,44 @@ pub fn scope_filter(
     }
 }
 
-/// How a list joins its rows to their organization (`o`, which the scope filter reads):
-/// `(from, condition)` to put in its FROM and its WHERE. A bureau's scope covers most rows, so
-/// the rows come first — `{rows} CROSS JOIN orgs o`, an order SQLite keeps — and a sorted page
-/// reads its sort index until the LIMIT is met (a province's products as a provincial clerk:
-/// 132 ms → 0.1 ms); a company's scope is a few organizations, from which the planner starts.
-/// PostgreSQL plans either as the join it is.
-pub fn scoped_join(principal: &Principal, rows: &str, org_column: &str) -> (String, String) {
+/// Organizations in a scope above which a list reads its rows first ([`scoped_join`]).
+pub const WIDE_SCOPE_ORGS: i64 = 1_000;
+
+/// How a list joins its rows to their organization (`o`, which the scope filter of
+/// `permission` reads): `(from, condition)` to put in its FROM and its WHERE. A scope of many
+/// organizations (all of them, or a bureau's subtree of more than [`WIDE_SCOPE_ORGS`]) covers
+/// most rows, so the rows come first — `{rows} CROSS JOIN orgs o`, an order SQLite keeps — and
+/// a sorted page reads its sort index until the LIMIT is met (a province's products as its
+/// clerk: 132 ms → 0.1 ms). A scope of few organizations (a company, or a province that holds
+/// little) would have that read the whole index to fill a page, so the planner starts from
+/// them. One indexed count of at most [`WIDE_SCOPE_ORGS`] + 1 paths tells which. PostgreSQL
+/// plans either as the join it is.
+pub async fn scoped_join(
+    store: &yaolian_store::Store,
+    principal: &Principal,
+    permission: &str,
+    rows: &str,
+    org_column: &str,
+) -> Result<(String, String), sqlx::Error> {
     let condition = format!("o.id = {org_column}");
-    if principal.org_kind().is_regulator() {
+    let wide = match principal.scope_for(permission) {
+        Some(Scope::All) => true,
+        Some(Scope::Subtree) if principal.org_kind().is_regulator() => {
+            let (lo, hi) = yaolian_store::sql::prefix_range(&principal.org_path);
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM orgs WHERE path >= $1 AND path < $2 LIMIT {}) n",
+                WIDE_SCOPE_ORGS + 1
+            );
+            let n: i64 = sqlx::query_scalar(&sql).bind(lo).bind(hi).fetch_one(store.pool()).await?;
+            n > WIDE_SCOPE_ORGS
+        }
+        _ => false,
+    };
+    Ok(if wide {
         (format!("{rows} CROSS JOIN orgs o"), condition)
     } else {
         (format!("{rows} JOIN orgs o ON {condition}"), condition)
-    }
+    })
 }
 
 /// The condition for rows any of `permissions` reaches: as every scope is relative to the

@@ -266,7 +266,8 @@ pub async fn list(
     let Some(filter) = scope_filter(principal, perm::REGISTRY_READ, &mut p) else {
         return Err(audit::deny(store, principal, perm::REGISTRY_READ, "persons", client).await);
     };
-    let (from, joined) = yaolian_access::scoped_join(principal, "persons p", "p.employer_org_id");
+    let (from, joined) =
+        yaolian_access::scoped_join(store, principal, perm::REGISTRY_READ, "persons p", "p.employer_org_id").await?;
     let mut sql = format!("SELECT {COLUMNS} FROM {from} WHERE {joined} AND {filter}");
     let q = q.trim();
     if !q.is_empty() {

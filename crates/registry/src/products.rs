@@ -499,7 +499,8 @@ pub async fn list(
     let Some(filter) = scope_filter(principal, perm::REGISTRY_READ, &mut p) else {
         return Err(audit::deny(store, principal, perm::REGISTRY_READ, "products", client).await);
     };
-    let (from, joined) = yaolian_access::scoped_join(principal, "products p", "p.mah_org_id");
+    let (from, joined) =
+        yaolian_access::scoped_join(store, principal, perm::REGISTRY_READ, "products p", "p.mah_org_id").await?;
     let from = format!("{from} {MAKER}");
     let mut wheres = vec![joined, filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -74,7 +74,8 @@ pub async fn list(
     let Some(filter) = scope_filter(principal, perm::LICENSE_READ, &mut p) else {
         return Err(audit::deny(store, principal, perm::LICENSE_READ, "licenses", client).await);
     };
-    let (from, joined) = yaolian_access::scoped_join(principal, "licenses l", "l.holder_org_id");
+    let (from, joined) =
+        yaolian_access::scoped_join(store, principal, perm::LICENSE_READ, "licenses l", "l.holder_org_id").await?;
     let from = format!("{from} {DOCUMENT}");
     let mut wheres = vec![joined, filter];
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
