@@ -126,33 +126,16 @@ async fn home_page(
     let p = &user.principal;
     let zh = user.lang == Lang::Zh;
     let tr = |zh_text: &'static str, en: &'static str| if zh { zh_text } else { en };
+    let todos = portal::todos(store, p, 50).await?;
+    let messages = portal::messages(store, p, 20).await?;
     let roles = p.roles().iter().map(|r| if zh { r.name_zh.clone() } else { r.name_en.clone() }).collect();
+    let calendar = yaolian_services::Calendar::load(store).await?;
     let today = Timestamp::now().china_date();
     let company = !p.org_kind().is_regulator() && !p.is_system();
-    // Each card's summary is its own query over its own tables: they run at once, each on a
-    // connection of the pool (SQLite readers run side by side under WAL), so the page waits
-    // for the slowest, not for their sum.
-    type E = yaolian_identity::IdentityError;
-    let (todos, messages, calendar, pending, anomalies, recalls, license_summary, trends) = tokio::try_join!(
-        async { portal::todos(store, p, 50).await },
-        async { portal::messages(store, p, 20).await },
-        async { yaolian_services::Calendar::load(store).await.map_err(E::from) },
-        async { dashboard::pending(store, p).await.map_err(E::from) },
-        async { yaolian_trace::anomalies::open_by_kind(store, p).await.map_err(E::from) },
-        async { yaolian_trace::recall::in_progress(store, p, 20).await.map_err(E::from) },
-        async { licenses::summary(store, p).await.map_err(E::from) },
-        async {
-            if company {
-                Ok(None)
-            } else {
-                dashboard::trends(store, p).await.map_err(E::from)
-            }
-        },
-    )?;
 
     let mut cards = Vec::new();
     let mut charts = Vec::new();
-    if let Some(n) = pending {
+    if let Some(n) = dashboard::pending(store, p).await? {
         cards.push(Card {
             id: "card-to-accept",
             label: tr("待受理", "To accept"),
@@ -175,6 +158,7 @@ async fn home_page(
             tone: "danger",
         });
     }
+    let anomalies = yaolian_trace::anomalies::open_by_kind(store, p).await?;
     if let Some(kinds) = &anomalies {
         cards.push(Card {
             id: "card-anomalies",
@@ -184,6 +168,7 @@ async fn home_page(
             tone: "danger",
         });
     }
+    let recalls = yaolian_trace::recall::in_progress(store, p, 20).await?;
     if let Some((count, _)) = &recalls {
         // A bureau has the recall list; a company the recalls listed below.
         let href = if company { "#recalls".into() } else { "/trace/recalls?status=open".into() };
@@ -191,6 +176,7 @@ async fn home_page(
             id: "card-recalls", label: tr("召回中", "Recalls open"), count: *count, href, tone: "warn"
         });
     }
+    let license_summary = licenses::summary(store, p).await?;
     if let Some(s) = &license_summary {
         cards.push(Card {
             id: "card-expiring",
@@ -202,7 +188,7 @@ async fn home_page(
     }
 
     if !company {
-        if let Some(t) = trends {
+        if let Some(t) = dashboard::trends(store, p).await? {
             let weeks: Vec<String> = t.weeks.iter().map(|w| w.get(5..).unwrap_or(w).to_string()).collect();
             let series: Vec<serde_json::Value> =
                 t.per_week.iter().map(|w| serde_json::json!({"name": w.type_name, "data": w.counts})).collect();
