@@ -90,6 +90,15 @@ async fn a_list_exports_its_filtered_rows_as_csv_and_excel_and_each_export_is_au
         let admin = login(&server, "admin").await;
         let listed = usernames(&page(&admin, &server, "/admin/users?q=a.").await);
         assert!(listed.contains(&"a.master".to_string()) && !listed.contains(&"b.master".to_string()));
+        // The organization filter takes the picker's text and shows the organization as
+        // 名称 代码; text that names none is refused beside the field and lists nobody.
+        let by_org = page(&admin, &server, &format!("/admin/users?org_id={}", urlencoding::encode("甲制药"))).await;
+        assert!(by_org.contains("未找到这个机构") && usernames(&by_org).is_empty(), "{by_org}");
+        let typed = urlencoding::encode("91350100M000100Y43");
+        let by_org = page(&admin, &server, &format!("/admin/users?org_id={typed}")).await;
+        let listed = usernames(&by_org);
+        assert!(listed.contains(&"a.master".to_string()) && !listed.contains(&"b.master".to_string()), "{listed:?}");
+        assert!(by_org.contains(r#"value="甲制药有限公司 91350100M000100Y43""#), "{by_org}");
 
         let r = admin.client.get(server.url("/admin/users.xlsx?q=a.&sort=username&desc=1")).send().await.unwrap();
         assert_eq!(r.status(), 200);

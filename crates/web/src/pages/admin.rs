@@ -296,32 +296,42 @@ impl UsersPage {
 }
 
 impl UserFilter {
-    /// Resolves the organization picker's text to an id in place (numbers pass through); the
-    /// refusal's message when it names none.
-    async fn resolve_org(&mut self, state: &AppState, user: &PageUser) -> String {
-        if self.org_id.trim().is_empty() || self.org_id.trim().parse::<i64>().is_ok() {
-            return String::new();
+    /// Resolves the organization picker's value — an id from a link, or the text typed — to an
+    /// id in place, with one lookup. Returns what the picker shows (`名称 代码` for an
+    /// organization the user may see, else the value as given) and the refusal's message when
+    /// typed text names none.
+    async fn resolve_org(&mut self, state: &AppState, user: &PageUser) -> (String, String) {
+        let value = self.org_id.trim().to_string();
+        let is_id = value.parse::<i64>().is_ok();
+        if value.is_empty() || (is_id && !user.principal.has(perm::ORG_READ)) {
+            return (self.org_id.clone(), String::new());
         }
-        match super::picked_org(state, user, "org_id", &self.org_id, None).await {
-            Ok(id) => {
-                self.org_id = id.to_string();
-                String::new()
+        match orgs::resolve(state.store(), &user.principal, "org_id", &value, None, &user.client).await {
+            Ok(o) => {
+                self.org_id = o.id.to_string();
+                (super::picker_label(&o), String::new())
             }
-            Err(Ok(errors)) => errors.into_iter().next().map(|e| e.message).unwrap_or_default(),
-            Err(Err(_)) => String::new(),
+            Err(_) if is_id => (self.org_id.clone(), String::new()),
+            Err(e) => {
+                let message = super::refusals(user.lang, e)
+                    .ok()
+                    .and_then(|errors| errors.into_iter().next())
+                    .map(|e| e.message)
+                    .unwrap_or_default();
+                (self.org_id.clone(), message)
+            }
         }
     }
 }
 
 async fn users_page(State(state): State<AppState>, user: PageUser, Query(mut filter): Query<UserFilter>) -> Response {
-    let org_error = filter.resolve_org(&state, &user).await;
+    let (org_text, org_error) = filter.resolve_org(&state, &user).await;
     let result = users::list(state.store(), &user.principal, &filter.query(false), &user.client).await;
     let (list, total) = match result {
         Ok(r) => r,
         Err(e) => return failure_page(user.lang, e),
     };
     let orgs = super::org_picks(&state, &user, None).await;
-    let org_text = super::picker_text(&state, &user, &filter.org_id).await;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     render(&UsersPage {
         chrome: user.chrome("users"),

@@ -535,7 +535,12 @@ pub async fn picker_text(state: &AppState, user: &PageUser, value: &str) -> Stri
         return value.to_string();
     }
     match yaolian_identity::orgs::resolve(state.store(), &user.principal, "", value, None, &user.client).await {
-        Ok(o) => format!("{} {}", o.name, o.code),
+        Ok(o) => picker_label(&o),
         Err(_) => value.to_string(),
     }
+}
+
+/// An organization as a picker offers and shows it: `名称 代码` (`app.js` builds the same).
+pub fn picker_label(o: &yaolian_identity::Org) -> String {
+    format!("{} {}", o.name, o.code)
 }
