@@ -73,6 +73,48 @@ async fn listed(store: &Store, p: &Principal, status: &str) -> i64 {
     applications::list(store, p, &q, &ClientInfo::default()).await.unwrap().1
 }
 
+const ROLLUP: &str = "SELECT region_org_id, sday, dday, type_code, accepted_on, limit_days, is_open, n, paused, auto \
+     FROM application_rollup ORDER BY 1, 2, 3, 4, 5, 6, 7";
+
+/// The rollup the bureau's figures are summed from (`application_rollup`) holds exactly the
+/// groups of the applications as they stand: every step moved its application between groups.
+async fn rollup_is_a_grouping_of_the_applications(store: &Store) {
+    use sqlx::Row;
+    let read = |sql: &'static str| async move {
+        let rows = sqlx::query(sql).fetch_all(store.pool()).await.unwrap();
+        rows.iter()
+            .map(|r| {
+                let ints: Vec<i64> = [0, 1, 2, 5, 6, 7, 8, 9].iter().map(|&i| r.try_get(i).unwrap()).collect();
+                (ints, r.try_get::<String, _>(3).unwrap(), r.try_get::<String, _>(4).unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    let rollup = read(ROLLUP).await;
+    let grouped = read(
+        "SELECT o.parent_id, (a.submitted_at + 28800000) / 86400000, \
+           COALESCE((a.decided_at + 28800000) / 86400000, -1), a.type_code, COALESCE(a.accepted_on, ''), \
+           CAST(a.limit_days AS BIGINT), CAST(CASE WHEN a.status IN ('submitted', 'correction', 'accepted') \
+           THEN 1 ELSE 0 END AS BIGINT), COUNT(*), CAST(SUM(a.paused_days) AS BIGINT), \
+           CAST(SUM(a.auto_decided) AS BIGINT) \
+         FROM applications a JOIN orgs o ON o.id = a.applicant_org_id GROUP BY 1, 2, 3, 4, 5, 6, 7 \
+         ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    )
+    .await;
+    assert!(!grouped.is_empty());
+    assert_eq!(rollup, grouped);
+    // The migration's backfill (the applications held before it) groups them the same way.
+    let migration = match store.backend() {
+        yaolian_store::Backend::Sqlite => include_str!("../../store/migrations/sqlite/0021_application_rollup.sql"),
+        yaolian_store::Backend::Postgres => include_str!("../../store/migrations/postgres/0021_application_rollup.sql"),
+    };
+    let (_, backfill) = migration.split_once("counted once.").unwrap();
+    let mut tx = store.pool().begin().await.unwrap();
+    sqlx::query("DELETE FROM application_rollup").execute(&mut *tx).await.unwrap();
+    sqlx::query(backfill).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(read(ROLLUP).await, grouped);
+}
+
 #[tokio::test]
 async fn the_dashboard_counts_what_the_filtered_lists_hold() {
     each_backend(|store| async move {
@@ -154,6 +196,7 @@ async fn the_dashboard_counts_what_the_filtered_lists_hold() {
         let filings = trends.average_days.iter().find(|t| t.type_code == "contact_change_filing").unwrap();
         assert_eq!((filings.decided, filings.average_days), (1, 0.0));
         assert!(!filings.type_name.is_empty());
+        rollup_is_a_grouping_of_the_applications(&store).await;
 
         // Licenses: the bureau counts both (one valid and expiring, one suspended); each
         // company only its own.
@@ -222,6 +265,59 @@ async fn statistics_count_open_overdue_late_and_working_days_per_type() {
         // The applicant's own view counts its own applications, the same three.
         let own = applications::statistics(&store, &company, &c).await.unwrap();
         assert_eq!(own.types.iter().map(|t| t.count).collect::<Vec<_>>(), vec![3]);
+        rollup_is_a_grouping_of_the_applications(&store).await;
+        // A bureau above counts them (the companies' region is in its subtree); a sibling bureau
+        // does not.
+        let national = user(&store, w.national, "national.clerk", &["window_clerk"]).await;
+        let above = applications::statistics(&store, &national, &c).await.unwrap();
+        assert_eq!(above.types.iter().map(|t| (t.count, t.open, t.overdue)).collect::<Vec<_>>(), vec![(3, 2, 2)]);
+        let sys = yaolian_access::run_as_system::principal();
+        let sibling = yaolian_identity::orgs::NewOrg {
+            kind: yaolian_access::OrgKind::Provincial,
+            name: "江苏省药品监督管理局".into(),
+            code: "11320000014000111W".into(),
+            parent_id: Some(w.national),
+            region: String::new(),
+        };
+        let sibling = yaolian_identity::orgs::create(&store, &sys, &sibling, &c).await.unwrap().id;
+        let beside = user(&store, sibling, "js.clerk", &["window_clerk"]).await;
+        assert!(applications::statistics(&store, &beside, &c).await.unwrap().types.is_empty());
+        let trends = dashboard::trends(&store, &beside).await.unwrap().unwrap();
+        assert!(trends.per_week.is_empty() && trends.average_days.is_empty(), "{trends:?}");
+
+        // Withdrawn: no longer open, never decided; the bureau's figures follow, and so does the
+        // rollup they are summed from.
+        let open = applications::list(
+            &store,
+            &company,
+            &ApplicationQuery { status: Some("open".into()), limit: 10, ..Default::default() },
+            &c,
+        )
+        .await
+        .unwrap()
+        .0;
+        let gone = &open[0].application;
+        applications::withdraw(&store, &company, gone.id, gone.version, &c).await.unwrap();
+        let after = applications::statistics(&store, &clerk, &c).await.unwrap();
+        let issue = after.types.iter().find(|t| t.type_code == "drug_retail_issue").unwrap();
+        assert_eq!((issue.count, issue.open, issue.decided), (3, 1, 1), "{issue:?}");
+        rollup_is_a_grouping_of_the_applications(&store).await;
+
+        // Sorted by 状态, the list follows the workflow (待受理 … 准予许可 … 已撤回), not the
+        // alphabet of the codes (approved would come first); descending reverses it.
+        for (desc, expected) in
+            [(false, ["submitted", "approved", "withdrawn"]), (true, ["withdrawn", "approved", "submitted"])]
+        {
+            let q = ApplicationQuery { sort: Some("status".into()), desc, limit: 10, ..Default::default() };
+            let statuses: Vec<String> = applications::list(&store, &clerk, &q, &c)
+                .await
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|v| v.application.status)
+                .collect();
+            assert_eq!(statuses, expected.map(String::from).to_vec(), "desc {desc}");
+        }
     })
     .await;
 }

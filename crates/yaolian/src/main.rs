@@ -395,12 +395,23 @@ fn remove_sqlite_files(dir: &Path) -> Result<()> {
 }
 
 async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
-    if settings.database_url.is_some() {
-        bail!("demo always uses a fresh SQLite database in --data-dir; do not pass --database-url");
-    }
-    remove_sqlite_files(&settings.data_dir)?;
+    // SQLite: a fresh file in --data-dir. PostgreSQL (--database-url): an empty database only —
+    // the demo's accounts and password must never land in one that holds real data.
     let started = std::time::Instant::now();
+    let database = match &settings.database_url {
+        Some(url) => yaolian_store::redact_url(url),
+        None => {
+            remove_sqlite_files(&settings.data_dir)?;
+            settings.data_dir.join("yaolian.db").display().to_string()
+        }
+    };
     let store = settings.open().await?;
+    if settings.database_url.is_some() {
+        let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(store.pool()).await?;
+        if orgs > 0 {
+            bail!("demo seeds an empty database; {database} already holds {orgs} organizations");
+        }
+    }
     let sealing = yaolian_license::licenses::Sealing(settings.sealing_key()?);
     let accounts = demo::seed(&store, &args.demo_password, &sealing).await?;
     if let Some(sizes) = args.scale.sizes() {
@@ -412,11 +423,7 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
         );
     }
     let addr = settings.addr(&args.serve);
-    println!(
-        "yaolian demo: database {} seeded in {:.1} s",
-        settings.data_dir.join("yaolian.db").display(),
-        started.elapsed().as_secs_f64()
-    );
+    println!("yaolian demo: database {database} seeded in {:.1} s", started.elapsed().as_secs_f64());
     println!();
     println!("  open   http://{addr}/");
     println!("  API    http://{addr}/api/docs");

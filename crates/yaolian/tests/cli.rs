@@ -474,3 +474,28 @@ fn sigterm_stops_the_server_gracefully() {
     assert!(out.status.success(), "SIGTERM must end the server cleanly, got {:?}: {log}", out.status);
     assert!(log.contains("shutting down"), "{log}");
 }
+
+/// `demo` seeds an empty PostgreSQL database when given one (the production backend, tried
+/// with the demo's data), and refuses one that already holds organizations: the demo's accounts
+/// and their shared password never land beside real data.
+#[tokio::test]
+async fn demo_seeds_an_empty_postgres_database_and_refuses_a_used_one() {
+    let Some(admin) = yaolian_store::testing::postgres_url() else { return };
+    let db = yaolian_store::testing::TestDb::postgres(&admin).await;
+    let url = db.postgres_url().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = yaolian(dir.path(), &["--database-url", &url, "demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("seeded in"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("yaolian.db"), "the database is PostgreSQL's: {}", stdout(&o));
+    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(db.store.pool()).await.unwrap();
+    assert!(orgs > 10, "{orgs}");
+    let again = yaolian(dir.path(), &["--database-url", &url, "demo", "--no-serve"]);
+    assert!(!again.status.success());
+    let line = stderr(&again);
+    assert!(line.contains("demo seeds an empty database") && line.contains(&format!("{orgs} organizations")), "{line}");
+    assert!(!line.contains("password"), "{line}");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(db.store.pool()).await.unwrap();
+    assert_eq!(after, orgs, "nothing was added");
+    db.finish().await;
+}

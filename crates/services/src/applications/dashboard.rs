@@ -1,8 +1,9 @@
 //! The 工作台's figures of applications (办件): what a bureau must act on (待受理, 即将超期, 超期)
 //! and how things trend (submissions per week by type, average working days to decision). Each
 //! figure is one GROUP BY query over the applications the caller handles, as the list would
-//! select them; a caller who handles none gets `None` (the home page then shows no card — a
-//! question, not a refused request, so nothing is audited).
+//! select them (the trends over their rollup, `application_rollup`); a caller who handles none
+//! gets `None` (the home page then shows no card — a question, not a refused request, so
+//! nothing is audited).
 
 use super::*;
 
@@ -12,7 +13,6 @@ pub const DUE_SOON_DAYS: u32 = 3;
 pub const WEEKS: i64 = 12;
 
 pub(super) const DAY_MS: i64 = 86_400_000;
-const WEEK_MS: i64 = 7 * DAY_MS;
 /// China Standard Time, in milliseconds east of UTC: a day number is `(ms + this) / DAY_MS`.
 pub(super) const CHINA_MS: i64 = 8 * 3_600_000;
 
@@ -109,27 +109,36 @@ pub(super) fn day_of(number: i64) -> Option<NaiveDate> {
     epoch.checked_add_signed(chrono::Duration::days(number))
 }
 
+/// The day number (days since 1970-01-01) of a China calendar day, as `application_rollup`
+/// keeps its days.
+fn day_number(day: NaiveDate) -> i64 {
+    (day - NaiveDate::default()).num_days()
+}
+
 /// Submissions per week by type (one query) and average working days to decision by type (one
-/// query) over the last [`WEEKS`] weeks, of the applications the caller handles.
+/// query) over the last [`WEEKS`] weeks, of the applications the caller handles: sums over the
+/// rollup of applications (`application_rollup`), whose groups keep the days submitted and
+/// decided.
 pub async fn trends(store: &Store, principal: &Principal) -> Result<Option<Trends>> {
+    let handles = [perm::SERVICE_HANDLE, perm::SERVICE_DECIDE];
     let mut p = Params::new();
-    let Some(scope) = bureau_scope(principal, &mut p) else { return Ok(None) };
+    let Some(region) = super::rollup::region_filter(principal, &handles, &mut p) else { return Ok(None) };
     let start = first_monday(today());
-    let since = Timestamp::china_day_start(start).0;
+    let first = day_number(start);
     let weeks: Vec<String> = (0..WEEKS).map(|w| (start + chrono::Duration::weeks(w)).to_string()).collect();
 
-    let origin = p.push(since);
+    // Rows first (see above): the rollup's recent days by their index, each region looked up.
+    let from = "application_rollup r CROSS JOIN orgs o JOIN service_types t ON t.code = r.type_code";
+    let since = p.push(first);
     let sql = format!(
-        "SELECT type_code, type_name, week, COUNT(*) FROM ( \
-           SELECT a.type_code, t.name_zh AS type_name, (a.submitted_at - {origin}) / {WEEK_MS} AS week \
-           FROM applications a CROSS JOIN orgs o JOIN service_types t ON t.code = a.type_code \
-           WHERE o.id = a.applicant_org_id AND a.submitted_at >= {origin} AND {scope}) x \
-         GROUP BY type_code, type_name, week ORDER BY type_code, week"
+        "SELECT r.type_code, t.name_zh, r.sday, CAST(SUM(r.n) AS BIGINT) FROM {from} \
+         WHERE o.id = r.region_org_id AND r.sday >= {since} AND {region} \
+         GROUP BY r.type_code, t.name_zh, r.sday ORDER BY r.type_code"
     );
     let mut per_week: Vec<TypeWeeks> = Vec::new();
     for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
         let code: String = r.try_get(0)?;
-        let week: i64 = r.try_get(2)?;
+        let week = (r.try_get::<i64, _>(2)? - first) / 7;
         let count: i64 = r.try_get(3)?;
         if per_week.last().is_none_or(|t| t.type_code != code) {
             per_week.push(TypeWeeks { type_code: code, type_name: r.try_get(1)?, counts: vec![0; weeks.len()] });
@@ -141,18 +150,15 @@ pub async fn trends(store: &Store, principal: &Principal) -> Result<Option<Trend
         }
     }
 
-    // Working days need the calendar, so the query groups by (type, day submitted, day decided)
-    // and the sum is taken here; the days 补正 paused the clock are a column beside its data.
+    // Working days need the calendar, so the groups keep (type, day submitted, day decided) and
+    // the sum is taken here; the days 补正 paused the clock are summed beside them.
     let mut p = Params::new();
-    let Some(scope) = bureau_scope(principal, &mut p) else { return Ok(None) };
-    let since = p.push(since);
+    let Some(region) = super::rollup::region_filter(principal, &handles, &mut p) else { return Ok(None) };
+    let since = p.push(first);
     let sql = format!(
-        "SELECT type_code, type_name, sday, dday, COUNT(*), CAST(SUM(paused) AS BIGINT) FROM ( \
-           SELECT a.type_code, t.name_zh AS type_name, (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday, \
-             (a.decided_at + {CHINA_MS}) / {DAY_MS} AS dday, a.paused_days AS paused \
-           FROM applications a CROSS JOIN orgs o JOIN service_types t ON t.code = a.type_code \
-           WHERE o.id = a.applicant_org_id AND a.decided_at >= {since} AND {scope}) x \
-         GROUP BY type_code, type_name, sday, dday ORDER BY type_code"
+        "SELECT r.type_code, t.name_zh, r.sday, r.dday, CAST(SUM(r.n) AS BIGINT), CAST(SUM(r.paused) AS BIGINT) \
+         FROM {from} WHERE o.id = r.region_org_id AND r.dday >= {since} AND {region} \
+         GROUP BY r.type_code, t.name_zh, r.sday, r.dday ORDER BY r.type_code"
     );
     let cal = Calendar::load(store).await?;
     let mut average_days: Vec<TypeDays> = Vec::new();
@@ -190,6 +196,8 @@ mod tests {
         assert_eq!(first_monday(day("2026-11-30")), day("2026-09-14"));
         assert_eq!(first_monday(day("2026-12-06")), day("2026-09-14"));
         assert_eq!(day_of(0), Some(day("1970-01-01")));
+        assert_eq!(day_of(day_number(day("2026-11-30"))), Some(day("2026-11-30")));
+        assert_eq!(day_number(day("1970-01-02")), 1);
         assert_eq!(
             day_of((Timestamp::china_day_start(day("2026-11-30")).0 + CHINA_MS) / DAY_MS),
             Some(day("2026-11-30"))

@@ -117,6 +117,12 @@ pub struct ApplicationQuery {
     pub offset: i64,
 }
 
+/// The workflow order of the statuses (待受理, 待补正, 审查中, 准予许可, 不予许可, 不予受理,
+/// 已撤回): the expression of index `applications_status_order` (migration 0022), which the
+/// list's ORDER BY must repeat exactly to be served by it.
+const STATUS_ORDER: &str = "CASE a.status WHEN 'submitted' THEN 1 WHEN 'correction' THEN 2 WHEN 'accepted' THEN 3 \
+     WHEN 'approved' THEN 4 WHEN 'rejected' THEN 5 WHEN 'refused' THEN 6 WHEN 'withdrawn' THEN 7 ELSE 8 END";
+
 impl ApplicationQuery {
     /// The ORDER BY of the sort key, from an allow-list (the key never reaches the SQL); the id
     /// last, so that pages do not overlap.
@@ -125,7 +131,7 @@ impl ApplicationQuery {
         let column = match self.sort.as_deref() {
             Some("number") => "a.number",
             Some("type") => "a.type_code",
-            Some("status") => "a.status",
+            Some("status") => STATUS_ORDER,
             Some("due") => "a.phase_due_on",
             Some("submitted") => "a.submitted_at",
             _ => return "a.submitted_at DESC, a.id DESC".into(),
@@ -331,31 +337,55 @@ pub struct Statistics {
     pub per_month: Vec<(String, i64)>,
 }
 
-/// The figures are sums over columns that every step writes beside the application's data
-/// (`paused_days`, `auto_decided`, `accepted_on`, `limit_days`), in one pass over the
-/// applications in scope — grouped by what the figures need (type, day submitted, day decided,
-/// day accepted, time limit, open, late: some 1,400 groups for a province's 100,000), read from
-/// the covering index `applications_stats` alone. Working days need the calendar, so it is
-/// applied to each group here.
+/// The figures of a bureau are sums over the rollup of its applications (`application_rollup`,
+/// kept by every step: some 1,400 groups of type, day submitted, day decided, day accepted,
+/// time limit and open for a province's 100,000 applications, per region), plus one count of
+/// the open ones past their phase's due date, which changes with the day and so is counted from
+/// the applications (index `applications_status_due`). A company's figures group its own
+/// applications (index `applications_stats`). Working days need the calendar, so it is applied to
+/// each group here.
 pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Statistics> {
     use super::dashboard::{CHINA_MS, DAY_MS};
+    use super::rollup::{region_filter, OPEN};
     let cal = Calendar::load(store).await?;
+    let perms = [perm::SERVICE_APPLY, perm::SERVICE_HANDLE, perm::SERVICE_DECIDE];
     let mut p = Params::new();
-    let Some(filter) = scope_sql(principal, &mut p) else {
+    let sums = "COUNT(*), CAST(SUM(a.paused_days) AS BIGINT), CAST(SUM(a.auto_decided) AS BIGINT)";
+    let groups = if let Some(region) = region_filter(principal, &perms, &mut p) {
+        format!(
+            "SELECT r.type_code, r.sday, r.dday, r.accepted_on, r.limit_days, r.is_open, CAST(SUM(r.n) AS BIGINT), \
+               CAST(SUM(r.paused) AS BIGINT), CAST(SUM(r.auto) AS BIGINT) \
+             FROM application_rollup r JOIN orgs o ON o.id = r.region_org_id WHERE {region} \
+             GROUP BY r.type_code, r.sday, r.dday, r.accepted_on, r.limit_days, r.is_open"
+        )
+    } else if let Some(filter) = scope_sql(principal, &mut p) {
+        format!(
+            "SELECT a.type_code, (a.submitted_at + {CHINA_MS}) / {DAY_MS}, \
+               COALESCE((a.decided_at + {CHINA_MS}) / {DAY_MS}, -1), COALESCE(a.accepted_on, ''), CAST(a.limit_days AS BIGINT), \
+               CAST(CASE WHEN a.status IN {OPEN} THEN 1 ELSE 0 END AS BIGINT), {sums} \
+             FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE {filter} \
+             GROUP BY 1, 2, 3, 4, 5, 6"
+        )
+    } else {
         return Err(audit::deny(store, principal, perm::SERVICE_HANDLE, "applications", client).await);
     };
-    let open = "a.status IN ('submitted', 'correction', 'accepted')";
-    let day = p.push(today().to_string());
-    let sql = format!(
-        "SELECT type_code, sday, dday, accepted_on, limit_days, is_open, late, COUNT(*), \
-           CAST(SUM(paused_days) AS BIGINT), CAST(SUM(auto_decided) AS BIGINT) FROM ( \
-           SELECT a.type_code, (a.submitted_at + {CHINA_MS}) / {DAY_MS} AS sday, \
-             (a.decided_at + {CHINA_MS}) / {DAY_MS} AS dday, a.accepted_on, a.limit_days, a.paused_days, \
-             a.auto_decided, CAST(CASE WHEN {open} THEN 1 ELSE 0 END AS BIGINT) AS is_open, \
-             CAST(CASE WHEN {open} AND a.phase_due_on < {day} THEN 1 ELSE 0 END AS BIGINT) AS late \
-           FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE {filter}) x \
-         GROUP BY type_code, sday, dday, accepted_on, limit_days, is_open, late"
+    let mut late = Params::new();
+    let Some(filter) = scope_sql(principal, &mut late) else {
+        return Err(audit::deny(store, principal, perm::SERVICE_HANDLE, "applications", client).await);
+    };
+    let day = late.push(today().to_string());
+    let late_sql = format!(
+        "SELECT a.type_code, COUNT(*) FROM applications a CROSS JOIN orgs o \
+         WHERE o.id = a.applicant_org_id AND a.status IN {OPEN} AND a.phase_due_on < {day} AND {filter} \
+         GROUP BY a.type_code"
     );
+    let late: BTreeMap<String, i64> = late
+        .bind(sqlx::query(&late_sql))
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
     let names: BTreeMap<String, String> = sqlx::query("SELECT code, name_zh FROM service_types")
         .fetch_all(store.pool())
         .await?
@@ -364,16 +394,16 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
         .collect::<std::result::Result<_, sqlx::Error>>()?;
     let mut by_type: BTreeMap<String, (TypeStats, i64)> = BTreeMap::new();
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
-    for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
+    for r in p.bind(sqlx::query(&groups)).fetch_all(store.pool()).await? {
         let code: String = r.try_get(0)?;
         let submitted = super::dashboard::day_of(r.try_get(1)?);
-        let decided = r.try_get::<Option<i64>, _>(2)?.and_then(super::dashboard::day_of);
-        let accepted: Option<String> = r.try_get(3)?;
+        let decided = Some(r.try_get::<i64, _>(2)?).filter(|d| *d >= 0).and_then(super::dashboard::day_of);
+        let accepted: String = r.try_get(3)?;
         let limit: i64 = r.try_get(4)?;
-        let (is_open, late): (i64, i64) = (r.try_get(5)?, r.try_get(6)?);
-        let count: i64 = r.try_get(7)?;
-        let paused: i64 = r.try_get::<Option<i64>, _>(8)?.unwrap_or(0);
-        let auto: i64 = r.try_get::<Option<i64>, _>(9)?.unwrap_or(0);
+        let is_open: i64 = r.try_get(5)?;
+        let count: i64 = r.try_get(6)?;
+        let paused: i64 = r.try_get::<Option<i64>, _>(7)?.unwrap_or(0);
+        let auto: i64 = r.try_get::<Option<i64>, _>(8)?.unwrap_or(0);
         if let Some(d) = submitted {
             *months.entry(d.format("%Y-%m").to_string()).or_insert(0) += count;
         }
@@ -396,17 +426,13 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
         s.auto_decided += auto;
         if is_open == 1 {
             s.open += count;
-            if late == 1 {
-                s.overdue += count;
-            }
         }
         // Decisions: working days to decision, 补正 excluded, and decisions after the decision
         // phase's due date.
         let (Some(submitted), Some(decided)) = (submitted, decided) else { continue };
         s.decided += count;
         *total_days += count * cal.working_days_between(submitted, decided) - paused;
-        let accepted = accepted.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-        if let Some(accepted) = accepted {
+        if let Ok(accepted) = NaiveDate::parse_from_str(&accepted, "%Y-%m-%d") {
             if decided > cal.add_working_days(accepted, u32::try_from(limit).unwrap_or(0)) {
                 s.overdue += count;
             }
@@ -415,6 +441,7 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
     let types = by_type
         .into_values()
         .map(|(mut s, days)| {
+            s.overdue += late.get(&s.type_code).copied().unwrap_or(0);
             if s.decided > 0 {
                 s.average_days = days as f64 / s.decided as f64;
             }
