@@ -7,6 +7,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::error::Result;
 use yaolian_access::{perm, AccessError, ClientInfo, Principal};
+use yaolian_core::time::{CHINA_MS, DAY_MS};
 use yaolian_core::Timestamp;
 use yaolian_store::ledger;
 use yaolian_store::sql::Params;
@@ -247,20 +248,16 @@ pub async fn record(tx: &mut Tx<'_>, event: Event<'_>) -> Result<i64> {
     Ok(id)
 }
 
-const DAY_MS: i64 = 86_400_000;
-/// China Standard Time's offset from UTC (UTC+8, no daylight saving).
-const CST_MS: i64 = 8 * 3_600_000;
-
-/// The China calendar day of a time, as a number of days since 1970-01-01 (the `day` of the
-/// rollups `audit_daily_actions` and `audit_daily_actors`; their migration's backfill computes
-/// the same `(at + 8 h) / 1 day`).
+/// The China calendar day of a time, as a day number (the `day` of the rollups
+/// `audit_daily_actions` and `audit_daily_actors`; their migration's backfill computes the same
+/// `(at + 8 h) / 1 day`).
 fn china_day(at: i64) -> i64 {
-    at.saturating_add(CST_MS).div_euclid(DAY_MS)
+    Timestamp(at).china_day_number()
 }
 
 /// When China day `day` starts, in ms since the epoch.
 fn day_start(day: i64) -> i64 {
-    day.saturating_mul(DAY_MS).saturating_sub(CST_MS)
+    Timestamp::china_day_number_start(day).0
 }
 
 /// A period `[from, to)` as the counts read it: the whole China days in it from the daily
@@ -450,7 +447,7 @@ pub async fn per_day(
     )
     .bind(span.days.0)
     .bind(span.days.1)
-    .bind(CST_MS)
+    .bind(CHINA_MS)
     .bind(DAY_MS)
     .bind(span.edges[0].0)
     .bind(span.edges[0].1)

@@ -6,15 +6,12 @@
 //! nothing is audited).
 
 use super::*;
+use yaolian_core::time::{date_of_day_number, day_number};
 
 /// An open application counts as 即将超期 when its phase is due within this many working days.
 pub const DUE_SOON_DAYS: u32 = 3;
 /// Weeks the trend charts cover, this one included.
 pub const WEEKS: i64 = 12;
-
-pub(super) const DAY_MS: i64 = 86_400_000;
-/// China Standard Time, in milliseconds east of UTC: a day number is `(ms + this) / DAY_MS`.
-pub(super) const CHINA_MS: i64 = 8 * 3_600_000;
 
 /// What the bureau must act on: counts behind the 待受理, 即将超期 and 超期 cards.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -103,18 +100,6 @@ fn first_monday(today: NaiveDate) -> NaiveDate {
     monday - chrono::Duration::weeks(WEEKS - 1)
 }
 
-/// The day (China time) of a day number `(ms + 8 h) / 1 day`.
-pub(super) fn day_of(number: i64) -> Option<NaiveDate> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-    epoch.checked_add_signed(chrono::Duration::days(number))
-}
-
-/// The day number (days since 1970-01-01) of a China calendar day, as `application_rollup`
-/// keeps its days.
-fn day_number(day: NaiveDate) -> i64 {
-    (day - NaiveDate::default()).num_days()
-}
-
 /// Submissions per week by type (one query) and average working days to decision by type (one
 /// query) over the last [`WEEKS`] weeks, of the applications the caller handles: sums over the
 /// rollup of applications (`application_rollup`), whose groups keep the days submitted and
@@ -165,7 +150,10 @@ pub async fn trends(store: &Store, principal: &Principal) -> Result<Option<Trend
     let mut totals: Vec<i64> = Vec::new();
     for r in p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await? {
         let code: String = r.try_get(0)?;
-        let (Some(submitted), Some(decided)) = (day_of(r.try_get(2)?), day_of(r.try_get(3)?)) else { continue };
+        let (Some(submitted), Some(decided)) = (date_of_day_number(r.try_get(2)?), date_of_day_number(r.try_get(3)?))
+        else {
+            continue;
+        };
         let count: i64 = r.try_get(4)?;
         let paused: i64 = r.try_get(5)?;
         if average_days.last().is_none_or(|t| t.type_code != code) {
@@ -195,12 +183,5 @@ mod tests {
         // 2026-11-30 is a Monday; so is 2026-09-14, eleven weeks before.
         assert_eq!(first_monday(day("2026-11-30")), day("2026-09-14"));
         assert_eq!(first_monday(day("2026-12-06")), day("2026-09-14"));
-        assert_eq!(day_of(0), Some(day("1970-01-01")));
-        assert_eq!(day_of(day_number(day("2026-11-30"))), Some(day("2026-11-30")));
-        assert_eq!(day_number(day("1970-01-02")), 1);
-        assert_eq!(
-            day_of((Timestamp::china_day_start(day("2026-11-30")).0 + CHINA_MS) / DAY_MS),
-            Some(day("2026-11-30"))
-        );
     }
 }

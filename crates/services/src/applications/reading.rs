@@ -345,8 +345,8 @@ pub struct Statistics {
 /// applications (index `applications_stats`). Working days need the calendar, so it is applied to
 /// each group here.
 pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Statistics> {
-    use super::dashboard::{CHINA_MS, DAY_MS};
     use super::rollup::{region_filter, OPEN};
+    use yaolian_core::time::{date_of_day_number, CHINA_MS, DAY_MS};
     let cal = Calendar::load(store).await?;
     let perms = [perm::SERVICE_APPLY, perm::SERVICE_HANDLE, perm::SERVICE_DECIDE];
     let mut p = Params::new();
@@ -396,8 +396,8 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
     for r in p.bind(sqlx::query(&groups)).fetch_all(store.pool()).await? {
         let code: String = r.try_get(0)?;
-        let submitted = super::dashboard::day_of(r.try_get(1)?);
-        let decided = Some(r.try_get::<i64, _>(2)?).filter(|d| *d >= 0).and_then(super::dashboard::day_of);
+        let submitted = date_of_day_number(r.try_get(1)?);
+        let decided = Some(r.try_get::<i64, _>(2)?).filter(|d| *d >= 0).and_then(date_of_day_number);
         let accepted: String = r.try_get(3)?;
         let limit: i64 = r.try_get(4)?;
         let is_open: i64 = r.try_get(5)?;

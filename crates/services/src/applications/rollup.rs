@@ -19,8 +19,8 @@ pub(super) async fn shift(tx: &mut Tx<'_>, id: i64, sign: i64) -> Result<()> {
         "SELECT o.parent_id, (a.submitted_at + {CHINA_MS}) / {DAY_MS}, \
            COALESCE((a.decided_at + {CHINA_MS}) / {DAY_MS}, -1), a.type_code, COALESCE(a.accepted_on, ''), \
            a.limit_days, CASE WHEN a.status IN {OPEN} THEN 1 ELSE 0 END",
-        CHINA_MS = super::dashboard::CHINA_MS,
-        DAY_MS = super::dashboard::DAY_MS,
+        CHINA_MS = yaolian_core::time::CHINA_MS,
+        DAY_MS = yaolian_core::time::DAY_MS,
     );
     let key = "region_org_id, sday, dday, type_code, accepted_on, limit_days, is_open";
     let from = "FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE a.id = $1";

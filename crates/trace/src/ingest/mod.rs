@@ -296,8 +296,7 @@ impl World {
 
     /// The China calendar day (`YYYY-MM-DD`) of a time in milliseconds.
     fn day(&mut self, ms: i64) -> String {
-        const CHINA_OFFSET_MS: i64 = 8 * 60 * 60 * 1000;
-        let n = (ms + CHINA_OFFSET_MS).div_euclid(86_400_000);
+        let n = Timestamp(ms).china_day_number();
         self.days.entry(n).or_insert_with(|| china_day(ms)).clone()
     }
 
