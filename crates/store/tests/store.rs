@@ -144,18 +144,20 @@ async fn a_list_counts_its_rows_up_to_the_cap() {
 }
 
 /// On PostgreSQL the write path's lookup of the latest versions probes the primary key by entity
-/// and id (a backward index scan per id); it never reads every version of the entity kind, which
-/// made each write slower than the last as a province was seeded. The planner is told to avoid
-/// sequential scans so that the test's few rows plan as a big table would.
+/// and id (a backward index scan per id) however many versions the entity kind holds. The
+/// earlier `entity_id IN (SELECT jsonb_array_elements_text(…))` was planned, once the statistics
+/// knew of a few thousand versions, as a hash join over every version of the kind — each write
+/// read them all, and seeding a province slowed to a crawl as they grew.
 #[tokio::test]
 async fn latest_versions_probe_the_primary_key_on_postgres() {
     use sqlx::Row;
     let Some(admin) = yaolian_store::testing::postgres_url() else { return };
     let db = yaolian_store::testing::TestDb::postgres(&admin).await;
-    let mut tx = db.store.begin().await.unwrap();
-    for id in ["1", "2", "3"] {
-        let data = json!({ "id": id });
-        let new = NewVersion {
+    let ids: Vec<String> = (0..3_000).map(|i| i.to_string()).collect();
+    let data = json!({ "n": 1 });
+    let changes: Vec<NewVersion> = ids
+        .iter()
+        .map(|id| NewVersion {
             entity: "thing",
             entity_id: id,
             actor: "t",
@@ -163,36 +165,29 @@ async fn latest_versions_probe_the_primary_key_on_postgres() {
             reason: "r",
             data: &data,
             expected_version: None,
-        };
-        versions::append(&mut tx, new).await.unwrap();
-    }
-    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.unwrap();
-    let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {}", yaolian_store::exec::LATEST_POSTGRES))
-        .bind("thing")
-        .bind(r#"["1", "3", "3", "9"]"#)
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String, _>(0))
+        })
         .collect();
-    let plan = plan.join("\n");
+    let mut tx = db.store.begin().await.unwrap();
+    versions::append_many(&mut tx, &changes).await.unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("ANALYZE record_versions").execute(db.store.pool()).await.unwrap();
+    let mut tx = db.store.begin().await.unwrap();
+    // The plan, then the answer, of the same statement with the same ids (one held twice).
+    let latest = yaolian_store::exec::LATEST_POSTGRES;
+    let mut answers = Vec::new();
+    for sql in [format!("EXPLAIN {latest}"), latest.to_string()] {
+        answers.push(
+            sqlx::query(&sql).bind("thing").bind(r#"["1", "3", "3", "9999"]"#).fetch_all(&mut *tx).await.unwrap(),
+        );
+    }
+    let plan = answers[0].iter().map(|r| r.get::<String, _>(0)).collect::<Vec<_>>().join("\n");
     assert!(
         plan.lines().any(|l| l.contains("Index Cond") && l.contains("entity_id")),
         "the primary key is probed by id:\n{plan}"
     );
-    let found: Vec<(String, i64)> = sqlx::query(yaolian_store::exec::LATEST_POSTGRES)
-        .bind("thing")
-        .bind(r#"["1", "3", "3", "9"]"#)
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let mut found = found;
+    let mut found: Vec<(String, i64)> = answers[1].iter().map(|r| (r.get(0), r.get(1))).collect();
     found.sort();
-    assert_eq!(found, vec![("1".to_string(), 1), ("3".to_string(), 1)], "one row per id held, none for 9");
+    assert_eq!(found, vec![("1".to_string(), 1), ("3".to_string(), 1)], "one row per id held, none for 9999");
     drop(tx);
     db.finish().await;
 }
