@@ -4,6 +4,7 @@
 //! Architecture Invariant: `core` does no I/O and knows nothing about databases or HTTP.
 
 pub mod approval;
+pub mod cas;
 pub mod diff;
 pub mod error;
 pub mod fuzz;
@@ -13,6 +14,7 @@ pub mod time;
 pub mod uscc;
 
 pub use approval::ApprovalNumber;
+pub use cas::CasNumber;
 pub use error::{FieldError, ValidationError};
 pub use gtin::Gtin;
 pub use time::Timestamp;
