@@ -34,6 +34,31 @@
         .catch(function () { /* the typed text still resolves on the server */ });
     }, 200);
   });
+  // Upload forms (data-max-bytes: the body their route accepts): the chosen files are added up
+  // before sending, and a form over the limit says so above itself and is not sent, so nothing
+  // typed is lost (the server would refuse the body whole, before reading the form).
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var max = Number(form.getAttribute && form.getAttribute('data-max-bytes'));
+    if (!max) { return; }
+    var total = 0;
+    form.querySelectorAll('input[type=file]').forEach(function (input) {
+      [].forEach.call(input.files || [], function (f) { total += f.size; });
+    });
+    // Room for the form's text fields and the multipart framing around the files.
+    if (total + 65536 <= max) { return; }
+    e.preventDefault();
+    var mb = function (n) { return (n / 1048576).toFixed(1) + ' MB'; };
+    var alert = form.querySelector('.upload-too-large');
+    if (!alert) {
+      alert = document.createElement('p');
+      alert.className = 'alert error upload-too-large';
+      alert.setAttribute('role', 'alert');
+      form.insertBefore(alert, form.firstChild);
+    }
+    alert.textContent = form.getAttribute('data-too-large').replace('{size}', mb(total)).replace('{max}', mb(max));
+    alert.scrollIntoView({ block: 'center' });
+  });
   // Charts: <div class="chart" data-chart='{"x":[...],"y":[...],"name":"..."}'>
   function drawCharts() {
     if (!window.echarts) { return; }

@@ -621,6 +621,21 @@ async fn an_applicant_fills_the_application_form_with_attachments() {
     assert!(alert.contains("质量管理文件目录与已上传的另一份文件内容相同") && !alert.contains("files["), "{alert}");
     let kept = c.find(Locator::Css("#f-legal_representative")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("张建华"));
+    // A scan over the route's limit is stopped in the browser: said above the form, nothing
+    // sent, everything typed kept (the server would refuse the body before reading the form).
+    for i in 1..4 {
+        attach(c.clone(), i, i).await;
+    }
+    let big = files.path().join("营业执照扫描件.pdf");
+    std::fs::write(&big, vec![b'%'; 20 << 20]).unwrap();
+    assert!(20 << 20 > yaolian_web::api::MAX_APPLICATION_BYTES);
+    c.find(Locator::Css("#file_0")).await.unwrap().send_keys(&big.display().to_string()).await.unwrap();
+    c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = c.wait().for_element(Locator::Css(".upload-too-large")).await.unwrap().text().await.unwrap();
+    assert!(alert.contains("所选文件共 20.0 MB，超过上限 16.0 MB"), "{alert}");
+    assert!(c.current_url().await.unwrap().path().starts_with("/services/new/"));
+    let kept = c.find(Locator::Css("#f-legal_representative")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("张建华"));
     // Corrected (files are chosen again, as browsers never keep them), it is submitted.
     fill(c.clone(), "处方药、非处方药".into()).await;
     for i in 0..4 {

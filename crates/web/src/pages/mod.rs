@@ -115,6 +115,17 @@ impl Chrome {
         }
     }
 
+    /// The attributes of an upload form whose route refuses a body over `bytes` (its
+    /// `DefaultBodyLimit`): app.js adds up the chosen files before sending and, over the limit,
+    /// says so above the form instead of sending it, so nothing typed is lost (docs/ui.md §4).
+    pub fn upload_limit(&self, bytes: usize) -> String {
+        let text = self.tr(
+            "所选文件共 {size}，超过上限 {max}，请压缩或拆分后再上传。",
+            "The files chosen come to {size}, over the limit of {max}: compress or split them, then upload again.",
+        );
+        format!(r#" data-max-bytes="{bytes}" data-too-large="{text}""#)
+    }
+
     pub fn is_active(&self, key: &str) -> bool {
         self.nav == key
     }

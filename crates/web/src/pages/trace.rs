@@ -27,6 +27,9 @@ use crate::api::IdPath;
 use crate::i18n::Lang;
 use crate::AppState;
 
+/// The body the 追溯数据上报 form may send: the file's limit and room for the form around it.
+pub const REPORT_BODY_BYTES: usize = upload::MAX_BYTES + 64 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/trace", get(overview))
@@ -41,9 +44,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/trace/report",
-            get(report_page)
-                .post(report_upload)
-                .layer(axum::extract::DefaultBodyLimit::max(upload::MAX_BYTES + 64 * 1024)),
+            get(report_page).post(report_upload).layer(axum::extract::DefaultBodyLimit::max(REPORT_BODY_BYTES)),
         )
         .route("/trace/report/template.xlsx", get(template_xlsx))
         .route("/trace/report/template.csv", get(template_csv))
