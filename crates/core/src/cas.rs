@@ -31,9 +31,18 @@ pub fn check_digit(digits: &str) -> Option<u8> {
 
 impl CasNumber {
     /// Parses and verifies a number; `field` names the input in the error. Surrounding spaces
-    /// are ignored and full-width hyphens (－) read as hyphens.
+    /// are ignored, and what documents paste in place of ASCII is read as ASCII: full-width
+    /// digits (０–９) and the dashes ‐ ‑ ‒ – — － as hyphens.
     pub fn parse(field: &str, input: &str) -> Result<CasNumber, FieldError> {
-        let text = input.trim().replace('－', "-");
+        let text: String = input
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '\u{2010}'..='\u{2014}' | '－' => '-',
+                '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+                _ => c,
+            })
+            .collect();
         let groups: Vec<&str> = text.split('-').collect();
         let well_formed = match groups.as_slice() {
             [first, second, check] => {
@@ -134,6 +143,7 @@ mod tests {
         }
         // Spaces and a full-width hyphen are read; the stored form is canonical.
         assert_eq!(CasNumber::parse("cas", " 64－17-5 ").map(String::from), Ok("64-17-5".to_string()));
+        assert_eq!(CasNumber::parse("cas", "７７３２–１８‐５").map(String::from), Ok("7732-18-5".to_string()));
     }
 
     #[test]

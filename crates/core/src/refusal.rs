@@ -27,7 +27,7 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "format" | "charset" => format!("{label}的格式不正确"),
         "org_pick" => format!("{label}：未找到这个机构，请输入名称或代码的一部分，再从列表中选择"),
         "duplicate" => format!("{label}与已上传的另一份文件内容相同，请勿重复上传"),
-        "cas_format" => format!("{label}应为 CAS 号：2–7 位数字、2 位数字和 1 位校验数字，以连字符连接（如 64-17-5）"),
+        "cas_format" => format!("{label}的格式应为 2–7 位数字、2 位数字和 1 位校验数字，以连字符连接（如 64-17-5）"),
         "cas_check" => format!("{label}的校验位不正确，请核对 CAS 号是否抄错"),
         _ => format!("{label}不符合要求"),
     }
@@ -57,6 +57,6 @@ mod tests {
         );
         assert_eq!(sentence("营业执照", "duplicate"), "营业执照与已上传的另一份文件内容相同，请勿重复上传");
         assert_eq!(sentence("CAS 号", "cas_check"), "CAS 号的校验位不正确，请核对 CAS 号是否抄错");
-        assert!(sentence("CAS 号", "cas_format").starts_with("CAS 号应为 CAS 号："));
+        assert!(sentence("CAS 号", "cas_format").starts_with("CAS 号的格式应为 2–7 位数字"));
     }
 }

@@ -132,14 +132,33 @@ impl Backend {
 
 /// Hides a password in a database URL so it can be logged.
 pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((auth, host)) = rest.split_once('@') {
-            if let Some((user, _pw)) = auth.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
-        }
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) => (rest, Some(query)),
+        None => (rest, None),
+    };
+    // The last `@` ends the user part: a password may hold an unencoded `@`.
+    let rest = match rest.rsplit_once('@') {
+        Some((auth, host)) => match auth.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{auth}@{host}"),
+        },
+        None => rest.to_string(),
+    };
+    // `?password=…` is a password too.
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match query {
+        Some(q) => format!("{scheme}://{rest}?{q}"),
+        None => format!("{scheme}://{rest}"),
     }
-    url.to_string()
 }
 
 /// Pool settings.
@@ -298,4 +317,27 @@ impl FromStr for Backend {
 /// Maps "no rows" to [`StoreError::NotFound`].
 pub fn not_found_if_none<T>(v: Option<T>) -> Result<T, StoreError> {
     v.ok_or(StoreError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn a_logged_url_shows_no_password() {
+        let cases = [
+            ("postgres://app:s3cret@db:5432/prod", "postgres://app:***@db:5432/prod"),
+            ("postgres://app:p@ss@db/prod", "postgres://app:***@db/prod"),
+            (
+                "postgres://app@db/prod?password=s3cret&sslmode=require",
+                "postgres://app@db/prod?password=***&sslmode=require",
+            ),
+            ("postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/test"),
+            ("sqlite:///tmp/prov/yaolian.db", "sqlite:///tmp/prov/yaolian.db"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_url(url), shown);
+            assert!(!redact_url(url).contains("s3cret") && !redact_url(url).contains("ss@"), "{url}");
+        }
+    }
 }

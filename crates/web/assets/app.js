@@ -34,9 +34,10 @@
         .catch(function () { /* the typed text still resolves on the server */ });
     }, 200);
   });
-  // Upload forms (data-max-bytes: the body their route accepts): the chosen files are added up
-  // before sending, and a form over the limit says so above itself and is not sent, so nothing
-  // typed is lost (the server would refuse the body whole, before reading the form).
+  // Upload forms (data-max-bytes: what their files may take of the body the route accepts):
+  // the chosen files are added up before sending, and a form over it says so above itself and
+  // is not sent, so nothing typed is lost (the server would refuse the body whole, before
+  // reading the form). Sizes in MiB, as the forms state their limits.
   document.addEventListener('submit', function (e) {
     var form = e.target;
     var max = Number(form.getAttribute && form.getAttribute('data-max-bytes'));
@@ -45,10 +46,9 @@
     form.querySelectorAll('input[type=file]').forEach(function (input) {
       [].forEach.call(input.files || [], function (f) { total += f.size; });
     });
-    // Room for the form's text fields and the multipart framing around the files.
-    if (total + 65536 <= max) { return; }
+    if (total <= max) { return; }
     e.preventDefault();
-    var mb = function (n) { return (n / 1048576).toFixed(1) + ' MB'; };
+    var mb = function (n) { return (Math.floor(n / 104857.6) / 10).toFixed(1) + ' MiB'; };
     var alert = form.querySelector('.upload-too-large');
     if (!alert) {
       alert = document.createElement('p');

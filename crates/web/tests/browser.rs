@@ -628,11 +628,11 @@ async fn an_applicant_fills_the_application_form_with_attachments() {
     }
     let big = files.path().join("营业执照扫描件.pdf");
     std::fs::write(&big, vec![b'%'; 20 << 20]).unwrap();
-    assert!(20 << 20 > yaolian_web::api::MAX_APPLICATION_BYTES);
+    const { assert!(20 << 20 > yaolian_web::api::MAX_APPLICATION_BYTES) };
     c.find(Locator::Css("#file_0")).await.unwrap().send_keys(&big.display().to_string()).await.unwrap();
     c.find(Locator::Css("#application-form button[type=submit]")).await.unwrap().click().await.unwrap();
     let alert = c.wait().for_element(Locator::Css(".upload-too-large")).await.unwrap().text().await.unwrap();
-    assert!(alert.contains("所选文件共 20.0 MB，超过上限 16.0 MB"), "{alert}");
+    assert!(alert.contains("所选文件共 20.0 MiB，超过上限 15.9 MiB"), "{alert}");
     assert!(c.current_url().await.unwrap().path().starts_with("/services/new/"));
     let kept = c.find(Locator::Css("#f-legal_representative")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("张建华"));

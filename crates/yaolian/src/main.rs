@@ -405,13 +405,21 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
             settings.data_dir.join("yaolian.db").display().to_string()
         }
     };
-    let store = settings.open().await?;
-    if settings.database_url.is_some() {
-        let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(store.pool()).await?;
-        if orgs > 0 {
-            bail!("demo seeds an empty database; {database} already holds {orgs} organizations");
+    if let Some(url) = &settings.database_url {
+        // Looked at before anything is written: not even migrations or roles touch a database
+        // that holds tables.
+        let probe = Store::connect(url, &settings.store_options()).await.context("opening the database")?;
+        let tables: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")
+                .fetch_one(probe.pool())
+                .await
+                .context("reading the database's tables")?;
+        probe.close().await;
+        if tables > 0 {
+            bail!("demo seeds an empty database; {database} already holds {tables} tables");
         }
     }
+    let store = settings.open().await?;
     let sealing = yaolian_license::licenses::Sealing(settings.sealing_key()?);
     let accounts = demo::seed(&store, &args.demo_password, &sealing).await?;
     if let Some(sizes) = args.scale.sizes() {

@@ -476,26 +476,51 @@ fn sigterm_stops_the_server_gracefully() {
 }
 
 /// `demo` seeds an empty PostgreSQL database when given one (the production backend, tried
-/// with the demo's data), and refuses one that already holds organizations: the demo's accounts
-/// and their shared password never land beside real data.
+/// with the demo's data), and refuses one that holds any table, before writing anything: the
+/// demo's accounts and their shared password never land beside real data.
 #[tokio::test]
 async fn demo_seeds_an_empty_postgres_database_and_refuses_a_used_one() {
-    let Some(admin) = yaolian_store::testing::postgres_url() else { return };
-    let db = yaolian_store::testing::TestDb::postgres(&admin).await;
-    let url = db.postgres_url().unwrap();
+    use yaolian_store::testing::with_database;
+    let Some(admin_url) = yaolian_store::testing::postgres_url() else { return };
+    let admin = yaolian_store::Store::connect(&admin_url, &Default::default()).await.unwrap();
+    // Two bare databases (no migrations): one for the demo, one holding another application's
+    // table.
+    let names = [format!("yaolian_demo_{}", std::process::id()), format!("yaolian_other_{}", std::process::id())];
+    for name in &names {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(admin.pool()).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(admin.pool()).await.unwrap();
+    }
+    let (url, other_url) = (with_database(&admin_url, &names[0]), with_database(&admin_url, &names[1]));
     let dir = tempfile::tempdir().unwrap();
     let o = yaolian(dir.path(), &["--database-url", &url, "demo", "--no-serve"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("seeded in"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("yaolian.db"), "the database is PostgreSQL's: {}", stdout(&o));
-    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(db.store.pool()).await.unwrap();
+    let seeded = yaolian_store::Store::connect(&url, &Default::default()).await.unwrap();
+    let count = |store: &yaolian_store::Store, sql: &'static str| {
+        let pool = store.pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    let orgs = count(&seeded, "SELECT COUNT(*) FROM orgs").await;
     assert!(orgs > 10, "{orgs}");
+    // Seeded once, it is no longer empty: refused, nothing added.
     let again = yaolian(dir.path(), &["--database-url", &url, "demo", "--no-serve"]);
     assert!(!again.status.success());
     let line = stderr(&again);
-    assert!(line.contains("demo seeds an empty database") && line.contains(&format!("{orgs} organizations")), "{line}");
+    assert!(line.contains("demo seeds an empty database") && line.contains("tables"), "{line}");
     assert!(!line.contains("password"), "{line}");
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(db.store.pool()).await.unwrap();
-    assert_eq!(after, orgs, "nothing was added");
-    db.finish().await;
+    assert_eq!(count(&seeded, "SELECT COUNT(*) FROM orgs").await, orgs, "nothing was added");
+    seeded.close().await;
+    // A database with any table at all is refused before a migration or a role touches it.
+    let other = yaolian_store::Store::connect(&other_url, &Default::default()).await.unwrap();
+    sqlx::query("CREATE TABLE customers (id BIGINT)").execute(other.pool()).await.unwrap();
+    let refused = yaolian(dir.path(), &["--database-url", &other_url, "demo", "--no-serve"]);
+    assert!(!refused.status.success() && stderr(&refused).contains("demo seeds an empty database"));
+    let tables = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()";
+    assert_eq!(count(&other, tables).await, 1, "only its own table: no migration ran");
+    other.close().await;
+    for name in &names {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(admin.pool()).await.unwrap();
+    }
+    admin.close().await;
 }

@@ -145,7 +145,6 @@ pub async fn submit_at(
     .await?
     .try_get(0)?;
     app.id = id;
-    rollup::shift(&mut tx, id, 1).await?;
     app.files = store_files(&mut tx, id, files).await?;
     let data = serde_json::to_value(&app).map_err(|e| ServiceError::unreadable("application", e))?;
     sqlx::query("UPDATE applications SET data = $1 WHERE id = $2")
@@ -166,6 +165,8 @@ pub async fn submit_at(
         },
     )
     .await?;
+    let group = rollup::group_of(&mut tx, id).await?;
+    rollup::shift(&mut tx, None, &group).await?;
     audit::record(
         &mut tx,
         audit::Event::by(principal, audit::action::APPLICATION_SUBMIT, &format!("application:{id}"), client),

@@ -590,7 +590,7 @@ async fn save(
     app.version += 1;
     let data = serde_json::to_value(&*app).map_err(|e| ServiceError::unreadable("application", e))?;
     let now = Timestamp::now();
-    rollup::shift(tx, app.id, -1).await?;
+    let before = rollup::group_of(tx, app.id).await?;
     let done = sqlx::query(
         "UPDATE applications SET status = $1, phase_due_on = $2, license_id = $3, data = $4, decided_at = $5, \
          version = $6, updated_at = $7, paused_days = $10, auto_decided = $11, accepted_on = $12, limit_days = $13 \
@@ -614,7 +614,6 @@ async fn save(
     if done.rows_affected() != 1 {
         return Err(ServiceError::StaleVersion { what: format!("application {}", app.number) });
     }
-    rollup::shift(tx, app.id, 1).await?;
     let written = versions::append(
         tx,
         NewVersion {
@@ -628,6 +627,8 @@ async fn save(
         },
     )
     .await?;
+    let after = rollup::group_of(tx, app.id).await?;
+    rollup::shift(tx, Some(&before), &after).await?;
     let target = format!("application:{}", app.id);
     let detail = format!("{action} {}", app.number);
     audit::record(

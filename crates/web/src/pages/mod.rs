@@ -115,15 +115,19 @@ impl Chrome {
         }
     }
 
-    /// The attributes of an upload form whose route refuses a body over `bytes` (its
-    /// `DefaultBodyLimit`): app.js adds up the chosen files before sending and, over the limit,
-    /// says so above the form instead of sending it, so nothing typed is lost (docs/ui.md §4).
-    pub fn upload_limit(&self, bytes: usize) -> String {
+    /// The attributes of an upload form whose route refuses a body over `route_limit` (its
+    /// `DefaultBodyLimit`): the files may take that less 64 KiB for the form's text fields and
+    /// the multipart framing. app.js adds up the chosen files before sending and, over the
+    /// allowance, says so above the form instead of sending it, so nothing typed is lost
+    /// (docs/ui.md §3).
+    pub fn upload_limit(&self, route_limit: usize) -> String {
+        let allowance = route_limit.saturating_sub(64 * 1024);
         let text = self.tr(
-            "所选文件共 {size}，超过上限 {max}，请压缩或拆分后再上传。",
-            "The files chosen come to {size}, over the limit of {max}: compress or split them, then upload again.",
+            "所选文件共 {size}，超过上限 {max}，请压缩文件或减少文件后再上传。",
+            "The files chosen come to {size}, over the limit of {max}: compress them or choose fewer, then upload again.",
         );
-        format!(r#" data-max-bytes="{bytes}" data-too-large="{text}""#)
+        let text = text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;");
+        format!(r#" data-max-bytes="{allowance}" data-too-large="{text}""#)
     }
 
     pub fn is_active(&self, key: &str) -> bool {
