@@ -972,10 +972,29 @@ async fn a_reviewer_picks_the_holder_by_typing_part_of_its_name() {
     };
     let values = offered(c.clone()).await;
     assert_eq!(values, vec!["浙江康辰药业有限公司 91330100MA27XL3K2N".to_string()], "{values:?}");
-    type_into(&c, "#mah_org_id", &values[0]).await;
+    // Picking the offer puts its whole text in the field at once, as a click on the list does
+    // (typing it key by key raced the list's own updates on a loaded machine).
+    let pick = "const el = document.querySelector('#mah_org_id'); el.value = arguments[0]; \
+                el.dispatchEvent(new Event('input', { bubbles: true })); return el.value;";
+    let picked = c.execute(pick, vec![serde_json::json!(values[0])]).await.unwrap();
+    assert_eq!(picked.as_str(), Some(values[0].as_str()));
     c.find(Locator::Css("#product-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("main h1")).await.unwrap();
-    let text = main_text(&c).await;
+    // The form page has a heading too: wait until the browser is on the product's own page,
+    // then read it in one script (an element found on the page being left goes stale).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let text = loop {
+        let path = c.current_url().await.map(|u| u.path().to_string()).unwrap_or_default();
+        let shown = if path.ends_with("/new") {
+            None
+        } else {
+            c.execute("return document.querySelector('main').innerText", vec![]).await.ok()
+        };
+        let text = shown.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        if !text.is_empty() || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert!(text.contains("布洛芬缓释胶囊") && text.contains("浙江康辰药业有限公司"), "{text}");
     assert!(c.current_url().await.unwrap().path().starts_with("/registry/products/"));
     let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
