@@ -345,8 +345,8 @@ pub struct Statistics {
 /// applications (index `applications_stats`). Working days need the calendar, so it is applied to
 /// each group here.
 pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Statistics> {
-    use super::rollup::{region_filter, OPEN};
-    use yaolian_core::time::{date_of_day_number, CHINA_MS, DAY_MS};
+    use super::rollup::{key_sql, region_filter, OPEN};
+    use yaolian_core::time::date_of_day_number;
     let cal = Calendar::load(store).await?;
     let perms = [perm::SERVICE_APPLY, perm::SERVICE_HANDLE, perm::SERVICE_DECIDE];
     let mut p = Params::new();
@@ -360,11 +360,9 @@ pub async fn statistics(store: &Store, principal: &Principal, client: &ClientInf
         )
     } else if let Some(filter) = scope_sql(principal, &mut p) {
         format!(
-            "SELECT a.type_code, (a.submitted_at + {CHINA_MS}) / {DAY_MS}, \
-               COALESCE((a.decided_at + {CHINA_MS}) / {DAY_MS}, -1), COALESCE(a.accepted_on, ''), CAST(a.limit_days AS BIGINT), \
-               CAST(CASE WHEN a.status IN {OPEN} THEN 1 ELSE 0 END AS BIGINT), {sums} \
-             FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE {filter} \
-             GROUP BY 1, 2, 3, 4, 5, 6"
+            "SELECT {}, {sums} FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE {filter} \
+             GROUP BY 1, 2, 3, 4, 5, 6",
+            key_sql()
         )
     } else {
         return Err(audit::deny(store, principal, perm::SERVICE_HANDLE, "applications", client).await);

@@ -29,24 +29,35 @@ pub(super) struct Group {
     auto: i64,
 }
 
+/// An application's group key as SQL over `applications a`, in the order the rollup's readers
+/// take it: type, day submitted, day decided (-1 while undecided), day accepted ('' before 受理),
+/// time limit, open (1 or 0). The region is the applicant's `o.parent_id`. The one definition
+/// of the key: [`group_of`] and a company's own statistics group by it, and migration 0021's
+/// backfill writes the same expressions.
+pub(super) fn key_sql() -> String {
+    use yaolian_core::time::{CHINA_MS, DAY_MS};
+    format!(
+        "a.type_code, (a.submitted_at + {CHINA_MS}) / {DAY_MS}, COALESCE((a.decided_at + {CHINA_MS}) / {DAY_MS}, -1), \
+         COALESCE(a.accepted_on, ''), CAST(a.limit_days AS BIGINT), \
+         CAST(CASE WHEN a.status IN {OPEN} THEN 1 ELSE 0 END AS BIGINT)"
+    )
+}
+
 /// The group of application `id` as its row now reads.
 pub(super) async fn group_of(tx: &mut Tx<'_>, id: i64) -> Result<Group> {
-    use yaolian_core::time::{CHINA_MS, DAY_MS};
     let r = sqlx::query(&format!(
-        "SELECT o.parent_id, (a.submitted_at + {CHINA_MS}) / {DAY_MS}, \
-           COALESCE((a.decided_at + {CHINA_MS}) / {DAY_MS}, -1), a.type_code, COALESCE(a.accepted_on, ''), \
-           CAST(a.limit_days AS BIGINT), CAST(CASE WHEN a.status IN {OPEN} THEN 1 ELSE 0 END AS BIGINT), \
-           CAST(a.paused_days AS BIGINT), CAST(a.auto_decided AS BIGINT) \
-         FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE a.id = $1"
+        "SELECT o.parent_id, {}, CAST(a.paused_days AS BIGINT), CAST(a.auto_decided AS BIGINT) \
+         FROM applications a JOIN orgs o ON o.id = a.applicant_org_id WHERE a.id = $1",
+        key_sql()
     ))
     .bind(id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(Group {
         region: r.try_get(0)?,
-        sday: r.try_get(1)?,
-        dday: r.try_get(2)?,
-        type_code: r.try_get(3)?,
+        type_code: r.try_get(1)?,
+        sday: r.try_get(2)?,
+        dday: r.try_get(3)?,
         accepted_on: r.try_get(4)?,
         limit_days: r.try_get(5)?,
         is_open: r.try_get(6)?,
