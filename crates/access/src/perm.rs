@@ -32,6 +32,14 @@ pub const TRACE_READ: &str = "trace.read";
 pub const TRACE_CAPTURE: &str = "trace.capture";
 /// Open and close recalls and anomalies (召回 / 异常处置): a bureau, or a MAH for its products.
 pub const TRACE_MANAGE: &str = "trace.manage";
+/// Read the reagent and material inventory of one's stockrooms (库存查询).
+pub const INVENTORY_READ: &str = "inventory.read";
+/// Take reagents and materials out of stock and give back what is left (领用与退还).
+pub const INVENTORY_USE: &str = "inventory.use";
+/// Keep the stockroom: items, receipts, counts, disposals (物料与库房管理).
+pub const INVENTORY_MANAGE: &str = "inventory.manage";
+/// Approve stock adjustments from counts (库存调整审批), never one's own count.
+pub const INVENTORY_APPROVE: &str = "inventory.approve";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -57,6 +65,10 @@ pub const ALL: &[&str] = &[
     TRACE_READ,
     TRACE_CAPTURE,
     TRACE_MANAGE,
+    INVENTORY_READ,
+    INVENTORY_USE,
+    INVENTORY_MANAGE,
+    INVENTORY_APPROVE,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -85,6 +97,10 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         TRACE_READ => "查看追溯数据",
         TRACE_CAPTURE => "上报追溯数据",
         TRACE_MANAGE => "召回与异常处置",
+        INVENTORY_READ => "查看库存",
+        INVENTORY_USE => "领用试剂物料",
+        INVENTORY_MANAGE => "库房管理",
+        INVENTORY_APPROVE => "审批库存调整",
         _ => return None,
     })
 }

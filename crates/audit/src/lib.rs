@@ -70,6 +70,14 @@ pub mod action {
     pub const ANOMALY_ANSWER: &str = "anomaly_answer";
     /// An anomaly withdrawn by the system (自动撤销) when the missing earlier event arrived.
     pub const ANOMALY_WITHDRAW: &str = "anomaly_withdraw";
+    pub const INVENTORY_ITEM: &str = "inventory_item";
+    pub const INVENTORY_RECEIVE: &str = "inventory_receive";
+    pub const INVENTORY_ISSUE: &str = "inventory_issue";
+    pub const INVENTORY_RETURN: &str = "inventory_return";
+    pub const INVENTORY_COUNT: &str = "inventory_count";
+    /// A count's adjustment approved or rejected (库存调整审批).
+    pub const INVENTORY_ADJUST: &str = "inventory_adjust";
+    pub const INVENTORY_DISPOSE: &str = "inventory_dispose";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -121,6 +129,13 @@ pub mod action {
         ANOMALY_CLOSE,
         ANOMALY_ANSWER,
         ANOMALY_WITHDRAW,
+        INVENTORY_ITEM,
+        INVENTORY_RECEIVE,
+        INVENTORY_ISSUE,
+        INVENTORY_RETURN,
+        INVENTORY_COUNT,
+        INVENTORY_ADJUST,
+        INVENTORY_DISPOSE,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -29,6 +29,17 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "duplicate" => format!("{label}与已上传的另一份文件内容相同，请勿重复上传"),
         "cas_format" => format!("{label}的格式应为 2–7 位数字、2 位数字和 1 位校验数字，以连字符连接（如 64-17-5）"),
         "cas_check" => format!("{label}的校验位不正确，请核对 CAS 号是否抄错"),
+        "quantity" => format!("{label}应为不小于 0 的数字，最多 3 位小数（如 12.5）"),
+        "quantity_places" => format!("{label}最多保留 3 位小数"),
+        "quantity_max" => format!("{label}超出了可登记的最大数量"),
+        "positive" => format!("{label}应大于 0"),
+        "limit" => format!("{label}超过了单次领用限量 {arg}，请分次申请或由库管员调整限量"),
+        "fefo" => format!("{label}：还有更早到期的批次（{arg}），请按近效期先出领用，或填写改领此批的原因"),
+        "two_person" => format!("{label}：管制化学品须双人签名，请由另一位有权限的人员输入其用户名和密码复核"),
+        "other_person" => format!("{label}须由另一人办理，不能是本人"),
+        "unit" => format!("{label}不是可用的计量单位"),
+        "ghs" => format!("{label}应为 GHS01 至 GHS09 的危险象形图代码"),
+        "hazard_code" => format!("{label}应为 H/P 代码（如 H225、P210、P303+P361+P353）"),
         _ => format!("{label}不符合要求"),
     }
 }

@@ -186,6 +186,45 @@ pub async fn reauthenticate(
     Ok(())
 }
 
+/// The second person of a two-person rule (双人复核, e.g. 双人收发 of a highly toxic chemical):
+/// the active user named `username`, authenticated now by their own password (and TOTP code
+/// when enrolled), as [`reauthenticate`] does for the signer — a wrong one is audited against
+/// that user on `target` and counts towards their lockout. A name that matches no active
+/// account gets the same answer as a wrong password. The caller signs with the returned
+/// principal ([`sign_in_tx`]) and checks that it is someone else who may act on the record.
+#[allow(clippy::too_many_arguments)]
+pub async fn second_person(
+    store: &Store,
+    config: &IdentityConfig,
+    field: &str,
+    username: &str,
+    password_input: &str,
+    totp_code: Option<&str>,
+    target: &str,
+    client: &ClientInfo,
+) -> Result<Principal> {
+    let username = username.trim();
+    if username.is_empty() || password_input.is_empty() {
+        return Err(ValidationError::single(
+            field,
+            "two_person",
+            "a second person (复核人) signs with their own user name and password",
+        )
+        .into());
+    }
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND status = 'active'")
+        .bind(username)
+        .fetch_optional(store.pool())
+        .await?;
+    let Some(id) = id else {
+        password::verify_unknown_user(password_input).await;
+        return Err(IdentityError::InvalidCredentials);
+    };
+    let second = auth::principal_for_user(store, id).await?;
+    reauthenticate(store, config, &second, password_input, totp_code, target, client).await?;
+    Ok(second)
+}
+
 /// Signs `current` (a version written earlier in the same transaction, or the stored current
 /// one) inside the caller's transaction, so that a decision and its signature commit together.
 /// The caller has run [`reauthenticate`] with the same password.

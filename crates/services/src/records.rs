@@ -1,5 +1,5 @@
 //! Record history for every entity, the one door the web layer uses: licenses and applications
-//! behind their own access checks, registry entities behind the registry's, and the rest as
+//! behind their own access checks, registry and inventory entities behind theirs, and the rest as
 //! identity decides.
 
 use crate::error::Result;
@@ -23,6 +23,17 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
         }
         crate::applications::ENTITY => {
             crate::applications::get(store, principal, numeric()?, client).await?;
+        }
+        yaolian_inventory::items::ENTITY => {
+            yaolian_inventory::items::get(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
+        }
+        yaolian_inventory::stock::LOT_ENTITY => {
+            yaolian_inventory::stock::lot(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
+        }
+        yaolian_inventory::stock::MOVEMENT_ENTITY => {
+            yaolian_inventory::stock::movement(store, principal, numeric()?, client)
+                .await
+                .map_err(IdentityError::from)?;
         }
         // Configuration (application types, the working-day calendar) is public to every user.
         crate::types::ENTITY | crate::calendar::ENTITY => {}
@@ -105,6 +116,9 @@ pub async fn catalogue(store: &Store, entity: &str, data: &serde_json::Value) ->
         "role_request" => yaolian_identity::labels::role_request(data, &role_names().await),
         SIGNATURE_ENTITY => esign::labels(data),
         "alert_rule" => yaolian_audit::labels::alert_rule(data),
+        yaolian_inventory::items::ENTITY => yaolian_inventory::labels::item(data),
+        yaolian_inventory::stock::LOT_ENTITY => yaolian_inventory::labels::lot(data),
+        yaolian_inventory::stock::MOVEMENT_ENTITY => yaolian_inventory::labels::movement(data),
         _ => return None,
     })
 }

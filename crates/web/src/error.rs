@@ -149,6 +149,7 @@ domain_errors!(
     LicenseError in yaolian_license,
     ServiceError in yaolian_services,
     TraceError in yaolian_trace,
+    InventoryError in yaolian_inventory,
 );
 
 /// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with

@@ -35,6 +35,8 @@ use crate::api;
         api::capture_document, api::capture_status, api::capture_event, api::query_events, api::get_event, api::epc_events,
         api::event_proof, api::verify_code, api::code_history, api::where_to, api::where_from, api::list_recalls, api::open_recall,
         api::get_recall, api::close_recall, api::list_anomalies, api::close_anomaly, api::answer_anomaly, api::anomaly_file, api::list_sites, api::upsert_sites, api::list_pack_codes, api::register_pack_code,
+        api::list_items, api::create_item, api::get_item, api::receive_lot, api::get_lot, api::return_to_lot, api::count_lot,
+        api::dispose_lot, api::issue_stock, api::list_adjustments, api::decide_adjustment, api::expiring_lots, api::waste_report,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -49,6 +51,7 @@ use crate::api;
         (name = "ledger", description = "Tamper-evident ledger: signed checkpoints, entries, RFC 9162 proofs"),
         (name = "license", description = "Electronic licenses (电子证照): life cycle, export, public verification, revocation list"),
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
+        (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

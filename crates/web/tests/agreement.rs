@@ -108,6 +108,27 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
         fixtures::user(&store, &sys, w.company_b, "b.master", true, &["company_master"]).await.unwrap();
         accounts.push("b.master".into());
 
+        // A stockroom at company A: an item with a lot.
+        let reagent = yaolian_inventory::items::NewItem {
+            org_id: w.company_a,
+            code: "R-0001".into(),
+            name_zh: "乙腈".into(),
+            cas: Some("75-05-8".into()),
+            category: "reagent".into(),
+            unit: "mL".into(),
+            ..Default::default()
+        };
+        let iid = yaolian_inventory::items::create(&store, &sys, &reagent, &c).await.unwrap().id;
+        let receipt = yaolian_inventory::stock::Receipt {
+            item_id: iid,
+            lot_no: "L1".into(),
+            expires_on: "2030-12-31".into(),
+            qty: "100".into(),
+            ..Default::default()
+        };
+        let cfg = yaolian_identity::IdentityConfig::default();
+        let lid = yaolian_inventory::stock::receive(&store, &cfg, &sys, &receipt, &c).await.unwrap().id;
+
         let (pid, rid) = (product.id, recall.id);
         let pairs: Vec<(String, String)> = vec![
             ("/admin/users".into(), "/api/v1/users".into()),
@@ -127,6 +148,12 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
                 format!("/api/v1/trace/where-to?product_id={pid}&batch={batch}"),
             ),
             (format!("/records/product/{pid}"), format!("/api/v1/records/product/{pid}")),
+            ("/inventory".into(), "/api/v1/inventory/items".into()),
+            (format!("/inventory/items/{iid}"), format!("/api/v1/inventory/items/{iid}")),
+            (format!("/inventory/lots/{lid}"), format!("/api/v1/inventory/lots/{lid}")),
+            ("/inventory/adjustments".into(), "/api/v1/inventory/adjustments".into()),
+            ("/inventory/expiry".into(), "/api/v1/inventory/expiring".into()),
+            (format!("/records/inv_lot/{lid}"), format!("/api/v1/records/inv_lot/{lid}")),
         ];
 
         let server = Server::start(store.clone(), WebConfig::default()).await;

@@ -1003,3 +1003,67 @@ async fn a_reviewer_picks_the_holder_by_typing_part_of_its_name() {
     server.stop().await;
     db.finish().await;
 }
+
+/// The stockroom in the browser: find a reagent by its CAS number, receive a lot, be refused in
+/// place when taking a later-expiring lot without a reason (the quantity kept), take it with
+/// one, and approve a count's adjustment — a success message after each step.
+#[tokio::test]
+async fn a_storekeeper_receives_issues_by_fefo_and_approves_a_count() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let item = demo.id("item.kc");
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "kc.master").await;
+
+    c.goto(&server.url("/inventory")).await.unwrap();
+    type_into(&c, "#q", "75-05-8").await;
+    c.find(Locator::Css(".filters button[type=submit]")).await.unwrap().click().await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#items-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("乙腈"), "{table}");
+    c.find(Locator::LinkText("乙腈")).await.unwrap().click().await.unwrap();
+
+    // Receive a lot that expires before the one in stock.
+    c.wait().for_element(Locator::Css("#receive-form")).await.unwrap();
+    type_into(&c, "#receive-lot", "L2026-EARLY").await;
+    type_into(&c, "#receive-qty", "500").await;
+    c.execute("document.getElementById('receive-expires').value = '2029-06-30'", vec![]).await.unwrap();
+    c.find(Locator::Css("#receive-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "已入库");
+    assert!(main_text(&c).await.contains("L2026-EARLY"));
+
+    // Taking the later lot by hand without a reason: refused next to the form, input kept.
+    c.goto(&server.url(&format!("/inventory/items/{item}"))).await.unwrap();
+    type_into(&c, "#issue-qty", "20").await;
+    let later = demo.id("lot.kc").to_string();
+    c.find(Locator::Css(&format!("#issue-lot option[value='{later}']"))).await.unwrap().click().await.unwrap();
+    type_into(&c, "#issue-purpose", "含量测定流动相配制").await;
+    c.find(Locator::Css("#issue-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let refusal = c.wait().for_element(Locator::Css("#issue-card .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(refusal.contains("近效期先出") && refusal.contains("L2026-EARLY"), "{refusal}");
+    let kept = c.find(Locator::Css("#issue-qty")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("20"));
+    type_into(&c, "#issue-fefo", "稳定性考察须用同一批号").await;
+    c.find(Locator::Css("#issue-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "已领用出库");
+
+    // The count the system recorded waits for approval; approving it moves the stock.
+    c.goto(&server.url("/inventory/adjustments")).await.unwrap();
+    let card = format!("#adjustment-{}", demo.id("adjustment.kc"));
+    c.wait().for_element(Locator::Css(&card)).await.unwrap();
+    type_into(&c, &format!("{card} textarea"), "复核属实").await;
+    c.find(Locator::Css(&format!("{card} button[value='1']"))).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "调整已批准，库存已更新");
+    c.goto(&server.url(&format!("/inventory/lots/{later}"))).await.unwrap();
+    let card = c.wait().for_element(Locator::Css("#movements-table")).await.unwrap().text().await.unwrap();
+    assert!(card.contains("盘点调整") && card.contains("稳定性考察须用同一批号"), "{card}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

@@ -67,6 +67,10 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/trace/anomalies/{id}/close", "/api/v1/trace/anomalies/999999/close"),
         ("/api/v1/trace/anomalies/{id}/answers", "/api/v1/trace/anomalies/999999/answers"),
         ("/api/v1/role-requests/{id}/decision", "/api/v1/role-requests/{role_request.ht}/decision"),
+        ("/api/v1/inventory/lots/{id}/return", "/api/v1/inventory/lots/{lot.kc}/return"),
+        ("/api/v1/inventory/lots/{id}/count", "/api/v1/inventory/lots/{lot.kc}/count"),
+        ("/api/v1/inventory/lots/{id}/dispose", "/api/v1/inventory/lots/{lot.kc}/dispose"),
+        ("/api/v1/inventory/adjustments/{id}/decision", "/api/v1/inventory/adjustments/{adjustment.kc}/decision"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -164,6 +164,21 @@ POST   /api/v1/trace/sites                                  D DDD AADDADD DDDDDD
 GET    /api/v1/trace/pack-codes                             D DDD AAADAAA AADAAAAAA
 POST   /api/v1/trace/pack-codes                             D DDD AADDADD AADDDDDDD {"prefix": "8110001", "product_id": {product.kc}, "level": "case", "per_parent": 20}
 POST   /api/v1/trace/recalls/{recall.kc}/close              D DDD AADDADD ADDDDDDDD
+// Inventory: a company's stockrooms; regulators hold no inventory permission. 康辰's item and lot
+// are at 康辰 itself, out of the lab analyst's own-organization scope (not found for him).
+GET    /api/v1/inventory/items                              D DDD DDDDDDD AAAAADADA
+GET    /api/v1/inventory/items/{item.kc}                    D NNN NNNNNNN AANNNNNNN
+GET    /api/v1/inventory/lots/{lot.kc}                      D NNN NNNNNNN AANNNNNNN
+GET    /api/v1/inventory/expiring                           D DDD DDDDDDD AAAAADADA
+GET    /api/v1/inventory/waste                              D DDD DDDDDDD AAAAADADA
+GET    /api/v1/inventory/adjustments                        D DDD DDDDDDD AADDDDDDD
+POST   /api/v1/inventory/items                              D DDD DDDDDDD ADDDDDDDD {"org_id": {org.kc}, "code": "R-0002", "name_zh": "甲醇", "category": "reagent", "unit": "mL", "cas": "67-56-1"}
+POST   /api/v1/inventory/lots                               D NNN NNNNNNN ADNNNNNNN {"item_id": {item.kc}, "lot_no": "L-M", "expires_on": "2031-01-01", "qty": "10"}
+POST   /api/v1/inventory/issues                             D NNN NNNNNNN ADNNNNNNN {"item_id": {item.kc}, "qty": "1", "purpose": "矩阵"}
+POST   /api/v1/inventory/lots/{lot.kc}/return               D NNN NNNNNNN ADNNNNNNN {"qty": "1000", "purpose": "矩阵"}
+POST   /api/v1/inventory/lots/{lot.kc}/count                D NNN NNNNNNN ADNNNNNNN {"counted": "5", "reason": "矩阵"}
+POST   /api/v1/inventory/adjustments/{adjustment.kc}/decision D NNN NNNNNNN AANNNNNNN {"approve": false, "note": "矩阵"}
+POST   /api/v1/inventory/lots/{lot.kc}/dispose              D NNN NNNNNNN ADNNNNNNN {"reason": "矩阵"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

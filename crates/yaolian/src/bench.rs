@@ -71,6 +71,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         proofs: usize,
     },
+    /// Finding a reagent among many: registers `--items` items through the write path, then
+    /// times the search by synonym, part of the Chinese name and CAS number against a plain
+    /// LIKE over every name; SQLite, and PostgreSQL with --database-url postgres://….
+    Inventory {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        /// Queries timed per kind.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
     /// / p99 per page next to a static asset, on SQLite and (with --database-url
     /// postgres://…) PostgreSQL.
@@ -128,6 +138,12 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             for pg in backends(database_url) {
                 crate::bench_pages::run(pg.as_deref(), &bench).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Inventory { items, samples } => {
+            for pg in backends(database_url) {
+                crate::bench_inventory::run(pg.as_deref(), items.max(1), samples.max(1)).await?;
             }
             Ok(())
         }

@@ -170,6 +170,8 @@ const USERS: &[UserSeed] = &[
     },
     UserSeed { username: "kc.qa", name: "吴丽", org: "kc", master: false, roles: &["quality_head"] },
     UserSeed { username: "kc.analyst", name: "郑涛", org: "kc.lab", master: false, roles: &["lab_analyst"] },
+    UserSeed { username: "kc.keeper", name: "孙洁", org: "kc", master: false, roles: &["storekeeper"] },
+    UserSeed { username: "kc.keeper2", name: "钱伟", org: "kc", master: false, roles: &["storekeeper"] },
     UserSeed { username: "ht.master", name: "马骏", org: "ht", master: true, roles: &["company_master"] },
     UserSeed { username: "hk.master", name: "冯军", org: "hk", master: true, roles: &["company_master"] },
     UserSeed { username: "hk.pharmacist", name: "何芳", org: "hk", master: false, roles: &["pharmacist"] },
@@ -280,7 +282,255 @@ pub async fn seed(
     seed_products(store, &ids, &client).await?;
     seed_services(store, &ids, password, sealing, &client).await?;
     seed_trace(store, &ids).await?;
+    seed_inventory(store, &ids, password, &client).await?;
     Ok(accounts)
+}
+
+/// 康辰's laboratory stockroom (试剂室): reagents, a reference standard and controlled chemicals
+/// with lots that expire soon, one expired, issues by FEFO and by hand with a reason, a count
+/// awaiting approval and one approved; the controlled ones received and issued under two
+/// signatures. CAS numbers as in docs/research/quality-inventory.md §1.
+async fn seed_inventory(store: &Store, ids: &[(&str, i64, &str)], password: &str, client: &ClientInfo) -> Result<()> {
+    use yaolian_inventory::items::{self, NewItem};
+    use yaolian_inventory::stock::{self, Issue, Receipt, TwoPerson};
+    let lab = ids.iter().find(|(k, _, _)| *k == "kc.lab").map(|(_, id, _)| *id).context("seed lab")?;
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let keeper = user("kc.keeper").await?;
+    let analyst = user("kc.analyst").await?;
+    let qa = user("kc.qa").await?;
+    let config = IdentityConfig::default();
+    let list = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    #[allow(clippy::type_complexity)]
+    let seeds: &[(&str, &str, &str, &str, &str, &str, &str, &str, &str, &str, &str, Option<&str>)] = &[
+        (
+            "R-0001",
+            "乙腈",
+            "Acetonitrile",
+            "甲基氰 MeCN 氰甲烷",
+            "75-05-8",
+            "C2H3N",
+            "reagent",
+            "mL",
+            "",
+            "GHS02 GHS07",
+            "H225 H302 H312 H332 H319 P210 P280",
+            Some("1000"),
+        ),
+        (
+            "R-0002",
+            "甲醇",
+            "Methanol",
+            "木醇 木精",
+            "67-56-1",
+            "CH4O",
+            "reagent",
+            "mL",
+            "",
+            "GHS02 GHS06 GHS08",
+            "H225 H301 H311 H331 H370 P210",
+            Some("1000"),
+        ),
+        (
+            "R-0003",
+            "丙酮",
+            "Acetone",
+            "二甲基酮",
+            "67-64-1",
+            "C3H6O",
+            "reagent",
+            "mL",
+            "precursor",
+            "GHS02 GHS07",
+            "H225 H319 H336",
+            None,
+        ),
+        (
+            "R-0004",
+            "高锰酸钾",
+            "Potassium permanganate",
+            "灰锰氧 PP粉",
+            "7722-64-7",
+            "KMnO4",
+            "reagent",
+            "g",
+            "precursor",
+            "GHS03 GHS07 GHS09",
+            "H272 H302 H410",
+            None,
+        ),
+        (
+            "T-0001",
+            "氰化钠",
+            "Sodium cyanide",
+            "山奈 山奈钠",
+            "143-33-9",
+            "NaCN",
+            "reagent",
+            "g",
+            "toxic",
+            "GHS06 GHS09",
+            "H300 H310 H330 H410",
+            Some("10"),
+        ),
+        (
+            "R-0005",
+            "过氧化氢溶液（30%）",
+            "Hydrogen peroxide",
+            "双氧水",
+            "7722-84-1",
+            "H2O2",
+            "reagent",
+            "mL",
+            "explosive",
+            "GHS05 GHS07",
+            "H302 H318",
+            None,
+        ),
+        ("R-0006", "氯化钠", "Sodium chloride", "食盐", "7647-14-5", "NaCl", "reagent", "g", "", "", "", None),
+        (
+            "R-0007",
+            "硫酸",
+            "Sulfuric acid",
+            "硫镪水",
+            "7664-93-9",
+            "H2SO4",
+            "reagent",
+            "mL",
+            "precursor",
+            "GHS05",
+            "H290 H314",
+            None,
+        ),
+        (
+            "R-0008",
+            "三氯甲烷",
+            "Chloroform",
+            "氯仿",
+            "67-66-3",
+            "CHCl3",
+            "reagent",
+            "mL",
+            "precursor",
+            "GHS06 GHS08",
+            "H302 H315 H319 H331 H336 H351 H361d",
+            None,
+        ),
+        (
+            "S-0001",
+            "盐酸二甲双胍对照品",
+            "Metformin hydrochloride RS",
+            "二甲双胍",
+            "1115-70-4",
+            "C4H11N5·HCl",
+            "standard",
+            "mg",
+            "",
+            "GHS07",
+            "H302",
+            None,
+        ),
+    ];
+    let news: Vec<NewItem> = seeds
+        .iter()
+        .map(|(code, zh, en, syn, cas, formula, category, unit, control, ghs, hazards, limit)| NewItem {
+            org_id: lab,
+            code: (*code).into(),
+            name_zh: (*zh).into(),
+            name_en: (*en).into(),
+            synonyms: list(syn),
+            cas: Some((*cas).into()),
+            formula: (*formula).into(),
+            category: (*category).into(),
+            unit: (*unit).into(),
+            control: (*control).into(),
+            ghs: list(ghs),
+            hazards: list(hazards),
+            storage: if *category == "standard" {
+                "2–8 ℃ 避光，干燥器内"
+            } else {
+                "阴凉通风处，远离火源"
+            }
+            .into(),
+            requisition_limit: limit.map(str::to_string),
+        })
+        .collect();
+    let item_ids = items::create_many(store, &keeper, &news, client).await.context("seeding inventory items")?;
+    let item = |code: &str| seeds.iter().position(|s| s.0 == code).map(|i| item_ids[i]).context("seed item");
+    let day = |days: i64| (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(days)).to_string();
+    let two = TwoPerson {
+        password: password.into(),
+        witness: "kc.keeper2".into(),
+        witness_password: password.into(),
+        ..TwoPerson::default()
+    };
+    let mut lots = std::collections::BTreeMap::new();
+    for (code, lot_no, expires, qty, supplier, signed) in [
+        ("R-0001", "L2025-1107", 20, "4000", "国药集团化学试剂有限公司", false),
+        ("R-0001", "L2026-0316", 400, "8000", "国药集团化学试剂有限公司", false),
+        ("R-0002", "M2024-0822", -10, "2000", "上海阿拉丁生化科技股份有限公司", false),
+        ("R-0002", "M2026-0105", 300, "4000", "上海阿拉丁生化科技股份有限公司", false),
+        ("R-0003", "A2026-0211", 200, "2500", "国药集团化学试剂有限公司", false),
+        ("R-0004", "K2026-0118", 700, "500", "国药集团化学试剂有限公司", true),
+        ("T-0001", "CN2026-01", 900, "250", "国药集团化学试剂有限公司", true),
+        ("R-0005", "H2026-0301", 60, "2500", "西陇科学股份有限公司", false),
+        ("R-0006", "N2026-0101", 1000, "5000", "西陇科学股份有限公司", false),
+        ("R-0007", "S2026-0120", 800, "2500", "西陇科学股份有限公司", false),
+        ("R-0008", "C2024-0605", -40, "500", "西陇科学股份有限公司", false),
+        ("S-0001", "100183-202401", 25, "100", "中国食品药品检定研究院", false),
+    ] {
+        // A controlled chemical's receipt is signed by two keepers; an expired lot recorded at
+        // the opening of the books (期初建账) carries no signature of a receipt today.
+        let controlled = ["R-0003", "R-0004", "T-0001", "R-0005", "R-0007", "R-0008"].contains(&code);
+        let receipt = Receipt {
+            item_id: item(code)?,
+            lot_no: lot_no.into(),
+            supplier: supplier.into(),
+            expires_on: day(expires),
+            room: "理化实验室 试剂室".into(),
+            cabinet: if controlled { "管制试剂专柜（双锁）".into() } else { "2 号试剂柜".into() },
+            shelf: "第 2 层".into(),
+            container: "500 mL/瓶".into(),
+            qty: qty.into(),
+            signatures: (controlled || signed).then(|| two.clone()),
+            ..Receipt::default()
+        };
+        let lot =
+            stock::receive(store, &config, &keeper, &receipt, client).await.with_context(|| format!("lot {lot_no}"))?;
+        lots.insert(lot_no, lot.id);
+    }
+    // Issues: FEFO takes the lot that expires first; a later lot by hand, with its reason.
+    let issue = |code: &str, qty: &str, purpose: &str| -> Result<Issue> {
+        Ok(Issue { item_id: item(code)?, qty: qty.into(), purpose: purpose.into(), ..Issue::default() })
+    };
+    stock::issue(
+        store,
+        &config,
+        &analyst,
+        &issue("R-0001", "500", "有关物质测定流动相配制（记录 ELN-2026-0112）")?,
+        client,
+    )
+    .await?;
+    let by_hand = Issue {
+        lot_id: Some(lots["L2026-0316"]),
+        fefo_reason: "方法转移须与对方实验室使用同一批号".into(),
+        ..issue("R-0001", "200", "方法转移验证（记录 ELN-2026-0118）")?
+    };
+    stock::issue(store, &config, &analyst, &by_hand, client).await?;
+    stock::issue(store, &config, &analyst, &issue("S-0001", "25", "含量测定对照品溶液配制")?, client).await?;
+    let cyanide =
+        Issue { signatures: Some(two.clone()), ..issue("T-0001", "5", "氰化物限度检查对照液配制")? };
+    stock::issue(store, &config, &keeper, &cyanide, client).await?;
+    // Counts: one approved by QA, one awaiting approval.
+    stock::count(store, &keeper, lots["A2026-0211"], "2490", "月度盘点：挥发损耗", client).await?;
+    let waiting = stock::pending(store, &qa, client).await?;
+    if let Some(first) = waiting.first() {
+        stock::decide(store, &qa, first.id, true, "复核属实，同意按实盘调整", client).await?;
+    }
+    stock::count(store, &keeper, lots["N2026-0101"], "4998.5", "月度盘点：称量损耗", client).await?;
+    Ok(())
 }
 
 /// A generated supply chain of 10,000 packs of 康辰's products over the last 75 days, with one

@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod bench_inventory;
 mod bench_pages;
 mod bench_trace;
 mod config;

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod inventory;
 mod ledger;
 mod license;
 mod portal;
@@ -22,6 +23,7 @@ use crate::AppState;
 
 pub use admin::*;
 pub use auth::*;
+pub use inventory::*;
 pub use ledger::*;
 pub use license::*;
 pub use portal::*;
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(license::routes())
         .merge(services::routes())
         .merge(trace::routes())
+        .merge(inventory::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -122,13 +122,19 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
 
 /// The public address of a license's verification page, from the request's host.
 fn verify_url(state: &AppState, headers: &HeaderMap, identifier: &str) -> String {
+    site_url(state, headers, &format!("/v/{}", urlencoding::encode(identifier)))
+}
+
+/// The full address of a path on this site, from the request's host (for a QR code that a
+/// phone opens).
+pub(super) fn site_url(state: &AppState, headers: &HeaderMap, path: &str) -> String {
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let scheme = if crate::extract::came_over_https(headers, state.config()) { "https" } else { "http" };
-    format!("{scheme}://{host}/v/{}", urlencoding::encode(identifier))
+    format!("{scheme}://{host}{path}")
 }
 
 /// An SVG QR code (error correction M) for `text`.
-fn qr_svg(text: &str) -> String {
+pub(super) fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
         Ok(code) => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(180, 180).quiet_zone(true).build(),
         Err(_) => String::new(),

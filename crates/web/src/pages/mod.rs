@@ -11,6 +11,7 @@ mod admin;
 mod explain;
 mod export;
 mod home;
+mod inventory;
 mod license;
 mod login;
 mod records;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(license::routes())
         .merge(services::routes())
         .merge(trace::routes())
+        .merge(inventory::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -187,6 +189,9 @@ impl Chrome {
                 "/trace/verify"
             };
             links.push(("trace", target, "nav.trace"));
+        }
+        if p.has(perm::INVENTORY_READ) {
+            links.push(("inventory", "/inventory", "nav.inventory"));
         }
         if p.has(perm::AUDIT_READ) {
             links.push(("audit", "/admin/audit", "nav.audit"));

@@ -119,6 +119,31 @@ pub async fn seed(store: &Store) -> Demo {
         let p = products::create(store, &sys, &new, &client).await.unwrap();
         ids.insert(format!("product.{key}"), p.id.to_string());
     }
+    // 康辰's stockroom: an item with a lot, and a count awaiting approval.
+    let reagent = yaolian_inventory::items::NewItem {
+        org_id: org(&ids, "kc"),
+        code: "R-0001".into(),
+        name_zh: "乙腈".into(),
+        name_en: "Acetonitrile".into(),
+        cas: Some("75-05-8".into()),
+        category: "reagent".into(),
+        unit: "mL".into(),
+        ..Default::default()
+    };
+    let item = yaolian_inventory::items::create(store, &sys, &reagent, &client).await.unwrap();
+    ids.insert("item.kc".into(), item.id.to_string());
+    let receipt = yaolian_inventory::stock::Receipt {
+        item_id: item.id,
+        lot_no: "L2026001".into(),
+        expires_on: "2030-12-31".into(),
+        qty: "4000".into(),
+        ..Default::default()
+    };
+    let cfg = yaolian_identity::IdentityConfig::default();
+    let lot = yaolian_inventory::stock::receive(store, &cfg, &sys, &receipt, &client).await.unwrap();
+    ids.insert("lot.kc".into(), lot.id.to_string());
+    let adj = yaolian_inventory::stock::count(store, &sys, lot.id, "3990", "月度盘点", &client).await.unwrap().unwrap();
+    ids.insert("adjustment.kc".into(), adj.id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),
