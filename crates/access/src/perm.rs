@@ -40,6 +40,12 @@ pub const INVENTORY_USE: &str = "inventory.use";
 pub const INVENTORY_MANAGE: &str = "inventory.manage";
 /// Approve stock adjustments from counts (库存调整审批), never one's own count.
 pub const INVENTORY_APPROVE: &str = "inventory.approve";
+/// Read deviations and CAPAs of one's organizations (质量记录查询).
+pub const QUALITY_READ: &str = "quality.read";
+/// Report a deviation and carry out CAPA actions (偏差报告、措施执行).
+pub const QUALITY_REPORT: &str = "quality.report";
+/// QA: classify and investigate deviations, approve them, open, close and check CAPAs.
+pub const QUALITY_MANAGE: &str = "quality.manage";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -69,6 +75,9 @@ pub const ALL: &[&str] = &[
     INVENTORY_USE,
     INVENTORY_MANAGE,
     INVENTORY_APPROVE,
+    QUALITY_READ,
+    QUALITY_REPORT,
+    QUALITY_MANAGE,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -101,6 +110,9 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         INVENTORY_USE => "领用试剂物料",
         INVENTORY_MANAGE => "库房管理",
         INVENTORY_APPROVE => "审批库存调整",
+        QUALITY_READ => "查看偏差与纠正预防措施",
+        QUALITY_REPORT => "报告偏差、执行措施",
+        QUALITY_MANAGE => "质量保证：调查、批准偏差，管理纠正预防措施",
         _ => return None,
     })
 }

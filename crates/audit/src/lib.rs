@@ -78,6 +78,10 @@ pub mod action {
     /// A count's adjustment approved or rejected (库存调整审批).
     pub const INVENTORY_ADJUST: &str = "inventory_adjust";
     pub const INVENTORY_DISPOSE: &str = "inventory_dispose";
+    /// A deviation reported, investigated, extended or approved (偏差).
+    pub const QUALITY_DEVIATION: &str = "quality_deviation";
+    /// A CAPA opened, an action done, closed, or its effectiveness checked (纠正预防措施).
+    pub const QUALITY_CAPA: &str = "quality_capa";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -136,6 +140,8 @@ pub mod action {
         INVENTORY_COUNT,
         INVENTORY_ADJUST,
         INVENTORY_DISPOSE,
+        QUALITY_DEVIATION,
+        QUALITY_CAPA,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

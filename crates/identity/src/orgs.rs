@@ -51,6 +51,14 @@ pub async fn get_unchecked(store: &Store, id: i64) -> Result<Org> {
     Ok(org_from_row(&row)?)
 }
 
+/// The materialized path of organization `id` — what a domain's scope check compares — or a
+/// refusal of the input `field` that named it (`exists`). Reads no more than the path.
+pub async fn path_of(store: &Store, field: &str, id: i64) -> Result<String> {
+    let path: Option<String> =
+        sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1").bind(id).fetch_optional(store.pool()).await?;
+    path.ok_or_else(|| ValidationError::single(field, "exists", format!("no organization {id}")).into())
+}
+
 /// Reads one organization the principal may see.
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Org> {
     let org = get_unchecked(store, id).await?;

@@ -242,11 +242,9 @@ fn validate(new: &NewItem) -> Result<Valid, ValidationError> {
     Ok(Valid { cas, synonyms, ghs, hazards, limit })
 }
 
-/// The path of the stockroom's organization, or a field error.
+/// The path of the stockroom's organization, or a refusal of `org_id`.
 pub(crate) async fn org_path(store: &Store, id: i64) -> Result<String> {
-    let path: Option<String> =
-        sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1").bind(id).fetch_optional(store.pool()).await?;
-    path.ok_or_else(|| ValidationError::single("org_id", "exists", format!("no organization {id}")).into())
+    Ok(yaolian_identity::orgs::path_of(store, "org_id", id).await?)
 }
 
 /// The after-image the version log holds; [`image`] builds the same from a stored row.

@@ -35,6 +35,14 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
                 .await
                 .map_err(IdentityError::from)?;
         }
+        yaolian_quality::deviations::ENTITY => {
+            yaolian_quality::deviations::get(store, principal, numeric()?, client)
+                .await
+                .map_err(IdentityError::from)?;
+        }
+        yaolian_quality::capa::ENTITY => {
+            yaolian_quality::capa::get(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
+        }
         // Configuration (application types, the working-day calendar) is public to every user.
         crate::types::ENTITY | crate::calendar::ENTITY => {}
         _ => return Ok(yaolian_registry::records::checked(store, principal, entity, id, client).await?),
@@ -119,6 +127,8 @@ pub async fn catalogue(store: &Store, entity: &str, data: &serde_json::Value) ->
         yaolian_inventory::items::ENTITY => yaolian_inventory::labels::item(data),
         yaolian_inventory::stock::LOT_ENTITY => yaolian_inventory::labels::lot(data),
         yaolian_inventory::stock::MOVEMENT_ENTITY => yaolian_inventory::labels::movement(data),
+        yaolian_quality::deviations::ENTITY => yaolian_quality::labels::deviation(data),
+        yaolian_quality::capa::ENTITY => yaolian_quality::labels::capa(data),
         _ => return None,
     })
 }

@@ -136,6 +136,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0021_application_rollup.sql", "e9d06c36ab74efefb50c5f3f13ad22e51f70599f5342d498fa12bc6defa770b4"),
     ("sqlite/0022_application_status_order.sql", "f138716ba2ea3a8abe2769af005aef094f9a362786a096a313a1bc8ebd05555e"),
     ("sqlite/0023_inventory.sql", "acd3442da560f80ddc0870e2b854d4fa1af951425cdf9a53645c6e1fdaf2067b"),
+    ("sqlite/0024_quality.sql", "b2e446f29d3711a5682290dfead3f34b43cc79d6b84ff0b5aa289d410ee266fb"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -159,6 +160,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0021_application_rollup.sql", "9b9997ada8a1f4e0f2682cb5931d0f77c537f7b63656b2805d3c13984029d49f"),
     ("postgres/0022_application_status_order.sql", "f138716ba2ea3a8abe2769af005aef094f9a362786a096a313a1bc8ebd05555e"),
     ("postgres/0023_inventory.sql", "7d089ea3b51842ccf14540395d71b0ad258b0d291817546d346c805691bd294b"),
+    ("postgres/0024_quality.sql", "ed0031390a8d580c51c60c802bcaac0b8f774cfbd06fbd62a54b45506bcde337"),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).
@@ -346,6 +348,7 @@ fn crates_depend_only_on_crates_below_them() {
         ("license", 9),
         ("trace", 9),
         ("inventory", 8),
+        ("quality", 8),
         ("services", 10),
         ("web", 11),
         ("yaolian", 12),

@@ -150,6 +150,7 @@ domain_errors!(
     ServiceError in yaolian_services,
     TraceError in yaolian_trace,
     InventoryError in yaolian_inventory,
+    QualityError in yaolian_quality,
 );
 
 /// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with

@@ -37,6 +37,9 @@ use crate::api;
         api::get_recall, api::close_recall, api::list_anomalies, api::close_anomaly, api::answer_anomaly, api::anomaly_file, api::list_sites, api::upsert_sites, api::list_pack_codes, api::register_pack_code,
         api::list_items, api::create_item, api::get_item, api::receive_lot, api::get_lot, api::return_to_lot, api::count_lot,
         api::dispose_lot, api::issue_stock, api::list_adjustments, api::decide_adjustment, api::expiring_lots, api::waste_report,
+        api::list_deviations, api::report_deviation, api::report_oos, api::get_deviation, api::investigate_deviation,
+        api::extend_deviation, api::approve_deviation, api::list_capas, api::open_capa, api::get_capa, api::capa_action_done,
+        api::capa_add_actions, api::close_capa, api::capa_effectiveness,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -52,6 +55,7 @@ use crate::api;
         (name = "license", description = "Electronic licenses (电子证照): life cycle, export, public verification, revocation list"),
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
+        (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -129,6 +129,16 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
         let cfg = yaolian_identity::IdentityConfig::default();
         let lid = yaolian_inventory::stock::receive(&store, &cfg, &sys, &receipt, &c).await.unwrap().id;
 
+        let oos = yaolian_quality::deviations::Oos {
+            org_id: w.company_a,
+            test: "含量测定".into(),
+            result: "93.2%".into(),
+            specification: "95.0%～105.0%".into(),
+            ..Default::default()
+        };
+        let qcfg = yaolian_quality::QualityConfig::default();
+        let did = yaolian_quality::deviations::from_oos(&store, &qcfg, &sys, &oos, &c).await.unwrap().id;
+
         let (pid, rid) = (product.id, recall.id);
         let pairs: Vec<(String, String)> = vec![
             ("/admin/users".into(), "/api/v1/users".into()),
@@ -154,6 +164,9 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             ("/inventory/adjustments".into(), "/api/v1/inventory/adjustments".into()),
             ("/inventory/expiry".into(), "/api/v1/inventory/expiring".into()),
             (format!("/records/inv_lot/{lid}"), format!("/api/v1/records/inv_lot/{lid}")),
+            ("/quality".into(), "/api/v1/quality/deviations".into()),
+            (format!("/quality/deviations/{did}"), format!("/api/v1/quality/deviations/{did}")),
+            (format!("/records/qa_deviation/{did}"), format!("/api/v1/records/qa_deviation/{did}")),
         ];
 
         let server = Server::start(store.clone(), WebConfig::default()).await;

@@ -1067,3 +1067,54 @@ async fn a_storekeeper_receives_issues_by_fefo_and_approves_a_count() {
     server.stop().await;
     db.finish().await;
 }
+
+/// QA works a deviation in the browser: classified major, its approval is refused in place
+/// until a CAPA exists; reclassified minor with a reason, a wrong password is refused next to the
+/// form, and the right one signs the approval.
+#[tokio::test]
+async fn qa_investigates_and_signs_off_a_deviation_from_an_oos_result() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "kc.qa").await;
+    c.goto(&server.url("/quality")).await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#deviations-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("检验结果超标：含量测定"), "{table}");
+    let page = format!("/quality/deviations/{}", demo.id("deviation.kc"));
+    c.goto(&server.url(&page)).await.unwrap();
+
+    c.wait().for_element(Locator::Css("#investigate-form")).await.unwrap();
+    c.find(Locator::Css("#classification option[value='major']")).await.unwrap().click().await.unwrap();
+    type_into(&c, "#classification_reason", "含量低于下限").await;
+    type_into(&c, "#five_whys", "为什么含量偏低？定容体积偏大").await;
+    type_into(&c, "#root_cause", "容量瓶规格用错").await;
+    type_into(&c, "#impact", "不影响产品放行").await;
+    c.find(Locator::Css("#investigate-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "调查与分级已保存");
+    type_into(&c, "#approve-password", PW).await;
+    c.find(Locator::Css("#approve-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let refusal = c.wait().for_element(Locator::Css("#approve-card .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(refusal.contains("纠正预防措施"), "{refusal}");
+
+    // Reclassified minor, with the reason a change needs.
+    c.find(Locator::Css("#classification option[value='minor']")).await.unwrap().click().await.unwrap();
+    type_into(&c, "#investigate-reason", "复测合格，降为次要偏差").await;
+    c.find(Locator::Css("#investigate-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap();
+    type_into(&c, "#approve-password", "not-the-password").await;
+    c.find(Locator::Css("#approve-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#approve-card .alert.error")).await.unwrap();
+    type_into(&c, "#approve-password", PW).await;
+    c.find(Locator::Css("#approve-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "偏差已批准关闭");
+    assert!(main_text(&c).await.contains("已批准关闭"));
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

@@ -71,6 +71,13 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/inventory/lots/{id}/count", "/api/v1/inventory/lots/{lot.kc}/count"),
         ("/api/v1/inventory/lots/{id}/dispose", "/api/v1/inventory/lots/{lot.kc}/dispose"),
         ("/api/v1/inventory/adjustments/{id}/decision", "/api/v1/inventory/adjustments/{adjustment.kc}/decision"),
+        ("/api/v1/quality/deviations/{id}/investigation", "/api/v1/quality/deviations/{deviation.kc}/investigation"),
+        ("/api/v1/quality/deviations/{id}/extension", "/api/v1/quality/deviations/{deviation.kc}/extension"),
+        ("/api/v1/quality/deviations/{id}/approval", "/api/v1/quality/deviations/{deviation.kc}/approval"),
+        ("/api/v1/quality/capas/{id}/action-done", "/api/v1/quality/capas/{capa.kc}/action-done"),
+        ("/api/v1/quality/capas/{id}/actions", "/api/v1/quality/capas/{capa.kc}/actions"),
+        ("/api/v1/quality/capas/{id}/closure", "/api/v1/quality/capas/{capa.kc}/closure"),
+        ("/api/v1/quality/capas/{id}/effectiveness", "/api/v1/quality/capas/{capa.kc}/effectiveness"),
     ];
     if !template.contains('{') {
         return template.to_string();

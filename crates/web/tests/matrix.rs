@@ -179,6 +179,22 @@ POST   /api/v1/inventory/lots/{lot.kc}/return               D NNN NNNNNNN ADNNNN
 POST   /api/v1/inventory/lots/{lot.kc}/count                D NNN NNNNNNN ADNNNNNNN {"counted": "5", "reason": "矩阵"}
 POST   /api/v1/inventory/adjustments/{adjustment.kc}/decision D NNN NNNNNNN AANNNNNNN {"approve": false, "note": "矩阵"}
 POST   /api/v1/inventory/lots/{lot.kc}/dispose              D NNN NNNNNNN ADNNNNNNN {"reason": "矩阵"}
+// Quality: deviations and CAPAs of a company; QA (质量负责人) investigates, approves and manages
+// CAPAs, master accounts and analysts report. 康辰's records are at 康辰 itself.
+GET    /api/v1/quality/deviations                           D DDD DDDDDDD AAAAADADA
+GET    /api/v1/quality/capas                                D DDD DDDDDDD AAAAADADA
+GET    /api/v1/quality/deviations/{deviation.kc}            D NNN NNNNNNN AANNNNNNN
+GET    /api/v1/quality/capas/{capa.kc}                      D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/quality/deviations                           D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "title": "矩阵", "description": "矩阵"}
+POST   /api/v1/quality/oos                                  D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "test": "含量测定", "result": "93.2%", "specification": "95.0%～105.0%"}
+POST   /api/v1/quality/deviations/{deviation.kc}/investigation D NNN NNNNNNN AANNNNNNN {"classification": "minor", "classification_reason": "矩阵", "cause_category": "method", "five_whys": ["矩阵"], "root_cause": "矩阵", "impact": "矩阵"}
+POST   /api/v1/quality/deviations/{deviation.kc}/extension  D NNN NNNNNNN AANNNNNNN {"due_on": "2031-01-01", "reason": "矩阵"}
+POST   /api/v1/quality/capas                                D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "title": "矩阵", "actions": [{"description": "矩阵", "owner": "矩阵", "due_on": "2031-01-01"}]}
+POST   /api/v1/quality/capas/{capa.kc}/action-done          D NNN NNNNNNN AANNNNNNN {"index": 0, "evidence": "矩阵"}
+POST   /api/v1/quality/capas/{capa.kc}/actions              D NNN NNNNNNN AANNNNNNN {"actions": [{"description": "矩阵", "owner": "矩阵", "due_on": "2031-01-01"}], "reason": "矩阵"}
+POST   /api/v1/quality/capas/{capa.kc}/closure              D NNN NNNNNNN AANNNNNNN {"note": "矩阵", "password": "Yaolian@2026"}
+POST   /api/v1/quality/capas/{capa.kc}/effectiveness        D NNN NNNNNNN AANNNNNNN {"effective": false, "note": "矩阵", "password": "Yaolian@2026"}
+POST   /api/v1/quality/deviations/{deviation.kc}/approval   D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

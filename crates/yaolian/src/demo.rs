@@ -283,7 +283,104 @@ pub async fn seed(
     seed_services(store, &ids, password, sealing, &client).await?;
     seed_trace(store, &ids).await?;
     seed_inventory(store, &ids, password, &client).await?;
+    seed_quality(store, &ids, password, &client).await?;
     Ok(accounts)
+}
+
+/// 康辰's deviations and CAPAs: an OOS result investigated with its CAPA, whose effectiveness
+/// check failed and reopened it; an environment deviation approved and closed; one just reported.
+async fn seed_quality(store: &Store, ids: &[(&str, i64, &str)], password: &str, client: &ClientInfo) -> Result<()> {
+    use yaolian_quality::capa::{self, NewAction, NewCapa};
+    use yaolian_quality::deviations::{self, Investigation, NewDeviation, Oos};
+    let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, analyst) = (user("kc.qa").await?, user("kc.analyst").await?);
+    let cfg = yaolian_quality::QualityConfig::default();
+    let identity = IdentityConfig::default();
+    let day = |days: i64| (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(days)).to_string();
+    let oos = Oos {
+        org_id: org("kc.lab")?,
+        test: "含量测定".into(),
+        result: "93.2%".into(),
+        specification: "95.0%～105.0%".into(),
+        product: "盐酸二甲双胍片".into(),
+        batch: "B2026017".into(),
+        record_ref: "ELN-2026-0112".into(),
+    };
+    let d = deviations::from_oos(store, &cfg, &analyst, &oos, client).await?;
+    let inv = Investigation {
+        classification: "major".into(),
+        classification_reason: "含量结果低于标准下限，可能影响疗效，须调查是否涉及其他批次".into(),
+        cause_category: "method".into(),
+        five_whys: vec![
+            "为什么含量偏低？供试品溶液浓度低于规定".into(),
+            "为什么浓度偏低？定容体积大于规定".into(),
+            "为什么定容体积错误？检验员使用了错误规格的容量瓶".into(),
+            "为什么用错容量瓶？操作规程未写明容量瓶规格".into(),
+        ],
+        root_cause: "检验操作规程 SOP-QC-012 未写明容量瓶规格".into(),
+        impact: "复测合格；仅影响本批检验记录，不涉及产品放行".into(),
+    };
+    deviations::investigate(store, &cfg, &qa, d.id, &inv, "", client).await?;
+    let new = NewCapa {
+        org_id: org("kc.lab")?,
+        deviation_id: Some(d.id),
+        title: "修订含量测定操作规程并培训".into(),
+        actions: vec![
+            NewAction {
+                description: "修订 SOP-QC-012，写明容量瓶规格".into(), owner: "吴丽".into(), due_on: day(14)
+            },
+            NewAction {
+                description: "对理化实验室检验员培训并考核".into(), owner: "郑涛".into(), due_on: day(21)
+            },
+        ],
+    };
+    let c = capa::open(store, &qa, &new, client).await?;
+    capa::complete_action(store, &analyst, c.id, 0, "SOP-QC-012 第 3 版已生效", client).await?;
+    capa::complete_action(store, &analyst, c.id, 1, "培训记录 TR-2026-031，考核合格", client).await?;
+    capa::close(store, &cfg, &identity, &qa, c.id, "两项措施均已落实", password, client).await?;
+    capa::check_effectiveness(store, &identity, &qa, c.id, false, "复查后续三批，仍有一次容量瓶用错", password, client)
+        .await?;
+    let more =
+        [NewAction {
+            description: "容量瓶按规格分区存放并贴色标".into(), owner: "孙洁".into(), due_on: day(30)
+        }];
+    capa::add_actions(store, &qa, c.id, &more, "有效性检查未通过，追加措施", client).await?;
+    // An environment deviation in production, minor, approved and closed.
+    let env = NewDeviation {
+        org_id: org("kc")?,
+        title: "D 级洁净区压差低于标准".into(),
+        description: "固体制剂车间 D 级区与一般区压差 8 Pa，低于 10 Pa 的标准，持续约 20 分钟".into(),
+        location: "固体制剂车间 D 级区".into(),
+        immediate_actions: "暂停生产，检查送风机组，恢复后监测 2 小时正常".into(),
+        ..NewDeviation::default()
+    };
+    // Reported by QA: the lab analyst's scope is the lab.
+    let e = deviations::report(store, &cfg, &qa, &env, client).await?;
+    let minor = Investigation {
+        classification: "minor".into(),
+        classification_reason: "时间短，产品暴露风险低，不影响产品质量".into(),
+        cause_category: "machine".into(),
+        five_whys: vec!["为什么压差下降？送风量下降".into(), "为什么送风量下降？初效过滤器堵塞".into()],
+        root_cause: "初效过滤器未按周期更换".into(),
+        impact: "评估同时段生产的两批产品，无影响".into(),
+    };
+    deviations::investigate(store, &cfg, &qa, e.id, &minor, "", client).await?;
+    deviations::approve(store, &cfg, &identity, &qa, e.id, password, None, client).await?;
+    // One just reported in the lab.
+    let hplc = NewDeviation {
+        org_id: org("kc.lab")?,
+        title: "2 号液相色谱仪柱温波动".into(),
+        description: "有关物质测定中柱温在 28–33 ℃ 之间波动，超出 30±1 ℃ 的规定".into(),
+        location: "理化实验室 2 号液相".into(),
+        record_ref: "ELN-2026-0120".into(),
+        ..NewDeviation::default()
+    };
+    deviations::report(store, &cfg, &analyst, &hplc, client).await?;
+    Ok(())
 }
 
 /// 康辰's laboratory stockroom (试剂室): reagents, a reference standard and controlled chemicals

@@ -7,6 +7,7 @@ mod inventory;
 mod ledger;
 mod license;
 mod portal;
+mod quality;
 mod records;
 mod registry;
 mod services;
@@ -27,6 +28,7 @@ pub use inventory::*;
 pub use ledger::*;
 pub use license::*;
 pub use portal::*;
+pub use quality::*;
 pub use records::*;
 pub use registry::*;
 pub use services::*;
@@ -44,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(services::routes())
         .merge(trace::routes())
         .merge(inventory::routes())
+        .merge(quality::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -313,21 +313,20 @@ impl ItemFormPage {
 async fn render_item_form(state: &AppState, user: &PageUser, mut form: ItemForm, errors: Vec<FieldError>) -> Response {
     let orgs = super::org_picks(state, user, None).await;
     form.org = super::picker_text(state, user, &form.org).await;
-    let status = if errors.is_empty() { None } else { Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY) };
-    let page = render(&ItemFormPage {
-        chrome: user.chrome("inventory"),
-        form,
-        errors,
-        orgs,
-        categories: CATEGORIES,
-        controls: CONTROLS,
-        pictograms: PICTOGRAMS,
-        units: qty::UNITS,
-    });
-    match status {
-        Some(s) => (s, page).into_response(),
-        None => page,
-    }
+    let refused = !errors.is_empty();
+    super::render_form(
+        &ItemFormPage {
+            chrome: user.chrome("inventory"),
+            form,
+            errors,
+            orgs,
+            categories: CATEGORIES,
+            controls: CONTROLS,
+            pictograms: PICTOGRAMS,
+            units: qty::UNITS,
+        },
+        refused,
+    )
 }
 
 async fn new_form(State(state): State<AppState>, user: PageUser) -> Response {
@@ -450,13 +449,7 @@ impl StockForm {
     }
 }
 
-/// A refused form on a page: which one, what it sent, and why.
-#[derive(Default)]
-struct Failed {
-    form: &'static str,
-    kept: StockForm,
-    errors: Vec<FieldError>,
-}
+type Failed = super::Failed<StockForm>;
 
 #[derive(Template)]
 #[template(path = "inventory_item.html")]
@@ -478,22 +471,6 @@ impl ItemPage {
         } else {
             format!("数量（{unit}） *")
         }
-    }
-    fn err(&self, form: &str, field: &str) -> Option<&str> {
-        (self.failed.form == form).then(|| field_error(&self.failed.errors, field)).flatten()
-    }
-    fn kept(&self, form: &str) -> StockForm {
-        if self.failed.form == form {
-            self.failed.kept.clone()
-        } else {
-            StockForm::default()
-        }
-    }
-    fn general_errors(&self, form: &str) -> Vec<&str> {
-        if self.failed.form != form {
-            return Vec::new();
-        }
-        self.failed.errors.iter().map(|e| e.message.as_str()).collect()
     }
 }
 
@@ -533,20 +510,19 @@ async fn render_item(state: &AppState, user: &PageUser, id: i64, failed: Failed,
     let offers = stock::offers(store, &user.principal, item.org_id).await.unwrap_or_default();
     let mut chrome = user.chrome("inventory");
     chrome.title = format!("{} · {}", item.name_zh, item.code);
-    let status = if failed.errors.is_empty() { None } else { Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY) };
-    let page = render(&ItemPage {
-        chrome,
-        can_issue: offers.issue,
-        can_receive: offers.manage,
-        item,
-        lots,
-        failed,
-        done: notice(done),
-    });
-    match status {
-        Some(s) => (s, page).into_response(),
-        None => page,
-    }
+    let refused = !failed.errors.is_empty();
+    super::render_form(
+        &ItemPage {
+            chrome,
+            can_issue: offers.issue,
+            can_receive: offers.manage,
+            item,
+            lots,
+            failed,
+            done: notice(done),
+        },
+        refused,
+    )
 }
 
 async fn item_page(
@@ -632,25 +608,6 @@ struct LotPage {
     can_manage: bool,
 }
 
-impl LotPage {
-    fn err(&self, form: &str, field: &str) -> Option<&str> {
-        (self.failed.form == form).then(|| field_error(&self.failed.errors, field)).flatten()
-    }
-    fn kept(&self, form: &str) -> StockForm {
-        if self.failed.form == form {
-            self.failed.kept.clone()
-        } else {
-            StockForm::default()
-        }
-    }
-    fn general_errors(&self, form: &str) -> Vec<&str> {
-        if self.failed.form != form {
-            return Vec::new();
-        }
-        self.failed.errors.iter().map(|e| e.message.as_str()).collect()
-    }
-}
-
 async fn render_lot(
     state: &AppState,
     user: &PageUser,
@@ -672,23 +629,22 @@ async fn render_lot(
     let url = super::license::site_url(state, headers, &format!("/inventory/lots/{id}"));
     let mut chrome = user.chrome("inventory");
     chrome.title = format!("{} · 批号 {}", lot.item_name, lot.lot_no);
-    let status = if failed.errors.is_empty() { None } else { Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY) };
-    let page = render(&LotPage {
-        chrome,
-        controlled: !lot.control.is_empty(),
-        qr: super::license::qr_svg(&url),
-        url,
-        movements,
-        failed,
-        done: notice(done),
-        can_use: offers.issue && lot.status == "active",
-        can_manage: offers.manage && lot.status == "active",
-        lot,
-    });
-    match status {
-        Some(s) => (s, page).into_response(),
-        None => page,
-    }
+    let refused = !failed.errors.is_empty();
+    super::render_form(
+        &LotPage {
+            chrome,
+            controlled: !lot.control.is_empty(),
+            qr: super::license::qr_svg(&url),
+            url,
+            movements,
+            failed,
+            done: notice(done),
+            can_use: offers.issue && lot.status == "active",
+            can_manage: offers.manage && lot.status == "active",
+            lot,
+        },
+        refused,
+    )
 }
 
 async fn lot_page(
@@ -793,19 +749,18 @@ async fn render_adjustments(state: &AppState, user: &PageUser, failed_id: i64, f
         Ok(w) => w,
         Err(e) => return failure_page(user.lang, e),
     };
-    let status = if failed.errors.is_empty() { None } else { Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY) };
-    let page = render(&AdjustmentsPage {
-        chrome: user.chrome("inventory"),
-        waiting,
-        failed_id,
-        failed,
-        done: notice(done),
-        me: user.principal.username().to_string(),
-    });
-    match status {
-        Some(s) => (s, page).into_response(),
-        None => page,
-    }
+    let refused = !failed.errors.is_empty();
+    super::render_form(
+        &AdjustmentsPage {
+            chrome: user.chrome("inventory"),
+            waiting,
+            failed_id,
+            failed,
+            done: notice(done),
+            me: user.principal.username().to_string(),
+        },
+        refused,
+    )
 }
 
 async fn adjustments_page(State(state): State<AppState>, user: PageUser, Query(d): Query<Done>) -> Response {

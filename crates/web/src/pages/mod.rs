@@ -14,6 +14,7 @@ mod home;
 mod inventory;
 mod license;
 mod login;
+mod quality;
 mod records;
 mod registry;
 mod services;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(services::routes())
         .merge(trace::routes())
         .merge(inventory::routes())
+        .merge(quality::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -190,6 +192,9 @@ impl Chrome {
             };
             links.push(("trace", target, "nav.trace"));
         }
+        if p.has(perm::QUALITY_READ) {
+            links.push(("quality", "/quality", "nav.quality"));
+        }
         if p.has(perm::INVENTORY_READ) {
             links.push(("inventory", "/inventory", "nav.inventory"));
         }
@@ -268,6 +273,56 @@ pub fn render<T: Template>(t: &T) -> Response {
             tracing::error!(error = %e, "template rendering failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
+    }
+}
+
+/// [`render`], with status 422 when the page shows a refused form (the refusal in place, the
+/// input kept).
+pub fn render_form<T: Template>(t: &T, refused: bool) -> Response {
+    let page = render(t);
+    if refused && page.status().is_success() {
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    } else {
+        page
+    }
+}
+
+/// A refused form on a page that carries several (a record's step forms): which form, what it
+/// sent — kept to fill it again; the caller leaves passwords out — and the refusals. The
+/// template asks `failed.err(form, field)`, `failed.messages(form)` and `failed.kept(form)`.
+#[derive(Default)]
+pub struct Failed<T> {
+    pub form: &'static str,
+    pub kept: T,
+    pub errors: Vec<FieldError>,
+}
+
+impl<T: Default + Clone> Failed<T> {
+    /// The refusal of `field` when `form` is the refused one.
+    pub fn err(&self, form: &str, field: &str) -> Option<&str> {
+        (self.form == form).then(|| field_error(&self.errors, field)).flatten()
+    }
+
+    /// Every refusal's sentence when `form` is the refused one.
+    pub fn messages(&self, form: &str) -> Vec<&str> {
+        if self.form == form {
+            self.errors.iter().map(|e| e.message.as_str()).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// What `form` sent when it was the refused one; empty otherwise.
+    pub fn kept(&self, form: &str) -> T {
+        if self.form == form {
+            self.kept.clone()
+        } else {
+            T::default()
+        }
+    }
+
+    pub fn refused(&self) -> bool {
+        !self.errors.is_empty()
     }
 }
 

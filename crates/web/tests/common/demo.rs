@@ -144,6 +144,29 @@ pub async fn seed(store: &Store) -> Demo {
     ids.insert("lot.kc".into(), lot.id.to_string());
     let adj = yaolian_inventory::stock::count(store, &sys, lot.id, "3990", "月度盘点", &client).await.unwrap().unwrap();
     ids.insert("adjustment.kc".into(), adj.id.to_string());
+    // 康辰's quality records: a deviation from an OOS result, and a CAPA.
+    let qcfg = yaolian_quality::QualityConfig::default();
+    let oos = yaolian_quality::deviations::Oos {
+        org_id: org(&ids, "kc"),
+        test: "含量测定".into(),
+        result: "93.2%".into(),
+        specification: "95.0%～105.0%".into(),
+        ..Default::default()
+    };
+    let dev = yaolian_quality::deviations::from_oos(store, &qcfg, &sys, &oos, &client).await.unwrap();
+    ids.insert("deviation.kc".into(), dev.id.to_string());
+    let capa = yaolian_quality::capa::NewCapa {
+        org_id: org(&ids, "kc"),
+        deviation_id: None,
+        title: "修订检验操作规程".into(),
+        actions: vec![yaolian_quality::capa::NewAction {
+            description: "修订 SOP-QC-012".into(),
+            owner: "吴丽".into(),
+            due_on: "2030-12-31".into(),
+        }],
+    };
+    let capa = yaolian_quality::capa::open(store, &sys, &capa, &client).await.unwrap();
+    ids.insert("capa.kc".into(), capa.id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),

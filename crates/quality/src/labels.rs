@@ -1,0 +1,130 @@
+//! What people read of the history of deviations and CAPAs (偏差、纠正预防措施的字段目录).
+//! Pure, no I/O.
+
+use serde_json::Value;
+use yaolian_core::diff::{Catalogue, Shown};
+
+const DEVIATION: &[(&str, &str)] = &[
+    ("id", "偏差记录编号"),
+    ("org_id", "机构编号"),
+    ("number", "偏差编号"),
+    ("title", "标题"),
+    ("description", "偏差描述"),
+    ("location", "发生地点"),
+    ("occurred_at", "发生时间"),
+    ("product", "产品"),
+    ("batch", "批号"),
+    ("record_ref", "相关记录"),
+    ("immediate_actions", "紧急措施"),
+    ("source", "来源"),
+    ("source_ref", "来源记录"),
+    ("classification", "偏差分级"),
+    ("classification_reason", "分级理由"),
+    ("cause_category", "原因类别（人机料法环测）"),
+    ("five_whys", "五问法"),
+    ("root_cause", "根本原因"),
+    ("impact", "影响评估"),
+    ("due_on", "完成期限"),
+    ("status", "状态"),
+    ("reporter", "报告人"),
+    ("approved_by", "批准人"),
+    ("capa_id", "纠正预防措施记录编号"),
+];
+
+const CAPA: &[(&str, &str)] = &[
+    ("id", "纠正预防措施记录编号"),
+    ("org_id", "机构编号"),
+    ("deviation_id", "偏差记录编号"),
+    ("number", "编号"),
+    ("title", "标题"),
+    ("actions", "措施"),
+    ("actions[].description", "内容"),
+    ("actions[].owner", "负责人"),
+    ("actions[].due_on", "期限"),
+    ("actions[].done_on", "完成日期"),
+    ("actions[].evidence", "完成证据"),
+    ("status", "状态"),
+    ("owner", "建立人"),
+    ("effectiveness_due_on", "有效性检查日期"),
+    ("effectiveness_note", "有效性检查结论"),
+    ("reopened", "重新打开次数"),
+];
+
+fn find(table: &[(&str, &'static str)], code: &str) -> Option<&'static str> {
+    table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+fn deviation_status(code: &str) -> Option<&'static str> {
+    find(crate::deviations::STATUSES, code)
+}
+
+fn source(code: &str) -> Option<&'static str> {
+    find(crate::deviations::SOURCES, code)
+}
+
+fn cause(code: &str) -> Option<&'static str> {
+    find(crate::CAUSES, code)
+}
+
+fn capa_status(code: &str) -> Option<&'static str> {
+    find(crate::capa::STATUSES, code)
+}
+
+fn text<'a>(data: &'a Value, key: &str) -> &'a str {
+    data[key].as_str().unwrap_or_default()
+}
+
+/// The catalogue of a deviation; `data` is its newest version.
+pub fn deviation(data: &Value) -> Catalogue {
+    Catalogue::new(DEVIATION)
+        .shown("status", Shown::Code(deviation_status))
+        .shown("source", Shown::Code(source))
+        .shown("classification", Shown::Code(crate::class_zh))
+        .shown("cause_category", Shown::Code(cause))
+        .shown("occurred_at", Shown::Time)
+        .actions(&[
+            ("report", "报告"),
+            ("investigate", "调查与分级"),
+            ("extend", "延期"),
+            ("approve", "批准关闭"),
+            ("link_capa", "关联纠正预防措施"),
+        ])
+        .named(format!("{} {}", text(data, "number"), text(data, "title")).trim().to_string())
+}
+
+/// The catalogue of a CAPA; `data` is its newest version.
+pub fn capa(data: &Value) -> Catalogue {
+    Catalogue::new(CAPA)
+        .shown("status", Shown::Code(capa_status))
+        .actions(&[
+            ("open", "建立"),
+            ("action_done", "措施完成"),
+            ("add_actions", "增加措施"),
+            ("close", "关闭"),
+            ("effective", "有效性检查：有效"),
+            ("reopen", "有效性检查未通过，重新打开"),
+        ])
+        .named(format!("{} {}", text(data, "number"), text(data, "title")).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_field_of_a_quality_record_has_a_label() {
+        let d = json!({"id": 1, "org_id": 1, "number": "PC-2026-00001", "title": "t", "description": "d",
+            "location": "", "occurred_at": 1, "product": "", "batch": "", "record_ref": "", "immediate_actions": "",
+            "source": "oos", "source_ref": "", "classification": "major", "classification_reason": "",
+            "cause_category": "method", "five_whys": ["a"], "root_cause": "", "impact": "", "due_on": "2026-12-30",
+            "status": "investigated", "reporter": "x", "approved_by": null, "capa_id": null});
+        let c = json!({"id": 1, "org_id": 1, "deviation_id": 1, "number": "CAPA-2026-00001", "title": "t",
+            "actions": [{"description": "d", "owner": "o", "due_on": "2026-12-30", "done_on": null, "evidence": ""}],
+            "status": "reopened", "owner": "x", "effectiveness_due_on": null, "effectiveness_note": "", "reopened": 1});
+        assert!(deviation(&d).unlabelled(&d).is_empty(), "{:?}", deviation(&d).unlabelled(&d));
+        assert!(capa(&c).unlabelled(&c).is_empty(), "{:?}", capa(&c).unlabelled(&c));
+        assert_eq!(deviation(&d).value("cause_category", Some(&json!("method"))), "法");
+        assert_eq!(capa(&c).value("status", Some(&json!("reopened"))), "有效性检查未通过，重新实施");
+    }
+}
