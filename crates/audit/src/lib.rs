@@ -82,6 +82,8 @@ pub mod action {
     pub const QUALITY_DEVIATION: &str = "quality_deviation";
     /// A CAPA opened, an action done, closed, or its effectiveness checked (纠正预防措施).
     pub const QUALITY_CAPA: &str = "quality_capa";
+    /// A controlled document drafted, submitted, approved, made obsolete, or a training recorded.
+    pub const QUALITY_DOCUMENT: &str = "quality_document";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -142,6 +144,7 @@ pub mod action {
         INVENTORY_DISPOSE,
         QUALITY_DEVIATION,
         QUALITY_CAPA,
+        QUALITY_DOCUMENT,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

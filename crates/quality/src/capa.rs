@@ -19,7 +19,7 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, RecordVersion, Store, StoreError, Tx};
+use yaolian_store::{RecordVersion, Store, StoreError, Tx};
 
 /// The versioned-record entity of CAPAs.
 pub const ENTITY: &str = "qa_capa";
@@ -148,24 +148,17 @@ async fn save(
     let row =
         sqlx::query(&format!("SELECT {COLUMNS} FROM qa_capas c WHERE c.id = $1")).bind(id).fetch_one(&mut **tx).await?;
     let c = from_row(&row)?;
-    let written = versions::append(
-        tx,
-        NewVersion {
-            entity: ENTITY,
-            entity_id: &id.to_string(),
-            actor: principal.username(),
-            action,
-            reason,
-            data: &image(&c),
-            expected_version: Some(c.version - 1),
-        },
-    )
-    .await?;
-    let target = format!("qa_capa:{id} {} {action}", c.number);
-    let event =
-        audit::Event { detail: reason, ..audit::Event::by(principal, audit::action::QUALITY_CAPA, &target, client) };
-    audit::record(tx, event).await?;
-    Ok(written)
+    let step = crate::Step {
+        entity: ENTITY,
+        id,
+        version: c.version,
+        data: image(&c),
+        action,
+        reason,
+        audit: audit::action::QUALITY_CAPA,
+        target: format!("qa_capa:{id} {} {action}", c.number),
+    };
+    crate::record_step(tx, principal, step, client).await
 }
 
 fn actions_of(news: &[NewAction], errors: &mut ValidationError) -> Vec<Action> {

@@ -17,7 +17,7 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, RecordVersion, Store, StoreError, Tx};
+use yaolian_store::{RecordVersion, Store, StoreError, Tx};
 
 /// The versioned-record entity of deviations.
 pub const ENTITY: &str = "qa_deviation";
@@ -223,26 +223,17 @@ pub(crate) async fn save(
     let row =
         sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE d.id = $1")).bind(id).fetch_one(&mut **tx).await?;
     let d = from_row(&row)?;
-    let written = versions::append(
-        tx,
-        NewVersion {
-            entity: ENTITY,
-            entity_id: &id.to_string(),
-            actor: principal.username(),
-            action,
-            reason,
-            data: &image(&d),
-            expected_version: Some(d.version - 1),
-        },
-    )
-    .await?;
-    let target = format!("qa_deviation:{id} {} {action}", d.number);
-    let event = audit::Event {
-        detail: reason,
-        ..audit::Event::by(principal, audit::action::QUALITY_DEVIATION, &target, client)
+    let step = crate::Step {
+        entity: ENTITY,
+        id,
+        version: d.version,
+        data: image(&d),
+        action,
+        reason,
+        audit: audit::action::QUALITY_DEVIATION,
+        target: format!("qa_deviation:{id} {} {action}", d.number),
     };
-    audit::record(tx, event).await?;
-    Ok(written)
+    crate::record_step(tx, principal, step, client).await
 }
 
 /// The path of the record's organization, or a refusal of `org_id`.

@@ -15,6 +15,9 @@ pub enum QualityError {
     /// A deviation of a class that needs a CAPA closes only with one.
     #[error("a {class} deviation closes only with its CAPA")]
     CapaMissing { class: String },
+    /// A document revision is effective for a person only once their training is recorded.
+    #[error("no training on {code} revision {revision} is recorded")]
+    NotTrained { code: String, revision: i64 },
     /// A CAPA closes only when every action is done.
     #[error("{open} actions of the CAPA are not done")]
     ActionsOpen { open: usize },
@@ -28,6 +31,7 @@ impl QualityError {
             QualityError::WrongState { .. } => "quality_state",
             QualityError::CapaMissing { .. } => "capa_missing",
             QualityError::ActionsOpen { .. } => "actions_open",
+            QualityError::NotTrained { .. } => "not_trained",
         }
     }
 
@@ -38,6 +42,9 @@ impl QualityError {
             QualityError::WrongState { .. } => "当前状态下不能进行这一步".into(),
             QualityError::CapaMissing { .. } => "该级别的偏差须先建立纠正预防措施，才能批准关闭".into(),
             QualityError::ActionsOpen { open } => format!("还有 {open} 项措施未完成，不能关闭"),
+            QualityError::NotTrained { code, revision } => {
+                format!("尚无 {code} 第 {revision} 版的培训记录，培训后方可按此文件操作")
+            }
         })
     }
 }

@@ -107,6 +107,61 @@ pub fn capa(data: &Value) -> Catalogue {
         .named(format!("{} {}", text(data, "number"), text(data, "title")).trim().to_string())
 }
 
+const DOCUMENT: &[(&str, &str)] = &[
+    ("id", "文件记录编号"),
+    ("org_id", "机构编号"),
+    ("code", "文件编号"),
+    ("title", "文件名称"),
+    ("review_months", "定期审核周期（月）"),
+    ("status", "状态"),
+    ("owner", "建立人"),
+];
+
+const REVISION: &[(&str, &str)] = &[
+    ("id", "版本记录编号"),
+    ("document_id", "文件记录编号"),
+    ("revision", "版本号"),
+    ("file_name", "文件名"),
+    ("size", "大小（字节）"),
+    ("sm3", "SM3 校验值"),
+    ("reason", "修订原因"),
+    ("status", "状态"),
+    ("author", "起草人"),
+    ("effective_on", "生效日期"),
+    ("approved_by", "批准人"),
+];
+
+fn document_status(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "active" => "在用",
+        "obsolete" => "已废止",
+        _ => return None,
+    })
+}
+
+fn revision_status(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "approved" => "已批准",
+        other => return find(crate::documents::STATES, other),
+    })
+}
+
+/// The catalogue of a controlled document; `data` is its newest version.
+pub fn document(data: &Value) -> Catalogue {
+    Catalogue::new(DOCUMENT)
+        .shown("status", Shown::Code(document_status))
+        .actions(&[("create", "建立"), ("obsolete", "废止")])
+        .named(format!("{} {}", text(data, "code"), text(data, "title")).trim().to_string())
+}
+
+/// The catalogue of a document revision; `data` is its newest version.
+pub fn revision(data: &Value) -> Catalogue {
+    Catalogue::new(REVISION)
+        .shown("status", Shown::Code(revision_status))
+        .actions(&[("draft", "起草"), ("submit", "提交审核"), ("approve", "批准")])
+        .named(format!("第 {} 版", data["revision"].as_i64().unwrap_or_default()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +180,14 @@ mod tests {
         assert!(deviation(&d).unlabelled(&d).is_empty(), "{:?}", deviation(&d).unlabelled(&d));
         assert!(capa(&c).unlabelled(&c).is_empty(), "{:?}", capa(&c).unlabelled(&c));
         assert_eq!(deviation(&d).value("cause_category", Some(&json!("method"))), "法");
+        let doc = json!({"id": 1, "org_id": 1, "code": "SOP-QC-012", "title": "t", "review_months": 24,
+            "status": "active", "owner": "x"});
+        let rev = json!({"id": 1, "document_id": 1, "revision": 2, "file_name": "a.pdf", "size": 3, "sm3": "ab",
+            "reason": "r", "status": "approved", "author": "x", "effective_on": "2026-12-01", "approved_by": "y"});
+        assert!(document(&doc).unlabelled(&doc).is_empty());
+        assert!(revision(&rev).unlabelled(&rev).is_empty());
+        assert_eq!(revision(&rev).name, "第 2 版");
+        assert_eq!(revision(&rev).value("status", Some(&json!("approved"))), "已批准");
         assert_eq!(capa(&c).value("status", Some(&json!("reopened"))), "有效性检查未通过，重新实施");
     }
 }

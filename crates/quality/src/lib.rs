@@ -11,12 +11,17 @@
 //!   a signature once every action is done, which schedules the effectiveness check (90 days by
 //!   default); a failed check reopens the CAPA for new actions.
 //!
+//! - `documents`: controlled documents (受控文件) — revisions drafted with their file (SM3),
+//!   reviewed, approved under a signature with an effective date; the effective revision
+//!   supersedes the earlier ones; a revision is effective for a person only after their training.
+//!
 //! Every change is a versioned, ledgered record with the row's after-image (`qa_deviation`,
 //! `qa_capa`); each module's `drifts` compares the rows with the ledger. Like every domain crate,
 //! each public function takes the acting `Principal` and checks permission and scope itself.
 
 pub mod capa;
 pub mod deviations;
+pub mod documents;
 pub mod error;
 pub mod labels;
 
@@ -91,4 +96,46 @@ pub(crate) fn day_of(errors: &mut yaolian_core::ValidationError, field: &str, te
             None
         }
     }
+}
+
+/// One step of a quality record, written inside the caller's transaction by [`record_step`]:
+/// the row's after-image as it now stands at `version`, and what the audit trail says.
+pub(crate) struct Step<'a> {
+    pub entity: &'a str,
+    pub id: i64,
+    pub version: i64,
+    pub data: serde_json::Value,
+    pub action: &'a str,
+    pub reason: &'a str,
+    pub audit: &'a str,
+    pub target: String,
+}
+
+/// Versions the step (expecting the previous version, so a change made meanwhile is refused)
+/// and records its audit event, in `tx`.
+pub(crate) async fn record_step(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &yaolian_access::Principal,
+    step: Step<'_>,
+    client: &yaolian_access::ClientInfo,
+) -> error::Result<yaolian_store::RecordVersion> {
+    let written = yaolian_store::versions::append(
+        tx,
+        yaolian_store::NewVersion {
+            entity: step.entity,
+            entity_id: &step.id.to_string(),
+            actor: principal.username(),
+            action: step.action,
+            reason: step.reason,
+            data: &step.data,
+            expected_version: Some(step.version - 1),
+        },
+    )
+    .await?;
+    let event = yaolian_audit::Event {
+        detail: step.reason,
+        ..yaolian_audit::Event::by(principal, step.audit, &step.target, client)
+    };
+    yaolian_audit::record(tx, event).await?;
+    Ok(written)
 }

@@ -40,6 +40,9 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
                 .await
                 .map_err(IdentityError::from)?;
         }
+        yaolian_quality::documents::ENTITY => {
+            yaolian_quality::documents::get(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
+        }
         yaolian_quality::capa::ENTITY => {
             yaolian_quality::capa::get(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
         }
@@ -129,6 +132,8 @@ pub async fn catalogue(store: &Store, entity: &str, data: &serde_json::Value) ->
         yaolian_inventory::stock::MOVEMENT_ENTITY => yaolian_inventory::labels::movement(data),
         yaolian_quality::deviations::ENTITY => yaolian_quality::labels::deviation(data),
         yaolian_quality::capa::ENTITY => yaolian_quality::labels::capa(data),
+        yaolian_quality::documents::ENTITY => yaolian_quality::labels::document(data),
+        yaolian_quality::documents::REVISION_ENTITY => yaolian_quality::labels::revision(data),
         _ => return None,
     })
 }

@@ -40,6 +40,8 @@ use crate::api;
         api::list_deviations, api::report_deviation, api::report_oos, api::get_deviation, api::investigate_deviation,
         api::extend_deviation, api::approve_deviation, api::list_capas, api::open_capa, api::get_capa, api::capa_action_done,
         api::capa_add_actions, api::close_capa, api::capa_effectiveness,
+        api::list_documents, api::create_document, api::get_document, api::revise_document, api::submit_document,
+        api::approve_document, api::record_training, api::document_for_me, api::obsolete_document,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -55,7 +57,7 @@ use crate::api;
         (name = "license", description = "Electronic licenses (电子证照): life cycle, export, public verification, revocation list"),
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
-        (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks"),
+        (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, controlled documents and training"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

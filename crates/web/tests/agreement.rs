@@ -138,6 +138,19 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
         };
         let qcfg = yaolian_quality::QualityConfig::default();
         let did = yaolian_quality::deviations::from_oos(&store, &qcfg, &sys, &oos, &c).await.unwrap().id;
+        let doc = yaolian_quality::documents::NewDocument {
+            org_id: w.company_a,
+            code: "SOP-QC-012".into(),
+            title: "含量测定操作规程".into(),
+            review_months: 24,
+            file: yaolian_records::files::Upload {
+                label: "文件".into(),
+                name: "a.pdf".into(),
+                content_type: String::new(),
+                content_base64: "YWJj".into(),
+            },
+        };
+        let docid = yaolian_quality::documents::create(&store, &sys, &doc, &c).await.unwrap().id;
 
         let (pid, rid) = (product.id, recall.id);
         let pairs: Vec<(String, String)> = vec![
@@ -167,6 +180,8 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             ("/quality".into(), "/api/v1/quality/deviations".into()),
             (format!("/quality/deviations/{did}"), format!("/api/v1/quality/deviations/{did}")),
             (format!("/records/qa_deviation/{did}"), format!("/api/v1/records/qa_deviation/{did}")),
+            ("/quality/documents".into(), "/api/v1/quality/documents".into()),
+            (format!("/quality/documents/{docid}"), format!("/api/v1/quality/documents/{docid}")),
         ];
 
         let server = Server::start(store.clone(), WebConfig::default()).await;

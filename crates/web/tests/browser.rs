@@ -1118,3 +1118,37 @@ async fn qa_investigates_and_signs_off_a_deviation_from_an_oos_result() {
     server.stop().await;
     db.finish().await;
 }
+
+/// A controlled document in the browser: QA submits the draft, approves it under a signature
+/// with today's date (it is then in force), and records a person's training on it.
+#[tokio::test]
+async fn qa_brings_a_controlled_document_into_force_and_records_training() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "kc.qa").await;
+    c.goto(&server.url(&format!("/quality/documents/{}", demo.id("doc.kc")))).await.unwrap();
+    c.wait().for_element(Locator::Css("#submit-form")).await.unwrap();
+    c.find(Locator::Css("#submit-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "已提交审核");
+    let today = yaolian_core::Timestamp::now().china_date().to_string();
+    c.execute(&format!("document.getElementById('effective_on').value = '{today}'"), vec![]).await.unwrap();
+    type_into(&c, "#approve-password", PW).await;
+    c.find(Locator::Css("#approve-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "已批准");
+    let table = c.find(Locator::Css("#revisions-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("现行有效"), "{table}");
+    c.find(Locator::Css("#trainees-table button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "培训已记录");
+    assert!(c.find(Locator::Css("#trainees-table")).await.unwrap().text().await.unwrap().contains("已培训"));
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

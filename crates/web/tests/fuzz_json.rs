@@ -78,6 +78,10 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/quality/capas/{id}/actions", "/api/v1/quality/capas/{capa.kc}/actions"),
         ("/api/v1/quality/capas/{id}/closure", "/api/v1/quality/capas/{capa.kc}/closure"),
         ("/api/v1/quality/capas/{id}/effectiveness", "/api/v1/quality/capas/{capa.kc}/effectiveness"),
+        ("/api/v1/quality/documents/{id}/revisions", "/api/v1/quality/documents/{doc.kc}/revisions"),
+        ("/api/v1/quality/documents/{id}/approval", "/api/v1/quality/documents/{doc.kc}/approval"),
+        ("/api/v1/quality/documents/{id}/trainings", "/api/v1/quality/documents/{doc.kc}/trainings"),
+        ("/api/v1/quality/documents/{id}/obsolete", "/api/v1/quality/documents/{doc.kc}/obsolete"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -195,6 +195,17 @@ POST   /api/v1/quality/capas/{capa.kc}/actions              D NNN NNNNNNN AANNNN
 POST   /api/v1/quality/capas/{capa.kc}/closure              D NNN NNNNNNN AANNNNNNN {"note": "矩阵", "password": "Yaolian@2026"}
 POST   /api/v1/quality/capas/{capa.kc}/effectiveness        D NNN NNNNNNN AANNNNNNN {"effective": false, "note": "矩阵", "password": "Yaolian@2026"}
 POST   /api/v1/quality/deviations/{deviation.kc}/approval   D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
+// Controlled documents: QA drafts, submits and approves (the seeded draft's author is the
+// system, so 康辰's master account approves it), records training, makes a document obsolete.
+GET    /api/v1/quality/documents                            D DDD DDDDDDD AAAAADADA
+GET    /api/v1/quality/documents/{doc.kc}                   D NNN NNNNNNN AANNNNNNN
+GET    /api/v1/quality/documents/{doc.kc}/for-me            D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/quality/documents                            D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "code": "SOP-QC-099", "title": "矩阵", "file": {"label": "文件", "name": "a.pdf", "content_base64": "YWJj"}}
+POST   /api/v1/quality/documents/{doc.kc}/revisions         D NNN NNNNNNN AANNNNNNN {"file": {"label": "文件", "name": "a.pdf", "content_base64": "YWJk"}, "reason": "矩阵"}
+POST   /api/v1/quality/documents/{doc.kc}/submission        D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/quality/documents/{doc.kc}/approval          D NNN NNNNNNN AANNNNNNN {"effective_on": "2030-01-01", "password": "Yaolian@2026"}
+POST   /api/v1/quality/documents/{doc.kc}/trainings         D NNN NNNNNNN AANNNNNNN {"revision_id": {docrev.kc}, "user_id": {user.kc.analyst}}
+POST   /api/v1/quality/documents/{doc.kc}/obsolete          D NNN NNNNNNN AANNNNNNN {"reason": "矩阵"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

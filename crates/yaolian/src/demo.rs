@@ -380,6 +380,82 @@ async fn seed_quality(store: &Store, ids: &[(&str, i64, &str)], password: &str, 
         ..NewDeviation::default()
     };
     deviations::report(store, &cfg, &analyst, &hplc, client).await?;
+    seed_documents(store, ids, password, client).await
+}
+
+/// 康辰's controlled documents in every state: one in force with the analyst trained and its
+/// next revision in review, one whose second revision superseded the first, one approved for
+/// a later date, one obsolete, one still a draft. Written by QA, approved by the master account;
+/// the QC laboratory's procedures belong to the lab, where its analysts work under them.
+async fn seed_documents(store: &Store, ids: &[(&str, i64, &str)], password: &str, client: &ClientInfo) -> Result<()> {
+    use yaolian_quality::documents::{self, NewDocument};
+    use yaolian_records::files::Upload;
+    let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
+    // The QC laboratory's procedures are the lab's; production's are the company's.
+    let (lab, kc) = (org("kc.lab")?, org("kc")?);
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, master, analyst) = (user("kc.qa").await?, user("kc.master").await?, user("kc.analyst").await?);
+    let identity = IdentityConfig::default();
+    let today = yaolian_core::Timestamp::now().china_date();
+    let file = |code: &str, base64: &str| Upload {
+        label: "文件".into(),
+        name: format!("{code}.pdf"),
+        content_type: "application/pdf".into(),
+        content_base64: base64.into(),
+    };
+    let create = |code: &'static str, title: &'static str, base64: &'static str| {
+        let new = NewDocument {
+            org_id: if code.starts_with("SOP-PR") { kc } else { lab },
+            code: code.into(),
+            title: title.into(),
+            review_months: 24,
+            file: file(code, base64),
+        };
+        let qa = qa.clone();
+        async move { anyhow::Ok(documents::create(store, &qa, &new, client).await?) }
+    };
+    let publish = |id: i64, on: String| {
+        let (qa, master, identity) = (qa.clone(), master.clone(), identity.clone());
+        async move {
+            documents::submit(store, &qa, id, client).await?;
+            anyhow::Ok(documents::approve(store, &identity, &master, id, &on, password, client).await?)
+        }
+    };
+    let d = create("SOP-QC-012", "含量测定操作规程", "U09QLVFDLTAxMiByZXYgMQ==").await?;
+    let d = publish(d.id, today.to_string()).await?;
+    let rev = d.effective().map(|r| r.id).context("in force")?;
+    documents::record_training(store, &qa, d.id, rev, analyst.user_id(), client).await?;
+    documents::revise(
+        store,
+        &qa,
+        d.id,
+        &file("SOP-QC-012", "U09QLVFDLTAxMiByZXYgMg=="),
+        "写明容量瓶规格（纠正预防措施）",
+        client,
+    )
+    .await?;
+    documents::submit(store, &qa, d.id, client).await?;
+    let d = create("SOP-QC-001", "检验记录填写规程", "U09QLVFDLTAwMSByZXYgMQ==").await?;
+    publish(d.id, today.to_string()).await?;
+    documents::revise(
+        store,
+        &qa,
+        d.id,
+        &file("SOP-QC-001", "U09QLVFDLTAwMSByZXYgMg=="),
+        "增加电子记录的更正要求",
+        client,
+    )
+    .await?;
+    publish(d.id, today.to_string()).await?;
+    let d = create("SOP-QC-030", "高效液相色谱系统适用性规程", "U09QLVFDLTAzMCByZXYgMQ==").await?;
+    publish(d.id, (today + chrono::Duration::days(30)).to_string()).await?;
+    let d = create("SOP-PR-005", "压片工序操作规程", "U09QLVBSLTAwNSByZXYgMQ==").await?;
+    publish(d.id, today.to_string()).await?;
+    documents::make_obsolete(store, &qa, d.id, "压片工序改为委托生产", client).await?;
+    create("SOP-EQ-101", "分析天平使用与校准规程", "U09QLUVRLTEwMSByZXYgMQ==").await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Current state against the ledger, for `ledger verify` and `restore`: every domain's rows that
 //! matter (users with roles and credential fingerprints, roles, organizations, role requests,
 //! products, licenses, applications, recalls, trace error declarations, inventory items, lots and
-//! movements, deviations and CAPAs) compared with their latest ledgered versions
+//! movements, deviations, CAPAs and controlled documents) compared with their latest ledgered versions
 //! (`yaolian_store::state`).
 
 use anyhow::{bail, Result};
@@ -23,6 +23,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_inventory::stock::drifts(store).await?);
     all.extend(yaolian_quality::deviations::drifts(store).await?);
     all.extend(yaolian_quality::capa::drifts(store).await?);
+    all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }
 
@@ -31,7 +32,7 @@ pub async fn check(store: &Store) -> Result<String> {
     let found = drifts(store).await?;
     if found.is_empty() {
         return Ok("state OK: users, roles, organizations, role requests, products, licenses, applications, \
-                   recalls, trace error declarations and inventory items, lots and movements, deviations and CAPAs match their latest ledgered \
+                   recalls, trace error declarations and inventory items, lots and movements, deviations, CAPAs and controlled documents match their latest ledgered \
                    versions, and every lot's stock is the sum of its movements"
             .to_string());
     }

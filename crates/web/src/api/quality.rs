@@ -2,7 +2,7 @@
 //! investigated, extended, approved under a signature) and CAPAs (opened, actions done, closed
 //! under a signature, effectiveness checked).
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yaolian_quality::capa::{self, Capa, NewAction, NewCapa};
 use yaolian_quality::deviations::{self, Deviation, Investigation, NewDeviation, Oos};
+use yaolian_quality::documents::{self, Document, NewDocument, Revision};
 use yaolian_quality::QualityConfig;
+use yaolian_records::files::Upload;
 
 use super::{ApiQuery, IdPath};
 use crate::error::{ApiResult, Problem};
@@ -31,7 +33,24 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/quality/capas/{id}/actions", post(capa_add_actions))
         .route("/api/v1/quality/capas/{id}/closure", post(close_capa))
         .route("/api/v1/quality/capas/{id}/effectiveness", post(capa_effectiveness))
+        .route(
+            "/api/v1/quality/documents",
+            get(list_documents).post(create_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BODY)),
+        )
+        .route("/api/v1/quality/documents/{id}", get(get_document))
+        .route(
+            "/api/v1/quality/documents/{id}/revisions",
+            post(revise_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BODY)),
+        )
+        .route("/api/v1/quality/documents/{id}/submission", post(submit_document))
+        .route("/api/v1/quality/documents/{id}/approval", post(approve_document))
+        .route("/api/v1/quality/documents/{id}/trainings", post(record_training))
+        .route("/api/v1/quality/documents/{id}/for-me", get(document_for_me))
+        .route("/api/v1/quality/documents/{id}/obsolete", post(obsolete_document))
 }
+
+/// A request carrying a document's file: the file's limit in base64 and the JSON around it.
+pub const MAX_DOCUMENT_BODY: usize = documents::MAX_FILE_BYTES / 3 * 4 + 64 * 1024;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QualityListParams {
@@ -300,4 +319,149 @@ pub async fn capa_effectiveness(
         capa::check_effectiveness(state.store(), state.identity(), &p, id, r.effective, &r.note, &r.password, &client)
             .await?;
     Ok(Json(c))
+}
+
+/// Controlled documents of the caller's organizations (`quality.read`), each with its
+/// revisions and their states.
+#[utoipa::path(get, path = "/api/v1/quality/documents", tag = "quality",
+    responses((status = 200, body = Vec<Document>), (status = 403, body = Problem)))]
+pub async fn list_documents(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Document>>> {
+    Ok(Json(documents::list(state.store(), &p, 200, &client).await?))
+}
+
+/// Create a controlled document with its first revision, a draft (`quality.manage`).
+#[utoipa::path(post, path = "/api/v1/quality/documents", tag = "quality", request_body = NewDocument,
+    responses((status = 201, body = Document), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewDocument>,
+) -> ApiResult<(StatusCode, Json<Document>)> {
+    Ok((StatusCode::CREATED, Json(documents::create(state.store(), &p, &new, &client).await?)))
+}
+
+/// One controlled document with its revisions.
+#[utoipa::path(get, path = "/api/v1/quality/documents/{id}", tag = "quality", params(("id" = i64, Path)),
+    responses((status = 200, body = Document), (status = 404, body = Problem)))]
+pub async fn get_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(documents::get(state.store(), &p, id, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRevision {
+    pub file: Upload,
+    /// 修订原因.
+    pub reason: String,
+}
+
+/// Draft the next revision with its file and reason (`quality.manage`).
+#[utoipa::path(post, path = "/api/v1/quality/documents/{id}/revisions", tag = "quality", params(("id" = i64, Path)),
+    request_body = NewRevision, responses((status = 200, body = Document), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn revise_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<NewRevision>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(documents::revise(state.store(), &p, id, &r.file, &r.reason, &client).await?))
+}
+
+/// Submit the draft revision for review (`quality.manage`).
+#[utoipa::path(post, path = "/api/v1/quality/documents/{id}/submission", tag = "quality", params(("id" = i64, Path)),
+    responses((status = 200, body = Document), (status = 409, body = Problem)))]
+pub async fn submit_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(documents::submit(state.store(), &p, id, &client).await?))
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentApproval {
+    /// The date the revision takes effect, YYYY-MM-DD, today or later.
+    pub effective_on: String,
+    pub password: String,
+}
+
+/// Approve the revision in review under an electronic signature (`quality.manage`, not its
+/// author).
+#[utoipa::path(post, path = "/api/v1/quality/documents/{id}/approval", tag = "quality", params(("id" = i64, Path)),
+    request_body = DocumentApproval, responses((status = 200, body = Document), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn approve_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(a): ApiJson<DocumentApproval>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(documents::approve(state.store(), state.identity(), &p, id, &a.effective_on, &a.password, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    pub revision_id: i64,
+    pub user_id: i64,
+}
+
+/// Record that a person was trained on a revision (`quality.manage`).
+#[utoipa::path(post, path = "/api/v1/quality/documents/{id}/trainings", tag = "quality", params(("id" = i64, Path)),
+    request_body = Training, responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_training(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(t): ApiJson<Training>,
+) -> ApiResult<StatusCode> {
+    documents::record_training(state.store(), &p, id, t.revision_id, t.user_id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The revision effective for the caller: in force, and the caller trained on it
+/// (`not_trained` otherwise).
+#[utoipa::path(get, path = "/api/v1/quality/documents/{id}/for-me", tag = "quality", params(("id" = i64, Path)),
+    responses((status = 200, body = Revision), (status = 409, body = Problem), (status = 404, body = Problem)))]
+pub async fn document_for_me(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Revision>> {
+    Ok(Json(documents::effective_for(state.store(), &p, id, p.user_id(), &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Obsolete {
+    pub reason: String,
+}
+
+/// Make a document obsolete with the reason (`quality.manage`).
+#[utoipa::path(post, path = "/api/v1/quality/documents/{id}/obsolete", tag = "quality", params(("id" = i64, Path)),
+    request_body = Obsolete, responses((status = 200, body = Document), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn obsolete_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(o): ApiJson<Obsolete>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(documents::make_obsolete(state.store(), &p, id, &o.reason, &client).await?))
 }

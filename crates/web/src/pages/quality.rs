@@ -3,7 +3,7 @@
 //! CAPA, and a CAPA with its actions, closure and effectiveness check.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -12,6 +12,7 @@ use yaolian_access::perm;
 use yaolian_core::FieldError;
 use yaolian_quality::capa::{self, Capa, NewAction, NewCapa};
 use yaolian_quality::deviations::{self, Deviation, Investigation, NewDeviation};
+use yaolian_quality::documents::{self, Document, NewDocument, Trainee};
 use yaolian_quality::{QualityConfig, QualityError, CAUSES};
 
 use super::{failure_page, field_error, render, Chrome, PageUser};
@@ -27,7 +28,16 @@ pub fn routes() -> Router<AppState> {
         .route("/quality/capas/new", get(new_capa).post(open_capa))
         .route("/quality/capas/{id}", get(capa_page))
         .route("/quality/capas/{id}/{step}", post(capa_step))
+        .route(
+            "/quality/documents",
+            get(documents_page).post(document_create).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BODY)),
+        )
+        .route("/quality/documents/{id}", get(document_page))
+        .route("/quality/documents/{id}/{step}", post(document_step).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BODY)))
 }
+
+/// A page's form carrying a document file: the file's limit and the form around it.
+pub const MAX_DOCUMENT_BODY: usize = documents::MAX_FILE_BYTES + 64 * 1024;
 
 const PAGE_SIZE: i64 = 25;
 
@@ -60,6 +70,13 @@ fn field_label(field: &str) -> Option<String> {
             "note" => "结论",
             "index" => "措施",
             "deviation_id" => "偏差",
+            "code" => "文件编号",
+            "file" => "文件",
+            "review_months" => "定期审核周期",
+            "effective_on" => "生效日期",
+            "user_id" => "培训人员",
+            "revision_id" => "版本",
+            "files" => "文件",
             _ => return None,
         }
         .to_string(),
@@ -93,9 +110,12 @@ trait Shows {
     fn tone(&self, status: &str) -> &'static str {
         match status {
             "closed" | "effective" => "ok",
-            "reopened" => "danger",
+            "reopened" | "superseded" | "obsolete" => "danger",
             _ => "warn",
         }
+    }
+    fn doc_state(&self, code: &str) -> &'static str {
+        label(documents::STATES, code)
     }
 }
 
@@ -106,6 +126,8 @@ fn label(table: &[(&str, &'static str)], code: &str) -> &'static str {
 impl Shows for ListPage {}
 impl Shows for DeviationPage {}
 impl Shows for CapaPage {}
+impl Shows for DocumentsPage {}
+impl Shows for DocumentPage {}
 
 #[derive(Deserialize, Default, Clone)]
 pub struct Filter {
@@ -556,6 +578,201 @@ async fn capa_step(
         Ok(_) => Redirect::to(&format!("/quality/capas/{id}?done={name}")).into_response(),
         Err(e) => match refusals(&user, e) {
             Ok(errors) => render_capa(&state, &user, id, Failed { form: name, kept: form.kept(), errors }, "").await,
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "quality_documents.html")]
+struct DocumentsPage {
+    chrome: Chrome,
+    docs: Vec<Document>,
+    failed: super::Failed<std::collections::BTreeMap<String, String>>,
+    can_manage: bool,
+    orgs: Vec<yaolian_identity::Org>,
+}
+
+impl DocumentsPage {
+    fn kept_text(&self, key: &str) -> String {
+        self.failed.kept.get(key).cloned().unwrap_or_default()
+    }
+}
+
+async fn render_documents(
+    state: &AppState,
+    user: &PageUser,
+    failed: super::Failed<std::collections::BTreeMap<String, String>>,
+) -> Response {
+    let docs = match documents::list(state.store(), &user.principal, 200, &user.client).await {
+        Ok(d) => d,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let orgs = super::org_picks(state, user, None).await;
+    let refused = failed.refused();
+    let page = DocumentsPage {
+        chrome: user.chrome("quality"),
+        docs,
+        failed,
+        can_manage: user.principal.has(perm::QUALITY_MANAGE),
+        orgs,
+    };
+    super::render_form(&page, refused)
+}
+
+async fn documents_page(State(state): State<AppState>, user: PageUser) -> Response {
+    render_documents(&state, &user, super::Failed::default()).await
+}
+
+async fn document_create(State(state): State<AppState>, user: PageUser, form: axum::extract::Multipart) -> Response {
+    let mut form = match super::multipart_form(&user, form).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let text = |k: &str| form.texts.get(k).cloned().unwrap_or_default();
+    let refuse = |errors: Vec<FieldError>, texts: std::collections::BTreeMap<String, String>| super::Failed {
+        form: "create",
+        kept: texts,
+        errors,
+    };
+    let org_id = match super::picked_org(&state, &user, "org_id", &text("org"), None).await {
+        Ok(id) => id,
+        Err(Ok(errors)) => return render_documents(&state, &user, refuse(errors, form.texts)).await,
+        Err(Err(page)) => return page,
+    };
+    let Some(file) = form.files.pop() else {
+        let errors = vec![FieldError::new("file", "required", "文件为必填项")];
+        return render_documents(&state, &user, refuse(errors, form.texts)).await;
+    };
+    let new = NewDocument {
+        org_id,
+        code: text("code"),
+        title: text("title"),
+        review_months: text("review_months").parse().unwrap_or(24),
+        file: file.upload("文件"),
+    };
+    match documents::create(state.store(), &user.principal, &new, &user.client).await {
+        Ok(d) => Redirect::to(&format!("/quality/documents/{}?done=created", d.id)).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => render_documents(&state, &user, refuse(errors, form.texts)).await,
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "quality_document.html")]
+struct DocumentPage {
+    chrome: Chrome,
+    doc: Document,
+    trainees: Vec<Trainee>,
+    failed: super::Failed<std::collections::BTreeMap<String, String>>,
+    done: &'static str,
+    can_manage: bool,
+}
+
+impl DocumentPage {
+    fn kept_text(&self, form: &str, key: &str) -> String {
+        self.failed.kept(form).get(key).cloned().unwrap_or_default()
+    }
+    fn has(&self, state: &str) -> bool {
+        self.doc.revisions.iter().any(|r| r.state == state)
+    }
+}
+
+fn document_notice(done: &str) -> &'static str {
+    match done {
+        "created" => "受控文件已建立，第 1 版为起草状态",
+        "revise" => "新版本已起草",
+        "submit" => "已提交审核",
+        "approve" => "已批准",
+        "train" => "培训已记录",
+        "obsolete" => "文件已废止",
+        _ => "",
+    }
+}
+
+async fn render_document(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    failed: super::Failed<std::collections::BTreeMap<String, String>>,
+    done: &str,
+) -> Response {
+    let doc = match documents::get(state.store(), &user.principal, id, &user.client).await {
+        Ok(d) => d,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let can_manage = deviations::may_manage(state.store(), &user.principal, doc.org_id).await;
+    let trainees = if can_manage {
+        documents::trainees(state.store(), &user.principal, id, &user.client).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut chrome = user.chrome("quality");
+    chrome.title = format!("{} · {}", doc.code, doc.title);
+    let refused = failed.refused();
+    super::render_form(
+        &DocumentPage { chrome, doc, trainees, failed, done: document_notice(done), can_manage },
+        refused,
+    )
+}
+
+async fn document_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Query(d): Query<Done>,
+) -> Response {
+    render_document(&state, &user, id, super::Failed::default(), &d.done).await
+}
+
+/// A step on a document: `revise` (a new file), `submit`, `approve`, `train`, `obsolete`.
+async fn document_step(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path((id, step)): axum::extract::Path<(String, String)>,
+    form: axum::extract::Multipart,
+) -> Response {
+    let not_found =
+        || super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"));
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let mut form = match super::multipart_form(&user, form).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let text = |k: &str| form.texts.get(k).cloned().unwrap_or_default();
+    let (store, p, c) = (state.store(), &user.principal, &user.client);
+    let (name, result): (&'static str, Result<(), QualityError>) = match step.as_str() {
+        "revise" => {
+            let r = match form.files.pop() {
+                Some(file) => {
+                    documents::revise(store, p, id, &file.upload("文件"), &text("reason"), c).await.map(|_| ())
+                }
+                None => Err(yaolian_core::ValidationError::single("file", "required", "文件为必填项").into()),
+            };
+            ("revise", r)
+        }
+        "submit" => ("submit", documents::submit(store, p, id, c).await.map(|_| ())),
+        "approve" => {
+            let (day, password) = (text("effective_on"), text("password"));
+            ("approve", documents::approve(store, state.identity(), p, id, &day, &password, c).await.map(|_| ()))
+        }
+        "train" => {
+            let (rev, person) = (text("revision_id").parse().unwrap_or(0), text("user_id").parse().unwrap_or(0));
+            ("train", documents::record_training(store, p, id, rev, person, c).await)
+        }
+        "obsolete" => ("obsolete", documents::make_obsolete(store, p, id, &text("reason"), c).await.map(|_| ())),
+        _ => return not_found(),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/quality/documents/{id}?done={name}")).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => {
+                let mut kept = form.texts;
+                kept.remove("password");
+                render_document(&state, &user, id, super::Failed { form: name, kept, errors }, "").await
+            }
             Err(page) => page,
         },
     }

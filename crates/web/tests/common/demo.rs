@@ -167,6 +167,21 @@ pub async fn seed(store: &Store) -> Demo {
     };
     let capa = yaolian_quality::capa::open(store, &sys, &capa, &client).await.unwrap();
     ids.insert("capa.kc".into(), capa.id.to_string());
+    let doc = yaolian_quality::documents::NewDocument {
+        org_id: org(&ids, "kc"),
+        code: "SOP-QC-012".into(),
+        title: "含量测定操作规程".into(),
+        review_months: 24,
+        file: yaolian_records::files::Upload {
+            label: "文件".into(),
+            name: "SOP-QC-012.pdf".into(),
+            content_type: String::new(),
+            content_base64: "YWJj".into(),
+        },
+    };
+    let doc = yaolian_quality::documents::create(store, &sys, &doc, &client).await.unwrap();
+    ids.insert("doc.kc".into(), doc.id.to_string());
+    ids.insert("docrev.kc".into(), doc.revisions[0].id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),
