@@ -1056,6 +1056,40 @@ pub async fn expiring(store: &Store, principal: &Principal, days: i64, client: &
     Ok(rows.iter().map(|r| lot_from_row(r, today)).collect::<std::result::Result<_, _>>()?)
 }
 
+/// The 工作台's figures of the principal's stockrooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Lots in stock that expire within 30 days or have expired: what `/inventory/expiry?days=30`
+    /// lists.
+    pub expiring: i64,
+    /// Adjustments awaiting a decision, for a principal who approves them.
+    pub waiting: Option<i64>,
+}
+
+/// The [`Summary`], or `None` for a principal who reads no stockroom (nothing is audited: the
+/// home page asks what to show).
+pub async fn summary(store: &Store, principal: &Principal) -> Result<Option<Summary>> {
+    let mut p = Params::new();
+    let Some(scope) = scope_filter(principal, perm::INVENTORY_READ, &mut p) else { return Ok(None) };
+    let until = p.push(today() + 30);
+    let sql = format!(
+        "SELECT COUNT(*) FROM inv_lots l JOIN orgs o ON o.id = l.org_id WHERE {scope} AND l.expires_on <= {until} \
+         AND l.on_hand > 0 AND l.status = 'active'"
+    );
+    let expiring: i64 = p.bind(sqlx::query(&sql)).fetch_one(store.pool()).await?.try_get(0)?;
+    let mut p = Params::new();
+    let waiting = match scope_filter(principal, perm::INVENTORY_APPROVE, &mut p) {
+        None => None,
+        Some(scope) => {
+            let sql = format!(
+                "SELECT COUNT(*) FROM inv_movements m JOIN orgs o ON o.id = m.org_id WHERE {scope} AND m.status = 'pending'"
+            );
+            Some(p.bind(sqlx::query(&sql)).fetch_one(store.pool()).await?.try_get(0)?)
+        }
+    };
+    Ok(Some(Summary { expiring, waiting }))
+}
+
 /// Adjustments waiting for a decision in the stockrooms the principal approves for.
 pub async fn pending(store: &Store, principal: &Principal, client: &ClientInfo) -> Result<Vec<Movement>> {
     let mut p = Params::new();

@@ -613,3 +613,13 @@ pub async fn may_report(store: &Store, principal: &Principal, org_id: i64) -> bo
         Err(_) => false,
     }
 }
+
+/// Deviations reported and not yet investigated in the principal's organizations (what
+/// `/quality?status=open` lists), or `None` for a principal who reads none (not audited: the
+/// home page asks what to show).
+pub async fn open_count(store: &Store, principal: &Principal) -> Result<Option<i64>> {
+    let mut p = Params::new();
+    let Some(scope) = scope_filter(principal, perm::QUALITY_READ, &mut p) else { return Ok(None) };
+    let sql = format!("SELECT COUNT(*) FROM {FROM} WHERE {scope} AND d.status = 'open'");
+    Ok(Some(p.bind(sqlx::query(&sql)).fetch_one(store.pool()).await?.try_get(0)?))
+}

@@ -252,3 +252,48 @@ async fn the_home_page_opens_on_what_to_act_on_and_timed_to_dos_close_with_their
     })
     .await;
 }
+
+/// A company's QA sees the stockroom and quality cards, each counting what the list it links
+/// to holds: a lot expiring within 30 days, a count awaiting approval, a deviation to investigate.
+/// A bureau reads no stockroom and has none of them.
+#[tokio::test]
+async fn stockroom_and_quality_cards_count_what_their_lists_hold() {
+    each_backend(|store| async move {
+        let w = seed(&store).await;
+        let sys = yaolian_access::run_as_system::principal();
+        fixtures::user(&store, &sys, w.province, "zj.leader", false, &["regulator_leader"]).await.unwrap();
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let qa = login(&server, "a.master").await;
+        let soon = (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(10)).to_string();
+        let item = json!({"org_id": w.co_a, "code": "R-1", "name_zh": "乙腈", "category": "reagent", "unit": "mL"});
+        let (st, item) = api(&qa, &server, Method::POST, "/api/v1/inventory/items", item).await;
+        assert_eq!(st, 201, "{item}");
+        let lot = json!({"item_id": item["id"], "lot_no": "L-SOON", "expires_on": soon, "qty": "100"});
+        let (st, lot) = api(&qa, &server, Method::POST, "/api/v1/inventory/lots", lot).await;
+        assert_eq!(st, 201, "{lot}");
+        let path = format!("/api/v1/inventory/lots/{}/count", lot["id"]);
+        let (st, _) = api(&qa, &server, Method::POST, &path, json!({"counted": "99", "reason": "盘点"})).await;
+        assert_eq!(st, 200);
+        let oos = json!({"org_id": w.co_a, "test": "含量测定", "result": "93.2%", "specification": "95.0%～105.0%"});
+        let (st, _) = api(&qa, &server, Method::POST, "/api/v1/quality/oos", oos).await;
+        assert_eq!(st, 201);
+
+        let (_, html) = page(&qa, &server, "/").await;
+        assert_eq!(card(&html, "card-lots-expiring"), Some(("/inventory/expiry?days=30".into(), 1)));
+        assert_eq!(card(&html, "card-adjustments"), Some(("/inventory/adjustments".into(), 1)));
+        assert_eq!(card(&html, "card-deviations"), Some(("/quality?status=open".into(), 1)));
+        let (_, list) = page(&qa, &server, "/inventory/expiry?days=30").await;
+        assert!(list.contains("L-SOON"));
+        let (_, list) = page(&qa, &server, "/quality?status=open").await;
+        assert!(list.contains("检验结果超标：含量测定"));
+        let (_, list) = page(&qa, &server, "/inventory/adjustments").await;
+        assert!(list.contains("L-SOON"));
+
+        let leader = login(&server, "zj.leader").await;
+        let (_, html) = page(&leader, &server, "/").await;
+        assert_eq!(card(&html, "card-lots-expiring"), None);
+        assert_eq!(card(&html, "card-deviations"), None);
+        server.stop().await;
+    })
+    .await;
+}

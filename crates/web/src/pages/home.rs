@@ -26,6 +26,7 @@ use super::{failure_page, form_errors, render, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::i18n::Lang;
 use crate::AppState;
+use yaolian_identity::IdentityError;
 
 /// A count on the 工作台 that links to the list it counts.
 pub struct Card {
@@ -183,6 +184,34 @@ async fn home_page(
             label: tr("即将到期证照", "Licenses expiring"),
             count: s.expiring,
             href: "/licenses?state=expiring".into(),
+            tone: "warn",
+        });
+    }
+
+    if let Some(s) = yaolian_inventory::stock::summary(store, p).await.map_err(IdentityError::from)? {
+        cards.push(Card {
+            id: "card-lots-expiring",
+            label: tr("近效期与过期批次", "Lots expiring"),
+            count: s.expiring,
+            href: "/inventory/expiry?days=30".into(),
+            tone: "warn",
+        });
+        if let Some(waiting) = s.waiting {
+            cards.push(Card {
+                id: "card-adjustments",
+                label: tr("待审批库存调整", "Adjustments to approve"),
+                count: waiting,
+                href: "/inventory/adjustments".into(),
+                tone: "warn",
+            });
+        }
+    }
+    if let Some(n) = yaolian_quality::deviations::open_count(store, p).await.map_err(IdentityError::from)? {
+        cards.push(Card {
+            id: "card-deviations",
+            label: tr("待调查偏差", "Deviations to investigate"),
+            count: n,
+            href: "/quality?status=open".into(),
             tone: "warn",
         });
     }
