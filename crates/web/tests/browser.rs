@@ -1134,21 +1134,25 @@ async fn qa_brings_a_controlled_document_into_force_and_records_training() {
     c.goto(&server.url(&format!("/quality/documents/{}", demo.id("doc.kc")))).await.unwrap();
     c.wait().for_element(Locator::Css("#submit-form")).await.unwrap();
     c.find(Locator::Css("#submit-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
-    assert_eq!(notice, "已提交审核");
+    wait_notice(&c, "已提交审核").await;
     let today = yaolian_core::Timestamp::now().china_date().to_string();
     c.execute(&format!("document.getElementById('effective_on').value = '{today}'"), vec![]).await.unwrap();
     type_into(&c, "#approve-password", PW).await;
     c.find(Locator::Css("#approve-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
-    assert_eq!(notice, "已批准");
+    wait_notice(&c, "已批准").await;
     let table = c.find(Locator::Css("#revisions-table")).await.unwrap().text().await.unwrap();
     assert!(table.contains("现行有效"), "{table}");
     c.find(Locator::Css("#trainees-table button[type=submit]")).await.unwrap().click().await.unwrap();
-    let notice = c.wait().for_element(Locator::Css(".alert.ok")).await.unwrap().text().await.unwrap();
-    assert_eq!(notice, "培训已记录");
+    wait_notice(&c, "培训已记录").await;
     assert!(c.find(Locator::Css("#trainees-table")).await.unwrap().text().await.unwrap().contains("已培训"));
     c.close().await.unwrap();
     server.stop().await;
     db.finish().await;
+}
+
+/// Waits for the success message `text` of the page a form led to (the page before may show
+/// another message, so waiting for any message could read the old page).
+async fn wait_notice(c: &Client, text: &str) {
+    let xpath = format!("//div[@role='status' and normalize-space()='{text}']");
+    c.wait().for_element(Locator::XPath(&xpath)).await.unwrap();
 }
