@@ -157,14 +157,12 @@ fn rev_image(r: &RevRow) -> serde_json::Value {
 fn states(rows: &[RevRow], obsolete: bool, today: i64, review_months: i64) -> Vec<Revision> {
     let effective =
         rows.iter().find(|r| r.status == "approved" && r.effective_on.is_some_and(|d| d <= today)).map(|r| r.id);
-    let effective_rev = rows.iter().find(|r| Some(r.id) == effective).map(|r| r.revision);
     rows.iter()
         .map(|r| {
             let state = match r.status.as_str() {
                 _ if obsolete => "obsolete",
                 "approved" if Some(r.id) == effective => "effective",
                 "approved" if r.effective_on.is_some_and(|d| d > today) => "pending",
-                "approved" if effective_rev.is_some_and(|e| r.revision < e) => "superseded",
                 "approved" => "superseded",
                 other => other,
             };
@@ -467,7 +465,6 @@ pub async fn record_training(
     if !trainee.reaches(perm::QUALITY_READ, &path) {
         return Err(ValidationError::single("user_id", "exists", "the person does not work under this document").into());
     }
-    let now = Timestamp::now();
     let mut tx = store.begin().await?;
     let inserted =
         sqlx::query("INSERT INTO qa_trainings (revision_id, user_id, trained_on, recorded_by) VALUES ($1, $2, $3, $4)")
@@ -508,7 +505,6 @@ pub async fn record_training(
     .await?;
     let target = format!("qa_training:{key} {} rev {}", d.code, rev.revision);
     audit::record(&mut tx, audit::Event::by(principal, audit::action::QUALITY_DOCUMENT, &target, client)).await?;
-    let _ = now;
     tx.commit().await?;
     Ok(())
 }
