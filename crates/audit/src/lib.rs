@@ -84,6 +84,8 @@ pub mod action {
     pub const QUALITY_CAPA: &str = "quality_capa";
     /// A controlled document drafted, submitted, approved, made obsolete, or a training recorded.
     pub const QUALITY_DOCUMENT: &str = "quality_document";
+    /// A change requested, assessed, approved, implemented or closed (变更控制).
+    pub const QUALITY_CHANGE: &str = "quality_change";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -145,6 +147,7 @@ pub mod action {
         QUALITY_DEVIATION,
         QUALITY_CAPA,
         QUALITY_DOCUMENT,
+        QUALITY_CHANGE,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

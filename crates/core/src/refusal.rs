@@ -40,6 +40,13 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "unit" => format!("{label}不是可用的计量单位"),
         "ghs" => format!("{label}应为 GHS01 至 GHS09 的危险象形图代码"),
         "hazard_code" => format!("{label}应为 H/P 代码（如 H225、P210、P303+P361+P353）"),
+        "major_when_high" => format!("{label}：风险优先数达到高风险阈值的变更应分类为主要变更"),
+        "required_when_high" => format!("{label}：高风险的失效模式须填写控制措施"),
+        "one_per_person" => format!("{label}：同一人只能代表一个部门签名，请由该部门的其他人员批准"),
+        "awaiting" => format!("{label}：该部门不在待批准之列，或已签名"),
+        "affected" => format!("{label}不在本变更的受影响文件之列"),
+        "revised" => format!("{label}已按本变更起草过修订版"),
+        "done" => format!("{label}已完成"),
         _ => format!("{label}不符合要求"),
     }
 }

@@ -161,15 +161,16 @@ async fn save(
     crate::record_step(tx, principal, step, client).await
 }
 
-fn actions_of(news: &[NewAction], errors: &mut ValidationError) -> Vec<Action> {
+/// The actions checked, named `{field}[i]` in refusals.
+pub(crate) fn actions_of(news: &[NewAction], errors: &mut ValidationError, field: &str) -> Vec<Action> {
     if news.is_empty() || news.len() > 50 {
-        errors.push("actions", "range:1..50", "one to fifty actions");
+        errors.push(field, "range:1..50", "one to fifty actions");
     }
     let mut out = Vec::new();
     for (i, a) in news.iter().enumerate().take(50) {
-        text_len(errors, &format!("actions[{i}].description"), &a.description, 1, 1000);
-        text_len(errors, &format!("actions[{i}].owner"), &a.owner, 1, 100);
-        let due = day_of(errors, &format!("actions[{i}].due_on"), &a.due_on);
+        text_len(errors, &format!("{field}[{i}].description"), &a.description, 1, 1000);
+        text_len(errors, &format!("{field}[{i}].owner"), &a.owner, 1, 100);
+        let due = day_of(errors, &format!("{field}[{i}].due_on"), &a.due_on);
         out.push(Action {
             description: a.description.trim().to_string(),
             owner: a.owner.trim().to_string(),
@@ -190,7 +191,7 @@ fn json(actions: &[Action]) -> String {
 pub async fn open(store: &Store, principal: &Principal, new: &NewCapa, client: &ClientInfo) -> Result<Capa> {
     let mut errors = ValidationError::new();
     text_len(&mut errors, "title", &new.title, 1, 200);
-    let actions = actions_of(&new.actions, &mut errors);
+    let actions = actions_of(&new.actions, &mut errors, "actions");
     errors.into_result()?;
     let path = org_path(store, new.org_id).await?;
     if !principal.reaches(perm::QUALITY_MANAGE, &path) {
@@ -339,7 +340,7 @@ pub async fn add_actions(
     client: &ClientInfo,
 ) -> Result<Capa> {
     let mut errors = ValidationError::new();
-    let added = actions_of(news, &mut errors);
+    let added = actions_of(news, &mut errors, "actions");
     text_len(&mut errors, "reason", reason, 1, 500);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;

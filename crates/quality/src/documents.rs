@@ -251,15 +251,15 @@ async fn save_revision(
     crate::record_step(tx, principal, step, client).await
 }
 
-/// Inserts a draft revision of `document_id` inside `tx`.
-async fn insert_revision(
+/// Inserts a draft revision of `document_id` inside `tx`: its id and number.
+pub(crate) async fn insert_revision(
     tx: &mut Tx<'_>,
     principal: &Principal,
     document_id: i64,
     file: &Upload,
     reason: &str,
     client: &ClientInfo,
-) -> Result<i64> {
+) -> Result<(i64, i64)> {
     let decoded = files::decode(std::slice::from_ref(file), 1, MAX_FILE_BYTES)?;
     let Some(f) = decoded.first() else {
         return Err(ValidationError::single("file", "required", "the document's file").into());
@@ -288,7 +288,7 @@ async fn insert_revision(
     .map_err(StoreError::from)?
     .try_get(0)?;
     save_revision(tx, principal, id, "draft", "", client).await?;
-    Ok(id)
+    Ok((id, next))
 }
 
 /// Creates a document with its first revision, a draft (QA).
@@ -364,6 +364,16 @@ pub async fn revise(
     let mut errors = ValidationError::new();
     text_len(&mut errors, "reason", reason, 1, 500);
     errors.into_result()?;
+    revisable(store, principal, id, client).await?;
+    let mut tx = store.begin().await?;
+    insert_revision(&mut tx, principal, id, file, reason, client).await?;
+    tx.commit().await?;
+    get(store, principal, id, client).await
+}
+
+/// The document, if the principal may draft its next revision now: QA, not obsolete, no
+/// draft or revision in review.
+pub(crate) async fn revisable(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Document> {
     let d = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if d.status == "obsolete" {
         return Err(wrong(&d, "obsolete", "revise"));
@@ -371,10 +381,7 @@ pub async fn revise(
     if let Some(open) = d.revisions.iter().find(|r| r.state == "draft" || r.state == "in_review") {
         return Err(wrong(&d, &open.state, "draft another revision"));
     }
-    let mut tx = store.begin().await?;
-    insert_revision(&mut tx, principal, id, file, reason, client).await?;
-    tx.commit().await?;
-    get(store, principal, id, client).await
+    Ok(d)
 }
 
 /// Submits the draft for review (QA).

@@ -18,6 +18,9 @@ pub enum QualityError {
     /// A document revision is effective for a person only once their training is recorded.
     #[error("no training on {code} revision {revision} is recorded")]
     NotTrained { code: String, revision: i64 },
+    /// A change closes only when nothing stands in the way (tasks, documents, first batches).
+    #[error("the change cannot close yet: {}", outstanding.join("; "))]
+    ChangeOpen { outstanding: Vec<String> },
     /// A CAPA closes only when every action is done.
     #[error("{open} actions of the CAPA are not done")]
     ActionsOpen { open: usize },
@@ -32,6 +35,7 @@ impl QualityError {
             QualityError::CapaMissing { .. } => "capa_missing",
             QualityError::ActionsOpen { .. } => "actions_open",
             QualityError::NotTrained { .. } => "not_trained",
+            QualityError::ChangeOpen { .. } => "change_open",
         }
     }
 
@@ -41,6 +45,7 @@ impl QualityError {
             QualityError::Shared(_) => return None,
             QualityError::WrongState { .. } => "当前状态下不能进行这一步".into(),
             QualityError::CapaMissing { .. } => "该级别的偏差须先建立纠正预防措施，才能批准关闭".into(),
+            QualityError::ChangeOpen { outstanding } => format!("尚不能关闭：{}", outstanding.join("；")),
             QualityError::ActionsOpen { open } => format!("还有 {open} 项措施未完成，不能关闭"),
             QualityError::NotTrained { code, revision } => {
                 format!("尚无 {code} 第 {revision} 版的培训记录，培训后方可按此文件操作")

@@ -1,4 +1,5 @@
-//! What people read of the history of deviations and CAPAs (偏差、纠正预防措施的字段目录).
+//! What people read of the history of deviations, CAPAs, controlled documents and changes
+//! (偏差、纠正预防措施、受控文件、变更控制的字段目录).
 //! Pure, no I/O.
 
 use serde_json::Value;
@@ -162,6 +163,96 @@ pub fn revision(data: &Value) -> Catalogue {
         .named(format!("第 {} 版", data["revision"].as_i64().unwrap_or_default()))
 }
 
+const CHANGE: &[(&str, &str)] = &[
+    ("id", "变更记录编号"),
+    ("org_id", "机构编号"),
+    ("number", "变更编号"),
+    ("title", "标题"),
+    ("description", "变更内容"),
+    ("reason", "变更理由"),
+    ("kind", "变更类型"),
+    ("classification", "变更分类"),
+    ("classification_reason", "分类理由"),
+    ("risks", "风险评估（FMEA）"),
+    ("risks[].mode", "失效模式"),
+    ("risks[].effect", "失效后果"),
+    ("risks[].severity", "严重度"),
+    ("risks[].occurrence", "发生度"),
+    ("risks[].detection", "可检测度"),
+    ("risks[].rpn", "风险优先数"),
+    ("risks[].controls", "控制措施"),
+    ("max_rpn", "最高风险优先数"),
+    ("risk_level", "风险等级"),
+    ("documents", "受影响文件"),
+    ("documents[].id", "文件记录编号"),
+    ("documents[].code", "文件编号"),
+    ("documents[].title", "文件名称"),
+    ("documents[].revision_id", "修订版本记录编号"),
+    ("documents[].revision", "修订版本号"),
+    ("products", "受影响产品"),
+    ("methods", "受影响方法"),
+    ("equipment", "受影响设备"),
+    ("functions", "批准部门"),
+    ("approvals", "批准"),
+    ("approvals[].function", "部门"),
+    ("approvals[].by", "签名人"),
+    ("approvals[].approved", "同意"),
+    ("approvals[].note", "意见"),
+    ("approvals[].on", "日期"),
+    ("tasks", "实施任务"),
+    ("tasks[].description", "内容"),
+    ("tasks[].owner", "负责人"),
+    ("tasks[].due_on", "期限"),
+    ("tasks[].done_on", "完成日期"),
+    ("tasks[].evidence", "完成证据"),
+    ("batches_required", "需评估批数"),
+    ("batch_reviews", "变更后批次评估"),
+    ("batch_reviews[].batch", "批号"),
+    ("batch_reviews[].acceptable", "合格"),
+    ("batch_reviews[].conclusion", "结论"),
+    ("batch_reviews[].by", "评估人"),
+    ("batch_reviews[].on", "日期"),
+    ("status", "状态"),
+    ("requester", "申请人"),
+    ("closure_note", "关闭结论"),
+];
+
+fn change_status(code: &str) -> Option<&'static str> {
+    find(crate::changes::STATUSES, code)
+}
+
+fn change_kind(code: &str) -> Option<&'static str> {
+    find(crate::changes::KINDS, code)
+}
+
+fn change_class(code: &str) -> Option<&'static str> {
+    find(crate::changes::CLASSES, code)
+}
+
+fn risk(code: &str) -> Option<&'static str> {
+    find(crate::changes::RISKS, code)
+}
+
+/// The catalogue of a change; `data` is its newest version.
+pub fn change(data: &Value) -> Catalogue {
+    Catalogue::new(CHANGE)
+        .shown("status", Shown::Code(change_status))
+        .shown("kind", Shown::Code(change_kind))
+        .shown("classification", Shown::Code(change_class))
+        .shown("risk_level", Shown::Code(risk))
+        .actions(&[
+            ("request", "申请"),
+            ("assess", "分类与风险评估"),
+            ("approve", "批准"),
+            ("reject", "不批准"),
+            ("task_done", "任务完成"),
+            ("batch_review", "变更后批次评估"),
+            ("revise_document", "修订受影响文件"),
+            ("close", "关闭"),
+        ])
+        .named(format!("{} {}", text(data, "number"), text(data, "title")).trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +280,17 @@ mod tests {
         assert_eq!(revision(&rev).name, "第 2 版");
         assert_eq!(revision(&rev).value("status", Some(&json!("approved"))), "已批准");
         assert_eq!(capa(&c).value("status", Some(&json!("reopened"))), "有效性检查未通过，重新实施");
+        let ch = json!({"id": 1, "org_id": 1, "number": "CC-2026-00001", "title": "t", "description": "d",
+            "reason": "r", "kind": "material", "classification": "major", "classification_reason": "c",
+            "risks": [{"mode": "m", "effect": "e", "severity": 8, "occurrence": 4, "detection": 4, "rpn": 128,
+                "controls": "c"}], "max_rpn": 128, "risk_level": "high",
+            "documents": [{"id": 1, "code": "SOP", "title": "t", "revision_id": 2, "revision": 3}],
+            "products": ["p"], "methods": [], "equipment": [], "functions": ["qa"],
+            "approvals": [{"function": "qa", "by": "x", "approved": true, "note": "", "on": "2026-12-01"}],
+            "tasks": [{"description": "d", "owner": "o", "due_on": "2026-12-30", "done_on": null, "evidence": ""}],
+            "batches_required": 3, "batch_reviews": [{"batch": "B1", "acceptable": true, "conclusion": "ok",
+                "by": "x", "on": "2026-12-02"}], "status": "implementing", "requester": "x", "closure_note": ""});
+        assert!(change(&ch).unlabelled(&ch).is_empty(), "{:?}", change(&ch).unlabelled(&ch));
+        assert_eq!(change(&ch).value("risk_level", Some(&json!("high"))), "高风险");
     }
 }

@@ -20,6 +20,7 @@
 //! each public function takes the acting `Principal` and checks permission and scope itself.
 
 pub mod capa;
+pub mod changes;
 pub mod deviations;
 pub mod documents;
 pub mod error;
@@ -39,6 +40,13 @@ pub struct QualityConfig {
     pub deviation_days: i64,
     /// Days from a CAPA's closure to its effectiveness check.
     pub effectiveness_days: i64,
+    /// A change's FMEA risk priority number (RPN) from which its risk is high (and the change
+    /// major, its failure modes needing controls) ...
+    pub rpn_high: i64,
+    /// ... and from which it is medium.
+    pub rpn_medium: i64,
+    /// Acceptable batches to evaluate after a material or process change before it closes.
+    pub first_batches: i64,
 }
 
 impl Default for QualityConfig {
@@ -48,6 +56,9 @@ impl Default for QualityConfig {
             needs_capa: vec!["critical".into(), "major".into()],
             deviation_days: 30,
             effectiveness_days: 90,
+            rpn_high: 100,
+            rpn_medium: 50,
+            first_batches: 3,
         }
     }
 }

@@ -359,7 +359,8 @@ fn view(id: i64, s: &ESignature, valid: bool, on_current: bool) -> SignatureView
         meaning_zh: zh.into(),
         meaning_en: en.into(),
         at: Timestamp(c.time),
-        at_text: format!("{} {}", Timestamp(c.time).to_china_string(), c.zone),
+        // China time carries its offset (+08:00), the zone the signature was made in.
+        at_text: Timestamp(c.time).to_china_string(),
         key_id: s.key_id.clone(),
         signature: s.signature.clone(),
         valid,

@@ -54,7 +54,7 @@ async fn signatures_reauthenticate_bind_the_version_and_travel_in_bundles() {
         let sig = esign::sign(&store, &cfg, &admin, &request(&id, 1, "approve", PW), &c).await.unwrap();
         assert_eq!(sig.name, "测试admin1");
         assert_eq!((sig.meaning_zh.as_str(), sig.meaning_en.as_str()), ("批准", "Approved"));
-        assert!(sig.at_text.ends_with("+08:00"), "{}", sig.at_text);
+        assert!(sig.at_text.ends_with(" +08:00") && !sig.at_text.contains("+08:00 +08:00"), "{}", sig.at_text);
         assert!(sig.valid && sig.on_current);
         let view = records::view(&store, &admin, "user", &id, &c).await.unwrap();
         assert_eq!(view.signatures.len(), 1);

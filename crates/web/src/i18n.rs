@@ -370,6 +370,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("act.inventory_dispose", "报废", "Stock disposed"),
     ("act.quality_deviation", "偏差处理", "Deviation"),
     ("act.quality_capa", "纠正预防措施", "CAPA"),
+    ("act.quality_change", "变更控制", "Change control"),
     ("act.quality_document", "受控文件与培训", "Controlled document"),
     ("audit.outcome.ok", "成功", "OK"),
     ("audit.outcome.denied", "拒绝", "Denied"),

@@ -56,6 +56,8 @@ pub struct WebConfig {
     pub metrics_token: Option<MetricsToken>,
     /// Requests a minute one source may make to the public (no login) license pages and API.
     pub public_per_minute: u32,
+    /// The quality system's settings (`[quality]`): deviation classes, deadlines, RPN thresholds.
+    pub quality: yaolian_quality::QualityConfig,
 }
 
 /// The secret that opens `/metrics`. `Debug` never shows it; comparison takes the same time
@@ -85,6 +87,7 @@ impl Default for WebConfig {
             demo: None,
             metrics_token: None,
             public_per_minute: 60,
+            quality: yaolian_quality::QualityConfig::default(),
         }
     }
 }

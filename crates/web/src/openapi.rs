@@ -42,6 +42,8 @@ use crate::api;
         api::capa_add_actions, api::close_capa, api::capa_effectiveness,
         api::list_documents, api::create_document, api::get_document, api::revise_document, api::submit_document,
         api::approve_document, api::record_training, api::document_for_me, api::obsolete_document,
+        api::list_changes, api::request_change, api::get_change, api::assess_change, api::decide_change,
+        api::change_task_done, api::review_change_batch, api::revise_change_document, api::close_change,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -57,7 +59,7 @@ use crate::api;
         (name = "license", description = "Electronic licenses (电子证照): life cycle, export, public verification, revocation list"),
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
-        (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, controlled documents and training"),
+        (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

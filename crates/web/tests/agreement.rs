@@ -151,6 +151,15 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             },
         };
         let docid = yaolian_quality::documents::create(&store, &sys, &doc, &c).await.unwrap().id;
+        let change = yaolian_quality::changes::NewChange {
+            org_id: w.company_a,
+            title: "分析天平更换".into(),
+            description: "更换".into(),
+            reason: "报废".into(),
+            kind: "equipment".into(),
+            ..Default::default()
+        };
+        let chid = yaolian_quality::changes::request(&store, &qcfg, &sys, &change, &c).await.unwrap().id;
 
         let (pid, rid) = (product.id, recall.id);
         let pairs: Vec<(String, String)> = vec![
@@ -182,6 +191,9 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             (format!("/records/qa_deviation/{did}"), format!("/api/v1/records/qa_deviation/{did}")),
             ("/quality/documents".into(), "/api/v1/quality/documents".into()),
             (format!("/quality/documents/{docid}"), format!("/api/v1/quality/documents/{docid}")),
+            ("/quality/changes".into(), "/api/v1/quality/changes".into()),
+            (format!("/quality/changes/{chid}"), format!("/api/v1/quality/changes/{chid}")),
+            (format!("/records/qa_change/{chid}"), format!("/api/v1/records/qa_change/{chid}")),
         ];
 
         let server = Server::start(store.clone(), WebConfig::default()).await;

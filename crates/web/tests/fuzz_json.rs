@@ -82,6 +82,12 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/quality/documents/{id}/approval", "/api/v1/quality/documents/{doc.kc}/approval"),
         ("/api/v1/quality/documents/{id}/trainings", "/api/v1/quality/documents/{doc.kc}/trainings"),
         ("/api/v1/quality/documents/{id}/obsolete", "/api/v1/quality/documents/{doc.kc}/obsolete"),
+        ("/api/v1/quality/changes/{id}/assessment", "/api/v1/quality/changes/{change.kc}/assessment"),
+        ("/api/v1/quality/changes/{id}/decision", "/api/v1/quality/changes/{change.kc}/decision"),
+        ("/api/v1/quality/changes/{id}/task-done", "/api/v1/quality/changes/{change.kc}/task-done"),
+        ("/api/v1/quality/changes/{id}/batch-review", "/api/v1/quality/changes/{change.kc}/batch-review"),
+        ("/api/v1/quality/changes/{id}/document-revision", "/api/v1/quality/changes/{change.kc}/document-revision"),
+        ("/api/v1/quality/changes/{id}/closure", "/api/v1/quality/changes/{change.kc}/closure"),
     ];
     if !template.contains('{') {
         return template.to_string();

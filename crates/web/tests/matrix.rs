@@ -206,6 +206,18 @@ POST   /api/v1/quality/documents/{doc.kc}/submission        D NNN NNNNNNN AANNNN
 POST   /api/v1/quality/documents/{doc.kc}/approval          D NNN NNNNNNN AANNNNNNN {"effective_on": "2030-01-01", "password": "Yaolian@2026"}
 POST   /api/v1/quality/documents/{doc.kc}/trainings         D NNN NNNNNNN AANNNNNNN {"revision_id": {docrev.kc}, "user_id": {user.kc.analyst}}
 POST   /api/v1/quality/documents/{doc.kc}/obsolete          D NNN NNNNNNN AANNNNNNN {"reason": "矩阵"}
+// Change control: requested by whoever reports (康辰's change is at 康辰 itself), assessed by QA,
+// signed by the functions (the assessment names QA only, so the first signer starts it, and
+// the steps after find it in another state or refuse their input: 409 / 422).
+GET    /api/v1/quality/changes                              D DDD DDDDDDD AAAAADADA
+GET    /api/v1/quality/changes/{change.kc}                  D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/quality/changes                              D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "title": "矩阵", "description": "矩阵", "reason": "矩阵", "kind": "other"}
+POST   /api/v1/quality/changes/{change.kc}/assessment       D NNN NNNNNNN AANNNNNNN {"classification": "minor", "classification_reason": "矩阵", "risks": [{"mode": "矩阵", "effect": "矩阵", "severity": 2, "occurrence": 2, "detection": 2}], "tasks": [{"description": "矩阵", "owner": "矩阵", "due_on": "2031-01-01"}]}
+POST   /api/v1/quality/changes/{change.kc}/decision         D NNN NNNNNNN AANNNNNNN {"function": "qa", "approved": true, "password": "Yaolian@2026"}
+POST   /api/v1/quality/changes/{change.kc}/task-done        D NNN NNNNNNN AANNNNNNN {"index": 0, "evidence": "矩阵"}
+POST   /api/v1/quality/changes/{change.kc}/batch-review     D NNN NNNNNNN AANNNNNNN {"batch": "B1", "acceptable": true, "conclusion": "矩阵"}
+POST   /api/v1/quality/changes/{change.kc}/document-revision D NNN NNNNNNN AANNNNNNN {"document_id": {doc.kc}, "file": {"label": "文件", "name": "a.pdf", "content_base64": "YWJl"}, "reason": "矩阵"}
+POST   /api/v1/quality/changes/{change.kc}/closure          D NNN NNNNNNN AANNNNNNN {"note": "矩阵", "password": "Yaolian@2026"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

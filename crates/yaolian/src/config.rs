@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub checkpoint_seconds: Option<u64>,
     #[serde(default)]
     pub security: SecurityConfig,
+    #[serde(default)]
+    pub quality: QualityFile,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -58,6 +60,7 @@ impl std::fmt::Debug for FileConfig {
             .field("checkpoint_every", &self.checkpoint_every)
             .field("checkpoint_seconds", &self.checkpoint_seconds)
             .field("security", &self.security)
+            .field("quality", &self.quality)
             .finish()
     }
 }
@@ -88,7 +91,54 @@ pub struct SecurityConfig {
     pub session_absolute_hours: Option<u64>,
 }
 
+/// `[quality]` table: the quality system's settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityFile {
+    /// Deviation classes, most severe first: `["major", "minor"]` (China GMP §249) or
+    /// `["critical", "major", "minor"]`.
+    pub deviation_classes: Option<Vec<String>>,
+    /// Classes whose deviation closes only with a CAPA.
+    pub needs_capa: Option<Vec<String>>,
+    pub deviation_days: Option<i64>,
+    pub effectiveness_days: Option<i64>,
+    /// A change's FMEA RPN from which its risk is high, and from which medium.
+    pub rpn_high: Option<i64>,
+    pub rpn_medium: Option<i64>,
+    /// Acceptable batches to evaluate after a material or process change.
+    pub first_batches: Option<i64>,
+}
+
 impl FileConfig {
+    pub fn quality(&self) -> Result<yaolian_quality::QualityConfig> {
+        let d = yaolian_quality::QualityConfig::default();
+        let q = &self.quality;
+        let cfg = yaolian_quality::QualityConfig {
+            classes: q.deviation_classes.clone().unwrap_or(d.classes),
+            needs_capa: q.needs_capa.clone().unwrap_or(d.needs_capa),
+            deviation_days: q.deviation_days.unwrap_or(d.deviation_days),
+            effectiveness_days: q.effectiveness_days.unwrap_or(d.effectiveness_days),
+            rpn_high: q.rpn_high.unwrap_or(d.rpn_high),
+            rpn_medium: q.rpn_medium.unwrap_or(d.rpn_medium),
+            first_batches: q.first_batches.unwrap_or(d.first_batches),
+        };
+        for c in cfg.classes.iter().chain(&cfg.needs_capa) {
+            anyhow::ensure!(
+                yaolian_quality::class_zh(c).is_some(),
+                "quality.deviation_classes and quality.needs_capa take critical, major or minor, not {c:?}"
+            );
+        }
+        anyhow::ensure!(!cfg.classes.is_empty(), "quality.deviation_classes must name at least one class");
+        anyhow::ensure!((1..=365).contains(&cfg.deviation_days), "quality.deviation_days must be 1 to 365");
+        anyhow::ensure!((1..=730).contains(&cfg.effectiveness_days), "quality.effectiveness_days must be 1 to 730");
+        anyhow::ensure!(
+            1 <= cfg.rpn_medium && cfg.rpn_medium < cfg.rpn_high && cfg.rpn_high <= 1000,
+            "quality.rpn_medium and quality.rpn_high must satisfy 1 <= rpn_medium < rpn_high <= 1000"
+        );
+        anyhow::ensure!((0..=20).contains(&cfg.first_batches), "quality.first_batches must be 0 to 20");
+        Ok(cfg)
+    }
+
     pub fn load(path: Option<&Path>) -> Result<FileConfig> {
         let Some(path) = path else {
             return Ok(FileConfig::default());
@@ -143,6 +193,15 @@ mod tests {
         let bad: FileConfig = toml::from_str("[security]\npassword_min_classes = 7\n").unwrap();
         assert!(bad.identity().unwrap_err().to_string().contains("password_min_classes"));
         assert!(toml::from_str::<FileConfig>("no_such_key = 1").is_err());
+        let q: FileConfig =
+            toml::from_str("[quality]\ndeviation_classes = [\"critical\", \"major\", \"minor\"]\nrpn_high = 120\n")
+                .unwrap();
+        let qc = q.quality().unwrap();
+        assert_eq!((qc.classes.len(), qc.rpn_high, qc.rpn_medium, qc.first_batches), (3, 120, 50, 3));
+        let bad: FileConfig = toml::from_str("[quality]\nrpn_high = 40\n").unwrap();
+        assert!(bad.quality().unwrap_err().to_string().contains("rpn_medium < rpn_high"));
+        let bad: FileConfig = toml::from_str("[quality]\ndeviation_classes = [\"grave\"]\n").unwrap();
+        assert!(bad.quality().unwrap_err().to_string().contains("grave"));
     }
 
     #[test]

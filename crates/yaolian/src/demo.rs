@@ -456,6 +456,120 @@ async fn seed_documents(store: &Store, ids: &[(&str, i64, &str)], password: &str
     publish(d.id, today.to_string()).await?;
     documents::make_obsolete(store, &qa, d.id, "压片工序改为委托生产", client).await?;
     create("SOP-EQ-101", "分析天平使用与校准规程", "U09QLUVRLTEwMSByZXYgMQ==").await?;
+    let d = documents::create(
+        store,
+        &qa,
+        &NewDocument {
+            org_id: kc,
+            code: "SMP-MM-003".into(),
+            title: "物料供应商管理规程".into(),
+            review_months: 36,
+            file: file("SMP-MM-003", "U01QLU1NLTAwMyByZXYgMQ=="),
+        },
+        client,
+    )
+    .await?;
+    publish(d.id, today.to_string()).await?;
+    seed_changes(store, ids, d.id, password, client).await
+}
+
+/// Changes (变更控制): a supplier change being implemented (FMEA with a high RPN, approvals
+/// signed, a task done, its procedure revised under it, one of three first batches evaluated), a
+/// method change awaiting approval, and a request not yet assessed.
+async fn seed_changes(
+    store: &Store,
+    ids: &[(&str, i64, &str)],
+    procedure: i64,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    use yaolian_quality::changes::{self, Assessment, NewAction, NewChange, NewRisk};
+    use yaolian_records::files::Upload;
+    let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
+    let (lab, kc) = (org("kc.lab")?, org("kc")?);
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, master, analyst) = (user("kc.qa").await?, user("kc.master").await?, user("kc.analyst").await?);
+    let (cfg, identity) = (yaolian_quality::QualityConfig::default(), IdentityConfig::default());
+    let due = (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(45)).to_string();
+    let risk = |mode: &str, effect: &str, s: i64, o: i64, d: i64, controls: &str| NewRisk {
+        mode: mode.into(),
+        effect: effect.into(),
+        severity: s,
+        occurrence: o,
+        detection: d,
+        controls: controls.into(),
+    };
+    let task =
+        |what: &str, owner: &str| NewAction { description: what.into(), owner: owner.into(), due_on: due.clone() };
+
+    let new = NewChange {
+        org_id: kc,
+        title: "硬脂酸镁更换供应商".into(),
+        description: "盐酸二甲双胍片所用硬脂酸镁的供应商由华东辅料厂变更为江南药用辅料公司".into(),
+        reason: "原供应商停产，无法继续供货".into(),
+        kind: "material".into(),
+        documents: vec![procedure],
+        products: vec!["盐酸二甲双胍片".into()],
+        methods: vec![],
+        equipment: vec![],
+    };
+    let c = changes::request(store, &cfg, &master, &new, client).await?;
+    let a = Assessment {
+        classification: "major".into(),
+        classification_reason: "润滑剂来源改变可能影响片剂溶出，按主要变更管理".into(),
+        risks: vec![
+            risk("新供应商硬脂酸镁比表面积不同", "溶出度下降", 8, 4, 4, "前三批加测溶出曲线并与变更前比较"),
+            risk("供应商质量体系不完善", "批间差异大", 6, 3, 3, "现场审计，签订质量协议"),
+            risk("标签与物料编码混淆", "错用物料", 7, 2, 2, ""),
+        ],
+        functions: vec!["production".into()],
+        tasks: vec![task("供应商现场审计与质量协议", "郑涛"), task("更新物料质量标准和供应商清单", "李敏")],
+    };
+    changes::assess(store, &cfg, &qa, c.id, &a, client).await?;
+    changes::decide(store, &identity, &qa, c.id, "qa", true, "同意，按主要变更实施", password, client).await?;
+    changes::decide(store, &identity, &master, c.id, "production", true, "", password, client).await?;
+    changes::complete_task(store, &master, c.id, 0, "审计报告 AR-2026-07，质量协议 QA-2026-015", client).await?;
+    let file = Upload {
+        label: "文件".into(),
+        name: "SMP-MM-003.pdf".into(),
+        content_type: "application/pdf".into(),
+        content_base64: "U01QLU1NLTAwMyByZXYgMg==".into(),
+    };
+    changes::revise_document(store, &qa, c.id, procedure, &file, "合格供应商清单增加江南药用辅料公司", client).await?;
+    changes::review_batch(store, &master, c.id, "B2026101", true, "溶出曲线与变更前相似（f2 = 68）", client).await?;
+
+    let new = NewChange {
+        org_id: lab,
+        title: "含量测定色谱柱更换品牌".into(),
+        description: "含量测定用 C18 色谱柱由甲品牌更换为乙品牌，规格不变".into(),
+        reason: "原品牌供货周期过长".into(),
+        kind: "method".into(),
+        methods: vec!["盐酸二甲双胍片含量测定（高效液相色谱法）".into()],
+        ..NewChange::default()
+    };
+    let c = changes::request(store, &cfg, &analyst, &new, client).await?;
+    let a = Assessment {
+        classification: "minor".into(),
+        classification_reason: "规格相同，系统适用性试验可以控制".into(),
+        risks: vec![risk("分离度下降", "含量结果偏差", 5, 3, 2, "每次检验做系统适用性试验")],
+        functions: vec!["qc".into()],
+        tasks: vec![task("新色谱柱方法确认", "王芳")],
+    };
+    changes::assess(store, &cfg, &qa, c.id, &a, client).await?;
+
+    let new = NewChange {
+        org_id: lab,
+        title: "分析天平更换".into(),
+        description: "质量控制实验室 1 号分析天平报废，更换为同量程新天平".into(),
+        reason: "原天平校准不合格且无法维修".into(),
+        kind: "equipment".into(),
+        equipment: vec!["分析天平（十万分之一）".into()],
+        ..NewChange::default()
+    };
+    changes::request(store, &cfg, &analyst, &new, client).await?;
     Ok(())
 }
 

@@ -199,6 +199,7 @@ struct Settings {
     database_url: Option<String>,
     data_dir: PathBuf,
     ledger_key: Option<String>,
+    quality: yaolian_quality::QualityConfig,
 }
 
 impl Settings {
@@ -207,7 +208,8 @@ impl Settings {
         let database_url = g.database_url.clone().or_else(|| file.database_url.clone());
         let data_dir = g.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("data"));
         let ledger_key = g.ledger_key.clone().or_else(|| file.ledger_key.clone());
-        Ok(Settings { file, database_url, data_dir, ledger_key })
+        let quality = file.quality()?;
+        Ok(Settings { file, database_url, data_dir, ledger_key, quality })
     }
 
     /// The identity settings of the configuration, with the site sealing key (TOTP secrets are
@@ -292,6 +294,7 @@ impl Settings {
                 .filter(|t| !t.trim().is_empty())
                 .map(yaolian_web::MetricsToken),
             public_per_minute: self.file.public_per_minute.unwrap_or(d.public_per_minute).max(1),
+            quality: self.quality.clone(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod changes;
 mod inventory;
 mod ledger;
 mod license;
@@ -24,6 +25,7 @@ use crate::AppState;
 
 pub use admin::*;
 pub use auth::*;
+pub use changes::*;
 pub use inventory::*;
 pub use ledger::*;
 pub use license::*;
@@ -47,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(trace::routes())
         .merge(inventory::routes())
         .merge(quality::routes())
+        .merge(changes::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use yaolian_quality::capa::{self, Capa, NewAction, NewCapa};
 use yaolian_quality::deviations::{self, Deviation, Investigation, NewDeviation, Oos};
 use yaolian_quality::documents::{self, Document, NewDocument, Revision};
-use yaolian_quality::QualityConfig;
 use yaolian_records::files::Upload;
 
 use super::{ApiQuery, IdPath};
@@ -96,7 +95,7 @@ pub async fn report_deviation(
     Auth(p): Auth,
     ApiJson(new): ApiJson<NewDeviation>,
 ) -> ApiResult<(StatusCode, Json<Deviation>)> {
-    let d = deviations::report(state.store(), &QualityConfig::default(), &p, &new, &client).await?;
+    let d = deviations::report(state.store(), &state.config().quality, &p, &new, &client).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -109,7 +108,7 @@ pub async fn report_oos(
     Auth(p): Auth,
     ApiJson(oos): ApiJson<Oos>,
 ) -> ApiResult<(StatusCode, Json<Deviation>)> {
-    let d = deviations::from_oos(state.store(), &QualityConfig::default(), &p, &oos, &client).await?;
+    let d = deviations::from_oos(state.store(), &state.config().quality, &p, &oos, &client).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -144,8 +143,8 @@ pub async fn investigate_deviation(
     IdPath(id): IdPath,
     ApiJson(r): ApiJson<InvestigationRequest>,
 ) -> ApiResult<Json<Deviation>> {
-    let cfg = QualityConfig::default();
-    Ok(Json(deviations::investigate(state.store(), &cfg, &p, id, &r.investigation, &r.reason, &client).await?))
+    let cfg = &state.config().quality;
+    Ok(Json(deviations::investigate(state.store(), cfg, &p, id, &r.investigation, &r.reason, &client).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -188,8 +187,8 @@ pub async fn approve_deviation(
     IdPath(id): IdPath,
     ApiJson(s): ApiJson<Signature>,
 ) -> ApiResult<Json<Deviation>> {
-    let cfg = QualityConfig::default();
-    let d = deviations::approve(state.store(), &cfg, state.identity(), &p, id, &s.password, s.totp.as_deref(), &client)
+    let cfg = &state.config().quality;
+    let d = deviations::approve(state.store(), cfg, state.identity(), &p, id, &s.password, s.totp.as_deref(), &client)
         .await?;
     Ok(Json(d))
 }
@@ -292,8 +291,8 @@ pub async fn close_capa(
     IdPath(id): IdPath,
     ApiJson(r): ApiJson<Closure>,
 ) -> ApiResult<Json<Capa>> {
-    let cfg = QualityConfig::default();
-    Ok(Json(capa::close(state.store(), &cfg, state.identity(), &p, id, &r.note, &r.password, &client).await?))
+    let cfg = &state.config().quality;
+    Ok(Json(capa::close(state.store(), cfg, state.identity(), &p, id, &r.note, &r.password, &client).await?))
 }
 
 /// No `Debug`: it carries a password.

@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod changes;
 mod explain;
 mod export;
 mod home;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .merge(trace::routes())
         .merge(inventory::routes())
         .merge(quality::routes())
+        .merge(changes::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }

@@ -13,7 +13,7 @@ use yaolian_core::FieldError;
 use yaolian_quality::capa::{self, Capa, NewAction, NewCapa};
 use yaolian_quality::deviations::{self, Deviation, Investigation, NewDeviation};
 use yaolian_quality::documents::{self, Document, NewDocument, Trainee};
-use yaolian_quality::{QualityConfig, QualityError, CAUSES};
+use yaolian_quality::{QualityError, CAUSES};
 
 use super::{failure_page, field_error, render, Chrome, PageUser};
 use crate::api::IdPath;
@@ -42,7 +42,7 @@ pub const MAX_DOCUMENT_BODY: usize = documents::MAX_FILE_BYTES + 64 * 1024;
 const PAGE_SIZE: i64 = 25;
 
 /// Labels of the quality forms' fields, for refusals said in Chinese.
-fn field_label(field: &str) -> Option<String> {
+pub(super) fn field_label(field: &str) -> Option<String> {
     let base = field.split('[').next().unwrap_or(field);
     let base = if field.contains("].") { field.rsplit('.').next().unwrap_or(base) } else { base };
     Some(
@@ -119,7 +119,7 @@ trait Shows {
     }
 }
 
-fn label(table: &[(&str, &'static str)], code: &str) -> &'static str {
+pub(super) fn label(table: &[(&str, &'static str)], code: &str) -> &'static str {
     table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
 }
 
@@ -256,21 +256,28 @@ impl QualityForm {
         QualityForm { csrf: String::new(), password: String::new(), ..self }
     }
 
-    /// The actions typed one per line as `内容 / 负责人 / 期限`.
     fn new_actions(&self) -> Vec<NewAction> {
-        self.actions
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let mut parts = l.split(['/', '／']).map(str::trim);
-                NewAction {
-                    description: parts.next().unwrap_or_default().to_string(),
-                    owner: parts.next().unwrap_or_default().to_string(),
-                    due_on: parts.next().unwrap_or_default().to_string(),
-                }
-            })
-            .collect()
+        actions_from_lines(&self.actions)
     }
+}
+
+/// The parts of each non-blank line of `text`, split at `/` (or the full-width `／`), trimmed.
+pub(super) fn slashed_lines(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(['/', '／']).map(|p| p.trim().to_string()).collect())
+        .collect()
+}
+
+/// Actions (CAPA actions, change tasks) typed one per line as `内容 / 负责人 / 期限`.
+pub(super) fn actions_from_lines(text: &str) -> Vec<NewAction> {
+    slashed_lines(text)
+        .into_iter()
+        .map(|parts| {
+            let part = |i: usize| parts.get(i).cloned().unwrap_or_default();
+            NewAction { description: part(0), owner: part(1), due_on: part(2) }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -331,7 +338,7 @@ async fn report(State(state): State<AppState>, user: PageUser, Form(form): Form<
         record_ref: form.record_ref.clone(),
         immediate_actions: form.immediate_actions.clone(),
     };
-    match deviations::report(state.store(), &QualityConfig::default(), &user.principal, &new, &user.client).await {
+    match deviations::report(state.store(), &state.config().quality, &user.principal, &new, &user.client).await {
         Ok(d) => Redirect::to(&format!("/quality/deviations/{}?done=reported", d.id)).into_response(),
         Err(e) => match refusals(&user, e) {
             Ok(errors) => render_new(&state, &user, "deviation", form, errors).await,
@@ -385,9 +392,9 @@ async fn open_capa(State(state): State<AppState>, user: PageUser, Form(form): Fo
 type Failed = super::Failed<QualityForm>;
 
 #[derive(Deserialize, Default)]
-pub struct Done {
+pub(super) struct Done {
     #[serde(default)]
-    done: String,
+    pub(super) done: String,
 }
 
 fn notice(done: &str) -> &'static str {
@@ -443,10 +450,12 @@ async fn render_deviation(state: &AppState, user: &PageUser, id: i64, failed: Fa
     let can_manage = deviations::may_manage(state.store(), &user.principal, d.org_id).await;
     let mut chrome = user.chrome("quality");
     chrome.title = format!("{} · {}", d.number, d.title);
-    let classes = QualityConfig::default()
+    let classes = state
+        .config()
+        .quality
         .classes
-        .into_iter()
-        .map(|c| (c.clone(), yaolian_quality::class_zh(&c).unwrap_or("")))
+        .iter()
+        .map(|c| (c.clone(), yaolian_quality::class_zh(c).unwrap_or("")))
         .collect();
     let refused = !failed.errors.is_empty();
     super::render_form(
@@ -477,7 +486,7 @@ async fn deviation_step(
     if let Err(page) = user.check_csrf(&form.csrf) {
         return page;
     }
-    let (store, cfg, p, c) = (state.store(), QualityConfig::default(), &user.principal, &user.client);
+    let (store, cfg, p, c) = (state.store(), &state.config().quality, &user.principal, &user.client);
     let (name, result): (&'static str, Result<Deviation, QualityError>) = match step.as_str() {
         "investigate" => {
             let inv = Investigation {
@@ -488,11 +497,11 @@ async fn deviation_step(
                 root_cause: form.root_cause.clone(),
                 impact: form.impact.clone(),
             };
-            ("investigate", deviations::investigate(store, &cfg, p, id, &inv, &form.reason, c).await)
+            ("investigate", deviations::investigate(store, cfg, p, id, &inv, &form.reason, c).await)
         }
         "extend" => ("extend", deviations::extend(store, p, id, &form.due_on, &form.reason, c).await),
         "approve" => {
-            ("approve", deviations::approve(store, &cfg, state.identity(), p, id, &form.password, None, c).await)
+            ("approve", deviations::approve(store, cfg, state.identity(), p, id, &form.password, None, c).await)
         }
         _ => return not_found(),
     };
@@ -559,14 +568,14 @@ async fn capa_step(
     if let Err(page) = user.check_csrf(&form.csrf) {
         return page;
     }
-    let (store, cfg, p, c) = (state.store(), QualityConfig::default(), &user.principal, &user.client);
+    let (store, cfg, p, c) = (state.store(), &state.config().quality, &user.principal, &user.client);
     let (name, result): (&'static str, Result<Capa, QualityError>) = match step.as_str() {
         "action" => {
             let index = form.index.parse::<usize>().unwrap_or(usize::MAX);
             ("action", capa::complete_action(store, p, id, index, &form.evidence, c).await)
         }
         "add" => ("add", capa::add_actions(store, p, id, &form.new_actions(), &form.reason, c).await),
-        "close" => ("close", capa::close(store, &cfg, state.identity(), p, id, &form.note, &form.password, c).await),
+        "close" => ("close", capa::close(store, cfg, state.identity(), p, id, &form.note, &form.password, c).await),
         "effectiveness" => {
             let effective = form.effective == "1";
             let r = capa::check_effectiveness(store, state.identity(), p, id, effective, &form.note, &form.password, c);

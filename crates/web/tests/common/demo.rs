@@ -182,6 +182,16 @@ pub async fn seed(store: &Store) -> Demo {
     let doc = yaolian_quality::documents::create(store, &sys, &doc, &client).await.unwrap();
     ids.insert("doc.kc".into(), doc.id.to_string());
     ids.insert("docrev.kc".into(), doc.revisions[0].id.to_string());
+    let change = yaolian_quality::changes::NewChange {
+        org_id: org(&ids, "kc"),
+        title: "分析天平更换".into(),
+        description: "1 号分析天平更换为同量程新天平".into(),
+        reason: "原天平无法维修".into(),
+        kind: "equipment".into(),
+        ..Default::default()
+    };
+    let change = yaolian_quality::changes::request(store, &qcfg, &sys, &change, &client).await.unwrap();
+    ids.insert("change.kc".into(), change.id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),
