@@ -470,3 +470,26 @@ pub async fn list(
     .await?;
     Ok((rows.iter().map(from_row).collect::<std::result::Result<_, _>>()?, total))
 }
+
+/// CAPAs per organization unit (部门) the principal may read, name first, with how many of them
+/// a failed effectiveness check reopened (the problem came back: recurrence), most first.
+pub async fn by_department(
+    store: &Store,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut p = Params::new();
+    let Some(scope) = scope_filter(principal, perm::QUALITY_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::QUALITY_READ, "qa_capas", client).await);
+    };
+    let sql = format!(
+        "SELECT o.name, COUNT(*) AS n, CAST(SUM(CASE WHEN c.reopened > 0 THEN 1 ELSE 0 END) AS BIGINT) AS back \
+         FROM qa_capas c JOIN orgs o ON o.id = c.org_id WHERE {scope} GROUP BY o.name ORDER BY n DESC, o.name LIMIT 20"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?));
+    }
+    Ok(out)
+}

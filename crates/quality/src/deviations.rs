@@ -27,8 +27,12 @@ pub const STATUSES: &[(&str, &str)] =
     &[("open", "已报告，待调查"), ("investigated", "已调查，待批准"), ("closed", "已批准关闭")];
 
 /// Where a deviation came from, code and Chinese name.
-pub const SOURCES: &[(&str, &str)] =
-    &[("manual", "人工报告"), ("oos", "检验结果超标"), ("black_box", "黑框警告"), ("environment", "环境监测超标")];
+pub const SOURCES: &[(&str, &str)] = &[
+    ("manual", "人工报告"),
+    ("oos", "检验结果超标"),
+    ("black_box", "设备黑匣子告警"),
+    ("environment", "环境监测超标"),
+];
 
 /// A deviation reported by hand.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -71,6 +75,35 @@ pub struct Oos {
     #[serde(default)]
     pub batch: String,
     /// The lab record (检验记录) the result is in.
+    #[serde(default)]
+    pub record_ref: String,
+}
+
+/// A monitoring signal that opens a deviation by itself: an environment excursion (环境监测超标,
+/// a reading outside its alert or action limit at a monitoring point) or an equipment's
+/// black-box alarm (设备黑匣子告警: its data recorder reporting a parameter out of range or an
+/// audit-trail event such as a changed setpoint).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct Signal {
+    pub org_id: i64,
+    /// `environment` or `black_box`.
+    pub source: String,
+    /// The monitoring point (监测点) or the equipment (设备), e.g. B级区 灌装间 / 冻干机 LY-02.
+    pub at: String,
+    /// The parameter or event, e.g. 悬浮粒子 ≥0.5 µm, 板层温度.
+    pub parameter: String,
+    /// The reading, e.g. 3 620 个/m³.
+    pub reading: String,
+    /// The limit it broke, e.g. 行动限 3 520 个/m³.
+    pub limit: String,
+    /// When, `YYYY-MM-DD HH:MM` China time; now when empty.
+    #[serde(default)]
+    pub occurred_at: String,
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub batch: String,
+    /// The monitoring record or the recorder's event id.
     #[serde(default)]
     pub record_ref: String,
 }
@@ -371,6 +404,50 @@ async fn reach(
 
 fn wrong_state(d: &Deviation, action: &'static str) -> QualityError {
     QualityError::WrongState { what: format!("deviation {}", d.number), status: d.status.clone(), action }
+}
+
+/// Opens a deviation from a monitoring signal (`quality.report`): what was read where, against
+/// which limit; the source and its record are kept.
+pub async fn from_signal(
+    store: &Store,
+    cfg: &QualityConfig,
+    principal: &Principal,
+    signal: &Signal,
+    client: &ClientInfo,
+) -> Result<Deviation> {
+    let mut errors = ValidationError::new();
+    let kind = match signal.source.as_str() {
+        "environment" => "环境监测超标",
+        "black_box" => "设备黑匣子告警",
+        _ => {
+            errors.push("source", "one_of:environment,black_box", "environment or black_box");
+            ""
+        }
+    };
+    let fields =
+        [("at", &signal.at), ("parameter", &signal.parameter), ("reading", &signal.reading), ("limit", &signal.limit)];
+    for (field, value) in fields {
+        text_len(&mut errors, field, value, 1, 100);
+    }
+    errors.into_result()?;
+    let new = NewDeviation {
+        org_id: signal.org_id,
+        title: format!("{kind}：{} {}", signal.at.trim(), signal.parameter.trim()),
+        description: format!(
+            "{}的{}读数 {}，超出{}。",
+            signal.at.trim(),
+            signal.parameter.trim(),
+            signal.reading.trim(),
+            signal.limit.trim()
+        ),
+        location: signal.at.trim().to_string(),
+        occurred_at: signal.occurred_at.clone(),
+        product: signal.product.clone(),
+        batch: signal.batch.clone(),
+        record_ref: signal.record_ref.clone(),
+        immediate_actions: String::new(),
+    };
+    insert(store, cfg, principal, &new, &signal.source, signal.record_ref.trim(), client).await
 }
 
 /// Records QA's investigation and classification (调查与分级); the deviation then waits for

@@ -90,6 +90,8 @@ pub struct Document {
     pub review_months: i64,
     pub status: String,
     pub owner: String,
+    /// YYYY-MM-DD: the last periodic review (定期审核) that kept the effective revision in force.
+    pub reviewed_on: Option<String>,
     pub revisions: Vec<Revision>,
     pub version: i64,
 }
@@ -104,6 +106,7 @@ impl Document {
 const REV_COLUMNS: &str =
     "id, document_id, revision, file_name, size, sm3, reason, status, author, effective_on, approved_by, version";
 
+#[derive(Clone)]
 struct RevRow {
     id: i64,
     document_id: i64,
@@ -154,7 +157,9 @@ fn rev_image(r: &RevRow) -> serde_json::Value {
 
 /// The states of a document's revisions (newest first) as of `today`: the newest approved one
 /// whose date has come is effective, older approved ones superseded, later-dated ones pending.
-fn states(rows: &[RevRow], obsolete: bool, today: i64, review_months: i64) -> Vec<Revision> {
+/// `reviewed_on`, the last periodic review that confirmed the effective revision, restarts its
+/// review interval.
+fn states(rows: &[RevRow], obsolete: bool, today: i64, review_months: i64, reviewed_on: Option<i64>) -> Vec<Revision> {
     let effective =
         rows.iter().find(|r| r.status == "approved" && r.effective_on.is_some_and(|d| d <= today)).map(|r| r.id);
     rows.iter()
@@ -166,7 +171,7 @@ fn states(rows: &[RevRow], obsolete: bool, today: i64, review_months: i64) -> Ve
                 "approved" => "superseded",
                 other => other,
             };
-            let review_due_on = r.effective_on.and_then(|d| {
+            let review_due_on = r.effective_on.map(|d| d.max(reviewed_on.unwrap_or(d))).and_then(|d| {
                 let date = yaolian_core::time::date_of_day_number(d)?;
                 date.checked_add_months(chrono::Months::new(u32::try_from(review_months).ok()?)).map(|x| x.to_string())
             });
@@ -190,7 +195,7 @@ fn states(rows: &[RevRow], obsolete: bool, today: i64, review_months: i64) -> Ve
 }
 
 fn doc_image(r: &sqlx::any::AnyRow) -> std::result::Result<serde_json::Value, sqlx::Error> {
-    Ok(serde_json::json!({
+    let mut image = serde_json::json!({
         "id": r.try_get::<i64, _>("id")?,
         "org_id": r.try_get::<i64, _>("org_id")?,
         "code": r.try_get::<String, _>("code")?,
@@ -198,12 +203,24 @@ fn doc_image(r: &sqlx::any::AnyRow) -> std::result::Result<serde_json::Value, sq
         "review_months": r.try_get::<i64, _>("review_months")?,
         "status": r.try_get::<String, _>("status")?,
         "owner": r.try_get::<String, _>("owner")?,
-    }))
+    });
+    // Present only once a periodic review has been recorded, so that a document's earlier
+    // versions keep the image they were ledgered with.
+    if let Some(day) = r.try_get::<Option<i64>, _>("reviewed_on")? {
+        image["reviewed_on"] = serde_json::Value::from(date_text(day));
+    }
+    Ok(image)
 }
 
-const DOC_COLUMNS: &str = "id, org_id, code, title, review_months, status, owner, version";
+const DOC_COLUMNS: &str = "id, org_id, code, title, review_months, status, owner, reviewed_on, version";
 
-async fn save_document(tx: &mut Tx<'_>, principal: &Principal, id: i64, action: &str, reason: &str) -> Result<()> {
+async fn save_document(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    id: i64,
+    action: &str,
+    reason: &str,
+) -> Result<RecordVersion> {
     let row = sqlx::query(&format!("SELECT {DOC_COLUMNS} FROM qa_documents WHERE id = $1"))
         .bind(id)
         .fetch_one(&mut **tx)
@@ -221,8 +238,8 @@ async fn save_document(tx: &mut Tx<'_>, principal: &Principal, id: i64, action: 
             expected_version: Some(version - 1),
         },
     )
-    .await?;
-    Ok(())
+    .await
+    .map_err(Into::into)
 }
 
 async fn save_revision(
@@ -593,34 +610,159 @@ pub async fn make_obsolete(
     get(store, principal, id, client).await
 }
 
-async fn assemble(store: &Store, row: &sqlx::any::AnyRow) -> Result<Document> {
+/// A document from its row and its revisions' rows (newest first).
+fn assemble(row: &sqlx::any::AnyRow, revs: &[RevRow]) -> Result<Document> {
     let id: i64 = row.try_get("id")?;
     let status: String = row.try_get("status")?;
     let review_months: i64 = row.try_get("review_months")?;
-    let rows = sqlx::query(&format!(
-        "SELECT {REV_COLUMNS} FROM qa_document_revisions WHERE document_id = $1 ORDER BY revision DESC"
-    ))
-    .bind(id)
-    .fetch_all(store.pool())
-    .await?;
-    let revs = rows.iter().map(rev_row).collect::<std::result::Result<Vec<_>, _>>()?;
+    let reviewed_on: Option<i64> = row.try_get("reviewed_on")?;
     Ok(Document {
         id,
         org_id: row.try_get("org_id")?,
         code: row.try_get("code")?,
         title: row.try_get("title")?,
         review_months,
-        revisions: states(&revs, status == "obsolete", today(), review_months),
+        revisions: states(revs, status == "obsolete", today(), review_months, reviewed_on),
+        reviewed_on: reviewed_on.map(date_text),
         status,
         owner: row.try_get("owner")?,
         version: row.try_get("version")?,
     })
 }
 
+/// The revisions of the documents `ids`, newest first within each, in one query.
+async fn revisions_of(store: &Store, ids: &[i64]) -> Result<Vec<RevRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::new();
+    let list: Vec<String> = ids.iter().map(|id| p.push(*id)).collect();
+    let sql = format!(
+        "SELECT {REV_COLUMNS} FROM qa_document_revisions WHERE document_id IN ({}) ORDER BY document_id, revision DESC",
+        list.join(", ")
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    Ok(rows.iter().map(rev_row).collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Documents from their rows, with every revision fetched at once.
+async fn assemble_all(store: &Store, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Document>> {
+    let ids = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<std::result::Result<Vec<_>, _>>()?;
+    let revs = revisions_of(store, &ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, id) in rows.iter().zip(&ids) {
+        let mine: Vec<RevRow> = revs.iter().filter(|r| r.document_id == *id).cloned().collect();
+        out.push(assemble(row, &mine)?);
+    }
+    Ok(out)
+}
+
+/// QA records the periodic review (定期审核) of the effective revision under a signature
+/// (`review`): the revision stays in force and its next review falls due a full interval later.
+/// A review that finds a change needed drafts a revision instead.
+pub async fn confirm_review(
+    store: &Store,
+    identity: &IdentityConfig,
+    principal: &Principal,
+    id: i64,
+    note: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<Document> {
+    let mut errors = ValidationError::new();
+    text_len(&mut errors, "note", note, 1, 1000);
+    errors.into_result()?;
+    let d = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
+    if d.effective().is_none() {
+        return Err(wrong(&d, &d.status, "review (no revision in force)"));
+    }
+    esign::reauthenticate(store, identity, principal, password, None, &format!("qa_document:{id} review"), client)
+        .await?;
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE qa_documents SET reviewed_on = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(today())
+        .bind(Timestamp::now().0)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let written = save_document(&mut tx, principal, id, "review", note.trim()).await?;
+    let target = format!("qa_document:{id} {} review", d.code);
+    let event =
+        audit::Event { detail: note, ..audit::Event::by(principal, audit::action::QUALITY_DOCUMENT, &target, client) };
+    audit::record(&mut tx, event).await?;
+    esign::sign_in_tx(&mut tx, principal, password, "review", &written, client).await?;
+    tx.commit().await?;
+    get(store, principal, id, client).await
+}
+
+/// A printed copy of a revision (受控副本): what it prints, who printed it and when, for the
+/// watermark on every page.
+#[derive(Debug, Clone)]
+pub struct PrintCopy {
+    pub document: Document,
+    pub revision: Revision,
+    /// The file's text when it is UTF-8 text (an SOP kept as text prints in full); `None` for a
+    /// binary file, whose copy is the cover sheet with the file's SM3 checksum.
+    pub text: Option<String>,
+    pub printed_by: String,
+    pub printed_at: Timestamp,
+}
+
+/// A revision's printed copy (`quality.read`); the print itself is recorded in the audit trail
+/// (who printed which revision when), as the watermark says.
+pub async fn print_copy(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    revision_id: i64,
+    client: &ClientInfo,
+) -> Result<PrintCopy> {
+    let document = get(store, principal, id, client).await?;
+    let Some(revision) = document.revisions.iter().find(|r| r.id == revision_id).cloned() else {
+        return Err(IdentityError::NotFound("revision").into());
+    };
+    let content: Vec<u8> =
+        sqlx::query_scalar("SELECT content FROM qa_document_revisions WHERE id = $1 AND document_id = $2")
+            .bind(revision_id)
+            .bind(id)
+            .fetch_one(store.pool())
+            .await?;
+    let text = String::from_utf8(content).ok().filter(|t| !t.contains('\0'));
+    let printed_at = Timestamp::now();
+    let target = format!("qa_document_revision:{revision_id} {} rev {} print", document.code, revision.revision);
+    let mut tx = store.begin().await?;
+    audit::record(&mut tx, audit::Event::by(principal, audit::action::EXPORT, &target, client)).await?;
+    tx.commit().await?;
+    Ok(PrintCopy { document, revision, text, printed_by: principal.username().to_string(), printed_at })
+}
+
+/// Documents in force whose periodic review falls due within `days` (or is past), of the
+/// principal's organizations: what the 工作台 card counts and `/quality/documents?review=due`
+/// lists. `None` for a principal who reads none (not audited: the home page asks what to show).
+pub async fn reviews_due(store: &Store, principal: &Principal, days: i64) -> Result<Option<Vec<i64>>> {
+    let mut p = Params::new();
+    let Some(scope) = scope_filter(principal, perm::QUALITY_READ, &mut p) else { return Ok(None) };
+    let sql = format!(
+        "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.reviewed_on, d.version \
+         FROM qa_documents d JOIN orgs o ON o.id = d.org_id WHERE {scope} AND d.status = 'active'"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let limit = date_text(today() + days);
+    Ok(Some(
+        assemble_all(store, &rows)
+            .await?
+            .into_iter()
+            .filter(|d| d.effective().and_then(|r| r.review_due_on.as_deref()).is_some_and(|due| *due <= *limit))
+            .map(|d| d.id)
+            .collect(),
+    ))
+}
+
 /// One document with its revisions, if the principal may read it (not found otherwise).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Document> {
     let row = sqlx::query(
-        "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.version, o.path AS org_path \
+        "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.reviewed_on, d.version, \
+         o.path AS org_path \
          FROM qa_documents d JOIN orgs o ON o.id = d.org_id WHERE d.id = $1",
     )
     .bind(id)
@@ -633,7 +775,8 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
             audit::deny(store, principal, perm::QUALITY_READ, &format!("qa_document:{id}"), client).await;
         return Err(IdentityError::NotFound("document").into());
     }
-    assemble(store, &row).await
+    let docs = assemble_all(store, std::slice::from_ref(&row)).await?;
+    docs.into_iter().next().ok_or_else(|| IdentityError::NotFound("document").into())
 }
 
 /// Documents the principal may read, by number; each with its revisions.
@@ -644,15 +787,12 @@ pub async fn list(store: &Store, principal: &Principal, limit: i64, client: &Cli
     };
     let lim = p.push(limit.clamp(1, 500));
     let sql = format!(
-        "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.version FROM qa_documents d \
+        "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.reviewed_on, d.version \
+         FROM qa_documents d \
          JOIN orgs o ON o.id = d.org_id WHERE {scope} ORDER BY d.updated_at DESC, d.id DESC LIMIT {lim}"
     );
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        out.push(assemble(store, r).await?);
-    }
-    Ok(out)
+    assemble_all(store, &rows).await
 }
 
 /// A person who may be trained on a document: who works under it (reads its organization's
@@ -753,9 +893,9 @@ mod tests {
             rev(2, 2, "approved", Some(today - 5)),
             rev(1, 1, "approved", Some(today - 400)),
         ];
-        let s: Vec<String> = states(&rows, false, today, 24).into_iter().map(|r| r.state).collect();
+        let s: Vec<String> = states(&rows, false, today, 24, None).into_iter().map(|r| r.state).collect();
         assert_eq!(s, ["draft", "pending", "effective", "superseded"]);
-        let s: Vec<String> = states(&rows, true, today, 24).into_iter().map(|r| r.state).collect();
+        let s: Vec<String> = states(&rows, true, today, 24, None).into_iter().map(|r| r.state).collect();
         assert!(s.iter().all(|x| x == "obsolete"));
     }
 }

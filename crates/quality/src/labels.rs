@@ -116,6 +116,7 @@ const DOCUMENT: &[(&str, &str)] = &[
     ("review_months", "定期审核周期（月）"),
     ("status", "状态"),
     ("owner", "建立人"),
+    ("reviewed_on", "最近定期审核日期"),
 ];
 
 const REVISION: &[(&str, &str)] = &[
@@ -151,7 +152,7 @@ fn revision_status(code: &str) -> Option<&'static str> {
 pub fn document(data: &Value) -> Catalogue {
     Catalogue::new(DOCUMENT)
         .shown("status", Shown::Code(document_status))
-        .actions(&[("create", "建立"), ("obsolete", "废止")])
+        .actions(&[("create", "建立"), ("review", "定期审核"), ("obsolete", "废止")])
         .named(format!("{} {}", text(data, "code"), text(data, "title")).trim().to_string())
 }
 

@@ -111,3 +111,75 @@ async fn a_document_is_effective_for_a_person_only_after_training_and_never_when
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_periodic_review_falls_due_is_signed_and_a_printed_copy_is_recorded() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let cfg = IdentityConfig::default();
+        let author = principal(&store, w.company_a, "qa.author", &["quality_head"]).await;
+        let approver = principal(&store, w.company_a, "qa.approver", &["quality_head"]).await;
+        let analyst = principal(&store, w.company_a, "analyst", &["lab_analyst"]).await;
+        let today = yaolian_core::Timestamp::now().china_date();
+        let new = NewDocument {
+            org_id: w.company_a,
+            code: "SOP-QC-040".into(),
+            title: "稳定性考察规程".into(),
+            review_months: 1,
+            // "第一版\n" in UTF-8, base64.
+            file: file("SOP-QC-040.txt", "56ys5LiA54mICg=="),
+        };
+        let d = documents::create(&store, &author, &new, &c).await.unwrap();
+        // Nothing in force: nothing to review.
+        assert!(documents::reviews_due(&store, &author, 60).await.unwrap().unwrap().is_empty());
+        let err =
+            documents::confirm_review(&store, &cfg, &author, d.id, "仍适用", fixtures::PASSWORD, &c).await.unwrap_err();
+        assert_eq!(err.code(), "quality_state");
+        documents::submit(&store, &author, d.id, &c).await.unwrap();
+        let d = documents::approve(&store, &cfg, &approver, d.id, &today.to_string(), fixtures::PASSWORD, &c)
+            .await
+            .unwrap();
+        // In force today with a one-month interval: due within 60 days, not within 20.
+        let due = today.checked_add_months(chrono::Months::new(1)).unwrap().to_string();
+        assert_eq!(d.effective().unwrap().review_due_on.as_deref(), Some(due.as_str()));
+        assert_eq!(documents::reviews_due(&store, &author, 60).await.unwrap(), Some(vec![d.id]));
+        assert_eq!(documents::reviews_due(&store, &author, 20).await.unwrap(), Some(vec![]));
+
+        // Only QA reviews, under a signature; the review is a version of the document.
+        let err = documents::confirm_review(&store, &cfg, &analyst, d.id, "仍适用", fixtures::PASSWORD, &c)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "forbidden");
+        let d =
+            documents::confirm_review(&store, &cfg, &author, d.id, "内容仍适用", fixtures::PASSWORD, &c).await.unwrap();
+        assert_eq!(d.reviewed_on.as_deref(), Some(today.to_string().as_str()));
+        let actions: Vec<String> = yaolian_store::versions::history(store.pool(), documents::ENTITY, &d.id.to_string())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.action)
+            .collect();
+        assert_eq!(actions, vec!["create", "review"]);
+        let signed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE entity = 'qa_document'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(signed, 1);
+
+        // A printed copy carries the text and who printed it; the print is in the audit trail.
+        let rev = d.effective().unwrap().id;
+        let copy = documents::print_copy(&store, &analyst, d.id, rev, &c).await.unwrap();
+        assert_eq!((copy.text.as_deref(), copy.printed_by.as_str()), (Some("第一版\n"), "analyst"));
+        let printed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'export' AND target LIKE '%print'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(printed, 1);
+        assert_eq!(documents::print_copy(&store, &analyst, d.id, 999_999, &c).await.unwrap_err().code(), "not_found");
+        assert!(documents::drifts(&store).await.unwrap().is_empty());
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+    })
+    .await;
+}

@@ -122,6 +122,10 @@ async fn an_oos_opens_a_deviation_whose_capa_reopens_when_not_effective() {
         .await
         .unwrap();
         assert_eq!((ca.status.as_str(), ca.reopened), ("reopened", 1));
+        // The department's CAPA counts as one that came back; another company's QA counts none of it.
+        let by = capa::by_department(&store, &qa, &c).await.unwrap();
+        assert_eq!(by.iter().map(|(_, n, back)| (*n, *back)).collect::<Vec<_>>(), vec![(1, 1)], "{by:?}");
+        assert!(capa::by_department(&store, &other_qa, &c).await.unwrap().is_empty());
         let ca =
             capa::add_actions(&store, &qa, ca.id, &[action("对检验员进行定容操作培训并考核")], "有效性检查未通过", &c)
                 .await
@@ -172,6 +176,59 @@ async fn an_oos_opens_a_deviation_whose_capa_reopens_when_not_effective() {
             .unwrap();
         let drifts = capa::drifts(&store).await.unwrap();
         assert!(drifts.iter().any(|x| x.field == "status"), "{drifts:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_environment_excursion_and_a_black_box_alarm_open_deviations() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let cfg = QualityConfig::default();
+        let analyst = principal(&store, w.company_a, "analyst", &["lab_analyst"]).await;
+        let qa = principal(&store, w.company_a, "qa.head", &["quality_head"]).await;
+        let signal = deviations::Signal {
+            org_id: w.company_a,
+            source: "environment".into(),
+            at: "B级区 灌装间".into(),
+            parameter: "悬浮粒子 ≥0.5 µm".into(),
+            reading: "3620 个/m³".into(),
+            limit: "行动限 3520 个/m³".into(),
+            occurred_at: "2026-11-30 09:15".into(),
+            batch: "B2026017".into(),
+            record_ref: "EM-2026-1130-07".into(),
+            ..Default::default()
+        };
+        let d = deviations::from_signal(&store, &cfg, &qa, &signal, &c).await.unwrap();
+        assert_eq!(
+            (d.source.as_str(), d.source_ref.as_str(), d.location.as_str()),
+            ("environment", "EM-2026-1130-07", "B级区 灌装间")
+        );
+        assert!(d.title.starts_with("环境监测超标") && d.description.contains("3620 个/m³"), "{d:?}");
+        let alarm = deviations::Signal {
+            source: "black_box".into(),
+            at: "冻干机 LY-02".into(),
+            parameter: "板层温度".into(),
+            reading: "-28 ℃".into(),
+            limit: "设定范围 -40～-35 ℃".into(),
+            occurred_at: String::new(),
+            ..signal.clone()
+        };
+        let d = deviations::from_signal(&store, &cfg, &qa, &alarm, &c).await.unwrap();
+        assert_eq!(d.source, "black_box");
+        // An unknown source and a missing reading are named; the analyst reports only in their org.
+        let bad = deviations::Signal { source: "rumour".into(), reading: String::new(), ..signal.clone() };
+        let fields: Vec<String> = rules(deviations::from_signal(&store, &cfg, &qa, &bad, &c).await.unwrap_err())
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(fields, vec!["source", "reading"]);
+        let elsewhere = deviations::Signal { org_id: w.company_b, ..signal };
+        assert_eq!(
+            deviations::from_signal(&store, &cfg, &analyst, &elsewhere, &c).await.unwrap_err().code(),
+            "forbidden"
+        );
     })
     .await;
 }

@@ -82,6 +82,7 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/quality/documents/{id}/approval", "/api/v1/quality/documents/{doc.kc}/approval"),
         ("/api/v1/quality/documents/{id}/trainings", "/api/v1/quality/documents/{doc.kc}/trainings"),
         ("/api/v1/quality/documents/{id}/obsolete", "/api/v1/quality/documents/{doc.kc}/obsolete"),
+        ("/api/v1/quality/documents/{id}/review", "/api/v1/quality/documents/{doc.kc}/review"),
         ("/api/v1/quality/changes/{id}/assessment", "/api/v1/quality/changes/{change.kc}/assessment"),
         ("/api/v1/quality/changes/{id}/decision", "/api/v1/quality/changes/{change.kc}/decision"),
         ("/api/v1/quality/changes/{id}/task-done", "/api/v1/quality/changes/{change.kc}/task-done"),

@@ -278,7 +278,34 @@ async fn stockroom_and_quality_cards_count_what_their_lists_hold() {
         let (st, _) = api(&qa, &server, Method::POST, "/api/v1/quality/oos", oos).await;
         assert_eq!(st, 201);
 
+        // A procedure in force today with a one-month review interval is due for review.
+        let c = yaolian_access::ClientInfo::default();
+        let doc = yaolian_quality::documents::NewDocument {
+            org_id: w.co_a,
+            code: "SOP-QC-040".into(),
+            title: "稳定性考察规程".into(),
+            review_months: 1,
+            file: yaolian_records::files::Upload {
+                label: "文件".into(),
+                name: "a.txt".into(),
+                content_type: String::new(),
+                content_base64: "YWJj".into(),
+            },
+        };
+        let d = yaolian_quality::documents::create(&store, &sys, &doc, &c).await.unwrap();
+        yaolian_quality::documents::submit(&store, &sys, d.id, &c).await.unwrap();
+        let master = yaolian_identity::users::id_by_username(&store, "a.master").await.unwrap();
+        let master = yaolian_identity::auth::principal_for_user(&store, master).await.unwrap();
+        let today = yaolian_core::Timestamp::now().china_date().to_string();
+        let id_cfg = yaolian_identity::IdentityConfig::default();
+        yaolian_quality::documents::approve(&store, &id_cfg, &master, d.id, &today, fixtures::PASSWORD, &c)
+            .await
+            .unwrap();
+
         let (_, html) = page(&qa, &server, "/").await;
+        assert_eq!(card(&html, "card-reviews-due"), Some(("/quality/documents?review=due".into(), 1)));
+        let (_, list) = page(&qa, &server, "/quality/documents?review=due").await;
+        assert!(list.contains("SOP-QC-040"));
         assert_eq!(card(&html, "card-lots-expiring"), Some(("/inventory/expiry?days=30".into(), 1)));
         assert_eq!(card(&html, "card-adjustments"), Some(("/inventory/adjustments".into(), 1)));
         assert_eq!(card(&html, "card-deviations"), Some(("/quality?status=open".into(), 1)));
@@ -293,6 +320,7 @@ async fn stockroom_and_quality_cards_count_what_their_lists_hold() {
         let (_, html) = page(&leader, &server, "/").await;
         assert_eq!(card(&html, "card-lots-expiring"), None);
         assert_eq!(card(&html, "card-deviations"), None);
+        assert_eq!(card(&html, "card-reviews-due"), None);
         server.stop().await;
     })
     .await;

@@ -187,6 +187,7 @@ GET    /api/v1/quality/deviations/{deviation.kc}            D NNN NNNNNNN AANNNN
 GET    /api/v1/quality/capas/{capa.kc}                      D NNN NNNNNNN AANNNNNNN
 POST   /api/v1/quality/deviations                           D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "title": "矩阵", "description": "矩阵"}
 POST   /api/v1/quality/oos                                  D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "test": "含量测定", "result": "93.2%", "specification": "95.0%～105.0%"}
+POST   /api/v1/quality/signals                              D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "source": "environment", "at": "B级区 灌装间", "parameter": "悬浮粒子", "reading": "3620", "limit": "3520"}
 POST   /api/v1/quality/deviations/{deviation.kc}/investigation D NNN NNNNNNN AANNNNNNN {"classification": "minor", "classification_reason": "矩阵", "cause_category": "method", "five_whys": ["矩阵"], "root_cause": "矩阵", "impact": "矩阵"}
 POST   /api/v1/quality/deviations/{deviation.kc}/extension  D NNN NNNNNNN AANNNNNNN {"due_on": "2031-01-01", "reason": "矩阵"}
 POST   /api/v1/quality/capas                                D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "title": "矩阵", "actions": [{"description": "矩阵", "owner": "矩阵", "due_on": "2031-01-01"}]}
@@ -205,6 +206,7 @@ POST   /api/v1/quality/documents/{doc.kc}/revisions         D NNN NNNNNNN AANNNN
 POST   /api/v1/quality/documents/{doc.kc}/submission        D NNN NNNNNNN AANNNNNNN
 POST   /api/v1/quality/documents/{doc.kc}/approval          D NNN NNNNNNN AANNNNNNN {"effective_on": "2030-01-01", "password": "Yaolian@2026"}
 POST   /api/v1/quality/documents/{doc.kc}/trainings         D NNN NNNNNNN AANNNNNNN {"revision_id": {docrev.kc}, "user_id": {user.kc.analyst}}
+POST   /api/v1/quality/documents/{doc.kc}/review            D NNN NNNNNNN AANNNNNNN {"note": "矩阵", "password": "Yaolian@2026"}
 POST   /api/v1/quality/documents/{doc.kc}/obsolete          D NNN NNNNNNN AANNNNNNN {"reason": "矩阵"}
 // Change control: requested by whoever reports (康辰's change is at 康辰 itself), assessed by QA,
 // signed by the functions (the assessment names QA only, so the first signer starts it, and

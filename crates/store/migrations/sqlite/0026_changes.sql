@@ -31,3 +31,7 @@ CREATE TABLE qa_changes (
 );
 CREATE INDEX qa_changes_org_updated ON qa_changes (org_id, updated_at);
 CREATE INDEX qa_changes_org_status ON qa_changes (org_id, status, updated_at);
+
+-- The last periodic review (定期审核) of a controlled document that kept its effective revision
+-- in force; the next review falls due a full interval after it. China day number.
+ALTER TABLE qa_documents ADD COLUMN reviewed_on INTEGER;

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yaolian_quality::capa::{self, Capa, NewAction, NewCapa};
-use yaolian_quality::deviations::{self, Deviation, Investigation, NewDeviation, Oos};
+use yaolian_quality::deviations::{self, Deviation, Investigation, NewDeviation, Oos, Signal};
 use yaolian_quality::documents::{self, Document, NewDocument, Revision};
 use yaolian_records::files::Upload;
 
@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/quality/deviations", get(list_deviations).post(report_deviation))
         .route("/api/v1/quality/oos", post(report_oos))
+        .route("/api/v1/quality/signals", post(report_signal))
         .route("/api/v1/quality/deviations/{id}", get(get_deviation))
         .route("/api/v1/quality/deviations/{id}/investigation", post(investigate_deviation))
         .route("/api/v1/quality/deviations/{id}/extension", post(extend_deviation))
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/quality/documents/{id}/trainings", post(record_training))
         .route("/api/v1/quality/documents/{id}/for-me", get(document_for_me))
         .route("/api/v1/quality/documents/{id}/obsolete", post(obsolete_document))
+        .route("/api/v1/quality/documents/{id}/review", post(review_document))
 }
 
 /// A request carrying a document's file: the file's limit in base64 and the JSON around it.
@@ -109,6 +111,20 @@ pub async fn report_oos(
     ApiJson(oos): ApiJson<Oos>,
 ) -> ApiResult<(StatusCode, Json<Deviation>)> {
     let d = deviations::from_oos(state.store(), &state.config().quality, &p, &oos, &client).await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// A monitoring signal — an environment excursion or an equipment's black-box alarm: opens a
+/// deviation (`quality.report`).
+#[utoipa::path(post, path = "/api/v1/quality/signals", tag = "quality", request_body = Signal,
+    responses((status = 201, body = Deviation), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn report_signal(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(signal): ApiJson<Signal>,
+) -> ApiResult<(StatusCode, Json<Deviation>)> {
+    let d = deviations::from_signal(state.store(), &state.config().quality, &p, &signal, &client).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -463,4 +479,17 @@ pub async fn obsolete_document(
     ApiJson(o): ApiJson<Obsolete>,
 ) -> ApiResult<Json<Document>> {
     Ok(Json(documents::make_obsolete(state.store(), &p, id, &o.reason, &client).await?))
+}
+
+/// QA records the periodic review of the revision in force under a signature (`quality.manage`).
+#[utoipa::path(post, path = "/api/v1/quality/documents/{id}/review", tag = "quality", params(("id" = i64, Path)),
+    request_body = Closure, responses((status = 200, body = Document), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn review_document(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<Closure>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(documents::confirm_review(state.store(), state.identity(), &p, id, &r.note, &r.password, &client).await?))
 }

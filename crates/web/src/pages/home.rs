@@ -206,6 +206,16 @@ async fn home_page(
             });
         }
     }
+    let due = yaolian_quality::documents::reviews_due(store, p, super::quality::REVIEW_AHEAD_DAYS).await;
+    if let Some(ids) = due.map_err(IdentityError::from)? {
+        cards.push(Card {
+            id: "card-reviews-due",
+            label: tr("到期需定期审核的文件", "Documents due for review"),
+            count: i64::try_from(ids.len()).unwrap_or(i64::MAX),
+            href: "/quality/documents?review=due".into(),
+            tone: "warn",
+        });
+    }
     if let Some(n) = yaolian_quality::deviations::open_count(store, p).await.map_err(IdentityError::from)? {
         cards.push(Card {
             id: "card-deviations",

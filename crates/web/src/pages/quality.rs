@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             get(documents_page).post(document_create).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BODY)),
         )
         .route("/quality/documents/{id}", get(document_page))
+        .route("/quality/documents/{id}/print", get(print_page))
         .route("/quality/documents/{id}/{step}", post(document_step).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BODY)))
 }
 
@@ -128,6 +129,7 @@ impl Shows for DeviationPage {}
 impl Shows for CapaPage {}
 impl Shows for DocumentsPage {}
 impl Shows for DocumentPage {}
+impl Shows for PrintPage {}
 
 #[derive(Deserialize, Default, Clone)]
 pub struct Filter {
@@ -158,6 +160,8 @@ struct ListPage {
     capas: Vec<Capa>,
     statuses: &'static [(&'static str, &'static str)],
     chart: String,
+    /// CAPAs per department, those reopened by a failed effectiveness check apart.
+    capa_chart: String,
     can_report: bool,
     can_manage: bool,
 }
@@ -173,6 +177,15 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
         };
     let capas = capa::list(store, &user.principal, None, 10, 0, &user.client).await.map(|r| r.0).unwrap_or_default();
     let causes = deviations::by_cause(store, &user.principal, &user.client).await.unwrap_or_default();
+    let departments = capa::by_department(store, &user.principal, &user.client).await.unwrap_or_default();
+    let capa_chart = serde_json::json!({
+        "x": departments.iter().map(|(name, _, _)| name).collect::<Vec<_>>(),
+        "series": [
+            {"name": "未复发", "data": departments.iter().map(|(_, n, back)| n - back).collect::<Vec<_>>()},
+            {"name": "有效性检查未通过（复发）", "data": departments.iter().map(|(_, _, back)| back).collect::<Vec<_>>()},
+        ],
+    })
+    .to_string();
     let chart = serde_json::json!({
         "x": causes.iter().map(|(c, _)| label(CAUSES, c)).collect::<Vec<_>>(),
         "y": causes.iter().map(|(_, n)| n).collect::<Vec<_>>(),
@@ -188,6 +201,7 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
         capas,
         statuses: deviations::STATUSES,
         chart: if causes.is_empty() { String::new() } else { chart },
+        capa_chart: if departments.is_empty() { String::new() } else { capa_chart },
         can_report: user.principal.has(perm::QUALITY_REPORT),
         can_manage: user.principal.has(perm::QUALITY_MANAGE),
     })
@@ -597,6 +611,8 @@ async fn capa_step(
 struct DocumentsPage {
     chrome: Chrome,
     docs: Vec<Document>,
+    /// Only the documents whose periodic review falls due are listed.
+    review_due: bool,
     failed: super::Failed<std::collections::BTreeMap<String, String>>,
     can_manage: bool,
     orgs: Vec<yaolian_identity::Org>,
@@ -612,16 +628,23 @@ async fn render_documents(
     state: &AppState,
     user: &PageUser,
     failed: super::Failed<std::collections::BTreeMap<String, String>>,
+    review_due: bool,
 ) -> Response {
-    let docs = match documents::list(state.store(), &user.principal, 200, &user.client).await {
+    let mut docs = match documents::list(state.store(), &user.principal, 200, &user.client).await {
         Ok(d) => d,
         Err(e) => return failure_page(user.lang, e),
     };
+    if review_due {
+        let due = documents::reviews_due(state.store(), &user.principal, REVIEW_AHEAD_DAYS).await;
+        let due = due.ok().flatten().unwrap_or_default();
+        docs.retain(|d| due.contains(&d.id));
+    }
     let orgs = super::org_picks(state, user, None).await;
     let refused = failed.refused();
     let page = DocumentsPage {
         chrome: user.chrome("quality"),
         docs,
+        review_due,
         failed,
         can_manage: user.principal.has(perm::QUALITY_MANAGE),
         orgs,
@@ -629,8 +652,53 @@ async fn render_documents(
     super::render_form(&page, refused)
 }
 
-async fn documents_page(State(state): State<AppState>, user: PageUser) -> Response {
-    render_documents(&state, &user, super::Failed::default()).await
+#[derive(Deserialize, Default)]
+pub(super) struct DocumentsQuery {
+    /// `due`: only documents whose periodic review falls due within 60 days.
+    #[serde(default)]
+    review: String,
+}
+
+/// Days ahead a periodic review shows as due (the 工作台 card and the list filter).
+pub const REVIEW_AHEAD_DAYS: i64 = 60;
+
+async fn documents_page(State(state): State<AppState>, user: PageUser, Query(q): Query<DocumentsQuery>) -> Response {
+    render_documents(&state, &user, super::Failed::default(), q.review == "due").await
+}
+
+#[derive(Template)]
+#[template(path = "quality_print.html")]
+struct PrintPage {
+    chrome: Chrome,
+    copy: documents::PrintCopy,
+    /// The watermark's line: who printed, when.
+    mark: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct PrintQuery {
+    #[serde(default)]
+    revision: String,
+}
+
+/// A revision's controlled copy for printing, watermarked with who printed it and when.
+async fn print_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Query(q): Query<PrintQuery>,
+) -> Response {
+    let Ok(revision) = q.revision.parse::<i64>() else {
+        return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"));
+    };
+    let copy = match documents::print_copy(state.store(), &user.principal, id, revision, &user.client).await {
+        Ok(c) => c,
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let mut chrome = user.chrome("quality");
+    chrome.title = format!("{} 第 {} 版 受控副本", copy.document.code, copy.revision.revision);
+    let mark = format!("受控副本 · {} 打印于 {}", copy.printed_by, copy.printed_at.to_china_string());
+    render(&PrintPage { chrome, copy, mark })
 }
 
 async fn document_create(State(state): State<AppState>, user: PageUser, form: axum::extract::Multipart) -> Response {
@@ -646,12 +714,12 @@ async fn document_create(State(state): State<AppState>, user: PageUser, form: ax
     };
     let org_id = match super::picked_org(&state, &user, "org_id", &text("org"), None).await {
         Ok(id) => id,
-        Err(Ok(errors)) => return render_documents(&state, &user, refuse(errors, form.texts)).await,
+        Err(Ok(errors)) => return render_documents(&state, &user, refuse(errors, form.texts), false).await,
         Err(Err(page)) => return page,
     };
     let Some(file) = form.files.pop() else {
         let errors = vec![FieldError::new("file", "required", "文件为必填项")];
-        return render_documents(&state, &user, refuse(errors, form.texts)).await;
+        return render_documents(&state, &user, refuse(errors, form.texts), false).await;
     };
     let new = NewDocument {
         org_id,
@@ -663,7 +731,7 @@ async fn document_create(State(state): State<AppState>, user: PageUser, form: ax
     match documents::create(state.store(), &user.principal, &new, &user.client).await {
         Ok(d) => Redirect::to(&format!("/quality/documents/{}?done=created", d.id)).into_response(),
         Err(e) => match refusals(&user, e) {
-            Ok(errors) => render_documents(&state, &user, refuse(errors, form.texts)).await,
+            Ok(errors) => render_documents(&state, &user, refuse(errors, form.texts), false).await,
             Err(page) => page,
         },
     }
@@ -697,6 +765,7 @@ fn document_notice(done: &str) -> &'static str {
         "approve" => "已批准",
         "train" => "培训已记录",
         "obsolete" => "文件已废止",
+        "review" => "定期审核已记录，现行版本继续有效",
         _ => "",
     }
 }
@@ -772,6 +841,10 @@ async fn document_step(
             ("train", documents::record_training(store, p, id, rev, person, c).await)
         }
         "obsolete" => ("obsolete", documents::make_obsolete(store, p, id, &text("reason"), c).await.map(|_| ())),
+        "review" => {
+            let (note, password) = (text("note"), text("password"));
+            ("review", documents::confirm_review(store, state.identity(), p, id, &note, &password, c).await.map(|_| ()))
+        }
         _ => return not_found(),
     };
     match result {
