@@ -78,6 +78,8 @@ pub mod action {
     /// A count's adjustment approved or rejected (库存调整审批).
     pub const INVENTORY_ADJUST: &str = "inventory_adjust";
     pub const INVENTORY_DISPOSE: &str = "inventory_dispose";
+    /// A lot moved to another room, cabinet or shelf (移库).
+    pub const INVENTORY_TRANSFER: &str = "inventory_transfer";
     /// A deviation reported, investigated, extended or approved (偏差).
     pub const QUALITY_DEVIATION: &str = "quality_deviation";
     /// A CAPA opened, an action done, closed, or its effectiveness checked (纠正预防措施).
@@ -144,6 +146,7 @@ pub mod action {
         INVENTORY_COUNT,
         INVENTORY_ADJUST,
         INVENTORY_DISPOSE,
+        INVENTORY_TRANSFER,
         QUALITY_DEVIATION,
         QUALITY_CAPA,
         QUALITY_DOCUMENT,

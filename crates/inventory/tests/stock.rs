@@ -244,6 +244,29 @@ async fn a_controlled_chemical_moves_only_under_two_signatures() {
         .unwrap();
         assert_eq!(signed, vec![("keeper".into(), "confirm".into()), ("keeper2".into(), "verify".into())]);
         assert_eq!(stock::lot(&store, &keeper, lot.id, &c).await.unwrap().on_hand, 495_000);
+
+        // Custody moves under two signatures too (双人保管); the move names from where to where
+        // and changes no quantity.
+        let to = stock::Transfer { room: "剧毒品库".into(), cabinet: "保险柜 2".into(), reason: "集中存放".into(), ..Default::default() };
+        let f = rules(stock::transfer(&store, &cfg, &keeper, lot.id, &to, &c).await.unwrap_err());
+        assert_eq!(f, vec![("signatures".to_string(), "two_person".to_string())]);
+        let to = stock::Transfer { signatures: Some(two("keeper2")), ..to };
+        let moved = stock::transfer(&store, &cfg, &keeper, lot.id, &to, &c).await.unwrap();
+        assert_eq!((moved.kind.as_str(), moved.qty), ("transfer", 0));
+        assert!(moved.purpose.contains("剧毒品库 / 保险柜 2"), "{}", moved.purpose);
+        let moved_lot = stock::lot(&store, &keeper, lot.id, &c).await.unwrap();
+        assert_eq!((moved_lot.room.as_str(), moved_lot.cabinet.as_str(), moved_lot.on_hand), ("剧毒品库", "保险柜 2", 495_000));
+        let f = rules(stock::transfer(&store, &cfg, &keeper, lot.id, &to, &c).await.unwrap_err());
+        assert_eq!(f[0].1, "same_place");
+
+        // The usage log reconciles: 5 g issued, 1.5 g given back, 3.5 g used.
+        stock::give_back(&store, &cfg, &keeper, lot.id, "1.5", "实验结束退库", Some(&two("keeper2")), &c).await.unwrap();
+        let log = stock::usage_log(&store, &keeper, None, &c).await.unwrap();
+        let line: Vec<(&str, &str, &str, &str)> =
+            log.iter().map(|u| (u.person.as_str(), u.issued.as_str(), u.returned.as_str(), u.used.as_str())).collect();
+        assert_eq!(line, vec![("keeper", "5", "1.5", "3.5")]);
+        let tomorrow = yaolian_core::Timestamp::now().china_day_number() + 1;
+        assert!(stock::usage_log(&store, &keeper, Some(tomorrow), &c).await.unwrap().is_empty());
         assert_stock_is_the_sum(&store).await;
         assert!(stock::drifts(&store).await.unwrap().is_empty());
     })

@@ -368,6 +368,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("act.inventory_count", "盘点", "Stock counted"),
     ("act.inventory_adjust", "库存调整审批", "Stock adjustment decided"),
     ("act.inventory_dispose", "报废", "Stock disposed"),
+    ("act.inventory_transfer", "移库", "Lot moved"),
     ("act.quality_deviation", "偏差处理", "Deviation"),
     ("act.quality_capa", "纠正预防措施", "CAPA"),
     ("act.quality_change", "变更控制", "Change control"),

@@ -36,7 +36,7 @@ use crate::api;
         api::event_proof, api::verify_code, api::code_history, api::where_to, api::where_from, api::list_recalls, api::open_recall,
         api::get_recall, api::close_recall, api::list_anomalies, api::close_anomaly, api::answer_anomaly, api::anomaly_file, api::list_sites, api::upsert_sites, api::list_pack_codes, api::register_pack_code,
         api::list_items, api::create_item, api::get_item, api::receive_lot, api::get_lot, api::return_to_lot, api::count_lot,
-        api::dispose_lot, api::issue_stock, api::list_adjustments, api::decide_adjustment, api::expiring_lots, api::waste_report,
+        api::dispose_lot, api::issue_stock, api::list_adjustments, api::decide_adjustment, api::expiring_lots, api::waste_report, api::transfer_lot, api::usage_log,
         api::list_deviations, api::report_deviation, api::report_oos, api::report_signal, api::get_deviation, api::investigate_deviation,
         api::extend_deviation, api::approve_deviation, api::list_capas, api::open_capa, api::get_capa, api::capa_action_done,
         api::capa_add_actions, api::close_capa, api::capa_effectiveness,

@@ -70,6 +70,7 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/inventory/lots/{id}/return", "/api/v1/inventory/lots/{lot.kc}/return"),
         ("/api/v1/inventory/lots/{id}/count", "/api/v1/inventory/lots/{lot.kc}/count"),
         ("/api/v1/inventory/lots/{id}/dispose", "/api/v1/inventory/lots/{lot.kc}/dispose"),
+        ("/api/v1/inventory/lots/{id}/transfer", "/api/v1/inventory/lots/{lot.kc}/transfer"),
         ("/api/v1/inventory/adjustments/{id}/decision", "/api/v1/inventory/adjustments/{adjustment.kc}/decision"),
         ("/api/v1/quality/deviations/{id}/investigation", "/api/v1/quality/deviations/{deviation.kc}/investigation"),
         ("/api/v1/quality/deviations/{id}/extension", "/api/v1/quality/deviations/{deviation.kc}/extension"),

@@ -178,6 +178,8 @@ POST   /api/v1/inventory/issues                             D NNN NNNNNNN ADNNNN
 POST   /api/v1/inventory/lots/{lot.kc}/return               D NNN NNNNNNN ADNNNNNNN {"qty": "1000", "purpose": "矩阵"}
 POST   /api/v1/inventory/lots/{lot.kc}/count                D NNN NNNNNNN ADNNNNNNN {"counted": "5", "reason": "矩阵"}
 POST   /api/v1/inventory/adjustments/{adjustment.kc}/decision D NNN NNNNNNN AANNNNNNN {"approve": false, "note": "矩阵"}
+GET    /api/v1/inventory/usage                              D DDD DDDDDDD AAAAADADA
+POST   /api/v1/inventory/lots/{lot.kc}/transfer             D NNN NNNNNNN ADNNNNNNN {"room": "矩阵库房", "reason": "矩阵"}
 POST   /api/v1/inventory/lots/{lot.kc}/dispose              D NNN NNNNNNN ADNNNNNNN {"reason": "矩阵"}
 // Quality: deviations and CAPAs of a company; QA (质量负责人) investigates, approves and manages
 // CAPAs, master accounts and analysts report. 康辰's records are at 康辰 itself.

@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/inventory/adjustments/{id}/decision", post(decide_adjustment))
         .route("/api/v1/inventory/expiring", get(expiring_lots))
         .route("/api/v1/inventory/waste", get(waste_report))
+        .route("/api/v1/inventory/lots/{id}/transfer", post(transfer_lot))
+        .route("/api/v1/inventory/usage", get(usage_log))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -285,4 +287,44 @@ pub async fn waste_report(
     Auth(p): Auth,
 ) -> ApiResult<Json<Vec<Waste>>> {
     Ok(Json(stock::waste(state.store(), &p, &client).await?))
+}
+
+/// Move a lot to another room, cabinet or shelf (`inventory.manage`; a controlled chemical
+/// under two signatures).
+#[utoipa::path(post, path = "/api/v1/inventory/lots/{id}/transfer", tag = "inventory", params(("id" = i64, Path)),
+    request_body = stock::Transfer, responses((status = 200, body = stock::Movement), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn transfer_lot(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(to): ApiJson<stock::Transfer>,
+) -> ApiResult<Json<stock::Movement>> {
+    Ok(Json(stock::transfer(state.store(), state.identity(), &p, id, &to, &client).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UsageParams {
+    /// YYYY-MM-DD: from this day on (China time); everything when absent.
+    pub from: Option<String>,
+}
+
+/// The controlled-chemical usage log: per person and lot, issued against returned and used
+/// (`inventory.read`).
+#[utoipa::path(get, path = "/api/v1/inventory/usage", tag = "inventory", params(UsageParams),
+    responses((status = 200, body = Vec<stock::Usage>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn usage_log(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<UsageParams>,
+) -> ApiResult<Json<Vec<stock::Usage>>> {
+    let from = match q.from.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => match chrono::NaiveDate::parse_from_str(f, "%Y-%m-%d") {
+            Ok(d) => Some(yaolian_core::time::day_number(d)),
+            Err(_) => return Err(yaolian_core::ValidationError::single("from", "date", "a date as YYYY-MM-DD").into()),
+        },
+    };
+    Ok(Json(stock::usage_log(state.store(), &p, from, &client).await?))
 }

@@ -34,6 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/inventory/adjustments", get(adjustments_page))
         .route("/inventory/adjustments/{id}", post(adjustment_decide))
         .route("/inventory/expiry", get(expiry_page))
+        .route("/inventory/usage", get(usage_page))
+        .route("/inventory/usage.csv", get(usage_export))
+        .route("/inventory/usage.xlsx", get(usage_export))
 }
 
 const PAGE_SIZE: i64 = 25;
@@ -490,6 +493,7 @@ fn notice(done: &str) -> String {
         "counted" => "盘点已记录，差异调整待审批",
         "agrees" => "盘点数量与账面一致",
         "disposed" => "已报废",
+        "moved" => "已移库",
         "approved" => "调整已批准，库存已更新",
         "rejected" => "调整已驳回",
         _ => "",
@@ -698,6 +702,19 @@ async fn lot_step(
             .await
             .map(|_| "returned"),
         ),
+        "transfer" => {
+            let to = stock::Transfer {
+                room: form.room.clone(),
+                cabinet: form.cabinet.clone(),
+                shelf: form.shelf.clone(),
+                reason: form.reason.clone(),
+                signatures: form.signatures(),
+            };
+            (
+                "transfer",
+                stock::transfer(store, state.identity(), &user.principal, id, &to, &user.client).await.map(|_| "moved"),
+            )
+        }
         "dispose" => (
             "dispose",
             stock::dispose(
@@ -831,4 +848,58 @@ async fn expiry_page(State(state): State<AppState>, user: PageUser, Query(f): Qu
     })
     .to_string();
     render(&ExpiryPage { chrome: user.chrome("inventory"), days, lots, waste, chart })
+}
+
+#[derive(Deserialize, Default)]
+pub struct UsageQuery {
+    /// YYYY-MM-DD: from this day on; the last two years when empty (the precursor rule).
+    #[serde(default)]
+    from: String,
+}
+
+impl UsageQuery {
+    /// The first day, and the text the form shows.
+    fn first_day(&self) -> (i64, String) {
+        let today = yaolian_core::Timestamp::now().china_date();
+        let day = chrono::NaiveDate::parse_from_str(self.from.trim(), "%Y-%m-%d")
+            .ok()
+            .unwrap_or_else(|| today - chrono::Duration::days(730));
+        (yaolian_core::time::day_number(day), day.to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inventory_usage.html")]
+struct UsagePage {
+    chrome: Chrome,
+    from: String,
+    lines: Vec<stock::Usage>,
+}
+
+impl UsagePage {
+    fn control_label(&self, code: &str) -> &'static str {
+        yaolian_inventory::items::CONTROLS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+    }
+}
+
+/// 管制化学品使用台账: per person and lot, issued against returned and used.
+async fn usage_page(State(state): State<AppState>, user: PageUser, Query(q): Query<UsageQuery>) -> Response {
+    let (day, from) = q.first_day();
+    match stock::usage_log(state.store(), &user.principal, Some(day), &user.client).await {
+        Ok(lines) => render(&UsagePage { chrome: user.chrome("inventory"), from, lines }),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+async fn usage_export(
+    State(state): State<AppState>,
+    user: PageUser,
+    format: super::export::Format,
+    Query(q): Query<UsageQuery>,
+) -> Response {
+    let (day, _) = q.first_day();
+    match stock::usage_log(state.store(), &user.principal, Some(day), &user.client).await {
+        Ok(lines) => super::export::send(&state, &user, "inventory-usage", format, stock::usage_table(&lines)).await,
+        Err(e) => failure_page(user.lang, e),
+    }
 }
