@@ -424,20 +424,9 @@ pub async fn check_effectiveness(
 
 /// One CAPA, if the principal may read it (not found otherwise).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Capa> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, o.path AS org_path FROM qa_capas c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::NotFound("capa"))?;
-    let path: String = row.try_get("org_path")?;
-    if !principal.reaches(perm::QUALITY_READ, &path) {
-        let _: IdentityError =
-            audit::deny(store, principal, perm::QUALITY_READ, &format!("qa_capa:{id}"), client).await;
-        return Err(IdentityError::NotFound("capa").into());
-    }
-    Ok(from_row(&row)?)
+    let sql =
+        format!("SELECT {COLUMNS}, o.path AS org_path FROM qa_capas c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1");
+    Ok(from_row(&crate::readable_row(store, principal, &sql, id, (ENTITY, "capa"), client).await?)?)
 }
 
 /// CAPAs the principal may read, newest first; `status` one of [`STATUSES`]' codes.
@@ -449,25 +438,12 @@ pub async fn list(
     offset: i64,
     client: &ClientInfo,
 ) -> Result<(Vec<Capa>, i64)> {
-    let mut p = Params::new();
-    let Some(scope) = scope_filter(principal, perm::QUALITY_READ, &mut p) else {
-        return Err(audit::deny(store, principal, perm::QUALITY_READ, "qa_capas", client).await);
+    let narrow = |p: &mut Params| {
+        status.filter(|s| STATUSES.iter().any(|(c, _)| c == s)).map(|s| format!("c.status = {}", p.push(s)))
     };
-    let mut wheres = vec![scope];
-    if let Some(s) = status.filter(|s| STATUSES.iter().any(|(c, _)| c == s)) {
-        wheres.push(format!("c.status = {}", p.push(s)));
-    }
-    let (rows, total) = yaolian_store::sql::page(
-        store.pool(),
-        &mut p,
-        COLUMNS,
-        "qa_capas c JOIN orgs o ON o.id = c.org_id",
-        &wheres.join(" AND "),
-        "c.updated_at DESC, c.id DESC",
-        limit.clamp(1, 10_000),
-        offset,
-    )
-    .await?;
+    let shape = (COLUMNS, "qa_capas c JOIN orgs o ON o.id = c.org_id", "c.updated_at DESC, c.id DESC");
+    let (rows, total) =
+        crate::readable_page(store, principal, "qa_capas", shape, narrow, limit, offset, client).await?;
     Ok((rows.iter().map(from_row).collect::<std::result::Result<_, _>>()?, total))
 }
 

@@ -19,7 +19,7 @@ use crate::{date_text, text_len, today, QualityConfig};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
-use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
+use yaolian_access::{perm, ClientInfo, Principal};
 use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
@@ -824,20 +824,10 @@ pub async fn close(
 
 /// One change, if the principal may read it (not found otherwise).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Change> {
-    let row = sqlx::query(&format!(
+    let sql = format!(
         "SELECT {COLUMNS}, o.path AS org_path FROM qa_changes c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::NotFound("change"))?;
-    let path: String = row.try_get("org_path")?;
-    if !principal.reaches(perm::QUALITY_READ, &path) {
-        let _: IdentityError =
-            audit::deny(store, principal, perm::QUALITY_READ, &format!("qa_change:{id}"), client).await;
-        return Err(IdentityError::NotFound("change").into());
-    }
-    Ok(from_row(&row)?)
+    );
+    Ok(from_row(&crate::readable_row(store, principal, &sql, id, (ENTITY, "change"), client).await?)?)
 }
 
 /// Changes the principal may read, newest first; `status` one of [`STATUSES`]' codes.
@@ -849,24 +839,9 @@ pub async fn list(
     offset: i64,
     client: &ClientInfo,
 ) -> Result<(Vec<Change>, i64)> {
-    let mut p = Params::new();
-    let Some(scope) = scope_filter(principal, perm::QUALITY_READ, &mut p) else {
-        return Err(audit::deny(store, principal, perm::QUALITY_READ, "qa_changes", client).await);
-    };
-    let mut wheres = vec![scope];
-    if let Some(s) = status.filter(|s| known(STATUSES, s)) {
-        wheres.push(format!("c.status = {}", p.push(s)));
-    }
-    let (rows, total) = yaolian_store::sql::page(
-        store.pool(),
-        &mut p,
-        COLUMNS,
-        "qa_changes c JOIN orgs o ON o.id = c.org_id",
-        &wheres.join(" AND "),
-        "c.updated_at DESC, c.id DESC",
-        limit.clamp(1, 10_000),
-        offset,
-    )
-    .await?;
+    let narrow = |p: &mut Params| status.filter(|s| known(STATUSES, s)).map(|s| format!("c.status = {}", p.push(s)));
+    let shape = (COLUMNS, "qa_changes c JOIN orgs o ON o.id = c.org_id", "c.updated_at DESC, c.id DESC");
+    let (rows, total) =
+        crate::readable_page(store, principal, "qa_changes", shape, narrow, limit, offset, client).await?;
     Ok((rows.iter().map(from_row).collect::<std::result::Result<_, _>>()?, total))
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
 use yaolian_audit as audit;
 use yaolian_core::{Timestamp, ValidationError};
-use yaolian_identity::{IdentityConfig, IdentityError};
+use yaolian_identity::IdentityConfig;
 use yaolian_records::esign;
 use yaolian_store::sql::Params;
 use yaolian_store::{RecordVersion, Store, StoreError, Tx};
@@ -606,18 +606,8 @@ pub(crate) async fn link_capa(
 
 /// One deviation, if the principal may read it (not found otherwise, the refusal audited).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Deviation> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS}, o.path AS org_path FROM {FROM} WHERE d.id = $1"))
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or(IdentityError::NotFound("deviation"))?;
-    let path: String = row.try_get("org_path")?;
-    if !principal.reaches(perm::QUALITY_READ, &path) {
-        let _: IdentityError =
-            audit::deny(store, principal, perm::QUALITY_READ, &format!("qa_deviation:{id}"), client).await;
-        return Err(IdentityError::NotFound("deviation").into());
-    }
-    Ok(from_row(&row)?)
+    let sql = format!("SELECT {COLUMNS}, o.path AS org_path FROM {FROM} WHERE d.id = $1");
+    Ok(from_row(&crate::readable_row(store, principal, &sql, id, (ENTITY, "deviation"), client).await?)?)
 }
 
 /// Deviations the principal may read, newest first; `status` one of [`STATUSES`]' codes or
@@ -630,27 +620,14 @@ pub async fn list(
     offset: i64,
     client: &ClientInfo,
 ) -> Result<(Vec<Deviation>, i64)> {
-    let mut p = Params::new();
-    let Some(scope) = scope_filter(principal, perm::QUALITY_READ, &mut p) else {
-        return Err(audit::deny(store, principal, perm::QUALITY_READ, "qa_deviations", client).await);
+    let narrow = |p: &mut Params| match status {
+        Some("overdue") => Some(format!("d.status <> 'closed' AND d.due_on < {}", p.push(today()))),
+        Some(s) if STATUSES.iter().any(|(c, _)| *c == s) => Some(format!("d.status = {}", p.push(s))),
+        _ => None,
     };
-    let mut wheres = vec![scope];
-    match status {
-        Some("overdue") => wheres.push(format!("d.status <> 'closed' AND d.due_on < {}", p.push(today()))),
-        Some(s) if STATUSES.iter().any(|(c, _)| *c == s) => wheres.push(format!("d.status = {}", p.push(s))),
-        _ => {}
-    }
-    let (rows, total) = yaolian_store::sql::page(
-        store.pool(),
-        &mut p,
-        COLUMNS,
-        FROM,
-        &wheres.join(" AND "),
-        "d.updated_at DESC, d.id DESC",
-        limit.clamp(1, 10_000),
-        offset,
-    )
-    .await?;
+    let shape = (COLUMNS, FROM, "d.updated_at DESC, d.id DESC");
+    let (rows, total) =
+        crate::readable_page(store, principal, "qa_deviations", shape, narrow, limit, offset, client).await?;
     Ok((rows.iter().map(from_row).collect::<std::result::Result<_, _>>()?, total))
 }
 

@@ -760,21 +760,9 @@ pub async fn reviews_due(store: &Store, principal: &Principal, days: i64) -> Res
 
 /// One document with its revisions, if the principal may read it (not found otherwise).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Document> {
-    let row = sqlx::query(
-        "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.reviewed_on, d.version, \
-         o.path AS org_path \
-         FROM qa_documents d JOIN orgs o ON o.id = d.org_id WHERE d.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::NotFound("document"))?;
-    let path: String = row.try_get("org_path")?;
-    if !principal.reaches(perm::QUALITY_READ, &path) {
-        let _: IdentityError =
-            audit::deny(store, principal, perm::QUALITY_READ, &format!("qa_document:{id}"), client).await;
-        return Err(IdentityError::NotFound("document").into());
-    }
+    let sql = "SELECT d.id, d.org_id, d.code, d.title, d.review_months, d.status, d.owner, d.reviewed_on, d.version, \
+               o.path AS org_path FROM qa_documents d JOIN orgs o ON o.id = d.org_id WHERE d.id = $1";
+    let row = crate::readable_row(store, principal, sql, id, (ENTITY, "document"), client).await?;
     let docs = assemble_all(store, std::slice::from_ref(&row)).await?;
     docs.into_iter().next().ok_or_else(|| IdentityError::NotFound("document").into())
 }

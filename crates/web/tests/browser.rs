@@ -1150,6 +1150,56 @@ async fn qa_brings_a_controlled_document_into_force_and_records_training() {
     db.finish().await;
 }
 
+/// Change control in the browser: QA's assessment with a high RPN called minor is refused in
+/// place with the failure modes kept; as major it is saved; QA signs, the task is done, and the
+/// change closes under a signature — a success message after each step.
+#[tokio::test]
+async fn qa_assesses_approves_and_closes_a_change() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "kc.qa").await;
+    c.goto(&server.url("/quality/changes")).await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#changes-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("分析天平更换") && table.contains("已申请，待评估"), "{table}");
+    c.goto(&server.url(&format!("/quality/changes/{}", demo.id("change.kc")))).await.unwrap();
+    c.wait().for_element(Locator::Css("#assess-form")).await.unwrap();
+    c.find(Locator::Css("#classification option[value='minor']")).await.unwrap().click().await.unwrap();
+    type_into(&c, "#classification_reason", "同型号更换").await;
+    let risks = "称量结果偏差 / 含量结果错误 / 8 / 4 / 4 / 安装确认与校准后启用";
+    type_into(&c, "#risks", risks).await;
+    type_into(&c, "#tasks", "新天平安装确认与校准 / 王芳 / 2030-01-31").await;
+    c.find(Locator::Css("#assess-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let refusal = c.wait().for_element(Locator::Css("#assess-card .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(refusal.contains("主要变更"), "{refusal}");
+    let kept = c.find(Locator::Css("#risks")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, risks, "the failure modes are kept");
+
+    c.find(Locator::Css("#classification option[value='major']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#assess-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "分类与风险评估已保存，待各部门批准").await;
+    let fmea = c.find(Locator::Css("#fmea-table")).await.unwrap().text().await.unwrap();
+    assert!(fmea.contains("128"), "{fmea}");
+    type_into(&c, "#decide-password", PW).await;
+    c.find(Locator::Css("#decide-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "签名已记录").await;
+    assert!(main_text(&c).await.contains("已批准，实施中"));
+    type_into(&c, "#evidence-0", "校准证书 JZ-2026-118").await;
+    c.find(Locator::Css("#tasks-table button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "任务已标记完成").await;
+    type_into(&c, "#close-note", "新天平已确认并启用").await;
+    type_into(&c, "#close-password", PW).await;
+    c.find(Locator::Css("#close-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "变更已关闭").await;
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
+
 /// Waits for the success message `text` of the page a form led to (the page before may show
 /// another message, so waiting for any message could read the old page).
 async fn wait_notice(c: &Client, text: &str) {

@@ -288,7 +288,8 @@ pub async fn seed(
 }
 
 /// 康辰's deviations and CAPAs: an OOS result investigated with its CAPA, whose effectiveness
-/// check failed and reopened it; an environment deviation approved and closed; one just reported.
+/// check failed and reopened it; an environment deviation approved and closed with a CAPA found
+/// effective; an excursion the monitoring system reported; one just reported by hand.
 async fn seed_quality(store: &Store, ids: &[(&str, i64, &str)], password: &str, client: &ClientInfo) -> Result<()> {
     use yaolian_quality::capa::{self, NewAction, NewCapa};
     use yaolian_quality::deviations::{self, Investigation, NewDeviation, Oos};
@@ -297,7 +298,7 @@ async fn seed_quality(store: &Store, ids: &[(&str, i64, &str)], password: &str, 
         let id = yaolian_identity::users::id_by_username(store, name).await?;
         anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
     };
-    let (qa, analyst) = (user("kc.qa").await?, user("kc.analyst").await?);
+    let (qa, analyst, master) = (user("kc.qa").await?, user("kc.analyst").await?, user("kc.master").await?);
     let cfg = yaolian_quality::QualityConfig::default();
     let identity = IdentityConfig::default();
     let day = |days: i64| (yaolian_core::Timestamp::now().china_date() + chrono::Duration::days(days)).to_string();
@@ -370,6 +371,33 @@ async fn seed_quality(store: &Store, ids: &[(&str, i64, &str)], password: &str, 
     };
     deviations::investigate(store, &cfg, &qa, e.id, &minor, "", client).await?;
     deviations::approve(store, &cfg, &identity, &qa, e.id, password, None, client).await?;
+    // Production's preventive action on the filters: done and found effective.
+    let filters = NewCapa {
+        org_id: org("kc")?,
+        deviation_id: None,
+        title: "空调系统初效过滤器按压差更换".into(),
+        actions: vec![NewAction {
+            description: "初效过滤器加装压差计，超限即更换".into(),
+            owner: "周强".into(),
+            due_on: day(7),
+        }],
+    };
+    let f = capa::open(store, &qa, &filters, client).await?;
+    capa::complete_action(store, &master, f.id, 0, "压差计已安装，更换记录 HV-2026-044", client).await?;
+    capa::close(store, &cfg, &identity, &qa, f.id, "措施已落实", password, client).await?;
+    capa::check_effectiveness(store, &identity, &qa, f.id, true, "此后三个月压差均在标准内", password, client).await?;
+    // An environment-monitoring excursion, opened by the monitoring system itself.
+    let excursion = deviations::Signal {
+        org_id: org("kc")?,
+        source: "environment".into(),
+        at: "固体制剂车间 D 级区 压片间".into(),
+        parameter: "悬浮粒子（≥0.5 µm）".into(),
+        reading: "3 810 000 个/m³".into(),
+        limit: "行动限 3 520 000 个/m³".into(),
+        record_ref: "EM-2026-1128-03".into(),
+        ..deviations::Signal::default()
+    };
+    deviations::from_signal(store, &cfg, &qa, &excursion, client).await?;
     // One just reported in the lab.
     let hplc = NewDeviation {
         org_id: org("kc.lab")?,
@@ -389,7 +417,6 @@ async fn seed_quality(store: &Store, ids: &[(&str, i64, &str)], password: &str, 
 /// the QC laboratory's procedures belong to the lab, where its analysts work under them.
 async fn seed_documents(store: &Store, ids: &[(&str, i64, &str)], password: &str, client: &ClientInfo) -> Result<()> {
     use yaolian_quality::documents::{self, NewDocument};
-    use yaolian_records::files::Upload;
     let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
     // The QC laboratory's procedures are the lab's; production's are the company's.
     let (lab, kc) = (org("kc.lab")?, org("kc")?);
@@ -400,19 +427,14 @@ async fn seed_documents(store: &Store, ids: &[(&str, i64, &str)], password: &str
     let (qa, master, analyst) = (user("kc.qa").await?, user("kc.master").await?, user("kc.analyst").await?);
     let identity = IdentityConfig::default();
     let today = yaolian_core::Timestamp::now().china_date();
-    let file = |code: &str, base64: &str| Upload {
-        label: "文件".into(),
-        name: format!("{code}.pdf"),
-        content_type: "application/pdf".into(),
-        content_base64: base64.into(),
-    };
-    let create = |code: &'static str, title: &'static str, base64: &'static str| {
+    let file = |code: &str, revision: u32| demo_sop(code, revision);
+    let create = |code: &'static str, title: &'static str, revision: u32| {
         let new = NewDocument {
             org_id: if code.starts_with("SOP-PR") { kc } else { lab },
             code: code.into(),
             title: title.into(),
             review_months: 24,
-            file: file(code, base64),
+            file: file(code, revision),
         };
         let qa = qa.clone();
         async move { anyhow::Ok(documents::create(store, &qa, &new, client).await?) }
@@ -424,38 +446,22 @@ async fn seed_documents(store: &Store, ids: &[(&str, i64, &str)], password: &str
             anyhow::Ok(documents::approve(store, &identity, &master, id, &on, password, client).await?)
         }
     };
-    let d = create("SOP-QC-012", "含量测定操作规程", "U09QLVFDLTAxMiByZXYgMQ==").await?;
+    let d = create("SOP-QC-012", "含量测定操作规程", 1).await?;
     let d = publish(d.id, today.to_string()).await?;
     let rev = d.effective().map(|r| r.id).context("in force")?;
     documents::record_training(store, &qa, d.id, rev, analyst.user_id(), client).await?;
-    documents::revise(
-        store,
-        &qa,
-        d.id,
-        &file("SOP-QC-012", "U09QLVFDLTAxMiByZXYgMg=="),
-        "写明容量瓶规格（纠正预防措施）",
-        client,
-    )
-    .await?;
+    documents::revise(store, &qa, d.id, &file("SOP-QC-012", 2), "写明容量瓶规格（纠正预防措施）", client).await?;
     documents::submit(store, &qa, d.id, client).await?;
-    let d = create("SOP-QC-001", "检验记录填写规程", "U09QLVFDLTAwMSByZXYgMQ==").await?;
+    let d = create("SOP-QC-001", "检验记录填写规程", 1).await?;
     publish(d.id, today.to_string()).await?;
-    documents::revise(
-        store,
-        &qa,
-        d.id,
-        &file("SOP-QC-001", "U09QLVFDLTAwMSByZXYgMg=="),
-        "增加电子记录的更正要求",
-        client,
-    )
-    .await?;
+    documents::revise(store, &qa, d.id, &file("SOP-QC-001", 2), "增加电子记录的更正要求", client).await?;
     publish(d.id, today.to_string()).await?;
-    let d = create("SOP-QC-030", "高效液相色谱系统适用性规程", "U09QLVFDLTAzMCByZXYgMQ==").await?;
+    let d = create("SOP-QC-030", "高效液相色谱系统适用性规程", 1).await?;
     publish(d.id, (today + chrono::Duration::days(30)).to_string()).await?;
-    let d = create("SOP-PR-005", "压片工序操作规程", "U09QLVBSLTAwNSByZXYgMQ==").await?;
+    let d = create("SOP-PR-005", "压片工序操作规程", 1).await?;
     publish(d.id, today.to_string()).await?;
     documents::make_obsolete(store, &qa, d.id, "压片工序改为委托生产", client).await?;
-    create("SOP-EQ-101", "分析天平使用与校准规程", "U09QLUVRLTEwMSByZXYgMQ==").await?;
+    create("SOP-EQ-101", "分析天平使用与校准规程", 1).await?;
     let d = documents::create(
         store,
         &qa,
@@ -464,7 +470,7 @@ async fn seed_documents(store: &Store, ids: &[(&str, i64, &str)], password: &str
             code: "SMP-MM-003".into(),
             title: "物料供应商管理规程".into(),
             review_months: 36,
-            file: file("SMP-MM-003", "U01QLU1NLTAwMyByZXYgMQ=="),
+            file: file("SMP-MM-003", 1),
         },
         client,
     )
@@ -484,7 +490,6 @@ async fn seed_changes(
     client: &ClientInfo,
 ) -> Result<()> {
     use yaolian_quality::changes::{self, Assessment, NewAction, NewChange, NewRisk};
-    use yaolian_records::files::Upload;
     let org = |key: &str| ids.iter().find(|(k, _, _)| *k == key).map(|(_, id, _)| *id).context("seed org");
     let (lab, kc) = (org("kc.lab")?, org("kc")?);
     let user = |name: &'static str| async move {
@@ -532,12 +537,7 @@ async fn seed_changes(
     changes::decide(store, &identity, &qa, c.id, "qa", true, "同意，按主要变更实施", password, client).await?;
     changes::decide(store, &identity, &master, c.id, "production", true, "", password, client).await?;
     changes::complete_task(store, &master, c.id, 0, "审计报告 AR-2026-07，质量协议 QA-2026-015", client).await?;
-    let file = Upload {
-        label: "文件".into(),
-        name: "SMP-MM-003.pdf".into(),
-        content_type: "application/pdf".into(),
-        content_base64: "U01QLU1NLTAwMyByZXYgMg==".into(),
-    };
+    let file = demo_sop("SMP-MM-003", 2);
     changes::revise_document(store, &qa, c.id, procedure, &file, "合格供应商清单增加江南药用辅料公司", client).await?;
     changes::review_batch(store, &master, c.id, "B2026101", true, "溶出曲线与变更前相似（f2 = 68）", client).await?;
 
@@ -809,7 +809,19 @@ async fn seed_inventory(store: &Store, ids: &[(&str, i64, &str)], password: &str
     stock::issue(store, &config, &analyst, &issue("S-0001", "25", "含量测定对照品溶液配制")?, client).await?;
     let cyanide =
         Issue { signatures: Some(two.clone()), ..issue("T-0001", "5", "氰化物限度检查对照液配制")? };
-    stock::issue(store, &config, &keeper, &cyanide, client).await?;
+    let taken = stock::issue(store, &config, &keeper, &cyanide, client).await?;
+    // What was not used goes back under two signatures; the lot moves into the safe.
+    if let Some(m) = taken.first() {
+        stock::give_back(store, &config, &keeper, m.lot_id, "1.2", "检查完毕，剩余退库", Some(&two), client).await?;
+        let safe = stock::Transfer {
+            room: "剧毒品库".into(),
+            cabinet: "双锁保险柜 1".into(),
+            shelf: "上层".into(),
+            reason: "剧毒品集中存放于双锁保险柜".into(),
+            signatures: Some(two.clone()),
+        };
+        stock::transfer(store, &config, &keeper, m.lot_id, &safe, client).await?;
+    }
     // Counts: one approved by QA, one awaiting approval.
     stock::count(store, &keeper, lots["A2026-0211"], "2490", "月度盘点：挥发损耗", client).await?;
     let waiting = stock::pending(store, &qa, client).await?;
@@ -1263,4 +1275,20 @@ async fn seed_services(
     .await?;
     applications::sweep_overdue(store).await?;
     Ok(())
+}
+
+/// A demo procedure's file: a short text in the shape of an SOP (目的、范围、职责、程序), so that
+/// a printed controlled copy shows it.
+fn demo_sop(code: &str, revision: u32) -> yaolian_records::files::Upload {
+    let text = format!(
+        "文件编号：{code}　第 {revision} 版\n\n1 目的\n规定本规程所述工作的操作要求，保证结果准确、记录完整、可以追溯。\n\n\
+         2 范围\n适用于质量控制实验室及相关部门。\n\n3 职责\n操作人员按本规程执行；复核人复核；质量保证部门监督。\n\n\
+         4 程序\n4.1 操作前确认所用仪器在校准有效期内。\n4.2 按批准的方法操作并及时记录。\n4.3 出现异常立即报告并按偏差处理。\n"
+    );
+    yaolian_records::files::Upload {
+        label: "文件".into(),
+        name: format!("{code}.txt"),
+        content_type: "text/plain".into(),
+        content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, text),
+    }
 }

@@ -82,10 +82,7 @@ fn field_label(field: &str) -> Option<String> {
 }
 
 fn refusals(user: &PageUser, e: QualityError) -> Result<Vec<FieldError>, Response> {
-    if let Some(zh) = e.zh().filter(|_| user.lang == crate::i18n::Lang::Zh) {
-        return Ok(vec![FieldError::new("", e.code(), zh)]);
-    }
-    super::refusals_labelled(user.lang, e, field_label)
+    super::quality::refusals_by(user, e, field_label)
 }
 
 /// What the change templates show of codes.

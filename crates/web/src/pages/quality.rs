@@ -85,10 +85,20 @@ pub(super) fn field_label(field: &str) -> Option<String> {
 }
 
 fn refusals(user: &PageUser, e: QualityError) -> Result<Vec<FieldError>, Response> {
+    refusals_by(user, e, field_label)
+}
+
+/// A quality refusal as the page shows it: the domain's own Chinese sentence, or each field's
+/// refusal named by `label`.
+pub(super) fn refusals_by(
+    user: &PageUser,
+    e: QualityError,
+    label: fn(&str) -> Option<String>,
+) -> Result<Vec<FieldError>, Response> {
     if let Some(zh) = e.zh().filter(|_| user.lang == crate::i18n::Lang::Zh) {
         return Ok(vec![FieldError::new("", e.code(), zh)]);
     }
-    super::refusals_labelled(user.lang, e, field_label)
+    super::refusals_labelled(user.lang, e, label)
 }
 
 /// What the quality templates show of codes.
