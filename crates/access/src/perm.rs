@@ -46,6 +46,12 @@ pub const QUALITY_READ: &str = "quality.read";
 pub const QUALITY_REPORT: &str = "quality.report";
 /// QA: classify and investigate deviations, approve them, open, close and check CAPAs.
 pub const QUALITY_MANAGE: &str = "quality.manage";
+/// Read the laboratory's instruments and their use (仪器设备查询).
+pub const LAB_READ: &str = "lab.read";
+/// Use an instrument, which must be in calibration (仪器使用).
+pub const LAB_USE: &str = "lab.use";
+/// Register instruments and record their calibration (仪器设备管理).
+pub const LAB_MANAGE: &str = "lab.manage";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -78,6 +84,9 @@ pub const ALL: &[&str] = &[
     QUALITY_READ,
     QUALITY_REPORT,
     QUALITY_MANAGE,
+    LAB_READ,
+    LAB_USE,
+    LAB_MANAGE,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -113,6 +122,9 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         QUALITY_READ => "查看偏差与纠正预防措施",
         QUALITY_REPORT => "报告偏差、执行措施",
         QUALITY_MANAGE => "质量保证：调查、批准偏差，管理纠正预防措施",
+        LAB_READ => "查看仪器设备",
+        LAB_USE => "使用仪器",
+        LAB_MANAGE => "仪器设备与校准管理",
         _ => return None,
     })
 }

@@ -88,6 +88,10 @@ pub mod action {
     pub const QUALITY_DOCUMENT: &str = "quality_document";
     /// A change requested, assessed, approved, implemented or closed (变更控制).
     pub const QUALITY_CHANGE: &str = "quality_change";
+    /// An instrument registered or calibrated (仪器设备).
+    pub const LAB_INSTRUMENT: &str = "lab_instrument";
+    /// An instrument used (仪器使用).
+    pub const LAB_INSTRUMENT_USE: &str = "lab_instrument_use";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -151,6 +155,8 @@ pub mod action {
         QUALITY_CAPA,
         QUALITY_DOCUMENT,
         QUALITY_CHANGE,
+        LAB_INSTRUMENT,
+        LAB_INSTRUMENT_USE,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -2,9 +2,15 @@
 //! runs — chromatographic system suitability and assay (`chroma`), the rounding of a reported
 //! result to its places or significant figures under the pharmacopoeia's rule (`rounding`), a
 //! template's calculated fields (`formula`), and the parsers of what instruments write
-//! (`capture`). No I/O: the record, template and instrument-capture modules call these.
+//! (`capture`) — no I/O; and the instruments (`instruments`): registered, calibrated, used only
+//! while in calibration, each change a versioned record.
 
 pub mod capture;
 pub mod chroma;
+pub mod error;
 pub mod formula;
+pub mod instruments;
+pub mod labels;
 pub mod rounding;
+
+pub use error::LabError;

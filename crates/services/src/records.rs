@@ -49,6 +49,9 @@ async fn checked(store: &Store, principal: &Principal, entity: &str, id: &str, c
         yaolian_quality::changes::ENTITY => {
             yaolian_quality::changes::get(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
         }
+        yaolian_lab::instruments::ENTITY => {
+            yaolian_lab::instruments::get(store, principal, numeric()?, client).await.map_err(IdentityError::from)?;
+        }
         // Configuration (application types, the working-day calendar) is public to every user.
         crate::types::ENTITY | crate::calendar::ENTITY => {}
         _ => return Ok(yaolian_registry::records::checked(store, principal, entity, id, client).await?),
@@ -136,6 +139,8 @@ pub async fn catalogue(store: &Store, entity: &str, data: &serde_json::Value) ->
         yaolian_quality::deviations::ENTITY => yaolian_quality::labels::deviation(data),
         yaolian_quality::capa::ENTITY => yaolian_quality::labels::capa(data),
         yaolian_quality::changes::ENTITY => yaolian_quality::labels::change(data),
+        yaolian_lab::instruments::ENTITY => yaolian_lab::labels::instrument(data),
+        yaolian_lab::instruments::USE_ENTITY => yaolian_lab::labels::instrument_use(data),
         yaolian_quality::documents::ENTITY => yaolian_quality::labels::document(data),
         yaolian_quality::documents::REVISION_ENTITY => yaolian_quality::labels::revision(data),
         _ => return None,

@@ -151,6 +151,7 @@ domain_errors!(
     TraceError in yaolian_trace,
     InventoryError in yaolian_inventory,
     QualityError in yaolian_quality,
+    LabError in yaolian_lab,
 );
 
 /// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with

@@ -44,6 +44,8 @@ use crate::api;
         api::approve_document, api::record_training, api::document_for_me, api::obsolete_document, api::review_document,
         api::list_changes, api::request_change, api::get_change, api::assess_change, api::decide_change,
         api::change_task_done, api::review_change_batch, api::revise_change_document, api::close_change,
+        api::list_instruments, api::register_instrument, api::get_instrument, api::calibrate_instrument,
+        api::instrument_uses, api::use_instrument,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -60,6 +62,7 @@ use crate::api;
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
         (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
+        (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

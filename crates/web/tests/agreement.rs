@@ -160,6 +160,14 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             ..Default::default()
         };
         let chid = yaolian_quality::changes::request(&store, &qcfg, &sys, &change, &c).await.unwrap().id;
+        let instrument = yaolian_lab::instruments::NewInstrument {
+            org_id: w.company_a,
+            code: "HPLC-01".into(),
+            name: "高效液相色谱仪".into(),
+            calibration_interval_days: 365,
+            ..Default::default()
+        };
+        let inid = yaolian_lab::instruments::register(&store, &sys, &instrument, &c).await.unwrap().id;
 
         let (pid, rid) = (product.id, recall.id);
         let pairs: Vec<(String, String)> = vec![
@@ -194,6 +202,8 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             ("/quality/changes".into(), "/api/v1/quality/changes".into()),
             (format!("/quality/changes/{chid}"), format!("/api/v1/quality/changes/{chid}")),
             (format!("/records/qa_change/{chid}"), format!("/api/v1/records/qa_change/{chid}")),
+            ("/lab".into(), "/api/v1/lab/instruments".into()),
+            (format!("/lab/instruments/{inid}"), format!("/api/v1/lab/instruments/{inid}")),
         ];
 
         let server = Server::start(store.clone(), WebConfig::default()).await;

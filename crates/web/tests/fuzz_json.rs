@@ -90,6 +90,8 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/quality/changes/{id}/batch-review", "/api/v1/quality/changes/{change.kc}/batch-review"),
         ("/api/v1/quality/changes/{id}/document-revision", "/api/v1/quality/changes/{change.kc}/document-revision"),
         ("/api/v1/quality/changes/{id}/closure", "/api/v1/quality/changes/{change.kc}/closure"),
+        ("/api/v1/lab/instruments/{id}/calibrations", "/api/v1/lab/instruments/{instrument.kc}/calibrations"),
+        ("/api/v1/lab/instruments/{id}/uses", "/api/v1/lab/instruments/{instrument.kc}/uses"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -222,6 +222,14 @@ POST   /api/v1/quality/changes/{change.kc}/task-done        D NNN NNNNNNN AANNNN
 POST   /api/v1/quality/changes/{change.kc}/batch-review     D NNN NNNNNNN AANNNNNNN {"batch": "B1", "acceptable": true, "conclusion": "矩阵"}
 POST   /api/v1/quality/changes/{change.kc}/document-revision D NNN NNNNNNN AANNNNNNN {"document_id": {doc.kc}, "file": {"label": "文件", "name": "a.pdf", "content_base64": "YWJl"}, "reason": "矩阵"}
 POST   /api/v1/quality/changes/{change.kc}/closure          D NNN NNNNNNN AANNNNNNN {"note": "矩阵", "password": "Yaolian@2026"}
+// Instruments: the company's (康辰's is at 康辰 itself); QA and master accounts register and
+// calibrate, master accounts and analysts use — once calibrated.
+GET    /api/v1/lab/instruments                              D DDD DDDDDDD AAAAADADA
+GET    /api/v1/lab/instruments/{instrument.kc}              D NNN NNNNNNN AANNNNNNN
+GET    /api/v1/lab/instruments/{instrument.kc}/uses         D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/lab/instruments                              D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "code": "BAL-09", "name": "矩阵", "calibration_interval_days": 365}
+POST   /api/v1/lab/instruments/{instrument.kc}/calibrations D NNN NNNNNNN AANNNNNNN {"performed_on": "2026-01-01", "certificate": "矩阵", "passed": true}
+POST   /api/v1/lab/instruments/{instrument.kc}/uses         D NNN NNNNNNN ADNNNNNNN {"purpose": "矩阵"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

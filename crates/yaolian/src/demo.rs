@@ -284,6 +284,7 @@ pub async fn seed(
     seed_trace(store, &ids).await?;
     seed_inventory(store, &ids, password, &client).await?;
     seed_quality(store, &ids, password, &client).await?;
+    seed_instruments(store, &ids, &client).await?;
     Ok(accounts)
 }
 
@@ -1291,4 +1292,40 @@ fn demo_sop(code: &str, revision: u32) -> yaolian_records::files::Upload {
         content_type: "text/plain".into(),
         content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, text),
     }
+}
+
+/// The QC laboratory's instruments: a liquid chromatograph in calibration and used, one whose
+/// calibration has run out, and a balance falling due within the month.
+async fn seed_instruments(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInfo) -> Result<()> {
+    use yaolian_lab::instruments::{self, Calibration, NewInstrument};
+    let lab = ids.iter().find(|(k, _, _)| *k == "kc.lab").map(|(_, id, _)| *id).context("seed org")?;
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, analyst) = (user("kc.qa").await?, user("kc.analyst").await?);
+    let ago = |days: i64| (yaolian_core::Timestamp::now().china_date() - chrono::Duration::days(days)).to_string();
+    for (code, name, model, location, calibrated, certificate) in [
+        ("HPLC-01", "高效液相色谱仪", "Agilent 1260 Infinity II", "理化实验室 1 室", 200, "JZ-2026-0412"),
+        ("HPLC-02", "高效液相色谱仪", "Waters e2695", "理化实验室 1 室", 380, "JZ-2025-1107"),
+        ("BAL-01", "电子分析天平（十万分之一）", "XPR205", "天平室", 340, "JZ-2026-0105"),
+    ] {
+        let new = NewInstrument {
+            org_id: lab,
+            code: code.into(),
+            name: name.into(),
+            model: model.into(),
+            location: location.into(),
+            calibration_interval_days: 365,
+            ..NewInstrument::default()
+        };
+        let i = instruments::register(store, &qa, &new, client).await?;
+        let c = Calibration { performed_on: ago(calibrated), certificate: certificate.into(), passed: true };
+        instruments::calibrate(store, &qa, i.id, &c, client).await?;
+        if code == "HPLC-01" {
+            instruments::use_instrument(store, &analyst, i.id, "盐酸二甲双胍片含量测定", "ELN-2026-0112", client)
+                .await?;
+        }
+    }
+    Ok(())
 }

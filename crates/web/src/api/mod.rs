@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod changes;
 mod inventory;
+mod lab;
 mod ledger;
 mod license;
 mod portal;
@@ -27,6 +28,7 @@ pub use admin::*;
 pub use auth::*;
 pub use changes::*;
 pub use inventory::*;
+pub use lab::*;
 pub use ledger::*;
 pub use license::*;
 pub use portal::*;
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inventory::routes())
         .merge(quality::routes())
         .merge(changes::routes())
+        .merge(lab::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

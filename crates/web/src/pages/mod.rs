@@ -13,6 +13,7 @@ mod explain;
 mod export;
 mod home;
 mod inventory;
+mod lab;
 mod license;
 mod login;
 mod quality;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .merge(inventory::routes())
         .merge(quality::routes())
         .merge(changes::routes())
+        .merge(lab::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -199,6 +201,9 @@ impl Chrome {
         }
         if p.has(perm::INVENTORY_READ) {
             links.push(("inventory", "/inventory", "nav.inventory"));
+        }
+        if p.has(perm::LAB_READ) {
+            links.push(("lab", "/lab", "nav.lab"));
         }
         if p.has(perm::AUDIT_READ) {
             links.push(("audit", "/admin/audit", "nav.audit"));

@@ -192,6 +192,15 @@ pub async fn seed(store: &Store) -> Demo {
     };
     let change = yaolian_quality::changes::request(store, &qcfg, &sys, &change, &client).await.unwrap();
     ids.insert("change.kc".into(), change.id.to_string());
+    let instrument = yaolian_lab::instruments::NewInstrument {
+        org_id: org(&ids, "kc"),
+        code: "HPLC-01".into(),
+        name: "高效液相色谱仪".into(),
+        calibration_interval_days: 365,
+        ..Default::default()
+    };
+    let instrument = yaolian_lab::instruments::register(store, &sys, &instrument, &client).await.unwrap();
+    ids.insert("instrument.kc".into(), instrument.id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),
