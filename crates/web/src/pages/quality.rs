@@ -196,9 +196,11 @@ async fn list_page(State(state): State<AppState>, user: PageUser, Query(filter):
         ],
     })
     .to_string();
+    // All six categories, those without a deviation at zero, so the bars read the same always.
+    let count = |code: &str| causes.iter().find(|(c, _)| c == code).map(|(_, n)| *n).unwrap_or(0);
     let chart = serde_json::json!({
-        "x": causes.iter().map(|(c, _)| label(CAUSES, c)).collect::<Vec<_>>(),
-        "y": causes.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+        "x": CAUSES.iter().map(|(_, name)| name).collect::<Vec<_>>(),
+        "y": CAUSES.iter().map(|(code, _)| count(code)).collect::<Vec<_>>(),
         "name": "偏差数",
     })
     .to_string();
@@ -706,8 +708,10 @@ async fn print_page(
         Err(e) => return failure_page(user.lang, e),
     };
     let mut chrome = user.chrome("quality");
-    chrome.title = format!("{} 第 {} 版 受控副本", copy.document.code, copy.revision.revision);
-    let mark = format!("受控副本 · {} 打印于 {}", copy.printed_by, copy.printed_at.to_china_string());
+    chrome.title = format!("{} 第 {} 版", copy.document.code, copy.revision.revision);
+    // Only the revision in force prints as a controlled copy; any other is for reference only.
+    let kind = if copy.revision.state == "effective" { "受控副本" } else { "非受控副本，仅供参考" };
+    let mark = format!("{kind} · {} 打印于 {}", copy.printed_by, copy.printed_at.to_china_string());
     render(&PrintPage { chrome, copy, mark })
 }
 
