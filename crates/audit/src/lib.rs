@@ -92,6 +92,8 @@ pub mod action {
     pub const LAB_INSTRUMENT: &str = "lab_instrument";
     /// An instrument used (仪器使用).
     pub const LAB_INSTRUMENT_USE: &str = "lab_instrument_use";
+    /// An instrument result delivered by the capture agent, or delivered again (仪器数据接收).
+    pub const LAB_RESULT: &str = "lab_result";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -157,6 +159,7 @@ pub mod action {
         QUALITY_CHANGE,
         LAB_INSTRUMENT,
         LAB_INSTRUMENT_USE,
+        LAB_RESULT,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -13,6 +13,9 @@ pub enum LabError {
     /// after a failed calibration) cannot be used or selected.
     #[error("instrument {code} is not in calibration ({state})")]
     OutOfCalibration { code: String, state: &'static str, due: Option<String> },
+    /// An idempotency key delivered before with other content.
+    #[error("idempotency key {key} was used before for another result")]
+    KeyReused { key: String },
 }
 
 impl LabError {
@@ -21,6 +24,7 @@ impl LabError {
         match self {
             LabError::Shared(e) => e.code(),
             LabError::OutOfCalibration { .. } => "out_of_calibration",
+            LabError::KeyReused { .. } => "key_reused",
         }
     }
 
@@ -34,6 +38,7 @@ impl LabError {
                 (_, Some(due)) => format!("仪器 {code} 的校准已于 {due} 到期，校准合格后方可使用"),
                 _ => format!("仪器 {code} 不在校准有效期内"),
             },
+            LabError::KeyReused { key } => format!("幂等键 {key} 已用于另一份结果"),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod formula;
 pub mod instruments;
 pub mod labels;
+pub mod results;
 pub mod rounding;
 
 pub use error::LabError;

@@ -375,6 +375,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("act.quality_change", "变更控制", "Change control"),
     ("act.lab_instrument", "仪器登记与校准", "Instrument registered or calibrated"),
     ("act.lab_instrument_use", "仪器使用", "Instrument used"),
+    ("act.lab_result", "仪器数据接收", "Instrument result delivered"),
     ("act.quality_document", "受控文件与培训", "Controlled document"),
     ("audit.outcome.ok", "成功", "OK"),
     ("audit.outcome.denied", "拒绝", "Denied"),

@@ -45,7 +45,7 @@ use crate::api;
         api::list_changes, api::request_change, api::get_change, api::assess_change, api::decide_change,
         api::change_task_done, api::review_change_batch, api::revise_change_document, api::close_change,
         api::list_instruments, api::register_instrument, api::get_instrument, api::calibrate_instrument,
-        api::instrument_uses, api::use_instrument,
+        api::instrument_uses, api::use_instrument, api::deliver_result, api::list_results,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),

@@ -230,6 +230,10 @@ GET    /api/v1/lab/instruments/{instrument.kc}/uses         D NNN NNNNNNN AANNNN
 POST   /api/v1/lab/instruments                              D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "code": "BAL-09", "name": "矩阵", "calibration_interval_days": 365}
 POST   /api/v1/lab/instruments/{instrument.kc}/calibrations D NNN NNNNNNN AANNNNNNN {"performed_on": "2026-01-01", "certificate": "矩阵", "passed": true}
 POST   /api/v1/lab/instruments/{instrument.kc}/uses         D NNN NNNNNNN ADNNNNNNN {"purpose": "矩阵"}
+// Results from the instrument capture agent: delivered by whoever may use the laboratory's
+// instruments (the first caller stores it, a second sending the same content gets it back).
+GET    /api/v1/lab/results                                  D DDD DDDDDDD AAAAADADA
+POST   /api/v1/lab/results                                  D DDD DDDDDDD ADDDDDDDD {"org_id": {org.kc}, "idempotency_key": "matrix-0001", "instrument": "HPLC-01", "kind": "raw", "acquired_at": "2026-12-01T09:30:00+08:00", "acquired_by": "矩阵", "raw": {"label": "原始文件", "name": "a.dat", "content_base64": "YWJj"}}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

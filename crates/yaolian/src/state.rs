@@ -25,6 +25,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_quality::capa::drifts(store).await?);
     all.extend(yaolian_quality::changes::drifts(store).await?);
     all.extend(yaolian_lab::instruments::drifts(store).await?);
+    all.extend(yaolian_lab::results::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }

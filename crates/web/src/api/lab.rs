@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use yaolian_lab::instruments::{self, Calibration, Instrument, NewInstrument, Use};
+use yaolian_lab::results::{self, Delivery, Stored};
 
 use super::IdPath;
 use crate::error::{ApiResult, Problem};
@@ -20,6 +21,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/lab/instruments/{id}", get(get_instrument))
         .route("/api/v1/lab/instruments/{id}/calibrations", post(calibrate_instrument))
         .route("/api/v1/lab/instruments/{id}/uses", get(instrument_uses).post(use_instrument))
+        .route(
+            "/api/v1/lab/results",
+            get(list_results).post(deliver_result).layer(axum::extract::DefaultBodyLimit::max(MAX_RESULT_BODY)),
+        )
 }
 
 /// Instruments of the caller's laboratories (`lab.read`), those falling due first.
@@ -106,4 +111,42 @@ pub async fn use_instrument(
 ) -> ApiResult<(StatusCode, Json<Use>)> {
     let u = instruments::use_instrument(state.store(), &p, id, &r.purpose, &r.record_ref, &client).await?;
     Ok((StatusCode::CREATED, Json(u)))
+}
+
+/// A delivery's body: the raw file's limit in base64 and the JSON around it.
+pub const MAX_RESULT_BODY: usize = results::MAX_RAW_BYTES / 3 * 4 + 64 * 1024;
+
+/// A result from the instrument capture agent (`lab.use`, the agent's scoped token): 201 when
+/// new, 200 with the stored result when the idempotency key was delivered before with the same
+/// content, 409 `key_reused` when with other content.
+#[utoipa::path(post, path = "/api/v1/lab/results", tag = "lab", request_body = Delivery,
+    responses((status = 201, body = Stored), (status = 200, body = Stored), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn deliver_result(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(d): ApiJson<Delivery>,
+) -> ApiResult<(StatusCode, Json<Stored>)> {
+    let (stored, created) = results::deliver(state.store(), &p, &d, &client).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(stored)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ResultParams {
+    /// An instrument's number.
+    pub instrument: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Results delivered to the caller's laboratories, newest first (`lab.read`).
+#[utoipa::path(get, path = "/api/v1/lab/results", tag = "lab", params(ResultParams),
+    responses((status = 200, body = Vec<Stored>), (status = 403, body = Problem)))]
+pub async fn list_results(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    super::ApiQuery(q): super::ApiQuery<ResultParams>,
+) -> ApiResult<Json<Vec<Stored>>> {
+    let list = results::list(state.store(), &p, q.instrument.as_deref(), q.limit.unwrap_or(100), &client).await?;
+    Ok(Json(list))
 }
