@@ -47,6 +47,7 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "affected" => format!("{label}不在本变更的受影响文件之列"),
         "revised" => format!("{label}已按本变更起草过修订版"),
         "done" => format!("{label}已完成"),
+        "expired_on_receipt" => format!("{label}已过，过期的批次不能入库（期初建账登记已有库存除外）"),
         "same_place" => format!("{label}：批次已在此位置，请填写新的库房、柜或层"),
         _ => format!("{label}不符合要求"),
     }

@@ -98,6 +98,10 @@ pub struct Receipt {
     pub container: String,
     /// Quantity received, in the item's unit.
     pub qty: String,
+    /// Stock already on the shelf when the system starts (期初建账): may be past its expiry, to
+    /// be disposed of; a receipt from a supplier may not.
+    #[serde(default)]
+    pub opening: bool,
     /// Required for a controlled chemical.
     #[serde(default)]
     pub signatures: Option<TwoPerson>,
@@ -565,6 +569,11 @@ pub async fn receive(
         None => None,
     };
     let amount = qty::parse_positive("qty", &r.qty).map_err(|e| errors.push(e.field, e.rule, e.message)).ok();
+    // An expired lot is not received into stock (GMP Art. 108); only the books' opening records
+    // what is already on the shelf, expired or not.
+    if expires.is_some_and(|d| d < today()) && !r.opening {
+        errors.push("expires_on", "expired_on_receipt", "a lot past its expiry is not received");
+    }
     errors.into_result()?;
     let (Some(expires), Some(amount)) = (expires, amount) else {
         return Err(ValidationError::single("qty", "required", "quantity and expiry are required").into());
@@ -608,7 +617,7 @@ pub async fn receive(
         kind: "receive",
         qty: amount,
         status: "posted",
-        purpose: "",
+        purpose: if r.opening { "期初建账" } else { "" },
         fefo_reason: "",
         witness: signers.as_ref().map(|(w, _)| w.username()),
         lot_status: None,

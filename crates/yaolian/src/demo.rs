@@ -783,6 +783,7 @@ async fn seed_inventory(store: &Store, ids: &[(&str, i64, &str)], password: &str
             container: "500 mL/瓶".into(),
             qty: qty.into(),
             signatures: (controlled || signed).then(|| two.clone()),
+            opening: expires < 0,
             ..Receipt::default()
         };
         let lot =

@@ -408,6 +408,9 @@ pub struct StockForm {
     container: String,
     #[serde(default)]
     counted: String,
+    /// `1`: the books' opening (期初建账).
+    #[serde(default)]
+    opening: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -585,6 +588,7 @@ async fn receive_submit(
         container: form.container.clone(),
         qty: form.qty.clone(),
         signatures: form.signatures(),
+        opening: form.opening == "1",
     };
     match stock::receive(state.store(), state.identity(), &user.principal, &r, &user.client).await {
         Ok(lot) => Redirect::to(&format!("/inventory/lots/{}?done=received", lot.id)).into_response(),
