@@ -45,6 +45,14 @@ impl ValidationError {
         self.errors.push(FieldError::new(field, rule, message));
     }
 
+    /// Refuses `value` (trimmed) unless it has `min` to `max` characters, as `length:min..max`.
+    pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let n = value.trim().chars().count();
+        if n < min || n > max {
+            self.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

@@ -37,6 +37,11 @@ pub fn date_of_day_number(number: i64) -> Option<NaiveDate> {
     NaiveDate::default().checked_add_signed(chrono::Duration::try_days(number)?)
 }
 
+/// A day number as `YYYY-MM-DD`, empty for one out of range.
+pub fn day_text(number: i64) -> String {
+    date_of_day_number(number).map(|d| d.to_string()).unwrap_or_default()
+}
+
 impl Timestamp {
     pub fn now() -> Self {
         Timestamp(Utc::now().timestamp_millis())

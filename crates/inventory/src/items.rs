@@ -139,13 +139,6 @@ pub(crate) struct Valid {
     limit: Option<i64>,
 }
 
-fn text_len(errors: &mut ValidationError, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || n > max {
-        errors.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
-    }
-}
-
 /// Whether `code` is an H, EUH or P statement code (UN GHS Annex 3 §A3.1.2, §A3.2.2: H plus a
 /// type digit 2 physical / 3 health / 4 environmental and two more; P plus a type digit 1–5
 /// and two more, combined with `+`). The reproductive-toxicity codes carry the CLP Annex III
@@ -179,11 +172,11 @@ fn hazard_form(text: &str) -> String {
 
 fn validate(new: &NewItem) -> Result<Valid, ValidationError> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "code", &new.code, 1, 40);
-    text_len(&mut errors, "name_zh", &new.name_zh, 1, 100);
-    text_len(&mut errors, "name_en", &new.name_en, 0, 200);
-    text_len(&mut errors, "formula", &new.formula, 0, 100);
-    text_len(&mut errors, "storage", &new.storage, 0, 200);
+    errors.length("code", &new.code, 1, 40);
+    errors.length("name_zh", &new.name_zh, 1, 100);
+    errors.length("name_en", &new.name_en, 0, 200);
+    errors.length("formula", &new.formula, 0, 100);
+    errors.length("storage", &new.storage, 0, 200);
     let cas = match new.cas.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(text) => CasNumber::parse("cas", text).map_err(|e| errors.push(e.field, e.rule, e.message)).ok(),
@@ -197,7 +190,7 @@ fn validate(new: &NewItem) -> Result<Valid, ValidationError> {
         if s.is_empty() || synonyms.iter().any(|x| x == s) {
             continue;
         }
-        text_len(&mut errors, &format!("synonyms[{i}]"), s, 1, 100);
+        errors.length(&format!("synonyms[{i}]"), s, 1, 100);
         synonyms.push(s.to_string());
     }
     if !CATEGORIES.iter().any(|(c, _)| *c == new.category) {

@@ -20,6 +20,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_core::time::day_text;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
@@ -186,13 +187,6 @@ pub struct Movement {
     pub decision_note: String,
 }
 
-fn text_len(errors: &mut ValidationError, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || n > max {
-        errors.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
-    }
-}
-
 fn day_of(errors: &mut ValidationError, field: &str, text: &str) -> Option<i64> {
     match chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
         Ok(d) => Some(yaolian_core::time::day_number(d)),
@@ -201,10 +195,6 @@ fn day_of(errors: &mut ValidationError, field: &str, text: &str) -> Option<i64> 
             None
         }
     }
-}
-
-fn date_text(day: i64) -> String {
-    yaolian_core::time::date_of_day_number(day).map(|d| d.to_string()).unwrap_or_default()
 }
 
 fn today() -> i64 {
@@ -316,9 +306,9 @@ fn lot_from_row(r: &sqlx::any::AnyRow, today: i64) -> std::result::Result<Lot, s
         lot_no: r.try_get("lot_no")?,
         supplier: r.try_get("supplier")?,
         received_at: Timestamp(r.try_get("received_at")?),
-        expires_on: date_text(expires),
-        retest_on: retest.map(date_text),
-        opened_on: r.try_get::<Option<i64>, _>("opened_on")?.map(date_text),
+        expires_on: day_text(expires),
+        retest_on: retest.map(day_text),
+        opened_on: r.try_get::<Option<i64>, _>("opened_on")?.map(day_text),
         room: r.try_get("room")?,
         cabinet: r.try_get("cabinet")?,
         shelf: r.try_get("shelf")?,
@@ -341,9 +331,9 @@ fn lot_image(r: &sqlx::any::AnyRow) -> std::result::Result<serde_json::Value, sq
         "lot_no": r.try_get::<String, _>("lot_no")?,
         "supplier": r.try_get::<String, _>("supplier")?,
         "received_at": r.try_get::<i64, _>("received_at")?,
-        "expires_on": date_text(r.try_get::<i64, _>("expires_on")?),
-        "retest_on": r.try_get::<Option<i64>, _>("retest_on")?.map(date_text),
-        "opened_on": r.try_get::<Option<i64>, _>("opened_on")?.map(date_text),
+        "expires_on": day_text(r.try_get::<i64, _>("expires_on")?),
+        "retest_on": r.try_get::<Option<i64>, _>("retest_on")?.map(day_text),
+        "opened_on": r.try_get::<Option<i64>, _>("opened_on")?.map(day_text),
         "room": r.try_get::<String, _>("room")?,
         "cabinet": r.try_get::<String, _>("cabinet")?,
         "shelf": r.try_get::<String, _>("shelf")?,
@@ -557,11 +547,11 @@ pub async fn receive(
     client: &ClientInfo,
 ) -> Result<Lot> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "lot_no", &r.lot_no, 1, 60);
-    text_len(&mut errors, "supplier", &r.supplier, 0, 100);
+    errors.length("lot_no", &r.lot_no, 1, 60);
+    errors.length("supplier", &r.supplier, 0, 100);
     for (field, value) in [("room", &r.room), ("cabinet", &r.cabinet), ("shelf", &r.shelf), ("container", &r.container)]
     {
-        text_len(&mut errors, field, value, 0, 60);
+        errors.length(field, value, 0, 60);
     }
     let expires = day_of(&mut errors, "expires_on", &r.expires_on);
     let retest = match r.retest_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -657,8 +647,8 @@ pub async fn issue(
 ) -> Result<Vec<Movement>> {
     let mut errors = ValidationError::new();
     let amount = qty::parse_positive("qty", &req.qty).map_err(|e| errors.push(e.field, e.rule, e.message)).ok();
-    text_len(&mut errors, "purpose", &req.purpose, 1, 200);
-    text_len(&mut errors, "fefo_reason", &req.fefo_reason, 0, 200);
+    errors.length("purpose", &req.purpose, 1, 200);
+    errors.length("fefo_reason", &req.fefo_reason, 0, 200);
     errors.into_result()?;
     let Some(amount) = amount else { return Err(ValidationError::single("qty", "required", "quantity").into()) };
     let reach = reach(store, principal, req.item_id, perm::INVENTORY_USE, client).await?;
@@ -688,7 +678,7 @@ pub async fn issue(
             if req.fefo_reason.trim().is_empty() {
                 return Err(ValidationError::single(
                     "fefo_reason",
-                    format!("fefo:{} {}", first.1, date_text(first.2)),
+                    format!("fefo:{} {}", first.1, day_text(first.2)),
                     "an earlier-expiring lot is in stock: take it (FEFO) or give a reason",
                 )
                 .into());
@@ -760,7 +750,7 @@ pub async fn give_back(
 ) -> Result<Movement> {
     let mut errors = ValidationError::new();
     let amount = qty::parse_positive("qty", amount).map_err(|e| errors.push(e.field, e.rule, e.message)).ok();
-    text_len(&mut errors, "purpose", purpose, 1, 200);
+    errors.length("purpose", purpose, 1, 200);
     errors.into_result()?;
     let Some(amount) = amount else { return Err(ValidationError::single("qty", "required", "quantity").into()) };
     let the_lot = lot(store, principal, lot_id, client).await?;
@@ -813,7 +803,7 @@ pub async fn count(
 ) -> Result<Option<Movement>> {
     let mut errors = ValidationError::new();
     let counted = qty::parse("counted", counted).map_err(|e| errors.push(e.field, e.rule, e.message)).ok();
-    text_len(&mut errors, "reason", reason, 1, 200);
+    errors.length("reason", reason, 1, 200);
     errors.into_result()?;
     let Some(counted) = counted else { return Err(ValidationError::single("counted", "required", "count").into()) };
     let the_lot = lot(store, principal, lot_id, client).await?;
@@ -870,7 +860,7 @@ pub async fn decide(
     client: &ClientInfo,
 ) -> Result<Movement> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "note", note, 1, 200);
+    errors.length("note", note, 1, 200);
     errors.into_result()?;
     let m = movement(store, principal, movement_id, client).await?;
     let reach = reach(store, principal, m.item_id, perm::INVENTORY_READ, client).await?;
@@ -935,7 +925,7 @@ pub async fn dispose(
     client: &ClientInfo,
 ) -> Result<Movement> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "reason", reason, 1, 200);
+    errors.length("reason", reason, 1, 200);
     errors.into_result()?;
     let the_lot = lot(store, principal, lot_id, client).await?;
     let reach = reach(store, principal, the_lot.item_id, perm::INVENTORY_MANAGE, client).await?;
@@ -987,10 +977,10 @@ pub async fn transfer(
     client: &ClientInfo,
 ) -> Result<Movement> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "room", &to.room, 1, 100);
-    text_len(&mut errors, "cabinet", &to.cabinet, 0, 100);
-    text_len(&mut errors, "shelf", &to.shelf, 0, 100);
-    text_len(&mut errors, "reason", &to.reason, 1, 200);
+    errors.length("room", &to.room, 1, 100);
+    errors.length("cabinet", &to.cabinet, 0, 100);
+    errors.length("shelf", &to.shelf, 0, 100);
+    errors.length("reason", &to.reason, 1, 200);
     errors.into_result()?;
     let the_lot = lot(store, principal, lot_id, client).await?;
     let reach = reach(store, principal, the_lot.item_id, perm::INVENTORY_MANAGE, client).await?;

@@ -15,6 +15,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_core::time::day_text;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::IdentityError;
 use yaolian_store::sql::Params;
@@ -99,19 +100,8 @@ pub struct Use {
     pub at: Timestamp,
 }
 
-fn date_text(day: i64) -> String {
-    yaolian_core::time::date_of_day_number(day).map(|d| d.to_string()).unwrap_or_default()
-}
-
 fn today() -> i64 {
     Timestamp::now().china_day_number()
-}
-
-fn text_len(errors: &mut ValidationError, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || n > max {
-        errors.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
-    }
 }
 
 /// The calibration state of an instrument on `day`.
@@ -140,8 +130,8 @@ fn from_row(r: &sqlx::any::AnyRow, day: i64) -> std::result::Result<Instrument, 
         serial_no: r.try_get("serial_no")?,
         location: r.try_get("location")?,
         calibration_interval_days: r.try_get("calibration_interval_days")?,
-        calibrated_on: r.try_get::<Option<i64>, _>("calibrated_on")?.map(date_text),
-        calibration_due_on: due.map(date_text),
+        calibrated_on: r.try_get::<Option<i64>, _>("calibrated_on")?.map(day_text),
+        calibration_due_on: due.map(day_text),
         certificate: r.try_get("certificate")?,
         state: state_on(&status, due, day).to_string(),
         status,
@@ -212,10 +202,10 @@ pub async fn register(
     client: &ClientInfo,
 ) -> Result<Instrument> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "code", &new.code, 1, 60);
-    text_len(&mut errors, "name", &new.name, 1, 200);
+    errors.length("code", &new.code, 1, 60);
+    errors.length("name", &new.name, 1, 200);
     for (field, value) in [("model", &new.model), ("serial_no", &new.serial_no), ("location", &new.location)] {
-        text_len(&mut errors, field, value, 0, 200);
+        errors.length(field, value, 0, 200);
     }
     if !(1..=3650).contains(&new.calibration_interval_days) {
         errors.push("calibration_interval_days", "range:1..3650", "one day to ten years");
@@ -278,7 +268,7 @@ pub async fn calibrate(
     client: &ClientInfo,
 ) -> Result<Instrument> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "certificate", &c.certificate, 1, 100);
+    errors.length("certificate", &c.certificate, 1, 100);
     let day = match chrono::NaiveDate::parse_from_str(c.performed_on.trim(), "%Y-%m-%d") {
         Ok(d) => Some(yaolian_core::time::day_number(d)),
         Err(_) => {
@@ -342,8 +332,8 @@ pub async fn use_instrument(
     client: &ClientInfo,
 ) -> Result<Use> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "purpose", purpose, 1, 200);
-    text_len(&mut errors, "record_ref", record_ref, 0, 100);
+    errors.length("purpose", purpose, 1, 200);
+    errors.length("record_ref", record_ref, 0, 100);
     errors.into_result()?;
     let i = usable(store, principal, id, client).await?;
     let now = Timestamp::now();

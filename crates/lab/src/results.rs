@@ -132,13 +132,6 @@ pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
     Ok(yaolian_store::state::check(store, ENTITY, images).await?)
 }
 
-fn text_len(errors: &mut ValidationError, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || n > max {
-        errors.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
-    }
-}
-
 /// What the raw file says, by its kind.
 fn read(kind: &str, bytes: &[u8]) -> Result<serde_json::Value> {
     let refused = |e: crate::capture::ParseError| -> LabError {
@@ -170,10 +163,10 @@ pub async fn deliver(
     client: &ClientInfo,
 ) -> Result<(Stored, bool)> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "idempotency_key", &d.idempotency_key, 8, 100);
-    text_len(&mut errors, "instrument", &d.instrument, 1, 60);
-    text_len(&mut errors, "acquired_by", &d.acquired_by, 1, 100);
-    text_len(&mut errors, "source_path", &d.source_path, 0, 500);
+    errors.length("idempotency_key", &d.idempotency_key, 8, 100);
+    errors.length("instrument", &d.instrument, 1, 60);
+    errors.length("acquired_by", &d.acquired_by, 1, 100);
+    errors.length("source_path", &d.source_path, 0, 500);
     if !KINDS.iter().any(|(k, _)| *k == d.kind) {
         errors.push("kind", "one_of:peaks,astm,balance,raw", "peaks, astm, balance or raw");
     }

@@ -9,12 +9,13 @@
 
 use crate::deviations::{self, org_path};
 use crate::error::{QualityError, Result};
-use crate::{date_text, day_of, text_len, today, QualityConfig};
+use crate::{day_of, today, QualityConfig};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_core::time::day_text;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
@@ -102,7 +103,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Capa, sqlx::Error> {
         actions: serde_json::from_str(&actions).unwrap_or_default(),
         status: r.try_get("status")?,
         owner: r.try_get("owner")?,
-        effectiveness_due_on: due.map(date_text),
+        effectiveness_due_on: due.map(day_text),
         effectiveness_note: r.try_get("effectiveness_note")?,
         reopened: r.try_get("reopened")?,
         version: r.try_get("version")?,
@@ -168,13 +169,13 @@ pub(crate) fn actions_of(news: &[NewAction], errors: &mut ValidationError, field
     }
     let mut out = Vec::new();
     for (i, a) in news.iter().enumerate().take(50) {
-        text_len(errors, &format!("{field}[{i}].description"), &a.description, 1, 1000);
-        text_len(errors, &format!("{field}[{i}].owner"), &a.owner, 1, 100);
+        errors.length(&format!("{field}[{i}].description"), &a.description, 1, 1000);
+        errors.length(&format!("{field}[{i}].owner"), &a.owner, 1, 100);
         let due = day_of(errors, &format!("{field}[{i}].due_on"), &a.due_on);
         out.push(Action {
             description: a.description.trim().to_string(),
             owner: a.owner.trim().to_string(),
-            due_on: due.map(date_text).unwrap_or_default(),
+            due_on: due.map(day_text).unwrap_or_default(),
             done_on: None,
             evidence: String::new(),
         });
@@ -190,7 +191,7 @@ fn json(actions: &[Action]) -> String {
 /// says so, in the same transaction).
 pub async fn open(store: &Store, principal: &Principal, new: &NewCapa, client: &ClientInfo) -> Result<Capa> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "title", &new.title, 1, 200);
+    errors.length("title", &new.title, 1, 200);
     let actions = actions_of(&new.actions, &mut errors, "actions");
     errors.into_result()?;
     let path = org_path(store, new.org_id).await?;
@@ -308,7 +309,7 @@ pub async fn complete_action(
     client: &ClientInfo,
 ) -> Result<Capa> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "evidence", evidence, 1, 2000);
+    errors.length("evidence", evidence, 1, 2000);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_REPORT, client).await?;
     if !in_work(&c) {
@@ -321,7 +322,7 @@ pub async fn complete_action(
     if a.done_on.is_some() {
         return Err(ValidationError::single("index", "done", "the action is done already").into());
     }
-    a.done_on = Some(date_text(today()));
+    a.done_on = Some(day_text(today()));
     a.evidence = evidence.trim().to_string();
     let reason = format!("措施 {} 完成", index + 1);
     let mut tx = store.begin().await?;
@@ -341,7 +342,7 @@ pub async fn add_actions(
 ) -> Result<Capa> {
     let mut errors = ValidationError::new();
     let added = actions_of(news, &mut errors, "actions");
-    text_len(&mut errors, "reason", reason, 1, 500);
+    errors.length("reason", reason, 1, 500);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if !in_work(&c) {
@@ -369,7 +370,7 @@ pub async fn close(
     client: &ClientInfo,
 ) -> Result<Capa> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "note", note, 1, 1000);
+    errors.length("note", note, 1, 1000);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if !in_work(&c) {
@@ -404,7 +405,7 @@ pub async fn check_effectiveness(
     client: &ClientInfo,
 ) -> Result<Capa> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "note", note, 1, 1000);
+    errors.length("note", note, 1, 1000);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if c.status != "closed" {

@@ -15,12 +15,13 @@
 use crate::deviations::org_path;
 use crate::documents::{self, Document};
 use crate::error::{QualityError, Result};
-use crate::{date_text, text_len, today, QualityConfig};
+use crate::{today, QualityConfig};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::{perm, ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_core::time::day_text;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
@@ -337,7 +338,7 @@ fn names(errors: &mut ValidationError, field: &str, list: &[String]) -> Vec<Stri
     }
     let mut out: Vec<String> = Vec::new();
     for (i, n) in list.iter().enumerate().take(30) {
-        text_len(errors, &format!("{field}[{i}]"), n, 1, 200);
+        errors.length(&format!("{field}[{i}]"), n, 1, 200);
         if !out.iter().any(|o| o == n.trim()) {
             out.push(n.trim().to_string());
         }
@@ -358,9 +359,9 @@ pub async fn request(
     client: &ClientInfo,
 ) -> Result<Change> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "title", &new.title, 1, 200);
-    text_len(&mut errors, "description", &new.description, 1, 4000);
-    text_len(&mut errors, "reason", &new.reason, 1, 2000);
+    errors.length("title", &new.title, 1, 200);
+    errors.length("description", &new.description, 1, 4000);
+    errors.length("reason", &new.reason, 1, 2000);
     if !known(KINDS, &new.kind) {
         errors.push("kind", "one_of", "one of material, process, method, equipment, document, other");
     }
@@ -518,8 +519,8 @@ pub fn risks_of(cfg: &QualityConfig, news: &[NewRisk], errors: &mut ValidationEr
     }
     let mut out = Vec::new();
     for (i, r) in news.iter().enumerate().take(30) {
-        text_len(errors, &format!("risks[{i}].mode"), &r.mode, 1, 500);
-        text_len(errors, &format!("risks[{i}].effect"), &r.effect, 1, 500);
+        errors.length(&format!("risks[{i}].mode"), &r.mode, 1, 500);
+        errors.length(&format!("risks[{i}].effect"), &r.effect, 1, 500);
         for (name, score) in [("severity", r.severity), ("occurrence", r.occurrence), ("detection", r.detection)] {
             if !(1..=10).contains(&score) {
                 errors.push(format!("risks[{i}].{name}"), "range:1..10", "a score from 1 to 10");
@@ -533,7 +534,7 @@ pub fn risks_of(cfg: &QualityConfig, news: &[NewRisk], errors: &mut ValidationEr
                 format!("controls for an RPN of {rpn} (high from {})", cfg.rpn_high),
             );
         }
-        text_len(errors, &format!("risks[{i}].controls"), &r.controls, 0, 1000);
+        errors.length(&format!("risks[{i}].controls"), &r.controls, 0, 1000);
         out.push(Risk {
             mode: r.mode.trim().to_string(),
             effect: r.effect.trim().to_string(),
@@ -562,7 +563,7 @@ pub async fn assess(
     if !known(CLASSES, &a.classification) {
         errors.push("classification", "one_of", "major or minor");
     }
-    text_len(&mut errors, "classification_reason", &a.classification_reason, 1, 2000);
+    errors.length("classification_reason", &a.classification_reason, 1, 2000);
     let risks = risks_of(cfg, &a.risks, &mut errors);
     let max_rpn = risks.iter().map(|r| r.rpn).max().unwrap_or(0);
     let level = risk_level(cfg, max_rpn);
@@ -628,7 +629,7 @@ pub async fn decide(
     if !known(FUNCTIONS, function) {
         errors.push("function", "one_of", "a function: qa, qc, production, rd, regulatory, engineering");
     }
-    text_len(&mut errors, "note", note, if approved { 0 } else { 1 }, 1000);
+    errors.length("note", note, if approved { 0 } else { 1 }, 1000);
     errors.into_result()?;
     let needed = if function == "qa" { perm::QUALITY_MANAGE } else { perm::QUALITY_REPORT };
     let c = reach(store, principal, id, needed, client).await?;
@@ -651,7 +652,7 @@ pub async fn decide(
         by: principal.username().to_string(),
         approved,
         note: note.trim().to_string(),
-        on: date_text(today()),
+        on: day_text(today()),
     });
     let name = FUNCTIONS.iter().find(|(f, _)| *f == function).map(|(_, n)| *n).unwrap_or_default();
     let (action, reason) = if !approved {
@@ -681,7 +682,7 @@ pub async fn complete_task(
     client: &ClientInfo,
 ) -> Result<Change> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "evidence", evidence, 1, 2000);
+    errors.length("evidence", evidence, 1, 2000);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_REPORT, client).await?;
     if c.status != "implementing" {
@@ -694,7 +695,7 @@ pub async fn complete_task(
     if t.done_on.is_some() {
         return Err(ValidationError::single("index", "done", "the task is done already").into());
     }
-    t.done_on = Some(date_text(today()));
+    t.done_on = Some(day_text(today()));
     t.evidence = evidence.trim().to_string();
     let mut tx = store.begin().await?;
     write(&mut tx, principal, &c, &next, "task_done", &format!("任务 {} 完成", index + 1), client).await?;
@@ -713,8 +714,8 @@ pub async fn review_batch(
     client: &ClientInfo,
 ) -> Result<Change> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "batch", batch, 1, 60);
-    text_len(&mut errors, "conclusion", conclusion, 1, 2000);
+    errors.length("batch", batch, 1, 60);
+    errors.length("conclusion", conclusion, 1, 2000);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_REPORT, client).await?;
     if c.status != "implementing" || c.batches_required == 0 {
@@ -729,7 +730,7 @@ pub async fn review_batch(
         acceptable,
         conclusion: conclusion.trim().to_string(),
         by: principal.username().to_string(),
-        on: date_text(today()),
+        on: day_text(today()),
     });
     let verdict = if acceptable { "合格" } else { "不合格" };
     let mut tx = store.begin().await?;
@@ -752,7 +753,7 @@ pub async fn revise_document(
     client: &ClientInfo,
 ) -> Result<Document> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "reason", reason, 1, 500);
+    errors.length("reason", reason, 1, 500);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if c.status != "implementing" {
@@ -792,7 +793,7 @@ pub async fn close(
     client: &ClientInfo,
 ) -> Result<Change> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "note", note, 1, 2000);
+    errors.length("note", note, 1, 2000);
     errors.into_result()?;
     let c = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if c.status != "implementing" {

@@ -7,12 +7,13 @@
 //! after-image, in the transaction that writes the row.
 
 use crate::error::{QualityError, Result};
-use crate::{date_text, day_of, text_len, today, QualityConfig, CAUSES};
+use crate::{day_of, today, QualityConfig, CAUSES};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_core::time::day_text;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::IdentityConfig;
 use yaolian_records::esign;
@@ -192,7 +193,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Deviation, sqlx::Error
         five_whys: serde_json::from_str(&whys).unwrap_or_default(),
         root_cause: r.try_get("root_cause")?,
         impact: r.try_get("impact")?,
-        due_on: date_text(due),
+        due_on: day_text(due),
         overdue: status != "closed" && due < today(),
         status,
         reporter: r.try_get("reporter")?,
@@ -284,14 +285,14 @@ async fn insert(
     client: &ClientInfo,
 ) -> Result<Deviation> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "title", &new.title, 1, 200);
-    text_len(&mut errors, "description", &new.description, 1, 4000);
+    errors.length("title", &new.title, 1, 200);
+    errors.length("description", &new.description, 1, 4000);
     for (field, value) in
         [("location", &new.location), ("product", &new.product), ("batch", &new.batch), ("record_ref", &new.record_ref)]
     {
-        text_len(&mut errors, field, value, 0, 200);
+        errors.length(field, value, 0, 200);
     }
-    text_len(&mut errors, "immediate_actions", &new.immediate_actions, 0, 4000);
+    errors.length("immediate_actions", &new.immediate_actions, 0, 4000);
     let occurred = match new.occurred_at.trim() {
         "" => Some(Timestamp::now()),
         t => match chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M") {
@@ -363,9 +364,9 @@ pub async fn from_oos(
     client: &ClientInfo,
 ) -> Result<Deviation> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "test", &oos.test, 1, 100);
-    text_len(&mut errors, "result", &oos.result, 1, 100);
-    text_len(&mut errors, "specification", &oos.specification, 1, 100);
+    errors.length("test", &oos.test, 1, 100);
+    errors.length("result", &oos.result, 1, 100);
+    errors.length("specification", &oos.specification, 1, 100);
     errors.into_result()?;
     let new = NewDeviation {
         org_id: oos.org_id,
@@ -427,7 +428,7 @@ pub async fn from_signal(
     let fields =
         [("at", &signal.at), ("parameter", &signal.parameter), ("reading", &signal.reading), ("limit", &signal.limit)];
     for (field, value) in fields {
-        text_len(&mut errors, field, value, 1, 100);
+        errors.length(field, value, 1, 100);
     }
     errors.into_result()?;
     let new = NewDeviation {
@@ -465,7 +466,7 @@ pub async fn investigate(
     if !cfg.classes.contains(&inv.classification) {
         errors.push("classification", format!("one_of:{}", cfg.classes.join(",")), "one of the configured classes");
     }
-    text_len(&mut errors, "classification_reason", &inv.classification_reason, 1, 2000);
+    errors.length("classification_reason", &inv.classification_reason, 1, 2000);
     if !CAUSES.iter().any(|(c, _)| *c == inv.cause_category) {
         let codes: Vec<&str> = CAUSES.iter().map(|c| c.0).collect();
         errors.push("cause_category", format!("one_of:{}", codes.join(",")), "人机料法环测");
@@ -475,10 +476,10 @@ pub async fn investigate(
         errors.push("five_whys", "range:1..7", "one to seven whys");
     }
     for (i, w) in whys.iter().enumerate() {
-        text_len(&mut errors, &format!("five_whys[{i}]"), w, 1, 500);
+        errors.length(&format!("five_whys[{i}]"), w, 1, 500);
     }
-    text_len(&mut errors, "root_cause", &inv.root_cause, 1, 2000);
-    text_len(&mut errors, "impact", &inv.impact, 1, 2000);
+    errors.length("root_cause", &inv.root_cause, 1, 2000);
+    errors.length("impact", &inv.impact, 1, 2000);
     errors.into_result()?;
     let d = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if d.status == "closed" {
@@ -522,7 +523,7 @@ pub async fn extend(
 ) -> Result<Deviation> {
     let mut errors = ValidationError::new();
     let due = day_of(&mut errors, "due_on", new_due);
-    text_len(&mut errors, "reason", reason, 1, 500);
+    errors.length("reason", reason, 1, 500);
     errors.into_result()?;
     let Some(due) = due else { return Err(ValidationError::single("due_on", "date", "date").into()) };
     let d = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;

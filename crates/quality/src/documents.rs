@@ -11,12 +11,13 @@
 
 use crate::deviations::org_path;
 use crate::error::{QualityError, Result};
-use crate::{date_text, day_of, text_len, today};
+use crate::{day_of, today};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 use yaolian_access::{perm, scope_filter, ClientInfo, Principal};
 use yaolian_audit as audit;
+use yaolian_core::time::day_text;
 use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
@@ -150,7 +151,7 @@ fn rev_image(r: &RevRow) -> serde_json::Value {
         "reason": r.reason,
         "status": r.status,
         "author": r.author,
-        "effective_on": r.effective_on.map(date_text),
+        "effective_on": r.effective_on.map(day_text),
         "approved_by": r.approved_by,
     })
 }
@@ -185,7 +186,7 @@ fn states(rows: &[RevRow], obsolete: bool, today: i64, review_months: i64, revie
                 reason: r.reason.clone(),
                 state: state.to_string(),
                 author: r.author.clone(),
-                effective_on: r.effective_on.map(date_text),
+                effective_on: r.effective_on.map(day_text),
                 approved_by: r.approved_by.clone(),
                 review_due_on: (state == "effective").then_some(review_due_on).flatten(),
                 version: r.version,
@@ -207,7 +208,7 @@ fn doc_image(r: &sqlx::any::AnyRow) -> std::result::Result<serde_json::Value, sq
     // Present only once a periodic review has been recorded, so that a document's earlier
     // versions keep the image they were ledgered with.
     if let Some(day) = r.try_get::<Option<i64>, _>("reviewed_on")? {
-        image["reviewed_on"] = serde_json::Value::from(date_text(day));
+        image["reviewed_on"] = serde_json::Value::from(day_text(day));
     }
     Ok(image)
 }
@@ -311,8 +312,8 @@ pub(crate) async fn insert_revision(
 /// Creates a document with its first revision, a draft (QA).
 pub async fn create(store: &Store, principal: &Principal, new: &NewDocument, client: &ClientInfo) -> Result<Document> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "code", &new.code, 1, 60);
-    text_len(&mut errors, "title", &new.title, 1, 200);
+    errors.length("code", &new.code, 1, 60);
+    errors.length("title", &new.title, 1, 200);
     if !(1..=120).contains(&new.review_months) {
         errors.push("review_months", "range:1..120", "one to 120 months");
     }
@@ -379,7 +380,7 @@ pub async fn revise(
     client: &ClientInfo,
 ) -> Result<Document> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "reason", reason, 1, 500);
+    errors.length("reason", reason, 1, 500);
     errors.into_result()?;
     revisable(store, principal, id, client).await?;
     let mut tx = store.begin().await?;
@@ -460,7 +461,7 @@ pub async fn approve(
     .execute(&mut *tx)
     .await?;
     let written =
-        save_revision(&mut tx, principal, rev.id, "approve", &format!("批准，{} 生效", date_text(day)), client).await?;
+        save_revision(&mut tx, principal, rev.id, "approve", &format!("批准，{} 生效", day_text(day)), client).await?;
     esign::sign_in_tx(&mut tx, principal, password, "approve", &written, client).await?;
     tx.commit().await?;
     get(store, principal, id, client).await
@@ -511,7 +512,7 @@ pub async fn record_training(
         "revision_id": revision_id,
         "user_id": user_id,
         "username": trainee.username(),
-        "trained_on": date_text(today()),
+        "trained_on": day_text(today()),
         "recorded_by": principal.username(),
     });
     versions::append(
@@ -587,7 +588,7 @@ pub async fn make_obsolete(
     client: &ClientInfo,
 ) -> Result<Document> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "reason", reason, 1, 500);
+    errors.length("reason", reason, 1, 500);
     errors.into_result()?;
     let d = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if d.status == "obsolete" {
@@ -623,7 +624,7 @@ fn assemble(row: &sqlx::any::AnyRow, revs: &[RevRow]) -> Result<Document> {
         title: row.try_get("title")?,
         review_months,
         revisions: states(revs, status == "obsolete", today(), review_months, reviewed_on),
-        reviewed_on: reviewed_on.map(date_text),
+        reviewed_on: reviewed_on.map(day_text),
         status,
         owner: row.try_get("owner")?,
         version: row.try_get("version")?,
@@ -670,7 +671,7 @@ pub async fn confirm_review(
     client: &ClientInfo,
 ) -> Result<Document> {
     let mut errors = ValidationError::new();
-    text_len(&mut errors, "note", note, 1, 1000);
+    errors.length("note", note, 1, 1000);
     errors.into_result()?;
     let d = reach(store, principal, id, perm::QUALITY_MANAGE, client).await?;
     if d.effective().is_none() {
@@ -747,7 +748,7 @@ pub async fn reviews_due(store: &Store, principal: &Principal, days: i64) -> Res
          FROM qa_documents d JOIN orgs o ON o.id = d.org_id WHERE {scope} AND d.status = 'active'"
     );
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
-    let limit = date_text(today() + days);
+    let limit = day_text(today() + days);
     Ok(Some(
         assemble_all(store, &rows)
             .await?

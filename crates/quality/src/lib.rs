@@ -83,17 +83,6 @@ pub const CAUSES: &[(&str, &str)] = &[
     ("measurement", "测"),
 ];
 
-pub(crate) fn text_len(errors: &mut yaolian_core::ValidationError, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || n > max {
-        errors.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
-    }
-}
-
-pub(crate) fn date_text(day: i64) -> String {
-    yaolian_core::time::date_of_day_number(day).map(|d| d.to_string()).unwrap_or_default()
-}
-
 pub(crate) fn today() -> i64 {
     yaolian_core::Timestamp::now().china_day_number()
 }

@@ -105,23 +105,16 @@ struct Valid {
     drug_code: Option<String>,
 }
 
-fn text_len(errors: &mut ValidationError, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || n > max {
-        errors.push(field, format!("length:{min}..{max}"), format!("{field} must have {min} to {max} characters"));
-    }
-}
-
 fn validate(new: &NewProduct) -> Result<Valid, ValidationError> {
     let mut errors = ValidationError::new();
     let approval = ApprovalNumber::parse("approval_number", &new.approval_number)
         .map_err(|e| errors.push(e.field, e.rule, e.message))
         .ok();
-    text_len(&mut errors, "generic_name", &new.generic_name, 1, 100);
-    text_len(&mut errors, "trade_name", &new.trade_name, 0, 100);
-    text_len(&mut errors, "dosage_form", &new.dosage_form, 1, 20);
-    text_len(&mut errors, "strength", &new.strength, 1, 100);
-    text_len(&mut errors, "pack", &new.pack, 0, 100);
+    errors.length("generic_name", &new.generic_name, 1, 100);
+    errors.length("trade_name", &new.trade_name, 0, 100);
+    errors.length("dosage_form", &new.dosage_form, 1, 20);
+    errors.length("strength", &new.strength, 1, 100);
+    errors.length("pack", &new.pack, 0, 100);
     let drug_code = new.drug_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     if let Some(code) = &drug_code {
         if code.len() != 7 || !code.bytes().all(|b| b.is_ascii_digit()) {
