@@ -11,14 +11,21 @@
 
 pub mod outbox;
 
+/// The wait before the first retry: 30 s.
+pub const FIRST_RETRY_MS: i64 = 30_000;
+
 /// How long to wait before attempt `attempts + 1` after `attempts` failures: 30 s × 2^(n−1),
 /// at most one day, scattered by `jitter` (a fraction in −0.2..0.2) so that many agents coming
 /// back after an outage do not all retry at once. In milliseconds.
 pub fn backoff_ms(attempts: u32, jitter: f64) -> i64 {
-    const BASE_MS: f64 = 30_000.0;
+    backoff_from(FIRST_RETRY_MS, attempts, jitter)
+}
+
+/// [`backoff_ms`] from another first wait (`first_ms`, e.g. a test's or a lab network's).
+pub fn backoff_from(first_ms: i64, attempts: u32, jitter: f64) -> i64 {
     const DAY_MS: f64 = 86_400_000.0;
     let exponent = attempts.saturating_sub(1).min(32);
-    let plain = (BASE_MS * 2f64.powi(exponent as i32)).min(DAY_MS);
+    let plain = (first_ms.max(1) as f64 * 2f64.powi(exponent as i32)).min(DAY_MS);
     let jitter = jitter.clamp(-0.2, 0.2);
     (plain * (1.0 + jitter)).round() as i64
 }
@@ -50,6 +57,8 @@ pub struct Target {
     pub instrument: String,
     /// The workstation's user, sent as who acquired the results.
     pub operator: String,
+    /// The wait before the first retry ([`FIRST_RETRY_MS`] unless configured).
+    pub first_retry_ms: i64,
 }
 
 impl std::fmt::Debug for Target {
@@ -138,12 +147,12 @@ pub async fn deliver_due(
                 round.rejected += 1;
             }
             Ok(r) => {
-                let delay = backoff_ms(w.attempts + 1, rand::random::<f64>() * 0.4 - 0.2);
+                let delay = backoff_from(target.first_retry_ms, w.attempts + 1, rand::random::<f64>() * 0.4 - 0.2);
                 outbox.failed(&w.key, &format!("server answered {}", r.status()), delay).await?;
                 round.failed += 1;
             }
             Err(e) => {
-                let delay = backoff_ms(w.attempts + 1, rand::random::<f64>() * 0.4 - 0.2);
+                let delay = backoff_from(target.first_retry_ms, w.attempts + 1, rand::random::<f64>() * 0.4 - 0.2);
                 let what = if e.is_connect() { "server not reachable".to_string() } else { format!("{e}") };
                 outbox.failed(&w.key, &what, delay).await?;
                 round.failed += 1;

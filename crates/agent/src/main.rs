@@ -41,6 +41,9 @@ enum Command {
         /// Milliseconds between scans of the folder.
         #[arg(long, default_value_t = 2000)]
         scan_ms: u64,
+        /// Milliseconds before the first retry of a failed delivery; it doubles up to a day.
+        #[arg(long, default_value_t = yaolian_agent::FIRST_RETRY_MS)]
+        first_retry_ms: i64,
     },
     /// The outbox: waiting, delivered, set aside, the next attempt and the last error.
     Status,
@@ -67,8 +70,9 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&outbox.status().await?)?);
             Ok(())
         }
-        Command::Run { watch, server, token, org, instrument, operator, scan_ms } => {
-            let target = Target { server, token, org_id: org, instrument: instrument.clone(), operator };
+        Command::Run { watch, server, token, org, instrument, operator, scan_ms, first_retry_ms } => {
+            let target =
+                Target { server, token, org_id: org, instrument: instrument.clone(), operator, first_retry_ms };
             let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
             loop {
                 let new = scan(&outbox, &watch, &instrument).await?;

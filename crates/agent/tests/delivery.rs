@@ -5,34 +5,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
+mod common;
+
 use yaolian_agent::outbox::Outbox;
 use yaolian_agent::{deliver_due, scan, Round, Target};
-use yaolian_identity::{fixtures, IdentityConfig};
+use yaolian_identity::fixtures;
 use yaolian_store::testing::TestDb;
-use yaolian_web::{AppState, WebConfig};
-
-struct Server {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-async fn start(store: yaolian_store::Store, port: u16) -> Server {
-    let state = AppState::new(store, IdentityConfig::default(), WebConfig::default());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(yaolian_web::serve(listener, state, async move {
-        let _ = rx.await;
-    }));
-    Server { addr, stop, handle }
-}
-
-async fn halt(s: Server) {
-    let _ = s.stop.send(());
-    let _ = s.handle.await;
-}
 
 const FILES: usize = 60;
 
@@ -43,32 +21,10 @@ async fn every_result_reaches_the_server_exactly_once_across_an_outage() {
     let w = fixtures::world(&store).await.unwrap();
     let sys = yaolian_access::run_as_system::principal();
     fixtures::user(&store, &sys, w.company_a, "hplc.ws", false, &["lab_analyst"]).await.unwrap();
-    let server = start(store.clone(), 0).await;
+    let server = common::start(store.clone(), 0).await;
     let base = format!("http://{}", server.addr);
-
     // The workstation's token: lab.use only.
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login: serde_json::Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "hplc.ws", "password": fixtures::PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let csrf = login["csrf_token"].as_str().unwrap().to_string();
-    let created: serde_json::Value = http
-        .post(format!("{base}/api/v1/tokens"))
-        .header("X-CSRF-Token", csrf)
-        .json(&serde_json::json!({"name": "HPLC-01 工作站", "scopes": ["lab.use"], "valid_days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = created["secret"].as_str().unwrap_or_else(|| panic!("{created}")).to_string();
+    let token = common::token(&base, "hplc.ws").await;
 
     // Sixty peak tables exported by the instrument, one unknown file.
     let dir = std::env::temp_dir().join(format!("yaolian-agent-{}", std::process::id()));
@@ -91,11 +47,12 @@ async fn every_result_reaches_the_server_exactly_once_across_an_outage() {
         org_id: w.company_a,
         instrument: "HPLC-01".into(),
         operator: "王芳".into(),
+        first_retry_ms: yaolian_agent::FIRST_RETRY_MS,
     };
     // Part of the queue goes through; then the server stops.
     let first = deliver_due(&outbox, &agent_http, &target, 25).await.unwrap();
     assert_eq!(first, Round { delivered: 25, failed: 0, rejected: 0 });
-    halt(server).await;
+    common::halt(server).await;
     let down = deliver_due(&outbox, &agent_http, &target, 1000).await.unwrap();
     assert_eq!(down, Round { delivered: 0, failed: FILES + 1 - 25, rejected: 0 });
     let status = outbox.status().await.unwrap();
@@ -115,7 +72,7 @@ async fn every_result_reaches_the_server_exactly_once_across_an_outage() {
         .unwrap();
 
     // The server is back (on another port), the operator retries now.
-    let server = start(store.clone(), 0).await;
+    let server = common::start(store.clone(), 0).await;
     target.server = format!("http://{}", server.addr);
     outbox.retry_now().await.unwrap();
     let back = deliver_due(&outbox, &agent_http, &target, 1000).await.unwrap();
@@ -138,7 +95,7 @@ async fn every_result_reaches_the_server_exactly_once_across_an_outage() {
     .unwrap();
     assert_eq!(repeats, 1, "the lost answer's repeat is in the audit trail");
     assert!(yaolian_store::ledger::verify(&store).await.unwrap().is_ok());
-    halt(server).await;
+    common::halt(server).await;
     let _ = std::fs::remove_dir_all(&dir);
     db.finish().await;
 }

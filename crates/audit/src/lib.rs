@@ -94,6 +94,10 @@ pub mod action {
     pub const LAB_INSTRUMENT_USE: &str = "lab_instrument_use";
     /// An instrument result delivered by the capture agent, or delivered again (仪器数据接收).
     pub const LAB_RESULT: &str = "lab_result";
+    /// A lab record template version drafted, edited or approved (实验记录模板).
+    pub const LAB_TEMPLATE: &str = "lab_template";
+    /// A lab record created, filled, corrected, submitted, reviewed or approved (实验记录).
+    pub const LAB_RECORD: &str = "lab_record";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -160,6 +164,8 @@ pub mod action {
         LAB_INSTRUMENT,
         LAB_INSTRUMENT_USE,
         LAB_RESULT,
+        LAB_TEMPLATE,
+        LAB_RECORD,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

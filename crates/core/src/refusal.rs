@@ -49,6 +49,35 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "done" => format!("{label}已完成"),
         "expired_on_receipt" => format!("{label}已过，过期的批次不能入库（期初建账登记已有库存除外）"),
         "same_place" => format!("{label}：批次已在此位置，请填写新的库房、柜或层"),
+        "decimal" => format!("{label}应为数字，按实际读数书写（如 25.31）"),
+        "places" => format!("{label}最多保留 {arg} 位小数，与仪器的读数精度一致"),
+        "min" => format!("{label}不应小于 {arg}"),
+        "max" => format!("{label}不应大于 {arg}"),
+        "calculated" => format!("{label}是计算结果，由公式自动得出，不能手工填写"),
+        "calculation" => format!("{label}无法计算，请核对参与计算的数值"),
+        "controlled" => format!("{label}：管制化学品须在库房双人领用，不能在记录中直接使用"),
+        "amount" => format!("{label}的用量应为大于 0 的数字，单位与试剂的计量单位相同"),
+        "key" => format!("{label}应以小写字母开头，只含小写字母、数字和下划线，最长 40 个字符"),
+        "column" => format!("{label}：“名称[]”只能用于表格的列"),
+        "numeric" => format!("{label}只适用于数值或计算结果字段"),
+        "choice" => format!("{label}只适用于选项字段"),
+        "order" => format!("{label}低于下限"),
+        "count" if !to.is_empty() => format!("{label}的数量应为 {from} 至 {to} 个"),
+        "draft_open" => format!("{label}：已有一个未批准的草稿版本，请先完成它"),
+        "max_fields" => format!("{label}：字段（含表格各行）最多 {arg} 个"),
+        "formula" => {
+            let why = match arg {
+                "syntax" => "书写有误",
+                "unknown_field" => "引用了模板中没有的数值字段",
+                "cycle" => "计算字段相互引用，形成循环",
+                "too_long" => "过长",
+                "too_deep" => "括号嵌套过深",
+                "unknown_function" => "使用了不支持的函数",
+                "arity" => "函数的参数个数不对",
+                _ => "无法计算",
+            };
+            format!("{label}{why}")
+        }
         _ => format!("{label}不符合要求"),
     }
 }

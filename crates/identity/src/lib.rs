@@ -18,6 +18,7 @@ pub mod model;
 pub mod notify;
 pub mod orgs;
 pub mod password;
+pub mod readable;
 pub mod role_requests;
 pub mod roles;
 pub mod state;

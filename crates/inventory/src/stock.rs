@@ -735,6 +735,94 @@ pub async fn issue(
     movements_by_id(store, &ids).await
 }
 
+/// A reagent lot a lab record uses, checked for the person filling the record: readable and
+/// usable by them (`inventory.use`), active, not expired, not a controlled chemical (those
+/// leave the store only under two signatures, 双人双锁), and with `amount` on hand. Only this
+/// check constructs it; [`consume`] takes it when the record is approved.
+#[derive(Debug, Clone)]
+pub struct ReagentUse {
+    item: Item,
+    lot: Lot,
+    amount: i64,
+}
+
+impl ReagentUse {
+    pub fn lot(&self) -> &Lot {
+        &self.lot
+    }
+    /// In thousandths of the item's unit.
+    pub fn amount(&self) -> i64 {
+        self.amount
+    }
+}
+
+/// Checks a lot for use in a lab record (see [`ReagentUse`]); `field` names the record's field
+/// in a refusal. `permission` is `inventory.use` for the person who fills the record, and
+/// `inventory.read` for the one who approves it: the approval takes out of stock what the
+/// author declared using.
+#[allow(clippy::too_many_arguments)]
+pub async fn usable_for_record(
+    store: &Store,
+    principal: &Principal,
+    lot_id: i64,
+    amount: i64,
+    field: &str,
+    permission: &str,
+    client: &ClientInfo,
+) -> Result<ReagentUse> {
+    let chosen = lot(store, principal, lot_id, client).await?;
+    let reach = reach(store, principal, chosen.item_id, permission, client).await?;
+    active(&chosen)?;
+    if chosen.expired() {
+        return Err(InventoryError::Expired { lot_no: chosen.lot_no, expired_on: chosen.expires_on });
+    }
+    if reach.item.controlled() {
+        return Err(ValidationError::single(
+            field,
+            "controlled",
+            "a controlled chemical is issued at the store under two signatures, not from a record",
+        )
+        .into());
+    }
+    if amount <= 0 {
+        return Err(ValidationError::single(field, "positive", "the amount used").into());
+    }
+    if chosen.on_hand < amount {
+        return Err(InventoryError::Insufficient {
+            item: reach.item.name_zh.clone(),
+            wanted: qty::format(amount),
+            available: qty::format(chosen.on_hand),
+            unit: reach.item.unit.clone(),
+        });
+    }
+    Ok(ReagentUse { item: reach.item, lot: chosen, amount })
+}
+
+/// Takes a checked reagent use out of stock (an issue movement, 领用) inside the caller's
+/// transaction — a lab record's approval — so that the record and the stock change commit
+/// together; refused, and the whole transaction with it, when the lot no longer holds the
+/// amount.
+pub async fn consume(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    use_: &ReagentUse,
+    purpose: &str,
+    client: &ClientInfo,
+) -> Result<i64> {
+    let m = Move {
+        lot_id: use_.lot.id,
+        item: &use_.item,
+        kind: "issue",
+        qty: -use_.amount,
+        status: "posted",
+        purpose,
+        fefo_reason: "",
+        witness: None,
+        lot_status: None,
+    };
+    write(tx, principal, &m, None, client).await
+}
+
 /// Gives back (退还) part of what was issued from a lot; never more than was taken out of it
 /// net of earlier returns. A controlled chemical needs two signatures.
 #[allow(clippy::too_many_arguments)]
@@ -1206,6 +1294,23 @@ pub async fn lots_of(store: &Store, principal: &Principal, item_id: i64, client:
     .fetch_all(store.pool())
     .await?;
     let today = today();
+    Ok(rows.iter().map(|r| lot_from_row(r, today)).collect::<std::result::Result<_, _>>()?)
+}
+
+/// Lots a lab record may name (`inventory.use` in their stockroom): active, in stock, not
+/// expired, not a controlled chemical — earliest expiry first, as FEFO would take them.
+pub async fn usable_lots(store: &Store, principal: &Principal) -> Result<Vec<Lot>> {
+    let mut p = Params::new();
+    let Some(scope) = scope_filter(principal, perm::INVENTORY_USE, &mut p) else {
+        return Ok(Vec::new());
+    };
+    let today = today();
+    let from = p.push(today);
+    let sql = format!(
+        "SELECT {LOT_COLUMNS} FROM {LOT_FROM} JOIN orgs o ON o.id = l.org_id WHERE {scope} AND l.expires_on >= {from} \
+         AND l.on_hand > 0 AND l.status = 'active' AND i.control = '' ORDER BY l.expires_on, l.id LIMIT 500"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     Ok(rows.iter().map(|r| lot_from_row(r, today)).collect::<std::result::Result<_, _>>()?)
 }
 

@@ -336,8 +336,23 @@ pub async fn use_instrument(
     errors.length("record_ref", record_ref, 0, 100);
     errors.into_result()?;
     let i = usable(store, principal, id, client).await?;
-    let now = Timestamp::now();
     let mut tx = store.begin().await?;
+    let used = record_use(&mut tx, principal, &i, purpose, record_ref, client).await?;
+    tx.commit().await?;
+    Ok(used)
+}
+
+/// Writes a use of an instrument found `usable` in `tx`: the row, its version, the audit event.
+pub(crate) async fn record_use(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    i: &Instrument,
+    purpose: &str,
+    record_ref: &str,
+    client: &ClientInfo,
+) -> Result<Use> {
+    let now = Timestamp::now();
+    let id = i.id;
     let use_id: i64 = sqlx::query(
         "INSERT INTO lab_instrument_uses (instrument_id, org_id, user_name, purpose, record_ref, at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -348,7 +363,7 @@ pub async fn use_instrument(
     .bind(purpose.trim())
     .bind(record_ref.trim())
     .bind(now.0)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(StoreError::from)?
     .try_get(0)?;
@@ -362,7 +377,7 @@ pub async fn use_instrument(
         "at": now.0,
     });
     versions::append(
-        &mut tx,
+        tx,
         NewVersion {
             entity: USE_ENTITY,
             entity_id: &use_id.to_string(),
@@ -379,8 +394,7 @@ pub async fn use_instrument(
         detail: purpose,
         ..audit::Event::by(principal, audit::action::LAB_INSTRUMENT_USE, &target, client)
     };
-    audit::record(&mut tx, event).await?;
-    tx.commit().await?;
+    audit::record(tx, event).await?;
     Ok(Use {
         id: use_id,
         instrument_id: id,
@@ -393,19 +407,11 @@ pub async fn use_instrument(
 
 /// One instrument, if the principal may read it (not found otherwise).
 pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Instrument> {
-    let row = sqlx::query(&format!(
+    let sql = format!(
         "SELECT {COLUMNS}, o.path AS org_path FROM lab_instruments i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(IdentityError::NotFound("instrument"))?;
-    let path: String = row.try_get("org_path")?;
-    if !principal.reaches(perm::LAB_READ, &path) {
-        let _: IdentityError =
-            audit::deny(store, principal, perm::LAB_READ, &format!("lab_instrument:{id}"), client).await;
-        return Err(IdentityError::NotFound("instrument").into());
-    }
+    );
+    let what = (ENTITY, "instrument");
+    let row = yaolian_identity::readable::row(store, principal, perm::LAB_READ, &sql, id, what, client).await?;
     Ok(from_row(&row, today())?)
 }
 

@@ -11,7 +11,9 @@ pub mod error;
 pub mod formula;
 pub mod instruments;
 pub mod labels;
+pub mod records;
 pub mod results;
 pub mod rounding;
+pub mod templates;
 
 pub use error::LabError;

@@ -332,3 +332,13 @@ pub async fn list(
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     Ok(rows.iter().map(from_row).collect::<std::result::Result<_, _>>()?)
 }
+
+/// One result, if the principal may read it (`lab.read`; not found otherwise).
+pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientInfo) -> Result<Stored> {
+    let sql = format!(
+        "SELECT {COLUMNS}, o.path AS org_path FROM lab_results r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1"
+    );
+    let row =
+        yaolian_identity::readable::row(store, principal, perm::LAB_READ, &sql, id, (ENTITY, "result"), client).await?;
+    Ok(from_row(&row)?)
+}

@@ -275,15 +275,28 @@ pub(crate) async fn org_path(store: &Store, id: i64) -> Result<String> {
     Ok(yaolian_identity::orgs::path_of(store, "org_id", id).await?)
 }
 
-async fn insert(
+/// The right to report deviations in one organization (`quality.report`), checked once, for
+/// a deviation written inside another module's transaction (a lab record's OOS result).
+#[derive(Debug, Clone)]
+pub struct ReportReach {
+    org_id: i64,
+}
+
+/// Checks that the principal may report deviations in `org_id` (the refusal audited).
+pub async fn report_reach(
     store: &Store,
-    cfg: &QualityConfig,
     principal: &Principal,
-    new: &NewDeviation,
-    source: &str,
-    source_ref: &str,
+    org_id: i64,
     client: &ClientInfo,
-) -> Result<Deviation> {
+) -> Result<ReportReach> {
+    let path = org_path(store, org_id).await?;
+    if !principal.reaches(perm::QUALITY_REPORT, &path) {
+        return Err(audit::deny(store, principal, perm::QUALITY_REPORT, "qa_deviations", client).await);
+    }
+    Ok(ReportReach { org_id })
+}
+
+fn check_new(new: &NewDeviation) -> Result<Timestamp> {
     let mut errors = ValidationError::new();
     errors.length("title", &new.title, 1, 200);
     errors.length("description", &new.description, 1, 4000);
@@ -304,24 +317,52 @@ async fn insert(
         },
     };
     errors.into_result()?;
-    let path = org_path(store, new.org_id).await?;
-    if !principal.reaches(perm::QUALITY_REPORT, &path) {
-        return Err(audit::deny(store, principal, perm::QUALITY_REPORT, "qa_deviations", client).await);
-    }
-    let now = Timestamp::now();
+    Ok(occurred.unwrap_or_else(Timestamp::now))
+}
+
+async fn insert(
+    store: &Store,
+    cfg: &QualityConfig,
+    principal: &Principal,
+    new: &NewDeviation,
+    source: &str,
+    source_ref: &str,
+    client: &ClientInfo,
+) -> Result<Deviation> {
+    check_new(new)?;
+    let reach = report_reach(store, principal, new.org_id, client).await?;
     let mut tx = store.begin().await?;
+    let (id, _) = write_new(&mut tx, cfg, principal, &reach, new, source, source_ref, client).await?;
+    tx.commit().await?;
+    get(store, principal, id, client).await
+}
+
+/// Writes a checked new deviation in `tx`: the row, its number (PC-年份-编号) and first version.
+#[allow(clippy::too_many_arguments)]
+async fn write_new(
+    tx: &mut Tx<'_>,
+    cfg: &QualityConfig,
+    principal: &Principal,
+    reach: &ReportReach,
+    new: &NewDeviation,
+    source: &str,
+    source_ref: &str,
+    client: &ClientInfo,
+) -> Result<(i64, String)> {
+    let occurred = check_new(new)?;
+    let now = Timestamp::now();
     let provisional = format!("new-{}-{}", principal.user_id(), now.0);
     let id: i64 = sqlx::query(
         "INSERT INTO qa_deviations (org_id, number, title, description, location, occurred_at, product, batch, \
          record_ref, immediate_actions, source, source_ref, due_on, status, reporter, version, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, 1, $15) RETURNING id",
     )
-    .bind(new.org_id)
+    .bind(reach.org_id)
     .bind(&provisional)
     .bind(new.title.trim())
     .bind(new.description.trim())
     .bind(new.location.trim())
-    .bind(occurred.map(|t| t.0).unwrap_or(now.0))
+    .bind(occurred.0)
     .bind(new.product.trim())
     .bind(new.batch.trim())
     .bind(new.record_ref.trim())
@@ -331,16 +372,15 @@ async fn insert(
     .bind(today() + cfg.deviation_days)
     .bind(principal.username())
     .bind(now.0)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(StoreError::from)?
     .try_get(0)?;
     // 偏差编号: PC (偏差) + year + the record's number.
     let number = format!("PC-{}-{id:05}", now.china_date().format("%Y"));
-    sqlx::query("UPDATE qa_deviations SET number = $1 WHERE id = $2").bind(&number).bind(id).execute(&mut *tx).await?;
-    save(&mut tx, principal, id, "report", "", client).await?;
-    tx.commit().await?;
-    get(store, principal, id, client).await
+    sqlx::query("UPDATE qa_deviations SET number = $1 WHERE id = $2").bind(&number).bind(id).execute(&mut **tx).await?;
+    save(tx, principal, id, "report", "", client).await?;
+    Ok((id, number))
 }
 
 /// Reports a deviation (偏差报告) in an organization the principal reports for.
@@ -363,12 +403,33 @@ pub async fn from_oos(
     oos: &Oos,
     client: &ClientInfo,
 ) -> Result<Deviation> {
+    let new = oos_deviation(oos)?;
+    insert(store, cfg, principal, &new, "oos", oos.record_ref.trim(), client).await
+}
+
+/// Opens a deviation from an OOS result inside the caller's transaction (a lab record's
+/// submission), so that the record and its deviation commit together; `reach` is the checked
+/// right to report in the result's organization, whose `org_id` wins over the result's.
+/// Returns the deviation's id and number.
+pub async fn from_oos_in(
+    tx: &mut Tx<'_>,
+    cfg: &QualityConfig,
+    principal: &Principal,
+    reach: &ReportReach,
+    oos: &Oos,
+    client: &ClientInfo,
+) -> Result<(i64, String)> {
+    let new = oos_deviation(oos)?;
+    write_new(tx, cfg, principal, reach, &new, "oos", oos.record_ref.trim(), client).await
+}
+
+fn oos_deviation(oos: &Oos) -> Result<NewDeviation> {
     let mut errors = ValidationError::new();
     errors.length("test", &oos.test, 1, 100);
     errors.length("result", &oos.result, 1, 100);
     errors.length("specification", &oos.specification, 1, 100);
     errors.into_result()?;
-    let new = NewDeviation {
+    Ok(NewDeviation {
         org_id: oos.org_id,
         title: format!("检验结果超标：{}", oos.test.trim()),
         description: format!(
@@ -383,8 +444,7 @@ pub async fn from_oos(
         batch: oos.batch.clone(),
         record_ref: oos.record_ref.clone(),
         immediate_actions: String::new(),
-    };
-    insert(store, cfg, principal, &new, "oos", oos.record_ref.trim(), client).await
+    })
 }
 
 /// A deviation with its organization's path, checked for `permission`.

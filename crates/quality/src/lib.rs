@@ -140,54 +140,36 @@ pub(crate) async fn record_step(
     Ok(written)
 }
 
-/// The row `sql` selects for `id` (its one parameter; its columns include `o.path AS org_path`),
-/// if the principal may read it (`quality.read` in the record's organization). A record outside
-/// reach is not found, as one that does not exist, and the refusal is audited as
-/// `{entity}:{id}`.
+/// The row `sql` selects for `id` (its columns include `o.path AS org_path`), if the principal
+/// may read it (`quality.read` in the record's organization); not found otherwise, the refusal
+/// audited as `{entity}:{id}`.
 pub(crate) async fn readable_row(
     store: &yaolian_store::Store,
     principal: &yaolian_access::Principal,
     sql: &str,
     id: i64,
-    (entity, what): (&str, &'static str),
+    what: (&str, &'static str),
     client: &yaolian_access::ClientInfo,
 ) -> error::Result<sqlx::any::AnyRow> {
-    use sqlx::Row;
-    let not_found = || yaolian_identity::IdentityError::NotFound(what);
-    let row = sqlx::query(sql).bind(id).fetch_optional(store.pool()).await?.ok_or_else(not_found)?;
-    let path: String = row.try_get("org_path")?;
-    if !principal.reaches(yaolian_access::perm::QUALITY_READ, &path) {
-        let target = format!("{entity}:{id}");
-        let _: yaolian_identity::IdentityError =
-            yaolian_audit::deny(store, principal, yaolian_access::perm::QUALITY_READ, &target, client).await;
-        return Err(not_found().into());
-    }
-    Ok(row)
+    let permission = yaolian_access::perm::QUALITY_READ;
+    Ok(yaolian_identity::readable::row(store, principal, permission, sql, id, what, client).await?)
 }
 
-/// One page of a quality list: the rows of `from` (joined to `orgs o`) the principal may read,
-/// narrowed by the condition `narrow` adds (a state filter), newest first by `order`, with the
-/// total. A principal who reads none is refused, the refusal audited against `table`.
+/// One page of a quality list in the principal's `quality.read` scope (see
+/// `yaolian_identity::readable::page`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn readable_page(
     store: &yaolian_store::Store,
     principal: &yaolian_access::Principal,
     table: &str,
-    (columns, from, order): (&str, &str, &str),
+    shape: (&str, &str, &str),
     narrow: impl FnOnce(&mut yaolian_store::sql::Params) -> Option<String>,
     limit: i64,
     offset: i64,
     client: &yaolian_access::ClientInfo,
 ) -> error::Result<(Vec<sqlx::any::AnyRow>, i64)> {
-    let mut p = yaolian_store::sql::Params::new();
     let permission = yaolian_access::perm::QUALITY_READ;
-    let Some(scope) = yaolian_access::scope_filter(principal, permission, &mut p) else {
-        return Err(yaolian_audit::deny(store, principal, permission, table, client).await);
-    };
-    let mut wheres = vec![scope];
-    wheres.extend(narrow(&mut p));
-    let filter = wheres.join(" AND ");
     let page =
-        yaolian_store::sql::page(store.pool(), &mut p, columns, from, &filter, order, limit.clamp(1, 10_000), offset);
+        yaolian_identity::readable::page(store, principal, permission, table, shape, narrow, limit, offset, client);
     Ok(page.await?)
 }

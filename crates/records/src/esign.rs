@@ -450,6 +450,8 @@ pub fn entity_zh(entity: &str) -> Option<&'static str> {
         "trace_pack_code" => "包装层级码",
         "trace_batch" => "追溯数据批次",
         "trace_error_declaration" => "追溯错误声明",
+        "lab_template_version" => "实验记录模板",
+        "lab_record" => "实验记录",
         _ => return None,
     })
 }

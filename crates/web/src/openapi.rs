@@ -46,6 +46,9 @@ use crate::api;
         api::change_task_done, api::review_change_batch, api::revise_change_document, api::close_change,
         api::list_instruments, api::register_instrument, api::get_instrument, api::calibrate_instrument,
         api::instrument_uses, api::use_instrument, api::deliver_result, api::list_results,
+        api::list_templates, api::create_template, api::get_template, api::edit_template, api::new_template_version,
+        api::approve_template, api::list_records, api::create_record, api::get_record, api::enter_record,
+        api::submit_record, api::review_record, api::approve_record,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -62,7 +65,7 @@ use crate::api;
         (name = "services", description = "Online services (政务服务): applications, time limits, 秒办, statistics"),
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
         (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
-        (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use"),
+        (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use, results, templates, records"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -1200,6 +1200,123 @@ async fn qa_assesses_approves_and_closes_a_change() {
     db.finish().await;
 }
 
+/// A lab record in the browser: the analyst fills a record from an approved template (a value
+/// with too many places is refused in place, the other values kept), the content is calculated
+/// and flagged out of specification, a signed submission opens a deviation; a correction after
+/// submission keeps the original beside the new value; the master account reviews, QA approves;
+/// the printed copy carries the three signatures and the audit trail.
+#[tokio::test]
+async fn an_analyst_fills_and_submits_a_record_that_is_reviewed_and_approved() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let store = &db.store;
+    let client = yaolian_access::ClientInfo::default();
+    let person = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await.unwrap();
+        yaolian_identity::auth::principal_for_user(store, id).await.unwrap()
+    };
+    let (qa, master) = (person("kc.qa").await, person("kc.master").await);
+    let lab = demo.id("org.kc.lab");
+    let hplc = yaolian_lab::instruments::NewInstrument {
+        org_id: lab,
+        code: "HPLC-03".into(),
+        name: "高效液相色谱仪".into(),
+        calibration_interval_days: 365,
+        ..Default::default()
+    };
+    let hplc = yaolian_lab::instruments::register(store, &qa, &hplc, &client).await.unwrap();
+    let today = yaolian_core::Timestamp::now().china_date().to_string();
+    let cal = yaolian_lab::instruments::Calibration { performed_on: today, certificate: "JZ-1".into(), passed: true };
+    yaolian_lab::instruments::calibrate(store, &qa, hplc.id, &cal, &client).await.unwrap();
+    let definition: yaolian_lab::templates::Definition = serde_json::from_value(serde_json::json!({"sections": [
+        {"title": "称量与测定", "fields": [
+            {"key": "hplc", "label": "高效液相色谱仪", "kind": "instrument", "required": true},
+            {"key": "w_std", "label": "对照品称样量", "kind": "number", "unit": "mg", "places": 2, "required": true},
+            {"key": "w_smp", "label": "供试品称样量", "kind": "number", "unit": "mg", "places": 2, "required": true},
+            {"key": "a_smp", "label": "供试品峰面积", "kind": "number", "places": 0, "required": true}
+        ]},
+        {"title": "对照品重复进样", "rows": 3, "fields": [{"key": "a_std", "label": "对照品峰面积", "kind": "number", "required": true}]},
+        {"title": "结果", "fields": [
+            {"key": "content", "label": "含量", "kind": "calculated", "unit": "%", "places": 1, "formula": "a_smp / mean(a_std[]) * w_std / w_smp * 100", "spec_low": "95.0", "spec_high": "105.0", "required": true}
+        ]}
+    ]}))
+    .unwrap();
+    let new = yaolian_lab::templates::NewTemplate {
+        org_id: lab,
+        code: "TPL-B-01".into(),
+        title: "含量测定".into(),
+        definition,
+    };
+    let tv = yaolian_lab::templates::create(store, &qa, &new, &client).await.unwrap();
+    let cfg = yaolian_identity::IdentityConfig::default();
+    yaolian_lab::templates::approve(store, &cfg, &master, tv.id, PW, None, &client).await.unwrap();
+
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 1280).await;
+    as_role(&c, &server, "kc.analyst").await;
+    c.goto(&server.url("/lab/records")).await.unwrap();
+    c.wait().for_element(Locator::Css("#create-form")).await.unwrap();
+    type_into(&c, "#title", "含量测定（批号 260401）").await;
+    c.find(Locator::Css("#create-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#entries-form")).await.unwrap();
+    c.find(Locator::Css(&format!("#f-hplc option[value='{}']", hplc.id))).await.unwrap().click().await.unwrap();
+    type_into(&c, "#f-w_std", "25.123").await;
+    type_into(&c, "#f-w_smp", "25.30").await;
+    type_into(&c, "#f-a_smp", "1400000").await;
+    for (i, a) in ["1530100", "1528400", "1531900"].iter().enumerate() {
+        type_into(&c, &format!("#f-a_std_{}", i + 1), a).await;
+    }
+    c.find(Locator::Css("#entries-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let refusal = c.wait().for_element(Locator::Css("#entries-errors")).await.unwrap().text().await.unwrap();
+    assert!(refusal.contains("对照品称样量最多保留 2 位小数"), "{refusal}");
+    let kept = c.find(Locator::Css("#f-a_smp")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, "1400000", "the other values are kept");
+    type_into(&c, "#f-w_std", "25.12").await;
+    c.find(Locator::Css("#entries-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "已保存").await;
+    // 1400000 / 1530133.3 × 25.12 / 25.30 × 100 = 90.8 %: out of specification.
+    let content = c.find(Locator::Css("#v-content")).await.unwrap().text().await.unwrap();
+    assert_eq!(content, "90.8");
+    assert!(main_text(&c).await.contains("超标"));
+    type_into(&c, "#submit-password", PW).await;
+    c.find(Locator::Css("#submit-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "记录已提交复核").await;
+    let dev = c.find(Locator::Css("#oos-deviation")).await.unwrap().text().await.unwrap();
+    assert!(dev.contains("PC-"), "{dev}");
+    // A correction after submission: its reason kept, the original visible.
+    type_into(&c, "#f-w_smp", "25.03").await;
+    type_into(&c, "#reason", "称量数据抄写错误").await;
+    c.find(Locator::Css("#entries-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "更正已保存，记录退回复核").await;
+    let text = main_text(&c).await;
+    assert!(text.contains("25.30") && text.contains("称量数据抄写错误"), "the original and the reason show");
+    let url = c.current_url().await.unwrap().path().to_string();
+
+    as_role(&c, &server, "kc.master").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    type_into(&c, "#review-password", PW).await;
+    c.find(Locator::Css("#review-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "记录已复核").await;
+    as_role(&c, &server, "kc.qa").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    type_into(&c, "#approve-password", PW).await;
+    c.find(Locator::Css("#approve-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "记录已批准").await;
+    c.goto(&server.url(&format!("{url}/print"))).await.unwrap();
+    let signatures = c.wait().for_element(Locator::Css("#print-signatures")).await.unwrap().text().await.unwrap();
+    for meaning in ["编写", "审核", "批准"] {
+        assert!(signatures.contains(meaning), "{signatures}");
+    }
+    let trail = c.find(Locator::Css("#print-trail")).await.unwrap().text().await.unwrap();
+    assert!(trail.contains("更正") && trail.contains("称量数据抄写错误"), "{trail}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
+
 /// Waits for the success message `text` of the page a form led to (the page before may show
 /// another message, so waiting for any message could read the old page).
 async fn wait_notice(c: &Client, text: &str) {

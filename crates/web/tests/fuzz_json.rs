@@ -92,6 +92,13 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/quality/changes/{id}/closure", "/api/v1/quality/changes/{change.kc}/closure"),
         ("/api/v1/lab/instruments/{id}/calibrations", "/api/v1/lab/instruments/{instrument.kc}/calibrations"),
         ("/api/v1/lab/instruments/{id}/uses", "/api/v1/lab/instruments/{instrument.kc}/uses"),
+        ("/api/v1/lab/templates/{id}", "/api/v1/lab/templates/{template.kc}"),
+        ("/api/v1/lab/templates/{id}/versions", "/api/v1/lab/templates/{template.kc}/versions"),
+        ("/api/v1/lab/templates/{id}/approval", "/api/v1/lab/templates/{template.kc}/approval"),
+        ("/api/v1/lab/records/{id}/entries", "/api/v1/lab/records/{record.kc}/entries"),
+        ("/api/v1/lab/records/{id}/submission", "/api/v1/lab/records/{record.kc}/submission"),
+        ("/api/v1/lab/records/{id}/review", "/api/v1/lab/records/{record.kc}/review"),
+        ("/api/v1/lab/records/{id}/approval", "/api/v1/lab/records/{record.kc}/approval"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -234,6 +234,22 @@ POST   /api/v1/lab/instruments/{instrument.kc}/uses         D NNN NNNNNNN ADNNNN
 // instruments (the first caller stores it, a second sending the same content gets it back).
 GET    /api/v1/lab/results                                  D DDD DDDDDDD AAAAADADA
 POST   /api/v1/lab/results                                  D DDD DDDDDDD ADDDDDDDD {"org_id": {org.kc}, "idempotency_key": "matrix-0001", "instrument": "HPLC-01", "kind": "raw", "acquired_at": "2026-12-01T09:30:00+08:00", "acquired_by": "矩阵", "raw": {"label": "原始文件", "name": "a.dat", "content_base64": "YWJj"}}
+// Record templates and lab records: 康辰's are at 康辰 itself (not found for the lab analyst);
+// QA and master accounts design and approve templates; the master account (with 实验员's
+// lab.use) makes and fills records, QA reviews and approves (lab.manage) but does not fill.
+GET    /api/v1/lab/templates                                D DDD DDDDDDD AAAAADADA
+POST   /api/v1/lab/templates                                D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "code": "TPL-009", "title": "矩阵", "definition": {"sections": [{"title": "称量", "fields": [{"key": "w", "label": "称样量", "kind": "number"}]}]}}
+GET    /api/v1/lab/templates/{template.kc}                  D NNN NNNNNNN AANNNNNNN
+PUT    /api/v1/lab/templates/{template.kc}                  D NNN NNNNNNN AANNNNNNN {"definition": {"sections": [{"title": "称量", "fields": [{"key": "w", "label": "称样量", "kind": "number"}]}]}, "version": 2}
+POST   /api/v1/lab/templates/{template.kc}/versions         D NNN NNNNNNN AANNNNNNN {"change_note": "矩阵"}
+POST   /api/v1/lab/templates/{template.kc}/approval         D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
+GET    /api/v1/lab/records                                  D DDD DDDDDDD AAAAADADA
+POST   /api/v1/lab/records                                  D NNN NNNNNNN ADNNNNNNN {"template_version_id": {template.kc}, "title": "矩阵"}
+GET    /api/v1/lab/records/{record.kc}                      D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/lab/records/{record.kc}/entries              D NNN NNNNNNN ADNNNNNNN {"values": {}, "version": 1}
+POST   /api/v1/lab/records/{record.kc}/submission           D NNN NNNNNNN ADNNNNNNN {"password": "Yaolian@2026"}
+POST   /api/v1/lab/records/{record.kc}/review               D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
+POST   /api/v1/lab/records/{record.kc}/approval             D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

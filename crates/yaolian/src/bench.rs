@@ -81,6 +81,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// The instrument capture agent delivering `--results` files to the server (results/s)
+    /// against bare round trips, and the page of a 500-field lab record against a static asset;
+    /// SQLite, and PostgreSQL with --database-url postgres://….
+    Lab {
+        #[arg(long, default_value_t = 1_000)]
+        results: usize,
+        /// Requests per page, one after another.
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+    },
     /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
     /// / p99 per page next to a static asset, on SQLite and (with --database-url
     /// postgres://…) PostgreSQL.
@@ -144,6 +154,12 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
         BenchCommand::Inventory { items, samples } => {
             for pg in backends(database_url) {
                 crate::bench_inventory::run(pg.as_deref(), items.max(1), samples.max(1)).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Lab { results, samples } => {
+            for pg in backends(database_url) {
+                crate::bench_lab::run(pg.as_deref(), results.max(1), samples.max(1)).await?;
             }
             Ok(())
         }

@@ -285,6 +285,7 @@ pub async fn seed(
     seed_inventory(store, &ids, password, &client).await?;
     seed_quality(store, &ids, password, &client).await?;
     seed_instruments(store, &ids, &client).await?;
+    seed_lab_records(store, &ids, password, &client).await?;
     Ok(accounts)
 }
 
@@ -1328,5 +1329,136 @@ async fn seed_instruments(store: &Store, ids: &[(&str, i64, &str)], client: &Cli
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// The HPLC assay template of the QC laboratory — five standard injections as a table, %RSD and
+/// content calculated, a conclusion — drafted by QA and approved by the master account; a draft
+/// of a second template; three records: one approved (with the chromatography data the capture
+/// agent delivered, the reagent it used taken out of stock), one whose content is out of
+/// specification (its deviation opened on submission), one being filled.
+async fn seed_lab_records(store: &Store, ids: &[(&str, i64, &str)], password: &str, client: &ClientInfo) -> Result<()> {
+    use yaolian_lab::records::{self, Entries, Input, NewRecord};
+    use yaolian_lab::templates::{self, Definition, NewTemplate};
+    let lab = ids.iter().find(|(k, _, _)| *k == "kc.lab").map(|(_, id, _)| *id).context("seed org")?;
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, master, analyst) = (user("kc.qa").await?, user("kc.master").await?, user("kc.analyst").await?);
+    let identity = IdentityConfig::default();
+    let quality = yaolian_quality::QualityConfig::default();
+    let definition: Definition = serde_json::from_value(serde_json::json!({
+        "rounding": "chp",
+        "sections": [
+            {"title": "仪器与试剂", "fields": [
+                {"key": "hplc", "label": "高效液相色谱仪", "kind": "instrument", "required": true},
+                {"key": "balance", "label": "电子分析天平", "kind": "instrument", "required": true},
+                {"key": "mobile", "label": "流动相用乙腈", "kind": "reagent"},
+                {"key": "chrom", "label": "色谱数据文件", "kind": "result"}
+            ]},
+            {"title": "称量与测定", "fields": [
+                {"key": "w_std", "label": "对照品称样量", "kind": "number", "unit": "mg", "places": 2, "min": "0", "max": "1000", "required": true},
+                {"key": "w_smp", "label": "供试品称样量", "kind": "number", "unit": "mg", "places": 2, "min": "0", "max": "1000", "required": true},
+                {"key": "p_std", "label": "对照品含量", "kind": "number", "unit": "%", "places": 1, "min": "90", "max": "100", "required": true},
+                {"key": "a_smp", "label": "供试品峰面积", "kind": "number", "places": 0, "min": "0", "required": true}
+            ]},
+            {"title": "系统适用性：对照品溶液重复进样", "rows": 5, "fields": [
+                {"key": "a_std", "label": "对照品峰面积", "kind": "number", "places": 0, "min": "0", "required": true},
+                {"key": "tailing", "label": "拖尾因子", "kind": "number", "places": 2, "min": "0", "max": "10"}
+            ]},
+            {"title": "结果", "fields": [
+                {"key": "rsd", "label": "对照品峰面积相对标准偏差", "kind": "calculated", "unit": "%", "places": 2, "formula": "rsd(a_std[])", "spec_high": "2.0", "required": true},
+                {"key": "content", "label": "含量（按标示量计）", "kind": "calculated", "unit": "%", "places": 1, "formula": "a_smp / mean(a_std[]) * w_std / w_smp * p_std", "spec_low": "95.0", "spec_high": "105.0", "required": true},
+                {"key": "conclusion", "label": "结论", "kind": "choice", "choices": ["符合规定", "不符合规定"], "required": true}
+            ]}
+        ]
+    }))?;
+    let new =
+        NewTemplate {
+            org_id: lab, code: "TPL-HPLC-001".into(), title: "高效液相色谱法含量测定".into(), definition
+        };
+    let tv = templates::create(store, &qa, &new, client).await?;
+    let tv = templates::approve(store, &identity, &master, tv.id, password, None, client).await?;
+    let lod: Definition = serde_json::from_value(serde_json::json!({
+        "sections": [{"title": "干燥失重", "fields": [
+            {"key": "m0", "label": "称量瓶恒重", "kind": "number", "unit": "g", "places": 4, "required": true},
+            {"key": "m1", "label": "干燥前称量瓶与供试品", "kind": "number", "unit": "g", "places": 4, "required": true},
+            {"key": "m2", "label": "干燥后称量瓶与供试品", "kind": "number", "unit": "g", "places": 4, "required": true},
+            {"key": "loss", "label": "干燥失重", "kind": "calculated", "unit": "%", "places": 1, "formula": "(m1 - m2) / (m1 - m0) * 100", "spec_high": "0.5"}
+        ]}]
+    }))?;
+    let new =
+        NewTemplate { org_id: lab, code: "TPL-LOD-001".into(), title: "干燥失重测定".into(), definition: lod };
+    templates::create(store, &qa, &new, client).await?;
+
+    // What the capture agent delivered from HPLC-01.
+    let peaks = "Peak Name,RT [min],Area,Height\n盐酸二甲双胍,4.812,1523400,80211\n杂质 B,6.104,1822,95\n";
+    let delivery = yaolian_lab::results::Delivery {
+        org_id: lab,
+        idempotency_key: "hplc01-demo-0001".into(),
+        instrument: "HPLC-01".into(),
+        kind: "peaks".into(),
+        acquired_at: format!("{}T09:30:00+08:00", yaolian_core::Timestamp::now().china_date()),
+        acquired_by: "kc.analyst".into(),
+        source_path: "D:\\Export\\MET-260301-inj01.csv".into(),
+        raw: yaolian_records::files::Upload {
+            label: "原始文件".into(),
+            name: "MET-260301-inj01.csv".into(),
+            content_type: "text/csv".into(),
+            content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, peaks),
+        },
+    };
+    let (result, _) = yaolian_lab::results::deliver(store, &analyst, &delivery, client).await?;
+    let id_of = |sql: &'static str, code: &'static str| async move {
+        let id: i64 = sqlx::query_scalar(sql).bind(code).fetch_one(store.pool()).await?;
+        anyhow::Ok(id.to_string())
+    };
+    let hplc = id_of("SELECT id FROM lab_instruments WHERE code = $1", "HPLC-01").await?;
+    let balance = id_of("SELECT id FROM lab_instruments WHERE code = $1", "BAL-01").await?;
+    let lot = id_of("SELECT id FROM inv_lots WHERE lot_no = $1", "L2026-0316").await?;
+    let areas = ["1530100", "1528400", "1531900", "1529500", "1530600"];
+    let tailing = ["1.08", "1.07", "1.09", "1.08", "1.08"];
+    let fill = |a_smp: &str, conclusion: &str, with_sources: bool| {
+        let mut values: std::collections::BTreeMap<String, Input> = std::collections::BTreeMap::new();
+        let mut put = |k: &str, v: &str, amount: &str| {
+            values.insert(k.to_string(), Input { value: v.to_string(), amount: amount.to_string() });
+        };
+        put("hplc", &hplc, "");
+        put("balance", &balance, "");
+        if with_sources {
+            put("mobile", &lot, "50");
+            put("chrom", &result.id.to_string(), "");
+        }
+        put("w_std", "25.12", "");
+        put("w_smp", "25.30", "");
+        put("p_std", "99.8", "");
+        put("a_smp", a_smp, "");
+        for (i, (a, t)) in areas.iter().zip(tailing).enumerate() {
+            put(&format!("a_std_{}", i + 1), a, "");
+            put(&format!("tailing_{}", i + 1), t, "");
+        }
+        put("conclusion", conclusion, "");
+        values
+    };
+    let make = |title: &str| NewRecord { template_version_id: tv.id, title: title.into() };
+    // Approved: filled, submitted, reviewed by the master account, approved by QA.
+    let r = records::create(store, &analyst, &make("盐酸二甲双胍片含量测定（批号 260301）"), client).await?;
+    let e = Entries { values: fill("1523400", "符合规定", true), reason: String::new(), version: r.version };
+    let r = records::enter(store, &analyst, r.id, &e, client).await?;
+    let r = records::submit(store, &identity, &quality, &analyst, r.id, password, None, client).await?;
+    let r = records::review(store, &identity, &master, r.id, password, None, client).await?;
+    records::approve(store, &identity, &qa, r.id, password, None, client).await?;
+    // Out of specification: submitted, its deviation opened.
+    let r = records::create(store, &analyst, &make("盐酸二甲双胍片含量测定（批号 260302）"), client).await?;
+    let e = Entries { values: fill("1391200", "不符合规定", false), reason: String::new(), version: r.version };
+    let r = records::enter(store, &analyst, r.id, &e, client).await?;
+    records::submit(store, &identity, &quality, &analyst, r.id, password, None, client).await?;
+    // Being filled.
+    let r = records::create(store, &analyst, &make("盐酸二甲双胍片含量测定（批号 260303）"), client).await?;
+    let mut partial = fill("1519800", "符合规定", false);
+    partial.retain(|k, _| k.starts_with("w_") || k == "hplc");
+    let e = Entries { values: partial, reason: String::new(), version: r.version };
+    records::enter(store, &analyst, r.id, &e, client).await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod bench_inventory;
+mod bench_lab;
 mod bench_pages;
 mod bench_trace;
 mod config;

@@ -1,5 +1,6 @@
 //! The laboratory over HTTP: instruments registered, calibrated and used (only while in
-//! calibration).
+//! calibration); results the capture agent delivers; record templates designed and approved;
+//! lab records made, filled, corrected, submitted, reviewed and approved.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,8 +9,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use yaolian_lab::instruments::{self, Calibration, Instrument, NewInstrument, Use};
+use yaolian_lab::records::{self, Entries, NewRecord, Record};
 use yaolian_lab::results::{self, Delivery, Stored};
+use yaolian_lab::templates::{self, Definition, NewTemplate, TemplateVersion};
 
+use super::quality::Signature;
 use super::IdPath;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, Auth, Client};
@@ -25,6 +29,16 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/lab/results",
             get(list_results).post(deliver_result).layer(axum::extract::DefaultBodyLimit::max(MAX_RESULT_BODY)),
         )
+        .route("/api/v1/lab/templates", get(list_templates).post(create_template))
+        .route("/api/v1/lab/templates/{id}", get(get_template).put(edit_template))
+        .route("/api/v1/lab/templates/{id}/versions", post(new_template_version))
+        .route("/api/v1/lab/templates/{id}/approval", post(approve_template))
+        .route("/api/v1/lab/records", get(list_records).post(create_record))
+        .route("/api/v1/lab/records/{id}", get(get_record))
+        .route("/api/v1/lab/records/{id}/entries", post(enter_record))
+        .route("/api/v1/lab/records/{id}/submission", post(submit_record))
+        .route("/api/v1/lab/records/{id}/review", post(review_record))
+        .route("/api/v1/lab/records/{id}/approval", post(approve_record))
 }
 
 /// Instruments of the caller's laboratories (`lab.read`), those falling due first.
@@ -149,4 +163,200 @@ pub async fn list_results(
 ) -> ApiResult<Json<Vec<Stored>>> {
     let list = results::list(state.store(), &p, q.instrument.as_deref(), q.limit.unwrap_or(100), &client).await?;
     Ok(Json(list))
+}
+
+/// Each template's newest version (`lab.read`).
+#[utoipa::path(get, path = "/api/v1/lab/templates", tag = "lab",
+    responses((status = 200, body = Vec<TemplateVersion>), (status = 403, body = Problem)))]
+pub async fn list_templates(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<TemplateVersion>>> {
+    Ok(Json(templates::list(state.store(), &p, &client).await?))
+}
+
+/// Create a template with its first version as a draft (`lab.manage`); the definition is
+/// checked, each refusal naming its path and rule.
+#[utoipa::path(post, path = "/api/v1/lab/templates", tag = "lab", request_body = NewTemplate,
+    responses((status = 201, body = TemplateVersion), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_template(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewTemplate>,
+) -> ApiResult<(StatusCode, Json<TemplateVersion>)> {
+    Ok((StatusCode::CREATED, Json(templates::create(state.store(), &p, &new, &client).await?)))
+}
+
+/// One template version.
+#[utoipa::path(get, path = "/api/v1/lab/templates/{id}", tag = "lab", params(("id" = i64, Path)),
+    responses((status = 200, body = TemplateVersion), (status = 404, body = Problem)))]
+pub async fn get_template(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<TemplateVersion>> {
+    Ok(Json(templates::get(state.store(), &p, id, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateEdit {
+    pub definition: Definition,
+    /// The version's `version` the edit was made against.
+    pub version: i64,
+}
+
+/// Replace a draft's definition (`lab.manage`); an approved version is never edited (409
+/// `template_locked`).
+#[utoipa::path(put, path = "/api/v1/lab/templates/{id}", tag = "lab", params(("id" = i64, Path)),
+    request_body = TemplateEdit, responses((status = 200, body = TemplateVersion), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn edit_template(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(e): ApiJson<TemplateEdit>,
+) -> ApiResult<Json<TemplateVersion>> {
+    Ok(Json(templates::edit(state.store(), &p, id, &e.definition, e.version, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVersionRequest {
+    /// What changes and why (修订说明).
+    pub change_note: String,
+}
+
+/// Draft the next version of the template from its newest (`lab.manage`).
+#[utoipa::path(post, path = "/api/v1/lab/templates/{id}/versions", tag = "lab", params(("id" = i64, Path)),
+    request_body = NewVersionRequest, responses((status = 201, body = TemplateVersion), (status = 422, body = Problem)))]
+pub async fn new_template_version(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<NewVersionRequest>,
+) -> ApiResult<(StatusCode, Json<TemplateVersion>)> {
+    Ok((StatusCode::CREATED, Json(templates::new_version(state.store(), &p, id, &r.change_note, &client).await?)))
+}
+
+/// Approve a draft under an electronic signature (`lab.manage`, not its drafter).
+#[utoipa::path(post, path = "/api/v1/lab/templates/{id}/approval", tag = "lab", params(("id" = i64, Path)),
+    request_body = Signature, responses((status = 200, body = TemplateVersion), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn approve_template(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<Signature>,
+) -> ApiResult<Json<TemplateVersion>> {
+    let v =
+        templates::approve(state.store(), state.identity(), &p, id, &s.password, s.totp.as_deref(), &client).await?;
+    Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RecordParams {
+    /// A state, or `oos`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Lab records of the caller's laboratories, newest first (`lab.read`).
+#[utoipa::path(get, path = "/api/v1/lab/records", tag = "lab", params(RecordParams),
+    responses((status = 200, body = Vec<Record>), (status = 403, body = Problem)))]
+pub async fn list_records(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    super::ApiQuery(q): super::ApiQuery<RecordParams>,
+) -> ApiResult<Json<Vec<Record>>> {
+    let (limit, offset) = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    let (list, _) = records::list(state.store(), &p, q.status.as_deref(), limit, offset, &client).await?;
+    Ok(Json(list))
+}
+
+/// Make a record from an approved template version (`lab.use`).
+#[utoipa::path(post, path = "/api/v1/lab/records", tag = "lab", request_body = NewRecord,
+    responses((status = 201, body = Record), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewRecord>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
+    Ok((StatusCode::CREATED, Json(records::create(state.store(), &p, &new, &client).await?)))
+}
+
+/// One record with its entries.
+#[utoipa::path(get, path = "/api/v1/lab/records/{id}", tag = "lab", params(("id" = i64, Path)),
+    responses((status = 200, body = Record), (status = 404, body = Problem)))]
+pub async fn get_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Record>> {
+    Ok(Json(records::get(state.store(), &p, id, &client).await?))
+}
+
+/// Enter values (the record's author): freely in a draft; after submission a correction with its
+/// reason. A calculated field is refused (422, rule `calculated`); an instrument out of
+/// calibration is refused (409 `out_of_calibration`).
+#[utoipa::path(post, path = "/api/v1/lab/records/{id}/entries", tag = "lab", params(("id" = i64, Path)),
+    request_body = Entries, responses((status = 200, body = Record), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn enter_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(e): ApiJson<Entries>,
+) -> ApiResult<Json<Record>> {
+    Ok(Json(records::enter(state.store(), &p, id, &e, &client).await?))
+}
+
+/// Submit a draft under the author's signature; an OOS result opens a deviation.
+#[utoipa::path(post, path = "/api/v1/lab/records/{id}/submission", tag = "lab", params(("id" = i64, Path)),
+    request_body = Signature, responses((status = 200, body = Record), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn submit_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<Signature>,
+) -> ApiResult<Json<Record>> {
+    let (store, cfg) = (state.store(), &state.config().quality);
+    let r = records::submit(store, state.identity(), cfg, &p, id, &s.password, s.totp.as_deref(), &client).await?;
+    Ok(Json(r))
+}
+
+/// Review a submitted record under a signature (not its author).
+#[utoipa::path(post, path = "/api/v1/lab/records/{id}/review", tag = "lab", params(("id" = i64, Path)),
+    request_body = Signature, responses((status = 200, body = Record), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn review_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<Signature>,
+) -> ApiResult<Json<Record>> {
+    Ok(Json(records::review(state.store(), state.identity(), &p, id, &s.password, s.totp.as_deref(), &client).await?))
+}
+
+/// Approve a reviewed record under a signature (`lab.manage`, neither its author nor its
+/// reviewer); the reagents it used leave stock.
+#[utoipa::path(post, path = "/api/v1/lab/records/{id}/approval", tag = "lab", params(("id" = i64, Path)),
+    request_body = Signature, responses((status = 200, body = Record), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn approve_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<Signature>,
+) -> ApiResult<Json<Record>> {
+    Ok(Json(records::approve(state.store(), state.identity(), &p, id, &s.password, s.totp.as_deref(), &client).await?))
 }

@@ -14,6 +14,7 @@ mod export;
 mod home;
 mod inventory;
 mod lab;
+mod lab_records;
 mod license;
 mod login;
 mod quality;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .merge(quality::routes())
         .merge(changes::routes())
         .merge(lab::routes())
+        .merge(lab_records::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -203,7 +205,7 @@ impl Chrome {
             links.push(("inventory", "/inventory", "nav.inventory"));
         }
         if p.has(perm::LAB_READ) {
-            links.push(("lab", "/lab", "nav.lab"));
+            links.push(("lab", "/lab/records", "nav.lab"));
         }
         if p.has(perm::AUDIT_READ) {
             links.push(("audit", "/admin/audit", "nav.audit"));

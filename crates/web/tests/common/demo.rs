@@ -201,6 +201,33 @@ pub async fn seed(store: &Store) -> Demo {
     };
     let instrument = yaolian_lab::instruments::register(store, &sys, &instrument, &client).await.unwrap();
     ids.insert("instrument.kc".into(), instrument.id.to_string());
+    // A record template drafted by QA and approved by the master account, and a draft record
+    // from it, all at 康辰 itself.
+    let person = |name: &str| {
+        let id: i64 = ids[&format!("user.{name}")].parse().unwrap();
+        async move { yaolian_identity::auth::principal_for_user(store, id).await.unwrap() }
+    };
+    let (qa, master) = (person("kc.qa").await, person("kc.master").await);
+    let definition: yaolian_lab::templates::Definition = serde_json::from_value(json!({
+        "sections": [{"title": "称量", "fields": [{"key": "w", "label": "称样量", "kind": "number", "unit": "mg", "places": 2, "required": true}]}]
+    }))
+    .unwrap();
+    let template = yaolian_lab::templates::NewTemplate {
+        org_id: org(&ids, "kc"),
+        code: "TPL-001".into(),
+        title: "称量记录".into(),
+        definition,
+    };
+    let template = yaolian_lab::templates::create(store, &qa, &template, &client).await.unwrap();
+    let cfg = yaolian_identity::IdentityConfig::default();
+    let template =
+        yaolian_lab::templates::approve(store, &cfg, &master, template.id, fixtures::PASSWORD, None, &client)
+            .await
+            .unwrap();
+    ids.insert("template.kc".into(), template.id.to_string());
+    let record = yaolian_lab::records::NewRecord { template_version_id: template.id, title: "称量".into() };
+    let record = yaolian_lab::records::create(store, &master, &record, &client).await.unwrap();
+    ids.insert("record.kc".into(), record.id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),
