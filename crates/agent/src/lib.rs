@@ -78,6 +78,7 @@ pub fn kind_of(path: &std::path::Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv" | "txt" | "tsv") => "peaks",
         Some("astm" | "lis") => "astm",
+        Some("animl") => "animl",
         Some("sics") => "balance",
         _ => "raw",
     }

@@ -98,6 +98,10 @@ pub mod action {
     pub const LAB_TEMPLATE: &str = "lab_template";
     /// A lab record created, filled, corrected, submitted, reviewed or approved (实验记录).
     pub const LAB_RECORD: &str = "lab_record";
+    /// A laboratory room set up, or an environment reading recorded (环境监测).
+    pub const LAB_ENVIRONMENT: &str = "lab_environment";
+    /// An R&D project proposed, decided, planned, progressed or closed (研发项目).
+    pub const LAB_PROJECT: &str = "lab_project";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -166,6 +170,8 @@ pub mod action {
         LAB_RESULT,
         LAB_TEMPLATE,
         LAB_RECORD,
+        LAB_ENVIRONMENT,
+        LAB_PROJECT,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

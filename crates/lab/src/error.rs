@@ -26,8 +26,9 @@ pub enum LabError {
     /// one's own record, approving a record one reviewed.
     #[error("the same person cannot {step}")]
     SamePerson { step: &'static str },
-    /// A record step in the wrong state (submitting an approved record, approving a draft …).
-    #[error("record {number} is {status}: cannot {action}")]
+    /// A record or project step in the wrong state (submitting an approved record, approving a
+    /// draft, adding a task to a closed project …).
+    #[error("{number} is {status}: cannot {action}")]
     WrongState { number: String, status: String, action: &'static str },
     /// A refusal of the quality module (an OOS deviation, a method's training).
     #[error(transparent)]
@@ -94,11 +95,14 @@ impl LabError {
                 "approve_template" => "模板须由起草人以外的人批准".to_string(),
                 "review" => "记录须由记录人以外的人复核".to_string(),
                 "approve_reviewed" => "批准人不能是该记录的复核人".to_string(),
+                "approve_project" => "立项须由申请人以外的人批准".to_string(),
                 _ => "记录不能由记录人本人批准".to_string(),
             },
             LabError::WrongState { number, status, .. } => {
-                let zh = crate::records::STATUSES.iter().find(|(c, _)| c == status).map(|(_, z)| *z).unwrap_or("");
-                format!("记录 {number} 当前为“{zh}”，不能进行这一步")
+                let of_record = crate::records::STATUSES.iter().find(|(c, _)| c == status);
+                let of_project = crate::projects::STATUSES.iter().find(|(c, _)| c == status);
+                let zh = of_record.or(of_project).map(|(_, z)| *z).unwrap_or("");
+                format!("{number} 当前为“{zh}”，不能进行这一步")
             }
             LabError::Quality(e) => return e.zh(),
             LabError::Inventory(e) => return e.zh(),

@@ -7,10 +7,12 @@
 
 pub mod capture;
 pub mod chroma;
+pub mod environment;
 pub mod error;
 pub mod formula;
 pub mod instruments;
 pub mod labels;
+pub mod projects;
 pub mod records;
 pub mod results;
 pub mod rounding;

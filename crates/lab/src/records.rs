@@ -115,6 +115,8 @@ pub struct Record {
     pub oos: bool,
     /// The deviation the OOS opened.
     pub deviation_id: Option<i64>,
+    /// The R&D project the record is a deliverable of.
+    pub project_id: Option<i64>,
     pub author: String,
     pub reviewed_by: Option<String>,
     pub approved_by: Option<String>,
@@ -130,6 +132,9 @@ pub struct NewRecord {
     pub template_version_id: i64,
     /// 实验名称, e.g. 阿司匹林片含量测定（批号 240301）.
     pub title: String,
+    /// The R&D project it is done for (active, of the template's laboratory).
+    #[serde(default)]
+    pub project_id: Option<i64>,
 }
 
 /// What a field is given: the value (an instrument's, lot's or result's id for those kinds)
@@ -153,7 +158,7 @@ pub struct Entries {
 }
 
 const COLUMNS: &str = "r.id, r.org_id, r.number, r.title, r.template_version_id, t.code AS template_code, \
-     t.title AS template_title, v.number AS template_number, r.entries, r.status, r.oos, r.deviation_id, r.author, \
+     t.title AS template_title, v.number AS template_number, r.entries, r.status, r.oos, r.deviation_id, r.project_id, r.author, \
      r.reviewed_by, r.approved_by, r.created_at, r.version";
 const FROM: &str = "lab_records r JOIN lab_template_versions v ON v.id = r.template_version_id \
      JOIN lab_templates t ON t.id = v.template_id";
@@ -175,6 +180,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Record, sqlx::Error> {
         status: r.try_get("status")?,
         oos: r.try_get::<i64, _>("oos")? != 0,
         deviation_id: r.try_get("deviation_id")?,
+        project_id: r.try_get("project_id")?,
         author: r.try_get("author")?,
         reviewed_by: r.try_get("reviewed_by")?,
         approved_by: r.try_get("approved_by")?,
@@ -184,7 +190,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Record, sqlx::Error> {
 }
 
 fn image(r: &Record) -> Result<serde_json::Value> {
-    Ok(serde_json::json!({
+    let mut image = serde_json::json!({
         "id": r.id,
         "org_id": r.org_id,
         "number": r.number,
@@ -197,7 +203,13 @@ fn image(r: &Record) -> Result<serde_json::Value> {
         "author": r.author,
         "reviewed_by": r.reviewed_by,
         "approved_by": r.approved_by,
-    }))
+    });
+    // In the image only once set, so the images of records made before projects stay as
+    // ledgered.
+    if let (Some(project), Some(map)) = (r.project_id, image.as_object_mut()) {
+        map.insert("project_id".into(), project.into());
+    }
+    Ok(image)
 }
 
 async fn save(
@@ -241,12 +253,15 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewRecord, clien
     if let Some(doc) = tv.definition.method_document_id {
         yaolian_quality::documents::effective_for(store, principal, doc, principal.user_id(), client).await?;
     }
+    if let Some(project) = new.project_id {
+        crate::projects::for_record(store, principal, project, tv.org_id, client).await?;
+    }
     let now = Timestamp::now();
     let mut tx = store.begin().await?;
     let provisional = format!("new-{}-{}", principal.user_id(), now.0);
     let id: i64 = sqlx::query(
         "INSERT INTO lab_records (org_id, number, title, template_version_id, entries, status, oos, author, created_at, \
-         version, updated_at) VALUES ($1, $2, $3, $4, '{}', 'draft', 0, $5, $6, 1, $6) RETURNING id",
+         version, updated_at, project_id) VALUES ($1, $2, $3, $4, '{}', 'draft', 0, $5, $6, 1, $6, $7) RETURNING id",
     )
     .bind(tv.org_id)
     .bind(&provisional)
@@ -254,6 +269,7 @@ pub async fn create(store: &Store, principal: &Principal, new: &NewRecord, clien
     .bind(tv.id)
     .bind(principal.username())
     .bind(now.0)
+    .bind(new.project_id)
     .fetch_one(&mut *tx)
     .await
     .map_err(StoreError::from)?
@@ -887,6 +903,29 @@ pub async fn list(
         Some(s) if STATUSES.iter().any(|(c, _)| *c == s) => Some(format!("r.status = {}", p.push(s))),
         _ => None,
     };
+    page_of(store, principal, narrow, limit, offset, client).await
+}
+
+/// The records made for a project (its deliverables), newest first.
+pub async fn of_project(
+    store: &Store,
+    principal: &Principal,
+    project_id: i64,
+    client: &ClientInfo,
+) -> Result<Vec<Record>> {
+    crate::projects::get(store, principal, project_id, client).await?;
+    let narrow = |p: &mut Params| Some(format!("r.project_id = {}", p.push(project_id)));
+    Ok(page_of(store, principal, narrow, 500, 0, client).await?.0)
+}
+
+async fn page_of(
+    store: &Store,
+    principal: &Principal,
+    narrow: impl FnOnce(&mut Params) -> Option<String>,
+    limit: i64,
+    offset: i64,
+    client: &ClientInfo,
+) -> Result<(Vec<Record>, i64)> {
     let from = format!("{FROM} JOIN orgs o ON o.id = r.org_id");
     let shape = (COLUMNS, from.as_str(), "r.id DESC");
     let page = yaolian_identity::readable::page(

@@ -31,8 +31,13 @@ pub const ENTITY: &str = "lab_result";
 pub const MAX_RAW_BYTES: usize = 10 * 1024 * 1024;
 
 /// Kinds of result, code and Chinese name.
-pub const KINDS: &[(&str, &str)] =
-    &[("peaks", "色谱峰表"), ("astm", "分析仪报文（ASTM）"), ("balance", "天平读数"), ("raw", "未解析的原始文件")];
+pub const KINDS: &[(&str, &str)] = &[
+    ("peaks", "色谱峰表"),
+    ("astm", "分析仪报文（ASTM）"),
+    ("balance", "天平读数"),
+    ("animl", "AnIML 数据文件"),
+    ("raw", "未解析的原始文件"),
+];
 
 /// A result as the agent delivers it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -149,6 +154,7 @@ fn read(kind: &str, bytes: &[u8]) -> Result<serde_json::Value> {
             let last = line.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().to_string();
             serde_json::to_value(balance::parse_line(&last).map_err(refused)?)
         }
+        "animl" => serde_json::to_value(crate::capture::animl::parse(bytes).map_err(refused)?),
         _ => return Ok(serde_json::Value::Null),
     }
     .unwrap_or(serde_json::Value::Null))
@@ -168,7 +174,8 @@ pub async fn deliver(
     errors.length("acquired_by", &d.acquired_by, 1, 100);
     errors.length("source_path", &d.source_path, 0, 500);
     if !KINDS.iter().any(|(k, _)| *k == d.kind) {
-        errors.push("kind", "one_of:peaks,astm,balance,raw", "peaks, astm, balance or raw");
+        let codes: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+        errors.push("kind", format!("one_of:{}", codes.join(",")), "a kind of result the server reads");
     }
     let acquired = match chrono::DateTime::parse_from_rfc3339(d.acquired_at.trim()) {
         Ok(t) => Some(Timestamp(t.timestamp_millis())),

@@ -159,3 +159,97 @@ fn delimiters_quotes_and_decimal_commas() {
     let huge = "x".repeat(peaks::MAX_BYTES + 1);
     assert_eq!(peaks::parse(&huge, &peaks::Mapping::default()).unwrap_err().rule, "too_large");
 }
+
+/// AnIML core 0.90 (ASTM E13.15), read from a real document: FAIRChemistry/pyAnIML's
+/// `examples/real_life.animl` (a Varioskan LUX plate read, MIT licence; see tests/data/README.md),
+/// with the values that file holds.
+#[test]
+fn animl_reads_a_published_plate_reader_document() {
+    use yaolian_lab::capture::animl::{self, Value};
+    let doc = animl::parse(include_bytes!("data/real_life.animl")).unwrap();
+    assert!(doc.namespaced);
+    assert_eq!(doc.version, "0.90");
+    assert_eq!(doc.samples.len(), 1);
+    let sample = &doc.samples[0];
+    assert_eq!((sample.name.as_str(), sample.sample_id.as_str()), ("Sample1", "plate_0"));
+    let p = |name: &str| sample.parameters.iter().find(|p| p.name == name).unwrap().value.clone();
+    assert_eq!(
+        (p("Rows"), p("Columns"), p("Total Positions")),
+        (Value::Integer(8), Value::Integer(12), Value::Integer(96))
+    );
+    assert_eq!(p("Descriptive Name"), Value::Text("Nice descriptive name".into()));
+    assert_eq!(doc.steps.len(), 2);
+    let wavelengths: Vec<Value> = doc
+        .steps
+        .iter()
+        .map(|s| s.parameters.iter().find(|p| p.name == "Absorbtion Wavelength").unwrap().value.clone())
+        .collect();
+    assert_eq!(wavelengths, vec![Value::Number(600.0), Value::Number(660.0)]);
+    let set = &doc.steps[0].results[0].series_sets[0];
+    assert_eq!((set.name.as_str(), set.length, set.series.len()), ("Read", 96, 5));
+    let series = |name: &str| set.series.iter().find(|s| s.name == name).unwrap();
+    // Position: an AutoIncrementedValueSet from 0 by 1 over the set's 96 points.
+    let position = series("Position");
+    assert_eq!((position.dependency.as_str(), position.kind.as_str()), ("independent", "Int32"));
+    assert_eq!(position.values.first(), Some(&Some(Value::Integer(0))));
+    assert_eq!(position.values.last(), Some(&Some(Value::Integer(95))));
+    let value = series("Value");
+    let first: Vec<Option<Value>> = value.values[..3].to_vec();
+    assert_eq!(first, vec![Some(Value::Number(0.0996)), Some(Value::Number(0.2146)), Some(Value::Number(0.1679))]);
+    assert_eq!(value.values[95], Some(Value::Number(0.0489)));
+    assert_eq!(series("Saturated").values[0], Some(Value::Boolean(false)));
+    assert_eq!(series("Sample Group").values[7], Some(Value::Text("Group 1".into())));
+    let delay = &series("Measurement Delay").values;
+    assert_eq!((delay[0].clone(), delay[95].clone()), (Some(Value::Number(0.26)), Some(Value::Number(55.39))));
+    let second = &doc.steps[1].results[0].series_sets[0].series[1];
+    assert_eq!(second.values[0], Some(Value::Number(0.0957)));
+}
+
+/// EncodedValueSet: base64 of little-endian values whose width the series type gives
+/// (animl-core.xsd: "Multiple numeric values encoded as a base64 binary string. Uses
+/// little-endian byte order."), from a start index; and the refusals.
+#[test]
+fn animl_encoded_values_sparse_sets_and_refusals() {
+    use base64::Engine;
+    use yaolian_lab::capture::animl::{self, Value};
+    let mut bytes = Vec::new();
+    for v in [1.996f64, 3.996, 5.996] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let doc = |series: &str| {
+        format!(
+            "<AnIML version=\"0.90\"><ExperimentStepSet><ExperimentStep name=\"r\" experimentStepID=\"s\"><Result name=\"R\">\
+             <SeriesSet name=\"d\" length=\"4\">{series}</SeriesSet></Result></ExperimentStep></ExperimentStepSet></AnIML>"
+        )
+    };
+    let encoded = format!(
+        "<Series name=\"SegmentTime\" seriesID=\"t\" dependency=\"dependent\" seriesType=\"Float64\">\
+         <EncodedValueSet startIndex=\"1\">\n  {}\n  {}\n</EncodedValueSet><Unit label=\"s\"/></Series>",
+        &b64[..12],
+        &b64[12..]
+    );
+    let d = animl::parse(doc(&encoded).as_bytes()).unwrap();
+    assert!(!d.namespaced, "a document without the namespace is read by local names");
+    let s = &d.steps[0].results[0].series_sets[0].series[0];
+    assert_eq!(s.unit, "s");
+    assert_eq!(
+        s.values,
+        vec![None, Some(Value::Number(1.996)), Some(Value::Number(3.996)), Some(Value::Number(5.996))]
+    );
+    // py-animl's fixture string: valid base64, 15 bytes, not whole Int32 values.
+    let bad = "<Series name=\"b\" seriesID=\"b\" dependency=\"dependent\" seriesType=\"Int32\">\
+               <EncodedValueSet>00010002000300040005</EncodedValueSet></Series>";
+    assert_eq!(animl::parse(doc(bad).as_bytes()).unwrap_err().rule, "encoded_width");
+    let over = "<Series name=\"o\" seriesID=\"o\" dependency=\"dependent\" seriesType=\"Int32\">\
+                <IndividualValueSet><I>1</I><I>2</I><I>3</I><I>4</I><I>5</I></IndividualValueSet></Series>";
+    assert_eq!(animl::parse(doc(over).as_bytes()).unwrap_err().rule, "length");
+    let nan = "<Series name=\"n\" seriesID=\"n\" dependency=\"dependent\" seriesType=\"Float32\">\
+               <IndividualValueSet><F>abc</F></IndividualValueSet></Series>";
+    let e = animl::parse(doc(nan).as_bytes()).unwrap_err();
+    assert_eq!((e.rule, e.line), ("number", 1));
+    assert_eq!(animl::parse(b"<AnIML><Sample>").unwrap_err().rule, "xml");
+    assert_eq!(animl::parse(b"<Other/>").unwrap_err().rule, "root");
+    let deep = format!("<AnIML>{}{}</AnIML>", "<a>".repeat(100), "</a>".repeat(100));
+    assert_eq!(animl::parse(deep.as_bytes()).unwrap_err().rule, "too_deep");
+}

@@ -233,8 +233,11 @@ async fn a_record_runs_from_an_approved_template_to_its_signed_approval() {
         let tv = templates::create(&store, &qa, &new, &c).await.unwrap();
         assert_eq!((tv.number, tv.status.as_str()), (1, "draft"));
         // A draft makes no record.
-        let make =
-            NewRecord { template_version_id: tv.id, title: "阿司匹林片含量测定（批号 260301）".into() };
+        let make = NewRecord {
+            template_version_id: tv.id,
+            title: "阿司匹林片含量测定（批号 260301）".into(),
+            project_id: None,
+        };
         assert_eq!(records::create(&store, &analyst, &make, &c).await.unwrap_err().code(), "template_not_approved");
         let err = templates::approve(&store, &id_cfg, &qa, tv.id, pw, None, &c).await.unwrap_err();
         assert_eq!(err.code(), "same_person");

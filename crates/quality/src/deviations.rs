@@ -476,6 +476,26 @@ pub async fn from_signal(
     signal: &Signal,
     client: &ClientInfo,
 ) -> Result<Deviation> {
+    let new = signal_deviation(signal)?;
+    insert(store, cfg, principal, &new, &signal.source, signal.record_ref.trim(), client).await
+}
+
+/// Opens a deviation from a monitoring signal inside the caller's transaction (an environment
+/// reading recorded out of its limits), as [`from_oos_in`] does for a lab result. Returns the
+/// deviation's id and number.
+pub async fn from_signal_in(
+    tx: &mut Tx<'_>,
+    cfg: &QualityConfig,
+    principal: &Principal,
+    reach: &ReportReach,
+    signal: &Signal,
+    client: &ClientInfo,
+) -> Result<(i64, String)> {
+    let new = signal_deviation(signal)?;
+    write_new(tx, cfg, principal, reach, &new, &signal.source, signal.record_ref.trim(), client).await
+}
+
+fn signal_deviation(signal: &Signal) -> Result<NewDeviation> {
     let mut errors = ValidationError::new();
     let kind = match signal.source.as_str() {
         "environment" => "环境监测超标",
@@ -491,7 +511,7 @@ pub async fn from_signal(
         errors.length(field, value, 1, 100);
     }
     errors.into_result()?;
-    let new = NewDeviation {
+    Ok(NewDeviation {
         org_id: signal.org_id,
         title: format!("{kind}：{} {}", signal.at.trim(), signal.parameter.trim()),
         description: format!(
@@ -507,8 +527,7 @@ pub async fn from_signal(
         batch: signal.batch.clone(),
         record_ref: signal.record_ref.clone(),
         immediate_actions: String::new(),
-    };
-    insert(store, cfg, principal, &new, &signal.source, signal.record_ref.trim(), client).await
+    })
 }
 
 /// Records QA's investigation and classification (调查与分级); the deviation then waits for

@@ -452,6 +452,9 @@ pub fn entity_zh(entity: &str) -> Option<&'static str> {
         "trace_error_declaration" => "追溯错误声明",
         "lab_template_version" => "实验记录模板",
         "lab_record" => "实验记录",
+        "lab_room" => "实验室房间",
+        "lab_env_reading" => "环境监测记录",
+        "lab_project" => "研发项目",
         _ => return None,
     })
 }

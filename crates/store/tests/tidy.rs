@@ -142,6 +142,8 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0027_lab_instruments.sql", "cb03577193631ea0cb698a1f51b1686f90d20d72073a88bfdfb8e7fa7a6f8910"),
     ("sqlite/0028_lab_results.sql", "5990013fd0a7cde67d20c85752f10178580a453867e6ae1dd0f67f70902ea0da"),
     ("sqlite/0029_lab_records.sql", "396d9a6d66393801bb2e4b00041022c7733b4aa4a7041e8d99e5162d2458f103"),
+    ("sqlite/0030_lab_environment.sql", "cc77295d11fd70a4cc6a665e14aa70a54887a28227d08e69484cf5b2062ee95a"),
+    ("sqlite/0031_lab_projects.sql", "13fbb31e5ecc25c4844c016da038fc0e21566067d593621672098c8ac15d5c43"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -171,6 +173,8 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0027_lab_instruments.sql", "99cca53d6f1f38424b9848d6a8df24212ac750d40f7b4460ac52e22d9ec669d2"),
     ("postgres/0028_lab_results.sql", "b3fcf43d699cbb8eb59b5a1f25745cb8452456a959ba627f0120ac00bcda4376"),
     ("postgres/0029_lab_records.sql", "403096e51c4c4fdde1536656bf4570d1d50aaecf91b4dbff1b60e1e1319abdb2"),
+    ("postgres/0030_lab_environment.sql", "a8af0082f78d4e632e1d4ee97e5e268d5741da6f831b0cccdf0bfa49a07b3abc"),
+    ("postgres/0031_lab_projects.sql", "d9ee2329d5436d263d6d3afb322480082c7d55fa14a281d956a1e1abe9ff7d26"),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).

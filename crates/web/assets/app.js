@@ -67,7 +67,9 @@
       try { d = JSON.parse(el.getAttribute('data-chart')); } catch (err) { return; }
       var chart = window.echarts.init(el);
       var category = { type: 'category', data: d.x };
-      var value = { type: 'value', minInterval: 1 };
+      // A line chart (readings against limits) has decimals and, per series, its own axis.
+      var value = d.line ? [{ type: 'value', scale: true }, { type: 'value', scale: true }]
+                         : { type: 'value', minInterval: 1 };
       chart.setOption({
         animation: false,
         grid: d.horizontal ? { left: 8, right: 24, top: 8, bottom: 24, containLabel: true }
@@ -77,6 +79,11 @@
         yAxis: d.horizontal ? category : value,
         // A horizontal bar carries its value (a single bar has no axis to read it from).
         series: (d.series || [{ name: d.name, data: d.y }]).map(function (s) {
+          if (d.line) {
+            return { name: s.name, type: 'line', data: s.data, yAxisIndex: s.axis || 0,
+                     markLine: s.limits ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed' },
+                                            data: s.limits.map(function (v) { return { yAxis: v }; }) } : undefined };
+          }
           return { name: s.name, type: 'bar', stack: 'all', data: s.data, barMaxWidth: 36,
                    label: d.horizontal ? { show: true, position: 'right' } : undefined };
         }),

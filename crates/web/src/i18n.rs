@@ -378,6 +378,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("act.lab_result", "仪器数据接收", "Instrument result delivered"),
     ("act.lab_template", "实验记录模板", "Lab record template"),
     ("act.lab_record", "实验记录", "Lab record"),
+    ("act.lab_environment", "环境监测", "Environment monitoring"),
+    ("act.lab_project", "研发项目", "R&D project"),
     ("act.quality_document", "受控文件与培训", "Controlled document"),
     ("audit.outcome.ok", "成功", "OK"),
     ("audit.outcome.denied", "拒绝", "Denied"),

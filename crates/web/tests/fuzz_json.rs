@@ -99,6 +99,11 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/lab/records/{id}/submission", "/api/v1/lab/records/{record.kc}/submission"),
         ("/api/v1/lab/records/{id}/review", "/api/v1/lab/records/{record.kc}/review"),
         ("/api/v1/lab/records/{id}/approval", "/api/v1/lab/records/{record.kc}/approval"),
+        ("/api/v1/lab/rooms/{id}/readings", "/api/v1/lab/rooms/{room.kc}/readings"),
+        ("/api/v1/lab/projects/{id}/decision", "/api/v1/lab/projects/{project.kc}/decision"),
+        ("/api/v1/lab/projects/{id}/tasks", "/api/v1/lab/projects/{project.kc}/tasks"),
+        ("/api/v1/lab/projects/{id}/progress", "/api/v1/lab/projects/{project.kc}/progress"),
+        ("/api/v1/lab/projects/{id}/closure", "/api/v1/lab/projects/{project.kc}/closure"),
     ];
     if !template.contains('{') {
         return template.to_string();

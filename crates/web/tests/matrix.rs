@@ -250,6 +250,21 @@ POST   /api/v1/lab/records/{record.kc}/entries              D NNN NNNNNNN ADNNNN
 POST   /api/v1/lab/records/{record.kc}/submission           D NNN NNNNNNN ADNNNNNNN {"password": "Yaolian@2026"}
 POST   /api/v1/lab/records/{record.kc}/review               D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
 POST   /api/v1/lab/records/{record.kc}/approval             D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
+// Environment monitoring: 康辰's room is at 康辰 itself; QA and master accounts set rooms up,
+// the master account records readings (the analyst's own organization is the lab).
+GET    /api/v1/lab/rooms                                    D DDD DDDDDDD AAAAADADA
+POST   /api/v1/lab/rooms                                    D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "code": "R-09", "name": "矩阵", "temp_low": "18", "temp_high": "26", "rh_low": "45", "rh_high": "65"}
+GET    /api/v1/lab/rooms/{room.kc}/readings                 D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/lab/rooms/{room.kc}/readings                 D NNN NNNNNNN ADNNNNNNN {"temperature": "22.0", "humidity": "50"}
+// R&D projects: 康辰's is at 康辰 itself, proposed by QA (so only the master account decides it);
+// the master account (lab.use) proposes; the leader (QA) plans tasks.
+GET    /api/v1/lab/projects                                 D DDD DDDDDDD AAAAADADA
+POST   /api/v1/lab/projects                                 D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "code": "YF-09", "title": "矩阵", "objective": "矩阵", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "phases": [{"name": "小试", "starts_on": "2026-01-01", "ends_on": "2026-06-30"}]}
+GET    /api/v1/lab/projects/{project.kc}                    D NNN NNNNNNN AANNNNNNN
+POST   /api/v1/lab/projects/{project.kc}/decision           D NNN NNNNNNN AANNNNNNN {"approve": false, "reason": "矩阵", "password": "Yaolian@2026"}
+POST   /api/v1/lab/projects/{project.kc}/tasks              D NNN NNNNNNN AANNNNNNN {"phase": 0, "title": "矩阵", "assignee": "kc.qa", "starts_on": "2026-01-01", "ends_on": "2026-02-01", "planned_hours": 8}
+POST   /api/v1/lab/projects/{project.kc}/progress           D NNN NNNNNNN AANNNNNNN {"no": 1, "actual_hours": 2}
+POST   /api/v1/lab/projects/{project.kc}/closure            D NNN NNNNNNN AANNNNNNN {"outcome": "矩阵", "password": "Yaolian@2026"}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

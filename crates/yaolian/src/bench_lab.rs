@@ -155,7 +155,7 @@ pub async fn run(pg: Option<&str>, results: usize, samples: usize) -> Result<()>
     let r = records::create(
         &store,
         analyst,
-        &NewRecord { template_version_id: tv.id, title: "含量均匀度".into() },
+        &NewRecord { template_version_id: tv.id, title: "含量均匀度".into(), project_id: None },
         &client,
     )
     .await?;

@@ -286,6 +286,7 @@ pub async fn seed(
     seed_quality(store, &ids, password, &client).await?;
     seed_instruments(store, &ids, &client).await?;
     seed_lab_records(store, &ids, password, &client).await?;
+    seed_environment(store, &ids, &client).await?;
     Ok(accounts)
 }
 
@@ -1441,7 +1442,8 @@ async fn seed_lab_records(store: &Store, ids: &[(&str, i64, &str)], password: &s
         put("conclusion", conclusion, "");
         values
     };
-    let make = |title: &str| NewRecord { template_version_id: tv.id, title: title.into() };
+    let project = seed_projects(store, lab, password, client).await?;
+    let make = |title: &str| NewRecord { template_version_id: tv.id, title: title.into(), project_id: Some(project) };
     // Approved: filled, submitted, reviewed by the master account, approved by QA.
     let r = records::create(store, &analyst, &make("盐酸二甲双胍片含量测定（批号 260301）"), client).await?;
     let e = Entries { values: fill("1523400", "符合规定", true), reason: String::new(), version: r.version };
@@ -1461,4 +1463,113 @@ async fn seed_lab_records(store: &Store, ids: &[(&str, i64, &str)], password: &s
     let e = Entries { values: partial, reason: String::new(), version: r.version };
     records::enter(store, &analyst, r.id, &e, client).await?;
     Ok(())
+}
+
+/// The QC laboratory's rooms with their limits and two weeks of twice-daily readings; one
+/// reading in the balance room above its limit, its deviation opened with it.
+async fn seed_environment(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInfo) -> Result<()> {
+    use yaolian_lab::environment::{self, NewReading, NewRoom};
+    let lab = ids.iter().find(|(k, _, _)| *k == "kc.lab").map(|(_, id, _)| *id).context("seed org")?;
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, analyst) = (user("kc.qa").await?, user("kc.analyst").await?);
+    let quality = yaolian_quality::QualityConfig::default();
+    let today = yaolian_core::Timestamp::now().china_date();
+    for (code, name, limits, base) in [
+        ("QC-101", "天平室", ("18.0", "26.0", "45.0", "65.0"), (215, 520)),
+        ("QC-102", "理化实验室", ("18.0", "26.0", "35.0", "75.0"), (228, 560)),
+    ] {
+        let new = NewRoom {
+            org_id: lab,
+            code: code.into(),
+            name: name.into(),
+            temp_low: limits.0.into(),
+            temp_high: limits.1.into(),
+            rh_low: limits.2.into(),
+            rh_high: limits.3.into(),
+        };
+        let room = environment::create_room(store, &qa, &new, client).await?;
+        for day in (1..=14).rev() {
+            for (hour, shift) in [("09:00", 0i64), ("15:00", 9)] {
+                let wobble = (day * 7 + shift) % 13 - 6;
+                let mut t = base.0 + wobble;
+                // A warm afternoon in the balance room three days ago: above 26.0 ℃.
+                if code == "QC-101" && day == 3 && hour == "15:00" {
+                    t = 263;
+                }
+                let h = base.1 + (day * 5 + shift) % 40 - 20;
+                let at = format!("{} {hour}", today - chrono::Duration::days(day));
+                let reading = NewReading {
+                    at,
+                    temperature: yaolian_lab::environment::tenths_text(t),
+                    humidity: yaolian_lab::environment::tenths_text(h),
+                };
+                environment::record(store, &quality, &analyst, room.id, &reading, client).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Two R&D projects of the QC laboratory: one under way (approved, phases, tasks with hours, the
+/// first phase reached), whose records the lab record seed makes; one proposed, awaiting its
+/// decision. Returns the active one's id.
+async fn seed_projects(store: &Store, lab: i64, password: &str, client: &ClientInfo) -> Result<i64> {
+    use yaolian_lab::projects::{self, NewPhase, NewProject, NewTask, Progress};
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, analyst) = (user("kc.qa").await?, user("kc.analyst").await?);
+    let identity = IdentityConfig::default();
+    let today = yaolian_core::Timestamp::now().china_date();
+    let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    let phase = |name: &str, s: i64, e: i64| NewPhase { name: name.into(), starts_on: day(s), ends_on: day(e) };
+    let new = NewProject {
+        org_id: lab,
+        code: "YF-2026-001".into(),
+        title: "盐酸二甲双胍缓释片处方开发".into(),
+        objective: "筛选缓释骨架处方，建立含量与释放度检验方法，完成中试放大与稳定性考察。".into(),
+        leader: "kc.analyst".into(),
+        starts_on: day(-120),
+        ends_on: day(240),
+        phases: vec![phase("小试", -120, -20), phase("中试", -19, 120), phase("稳定性考察", 0, 240)],
+    };
+    let p = projects::propose(store, &analyst, &new, client).await?;
+    projects::decide(store, &identity, &qa, p.id, true, "", password, None, client).await?;
+    for (ph, title, who, s, e, hours) in [
+        (0, "缓释骨架处方筛选", "kc.analyst", -118, -40, 160),
+        (0, "含量测定方法验证", "kc.analyst", -60, -25, 48),
+        (1, "中试放大（三批）", "kc.master", -15, 90, 240),
+        (1, "中试批含量与有关物质检验", "kc.analyst", -10, 100, 120),
+        (2, "加速稳定性考察（6 个月）", "kc.analyst", 0, 180, 60),
+    ] {
+        let t = NewTask {
+            phase: ph,
+            title: title.into(),
+            assignee: who.into(),
+            starts_on: day(s),
+            ends_on: day(e),
+            planned_hours: hours,
+        };
+        projects::add_task(store, &analyst, p.id, &t, client).await?;
+    }
+    for (no, hours, done) in [(1, 172, true), (2, 44, true), (4, 36, false)] {
+        projects::progress(store, &analyst, p.id, &Progress { no, actual_hours: hours, done }, client).await?;
+    }
+    projects::phase_done(store, &analyst, p.id, 0, &day(-21), client).await?;
+    let waiting = NewProject {
+        org_id: lab,
+        code: "YF-2026-002".into(),
+        title: "阿莫西林克拉维酸钾干混悬剂有关物质方法开发".into(),
+        objective: "建立并验证有关物质的高效液相色谱检查法。".into(),
+        leader: String::new(),
+        starts_on: day(10),
+        ends_on: day(190),
+        phases: vec![phase("方法开发", 10, 100), phase("方法验证", 101, 190)],
+    };
+    projects::propose(store, &analyst, &waiting, client).await?;
+    Ok(p.id)
 }

@@ -28,6 +28,8 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_lab::results::drifts(store).await?);
     all.extend(yaolian_lab::templates::drifts(store).await?);
     all.extend(yaolian_lab::records::drifts(store).await?);
+    all.extend(yaolian_lab::environment::drifts(store).await?);
+    all.extend(yaolian_lab::projects::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 const ALLOWED: &[&str] = &[
     "yaolian", "English", "GLN", "GTIN", "SSCC", "SGTIN", "EPC", "EPCIS", "CBV", "GS1", "SM2", "SM3", "CSV", "Excel",
     "PDF", "RFC", "MiB", "KB", "QR", "URL", "URI", "API", "JSON", "LD", "PEM", "TOTP", "CA", "ID", "IP", "GMP", "GSP",
-    "OTC", "CN", "UTF", "CAS", "GHS", "mL", "mg", "kg", "FMEA", "RSD", "USP", "HPLC", "min", "nm",
+    "OTC", "CN", "UTF", "CAS", "GHS", "mL", "mg", "kg", "FMEA", "RSD", "USP", "HPLC", "min", "nm", "RH",
 ];
 
 /// Demo accounts, one per role the demo has.

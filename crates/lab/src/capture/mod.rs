@@ -2,6 +2,7 @@
 //! workstation, the server runs them again on what arrives. Pure, no I/O; every parser refuses
 //! input over its size limit before reading it, and names the line and the rule it breaks.
 
+pub mod animl;
 pub mod astm;
 pub mod balance;
 pub mod peaks;

@@ -8,7 +8,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use yaolian_lab::environment::{self, NewReading, NewRoom, Reading, Room};
 use yaolian_lab::instruments::{self, Calibration, Instrument, NewInstrument, Use};
+use yaolian_lab::projects::{self, NewProject, NewTask, Progress, Project};
 use yaolian_lab::records::{self, Entries, NewRecord, Record};
 use yaolian_lab::results::{self, Delivery, Stored};
 use yaolian_lab::templates::{self, Definition, NewTemplate, TemplateVersion};
@@ -39,6 +41,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/lab/records/{id}/submission", post(submit_record))
         .route("/api/v1/lab/records/{id}/review", post(review_record))
         .route("/api/v1/lab/records/{id}/approval", post(approve_record))
+        .route("/api/v1/lab/rooms", get(list_rooms).post(create_room))
+        .route("/api/v1/lab/rooms/{id}/readings", get(room_readings).post(record_reading))
+        .route("/api/v1/lab/projects", get(list_projects).post(propose_project))
+        .route("/api/v1/lab/projects/{id}", get(get_project))
+        .route("/api/v1/lab/projects/{id}/decision", post(decide_project))
+        .route("/api/v1/lab/projects/{id}/tasks", post(add_project_task))
+        .route("/api/v1/lab/projects/{id}/progress", post(project_progress))
+        .route("/api/v1/lab/projects/{id}/closure", post(close_project))
 }
 
 /// Instruments of the caller's laboratories (`lab.read`), those falling due first.
@@ -359,4 +369,165 @@ pub async fn approve_record(
     ApiJson(s): ApiJson<Signature>,
 ) -> ApiResult<Json<Record>> {
     Ok(Json(records::approve(state.store(), state.identity(), &p, id, &s.password, s.totp.as_deref(), &client).await?))
+}
+
+/// Laboratory rooms with their limits and latest reading (`lab.read`).
+#[utoipa::path(get, path = "/api/v1/lab/rooms", tag = "lab",
+    responses((status = 200, body = Vec<Room>), (status = 403, body = Problem)))]
+pub async fn list_rooms(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Room>>> {
+    Ok(Json(environment::rooms(state.store(), &p, &client).await?))
+}
+
+/// Set a room up with its temperature and humidity limits (`lab.manage`).
+#[utoipa::path(post, path = "/api/v1/lab/rooms", tag = "lab", request_body = NewRoom,
+    responses((status = 201, body = Room), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_room(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewRoom>,
+) -> ApiResult<(StatusCode, Json<Room>)> {
+    Ok((StatusCode::CREATED, Json(environment::create_room(state.store(), &p, &new, &client).await?)))
+}
+
+/// A room's readings, newest first (`lab.read`).
+#[utoipa::path(get, path = "/api/v1/lab/rooms/{id}/readings", tag = "lab", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Reading>), (status = 404, body = Problem)))]
+pub async fn room_readings(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<Reading>>> {
+    Ok(Json(environment::readings(state.store(), &p, id, 500, &client).await?))
+}
+
+/// Record a reading (`lab.use`); one outside a limit opens a deviation.
+#[utoipa::path(post, path = "/api/v1/lab/rooms/{id}/readings", tag = "lab", params(("id" = i64, Path)),
+    request_body = NewReading, responses((status = 201, body = Reading), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_reading(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<NewReading>,
+) -> ApiResult<(StatusCode, Json<Reading>)> {
+    let reading = environment::record(state.store(), &state.config().quality, &p, id, &r, &client).await?;
+    Ok((StatusCode::CREATED, Json(reading)))
+}
+
+/// R&D projects of the caller's laboratories (`lab.read`).
+#[utoipa::path(get, path = "/api/v1/lab/projects", tag = "lab",
+    responses((status = 200, body = Vec<Project>), (status = 403, body = Problem)))]
+pub async fn list_projects(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Project>>> {
+    Ok(Json(projects::list(state.store(), &p, None, &client).await?))
+}
+
+/// Propose a project (立项申请, `lab.use`).
+#[utoipa::path(post, path = "/api/v1/lab/projects", tag = "lab", request_body = NewProject,
+    responses((status = 201, body = Project), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn propose_project(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewProject>,
+) -> ApiResult<(StatusCode, Json<Project>)> {
+    Ok((StatusCode::CREATED, Json(projects::propose(state.store(), &p, &new, &client).await?)))
+}
+
+/// One project with its phases and tasks.
+#[utoipa::path(get, path = "/api/v1/lab/projects/{id}", tag = "lab", params(("id" = i64, Path)),
+    responses((status = 200, body = Project), (status = 404, body = Problem)))]
+pub async fn get_project(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Project>> {
+    Ok(Json(projects::get(state.store(), &p, id, &client).await?))
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectDecision {
+    pub approve: bool,
+    #[serde(default)]
+    pub reason: String,
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// Approve (or not) a proposal under a signature (`lab.manage`, not its proposer).
+#[utoipa::path(post, path = "/api/v1/lab/projects/{id}/decision", tag = "lab", params(("id" = i64, Path)),
+    request_body = ProjectDecision, responses((status = 200, body = Project), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_project(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(d): ApiJson<ProjectDecision>,
+) -> ApiResult<Json<Project>> {
+    let (store, identity) = (state.store(), state.identity());
+    let totp = d.totp.as_deref();
+    Ok(Json(projects::decide(store, identity, &p, id, d.approve, &d.reason, &d.password, totp, &client).await?))
+}
+
+/// Add a task (the leader or `lab.manage`).
+#[utoipa::path(post, path = "/api/v1/lab/projects/{id}/tasks", tag = "lab", params(("id" = i64, Path)),
+    request_body = NewTask, responses((status = 200, body = Project), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_project_task(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(t): ApiJson<NewTask>,
+) -> ApiResult<Json<Project>> {
+    Ok(Json(projects::add_task(state.store(), &p, id, &t, &client).await?))
+}
+
+/// Record hours spent on a task and whether it is done (its assignee or the leader).
+#[utoipa::path(post, path = "/api/v1/lab/projects/{id}/progress", tag = "lab", params(("id" = i64, Path)),
+    request_body = Progress, responses((status = 200, body = Project), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn project_progress(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(g): ApiJson<Progress>,
+) -> ApiResult<Json<Project>> {
+    Ok(Json(projects::progress(state.store(), &p, id, &g, &client).await?))
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectClosure {
+    pub outcome: String,
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// Close a project with its outcome under a signature (`lab.manage`; every task done).
+#[utoipa::path(post, path = "/api/v1/lab/projects/{id}/closure", tag = "lab", params(("id" = i64, Path)),
+    request_body = ProjectClosure, responses((status = 200, body = Project), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn close_project(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(c): ApiJson<ProjectClosure>,
+) -> ApiResult<Json<Project>> {
+    let (store, identity) = (state.store(), state.identity());
+    Ok(Json(projects::close(store, identity, &p, id, &c.outcome, &c.password, c.totp.as_deref(), &client).await?))
 }

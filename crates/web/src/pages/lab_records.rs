@@ -78,6 +78,8 @@ pub struct LabForm {
     #[serde(default)]
     template_version_id: String,
     #[serde(default)]
+    project: String,
+    #[serde(default)]
     title: String,
     #[serde(default)]
     code: String,
@@ -210,6 +212,7 @@ struct ListPage {
     pages: i64,
     statuses: &'static [(&'static str, &'static str)],
     usable: Vec<TemplateVersion>,
+    projects: Vec<yaolian_lab::projects::Project>,
     failed: Failed,
 }
 
@@ -224,6 +227,11 @@ async fn render_list(state: &AppState, user: &PageUser, filter: Filter, failed: 
         Err(e) => return failure_page(user.lang, e),
     };
     let usable = templates::usable_list(store, &user.principal, &user.client).await.unwrap_or_default();
+    let projects = if usable.is_empty() {
+        Vec::new()
+    } else {
+        yaolian_lab::projects::list(store, &user.principal, Some("active"), &user.client).await.unwrap_or_default()
+    };
     let refused = failed.refused();
     let page = ListPage {
         chrome: user.chrome("lab"),
@@ -233,6 +241,7 @@ async fn render_list(state: &AppState, user: &PageUser, filter: Filter, failed: 
         total,
         statuses: records::STATUSES,
         usable,
+        projects,
         failed,
     };
     super::render_form(&page, refused)
@@ -249,6 +258,7 @@ async fn create_record(State(state): State<AppState>, user: PageUser, Form(form)
     let new = NewRecord {
         template_version_id: form.template_version_id.trim().parse().unwrap_or(0),
         title: form.title.clone(),
+        project_id: form.project.trim().parse().ok(),
     };
     match records::create(state.store(), &user.principal, &new, &user.client).await {
         Ok(r) => Redirect::to(&format!("/lab/records/{}", r.id)).into_response(),
@@ -698,6 +708,7 @@ fn kept_form(pairs: &[(String, String)]) -> LabForm {
         csrf: String::new(),
         org: get("org"),
         template_version_id: get("template_version_id"),
+        project: get("project"),
         title: get("title"),
         code: get("code"),
         rounding: get("rounding"),

@@ -14,6 +14,8 @@ mod export;
 mod home;
 mod inventory;
 mod lab;
+mod lab_environment;
+mod lab_projects;
 mod lab_records;
 mod license;
 mod login;
@@ -56,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .merge(changes::routes())
         .merge(lab::routes())
         .merge(lab_records::routes())
+        .merge(lab_environment::routes())
+        .merge(lab_projects::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }

@@ -225,9 +225,37 @@ pub async fn seed(store: &Store) -> Demo {
             .await
             .unwrap();
     ids.insert("template.kc".into(), template.id.to_string());
-    let record = yaolian_lab::records::NewRecord { template_version_id: template.id, title: "称量".into() };
+    let record =
+        yaolian_lab::records::NewRecord { template_version_id: template.id, title: "称量".into(), project_id: None };
     let record = yaolian_lab::records::create(store, &master, &record, &client).await.unwrap();
     ids.insert("record.kc".into(), record.id.to_string());
+    let room = yaolian_lab::environment::NewRoom {
+        org_id: org(&ids, "kc"),
+        code: "QC-101".into(),
+        name: "天平室".into(),
+        temp_low: "18.0".into(),
+        temp_high: "26.0".into(),
+        rh_low: "45.0".into(),
+        rh_high: "65.0".into(),
+    };
+    let room = yaolian_lab::environment::create_room(store, &qa, &room, &client).await.unwrap();
+    ids.insert("room.kc".into(), room.id.to_string());
+    let project = yaolian_lab::projects::NewProject {
+        org_id: org(&ids, "kc"),
+        code: "YF-2026-001".into(),
+        title: "盐酸二甲双胍缓释片工艺开发".into(),
+        objective: "完成小试处方筛选".into(),
+        leader: String::new(),
+        starts_on: "2026-01-01".into(),
+        ends_on: "2026-12-31".into(),
+        phases: vec![yaolian_lab::projects::NewPhase {
+            name: "小试".into(),
+            starts_on: "2026-01-01".into(),
+            ends_on: "2026-06-30".into(),
+        }],
+    };
+    let project = yaolian_lab::projects::propose(store, &qa, &project, &client).await.unwrap();
+    ids.insert("project.kc".into(), project.id.to_string());
     for (key, cert) in [("kc", "ZL-33-2022-0107"), ("ht", "ZL-32-2021-0311")] {
         let new = persons::NewPerson {
             name: "周明".into(),
