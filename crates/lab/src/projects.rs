@@ -23,7 +23,7 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, RecordVersion, Store, StoreError, Tx};
+use yaolian_store::{RecordVersion, Store, StoreError, Tx};
 
 pub const ENTITY: &str = "lab_project";
 
@@ -221,25 +221,18 @@ async fn save(
         .bind(id)
         .fetch_one(&mut **tx)
         .await?;
-    let p = from_row(&row)?;
-    let written = versions::append(
-        tx,
-        NewVersion {
-            entity: ENTITY,
-            entity_id: &id.to_string(),
-            actor: principal.username(),
-            action,
-            reason,
-            data: &image(&p)?,
-            expected_version: Some(p.version - 1),
-        },
-    )
-    .await?;
-    let target = format!("lab_project:{id} {} {action}", p.code);
-    let event =
-        audit::Event { detail: reason, ..audit::Event::by(principal, audit::action::LAB_PROJECT, &target, client) };
-    audit::record(tx, event).await?;
-    Ok(written)
+    let x = from_row(&row)?;
+    let step = yaolian_records::step::Step {
+        entity: ENTITY,
+        id,
+        version: x.version,
+        data: image(&x)?,
+        action,
+        reason,
+        audit: audit::action::LAB_PROJECT,
+        target: format!("lab_project:{id} {} {action}", x.code),
+    };
+    Ok(yaolian_records::step::record(tx, principal, step, client).await?)
 }
 
 /// Proposes a project (立项申请, `lab.use`).

@@ -34,7 +34,7 @@ use yaolian_inventory::stock::{self, ReagentUse};
 use yaolian_quality::{deviations, QualityConfig};
 use yaolian_records::esign;
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, RecordVersion, Store, StoreError, Tx};
+use yaolian_store::{versions, RecordVersion, Store, StoreError, Tx};
 
 /// The versioned-record entity of lab records.
 pub const ENTITY: &str = "lab_record";
@@ -222,25 +222,18 @@ async fn save(
 ) -> Result<RecordVersion> {
     let row =
         sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.id = $1")).bind(id).fetch_one(&mut **tx).await?;
-    let r = from_row(&row)?;
-    let written = versions::append(
-        tx,
-        NewVersion {
-            entity: ENTITY,
-            entity_id: &id.to_string(),
-            actor: principal.username(),
-            action,
-            reason,
-            data: &image(&r)?,
-            expected_version: Some(r.version - 1),
-        },
-    )
-    .await?;
-    let target = format!("lab_record:{id} {} {action}", r.number);
-    let event =
-        audit::Event { detail: reason, ..audit::Event::by(principal, audit::action::LAB_RECORD, &target, client) };
-    audit::record(tx, event).await?;
-    Ok(written)
+    let x = from_row(&row)?;
+    let step = yaolian_records::step::Step {
+        entity: ENTITY,
+        id,
+        version: x.version,
+        data: image(&x)?,
+        action,
+        reason,
+        audit: audit::action::LAB_RECORD,
+        target: format!("lab_record:{id} {} {action}", x.number),
+    };
+    Ok(yaolian_records::step::record(tx, principal, step, client).await?)
 }
 
 /// Makes a record from an approved template version (`lab.use`); when the template names its

@@ -29,7 +29,7 @@ use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::{IdentityConfig, IdentityError};
 use yaolian_records::esign;
 use yaolian_store::sql::Params;
-use yaolian_store::{versions, NewVersion, RecordVersion, Store, StoreError, Tx};
+use yaolian_store::{RecordVersion, Store, StoreError, Tx};
 
 /// The versioned-record entity of template versions.
 pub const ENTITY: &str = "lab_template_version";
@@ -549,24 +549,17 @@ async fn save(
     let row =
         sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE v.id = $1")).bind(id).fetch_one(&mut **tx).await?;
     let v = from_row(&row)?;
-    let written = versions::append(
-        tx,
-        NewVersion {
-            entity: ENTITY,
-            entity_id: &id.to_string(),
-            actor: principal.username(),
-            action,
-            reason,
-            data: &image(&v)?,
-            expected_version: Some(v.version - 1),
-        },
-    )
-    .await?;
-    let target = format!("lab_template_version:{id} {} 第{}版 {action}", v.code, v.number);
-    let event =
-        audit::Event { detail: reason, ..audit::Event::by(principal, audit::action::LAB_TEMPLATE, &target, client) };
-    audit::record(tx, event).await?;
-    Ok(written)
+    let step = yaolian_records::step::Step {
+        entity: ENTITY,
+        id,
+        version: v.version,
+        data: image(&v)?,
+        action,
+        reason,
+        audit: audit::action::LAB_TEMPLATE,
+        target: format!("lab_template_version:{id} {} 第{}版 {action}", v.code, v.number),
+    };
+    Ok(yaolian_records::step::record(tx, principal, step, client).await?)
 }
 
 fn stored(def: &Definition) -> Result<String> {

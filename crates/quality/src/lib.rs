@@ -98,46 +98,17 @@ pub(crate) fn day_of(errors: &mut yaolian_core::ValidationError, field: &str, te
     }
 }
 
-/// One step of a quality record, written inside the caller's transaction by [`record_step`]:
-/// the row's after-image as it now stands at `version`, and what the audit trail says.
-pub(crate) struct Step<'a> {
-    pub entity: &'a str,
-    pub id: i64,
-    pub version: i64,
-    pub data: serde_json::Value,
-    pub action: &'a str,
-    pub reason: &'a str,
-    pub audit: &'a str,
-    pub target: String,
-}
+/// One step of a quality record (`yaolian_records::step::Step`).
+pub(crate) use yaolian_records::step::Step;
 
-/// Versions the step (expecting the previous version, so a change made meanwhile is refused)
-/// and records its audit event, in `tx`.
+/// Versions the step and records its audit event, in `tx` (`yaolian_records::step::record`).
 pub(crate) async fn record_step(
     tx: &mut yaolian_store::Tx<'_>,
     principal: &yaolian_access::Principal,
     step: Step<'_>,
     client: &yaolian_access::ClientInfo,
 ) -> error::Result<yaolian_store::RecordVersion> {
-    let written = yaolian_store::versions::append(
-        tx,
-        yaolian_store::NewVersion {
-            entity: step.entity,
-            entity_id: &step.id.to_string(),
-            actor: principal.username(),
-            action: step.action,
-            reason: step.reason,
-            data: &step.data,
-            expected_version: Some(step.version - 1),
-        },
-    )
-    .await?;
-    let event = yaolian_audit::Event {
-        detail: step.reason,
-        ..yaolian_audit::Event::by(principal, step.audit, &step.target, client)
-    };
-    yaolian_audit::record(tx, event).await?;
-    Ok(written)
+    Ok(yaolian_records::step::record(tx, principal, step, client).await?)
 }
 
 /// The row `sql` selects for `id` (its columns include `o.path AS org_path`), if the principal

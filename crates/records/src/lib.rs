@@ -7,6 +7,7 @@
 pub mod esign;
 pub mod files;
 pub mod history;
+pub mod step;
 
 pub use history::{RecordView, VersionView};
 

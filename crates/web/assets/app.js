@@ -68,8 +68,19 @@
       var chart = window.echarts.init(el);
       var category = { type: 'category', data: d.x };
       // A line chart (readings against limits) has decimals and, per series, its own axis.
-      var value = d.line ? [{ type: 'value', scale: true }, { type: 'value', scale: true }]
-                         : { type: 'value', minInterval: 1 };
+      var value = { type: 'value', minInterval: 1 };
+      if (d.line) {
+        // Each axis spans its series' values and limits, so every limit line shows.
+        value = [0, 1].map(function (axis) {
+          var all = [];
+          (d.series || []).forEach(function (s) {
+            if ((s.axis || 0) === axis) { all = all.concat(s.data, s.limits || []); }
+          });
+          if (!all.length) { return { type: 'value', scale: true }; }
+          var lo = Math.min.apply(null, all), hi = Math.max.apply(null, all), pad = (hi - lo) * 0.1 || 1;
+          return { type: 'value', min: Math.floor(lo - pad), max: Math.ceil(hi + pad) };
+        });
+      }
       chart.setOption({
         animation: false,
         grid: d.horizontal ? { left: 8, right: 24, top: 8, bottom: 24, containLabel: true }
@@ -80,9 +91,16 @@
         // A horizontal bar carries its value (a single bar has no axis to read it from).
         series: (d.series || [{ name: d.name, data: d.y }]).map(function (s) {
           if (d.line) {
-            return { name: s.name, type: 'line', data: s.data, yAxisIndex: s.axis || 0,
-                     markLine: s.limits ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed' },
-                                            data: s.limits.map(function (v) { return { yAxis: v }; }) } : undefined };
+            var lim = s.limits || [];
+            // A point outside its limits is drawn large and red.
+            var data = s.data.map(function (v) {
+              return (lim.length === 2 && (v < lim[0] || v > lim[1]))
+                ? { value: v, symbolSize: 10, itemStyle: { color: '#b42318' } } : v;
+            });
+            return { name: s.name, type: 'line', data: data, yAxisIndex: s.axis || 0,
+                     markLine: lim.length ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed' },
+                                              label: { formatter: '{c}' },
+                                              data: lim.map(function (v) { return { yAxis: v }; }) } : undefined };
           }
           return { name: s.name, type: 'bar', stack: 'all', data: s.data, barMaxWidth: 36,
                    label: d.horizontal ? { show: true, position: 'right' } : undefined };

@@ -181,7 +181,7 @@ async fn render_room(state: &AppState, user: &PageUser, id: i64, failed: Failed,
     let done = match done {
         "created" => "房间已建立",
         "reading" => "读数已记录",
-        "excursion" => "读数已记录：超出限度，已自动开启偏差",
+        "excursion" => "读数已记录：超出限度，已自动生成偏差记录",
         _ => "",
     };
     let refused = failed.refused();
@@ -218,5 +218,12 @@ async fn record_reading(
             Ok(errors) => render_room(&state, &user, id, Failed { form: "reading", kept: form, errors }, "").await,
             Err(page) => page,
         },
+    }
+}
+
+impl RoomPage {
+    /// A reading's time to the minute, China time, e.g. 2026-11-28 15:00.
+    fn minute(&self, at: &yaolian_core::Timestamp) -> String {
+        at.to_china_string().chars().take(16).collect()
     }
 }

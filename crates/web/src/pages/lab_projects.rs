@@ -329,6 +329,8 @@ struct ProjectPage {
     failed: Failed,
     done: &'static str,
     today: String,
+    /// The first phase not yet reached, offered first.
+    first_open: usize,
 }
 
 impl Shows for ProjectPage {}
@@ -362,7 +364,7 @@ async fn render_project(state: &AppState, user: &PageUser, id: i64, failed: Fail
     let mut chrome = user.chrome("lab");
     chrome.title = format!("{} {}", p.code, p.title);
     let done = match done {
-        "proposed" => "立项申请已提交，待批准",
+        "proposed" => "立项申请已提交，待审批",
         "decide" => "立项决定已签名",
         "task" => "任务已添加",
         "progress" => "进度已记录",
@@ -383,6 +385,7 @@ async fn render_project(state: &AppState, user: &PageUser, id: i64, failed: Fail
         failed,
         done,
         today: yaolian_core::Timestamp::now().china_date().to_string(),
+        first_open: p.phases.iter().position(|ph| ph.done_on.is_none()).unwrap_or(0),
         p,
     };
     super::render_form(&page, refused)
