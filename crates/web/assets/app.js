@@ -84,7 +84,7 @@
       chart.setOption({
         animation: false,
         grid: d.horizontal ? { left: 8, right: 24, top: 8, bottom: 24, containLabel: true }
-                           : { left: 40, right: 16, top: 24, bottom: 32 },
+                           : { left: 40, right: d.line ? 64 : 16, top: 24, bottom: 32 },
         tooltip: { trigger: 'axis' },
         xAxis: d.horizontal ? value : category,
         yAxis: d.horizontal ? category : value,
