@@ -7,9 +7,11 @@
 //! after a lost answer is harmless. Failures wait and retry with jittered exponential backoff —
 //! 30 s doubling up to one day, for as long as it takes; a refusal that no retry can change (the
 //! server says the file cannot be read, or the key was used for another file) is set aside with
-//! its reason for a person to look at. `status` shows the queue.
+//! its reason for a person to look at. `status` shows the queue. A balance or pH meter on a
+//! serial port is read line by line ([`serial`]) into the same outbox.
 
 pub mod outbox;
+pub mod serial;
 
 /// The wait before the first retry: 30 s.
 pub const FIRST_RETRY_MS: i64 = 30_000;

@@ -20,11 +20,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Watch a folder and deliver its results.
+    /// Watch a folder and/or read a serial port, and deliver the results.
     Run {
         /// The folder the instrument software exports to.
         #[arg(long, env = "YAOLIAN_AGENT_WATCH")]
-        watch: PathBuf,
+        watch: Option<PathBuf>,
+        /// A serial port a balance or pH meter prints to, e.g. /dev/ttyUSB0.
+        #[arg(long, env = "YAOLIAN_AGENT_SERIAL")]
+        serial: Option<String>,
+        /// The serial port's speed (8 data bits, no parity, 1 stop bit).
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
         #[arg(long, env = "YAOLIAN_AGENT_SERVER")]
         server: String,
         /// A scoped API token with `lab.use`.
@@ -70,12 +76,30 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&outbox.status().await?)?);
             Ok(())
         }
-        Command::Run { watch, server, token, org, instrument, operator, scan_ms, first_retry_ms } => {
+        Command::Run { watch, serial, baud, server, token, org, instrument, operator, scan_ms, first_retry_ms } => {
+            anyhow::ensure!(watch.is_some() || serial.is_some(), "give --watch (a folder), --serial (a port) or both");
             let target =
                 Target { server, token, org_id: org, instrument: instrument.clone(), operator, first_retry_ms };
             let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+            if let Some(port) = serial {
+                // Lines are captured as they arrive, not at the next scan: a line held only in
+                // memory would be lost if the agent stopped.
+                let (tx, mut rx) = tokio::sync::mpsc::channel(1000);
+                yaolian_agent::serial::spawn_reader(port.clone(), baud, tx);
+                let (outbox, instrument) = (outbox.clone(), instrument.clone());
+                tokio::spawn(async move {
+                    while let Some(reading) = rx.recv().await {
+                        if let Err(e) = yaolian_agent::serial::capture(&outbox, &instrument, &port, &reading).await {
+                            eprintln!("cannot capture a line from {port}: {e:#}");
+                        }
+                    }
+                });
+            }
             loop {
-                let new = scan(&outbox, &watch, &instrument).await?;
+                let new = match &watch {
+                    Some(dir) => scan(&outbox, dir, &instrument).await?,
+                    None => 0,
+                };
                 let round = deliver_due(&outbox, &http, &target, 200).await?;
                 if new > 0 || round.delivered > 0 || round.failed > 0 || round.rejected > 0 {
                     eprintln!(

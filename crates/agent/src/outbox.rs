@@ -53,6 +53,16 @@ pub struct Status {
     pub last_error: String,
 }
 
+/// Where captured content came from: its name (a file's, or one made for a serial line), the
+/// path or port, its kind and when it was acquired.
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub kind: &'a str,
+    pub acquired_ms: i64,
+}
+
+#[derive(Clone)]
 pub struct Outbox {
     pool: SqlitePool,
 }
@@ -79,22 +89,30 @@ impl Outbox {
         anyhow::ensure!(meta.len() <= MAX_FILE_BYTES, "{} is larger than 10 MiB", path.display());
         let content = std::fs::read(path)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let sm3 = HashAlg::Sm3.digest(&[&content]).to_hex();
-        let key = HashAlg::Sm3.digest(&[instrument.as_bytes(), b"\n", name.as_bytes(), b"\n", sm3.as_bytes()]).to_hex();
         let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
         let acquired = modified.map(|d| d.as_millis() as i64).unwrap_or_else(now_ms);
+        let at = Source { name: &name, path: &path.display().to_string(), kind, acquired_ms: acquired };
+        self.capture_bytes(instrument, &at, &content).await
+    }
+
+    /// Captures content that arrived otherwise (a line from a serial port), named by `at`:
+    /// `true` when it is new.
+    pub async fn capture_bytes(&self, instrument: &str, at: &Source<'_>, content: &[u8]) -> anyhow::Result<bool> {
+        let sm3 = HashAlg::Sm3.digest(&[content]).to_hex();
+        let key =
+            HashAlg::Sm3.digest(&[instrument.as_bytes(), b"\n", at.name.as_bytes(), b"\n", sm3.as_bytes()]).to_hex();
         let now = now_ms();
         let done = sqlx::query(
             "INSERT OR IGNORE INTO outbox (key, name, path, kind, sm3, content, acquired_at, captured_at, next_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&key)
-        .bind(&name)
-        .bind(path.display().to_string())
-        .bind(kind)
+        .bind(at.name)
+        .bind(at.path)
+        .bind(at.kind)
         .bind(&sm3)
-        .bind(&content)
-        .bind(rfc3339(acquired))
+        .bind(content)
+        .bind(rfc3339(at.acquired_ms))
         .bind(now)
         .bind(now)
         .execute(&self.pool)

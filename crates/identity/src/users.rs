@@ -134,6 +134,28 @@ impl UserQuery {
     }
 }
 
+/// The display names (姓名) of the people a page names by their login (a record's author, a
+/// project's leader …), by login; one query, at most 500 logins, a login not found left out.
+/// What a page shows of a person it may already show: no permission beyond the page's own.
+pub async fn display_names<'a>(
+    store: &Store,
+    usernames: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let wanted: std::collections::BTreeSet<&str> = usernames.into_iter().filter(|u| !u.is_empty()).take(500).collect();
+    if wanted.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut p = Params::new();
+    let marks: Vec<String> = wanted.iter().map(|u| p.push(*u)).collect();
+    let sql = format!("SELECT username, display_name FROM users WHERE username IN ({})", marks.join(", "));
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut out = std::collections::BTreeMap::new();
+    for r in &rows {
+        out.insert(r.try_get("username")?, r.try_get("display_name")?);
+    }
+    Ok(out)
+}
+
 /// Users the principal may see (`user.read` in its data scope), and the total count.
 pub async fn list(
     store: &Store,

@@ -14,6 +14,7 @@ pub mod instruments;
 pub mod labels;
 pub mod projects;
 pub mod records;
+pub mod reports;
 pub mod results;
 pub mod rounding;
 pub mod templates;

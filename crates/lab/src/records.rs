@@ -40,8 +40,13 @@ use yaolian_store::{versions, RecordVersion, Store, StoreError, Tx};
 pub const ENTITY: &str = "lab_record";
 
 /// States, code and Chinese name.
-pub const STATUSES: &[(&str, &str)] =
-    &[("draft", "记录中"), ("submitted", "已提交，待复核"), ("reviewed", "已复核，待批准"), ("approved", "已批准")];
+pub const STATUSES: &[(&str, &str)] = &[
+    ("draft", "记录中"),
+    ("submitted", "已提交，待复核"),
+    ("returned", "已退回，待更正"),
+    ("reviewed", "已复核，待批准"),
+    ("approved", "已批准"),
+];
 
 /// Where a value came from, code and Chinese name.
 pub const SOURCES: &[(&str, &str)] = &[
@@ -50,10 +55,19 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("instrument", "仪器"),
     ("reagent", "试剂领用"),
     ("result", "仪器数据"),
+    ("attachment", "附件"),
 ];
 
 /// The longest value a field takes.
 pub const MAX_VALUE_CHARS: usize = 2000;
+
+/// The largest file an attachment field takes, and the most files entered at once.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_ATTACHMENTS_AT_ONCE: usize = 10;
+
+/// Where a record's attachments are kept.
+const FILES: yaolian_records::files::FileTable =
+    yaolian_records::files::FileTable { table: "lab_record_files", owner: "record_id" };
 
 /// One field's value in a record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -120,6 +134,8 @@ pub struct Record {
     pub author: String,
     pub reviewed_by: Option<String>,
     pub approved_by: Option<String>,
+    /// Why the reviewer or approver sent it back (while `returned`).
+    pub return_note: String,
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
     pub version: i64,
@@ -145,6 +161,10 @@ pub struct Input {
     pub value: String,
     #[serde(default)]
     pub amount: String,
+    /// For an attachment field: the file (a new one replaces the one before, which stays in
+    /// the record's history).
+    #[serde(default)]
+    pub file: Option<yaolian_records::files::Upload>,
 }
 
 /// Values entered at once, by field key; after submission with the reason for the correction.
@@ -159,7 +179,7 @@ pub struct Entries {
 
 const COLUMNS: &str = "r.id, r.org_id, r.number, r.title, r.template_version_id, t.code AS template_code, \
      t.title AS template_title, v.number AS template_number, r.entries, r.status, r.oos, r.deviation_id, r.project_id, r.author, \
-     r.reviewed_by, r.approved_by, r.created_at, r.version";
+     r.reviewed_by, r.approved_by, r.return_note, r.created_at, r.version";
 const FROM: &str = "lab_records r JOIN lab_template_versions v ON v.id = r.template_version_id \
      JOIN lab_templates t ON t.id = v.template_id";
 
@@ -184,6 +204,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Record, sqlx::Error> {
         author: r.try_get("author")?,
         reviewed_by: r.try_get("reviewed_by")?,
         approved_by: r.try_get("approved_by")?,
+        return_note: r.try_get("return_note")?,
         created_at: Timestamp(r.try_get("created_at")?),
         version: r.try_get("version")?,
     })
@@ -208,6 +229,9 @@ fn image(r: &Record) -> Result<serde_json::Value> {
     // ledgered.
     if let (Some(project), Some(map)) = (r.project_id, image.as_object_mut()) {
         map.insert("project_id".into(), project.into());
+    }
+    if let (false, Some(map)) = (r.return_note.is_empty(), image.as_object_mut()) {
+        map.insert("return_note".into(), r.return_note.clone().into());
     }
     Ok(image)
 }
@@ -427,6 +451,55 @@ fn recalculate(c: &Compiled, entries: &mut BTreeMap<String, Entry>, correction: 
     }
 }
 
+/// Puts one field's new value (or its clearing) into the entries: `false` when nothing changes.
+/// After submission (`correction` names the reason) the replaced value is kept in the field's
+/// corrections.
+fn put(
+    entries: &mut BTreeMap<String, Entry>,
+    key: &str,
+    new: Option<Entry>,
+    correction: Option<&str>,
+    by: &str,
+    now: i64,
+) -> bool {
+    let old = entries.get(key);
+    let unchanged = match (old, &new) {
+        (Some(o), Some(n)) => o.value == n.value && o.amount == n.amount && o.ref_id == n.ref_id,
+        (Some(o), None) => o.value.is_empty(),
+        (None, None) => true,
+        (None, Some(_)) => false,
+    };
+    if unchanged {
+        return false;
+    }
+    let mut corrections = old.map(|o| o.corrections.clone()).unwrap_or_default();
+    if let Some(reason) = correction {
+        corrections.push(Correction {
+            from: old.map(|o| o.value.clone()).unwrap_or_default(),
+            to: new.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+            reason: reason.to_string(),
+            by: by.to_string(),
+            at: now,
+        });
+    }
+    match new {
+        Some(n) => {
+            entries.insert(key.to_string(), Entry { corrections, ..n });
+        }
+        None if !corrections.is_empty() => {
+            let source = old.map(|o| o.source.clone()).unwrap_or_default();
+            entries.insert(
+                key.to_string(),
+                Entry { source, by: by.to_string(), at: now, corrections, ..Entry::default() },
+            );
+        }
+        None => {
+            entries.remove(key);
+        }
+    }
+    true
+}
+
 /// Enters values (`lab.use`, the record's author): in a draft freely; once submitted as a
 /// correction, with its reason, keeping each replaced value, and back to review. A calculated
 /// field is refused (`calculated`); an instrument must be in calibration, a reagent lot usable
@@ -446,13 +519,20 @@ pub async fn enter(
     for (key, v) in &input.values {
         errors.length(key, &v.value, 0, MAX_VALUE_CHARS);
         errors.length(key, &v.amount, 0, 40);
+        // A file's size is bounded before it is decoded: base64 is 4 characters per 3 bytes.
+        if v.file.as_ref().is_some_and(|f| f.content_base64.len() > MAX_ATTACHMENT_BYTES / 3 * 4 + 4) {
+            errors.push(key, format!("max_bytes:{MAX_ATTACHMENT_BYTES}"), "a file of at most 10 MiB");
+        }
+    }
+    if input.values.values().filter(|v| v.file.is_some()).count() > MAX_ATTACHMENTS_AT_ONCE {
+        errors.push("values", format!("max_items:{MAX_ATTACHMENTS_AT_ONCE}"), "files at once");
     }
     errors.into_result()?;
     let (r, tv) = reach(store, principal, id, perm::LAB_USE, client).await?;
     only_author(&r, principal)?;
     let correcting = match r.status.as_str() {
         "draft" => false,
-        "submitted" | "reviewed" => true,
+        "submitted" | "returned" | "reviewed" => true,
         _ => return Err(wrong_state(&r, "enter")),
     };
     if correcting && input.reason.trim().is_empty() {
@@ -465,14 +545,59 @@ pub async fn enter(
     let now = Timestamp::now().0;
     let mut entries = r.entries.clone();
     let mut errors = ValidationError::new();
-    let mut changed = 0usize;
+    // What was entered, then what the entered results give the numbers taken from them.
+    let mut changes: Vec<(String, Option<Entry>)> = Vec::new();
+    let mut taken: Vec<(String, Option<Entry>)> = Vec::new();
+    // Attachments to store in the transaction, by field key.
+    let mut files: Vec<(String, yaolian_records::files::Decoded)> = Vec::new();
     for (key, inp) in &input.values {
         let Some(slot) = compiled.slot(key) else {
             errors.push(key.as_str(), "exists", "the template has no such field");
             continue;
         };
         let value = inp.value.trim();
+        if slot.from.is_some() {
+            errors.push(key.as_str(), "from_result", "taken from its instrument result; not typed");
+            continue;
+        }
         let base = Entry { by: by.to_string(), at: now, ..Entry::default() };
+        if slot.field.kind == "result" && value.is_empty() {
+            taken.extend(compiled.slots.iter().filter(|s| s.from.as_ref() == Some(key)).map(|s| (s.key.clone(), None)));
+        }
+        if slot.field.kind == "attachment" {
+            let new = match &inp.file {
+                Some(upload) => {
+                    let decoded =
+                        match yaolian_records::files::decode(std::slice::from_ref(upload), 1, MAX_ATTACHMENT_BYTES) {
+                            Ok(mut d) => d.pop(),
+                            Err(v) => {
+                                for e in v.errors {
+                                    errors.push(key.as_str(), e.rule, e.message);
+                                }
+                                continue;
+                            }
+                        };
+                    let Some(d) = decoded else { continue };
+                    let e = Entry {
+                        value: d.name.clone(),
+                        detail: format!("{} 字节 · SM3 {}", d.size(), d.sm3),
+                        source: "attachment".into(),
+                        ..base
+                    };
+                    files.push((key.clone(), d));
+                    Some(e)
+                }
+                None if value.is_empty() => None,
+                // The file it holds, named again: unchanged.
+                None if r.entries.get(key.as_str()).is_some_and(|e| e.value == value) => continue,
+                None => {
+                    errors.push(key.as_str(), "file", "an attachment is a file, not text");
+                    continue;
+                }
+            };
+            changes.push((key.clone(), new));
+            continue;
+        }
         let new = if value.is_empty() {
             None
         } else {
@@ -533,6 +658,33 @@ pub async fn enter(
                         errors.push(key.as_str(), "exists", "a result of the record's laboratory");
                         continue;
                     }
+                    for dep in compiled.slots.iter().filter(|s| s.from.as_ref() == Some(key)) {
+                        let Some(from) = &dep.field.from else { continue };
+                        match res.take(from) {
+                            Ok((_, unit))
+                                if !unit.is_empty() && !dep.field.unit.is_empty() && unit != dep.field.unit =>
+                            {
+                                errors.push(
+                                    dep.key.as_str(),
+                                    format!("result_unit:{unit}"),
+                                    format!("the result is in {unit}, the field in {}", dep.field.unit),
+                                );
+                            }
+                            Ok((v, _)) => {
+                                let oos = decimal(&v).is_some_and(|x| dep.out_of_spec(x));
+                                let e = Entry {
+                                    value: v,
+                                    oos,
+                                    ref_id: Some(res.id),
+                                    detail: format!("取自 {}", res.raw_name),
+                                    source: "result".into(),
+                                    ..base.clone()
+                                };
+                                taken.push((dep.key.clone(), Some(e)));
+                            }
+                            Err((rule, why)) => errors.push(dep.key.as_str(), rule, why),
+                        }
+                    }
                     Some(Entry {
                         value: res.raw_name,
                         ref_id: Some(res.id),
@@ -547,55 +699,33 @@ pub async fn enter(
                 }
             }
         };
-        let old = entries.get(key.as_str());
-        let unchanged = match (old, &new) {
-            (Some(o), Some(n)) => o.value == n.value && o.amount == n.amount && o.ref_id == n.ref_id,
-            (Some(o), None) => o.value.is_empty(),
-            (None, None) => true,
-            (None, Some(_)) => false,
-        };
-        if unchanged {
-            continue;
-        }
-        changed += 1;
-        let mut corrections = old.map(|o| o.corrections.clone()).unwrap_or_default();
-        if correcting {
-            corrections.push(Correction {
-                from: old.map(|o| o.value.clone()).unwrap_or_default(),
-                to: new.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
-                reason: input.reason.trim().to_string(),
-                by: by.to_string(),
-                at: now,
-            });
-        }
-        match new {
-            Some(n) => {
-                entries.insert(key.clone(), Entry { corrections, ..n });
-            }
-            None if !corrections.is_empty() => {
-                let source = old.map(|o| o.source.clone()).unwrap_or_default();
-                entries.insert(
-                    key.clone(),
-                    Entry { source, by: by.to_string(), at: now, corrections, ..Entry::default() },
-                );
-            }
-            None => {
-                entries.remove(key.as_str());
-            }
-        }
+        changes.push((key.clone(), new));
     }
     errors.into_result()?;
+    let correction = correcting.then(|| input.reason.trim());
+    let mut changed = 0usize;
+    for (key, new) in changes.into_iter().chain(taken) {
+        if put(&mut entries, &key, new, correction, by, now) {
+            changed += 1;
+        }
+    }
     if changed == 0 {
         return Ok(r);
     }
-    let reason = correcting.then(|| input.reason.trim());
-    recalculate(&compiled, &mut entries, reason, by, now);
+    recalculate(&compiled, &mut entries, correction, by, now);
     let oos = entries.values().any(|e| e.oos);
-    let text = serde_json::to_string(&entries).map_err(|e| IdentityError::Conflict(e.to_string()))?;
     let mut tx = store.begin().await?;
+    for (key, d) in &files {
+        let stored = yaolian_records::files::store(&mut tx, &FILES, id, std::slice::from_ref(d), now).await?;
+        if let (Some(e), Some(f)) = (entries.get_mut(key), stored.first()) {
+            e.ref_id = Some(f.id);
+        }
+    }
+    let text = serde_json::to_string(&entries).map_err(|e| IdentityError::Conflict(e.to_string()))?;
     let done = sqlx::query(
         "UPDATE lab_records SET entries = $1, oos = $2, status = CASE WHEN $3 = 1 THEN 'submitted' ELSE status END, \
-         reviewed_by = CASE WHEN $3 = 1 THEN NULL ELSE reviewed_by END, version = version + 1, updated_at = $4 \
+         reviewed_by = CASE WHEN $3 = 1 THEN NULL ELSE reviewed_by END, \
+         return_note = CASE WHEN $3 = 1 THEN '' ELSE return_note END, version = version + 1, updated_at = $4 \
          WHERE id = $5 AND version = $6 AND status = $7",
     )
     .bind(&text)
@@ -762,6 +892,73 @@ pub async fn review(
     }
     let written = save(&mut tx, principal, id, "review", "复核无误", client).await?;
     esign::sign_in_tx(&mut tx, principal, password, "review", &written, client).await?;
+    tx.commit().await?;
+    get(store, principal, id, client).await
+}
+
+/// An attachment of a record (`lab.read` on the record): its name, type, SM3 and content.
+pub async fn file(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    file_id: i64,
+    client: &ClientInfo,
+) -> Result<(String, String, String, Vec<u8>)> {
+    reach(store, principal, id, perm::LAB_READ, client).await?;
+    let row =
+        sqlx::query("SELECT name, content_type, sm3, content FROM lab_record_files WHERE id = $1 AND record_id = $2")
+            .bind(file_id)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?;
+    let Some(row) = row else { return Err(IdentityError::NotFound("file").into()) };
+    Ok((row.try_get("name")?, row.try_get("content_type")?, row.try_get("sm3")?, row.try_get("content")?))
+}
+
+/// Sends a submitted record back to its author (退回), or a reviewed one back from approval:
+/// by someone who may review (`lab.use`) or approve (`lab.manage`) it, never the author, with the
+/// reason. The author then corrects it — each change with its reason, the replaced value kept
+/// — which returns it to review.
+pub async fn send_back(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    reason: &str,
+    version: i64,
+    client: &ClientInfo,
+) -> Result<Record> {
+    let mut errors = ValidationError::new();
+    errors.length("reason", reason.trim(), 1, 500);
+    errors.into_result()?;
+    let (r, _) = reach(store, principal, id, perm::LAB_READ, client).await?;
+    let path = yaolian_identity::orgs::path_of(store, "org_id", r.org_id).await?;
+    let may = match r.status.as_str() {
+        "submitted" => principal.reaches(perm::LAB_USE, &path) || principal.reaches(perm::LAB_MANAGE, &path),
+        "reviewed" => principal.reaches(perm::LAB_MANAGE, &path),
+        _ => return Err(wrong_state(&r, "send_back")),
+    };
+    if !may {
+        return Err(audit::deny(store, principal, perm::LAB_USE, &format!("lab_record:{id}"), client).await);
+    }
+    if r.author == principal.username() {
+        return Err(LabError::SamePerson { step: "send_back" });
+    }
+    let mut tx = store.begin().await?;
+    let done = sqlx::query(
+        "UPDATE lab_records SET status = 'returned', reviewed_by = NULL, return_note = $1, version = version + 1, \
+         updated_at = $2 WHERE id = $3 AND status = $4 AND version = $5",
+    )
+    .bind(reason.trim())
+    .bind(Timestamp::now().0)
+    .bind(id)
+    .bind(&r.status)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(IdentityError::Conflict(format!("record {} changed meanwhile; reload", r.number)).into());
+    }
+    save(&mut tx, principal, id, "send_back", reason.trim(), client).await?;
     tx.commit().await?;
     get(store, principal, id, client).await
 }

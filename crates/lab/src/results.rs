@@ -12,6 +12,7 @@
 
 use crate::capture::{astm, balance, peaks};
 use crate::error::{LabError, Result};
+use crate::templates::FromResult;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
@@ -104,6 +105,37 @@ fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<Stored, sqlx::Error> {
         received_at: Timestamp(r.try_get("received_at")?),
         received_by: r.try_get("received_by")?,
     })
+}
+
+impl Stored {
+    /// The value a template's number takes from this result ([`FromResult`]): a stable
+    /// weighing's value and unit, or the named peak's column as the data system wrote it (unit
+    /// empty). A refusal is `(rule, why)`.
+    pub fn take(&self, from: &FromResult) -> std::result::Result<(String, String), (String, String)> {
+        if from.value == "weight" {
+            if self.kind != "balance" || self.parsed.get("kind").and_then(|k| k.as_str()) != Some("weight") {
+                return Err(("weighing".into(), format!("{} is not a weighing", self.raw_name)));
+            }
+            if self.parsed.get("stable").and_then(|s| s.as_bool()) != Some(true) {
+                return Err(("stable".into(), format!("{} is not a stable weighing", self.raw_name)));
+            }
+            let text = |k: &str| self.parsed.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            return Ok((text("value"), text("unit")));
+        }
+        let peak = from.peak.trim();
+        let found = self.parsed.get("peaks").and_then(|p| p.as_array()).and_then(|peaks| {
+            peaks.iter().find(|p| p.get("name").and_then(|n| n.as_str()).map(str::trim) == Some(peak))
+        });
+        let Some(found) = found else {
+            return Err((format!("peak:{peak}"), format!("{} has no peak named {peak}", self.raw_name)));
+        };
+        match found.get(from.value.as_str()).and_then(|v| v.as_f64()) {
+            Some(v) => Ok((format!("{v}"), String::new())),
+            None => {
+                Err((format!("peak_value:{peak}"), format!("{} gives no {} for {peak}", self.raw_name, from.value)))
+            }
+        }
+    }
 }
 
 fn image(r: &Stored) -> serde_json::Value {

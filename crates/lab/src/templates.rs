@@ -45,6 +45,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("instrument", "仪器"),
     ("reagent", "试剂批次"),
     ("result", "仪器数据"),
+    ("attachment", "附件"),
 ];
 
 /// Version states, code and Chinese name.
@@ -125,7 +126,37 @@ pub struct Field {
     pub spec_low: Option<String>,
     #[serde(default)]
     pub spec_high: Option<String>,
+    /// For a number: filled from the instrument result another field of the template names
+    /// (its weighing, or a named peak's area, retention time …), never typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromResult>,
 }
+
+/// Where a number comes from in an instrument result (取自仪器数据).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FromResult {
+    /// The key of the template's `result` field (in a table, the same row's when the result is
+    /// a column of the same table).
+    pub result: String,
+    /// One of [`RESULT_VALUES`]' codes.
+    pub value: String,
+    /// For a peak's value: the peak's name as the data system exports it.
+    #[serde(default)]
+    pub peak: String,
+}
+
+/// What a number can take from a result, code and Chinese name: a balance's stable weighing, or
+/// a named peak's column of a peak table.
+pub const RESULT_VALUES: &[(&str, &str)] = &[
+    ("weight", "称量值"),
+    ("area", "峰面积"),
+    ("retention_time", "保留时间"),
+    ("height", "峰高"),
+    ("amount", "含量"),
+    ("tailing", "拖尾因子"),
+    ("plates", "理论板数"),
+    ("resolution", "分离度"),
+];
 
 /// One field of a compiled template: a plain field, or a table's field on one row.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +171,8 @@ pub struct Slot {
     pub max: Option<f64>,
     pub spec_low: Option<f64>,
     pub spec_high: Option<f64>,
+    /// The key of the result slot the value is taken from (see [`Field::from`]).
+    pub from: Option<String>,
 }
 
 impl Slot {
@@ -259,6 +292,15 @@ fn on_row(expr: &Expr, columns: &BTreeSet<String>, row: u32) -> Expr {
     }
 }
 
+/// The section and field index of a field's key.
+fn field_at(def: &Definition, key: &str) -> (usize, usize) {
+    def.sections
+        .iter()
+        .enumerate()
+        .find_map(|(si, s)| s.fields.iter().position(|f| f.key == key).map(|fi| (si, fi)))
+        .unwrap_or((0, 0))
+}
+
 fn limit(errors: &mut ValidationError, at: &str, name: &str, text: &Option<String>) -> Option<f64> {
     let t = text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
     let v = decimal(t);
@@ -364,6 +406,20 @@ pub fn compile(def: &Definition) -> std::result::Result<Compiled, ValidationErro
                     errors.push(format!("{at}.spec_high"), "order", "the upper limit is below the lower");
                 }
             }
+            if let Some(from) = &f.from {
+                if f.kind != "number" {
+                    errors.push(format!("{at}.from"), "numeric", "only a number is taken from a result");
+                }
+                let peak_value = from.value != "weight";
+                if !RESULT_VALUES.iter().any(|(k, _)| *k == from.value) {
+                    let codes: Vec<&str> = RESULT_VALUES.iter().map(|k| k.0).collect();
+                    errors.push(format!("{at}.from.value"), format!("one_of:{}", codes.join(",")), "what to take");
+                } else if peak_value {
+                    errors.length(&format!("{at}.from.peak"), &from.peak, 1, 100);
+                } else if !from.peak.trim().is_empty() {
+                    errors.push(format!("{at}.from.peak"), "weight", "a weighing has no peak");
+                }
+            }
             if s.rows > 0 {
                 rows_of.insert(f.key.clone(), s.rows.min(MAX_ROWS));
             }
@@ -382,6 +438,7 @@ pub fn compile(def: &Definition) -> std::result::Result<Compiled, ValidationErro
                     max,
                     spec_low: low,
                     spec_high: high,
+                    from: None,
                 });
             }
         }
@@ -394,6 +451,30 @@ pub fn compile(def: &Definition) -> std::result::Result<Compiled, ValidationErro
         if index.insert(s.key.clone(), i).is_some() {
             errors.push("sections", "unique", format!("two fields come out as {} (a table row's key)", s.key));
         }
+    }
+    // A taken value names a result field: the same row's in its own table, or a plain one.
+    let mut taken = Vec::new();
+    for (i, slot) in slots.iter().enumerate() {
+        let Some(from) = &slot.field.from else { continue };
+        let same_table = def.sections[slot.section].rows > 0
+            && def.sections[slot.section].fields.iter().any(|c| c.key == from.result);
+        let key = match (same_table, slot.row) {
+            (true, Some(r)) => format!("{}_{r}", from.result),
+            _ => from.result.clone(),
+        };
+        if index.get(&key).is_some_and(|j| slots[*j].field.kind == "result") {
+            taken.push((i, key));
+        } else {
+            let (si, fi) = field_at(def, &slot.field.key);
+            errors.push(
+                format!("sections[{si}].fields[{fi}].from.result"),
+                "result_field",
+                format!("{} is not an instrument-data field of this template (or of its row)", from.result),
+            );
+        }
+    }
+    for (i, key) in taken {
+        slots[i].from = Some(key);
     }
     errors.into_result()?;
     let mut errors = ValidationError::new();

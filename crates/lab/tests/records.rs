@@ -121,7 +121,10 @@ fn assay() -> Definition {
 }
 
 fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, Input> {
-    pairs.iter().map(|(k, v)| (k.to_string(), Input { value: v.to_string(), amount: String::new() })).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Input { value: v.to_string(), amount: String::new(), file: None }))
+        .collect()
 }
 
 fn rules(e: LabError) -> Vec<(String, String)> {
@@ -294,9 +297,11 @@ async fn a_record_runs_from_an_approved_template_to_its_signed_approval() {
         for (i, a) in areas.iter().enumerate() {
             pairs.push((format!("a_std_{}", i + 1), format!("{a}")));
         }
-        let mut vals: BTreeMap<String, Input> =
-            pairs.iter().map(|(k, v)| (k.clone(), Input { value: v.clone(), amount: String::new() })).collect();
-        vals.insert("mobile".into(), Input { value: lot.id.to_string(), amount: "50".into() });
+        let mut vals: BTreeMap<String, Input> = pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Input { value: v.clone(), amount: String::new(), file: None }))
+            .collect();
+        vals.insert("mobile".into(), Input { value: lot.id.to_string(), amount: "50".into(), file: None });
         let r = records::enter(
             &store,
             &analyst,
@@ -383,7 +388,7 @@ async fn a_record_runs_from_an_approved_template_to_its_signed_approval() {
         let own =
             records::create(&store, &master, &NewRecord { title: "自测".into(), ..make.clone() }, &c).await.unwrap();
         let mut vals = values(&pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>());
-        vals.insert("a_smp".into(), Input { value: "1400000".into(), amount: String::new() });
+        vals.insert("a_smp".into(), Input { value: "1400000".into(), amount: String::new(), file: None });
         let own = records::enter(
             &store,
             &master,
@@ -418,6 +423,252 @@ async fn a_record_runs_from_an_approved_template_to_its_signed_approval() {
         assert!(records::drifts(&store).await.unwrap().is_empty());
         assert!(templates::drifts(&store).await.unwrap().is_empty());
         assert!(ledger::verify(&store).await.unwrap().is_ok());
+    })
+    .await;
+}
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+fn delivered(org: i64, key: &str, kind: &str, name: &str, content: &str) -> yaolian_lab::results::Delivery {
+    yaolian_lab::results::Delivery {
+        org_id: org,
+        idempotency_key: key.into(),
+        instrument: "BAL-01".into(),
+        kind: kind.into(),
+        acquired_at: "2026-12-01T09:30:00+08:00".into(),
+        acquired_by: "wangfang".into(),
+        source_path: String::new(),
+        raw: yaolian_records::files::Upload {
+            label: "原始文件".into(),
+            name: name.into(),
+            content_type: String::new(),
+            content_base64: b64(content),
+        },
+    }
+}
+
+/// A weighing from the balance and peak areas from two injections' peak tables, each number
+/// taken from its result; the formula reads them like typed numbers.
+fn weighed_and_injected() -> Definition {
+    let result = |key: &str, label: &str| Field {
+        key: key.into(),
+        label: label.into(),
+        kind: "result".into(),
+        ..Field::default()
+    };
+    let taken = |key: &str, label: &str, unit: &str, from: &str, value: &str, peak: &str| Field {
+        from: Some(templates::FromResult { result: from.into(), value: value.into(), peak: peak.into() }),
+        required: false,
+        ..number(key, label, unit, 5)
+    };
+    Definition {
+        rounding: "chp".into(),
+        method_document_id: None,
+        sections: vec![
+            Section {
+                title: "称量".into(),
+                rows: 0,
+                fields: vec![
+                    result("bal", "天平读数"),
+                    taken("w", "供试品称样量", "g", "bal", "weight", ""),
+                    result("bal_mg", "天平读数（毫克）"),
+                    taken("w_mg", "对照品称样量", "mg", "bal_mg", "weight", ""),
+                    Field {
+                        key: "photo".into(),
+                        label: "称量照片".into(),
+                        kind: "attachment".into(),
+                        ..Field::default()
+                    },
+                ],
+            },
+            Section {
+                title: "进样".into(),
+                rows: 2,
+                fields: vec![result("run", "色谱图"), taken("area", "主峰面积", "", "run", "area", "Metformin")],
+            },
+            Section {
+                title: "结果".into(),
+                rows: 0,
+                fields: vec![Field {
+                    required: false,
+                    ..calculated("mean_area", "平均峰面积", "mean(area[])", 0, None, None)
+                }],
+            },
+        ],
+    }
+}
+
+#[test]
+fn a_taken_number_names_a_result_field_and_what_it_takes() {
+    let mut def = weighed_and_injected();
+    assert!(templates::compile(&def).is_ok());
+    let fields = &mut def.sections[0].fields;
+    fields[1].from.as_mut().unwrap().result = "w_mg".into();
+    fields[3].from.as_mut().unwrap().value = "mass".into();
+    def.sections[1].fields[1].from.as_mut().unwrap().peak = String::new();
+    let err = templates::compile(&def).unwrap_err();
+    let got: Vec<(String, String)> = err.errors.into_iter().map(|e| (e.field, e.rule)).collect();
+    assert!(
+        got.contains(&(
+            "sections[0].fields[3].from.value".into(),
+            format!("one_of:{}", templates::RESULT_VALUES.iter().map(|v| v.0).collect::<Vec<_>>().join(","))
+        )),
+        "{got:?}"
+    );
+    assert!(got.contains(&("sections[1].fields[1].from.peak".into(), "length:1..100".into())), "{got:?}");
+    let mut def = weighed_and_injected();
+    def.sections[0].fields[1].from.as_mut().unwrap().result = "w_mg".into();
+    let err = templates::compile(&def).unwrap_err();
+    let got: Vec<(String, String)> = err.errors.into_iter().map(|e| (e.field, e.rule)).collect();
+    assert_eq!(got, vec![("sections[0].fields[1].from.result".to_string(), "result_field".to_string())]);
+    let mut def = weighed_and_injected();
+    def.sections[0].fields[0] =
+        Field { from: def.sections[0].fields[1].from.clone(), ..def.sections[0].fields[0].clone() };
+    let err = templates::compile(&def).unwrap_err();
+    assert!(err.errors.iter().any(|e| e.field == "sections[0].fields[0].from" && e.rule == "numeric"));
+}
+
+#[tokio::test]
+async fn numbers_are_taken_from_the_chosen_results_never_typed() {
+    each_backend(|store| async move {
+        let w = fixtures::world(&store).await.unwrap();
+        let c = ClientInfo::default();
+        let id_cfg = IdentityConfig::default();
+        let qa = principal(&store, w.company_a, "qa.head", &["quality_head"]).await;
+        let master = principal(&store, w.company_a, "lab.head", &["company_master"]).await;
+        let analyst = principal(&store, w.company_a, "analyst", &["lab_analyst"]).await;
+        let new = NewTemplate {
+            org_id: w.company_a,
+            code: "TPL-TAKEN".into(),
+            title: "取数测试".into(),
+            definition: weighed_and_injected(),
+        };
+        let tv = templates::create(&store, &qa, &new, &c).await.unwrap();
+        let tv = templates::approve(&store, &id_cfg, &master, tv.id, fixtures::PASSWORD, None, &c).await.unwrap();
+        let make = NewRecord { template_version_id: tv.id, title: "取数".into(), project_id: None };
+        let r = records::create(&store, &analyst, &make, &c).await.unwrap();
+
+        let deliver = |key: &'static str, kind: &'static str, name: &'static str, content: &'static str| {
+            let store = store.clone();
+            let analyst = analyst.clone();
+            async move {
+                let d = delivered(w.company_a, key, kind, name, content);
+                yaolian_lab::results::deliver(&store, &analyst, &d, &ClientInfo::default()).await.unwrap().0.id
+            }
+        };
+        let stable = deliver("bal01-0001-stable", "balance", "w1.sics", "S S      0.25312 g\r\n").await;
+        let dynamic = deliver("bal01-0002-dynamic", "balance", "w2.sics", "S D      0.25 g\r\n").await;
+        let inj1 =
+            deliver("hplc01-0001-inj1", "peaks", "inj-1.csv", "Peak Name,RT [min],Area\nMetformin,4.812,1523400\n")
+                .await;
+        let inj2 =
+            deliver("hplc01-0002-inj2", "peaks", "inj-2.csv", "Peak Name,RT [min],Area\nMetformin,4.809,1523600.5\n")
+                .await;
+        let blank =
+            deliver("hplc01-0003-blank", "peaks", "blank.csv", "Peak Name,RT [min],Area\nSolvent,1.2,310\n").await;
+
+        let enter = |pairs: &[(&str, String)], version: i64| Entries {
+            values: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Input { value: v.clone(), amount: String::new(), file: None }))
+                .collect(),
+            reason: String::new(),
+            version,
+        };
+        // A taken number is not typed; a dynamic reading, a table without the peak and a weighing
+        // in another unit are refused under the field that would take them.
+        let err = records::enter(&store, &analyst, r.id, &enter(&[("w", "0.25312".into())], r.version), &c)
+            .await
+            .unwrap_err();
+        assert_eq!(rules(err), vec![("w".to_string(), "from_result".to_string())]);
+        let tries = [("bal", dynamic.to_string()), ("bal_mg", stable.to_string()), ("run_1", blank.to_string())];
+        let err = records::enter(&store, &analyst, r.id, &enter(&tries, r.version), &c).await.unwrap_err();
+        assert_eq!(
+            rules(err),
+            vec![
+                ("w".to_string(), "stable".to_string()),
+                ("w_mg".to_string(), "result_unit:g".to_string()),
+                ("area_1".to_string(), "peak:Metformin".to_string()),
+            ]
+        );
+        let picks = [("bal", stable.to_string()), ("run_1", inj1.to_string()), ("run_2", inj2.to_string())];
+        let r = records::enter(&store, &analyst, r.id, &enter(&picks, r.version), &c).await.unwrap();
+        let e = |k: &str| r.entries.get(k).cloned().unwrap_or_default();
+        assert_eq!((e("w").value.as_str(), e("w").source.as_str(), e("w").ref_id), ("0.25312", "result", Some(stable)));
+        assert_eq!((e("area_1").value.as_str(), e("area_2").value.as_str()), ("1523400", "1523600.5"));
+        assert_eq!(e("area_2").detail, "取自 inj-2.csv");
+        // The calculation reads them: (1523400 + 1523600.5) / 2 = 1523500.25 → 1523500 (0 places).
+        assert_eq!((e("mean_area").value.as_str(), e("mean_area").exact.as_str()), ("1523500", "1523500.25000"));
+        // Choosing no result clears what it gave.
+        let r =
+            records::enter(&store, &analyst, r.id, &enter(&[("run_2", String::new())], r.version), &c).await.unwrap();
+        assert!(!r.entries.contains_key("area_2") && !r.entries.contains_key("run_2"));
+        assert!(!r.entries.contains_key("mean_area"), "a mean of a column with a row missing waits");
+
+        // An attachment field takes a file, kept with its SM3; text is not a file.
+        let file = |name: &str, b64: &str| Input {
+            file: Some(yaolian_records::files::Upload {
+                label: "附件".into(),
+                name: name.into(),
+                content_type: "image/png".into(),
+                content_base64: b64.into(),
+            }),
+            ..Input::default()
+        };
+        let mut with = enter(&[], r.version);
+        with.values.insert("photo".into(), Input { value: "照片.png".into(), ..Input::default() });
+        let err = records::enter(&store, &analyst, r.id, &with, &c).await.unwrap_err();
+        assert_eq!(rules(err), vec![("photo".to_string(), "file".to_string())]);
+        with.values.insert("photo".into(), file("照片.png", "!!not base64"));
+        let err = records::enter(&store, &analyst, r.id, &with, &c).await.unwrap_err();
+        assert_eq!(rules(err), vec![("photo".to_string(), "base64".to_string())]);
+        with.values.insert("photo".into(), file("照片.png", &b64("PNG bytes of the weighing")));
+        let r = records::enter(&store, &analyst, r.id, &with, &c).await.unwrap();
+        let photo = r.entries.get("photo").cloned().unwrap();
+        let sm3 = yaolian_ledger::HashAlg::Sm3.digest(&[b"PNG bytes of the weighing"]).to_hex();
+        assert_eq!((photo.value.as_str(), photo.source.as_str()), ("照片.png", "attachment"));
+        assert!(photo.detail.contains(&sm3), "{}", photo.detail);
+        let (name, kind, stored_sm3, bytes) =
+            records::file(&store, &analyst, r.id, photo.ref_id.unwrap(), &c).await.unwrap();
+        assert_eq!(
+            (name.as_str(), kind.as_str(), stored_sm3, bytes),
+            ("照片.png", "image/png", sm3, b"PNG bytes of the weighing".to_vec())
+        );
+        let outsider = principal(&store, w.company_b, "outsider", &["lab_analyst"]).await;
+        assert!(records::file(&store, &outsider, r.id, photo.ref_id.unwrap(), &c).await.is_err());
+
+        // Submitted, sent back by a reviewer with the reason, corrected by the author with hers
+        // (which returns it to review); the author cannot send back her own record.
+        let reviewer = principal(&store, w.company_a, "reviewer", &["lab_analyst"]).await;
+        let q = QualityConfig::default();
+        let r = records::submit(&store, &id_cfg, &q, &analyst, r.id, fixtures::PASSWORD, None, &c).await.unwrap();
+        let err = records::send_back(&store, &analyst, r.id, "自查", r.version, &c).await.unwrap_err();
+        assert_eq!(err.code(), "same_person");
+        let err = records::send_back(&store, &reviewer, r.id, "  ", r.version, &c).await.unwrap_err();
+        assert_eq!(rules(err), vec![("reason".to_string(), "length:1..500".to_string())]);
+        let r =
+            records::send_back(&store, &reviewer, r.id, "第 2 针未取数，请补选色谱图", r.version, &c).await.unwrap();
+        assert_eq!((r.status.as_str(), r.return_note.as_str()), ("returned", "第 2 针未取数，请补选色谱图"));
+        let err = records::review(&store, &id_cfg, &reviewer, r.id, fixtures::PASSWORD, None, &c).await.unwrap_err();
+        assert_eq!(err.code(), "record_state");
+        let err = records::enter(&store, &analyst, r.id, &enter(&[("run_2", inj2.to_string())], r.version), &c)
+            .await
+            .unwrap_err();
+        assert_eq!(rules(err), vec![("reason".to_string(), "required".to_string())]);
+        let mut fix = enter(&[("run_2", inj2.to_string())], r.version);
+        fix.reason = "补选第 2 针色谱图".into();
+        let r = records::enter(&store, &analyst, r.id, &fix, &c).await.unwrap();
+        assert_eq!((r.status.as_str(), r.return_note.as_str()), ("submitted", ""));
+        let area = r.entries.get("area_2").unwrap();
+        assert_eq!((area.value.as_str(), area.corrections.len()), ("1523600.5", 1));
+        assert_eq!(area.corrections[0].reason, "补选第 2 针色谱图");
+        let r = records::review(&store, &id_cfg, &reviewer, r.id, fixtures::PASSWORD, None, &c).await.unwrap();
+        assert_eq!(r.status, "reviewed");
+        assert!(ledger::verify(&store).await.unwrap().is_ok());
+        assert!(records::drifts(&store).await.unwrap().is_empty());
     })
     .await;
 }

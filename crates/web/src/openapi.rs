@@ -48,7 +48,7 @@ use crate::api;
         api::instrument_uses, api::use_instrument, api::deliver_result, api::list_results,
         api::list_templates, api::create_template, api::get_template, api::edit_template, api::new_template_version,
         api::approve_template, api::list_records, api::create_record, api::get_record, api::enter_record,
-        api::submit_record, api::review_record, api::approve_record, api::list_rooms, api::create_room,
+        api::submit_record, api::review_record, api::send_back_record, api::approve_record, api::list_rooms, api::create_room,
         api::room_readings, api::record_reading, api::list_projects, api::propose_project, api::get_project,
         api::decide_project, api::add_project_task, api::project_progress, api::close_project,
     ),

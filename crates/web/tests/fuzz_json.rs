@@ -98,6 +98,7 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/lab/records/{id}/entries", "/api/v1/lab/records/{record.kc}/entries"),
         ("/api/v1/lab/records/{id}/submission", "/api/v1/lab/records/{record.kc}/submission"),
         ("/api/v1/lab/records/{id}/review", "/api/v1/lab/records/{record.kc}/review"),
+        ("/api/v1/lab/records/{id}/send-back", "/api/v1/lab/records/{record.kc}/send-back"),
         ("/api/v1/lab/records/{id}/approval", "/api/v1/lab/records/{record.kc}/approval"),
         ("/api/v1/lab/rooms/{id}/readings", "/api/v1/lab/rooms/{room.kc}/readings"),
         ("/api/v1/lab/projects/{id}/decision", "/api/v1/lab/projects/{project.kc}/decision"),

@@ -250,6 +250,7 @@ POST   /api/v1/lab/records/{record.kc}/entries              D NNN NNNNNNN ADNNNN
 POST   /api/v1/lab/records/{record.kc}/submission           D NNN NNNNNNN ADNNNNNNN {"password": "Yaolian@2026"}
 POST   /api/v1/lab/records/{record.kc}/review               D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
 POST   /api/v1/lab/records/{record.kc}/approval             D NNN NNNNNNN AANNNNNNN {"password": "Yaolian@2026"}
+POST   /api/v1/lab/records/{record.kc}/send-back            D NNN NNNNNNN AANNNNNNN {"reason": "矩阵", "version": 1}
 // Environment monitoring: 康辰's room is at 康辰 itself; QA and master accounts set rooms up,
 // the master account records readings (the analyst's own organization is the lab).
 GET    /api/v1/lab/rooms                                    D DDD DDDDDDD AAAAADADA

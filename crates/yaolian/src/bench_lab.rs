@@ -167,7 +167,7 @@ pub async fn run(pg: Option<&str>, results: usize, samples: usize) -> Result<()>
             ("a_std", "1530100".to_string()),
             ("rt", format!("4.{:03}", 800 + row)),
         ] {
-            values.insert(format!("{k}_{row}"), Input { value: v, amount: String::new() });
+            values.insert(format!("{k}_{row}"), Input { value: v, amount: String::new(), file: None });
         }
     }
     let t = Instant::now();

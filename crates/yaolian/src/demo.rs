@@ -1423,7 +1423,7 @@ async fn seed_lab_records(store: &Store, ids: &[(&str, i64, &str)], password: &s
     let fill = |a_smp: &str, conclusion: &str, with_sources: bool| {
         let mut values: std::collections::BTreeMap<String, Input> = std::collections::BTreeMap::new();
         let mut put = |k: &str, v: &str, amount: &str| {
-            values.insert(k.to_string(), Input { value: v.to_string(), amount: amount.to_string() });
+            values.insert(k.to_string(), Input { value: v.to_string(), amount: amount.to_string(), file: None });
         };
         put("hplc", &hplc, "");
         put("balance", &balance, "");
@@ -1462,6 +1462,68 @@ async fn seed_lab_records(store: &Store, ids: &[(&str, i64, &str)], password: &s
     partial.retain(|k, _| k.starts_with("w_") || k == "hplc");
     let e = Entries { values: partial, reason: String::new(), version: r.version };
     records::enter(store, &analyst, r.id, &e, client).await?;
+    seed_weighing(store, lab, (&qa, &master, &analyst), password, client).await
+}
+
+/// A weighing template whose weight is taken from the balance's result (the agent reads the
+/// balance on its serial port), with a photo of the printout as an attachment; one record,
+/// submitted and sent back by the lab head for the missing photo.
+async fn seed_weighing(
+    store: &Store,
+    lab: i64,
+    (qa, master, analyst): (&yaolian_access::Principal, &yaolian_access::Principal, &yaolian_access::Principal),
+    password: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    use yaolian_lab::records::{self, Entries, Input, NewRecord};
+    use yaolian_lab::templates::{self, Definition, NewTemplate};
+    let identity = IdentityConfig::default();
+    let definition: Definition = serde_json::from_value(serde_json::json!({
+        "sections": [{"title": "对照品称量", "fields": [
+            {"key": "bal", "label": "天平读数", "kind": "result", "required": true},
+            {"key": "w", "label": "对照品称样量", "kind": "number", "unit": "g", "places": 5, "required": true,
+             "from": {"result": "bal", "value": "weight"}},
+            {"key": "printout", "label": "天平打印条照片", "kind": "attachment"}
+        ]}]
+    }))?;
+    let new =
+        NewTemplate {
+            org_id: lab, code: "TPL-BAL-001".into(), title: "对照品称量（天平自动取数）".into(), definition
+        };
+    let tv = templates::create(store, qa, &new, client).await?;
+    let tv = templates::approve(store, &identity, master, tv.id, password, None, client).await?;
+    let today = yaolian_core::Timestamp::now().china_date();
+    let line = "S S      0.25312 g\r\n";
+    let delivery = yaolian_lab::results::Delivery {
+        org_id: lab,
+        idempotency_key: "bal01-demo-0001".into(),
+        instrument: "BAL-01".into(),
+        kind: "balance".into(),
+        acquired_at: format!("{today}T09:12:05+08:00"),
+        acquired_by: "kc.analyst".into(),
+        source_path: "/dev/ttyUSB0".into(),
+        raw: yaolian_records::files::Upload {
+            label: "原始文件".into(),
+            name: format!("ttyUSB0-{}-091205.000.sics", today.format("%Y%m%d")),
+            content_type: String::new(),
+            content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, line),
+        },
+    };
+    let (weighing, _) = yaolian_lab::results::deliver(store, analyst, &delivery, client).await?;
+    let make = NewRecord {
+        template_version_id: tv.id,
+        title: "盐酸二甲双胍对照品称量（批号 260303）".into(),
+        project_id: None,
+    };
+    let r = records::create(store, analyst, &make, client).await?;
+    let mut values = std::collections::BTreeMap::new();
+    values.insert("bal".to_string(), Input { value: weighing.id.to_string(), ..Input::default() });
+    let r =
+        records::enter(store, analyst, r.id, &Entries { values, reason: String::new(), version: r.version }, client)
+            .await?;
+    let quality = yaolian_quality::QualityConfig::default();
+    let r = records::submit(store, &identity, &quality, analyst, r.id, password, None, client).await?;
+    records::send_back(store, master, r.id, "请上传天平打印条照片后再提交复核", r.version, client).await?;
     Ok(())
 }
 

@@ -482,6 +482,18 @@ pub async fn export_audit_xlsx(
     Ok(super::xlsx_response("audit.xlsx", bytes))
 }
 
+/// A stored file's download, as it was uploaded: its name (UTF-8, RFC 5987), its type, and
+/// its SM3 in `X-Content-SM3` so the receiver can check it.
+pub fn file_response(name: &str, content_type: String, sm3: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename*=UTF-8''{}", urlencoding::encode(name));
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::HeaderName::from_static("x-content-sm3"), sm3),
+    ];
+    (headers, bytes).into_response()
+}
+
 /// A CSV download.
 pub fn csv_response(filename: &str, body: String) -> Response {
     (

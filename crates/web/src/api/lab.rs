@@ -37,9 +37,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/lab/templates/{id}/approval", post(approve_template))
         .route("/api/v1/lab/records", get(list_records).post(create_record))
         .route("/api/v1/lab/records/{id}", get(get_record))
-        .route("/api/v1/lab/records/{id}/entries", post(enter_record))
+        .route(
+            "/api/v1/lab/records/{id}/entries",
+            post(enter_record).layer(axum::extract::DefaultBodyLimit::max(MAX_RESULT_BODY)),
+        )
         .route("/api/v1/lab/records/{id}/submission", post(submit_record))
         .route("/api/v1/lab/records/{id}/review", post(review_record))
+        .route("/api/v1/lab/records/{id}/send-back", post(send_back_record))
         .route("/api/v1/lab/records/{id}/approval", post(approve_record))
         .route("/api/v1/lab/rooms", get(list_rooms).post(create_room))
         .route("/api/v1/lab/rooms/{id}/readings", get(room_readings).post(record_reading))
@@ -355,6 +359,27 @@ pub async fn review_record(
     ApiJson(s): ApiJson<Signature>,
 ) -> ApiResult<Json<Record>> {
     Ok(Json(records::review(state.store(), state.identity(), &p, id, &s.password, s.totp.as_deref(), &client).await?))
+}
+
+/// Why a record goes back to its author, and the version it was read at.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendBack {
+    pub reason: String,
+    pub version: i64,
+}
+
+/// Send a submitted (or reviewed) record back to its author for correction, with the reason
+/// (someone who may review or approve it, not its author).
+#[utoipa::path(post, path = "/api/v1/lab/records/{id}/send-back", tag = "lab", params(("id" = i64, Path)),
+    request_body = SendBack, responses((status = 200, body = Record), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn send_back_record(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(b): ApiJson<SendBack>,
+) -> ApiResult<Json<Record>> {
+    Ok(Json(records::send_back(state.store(), &p, id, &b.reason, b.version, &client).await?))
 }
 
 /// Approve a reviewed record under a signature (`lab.manage`, neither its author nor its

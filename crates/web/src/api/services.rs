@@ -2,7 +2,7 @@
 //! decision, progress, attachments and statistics.
 
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -279,13 +279,5 @@ pub async fn application_file(
     let parse = |s: &str| s.parse::<i64>().map_err(|_| ApiError::not_found(format!("no resource with id {s:?}")));
     let (meta, content_type, bytes) =
         applications::file(state.store(), &p, parse(&id)?, parse(&file_id)?, &client).await?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", urlencoding::encode(&meta.name));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::HeaderName::from_static("x-content-sm3"), meta.sm3),
-        ],
-        bytes,
-    ))
+    Ok(super::file_response(&meta.name, content_type, meta.sm3, bytes))
 }

@@ -467,13 +467,7 @@ pub async fn anomaly_file(
     let parse = |s: &str| s.parse::<i64>().map_err(|_| ApiError::not_found(format!("no resource with id {s:?}")));
     let (meta, content_type, bytes) =
         anomalies::answer_file(state.store(), &p, parse(&id)?, parse(&file_id)?, &client).await?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", urlencoding::encode(&meta.name));
-    let headers = [
-        (axum::http::header::CONTENT_TYPE, content_type),
-        (axum::http::header::CONTENT_DISPOSITION, disposition),
-        (axum::http::header::HeaderName::from_static("x-content-sm3"), meta.sm3),
-    ];
-    Ok((headers, bytes).into_response())
+    Ok(super::file_response(&meta.name, content_type, meta.sm3, bytes))
 }
 
 /// Trace sites.

@@ -12,7 +12,7 @@ use yaolian_core::FieldError;
 use yaolian_lab::instruments::{self, Calibration, Instrument, NewInstrument, Use};
 use yaolian_lab::LabError;
 
-use super::{failure_page, Chrome, PageUser};
+use super::{failure_page, Chrome, Names, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -164,6 +164,7 @@ struct InstrumentPage {
     can_manage: bool,
     can_use: bool,
     today: String,
+    names: Names,
 }
 
 #[derive(Deserialize, Default)]
@@ -195,7 +196,8 @@ async fn render_instrument(state: &AppState, user: &PageUser, id: i64, failed: F
     chrome.title = format!("{} · {}", i.code, i.name);
     let refused = failed.refused();
     let today = yaolian_core::Timestamp::now().china_date().to_string();
-    let page = InstrumentPage { chrome, i, uses, failed, done: notice(done), can_manage, can_use, today };
+    let names = Names::of_logins(state, uses.iter().map(|u| u.user_name.as_str())).await;
+    let page = InstrumentPage { chrome, i, uses, names, failed, done: notice(done), can_manage, can_use, today };
     super::render_form(&page, refused)
 }
 

@@ -13,7 +13,7 @@ use yaolian_core::FieldError;
 use yaolian_lab::environment::{self, NewReading, NewRoom, Reading, Room};
 use yaolian_lab::LabError;
 
-use super::{failure_page, Chrome, PageUser};
+use super::{failure_page, Chrome, Names, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -141,6 +141,7 @@ struct RoomPage {
     can_record: bool,
     failed: Failed,
     done: &'static str,
+    names: Names,
 }
 
 #[derive(Deserialize, Default)]
@@ -185,7 +186,8 @@ async fn render_room(state: &AppState, user: &PageUser, id: i64, failed: Failed,
         _ => "",
     };
     let refused = failed.refused();
-    super::render_form(&RoomPage { chrome, room, readings, chart, can_record, failed, done }, refused)
+    let names = Names::of_logins(state, readings.iter().map(|r| r.recorded_by.as_str())).await;
+    super::render_form(&RoomPage { chrome, room, readings, chart, can_record, names, failed, done }, refused)
 }
 
 async fn room_page(

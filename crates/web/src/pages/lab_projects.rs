@@ -16,7 +16,7 @@ use yaolian_lab::projects::{self, NewPhase, NewProject, NewTask, Progress, Proje
 use yaolian_lab::records::Record;
 use yaolian_lab::LabError;
 
-use super::{failure_page, Chrome, PageUser};
+use super::{failure_page, Chrome, Names, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -141,6 +141,7 @@ struct ListPage {
     chart: String,
     can_propose: bool,
     orgs: Vec<yaolian_identity::Org>,
+    names: Names,
     failed: Failed,
 }
 
@@ -159,11 +160,13 @@ async fn render_list(state: &AppState, user: &PageUser, filter: Filter, failed: 
         projects::list(store, &user.principal, Some("active"), &user.client).await.unwrap_or_default()
     };
     let workload = projects::workload(&active);
+    let logins = list.iter().map(|p| p.leader.as_str()).chain(workload.iter().map(|w| w.assignee.as_str()));
+    let names = Names::of_logins(state, logins).await;
     let chart = if workload.is_empty() {
         String::new()
     } else {
         serde_json::json!({
-            "x": workload.iter().map(|w| w.assignee.clone()).collect::<Vec<_>>(),
+            "x": workload.iter().map(|w| names.of(&w.assignee)).collect::<Vec<_>>(),
             "series": [
                 {"name": "已用工时", "data": workload.iter().map(|w| w.actual_hours).collect::<Vec<_>>()},
                 {"name": "剩余计划工时", "data": workload.iter().map(|w| (w.planned_hours - w.actual_hours).max(0)).collect::<Vec<_>>()},
@@ -177,6 +180,7 @@ async fn render_list(state: &AppState, user: &PageUser, filter: Filter, failed: 
     let refused = failed.refused();
     let page = ListPage {
         chrome: user.chrome("lab"),
+        names,
         filter,
         projects: list,
         statuses: projects::STATUSES,
@@ -274,8 +278,46 @@ fn day_of(text: &str) -> Option<i64> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(yaolian_core::time::day_number)
 }
 
+/// The Gantt chart's date axis: the first of each month in the project's span (every second,
+/// third or sixth month on a long project, so the labels do not crowd), placed as the bars are;
+/// the year is written on the first tick and on each January.
+fn axis(p: &Project) -> Vec<(f64, String, bool)> {
+    use chrono::Datelike;
+    let parse = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let (Some(start), Some(end)) = (parse(&p.starts_on), parse(&p.ends_on)) else { return Vec::new() };
+    let span = ((end - start).num_days() + 1).max(1) as f64;
+    let months = (end.year() - start.year()) * 12 + end.month0() as i32 - start.month0() as i32 + 1;
+    let step = match months {
+        ..=12 => 1,
+        13..=24 => 2,
+        25..=48 => 3,
+        _ => 6,
+    };
+    let mut out = Vec::new();
+    let mut m = start.with_day(1).unwrap_or(start);
+    if m < start {
+        m = m.checked_add_months(chrono::Months::new(1)).unwrap_or(end);
+    }
+    let mut i = 0;
+    while m <= end && out.len() < 60 {
+        if i % step == 0 {
+            let left = (((m - start).num_days() as f64) / span * 1000.0).round() / 10.0;
+            let label = if out.is_empty() || m.month() == 1 {
+                format!("{}年{}月", m.year(), m.month())
+            } else {
+                format!("{}月", m.month())
+            };
+            out.push((left, label, left > 80.0));
+        }
+        i += 1;
+        let Some(next) = m.checked_add_months(chrono::Months::new(1)) else { break };
+        m = next;
+    }
+    out
+}
+
 /// The Gantt chart's bars: each phase, then its tasks, over the project's span.
-fn timeline(p: &Project) -> (Vec<Bar>, Option<f64>) {
+fn timeline(p: &Project, names: &Names) -> (Vec<Bar>, Option<f64>) {
     let (Some(start), Some(end)) = (day_of(&p.starts_on), day_of(&p.ends_on)) else { return (Vec::new(), None) };
     let span = (end - start + 1).max(1) as f64;
     let place = |s: &str, e: &str| -> (f64, f64) {
@@ -301,7 +343,7 @@ fn timeline(p: &Project) -> (Vec<Bar>, Option<f64>) {
             let (left, width) = place(&t.starts_on, &t.ends_on);
             bars.push(Bar {
                 label: format!("{}. {}", t.no, t.title),
-                detail: format!("{} · {} 至 {}", t.assignee, t.starts_on, t.ends_on),
+                detail: format!("{} · {} 至 {}", names.of(&t.assignee), t.starts_on, t.ends_on),
                 left,
                 width,
                 done: t.done,
@@ -320,7 +362,11 @@ struct ProjectPage {
     chrome: Chrome,
     p: Project,
     bars: Vec<Bar>,
+    /// The date axis: each tick's place (% of the span), label, and whether it is written to
+    /// the left of its mark (near the right edge).
+    ticks: Vec<(f64, String, bool)>,
     now: Option<f64>,
+    names: Names,
     records: Vec<Record>,
     can_decide: bool,
     can_plan: bool,
@@ -360,7 +406,13 @@ async fn render_project(state: &AppState, user: &PageUser, id: i64, failed: Fail
     let path = yaolian_identity::orgs::path_of(store, "org_id", p.org_id).await.unwrap_or_default();
     let manage = user.principal.reaches(perm::LAB_MANAGE, &path);
     let me = user.principal.username().to_string();
-    let (bars, now) = timeline(&p);
+    let logins = [Some(p.leader.as_str()), p.approved_by.as_deref(), Some(p.proposed_by.as_str())]
+        .into_iter()
+        .flatten()
+        .chain(p.tasks.iter().map(|t| t.assignee.as_str()));
+    let names = Names::of_logins(state, logins).await;
+    let (bars, now) = timeline(&p, &names);
+    let ticks = axis(&p);
     let mut chrome = user.chrome("lab");
     chrome.title = format!("{} {}", p.code, p.title);
     let done = match done {
@@ -379,7 +431,9 @@ async fn render_project(state: &AppState, user: &PageUser, id: i64, failed: Fail
         can_close: manage && p.status == "active",
         chrome,
         bars,
+        ticks,
         now,
+        names,
         records,
         me,
         failed,

@@ -18,11 +18,11 @@ use yaolian_inventory::stock::{self, Lot};
 use yaolian_lab::instruments::{self, Instrument};
 use yaolian_lab::records::{self, Correction, Entries, Input, NewRecord, Record};
 use yaolian_lab::results::{self, Stored};
-use yaolian_lab::templates::{self, Compiled, Definition, Field, NewTemplate, Section, TemplateVersion};
+use yaolian_lab::templates::{self, Compiled, Definition, Field, FromResult, NewTemplate, Section, TemplateVersion};
 use yaolian_lab::LabError;
 use yaolian_records::esign::SignatureView;
 
-use super::{failure_page, render, Chrome, PageUser};
+use super::{failure_page, render, Chrome, Names, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
 
@@ -35,6 +35,11 @@ pub fn routes() -> Router<AppState> {
         .route("/lab/records.xlsx", get(export))
         .route("/lab/records/{id}", get(record_page))
         .route("/lab/records/{id}/print", get(print_page))
+        .route("/lab/records/{id}/files/{file}", get(record_file))
+        .route(
+            "/lab/records/{id}/entries",
+            post(record_entries).layer(axum::extract::DefaultBodyLimit::max(MAX_ENTRIES_BODY)),
+        )
         .route("/lab/records/{id}/{step}", post(record_step))
         .route("/lab/templates", get(templates_page).post(create_template))
         .route("/lab/templates/{id}", get(template_page))
@@ -117,6 +122,13 @@ pub struct LabForm {
     spec_low: String,
     #[serde(default)]
     spec_high: String,
+    /// Taken from a result: the result field's key, what, and the peak.
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    peak: String,
     #[serde(default)]
     change_note: String,
     #[serde(default)]
@@ -165,6 +177,9 @@ fn form_label(field: &str) -> Option<String> {
         "max" => "录入上限",
         "spec_low" => "标准下限",
         "spec_high" => "标准上限",
+        "result" => "取自的仪器数据字段",
+        "value" => "取自的数值",
+        "peak" => "峰名称",
         "change_note" => "修订说明",
         "method_document_id" => "检验方法文件",
         "password" => "密码",
@@ -213,6 +228,7 @@ struct ListPage {
     statuses: &'static [(&'static str, &'static str)],
     usable: Vec<TemplateVersion>,
     projects: Vec<yaolian_lab::projects::Project>,
+    names: Names,
     failed: Failed,
 }
 
@@ -233,8 +249,10 @@ async fn render_list(state: &AppState, user: &PageUser, filter: Filter, failed: 
         yaolian_lab::projects::list(store, &user.principal, Some("active"), &user.client).await.unwrap_or_default()
     };
     let refused = failed.refused();
+    let names = Names::of_logins(state, list.iter().map(|r| r.author.as_str())).await;
     let page = ListPage {
         chrome: user.chrome("lab"),
+        names,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         filter,
         records: list,
@@ -302,6 +320,10 @@ struct Cell {
     source: String,
     detail: String,
     oos: bool,
+    /// Taken from an instrument result, not typed.
+    taken: bool,
+    /// An attachment's download address.
+    file_link: String,
     corrections: Vec<Correction>,
     error: String,
 }
@@ -360,6 +382,13 @@ fn sections(
             source: e.map(|e| e.source.clone()).unwrap_or_default(),
             detail: e.map(|e| e.detail.clone()).unwrap_or_default(),
             oos: e.is_some_and(|e| e.oos),
+            taken: slot.from.is_some(),
+            file_link: match e {
+                Some(e) if e.source == "attachment" => {
+                    e.ref_id.map(|f| format!("/lab/records/{}/files/{f}", r.id)).unwrap_or_default()
+                }
+                _ => String::new(),
+            },
             corrections: e.map(|e| e.corrections.clone()).unwrap_or_default(),
             error: super::field_error(errors, &slot.key).unwrap_or_default().to_string(),
         };
@@ -390,6 +419,7 @@ struct RecordPage {
     lots: Vec<Lot>,
     results: Vec<Stored>,
     deviation: Option<(i64, String)>,
+    names: Names,
     can_edit: bool,
     correcting: bool,
     can_submit: bool,
@@ -434,6 +464,7 @@ fn notice(done: &str) -> &'static str {
         "submit" => "记录已提交复核",
         "review" => "记录已复核",
         "approve" => "记录已批准",
+        "send_back" => "记录已退回记录人更正",
         _ => "",
     }
 }
@@ -497,8 +528,10 @@ async fn render_record(state: &AppState, user: &PageUser, id: i64, refused: Opti
     let mut chrome = user.chrome("lab");
     chrome.title = format!("{} · {}", r.number, r.title);
     let is_refused = !refused.errors.is_empty();
+    let names = Names::of_logins(state, people(&r)).await;
     let page = RecordPage {
         chrome,
+        names,
         sections: secs,
         signatures,
         instruments,
@@ -529,16 +562,64 @@ async fn record_page(
     render_record(&state, &user, id, None, &d.done).await
 }
 
-/// A step on a record: `entries` (fill or correct), `submit`, `review`, `approve`.
+/// The largest entries form: its attachments (each at most 10 MiB) with the form's text.
+const MAX_ENTRIES_BODY: usize = 12 * 1024 * 1024;
+
+/// The record's id in a path, or the page that says there is no such record.
+fn record_id(user: &PageUser, id: &str) -> Result<i64, Response> {
+    id.parse::<i64>().map_err(|_| {
+        super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+    })
+}
+
+/// Filling or correcting (multipart, for attachment fields): `v.<key>` values, `a.<key>`
+/// amounts, `f.<key>` files, the reason and the version.
+async fn record_entries(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: axum::extract::Multipart,
+) -> Response {
+    let id = match record_id(&user, &id) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    let form = match super::multipart_form(&user, form).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let mut values: BTreeMap<String, Input> = BTreeMap::new();
+    for (k, v) in &form.texts {
+        if let Some(key) = k.strip_prefix("v.") {
+            values.entry(key.to_string()).or_default().value = v.replace('T', " ");
+        } else if let Some(key) = k.strip_prefix("a.") {
+            values.entry(key.to_string()).or_default().amount = v.clone();
+        }
+    }
+    let kept: BTreeMap<String, (String, String)> =
+        values.iter().map(|(k, i)| (k.clone(), (i.value.clone(), i.amount.clone()))).collect();
+    for f in form.files {
+        if let Some(key) = f.field.strip_prefix("f.").map(str::to_string) {
+            values.entry(key).or_default().file = Some(f.upload("附件"));
+        }
+    }
+    let text = |k: &str| form.texts.get(k).cloned().unwrap_or_default();
+    let entries = Entries { values, reason: text("reason"), version: text("version").trim().parse().unwrap_or(0) };
+    let result = records::enter(state.store(), &user.principal, id, &entries, &user.client).await;
+    answer(&state, &user, id, "entries", result, Some(kept), text("reason")).await
+}
+
+/// A signed or reasoned step on a record: `submit`, `review`, `approve`, `send_back`.
 async fn record_step(
     State(state): State<AppState>,
     user: PageUser,
     axum::extract::Path((id, step)): axum::extract::Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let not_found =
-        || super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"));
-    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let id = match record_id(&user, &id) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
     let one = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     if let Err(page) = user.check_csrf(&one("_csrf")) {
         return page;
@@ -546,30 +627,36 @@ async fn record_step(
     let (store, p, c) = (state.store(), &user.principal, &user.client);
     let (password, totp) = (one("password"), Some(one("totp")).filter(|t| !t.trim().is_empty()));
     let totp = totp.as_deref();
-    let mut kept: Option<BTreeMap<String, (String, String)>> = None;
     let (name, result): (&'static str, Result<Record, LabError>) = match step.as_str() {
-        "entries" => {
-            let mut values: BTreeMap<String, Input> = BTreeMap::new();
-            for (k, v) in &form {
-                if let Some(key) = k.strip_prefix("v.") {
-                    values.entry(key.to_string()).or_default().value = v.replace('T', " ");
-                } else if let Some(key) = k.strip_prefix("a.") {
-                    values.entry(key.to_string()).or_default().amount = v.clone();
-                }
-            }
-            kept = Some(values.iter().map(|(k, i)| (k.clone(), (i.value.clone(), i.amount.clone()))).collect());
-            let entries =
-                Entries { values, reason: one("reason"), version: one("version").trim().parse().unwrap_or(0) };
-            ("entries", records::enter(store, p, id, &entries, c).await)
-        }
         "submit" => {
             let cfg = &state.config().quality;
             ("submit", records::submit(store, state.identity(), cfg, p, id, &password, totp, c).await)
         }
         "review" => ("review", records::review(store, state.identity(), p, id, &password, totp, c).await),
         "approve" => ("approve", records::approve(store, state.identity(), p, id, &password, totp, c).await),
-        _ => return not_found(),
+        "send_back" => {
+            let version = one("version").trim().parse().unwrap_or(0);
+            ("send_back", records::send_back(store, p, id, &one("reason"), version, c).await)
+        }
+        _ => {
+            return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+        }
     };
+    answer(&state, &user, id, name, result, None, one("reason")).await
+}
+
+/// After a step: back to the record with the notice, or the record with the refusal in place
+/// and what was typed kept.
+async fn answer(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    name: &'static str,
+    result: Result<Record, LabError>,
+    kept: Option<BTreeMap<String, (String, String)>>,
+    reason: String,
+) -> Response {
+    let (store, p, c) = (state.store(), &user.principal, &user.client);
     match result {
         Ok(r) => {
             let done = if name == "entries" && r.status != "draft" { "correct" } else { name };
@@ -581,15 +668,38 @@ async fn record_step(
                 Ok((_, _, compiled)) => compiled.slots.iter().map(|s| (s.key.clone(), s.label())).collect(),
                 Err(_) => BTreeMap::new(),
             };
-            match refusals_with(&user, e, |f| labels.get(f).cloned().or_else(|| form_label(f))) {
+            match refusals_with(user, e, |f| labels.get(f).cloned().or_else(|| form_label(f))) {
                 Ok(errors) => {
-                    let refused = Refused { step: name, errors, kept, reason: one("reason") };
-                    render_record(&state, &user, id, Some(refused), "").await
+                    let refused = Refused { step: name, errors, kept, reason };
+                    render_record(state, user, id, Some(refused), "").await
                 }
                 Err(page) => page,
             }
         }
     }
+}
+
+/// An attachment of a record, as it was uploaded.
+async fn record_file(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path((id, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(file)) = (id.parse::<i64>(), file.parse::<i64>()) else {
+        return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"));
+    };
+    match records::file(state.store(), &user.principal, id, file, &user.client).await {
+        Ok((name, content_type, sm3, bytes)) => crate::api::file_response(&name, content_type, sm3, bytes),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+/// The people a record names: its author, reviewer, approver and whoever corrected a value.
+fn people(r: &Record) -> impl Iterator<Item = &str> {
+    [Some(r.author.as_str()), r.reviewed_by.as_deref(), r.approved_by.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(r.entries.values().flat_map(|e| e.corrections.iter().map(|c| c.by.as_str())))
 }
 
 /// One line of a record's audit trail, for the printed copy.
@@ -610,6 +720,7 @@ struct PrintPage {
     sections: Vec<SectionView>,
     signatures: Vec<SignatureView>,
     trail: Vec<TrailLine>,
+    names: Names,
     printed_at: String,
     printed_by: String,
 }
@@ -624,6 +735,7 @@ fn action_zh(action: &str) -> &'static str {
         "submit" => "提交",
         "review" => "复核",
         "approve" => "批准",
+        "send_back" => "退回",
         _ => "变更",
     }
 }
@@ -638,12 +750,13 @@ async fn print_page(State(state): State<AppState>, user: PageUser, IdPath(id): I
         Err(e) => return failure_page(user.lang, e),
     };
     let signatures = yaolian_records::esign::signatures_for(store, &history).await.unwrap_or_default();
+    let names = Names::of_logins(&state, people(&r).chain(history.iter().map(|v| v.actor.as_str()))).await;
     let trail = history
         .iter()
         .map(|v| TrailLine {
             version: v.version,
             at: v.at.to_china_string(),
-            actor: v.actor.clone(),
+            actor: names.of(&v.actor),
             action: action_zh(&v.action),
             reason: v.reason.clone(),
         })
@@ -653,6 +766,7 @@ async fn print_page(State(state): State<AppState>, user: PageUser, IdPath(id): I
     chrome.title = format!("{} · {}", r.number, r.title);
     render(&PrintPage {
         chrome,
+        names,
         sections: secs,
         signatures,
         trail,
@@ -673,6 +787,9 @@ struct TemplatesPage {
     failed: Failed,
     rules: &'static [(&'static str, &'static str)],
     kinds: &'static [(&'static str, &'static str)],
+    /// The template's instrument-data fields a number may be taken from (none yet here).
+    result_fields: Vec<(String, String)>,
+    result_values: &'static [(&'static str, &'static str)],
 }
 
 impl Shows for TemplatesPage {}
@@ -693,6 +810,8 @@ async fn render_templates(state: &AppState, user: &PageUser, failed: Failed) -> 
         failed,
         rules: templates::RULES,
         kinds: templates::KINDS,
+        result_fields: Vec::new(),
+        result_values: templates::RESULT_VALUES,
     };
     super::render_form(&page, refused)
 }
@@ -728,6 +847,9 @@ fn kept_form(pairs: &[(String, String)]) -> LabForm {
         max: get("max"),
         spec_low: get("spec_low"),
         spec_high: get("spec_high"),
+        result: get("result"),
+        value: get("value"),
+        peak: get("peak"),
         change_note: get("change_note"),
         version: get("version"),
     }
@@ -750,6 +872,11 @@ fn field_of(form: &LabForm) -> Field {
         max: opt(&form.max),
         spec_low: opt(&form.spec_low),
         spec_high: opt(&form.spec_high),
+        from: opt(&form.result).map(|result| FromResult {
+            result,
+            value: form.value.trim().to_string(),
+            peak: form.peak.trim().to_string(),
+        }),
     }
 }
 
@@ -805,6 +932,9 @@ struct TemplatePage {
     can_revise: bool,
     can_use: bool,
     kinds: &'static [(&'static str, &'static str)],
+    result_fields: Vec<(String, String)>,
+    result_values: &'static [(&'static str, &'static str)],
+    names: Names,
     failed: Failed,
     done: &'static str,
 }
@@ -820,6 +950,25 @@ impl TemplatePage {
             (Some(n), _) => format!("{n} 位有效数字"),
             (_, Some(n)) => format!("{n} 位小数"),
             _ => String::new(),
+        }
+    }
+    /// What a number is taken from, e.g. 取自“样品溶液色谱图”中 阿司匹林 的峰面积.
+    fn taken_text(&self, f: &Field) -> String {
+        let Some(from) = &f.from else { return String::new() };
+        let source = self
+            .v
+            .definition
+            .sections
+            .iter()
+            .flat_map(|s| &s.fields)
+            .find(|x| x.key == from.result)
+            .map(|x| x.label.as_str())
+            .unwrap_or(from.result.as_str());
+        let what = templates::RESULT_VALUES.iter().find(|(c, _)| *c == from.value).map(|(_, l)| *l).unwrap_or("");
+        if from.peak.is_empty() {
+            format!("取自“{source}”的{what}")
+        } else {
+            format!("取自“{source}”中 {} 的{what}", from.peak)
         }
     }
     fn limits_text(&self, f: &Field) -> String {
@@ -867,13 +1016,29 @@ async fn render_template(state: &AppState, user: &PageUser, id: i64, failed: Fai
     let mut chrome = user.chrome("lab");
     chrome.title = format!("{} 第 {} 版", v.code, v.number);
     let refused = failed.refused();
+    let mut logins: Vec<&str> = vec![v.author.as_str()];
+    for x in &versions {
+        logins.push(x.author.as_str());
+        logins.extend(x.approved_by.as_deref());
+    }
+    let names = Names::of_logins(state, logins).await;
     let page = TemplatePage {
         chrome,
+        names,
         can_design: manage && v.status == "draft",
         can_approve: manage && v.status == "draft" && v.author != p.username(),
         can_revise: manage && v.status != "draft" && newest,
         can_use: v.status == "approved" && p.reaches(perm::LAB_USE, &path),
         kinds: templates::KINDS,
+        result_fields: v
+            .definition
+            .sections
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.kind == "result")
+            .map(|f| (f.key.clone(), f.label.clone()))
+            .collect(),
+        result_values: templates::RESULT_VALUES,
         failed,
         done: template_notice(done),
         versions,

@@ -17,6 +17,7 @@ mod lab;
 mod lab_environment;
 mod lab_projects;
 mod lab_records;
+mod lab_reports;
 mod license;
 mod login;
 mod quality;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lab_records::routes())
         .merge(lab_environment::routes())
         .merge(lab_projects::routes())
+        .merge(lab_reports::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -371,6 +373,27 @@ impl FormFile {
             content_type: self.content_type,
             content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &self.bytes),
         }
+    }
+}
+
+/// People's names for a page that knows them by login: `of` gives the display name (姓名), or
+/// the login when the person is unknown (a workstation, a removed account).
+#[derive(Debug, Default, Clone)]
+pub struct Names(std::collections::BTreeMap<String, String>);
+
+impl Names {
+    /// The names of `logins`, in one query; none when it fails (the logins are shown instead).
+    pub async fn of_logins<'a>(state: &AppState, logins: impl IntoIterator<Item = &'a str>) -> Names {
+        Names(yaolian_identity::users::display_names(state.store(), logins).await.unwrap_or_default())
+    }
+
+    pub fn of(&self, login: &str) -> String {
+        self.0.get(login).cloned().unwrap_or_else(|| login.to_string())
+    }
+
+    /// An optional person, `—` when none.
+    pub fn of_opt(&self, login: &Option<String>) -> String {
+        login.as_deref().map(|l| self.of(l)).unwrap_or_else(|| "—".to_string())
     }
 }
 
