@@ -102,7 +102,8 @@
                                               label: { formatter: '{c}' },
                                               data: lim.map(function (v) { return { yAxis: v }; }) } : undefined };
           }
-          return { name: s.name, type: 'bar', stack: 'all', data: s.data, barMaxWidth: 36,
+          // `"grouped": true` for series that overlap (approved ones among all), not parts of a whole.
+          return { name: s.name, type: 'bar', stack: d.grouped ? undefined : 'all', data: s.data, barMaxWidth: 36,
                    label: d.horizontal ? { show: true, position: 'right' } : undefined };
         }),
         legend: d.series ? { top: 0, type: 'scroll' } : undefined,

@@ -1236,7 +1236,8 @@ async fn an_analyst_fills_and_submits_a_record_that_is_reviewed_and_approved() {
             {"key": "hplc", "label": "高效液相色谱仪", "kind": "instrument", "required": true},
             {"key": "w_std", "label": "对照品称样量", "kind": "number", "unit": "mg", "places": 2, "required": true},
             {"key": "w_smp", "label": "供试品称样量", "kind": "number", "unit": "mg", "places": 2, "required": true},
-            {"key": "a_smp", "label": "供试品峰面积", "kind": "number", "places": 0, "required": true}
+            {"key": "a_smp", "label": "供试品峰面积", "kind": "number", "places": 0, "required": true},
+            {"key": "photo", "label": "称量照片", "kind": "attachment"}
         ]},
         {"title": "对照品重复进样", "rows": 3, "fields": [{"key": "a_std", "label": "对照品峰面积", "kind": "number", "required": true}]},
         {"title": "结果", "fields": [
@@ -1294,6 +1295,28 @@ async fn an_analyst_fills_and_submits_a_record_that_is_reviewed_and_approved() {
     let text = main_text(&c).await;
     assert!(text.contains("25.30") && text.contains("称量数据抄写错误"), "the original and the reason show");
     let url = c.current_url().await.unwrap().path().to_string();
+
+    // The reviewer sends it back with the reason; the analyst sees it and attaches the photo
+    // asked for (a file, kept with its SM3), which returns the record to review.
+    as_role(&c, &server, "kc.master").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    c.wait().for_element(Locator::Css("#review-card details summary")).await.unwrap().click().await.unwrap();
+    type_into(&c, "#back-reason-review", "请上传称量照片").await;
+    c.find(Locator::Css("#send-back-form-review button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "记录已退回记录人更正").await;
+    as_role(&c, &server, "kc.analyst").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    let note = c.wait().for_element(Locator::Css("#return-note")).await.unwrap().text().await.unwrap();
+    assert!(note.contains("请上传称量照片"), "{note}");
+    let photo = std::env::temp_dir().join(format!("yaolian-weighing-{}.txt", std::process::id()));
+    std::fs::write(&photo, "称量打印条：25.12 mg").unwrap();
+    c.find(Locator::Css("#f-photo")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    type_into(&c, "#reason", "按复核意见补传称量照片").await;
+    c.find(Locator::Css("#entries-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "更正已保存，记录退回复核").await;
+    let link = c.find(Locator::Css("#file-photo")).await.unwrap().text().await.unwrap();
+    assert_eq!(link, photo.file_name().unwrap().to_string_lossy());
+    let _ = std::fs::remove_file(&photo);
 
     as_role(&c, &server, "kc.master").await;
     c.goto(&server.url(&url)).await.unwrap();

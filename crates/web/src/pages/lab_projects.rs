@@ -278,21 +278,16 @@ fn day_of(text: &str) -> Option<i64> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(yaolian_core::time::day_number)
 }
 
-/// The Gantt chart's date axis: the first of each month in the project's span (every second,
-/// third or sixth month on a long project, so the labels do not crowd), placed as the bars are;
-/// the year is written on the first tick and on each January.
-fn axis(p: &Project) -> Vec<(f64, String, bool)> {
+/// The Gantt chart's date axis: the first of a month every `step` months in the project's span
+/// (at most seven ticks, so the labels do not crowd), placed as the bars are; the year is written
+/// on the first tick and on each January, and only those are kept on a phone.
+fn axis(p: &Project) -> Vec<(f64, String, bool, bool)> {
     use chrono::Datelike;
     let parse = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let (Some(start), Some(end)) = (parse(&p.starts_on), parse(&p.ends_on)) else { return Vec::new() };
     let span = ((end - start).num_days() + 1).max(1) as f64;
     let months = (end.year() - start.year()) * 12 + end.month0() as i32 - start.month0() as i32 + 1;
-    let step = match months {
-        ..=12 => 1,
-        13..=24 => 2,
-        25..=48 => 3,
-        _ => 6,
-    };
+    let step = ((months + 5) / 6).max(1);
     let mut out = Vec::new();
     let mut m = start.with_day(1).unwrap_or(start);
     if m < start {
@@ -302,12 +297,9 @@ fn axis(p: &Project) -> Vec<(f64, String, bool)> {
     while m <= end && out.len() < 60 {
         if i % step == 0 {
             let left = (((m - start).num_days() as f64) / span * 1000.0).round() / 10.0;
-            let label = if out.is_empty() || m.month() == 1 {
-                format!("{}年{}月", m.year(), m.month())
-            } else {
-                format!("{}月", m.month())
-            };
-            out.push((left, label, left > 80.0));
+            let major = out.is_empty() || m.month() == 1;
+            let label = if major { format!("{}年{}月", m.year(), m.month()) } else { format!("{}月", m.month()) };
+            out.push((left, label, left > 85.0, !major));
         }
         i += 1;
         let Some(next) = m.checked_add_months(chrono::Months::new(1)) else { break };
@@ -362,9 +354,9 @@ struct ProjectPage {
     chrome: Chrome,
     p: Project,
     bars: Vec<Bar>,
-    /// The date axis: each tick's place (% of the span), label, and whether it is written to
-    /// the left of its mark (near the right edge).
-    ticks: Vec<(f64, String, bool)>,
+    /// The date axis: each tick's place (% of the span), label, whether it is written to the
+    /// left of its mark (near the right edge), and whether it is minor (hidden on a phone).
+    ticks: Vec<(f64, String, bool, bool)>,
     now: Option<f64>,
     names: Names,
     records: Vec<Record>,

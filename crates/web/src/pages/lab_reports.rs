@@ -41,6 +41,7 @@ async fn page(State(state): State<AppState>, user: PageUser) -> Response {
             {"name": "超标", "data": s.months.iter().map(|m| m.oos).collect::<Vec<_>>()},
         ],
         "colors": ["#2e90fa", "#0b6e4f", "#d92d20"],
+        "grouped": true,
     })
     .to_string();
     let mut chrome = user.chrome("lab");
