@@ -905,14 +905,10 @@ pub async fn file(
     client: &ClientInfo,
 ) -> Result<(String, String, String, Vec<u8>)> {
     reach(store, principal, id, perm::LAB_READ, client).await?;
-    let row =
-        sqlx::query("SELECT name, content_type, sm3, content FROM lab_record_files WHERE id = $1 AND record_id = $2")
-            .bind(file_id)
-            .bind(id)
-            .fetch_optional(store.pool())
-            .await?;
-    let Some(row) = row else { return Err(IdentityError::NotFound("file").into()) };
-    Ok((row.try_get("name")?, row.try_get("content_type")?, row.try_get("sm3")?, row.try_get("content")?))
+    let Some(f) = yaolian_records::files::read(store.pool(), &FILES, id, file_id).await? else {
+        return Err(IdentityError::NotFound("file").into());
+    };
+    Ok((f.name, f.content_type, f.sm3, f.bytes))
 }
 
 /// Sends a submitted record back to its author (退回), or a reviewed one back from approval:

@@ -147,6 +147,34 @@ pub async fn store(
     Ok(out)
 }
 
+/// A stored file read back: its name, type as uploaded, SM3 and bytes.
+pub struct StoredFile {
+    pub name: String,
+    pub content_type: String,
+    pub sm3: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The file `file_id` of the record `owner_id` in `at`'s table; `None` when the record has no
+/// such file. The caller has checked that the principal may see the record.
+pub async fn read(
+    pool: &sqlx::AnyPool,
+    at: &FileTable,
+    owner_id: i64,
+    file_id: i64,
+) -> Result<Option<StoredFile>, yaolian_store::StoreError> {
+    let sql = format!("SELECT name, content_type, sm3, content FROM {} WHERE id = $1 AND {} = $2", at.table, at.owner);
+    let row = sqlx::query(&sql).bind(file_id).bind(owner_id).fetch_optional(pool).await?;
+    let Some(r) = row else { return Ok(None) };
+    use sqlx::Row;
+    Ok(Some(StoredFile {
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        sm3: r.try_get("sm3")?,
+        bytes: r.try_get("content")?,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,9 +10,11 @@ pub(super) fn decode_files(files: &[Upload]) -> std::result::Result<Vec<Decoded>
     yaolian_records::files::decode(files, MAX_FILES, MAX_FILE_BYTES)
 }
 
+/// Where an application's attachments are kept.
+const AT: yaolian_records::files::FileTable =
+    yaolian_records::files::FileTable { table: "application_files", owner: "application_id" };
+
 pub(super) async fn store_files(tx: &mut Tx<'_>, application_id: i64, files: Vec<Decoded>) -> Result<Vec<FileRef>> {
-    const AT: yaolian_records::files::FileTable =
-        yaolian_records::files::FileTable { table: "application_files", owner: "application_id" };
     Ok(yaolian_records::files::store(tx, &AT, application_id, &files, Timestamp::now().0).await?)
 }
 
@@ -28,10 +30,8 @@ pub async fn file(
     let Some(meta) = view.application.files.iter().find(|f| f.id == file_id).cloned() else {
         return Err(IdentityError::NotFound("attachment").into());
     };
-    let r = sqlx::query("SELECT content_type, content FROM application_files WHERE id = $1 AND application_id = $2")
-        .bind(file_id)
-        .bind(id)
-        .fetch_one(store.pool())
-        .await?;
-    Ok((meta, r.try_get(0)?, r.try_get(1)?))
+    let Some(f) = yaolian_records::files::read(store.pool(), &AT, id, file_id).await? else {
+        return Err(IdentityError::NotFound("attachment").into());
+    };
+    Ok((meta, f.content_type, f.bytes))
 }
