@@ -52,6 +52,10 @@ pub const LAB_READ: &str = "lab.read";
 pub const LAB_USE: &str = "lab.use";
 /// Register instruments and record their calibration (仪器设备管理).
 pub const LAB_MANAGE: &str = "lab.manage";
+/// Read the bureau's risk cases (风险处置查看).
+pub const SUPERVISION_READ: &str = "supervision.read";
+/// Raise, assign, dispose, verify and close risk cases (风险处置办理).
+pub const SUPERVISION_MANAGE: &str = "supervision.manage";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -87,6 +91,8 @@ pub const ALL: &[&str] = &[
     LAB_READ,
     LAB_USE,
     LAB_MANAGE,
+    SUPERVISION_READ,
+    SUPERVISION_MANAGE,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -125,6 +131,8 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         LAB_READ => "查看仪器设备",
         LAB_USE => "使用仪器",
         LAB_MANAGE => "仪器设备与校准管理",
+        SUPERVISION_READ => "查看风险处置",
+        SUPERVISION_MANAGE => "风险处置办理",
         _ => return None,
     })
 }

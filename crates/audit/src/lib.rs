@@ -102,6 +102,8 @@ pub mod action {
     pub const LAB_ENVIRONMENT: &str = "lab_environment";
     /// An R&D project proposed, decided, planned, progressed or closed (研发项目).
     pub const LAB_PROJECT: &str = "lab_project";
+    /// A risk case raised, assigned, disposed, verified or closed (风险处置).
+    pub const SUP_CASE: &str = "sup_case";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -172,6 +174,7 @@ pub mod action {
         LAB_RECORD,
         LAB_ENVIRONMENT,
         LAB_PROJECT,
+        SUP_CASE,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

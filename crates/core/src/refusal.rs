@@ -62,6 +62,8 @@ pub fn sentence(label: &str, rule: &str) -> String {
         "max_items" => format!("{label}一次最多 {arg} 个"),
         "file" => format!("{label}应上传文件"),
         "base64" => format!("{label}的文件内容无法读取，请重新选择文件"),
+        "may_handle" => format!("{label}须为本局有风险处置权限的人员"),
+        "company" => format!("{label}：该异常发生的场所未关联企业，请人工登记"),
         "from_result" => format!("{label}取自所选的仪器数据，不能手工填写"),
         "weighing" => format!("{label}：所选的仪器数据不是天平称量值"),
         "stable" => format!("{label}：所选的称量值是不稳定的动态读数，请待天平稳定后重新称量"),

@@ -455,6 +455,7 @@ pub fn entity_zh(entity: &str) -> Option<&'static str> {
         "lab_room" => "实验室房间",
         "lab_env_reading" => "环境监测记录",
         "lab_project" => "研发项目",
+        "sup_case" => "风险处置",
         _ => return None,
     })
 }

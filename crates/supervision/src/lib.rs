@@ -1,8 +1,13 @@
 //! Supervision (监管, issue 20): risk and credit grading, the closed loop from an alert to its
 //! closure, risk-based inspections, sampling (抽检) and enforcement cases (执法办案).
 //!
-//! First part: [`clock`], the statutory time limits of an administrative penalty case on the
-//! working-day calendar, with the periods the law does not count (docs/supervision-sources.md
-//! §4 gives each limit's article).
+//! So far: [`cases`], the closed loop (风险处置) — an alert becomes a case that is assigned,
+//! disposed, verified and closed, each step due on the working-day calendar; and [`clock`], the
+//! statutory time limits of an administrative penalty case, with the periods the law does not
+//! count (docs/supervision-sources.md §4 gives each limit's article). `clock` does no I/O.
 
+pub mod cases;
 pub mod clock;
+pub mod error;
+
+pub use error::SupervisionError;

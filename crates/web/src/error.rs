@@ -152,6 +152,7 @@ domain_errors!(
     InventoryError in yaolian_inventory,
     QualityError in yaolian_quality,
     LabError in yaolian_lab,
+    SupervisionError in yaolian_supervision,
 );
 
 /// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with

@@ -51,6 +51,8 @@ use crate::api;
         api::submit_record, api::review_record, api::send_back_record, api::approve_record, api::list_rooms, api::create_room,
         api::room_readings, api::record_reading, api::list_projects, api::propose_project, api::get_project,
         api::decide_project, api::add_project_task, api::project_progress, api::close_project,
+        api::list_cases, api::raise_case, api::case_from_anomaly, api::case_statistics, api::get_case,
+        api::assign_case, api::dispose_case, api::verify_case, api::close_case,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -68,6 +70,7 @@ use crate::api;
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
         (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
         (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use, results, templates, records"),
+        (name = "supervision", description = "Supervision (监管): risk cases from alert to closure"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -1346,3 +1346,58 @@ async fn wait_notice(c: &Client, text: &str) {
     let xpath = format!("//div[@role='status' and normalize-space()='{text}']");
     c.wait().for_element(Locator::XPath(&xpath)).await.unwrap();
 }
+
+/// The closed loop in the browser, on a phone-sized window: the leader assigns the case 康辰's
+/// report raised, the inspector disposes it (a refusal in place with the findings kept), the
+/// leader verifies and closes it; the list counts it closed.
+#[tokio::test]
+async fn a_risk_case_is_assigned_disposed_verified_and_closed_in_the_browser() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let case = demo.id("case.zj");
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 375).await;
+    let url = format!("/supervision/cases/{case}");
+    as_role(&c, &server, "zj.leader").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    c.wait().for_element(Locator::Css("#assign-form")).await.unwrap();
+    c.find(Locator::Css("#assignee option[value='zj.inspector']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#assign-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "已分派承办人").await;
+
+    as_role(&c, &server, "zj.inspector").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    type_into(&c, "#findings", "现场检查未发现标签不清的药品在售").await;
+    c.find(Locator::Css("#dispose-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let refusal = c.wait().for_element(Locator::Css("#dispose-card .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(refusal.contains("处置措施"), "{refusal}");
+    let kept = c.find(Locator::Css("#findings")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, "现场检查未发现标签不清的药品在售", "the findings are kept");
+    c.find(Locator::Css("#dispose-form input[value='none']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#dispose-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "处置情况已提交，待核查").await;
+
+    as_role(&c, &server, "zj.leader").await;
+    c.goto(&server.url(&url)).await.unwrap();
+    type_into(&c, "#note", "已电话回访举报人").await;
+    c.find(Locator::Css("#verify-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "核查意见已记录").await;
+    c.find(Locator::Css("#close-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "已结案").await;
+    let history = c.find(Locator::Css("#case-history")).await.unwrap().text().await.unwrap();
+    for step in ["登记", "分派", "处置", "核查", "结案"] {
+        assert!(history.contains(step), "{history}");
+    }
+    let width: i64 =
+        c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_i64().unwrap_or(0);
+    assert!(width <= 375, "the case page fits a phone ({width} px)");
+    c.goto(&server.url("/supervision/cases?status=closed")).await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#cases-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("群众反映药品质量问题") && table.contains("已结案"), "{table}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

@@ -105,6 +105,10 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/lab/projects/{id}/tasks", "/api/v1/lab/projects/{project.kc}/tasks"),
         ("/api/v1/lab/projects/{id}/progress", "/api/v1/lab/projects/{project.kc}/progress"),
         ("/api/v1/lab/projects/{id}/closure", "/api/v1/lab/projects/{project.kc}/closure"),
+        ("/api/v1/supervision/cases/{id}/assignment", "/api/v1/supervision/cases/{case.zj}/assignment"),
+        ("/api/v1/supervision/cases/{id}/disposal", "/api/v1/supervision/cases/{case.zj}/disposal"),
+        ("/api/v1/supervision/cases/{id}/verification", "/api/v1/supervision/cases/{case.zj}/verification"),
+        ("/api/v1/supervision/cases/{id}/closure", "/api/v1/supervision/cases/{case.zj}/closure"),
     ];
     if !template.contains('{') {
         return template.to_string();

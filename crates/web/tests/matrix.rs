@@ -157,6 +157,17 @@ POST   /api/v1/trace/recalls                                D DDD AADDADD ADDDDD
 GET    /api/v1/trace/recalls/{recall.kc}                    D NNN AAANAAA AANNNNNNN
 GET    /api/v1/trace/anomalies                              D DDD AAADAAA AADAAAAAA
 POST   /api/v1/trace/anomalies/999999/close                 D DDD NNDDNNN DDDDDDDDD {"note": "矩阵"}
+GET    /api/v1/supervision/cases                            D DDD AAADAAA DDDDDDDDD
+GET    /api/v1/supervision/cases/statistics                 D DDD AAADAAA DDDDDDDDD
+// js.inspector and hz.inspector get 422: 康辰 is not under their bureau.
+POST   /api/v1/supervision/cases                            D DDD AADDAAA DDDDDDDDD {"company_id": {org.kc}, "title": "矩阵", "level": "low"}
+GET    /api/v1/supervision/cases/{case.zj}                  D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/cases/{case.zj}/assignment       D NNN AADNANN NNNNNNNNN {"assignee": "zj.inspector", "version": 999}
+// Only the assigned officer disposes; the case has none yet.
+POST   /api/v1/supervision/cases/{case.zj}/disposal         D NNN DDDNDNN NNNNNNNNN {"findings": "矩阵", "measures": ["none"], "version": 999}
+POST   /api/v1/supervision/cases/{case.zj}/verification     D NNN AADNANN NNNNNNNNN {"passed": true, "note": "矩阵", "version": 999}
+POST   /api/v1/supervision/cases/{case.zj}/closure          D NNN AADNANN NNNNNNNNN {"version": 999}
+POST   /api/v1/supervision/anomaly-cases                    D DDD NNDDNNN DDDDDDDDD {"anomaly_id": 999999}
 POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
 GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA

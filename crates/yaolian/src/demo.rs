@@ -287,7 +287,61 @@ pub async fn seed(
     seed_instruments(store, &ids, &client).await?;
     seed_lab_records(store, &ids, password, &client).await?;
     seed_environment(store, &ids, &client).await?;
+    seed_cases(store, &ids, &client).await?;
     Ok(accounts)
+}
+
+/// 浙江省局's risk cases (风险处置): two trace anomalies at its companies' sites raised as cases —
+/// one run through to its closure (disposed by the inspector, verified by the leader), one with
+/// the inspector — and a report raised by hand, waiting to be assigned.
+async fn seed_cases(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInfo) -> Result<()> {
+    use yaolian_supervision::cases::{self, Disposal, NewCase, Verification};
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (inspector, leader) = (user("zj.inspector").await?, user("zj.leader").await?);
+    let open: Vec<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM trace_anomalies a JOIN trace_sites s ON s.id = a.site \
+         WHERE a.status = 'open' AND s.org_id IS NOT NULL ORDER BY a.id LIMIT 50",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut raised = Vec::new();
+    for id in open {
+        if let Ok((c, true)) = cases::from_trace_anomaly(store, &inspector, id, client).await {
+            raised.push(c);
+        }
+        if raised.len() == 2 {
+            break;
+        }
+    }
+    if let Some(c) = raised.first() {
+        let c = cases::assign(store, &leader, c.id, "zj.inspector", c.version, client).await?;
+        let d = Disposal {
+            findings: "现场核查：门店在召回通知后仍售出 1 盒，同批次剩余 12 盒已就地封存，门店已提交整改报告".into(),
+            measures: vec!["interview".into(), "rectify".into()],
+            version: c.version,
+        };
+        let c = cases::dispose(store, &inspector, c.id, &d, client).await?;
+        let v = Verification { passed: true, note: "整改报告与现场情况一致".into(), version: c.version };
+        let c = cases::verify(store, &leader, c.id, &v, client).await?;
+        cases::close(store, &leader, c.id, "", c.version, client).await?;
+    }
+    if let Some(c) = raised.get(1) {
+        cases::assign(store, &leader, c.id, "zj.inspector", c.version, client).await?;
+    }
+    let company = ids.iter().find(|(k, _, _)| *k == "ms").or_else(|| ids.iter().find(|(k, _, _)| *k == "kc"));
+    if let Some((_, company_id, _)) = company {
+        let new = NewCase {
+            company_id: *company_id,
+            title: "群众举报：门店销售标签不清的药品".into(),
+            description: "12315 平台转来举报，称门店货架上有标签磨损、批号无法辨认的药品在售".into(),
+            level: "medium".into(),
+        };
+        cases::raise(store, &inspector, &new, client).await?;
+    }
+    Ok(())
 }
 
 /// 康辰's deviations and CAPAs: an OOS result investigated with its CAPA, whose effectiveness

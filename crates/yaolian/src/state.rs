@@ -30,6 +30,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_lab::records::drifts(store).await?);
     all.extend(yaolian_lab::environment::drifts(store).await?);
     all.extend(yaolian_lab::projects::drifts(store).await?);
+    all.extend(yaolian_supervision::cases::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }

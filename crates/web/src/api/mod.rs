@@ -13,6 +13,7 @@ mod quality;
 mod records;
 mod registry;
 mod services;
+mod supervision;
 mod trace;
 
 use axum::extract::{FromRequestParts, Path, Query};
@@ -36,6 +37,7 @@ pub use quality::*;
 pub use records::*;
 pub use registry::*;
 pub use services::*;
+pub use supervision::*;
 pub use trace::*;
 
 pub fn routes() -> Router<AppState> {
@@ -53,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .merge(quality::routes())
         .merge(changes::routes())
         .merge(lab::routes())
+        .merge(supervision::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

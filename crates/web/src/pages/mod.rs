@@ -24,6 +24,7 @@ mod quality;
 mod records;
 mod registry;
 mod services;
+mod supervision;
 mod trace;
 
 use askama::Template;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lab_environment::routes())
         .merge(lab_projects::routes())
         .merge(lab_reports::routes())
+        .merge(supervision::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -203,6 +205,9 @@ impl Chrome {
                 "/trace/verify"
             };
             links.push(("trace", target, "nav.trace"));
+        }
+        if p.has(perm::SUPERVISION_READ) {
+            links.push(("supervision", "/supervision/cases", "nav.supervision"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

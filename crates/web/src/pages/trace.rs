@@ -299,6 +299,8 @@ struct AnomalyPage {
     pages: i64,
     kinds: Vec<(&'static str, String)>,
     can_manage: bool,
+    /// The user raises risk cases (风险处置) from anomalies.
+    can_raise: bool,
     /// Anomalies this user may answer (异常说明).
     answerable: Vec<i64>,
 }
@@ -334,6 +336,7 @@ async fn anomaly_list(State(state): State<AppState>, user: PageUser, Query(filte
                 pages,
                 kinds,
                 can_manage,
+                can_raise: user.principal.has(yaolian_access::perm::SUPERVISION_MANAGE),
                 answerable,
             })
         }

@@ -299,6 +299,17 @@ pub async fn seed(store: &Store) -> Demo {
     let recall = yaolian_trace::recall::open(store, &sys, &recall, &client).await.unwrap();
     ids.insert("recall.kc".into(), recall.id.to_string());
     ids.insert("kc.site".into(), KC_SITE.into());
+    // A risk case of 浙江省局 about 康辰, raised by hand.
+    let inspector_id = ids["user.zj.inspector"].parse::<i64>().unwrap();
+    let inspector = yaolian_identity::auth::principal_for_user(store, inspector_id).await.unwrap();
+    let new = yaolian_supervision::cases::NewCase {
+        company_id: org(&ids, "kc"),
+        title: "群众反映药品质量问题".into(),
+        description: String::new(),
+        level: "medium".into(),
+    };
+    let case = yaolian_supervision::cases::raise(store, &inspector, &new, &client).await.unwrap();
+    ids.insert("case.zj".into(), case.id.to_string());
     Demo { ids }
 }
 

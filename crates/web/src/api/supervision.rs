@@ -1,0 +1,172 @@
+//! Supervision over HTTP: the bureau's risk cases (风险处置) — raised by hand or from a trace
+//! anomaly, assigned, disposed, verified, closed — and their figures.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use yaolian_supervision::cases::{self, Case, Disposal, NewCase, Statistics, Verification};
+
+use super::IdPath;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, Auth, Client};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/supervision/cases", get(list_cases).post(raise_case))
+        .route("/api/v1/supervision/cases/statistics", get(case_statistics))
+        .route("/api/v1/supervision/cases/{id}", get(get_case))
+        .route("/api/v1/supervision/cases/{id}/assignment", post(assign_case))
+        .route("/api/v1/supervision/cases/{id}/disposal", post(dispose_case))
+        .route("/api/v1/supervision/cases/{id}/verification", post(verify_case))
+        .route("/api/v1/supervision/cases/{id}/closure", post(close_case))
+        .route("/api/v1/supervision/anomaly-cases", post(case_from_anomaly))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CaseParams {
+    /// A state, `active` (not closed) or `overdue`.
+    pub status: Option<String>,
+    pub company_id: Option<i64>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The bureau's risk cases in the caller's scope, newest first (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/cases", tag = "supervision", params(CaseParams),
+    responses((status = 200, body = Vec<Case>), (status = 403, body = Problem)))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    super::ApiQuery(q): super::ApiQuery<CaseParams>,
+) -> ApiResult<Json<Vec<Case>>> {
+    let filter = cases::Filter { status: q.status.unwrap_or_default(), company_id: q.company_id };
+    let (limit, offset) = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    Ok(Json(cases::list(state.store(), &p, &filter, limit, offset, &client).await?.0))
+}
+
+/// Raise a case by hand (`supervision.manage`; the company under the caller's bureau).
+#[utoipa::path(post, path = "/api/v1/supervision/cases", tag = "supervision", request_body = NewCase,
+    responses((status = 201, body = Case), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn raise_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewCase>,
+) -> ApiResult<(StatusCode, Json<Case>)> {
+    Ok((StatusCode::CREATED, Json(cases::raise(state.store(), &p, &new, &client).await?)))
+}
+
+/// The trace anomaly a case is raised from.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FromAnomaly {
+    pub anomaly_id: i64,
+}
+
+/// Raise the case of a trace anomaly (`supervision.manage`): 201 when raised now, 200 with the
+/// case raised before.
+#[utoipa::path(post, path = "/api/v1/supervision/anomaly-cases", tag = "supervision", request_body = FromAnomaly,
+    responses((status = 201, body = Case), (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn case_from_anomaly(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(a): ApiJson<FromAnomaly>,
+) -> ApiResult<(StatusCode, Json<Case>)> {
+    let (case, raised) = cases::from_trace_anomaly(state.store(), &p, a.anomaly_id, &client).await?;
+    Ok((if raised { StatusCode::CREATED } else { StatusCode::OK }, Json(case)))
+}
+
+/// The closed loop's figures in the caller's scope (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/cases/statistics", tag = "supervision",
+    responses((status = 200, body = Statistics), (status = 403, body = Problem)))]
+pub async fn case_statistics(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Statistics>> {
+    Ok(Json(cases::statistics(state.store(), &p, &client).await?))
+}
+
+/// One case (`supervision.read` in its bureau).
+#[utoipa::path(get, path = "/api/v1/supervision/cases/{id}", tag = "supervision", params(("id" = i64, Path)),
+    responses((status = 200, body = Case), (status = 404, body = Problem)))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(cases::get(state.store(), &p, id, &client).await?))
+}
+
+/// Who handles the case, and the version it was read at.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CaseAssignment {
+    pub assignee: String,
+    pub version: i64,
+}
+
+/// Assign (or reassign) an open case to an officer who may handle it (`supervision.manage`).
+#[utoipa::path(post, path = "/api/v1/supervision/cases/{id}/assignment", tag = "supervision", params(("id" = i64, Path)),
+    request_body = CaseAssignment, responses((status = 200, body = Case), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(a): ApiJson<CaseAssignment>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(cases::assign(state.store(), &p, id, &a.assignee, a.version, &client).await?))
+}
+
+/// Dispose an assigned case: findings and measures (its officer).
+#[utoipa::path(post, path = "/api/v1/supervision/cases/{id}/disposal", tag = "supervision", params(("id" = i64, Path)),
+    request_body = Disposal, responses((status = 200, body = Case), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn dispose_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(d): ApiJson<Disposal>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(cases::dispose(state.store(), &p, id, &d, &client).await?))
+}
+
+/// Verify a disposal (`supervision.manage`, not its officer); not passed sends it back.
+#[utoipa::path(post, path = "/api/v1/supervision/cases/{id}/verification", tag = "supervision", params(("id" = i64, Path)),
+    request_body = Verification, responses((status = 200, body = Case), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn verify_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(v): ApiJson<Verification>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(cases::verify(state.store(), &p, id, &v, &client).await?))
+}
+
+/// A closing note, and the version it was read at.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CaseClosure {
+    #[serde(default)]
+    pub note: String,
+    pub version: i64,
+}
+
+/// Close a verified case (`supervision.manage`).
+#[utoipa::path(post, path = "/api/v1/supervision/cases/{id}/closure", tag = "supervision", params(("id" = i64, Path)),
+    request_body = CaseClosure, responses((status = 200, body = Case), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn close_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(c): ApiJson<CaseClosure>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(cases::close(state.store(), &p, id, &c.note, c.version, &client).await?))
+}
