@@ -303,7 +303,8 @@ async fn seed_cases(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInf
     let (inspector, leader) = (user("zj.inspector").await?, user("zj.leader").await?);
     let open: Vec<i64> = sqlx::query_scalar(
         "SELECT a.id FROM trace_anomalies a JOIN trace_sites s ON s.id = a.site \
-         WHERE a.status = 'open' AND s.org_id IS NOT NULL ORDER BY a.id LIMIT 50",
+         WHERE a.status = 'open' AND s.org_id IS NOT NULL \
+         ORDER BY CASE WHEN a.kind = 'sale_recalled' THEN 0 ELSE 1 END, a.id LIMIT 50",
     )
     .fetch_all(store.pool())
     .await?;
