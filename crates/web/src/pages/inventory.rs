@@ -86,10 +86,7 @@ fn field_label(field: &str) -> Option<String> {
 /// A refusal as the form's errors: the inventory's own refusals in their Chinese sentence, the
 /// shared ones by field label and rule.
 fn refusals(user: &PageUser, e: InventoryError) -> Result<Vec<FieldError>, Response> {
-    if let Some(zh) = e.zh().filter(|_| user.lang == crate::i18n::Lang::Zh) {
-        return Ok(vec![FieldError::new("", e.code(), zh)]);
-    }
-    super::refusals_labelled(user.lang, e, field_label)
+    super::domain_refusals(user.lang, e.zh(), e.code(), e, field_label)
 }
 
 /// What the inventory's templates show of codes and quantities.

@@ -56,10 +56,7 @@ fn field_label(field: &str) -> Option<String> {
 }
 
 fn refusals(user: &PageUser, e: LabError) -> Result<Vec<FieldError>, Response> {
-    if let Some(zh) = e.zh().filter(|_| user.lang == crate::i18n::Lang::Zh) {
-        return Ok(vec![FieldError::new("", e.code(), zh)]);
-    }
-    super::refusals_labelled(user.lang, e, field_label)
+    super::domain_refusals(user.lang, e.zh(), e.code(), e, field_label)
 }
 
 /// Every form's fields, kept to fill a refused form again (never a password).

@@ -194,10 +194,7 @@ fn refusals_with(
     e: LabError,
     label: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<FieldError>, Response> {
-    if let Some(zh) = e.zh().filter(|_| user.lang == crate::i18n::Lang::Zh) {
-        return Ok(vec![FieldError::new("", e.code(), zh)]);
-    }
-    super::refusals_labelled(user.lang, e, label)
+    super::domain_refusals(user.lang, e.zh(), e.code(), e, label)
 }
 
 #[derive(Deserialize, Default)]

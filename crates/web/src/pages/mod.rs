@@ -506,6 +506,22 @@ pub fn refusals(lang: Lang, e: impl Into<IdentityError>) -> Result<Vec<FieldErro
     refusals_labelled(lang, e, |_| None)
 }
 
+/// A domain's refusal as a form shows it: on a Chinese page the domain's own sentence for its
+/// own refusals (`zh`, with its `code`), else the shared refusals under the form's labels
+/// ([`refusals_labelled`]).
+pub fn domain_refusals(
+    lang: Lang,
+    zh: Option<String>,
+    code: &'static str,
+    e: impl Into<IdentityError>,
+    label: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<FieldError>, Response> {
+    match zh.filter(|_| lang == Lang::Zh) {
+        Some(zh) => Ok(vec![FieldError::new("", code, zh)]),
+        None => refusals_labelled(lang, e, label),
+    }
+}
+
 /// [`refusals`] with the page's own labels first (`label`), then the catalogue's; 填写内容 for a
 /// field neither knows.
 pub fn refusals_labelled(

@@ -95,10 +95,7 @@ pub(super) fn refusals_by(
     e: QualityError,
     label: fn(&str) -> Option<String>,
 ) -> Result<Vec<FieldError>, Response> {
-    if let Some(zh) = e.zh().filter(|_| user.lang == crate::i18n::Lang::Zh) {
-        return Ok(vec![FieldError::new("", e.code(), zh)]);
-    }
-    super::refusals_labelled(user.lang, e, label)
+    super::domain_refusals(user.lang, e.zh(), e.code(), e, label)
 }
 
 /// What the quality templates show of codes.
