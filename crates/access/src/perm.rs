@@ -56,6 +56,8 @@ pub const LAB_MANAGE: &str = "lab.manage";
 pub const SUPERVISION_READ: &str = "supervision.read";
 /// Raise, assign, dispose, verify and close risk cases (风险处置办理).
 pub const SUPERVISION_MANAGE: &str = "supervision.manage";
+/// Change the bureau's risk model and credit scheme (风险模型与信用规则配置).
+pub const SUPERVISION_CONFIGURE: &str = "supervision.configure";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -93,6 +95,7 @@ pub const ALL: &[&str] = &[
     LAB_MANAGE,
     SUPERVISION_READ,
     SUPERVISION_MANAGE,
+    SUPERVISION_CONFIGURE,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -133,6 +136,7 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         LAB_MANAGE => "仪器设备与校准管理",
         SUPERVISION_READ => "查看风险处置",
         SUPERVISION_MANAGE => "风险处置办理",
+        SUPERVISION_CONFIGURE => "风险模型与信用规则配置",
         _ => return None,
     })
 }

@@ -104,6 +104,10 @@ pub mod action {
     pub const LAB_PROJECT: &str = "lab_project";
     /// A risk case raised, assigned, disposed, verified or closed (风险处置).
     pub const SUP_CASE: &str = "sup_case";
+    /// A bureau's risk model and credit scheme changed (风险模型).
+    pub const SUP_MODEL: &str = "sup_model";
+    /// Risk scores and credit grades recomputed (风险评分).
+    pub const SUP_SCORE: &str = "sup_score";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -175,6 +179,8 @@ pub mod action {
         LAB_ENVIRONMENT,
         LAB_PROJECT,
         SUP_CASE,
+        SUP_MODEL,
+        SUP_SCORE,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -72,6 +72,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
             TRACE_MANAGE,
             SUPERVISION_READ,
             SUPERVISION_MANAGE,
+            SUPERVISION_CONFIGURE,
         ],
         scope: Scope::Subtree,
         admin_kind: None,

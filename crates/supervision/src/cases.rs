@@ -362,6 +362,30 @@ pub async fn from_trace_anomaly(
     Ok((get(store, principal, id, client).await?, true))
 }
 
+/// Raises the case of a company whose score became high risk (source `score`, one per score
+/// version), answering its number; `None` when raised before or the principal raises none.
+pub(crate) async fn raise_for_score(
+    store: &Store,
+    principal: &Principal,
+    company_id: i64,
+    source_ref: &str,
+    why: &str,
+    client: &ClientInfo,
+) -> Result<Option<String>> {
+    if !principal.reaches(perm::SUPERVISION_MANAGE, principal.org_path())
+        || by_source(store, "score", source_ref).await?.is_some()
+    {
+        return Ok(None);
+    }
+    let cal = Calendar::load(store).await?;
+    let description: String = why.chars().take(4000).collect();
+    let mut tx = store.begin().await?;
+    let text = ("风险评分升至高风险", description.as_str(), "high");
+    let id = insert(&mut tx, principal, &cal, company_id, ("score", source_ref), text, client).await?;
+    tx.commit().await?;
+    Ok(Some(get(store, principal, id, client).await?.number))
+}
+
 async fn by_source(store: &Store, source: &str, source_ref: &str) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM sup_cases WHERE source = $1 AND source_ref = $2")
         .bind(source)
@@ -464,6 +488,22 @@ async fn write(
         return Err(IdentityError::Conflict(format!("case {} changed meanwhile; reload", before.number)).into());
     }
     save(&mut tx, principal, before.id, action, reason, client).await?;
+    if next.status == "closed" {
+        // The closed case goes on the company's 一企一档 timeline.
+        let measures: Vec<&str> =
+            next.measures.iter().filter_map(|m| MEASURES.iter().find(|(c, _)| c == m).map(|(_, z)| *z)).collect();
+        let title = format!("风险处置 {} 结案：{}（{}）", next.number, next.title, measures.join("、"));
+        let link = format!("/supervision/cases/{}", next.id);
+        let event = yaolian_registry::timeline::NewEvent {
+            org_id: next.company_id,
+            product_id: None,
+            module: "supervision",
+            kind: "case_closed",
+            title: &title,
+            link: &link,
+        };
+        yaolian_registry::timeline::add(&mut tx, &event).await?;
+    }
     tx.commit().await?;
     get(store, principal, before.id, client).await
 }
@@ -607,7 +647,11 @@ pub async fn close(
     stale(&c, version)?;
     let next = Case { status: "closed".into(), closed_at: Some(Timestamp::now()), ..c.clone() };
     let why = if note.trim().is_empty() { "结案".to_string() } else { note.trim().to_string() };
-    write(store, principal, &c, &next, ("close", &why), client).await
+    let closed = write(store, principal, &c, &next, ("close", &why), client).await?;
+    // The closed case counts in its company's score and credit from now on.
+    let trigger = format!("风险处置 {} 结案", closed.number);
+    crate::scores::recompute(store, principal, Some(&[closed.company_id]), &trigger, client).await?;
+    Ok(closed)
 }
 
 /// What a list shows.

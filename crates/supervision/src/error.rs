@@ -32,6 +32,14 @@ impl From<yaolian_trace::TraceError> for SupervisionError {
     }
 }
 
+impl From<yaolian_registry::RegistryError> for SupervisionError {
+    fn from(e: yaolian_registry::RegistryError) -> Self {
+        match e {
+            yaolian_registry::RegistryError::Shared(e) => SupervisionError::Shared(e),
+        }
+    }
+}
+
 impl From<yaolian_services::ServiceError> for SupervisionError {
     fn from(e: yaolian_services::ServiceError) -> Self {
         match e {

@@ -9,5 +9,8 @@
 pub mod cases;
 pub mod clock;
 pub mod error;
+pub mod models;
+pub mod risk;
+pub mod scores;
 
 pub use error::SupervisionError;

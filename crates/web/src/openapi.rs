@@ -52,7 +52,8 @@ use crate::api;
         api::room_readings, api::record_reading, api::list_projects, api::propose_project, api::get_project,
         api::decide_project, api::add_project_task, api::project_progress, api::close_project,
         api::list_cases, api::raise_case, api::case_from_anomaly, api::case_statistics, api::get_case,
-        api::assign_case, api::dispose_case, api::verify_case, api::close_case,
+        api::assign_case, api::dispose_case, api::verify_case, api::close_case, api::list_scores,
+        api::score_distribution, api::recompute_scores, api::company_portrait, api::get_model, api::change_model,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -70,7 +71,7 @@ use crate::api;
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
         (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
         (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use, results, templates, records"),
-        (name = "supervision", description = "Supervision (监管): risk cases from alert to closure"),
+        (name = "supervision", description = "Supervision (监管): risk scores and credit grades, risk cases from alert to closure"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -1022,6 +1022,13 @@ async fn a_storekeeper_receives_issues_by_fefo_and_approves_a_count() {
     c.goto(&server.url("/inventory")).await.unwrap();
     type_into(&c, "#q", "75-05-8").await;
     c.find(Locator::Css(".filters button[type=submit]")).await.unwrap().click().await.unwrap();
+    // The filtered page, not the one before it (whose table goes stale as the form submits).
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().query().is_some_and(|q| q.contains("75-05-8")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let table = c.wait().for_element(Locator::Css("#items-table")).await.unwrap().text().await.unwrap();
     assert!(table.contains("乙腈"), "{table}");
     c.find(Locator::LinkText("乙腈")).await.unwrap().click().await.unwrap();

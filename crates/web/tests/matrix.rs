@@ -168,6 +168,12 @@ POST   /api/v1/supervision/cases/{case.zj}/disposal         D NNN DDDNDNN NNNNNN
 POST   /api/v1/supervision/cases/{case.zj}/verification     D NNN AADNANN NNNNNNNNN {"passed": true, "note": "矩阵", "version": 999}
 POST   /api/v1/supervision/cases/{case.zj}/closure          D NNN AADNANN NNNNNNNNN {"version": 999}
 POST   /api/v1/supervision/anomaly-cases                    D DDD NNDDNNN DDDDDDDDD {"anomaly_id": 999999}
+GET    /api/v1/supervision/scores                           D DDD AAADAAA DDDDDDDDD
+GET    /api/v1/supervision/scores/distribution              D DDD AAADAAA DDDDDDDDD
+GET    /api/v1/supervision/companies/{org.kc}/portrait      D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/scores/recompute                 D DDD AADDAAA DDDDDDDDD
+GET    /api/v1/supervision/model                            D DDD AAADAAA DDDDDDDDD
+PUT    /api/v1/supervision/model                            D DDD AADDDDD DDDDDDDDD {"model": {}, "reason": "矩阵", "version": 999}
 POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
 GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA

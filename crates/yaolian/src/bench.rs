@@ -91,6 +91,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         samples: usize,
     },
+    /// Risk scores and credit grades recomputed for a province's companies with their history,
+    /// next to the ledger appends of as many versions, on SQLite and (with --database-url
+    /// postgres://…) PostgreSQL.
+    Supervision {
+        #[arg(long, default_value_t = 100_000)]
+        companies: usize,
+    },
     /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
     /// / p99 per page next to a static asset, on SQLite and (with --database-url
     /// postgres://…) PostgreSQL.
@@ -160,6 +167,12 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
         BenchCommand::Lab { results, samples } => {
             for pg in backends(database_url) {
                 crate::bench_lab::run(pg.as_deref(), results.max(1), samples.max(1)).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Supervision { companies } => {
+            for pg in backends(database_url) {
+                crate::bench_supervision::run(pg.as_deref(), companies.max(10)).await?;
             }
             Ok(())
         }

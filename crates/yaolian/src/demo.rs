@@ -301,6 +301,9 @@ async fn seed_cases(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInf
         anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
     };
     let (inspector, leader) = (user("zj.inspector").await?, user("zj.leader").await?);
+    // Every company scored before the cases, so that their closure moves the scores.
+    let national = user("nmpa.leader").await?;
+    yaolian_supervision::scores::recompute(store, &national, None, "", client).await?;
     let open: Vec<i64> = sqlx::query_scalar(
         "SELECT a.id FROM trace_anomalies a JOIN trace_sites s ON s.id = a.site \
          WHERE a.status = 'open' AND s.org_id IS NOT NULL \
@@ -342,6 +345,37 @@ async fn seed_cases(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInf
         };
         cases::raise(store, &inspector, &new, client).await?;
     }
+    // Closed cases with measures spread the companies over the credit grades: 民生 B
+    // (one filed), 恒泰 C (two filed), 华康 D (three filed); 康辰 keeps its closed recall case.
+    let js = user("js.inspector").await?;
+    let spread: [(&str, &yaolian_access::Principal, &yaolian_access::Principal, usize, &str); 3] = [
+        ("ms", &inspector, &leader, 1, "门店销售标签不清的药品，已立案调查"),
+        ("ht", &js, &national, 2, "飞行检查发现批生产记录不完整，已责令整改并立案"),
+        ("hk", &js, &national, 3, "冷链运输温度记录缺失，已立案调查"),
+    ];
+    for (key, officer, checker, n, findings) in spread {
+        let Some((_, company_id, _)) = ids.iter().find(|(k, _, _)| *k == key) else { continue };
+        for i in 1..=n {
+            let new = NewCase {
+                company_id: *company_id,
+                title: format!("日常监督检查发现问题（第 {i} 起）"),
+                description: String::new(),
+                level: "medium".into(),
+            };
+            let c = cases::raise(store, officer, &new, client).await?;
+            let c = cases::assign(store, officer, c.id, officer.username(), c.version, client).await?;
+            let d = Disposal {
+                findings: findings.into(),
+                measures: vec!["rectify".into(), "file_case".into()],
+                version: c.version,
+            };
+            let c = cases::dispose(store, officer, c.id, &d, client).await?;
+            let v = Verification { passed: true, note: "整改材料与现场核实一致".into(), version: c.version };
+            let c = cases::verify(store, checker, c.id, &v, client).await?;
+            cases::close(store, checker, c.id, "", c.version, client).await?;
+        }
+    }
+    yaolian_supervision::scores::recompute(store, &national, None, "", client).await?;
     Ok(())
 }
 

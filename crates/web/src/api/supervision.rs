@@ -8,6 +8,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use yaolian_supervision::cases::{self, Case, Disposal, NewCase, Statistics, Verification};
+use yaolian_supervision::models::{self, ModelChange, Stored};
+use yaolian_supervision::scores::{self, Distribution, Kept, Outcome, Portrait, ScoreFilter};
 
 use super::IdPath;
 use crate::error::{ApiResult, Problem};
@@ -24,6 +26,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/supervision/cases/{id}/verification", post(verify_case))
         .route("/api/v1/supervision/cases/{id}/closure", post(close_case))
         .route("/api/v1/supervision/anomaly-cases", post(case_from_anomaly))
+        .route("/api/v1/supervision/scores", get(list_scores))
+        .route("/api/v1/supervision/scores/distribution", get(score_distribution))
+        .route("/api/v1/supervision/scores/recompute", post(recompute_scores))
+        .route("/api/v1/supervision/companies/{id}/portrait", get(company_portrait))
+        .route("/api/v1/supervision/model", get(get_model).put(change_model))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -169,4 +176,95 @@ pub async fn close_case(
     ApiJson(c): ApiJson<CaseClosure>,
 ) -> ApiResult<Json<Case>> {
     Ok(Json(cases::close(state.store(), &p, id, &c.note, c.version, &client).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ScoreParams {
+    /// `high`, `medium` or `low`.
+    pub level: Option<String>,
+    /// A credit grade (A, B …).
+    pub grade: Option<String>,
+    /// Part of the company's name.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Companies' risk scores and credit grades in the caller's scope, highest risk first
+/// (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/scores", tag = "supervision", params(ScoreParams),
+    responses((status = 200, body = Vec<Kept>), (status = 403, body = Problem)))]
+pub async fn list_scores(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    super::ApiQuery(q): super::ApiQuery<ScoreParams>,
+) -> ApiResult<Json<Vec<Kept>>> {
+    let filter = ScoreFilter {
+        level: q.level.unwrap_or_default(),
+        grade: q.grade.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+    };
+    let (limit, offset) = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    Ok(Json(scores::list(state.store(), &p, &filter, limit, offset, &client).await?.0))
+}
+
+/// Companies per risk level and per credit grade in the caller's scope (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/scores/distribution", tag = "supervision",
+    responses((status = 200, body = Distribution), (status = 403, body = Problem)))]
+pub async fn score_distribution(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Distribution>> {
+    Ok(Json(scores::distribution(state.store(), &p, &client).await?))
+}
+
+/// Recompute the scores of the companies in the caller's scope and of their products
+/// (`supervision.manage`); only what changed is written, each with its reason.
+#[utoipa::path(post, path = "/api/v1/supervision/scores/recompute", tag = "supervision",
+    responses((status = 200, body = Outcome), (status = 403, body = Problem)))]
+pub async fn recompute_scores(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Outcome>> {
+    Ok(Json(scores::recompute(state.store(), &p, None, "", &client).await?))
+}
+
+/// A company's portrait (企业画像): its score with the explanation, its products' scores and
+/// its score's history (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/companies/{id}/portrait", tag = "supervision",
+    params(("id" = i64, Path)), responses((status = 200, body = Portrait), (status = 404, body = Problem)))]
+pub async fn company_portrait(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Portrait>> {
+    Ok(Json(scores::portrait(state.store(), &p, id, &client).await?))
+}
+
+/// The risk model and credit scheme in force for the caller's bureau (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/model", tag = "supervision",
+    responses((status = 200, body = Stored), (status = 403, body = Problem)))]
+pub async fn get_model(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Stored>> {
+    Ok(Json(models::current(state.store(), &p, &client).await?))
+}
+
+/// Change the caller's bureau's risk model (`supervision.configure`), with a reason; the next
+/// recompute scores with it.
+#[utoipa::path(put, path = "/api/v1/supervision/model", tag = "supervision", request_body = ModelChange,
+    responses((status = 200, body = Stored), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_model(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(c): ApiJson<ModelChange>,
+) -> ApiResult<Json<Stored>> {
+    Ok(Json(models::change(state.store(), &p, &c, &client).await?))
 }

@@ -23,6 +23,7 @@ mod login;
 mod quality;
 mod records;
 mod registry;
+mod risk;
 mod services;
 mod supervision;
 mod trace;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lab_projects::routes())
         .merge(lab_reports::routes())
         .merge(supervision::routes())
+        .merge(risk::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -208,6 +210,7 @@ impl Chrome {
         }
         if p.has(perm::SUPERVISION_READ) {
             links.push(("supervision", "/supervision/cases", "nav.supervision"));
+            links.push(("risk", "/supervision/scores", "nav.risk"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

@@ -134,6 +134,9 @@ fn today() -> String {
 pub struct Filter {
     #[serde(default)]
     status: String,
+    /// One company's cases (from its portrait).
+    #[serde(default)]
+    company_id: String,
     #[serde(default)]
     page: String,
 }
@@ -143,7 +146,13 @@ impl Filter {
         self.page.parse::<i64>().unwrap_or(1).max(1)
     }
     fn page_link(&self, page: impl std::borrow::Borrow<i64>) -> String {
-        format!("?status={}&page={}", urlencoding::encode(&self.status), page.borrow())
+        format!("?status={}&company_id={}&page={}", urlencoding::encode(&self.status), self.company(), page.borrow())
+    }
+    fn company(&self) -> String {
+        self.company_id.trim().parse::<i64>().map(|id| id.to_string()).unwrap_or_default()
+    }
+    fn domain(&self) -> cases::Filter {
+        cases::Filter { status: self.status.clone(), company_id: self.company_id.trim().parse().ok() }
     }
 }
 
@@ -179,7 +188,7 @@ impl ListPage {
 async fn render_list(state: &AppState, user: &PageUser, filter: Filter, failed: Failed) -> Response {
     let store = state.store();
     let (p, c) = (&user.principal, &user.client);
-    let f = cases::Filter { status: filter.status.clone(), company_id: None };
+    let f = filter.domain();
     let (list, total) = match cases::list(store, p, &f, PAGE_SIZE, (filter.page() - 1) * PAGE_SIZE, c).await {
         Ok(x) => x,
         Err(e) => return failure_page(user.lang, e),
@@ -226,7 +235,7 @@ async fn export(
     format: super::export::Format,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let f = cases::Filter { status: filter.status.clone(), company_id: None };
+    let f = filter.domain();
     match cases::list(state.store(), &user.principal, &f, 10_000, 0, &user.client).await {
         Ok((list, _)) => super::export::send(&state, &user, "risk-cases", format, cases::table(&list)).await,
         Err(e) => failure_page(user.lang, e),

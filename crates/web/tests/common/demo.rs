@@ -310,6 +310,8 @@ pub async fn seed(store: &Store) -> Demo {
     };
     let case = yaolian_supervision::cases::raise(store, &inspector, &new, &client).await.unwrap();
     ids.insert("case.zj".into(), case.id.to_string());
+    // Every company scored (风险评分), as the bureau's inspector recomputes them.
+    yaolian_supervision::scores::recompute(store, &inspector, None, "", &client).await.unwrap();
     Demo { ids }
 }
 
