@@ -367,6 +367,7 @@ pub async fn from_trace_anomaly(
 pub(crate) async fn raise_for_score(
     store: &Store,
     principal: &Principal,
+    cal: &Calendar,
     company_id: i64,
     source_ref: &str,
     why: &str,
@@ -377,11 +378,10 @@ pub(crate) async fn raise_for_score(
     {
         return Ok(None);
     }
-    let cal = Calendar::load(store).await?;
     let description: String = why.chars().take(4000).collect();
     let mut tx = store.begin().await?;
     let text = ("风险评分升至高风险", description.as_str(), "high");
-    let id = insert(&mut tx, principal, &cal, company_id, ("score", source_ref), text, client).await?;
+    let id = insert(&mut tx, principal, cal, company_id, ("score", source_ref), text, client).await?;
     tx.commit().await?;
     Ok(Some(get(store, principal, id, client).await?.number))
 }

@@ -11,7 +11,7 @@
 //! `supervision.manage` recomputes them (closing a case recomputes its company's).
 
 use crate::error::Result;
-use crate::models::Models;
+use crate::models::{Models, Stored};
 use crate::risk::{self, AnomalyFact, CaseFact, Facts, ProductFact, RecallFact, Score};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -62,8 +62,9 @@ pub struct Outcome {
     pub raised: Vec<String>,
 }
 
-struct Company {
-    path: String,
+/// A company being scored: the model that scores it (resolved once) and its facts.
+struct Company<'m> {
+    model: &'m Stored,
     facts: Facts,
 }
 
@@ -95,19 +96,21 @@ pub async fn recompute(
     sql.push_str(&narrow(&mut p, &["o.id"], named));
     let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     let wanted: Option<HashSet<i64>> = only.map(|ids| ids.iter().copied().collect());
+    let models = Models::load(store).await?;
     let mut companies: HashMap<i64, Company> = HashMap::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get("id")?;
         if wanted.as_ref().is_none_or(|w| w.contains(&id)) {
-            companies.insert(id, Company { path: r.try_get("path")?, facts: Facts { sites: 1, ..Facts::default() } });
+            let path: String = r.try_get("path")?;
+            let model = models.for_path(&path);
+            companies.insert(id, Company { model, facts: Facts { sites: 1, ..Facts::default() } });
         }
     }
     if companies.is_empty() {
         return Ok(Outcome::default());
     }
-    let models = Models::load(store).await?;
     let now = Timestamp::now();
-    let products = gather(store, &mut companies, &models, named, now).await?;
+    let products = gather(store, &mut companies, named, now).await?;
     let kept = kept(store, named).await?;
     // Score, and keep what changed.
     let mut changes: Vec<Change> = Vec::new();
@@ -116,14 +119,14 @@ pub async fn recompute(
     let mut outcome = Outcome { companies: ids.len() as i64, ..Outcome::default() };
     for id in ids {
         let c = &companies[id];
-        let stored = models.for_path(&c.path);
+        let stored = c.model;
         let score = risk::score_company(&stored.model, &c.facts);
         let model_ref = (stored.org_id, stored.version);
         push_change(&mut changes, &kept, ("company", *id, *id), model_ref, score, trigger);
     }
     for (pid, (owner, product, recalls)) in &products {
         let Some(c) = companies.get(owner) else { continue };
-        let stored = models.for_path(&c.path);
+        let stored = c.model;
         let score = risk::score_product(&stored.model, product, recalls);
         outcome.products += 1;
         push_change(&mut changes, &kept, ("product", *pid, *owner), (stored.org_id, stored.version), score, trigger);
@@ -137,15 +140,19 @@ pub async fn recompute(
         .iter()
         .filter(|c| c.subject == "company" && c.score.level == "high")
         .filter(|c| c.before.as_ref().is_some_and(|b| b.level != "high"))
-        .filter(|c| companies.get(&c.subject_id).is_some_and(|co| models.for_path(&co.path).model.alert_on_high))
+        .filter(|c| companies.get(&c.subject_id).is_some_and(|co| co.model.model.alert_on_high))
         .collect();
-    for c in crossed {
-        let source_ref = format!("company:{}:v{}", c.subject_id, c.version);
-        let why = risk::why(c.before.as_ref(), &c.score, trigger);
-        if let Some(number) =
-            crate::cases::raise_for_score(store, principal, c.subject_id, &source_ref, &why, client).await?
-        {
-            outcome.raised.push(number);
+    if !crossed.is_empty() {
+        // The working-day calendar their due days are counted on, read once for them all.
+        let cal = yaolian_services::Calendar::load(store).await?;
+        for c in crossed {
+            let source_ref = format!("company:{}:v{}", c.subject_id, c.version);
+            // The level moved, so the change's reason is the `why` of the move.
+            let raised =
+                crate::cases::raise_for_score(store, principal, &cal, c.subject_id, &source_ref, &c.reason, client);
+            if let Some(number) = raised.await? {
+                outcome.raised.push(number);
+            }
         }
     }
     Ok(outcome)
@@ -333,13 +340,12 @@ type Products = std::collections::BTreeMap<i64, (i64, ProductFact, Vec<RecallFac
 /// Reads the facts of the companies, one grouped query per source.
 async fn gather(
     store: &Store,
-    companies: &mut HashMap<i64, Company>,
-    models: &Models,
+    companies: &mut HashMap<i64, Company<'_>>,
     named: Option<&[i64]>,
     now: Timestamp,
 ) -> Result<Products> {
-    let window = |c: &Company| models.for_path(&c.path).model.window_days * DAY_MS;
-    let recall_age = |c: &Company| models.for_path(&c.path).model.recall_days * DAY_MS;
+    let window = |c: &Company| c.model.model.window_days * DAY_MS;
+    let recall_age = |c: &Company| c.model.model.recall_days * DAY_MS;
     let longest = companies.values().map(window).max().unwrap_or(0);
     let since = now.0 - longest;
     let pool = store.pool();

@@ -6,45 +6,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use yaolian_access::{ClientInfo, Principal};
-use yaolian_identity::{auth, fixtures, IdentityError};
+mod common;
+
+use common::{anomaly, user};
+use yaolian_access::ClientInfo;
+use yaolian_identity::{fixtures, IdentityError};
 use yaolian_registry::NewProduct;
 use yaolian_store::testing::each_backend;
-use yaolian_store::Store;
 use yaolian_supervision::cases::{self, Disposal, Verification};
 use yaolian_supervision::models::{self, ModelChange};
 use yaolian_supervision::scores::{self, ScoreFilter};
 use yaolian_supervision::SupervisionError;
-use yaolian_trace::sites::{self, Site};
-
-async fn user(store: &Store, org: i64, name: &str, role: &str) -> Principal {
-    let sys = yaolian_access::run_as_system::principal();
-    let id = fixtures::user(store, &sys, org, name, false, &[role]).await.unwrap();
-    auth::principal_for_user(store, id).await.unwrap()
-}
-
-async fn anomaly(store: &Store, company: i64) -> i64 {
-    let site = Site {
-        id: "urn:epc:id:sgln:6901234.00040.0".into(),
-        name: "甲制药 门店".into(),
-        kind: "pharmacy".into(),
-        org_id: Some(company),
-        province: "浙江".into(),
-    };
-    let keys = sites::upsert(store, &[site]).await.unwrap();
-    let now = yaolian_core::Timestamp::now().0;
-    sqlx::query(
-        "INSERT INTO trace_anomalies (dedup, kind, epc, site, detail, event_time, detected_at, status) \
-         VALUES ('sale_recalled:1', 'sale_recalled', 'urn:nmpa:code:81000010000000011234', $1, 'recall', $2, $2, 'open') \
-         RETURNING id",
-    )
-    .bind(&keys[0])
-    .bind(now)
-    .fetch_one(store.pool())
-    .await
-    .map(|r| sqlx::Row::try_get::<i64, _>(&r, 0).unwrap())
-    .unwrap()
-}
 
 #[tokio::test]
 async fn scores_move_with_the_closed_loop_and_explain_themselves() {

@@ -438,10 +438,15 @@ pub(crate) async fn fresh(pg: Option<&str>) -> Result<TestDb> {
 
 const BENCH_DATA: &str = r#"{"batch":"B2026001","name":"盐酸二甲双胍片","ok":true,"qty":1200}"#;
 
-/// Appends `n` versions in transactions of `batch` through the one write path: single-entry
-/// transactions use `versions::append`, batches `versions::append_many`.
-async fn append_versions(store: &Store, start: u64, n: u64, batch: u64) -> Result<()> {
-    let data: serde_json::Value = serde_json::from_str(BENCH_DATA)?;
+/// Appends `n` versions of `data` in transactions of `batch` through the one write path:
+/// single-entry transactions use `versions::append`, batches `versions::append_many`.
+pub(crate) async fn append_versions(
+    store: &Store,
+    data: &serde_json::Value,
+    start: u64,
+    n: u64,
+    batch: u64,
+) -> Result<()> {
     let ids: Vec<String> = (start..start + n).map(|j| j.to_string()).collect();
     for chunk in ids.chunks(batch as usize) {
         let changes: Vec<yaolian_store::NewVersion> = chunk
@@ -452,7 +457,7 @@ async fn append_versions(store: &Store, start: u64, n: u64, batch: u64) -> Resul
                 actor: "bench",
                 action: "create",
                 reason: "",
-                data: &data,
+                data,
                 expected_version: None,
             })
             .collect();
@@ -535,12 +540,13 @@ use yaolian_store::sqlx_query;
 
 async fn ledger_bench(pg: Option<&str>, entries: u64, proofs: usize) -> Result<()> {
     let name = if pg.is_some() { "postgres" } else { "sqlite" };
+    let data: serde_json::Value = serde_json::from_str(BENCH_DATA)?;
     println!("\nbench ledger: backend {name}");
     println!("{:<44} {:>12} {:>12} {:>8}", "appends", "entries/s", "baseline/s", "ratio");
     for (label, n, batch) in [("single-entry transactions", 2_000u64, 1u64), ("batches of 1,000", 20_000, 1_000)] {
         let ours = fresh(pg).await?;
         let t = Instant::now();
-        append_versions(&ours.store, 0, n, batch).await?;
+        append_versions(&ours.store, &data, 0, n, batch).await?;
         let ours_rate = n as f64 / t.elapsed().as_secs_f64();
         ours.finish().await;
         let base = fresh(pg).await?;
@@ -552,7 +558,7 @@ async fn ledger_bench(pg: Option<&str>, entries: u64, proofs: usize) -> Result<(
     }
     let db = fresh(pg).await?;
     let t = Instant::now();
-    append_versions(&db.store, 0, entries, 1_000).await?;
+    append_versions(&db.store, &data, 0, entries, 1_000).await?;
     println!("setup: {entries} entries in {:.1} s", t.elapsed().as_secs_f64());
     let mut lat = Vec::with_capacity(proofs);
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;

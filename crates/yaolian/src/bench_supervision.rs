@@ -15,12 +15,7 @@ use std::time::Instant;
 use yaolian_access::{ClientInfo, OrgKind};
 use yaolian_identity::orgs::{self, NewOrg};
 use yaolian_store::sql::Value;
-use yaolian_store::{versions, NewVersion, Store};
-
-fn uscc(first17: String) -> Result<String> {
-    let check = yaolian_core::uscc::check_character(&first17).context("generated code has a bad character")?;
-    Ok(format!("{first17}{check}"))
-}
+use yaolian_store::Store;
 
 /// Products the generated manufacturers make: a narcotic, a sterile product, a plain tablet.
 const MADE: &[(&str, &str)] =
@@ -43,7 +38,7 @@ pub async fn run(pg: Option<&str>, n: usize) -> Result<()> {
                 Ok(NewOrg {
                     kind: OrgKind::Company,
                     name: format!("基准企业{i:06}有限公司"),
-                    code: uscc(format!("91330100MA{:07}", 3_000_000 + i))?,
+                    code: crate::scale::uscc(format!("91330100MA{:07}", 3_000_000 + i))?,
                     parent_id: Some(world.province),
                     region: "浙江省".into(),
                 })
@@ -275,24 +270,7 @@ async fn baseline(store: &Store, n: usize) -> Result<f64> {
                     {"code": "anomalies", "part": "compliance", "name": "追溯异常", "count": 1, "weight": 3, "points": 3,
                      "sources": [{"label": "追溯异常 #1：销售召回药品", "link": "/trace/anomalies#anomaly-1"}]}]}
     });
-    let ids: Vec<String> = (0..n).map(|i| format!("bench:{i}")).collect();
     let t = Instant::now();
-    for chunk in ids.chunks(2_000) {
-        let changes: Vec<NewVersion<'_>> = chunk
-            .iter()
-            .map(|id| NewVersion {
-                entity: "bench_score",
-                entity_id: id,
-                actor: "bench",
-                action: "create",
-                reason: "首次评分",
-                data: &data,
-                expected_version: Some(0),
-            })
-            .collect();
-        let mut tx = store.begin().await?;
-        versions::append_many(&mut tx, &changes).await?;
-        tx.commit().await?;
-    }
+    crate::bench::append_versions(store, &data, 0, n as u64, 2_000).await?;
     Ok(t.elapsed().as_secs_f64())
 }

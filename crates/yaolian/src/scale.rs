@@ -168,7 +168,8 @@ fn bar(total: usize, what: &str) -> ProgressBar {
     pb
 }
 
-fn uscc(first17: String) -> Result<String> {
+/// A generated 统一社会信用代码: the first 17 characters and their check character.
+pub(crate) fn uscc(first17: String) -> Result<String> {
     let check = yaolian_core::uscc::check_character(&first17).context("generated code has a bad character")?;
     Ok(format!("{first17}{check}"))
 }

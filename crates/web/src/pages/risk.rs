@@ -332,7 +332,7 @@ fn field_label(field: &str) -> Option<String> {
 type Rows4 = Vec<(String, String, String, String)>;
 type Rows3 = Vec<(String, String, String)>;
 
-fn model_view(stored: Stored, typed: Option<&[(String, String)]>) -> (Rows4, Rows4, Rows3) {
+fn model_view(stored: &Stored, typed: Option<&[(String, String)]>) -> (Rows4, Rows4, Rows3) {
     let json = serde_json::to_value(&stored.model).unwrap_or_default();
     let typed_value = |name: &str| typed.and_then(|t| t.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
     let numbers = NUMBERS
@@ -386,7 +386,7 @@ async fn render_model(
     let logins: Vec<String> = history.iter().map(|v| v.actor.clone()).chain([stored.updated_by.clone()]).collect();
     let names = super::Names::of_logins(state, logins.iter().map(String::as_str)).await;
     let reason = typed.and_then(|t| t.iter().find(|(k, _)| k == "reason").map(|(_, v)| v.clone())).unwrap_or_default();
-    let (numbers, classes, grades) = model_view(stored.clone(), typed);
+    let (numbers, classes, grades) = model_view(&stored, typed);
     let refused = !errors.is_empty();
     let page = ModelPage {
         chrome: user.chrome("risk"),
