@@ -108,6 +108,10 @@ pub mod action {
     pub const SUP_MODEL: &str = "sup_model";
     /// Risk scores and credit grades recomputed (风险评分).
     pub const SUP_SCORE: &str = "sup_score";
+    /// An annual inspection plan generated or published (年度检查计划).
+    pub const SUP_PLAN: &str = "sup_plan";
+    /// An inspection planned, moved, cancelled or carried out (检查).
+    pub const SUP_INSPECTION: &str = "sup_inspection";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -181,6 +185,8 @@ pub mod action {
         SUP_CASE,
         SUP_MODEL,
         SUP_SCORE,
+        SUP_PLAN,
+        SUP_INSPECTION,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -147,6 +147,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0032_lab_returns_files.sql", "5b247116465c45d36cd4c10a5830d78c655b2ed419d345d57e8a4230c6f8f31f"),
     ("sqlite/0033_supervision_cases.sql", "8b9dcdee16cfbf2d15198f34cae9c5f93b5f4306aac7321dc49025bb358ae9b3"),
     ("sqlite/0034_supervision_scores.sql", "1c62d91c9e37a77425260873cf919f7af94dcb675e921e31444b9cfc932f9a0d"),
+    ("sqlite/0035_supervision_plans.sql", "4a2cc6161b5f0ca8364a4e9c7f3ab6dcc4364ab3eb33b4998edaf337c150c1b0"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -181,6 +182,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0032_lab_returns_files.sql", "3aa67adb6c8ace9de05ba7f0f2baf88c494b7ad7cbaed284c46377819046804b"),
     ("postgres/0033_supervision_cases.sql", "ccb343ab234776f3d3240cd97c8f194b4504206ddb6b3a6a7eae02cf886f150d"),
     ("postgres/0034_supervision_scores.sql", "09913f0965d8f238f4c270fa808456071138543fcb5f544744c6bf4d70891f18"),
+    ("postgres/0035_supervision_plans.sql", "c36e22302a8c3a6d4709741c73aee13e774db967d8d072e2bf11f69e033e2029"),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).

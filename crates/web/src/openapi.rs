@@ -54,6 +54,8 @@ use crate::api;
         api::list_cases, api::raise_case, api::case_from_anomaly, api::case_statistics, api::get_case,
         api::assign_case, api::dispose_case, api::verify_case, api::close_case, api::list_scores,
         api::score_distribution, api::recompute_scores, api::company_portrait, api::get_model, api::change_model,
+        api::list_plans, api::generate_plan, api::get_plan, api::plan_inspections, api::add_inspection,
+        api::publish_plan, api::get_inspection, api::change_inspection,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),

@@ -109,6 +109,9 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/supervision/cases/{id}/disposal", "/api/v1/supervision/cases/{case.zj}/disposal"),
         ("/api/v1/supervision/cases/{id}/verification", "/api/v1/supervision/cases/{case.zj}/verification"),
         ("/api/v1/supervision/cases/{id}/closure", "/api/v1/supervision/cases/{case.zj}/closure"),
+        ("/api/v1/supervision/plans/{id}/inspections", "/api/v1/supervision/plans/{plan.zj}/inspections"),
+        ("/api/v1/supervision/plans/{id}/publication", "/api/v1/supervision/plans/{plan.zj}/publication"),
+        ("/api/v1/supervision/inspections/{id}/schedule", "/api/v1/supervision/inspections/{inspection.zj}/schedule"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -174,6 +174,14 @@ GET    /api/v1/supervision/companies/{org.kc}/portrait      D NNN AAANANN NNNNNN
 POST   /api/v1/supervision/scores/recompute                 D DDD AADDAAA DDDDDDDDD
 GET    /api/v1/supervision/model                            D DDD AAADAAA DDDDDDDDD
 PUT    /api/v1/supervision/model                            D DDD AADDDDD DDDDDDDDD {"model": {}, "reason": "矩阵", "version": 999}
+GET    /api/v1/supervision/plans                            D DDD AAADAAA DDDDDDDDD
+POST   /api/v1/supervision/plans                            D DDD AADDAAA DDDDDDDDD {"year": 2027}
+GET    /api/v1/supervision/plans/{plan.zj}                  D NNN AAANANN NNNNNNNNN
+GET    /api/v1/supervision/plans/{plan.zj}/inspections      D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/plans/{plan.zj}/inspections      D NNN AADNANN NNNNNNNNN {"company_id": {org.kc}, "month": 6, "kind": "for_cause", "reason": "矩阵"}
+POST   /api/v1/supervision/plans/{plan.zj}/publication      D NNN AADNDNN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
+GET    /api/v1/supervision/inspections/{inspection.zj}      D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/inspections/{inspection.zj}/schedule D NNN AADNANN NNNNNNNNN {"month": 6, "reason": "矩阵", "version": 999}
 POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
 GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA

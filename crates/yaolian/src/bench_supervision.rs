@@ -8,7 +8,9 @@
 //! changed (read, score, compare, write nothing), and one after 1% of the companies gained an
 //! anomaly. The baselines measured in the same run: for the first scoring, the ledger alone —
 //! appending as many versions of the same size through `versions::append_many` in the same
-//! batches; for the incremental one, the recompute that found nothing to write.
+//! batches; for the incremental one, the recompute that found nothing to write. Last, the
+//! province's annual inspection plan is generated from those scores (`plans::generate`), against
+//! the ledger appending as many versions of a visit's size.
 
 use anyhow::{Context, Result};
 use std::time::Instant;
@@ -102,6 +104,26 @@ pub async fn run(pg: Option<&str>, n: usize) -> Result<()> {
         after.products,
         after.raised.len()
     );
+    // The annual inspection plan of the province, from those scores; its baseline: the ledger
+    // alone appending as many versions of a visit's size in the same batches.
+    let t = Instant::now();
+    let plan = yaolian_supervision::plans::generate(&store, &leader, 2027, &client).await?;
+    let took = t.elapsed().as_secs_f64();
+    let visit = serde_json::json!({
+        "id": 1, "plan_id": 1, "org_id": 1, "company_id": 1, "number": "JC-2027-1-00001", "kind": "routine",
+        "year": 2027, "month": 3, "level": "low", "basis": "低风险：每 24 个月检查一次", "scope": "全面检查",
+        "status": "planned", "note": "", "created_by": "bench.leader"
+    });
+    let t = Instant::now();
+    crate::bench::append_versions(&store, &visit, 10_000_000, plan.visits as u64, 2_000).await?;
+    let base = t.elapsed().as_secs_f64();
+    println!(
+        "{:<44} {took:>9.2} {:>9} {base:>9.2} {:>7.2}",
+        "annual plan generation (plans::generate)",
+        plan.visits,
+        took / base.max(1e-6)
+    );
+    println!("({} companies in the plan, {} visits, {} unscored)", plan.companies, plan.visits, plan.unscored);
     db.finish().await;
     Ok(())
 }

@@ -288,6 +288,7 @@ pub async fn seed(
     seed_lab_records(store, &ids, password, &client).await?;
     seed_environment(store, &ids, &client).await?;
     seed_cases(store, &ids, &client).await?;
+    seed_plan(store, password, &client).await?;
     Ok(accounts)
 }
 
@@ -376,6 +377,33 @@ async fn seed_cases(store: &Store, ids: &[(&str, i64, &str)], client: &ClientInf
         }
     }
     yaolian_supervision::scores::recompute(store, &national, None, "", client).await?;
+    Ok(())
+}
+
+/// 浙江省局's inspection plan for next year (年度检查计划): generated from the scores by the
+/// inspector, one visit moved with its reason, published under the leader's signature.
+async fn seed_plan(store: &Store, password: &str, client: &ClientInfo) -> Result<()> {
+    use yaolian_supervision::plans::{self, Filter, VisitChange};
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (inspector, leader) = (user("zj.inspector").await?, user("zj.leader").await?);
+    use chrono::Datelike;
+    let year = i64::from(yaolian_core::Timestamp::now().china_date().year()) + 1;
+    let g = plans::generate(store, &inspector, year, client).await?;
+    let (visits, _) = plans::visits_of(store, &inspector, g.plan.id, &Filter::default(), 1, 0, client).await?;
+    if let Some(v) = visits.first() {
+        let change = VisitChange {
+            month: Some(v.month % 12 + 1),
+            cancel: false,
+            reason: "企业计划当月停产检修，顺延一个月".into(),
+            version: v.version,
+        };
+        plans::change(store, &inspector, v.id, &change, client).await?;
+    }
+    let identity = IdentityConfig::default();
+    plans::publish(store, &identity, &leader, g.plan.id, g.plan.version, (password, None), client).await?;
     Ok(())
 }
 
@@ -1003,6 +1031,8 @@ const PRODUCTS: &[ProductSeed] = &[
     ("kc", "国药准字H20230002", "阿莫西林胶囊", "", "胶囊剂", "0.25g", "24粒/盒", "8100002", "690123400002"),
     ("kc", "国药准字H20240017", "注射用头孢曲松钠", "", "注射剂", "1.0g", "10瓶/盒", "8100003", "690123400003"),
     ("kc", "国药准字Z20200005", "连花清瘟胶囊", "", "胶囊剂", "0.35g", "36粒/盒", "8100004", "690123400004"),
+    // A narcotic (麻醉药品): its maker is inspected at least quarterly (年度检查计划).
+    ("kc", "国药准字H20234521", "盐酸吗啡缓释片", "", "片剂", "30mg", "10片/盒", "8100005", "690123400005"),
     ("ht", "国药准字H32020543", "布洛芬缓释胶囊", "恒泰舒", "胶囊剂", "0.3g", "20粒/盒", "8200001", "690765400001"),
     ("ht", "国药准字H20213345", "硝苯地平控释片", "", "片剂", "30mg", "7片/盒", "8200002", "690765400002"),
     ("ht", "国药准字S20190021", "重组人胰岛素注射液", "", "注射剂", "3ml:300单位", "1支/盒", "8200003", "690765400003"),

@@ -1,6 +1,6 @@
 //! What the supervision tests share: a user of a role, and a trace anomaly at a company's site.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, dead_code)]
 
 use yaolian_access::Principal;
 use yaolian_identity::{auth, fixtures};

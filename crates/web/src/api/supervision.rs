@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use yaolian_supervision::cases::{self, Case, Disposal, NewCase, Statistics, Verification};
 use yaolian_supervision::models::{self, ModelChange, Stored};
+use yaolian_supervision::plans::{self, Figures, Generated, Inspection, NewVisit, Plan, VisitChange};
 use yaolian_supervision::scores::{self, Distribution, Kept, Outcome, Portrait, ScoreFilter};
 
 use super::IdPath;
@@ -31,6 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/supervision/scores/recompute", post(recompute_scores))
         .route("/api/v1/supervision/companies/{id}/portrait", get(company_portrait))
         .route("/api/v1/supervision/model", get(get_model).put(change_model))
+        .route("/api/v1/supervision/plans", get(list_plans).post(generate_plan))
+        .route("/api/v1/supervision/plans/{id}", get(get_plan))
+        .route("/api/v1/supervision/plans/{id}/inspections", get(plan_inspections).post(add_inspection))
+        .route("/api/v1/supervision/plans/{id}/publication", post(publish_plan))
+        .route("/api/v1/supervision/inspections/{id}", get(get_inspection))
+        .route("/api/v1/supervision/inspections/{id}/schedule", post(change_inspection))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -267,4 +274,150 @@ pub async fn change_model(
     ApiJson(c): ApiJson<ModelChange>,
 ) -> ApiResult<Json<Stored>> {
     Ok(Json(models::change(state.store(), &p, &c, &client).await?))
+}
+
+/// The annual inspection plans in the caller's scope, newest year first (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/plans", tag = "supervision",
+    responses((status = 200, body = Vec<Plan>), (status = 403, body = Problem)))]
+pub async fn list_plans(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Plan>>> {
+    Ok(Json(plans::plans(state.store(), &p, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlan {
+    pub year: i64,
+}
+
+/// Generate the caller's bureau's plan for a year from the risk model and the companies' kept
+/// scores (`supervision.manage`); one plan per bureau and year.
+#[utoipa::path(post, path = "/api/v1/supervision/plans", tag = "supervision", request_body = NewPlan,
+    responses((status = 201, body = Generated), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn generate_plan(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(n): ApiJson<NewPlan>,
+) -> ApiResult<(StatusCode, Json<Generated>)> {
+    Ok((StatusCode::CREATED, Json(plans::generate(state.store(), &p, n.year, &client).await?)))
+}
+
+/// A plan and its figures.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PlanView {
+    pub plan: Plan,
+    pub figures: Figures,
+}
+
+/// A plan with its visits per month, risk level and kind (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/plans/{id}", tag = "supervision", params(("id" = i64, Path)),
+    responses((status = 200, body = PlanView), (status = 404, body = Problem)))]
+pub async fn get_plan(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PlanView>> {
+    let plan = plans::get(state.store(), &p, id, &client).await?;
+    let figures = plans::figures(state.store(), &p, id, &client).await?;
+    Ok(Json(PlanView { plan, figures }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VisitParams {
+    pub month: Option<i64>,
+    pub level: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    /// Part of the company's name or the inspection's number.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// A plan's visits by month (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/plans/{id}/inspections", tag = "supervision",
+    params(("id" = i64, Path), VisitParams), responses((status = 200, body = Vec<Inspection>), (status = 404, body = Problem)))]
+pub async fn plan_inspections(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    super::ApiQuery(q): super::ApiQuery<VisitParams>,
+) -> ApiResult<Json<Vec<Inspection>>> {
+    let filter = plans::Filter {
+        month: q.month,
+        level: q.level.unwrap_or_default(),
+        kind: q.kind.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+    };
+    let (limit, offset) = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    Ok(Json(plans::visits_of(state.store(), &p, id, &filter, limit, offset, &client).await?.0))
+}
+
+/// Add a visit to a plan (`supervision.manage` in its bureau), with the reason.
+#[utoipa::path(post, path = "/api/v1/supervision/plans/{id}/inspections", tag = "supervision", params(("id" = i64, Path)),
+    request_body = NewVisit, responses((status = 201, body = Inspection), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_inspection(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(v): ApiJson<NewVisit>,
+) -> ApiResult<(StatusCode, Json<Inspection>)> {
+    Ok((StatusCode::CREATED, Json(plans::add(state.store(), &p, id, &v, &client).await?)))
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Publication {
+    pub version: i64,
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// Publish a draft plan under the publisher's electronic signature (`supervision.configure`).
+#[utoipa::path(post, path = "/api/v1/supervision/plans/{id}/publication", tag = "supervision", params(("id" = i64, Path)),
+    request_body = Publication, responses((status = 200, body = Plan), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn publish_plan(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<Publication>,
+) -> ApiResult<Json<Plan>> {
+    let signature = (s.password.as_str(), s.totp.as_deref());
+    Ok(Json(plans::publish(state.store(), state.identity(), &p, id, s.version, signature, &client).await?))
+}
+
+/// One inspection (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/inspections/{id}", tag = "supervision", params(("id" = i64, Path)),
+    responses((status = 200, body = Inspection), (status = 404, body = Problem)))]
+pub async fn get_inspection(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Inspection>> {
+    Ok(Json(plans::inspection(state.store(), &p, id, &client).await?))
+}
+
+/// Move a planned visit to another month or cancel it (`supervision.manage`), with the reason.
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/schedule", tag = "supervision", params(("id" = i64, Path)),
+    request_body = VisitChange, responses((status = 200, body = Inspection), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_inspection(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(c): ApiJson<VisitChange>,
+) -> ApiResult<Json<Inspection>> {
+    Ok(Json(plans::change(state.store(), &p, id, &c, &client).await?))
 }

@@ -20,6 +20,7 @@ mod lab_records;
 mod lab_reports;
 mod license;
 mod login;
+mod plans;
 mod quality;
 mod records;
 mod registry;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lab_reports::routes())
         .merge(supervision::routes())
         .merge(risk::routes())
+        .merge(plans::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -211,6 +213,7 @@ impl Chrome {
         if p.has(perm::SUPERVISION_READ) {
             links.push(("supervision", "/supervision/cases", "nav.supervision"));
             links.push(("risk", "/supervision/scores", "nav.risk"));
+            links.push(("plans", "/supervision/plans", "nav.plans"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

@@ -312,6 +312,13 @@ pub async fn seed(store: &Store) -> Demo {
     ids.insert("case.zj".into(), case.id.to_string());
     // Every company scored (风险评分), as the bureau's inspector recomputes them.
     yaolian_supervision::scores::recompute(store, &inspector, None, "", &client).await.unwrap();
+    // 浙江省局's annual inspection plan, generated from those scores.
+    let plan = yaolian_supervision::plans::generate(store, &inspector, 2027, &client).await.unwrap();
+    ids.insert("plan.zj".into(), plan.plan.id.to_string());
+    let filter = yaolian_supervision::plans::Filter::default();
+    let (visits, _) =
+        yaolian_supervision::plans::visits_of(store, &inspector, plan.plan.id, &filter, 1, 0, &client).await.unwrap();
+    ids.insert("inspection.zj".into(), visits[0].id.to_string());
     Demo { ids }
 }
 
