@@ -425,12 +425,18 @@ pub async fn get(store: &Store, principal: &Principal, id: i64, client: &ClientI
 /// The officers a case read by the caller may be assigned to: the active users of its bureau
 /// whose roles hold `supervision.manage`, as `(login, name)`.
 pub async fn officers(store: &Store, c: &Case) -> Result<Vec<(String, String)>> {
+    managers_of(store, c.org_id).await
+}
+
+/// The active users of organization `org_id` whose roles hold `supervision.manage`, as
+/// `(login, name)`: who may be assigned a case or join an inspection team there.
+pub async fn managers_of(store: &Store, org_id: i64) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT DISTINCT u.username, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id \
          JOIN roles r ON r.id = ur.role_id WHERE u.org_id = $1 AND u.status = 'active' AND r.permissions LIKE $2 \
          ORDER BY u.username",
     )
-    .bind(c.org_id)
+    .bind(org_id)
     .bind(format!("%{}%", perm::SUPERVISION_MANAGE))
     .fetch_all(store.pool())
     .await?;

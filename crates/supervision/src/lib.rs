@@ -10,6 +10,7 @@ pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod models;
+pub mod onsite;
 pub mod plans;
 pub mod risk;
 pub mod scores;

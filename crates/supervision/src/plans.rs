@@ -38,7 +38,13 @@ pub const KINDS: &[(&str, &str)] =
     &[("routine", "常规检查"), ("minimum", "法定频次检查"), ("for_cause", "有因检查"), ("follow_up", "跟踪检查")];
 
 /// States of an inspection, code and Chinese name.
-pub const STATUSES: &[(&str, &str)] = &[("planned", "计划中"), ("cancelled", "已取消")];
+pub const STATUSES: &[(&str, &str)] = &[
+    ("planned", "计划中"),
+    ("on_site", "现场检查中"),
+    ("signing", "待企业签字"),
+    ("signed", "现场检查记录已签字"),
+    ("cancelled", "已取消"),
+];
 
 /// States of a plan, code and Chinese name.
 pub const PLAN_STATUSES: &[(&str, &str)] = &[("draft", "草案"), ("published", "已发布")];
@@ -808,7 +814,7 @@ pub async fn publish(
 }
 
 /// Versions an inspection's current row in `tx`.
-async fn save(
+pub(crate) async fn save(
     tx: &mut Tx<'_>,
     principal: &Principal,
     id: i64,
@@ -830,6 +836,13 @@ async fn save(
         target: format!("sup_inspection:{id} {} {action}", i.number),
     };
     Ok(yaolian_records::step::record(tx, principal, step, client).await?)
+}
+
+/// One inspection, read for a check that runs under no principal (the state check).
+pub(crate) async fn unchecked(store: &Store, id: i64) -> Result<Inspection> {
+    let row =
+        sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE i.id = $1")).bind(id).fetch_one(store.pool()).await?;
+    Ok(inspection_row(&row)?)
 }
 
 /// One inspection, if the principal may read it (`supervision.read` in its bureau).

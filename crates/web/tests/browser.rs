@@ -1408,3 +1408,54 @@ async fn a_risk_case_is_assigned_disposed_verified_and_closed_in_the_browser() {
     server.stop().await;
     db.finish().await;
 }
+
+/// On-site signatures on a phone (issue 20 acceptance): the inspector opens the on-site record
+/// of 康辰's visit, records a finding with an evidence file, opens the signature page, signs
+/// (a wrong password refused in place first); the company's representative then signs on the
+/// same device with their own account; both signatures show, and the page fits 375 px.
+#[tokio::test]
+async fn an_inspection_is_signed_on_site_by_inspector_and_company_on_a_phone() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let inspection = demo.id("inspection.zj");
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 375).await;
+    as_role(&c, &server, "zj.inspector").await;
+    c.goto(&server.url(&format!("/supervision/inspections/{inspection}"))).await.unwrap();
+    c.wait().for_element(Locator::Css("#finding-form")).await.unwrap();
+    c.find(Locator::Css("#grade option[value='major']")).await.unwrap().click().await.unwrap();
+    type_into(&c, "#description", "冷库温度记录仪校准过期").await;
+    let evidence = std::env::temp_dir().join(format!("yaolian-evidence-{inspection}.txt"));
+    std::fs::write(&evidence, "校准证书有效期至 2025-06-30").unwrap();
+    c.find(Locator::Css("#files")).await.unwrap().send_keys(&evidence.display().to_string()).await.unwrap();
+    c.find(Locator::Css("#finding-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "缺陷已记录，证据已固化").await;
+    let findings = c.find(Locator::Css("#findings-table")).await.unwrap().text().await.unwrap();
+    assert!(findings.contains("冷库温度记录仪校准过期") && findings.contains("与固化一致"), "{findings}");
+
+    c.find(Locator::Css("#sign-link")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#inspector-form")).await.unwrap();
+    type_into(&c, "#inspector-password", "not-my-password").await;
+    c.find(Locator::Css("#inspector-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#inspector-card .alert.error")).await.unwrap();
+    type_into(&c, "#inspector-password", common::PW).await;
+    c.find(Locator::Css("#inspector-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "检查员已签名，请企业代表核对后签字").await;
+
+    type_into(&c, "#representative", "kc.master").await;
+    type_into(&c, "#company-password", common::PW).await;
+    c.find(Locator::Css("#company-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "企业代表已签字，现场检查记录完成").await;
+    let signed = c.find(Locator::Css("#sign-table")).await.unwrap().text().await.unwrap();
+    assert!(signed.contains("编写") && signed.contains("确认"), "{signed}");
+    let width: i64 =
+        c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_i64().unwrap_or(0);
+    assert!(width <= 375, "the signature page fits a phone ({width} px)");
+    let _ = std::fs::remove_file(&evidence);
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

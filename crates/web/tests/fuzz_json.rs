@@ -112,6 +112,18 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/supervision/plans/{id}/inspections", "/api/v1/supervision/plans/{plan.zj}/inspections"),
         ("/api/v1/supervision/plans/{id}/publication", "/api/v1/supervision/plans/{plan.zj}/publication"),
         ("/api/v1/supervision/inspections/{id}/schedule", "/api/v1/supervision/inspections/{inspection.zj}/schedule"),
+        ("/api/v1/supervision/inspections/{id}/start", "/api/v1/supervision/inspections/{inspection.zj}/start"),
+        ("/api/v1/supervision/inspections/{id}/progress", "/api/v1/supervision/inspections/{inspection.zj}/progress"),
+        ("/api/v1/supervision/inspections/{id}/findings", "/api/v1/supervision/inspections/{inspection.zj}/findings"),
+        (
+            "/api/v1/supervision/inspections/{id}/signatures/inspector",
+            "/api/v1/supervision/inspections/{inspection.zj}/signatures/inspector",
+        ),
+        (
+            "/api/v1/supervision/inspections/{id}/signatures/company",
+            "/api/v1/supervision/inspections/{inspection.zj}/signatures/company",
+        ),
+        ("/api/v1/supervision/findings/{id}/evidence", "/api/v1/supervision/findings/{finding.zj}/evidence"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -182,6 +182,14 @@ POST   /api/v1/supervision/plans/{plan.zj}/inspections      D NNN AADNANN NNNNNN
 POST   /api/v1/supervision/plans/{plan.zj}/publication      D NNN AADNDNN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
 GET    /api/v1/supervision/inspections/{inspection.zj}      D NNN AAANANN NNNNNNNNN
 POST   /api/v1/supervision/inspections/{inspection.zj}/schedule D NNN AADNANN NNNNNNNNN {"month": 6, "reason": "矩阵", "version": 999}
+POST   /api/v1/supervision/inspections/{inspection.zj}/start D NNN AADNANN NNNNNNNNN {"members": ["zj.leader"], "version": 999}
+GET    /api/v1/supervision/inspections/{inspection.zj}/onsite D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/inspections/{inspection.zj}/progress D NNN DADNANN NNNNNNNNN {"checklist": [], "version": 999}
+POST   /api/v1/supervision/inspections/{inspection.zj}/findings D NNN DADNANN NNNNNNNNN {"grade": "minor", "description": "矩阵"}
+POST   /api/v1/supervision/findings/{finding.zj}/evidence   D NNN DADNANN NNNNNNNNN {"files": []}
+GET    /api/v1/supervision/findings/{finding.zj}/evidence-check D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/inspections/{inspection.zj}/signatures/inspector D NNN DADNANN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/inspections/{inspection.zj}/signatures/company D NNN DADNANN NNNNNNNNN {"version": 999, "representative": "kc.master", "password": "Yaolian@2026"}
 POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
 GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA

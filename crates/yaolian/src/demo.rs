@@ -404,6 +404,66 @@ async fn seed_plan(store: &Store, password: &str, client: &ClientInfo) -> Result
     }
     let identity = IdentityConfig::default();
     plans::publish(store, &identity, &leader, g.plan.id, g.plan.version, (password, None), client).await?;
+    seed_onsite(store, &inspector, g.plan.id, password, client).await
+}
+
+/// 康辰's visit carried out on site by the inspector and the leader: the checklist worked
+/// through, a major finding with its evidence locked, signed by the inspector and by 康辰's
+/// representative; and 民生's first visit started, with a minor finding being recorded.
+async fn seed_onsite(
+    store: &Store,
+    inspector: &yaolian_access::Principal,
+    plan_id: i64,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    use base64::Engine;
+    use yaolian_supervision::onsite::{self, NewFinding, Progress};
+    use yaolian_supervision::plans::{self, Filter};
+    let (visits, _) = plans::visits_of(store, inspector, plan_id, &Filter::default(), 1_000, 0, client).await?;
+    let identity = IdentityConfig::default();
+    // 康辰's first visit, then the first visit of another company.
+    let kc = visits.iter().find(|v| v.status == "planned" && v.company_name.contains("康辰"));
+    let other = visits.iter().find(|v| v.status == "planned" && !v.company_name.contains("康辰"));
+    let members = vec!["zj.leader".to_string()];
+    if let Some(v) = kc {
+        let o = onsite::start(store, inspector, v.id, &members, v.version, client).await?;
+        let mut checklist = o.checklist.clone();
+        for (n, item) in checklist.iter_mut().enumerate() {
+            item.result = if n == 7 { "nonconform" } else { "conform" }.into();
+        }
+        checklist[7].note = "灭菌工序批记录不完整".into();
+        let p = Progress {
+            checklist, conclusion: "发现主要缺陷 1 项，责令企业限期整改".into(), version: o.version
+        };
+        onsite::progress(store, inspector, v.id, &p, client).await?;
+        let photo = "灭菌柜 2 号 2026-11-18 批记录：温度曲线页缺失（现场照片）";
+        let finding = NewFinding {
+            grade: "major".into(),
+            clause: "《药品生产质量管理规范（2010年修订）》第一百七十五条".into(),
+            description: "灭菌工序批生产记录缺少温度曲线，无法证明灭菌过程受控".into(),
+            files: vec![yaolian_records::files::Upload {
+                label: "现场证据".into(),
+                name: "灭菌批记录照片.txt".into(),
+                content_type: "text/plain".into(),
+                content_base64: base64::engine::general_purpose::STANDARD.encode(photo),
+            }],
+        };
+        onsite::add_finding(store, inspector, v.id, &finding, client).await?;
+        let o = onsite::get(store, inspector, v.id, client).await?.context("on-site record")?;
+        let o = onsite::sign_inspector(store, &identity, inspector, v.id, o.version, (password, None), client).await?;
+        onsite::sign_company(store, &identity, inspector, v.id, o.version, "kc.master", (password, None), client)
+            .await?;
+    }
+    if let Some(v) = other {
+        onsite::start(store, inspector, v.id, &members, v.version, client).await?;
+        let finding = NewFinding {
+            grade: "minor".into(),
+            description: "阴凉区温湿度记录未按规定频次填写".into(),
+            ..NewFinding::default()
+        };
+        onsite::add_finding(store, inspector, v.id, &finding, client).await?;
+    }
     Ok(())
 }
 

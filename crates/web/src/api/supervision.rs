@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use yaolian_supervision::cases::{self, Case, Disposal, NewCase, Statistics, Verification};
 use yaolian_supervision::models::{self, ModelChange, Stored};
+use yaolian_supervision::onsite::{self, EvidenceCheck, Finding, NewFinding, OnSite, Progress};
 use yaolian_supervision::plans::{self, Figures, Generated, Inspection, NewVisit, Plan, VisitChange};
 use yaolian_supervision::scores::{self, Distribution, Kept, Outcome, Portrait, ScoreFilter};
 
@@ -38,6 +39,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/supervision/plans/{id}/publication", post(publish_plan))
         .route("/api/v1/supervision/inspections/{id}", get(get_inspection))
         .route("/api/v1/supervision/inspections/{id}/schedule", post(change_inspection))
+        .route("/api/v1/supervision/inspections/{id}/start", post(start_inspection))
+        .route("/api/v1/supervision/inspections/{id}/onsite", get(get_onsite))
+        .route("/api/v1/supervision/inspections/{id}/progress", post(record_progress))
+        .route("/api/v1/supervision/inspections/{id}/findings", post(add_finding))
+        .route("/api/v1/supervision/inspections/{id}/signatures/inspector", post(sign_as_inspector))
+        .route("/api/v1/supervision/inspections/{id}/signatures/company", post(sign_for_company))
+        .route("/api/v1/supervision/findings/{id}/evidence", post(add_evidence))
+        .route("/api/v1/supervision/findings/{id}/evidence-check", get(check_evidence))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -420,4 +429,154 @@ pub async fn change_inspection(
     ApiJson(c): ApiJson<VisitChange>,
 ) -> ApiResult<Json<Inspection>> {
     Ok(Json(plans::change(state.store(), &p, id, &c, &client).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Start {
+    /// Logins of the bureau's inspectors who join the caller's team.
+    pub members: Vec<String>,
+    pub version: i64,
+}
+
+/// Start a planned visit on site (`supervision.manage`): the caller leads a team of at least two.
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/start", tag = "supervision", params(("id" = i64, Path)),
+    request_body = Start, responses((status = 200, body = OnSite), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn start_inspection(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<Start>,
+) -> ApiResult<Json<OnSite>> {
+    Ok(Json(onsite::start(state.store(), &p, id, &s.members, s.version, &client).await?))
+}
+
+/// The on-site record of an inspection: team, checklist, findings with their evidence
+/// (`supervision.read`); 404 before the visit starts.
+#[utoipa::path(get, path = "/api/v1/supervision/inspections/{id}/onsite", tag = "supervision", params(("id" = i64, Path)),
+    responses((status = 200, body = OnSite), (status = 404, body = Problem)))]
+pub async fn get_onsite(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<OnSite>> {
+    match onsite::get(state.store(), &p, id, &client).await? {
+        Some(o) => Ok(Json(o)),
+        None => Err(yaolian_identity::IdentityError::NotFound("on-site record").into()),
+    }
+}
+
+/// Record the checklist's results and the conclusion (a team member, on site).
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/progress", tag = "supervision", params(("id" = i64, Path)),
+    request_body = Progress, responses((status = 200, body = OnSite), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_progress(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(g): ApiJson<Progress>,
+) -> ApiResult<Json<OnSite>> {
+    Ok(Json(onsite::progress(state.store(), &p, id, &g, &client).await?))
+}
+
+/// Record a finding with its evidence (a team member, on site); the evidence's SM3 is locked in
+/// the ledger as it is stored.
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/findings", tag = "supervision", params(("id" = i64, Path)),
+    request_body = NewFinding, responses((status = 201, body = Finding), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_finding(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(n): ApiJson<NewFinding>,
+) -> ApiResult<(StatusCode, Json<Finding>)> {
+    Ok((StatusCode::CREATED, Json(onsite::add_finding(state.store(), &p, id, &n, &client).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub files: Vec<yaolian_records::files::Upload>,
+}
+
+/// Add evidence to a finding (a team member, on site), locked as it is stored.
+#[utoipa::path(post, path = "/api/v1/supervision/findings/{id}/evidence", tag = "supervision", params(("id" = i64, Path)),
+    request_body = Evidence, responses((status = 200, body = Finding), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(e): ApiJson<Evidence>,
+) -> ApiResult<Json<Finding>> {
+    Ok(Json(onsite::add_evidence(state.store(), &p, id, &e.files, &client).await?))
+}
+
+/// Check a finding's evidence files against the SM3 the ledger locked (`supervision.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/findings/{id}/evidence-check", tag = "supervision", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<EvidenceCheck>), (status = 404, body = Problem)))]
+pub async fn check_evidence(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<EvidenceCheck>>> {
+    Ok(Json(onsite::evidence_check(state.store(), &p, id, &client).await?))
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnSiteSignature {
+    /// The on-site record's version the signer read.
+    pub version: i64,
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// The inspector signs the on-site record (a team member, on site), which closes it to changes.
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/signatures/inspector", tag = "supervision",
+    params(("id" = i64, Path)), request_body = OnSiteSignature,
+    responses((status = 200, body = OnSite), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn sign_as_inspector(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<OnSiteSignature>,
+) -> ApiResult<Json<OnSite>> {
+    let signature = (s.password.as_str(), s.totp.as_deref());
+    Ok(Json(onsite::sign_inspector(state.store(), state.identity(), &p, id, s.version, signature, &client).await?))
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanySignature {
+    pub version: i64,
+    /// The company representative's login; the password and code are theirs.
+    pub representative: String,
+    pub password: String,
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// The company's representative signs the record the inspector signed, on the team's device.
+#[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/signatures/company", tag = "supervision",
+    params(("id" = i64, Path)), request_body = CompanySignature,
+    responses((status = 200, body = OnSite), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn sign_for_company(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(s): ApiJson<CompanySignature>,
+) -> ApiResult<Json<OnSite>> {
+    let signature = (s.password.as_str(), s.totp.as_deref());
+    let signed =
+        onsite::sign_company(state.store(), state.identity(), &p, id, s.version, &s.representative, signature, &client);
+    Ok(Json(signed.await?))
 }

@@ -11,6 +11,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use yaolian_access::perm;
 use yaolian_core::FieldError;
+use yaolian_supervision::onsite::{self, EvidenceCheck, Item, NewFinding, OnSite, Progress};
 use yaolian_supervision::plans::{self, Figures, Inspection, NewVisit, Plan, VisitChange};
 use yaolian_supervision::{risk, SupervisionError};
 
@@ -20,6 +21,8 @@ use crate::AppState;
 
 /// Visits per page.
 const PAGE_SIZE: i64 = 50;
+/// A finding's form with its evidence: the files and the form's fields.
+const MAX_EVIDENCE_BODY: usize = 12 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,6 +33,14 @@ pub fn routes() -> Router<AppState> {
         .route("/supervision/plans/{id}/visits", post(add))
         .route("/supervision/plans/{id}/publish", post(publish))
         .route("/supervision/inspections/{id}", get(inspection_page).post(change))
+        .route("/supervision/inspections/{id}/start", post(start))
+        .route("/supervision/inspections/{id}/progress", post(progress))
+        .route(
+            "/supervision/inspections/{id}/findings",
+            post(add_finding).layer(axum::extract::DefaultBodyLimit::max(MAX_EVIDENCE_BODY)),
+        )
+        .route("/supervision/inspections/{id}/sign", get(sign_page).post(sign))
+        .route("/supervision/findings/{id}/evidence/{file}", get(evidence_file))
 }
 
 fn field_label(field: &str) -> Option<String> {
@@ -42,6 +53,15 @@ fn field_label(field: &str) -> Option<String> {
             "scope" => "检查范围",
             "reason" => "调整原因",
             "password" => "登录密码",
+            "members" => "检查组成员",
+            "grade" => "缺陷等级",
+            "clause" => "依据条款",
+            "description" => "缺陷描述",
+            "conclusion" => "检查结论",
+            "representative" => "企业代表账号",
+            f if f.starts_with("members[") => "检查组成员",
+            f if f.starts_with("checklist[") => "检查要点",
+            f if f.starts_with("files[") => "证据文件",
             "totp" => "动态验证码",
             _ => return None,
         }
@@ -72,6 +92,19 @@ pub struct PlanForm {
     cancel: String,
     #[serde(default)]
     version: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    clause: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    conclusion: String,
+    #[serde(default)]
+    representative: String,
+    /// A checklist's results and notes as sent.
+    #[serde(skip)]
+    items: Vec<(String, String)>,
 }
 
 type Failed = super::Failed<PlanForm>;
@@ -87,6 +120,12 @@ fn form_of(pairs: &[(String, String)]) -> PlanForm {
         reason: get("reason"),
         cancel: get("cancel"),
         version: get("version"),
+        grade: get("grade"),
+        clause: get("clause"),
+        description: get("description"),
+        conclusion: get("conclusion"),
+        representative: get("representative"),
+        items: Vec::new(),
     }
 }
 
@@ -411,10 +450,37 @@ struct InspectionPage {
     can_edit: bool,
     months: Vec<i64>,
     failed: Failed,
-    done: bool,
+    done: &'static str,
+    onsite: Option<OnSite>,
+    /// Per finding: its evidence checked against the ledger's lock.
+    checks: Vec<(i64, Vec<EvidenceCheck>)>,
+    /// The bureau's inspectors who may join a team, as (login, name), without the viewer.
+    inspectors: Vec<(String, String)>,
+    can_start: bool,
+    on_team: bool,
+    grades: &'static [(&'static str, &'static str)],
+    results: &'static [(&'static str, &'static str)],
 }
 
 impl Shows for InspectionPage {}
+
+trait OnSiteShows {
+    fn grade_label(&self, code: &str) -> &'static str {
+        plans::zh(onsite::GRADES, code)
+    }
+    fn result_label(&self, code: &str) -> &'static str {
+        plans::zh(onsite::RESULTS, code)
+    }
+    fn grade_tone(&self, code: &str) -> &'static str {
+        match code {
+            "critical" => "danger",
+            "major" => "warn",
+            _ => "",
+        }
+    }
+}
+
+impl OnSiteShows for InspectionPage {}
 
 impl InspectionPage {
     fn action_label(&self, action: &str) -> &'static str {
@@ -423,7 +489,20 @@ impl InspectionPage {
             "add" => "增加",
             "reschedule" => "调整月份",
             "cancel" => "取消",
+            "start" => "进场检查",
+            "sign" => "检查员签名",
+            "sign_company" => "企业签字确认",
             _ => "变更",
+        }
+    }
+    fn checks_of(&self, finding: &i64) -> Vec<EvidenceCheck> {
+        self.checks.iter().find(|(id, _)| id == finding).map(|(_, c)| c.clone()).unwrap_or_default()
+    }
+    fn kept_item(&self, n: &usize, item: &Item) -> (String, String) {
+        if self.failed.form == "progress" {
+            self.failed.kept.items.get(*n).cloned().unwrap_or_default()
+        } else {
+            (item.result.clone(), item.note.clone())
         }
     }
     fn month_kept(&self, m: &i64) -> bool {
@@ -442,7 +521,7 @@ pub struct Done {
     done: String,
 }
 
-async fn render_inspection(state: &AppState, user: &PageUser, id: i64, failed: Failed, done: bool) -> Response {
+async fn render_inspection(state: &AppState, user: &PageUser, id: i64, failed: Failed, done: &str) -> Response {
     let store = state.store();
     let (p, c) = (&user.principal, &user.client);
     let i = match plans::inspection(store, p, id, c).await {
@@ -459,12 +538,53 @@ async fn render_inspection(state: &AppState, user: &PageUser, id: i64, failed: F
     };
     let history =
         yaolian_store::versions::history(store.pool(), plans::ENTITY, &i.id.to_string()).await.unwrap_or_default();
-    let logins: Vec<&str> = history.iter().map(|v| v.actor.as_str()).chain([i.created_by.as_str()]).collect();
+    let onsite = onsite::get(store, p, id, c).await.unwrap_or(None);
+    let mut checks = Vec::new();
+    for f in onsite.iter().flat_map(|o| o.findings.iter()) {
+        checks.push((f.id, onsite::evidence_check(store, p, f.id, c).await.unwrap_or_default()));
+    }
+    let can_start = can_edit && i.status == "planned";
+    let inspectors = if can_start {
+        let all = onsite::inspectors(store, &i).await.unwrap_or_default();
+        all.into_iter().filter(|(login, _)| login != p.username()).collect()
+    } else {
+        Vec::new()
+    };
+    let on_team = onsite.as_ref().is_some_and(|o| onsite::on_team(o, p));
+    let mut logins: Vec<&str> = history.iter().map(|v| v.actor.as_str()).chain([i.created_by.as_str()]).collect();
+    if let Some(o) = &onsite {
+        logins.extend(o.team.iter().map(|m| m.username.as_str()));
+        logins.extend(o.findings.iter().map(|f| f.created_by.as_str()));
+    }
     let names = Names::of_logins(state, logins).await;
     let mut chrome = user.chrome("plans");
     chrome.title = format!("{} {}", i.number, i.company_name);
+    let done = match done {
+        "changed" => "已调整并留痕",
+        "started" => "已进场检查，请逐项记录检查要点和缺陷",
+        "progress" => "检查要点已保存",
+        "finding" => "缺陷已记录，证据已固化",
+        _ => "",
+    };
     let refused = failed.refused();
-    let page = InspectionPage { chrome, i, plan, history, names, can_edit, months: (1..=12).collect(), failed, done };
+    let page = InspectionPage {
+        chrome,
+        i,
+        plan,
+        history,
+        names,
+        can_edit,
+        months: (1..=12).collect(),
+        failed,
+        done,
+        onsite,
+        checks,
+        inspectors,
+        can_start,
+        on_team,
+        grades: onsite::GRADES,
+        results: onsite::RESULTS,
+    };
     super::render_form(&page, refused)
 }
 
@@ -474,7 +594,7 @@ async fn inspection_page(
     IdPath(id): IdPath,
     Query(d): Query<Done>,
 ) -> Response {
-    render_inspection(&state, &user, id, Failed::default(), d.done == "changed").await
+    render_inspection(&state, &user, id, Failed::default(), &d.done).await
 }
 
 async fn change(
@@ -495,7 +615,7 @@ async fn change(
     } else {
         match number("month", &form.month) {
             Ok(m) => Some(m),
-            Err(errors) => return render_inspection(&state, &user, id, refuse(errors, form), false).await,
+            Err(errors) => return render_inspection(&state, &user, id, refuse(errors, form), "").await,
         }
     };
     let version = form.version.trim().parse::<i64>().unwrap_or(0);
@@ -503,7 +623,226 @@ async fn change(
     match plans::change(state.store(), &user.principal, id, &c, &user.client).await {
         Ok(_) => Redirect::to(&format!("/supervision/inspections/{id}?done=changed")).into_response(),
         Err(e) => match refusals(&user, e) {
-            Ok(errors) => render_inspection(&state, &user, id, refuse(errors, form), false).await,
+            Ok(errors) => render_inspection(&state, &user, id, refuse(errors, form), "").await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// The inspection's id in a path, or the page that says there is no such record.
+fn path_id(user: &PageUser, id: &str) -> Result<i64, Response> {
+    id.parse::<i64>().map_err(|_| {
+        super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+    })
+}
+
+/// Starts a planned visit on site: the viewer leads, the ticked inspectors join.
+async fn start(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = form_of(&pairs);
+    let csrf = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    if let Err(page) = user.check_csrf(csrf) {
+        return page;
+    }
+    let members: Vec<String> = pairs.iter().filter(|(k, _)| k == "members").map(|(_, v)| v.clone()).collect();
+    let version = form.version.trim().parse::<i64>().unwrap_or(0);
+    match onsite::start(state.store(), &user.principal, id, &members, version, &user.client).await {
+        Ok(_) => Redirect::to(&format!("/supervision/inspections/{id}?done=started")).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => render_inspection(&state, &user, id, Failed { form: "start", kept: form, errors }, "").await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// Saves the checklist's results (`result.N`, `note.N`) and the conclusion.
+async fn progress(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let mut form = form_of(&pairs);
+    let csrf = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    if let Err(page) = user.check_csrf(csrf) {
+        return page;
+    }
+    let (store, p, c) = (state.store(), &user.principal, &user.client);
+    let current = match onsite::get(store, p, id, c).await {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+        }
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let get = |name: String| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let checklist: Vec<Item> = current
+        .checklist
+        .iter()
+        .enumerate()
+        .map(|(n, item)| Item {
+            item: item.item.clone(),
+            result: get(format!("result.{n}")),
+            note: get(format!("note.{n}")),
+        })
+        .collect();
+    form.items = checklist.iter().map(|i| (i.result.clone(), i.note.clone())).collect();
+    let version = form.version.trim().parse::<i64>().unwrap_or(0);
+    let g = Progress { checklist, conclusion: form.conclusion.clone(), version };
+    match onsite::progress(store, p, id, &g, c).await {
+        Ok(_) => Redirect::to(&format!("/supervision/inspections/{id}?done=progress")).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => {
+                render_inspection(&state, &user, id, Failed { form: "progress", kept: form, errors }, "").await
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+/// Records a finding with its evidence files (multipart).
+async fn add_finding(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: axum::extract::Multipart,
+) -> Response {
+    let id = match path_id(&user, &id) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    let form = match super::multipart_form(&user, form).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let text = |k: &str| form.texts.get(k).cloned().unwrap_or_default();
+    let kept = PlanForm {
+        grade: text("grade"),
+        clause: text("clause"),
+        description: text("description"),
+        ..PlanForm::default()
+    };
+    let n = NewFinding {
+        grade: kept.grade.clone(),
+        clause: kept.clause.clone(),
+        description: kept.description.clone(),
+        files: form.files.into_iter().map(|f| f.upload("现场证据")).collect(),
+    };
+    match onsite::add_finding(state.store(), &user.principal, id, &n, &user.client).await {
+        Ok(_) => Redirect::to(&format!("/supervision/inspections/{id}?done=finding")).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => render_inspection(&state, &user, id, Failed { form: "finding", kept, errors }, "").await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// An evidence file, as stored.
+async fn evidence_file(
+    State(state): State<AppState>,
+    user: PageUser,
+    axum::extract::Path((finding, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let (Ok(finding), Ok(file)) = (finding.parse::<i64>(), file.parse::<i64>()) else {
+        return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"));
+    };
+    match onsite::evidence_file(state.store(), &user.principal, finding, file, &user.client).await {
+        Ok(f) => crate::api::file_response(&f.name, f.content_type, f.sm3, f.bytes),
+        Err(e) => failure_page(user.lang, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "supervision_sign.html")]
+struct SignPage {
+    chrome: Chrome,
+    o: OnSite,
+    signatures: Vec<yaolian_records::esign::SignatureView>,
+    on_team: bool,
+    names: Names,
+    counts: Vec<(&'static str, usize)>,
+    failed: Failed,
+    done: &'static str,
+}
+
+impl OnSiteShows for SignPage {}
+
+async fn render_sign(state: &AppState, user: &PageUser, id: i64, failed: Failed, done: &str) -> Response {
+    let store = state.store();
+    let o = match onsite::get(store, &user.principal, id, &user.client).await {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+        }
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let signatures = onsite::signatures(store, id).await.unwrap_or_default();
+    let counts = onsite::GRADES
+        .iter()
+        .map(|(code, name)| (*name, o.findings.iter().filter(|f| f.grade == *code).count()))
+        .collect();
+    let mut chrome = user.chrome("plans");
+    chrome.title = format!("现场签字 {}", o.inspection.number);
+    let done = match done {
+        "inspector" => "检查员已签名，请企业代表核对后签字",
+        "company" => "企业代表已签字，现场检查记录完成",
+        _ => "",
+    };
+    let names = Names::of_logins(state, o.team.iter().map(|m| m.username.as_str())).await;
+    let refused = failed.refused();
+    let on_team = onsite::on_team(&o, &user.principal);
+    let page = SignPage { chrome, on_team, names, o, signatures, counts, failed, done };
+    super::render_form(&page, refused)
+}
+
+async fn sign_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Query(d): Query<Done>,
+) -> Response {
+    render_sign(&state, &user, id, Failed::default(), &d.done).await
+}
+
+/// A signature on the on-site record: `who` is `inspector` (the viewer's password) or `company`
+/// (the representative's login and password on this device).
+async fn sign(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(id): IdPath,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    if let Err(page) = user.check_csrf(&one("_csrf")) {
+        return page;
+    }
+    let (store, identity, p, c) = (state.store(), state.identity(), &user.principal, &user.client);
+    let version = one("version").trim().parse::<i64>().unwrap_or(0);
+    let (password, totp) = (one("password"), one("totp"));
+    let totp = Some(totp.trim()).filter(|t| !t.is_empty());
+    let who = one("who");
+    let result = match who.as_str() {
+        "inspector" => onsite::sign_inspector(store, identity, p, id, version, (&password, totp), c).await,
+        "company" => {
+            let rep = one("representative");
+            onsite::sign_company(store, identity, p, id, version, &rep, (&password, totp), c).await
+        }
+        _ => {
+            return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/supervision/inspections/{id}/sign?done={who}")).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => {
+                let form: &'static str = if who == "company" { "company" } else { "inspector" };
+                let kept = PlanForm { representative: one("representative"), ..PlanForm::default() };
+                render_sign(&state, &user, id, Failed { form, kept, errors }, "").await
+            }
             Err(page) => page,
         },
     }

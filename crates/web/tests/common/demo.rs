@@ -317,8 +317,20 @@ pub async fn seed(store: &Store) -> Demo {
     ids.insert("plan.zj".into(), plan.plan.id.to_string());
     let filter = yaolian_supervision::plans::Filter::default();
     let (visits, _) =
-        yaolian_supervision::plans::visits_of(store, &inspector, plan.plan.id, &filter, 1, 0, &client).await.unwrap();
-    ids.insert("inspection.zj".into(), visits[0].id.to_string());
+        yaolian_supervision::plans::visits_of(store, &inspector, plan.plan.id, &filter, 100, 0, &client).await.unwrap();
+    let visit = visits.iter().find(|v| v.company_id == org(&ids, "kc")).unwrap();
+    ids.insert("inspection.zj".into(), visit.id.to_string());
+    // … 康辰's first visit started on site by the inspector and the leader, with a finding.
+    let members = vec!["zj.leader".to_string()];
+    yaolian_supervision::onsite::start(store, &inspector, visit.id, &members, visit.version, &client).await.unwrap();
+    let finding = yaolian_supervision::onsite::NewFinding {
+        grade: "minor".into(),
+        description: "温湿度记录未按规定频次填写".into(),
+        ..Default::default()
+    };
+    let finding =
+        yaolian_supervision::onsite::add_finding(store, &inspector, visit.id, &finding, &client).await.unwrap();
+    ids.insert("finding.zj".into(), finding.id.to_string());
     Demo { ids }
 }
 
