@@ -748,9 +748,29 @@ pub async fn sign_company(
     let mut tx = store.begin().await?;
     let rep_name = display_names(store, &[rep.username()]).await?.join("");
     let reason = format!("企业代表 {rep_name} 现场签字确认");
-    move_inspection(&mut tx, principal, &o.inspection, "signed", ("sign_company", &reason), client).await?;
+    let i = &o.inspection;
+    move_inspection(&mut tx, principal, i, "signed", ("sign_company", &reason), client).await?;
     esign::sign_in_tx(&mut tx, &rep, password, "confirm", &current, client).await?;
+    // The signed record goes on the company's 一企一档 timeline with its findings by grade.
+    let counts: Vec<String> = GRADES
+        .iter()
+        .map(|(code, name)| format!("{name} {}", o.findings.iter().filter(|f| f.grade == *code).count()))
+        .collect();
+    let title = format!("现场检查 {} 记录签字：{}", i.number, counts.join("、"));
+    let link = format!("/supervision/inspections/{}", i.id);
+    let event = yaolian_registry::timeline::NewEvent {
+        org_id: i.company_id,
+        product_id: None,
+        module: "supervision",
+        kind: "inspection_signed",
+        title: &title,
+        link: &link,
+    };
+    yaolian_registry::timeline::add(&mut tx, &event).await?;
     tx.commit().await?;
+    // Its findings count in the company's score and credit from now on.
+    let trigger = format!("现场检查 {} 记录签字", i.number);
+    crate::scores::recompute(store, principal, Some(&[i.company_id]), &trigger, client).await?;
     get(store, principal, id, client).await?.ok_or_else(|| IdentityError::NotFound("on-site record").into())
 }
 

@@ -108,6 +108,33 @@ pub struct ComplianceWeights {
     pub case_filed: i64,
     /// A recall of the company's product still open after [`Model::recall_days`].
     pub recall_overdue: i64,
+    /// An inspection finding, by grade (严重 / 主要 / 一般缺陷) — of visits whose on-site record
+    /// is signed. A model stored before findings counted reads the defaults.
+    #[serde(default = "defaults::finding_critical")]
+    pub finding_critical: i64,
+    #[serde(default = "defaults::finding_major")]
+    pub finding_major: i64,
+    #[serde(default = "defaults::finding_minor")]
+    pub finding_minor: i64,
+}
+
+/// Defaults of weights added to the model after it was first stored.
+mod defaults {
+    pub fn finding_critical() -> i64 {
+        20
+    }
+    pub fn finding_major() -> i64 {
+        8
+    }
+    pub fn finding_minor() -> i64 {
+        2
+    }
+    pub fn credit_finding_critical() -> i64 {
+        10
+    }
+    pub fn credit_finding_major() -> i64 {
+        3
+    }
 }
 
 /// The credit scheme: points lost per event, grades by points.
@@ -123,6 +150,11 @@ pub struct Credit {
     pub anomaly_high: i64,
     /// Lost per overdue recall.
     pub recall_overdue: i64,
+    /// Lost per critical and per major inspection finding.
+    #[serde(default = "defaults::credit_finding_critical")]
+    pub finding_critical: i64,
+    #[serde(default = "defaults::credit_finding_major")]
+    pub finding_major: i64,
     /// Grades, best first, each from its minimum points.
     pub grades: Vec<Grade>,
 }
@@ -241,6 +273,9 @@ impl Default for Model {
                 case_measures: 10,
                 case_filed: 10,
                 recall_overdue: 10,
+                finding_critical: defaults::finding_critical(),
+                finding_major: defaults::finding_major(),
+                finding_minor: defaults::finding_minor(),
             },
             intrinsic_levels: Thresholds { medium: 20, high: 40 },
             compliance_levels: Thresholds { medium: 10, high: 30 },
@@ -260,6 +295,8 @@ impl Default for Model {
                 case_filed: 10,
                 anomaly_high: 2,
                 recall_overdue: 5,
+                finding_critical: defaults::credit_finding_critical(),
+                finding_major: defaults::credit_finding_major(),
                 grades: vec![
                     Grade { grade: "A".into(), name: "守信".into(), min: 90 },
                     Grade { grade: "B".into(), name: "基本守信".into(), min: 75 },
@@ -356,6 +393,9 @@ impl Model {
             ("compliance.case_measures", w.case_measures),
             ("compliance.case_filed", w.case_filed),
             ("compliance.recall_overdue", w.recall_overdue),
+            ("compliance.finding_critical", w.finding_critical),
+            ("compliance.finding_major", w.finding_major),
+            ("compliance.finding_minor", w.finding_minor),
         ] {
             range(&mut e, f, v, 0, 1000);
         }
@@ -490,6 +530,18 @@ pub struct Facts {
     pub anomalies: Vec<AnomalyFact>,
     pub cases: Vec<CaseFact>,
     pub overdue_recalls: Vec<RecallFact>,
+    /// Findings of its signed inspections within the window.
+    pub findings: Vec<FindingFact>,
+}
+
+/// An inspection's findings of one grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingFact {
+    pub inspection_id: i64,
+    pub number: String,
+    /// `critical`, `major` or `minor`.
+    pub grade: String,
+    pub count: i64,
 }
 
 /// One line of a score's explanation.
@@ -649,7 +701,40 @@ pub fn score_company(model: &Model, facts: &Facts) -> Score {
         w.recall_overdue,
         recalls.clone(),
     ));
+    let findings = |grade: &str| -> (i64, Vec<Source>) {
+        let of: Vec<&FindingFact> = facts.findings.iter().filter(|f| f.grade == grade).collect();
+        let sources = of
+            .iter()
+            .map(|f| Source {
+                label: format!("检查 {}（{} 项）", f.number, f.count),
+                link: format!("/supervision/inspections/{}", f.inspection_id),
+            })
+            .collect();
+        (of.iter().map(|f| f.count).sum(), sources)
+    };
+    let (critical, critical_sources) = findings("critical");
+    let (major, major_sources) = findings("major");
+    let (minor, minor_sources) = findings("minor");
+    push(factor(
+        "findings_critical",
+        "compliance",
+        "检查发现严重缺陷",
+        critical,
+        w.finding_critical,
+        critical_sources.clone(),
+    ));
+    push(factor("findings_major", "compliance", "检查发现主要缺陷", major, w.finding_major, major_sources.clone()));
+    push(factor("findings_minor", "compliance", "检查发现一般缺陷", minor, w.finding_minor, minor_sources));
     let c = &model.credit;
+    push(factor(
+        "credit:findings_critical",
+        "credit",
+        "检查发现严重缺陷",
+        critical,
+        c.finding_critical,
+        critical_sources,
+    ));
+    push(factor("credit:findings_major", "credit", "检查发现主要缺陷", major, c.finding_major, major_sources));
     push(factor(
         "credit:cases_measures",
         "credit",

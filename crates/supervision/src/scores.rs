@@ -12,7 +12,7 @@
 
 use crate::error::Result;
 use crate::models::{Models, Stored};
-use crate::risk::{self, AnomalyFact, CaseFact, Facts, ProductFact, RecallFact, Score};
+use crate::risk::{self, AnomalyFact, CaseFact, Facts, FindingFact, ProductFact, RecallFact, Score};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -449,6 +449,28 @@ async fn gather(
             number: r.try_get("number")?,
             closed: r.try_get::<String, _>("status")? == "closed",
             measures: serde_json::from_str(&measures).unwrap_or_default(),
+        });
+    }
+
+    // Findings of signed inspections, per inspection and grade.
+    let mut p = Params::new();
+    let since_p = p.push(since);
+    let sql = format!(
+        "SELECT i.id, i.number, i.company_id, f.grade, COUNT(*) AS n, MIN(f.created_at) AS at FROM sup_findings f \
+         JOIN sup_inspections i ON i.id = f.inspection_id WHERE i.status IN ('signed') AND f.created_at >= {since_p}{} \
+         GROUP BY i.id, i.number, i.company_id, f.grade ORDER BY i.id DESC",
+        narrow(&mut p, &["i.company_id"], named)
+    );
+    for r in p.bind(sqlx::query(&sql)).fetch_all(pool).await? {
+        let Some(c) = companies.get_mut(&r.try_get::<i64, _>("company_id")?) else { continue };
+        if r.try_get::<i64, _>("at")? < now.0 - window(c) {
+            continue;
+        }
+        c.facts.findings.push(FindingFact {
+            inspection_id: r.try_get("id")?,
+            number: r.try_get("number")?,
+            grade: r.try_get("grade")?,
+            count: r.try_get("n")?,
         });
     }
 

@@ -143,8 +143,25 @@ async fn evidence_is_locked_and_the_record_signed_on_site() {
         let signers: Vec<&str> = signed.iter().map(|s| s.signer.as_str()).collect();
         assert!(signers.contains(&"zj.inspector") && signers.contains(&"a.master"), "{signers:?}");
 
+        // The findings flow into the company's score and credit, named, and onto its 一企一档.
+        let p = scores::portrait(&store, &leader, w.company_a, &c).await.unwrap();
+        let major = p.company.score.factors.iter().find(|f| f.code == "findings_major").unwrap();
+        assert_eq!((major.count, major.weight), (1, 8));
+        assert_eq!(major.sources[0].link, format!("/supervision/inspections/{}", visit.id));
+        let credit = p.company.score.factors.iter().find(|f| f.code == "credit:findings_major").unwrap();
+        assert_eq!(credit.points, 3);
+        assert!(p.history.last().unwrap().reason.contains(&visit.number), "{}", p.history.last().unwrap().reason);
+        let timeline: Vec<String> =
+            sqlx::query_scalar("SELECT title FROM dossier_events WHERE org_id = $1 ORDER BY id")
+                .bind(w.company_a)
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert!(timeline.iter().any(|t| t.contains(&visit.number) && t.contains("主要缺陷 1")), "{timeline:?}");
+
         assert!(onsite::drifts(&store).await.unwrap().is_empty());
         assert!(plans::drifts(&store).await.unwrap().is_empty());
+        assert!(scores::drifts(&store).await.unwrap().is_empty());
         let _ = company;
     })
     .await;

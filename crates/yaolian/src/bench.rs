@@ -92,8 +92,8 @@ pub enum BenchCommand {
         samples: usize,
     },
     /// Risk scores and credit grades recomputed for a province's companies with their history,
-    /// next to the ledger appends of as many versions, on SQLite and (with --database-url
-    /// postgres://…) PostgreSQL.
+    /// and the annual inspection plan generated from them, each next to the ledger appends of as
+    /// many versions, on SQLite and (with --database-url postgres://…) PostgreSQL.
     Supervision {
         #[arg(long, default_value_t = 100_000)]
         companies: usize,

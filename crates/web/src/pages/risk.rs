@@ -253,6 +253,9 @@ const NUMBERS: &[(&str, &str, &str)] = &[
     ("compliance.case_measures", "每件采取措施的风险处置", "合规风险"),
     ("compliance.case_filed", "立案调查另加", "合规风险"),
     ("compliance.recall_overdue", "每项逾期召回", "合规风险"),
+    ("compliance.finding_critical", "每项检查严重缺陷", "合规风险"),
+    ("compliance.finding_major", "每项检查主要缺陷", "合规风险"),
+    ("compliance.finding_minor", "每项检查一般缺陷", "合规风险"),
     ("intervals.high", "高风险检查间隔（月）", "检查频次"),
     ("intervals.medium", "中风险检查间隔（月）", "检查频次"),
     ("intervals.low", "低风险检查间隔（月）", "检查频次"),
@@ -261,6 +264,8 @@ const NUMBERS: &[(&str, &str, &str)] = &[
     ("credit.case_filed", "立案调查另扣", "信用"),
     ("credit.anomaly_high", "紧急追溯异常扣分", "信用"),
     ("credit.recall_overdue", "逾期召回扣分", "信用"),
+    ("credit.finding_critical", "检查严重缺陷扣分", "信用"),
+    ("credit.finding_major", "检查主要缺陷扣分", "信用"),
 ];
 
 fn number_at(model: &serde_json::Value, path: &str) -> i64 {
