@@ -112,6 +112,8 @@ pub mod action {
     pub const SUP_PLAN: &str = "sup_plan";
     /// An inspection planned, moved, cancelled or carried out (检查).
     pub const SUP_INSPECTION: &str = "sup_inspection";
+    /// A sampling plan made or a sample taken, handed over, tested or reported (抽检).
+    pub const SUP_SAMPLE: &str = "sup_sample";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -187,6 +189,7 @@ pub mod action {
         SUP_SCORE,
         SUP_PLAN,
         SUP_INSPECTION,
+        SUP_SAMPLE,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -456,6 +456,14 @@ pub fn entity_zh(entity: &str) -> Option<&'static str> {
         "lab_env_reading" => "环境监测记录",
         "lab_project" => "研发项目",
         "sup_case" => "风险处置",
+        "sup_model" => "风险模型",
+        "sup_score" => "风险评分",
+        "sup_plan" => "年度检查计划",
+        "sup_inspection" => "检查",
+        "sup_onsite" => "现场检查记录",
+        "sup_finding" => "检查缺陷",
+        "sup_sampling_plan" => "抽检计划",
+        "sup_sample" => "抽检样品",
         _ => return None,
     })
 }

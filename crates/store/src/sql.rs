@@ -15,6 +15,10 @@ pub enum Value {
     NullI64,
     /// SQL NULL in a text column.
     NullText,
+    /// A real (measurements kept for comparison; never in a ledgered image).
+    F64(f64),
+    /// SQL NULL in a real column.
+    NullF64,
 }
 
 impl From<i64> for Value {
@@ -55,6 +59,8 @@ fn bind_value<'q>(query: Query<'q, Any, AnyArguments<'q>>, v: Value) -> Query<'q
         Value::Bytes(b) => query.bind(b),
         Value::NullI64 => query.bind(None::<i64>),
         Value::NullText => query.bind(None::<String>),
+        Value::F64(f) => query.bind(f),
+        Value::NullF64 => query.bind(None::<f64>),
     }
 }
 
@@ -138,7 +144,8 @@ impl rusqlite::ToSql for Value {
             Value::I64(i) => ValueRef::Integer(*i),
             Value::Text(s) => ValueRef::Text(s.as_bytes()),
             Value::Bytes(b) => ValueRef::Blob(b),
-            Value::NullI64 | Value::NullText => ValueRef::Null,
+            Value::F64(f) => ValueRef::Real(*f),
+            Value::NullI64 | Value::NullText | Value::NullF64 => ValueRef::Null,
         }))
     }
 }

@@ -249,7 +249,7 @@ async fn check_raise(store: &Store, principal: &Principal, company_id: i64, clie
 
 /// Inserts a case in `tx` and versions it: its number, the first step's due day.
 #[allow(clippy::too_many_arguments)]
-async fn insert(
+pub(crate) async fn insert(
     tx: &mut Tx<'_>,
     principal: &Principal,
     cal: &Calendar,

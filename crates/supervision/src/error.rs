@@ -66,13 +66,19 @@ impl SupervisionError {
         Some(match self {
             SupervisionError::Shared(_) | SupervisionError::Trace(_) | SupervisionError::Services(_) => return None,
             SupervisionError::WrongState { number, status, .. } => {
-                let zh = [crate::cases::STATUSES, crate::plans::STATUSES, crate::plans::PLAN_STATUSES]
+                let zh = [
+                    crate::cases::STATUSES,
+                    crate::plans::STATUSES,
+                    crate::plans::PLAN_STATUSES,
+                    crate::sampling::STATUSES,
+                ]
                     .iter()
                     .find_map(|list| list.iter().find(|(c, _)| c == status))
                     .map(|(_, z)| *z)
                     .unwrap_or("");
                 format!("{number} 当前为“{zh}”，不能进行这一步")
             }
+            SupervisionError::SamePerson { step: "report" } => "检验报告须由检验人以外的人审核签发".to_string(),
             SupervisionError::SamePerson { .. } => "处置结果须由处置人以外的人核查".to_string(),
         })
     }

@@ -13,6 +13,7 @@ pub mod models;
 pub mod onsite;
 pub mod plans;
 pub mod risk;
+pub mod sampling;
 pub mod scores;
 
 pub use error::SupervisionError;

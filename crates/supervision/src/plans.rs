@@ -439,15 +439,27 @@ async fn version_visits(tx: &mut Tx<'_>, principal: &Principal, plan_id: i64) ->
         .await?;
     let visits: Vec<Inspection> = rows.iter().map(inspection_row).collect::<std::result::Result<_, _>>()?;
     let images: Vec<(String, serde_json::Value)> = visits.iter().map(|v| (v.id.to_string(), image(v))).collect();
+    version_new(tx, principal, ENTITY, &images, ("plan", "列入年度检查计划")).await
+}
+
+/// Writes the first version of many just inserted records of `entity` (`(id, image)`), in
+/// batches of [`BATCH`], inside the transaction that inserted them.
+pub(crate) async fn version_new(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    entity: &str,
+    images: &[(String, serde_json::Value)],
+    (action, reason): (&str, &str),
+) -> Result<()> {
     for chunk in images.chunks(BATCH) {
         let new: Vec<NewVersion<'_>> = chunk
             .iter()
             .map(|(id, data)| NewVersion {
-                entity: ENTITY,
+                entity,
                 entity_id: id,
                 actor: principal.username(),
-                action: "plan",
-                reason: "列入年度检查计划",
+                action,
+                reason,
                 data,
                 expected_version: Some(0),
             })

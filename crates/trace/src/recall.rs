@@ -103,13 +103,12 @@ async fn check_manage(
     }
 }
 
-/// Opens a recall.
-pub async fn open(
-    store: &Store,
-    principal: &Principal,
+/// A request's batches (trimmed, blank ones dropped), the path of its product's MAH, and what is
+/// wrong with it (the product missing: `None`, the errors say so).
+async fn checked(
+    conn: &mut sqlx::AnyConnection,
     new: &NewRecall,
-    client: &ClientInfo,
-) -> Result<Recall, TraceError> {
+) -> Result<(Vec<String>, Option<String>, ValidationError), TraceError> {
     let mut errors = ValidationError::new();
     let batches: Vec<String> = new.batches.iter().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()).collect();
     if batches.is_empty() {
@@ -118,26 +117,73 @@ pub async fn open(
     if batches.iter().any(|b| b.contains(',') || b.chars().count() > 20) {
         errors.push("batches", "batch", "a batch number has at most 20 characters and no comma");
     }
+    if batches.len() > 100 {
+        errors.push("batches", "count:1..100", "at most 100 batches per recall");
+    }
     if !(1..=3).contains(&new.level) {
         errors.push("level", "one_of:1,2,3", "recall level is 1, 2 or 3 (一级/二级/三级)");
     }
     if new.reason.trim().is_empty() {
         errors.push("reason", "required", "give the reason for the recall");
     }
-    let product = sqlx::query("SELECT p.id, o.path FROM products p JOIN orgs o ON o.id = p.mah_org_id WHERE p.id = $1")
-        .bind(new.product_id)
-        .fetch_optional(store.pool())
-        .await?;
-    let Some(product) = product else {
+    let mah_path: Option<String> =
+        sqlx::query_scalar("SELECT o.path FROM products p JOIN orgs o ON o.id = p.mah_org_id WHERE p.id = $1")
+            .bind(new.product_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if mah_path.is_none() {
         errors.push("product_id", "exists", "no such product");
-        return Err(errors.into());
-    };
+    }
+    Ok((batches, mah_path, errors))
+}
+
+/// Opens a recall.
+pub async fn open(
+    store: &Store,
+    principal: &Principal,
+    new: &NewRecall,
+    client: &ClientInfo,
+) -> Result<Recall, TraceError> {
+    let mut conn = store.pool().acquire().await?;
+    let (batches, mah_path, errors) = checked(&mut conn, new).await?;
+    drop(conn);
+    let Some(mah_path) = mah_path else { return Err(errors.into()) };
     // Who may recall this product before what is wrong with the request.
-    let mah_path: String = product.try_get(1)?;
     check_manage(store, principal, &mah_path, client).await?;
     errors.into_result()?;
-
     let mut tx = store.begin().await?;
+    let id = insert(&mut tx, principal, new, &batches, client).await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+/// Opens the recall a supervision decision orders (责令召回, e.g. a batch failing its sampling
+/// test) in the decision's own transaction, answering its id: the principal holds
+/// `supervision.manage` over the product's MAH (or may open recalls of it, [`may_manage`]).
+pub async fn order(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &Principal,
+    new: &NewRecall,
+    client: &ClientInfo,
+) -> Result<i64, TraceError> {
+    let (batches, mah_path, errors) = checked(&mut **tx, new).await?;
+    let Some(mah_path) = mah_path else { return Err(errors.into()) };
+    if !(principal.reaches(perm::SUPERVISION_MANAGE, &mah_path) || may_manage(principal, &mah_path)) {
+        return Err(IdentityError::Forbidden { permission: perm::SUPERVISION_MANAGE.into() }.into());
+    }
+    errors.into_result()?;
+    insert(tx, principal, new, &batches, client).await
+}
+
+/// Writes an opened recall in `tx`: its holders and their to-dos, its units marked, its version
+/// and audit.
+async fn insert(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &Principal,
+    new: &NewRecall,
+    batches: &[String],
+    client: &ClientInfo,
+) -> Result<i64, TraceError> {
     let list = batches.join(",");
     let now = Timestamp::now().millis();
     let id: i64 = sqlx::query(
@@ -150,7 +196,7 @@ pub async fn open(
     .bind(new.reason.trim())
     .bind(principal.user_id())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
     let in_batches: Vec<String> = (0..batches.len()).map(|i| format!("${}", i + 2)).collect();
@@ -158,10 +204,10 @@ pub async fn open(
         format!("product_id = $1 AND batch IN ({}) AND level = 'unit' AND state IN {IN_CHAIN}", in_batches.join(","));
     let select = format!("SELECT COALESCE(holder, ''), COUNT(*) FROM trace_codes WHERE {filter} GROUP BY holder");
     let mut q = sqlx::query(&select).bind(new.product_id);
-    for b in &batches {
+    for b in batches {
         q = q.bind(b.clone());
     }
-    let holders = q.fetch_all(&mut *tx).await?;
+    let holders = q.fetch_all(&mut **tx).await?;
     let mut values = Vec::new();
     let mut total = 0;
     for r in &holders {
@@ -169,18 +215,18 @@ pub async fn open(
         total += n;
         values.extend([Value::I64(id), Value::Text(r.try_get(0)?), Value::I64(n)]);
     }
-    insert_rows(&mut tx, "INSERT INTO trace_recall_holders (recall_id, site, initial)", "", 3, values).await?;
+    insert_rows(tx, "INSERT INTO trace_recall_holders (recall_id, site, initial)", "", 3, values).await?;
     let set = format!("UPDATE trace_codes SET recall_id = ${} WHERE {filter}", batches.len() + 2);
     let mut q = sqlx::query(&set).bind(new.product_id);
-    for b in &batches {
+    for b in batches {
         q = q.bind(b.clone());
     }
-    q.bind(id).execute(&mut *tx).await?;
-    sqlx::query("UPDATE trace_recalls SET total = $1 WHERE id = $2").bind(total).bind(id).execute(&mut *tx).await?;
+    q.bind(id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE trace_recalls SET total = $1 WHERE id = $2").bind(total).bind(id).execute(&mut **tx).await?;
     // A to-do for every holding company: stop selling, send back.
     let product_name: String = sqlx::query("SELECT generic_name FROM products WHERE id = $1")
         .bind(new.product_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
     let orgs = sqlx::query(
@@ -188,7 +234,7 @@ pub async fn open(
          WHERE h.recall_id = $1 AND s.org_id IS NOT NULL GROUP BY s.org_id",
     )
     .bind(id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     for r in orgs {
         let (org_id, units): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
@@ -201,7 +247,7 @@ pub async fn open(
             due_at: Some(Timestamp(now).plus_seconds(if new.level == 1 { 86_400 } else { 3 * 86_400 })),
             statutory: false,
         };
-        yaolian_portal::add_todo(&mut *tx, &todo).await?;
+        yaolian_portal::add_todo(&mut **tx, &todo).await?;
     }
     // The recall as a versioned record: its ledger entry in this transaction.
     let holders: Vec<serde_json::Value> = holders
@@ -214,16 +260,15 @@ pub async fn open(
         "created_by": principal.user_id(), "created_at": now,
     });
     let id_text = id.to_string();
-    crate::record_version(&mut tx, principal, (ENTITY, &id_text), ("open", new.reason.trim()), &data).await?;
+    crate::record_version(tx, principal, (ENTITY, &id_text), ("open", new.reason.trim()), &data).await?;
     let target = format!("recall:{id}");
     let detail = format!("product {} batches {list} level {} units {total}", new.product_id, new.level);
     audit::record(
-        &mut tx,
+        tx,
         audit::Event { detail: &detail, ..audit::Event::by(principal, audit::action::RECALL_OPEN, &target, client) },
     )
     .await?;
-    tx.commit().await?;
-    get(store, id).await
+    Ok(id)
 }
 
 /// Every recall whose row differs from its latest ledgered version (现状与台账比对).

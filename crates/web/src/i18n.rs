@@ -389,6 +389,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("act.sup_score", "风险评分", "Risk score"),
     ("act.sup_plan", "年度检查计划", "Inspection plan"),
     ("act.sup_inspection", "检查", "Inspection"),
+    ("act.sup_sample", "抽检", "Sampling"),
     ("act.quality_document", "受控文件与培训", "Controlled document"),
     ("audit.outcome.ok", "成功", "OK"),
     ("audit.outcome.denied", "拒绝", "Denied"),

@@ -57,7 +57,9 @@ use crate::api;
         api::list_plans, api::generate_plan, api::get_plan, api::plan_inspections, api::add_inspection,
         api::publish_plan, api::get_inspection, api::change_inspection, api::start_inspection, api::get_onsite,
         api::record_progress, api::add_finding, api::add_evidence, api::check_evidence, api::sign_as_inspector,
-        api::sign_for_company,
+        api::sign_for_company, api::list_sampling_plans, api::create_sampling_plan, api::get_sampling_plan,
+        api::plan_samples, api::get_sample, api::assign_sample, api::take_sample, api::hand_over_sample,
+        api::receive_sample, api::record_sample_results, api::compare_sample, api::sign_sample_report,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -75,7 +77,7 @@ use crate::api;
         (name = "inventory", description = "Reagent and material inventory (试剂物料库存): items, lots, FEFO issues, counts, controlled chemicals"),
         (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
         (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use, results, templates, records"),
-        (name = "supervision", description = "Supervision (监管): risk scores and credit grades, risk cases from alert to closure"),
+        (name = "supervision", description = "Supervision (监管): risk scores and credit grades, risk cases from alert to closure, inspection plans and on-site inspections, sampling"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -35,6 +35,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_supervision::scores::drifts(store).await?);
     all.extend(yaolian_supervision::plans::drifts(store).await?);
     all.extend(yaolian_supervision::onsite::drifts(store).await?);
+    all.extend(yaolian_supervision::sampling::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }

@@ -12,6 +12,7 @@ mod portal;
 mod quality;
 mod records;
 mod registry;
+mod sampling;
 mod services;
 mod supervision;
 mod trace;
@@ -36,6 +37,7 @@ pub use portal::*;
 pub use quality::*;
 pub use records::*;
 pub use registry::*;
+pub use sampling::*;
 pub use services::*;
 pub use supervision::*;
 pub use trace::*;
@@ -56,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .merge(changes::routes())
         .merge(lab::routes())
         .merge(supervision::routes())
+        .merge(sampling::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -382,25 +382,15 @@ pub async fn add_inspection(
     Ok((StatusCode::CREATED, Json(plans::add(state.store(), &p, id, &v, &client).await?)))
 }
 
-/// No `Debug`: it carries a password.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Publication {
-    pub version: i64,
-    pub password: String,
-    #[serde(default)]
-    pub totp: Option<String>,
-}
-
 /// Publish a draft plan under the publisher's electronic signature (`supervision.configure`).
 #[utoipa::path(post, path = "/api/v1/supervision/plans/{id}/publication", tag = "supervision", params(("id" = i64, Path)),
-    request_body = Publication, responses((status = 200, body = Plan), (status = 403, body = Problem), (status = 409, body = Problem)))]
+    request_body = SignedVersion, responses((status = 200, body = Plan), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn publish_plan(
     State(state): State<AppState>,
     Client(client): Client,
     Auth(p): Auth,
     IdPath(id): IdPath,
-    ApiJson(s): ApiJson<Publication>,
+    ApiJson(s): ApiJson<SignedVersion>,
 ) -> ApiResult<Json<Plan>> {
     let signature = (s.password.as_str(), s.totp.as_deref());
     Ok(Json(plans::publish(state.store(), state.identity(), &p, id, s.version, signature, &client).await?))
@@ -526,11 +516,12 @@ pub async fn check_evidence(
     Ok(Json(onsite::evidence_check(state.store(), &p, id, &client).await?))
 }
 
-/// No `Debug`: it carries a password.
+/// An electronic signature on the version of a record the signer read: the signer's password
+/// (and code). No `Debug`: it carries a password.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OnSiteSignature {
-    /// The on-site record's version the signer read.
+pub struct SignedVersion {
+    /// The record's version the signer read.
     pub version: i64,
     pub password: String,
     #[serde(default)]
@@ -539,14 +530,14 @@ pub struct OnSiteSignature {
 
 /// The inspector signs the on-site record (a team member, on site), which closes it to changes.
 #[utoipa::path(post, path = "/api/v1/supervision/inspections/{id}/signatures/inspector", tag = "supervision",
-    params(("id" = i64, Path)), request_body = OnSiteSignature,
+    params(("id" = i64, Path)), request_body = SignedVersion,
     responses((status = 200, body = OnSite), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn sign_as_inspector(
     State(state): State<AppState>,
     Client(client): Client,
     Auth(p): Auth,
     IdPath(id): IdPath,
-    ApiJson(s): ApiJson<OnSiteSignature>,
+    ApiJson(s): ApiJson<SignedVersion>,
 ) -> ApiResult<Json<OnSite>> {
     let signature = (s.password.as_str(), s.totp.as_deref());
     Ok(Json(onsite::sign_inspector(state.store(), state.identity(), &p, id, s.version, signature, &client).await?))
