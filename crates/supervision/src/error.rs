@@ -72,10 +72,10 @@ impl SupervisionError {
                     crate::plans::PLAN_STATUSES,
                     crate::sampling::STATUSES,
                 ]
-                    .iter()
-                    .find_map(|list| list.iter().find(|(c, _)| c == status))
-                    .map(|(_, z)| *z)
-                    .unwrap_or("");
+                .iter()
+                .find_map(|list| list.iter().find(|(c, _)| c == status))
+                .map(|(_, z)| *z)
+                .unwrap_or("");
                 format!("{number} 当前为“{zh}”，不能进行这一步")
             }
             SupervisionError::SamePerson { step: "report" } => "检验报告须由检验人以外的人审核签发".to_string(),

@@ -735,7 +735,13 @@ async fn update(tx: &mut Tx<'_>, s: &Sample, set: &str, values: Vec<Value>) -> R
 }
 
 /// Adds a custody step, in `tx`.
-async fn add_custody(tx: &mut Tx<'_>, s: &Sample, (action, holder): (&str, &str), place: &str, note: &str) -> Result<()> {
+async fn add_custody(
+    tx: &mut Tx<'_>,
+    s: &Sample,
+    (action, holder): (&str, &str),
+    place: &str,
+    note: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO sup_sample_custody (sample_id, seq, action, holder, place, note, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -1045,12 +1051,8 @@ pub async fn sign_report(
     let mut reason = format!("签发检验报告：{}", zh(STATUSES, status));
     if let Some(cal) = &cal {
         let title = format!("抽检不合格：{} 批号 {}", s.product_name, s.batch);
-        let description = format!(
-            "抽检编号 {}，{} 项不符合规定：{}。已责令召回该批次。",
-            s.number,
-            items.len(),
-            items.join("、")
-        );
+        let description =
+            format!("抽检编号 {}，{} 项不符合规定：{}。已责令召回该批次。", s.number, items.len(), items.join("、"));
         let source_ref = s.id.to_string();
         let text = (title.as_str(), description.as_str(), "high");
         let case_id =
@@ -1174,7 +1176,8 @@ pub fn table(list: &[Sample]) -> audit::Table {
 
 /// Every sampling plan and sample whose row differs from its latest ledgered version.
 pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
-    let rows = sqlx::query(&format!("SELECT {PLAN_COLUMNS} FROM {PLAN_FROM} ORDER BY p.id")).fetch_all(store.pool()).await?;
+    let rows =
+        sqlx::query(&format!("SELECT {PLAN_COLUMNS} FROM {PLAN_FROM} ORDER BY p.id")).fetch_all(store.pool()).await?;
     let mut images = Vec::with_capacity(rows.len());
     for r in &rows {
         let p = plan_row(r)?;

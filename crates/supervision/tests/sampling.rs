@@ -168,7 +168,10 @@ async fn a_failing_sample_raises_its_disposal_case_and_orders_the_recall() {
         assert_eq!(stale.code(), "case_state");
 
         // Chain of custody: only the holder hands it on; the tester receives it, seal checked.
-        let to_tester = Handover { to: "zj.tester".into(), place: "省所收样室".into(), version: s.version, ..Handover::default() };
+        let to_tester =
+            Handover {
+                to: "zj.tester".into(), place: "省所收样室".into(), version: s.version, ..Handover::default()
+            };
         assert_eq!(sampling::hand_over(&store, &second, s.id, &to_tester, &c).await.unwrap_err().code(), "forbidden");
         let to_nobody = Handover { to: "a.master".into(), ..to_tester.clone() };
         assert_eq!(field_of(sampling::hand_over(&store, &inspector, s.id, &to_nobody, &c).await.unwrap_err()), "to");

@@ -166,7 +166,7 @@ pub async fn order(
     new: &NewRecall,
     client: &ClientInfo,
 ) -> Result<i64, TraceError> {
-    let (batches, mah_path, errors) = checked(&mut **tx, new).await?;
+    let (batches, mah_path, errors) = checked(tx, new).await?;
     let Some(mah_path) = mah_path else { return Err(errors.into()) };
     if !(principal.reaches(perm::SUPERVISION_MANAGE, &mah_path) || may_manage(principal, &mah_path)) {
         return Err(IdentityError::Forbidden { permission: perm::SUPERVISION_MANAGE.into() }.into());

@@ -231,6 +231,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.supervision", "风险处置", "Risk cases"),
     ("nav.risk", "风险与信用", "Risk and credit"),
     ("nav.plans", "检查计划", "Inspection plans"),
+    ("nav.sampling", "抽检", "Sampling"),
     ("products.title", "一品一档 · 药品档案", "Product dossiers"),
     ("products.new", "登记药品", "Register a product"),
     ("products.search", "搜索通用名、商品名、批准文号或标识码", "Search name, approval number or drug code"),

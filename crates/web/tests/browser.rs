@@ -1459,3 +1459,66 @@ async fn an_inspection_is_signed_on_site_by_inspector_and_company_on_a_phone() {
     server.stop().await;
     db.finish().await;
 }
+
+/// Sampling (抽检) in the browser on a phone: the inspector who holds 康辰's sample hands it to
+/// the leader, who receives it (refused in place until the seal is confirmed intact, the place
+/// kept) and records a failing assay; the inspector signs the report, and the page links the
+/// disposal case and the recall it ordered.
+#[tokio::test]
+async fn a_sample_is_handed_over_tested_and_reported_in_the_browser() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    let sample = demo.id("sample.zj");
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 375).await;
+    let page = server.url(&format!("/supervision/samples/{sample}"));
+    as_role(&c, &server, "zj.inspector").await;
+    c.goto(&page).await.unwrap();
+    c.wait().for_element(Locator::Css("#handover-form")).await.unwrap();
+    c.find(Locator::Css("#to option[value='zj.leader']")).await.unwrap().click().await.unwrap();
+    type_into(&c, "#handover-place", "省检验院收样室").await;
+    c.find(Locator::Css("#handover-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "样品已移交").await;
+
+    as_role(&c, &server, "zj.leader").await;
+    c.goto(&page).await.unwrap();
+    c.wait().for_element(Locator::Css("#receive-form")).await.unwrap();
+    type_into(&c, "#receive-place", "省检验院收样室").await;
+    c.find(Locator::Css("#receive-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#receive-card .alert.error")).await.unwrap();
+    let kept = c.find(Locator::Css("#receive-place")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("省检验院收样室"), "the refused form keeps its input");
+    c.find(Locator::Css("#receive-form input[name=seal_intact]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#receive-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "已收样，封签完好").await;
+
+    type_into(&c, "#results-form input[name='value.0']", "符合规定").await;
+    type_into(&c, "#results-form input[name='value.1']", "符合规定").await;
+    type_into(&c, "#results-form input[name='low.2']", "90.0").await;
+    type_into(&c, "#results-form input[name='high.2']", "110.0").await;
+    type_into(&c, "#results-form input[name='value.2']", "85.0").await;
+    c.find(Locator::Css("#results-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "检验结果已保存，待他人审核签发报告").await;
+    let results = c.find(Locator::Css("#results-table")).await.unwrap().text().await.unwrap();
+    assert!(results.contains("不符合规定"), "{results}");
+    assert!(c.find(Locator::Css("#report-form")).await.is_err(), "the tester does not sign their own report");
+    let width: i64 =
+        c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_i64().unwrap_or(0);
+    assert!(width <= 375, "the sample page fits a phone ({width} px)");
+
+    as_role(&c, &server, "zj.inspector").await;
+    c.goto(&page).await.unwrap();
+    c.wait().for_element(Locator::Css("#report-form")).await.unwrap();
+    type_into(&c, "#password", common::PW).await;
+    c.find(Locator::Css("#report-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "检验报告已签发：不合格。已立风险处置案件并责令召回该批次").await;
+    let disposal = c.find(Locator::Css("#disposal")).await.unwrap();
+    assert!(disposal.find(Locator::Css("a[href^='/supervision/cases/']")).await.is_ok());
+    assert!(disposal.find(Locator::Css("a[href^='/trace/recalls/']")).await.is_ok());
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

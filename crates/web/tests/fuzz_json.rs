@@ -124,6 +124,12 @@ fn concrete(template: &str, world: &Demo) -> String {
             "/api/v1/supervision/inspections/{inspection.zj}/signatures/company",
         ),
         ("/api/v1/supervision/findings/{id}/evidence", "/api/v1/supervision/findings/{finding.zj}/evidence"),
+        ("/api/v1/supervision/samples/{id}/assignment", "/api/v1/supervision/samples/{sample.zj}/assignment"),
+        ("/api/v1/supervision/samples/{id}/taking", "/api/v1/supervision/samples/{sample.zj}/taking"),
+        ("/api/v1/supervision/samples/{id}/handover", "/api/v1/supervision/samples/{sample.zj}/handover"),
+        ("/api/v1/supervision/samples/{id}/receipt", "/api/v1/supervision/samples/{sample.zj}/receipt"),
+        ("/api/v1/supervision/samples/{id}/results", "/api/v1/supervision/samples/{sample.zj}/results"),
+        ("/api/v1/supervision/samples/{id}/report", "/api/v1/supervision/samples/{sample.zj}/report"),
     ];
     if !template.contains('{') {
         return template.to_string();

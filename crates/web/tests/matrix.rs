@@ -190,6 +190,18 @@ POST   /api/v1/supervision/findings/{finding.zj}/evidence   D NNN DADNANN NNNNNN
 GET    /api/v1/supervision/findings/{finding.zj}/evidence-check D NNN AAANANN NNNNNNNNN
 POST   /api/v1/supervision/inspections/{inspection.zj}/signatures/inspector D NNN DADNANN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
 POST   /api/v1/supervision/inspections/{inspection.zj}/signatures/company D NNN DADNANN NNNNNNNNN {"version": 999, "representative": "kc.master", "password": "Yaolian@2026"}
+GET    /api/v1/supervision/sampling-plans                   D DDD AAADAAA DDDDDDDDD
+POST   /api/v1/supervision/sampling-plans                   D DDD AADDAAA DDDDDDDDD {"year": 2026, "title": "矩阵", "quota": 0}
+GET    /api/v1/supervision/sampling-plans/{sampling.zj}     D NNN AAANANN NNNNNNNNN
+GET    /api/v1/supervision/sampling-plans/{sampling.zj}/samples D NNN AAANANN NNNNNNNNN
+GET    /api/v1/supervision/samples/{sample.zj}              D NNN AAANANN NNNNNNNNN
+GET    /api/v1/supervision/samples/{sample.zj}/comparison   D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/samples/{sample.zj}/assignment   D NNN AADNANN NNNNNNNNN {"members": ["zj.inspector", "zj.leader"], "version": 999}
+POST   /api/v1/supervision/samples/{sample.zj}/taking       D NNN AADNANN NNNNNNNNN {"batch": "B1", "quantity": "1", "place": "矩阵", "seal": "1", "version": 999}
+POST   /api/v1/supervision/samples/{sample.zj}/handover     D NNN AADNANN NNNNNNNNN {"to": "zj.leader", "version": 999}
+POST   /api/v1/supervision/samples/{sample.zj}/receipt      D NNN AADNANN NNNNNNNNN {"seal_intact": true, "version": 999}
+POST   /api/v1/supervision/samples/{sample.zj}/results      D NNN AADNANN NNNNNNNNN {"items": [{"item": "含量", "low": "90", "high": "110", "value": "100"}], "version": 999}
+POST   /api/v1/supervision/samples/{sample.zj}/report       D NNN AADNANN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
 POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
 GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA

@@ -289,6 +289,7 @@ pub async fn seed(
     seed_environment(store, &ids, &client).await?;
     seed_cases(store, &ids, &client).await?;
     seed_plan(store, password, &client).await?;
+    seed_sampling(store, password, &client).await?;
     Ok(accounts)
 }
 
@@ -463,6 +464,126 @@ async fn seed_onsite(
             ..NewFinding::default()
         };
         onsite::add_finding(store, inspector, v.id, &finding, client).await?;
+    }
+    Ok(())
+}
+
+/// 浙江省局's sampling (抽检): last year's plan with 康辰's 头孢曲松钠 passing (the history a
+/// later result is compared with), and this year's plan with a batch of it failing its assay —
+/// its report signed, the disposal case raised and the batch's recall ordered to every holder
+/// in the trace data — and other tasks left at each step: tested awaiting the report, received,
+/// sampled in transit, assigned, planned.
+async fn seed_sampling(store: &Store, password: &str, client: &ClientInfo) -> Result<()> {
+    use yaolian_supervision::sampling::{self, Filter, Handover, NewPlan, Results, Sample, Taken, TestItem};
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (inspector, leader) = (user("zj.inspector").await?, user("zj.leader").await?);
+    let identity = IdentityConfig::default();
+    let team = vec!["zj.inspector".to_string(), "zj.leader".to_string()];
+    let item = |name: &str, unit: &str, (low, high): (&str, &str), value: &str| TestItem {
+        item: name.into(),
+        unit: unit.into(),
+        low: low.into(),
+        high: high.into(),
+        value: value.into(),
+        verdict: String::new(),
+    };
+    // A task taken by the inspector, handed to the leader, received and tested (up to `to`).
+    let carry = |s: Sample, batch: String, to: &'static str, assay: &'static str| {
+        let (inspector, leader, team, identity) = (&inspector, &leader, &team, &identity);
+        async move {
+            let s = sampling::assign(store, inspector, s.id, team, s.version, client).await?;
+            if to == "assigned" {
+                return anyhow::Ok(s);
+            }
+            let taken = Taken {
+                batch,
+                quantity: "20 瓶".into(),
+                place: format!("{} 成品库", s.company_name),
+                seal: format!("ZJCY-{:06}", s.id),
+                version: s.version,
+            };
+            let s = sampling::take(store, inspector, s.id, &taken, client).await?;
+            let h = Handover {
+                to: "zj.leader".into(),
+                place: "浙江省食品药品检验研究院 收样室".into(),
+                note: "冷藏箱运送".into(),
+                seal_intact: true,
+                version: s.version,
+            };
+            let s = sampling::hand_over(store, inspector, s.id, &h, client).await?;
+            if to == "sampled" {
+                return Ok(s);
+            }
+            let s = sampling::receive(store, leader, s.id, &Handover { version: s.version, ..h }, client).await?;
+            if to == "received" {
+                return Ok(s);
+            }
+            let r = Results {
+                items: vec![
+                    item("性状", "", ("", ""), "符合规定"),
+                    item("鉴别", "", ("", ""), "符合规定"),
+                    item("含量测定", "%", ("90.0", "110.0"), assay),
+                    item("有关物质（总杂质）", "%", ("", "2.0"), "0.6"),
+                ],
+                conclusion: if assay.parse::<f64>().is_ok_and(|a| a < 90.0) {
+                    "含量测定不符合规定".into()
+                } else {
+                    String::new()
+                },
+                version: s.version,
+            };
+            let s = sampling::record_results(store, inspector, s.id, &r, client).await?;
+            if to == "tested" {
+                return Ok(s);
+            }
+            Ok(sampling::sign_report(store, identity, leader, s.id, s.version, (password, None), client).await?)
+        }
+    };
+    // Batches of 康辰's 头孢曲松钠 in the trace data, most packs first, none recalled yet.
+    let product: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM products WHERE approval_number = '国药准字H20240017'")
+            .fetch_optional(store.pool())
+            .await?;
+    let Some(product) = product else { return Ok(()) };
+    let batches: Vec<String> = sqlx::query_scalar(
+        "SELECT batch FROM trace_codes WHERE product_id = $1 AND level = 'unit' AND recall_id IS NULL \
+         AND batch IS NOT NULL GROUP BY batch ORDER BY COUNT(*) DESC",
+    )
+    .bind(product)
+    .fetch_all(store.pool())
+    .await?;
+    let batch = |n: usize| batches.get(n).cloned().unwrap_or_else(|| format!("CX{:06}", 240_000 + n));
+    use chrono::Datelike;
+    let year = i64::from(yaolian_core::Timestamp::now().china_date().year());
+    for (y, title) in [(year - 1, "药品质量抽检"), (year, "药品质量抽检（含无菌药品专项）")] {
+        let new = NewPlan {
+            year: y,
+            title: format!("{y} 年{title}"),
+            basis: "浙江省药品监督管理局药品抽检工作方案".into(),
+            classes: Vec::new(),
+            levels: Vec::new(),
+            quota: 12,
+        };
+        let plan = sampling::create_plan(store, &inspector, &new, client).await?;
+        let (tasks, _) = sampling::samples_of(store, &inspector, plan.id, &Filter::default(), (100, 0), client).await?;
+        let ours = tasks.iter().find(|t| t.product_id == product).cloned();
+        let others: Vec<Sample> = tasks.iter().filter(|t| t.product_id != product).cloned().collect();
+        if y < year {
+            if let Some(t) = ours {
+                carry(t, batch(1), "passed", "99.2").await?;
+            }
+            continue;
+        }
+        if let Some(t) = ours {
+            carry(t, batch(0), "failed", "86.4").await?;
+        }
+        for (t, to) in others.into_iter().zip(["tested", "received", "sampled", "assigned"]) {
+            let b = format!("{}{:04}", if to == "tested" { "S" } else { "B" }, t.id);
+            carry(t, b, to, "101.3").await?;
+        }
     }
     Ok(())
 }

@@ -25,6 +25,7 @@ mod quality;
 mod records;
 mod registry;
 mod risk;
+mod sampling;
 mod services;
 mod supervision;
 mod trace;
@@ -68,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .merge(supervision::routes())
         .merge(risk::routes())
         .merge(plans::routes())
+        .merge(sampling::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }
@@ -214,6 +216,7 @@ impl Chrome {
             links.push(("supervision", "/supervision/cases", "nav.supervision"));
             links.push(("risk", "/supervision/scores", "nav.risk"));
             links.push(("plans", "/supervision/plans", "nav.plans"));
+            links.push(("sampling", "/supervision/sampling", "nav.sampling"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

@@ -331,6 +331,31 @@ pub async fn seed(store: &Store) -> Demo {
     let finding =
         yaolian_supervision::onsite::add_finding(store, &inspector, visit.id, &finding, &client).await.unwrap();
     ids.insert("finding.zj".into(), finding.id.to_string());
+    // 浙江省局's sampling plan; 康辰's first task taken by a team of two, held by the inspector.
+    let new = yaolian_supervision::sampling::NewPlan {
+        year: 2026,
+        title: "2026 年药品质量抽检".into(),
+        quota: 3,
+        ..Default::default()
+    };
+    let plan = yaolian_supervision::sampling::create_plan(store, &inspector, &new, &client).await.unwrap();
+    ids.insert("sampling.zj".into(), plan.id.to_string());
+    let filter = yaolian_supervision::sampling::Filter::default();
+    let (tasks, _) =
+        yaolian_supervision::sampling::samples_of(store, &inspector, plan.id, &filter, (10, 0), &client).await.unwrap();
+    let task = tasks.iter().find(|t| t.company_id == org(&ids, "kc")).unwrap();
+    let team = vec!["zj.inspector".to_string(), "zj.leader".to_string()];
+    let s =
+        yaolian_supervision::sampling::assign(store, &inspector, task.id, &team, task.version, &client).await.unwrap();
+    let taken = yaolian_supervision::sampling::Taken {
+        batch: "B2026002".into(),
+        quantity: "20 盒".into(),
+        place: "康辰药业 成品库".into(),
+        seal: "ZJCY-000001".into(),
+        version: s.version,
+    };
+    let s = yaolian_supervision::sampling::take(store, &inspector, s.id, &taken, &client).await.unwrap();
+    ids.insert("sample.zj".into(), s.id.to_string());
     Demo { ids }
 }
 
