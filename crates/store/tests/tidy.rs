@@ -149,6 +149,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0034_supervision_scores.sql", "1c62d91c9e37a77425260873cf919f7af94dcb675e921e31444b9cfc932f9a0d"),
     ("sqlite/0035_supervision_plans.sql", "4a2cc6161b5f0ca8364a4e9c7f3ab6dcc4364ab3eb33b4998edaf337c150c1b0"),
     ("sqlite/0036_supervision_onsite.sql", "75d736d5e6c1b1fbbcd125432e414b49ca861b0814dbc868f7c7323b546ea5d4"),
+    ("sqlite/0037_supervision_sampling.sql", "eef94e0909200d4c2a80738e2cf82349473a934794f56746ed42c71e556ef0a3"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -185,6 +186,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0034_supervision_scores.sql", "09913f0965d8f238f4c270fa808456071138543fcb5f544744c6bf4d70891f18"),
     ("postgres/0035_supervision_plans.sql", "c36e22302a8c3a6d4709741c73aee13e774db967d8d072e2bf11f69e033e2029"),
     ("postgres/0036_supervision_onsite.sql", "6097d119b0cdc8ddd9055e0f8b4f78de79477e8d7c69f567cb05e3e87bfad102"),
+    ("postgres/0037_supervision_sampling.sql", "f8ef3b7dcd6daf41144b5efd44ff22738d116dcf922ba677d4a176f979cc8542"),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).

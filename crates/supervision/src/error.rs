@@ -75,7 +75,8 @@ impl SupervisionError {
                 .iter()
                 .find_map(|list| list.iter().find(|(c, _)| c == status))
                 .map(|(_, z)| *z)
-                .unwrap_or("");
+                // A state named in Chinese already (a finding's rectification).
+                .unwrap_or(status.as_str());
                 format!("{number} 当前为“{zh}”，不能进行这一步")
             }
             SupervisionError::SamePerson { step: "report" } => "检验报告须由检验人以外的人审核签发".to_string(),

@@ -51,6 +51,10 @@ pub const CHECKLIST: &[&str] = &[
     "自检",
 ];
 
+/// A finding's rectification (整改) after the visit, code and Chinese name: the company answers
+/// (`responded`), the bureau verifies it done (`closed`) or sends it back (`open` again).
+pub const CAPA_STATES: &[(&str, &str)] = &[("open", "待整改"), ("responded", "整改待核查"), ("closed", "整改已核查")];
+
 /// Evidence files per upload, and bytes per file.
 pub const MAX_FILES: usize = 10;
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -90,10 +94,58 @@ pub struct Finding {
     pub description: String,
     pub status: String,
     pub evidence: Vec<FileRef>,
+    /// The company's rectification (整改) as it answered, while it waits for verification or
+    /// once verified ('' before it answers, and again after a verification that did not pass).
+    pub capa: String,
+    pub capa_by: Option<String>,
+    /// The bureau's verification note (核查意见), kept when it did not pass.
+    pub verification: String,
+    /// Who verified the rectification as done (`None` until it is).
+    pub verified_by: Option<String>,
     pub created_by: String,
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
     pub version: i64,
+}
+
+impl Finding {
+    /// Where its rectification stands, one of [`CAPA_STATES`]' codes.
+    pub fn capa_state(&self) -> &'static str {
+        if self.verified_by.is_some() {
+            "closed"
+        } else if !self.capa.is_empty() {
+            "responded"
+        } else {
+            "open"
+        }
+    }
+}
+
+/// The company's rectification of a finding (整改报告).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CapaResponse {
+    /// What was found to be the cause, what was done, and by when (原因分析、整改措施、完成情况).
+    pub capa: String,
+    pub version: i64,
+}
+
+/// The bureau's verification of a rectification (整改核查).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CapaVerification {
+    pub passed: bool,
+    #[serde(default)]
+    pub note: String,
+    pub version: i64,
+}
+
+/// A finding of a signed inspection, as its company sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CompanyFinding {
+    pub finding: Finding,
+    pub number: String,
+    pub company_id: i64,
+    pub company_name: String,
+    pub org_name: String,
 }
 
 /// The on-site record of an inspection.
@@ -145,7 +197,7 @@ pub struct EvidenceCheck {
 }
 
 const FINDING_COLUMNS: &str = "f.id, f.inspection_id, f.seq, f.grade, f.clause, f.description, f.status, \
-     f.created_by, f.created_at, f.version";
+     f.capa, f.capa_by, f.verification, f.verified_by, f.created_by, f.created_at, f.version";
 
 fn finding_row(r: &sqlx::any::AnyRow) -> std::result::Result<Finding, sqlx::Error> {
     Ok(Finding {
@@ -157,13 +209,31 @@ fn finding_row(r: &sqlx::any::AnyRow) -> std::result::Result<Finding, sqlx::Erro
         description: r.try_get("description")?,
         status: r.try_get("status")?,
         evidence: Vec::new(),
+        capa: r.try_get("capa")?,
+        capa_by: r.try_get("capa_by")?,
+        verification: r.try_get("verification")?,
+        verified_by: r.try_get("verified_by")?,
         created_by: r.try_get("created_by")?,
         created_at: Timestamp(r.try_get("created_at")?),
         version: r.try_get("version")?,
     })
 }
 
+/// The finding's image: as recorded on site, with the rectification and its verification once
+/// there is any (a finding never answered keeps the image it was signed with).
 fn finding_image(f: &Finding) -> serde_json::Value {
+    let mut image = recorded_image(f);
+    if !f.capa.is_empty() || !f.verification.is_empty() || f.verified_by.is_some() {
+        image["capa"] = serde_json::json!(f.capa);
+        image["capa_by"] = serde_json::json!(f.capa_by);
+        image["verification"] = serde_json::json!(f.verification);
+        image["verified_by"] = serde_json::json!(f.verified_by);
+    }
+    image
+}
+
+/// The finding as recorded on site: what the on-site record's signatures bind.
+fn recorded_image(f: &Finding) -> serde_json::Value {
     serde_json::json!({
         "id": f.id,
         "inspection_id": f.inspection_id,
@@ -187,7 +257,7 @@ fn image(o: &OnSite) -> serde_json::Value {
         "team": o.team,
         "checklist": o.checklist,
         "conclusion": o.conclusion,
-        "findings": o.findings.iter().map(finding_image).collect::<Vec<_>>(),
+        "findings": o.findings.iter().map(recorded_image).collect::<Vec<_>>(),
         "started_by": o.started_by,
     })
 }
@@ -800,4 +870,175 @@ pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
     let mut drifts = yaolian_store::state::check(store, ENTITY, images).await?;
     drifts.extend(yaolian_store::state::check(store, FINDING_ENTITY, finding_images).await?);
     Ok(drifts)
+}
+
+/// A finding of a signed inspection, read for a rectification step: the finding, the inspection,
+/// and whether the principal acts for the company (`quality.manage` over it) or the bureau
+/// (`supervision.manage`); not found for whoever reads neither.
+async fn after_visit(
+    store: &Store,
+    principal: &Principal,
+    finding_id: i64,
+    (permission, action): (&str, &'static str),
+    version: i64,
+    client: &ClientInfo,
+) -> Result<(Finding, Inspection)> {
+    let inspection_id = inspection_of(store, finding_id).await?;
+    let i = plans::unchecked(store, inspection_id).await?;
+    let company = yaolian_identity::orgs::path_of(store, "company_id", i.company_id).await?;
+    let bureau = yaolian_identity::orgs::path_of(store, "org_id", i.org_id).await?;
+    let (reads, acts) = if permission == perm::QUALITY_MANAGE {
+        (principal.reaches(perm::QUALITY_READ, &company), principal.reaches(permission, &company))
+    } else {
+        (principal.reaches(perm::SUPERVISION_READ, &bureau), principal.reaches(permission, &bureau))
+    };
+    let target = format!("sup_finding:{finding_id}");
+    if !reads {
+        let _: IdentityError = audit::deny(store, principal, permission, &target, client).await;
+        return Err(IdentityError::NotFound("finding").into());
+    }
+    if !acts {
+        return Err(audit::deny(store, principal, permission, &target, client).await);
+    }
+    if i.status != "signed" {
+        return Err(wrong(&i, action));
+    }
+    let r = sqlx::query(&format!("SELECT {FINDING_COLUMNS} FROM sup_findings f WHERE f.id = $1"))
+        .bind(finding_id)
+        .fetch_one(store.pool())
+        .await?;
+    let f = finding_row(&r)?;
+    if f.version != version {
+        return Err(
+            IdentityError::Conflict(format!("finding {} of {} changed meanwhile; reload", f.seq, i.number)).into()
+        );
+    }
+    Ok((f, i))
+}
+
+/// Bumps the finding's version (expecting `f.version`) with the rectification columns set, in
+/// `tx`, and versions it.
+#[allow(clippy::too_many_arguments)]
+async fn rectify(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    f: &Finding,
+    (capa, capa_by): (&str, Option<&str>),
+    (verification, verified_by): (&str, Option<&str>),
+    (action, reason): (&str, &str),
+    client: &ClientInfo,
+) -> Result<Finding> {
+    let done = sqlx::query(
+        "UPDATE sup_findings SET capa = $1, capa_by = $2, verification = $3, verified_by = $4, \
+         version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+    )
+    .bind(capa)
+    .bind(capa_by)
+    .bind(verification)
+    .bind(verified_by)
+    .bind(Timestamp::now().0)
+    .bind(f.id)
+    .bind(f.version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(IdentityError::Conflict(format!("finding {} changed meanwhile; reload", f.seq)).into());
+    }
+    save_finding(tx, principal, f.id, (action, reason), client).await
+}
+
+/// The company answers a finding of its signed inspection with its rectification (`quality.manage`
+/// over the company): the finding waits for the bureau's verification.
+pub async fn respond(
+    store: &Store,
+    principal: &Principal,
+    finding_id: i64,
+    r: &CapaResponse,
+    client: &ClientInfo,
+) -> Result<Finding> {
+    // Who may answer before what is wrong with the answer.
+    let (f, i) =
+        after_visit(store, principal, finding_id, (perm::QUALITY_MANAGE, "respond"), r.version, client).await?;
+    let mut errors = ValidationError::new();
+    errors.length("capa", r.capa.trim(), 1, 4000);
+    errors.into_result()?;
+    if f.capa_state() != "open" {
+        return Err(SupervisionError::WrongState {
+            number: format!("{} 缺陷 {}", i.number, f.seq),
+            status: plans::zh(CAPA_STATES, f.capa_state()).into(),
+            action: "respond",
+        });
+    }
+    let mut tx = store.begin().await?;
+    let reason = format!("企业提交整改报告（缺陷 {}）", f.seq);
+    let capa = (r.capa.trim(), Some(principal.username()));
+    let f = rectify(&mut tx, principal, &f, capa, (&f.verification, None), ("respond", &reason), client).await?;
+    tx.commit().await?;
+    Ok(f)
+}
+
+/// The bureau verifies a rectification (`supervision.manage` in the inspection's bureau, not the
+/// person who answered): passed closes the finding; not passed sends it back to the company with
+/// the note, the answer kept in the finding's history.
+pub async fn verify_capa(
+    store: &Store,
+    principal: &Principal,
+    finding_id: i64,
+    v: &CapaVerification,
+    client: &ClientInfo,
+) -> Result<Finding> {
+    let (f, i) =
+        after_visit(store, principal, finding_id, (perm::SUPERVISION_MANAGE, "verify"), v.version, client).await?;
+    let mut errors = ValidationError::new();
+    errors.length("note", v.note.trim(), if v.passed { 0 } else { 1 }, 2000);
+    errors.into_result()?;
+    if f.capa_state() != "responded" {
+        return Err(SupervisionError::WrongState {
+            number: format!("{} 缺陷 {}", i.number, f.seq),
+            status: plans::zh(CAPA_STATES, f.capa_state()).into(),
+            action: "verify",
+        });
+    }
+    let mut tx = store.begin().await?;
+    let f = if v.passed {
+        let reason = format!("整改核查通过（缺陷 {}）", f.seq);
+        let verified = (v.note.trim(), Some(principal.username()));
+        rectify(&mut tx, principal, &f, (&f.capa, f.capa_by.as_deref()), verified, ("verify", &reason), client).await?
+    } else {
+        let reason = format!("整改核查未通过（缺陷 {}）：{}", f.seq, v.note.trim());
+        rectify(&mut tx, principal, &f, ("", None), (v.note.trim(), None), ("send_back", &reason), client).await?
+    };
+    tx.commit().await?;
+    Ok(f)
+}
+
+/// The findings of the signed inspections of the companies the principal reads with
+/// `quality.read` (its own company), those waiting for its rectification first, newest first.
+pub async fn company_findings(
+    store: &Store,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> Result<Vec<CompanyFinding>> {
+    let mut p = yaolian_store::sql::Params::new();
+    let Some(scope) = yaolian_access::scope_filter(principal, perm::QUALITY_READ, &mut p) else {
+        return Err(audit::deny(store, principal, perm::QUALITY_READ, "sup_findings", client).await);
+    };
+    let sql = format!(
+        "SELECT {FINDING_COLUMNS}, i.number, i.company_id, o.name AS company_name, b.name AS org_name \
+         FROM sup_findings f JOIN sup_inspections i ON i.id = f.inspection_id JOIN orgs o ON o.id = i.company_id \
+         JOIN orgs b ON b.id = i.org_id WHERE i.status = 'signed' AND {scope} \
+         ORDER BY CASE WHEN f.verified_by IS NULL AND f.capa = '' THEN 0 ELSE 1 END, f.id DESC LIMIT 500"
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(CompanyFinding {
+            finding: finding_row(r)?,
+            number: r.try_get("number")?,
+            company_id: r.try_get("company_id")?,
+            company_name: r.try_get("company_name")?,
+            org_name: r.try_get("org_name")?,
+        });
+    }
+    Ok(out)
 }

@@ -116,6 +116,10 @@ pub struct ComplianceWeights {
     pub finding_major: i64,
     #[serde(default = "defaults::finding_minor")]
     pub finding_minor: i64,
+    /// A batch of the company's product whose sampling report (抽检) is signed failing. A model
+    /// stored before sampling counted reads the default.
+    #[serde(default = "defaults::sample_failed")]
+    pub sample_failed: i64,
 }
 
 /// Defaults of weights added to the model after it was first stored.
@@ -134,6 +138,12 @@ mod defaults {
     }
     pub fn credit_finding_major() -> i64 {
         3
+    }
+    pub fn sample_failed() -> i64 {
+        15
+    }
+    pub fn credit_sample_failed() -> i64 {
+        5
     }
 }
 
@@ -155,6 +165,9 @@ pub struct Credit {
     pub finding_critical: i64,
     #[serde(default = "defaults::credit_finding_major")]
     pub finding_major: i64,
+    /// Lost per failing sampled batch.
+    #[serde(default = "defaults::credit_sample_failed")]
+    pub sample_failed: i64,
     /// Grades, best first, each from its minimum points.
     pub grades: Vec<Grade>,
 }
@@ -276,6 +289,7 @@ impl Default for Model {
                 finding_critical: defaults::finding_critical(),
                 finding_major: defaults::finding_major(),
                 finding_minor: defaults::finding_minor(),
+                sample_failed: defaults::sample_failed(),
             },
             intrinsic_levels: Thresholds { medium: 20, high: 40 },
             compliance_levels: Thresholds { medium: 10, high: 30 },
@@ -297,6 +311,7 @@ impl Default for Model {
                 recall_overdue: 5,
                 finding_critical: defaults::credit_finding_critical(),
                 finding_major: defaults::credit_finding_major(),
+                sample_failed: defaults::credit_sample_failed(),
                 grades: vec![
                     Grade { grade: "A".into(), name: "守信".into(), min: 90 },
                     Grade { grade: "B".into(), name: "基本守信".into(), min: 75 },
@@ -396,6 +411,7 @@ impl Model {
             ("compliance.finding_critical", w.finding_critical),
             ("compliance.finding_major", w.finding_major),
             ("compliance.finding_minor", w.finding_minor),
+            ("compliance.sample_failed", w.sample_failed),
         ] {
             range(&mut e, f, v, 0, 1000);
         }
@@ -432,6 +448,9 @@ impl Model {
             ("credit.case_filed", c.case_filed),
             ("credit.anomaly_high", c.anomaly_high),
             ("credit.recall_overdue", c.recall_overdue),
+            ("credit.finding_critical", c.finding_critical),
+            ("credit.finding_major", c.finding_major),
+            ("credit.sample_failed", c.sample_failed),
         ] {
             range(&mut e, f, v, 0, 1000);
         }
@@ -532,6 +551,17 @@ pub struct Facts {
     pub overdue_recalls: Vec<RecallFact>,
     /// Findings of its signed inspections within the window.
     pub findings: Vec<FindingFact>,
+    /// Its products' batches whose sampling report was signed failing within the window.
+    pub failed_samples: Vec<SampleFact>,
+}
+
+/// A failing sampled batch (抽检不合格).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleFact {
+    pub id: i64,
+    pub number: String,
+    pub product: String,
+    pub batch: String,
 }
 
 /// An inspection's findings of one grade.
@@ -725,6 +755,16 @@ pub fn score_company(model: &Model, facts: &Facts) -> Score {
     ));
     push(factor("findings_major", "compliance", "检查发现主要缺陷", major, w.finding_major, major_sources.clone()));
     push(factor("findings_minor", "compliance", "检查发现一般缺陷", minor, w.finding_minor, minor_sources));
+    let samples: Vec<Source> = facts
+        .failed_samples
+        .iter()
+        .map(|f| Source {
+            label: format!("抽检 {}：{} 批号 {}", f.number, f.product, f.batch),
+            link: format!("/supervision/samples/{}", f.id),
+        })
+        .collect();
+    let failed = samples.len() as i64;
+    push(factor("samples_failed", "compliance", "抽检不合格批次", failed, w.sample_failed, samples.clone()));
     let c = &model.credit;
     push(factor(
         "credit:findings_critical",
@@ -735,6 +775,7 @@ pub fn score_company(model: &Model, facts: &Facts) -> Score {
         critical_sources,
     ));
     push(factor("credit:findings_major", "credit", "检查发现主要缺陷", major, c.finding_major, major_sources));
+    push(factor("credit:samples_failed", "credit", "抽检不合格批次", failed, c.sample_failed, samples));
     push(factor(
         "credit:cases_measures",
         "credit",

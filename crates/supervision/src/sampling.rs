@@ -1,7 +1,7 @@
 //! Sampling (抽检, 《药品质量抽查检验管理办法》): a bureau's sampling plan (抽检计划) for a year
 //! picks products by class and by their maker's risk level, riskiest first, up to a quota, and
-//! each becomes a task (抽检任务). A task is given to a sampling team of at least two (the
-//! measures' Art. 14: 抽样人员不得少于 2 名), who take the sample (batch, quantity, place, seal
+//! each becomes a task (抽检任务). A task is given to a sampling team of at least two
+//! (《药品管理法实施条例》第五十二条, docs/supervision-sources.md §5), who take the sample (batch, quantity, place, seal
 //! number); the sample then passes hand to hand (chain of custody, 样品流转: who held it from
 //! when, where) until the testing side receives it with its seal intact. The results are entered
 //! item by item against the specification (标准规定), each item judged pass or fail, and compared

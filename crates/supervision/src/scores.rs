@@ -12,7 +12,7 @@
 
 use crate::error::Result;
 use crate::models::{Models, Stored};
-use crate::risk::{self, AnomalyFact, CaseFact, Facts, FindingFact, ProductFact, RecallFact, Score};
+use crate::risk::{self, AnomalyFact, CaseFact, Facts, FindingFact, ProductFact, RecallFact, SampleFact, Score};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -471,6 +471,28 @@ async fn gather(
             number: r.try_get("number")?,
             grade: r.try_get("grade")?,
             count: r.try_get("n")?,
+        });
+    }
+
+    // Failing sampled batches of the companies' products (抽检不合格), by their signed report.
+    let mut p = Params::new();
+    let since_p = p.push(since);
+    let sql = format!(
+        "SELECT s.id, s.number, s.batch, s.updated_at, d.generic_name, d.mah_org_id FROM sup_samples s \
+         JOIN products d ON d.id = s.product_id WHERE s.status = 'failed' AND s.updated_at >= {since_p}{} \
+         ORDER BY s.id DESC",
+        narrow(&mut p, &["d.mah_org_id"], named)
+    );
+    for r in p.bind(sqlx::query(&sql)).fetch_all(pool).await? {
+        let Some(c) = companies.get_mut(&r.try_get::<i64, _>("mah_org_id")?) else { continue };
+        if r.try_get::<i64, _>("updated_at")? < now.0 - window(c) {
+            continue;
+        }
+        c.facts.failed_samples.push(SampleFact {
+            id: r.try_get("id")?,
+            number: r.try_get("number")?,
+            product: r.try_get("generic_name")?,
+            batch: r.try_get("batch")?,
         });
     }
 

@@ -159,10 +159,47 @@ async fn evidence_is_locked_and_the_record_signed_on_site() {
                 .unwrap();
         assert!(timeline.iter().any(|t| t.contains(&visit.number) && t.contains("主要缺陷 1")), "{timeline:?}");
 
+        // Rectification (整改): the company's quality head answers, the bureau sends it back once
+        // and then verifies it done; the signed record is unchanged by it.
+        let qa = user(&store, w.company_a, "a.qa", "quality_head").await;
+        let other = user(&store, w.company_b, "b.qa", "quality_head").await;
+        let f = onsite::get(&store, &inspector, visit.id, &c).await.unwrap().unwrap().findings[0].clone();
+        assert_eq!(f.capa_state(), "open");
+        let answer = onsite::CapaResponse {
+            capa: "补齐温度曲线记录，修订批记录模板，培训 12 人".into(),
+            version: f.version,
+        };
+        let blank = onsite::CapaResponse { capa: " ".into(), ..answer.clone() };
+        assert_eq!(field_of(onsite::respond(&store, &qa, f.id, &blank, &c).await.unwrap_err()), "capa");
+        assert_eq!(onsite::respond(&store, &other, f.id, &answer, &c).await.unwrap_err().code(), "not_found");
+        assert_eq!(onsite::respond(&store, &company, f.id, &answer, &c).await.unwrap_err().code(), "forbidden");
+        let f = onsite::respond(&store, &qa, f.id, &answer, &c).await.unwrap();
+        assert_eq!((f.capa_state(), f.capa_by.as_deref()), ("responded", Some("a.qa")));
+        let again = onsite::CapaResponse { version: f.version, ..answer.clone() };
+        assert_eq!(onsite::respond(&store, &qa, f.id, &again, &c).await.unwrap_err().code(), "case_state");
+        let mine = onsite::company_findings(&store, &qa, &c).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert!(onsite::company_findings(&store, &other, &c).await.unwrap().is_empty());
+        let silent = onsite::CapaVerification { passed: false, note: String::new(), version: f.version };
+        assert_eq!(field_of(onsite::verify_capa(&store, &second, f.id, &silent, &c).await.unwrap_err()), "note");
+        assert_eq!(onsite::verify_capa(&store, &qa, f.id, &silent, &c).await.unwrap_err().code(), "not_found");
+        let back = onsite::CapaVerification { note: "未附培训记录".into(), ..silent };
+        let f = onsite::verify_capa(&store, &second, f.id, &back, &c).await.unwrap();
+        assert_eq!((f.capa_state(), f.verification.as_str(), f.capa.as_str()), ("open", "未附培训记录", ""));
+        let f = onsite::respond(&store, &qa, f.id, &onsite::CapaResponse { version: f.version, ..answer }, &c)
+            .await
+            .unwrap();
+        let pass = onsite::CapaVerification { passed: true, note: "现场核实已整改".into(), version: f.version };
+        let f = onsite::verify_capa(&store, &second, f.id, &pass, &c).await.unwrap();
+        assert_eq!((f.capa_state(), f.verified_by.as_deref()), ("closed", Some("zj.inspector2")));
+        let history =
+            yaolian_store::versions::history(store.pool(), onsite::FINDING_ENTITY, &f.id.to_string()).await.unwrap();
+        let actions: Vec<&str> = history.iter().map(|v| v.action.as_str()).collect();
+        assert_eq!(actions[actions.len() - 4..], ["respond", "send_back", "respond", "verify"]);
+
         assert!(onsite::drifts(&store).await.unwrap().is_empty());
         assert!(plans::drifts(&store).await.unwrap().is_empty());
         assert!(scores::drifts(&store).await.unwrap().is_empty());
-        let _ = company;
     })
     .await;
 }

@@ -225,6 +225,18 @@ async fn a_failing_sample_raises_its_disposal_case_and_orders_the_recall() {
         assert!(case.description.contains("含量"));
         assert_eq!(sampling::signatures(&store, s.id).await.unwrap().len(), 1);
 
+        // The failing batch counts in the maker's score and credit, named, with the reason.
+        let p = scores::portrait(&store, &leader, w.company_a, &c).await.unwrap();
+        let failed = p.company.score.factors.iter().find(|f| f.code == "samples_failed").unwrap();
+        assert_eq!((failed.count, failed.weight), (1, 15));
+        assert_eq!(failed.sources[0].link, format!("/supervision/samples/{}", s.id));
+        let credit = p.company.score.factors.iter().find(|f| f.code == "credit:samples_failed").unwrap();
+        assert_eq!(credit.points, 5);
+        assert!(p.history.last().unwrap().reason.contains(&s.number), "{}", p.history.last().unwrap().reason);
+        let theirs_score = scores::portrait(&store, &leader, w.company_b, &c).await.unwrap();
+        let none = theirs_score.company.score.factors.iter().find(|f| f.code == "samples_failed");
+        assert!(none.is_none_or(|f| f.count == 0), "the passing maker loses nothing");
+
         // The maker's 一企一档 shows it; the holder has the recall's to-do.
         let events: i64 =
             sqlx::query("SELECT COUNT(*) FROM dossier_events WHERE org_id = $1 AND kind = 'sample_failed'")

@@ -60,6 +60,7 @@ use crate::api;
         api::sign_for_company, api::list_sampling_plans, api::create_sampling_plan, api::get_sampling_plan,
         api::plan_samples, api::get_sample, api::assign_sample, api::take_sample, api::hand_over_sample,
         api::receive_sample, api::record_sample_results, api::compare_sample, api::sign_sample_report,
+        api::respond_to_finding, api::verify_finding_capa, api::list_company_findings,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),

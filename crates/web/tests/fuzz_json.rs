@@ -124,6 +124,11 @@ fn concrete(template: &str, world: &Demo) -> String {
             "/api/v1/supervision/inspections/{inspection.zj}/signatures/company",
         ),
         ("/api/v1/supervision/findings/{id}/evidence", "/api/v1/supervision/findings/{finding.zj}/evidence"),
+        ("/api/v1/supervision/findings/{id}/capa", "/api/v1/supervision/findings/{finding.zj}/capa"),
+        (
+            "/api/v1/supervision/findings/{id}/capa-verification",
+            "/api/v1/supervision/findings/{finding.zj}/capa-verification",
+        ),
         ("/api/v1/supervision/samples/{id}/assignment", "/api/v1/supervision/samples/{sample.zj}/assignment"),
         ("/api/v1/supervision/samples/{id}/taking", "/api/v1/supervision/samples/{sample.zj}/taking"),
         ("/api/v1/supervision/samples/{id}/handover", "/api/v1/supervision/samples/{sample.zj}/handover"),

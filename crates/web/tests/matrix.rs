@@ -190,6 +190,9 @@ POST   /api/v1/supervision/findings/{finding.zj}/evidence   D NNN DADNANN NNNNNN
 GET    /api/v1/supervision/findings/{finding.zj}/evidence-check D NNN AAANANN NNNNNNNNN
 POST   /api/v1/supervision/inspections/{inspection.zj}/signatures/inspector D NNN DADNANN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
 POST   /api/v1/supervision/inspections/{inspection.zj}/signatures/company D NNN DADNANN NNNNNNNNN {"version": 999, "representative": "kc.master", "password": "Yaolian@2026"}
+POST   /api/v1/supervision/findings/{finding.zj}/capa       D NNN NNNNNNN AANNNNNNN {"capa": "矩阵", "version": 999}
+POST   /api/v1/supervision/findings/{finding.zj}/capa-verification D NNN AADNANN NNNNNNNNN {"passed": true, "version": 999}
+GET    /api/v1/supervision/company-findings                 D DDD DDDDDDD AAAAADADA
 GET    /api/v1/supervision/sampling-plans                   D DDD AAADAAA DDDDDDDDD
 POST   /api/v1/supervision/sampling-plans                   D DDD AADDAAA DDDDDDDDD {"year": 2026, "title": "矩阵", "quota": 0}
 GET    /api/v1/supervision/sampling-plans/{sampling.zj}     D NNN AAANANN NNNNNNNNN

@@ -453,8 +453,22 @@ async fn seed_onsite(
         onsite::add_finding(store, inspector, v.id, &finding, client).await?;
         let o = onsite::get(store, inspector, v.id, client).await?.context("on-site record")?;
         let o = onsite::sign_inspector(store, &identity, inspector, v.id, o.version, (password, None), client).await?;
-        onsite::sign_company(store, &identity, inspector, v.id, o.version, "kc.master", (password, None), client)
-            .await?;
+        let o =
+            onsite::sign_company(store, &identity, inspector, v.id, o.version, "kc.master", (password, None), client)
+                .await?;
+        // 康辰's quality head answers the finding with its rectification, waiting for verification.
+        if let Some(f) = o.findings.first() {
+            let qa_id = yaolian_identity::users::id_by_username(store, "kc.qa").await?;
+            let qa = yaolian_identity::auth::principal_for_user(store, qa_id).await?;
+            let answer = onsite::CapaResponse {
+                capa:
+                    "原因：灭菌柜温度记录仪数据导出程序未纳入批记录审核清单。措施：补打并归档 2026-11-18 批温度曲线，\
+                       修订批记录审核清单，对灭菌岗位 6 人培训；完成情况：已完成，附培训签到表。"
+                        .into(),
+                version: f.version,
+            };
+            onsite::respond(store, &qa, f.id, &answer, client).await?;
+        }
     }
     if let Some(v) = other {
         onsite::start(store, inspector, v.id, &members, v.version, client).await?;

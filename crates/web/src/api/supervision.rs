@@ -9,7 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use yaolian_supervision::cases::{self, Case, Disposal, NewCase, Statistics, Verification};
 use yaolian_supervision::models::{self, ModelChange, Stored};
-use yaolian_supervision::onsite::{self, EvidenceCheck, Finding, NewFinding, OnSite, Progress};
+use yaolian_supervision::onsite::{
+    self, CapaResponse, CapaVerification, CompanyFinding, EvidenceCheck, Finding, NewFinding, OnSite, Progress,
+};
 use yaolian_supervision::plans::{self, Figures, Generated, Inspection, NewVisit, Plan, VisitChange};
 use yaolian_supervision::scores::{self, Distribution, Kept, Outcome, Portrait, ScoreFilter};
 
@@ -47,6 +49,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/supervision/inspections/{id}/signatures/company", post(sign_for_company))
         .route("/api/v1/supervision/findings/{id}/evidence", post(add_evidence))
         .route("/api/v1/supervision/findings/{id}/evidence-check", get(check_evidence))
+        .route("/api/v1/supervision/findings/{id}/capa", post(respond_to_finding))
+        .route("/api/v1/supervision/findings/{id}/capa-verification", post(verify_finding_capa))
+        .route("/api/v1/supervision/company-findings", get(list_company_findings))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -570,4 +575,45 @@ pub async fn sign_for_company(
     let signed =
         onsite::sign_company(state.store(), state.identity(), &p, id, s.version, &s.representative, signature, &client);
     Ok(Json(signed.await?))
+}
+
+/// The company answers a finding of its signed inspection with its rectification (整改报告;
+/// `quality.manage` over the company).
+#[utoipa::path(post, path = "/api/v1/supervision/findings/{id}/capa", tag = "supervision", params(("id" = i64, Path)),
+    request_body = CapaResponse, responses((status = 200, body = Finding), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn respond_to_finding(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<CapaResponse>,
+) -> ApiResult<Json<Finding>> {
+    Ok(Json(onsite::respond(state.store(), &p, id, &r, &client).await?))
+}
+
+/// The bureau verifies a rectification (`supervision.manage`): passed closes the finding, not
+/// passed sends it back with the note.
+#[utoipa::path(post, path = "/api/v1/supervision/findings/{id}/capa-verification", tag = "supervision",
+    params(("id" = i64, Path)), request_body = CapaVerification,
+    responses((status = 200, body = Finding), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn verify_finding_capa(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(v): ApiJson<CapaVerification>,
+) -> ApiResult<Json<Finding>> {
+    Ok(Json(onsite::verify_capa(state.store(), &p, id, &v, &client).await?))
+}
+
+/// The findings of the caller's company's signed inspections, those waiting for its
+/// rectification first (`quality.read`).
+#[utoipa::path(get, path = "/api/v1/supervision/company-findings", tag = "supervision",
+    responses((status = 200, body = Vec<CompanyFinding>), (status = 403, body = Problem)))]
+pub async fn list_company_findings(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<CompanyFinding>>> {
+    Ok(Json(onsite::company_findings(state.store(), &p, &client).await?))
 }

@@ -23,6 +23,7 @@ mod login;
 mod plans;
 mod quality;
 mod records;
+mod rectification;
 mod registry;
 mod risk;
 mod sampling;
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .merge(risk::routes())
         .merge(plans::routes())
         .merge(sampling::routes())
+        .merge(rectification::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
 }

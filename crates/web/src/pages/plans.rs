@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/supervision/inspections/{id}/sign", get(sign_page).post(sign))
         .route("/supervision/findings/{id}/evidence/{file}", get(evidence_file))
+        .route("/supervision/findings/{id}/verify", post(verify_capa))
 }
 
 fn field_label(field: &str) -> Option<String> {
@@ -59,6 +60,8 @@ fn field_label(field: &str) -> Option<String> {
             "description" => "缺陷描述",
             "conclusion" => "检查结论",
             "representative" => "企业代表账号",
+            "note" => "核查意见",
+            "capa" => "整改报告",
             f if f.starts_with("members[") => "检查组成员",
             f if f.starts_with("checklist[") => "检查要点",
             f if f.starts_with("files[") => "证据文件",
@@ -102,6 +105,12 @@ pub struct PlanForm {
     conclusion: String,
     #[serde(default)]
     representative: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    passed: String,
+    #[serde(default)]
+    finding: String,
     /// A checklist's results and notes as sent.
     #[serde(skip)]
     items: Vec<(String, String)>,
@@ -125,6 +134,9 @@ fn form_of(pairs: &[(String, String)]) -> PlanForm {
         description: get("description"),
         conclusion: get("conclusion"),
         representative: get("representative"),
+        note: get("note"),
+        passed: get("passed"),
+        finding: get("finding"),
         items: Vec::new(),
     }
 }
@@ -460,6 +472,8 @@ struct InspectionPage {
     on_team: bool,
     grades: &'static [(&'static str, &'static str)],
     results: &'static [(&'static str, &'static str)],
+    /// The viewer verifies rectifications (a signed visit, `supervision.manage` in its bureau).
+    can_verify: bool,
 }
 
 impl Shows for InspectionPage {}
@@ -476,6 +490,16 @@ trait OnSiteShows {
             "critical" => "danger",
             "major" => "warn",
             _ => "",
+        }
+    }
+    fn capa_label(&self, f: &onsite::Finding) -> &'static str {
+        plans::zh(onsite::CAPA_STATES, f.capa_state())
+    }
+    fn capa_tone(&self, f: &onsite::Finding) -> &'static str {
+        match f.capa_state() {
+            "closed" => "ok",
+            "responded" => "warn",
+            _ => "danger",
         }
     }
 }
@@ -551,6 +575,10 @@ async fn render_inspection(state: &AppState, user: &PageUser, id: i64, failed: F
         Vec::new()
     };
     let on_team = onsite.as_ref().is_some_and(|o| onsite::on_team(o, p));
+    let can_verify = i.status == "signed"
+        && yaolian_identity::orgs::path_of(store, "org_id", i.org_id)
+            .await
+            .is_ok_and(|bureau| p.reaches(perm::SUPERVISION_MANAGE, &bureau));
     let mut logins: Vec<&str> = history.iter().map(|v| v.actor.as_str()).chain([i.created_by.as_str()]).collect();
     if let Some(o) = &onsite {
         logins.extend(o.team.iter().map(|m| m.username.as_str()));
@@ -564,6 +592,7 @@ async fn render_inspection(state: &AppState, user: &PageUser, id: i64, failed: F
         "started" => "已进场检查，请逐项记录检查要点和缺陷",
         "progress" => "检查要点已保存",
         "finding" => "缺陷已记录，证据已固化",
+        "verified" => "整改核查已记录",
         _ => "",
     };
     let refused = failed.refused();
@@ -584,6 +613,7 @@ async fn render_inspection(state: &AppState, user: &PageUser, id: i64, failed: F
         on_team,
         grades: onsite::GRADES,
         results: onsite::RESULTS,
+        can_verify,
     };
     super::render_form(&page, refused)
 }
@@ -842,6 +872,36 @@ async fn sign(
                 let form: &'static str = if who == "company" { "company" } else { "inspector" };
                 let kept = PlanForm { representative: one("representative"), ..PlanForm::default() };
                 render_sign(&state, &user, id, Failed { form, kept, errors }, "").await
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+/// Verifies a finding's rectification from the visit's page: passed, or sent back with a note.
+async fn verify_capa(
+    State(state): State<AppState>,
+    user: PageUser,
+    IdPath(finding_id): IdPath,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    if let Err(page) = user.check_csrf(&one("_csrf")) {
+        return page;
+    }
+    let form = PlanForm { finding: finding_id.to_string(), ..form_of(&pairs) };
+    let inspection: i64 = one("inspection").trim().parse().unwrap_or(0);
+    let v = onsite::CapaVerification {
+        passed: form.passed == "1",
+        note: form.note.clone(),
+        version: form.version.trim().parse().unwrap_or(0),
+    };
+    match onsite::verify_capa(state.store(), &user.principal, finding_id, &v, &user.client).await {
+        Ok(f) => Redirect::to(&format!("/supervision/inspections/{}?done=verified", f.inspection_id)).into_response(),
+        Err(e) => match refusals(&user, e) {
+            Ok(errors) => {
+                let failed = Failed { form: "verify", kept: form, errors };
+                render_inspection(&state, &user, inspection, failed, "").await
             }
             Err(page) => page,
         },

@@ -256,6 +256,7 @@ const NUMBERS: &[(&str, &str, &str)] = &[
     ("compliance.finding_critical", "每项检查严重缺陷", "合规风险"),
     ("compliance.finding_major", "每项检查主要缺陷", "合规风险"),
     ("compliance.finding_minor", "每项检查一般缺陷", "合规风险"),
+    ("compliance.sample_failed", "每批抽检不合格", "合规风险"),
     ("intervals.high", "高风险检查间隔（月）", "检查频次"),
     ("intervals.medium", "中风险检查间隔（月）", "检查频次"),
     ("intervals.low", "低风险检查间隔（月）", "检查频次"),
@@ -266,6 +267,7 @@ const NUMBERS: &[(&str, &str, &str)] = &[
     ("credit.recall_overdue", "逾期召回扣分", "信用"),
     ("credit.finding_critical", "检查严重缺陷扣分", "信用"),
     ("credit.finding_major", "检查主要缺陷扣分", "信用"),
+    ("credit.sample_failed", "抽检不合格扣分", "信用"),
 ];
 
 fn number_at(model: &serde_json::Value, path: &str) -> i64 {
