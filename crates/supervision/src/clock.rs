@@ -5,9 +5,11 @@
 //!
 //! How a period is counted (第八十条, 民法典 第二百零一条): the day it starts from is not counted;
 //! a period in days whose last day is not a working day ends on the next working day; a period in
-//! working days counts working days only. A period the law does not count — 中止调查, 听证,
-//! 公告, 检测、检验、检疫、鉴定 (第十八条, 第六十四条) — is a [`Pause`], both of its days
-//! included, and pushes the deadline back by the days (or working days) it covers. An extension
+//! working days counts working days only. A period the law does not count is a [`Pause`] of one
+//! of the [`PAUSE_KINDS`], both of its days included; it pushes back only the deadlines whose
+//! article names its kind ([`Limit::pauses`]: 第十八条 the 立案 check, 检测 … 鉴别; 第三十八条
+//! 查封扣押, 检测; 第六十四条 the decision, 中止、听证、公告、检测 …、责令退还多收价款), by
+//! the days (or working days) it covers; a hearing does not stop the 法制审核 clock. An extension
 //! (延长) approved by the bureau's head adds the limit's extension once.
 
 use chrono::NaiveDate;
@@ -35,7 +37,24 @@ pub struct Limit {
     pub extension: u32,
     /// The article that sets it.
     pub source: &'static str,
+    /// The [`PAUSE_KINDS`] its article does not count.
+    pub pauses: &'static [&'static str],
 }
+
+/// Periods the rules do not count, code and Chinese name.
+pub const PAUSE_KINDS: &[(&str, &str)] = &[
+    ("suspension", "中止调查"),
+    ("hearing", "听证"),
+    ("notice", "公告"),
+    ("testing", "检测、检验、检疫、鉴定"),
+    ("identification", "权利人辨认或者鉴别"),
+    ("refund", "责令退还多收价款"),
+];
+
+/// 第十八条: what the 立案 check does not count.
+const VERIFY_PAUSES: &[&str] = &["testing", "identification"];
+/// 第六十四条: what the decision's 90 days do not count.
+const DECIDE_PAUSES: &[&str] = &["suspension", "hearing", "notice", "testing", "identification", "refund"];
 
 use Unit::{Days, WorkingDays};
 
@@ -48,6 +67,7 @@ pub const LIMITS: &[Limit] = &[
         unit: WorkingDays,
         extension: 15,
         source: "《市场监督管理行政处罚程序规定》第十八条",
+        pauses: VERIFY_PAUSES,
     },
     Limit {
         code: "preserve",
@@ -56,6 +76,7 @@ pub const LIMITS: &[Limit] = &[
         unit: WorkingDays,
         extension: 0,
         source: "《市场监督管理行政处罚程序规定》第三十五条",
+        pauses: &[],
     },
     Limit {
         code: "seize",
@@ -64,6 +85,7 @@ pub const LIMITS: &[Limit] = &[
         unit: Days,
         extension: 30,
         source: "《市场监督管理行政处罚程序规定》第三十八条",
+        pauses: &["testing"],
     },
     Limit {
         code: "review",
@@ -72,6 +94,7 @@ pub const LIMITS: &[Limit] = &[
         unit: WorkingDays,
         extension: 0,
         source: "《市场监督管理行政处罚程序规定》第五十五条",
+        pauses: &[],
     },
     Limit {
         code: "statement",
@@ -80,6 +103,7 @@ pub const LIMITS: &[Limit] = &[
         unit: WorkingDays,
         extension: 0,
         source: "《市场监督管理行政处罚程序规定》第五十七条",
+        pauses: &[],
     },
     Limit {
         code: "decide",
@@ -88,6 +112,25 @@ pub const LIMITS: &[Limit] = &[
         unit: Days,
         extension: 30,
         source: "《市场监督管理行政处罚程序规定》第六十四条",
+        pauses: DECIDE_PAUSES,
+    },
+    Limit {
+        code: "deliver",
+        name: "当事人不在场时送达决定书",
+        length: 7,
+        unit: WorkingDays,
+        extension: 0,
+        source: "《市场监督管理行政处罚程序规定》第八十一条",
+        pauses: &[],
+    },
+    Limit {
+        code: "pay",
+        name: "当事人缴纳罚款",
+        length: 15,
+        unit: Days,
+        extension: 0,
+        source: "《市场监督管理行政处罚程序规定》第七十二条",
+        pauses: &[],
     },
     Limit {
         code: "close",
@@ -96,6 +139,7 @@ pub const LIMITS: &[Limit] = &[
         unit: WorkingDays,
         extension: 0,
         source: "《市场监督管理行政处罚程序规定》第七十七条",
+        pauses: &[],
     },
 ];
 
@@ -107,10 +151,19 @@ pub fn limit(code: &str) -> Option<&'static Limit> {
 /// A period not counted, both days included; `to` is `None` while it lasts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pause {
+    /// One of [`PAUSE_KINDS`]' codes.
+    pub kind: String,
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
-    /// 听证, 检验, 中止调查 …
+    /// What it was for (which test, whose hearing).
     pub why: String,
+}
+
+impl Pause {
+    /// Whether `limit`'s article leaves this period uncounted.
+    pub fn stops(&self, limit: &Limit) -> bool {
+        limit.pauses.contains(&self.kind.as_str())
+    }
 }
 
 /// The longest a count runs, in days, before it gives up (a calendar without working days, a
@@ -136,15 +189,15 @@ impl Clock {
     }
 }
 
-fn paused_on(pauses: &[Pause], day: NaiveDate, today: NaiveDate) -> bool {
-    pauses.iter().any(|p| {
+fn paused_on(limit: &Limit, pauses: &[Pause], day: NaiveDate, today: NaiveDate) -> bool {
+    pauses.iter().filter(|p| p.stops(limit)).any(|p| {
         let to = p.to.unwrap_or(today);
         p.from <= day && day <= to
     })
 }
 
-/// The deadline of `limit` started on `start`, with `pauses` (a pause still open counts up to
-/// `today`) and the extension if `extended`.
+/// The deadline of `limit` started on `start`, with those of `pauses` its article does not count
+/// (a pause still open counts up to `today`) and the extension if `extended`.
 pub fn deadline(
     cal: &Calendar,
     limit: &Limit,
@@ -160,7 +213,7 @@ pub fn deadline(
         let Some(next) = day.succ_opt() else { break };
         day = next;
         steps += 1;
-        if paused_on(pauses, day, today) {
+        if paused_on(limit, pauses, day, today) {
             continue;
         }
         if limit.unit == Days || cal.is_working_day(day) {
@@ -191,7 +244,7 @@ pub fn read(
         WorkingDays => cal.working_days_between(today, deadline),
     };
     let left = left.clamp(-MAX_DAYS, MAX_DAYS);
-    let paused = pauses.iter().any(|p| p.from <= today && p.to.is_none_or(|t| today <= t));
+    let paused = pauses.iter().any(|p| p.stops(limit) && p.from <= today && p.to.is_none_or(|t| today <= t));
     Clock { limit: *limit, started: start, extended, deadline, left, paused }
 }
 
@@ -213,6 +266,10 @@ mod tests {
         Calendar::new(days)
     }
 
+    fn pause(kind: &str, from: &str, to: Option<&str>) -> Pause {
+        Pause { kind: kind.into(), from: d(from), to: to.map(d), why: String::new() }
+    }
+
     fn l(code: &str) -> &'static Limit {
         limit(code).unwrap_or(&LIMITS[0])
     }
@@ -229,12 +286,12 @@ mod tests {
     #[test]
     fn a_hearing_is_not_counted() {
         let cal = calendar();
-        let hearing = Pause { from: d("2026-04-10"), to: Some(d("2026-04-20")), why: "听证".into() };
+        let hearing = pause("hearing", "2026-04-10", Some("2026-04-20"));
         // Eleven days paused: 2026-05-31 + 11 = Thursday 2026-06-11.
         let c = read(&cal, l("decide"), d("2026-03-02"), false, &[hearing], d("2026-06-01"));
         assert_eq!((c.deadline, c.left, c.paused, c.overdue()), (d("2026-06-11"), 10, false, false));
         // While a pause lasts the deadline moves with each day read.
-        let open = Pause { from: d("2026-04-10"), to: None, why: "检验".into() };
+        let open = pause("testing", "2026-04-10", None);
         let c = read(&cal, l("decide"), d("2026-03-02"), false, std::slice::from_ref(&open), d("2026-04-15"));
         assert!(c.paused);
         assert_eq!(c.deadline, d("2026-06-08"), "six days paused so far: 2026-05-31 + 6 = Saturday 06-06 → Monday");
@@ -253,11 +310,32 @@ mod tests {
     }
 
     #[test]
-    fn every_limit_names_its_article() {
+    fn a_pause_stops_only_the_limits_whose_article_names_it() {
+        let cal = calendar();
+        let hearing = pause("hearing", "2026-04-10", Some("2026-04-12"));
+        // 法制审核 counts through a hearing: ten working days from Wednesday 2026-04-08 end 04-22.
+        let review = read(&cal, l("review"), d("2026-04-08"), false, std::slice::from_ref(&hearing), d("2026-04-11"));
+        assert_eq!((review.deadline, review.paused), (d("2026-04-22"), false));
+        // The decision's 90 days do not: three days later than 05-31, Wednesday 06-03.
+        let decide = read(&cal, l("decide"), d("2026-03-02"), false, std::slice::from_ref(&hearing), d("2026-04-11"));
+        assert_eq!((decide.deadline, decide.paused), (d("2026-06-03"), true));
+        // A test (检验) stops the 立案 check (第十八条): three working days more; a hearing does not.
+        let testing = pause("testing", "2026-09-28", Some("2026-09-30"));
+        assert_eq!(deadline(&cal, l("verify"), d("2026-09-25"), false, &[testing], d("2026-10-30")), d("2026-10-27"));
+        let heard = pause("hearing", "2026-09-28", Some("2026-09-30"));
+        assert_eq!(deadline(&cal, l("verify"), d("2026-09-25"), false, &[heard], d("2026-10-30")), d("2026-10-22"));
+    }
+
+    #[test]
+    fn every_limit_names_its_article_and_known_pauses() {
         for l in LIMITS {
             assert!(l.source.contains("第") && l.source.ends_with('条'), "{}", l.code);
             assert!(l.length > 0);
+            for kind in l.pauses {
+                assert!(PAUSE_KINDS.iter().any(|(c, _)| c == kind), "{}: {kind}", l.code);
+            }
         }
         assert!(limit("nonesuch").is_none());
+        assert_eq!(limit("pay").map(|l| (l.length, l.unit)), Some((15, Days)));
     }
 }

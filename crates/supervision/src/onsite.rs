@@ -336,17 +336,21 @@ pub async fn inspectors(store: &Store, i: &Inspection) -> Result<Vec<(String, St
     crate::cases::managers_of(store, i.org_id).await
 }
 
-/// People's names (姓名) for reasons that name them, in the order given (the login when unknown).
-async fn display_names(store: &Store, logins: &[&str]) -> Result<Vec<String>> {
-    let mut out = Vec::with_capacity(logins.len());
-    for login in logins {
-        let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE username = $1")
-            .bind(*login)
-            .fetch_optional(store.pool())
-            .await?;
-        out.push(name.unwrap_or_else(|| (*login).to_string()));
+/// People's names (姓名) for reasons that name them, in the order given (the login when unknown),
+/// read in one query.
+pub(crate) async fn display_names(store: &Store, logins: &[&str]) -> Result<Vec<String>> {
+    if logins.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let mut p = yaolian_store::sql::Params::new();
+    let marks: Vec<String> = logins.iter().map(|l| p.push(*l)).collect();
+    let sql = format!("SELECT username, display_name FROM users WHERE username IN ({})", marks.join(", "));
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
+    let mut known = std::collections::HashMap::new();
+    for r in &rows {
+        known.insert(r.try_get::<String, _>("username")?, r.try_get::<String, _>("display_name")?);
+    }
+    Ok(logins.iter().map(|l| known.get(*l).cloned().unwrap_or_else(|| (*l).to_string())).collect())
 }
 
 fn wrong(i: &Inspection, action: &'static str) -> SupervisionError {

@@ -759,17 +759,9 @@ async fn add_custody(
     Ok(())
 }
 
-/// People's names for reasons (the login when unknown), in order.
+/// People's names for a reason, joined (the login when unknown).
 async fn names(store: &Store, logins: &[&str]) -> Result<String> {
-    let mut out = Vec::with_capacity(logins.len());
-    for login in logins {
-        let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE username = $1")
-            .bind(*login)
-            .fetch_optional(store.pool())
-            .await?;
-        out.push(name.unwrap_or_else(|| (*login).to_string()));
-    }
-    Ok(out.join("、"))
+    Ok(crate::onsite::display_names(store, logins).await?.join("、"))
 }
 
 /// The bureau's officers who may sample, hold and test (`supervision.manage` there), as

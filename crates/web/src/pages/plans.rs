@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/supervision/inspections/{id}/sign", get(sign_page).post(sign))
         .route("/supervision/findings/{id}/evidence/{file}", get(evidence_file))
         .route("/supervision/findings/{id}/verify", post(verify_capa))
+        .route("/supervision/inspections/{id}/report", get(report_page))
 }
 
 fn field_label(field: &str) -> Option<String> {
@@ -478,7 +479,8 @@ struct InspectionPage {
 
 impl Shows for InspectionPage {}
 
-trait OnSiteShows {
+/// How a page names and colours findings (the visit page, the company's findings page).
+pub(super) trait OnSiteShows {
     fn grade_label(&self, code: &str) -> &'static str {
         plans::zh(onsite::GRADES, code)
     }
@@ -906,4 +908,31 @@ async fn verify_capa(
             Err(page) => page,
         },
     }
+}
+
+#[derive(Template)]
+#[template(path = "supervision_report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    o: OnSite,
+    signatures: Vec<yaolian_records::esign::SignatureView>,
+    names: Names,
+}
+
+impl OnSiteShows for ReportPage {}
+
+/// The inspection report (现场检查报告), printable: the on-site record, its findings with their
+/// evidence hashes and rectification, the conclusion and the signatures.
+async fn report_page(State(state): State<AppState>, user: PageUser, IdPath(id): IdPath) -> Response {
+    let (store, p, c) = (state.store(), &user.principal, &user.client);
+    let o = match onsite::get(store, p, id, c).await {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, user.lang.t("err.record_not_found"))
+        }
+        Err(e) => return failure_page(user.lang, e),
+    };
+    let signatures = onsite::signatures(store, id).await.unwrap_or_default();
+    let names = Names::of_logins(&state, o.team.iter().map(|m| m.username.as_str())).await;
+    super::render(&ReportPage { chrome: user.chrome("plans"), o, signatures, names })
 }

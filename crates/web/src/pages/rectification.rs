@@ -11,8 +11,8 @@ use serde::Deserialize;
 use yaolian_access::perm;
 use yaolian_core::FieldError;
 use yaolian_supervision::onsite::{self, CapaResponse, CompanyFinding};
-use yaolian_supervision::plans;
 
+use super::plans::OnSiteShows;
 use super::{failure_page, Chrome, PageUser};
 use crate::api::IdPath;
 use crate::AppState;
@@ -46,20 +46,9 @@ struct FindingsPage {
     done: bool,
 }
 
+impl OnSiteShows for FindingsPage {}
+
 impl FindingsPage {
-    fn grade_label(&self, code: &str) -> &'static str {
-        plans::zh(onsite::GRADES, code)
-    }
-    fn state_label(&self, f: &onsite::Finding) -> &'static str {
-        plans::zh(onsite::CAPA_STATES, f.capa_state())
-    }
-    fn state_tone(&self, f: &onsite::Finding) -> &'static str {
-        match f.capa_state() {
-            "closed" => "ok",
-            "responded" => "warn",
-            _ => "danger",
-        }
-    }
     fn kept_for(&self, id: &i64) -> String {
         let k = self.failed.kept("respond");
         if k.finding == *id {
