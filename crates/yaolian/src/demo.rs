@@ -572,7 +572,7 @@ async fn seed_sampling(store: &Store, password: &str, client: &ClientInfo) -> Re
     let batch = |n: usize| batches.get(n).cloned().unwrap_or_else(|| format!("CX{:06}", 240_000 + n));
     use chrono::Datelike;
     let year = i64::from(yaolian_core::Timestamp::now().china_date().year());
-    for (y, title) in [(year - 1, "药品质量抽检"), (year, "药品质量抽检（含无菌药品专项）")] {
+    for (y, title) in [(year - 1, "药品质量抽检"), (year, "药品质量监督抽检")] {
         let new = NewPlan {
             year: y,
             title: format!("{y} 年{title}"),
