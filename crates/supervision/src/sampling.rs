@@ -242,10 +242,7 @@ pub struct Filter {
     pub q: String,
 }
 
-/// The Chinese name of `code` in a (code, name) list ('' when unknown).
-pub fn zh(list: &[(&'static str, &'static str)], code: &str) -> &'static str {
-    list.iter().find(|(c, _)| *c == code).map(|(_, z)| *z).unwrap_or("")
-}
+pub use crate::plans::zh;
 
 const PLAN_COLUMNS: &str = "p.id, p.org_id, o.name AS org_name, p.year, p.title, p.basis, p.classes, p.levels, \
      p.quota, p.created_by, p.created_at, p.version";
@@ -567,20 +564,37 @@ async fn plan_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<SamplingPlan
     plan_row(&row)
 }
 
-async fn with_counts(store: &Store, mut plan: SamplingPlan) -> Result<SamplingPlan> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM sup_samples WHERE plan_id = $1 GROUP BY status")
-        .bind(plan.id)
-        .fetch_all(store.pool())
-        .await?;
-    let mut counts: Vec<(String, i64)> = STATUSES.iter().map(|(c, _)| (c.to_string(), 0)).collect();
+async fn with_counts(store: &Store, plan: SamplingPlan) -> Result<SamplingPlan> {
+    let mut one = [plan];
+    fill_counts(store, &mut one).await?;
+    let [plan] = one;
+    Ok(plan)
+}
+
+/// Each plan's tasks counted by state, in [`STATUSES`]' order (one grouped query).
+async fn fill_counts(store: &Store, list: &mut [SamplingPlan]) -> Result<()> {
+    for plan in list.iter_mut() {
+        plan.counts = STATUSES.iter().map(|(c, _)| (c.to_string(), 0)).collect();
+    }
+    if list.is_empty() {
+        return Ok(());
+    }
+    let mut p = Params::new();
+    let ids: Vec<String> = list.iter().map(|x| p.push(x.id)).collect();
+    let sql = format!(
+        "SELECT plan_id, status, COUNT(*) AS n FROM sup_samples WHERE plan_id IN ({}) GROUP BY plan_id, status",
+        ids.join(", ")
+    );
+    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
     for r in &rows {
-        let status: String = r.try_get("status")?;
-        if let Some(slot) = counts.iter_mut().find(|(c, _)| *c == status) {
-            slot.1 = r.try_get("n")?;
+        let (plan_id, status, n): (i64, String, i64) = (r.try_get("plan_id")?, r.try_get("status")?, r.try_get("n")?);
+        if let Some(plan) = list.iter_mut().find(|x| x.id == plan_id) {
+            if let Some(slot) = plan.counts.iter_mut().find(|(c, _)| *c == status) {
+                slot.1 = n;
+            }
         }
     }
-    plan.counts = counts;
-    Ok(plan)
+    Ok(())
 }
 
 /// One sampling plan the principal reads (`supervision.read` in its bureau).
@@ -615,27 +629,7 @@ pub async fn plans(store: &Store, principal: &Principal, client: &ClientInfo) ->
     );
     let (rows, _) = page.await?;
     let mut list: Vec<SamplingPlan> = rows.iter().map(plan_row).collect::<Result<_>>()?;
-    if list.is_empty() {
-        return Ok(list);
-    }
-    let mut p = Params::new();
-    let ids: Vec<String> = list.iter().map(|x| p.push(x.id)).collect();
-    let sql = format!(
-        "SELECT plan_id, status, COUNT(*) AS n FROM sup_samples WHERE plan_id IN ({}) GROUP BY plan_id, status",
-        ids.join(", ")
-    );
-    let rows = p.bind(sqlx::query(&sql)).fetch_all(store.pool()).await?;
-    for plan in &mut list {
-        plan.counts = STATUSES.iter().map(|(c, _)| (c.to_string(), 0)).collect();
-    }
-    for r in &rows {
-        let (plan_id, status, n): (i64, String, i64) = (r.try_get("plan_id")?, r.try_get("status")?, r.try_get("n")?);
-        if let Some(plan) = list.iter_mut().find(|x| x.id == plan_id) {
-            if let Some(slot) = plan.counts.iter_mut().find(|(c, _)| *c == status) {
-                slot.1 = n;
-            }
-        }
-    }
+    fill_counts(store, &mut list).await?;
     Ok(list)
 }
 
