@@ -114,6 +114,13 @@ pub mod action {
     pub const SUP_INSPECTION: &str = "sup_inspection";
     /// A sampling plan made or a sample taken, handed over, tested or reported (抽检).
     pub const SUP_SAMPLE: &str = "sup_sample";
+    /// An enforcement case (行政处罚案件) opened, filed, investigated, reviewed, noticed, decided,
+    /// served, executed or closed, or a pause of its clock.
+    pub const SUP_ENFORCEMENT: &str = "sup_enforcement";
+    /// A complaint or report (投诉举报) registered, triaged, answered or turned into a case.
+    pub const SUP_COMPLAINT: &str = "sup_complaint";
+    /// A sealed enforcement document exported as a file (执法文书导出).
+    pub const SUP_DOCUMENT_EXPORT: &str = "sup_document_export";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -190,6 +197,9 @@ pub mod action {
         SUP_PLAN,
         SUP_INSPECTION,
         SUP_SAMPLE,
+        SUP_ENFORCEMENT,
+        SUP_COMPLAINT,
+        SUP_DOCUMENT_EXPORT,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -103,11 +103,19 @@ impl SignedLicense {
 
     /// Checks the signature under the authority's public key (PEM).
     pub fn verify(&self, public_pem: &str) -> Result<(), VerifyError> {
-        if self.signature.alg != SIGNATURE_ALG {
-            return Err(VerifyError::Algorithm(self.signature.alg.clone()));
+        self.signature.check(&self.license.message(), public_pem)
+    }
+}
+
+impl LicenseSignature {
+    /// Checks this signature over `message` under the authority's public key (PEM). Any document
+    /// the authority seals (a license, an enforcement document) is checked by this one rule.
+    pub fn check(&self, message: &[u8], public_pem: &str) -> Result<(), VerifyError> {
+        if self.alg != SIGNATURE_ALG {
+            return Err(VerifyError::Algorithm(self.alg.clone()));
         }
-        let der = hex::decode(self.signature.value.trim()).map_err(|_| VerifyError::BadSignature)?;
-        match sign::verify(public_pem, &self.license.message(), &der) {
+        let der = hex::decode(self.value.trim()).map_err(|_| VerifyError::BadSignature)?;
+        match sign::verify(public_pem, message, &der) {
             Ok(true) => Ok(()),
             Ok(false) => Err(VerifyError::BadSignature),
             Err(e) => Err(VerifyError::Key(e.to_string())),

@@ -464,6 +464,8 @@ pub fn entity_zh(entity: &str) -> Option<&'static str> {
         "sup_finding" => "检查缺陷",
         "sup_sampling_plan" => "抽检计划",
         "sup_sample" => "抽检样品",
+        "sup_enforcement" => "行政处罚案件",
+        "sup_complaint" => "投诉举报",
         _ => return None,
     })
 }

@@ -231,7 +231,12 @@ fn today() -> chrono::NaiveDate {
 
 /// The company an alert concerns must be in the principal's reach; the case is the principal's
 /// bureau's.
-async fn check_raise(store: &Store, principal: &Principal, company_id: i64, client: &ClientInfo) -> Result<()> {
+pub(crate) async fn check_raise(
+    store: &Store,
+    principal: &Principal,
+    company_id: i64,
+    client: &ClientInfo,
+) -> Result<()> {
     if !principal.reaches(perm::SUPERVISION_MANAGE, principal.org_path()) {
         return Err(audit::deny(store, principal, perm::SUPERVISION_MANAGE, "sup_cases", client).await);
     }

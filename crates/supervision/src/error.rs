@@ -21,6 +21,18 @@ pub enum SupervisionError {
     /// A refusal of the service module (its working-day calendar).
     #[error(transparent)]
     Services(yaolian_services::ServiceError),
+    /// A refusal of the license module (the bureau's sealing key).
+    #[error(transparent)]
+    License(yaolian_license::LicenseError),
+}
+
+impl From<yaolian_license::LicenseError> for SupervisionError {
+    fn from(e: yaolian_license::LicenseError) -> Self {
+        match e {
+            yaolian_license::LicenseError::Shared(e) => SupervisionError::Shared(e),
+            other => SupervisionError::License(other),
+        }
+    }
 }
 
 impl From<yaolian_trace::TraceError> for SupervisionError {
@@ -58,19 +70,24 @@ impl SupervisionError {
             SupervisionError::SamePerson { .. } => "same_person",
             SupervisionError::Trace(e) => e.code(),
             SupervisionError::Services(e) => e.code(),
+            SupervisionError::License(e) => e.code(),
         }
     }
 
     /// The refusal in Chinese, for pages (`None` for the shared refusals).
     pub fn zh(&self) -> Option<String> {
         Some(match self {
-            SupervisionError::Shared(_) | SupervisionError::Trace(_) | SupervisionError::Services(_) => return None,
+            SupervisionError::Shared(_)
+            | SupervisionError::Trace(_)
+            | SupervisionError::Services(_)
+            | SupervisionError::License(_) => return None,
             SupervisionError::WrongState { number, status, .. } => {
                 let zh = [
                     crate::cases::STATUSES,
                     crate::plans::STATUSES,
                     crate::plans::PLAN_STATUSES,
                     crate::sampling::STATUSES,
+                    crate::enforcement::STATUSES,
                 ]
                 .iter()
                 .find_map(|list| list.iter().find(|(c, _)| c == status))
@@ -80,6 +97,7 @@ impl SupervisionError {
                 format!("{number} 当前为“{zh}”，不能进行这一步")
             }
             SupervisionError::SamePerson { step: "report" } => "检验报告须由检验人以外的人审核签发".to_string(),
+            SupervisionError::SamePerson { step: "review" } => "法制审核须由办案人员以外的人进行".to_string(),
             SupervisionError::SamePerson { .. } => "处置结果须由处置人以外的人核查".to_string(),
         })
     }

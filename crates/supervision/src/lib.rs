@@ -8,6 +8,9 @@
 
 pub mod cases;
 pub mod clock;
+pub mod complaints;
+pub mod documents;
+pub mod enforcement;
 pub mod error;
 pub mod models;
 pub mod onsite;

@@ -725,10 +725,19 @@ pub async fn evidence_check(
         Some(v) => serde_json::from_value(v.data.get("evidence").cloned().unwrap_or_default()).unwrap_or_default(),
         None => Vec::new(),
     };
-    let rows = sqlx::query("SELECT id, name, content FROM sup_evidence WHERE finding_id = $1 ORDER BY id")
-        .bind(finding_id)
-        .fetch_all(store.pool())
-        .await?;
+    check_files(store, &EVIDENCE, finding_id, &locked).await
+}
+
+/// Each stored file of `owner_id` in `table` against the references the ledger locked (a
+/// locked file no longer stored is listed as gone).
+pub(crate) async fn check_files(
+    store: &Store,
+    table: &FileTable,
+    owner_id: i64,
+    locked: &[FileRef],
+) -> Result<Vec<EvidenceCheck>> {
+    let sql = format!("SELECT id, name, content FROM {} WHERE {} = $1 ORDER BY id", table.table, table.owner);
+    let rows = sqlx::query(&sql).bind(owner_id).fetch_all(store.pool()).await?;
     let mut out = Vec::new();
     let mut seen = Vec::new();
     for r in &rows {

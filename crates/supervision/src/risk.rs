@@ -120,6 +120,13 @@ pub struct ComplianceWeights {
     /// stored before sampling counted reads the default.
     #[serde(default = "defaults::sample_failed")]
     pub sample_failed: i64,
+    /// An administrative penalty decided (行政处罚), and in addition a severe one (a license
+    /// suspended or revoked, the business stopped, closed or restricted). A model stored before
+    /// penalties counted reads the defaults.
+    #[serde(default = "defaults::penalty")]
+    pub penalty: i64,
+    #[serde(default = "defaults::penalty_severe")]
+    pub penalty_severe: i64,
 }
 
 /// Defaults of weights added to the model after it was first stored.
@@ -145,6 +152,18 @@ mod defaults {
     pub fn credit_sample_failed() -> i64 {
         5
     }
+    pub fn penalty() -> i64 {
+        20
+    }
+    pub fn penalty_severe() -> i64 {
+        20
+    }
+    pub fn credit_penalty() -> i64 {
+        10
+    }
+    pub fn credit_penalty_severe() -> i64 {
+        20
+    }
 }
 
 /// The credit scheme: points lost per event, grades by points.
@@ -168,6 +187,11 @@ pub struct Credit {
     /// Lost per failing sampled batch.
     #[serde(default = "defaults::credit_sample_failed")]
     pub sample_failed: i64,
+    /// Lost per administrative penalty, and in addition per severe one.
+    #[serde(default = "defaults::credit_penalty")]
+    pub penalty: i64,
+    #[serde(default = "defaults::credit_penalty_severe")]
+    pub penalty_severe: i64,
     /// Grades, best first, each from its minimum points.
     pub grades: Vec<Grade>,
 }
@@ -290,6 +314,8 @@ impl Default for Model {
                 finding_major: defaults::finding_major(),
                 finding_minor: defaults::finding_minor(),
                 sample_failed: defaults::sample_failed(),
+                penalty: defaults::penalty(),
+                penalty_severe: defaults::penalty_severe(),
             },
             intrinsic_levels: Thresholds { medium: 20, high: 40 },
             compliance_levels: Thresholds { medium: 10, high: 30 },
@@ -312,6 +338,8 @@ impl Default for Model {
                 finding_critical: defaults::credit_finding_critical(),
                 finding_major: defaults::credit_finding_major(),
                 sample_failed: defaults::credit_sample_failed(),
+                penalty: defaults::credit_penalty(),
+                penalty_severe: defaults::credit_penalty_severe(),
                 grades: vec![
                     Grade { grade: "A".into(), name: "守信".into(), min: 90 },
                     Grade { grade: "B".into(), name: "基本守信".into(), min: 75 },
@@ -412,6 +440,8 @@ impl Model {
             ("compliance.finding_major", w.finding_major),
             ("compliance.finding_minor", w.finding_minor),
             ("compliance.sample_failed", w.sample_failed),
+            ("compliance.penalty", w.penalty),
+            ("compliance.penalty_severe", w.penalty_severe),
         ] {
             range(&mut e, f, v, 0, 1000);
         }
@@ -451,6 +481,8 @@ impl Model {
             ("credit.finding_critical", c.finding_critical),
             ("credit.finding_major", c.finding_major),
             ("credit.sample_failed", c.sample_failed),
+            ("credit.penalty", c.penalty),
+            ("credit.penalty_severe", c.penalty_severe),
         ] {
             range(&mut e, f, v, 0, 1000);
         }
@@ -553,6 +585,20 @@ pub struct Facts {
     pub findings: Vec<FindingFact>,
     /// Its products' batches whose sampling report was signed failing within the window.
     pub failed_samples: Vec<SampleFact>,
+    /// Administrative penalties decided against it within the window.
+    pub penalties: Vec<PenaltyFact>,
+}
+
+/// An administrative penalty decided (行政处罚).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PenaltyFact {
+    pub enforcement_id: i64,
+    /// 决定书文号.
+    pub number: String,
+    /// The penalties in words.
+    pub what: String,
+    /// A license suspended or revoked, the business stopped, closed or restricted.
+    pub severe: bool,
 }
 
 /// A failing sampled batch (抽检不合格).
@@ -765,6 +811,21 @@ pub fn score_company(model: &Model, facts: &Facts) -> Score {
         .collect();
     let failed = samples.len() as i64;
     push(factor("samples_failed", "compliance", "抽检不合格批次", failed, w.sample_failed, samples.clone()));
+    let penalties = |severe_only: bool| -> Vec<Source> {
+        facts
+            .penalties
+            .iter()
+            .filter(|f| !severe_only || f.severe)
+            .map(|f| Source {
+                label: format!("行政处罚 {}：{}", f.number, f.what),
+                link: format!("/supervision/enforcements/{}", f.enforcement_id),
+            })
+            .collect()
+    };
+    let (all_penalties, severe_penalties) = (penalties(false), penalties(true));
+    let (np, ns) = (all_penalties.len() as i64, severe_penalties.len() as i64);
+    push(factor("penalties", "compliance", "行政处罚", np, w.penalty, all_penalties.clone()));
+    push(factor("penalties_severe", "compliance", "严重行政处罚", ns, w.penalty_severe, severe_penalties.clone()));
     let c = &model.credit;
     push(factor(
         "credit:findings_critical",
@@ -776,6 +837,8 @@ pub fn score_company(model: &Model, facts: &Facts) -> Score {
     ));
     push(factor("credit:findings_major", "credit", "检查发现主要缺陷", major, c.finding_major, major_sources));
     push(factor("credit:samples_failed", "credit", "抽检不合格批次", failed, c.sample_failed, samples));
+    push(factor("credit:penalties", "credit", "行政处罚", np, c.penalty, all_penalties));
+    push(factor("credit:penalties_severe", "credit", "严重行政处罚", ns, c.penalty_severe, severe_penalties));
     push(factor(
         "credit:cases_measures",
         "credit",

@@ -12,7 +12,9 @@
 
 use crate::error::Result;
 use crate::models::{Models, Stored};
-use crate::risk::{self, AnomalyFact, CaseFact, Facts, FindingFact, ProductFact, RecallFact, SampleFact, Score};
+use crate::risk::{
+    self, AnomalyFact, CaseFact, Facts, FindingFact, PenaltyFact, ProductFact, RecallFact, SampleFact, Score,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -493,6 +495,29 @@ async fn gather(
             number: r.try_get("number")?,
             product: r.try_get("generic_name")?,
             batch: r.try_get("batch")?,
+        });
+    }
+
+    // Administrative penalties decided against the companies (行政处罚), by their decision.
+    let mut p = Params::new();
+    let since_p = p.push(since);
+    let sql = format!(
+        "SELECT e.id, e.company_id, e.decision_number, e.penalties, e.decided_at FROM sup_enforcements e \
+         WHERE e.outcome = 'penalty' AND e.decided_at >= {since_p}{} ORDER BY e.id DESC",
+        narrow(&mut p, &["e.company_id"], named)
+    );
+    for r in p.bind(sqlx::query(&sql)).fetch_all(pool).await? {
+        let Some(c) = companies.get_mut(&r.try_get::<i64, _>("company_id")?) else { continue };
+        if r.try_get::<i64, _>("decided_at")? < now.0 - window(c) {
+            continue;
+        }
+        let list: Vec<crate::documents::Penalty> =
+            serde_json::from_str(&r.try_get::<String, _>("penalties")?).unwrap_or_default();
+        c.facts.penalties.push(PenaltyFact {
+            enforcement_id: r.try_get("id")?,
+            number: r.try_get::<Option<String>, _>("decision_number")?.unwrap_or_default(),
+            what: crate::documents::penalties_text(&list),
+            severe: list.iter().any(|p| crate::documents::SEVERE_KINDS.contains(&p.kind.as_str())),
         });
     }
 

@@ -135,6 +135,50 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/supervision/samples/{id}/receipt", "/api/v1/supervision/samples/{sample.zj}/receipt"),
         ("/api/v1/supervision/samples/{id}/results", "/api/v1/supervision/samples/{sample.zj}/results"),
         ("/api/v1/supervision/samples/{id}/report", "/api/v1/supervision/samples/{sample.zj}/report"),
+        ("/api/v1/supervision/complaints/{id}/triage", "/api/v1/supervision/complaints/{complaint.zj}/triage"),
+        ("/api/v1/supervision/complaints/{id}/reply", "/api/v1/supervision/complaints/{complaint.zj}/reply"),
+        (
+            "/api/v1/supervision/complaints/{id}/enforcement",
+            "/api/v1/supervision/complaints/{complaint.zj}/enforcement",
+        ),
+        ("/api/v1/supervision/cases/{id}/enforcement", "/api/v1/supervision/cases/{case.zj}/enforcement"),
+        ("/api/v1/supervision/enforcements/{id}/filing", "/api/v1/supervision/enforcements/{enforcement.zj}/filing"),
+        ("/api/v1/supervision/enforcements/{id}/ending", "/api/v1/supervision/enforcements/{enforcement.zj}/ending"),
+        (
+            "/api/v1/supervision/enforcements/{id}/evidence",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/evidence",
+        ),
+        ("/api/v1/supervision/enforcements/{id}/report", "/api/v1/supervision/enforcements/{enforcement.zj}/report"),
+        ("/api/v1/supervision/enforcements/{id}/review", "/api/v1/supervision/enforcements/{enforcement.zj}/review"),
+        ("/api/v1/supervision/enforcements/{id}/notice", "/api/v1/supervision/enforcements/{enforcement.zj}/notice"),
+        (
+            "/api/v1/supervision/enforcements/{id}/statement",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/statement",
+        ),
+        ("/api/v1/supervision/enforcements/{id}/hearing", "/api/v1/supervision/enforcements/{enforcement.zj}/hearing"),
+        (
+            "/api/v1/supervision/enforcements/{id}/hearing-report",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/hearing-report",
+        ),
+        ("/api/v1/supervision/enforcements/{id}/pauses", "/api/v1/supervision/enforcements/{enforcement.zj}/pauses"),
+        (
+            "/api/v1/supervision/enforcements/{id}/resumption",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/resumption",
+        ),
+        (
+            "/api/v1/supervision/enforcements/{id}/extension",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/extension",
+        ),
+        (
+            "/api/v1/supervision/enforcements/{id}/decision",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/decision",
+        ),
+        ("/api/v1/supervision/enforcements/{id}/service", "/api/v1/supervision/enforcements/{enforcement.zj}/service"),
+        (
+            "/api/v1/supervision/enforcements/{id}/execution",
+            "/api/v1/supervision/enforcements/{enforcement.zj}/execution",
+        ),
+        ("/api/v1/supervision/enforcements/{id}/closure", "/api/v1/supervision/enforcements/{enforcement.zj}/closure"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -205,6 +205,36 @@ POST   /api/v1/supervision/samples/{sample.zj}/handover     D NNN AADNANN NNNNNN
 POST   /api/v1/supervision/samples/{sample.zj}/receipt      D NNN AADNANN NNNNNNNNN {"seal_intact": true, "version": 999}
 POST   /api/v1/supervision/samples/{sample.zj}/results      D NNN AADNANN NNNNNNNNN {"items": [{"item": "含量", "low": "90", "high": "110", "value": "100"}], "version": 999}
 POST   /api/v1/supervision/samples/{sample.zj}/report       D NNN AADNANN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
+GET    /api/v1/supervision/complaints                       D DDD AAADAAA DDDDDDDDD
+POST   /api/v1/supervision/complaints                       D DDD AADDAAA DDDDDDDDD {"kind": "report", "channel": "form", "subject": "", "content": ""}
+GET    /api/v1/supervision/complaints/{complaint.zj}        D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/complaints/{complaint.zj}/triage D NNN AADNANN NNNNNNNNN {"accept": true, "note": "矩阵", "version": 999}
+POST   /api/v1/supervision/complaints/{complaint.zj}/reply  D NNN AADNANN NNNNNNNNN {"text": "矩阵", "version": 999}
+POST   /api/v1/supervision/complaints/{complaint.zj}/enforcement D NNN AADNANN NNNNNNNNN {"version": 999}
+POST   /api/v1/supervision/cases/{case.zj}/enforcement      D NNN AADNANN NNNNNNNNN
+GET    /api/v1/supervision/enforcements                     D DDD AAADAAA DDDDDDDDD
+POST   /api/v1/supervision/enforcements                     D DDD AADDAAA DDDDDDDDD {"company_id": {org.kc}, "title": ""}
+GET    /api/v1/supervision/enforcements/statistics          D DDD AAADAAA DDDDDDDDD
+GET    /api/v1/supervision/enforcements/{enforcement.zj}    D NNN AAANANN NNNNNNNNN
+GET    /api/v1/supervision/enforcements/{enforcement.zj}/evidence-check D NNN AAANANN NNNNNNNNN
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/filing D NNN AADNDNN NNNNNNNNN {"handlers": ["zj.inspector", "zj.leader"], "version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/ending D NNN AADNDNN NNNNNNNNN {"reason": "矩阵", "version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/evidence D NNN DDDNDNN NNNNNNNNN {"files": [], "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/report D NNN DDDNDNN NNNNNNNNN {"facts": "矩阵", "legal_basis": "矩阵", "penalty_basis": "矩阵", "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/review D NNN AADNANN NNNNNNNNN {"passed": true, "opinion": "矩阵", "version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/notice D NNN AADNDNN NNNNNNNNN {"version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/statement D NNN DDDNDNN NNNNNNNNN {"text": "矩阵", "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/hearing D NNN DDDNDNN NNNNNNNNN {"version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/hearing-report D NNN DDDNDNN NNNNNNNNN {"text": "矩阵", "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/pauses D NNN DDDNDNN NNNNNNNNN {"kind": "testing", "note": "矩阵", "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/resumption D NNN DDDNDNN NNNNNNNNN {"pause_id": 1, "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/extension D NNN AADNDNN NNNNNNNNN {"limit": "verify", "reason": "矩阵", "version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/decision D NNN AADNDNN NNNNNNNNN {"outcome": "penalty", "version": 999, "password": "Yaolian@2026"}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/service D NNN DDDNDNN NNNNNNNNN {"method": "direct", "text": "矩阵", "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/execution D NNN DDDNDNN NNNNNNNNN {"text": "矩阵", "version": 999}
+POST   /api/v1/supervision/enforcements/{enforcement.zj}/closure D NNN AADNDNN NNNNNNNNN {"reason": "矩阵", "version": 999, "password": "Yaolian@2026"}
+GET    /api/v1/supervision/enforcement-documents/999999/export D NNN NNNNNNN NNNNNNNNN
+GET    /api/v1/public/documents/000000000000000000000000    N NNN NNNNNNN NNNNNNNNN
 POST   /api/v1/trace/anomalies/999999/answers               D DDD DDDDDDD NNDNNNNNN {"text": "矩阵"}
 GET    /api/v1/trace/anomalies/999999/files/1               D DDD NNNDNNN NNDNNNNNN
 GET    /api/v1/trace/sites                                  D DDD AAADAAA AADAAAAAA
@@ -473,7 +503,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         let mut world = demo::seed(&store).await;
         let (key_id, key) = yaolian_store::ledger::site_key(&store, &[5u8; 16]).await.unwrap();
         yaolian_store::ledger::make_checkpoint(&store, &key, &key_id).await.unwrap();
-        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let server = Server::start(store.clone(), WebConfig { public_per_minute: 1_000, ..WebConfig::default() }).await;
         world.records(&server).await;
         let mut sessions = Vec::new();
         for (username, ..) in demo::USERS {

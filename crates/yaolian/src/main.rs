@@ -11,6 +11,7 @@ mod bench_trace;
 mod config;
 mod crawl;
 mod demo;
+mod document;
 mod ledger;
 mod license;
 #[cfg(test)]
@@ -91,6 +92,9 @@ enum Command {
     /// Electronic licenses: verify an exported license offline.
     #[command(subcommand)]
     License(license::LicenseCommand),
+    /// Enforcement documents: verify an exported sealed decision or notice offline.
+    #[command(subcommand)]
+    Document(document::DocumentCommand),
     /// Drug traceability: bulk import, a generated supply chain.
     #[command(subcommand)]
     Trace(trace::TraceCommand),
@@ -349,6 +353,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(cmd) => bench::run(cmd, settings.database_url.clone()).await,
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
         Command::License(cmd) => license::run(cmd),
+        Command::Document(cmd) => document::run(cmd),
         Command::Trace(cmd) => trace::run(settings.open().await?, cmd).await,
         Command::Backup { output } => backup::backup(&settings, &output).await,
         Command::Restore { file, force, trust_key } => {

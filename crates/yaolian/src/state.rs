@@ -36,6 +36,8 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_supervision::plans::drifts(store).await?);
     all.extend(yaolian_supervision::onsite::drifts(store).await?);
     all.extend(yaolian_supervision::sampling::drifts(store).await?);
+    all.extend(yaolian_supervision::enforcement::drifts(store).await?);
+    all.extend(yaolian_supervision::complaints::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }

@@ -396,6 +396,75 @@ fn an_exported_license_verifies_offline_and_a_changed_byte_fails() {
 }
 
 #[test]
+fn an_exported_decision_verifies_offline_and_a_changed_byte_fails() {
+    use yaolian_ledger::sign::KeyPair;
+    use yaolian_license::document::{LicenseSignature, SIGNATURE_ALG};
+    use yaolian_supervision::documents::{self, Facts, Penalty, SealHeader, Sealed, SignedDocument};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = KeyPair::generate();
+    let penalties = [Penalty { kind: "fine".into(), amount_fen: 5_000_000, note: String::new() }];
+    let document = documents::build(&Facts {
+        kind: "decision",
+        number: "浙药监罚〔2026〕1号",
+        case_number: "CF-2026-00001",
+        party: ("民生大药房", "91350100M000100Y43"),
+        issuer: ("浙江省药品监督管理局", "113300000024870444"),
+        jurisdiction: "330000",
+        issued_on: "2026-12-02",
+        facts: "经查，当事人销售超过有效期的药品。",
+        legal_basis: "《中华人民共和国药品管理法》第九十八条第三款",
+        penalty_basis: "《中华人民共和国药品管理法》第一百一十七条第一款",
+        penalties: &penalties,
+        hearing_right: true,
+        statement: "当事人未提出陈述、申辩。",
+        no_penalty: false,
+    });
+    let header =
+        SealHeader { alg: SIGNATURE_ALG.into(), key_id: "k1".into(), signed_at: "2026-12-02T10:00:00+08:00".into() };
+    let sealed = Sealed { document, signature: header.clone() };
+    let value = hex::encode(key.sign(&sealed.message()));
+    let signed = SignedDocument {
+        document: sealed.document,
+        signature: LicenseSignature { alg: header.alg, key_id: header.key_id, signed_at: header.signed_at, value },
+    };
+    let file = d.join("decision.json");
+    let bytes = signed.to_file();
+    std::fs::write(&file, &bytes).unwrap();
+    let pem = d.join("bureau.pem");
+    std::fs::write(&pem, key.public_pem()).unwrap();
+    let run = |f: &std::path::Path| {
+        let a = [
+            "document".to_string(),
+            "verify".into(),
+            f.display().to_string(),
+            "--public-key".into(),
+            pem.display().to_string(),
+        ];
+        yaolian(d, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(&file);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid seal: 行政处罚决定书 浙药监罚〔2026〕1号"), "{}", stdout(&o));
+
+    // One changed digit of the fine: exit 1, one line naming the seal.
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let changed = d.join("changed.json");
+    std::fs::write(&changed, text.replacen("50000.00", "5000.00", 1)).unwrap();
+    let o = run(&changed);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("seal"), "{err}");
+    // Pretty-printed, the same content is no longer the exported file.
+    let pretty = d.join("pretty.json");
+    std::fs::write(&pretty, serde_json::to_string_pretty(&signed).unwrap()).unwrap();
+    let o = run(&pretty);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("canonical"), "{}", stderr(&o));
+}
+
+#[test]
 fn trace_import_keeps_good_lines_names_bad_ones_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -34,8 +34,8 @@ mod read;
 
 use read::get_unchecked;
 pub use read::{
-    drifts, export, get, list, revocations, seal, summary, table, to_csv, verify_public, Revoked, Seal, Summary,
-    Verification, EXPIRING_DAYS,
+    drifts, export, get, list, revocations, seal, signature_holds, summary, table, to_csv, verify_public, Revoked,
+    Seal, Summary, Verification, EXPIRING_DAYS,
 };
 
 /// The versioned-record entity of licenses.

@@ -319,7 +319,7 @@ pub async fn verify_public(store: &Store, identifier: &str) -> Result<Verificati
 /// three, so it is remembered under their SM3 digest: a later request for the same bytes costs a
 /// hash instead of an SM2 verification, and any changed byte (a tampered row) misses the memo
 /// and is verified afresh.
-fn signature_holds(pem: &str, message: &[u8], signature: &[u8]) -> bool {
+pub fn signature_holds(pem: &str, message: &[u8], signature: &[u8]) -> bool {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     const MAX_REMEMBERED: usize = 250_000;

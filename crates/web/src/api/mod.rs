@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod changes;
+mod enforcement;
 mod inventory;
 mod lab;
 mod ledger;
@@ -29,6 +30,7 @@ use crate::AppState;
 pub use admin::*;
 pub use auth::*;
 pub use changes::*;
+pub use enforcement::*;
 pub use inventory::*;
 pub use lab::*;
 pub use ledger::*;
@@ -59,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lab::routes())
         .merge(supervision::routes())
         .merge(sampling::routes())
+        .merge(enforcement::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod changes;
+mod enforcement;
 mod explain;
 mod export;
 mod home;
@@ -71,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .merge(risk::routes())
         .merge(plans::routes())
         .merge(sampling::routes())
+        .merge(enforcement::routes())
         .merge(rectification::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
@@ -219,6 +221,8 @@ impl Chrome {
             links.push(("risk", "/supervision/scores", "nav.risk"));
             links.push(("plans", "/supervision/plans", "nav.plans"));
             links.push(("sampling", "/supervision/sampling", "nav.sampling"));
+            links.push(("enforcement", "/supervision/enforcements", "nav.enforcement"));
+            links.push(("complaints", "/supervision/complaints", "nav.complaints"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

@@ -356,6 +356,24 @@ pub async fn seed(store: &Store) -> Demo {
     };
     let s = yaolian_supervision::sampling::take(store, &inspector, s.id, &taken, &client).await.unwrap();
     ids.insert("sample.zj".into(), s.id.to_string());
+    // A report about 康辰 registered, and a clue against it opened by hand (执法办案).
+    let report = yaolian_supervision::complaints::NewComplaint {
+        kind: "report".into(),
+        channel: "hotline".into(),
+        company_id: Some(org(&ids, "kc")),
+        subject: "举报销售过期药品".into(),
+        content: "举报人称购得过期药品".into(),
+        ..Default::default()
+    };
+    let t = yaolian_supervision::complaints::register(store, &inspector, &report, &client).await.unwrap();
+    ids.insert("complaint.zj".into(), t.id.to_string());
+    let clue = yaolian_supervision::enforcement::NewClue {
+        company_id: org(&ids, "kc"),
+        title: "涉嫌销售劣药".into(),
+        ..Default::default()
+    };
+    let e = yaolian_supervision::enforcement::open(store, &inspector, &clue, &client).await.unwrap();
+    ids.insert("enforcement.zj".into(), e.id.to_string());
     Demo { ids }
 }
 
