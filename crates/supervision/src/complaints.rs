@@ -307,22 +307,7 @@ async fn handled(
 }
 
 async fn update(tx: &mut Tx<'_>, c: &Complaint, set: &str, values: Vec<Value>) -> Result<()> {
-    let n = values.len();
-    let sql = format!(
-        "UPDATE sup_complaints SET {set}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
-        n + 1,
-        n + 2,
-        n + 3
-    );
-    let mut p = Params::new();
-    for v in values {
-        p.push(v);
-    }
-    let done = p.bind(sqlx::query(&sql)).bind(Timestamp::now().0).bind(c.id).bind(c.version).execute(&mut **tx).await?;
-    if done.rows_affected() == 0 {
-        return Err(IdentityError::Conflict(format!("{} changed meanwhile; reload", c.number)).into());
-    }
-    Ok(())
+    crate::rows::bump(tx, ("sup_complaints", c.id, c.version), set, values, &c.number).await
 }
 
 /// The bureau's triage: accept (受理) or not (不予受理, with the reason as the reply).

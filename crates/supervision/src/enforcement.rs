@@ -21,6 +21,7 @@ use crate::documents::{self, Penalty, SignedDocument, PENALTY_KINDS};
 use crate::error::{Result, SupervisionError};
 use crate::onsite::EvidenceCheck;
 use crate::plans::zh;
+use crate::rows::{decode_json, encode_json};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -209,14 +210,6 @@ const COLUMNS: &str = "e.id, e.org_id, o.name AS org_name, e.number, e.company_i
      e.due_limit, e.paused, e.created_by, e.created_at, e.version";
 const FROM: &str = "sup_enforcements e JOIN orgs o ON o.id = e.org_id JOIN orgs m ON m.id = e.company_id";
 
-fn decode_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> std::result::Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-fn encode_json<T: Serialize>(value: &T) -> std::result::Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 fn day(r: &sqlx::any::AnyRow, column: &str) -> Result<Option<String>> {
     Ok(r.try_get::<Option<i64>, _>(column)?.map(day_text))
 }
@@ -390,16 +383,12 @@ pub fn clocks(e: &Enforcement, cal: &Calendar, today: NaiveDate) -> Vec<CaseCloc
         })
         .collect();
     let ended = if e.ended() { e.closed_on.clone() } else { None };
-    let statement_done = (!e.statement.is_empty() || !e.hearing_report.is_empty()).then(|| e.decided_on.clone());
+    // The party's period ends with the decision, or on the day it asked for a hearing.
+    let statement_done = e.pauses.iter().find(|p| p.kind == "hearing").map(|p| p.from.clone());
     let spans: [(&str, Option<&String>, Option<String>, bool); 7] = [
         ("verify", Some(&e.clue_on), e.filed_on.clone().or(ended.clone()), false),
         ("review", e.review_on.as_ref(), e.reviewed_on.clone().or(ended.clone()), false),
-        (
-            "statement",
-            e.notified_on.as_ref(),
-            e.decided_on.clone().or(statement_done.flatten()).or(ended.clone()),
-            true,
-        ),
+        ("statement", e.notified_on.as_ref(), e.decided_on.clone().or(statement_done).or(ended.clone()), true),
         ("decide", e.filed_on.as_ref(), e.decided_on.clone().or(ended.clone()), false),
         ("deliver", e.decided_on.as_ref(), e.served_on.clone().or(ended.clone()), false),
         ("pay", e.served_on.as_ref().filter(|_| e.fine_fen > 0), e.executed_on.clone().or(ended.clone()), true),
@@ -531,22 +520,7 @@ async fn acting(
 
 /// Bumps the case's version (expecting `e.version`) with the columns `set` names, in `tx`.
 async fn update(tx: &mut Tx<'_>, e: &Enforcement, set: &str, values: Vec<Value>) -> Result<()> {
-    let n = values.len();
-    let sql = format!(
-        "UPDATE sup_enforcements SET {set}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
-        n + 1,
-        n + 2,
-        n + 3
-    );
-    let mut p = Params::new();
-    for v in values {
-        p.push(v);
-    }
-    let done = p.bind(sqlx::query(&sql)).bind(Timestamp::now().0).bind(e.id).bind(e.version).execute(&mut **tx).await?;
-    if done.rows_affected() == 0 {
-        return Err(IdentityError::Conflict(format!("case {} changed meanwhile; reload", e.number)).into());
-    }
-    Ok(())
+    crate::rows::bump(tx, ("sup_enforcements", e.id, e.version), set, values, &format!("case {}", e.number)).await
 }
 
 /// A day given as YYYY-MM-DD, not in the future and not before `after`; today when empty and

@@ -16,6 +16,7 @@ pub mod models;
 pub mod onsite;
 pub mod plans;
 pub mod risk;
+mod rows;
 pub mod sampling;
 pub mod scores;
 

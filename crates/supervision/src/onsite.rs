@@ -263,7 +263,7 @@ fn image(o: &OnSite) -> serde_json::Value {
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")).into())
+    Ok(crate::rows::decode_json(text, what)?)
 }
 
 /// The findings of an inspection with their evidence, read in `executor`'s view.

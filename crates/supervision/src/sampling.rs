@@ -19,6 +19,7 @@
 use crate::error::{Result, SupervisionError};
 use crate::models::Models;
 use crate::risk::{self, ProductFact, Score};
+use crate::rows::{decode_json, encode_json};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -252,14 +253,6 @@ const COLUMNS: &str = "s.id, s.plan_id, s.org_id, s.number, s.company_id, m.name
      s.sampled_at, s.tested_by, s.verdict, s.conclusion, s.case_id, s.recall_id, s.created_at, s.version";
 const FROM: &str = "sup_samples s JOIN orgs o ON o.id = s.org_id JOIN orgs m ON m.id = s.company_id \
      JOIN products d ON d.id = s.product_id";
-
-fn decode_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> std::result::Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-fn encode_json<T: Serialize>(value: &T) -> std::result::Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 fn plan_row(r: &sqlx::any::AnyRow) -> Result<SamplingPlan> {
     Ok(SamplingPlan {
@@ -710,22 +703,7 @@ async fn managed(
 
 /// Bumps the sample's version (expecting `s.version`) with the columns `set` names, in `tx`.
 async fn update(tx: &mut Tx<'_>, s: &Sample, set: &str, values: Vec<Value>) -> Result<()> {
-    let n = values.len();
-    let sql = format!(
-        "UPDATE sup_samples SET {set}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
-        n + 1,
-        n + 2,
-        n + 3
-    );
-    let mut p = Params::new();
-    for v in values {
-        p.push(v);
-    }
-    let done = p.bind(sqlx::query(&sql)).bind(Timestamp::now().0).bind(s.id).bind(s.version).execute(&mut **tx).await?;
-    if done.rows_affected() == 0 {
-        return Err(IdentityError::Conflict(format!("sample {} changed meanwhile; reload", s.number)).into());
-    }
-    Ok(())
+    crate::rows::bump(tx, ("sup_samples", s.id, s.version), set, values, &format!("sample {}", s.number)).await
 }
 
 /// Adds a custody step, in `tx`.

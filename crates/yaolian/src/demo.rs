@@ -159,6 +159,8 @@ const USERS: &[UserSeed] = &[
     UserSeed { username: "zj.reviewer", name: "陈静", org: "zj", master: false, roles: &["reviewer"] },
     UserSeed { username: "zj.clerk", name: "黄晓", org: "zj", master: false, roles: &["window_clerk"] },
     UserSeed { username: "zj.inspector", name: "刘强", org: "zj", master: false, roles: &["inspector"] },
+    UserSeed { username: "zj.inspector2", name: "王芳", org: "zj", master: false, roles: &["inspector"] },
+    UserSeed { username: "zj.legal", name: "郑律", org: "zj", master: false, roles: &["inspector"] },
     UserSeed { username: "js.inspector", name: "孙磊", org: "js", master: false, roles: &["inspector"] },
     UserSeed { username: "hz.inspector", name: "林晓燕", org: "hz", master: false, roles: &["inspector"] },
     UserSeed {
@@ -290,6 +292,7 @@ pub async fn seed(
     seed_cases(store, &ids, &client).await?;
     seed_plan(store, password, &client).await?;
     seed_sampling(store, password, &client).await?;
+    seed_enforcement(store, password, sealing, &client).await?;
     Ok(accounts)
 }
 
@@ -479,6 +482,199 @@ async fn seed_onsite(
         };
         onsite::add_finding(store, inspector, v.id, &finding, client).await?;
     }
+    Ok(())
+}
+
+/// 浙江省局's enforcement (执法办案): a real-name report that 民生大药房 sold expired medicines,
+/// accepted and turned into a case, filed by the leader with two handlers, its evidence locked,
+/// reviewed by the legal officer, noticed, the party's statement recorded, decided under the
+/// bureau's seal (a fine and the confiscated gains) and served; a second report about 康辰药业
+/// whose case waits on a hearing that pauses its decision clock; a complaint answered; and a clue
+/// still being checked.
+async fn seed_enforcement(
+    store: &Store,
+    password: &str,
+    sealing: &yaolian_license::licenses::Sealing,
+    client: &ClientInfo,
+) -> Result<()> {
+    use yaolian_supervision::complaints::{self, NewComplaint, Reply, Triage};
+    use yaolian_supervision::documents::Penalty;
+    use yaolian_supervision::enforcement::{self, Dated, Decision, Filing, Investigation, NewClue, Review};
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (inspector, leader, legal) = (user("zj.inspector").await?, user("zj.leader").await?, user("zj.legal").await?);
+    let identity = IdentityConfig::default();
+    let sign = (password, None);
+    let org_id = |code: &'static str| async move {
+        anyhow::Ok(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM orgs WHERE name = $1")
+                .bind(code)
+                .fetch_one(store.pool())
+                .await?,
+        )
+    };
+    let days_ago = |n: i64| (yaolian_core::Timestamp::now().china_date() - chrono::Duration::days(n)).to_string();
+    let dated = |version: i64, text: &str, on: String| Dated {
+        on,
+        text: text.into(),
+        method: String::new(),
+        paid_fen: 0,
+        version,
+    };
+    let ms = org_id("杭州民生大药房连锁有限公司").await?;
+    let kc = org_id("浙江康辰药业有限公司").await?;
+
+    // The report about 民生大药房, through to the served decision.
+    let report = NewComplaint {
+        kind: "report".into(),
+        channel: "hotline".into(),
+        company_id: Some(ms),
+        subject: "门店销售过期药品".into(),
+        content: "举报人称在民生大药房西湖文化广场店购得已超过有效期的头孢克肟胶囊 2 盒，并提供购药小票照片。".into(),
+        reporter: "王某".into(),
+        contact: "138****0000".into(),
+        real_name: true,
+        received_on: days_ago(12),
+    };
+    let t = complaints::register(store, &inspector, &report, client).await?;
+    let note = "线索具体，举报人提供了购药凭证，予以受理并转立案核查".to_string();
+    let t =
+        complaints::triage(store, &inspector, t.id, &Triage { accept: true, note, version: t.version }, client).await?;
+    let (_, e) = complaints::to_enforcement(store, &inspector, t.id, t.version, client).await?;
+    let handlers = vec!["zj.inspector".to_string(), "zj.inspector2".to_string()];
+    let e = enforcement::file(store, &identity, &leader, e.id, &Filing { handlers, version: e.version }, sign, client)
+        .await?;
+    let record = yaolian_records::files::Upload {
+        label: "现场检查笔录".into(),
+        name: "现场检查笔录.txt".into(),
+        content_type: "text/plain".into(),
+        content_base64: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "现场检查笔录：货架上查见超过有效期的头孢克肟胶囊 20 盒，已先行登记保存。".as_bytes(),
+        ),
+    };
+    let e = enforcement::add_evidence(store, &inspector, e.id, &[record], e.version, client).await?;
+    let investigation = Investigation {
+        facts: "经查，当事人于本年度购进头孢克肟胶囊（批号 K2401）50 盒，超过有效期后仍在西湖文化广场店陈列销售，\
+                已售出 30 盒，违法所得 600 元，货值金额 1000 元。以上事实有现场检查笔录、购进票据、销售记录为证。"
+            .into(),
+        legal_basis: "《中华人民共和国药品管理法》第九十八条第三款第（五）项（超过有效期的药品按劣药论处）".into(),
+        penalty_basis:
+            "《中华人民共和国药品管理法》第一百一十七条第一款（违法零售的药品货值金额不足一万元的，按一万元计算）"
+                .into(),
+        penalties: vec![
+            Penalty { kind: "confiscate_gains".into(), amount_fen: 60_000, note: "违法所得".into() },
+            Penalty {
+                kind: "fine".into(), amount_fen: 10_000_000, note: "货值金额按一万元计算的十倍".into()
+            },
+        ],
+        hearing_right: true,
+        version: e.version,
+    };
+    let e = enforcement::submit_report(store, &inspector, e.id, &investigation, client).await?;
+    let opinion = "事实清楚，证据确凿，定性准确，适用依据正确，程序合法，处罚适当。".to_string();
+    let review = Review { passed: true, opinion, version: e.version };
+    let e = enforcement::review(store, &identity, &legal, e.id, &review, sign, client).await?;
+    let e = enforcement::notify(
+        store,
+        &identity,
+        sealing,
+        &leader,
+        e.id,
+        &dated(e.version, "", String::new()),
+        sign,
+        client,
+    )
+    .await?;
+    let statement = "当事人承认违法事实，称系门店养护人员疏忽所致，已全面清查近效期药品，请求从轻处罚。";
+    let e = enforcement::record_statement(store, &inspector, e.id, &dated(e.version, statement, String::new()), client)
+        .await?;
+    let consideration = "当事人陈述的整改情况属实，但不符合从轻处罚的法定情形，不予采纳。".to_string();
+    let decision = Decision { outcome: "penalty".into(), consideration, version: e.version };
+    let e = enforcement::decide(store, &identity, sealing, &leader, e.id, &decision, sign, client).await?;
+    let mut served = dated(e.version, "当事人委托代理人陈某签收", String::new());
+    served.method = "direct".into();
+    enforcement::serve(store, &inspector, e.id, &served, client).await?;
+
+    // The report about 华康医药: the party asked for a hearing, which pauses the decision clock.
+    let report = NewComplaint {
+        kind: "report".into(),
+        channel: "form".into(),
+        company_id: Some(kc),
+        subject: "药品储存温度不符合要求".into(),
+        content: "举报人称康辰药业钱塘生产基地成品冷库温度长期超标，冷藏药品仍正常发货。".into(),
+        received_on: days_ago(20),
+        ..NewComplaint::default()
+    };
+    let t = complaints::register(store, &inspector, &report, client).await?;
+    let note = "予以受理，转立案核查".to_string();
+    let t =
+        complaints::triage(store, &inspector, t.id, &Triage { accept: true, note, version: t.version }, client).await?;
+    let (_, e) = complaints::to_enforcement(store, &inspector, t.id, t.version, client).await?;
+    let handlers = vec!["zj.inspector".to_string(), "zj.inspector2".to_string()];
+    let e = enforcement::file(store, &identity, &leader, e.id, &Filing { handlers, version: e.version }, sign, client)
+        .await?;
+    let investigation = Investigation {
+        facts: "经查，当事人冷库温度记录显示 30 日内有 11 日超出 2～8℃，期间仍发出冷藏药品 126 件。".into(),
+        legal_basis: "《中华人民共和国药品管理法》第五十三条第一款".into(),
+        penalty_basis: "《中华人民共和国药品管理法》第一百二十六条".into(),
+        penalties: vec![
+            Penalty { kind: "warning".into(), amount_fen: 0, note: String::new() },
+            Penalty { kind: "fine".into(), amount_fen: 50_000_000, note: String::new() },
+        ],
+        hearing_right: true,
+        version: e.version,
+    };
+    let e = enforcement::submit_report(store, &inspector, e.id, &investigation, client).await?;
+    let review =
+        Review { passed: true, opinion: "同意调查终结报告的处理意见。".into(), version: e.version };
+    let e = enforcement::review(store, &identity, &legal, e.id, &review, sign, client).await?;
+    let e = enforcement::notify(
+        store,
+        &identity,
+        sealing,
+        &leader,
+        e.id,
+        &dated(e.version, "", String::new()),
+        sign,
+        client,
+    )
+    .await?;
+    enforcement::request_hearing(
+        store,
+        &inspector,
+        e.id,
+        &dated(e.version, "当事人书面申请听证", String::new()),
+        client,
+    )
+    .await?;
+
+    // A consumer's complaint answered, and a clue opened by hand still being checked.
+    let complaint = NewComplaint {
+        kind: "complaint".into(),
+        channel: "letter".into(),
+        company_id: Some(ms),
+        subject: "药店拒绝退换拆零药品".into(),
+        content: "投诉人称购买的拆零药品未开封，药店拒绝退换。".into(),
+        reporter: "李某".into(),
+        received_on: days_ago(3),
+        ..NewComplaint::default()
+    };
+    let t = complaints::register(store, &inspector, &complaint, client).await?;
+    let note = "属于消费纠纷，予以受理并组织调解".to_string();
+    let t =
+        complaints::triage(store, &inspector, t.id, &Triage { accept: true, note, version: t.version }, client).await?;
+    let text = "经调解，药店向投诉人说明药品一经售出不得退换的规定，投诉人表示理解。".to_string();
+    complaints::reply(store, &inspector, t.id, &Reply { text, version: t.version }, client).await?;
+    let clue = NewClue {
+        company_id: ms,
+        title: "网络销售处方药未凭处方".into(),
+        facts: "网络巡查发现当事人网店销售处方药未审核处方。".into(),
+        clue_on: days_ago(2),
+    };
+    enforcement::open(store, &inspector, &clue, client).await?;
     Ok(())
 }
 

@@ -770,6 +770,14 @@ struct VerifyPage {
     code: String,
 }
 
+impl VerifyPage {
+    fn checked_at(&self, v: &enforcement::DocumentVerification) -> String {
+        chrono::DateTime::parse_from_rfc3339(&v.checked_at)
+            .map(|t| yaolian_core::Timestamp(t.timestamp_millis()).to_china_string())
+            .unwrap_or_else(|_| v.checked_at.clone())
+    }
+}
+
 /// The page a document's QR code opens: anyone, no login, a phone-sized answer.
 async fn verify_page(
     State(state): State<AppState>,

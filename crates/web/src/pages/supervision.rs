@@ -324,6 +324,10 @@ impl CasePage {
     fn ticked(&self, code: &str) -> bool {
         self.failed.kept("dispose").measures.iter().any(|m| m == code)
     }
+    /// The measures include 立案调查: the case goes on as an enforcement case.
+    fn files_case(&self) -> bool {
+        self.c.measures.iter().any(|m| m == "file_case")
+    }
 }
 
 #[derive(Deserialize, Default)]
