@@ -200,6 +200,17 @@ impl SignedDocument {
     }
 }
 
+/// A day as it is written on a document, `2026年12月2日` (the text itself when not YYYY-MM-DD).
+pub fn chinese_date(day: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+        Ok(d) => {
+            use chrono::Datelike;
+            format!("{}年{}月{}日", d.year(), d.month(), d.day())
+        }
+        Err(_) => day.to_string(),
+    }
+}
+
 /// An amount in fen as yuan, e.g. `120000.00元`.
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
@@ -298,7 +309,7 @@ pub fn build(f: &Facts) -> EnforcementDocument {
         sections.push(section("救济途径和期限", REMEDY));
         "行政处罚决定书"
     };
-    sections.push(section("作出决定的机关和日期", format!("{}　{}", f.issuer.0, f.issued_on)));
+    sections.push(section("作出决定的机关和日期", format!("{}　{}", f.issuer.0, chinese_date(f.issued_on))));
     EnforcementDocument {
         name: name.into(),
         kind: f.kind.into(),
@@ -439,6 +450,12 @@ mod tests {
         f.hearing_right = false;
         assert!(!rights(&build(&f)).contains("听证"));
         assert_eq!(build(&f).name, "行政处罚事先告知书");
+    }
+
+    #[test]
+    fn days_read_in_chinese() {
+        assert_eq!(chinese_date("2026-12-02"), "2026年12月2日");
+        assert_eq!(chinese_date("x"), "x");
     }
 
     #[test]

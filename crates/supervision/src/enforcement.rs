@@ -367,6 +367,8 @@ pub struct CaseClock {
     pub paused: bool,
     /// The party's period (陈述申辩, 缴纳罚款), not the bureau's.
     pub party: bool,
+    /// `left` counts working days (else calendar days).
+    pub working_days: bool,
 }
 
 fn date(text: &str) -> Option<NaiveDate> {
@@ -411,6 +413,7 @@ pub fn clocks(e: &Enforcement, cal: &Calendar, today: NaiveDate) -> Vec<CaseCloc
             // Stopped by a pause still running (a pause ended today no longer shows).
             paused: running && read.paused && pauses.iter().any(|p| p.to.is_none() && p.stops(limit)),
             party,
+            working_days: limit.unit == clock::Unit::WorkingDays,
         });
     }
     out
@@ -1144,9 +1147,9 @@ pub async fn record_statement(
     errors.into_result()?;
     let cal = Calendar::load(store).await?;
     let mut tx = store.begin().await?;
-    let text = format!("{}（{} 收到）", d.text.trim(), day_text(on));
-    update(&mut tx, &e, "statement = $1", vec![Value::Text(text)]).await?;
-    save(&mut tx, principal, &cal, id, ("statement", "记录当事人陈述、申辩"), client).await?;
+    update(&mut tx, &e, "statement = $1", vec![Value::from(d.text.trim())]).await?;
+    save(&mut tx, principal, &cal, id, ("statement", &format!("记录当事人陈述、申辩（{} 收到）", day_text(on))), client)
+        .await?;
     tx.commit().await?;
     get(store, principal, id, client).await
 }
@@ -1210,7 +1213,7 @@ pub async fn hearing_report(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    let text = format!("{}（{} 举行）", d.text.trim(), day_text(on));
+    let text = format!("{}举行听证：{}", documents::chinese_date(&day_text(on)), d.text.trim());
     update(&mut tx, &e, "status = 'notified', hearing_report = $1", vec![Value::Text(text)]).await?;
     save(&mut tx, principal, &cal, id, ("hearing_report", "记录听证报告，决定期限恢复计算"), client).await?;
     tx.commit().await?;
