@@ -208,27 +208,14 @@ pub async fn register(
     if n.real_name && n.reporter.trim().is_empty() {
         errors.push("reporter", "required", "a real-name report names its reporter (实名举报)");
     }
-    let received = if n.received_on.trim().is_empty() {
-        today()
-    } else {
-        match chrono::NaiveDate::parse_from_str(n.received_on.trim(), "%Y-%m-%d") {
-            Ok(d) if d <= today() => d,
-            Ok(_) => {
-                errors.push("received_on", "not_future", "a day not after today");
-                today()
-            }
-            Err(_) => {
-                errors.push("received_on", "date", "a day as YYYY-MM-DD");
-                today()
-            }
-        }
-    };
+    let received = crate::enforcement::day_input(&mut errors, "received_on", &n.received_on, None);
     errors.into_result()?;
     if let Some(company) = n.company_id {
         crate::cases::check_raise(store, principal, company, client).await?;
     }
     let cal = Calendar::load(store).await?;
     let days = if n.kind == "complaint" { ACCEPT_DAYS } else { VERIFY_DAYS };
+    let received = yaolian_core::time::date_of_day_number(received).unwrap_or_else(today);
     let due = day_number(cal.add_working_days(received, days));
     let now = Timestamp::now();
     let mut tx = store.begin().await?;

@@ -528,7 +528,7 @@ async fn update(tx: &mut Tx<'_>, e: &Enforcement, set: &str, values: Vec<Value>)
 
 /// A day given as YYYY-MM-DD, not in the future and not before `after`; today when empty and
 /// `field` allows it.
-fn day_input(errors: &mut ValidationError, field: &str, text: &str, after: Option<&str>) -> i64 {
+pub(crate) fn day_input(errors: &mut ValidationError, field: &str, text: &str, after: Option<&str>) -> i64 {
     let today = today();
     if text.trim().is_empty() {
         return day_number(today);
@@ -660,11 +660,6 @@ pub struct Filing {
     pub version: i64,
 }
 
-/// Names for a reason, joined.
-async fn names(store: &Store, logins: &[&str]) -> Result<String> {
-    Ok(crate::onsite::display_names(store, logins).await?.join("、"))
-}
-
 /// The bureau's officers who may handle a case (`supervision.manage` there), as `(login, name)`.
 pub async fn officers(store: &Store, e: &Enforcement) -> Result<Vec<(String, String)>> {
     crate::cases::managers_of(store, e.org_id).await
@@ -706,7 +701,7 @@ pub async fn file(
     esign::reauthenticate(store, identity, principal, password, totp, &format!("sup_enforcement:{id} file"), client)
         .await?;
     let cal = Calendar::load(store).await?;
-    let who = names(store, &team.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    let who = crate::onsite::joined_names(store, &team.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let mut tx = store.begin().await?;
     let values = vec![Value::Text(encode_json(&team)?), Value::I64(day_number(today()))];
     update(&mut tx, &e, "handlers = $1, filed_on = $2, status = 'filed'", values).await?;
@@ -1148,8 +1143,15 @@ pub async fn record_statement(
     let cal = Calendar::load(store).await?;
     let mut tx = store.begin().await?;
     update(&mut tx, &e, "statement = $1", vec![Value::from(d.text.trim())]).await?;
-    save(&mut tx, principal, &cal, id, ("statement", &format!("记录当事人陈述、申辩（{} 收到）", day_text(on))), client)
-        .await?;
+    save(
+        &mut tx,
+        principal,
+        &cal,
+        id,
+        ("statement", &format!("记录当事人陈述、申辩（{} 收到）", day_text(on))),
+        client,
+    )
+    .await?;
     tx.commit().await?;
     get(store, principal, id, client).await
 }

@@ -336,6 +336,11 @@ pub async fn inspectors(store: &Store, i: &Inspection) -> Result<Vec<(String, St
     crate::cases::managers_of(store, i.org_id).await
 }
 
+/// People's names for a reason, joined with 、 (the login when unknown).
+pub(crate) async fn joined_names(store: &Store, logins: &[&str]) -> Result<String> {
+    Ok(display_names(store, logins).await?.join("、"))
+}
+
 /// People's names (姓名) for reasons that name them, in the order given (the login when unknown),
 /// read in one query.
 pub(crate) async fn display_names(store: &Store, logins: &[&str]) -> Result<Vec<String>> {

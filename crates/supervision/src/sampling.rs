@@ -731,11 +731,6 @@ async fn add_custody(
     Ok(())
 }
 
-/// People's names for a reason, joined (the login when unknown).
-async fn names(store: &Store, logins: &[&str]) -> Result<String> {
-    Ok(crate::onsite::display_names(store, logins).await?.join("、"))
-}
-
 /// The bureau's officers who may sample, hold and test (`supervision.manage` there), as
 /// `(login, name)`.
 pub async fn officers(store: &Store, s: &Sample) -> Result<Vec<(String, String)>> {
@@ -774,7 +769,7 @@ pub async fn assign(
         e.push("members", "two_samplers", "sampling needs at least two samplers (抽样人员不得少于2名)");
     }
     e.into_result()?;
-    let who = names(store, &team.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    let who = crate::onsite::joined_names(store, &team.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let mut tx = store.begin().await?;
     update(&mut tx, &s, "team = $1, status = 'assigned'", vec![Value::Text(encode_json(&team)?)]).await?;
     save(&mut tx, principal, id, ("assign", &format!("派发抽样任务，抽样人员：{who}")), client).await?;
@@ -838,7 +833,11 @@ pub async fn hand_over(
     let mut tx = store.begin().await?;
     update(&mut tx, &s, "status = $1", vec![Value::from("sampled")]).await?;
     add_custody(&mut tx, &s, ("handover", to), &h.place, &h.note).await?;
-    let reason = format!("样品移交：{} → {}", names(store, &[principal.username()]).await?, names(store, &[to]).await?);
+    let reason = format!(
+        "样品移交：{} → {}",
+        crate::onsite::joined_names(store, &[principal.username()]).await?,
+        crate::onsite::joined_names(store, &[to]).await?
+    );
     save(&mut tx, principal, id, ("handover", &reason), client).await?;
     tx.commit().await?;
     get(store, principal, id, client).await
