@@ -58,6 +58,13 @@ pub const SUPERVISION_READ: &str = "supervision.read";
 pub const SUPERVISION_MANAGE: &str = "supervision.manage";
 /// Change the bureau's risk model and credit scheme (风险模型与信用规则配置).
 pub const SUPERVISION_CONFIGURE: &str = "supervision.configure";
+/// Read adverse reaction reports and signals in scope (不良反应与信号查看): a bureau its region's,
+/// a company its own reports.
+pub const SIGNALS_READ: &str = "signals.read";
+/// Report adverse drug reactions for one's own organization (不良反应上报).
+pub const SIGNALS_REPORT: &str = "signals.report";
+/// Run signal detection and decide signals (信号检测与评价).
+pub const SIGNALS_MANAGE: &str = "signals.manage";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -96,6 +103,9 @@ pub const ALL: &[&str] = &[
     SUPERVISION_READ,
     SUPERVISION_MANAGE,
     SUPERVISION_CONFIGURE,
+    SIGNALS_READ,
+    SIGNALS_REPORT,
+    SIGNALS_MANAGE,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -137,6 +147,9 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         SUPERVISION_READ => "查看风险处置",
         SUPERVISION_MANAGE => "风险处置办理",
         SUPERVISION_CONFIGURE => "风险模型与信用规则配置",
+        SIGNALS_READ => "查看不良反应报告与信号",
+        SIGNALS_REPORT => "上报药品不良反应",
+        SIGNALS_MANAGE => "信号检测与评价",
         _ => return None,
     })
 }

@@ -121,6 +121,12 @@ pub mod action {
     pub const SUP_COMPLAINT: &str = "sup_complaint";
     /// A sealed enforcement document exported as a file (执法文书导出).
     pub const SUP_DOCUMENT_EXPORT: &str = "sup_document_export";
+    /// An adverse drug reaction report submitted (不良反应报告).
+    pub const ADR_REPORT: &str = "adr_report";
+    /// Signal detection run over the reports in a bureau's region (信号检测).
+    pub const ADR_RUN: &str = "adr_run";
+    /// A signal found, re-measured or decided, or raised as a case (信号评价).
+    pub const ADR_SIGNAL: &str = "adr_signal";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -200,6 +206,9 @@ pub mod action {
         SUP_ENFORCEMENT,
         SUP_COMPLAINT,
         SUP_DOCUMENT_EXPORT,
+        ADR_REPORT,
+        ADR_RUN,
+        ADR_SIGNAL,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -96,6 +96,16 @@ impl Params {
     }
 }
 
+/// A JSON column's value; a row that does not parse is corrupt (`what` names the column).
+pub fn decode_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, crate::StoreError> {
+    serde_json::from_str(text).map_err(|e| crate::StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A value as a JSON column's text.
+pub fn encode_json<T: serde::Serialize>(value: &T) -> Result<String, crate::StoreError> {
+    serde_json::to_string(value).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+}
+
 /// The most placeholders one statement uses (SQLite allows 32,766; PostgreSQL 65,535).
 const MAX_PLACEHOLDERS: usize = 30_000;
 

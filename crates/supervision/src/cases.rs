@@ -367,6 +367,66 @@ pub async fn from_trace_anomaly(
     Ok((get(store, principal, id, client).await?, true))
 }
 
+/// The capability to raise a case about a company from another module's alert (an ADR signal, a
+/// black-box warning): made only by [`raise_reach`], which checks `supervision.manage` in the
+/// principal's bureau and the company in its reach, and taken by [`raise_in`].
+pub struct RaiseReach {
+    company_id: i64,
+    cal: Calendar,
+}
+
+impl RaiseReach {
+    pub fn company_id(&self) -> i64 {
+        self.company_id
+    }
+}
+
+/// Checks that the principal may raise a case about `company_id` (see [`RaiseReach`]).
+pub async fn raise_reach(
+    store: &Store,
+    principal: &Principal,
+    company_id: i64,
+    client: &ClientInfo,
+) -> Result<RaiseReach> {
+    check_raise(store, principal, company_id, client).await?;
+    Ok(RaiseReach { company_id, cal: Calendar::load(store).await? })
+}
+
+/// Raises a case in the caller's transaction with a checked [`RaiseReach`]: `source` one of
+/// [`SOURCES`]' codes, `source_ref` the alert's own key (one case per alert: a second is refused
+/// as a conflict), `level` one of [`LEVELS`]. Answers the case's id and number.
+#[allow(clippy::too_many_arguments)]
+pub async fn raise_in(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    reach: &RaiseReach,
+    (source, source_ref): (&str, &str),
+    (title, description, level): (&str, &str, &str),
+    client: &ClientInfo,
+) -> Result<(i64, String)> {
+    let mut errors = ValidationError::new();
+    if !SOURCES.iter().any(|(c, _)| *c == source) {
+        errors.push("source", "one_of", "a source of cases");
+    }
+    if source_ref.is_empty() {
+        errors.push("source_ref", "required", "the alert's key");
+    }
+    errors.length("title", title, 1, 200);
+    check_level(&mut errors, level);
+    errors.into_result()?;
+    let description: String = description.chars().take(4000).collect();
+    let text = (title, description.as_str(), level);
+    let id = match insert(tx, principal, &reach.cal, reach.company_id, (source, source_ref), text, client).await {
+        Err(SupervisionError::Shared(IdentityError::Store(e))) if e.is_unique_violation() => {
+            return Err(IdentityError::Conflict(format!("a case was raised for {source} {source_ref} already")).into())
+        }
+        other => other?,
+    };
+    let number: String =
+        sqlx::query_scalar("SELECT number FROM sup_cases WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    Ok((id, number))
+}
+
 /// Raises the case of a company whose score became high risk (source `score`, one per score
 /// version), answering its number; `None` when raised before or the principal raises none.
 pub(crate) async fn raise_for_score(

@@ -528,7 +528,7 @@ async fn update(tx: &mut Tx<'_>, e: &Enforcement, set: &str, values: Vec<Value>)
 
 /// A day given as YYYY-MM-DD, not in the future and not before `after`; today when empty and
 /// `field` allows it.
-pub(crate) fn day_input(errors: &mut ValidationError, field: &str, text: &str, after: Option<&str>) -> i64 {
+pub fn day_input(errors: &mut ValidationError, field: &str, text: &str, after: Option<&str>) -> i64 {
     let today = today();
     if text.trim().is_empty() {
         return day_number(today);

@@ -153,6 +153,7 @@ domain_errors!(
     QualityError in yaolian_quality,
     LabError in yaolian_lab,
     SupervisionError in yaolian_supervision,
+    SignalError in yaolian_signals,
 );
 
 /// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with

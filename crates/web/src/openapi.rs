@@ -70,6 +70,9 @@ use crate::api;
         api::pause_enforcement, api::resume_enforcement, api::extend_enforcement, api::decide_enforcement,
         api::serve_enforcement, api::execute_enforcement, api::close_enforcement, api::export_enforcement_document,
         api::verify_enforcement_document,
+        api::list_adr_reports, api::submit_adr_report, api::submit_adr_batch, api::import_adr_reports,
+        api::get_adr_report, api::adr_terms, api::list_signal_runs, api::run_signal_detection,
+        api::list_adr_signals, api::get_adr_signal, api::decide_adr_signal, api::adr_signal_case,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -88,6 +91,7 @@ use crate::api;
         (name = "quality", description = "Quality system (质量体系): deviations, OOS, CAPA with effectiveness checks, change control with FMEA, controlled documents and training"),
         (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use, results, templates, records"),
         (name = "supervision", description = "Supervision (监管): risk scores and credit grades, risk cases from alert to closure, inspection plans and on-site inspections, sampling, complaints and enforcement cases with sealed documents"),
+        (name = "signals", description = "Signals (信号): adverse drug reaction reports and disproportionality signal detection (PRR, ROR, IC, EBGM), signals decided or raised as risk cases"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -204,6 +204,8 @@ async fn every_role_sees_a_page_exactly_when_it_sees_its_api() {
             (format!("/records/qa_change/{chid}"), format!("/api/v1/records/qa_change/{chid}")),
             ("/lab".into(), "/api/v1/lab/instruments".into()),
             (format!("/lab/instruments/{inid}"), format!("/api/v1/lab/instruments/{inid}")),
+            ("/signals".into(), "/api/v1/signals/adr-signals".into()),
+            ("/signals/reports".into(), "/api/v1/signals/adr-reports".into()),
         ];
 
         let server = Server::start(store.clone(), WebConfig::default()).await;

@@ -179,6 +179,8 @@ fn concrete(template: &str, world: &Demo) -> String {
             "/api/v1/supervision/enforcements/{enforcement.zj}/execution",
         ),
         ("/api/v1/supervision/enforcements/{id}/closure", "/api/v1/supervision/enforcements/{enforcement.zj}/closure"),
+        ("/api/v1/signals/adr-signals/{id}/decision", "/api/v1/signals/adr-signals/{signal.zj}/decision"),
+        ("/api/v1/signals/adr-signals/{id}/case", "/api/v1/signals/adr-signals/{signal.zj}/case"),
     ];
     if !template.contains('{') {
         return template.to_string();

@@ -344,6 +344,18 @@ POST   /api/v1/lab/projects/{project.kc}/decision           D NNN NNNNNNN AANNNN
 POST   /api/v1/lab/projects/{project.kc}/tasks              D NNN NNNNNNN AANNNNNNN {"phase": 0, "title": "矩阵", "assignee": "kc.qa", "starts_on": "2026-01-01", "ends_on": "2026-02-01", "planned_hours": 8}
 POST   /api/v1/lab/projects/{project.kc}/progress           D NNN NNNNNNN AANNNNNNN {"no": 1, "actual_hours": 2}
 POST   /api/v1/lab/projects/{project.kc}/closure            D NNN NNNNNNN AANNNNNNN {"outcome": "矩阵", "password": "Yaolian@2026"}
+GET    /api/v1/signals/adr-reports                          D DDD AAADAAA AADAAAAAA
+POST   /api/v1/signals/adr-reports                          D DDD DDDDDDD AADAAAAAA {"reporter_kind": "medical", "sex": "x", "onset_on": "", "outcome": "improved", "drugs": [], "events": []}
+POST   /api/v1/signals/adr-reports/batch                    D DDD DDDDDDD AADAAAAAA {"reports": []}
+POST   /api/v1/signals/adr-reports/import                   D DDD DDDDDDD AADAAAAAA {"x": 1}
+GET    /api/v1/signals/adr-reports/{adr.zjph}               D NNN AAANANN NNNNNNNNA
+GET    /api/v1/signals/adr-terms                            D AAA AAAAAAA AAAAAAAAA
+GET    /api/v1/signals/runs                                 D DDD AAADAAA AADAAAAAA
+GET    /api/v1/signals/adr-signals                          D DDD AAADAAA AADAAAAAA
+GET    /api/v1/signals/adr-signals/{signal.zj}              D NNN AAANANN NNNNNNNNN
+POST   /api/v1/signals/adr-signals/{signal.zj}/decision     D NNN DADNANN NNNNNNNNN {"action": "watch", "note": ""}
+POST   /api/v1/signals/adr-signals/{signal.zj}/case         D NNN DADNANN NNNNNNNNN {"note": ""}
+POST   /api/v1/signals/runs                                 D DDD AADDAAA DDDDDDDDD
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

@@ -98,6 +98,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         companies: usize,
     },
+    /// Signal detection over adverse reaction reports (the counts of a million of them by
+    /// default): reading the counts, the detection itself, and a bureau's whole run, on SQLite
+    /// and (with --database-url postgres://…) PostgreSQL.
+    Signals {
+        #[arg(long, default_value_t = 1_000_000)]
+        reports: usize,
+    },
     /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
     /// / p99 per page next to a static asset, on SQLite and (with --database-url
     /// postgres://…) PostgreSQL.
@@ -173,6 +180,12 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
         BenchCommand::Supervision { companies } => {
             for pg in backends(database_url) {
                 crate::bench_supervision::run(pg.as_deref(), companies.max(10)).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Signals { reports } => {
+            for pg in backends(database_url) {
+                crate::bench_signals::run(pg.as_deref(), reports.max(100)).await?;
             }
             Ok(())
         }

@@ -293,7 +293,91 @@ pub async fn seed(
     seed_plan(store, password, &client).await?;
     seed_sampling(store, password, &client).await?;
     seed_enforcement(store, password, sealing, &client).await?;
+    seed_signals(store, &client).await?;
     Ok(accounts)
+}
+
+/// Adverse reaction reports (不良反应报告) from 浙江省人民医院 over the last year: seven drugs, each
+/// reported six times with each of eight common reactions (clean pairs: reported as often as the
+/// others), and 康辰's 注射用头孢曲松钠 nine times with anaphylactic shock, which three other
+/// reports name with other drugs — the planted signal. 康辰 reports three of the hospital's cases
+/// again (kept as duplicates, not counted). 浙江省局's inspector runs the detection, which finds the
+/// planted pair and leaves it for the bureau to assess.
+async fn seed_signals(store: &Store, client: &ClientInfo) -> Result<()> {
+    use yaolian_signals::adr::{self, NewDrug, NewEvent, NewReport};
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (hospital, holder, inspector) = (user("zjph.master").await?, user("kc.qa").await?, user("zj.inspector").await?);
+    let drugs: [(&str, &str); 7] = [
+        ("盐酸二甲双胍片", "国药准字H20230001"),
+        ("阿莫西林胶囊", "国药准字H20230002"),
+        ("注射用头孢曲松钠", "国药准字H20240017"),
+        ("连花清瘟胶囊", "国药准字Z20200005"),
+        ("布洛芬缓释胶囊", "国药准字H32020543"),
+        ("硝苯地平控释片", "国药准字H20213345"),
+        ("阿托伐他汀钙片", "国药准字HJ20200012"),
+    ];
+    let common = ["E0101", "E0102", "E0201", "E0202", "E0203", "E0301", "E0302", "E0403"];
+    let today = yaolian_core::Timestamp::now().china_date();
+    let outcomes = ["recovered", "improved", "improved", "recovered", "not_recovered", "unknown"];
+    let report = |i: usize, (generic, approval): (&str, &str), term: &str| {
+        let onset = today - chrono::Duration::days(3 + (i as i64 * 7) % 360);
+        NewReport {
+            external_ref: format!("ZJPH-ADR-{:04}", i + 1),
+            reporter_kind: "medical".into(),
+            novel: i.is_multiple_of(11),
+            serious: term == "E0501",
+            sex: if i.is_multiple_of(3) { "male" } else { "female" }.into(),
+            age: Some(6 + (i as i64 * 13) % 80),
+            onset_on: onset.to_string(),
+            outcome: if term == "E0501" { "recovered" } else { outcomes[i % outcomes.len()] }.into(),
+            description: if term == "E0501" {
+                "静脉滴注开始约 5 分钟后出现胸闷、呼吸困难、血压下降，立即停药并予肾上腺素等抢救后好转。".into()
+            } else {
+                "用药后出现不适，停药或对症处理后缓解。".into()
+            },
+            drugs: vec![NewDrug {
+                generic: generic.into(),
+                approval_number: approval.into(),
+                batch: format!("2509{:02}", 1 + i % 28),
+                ..NewDrug::default()
+            }],
+            events: vec![NewEvent { term: term.into(), verbatim: String::new() }],
+        }
+    };
+    let mut reports = Vec::new();
+    for drug in drugs {
+        for term in common {
+            for _ in 0..6 {
+                reports.push(report(reports.len(), drug, term));
+            }
+        }
+    }
+    for _ in 0..9 {
+        reports.push(report(reports.len(), drugs[2], "E0501"));
+    }
+    for k in [1, 4, 6] {
+        reports.push(report(reports.len(), drugs[k], "E0501"));
+    }
+    adr::submit_many(store, &hospital, &reports, "api", client).await?;
+    // The holder's own reports of three of the hospital's cases.
+    let again: Vec<NewReport> = reports
+        .iter()
+        .rev()
+        .take(6)
+        .skip(3)
+        .enumerate()
+        .map(|(k, r)| NewReport {
+            external_ref: format!("KC-PV-2026-{:03}", k + 1),
+            reporter_kind: "holder".into(),
+            ..r.clone()
+        })
+        .collect();
+    adr::submit_many(store, &holder, &again, "form", client).await?;
+    yaolian_signals::detection::run(store, &inspector, client).await?;
+    Ok(())
 }
 
 /// 浙江省局's risk cases (风险处置): two trace anomalies at its companies' sites raised as cases —

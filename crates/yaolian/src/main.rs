@@ -6,6 +6,7 @@ mod bench;
 mod bench_inventory;
 mod bench_lab;
 mod bench_pages;
+mod bench_signals;
 mod bench_supervision;
 mod bench_trace;
 mod config;

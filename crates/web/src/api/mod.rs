@@ -15,6 +15,7 @@ mod records;
 mod registry;
 mod sampling;
 mod services;
+mod signals;
 mod supervision;
 mod trace;
 
@@ -41,6 +42,7 @@ pub use records::*;
 pub use registry::*;
 pub use sampling::*;
 pub use services::*;
+pub use signals::*;
 pub use supervision::*;
 pub use trace::*;
 
@@ -62,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .merge(supervision::routes())
         .merge(sampling::routes())
         .merge(enforcement::routes())
+        .merge(signals::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

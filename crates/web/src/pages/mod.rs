@@ -10,6 +10,7 @@ mod account;
 mod admin;
 mod changes;
 mod enforcement;
+
 mod explain;
 mod export;
 mod home;
@@ -29,6 +30,7 @@ mod registry;
 mod risk;
 mod sampling;
 mod services;
+mod signals;
 mod supervision;
 mod trace;
 
@@ -73,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(plans::routes())
         .merge(sampling::routes())
         .merge(enforcement::routes())
+        .merge(signals::routes())
         .merge(rectification::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
@@ -223,6 +226,12 @@ impl Chrome {
             links.push(("sampling", "/supervision/sampling", "nav.sampling"));
             links.push(("enforcement", "/supervision/enforcements", "nav.enforcement"));
             links.push(("complaints", "/supervision/complaints", "nav.complaints"));
+        }
+        if p.has(perm::SIGNALS_READ) {
+            if p.org_kind().is_regulator() {
+                links.push(("signals", "/signals", "nav.signals"));
+            }
+            links.push(("adr", "/signals/reports", "nav.adr"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

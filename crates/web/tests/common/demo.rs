@@ -374,6 +374,36 @@ pub async fn seed(store: &Store) -> Demo {
     };
     let e = yaolian_supervision::enforcement::open(store, &inspector, &clue, &client).await.unwrap();
     ids.insert("enforcement.zj".into(), e.id.to_string());
+    // The provincial hospital's adverse reaction reports: three of 药品甲 with anaphylactic shock
+    // among 40, and the bureau's detection run that finds them (不良反应信号).
+    let hospital_id = ids["user.zjph.master"].parse::<i64>().unwrap();
+    let hospital = yaolian_identity::auth::principal_for_user(store, hospital_id).await.unwrap();
+    let reports: Vec<yaolian_signals::adr::NewReport> = (0..40)
+        .map(|i| {
+            let (drug, term) = match i {
+                0..=2 => ("药品甲", "E0501"),
+                3 => ("药品乙", "E0501"),
+                _ => ("药品乙", ["E0101", "E0201", "E0301", "E0403"][i % 4]),
+            };
+            yaolian_signals::adr::NewReport {
+                reporter_kind: "medical".into(),
+                sex: "female".into(),
+                age: Some(20 + i as i64),
+                onset_on: "2026-03-01".into(),
+                outcome: "recovered".into(),
+                drugs: vec![yaolian_signals::adr::NewDrug { generic: drug.into(), ..Default::default() }],
+                events: vec![yaolian_signals::adr::NewEvent { term: term.into(), verbatim: String::new() }],
+                ..Default::default()
+            }
+        })
+        .collect();
+    let adr = yaolian_signals::adr::submit_many(store, &hospital, &reports, "api", &client).await.unwrap();
+    ids.insert("adr.zjph".into(), adr[0].to_string());
+    yaolian_signals::detection::run(store, &inspector, &client).await.unwrap();
+    let filter = yaolian_signals::detection::Filter::default();
+    let (signals, _) =
+        yaolian_signals::detection::list(store, &inspector, &filter, "recent", (10, 0), &client).await.unwrap();
+    ids.insert("signal.zj".into(), signals[0].id.to_string());
     Demo { ids }
 }
 
