@@ -269,7 +269,9 @@ async fn products(store: &Store, numbers: &BTreeSet<String>) -> Result<HashMap<S
 }
 
 fn one_of(errors: &mut ValidationError, field: &str, list: &[(&str, &str)], value: &str) {
-    if !list.iter().any(|(c, _)| *c == value) {
+    if value.trim().is_empty() {
+        errors.push(field, "required", "a choice from the list");
+    } else if !list.iter().any(|(c, _)| *c == value) {
         let codes: Vec<&str> = list.iter().map(|(c, _)| *c).collect();
         errors.push(field, format!("one_of:{}", codes.join(",")), format!("one of {}", codes.join(", ")));
     }

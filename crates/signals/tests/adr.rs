@@ -123,11 +123,13 @@ async fn reports_are_counted_once_and_the_planted_signal_is_found_and_raised() {
         let mut future = report(0, "布洛芬", "", "E0101");
         future.onset_on = "2999-01-01".into();
         future.drugs[0].role = "concomitant".into();
+        future.sex = String::new();
         let mut got = rules(adr::submit(&store, &hospital, &future, "form", &c).await.unwrap_err());
         got.sort();
         assert_eq!(
             got,
-            [("drugs", "suspected_required"), ("onset_on", "not_future")].map(|(f, r)| (f.to_string(), r.to_string()))
+            [("drugs", "suspected_required"), ("onset_on", "not_future"), ("sex", "required")]
+                .map(|(f, r)| (f.to_string(), r.to_string()))
         );
         // A bureau's reviewer reads but does not report.
         assert_eq!(
