@@ -127,6 +127,12 @@ pub mod action {
     pub const ADR_RUN: &str = "adr_run";
     /// A signal found, re-measured or decided, or raised as a case (信号评价).
     pub const ADR_SIGNAL: &str = "adr_signal";
+    /// A production line or one of its parameters defined (生产黑匣子).
+    pub const BB_LINE: &str = "bb_line";
+    /// Process points received from a company's systems (生产数据上传).
+    pub const BB_INGEST: &str = "bb_ingest";
+    /// A black-box warning raised by a rule, or decided (生产预警).
+    pub const BB_WARNING: &str = "bb_warning";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -209,6 +215,9 @@ pub mod action {
         ADR_REPORT,
         ADR_RUN,
         ADR_SIGNAL,
+        BB_LINE,
+        BB_INGEST,
+        BB_WARNING,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

@@ -681,17 +681,7 @@ pub async fn decide(
     client: &ClientInfo,
 ) -> Result<Signal> {
     let (s, _) = managed(store, principal, id, client).await?;
-    let mut errors = ValidationError::new();
-    let status = match d.action.as_str() {
-        "watch" => "watch",
-        "refute" => "refuted",
-        _ => {
-            errors.push("action", "one_of:watch,refute", "继续观察 or 排除");
-            ""
-        }
-    };
-    errors.length("note", &d.note, 1, 2000);
-    errors.into_result()?;
+    let status = decision_status(d)?;
     if !["new", "watch"].contains(&s.status.as_str()) {
         return Err(SignalError::WrongState { number: s.number, status: s.status, action: "decide" });
     }
@@ -706,6 +696,23 @@ pub async fn decide(
     save(&mut tx, principal, id, &d.action, d.note.trim(), client).await?;
     tx.commit().await?;
     get(store, principal, id, client).await
+}
+
+/// The state a decision leads to (`watch` or `refuted`), its note checked: the rules of a
+/// signal's and a black-box warning's decisions.
+pub fn decision_status(d: &Decision) -> Result<&'static str> {
+    let mut errors = ValidationError::new();
+    let status = match d.action.as_str() {
+        "watch" => "watch",
+        "refute" => "refuted",
+        _ => {
+            errors.push("action", "one_of:watch,refute", "继续观察 or 排除");
+            ""
+        }
+    };
+    errors.length("note", &d.note, 1, 2000);
+    errors.into_result()?;
+    Ok(status)
 }
 
 async fn bump(tx: &mut Tx<'_>, s: &Signal, set: &str, values: Vec<Value>) -> Result<()> {

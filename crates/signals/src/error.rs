@@ -43,11 +43,10 @@ impl SignalError {
             SignalError::Shared(_) => return None,
             SignalError::Supervision(e) => return e.zh(),
             SignalError::WrongState { number, status, .. } => {
-                let zh = crate::detection::STATUSES
-                    .iter()
-                    .find(|(c, _)| c == status)
-                    .map(|(_, z)| *z)
-                    .unwrap_or(status.as_str());
+                // A warning's number starts YJ (预警), a signal's XH (信号).
+                let states =
+                    if number.starts_with("YJ") { crate::blackbox::STATUSES } else { crate::detection::STATUSES };
+                let zh = states.iter().find(|(c, _)| c == status).map(|(_, z)| *z).unwrap_or(status.as_str());
                 format!("{number} 当前为“{zh}”，不能进行这一步")
             }
         })

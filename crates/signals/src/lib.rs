@@ -10,6 +10,7 @@
 //! on one a version, a confirmed one raised as a case in supervision's closed loop.
 
 pub mod adr;
+pub mod blackbox;
 pub mod detection;
 pub mod error;
 pub mod stats;

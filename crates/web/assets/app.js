@@ -113,6 +113,79 @@
       window.addEventListener('resize', function () { chart.resize(); });
     });
   }
+  // Control charts (生产黑匣子): <div id="control-charts" data-charts='[…]' data-labels='{…}'>, one
+  // section per parameter (values against their limits with the breaching samples in red, the
+  // ranges, the EWMA and the CUSUM); refreshed from the API every 10 s while the page is open.
+  function chinaTime(ms) { return new Date(ms + 8 * 3600 * 1000).toISOString().slice(11, 19); }
+  function lineChart(el, x, series, limits) {
+    var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
+    chart.setOption({
+      animation: false,
+      grid: { left: 48, right: 56, top: 28, bottom: 28 },
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0, type: 'scroll' },
+      xAxis: { type: 'category', data: x },
+      yAxis: { type: 'value', scale: true },
+      series: series.map(function (s, i) {
+        return { name: s.name, type: 'line', data: s.data, showSymbol: x.length <= 60, connectNulls: false,
+                 markLine: i === 0 && limits.length ? { symbol: 'none', silent: true,
+                   lineStyle: { type: 'dashed', color: '#b54708' }, label: { formatter: '{b} {c}', position: 'end' },
+                   data: limits.map(function (l) { return { name: l[0], yAxis: +l[1].toFixed(4) }; }) } : undefined };
+      }),
+      color: ['#0b6e4f', '#2e90fa', '#b54708', '#7a5af8']
+    }, true);
+    if (!el.getAttribute('data-resize')) {
+      el.setAttribute('data-resize', '1');
+      window.addEventListener('resize', function () { chart.resize(); });
+    }
+  }
+  function drawControls(root, charts) {
+    var L = {};
+    try { L = JSON.parse(root.getAttribute('data-labels') || '{}'); } catch (err) { return; }
+    charts.forEach(function (c) {
+      var sec = document.getElementById('parameter-' + c.parameter_id);
+      if (!sec) { return; }
+      var x = c.ts.map(chinaTime);
+      var red = {};
+      (c.breaches || []).forEach(function (b) { red[b[1]] = true; });
+      var values = c.values.map(function (v, i) {
+        return red[i] ? { value: v, symbol: 'circle', symbolSize: 9, itemStyle: { color: '#b42318' } } : v;
+      });
+      lineChart(sec.querySelector('.control-main'), x, [{ name: c.subgroup > 1 ? L.mean : L.value, data: values }],
+                [[L.ucl, c.ucl], [L.center, c.center], [L.lcl, c.lcl]]);
+      lineChart(sec.querySelector('.control-spread'), x, [{ name: c.subgroup > 1 ? L.range : L.mr, data: c.spreads }],
+                [[L.ucl, c.spread_ucl], [L.center, c.spread_center]]);
+      lineChart(sec.querySelector('.control-ewma'), x,
+                [{ name: L.ewma, data: c.ewma }, { name: L.ucl, data: c.ewma_upper }, { name: L.lcl, data: c.ewma_lower }],
+                [[L.center, c.center]]);
+      lineChart(sec.querySelector('.control-cusum'), x,
+                [{ name: L.high, data: c.cusum_high }, { name: L.low, data: c.cusum_low }], [[L.h, c.cusum_h]]);
+      var count = sec.querySelector('.cap-count');
+      if (count) { count.textContent = c.samples + ' / ' + c.points; }
+    });
+  }
+  function controlCharts() {
+    var root = document.getElementById('control-charts');
+    if (!root || !window.echarts) { return; }
+    var charts;
+    try { charts = JSON.parse(root.getAttribute('data-charts') || '[]'); } catch (err) { return; }
+    drawControls(root, charts);
+    var state = document.getElementById('live-state');
+    var url = '/api/v1/signals/blackbox/lines/' + root.getAttribute('data-line') + '/charts?batch=' +
+              encodeURIComponent(root.getAttribute('data-batch') || '');
+    window.setInterval(function () {
+      if (document.hidden) { return; }
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          if (!d) { return; }
+          drawControls(root, d.charts);
+          if (state) { state.textContent = state.getAttribute('data-live-label') + ' ' + chinaTime(Date.now()); }
+        })
+        .catch(function () {});
+    }, 10000);
+  }
+  function onLoad() { drawCharts(); controlCharts(); }
   // After every deferred script (a page may load ECharts after this file).
-  if (document.readyState === 'complete') { drawCharts(); } else { window.addEventListener('load', drawCharts); }
+  if (document.readyState === 'complete') { onLoad(); } else { window.addEventListener('load', onLoad); }
 })();

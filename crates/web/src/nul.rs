@@ -76,7 +76,12 @@ pub async fn refuse_nul_bytes(State(state): State<AppState>, req: Request, next:
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, state.config().max_body_bytes).await else {
+    // A route that takes a larger JSON body names its own limit (the route's `DefaultBodyLimit`).
+    let limit = match parts.uri.path() {
+        crate::api::BLACKBOX_POINTS_PATH => crate::api::MAX_POINTS_BODY.max(state.config().max_body_bytes),
+        _ => state.config().max_body_bytes,
+    };
+    let Ok(bytes) = to_bytes(body, limit).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
             .into_response();
     };

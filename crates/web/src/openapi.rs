@@ -73,6 +73,8 @@ use crate::api;
         api::list_adr_reports, api::submit_adr_report, api::submit_adr_batch, api::import_adr_reports,
         api::get_adr_report, api::adr_terms, api::list_signal_runs, api::run_signal_detection,
         api::list_adr_signals, api::get_adr_signal, api::decide_adr_signal, api::adr_signal_case,
+        api::ingest_points, api::list_lines, api::create_line, api::get_line, api::add_parameter, api::line_charts,
+        api::list_warnings, api::get_warning, api::decide_warning, api::warning_case,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),

@@ -181,6 +181,12 @@ fn concrete(template: &str, world: &Demo) -> String {
         ("/api/v1/supervision/enforcements/{id}/closure", "/api/v1/supervision/enforcements/{enforcement.zj}/closure"),
         ("/api/v1/signals/adr-signals/{id}/decision", "/api/v1/signals/adr-signals/{signal.zj}/decision"),
         ("/api/v1/signals/adr-signals/{id}/case", "/api/v1/signals/adr-signals/{signal.zj}/case"),
+        ("/api/v1/signals/blackbox/lines/{id}/parameters", "/api/v1/signals/blackbox/lines/{bbline.kc}/parameters"),
+        (
+            "/api/v1/signals/blackbox/warnings/{id}/decision",
+            "/api/v1/signals/blackbox/warnings/{bbwarning.kc}/decision",
+        ),
+        ("/api/v1/signals/blackbox/warnings/{id}/case", "/api/v1/signals/blackbox/warnings/{bbwarning.kc}/case"),
     ];
     if !template.contains('{') {
         return template.to_string();

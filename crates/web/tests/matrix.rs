@@ -356,6 +356,16 @@ GET    /api/v1/signals/adr-signals/{signal.zj}              D NNN AAANANN NNNNNN
 POST   /api/v1/signals/adr-signals/{signal.zj}/decision     D NNN DADNANN NNNNNNNNN {"action": "watch", "note": ""}
 POST   /api/v1/signals/adr-signals/{signal.zj}/case         D NNN DADNANN NNNNNNNNN {"note": ""}
 POST   /api/v1/signals/runs                                 D DDD AADDAAA DDDDDDDDD
+POST   /api/v1/signals/blackbox/points                      D DDD DDDDDDD AADAAAAAA {"series": []}
+GET    /api/v1/signals/blackbox/lines                       D DDD AAADAAA AADAAAAAA
+POST   /api/v1/signals/blackbox/lines                       D DDD DDDDDDD AADAAAAAA {"code": "L 1", "name": ""}
+GET    /api/v1/signals/blackbox/lines/{bbline.kc}           D NNN AAANANN AANNNNNNN
+POST   /api/v1/signals/blackbox/lines/{bbline.kc}/parameters D DDD DDDDDDD AADNNNNNN {"code": "x", "name": "", "center": 1, "sigma": 0}
+GET    /api/v1/signals/blackbox/lines/{bbline.kc}/charts    D NNN AAANANN AANNNNNNN
+GET    /api/v1/signals/blackbox/warnings                    D DDD AAADAAA AADAAAAAA
+GET    /api/v1/signals/blackbox/warnings/{bbwarning.kc}     D NNN AAANANN AANNNNNNN
+POST   /api/v1/signals/blackbox/warnings/{bbwarning.kc}/decision D NNN AADNANN DDNNNNNNN {"action": "watch", "note": ""}
+POST   /api/v1/signals/blackbox/warnings/{bbwarning.kc}/case D NNN AADNANN DDNNNNNNN {"note": ""}
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;
 

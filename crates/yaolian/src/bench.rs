@@ -104,6 +104,9 @@ pub enum BenchCommand {
     Signals {
         #[arg(long, default_value_t = 1_000_000)]
         reports: usize,
+        /// Black-box process points to stream.
+        #[arg(long, default_value_t = 200_000)]
+        points: usize,
     },
     /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
     /// / p99 per page next to a static asset, on SQLite and (with --database-url
@@ -183,9 +186,10 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             Ok(())
         }
-        BenchCommand::Signals { reports } => {
+        BenchCommand::Signals { reports, points } => {
             for pg in backends(database_url) {
                 crate::bench_signals::run(pg.as_deref(), reports.max(100)).await?;
+                crate::bench_signals::run_blackbox(pg.as_deref(), points.max(5_000)).await?;
             }
             Ok(())
         }

@@ -167,3 +167,156 @@ pub async fn run(pg: Option<&str>, reports: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// Parameters the black-box bench streams (10 lines of 5).
+const LINES: usize = 10;
+const PER_LINE: usize = 5;
+/// Points per call, and per parameter and batch.
+const CALL: usize = 5_000;
+const BATCH: usize = 2_000;
+
+/// `yaolian bench signals`, black box part: `points` process points streamed through
+/// `blackbox::ingest` in calls of 5,000 (50 parameters × 100 points, 1% of them late: their
+/// time a few minutes before their series' latest), each call stored, folded, judged by the
+/// eight Nelson rules, EWMA and CUSUM and anchored; against the baseline of inserting the same
+/// point rows in the same calls into a fresh database (multi-row inserts, one transaction each).
+pub async fn run_blackbox(pg: Option<&str>, points: usize) -> Result<()> {
+    let name = if pg.is_some() { "postgres" } else { "sqlite" };
+    println!("\nbench signals (black box): backend {name}, {points} points in calls of {CALL}");
+    let parameters = LINES * PER_LINE;
+    let per_call = CALL / parameters;
+    let calls = points.div_ceil(CALL);
+    let start = yaolian_core::Timestamp::now().0 - (calls * per_call) as i64 * 1_000 - 3_600_000;
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    // Call c, parameter p, point k: time start + (c·per_call + k) s; batch by BATCH points.
+    let made: Vec<Vec<(usize, String, i64, f64)>> = (0..calls)
+        .map(|c| {
+            let mut call = Vec::with_capacity(CALL);
+            for p in 0..parameters {
+                for k in 0..per_call {
+                    let i = c * per_call + k;
+                    let late = rng.next().is_multiple_of(100) && i > 10;
+                    let t = if late { i - 5 } else { i };
+                    // A sum of three uniforms: near normal, σ = 1.
+                    let z = (0..3).map(|_| (rng.next() % 10_000) as f64 / 10_000.0 - 0.5).sum::<f64>() * 2.0;
+                    call.push((p, format!("B{:04}", i / BATCH), start + t as i64 * 1_000, z));
+                }
+            }
+            call
+        })
+        .collect();
+
+    // Baseline: the same rows, inserted raw.
+    let db = crate::bench::fresh(pg).await.context("creating a benchmark database")?;
+    let (store, ids, qa) = blackbox_world(&db.store).await?;
+    let t = Instant::now();
+    for call in &made {
+        let mut tx = store.begin().await?;
+        let ingest: i64 = sqlx::query_scalar(
+            "INSERT INTO bb_ingests (org_id, count, late, root, time_from, time_to, actor, received_at) \
+             VALUES ($1, 0, 0, '', 0, 0, 'bench', 0) RETURNING id",
+        )
+        .bind(qa.org_id())
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut values = Vec::with_capacity(call.len() * 6);
+        for (pos, (p, batch, ts, v)) in call.iter().enumerate() {
+            values.extend([
+                Value::I64(ingest),
+                Value::I64(pos as i64),
+                Value::I64(ids[*p]),
+                Value::Text(batch.clone()),
+                Value::I64(*ts),
+                Value::F64(*v),
+            ]);
+        }
+        yaolian_store::sql::insert_rows(
+            &mut tx,
+            "INSERT INTO bb_points (ingest_id, pos, parameter_id, batch, ts, value)",
+            "",
+            6,
+            values,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let raw = t.elapsed();
+
+    let db = crate::bench::fresh(pg).await.context("creating a benchmark database")?;
+    let (store, _, qa) = blackbox_world(&db.store).await?;
+    let client = ClientInfo::default();
+    let t = Instant::now();
+    let (mut late, mut warnings) = (0i64, 0usize);
+    for call in &made {
+        let mut by: std::collections::BTreeMap<(usize, &str), Vec<yaolian_signals::blackbox::PointIn>> =
+            std::collections::BTreeMap::new();
+        for (p, batch, ts, v) in call {
+            by.entry((*p, batch.as_str())).or_default().push(yaolian_signals::blackbox::PointIn {
+                time: yaolian_core::Timestamp(*ts).to_rfc3339(),
+                value: *v,
+            });
+        }
+        let series = by
+            .into_iter()
+            .map(|((p, batch), points)| yaolian_signals::blackbox::SeriesIn {
+                line: format!("L{:02}", p / PER_LINE),
+                parameter: format!("p{}", p % PER_LINE),
+                batch: batch.to_string(),
+                points,
+            })
+            .collect();
+        let receipt =
+            yaolian_signals::blackbox::ingest(&store, &qa, &yaolian_signals::blackbox::Ingest { series }, &client)
+                .await?;
+        late += receipt.late;
+        warnings += receipt.warnings.len();
+    }
+    let judged = t.elapsed();
+    let total = made.iter().map(Vec::len).sum::<usize>() as f64;
+    println!(
+        "baseline: raw insert of the same rows: {:.2} s = {:.0} points/s",
+        raw.as_secs_f64(),
+        total / raw.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "ingest (check, store, fold, judge by 10 rules, anchor): {:.2} s = {:.0} points/s = {:.1}× the raw insert; \
+         {late} late points, {warnings} warnings",
+        judged.as_secs_f64(),
+        total / judged.as_secs_f64().max(1e-9),
+        judged.as_secs_f64() / raw.as_secs_f64().max(1e-9)
+    );
+    Ok(())
+}
+
+/// A fresh database's company with [`LINES`] lines of [`PER_LINE`] parameters (centre 0, σ 1):
+/// the parameters' ids and the company's quality head.
+async fn blackbox_world(
+    store: &yaolian_store::Store,
+) -> Result<(yaolian_store::Store, Vec<i64>, yaolian_access::Principal)> {
+    use yaolian_signals::blackbox::{self, NewLine, NewParameter};
+    let world = yaolian_identity::fixtures::world(store).await?;
+    let sys = yaolian_access::run_as_system::principal();
+    let id =
+        yaolian_identity::fixtures::user(store, &sys, world.company_a, "bench.qa", false, &["quality_head"]).await?;
+    let qa = yaolian_identity::auth::principal_for_user(store, id).await?;
+    let client = ClientInfo::default();
+    let mut ids = Vec::new();
+    for l in 0..LINES {
+        let line = NewLine { code: format!("L{l:02}"), name: format!("生产线{l}"), product: String::new() };
+        let line = blackbox::create_line(store, &qa, &line, &client).await?;
+        for p in 0..PER_LINE {
+            let new = NewParameter {
+                code: format!("p{p}"),
+                name: format!("参数{p}"),
+                unit: String::new(),
+                subgroup: 1,
+                center: 0.0,
+                sigma: 1.0,
+                lsl: Some(-4.0),
+                usl: Some(4.0),
+            };
+            ids.push(blackbox::add_parameter(store, &qa, line.id, &new, &client).await?.id);
+        }
+    }
+    Ok((store.clone(), ids, qa))
+}

@@ -294,7 +294,81 @@ pub async fn seed(
     seed_sampling(store, password, &client).await?;
     seed_enforcement(store, password, sealing, &client).await?;
     seed_signals(store, &client).await?;
+    seed_blackbox(store, &client).await?;
     Ok(accounts)
+}
+
+/// 康辰's freeze-dried powder line in the production black box (生产黑匣子): yesterday's batch in
+/// control on its three parameters; today's batch with the shelf temperature drifting up by 0.8σ
+/// from its 31st minute (the reference drift), which fires Nelson rule 2 at its 39th point, sent
+/// in three calls of which the last brings five late points.
+async fn seed_blackbox(store: &Store, client: &ClientInfo) -> Result<()> {
+    use yaolian_signals::blackbox::{self, Ingest, NewLine, NewParameter, PointIn, SeriesIn};
+    let id = yaolian_identity::users::id_by_username(store, "kc.qa").await?;
+    let qa = yaolian_identity::auth::principal_for_user(store, id).await?;
+    let line = NewLine {
+        code: "L01".into(), name: "冻干粉针剂生产线".into(), product: "注射用头孢曲松钠".into()
+    };
+    let line = blackbox::create_line(store, &qa, &line, client).await?;
+    let parameters = [
+        ("shelf_temp", "冻干板层温度", "℃", 1, -40.0, 0.6, Some(-45.0), Some(-35.0)),
+        ("fill_weight", "装量", "g", 5, 1.0, 0.01, Some(0.97), Some(1.03)),
+        ("f0", "灭菌 F0 值", "min", 1, 15.0, 0.5, Some(12.0), None),
+    ];
+    for (code, name, unit, subgroup, center, sigma, lsl, usl) in parameters {
+        let p =
+            NewParameter { code: code.into(), name: name.into(), unit: unit.into(), subgroup, center, sigma, lsl, usl };
+        blackbox::add_parameter(store, &qa, line.id, &p, client).await?;
+    }
+    let now = yaolian_core::Timestamp::now().0;
+    let minute = 60_000i64;
+    let point = |t: i64, value: f64| PointIn { time: yaolian_core::Timestamp(t).to_rfc3339(), value };
+    let calm = blackbox::drift_z(30);
+    // Subgroup of five around a mean: the values' offsets in σ.
+    let spread = [-0.5, 0.2, 0.0, 0.4, -0.1];
+    let series = |code: &str, batch: &str, points: Vec<PointIn>| SeriesIn {
+        line: "L01".into(),
+        parameter: code.into(),
+        batch: batch.into(),
+        points,
+    };
+    // A batch in control (the shelf temperature left out when it drifts).
+    let steady = |batch: &str, start: i64, n: usize, drifting: bool| {
+        let mut out = Vec::new();
+        for (code, _, _, subgroup, center, sigma, ..) in parameters {
+            let mut pts = Vec::new();
+            for i in 0..n {
+                let t = start + i as i64 * minute;
+                let z = calm[i % 10];
+                if subgroup == 1 {
+                    pts.push(point(t, center + sigma * z));
+                } else {
+                    let mean = center + sigma / (subgroup as f64).sqrt() * z;
+                    pts.extend(spread.iter().map(|o| point(t, mean + sigma * o)));
+                }
+            }
+            if code != "shelf_temp" || !drifting {
+                out.push(series(code, batch, pts));
+            }
+        }
+        out
+    };
+    // 批号: the day it was made, as 年月日 and a running number.
+    let batch_of = |t: i64| format!("{}01", yaolian_core::Timestamp(t).china_date().format("%y%m%d"));
+    let yesterday = now - 26 * 3600 * 1000;
+    let today = now - 61 * minute;
+    let (first, second) = (batch_of(yesterday), batch_of(today));
+    blackbox::ingest(store, &qa, &Ingest { series: steady(&first, yesterday, 120, false) }, client).await?;
+    blackbox::ingest(store, &qa, &Ingest { series: steady(&second, today, 60, true) }, client).await?;
+    let drift = blackbox::drift_z(60);
+    let temp = |r: std::ops::Range<usize>| {
+        let pts = r.map(|i| point(today + i as i64 * minute, -40.0 + 0.6 * drift[i])).collect();
+        series("shelf_temp", &second, pts)
+    };
+    for part in [vec![temp(0..20)], vec![temp(25..45)], vec![temp(45..60), temp(20..25)]] {
+        blackbox::ingest(store, &qa, &Ingest { series: part }, client).await?;
+    }
+    Ok(())
 }
 
 /// Adverse reaction reports (不良反应报告) from 浙江省人民医院 over the last year: seven drugs, each

@@ -41,6 +41,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_signals::adr::drifts(store).await?);
     all.extend(yaolian_signals::detection::drifts(store).await?);
     all.extend(yaolian_signals::detection::run_drifts(store).await?);
+    all.extend(yaolian_signals::blackbox::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
     Ok(all)
 }

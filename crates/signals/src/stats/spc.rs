@@ -247,15 +247,24 @@ pub struct EwmaPoint {
 /// target ± k·σ·√(λ/(2 − λ)·[1 − (1 − λ)^(2t)]) (the exact, time-varying limits).
 pub fn ewma(x: &[f64], target: f64, sigma: f64, lambda: f64, k: f64) -> Vec<EwmaPoint> {
     let mut z = target;
-    let mut out = Vec::with_capacity(x.len());
-    for (i, v) in x.iter().enumerate() {
-        z = lambda * v + (1.0 - lambda) * z;
-        let t = (i + 1) as i32;
-        let half = k * sigma * (lambda / (2.0 - lambda) * (1.0 - (1.0 - lambda).powi(2 * t))).sqrt();
-        let (lower, upper) = (target - half, target + half);
-        out.push(EwmaPoint { value: z, lower, upper, out: z < lower || z > upper });
-    }
-    out
+    x.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let p = ewma_step(z, *v, i + 1, (target, sigma, lambda, k));
+            z = p.value;
+            p
+        })
+        .collect()
+}
+
+/// The EWMA chart's point `t` (1-based) from the previous EWMA (`target` before the first) and
+/// the value `v`: one step of [`ewma`], for a chart kept as it grows.
+pub fn ewma_step(previous: f64, v: f64, t: usize, (target, sigma, lambda, k): (f64, f64, f64, f64)) -> EwmaPoint {
+    let z = lambda * v + (1.0 - lambda) * previous;
+    let t = i32::try_from(t.min(1 << 20)).unwrap_or(i32::MAX);
+    let half = k * sigma * (lambda / (2.0 - lambda) * (1.0 - (1.0 - lambda).powi(2 * t))).sqrt();
+    let (lower, upper) = (target - half, target + half);
+    EwmaPoint { value: z, lower, upper, out: z < lower || z > upper }
 }
 
 /// One point of a tabular CUSUM.
@@ -272,14 +281,20 @@ pub struct CusumPoint {
 /// k), Sₗ(t) = max(0, Sₗ(t−1) + target − k − xₜ), both from 0, out of control when either
 /// exceeds h (`k` and `h` in the data's units, commonly ½σ and 4σ or 5σ).
 pub fn cusum(x: &[f64], target: f64, k: f64, h: f64) -> Vec<CusumPoint> {
-    let (mut high, mut low) = (0.0f64, 0.0f64);
+    let mut previous = CusumPoint { high: 0.0, low: 0.0, out: false };
     x.iter()
         .map(|v| {
-            high = (high + v - target - k).max(0.0);
-            low = (low + target - k - v).max(0.0);
-            CusumPoint { high, low, out: high > h || low > h }
+            previous = cusum_step(previous, *v, (target, k, h));
+            previous
         })
         .collect()
+}
+
+/// One step of [`cusum`] from the previous point (both sums 0 before the first).
+pub fn cusum_step(previous: CusumPoint, v: f64, (target, k, h): (f64, f64, f64)) -> CusumPoint {
+    let high = (previous.high + v - target - k).max(0.0);
+    let low = (previous.low + target - k - v).max(0.0);
+    CusumPoint { high, low, out: high > h || low > h }
 }
 
 /// Process capability against the specification limits.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yaolian_registry::table;
 use yaolian_signals::adr::{self, Imported, NewReport, Report};
+use yaolian_signals::blackbox::{self, Chart, Ingest, Line, NewLine, NewParameter, Parameter, Receipt, Warning};
 use yaolian_signals::detection::{self, Decision, Raise, Run, Signal};
 
 use super::IdPath;
@@ -32,7 +33,22 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/signals/adr-signals/{id}", get(get_adr_signal))
         .route("/api/v1/signals/adr-signals/{id}/decision", post(decide_adr_signal))
         .route("/api/v1/signals/adr-signals/{id}/case", post(adr_signal_case))
+        .route("/api/v1/signals/blackbox/points", post(ingest_points).layer(DefaultBodyLimit::max(MAX_POINTS_BODY)))
+        .route("/api/v1/signals/blackbox/lines", get(list_lines).post(create_line))
+        .route("/api/v1/signals/blackbox/lines/{id}", get(get_line))
+        .route("/api/v1/signals/blackbox/lines/{id}/parameters", post(add_parameter))
+        .route("/api/v1/signals/blackbox/lines/{id}/charts", get(line_charts))
+        .route("/api/v1/signals/blackbox/warnings", get(list_warnings))
+        .route("/api/v1/signals/blackbox/warnings/{id}", get(get_warning))
+        .route("/api/v1/signals/blackbox/warnings/{id}/decision", post(decide_warning))
+        .route("/api/v1/signals/blackbox/warnings/{id}/case", post(warning_case))
 }
+
+/// Where companies' systems send process points (the route's path; the NUL check reads their
+/// larger body).
+pub const BLACKBOX_POINTS_PATH: &str = "/api/v1/signals/blackbox/points";
+/// The largest body of points: 50,000 points of about 60 bytes each, with room.
+pub const MAX_POINTS_BODY: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AdrReportParams {
@@ -245,4 +261,180 @@ pub async fn adr_signal_case(
     ApiJson(r): ApiJson<Raise>,
 ) -> ApiResult<Json<Signal>> {
     Ok(Json(detection::raise_case(state.store(), &p, id, &r, &client).await?))
+}
+
+/// Send process points of the caller's company's lines (`signals.report`): up to 50,000 per call
+/// in series of (line, parameter, batch), late and out-of-order points accepted; the points are
+/// stored, judged and anchored in one transaction. Answers what was stored and the warnings
+/// raised.
+#[utoipa::path(post, path = "/api/v1/signals/blackbox/points", tag = "signals", request_body = Ingest,
+    responses((status = 201, body = Receipt), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn ingest_points(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<Ingest>,
+) -> ApiResult<(StatusCode, Json<Receipt>)> {
+    Ok((StatusCode::CREATED, Json(blackbox::ingest(state.store(), &p, &input, &client).await?)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct LineParams {
+    /// Line, code or company name.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Production lines in the caller's scope (`signals.read`), those with open warnings first.
+#[utoipa::path(get, path = "/api/v1/signals/blackbox/lines", tag = "signals", params(LineParams),
+    responses((status = 200, body = Vec<Line>), (status = 403, body = Problem)))]
+pub async fn list_lines(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    super::ApiQuery(q): super::ApiQuery<LineParams>,
+) -> ApiResult<Json<Vec<Line>>> {
+    let page = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    Ok(Json(blackbox::lines(state.store(), &p, &q.q.unwrap_or_default(), page, &client).await?.0))
+}
+
+/// Define a production line of the caller's company (`signals.report`).
+#[utoipa::path(post, path = "/api/v1/signals/blackbox/lines", tag = "signals", request_body = NewLine,
+    responses((status = 201, body = Line), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_line(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    ApiJson(new): ApiJson<NewLine>,
+) -> ApiResult<(StatusCode, Json<Line>)> {
+    Ok((StatusCode::CREATED, Json(blackbox::create_line(state.store(), &p, &new, &client).await?)))
+}
+
+/// One production line with its parameters (`signals.read` over its company).
+#[utoipa::path(get, path = "/api/v1/signals/blackbox/lines/{id}", tag = "signals", params(("id" = i64, Path)),
+    responses((status = 200, body = Line), (status = 404, body = Problem)))]
+pub async fn get_line(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Line>> {
+    Ok(Json(blackbox::line(state.store(), &p, id, &client).await?))
+}
+
+/// Add a key process parameter to a line of the caller's company (`signals.report`).
+#[utoipa::path(post, path = "/api/v1/signals/blackbox/lines/{id}/parameters", tag = "signals",
+    params(("id" = i64, Path)), request_body = NewParameter,
+    responses((status = 201, body = Parameter), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn add_parameter(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(new): ApiJson<NewParameter>,
+) -> ApiResult<(StatusCode, Json<Parameter>)> {
+    Ok((StatusCode::CREATED, Json(blackbox::add_parameter(state.store(), &p, id, &new, &client).await?)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChartParams {
+    /// The batch; the line's latest when absent.
+    pub batch: Option<String>,
+}
+
+/// The charts of a line's parameters for one batch: values with control limits and the Nelson
+/// breaches, moving or subgroup ranges, EWMA, CUSUM and capability (`signals.read`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineCharts {
+    pub line: Line,
+    /// The line's batches, latest first.
+    pub batches: Vec<String>,
+    pub charts: Vec<Chart>,
+}
+
+/// A line's live charts (`signals.read` over its company).
+#[utoipa::path(get, path = "/api/v1/signals/blackbox/lines/{id}/charts", tag = "signals",
+    params(("id" = i64, Path), ChartParams),
+    responses((status = 200, body = LineCharts), (status = 404, body = Problem)))]
+pub async fn line_charts(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    super::ApiQuery(q): super::ApiQuery<ChartParams>,
+) -> ApiResult<Json<LineCharts>> {
+    let batch = q.batch.unwrap_or_default();
+    let (line, batches, charts) = blackbox::charts(state.store(), &p, id, &batch, &client).await?;
+    Ok(Json(LineCharts { line, batches, charts }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct WarningParams {
+    /// A state (`new`, `watch`, `refuted`, `case`) or `open`.
+    pub status: Option<String>,
+    /// A line's id.
+    pub line: Option<i64>,
+    /// Company, line, parameter, batch or number.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Production warnings in the caller's scope, newest first (`signals.read`).
+#[utoipa::path(get, path = "/api/v1/signals/blackbox/warnings", tag = "signals", params(WarningParams),
+    responses((status = 200, body = Vec<Warning>), (status = 403, body = Problem)))]
+pub async fn list_warnings(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    super::ApiQuery(q): super::ApiQuery<WarningParams>,
+) -> ApiResult<Json<Vec<Warning>>> {
+    let filter = blackbox::Filter { status: q.status.unwrap_or_default(), line: q.line, q: q.q.unwrap_or_default() };
+    let page = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    Ok(Json(blackbox::warnings(state.store(), &p, &filter, page, &client).await?.0))
+}
+
+/// One production warning (`signals.read` over its company; not found otherwise).
+#[utoipa::path(get, path = "/api/v1/signals/blackbox/warnings/{id}", tag = "signals", params(("id" = i64, Path)),
+    responses((status = 200, body = Warning), (status = 404, body = Problem)))]
+pub async fn get_warning(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Warning>> {
+    Ok(Json(blackbox::warning(state.store(), &p, id, &client).await?))
+}
+
+/// Keep a warning under watch or refute it, with a note (`signals.manage` over its company).
+#[utoipa::path(post, path = "/api/v1/signals/blackbox/warnings/{id}/decision", tag = "signals",
+    params(("id" = i64, Path)), request_body = Decision,
+    responses((status = 200, body = Warning), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_warning(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(d): ApiJson<Decision>,
+) -> ApiResult<Json<Warning>> {
+    Ok(Json(blackbox::decide(state.store(), &p, id, &d, &client).await?))
+}
+
+/// Raise a risk case about the warning's company (`signals.manage` and `supervision.manage`).
+#[utoipa::path(post, path = "/api/v1/signals/blackbox/warnings/{id}/case", tag = "signals",
+    params(("id" = i64, Path)), request_body = Raise,
+    responses((status = 200, body = Warning), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn warning_case(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    IdPath(id): IdPath,
+    ApiJson(r): ApiJson<Raise>,
+) -> ApiResult<Json<Warning>> {
+    Ok(Json(blackbox::raise_case(state.store(), &p, id, &r, &client).await?))
 }

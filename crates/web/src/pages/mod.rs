@@ -11,6 +11,7 @@ mod admin;
 mod changes;
 mod enforcement;
 
+mod blackbox;
 mod explain;
 mod export;
 mod home;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sampling::routes())
         .merge(enforcement::routes())
         .merge(signals::routes())
+        .merge(blackbox::routes())
         .merge(rectification::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
@@ -232,6 +234,7 @@ impl Chrome {
                 links.push(("signals", "/signals", "nav.signals"));
             }
             links.push(("adr", "/signals/reports", "nav.adr"));
+            links.push(("blackbox", "/signals/blackbox", "nav.blackbox"));
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));

@@ -404,6 +404,38 @@ pub async fn seed(store: &Store) -> Demo {
     let (signals, _) =
         yaolian_signals::detection::list(store, &inspector, &filter, "recent", (10, 0), &client).await.unwrap();
     ids.insert("signal.zj".into(), signals[0].id.to_string());
+    // 康辰's freeze-dryer line, its shelf temperature drifting (生产黑匣子): one warning.
+    use yaolian_signals::blackbox;
+    let qa_id = ids["user.kc.qa"].parse::<i64>().unwrap();
+    let qa = yaolian_identity::auth::principal_for_user(store, qa_id).await.unwrap();
+    let new = blackbox::NewLine { code: "L01".into(), name: "冻干粉针剂生产线".into(), product: String::new() };
+    let line = blackbox::create_line(store, &qa, &new, &client).await.unwrap();
+    let temp = blackbox::NewParameter {
+        code: "shelf_temp".into(),
+        name: "板层温度".into(),
+        unit: "℃".into(),
+        subgroup: 1,
+        center: -40.0,
+        sigma: 0.6,
+        lsl: Some(-45.0),
+        usl: Some(-35.0),
+    };
+    blackbox::add_parameter(store, &qa, line.id, &temp, &client).await.unwrap();
+    let start = yaolian_core::Timestamp::now().0 - 3_600_000;
+    let points = blackbox::drift_z(45)
+        .into_iter()
+        .enumerate()
+        .map(|(i, z)| blackbox::PointIn {
+            time: yaolian_core::Timestamp(start + i as i64 * 60_000).to_rfc3339(),
+            value: -40.0 + 0.6 * z,
+        })
+        .collect();
+    let series = blackbox::SeriesIn { line: "L01".into(), parameter: "shelf_temp".into(), batch: "B1".into(), points };
+    blackbox::ingest(store, &qa, &blackbox::Ingest { series: vec![series] }, &client).await.unwrap();
+    let (warnings, _) =
+        blackbox::warnings(store, &inspector, &blackbox::Filter::default(), (10, 0), &client).await.unwrap();
+    ids.insert("bbline.kc".into(), line.id.to_string());
+    ids.insert("bbwarning.kc".into(), warnings[0].id.to_string());
     Demo { ids }
 }
 
