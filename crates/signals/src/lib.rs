@@ -13,6 +13,7 @@ pub mod adr;
 pub mod blackbox;
 pub mod detection;
 pub mod error;
+pub mod overview;
 pub mod stats;
 pub mod terms;
 

@@ -60,9 +60,9 @@
     alert.scrollIntoView({ block: 'center' });
   });
   // Charts: <div class="chart" data-chart='{"x":[...],"y":[...],"name":"..."}'>
-  function drawCharts() {
+  function drawCharts(root) {
     if (!window.echarts) { return; }
-    document.querySelectorAll('.chart[data-chart]').forEach(function (el) {
+    (root || document).querySelectorAll('.chart[data-chart]').forEach(function (el) {
       var d;
       try { d = JSON.parse(el.getAttribute('data-chart')); } catch (err) { return; }
       var chart = window.echarts.init(el);
@@ -110,7 +110,38 @@
         // `"colors"` for series that are kinds, not outcomes (the default reads ok / failed).
         color: d.colors || ['#0b6e4f', '#b42318', '#b54708', '#2e90fa']
       });
-      window.addEventListener('resize', function () { chart.resize(); });
+    });
+  }
+  // One resize handler for every chart on the page, those a live refresh drew included.
+  function resizeCharts() {
+    if (!window.echarts) { return; }
+    document.querySelectorAll('[_echarts_instance_]').forEach(function (el) {
+      var chart = window.echarts.getInstanceByDom(el);
+      if (chart) { chart.resize(); }
+    });
+  }
+  // A live part (监管大屏): <div data-live="/url" data-every="30"> refetches its HTML every so
+  // many seconds while the page is visible, disposes the charts it held and draws the new ones.
+  function liveParts() {
+    document.querySelectorAll('[data-live]').forEach(function (root) {
+      var every = Math.max(5, parseInt(root.getAttribute('data-every'), 10) || 30) * 1000;
+      window.setInterval(function () {
+        if (document.hidden) { return; }
+        fetch(root.getAttribute('data-live'), { credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (html === null) { return; }
+            if (window.echarts) {
+              root.querySelectorAll('.chart').forEach(function (el) {
+                var chart = window.echarts.getInstanceByDom(el);
+                if (chart) { chart.dispose(); }
+              });
+            }
+            root.innerHTML = html;
+            drawCharts(root);
+          })
+          .catch(function () {});
+      }, every);
     });
   }
   // Control charts (生产黑匣子): <div id="control-charts" data-charts='[…]' data-labels='{…}'>, one
@@ -134,10 +165,6 @@
       }),
       color: ['#0b6e4f', '#2e90fa', '#b54708', '#7a5af8']
     }, true);
-    if (!el.getAttribute('data-resize')) {
-      el.setAttribute('data-resize', '1');
-      window.addEventListener('resize', function () { chart.resize(); });
-    }
   }
   function drawControls(root, charts) {
     var L = {};
@@ -185,7 +212,12 @@
         .catch(function () {});
     }, 10000);
   }
-  function onLoad() { drawCharts(); controlCharts(); }
+  function onLoad() {
+    drawCharts();
+    controlCharts();
+    liveParts();
+    window.addEventListener('resize', resizeCharts);
+  }
   // After every deferred script (a page may load ECharts after this file).
   if (document.readyState === 'complete') { onLoad(); } else { window.addEventListener('load', onLoad); }
 })();

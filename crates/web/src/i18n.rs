@@ -237,6 +237,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.signals", "不良反应信号", "ADR signals"),
     ("nav.adr", "不良反应报告", "ADR reports"),
     ("nav.blackbox", "生产黑匣子", "Production black box"),
+    ("nav.overview", "监管大屏", "Overview"),
     ("products.title", "一品一档 · 药品档案", "Product dossiers"),
     ("products.new", "登记药品", "Register a product"),
     ("products.search", "搜索通用名、商品名、批准文号或标识码", "Search name, approval number or drug code"),

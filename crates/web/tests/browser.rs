@@ -1522,3 +1522,67 @@ async fn a_sample_is_handed_over_tested_and_reported_in_the_browser() {
     server.stop().await;
     db.finish().await;
 }
+
+/// The 监管大屏 on a phone and a black-box warning raised as a case from it (issue 21): the
+/// province's leader sees the figures, the region tiles and the charts drawn, all within 375 px;
+/// the inspector follows an open warning from the overview, is refused without a note (the
+/// form kept), raises the case with one, and the warning links to its case in the closed loop.
+#[tokio::test]
+async fn the_overview_draws_on_a_phone_and_a_warning_becomes_a_case() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    common::demo::seed(&db.store).await;
+    let server = Server::start(db.store.clone(), WebConfig::default()).await;
+    let c = browser(&driver, 375).await;
+    as_role(&c, &server, "zj.leader").await;
+    c.goto(&server.url("/overview")).await.unwrap();
+    c.wait().for_element(Locator::Css("#chart-risk-regions canvas")).await.unwrap();
+    for chart in ["#chart-case-sources", "#chart-sampling", "#chart-warnings"] {
+        c.wait().for_element(Locator::Css(&format!("{chart} canvas"))).await.unwrap();
+    }
+    let tiles = c.find_all(Locator::Css("#risk-map .region-tile")).await.unwrap();
+    assert!(!tiles.is_empty(), "the regions are tiles");
+    let text = main_text(&c).await;
+    for figure in ["在管企业", "高风险企业", "未办结风险处置", "待处置黑匣子预警", "抽检合格率"]
+    {
+        assert!(text.contains(figure), "{figure}: {text}");
+    }
+    let width: i64 =
+        c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_i64().unwrap_or(0);
+    assert!(width <= 375, "the overview fits a phone ({width} px)");
+
+    as_role(&c, &server, "zj.inspector").await;
+    c.goto(&server.url("/overview")).await.unwrap();
+    c.wait().for_element(Locator::Css("#open-warnings a")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#case-form")).await.unwrap();
+    // The note is required: the browser would stop an empty one, so a blank note is sent.
+    type_into(&c, "#case-note", "   ").await;
+    c.find(Locator::Css("#case-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#case-card .alert.error")).await.unwrap();
+    type_into(&c, "#case-note", "冻干机搁板温度持续偏高，请企业排查温控系统").await;
+    c.find(Locator::Css("#case-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_until(&c, "#warning-status", "已转风险处置").await;
+    c.find(Locator::Css("a[href^='/supervision/cases/']")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("main h1")).await.unwrap();
+    let text = main_text(&c).await;
+    assert!(text.contains("生产黑匣子"), "the case names its source: {text}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}
+
+/// Waits until the element `css` reads `text`.
+async fn wait_until(c: &Client, css: &str, text: &str) {
+    for _ in 0..50 {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            if el.text().await.unwrap_or_default().contains(text) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen = c.find(Locator::Css(css)).await.unwrap().text().await.unwrap_or_default();
+    panic!("{css} reads {seen:?}, not {text:?}");
+}

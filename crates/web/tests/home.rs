@@ -325,3 +325,76 @@ async fn stockroom_and_quality_cards_count_what_their_lists_hold() {
     })
     .await;
 }
+
+/// The 监管大屏 (`/overview`) of a province: each figure equals the total of the list it links
+/// to, the risk map has a tile per region with its companies, the live part is the body alone,
+/// a city sees its own area only, and a company neither sees the page in its menu nor opens it.
+#[tokio::test]
+async fn the_overview_counts_what_its_figures_link_to() {
+    each_backend(|store| async move {
+        common::demo::seed(&store).await;
+        let server = Server::start(store.clone(), WebConfig::default()).await;
+        let leader = login(&server, "zj.leader").await;
+        let (st, html) = page(&leader, &server, "/overview").await;
+        assert_eq!(st, 200, "{html}");
+        assert!(html.contains("href=\"/overview\""), "the menu offers the overview");
+        // Each figure links to its list; the API's list of the same filter holds as many.
+        let figures = [
+            ("ov-companies", "/supervision/scores", "/api/v1/supervision/scores?limit=500"),
+            ("ov-high", "/supervision/scores?level=high", "/api/v1/supervision/scores?level=high&limit=500"),
+            ("ov-cases", "/supervision/cases?status=active", "/api/v1/supervision/cases?status=active&limit=500"),
+            ("ov-overdue", "/supervision/cases?status=overdue", "/api/v1/supervision/cases?status=overdue&limit=500"),
+            ("ov-signals", "/signals?status=open", "/api/v1/signals/adr-signals?status=open&limit=500"),
+            ("ov-warnings", "/signals/blackbox?status=open", "/api/v1/signals/blackbox/warnings?status=open&limit=500"),
+        ];
+        let mut companies = 0;
+        for (id, link, api) in figures {
+            let (href, count) = card(&html, id).unwrap_or_else(|| panic!("{id} missing"));
+            assert_eq!(href, link, "{id}");
+            let (st, _) = page(&leader, &server, link).await;
+            assert_eq!(st, 200, "{link}");
+            let (st, list) = get_json(&leader, &server, api).await;
+            assert_eq!(st, 200, "{api}: {list}");
+            assert_eq!(list.as_array().unwrap().len() as i64, count, "{id} counts what {api} lists");
+            if id == "ov-companies" {
+                companies = count;
+            }
+        }
+        assert!(companies > 0, "the demo's companies are graded");
+        assert!(card(&html, "ov-signals").unwrap().1 > 0, "the demo's planted signal is open");
+        assert!(card(&html, "ov-warnings").unwrap().1 > 0, "the demo's drifting line warned");
+        // The tiles: one per region, their companies summing to the figure.
+        let map = element(&html, "risk-map").unwrap();
+        let tiles: i64 =
+            map.split("企业 ").skip(1).map(|t| t.split_whitespace().next().unwrap().parse::<i64>().unwrap()).sum();
+        assert_eq!(tiles, companies);
+        assert!(map.contains("杭州市市场监督管理局"), "the city is a region of the province");
+        for chart in ["chart-risk-regions", "chart-case-sources", "chart-sampling", "chart-warnings"] {
+            assert!(html.contains(&format!("id=\"{chart}\"")), "{chart}");
+        }
+
+        // The live part: the body without the page around it, with the same figures.
+        let (st, body) = page(&leader, &server, "/overview?part=body").await;
+        assert_eq!(st, 200);
+        assert!(!body.contains("<html") && !body.contains("<nav"));
+        assert_eq!(card(&body, "ov-companies"), card(&html, "ov-companies"));
+
+        // A city bureau's inspector sees its own area: no more companies than the province.
+        let city = login(&server, "hz.inspector").await;
+        let (st, mine) = page(&city, &server, "/overview").await;
+        assert_eq!(st, 200);
+        let (_, own) = card(&mine, "ov-companies").unwrap();
+        assert!(own <= companies);
+        let (_, list) = get_json(&city, &server, "/api/v1/supervision/scores?limit=500").await;
+        assert_eq!(list.as_array().unwrap().len() as i64, own);
+
+        // A company: not in its menu, and refused.
+        let company = login(&server, "kc.master").await;
+        let (_, home) = page(&company, &server, "/").await;
+        assert!(!home.contains("href=\"/overview\""));
+        let (st, _) = page(&company, &server, "/overview").await;
+        assert_eq!(st, 403);
+        server.stop().await;
+    })
+    .await;
+}

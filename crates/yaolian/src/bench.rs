@@ -125,6 +125,9 @@ pub enum BenchCommand {
         /// postgres://…) instead of seeding fresh ones.
         #[arg(long)]
         existing: Option<String>,
+        /// Only pages and API lists whose path starts with this (repeatable), e.g. `--only /overview`.
+        #[arg(long)]
+        only: Vec<String>,
     },
 }
 
@@ -153,12 +156,13 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             Ok(())
         }
-        BenchCommand::Pages { scale, samples, max_pages, existing } => {
+        BenchCommand::Pages { scale, samples, max_pages, existing, only } => {
             let bench = crate::bench_pages::PagesBench {
                 scale,
                 samples: samples.max(1),
                 max_pages: max_pages.max(1),
                 existing,
+                only,
             };
             if bench.existing.is_some() {
                 return crate::bench_pages::run(None, &bench).await;

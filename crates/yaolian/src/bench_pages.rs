@@ -25,6 +25,8 @@ pub struct PagesBench {
     /// A database already seeded by `yaolian demo --scale …` (sqlite://PATH): measured as it
     /// is, without seeding a fresh one.
     pub existing: Option<String>,
+    /// Only the pages and API lists whose path starts with one of these (all when empty).
+    pub only: Vec<String>,
 }
 
 /// API lists and summaries timed beside the pages (those a role may read; a 403 is skipped).
@@ -52,6 +54,12 @@ struct Timing {
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+}
+
+impl PagesBench {
+    fn wanted(&self, url: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| url.starts_with(o.as_str()))
+    }
 }
 
 pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
@@ -98,7 +106,8 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
     let mut all = Vec::new();
     for username in &usernames {
         let (cookie, _) = crate::bench::login(&client, &local.addr.to_string(), username, password).await?;
-        let pages = discover(&client, &base, &cookie, b.max_pages).await?;
+        let mut pages = discover(&client, &base, &cookie, b.max_pages).await?;
+        pages.retain(|(_, url)| b.wanted(url));
         for (page, url) in pages {
             let lat = time(&client, &format!("{base}{url}"), &cookie, b.samples).await?;
             all.push(Timing { role: username.clone(), page, url, ..lat });
@@ -107,7 +116,7 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
         if let Some(t) = slowest {
             eprintln!("  {username}: {} pages, slowest {} (p99 {:.1} ms)", pages_len(&all, username), t.url, t.p99_ms);
         }
-        for path in API {
+        for path in API.iter().filter(|p| b.wanted(p)) {
             let r = client.get(format!("{base}{path}")).header("cookie", &cookie).send().await?;
             if r.status().is_success() {
                 let lat = time(&client, &format!("{base}{path}"), &cookie, b.samples).await?;

@@ -437,9 +437,15 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     if let Some(sizes) = args.scale.sizes() {
         let grown = scale::grow(&store, &sealing, &args.demo_password, &sizes).await?;
         println!(
-            "yaolian demo: grown by {} organizations, {} products, {} persons, {} licenses, {} applications; \
-             ledger {} entries",
-            grown.orgs, grown.products, grown.persons, grown.licenses, grown.applications, grown.ledger_entries
+            "yaolian demo: grown by {} organizations, {} products, {} persons, {} licenses, {} applications, \
+             {} companies graded; ledger {} entries",
+            grown.orgs,
+            grown.products,
+            grown.persons,
+            grown.licenses,
+            grown.applications,
+            grown.scores,
+            grown.ledger_entries
         );
     }
     let addr = settings.addr(&args.serve);

@@ -94,6 +94,8 @@ pub struct Grown {
     pub persons: usize,
     pub licenses: usize,
     pub applications: usize,
+    /// Companies graded.
+    pub scores: usize,
     pub ledger_entries: u64,
 }
 
@@ -419,6 +421,13 @@ pub async fn grow(store: &Store, sealing: &Sealing, password: &str, sizes: &Size
 
     grow_applications(store, sealing, password, sizes, &companies, &mut rng, &client).await?;
     grown.applications = sizes.applications;
+    // Every company graded (风险分级), as the province's inspector recomputes them nightly: the
+    // scores list, the plans and the 监管大屏's risk map read these.
+    let inspector = principal_of(store, "zj.inspector").await?;
+    let scored = yaolian_supervision::scores::recompute(store, &inspector, None, "", &client)
+        .await
+        .map_err(|e| anyhow::anyhow!("scoring the companies: {e}"))?;
+    grown.scores = usize::try_from(scored.companies).unwrap_or(0);
     grown.ledger_entries = yaolian_store::ledger::head(store.pool()).await?.1;
     // PostgreSQL plans by table statistics, which a bulk load leaves stale until autovacuum
     // comes round ("Populating a Database": run ANALYZE afterwards), and every step of an

@@ -23,6 +23,7 @@ mod lab_records;
 mod lab_reports;
 mod license;
 mod login;
+mod overview;
 mod plans;
 mod quality;
 mod records;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .merge(enforcement::routes())
         .merge(signals::routes())
         .merge(blackbox::routes())
+        .merge(overview::routes())
         .merge(rectification::routes())
         .route("/", get(home::home))
         .route("/api/docs", get(crate::openapi::browse))
@@ -222,6 +224,9 @@ impl Chrome {
             links.push(("trace", target, "nav.trace"));
         }
         if p.has(perm::SUPERVISION_READ) {
+            if p.org_kind().is_regulator() {
+                links.push(("overview", "/overview", "nav.overview"));
+            }
             links.push(("supervision", "/supervision/cases", "nav.supervision"));
             links.push(("risk", "/supervision/scores", "nav.risk"));
             links.push(("plans", "/supervision/plans", "nav.plans"));
