@@ -1,6 +1,7 @@
 //! The regulator's overview (监管大屏): the state of a bureau's area at a glance — companies by
 //! risk level per region (the 风险分布图), the closed loop's open and overdue cases, open trace
-//! anomalies, sampling pass rate per month, adverse-reaction signals and black-box warnings.
+//! anomalies, applications past their time limit (超期办件), sampling pass rate per month,
+//! adverse-reaction signals and black-box warnings.
 //!
 //! A region is the organization directly under the viewer on the materialized path (a province
 //! sees its cities, the NMPA its provinces); companies directly under the viewer are its own
@@ -136,6 +137,8 @@ pub struct Overview {
     pub regions: Vec<Region>,
     /// The closed loop's figures.
     pub cases: yaolian_supervision::cases::Statistics,
+    /// Applications past their legal time limit (超期办件; `None` for a viewer who handles none).
+    pub applications_overdue: Option<i64>,
     /// Open trace anomalies by kind, most first (`None` without `trace.read`).
     pub anomalies: Option<Vec<(String, i64)>>,
     /// Sampling per month, oldest first, the last [`MONTHS`] months.
@@ -197,12 +200,17 @@ pub async fn overview(store: &Store, principal: &Principal, client: &ClientInfo)
         .await
         .map_err(IdentityError::from)?
         .map(|kinds| kinds.into_iter().map(|k| (k.label, k.count)).collect());
+    let applications_overdue = yaolian_services::applications::dashboard::pending(store, principal)
+        .await
+        .map_err(IdentityError::from)?
+        .map(|p| p.overdue);
     let signals =
         if principal.has(perm::SIGNALS_READ) { Some(signals(store, principal, now, client).await?) } else { None };
     Ok(Overview {
         at: now,
         regions: regions(store, principal, day_number(today)).await?,
         cases,
+        applications_overdue,
         anomalies,
         sampling: sampling(store, principal, today).await?,
         signals,
