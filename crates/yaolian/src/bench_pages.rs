@@ -81,6 +81,7 @@ pub async fn run(pg: Option<&str>, b: &PagesBench) -> Result<()> {
             let accounts = crate::demo::seed(&store, password, &sealing).await.context("seeding the demo")?;
             if let Some(sizes) = b.scale.sizes() {
                 crate::scale::grow(&store, &sealing, password, &sizes).await.context("growing the demo")?;
+                crate::scale::grade(&store).await.context("grading the companies")?;
             }
             (store, Some(db), accounts.into_iter().map(|a| a.username).collect())
         }

@@ -436,16 +436,11 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     let accounts = demo::seed(&store, &args.demo_password, &sealing).await?;
     if let Some(sizes) = args.scale.sizes() {
         let grown = scale::grow(&store, &sealing, &args.demo_password, &sizes).await?;
+        let graded = scale::grade(&store).await?;
         println!(
             "yaolian demo: grown by {} organizations, {} products, {} persons, {} licenses, {} applications, \
              {} companies graded; ledger {} entries",
-            grown.orgs,
-            grown.products,
-            grown.persons,
-            grown.licenses,
-            grown.applications,
-            grown.scores,
-            grown.ledger_entries
+            grown.orgs, grown.products, grown.persons, grown.licenses, grown.applications, graded, grown.ledger_entries
         );
     }
     let addr = settings.addr(&args.serve);
