@@ -13,6 +13,7 @@ mod config;
 mod crawl;
 mod demo;
 mod document;
+mod ectd;
 mod ledger;
 mod license;
 #[cfg(test)]
@@ -96,6 +97,9 @@ enum Command {
     /// Enforcement documents: verify an exported sealed decision or notice offline.
     #[command(subcommand)]
     Document(document::DocumentCommand),
+    /// Electronic submission (eCTD): validate a package on disk, write the sample application.
+    #[command(subcommand)]
+    Ectd(ectd::EctdCommand),
     /// Drug traceability: bulk import, a generated supply chain.
     #[command(subcommand)]
     Trace(trace::TraceCommand),
@@ -355,6 +359,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
         Command::License(cmd) => license::run(cmd),
         Command::Document(cmd) => document::run(cmd),
+        Command::Ectd(cmd) => ectd::run(cmd),
         Command::Trace(cmd) => trace::run(settings.open().await?, cmd).await,
         Command::Backup { output } => backup::backup(&settings, &output).await,
         Command::Restore { file, force, trust_key } => {

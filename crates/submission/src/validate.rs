@@ -1,0 +1,616 @@
+//! The validator: reads an eCTD package on disk — ours or another tool's — and reports each
+//! finding with its rule id, severity, location and message, under a rule set
+//! ([`crate::rules`]). It reads files (this module does I/O) but no database.
+//!
+//! The path given is a sequence folder (it holds `index.xml`) or an application folder holding
+//! sequence folders (`0000`, `0001` …), each validated in order. Lifecycle checks read the
+//! earlier sequences beside the one checked (`modified-file="../0000/index.xml#id"`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use md5::{Digest, Md5};
+use serde::Serialize;
+
+use crate::ctd;
+use crate::dtd::Dtd;
+use crate::naming::{self, NameFault};
+use crate::pdf;
+use crate::regional;
+use crate::rules::{Check, RuleSet, Severity};
+use crate::xml::{self, Element};
+
+/// A folder with more entries than this is refused (a package of 5,000 files has about 6,000).
+pub const MAX_ENTRIES: usize = 500_000;
+/// index.xml and the regional file larger than this are not parsed.
+pub const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
+/// At most this many findings per rule and sequence are listed (the count is kept).
+pub const MAX_PER_RULE: usize = 200;
+/// PDFs larger than this are checksummed but not opened.
+pub const MAX_PDF_BYTES: u64 = 512 * 1024 * 1024;
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// `0001/m3/32-body-data/spec.pdf`, with `:line` for a place in an XML file.
+    pub location: String,
+    pub message: String,
+}
+
+/// A sequence's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SequenceSummary {
+    pub sequence: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub leaves: usize,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub rule_set: String,
+    pub rule_set_version: String,
+    pub basis: String,
+    pub package: String,
+    pub sequences: Vec<SequenceSummary>,
+    pub findings: Vec<Finding>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Findings counted but not listed (more than [`MAX_PER_RULE`] of one rule).
+    pub omitted: usize,
+}
+
+impl Report {
+    /// Whether the package passes (no finding of severity error).
+    pub fn passes(&self) -> bool {
+        self.errors == 0
+    }
+
+    /// The rule ids found, each once, sorted.
+    pub fn rule_ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.findings.iter().map(|f| f.rule.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Why validation could not run at all (the path is not there, too many entries).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CannotValidate(pub String);
+
+impl std::fmt::Display for CannotValidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A leaf as read from a backbone or the regional file.
+#[derive(Debug, Clone)]
+struct Leaf {
+    id: String,
+    operation: String,
+    href: Option<String>,
+    checksum: String,
+    checksum_type: String,
+    modified: Option<String>,
+    title: String,
+    /// The XML file it is in, relative to the sequence (`index.xml`, `m1/cn/cn-regional.xml`).
+    file: String,
+    line: usize,
+    /// Whether it sits in Module 1.
+    m1: bool,
+}
+
+fn is_sequence_name(s: &str) -> bool {
+    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+struct Collector<'a> {
+    rules: &'a RuleSet,
+    findings: Vec<Finding>,
+    per_rule: HashMap<String, usize>,
+    omitted: usize,
+}
+
+impl Collector<'_> {
+    fn add(&mut self, check: Check, location: impl Into<String>, detail: impl AsRef<str>) {
+        let Some(rule) = self.rules.rule(check) else { return };
+        let n = self.per_rule.entry(rule.id.clone()).or_default();
+        *n += 1;
+        if *n > MAX_PER_RULE {
+            self.omitted += 1;
+            return;
+        }
+        self.findings.push(Finding {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            location: location.into(),
+            message: rule.message.replace("{detail}", detail.as_ref()),
+        });
+    }
+
+    fn limit(&self, check: Check, default: u64) -> u64 {
+        self.rules.rule(check).and_then(|r| r.limit).unwrap_or(default)
+    }
+}
+
+/// Files and folders below a sequence folder, relative, in sorted order.
+struct Tree {
+    files: BTreeMap<String, u64>,
+    empty_dirs: Vec<String>,
+    dirs: Vec<String>,
+}
+
+fn walk(root: &Path) -> Result<Tree, CannotValidate> {
+    let mut tree = Tree { files: BTreeMap::new(), empty_dirs: Vec::new(), dirs: Vec::new() };
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    let mut count = 0usize;
+    while let Some((dir, rel)) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| CannotValidate(format!("cannot read {}: {e}", dir.display())))?;
+        let mut any = false;
+        for entry in entries {
+            let entry = entry.map_err(|e| CannotValidate(format!("cannot read {}: {e}", dir.display())))?;
+            count += 1;
+            if count > MAX_ENTRIES {
+                return Err(CannotValidate(format!("more than {MAX_ENTRIES} files and folders")));
+            }
+            any = true;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            // Symbolic links are not followed: metadata of the link itself.
+            let meta = std::fs::symlink_metadata(entry.path())
+                .map_err(|e| CannotValidate(format!("cannot read {}: {e}", entry.path().display())))?;
+            if meta.is_dir() {
+                tree.dirs.push(path.clone());
+                stack.push((entry.path(), path));
+            } else {
+                tree.files.insert(path, meta.len());
+            }
+        }
+        if !any && !rel.is_empty() {
+            tree.empty_dirs.push(rel);
+        }
+    }
+    tree.empty_dirs.sort();
+    tree.dirs.sort();
+    Ok(tree)
+}
+
+fn md5_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The MD5 of `bytes`, lowercase hex.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
+}
+
+/// Joins a relative reference to the folder it is written in (both relative to the package
+/// root, '/'-separated); `None` when it climbs above the root or is absolute.
+fn resolve(base_dir: &str, reference: &str) -> Option<String> {
+    if reference.starts_with('/') || reference.contains(':') || reference.contains('\\') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base_dir.split('/').filter(|p| !p.is_empty()).collect();
+    for p in reference.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn leaves_of(root: &Element, file: &str, m1_root: bool) -> Vec<Leaf> {
+    let mut out = Vec::new();
+    fn visit(e: &Element, file: &str, m1: bool, out: &mut Vec<Leaf>) {
+        let m1 = m1 || e.name.starts_with("m1-");
+        for c in &e.children {
+            if c.name == "leaf" {
+                out.push(Leaf {
+                    id: c.attr("ID").unwrap_or("").to_string(),
+                    operation: c.attr("operation").unwrap_or("").to_string(),
+                    href: c.attr("xlink:href").map(str::to_string),
+                    checksum: c.attr("checksum").unwrap_or("").to_string(),
+                    checksum_type: c.attr("checksum-type").unwrap_or("").to_string(),
+                    modified: c.attr("modified-file").filter(|m| !m.trim().is_empty()).map(str::to_string),
+                    title: c.child("title").map(|t| t.text.trim().to_string()).unwrap_or_default(),
+                    file: file.to_string(),
+                    line: c.line,
+                    m1,
+                });
+            } else {
+                visit(c, file, m1, out);
+            }
+        }
+    }
+    visit(root, file, m1_root, &mut out);
+    out
+}
+
+/// The leaf ids of an earlier sequence's XML file, read once per file.
+struct Earlier<'a> {
+    root: &'a Path,
+    cache: HashMap<String, Option<HashSet<String>>>,
+}
+
+impl Earlier<'_> {
+    fn ids(&mut self, rel: &str) -> Option<&HashSet<String>> {
+        if !self.cache.contains_key(rel) {
+            let path = self.root.join(rel);
+            let ids = std::fs::metadata(&path)
+                .ok()
+                .filter(|m| m.len() <= MAX_XML_BYTES)
+                .and_then(|_| std::fs::read_to_string(&path).ok())
+                .and_then(|t| xml::parse(&t).ok())
+                .map(|d| {
+                    d.root
+                        .walk()
+                        .iter()
+                        .filter(|e| e.name == "leaf")
+                        .filter_map(|e| e.attr("ID"))
+                        .map(str::to_string)
+                        .collect()
+                });
+            self.cache.insert(rel.to_string(), ids);
+        }
+        self.cache.get(rel).and_then(|o| o.as_ref())
+    }
+}
+
+const ALLOWED_TYPES: &[&str] = &["pdf", "xml", "xpt", "jpg", "jpeg", "png", "gif", "svg", "dtd", "xsl", "xsd", "txt"];
+
+/// Validates the package at `path` under `rules`.
+pub fn validate(path: &Path, rules: &RuleSet) -> Result<Report, CannotValidate> {
+    let meta = std::fs::metadata(path).map_err(|e| CannotValidate(format!("{}: {e}", path.display())))?;
+    if !meta.is_dir() {
+        return Err(CannotValidate(format!("{} is not a folder", path.display())));
+    }
+    let mut c = Collector { rules, findings: Vec::new(), per_rule: HashMap::new(), omitted: 0 };
+    // A sequence folder, or an application folder of sequences.
+    let (root, sequences): (PathBuf, Vec<String>) = if path.join("index.xml").exists() {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        (path.parent().map(Path::to_path_buf).unwrap_or_default(), vec![name])
+    } else {
+        let mut seqs: Vec<String> = std::fs::read_dir(path)
+            .map_err(|e| CannotValidate(format!("{}: {e}", path.display())))?
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        seqs.sort();
+        if seqs.is_empty() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (path.parent().map(Path::to_path_buf).unwrap_or_default(), vec![name])
+        } else {
+            (path.to_path_buf(), seqs)
+        }
+    };
+    let ich = ctd::ich_dtd();
+    let cn = ctd::regional_dtd();
+    let mut summaries = Vec::new();
+    let mut earlier = Earlier { root: &root, cache: HashMap::new() };
+    for seq in &sequences {
+        summaries.push(sequence(&root, seq, &mut c, ich, cn, &mut earlier)?);
+    }
+    let count = |s: Severity| {
+        c.per_rule
+            .iter()
+            .filter(|(id, _)| rules.rules.iter().any(|r| &r.id == *id && r.severity == s))
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    Ok(Report {
+        rule_set: rules.name.clone(),
+        rule_set_version: rules.version.clone(),
+        basis: rules.basis.clone(),
+        package: path.display().to_string(),
+        sequences: summaries,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+        omitted: c.omitted,
+        findings: c.findings,
+    })
+}
+
+fn sequence(
+    root: &Path,
+    seq: &str,
+    c: &mut Collector<'_>,
+    ich: &Dtd,
+    cn: &Dtd,
+    earlier: &mut Earlier<'_>,
+) -> Result<SequenceSummary, CannotValidate> {
+    let dir = root.join(seq);
+    if !is_sequence_name(seq) {
+        c.add(Check::SequenceFolder, seq, seq);
+    }
+    let tree = walk(&dir)?;
+    let bytes: u64 = tree.files.values().sum();
+    let mut summary = SequenceSummary { sequence: seq.to_string(), files: tree.files.len(), bytes, leaves: 0 };
+    if bytes > c.limit(Check::PackageSize, u64::MAX) {
+        c.add(Check::PackageSize, seq, format!("{:.2} GB", bytes as f64 / 1e9));
+    }
+    for d in &tree.empty_dirs {
+        c.add(Check::EmptyFolder, format!("{seq}/{d}"), d);
+    }
+    // Names and path lengths of everything below the sequence folder.
+    let max_path = c.limit(Check::PathLength, naming::MAX_PATH as u64) as usize;
+    let max_name = c.limit(Check::NameLength, naming::MAX_NAME as u64) as usize;
+    let entries = tree.dirs.iter().map(|d| (d, false)).chain(tree.files.keys().map(|f| (f, true)));
+    for (rel, is_file) in entries {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let full = format!("{seq}/{rel}");
+        for f in naming::faults(name, is_file) {
+            match f {
+                NameFault::Uppercase => c.add(Check::NameUppercase, &full, name),
+                NameFault::Character(ch) => c.add(Check::NameCharacters, &full, format!("{name}（“{ch}”）")),
+                NameFault::Dots => c.add(Check::NameCharacters, &full, format!("{name}（点号）")),
+                NameFault::Length(_) => {}
+            }
+        }
+        let n = name.chars().count();
+        if n > max_name {
+            c.add(Check::NameLength, &full, format!("{name}（{n} 个字符）"));
+        }
+        let p = full.chars().count();
+        if p > max_path {
+            c.add(Check::PathLength, &full, format!("{p} 个字符"));
+        }
+    }
+    // The backbone and its checksum.
+    let index_path = dir.join("index.xml");
+    let index_bytes = match tree.files.get("index.xml") {
+        None => {
+            c.add(Check::IndexMissing, format!("{seq}/index.xml"), "");
+            None
+        }
+        Some(n) if *n > MAX_XML_BYTES => {
+            c.add(Check::BackboneXml, format!("{seq}/index.xml"), format!("larger than {MAX_XML_BYTES} bytes"));
+            None
+        }
+        Some(_) => std::fs::read(&index_path).ok(),
+    };
+    match (tree.files.get("index-md5.txt"), &index_bytes) {
+        (None, _) => c.add(Check::IndexMd5Missing, format!("{seq}/index-md5.txt"), ""),
+        (Some(n), Some(b)) => {
+            let given = if *n <= 1024 {
+                std::fs::read_to_string(dir.join("index-md5.txt")).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let given = given.trim().to_ascii_lowercase();
+            let actual = md5_hex(b);
+            if given != actual {
+                c.add(Check::IndexMd5, format!("{seq}/index-md5.txt"), format!("记载 {given}，实为 {actual}"));
+            }
+        }
+        _ => {}
+    }
+    // The util folder's DTD, as ICH publishes it.
+    let dtd_rel = "util/dtd/ich-ectd-3-2.dtd";
+    match tree.files.get(dtd_rel) {
+        None => c.add(Check::UtilDtd, format!("{seq}/{dtd_rel}"), "缺失"),
+        Some(_) => {
+            let given = md5_file(&dir.join(dtd_rel)).unwrap_or_default();
+            if given != md5_hex(ctd::ICH_DTD.as_bytes()) {
+                c.add(Check::UtilDtd, format!("{seq}/{dtd_rel}"), format!("MD5 {given}"));
+            }
+        }
+    }
+    let mut leaves = Vec::new();
+    let mut regional_ref = false;
+    if let Some(b) = &index_bytes {
+        match std::str::from_utf8(b).map_err(|e| e.to_string()).and_then(|t| xml::parse(t).map_err(|e| e.to_string())) {
+            Err(e) => c.add(Check::BackboneXml, format!("{seq}/index.xml"), e),
+            Ok(doc) => {
+                let doctype = doc.doctype.as_deref().and_then(|d| d.split_whitespace().next());
+                for inv in ich.validate(&doc.root, doctype, MAX_PER_RULE) {
+                    c.add(Check::BackboneDtd, format!("{seq}/index.xml:{}", inv.line), inv.message);
+                }
+                leaves = leaves_of(&doc.root, "index.xml", false);
+                regional_ref = leaves.iter().any(|l| l.m1 && l.href.as_deref() == Some(regional::PATH));
+            }
+        }
+    }
+    // The regional file: its envelope and its Module 1 leaves.
+    match tree.files.get(regional::PATH) {
+        None => c.add(Check::RegionalMissing, format!("{seq}/{}", regional::PATH), ""),
+        Some(n) if *n > MAX_XML_BYTES => c.add(Check::RegionalXml, format!("{seq}/{}", regional::PATH), "too large"),
+        Some(_) => {
+            if !regional_ref && index_bytes.is_some() {
+                c.add(Check::RegionalMissing, format!("{seq}/index.xml"), "");
+            }
+            let text = std::fs::read(dir.join(regional::PATH)).ok().and_then(|b| String::from_utf8(b).ok());
+            match text.as_deref().map(xml::parse) {
+                None => c.add(Check::RegionalXml, format!("{seq}/{}", regional::PATH), "not UTF-8"),
+                Some(Err(e)) => c.add(Check::RegionalXml, format!("{seq}/{}", regional::PATH), e.to_string()),
+                Some(Ok(doc)) => {
+                    let doctype = doc.doctype.as_deref().and_then(|d| d.split_whitespace().next());
+                    for inv in cn.validate(&doc.root, doctype, MAX_PER_RULE) {
+                        c.add(Check::RegionalXml, format!("{seq}/{}:{}", regional::PATH, inv.line), inv.message);
+                    }
+                    for (field, problem) in regional::envelope_faults(&doc.root) {
+                        c.add(
+                            Check::RegionalEnvelope,
+                            format!("{seq}/{}", regional::PATH),
+                            format!("{field}：{problem}"),
+                        );
+                    }
+                    if let Some(s) = regional::sequence_number(&doc.root) {
+                        if s != seq {
+                            c.add(
+                                Check::RegionalSequence,
+                                format!("{seq}/{}", regional::PATH),
+                                format!("信封为 {s}，文件夹为 {seq}"),
+                            );
+                        }
+                    }
+                    leaves.extend(leaves_of(&doc.root, regional::PATH, true));
+                }
+            }
+        }
+    }
+    summary.leaves = leaves.len();
+    // Every leaf: operation, file, checksum, lifecycle.
+    let mut referenced: HashSet<String> = HashSet::new();
+    referenced.insert("index.xml".into());
+    referenced.insert("index-md5.txt".into());
+    referenced.insert(regional::PATH.into());
+    let first = seq == "0000";
+    for l in &leaves {
+        let at = format!("{seq}/{}:{}", l.file, l.line);
+        let what = format!("{}（{}）", l.id, if l.title.is_empty() { "无标题" } else { &l.title });
+        if first && l.operation != "new" {
+            c.add(Check::FirstSequenceNew, &at, format!("{what} 为 {}", l.operation));
+        }
+        match (l.operation.as_str(), &l.modified) {
+            ("new", Some(m)) => c.add(Check::NewWithModifiedFile, &at, format!("{what}：{m}")),
+            ("append" | "replace" | "delete", None) => c.add(Check::ModifiedFileMissing, &at, &what),
+            ("append" | "replace" | "delete", Some(m)) => {
+                let base = format!("{seq}/{}", l.file.rsplit_once('/').map(|(d, _)| d).unwrap_or(""));
+                let (file, id) = m.split_once('#').unwrap_or((m.as_str(), ""));
+                let target = resolve(&base, file);
+                let ok = target.as_deref().is_some_and(|t| {
+                    let tseq = t.split('/').next().unwrap_or("");
+                    is_sequence_name(tseq)
+                        && tseq < seq
+                        && !id.is_empty()
+                        && earlier.ids(t).is_some_and(|ids| ids.contains(id))
+                });
+                if !ok {
+                    c.add(Check::ModifiedFileTarget, &at, format!("{what}：{m}"));
+                }
+            }
+            _ => {}
+        }
+        if l.m1 && !l.title.is_empty() && !l.title.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)) {
+            c.add(Check::RegionalTitle, &at, &what);
+        }
+        match (&l.href, l.operation.as_str()) {
+            (Some(h), "delete") => c.add(Check::DeleteWithFile, &at, format!("{what}：{h}")),
+            (None, op) if op != "delete" && !op.is_empty() => c.add(Check::LeafWithoutFile, &at, &what),
+            (Some(h), _) => {
+                let base = format!("{seq}/{}", l.file.rsplit_once('/').map(|(d, _)| d).unwrap_or(""));
+                let Some(target) = resolve(&base, h).filter(|t| t.starts_with(&format!("{seq}/"))) else {
+                    c.add(Check::HrefOutside, &at, format!("{what}：{h}"));
+                    continue;
+                };
+                let rel = target[seq.len() + 1..].to_string();
+                if !tree.files.contains_key(&rel) {
+                    c.add(Check::MissingFile, &at, format!("{what}：{h}"));
+                    continue;
+                }
+                referenced.insert(rel.clone());
+                if !l.checksum_type.eq_ignore_ascii_case("md5") {
+                    c.add(Check::ChecksumType, &at, format!("{what}：{}", l.checksum_type));
+                }
+                check_file(c, &dir, seq, &rel, tree.files.get(&rel).copied().unwrap_or(0), Some(&l.checksum), &what);
+            }
+            _ => {}
+        }
+    }
+    for rel in tree.files.keys() {
+        if rel.starts_with("util/") || referenced.contains(rel) {
+            continue;
+        }
+        c.add(Check::UnreferencedFile, format!("{seq}/{rel}"), rel);
+    }
+    Ok(summary)
+}
+
+/// The checks of one referenced file: size, type, checksum, PDF.
+fn check_file(c: &mut Collector<'_>, dir: &Path, seq: &str, rel: &str, size: u64, checksum: Option<&str>, what: &str) {
+    let at = format!("{seq}/{rel}");
+    if size > c.limit(Check::FileSize, u64::MAX) {
+        c.add(Check::FileSize, &at, format!("{:.1} MB", size as f64 / 1e6));
+    }
+    let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if !ALLOWED_TYPES.contains(&ext.as_str()) {
+        c.add(Check::FileType, &at, if ext.is_empty() { "无扩展名".to_string() } else { ext.clone() });
+    }
+    let path = dir.join(rel);
+    let is_pdf = ext == "pdf" && size <= MAX_PDF_BYTES;
+    let (md5, bytes) = if is_pdf {
+        match std::fs::read(&path) {
+            Ok(b) => (md5_hex(&b), Some(b)),
+            Err(_) => (String::new(), None),
+        }
+    } else {
+        (md5_file(&path).unwrap_or_default(), None)
+    };
+    if let Some(expected) = checksum {
+        if !expected.eq_ignore_ascii_case(&md5) {
+            c.add(Check::Checksum, &at, format!("{what}：记载 {expected}，实为 {md5}"));
+        }
+    }
+    let Some(bytes) = bytes else { return };
+    match pdf::facts(&bytes) {
+        Err(e) => c.add(Check::PdfUnreadable, &at, e),
+        Ok(f) => {
+            if f.encrypted {
+                c.add(Check::PdfEncrypted, &at, rel);
+            }
+            let version_ok = matches!(f.version.as_str(), "1.4" | "1.5" | "1.6" | "1.7") || f.pdfa.is_some();
+            if !version_ok {
+                c.add(Check::PdfVersion, &at, format!("PDF {}", f.version));
+            }
+            if f.pages as u64 > c.limit(Check::PdfBookmarks, 5) && !f.bookmarks && !f.encrypted {
+                c.add(Check::PdfBookmarks, &at, format!("{} 页", f.pages));
+            }
+            if f.text == Some(false) && f.pages > 0 {
+                c.add(Check::PdfText, &at, rel);
+            }
+        }
+    }
+}
+
+/// Paths within a sequence are '/'-separated whatever the platform.
+pub fn slash_path(p: &Path) -> String {
+    p.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_within_the_package() {
+        assert_eq!(resolve("0001", "m3/a.pdf").as_deref(), Some("0001/m3/a.pdf"));
+        assert_eq!(resolve("0001", "../0000/index.xml").as_deref(), Some("0000/index.xml"));
+        assert_eq!(
+            resolve("0001/m1/cn", "../../../0000/m1/cn/cn-regional.xml").as_deref(),
+            Some("0000/m1/cn/cn-regional.xml")
+        );
+        assert_eq!(resolve("0001", "../../etc/passwd"), None);
+        assert_eq!(resolve("0001", "/etc/passwd"), None);
+        assert_eq!(resolve("0001", "file:///etc/passwd"), None);
+    }
+}

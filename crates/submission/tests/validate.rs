@@ -1,0 +1,185 @@
+//! A package built by yaolian validates with no errors; broken packages — each with one fault,
+//! made by editing the built package on disk as another tool might have left it — each produce
+//! the rule id expected of that fault (ICH eCTD Specification v3.2.2 and CDE's regional schema;
+//! the rule set is `data/rules-yaolian-1.0.toml`).
+
+use std::path::{Path, PathBuf};
+
+use yaolian_submission::package;
+use yaolian_submission::rules::{RuleSet, Severity};
+use yaolian_submission::samples::{self, pdf};
+use yaolian_submission::validate::{self, md5_hex, Report};
+
+/// The sample application of three sequences: 0000 new, 0001 replace, 0002 append (and a
+/// delete).
+fn build(dir: &Path) {
+    for s in samples::application() {
+        package::write(dir, &s).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+fn run(path: &Path) -> Report {
+    validate::validate(path, &RuleSet::shipped()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn errors(r: &Report) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("{} {} {}", f.rule, f.location, f.message))
+        .collect()
+}
+
+/// A fresh copy of the good package to break.
+fn good() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let app = tmp.path().join("x202612345");
+    build(&app);
+    (tmp, app)
+}
+
+/// Edits a sequence's index.xml and writes its new MD5, so that only the edit is a fault.
+fn edit_index(seq: &Path, f: impl Fn(String) -> String) {
+    let text = std::fs::read_to_string(seq.join("index.xml")).unwrap_or_default();
+    let text = f(text);
+    std::fs::write(seq.join("index.xml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(seq.join("index-md5.txt"), md5_hex(text.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn a_built_package_validates_with_no_errors() {
+    let (_tmp, app) = good();
+    let r = run(&app);
+    assert_eq!(errors(&r), Vec::<String>::new());
+    assert_eq!(r.sequences.iter().map(|s| s.sequence.as_str()).collect::<Vec<_>>(), vec!["0000", "0001", "0002"]);
+    // 6 + 2 + 3 leaves, and each sequence's regional leaf in index.xml.
+    assert_eq!(r.sequences.iter().map(|s| s.leaves).sum::<usize>(), 14);
+    // The ICH DTD and stylesheet are the published files (ESTRI MD5s).
+    let dtd = std::fs::read(app.join("0000/util/dtd/ich-ectd-3-2.dtd")).unwrap_or_default();
+    assert_eq!(md5_hex(&dtd), "1d6f631cc6b6357f0f4fe378e5f79a27");
+    // Names were normalized: "Cover Letter.pdf" → cover-letter.pdf.
+    assert!(app.join("0000/m1/cn/1-0/cover-letter.pdf").exists());
+    // One sequence alone validates too, reading its predecessors beside it.
+    assert_eq!(errors(&run(&app.join("0002"))), Vec::<String>::new());
+}
+
+/// Each fault and the rule it must raise.
+#[test]
+fn each_broken_package_names_its_rule() {
+    type Break = fn(&Path);
+    let cases: Vec<(&str, &str, Break)> = vec![
+        ("wrong MD5 of a file", "YL-205", |app| {
+            let f = app.join("0000/m2/2-3/qos.pdf");
+            let mut b = std::fs::read(&f).unwrap_or_default();
+            let at = b.len() / 2;
+            b[at] ^= 0x20;
+            std::fs::write(f, b).unwrap_or_else(|e| panic!("{e}"));
+        }),
+        ("index.xml changed after its MD5", "YL-104", |app| {
+            let f = app.join("0001/index.xml");
+            let t = std::fs::read_to_string(&f).unwrap_or_default().replace("Specification v2", "Specification v3");
+            std::fs::write(f, t).unwrap_or_else(|e| panic!("{e}"));
+        }),
+        ("unreferenced file", "YL-204", |app| {
+            std::fs::write(app.join("0000/m2/2-3/notes.pdf"), pdf("notes", &["x"], false))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }),
+        ("missing file", "YL-203", |app| {
+            std::fs::remove_file(app.join("0001/m3/3-2/3-2-s/3-2-s-4/3-2-s-4-1/specification.pdf"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }),
+        ("bad operation: replace in 0000", "YL-301", |app| {
+            edit_index(&app.join("0000"), |t| {
+                t.replace("ID=\"l0000-qos\" operation=\"new\"", "ID=\"l0000-qos\" operation=\"replace\"")
+            });
+        }),
+        ("bad modified-file", "YL-303", |app| {
+            edit_index(&app.join("0001"), |t| t.replace("index.xml#l0000-spec", "index.xml#l0000-nothing"));
+        }),
+        ("a delete leaf with a file", "YL-305", |app| {
+            let regional = app.join("0002/m1/cn/cn-regional.xml");
+            let t = std::fs::read_to_string(&regional).unwrap_or_default().replace(
+                "operation=\"delete\" modified-file",
+                "operation=\"delete\" xlink:href=\"1-0/cover.pdf\" modified-file",
+            );
+            std::fs::write(&regional, &t).unwrap_or_else(|e| panic!("{e}"));
+            edit_index(&app.join("0002"), |x| {
+                let old = x.split("checksum=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
+                x.replacen(&old, &md5_hex(t.as_bytes()), 1)
+            });
+        }),
+        ("too long a name", "YL-403", |app| {
+            let long = format!("{}.pdf", "a".repeat(70));
+            rename_leaf_file(app, "0000", "m2/2-3/qos.pdf", &format!("m2/2-3/{long}"));
+        }),
+        ("uppercase name", "YL-401", |app| rename_leaf_file(app, "0000", "m2/2-3/qos.pdf", "m2/2-3/QOS.pdf")),
+        ("encrypted PDF (AES-256, no user password)", "YL-505", |app| {
+            swap_file(app, "0000", "m2/2-3/qos.pdf", "l0000-qos", QPDF_AES256)
+        }),
+        ("password-protected PDF (AES-128)", "YL-505", |app| {
+            swap_file(app, "0000", "m2/2-3/qos.pdf", "l0000-qos", QPDF_AES128_PASSWORD)
+        }),
+        ("a PDF of version 2.0", "YL-504", |app| {
+            let b = pdf("qos", &["x"], false);
+            let b = [b"%PDF-2.0".as_slice(), &b[8..]].concat();
+            swap_file(app, "0000", "m2/2-3/qos.pdf", "l0000-qos", &b)
+        }),
+        ("a PDF of 8 pages without bookmarks", "YL-506", |app| {
+            let b = pdf("qos", &["1", "2", "3", "4", "5", "6", "7", "8"], false);
+            swap_file(app, "0000", "m2/2-3/qos.pdf", "l0000-qos", &b)
+        }),
+        ("empty folder", "YL-106", |app| {
+            std::fs::create_dir_all(app.join("0001/m4")).unwrap_or_else(|e| panic!("{e}"));
+        }),
+        ("envelope sequence differs from its folder", "YL-604", |app| {
+            let regional = app.join("0001/m1/cn/cn-regional.xml");
+            let t = std::fs::read_to_string(&regional)
+                .unwrap_or_default()
+                .replace("<sequence-number>0001</sequence-number>", "<sequence-number>0007</sequence-number>");
+            std::fs::write(&regional, &t).unwrap_or_else(|e| panic!("{e}"));
+            edit_index(&app.join("0001"), |x| {
+                let old = x.split("checksum=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
+                x.replacen(&old, &md5_hex(t.as_bytes()), 1)
+            });
+        }),
+        ("backbone against the DTD: a fixed attribute changed", "YL-202", |app| {
+            edit_index(&app.join("0000"), |t| t.replace("dtd-version=\"3.2\"", "dtd-version=\"3.3\""));
+        }),
+    ];
+    for (what, rule, break_it) in cases {
+        let (_tmp, app) = good();
+        break_it(&app);
+        let r = run(&app);
+        let ids = r.rule_ids();
+        assert!(ids.contains(&rule.to_string()), "{what}: expected {rule}, found {ids:?}: {:?}", errors(&r));
+        let severity = RuleSet::shipped().rules.iter().find(|x| x.id == rule).map(|x| x.severity);
+        if severity == Some(Severity::Error) {
+            assert!(!r.passes(), "{what}: the package still passes");
+        }
+    }
+}
+
+/// Moves a leaf's file and points its leaf (and index-md5) at the new name.
+fn rename_leaf_file(app: &Path, seq: &str, from: &str, to: &str) {
+    let dir = app.join(seq);
+    std::fs::rename(dir.join(from), dir.join(to)).unwrap_or_else(|e| panic!("{e}"));
+    edit_index(&dir, |t| t.replace(&format!("xlink:href=\"{from}\""), &format!("xlink:href=\"{to}\"")));
+}
+
+/// A leaf's file replaced by `bytes`, its checksum in index.xml (and index-md5) updated, so that
+/// the file's content is the only fault.
+fn swap_file(app: &Path, seq: &str, rel: &str, leaf_id: &str, bytes: &[u8]) {
+    let dir = app.join(seq);
+    std::fs::write(dir.join(rel), bytes).unwrap_or_else(|e| panic!("{e}"));
+    let md5 = md5_hex(bytes);
+    edit_index(&dir, |t| {
+        let line = t.lines().find(|l| l.contains(&format!("ID=\"{leaf_id}\""))).unwrap_or("").to_string();
+        let old = line.split("checksum=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("").to_string();
+        t.replace(&line, &line.replace(&old, &md5))
+    });
+}
+
+/// PDFs encrypted by qpdf 11.3.0 (`qpdf --encrypt "" owner-secret 256` and `qpdf --encrypt
+/// user-secret owner-secret 128 --use-aes=y`) from a PDF of `samples::pdf`.
+const QPDF_AES256: &[u8] = include_bytes!("data/qpdf-aes256.pdf");
+const QPDF_AES128_PASSWORD: &[u8] = include_bytes!("data/qpdf-aes128-user-password.pdf");
