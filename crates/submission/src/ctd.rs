@@ -1,8 +1,9 @@
 //! The CTD tree as the published files define it: Modules 2–5 are the elements of ICH's
 //! `ich-ectd-3-2.dtd` in the order its content models give; Module 1 is China's, the `cn-1-*`
 //! elements of CDE's `cn-regional-1-0.xsd`. The Chinese titles come from CDE's
-//! `element-property_ICH.xml` (V1.1 附件 1-2) and the regional stylesheet `cn-regional-1-1.xsl`,
-//! gathered in `data/ctd-titles.tsv`. Pure: the files are compiled in.
+//! `element-property_ICH.xml` (V1.1 附件 1-2, read as shipped) and, for Module 1, the regional
+//! stylesheet `cn-regional-1-1.xsl` (gathered in `data/ctd-titles.tsv`). Pure: the files are
+//! compiled in.
 
 use std::sync::OnceLock;
 
@@ -15,8 +16,10 @@ pub const ICH_DTD: &str = include_str!("../data/ich-ectd-3-2.dtd");
 pub const ICH_STYLE: &str = include_str!("../data/ectd-2-0.xsl");
 /// CDE's regional schema, version 1.0 (2021-09-01).
 pub const CN_XSD: &str = include_str!("../data/cn-regional-1-0.xsd");
-/// Section numbers and Chinese titles of every node.
-const TITLES: &str = include_str!("../data/ctd-titles.tsv");
+/// CDE's section numbers and Chinese titles of Modules 2–5 (BSfileC09, version 1.0).
+pub const CN_ELEMENT_PROPERTIES: &str = include_str!("../data/element-property_ICH.xml");
+/// Section numbers and Chinese titles of Module 1 (from CDE's regional stylesheet).
+const M1_TITLES: &str = include_str!("../data/ctd-titles.tsv");
 
 /// The compiled ICH DTD.
 pub fn ich_dtd() -> &'static Dtd {
@@ -50,6 +53,8 @@ pub struct Node {
     pub depth: usize,
     /// Module 1 (the regional file) or 2–5 (index.xml).
     pub module: u8,
+    /// Whether its content model takes leaves (a heading like 1.3 or 3.2 may hold only nodes).
+    pub leaves: bool,
 }
 
 impl Node {
@@ -86,10 +91,26 @@ pub fn section_of(element: &str) -> String {
     out.join(".")
 }
 
-fn titles() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
-    TITLES.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).filter_map(|l| {
-        let mut f = l.split('\t');
-        Some((f.next()?, f.next()?, f.next()?))
+/// Element → (section, Chinese title), from CDE's two files.
+fn titles() -> &'static std::collections::HashMap<String, (String, String)> {
+    static T: OnceLock<std::collections::HashMap<String, (String, String)>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut out = std::collections::HashMap::new();
+        for l in M1_TITLES.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let f: Vec<&str> = l.split('\t').collect();
+            if f.len() >= 3 {
+                out.insert(f[0].to_string(), (f[1].to_string(), f[2].trim().to_string()));
+            }
+        }
+        if let Ok(doc) = crate::xml::parse(CN_ELEMENT_PROPERTIES) {
+            for e in doc.root.walk().into_iter().filter(|e| e.name == "element") {
+                let zh = e.children.iter().find(|d| d.name == "description" && d.attr("xml:lang") == Some("zh"));
+                if let (Some(name), Some(no), Some(zh)) = (e.attr("name"), e.attr("structureno"), zh) {
+                    out.insert(name.to_string(), (no.to_string(), zh.text.trim().to_string()));
+                }
+            }
+        }
+        out
     })
 }
 
@@ -102,12 +123,12 @@ pub fn nodes() -> &'static [Node] {
             if out.iter().any(|n| n.element == element) {
                 return;
             }
-            let section = section_of(element);
-            let title = titles()
-                .find(|(e, _, _)| *e == element)
-                .map(|(_, _, t)| t.to_string())
-                .unwrap_or_else(|| element.to_string());
-            out.push(Node { element: element.to_string(), section, title, parent, depth, module });
+            let (section, title) = match titles().get(element) {
+                Some((s, t)) => (s.clone(), t.clone()),
+                None => (section_of(element), element.to_string()),
+            };
+            let leaves = dtd.children_of(element).iter().any(|c| c == "leaf");
+            out.push(Node { element: element.to_string(), section, title, parent, depth, module, leaves });
             let me = out.len() - 1;
             let prefix = if module == 1 { "cn-1" } else { "m" };
             for c in dtd.children_of(element) {
@@ -178,6 +199,9 @@ mod tests {
         assert_eq!(path, vec!["3", "3.2", "3.2.S", "3.2.S.4", "3.2.S.4.1"]);
         assert_eq!(node("m3-2-s-4-1-specification").map(|n| n.folder()), Some("m3/3-2/3-2-s/3-2-s-4/3-2-s-4-1".into()));
         assert_eq!(node("cn-1-0").map(|n| n.folder()), Some("m1/cn/1-0".into()));
+        // CDE's 1.3 holds only its subsections; ICH's 3.2.S.4.1 takes leaves.
+        assert_eq!(node("cn-1-3").map(|n| n.leaves), Some(false));
+        assert_eq!(node("m3-2-s-4-1-specification").map(|n| n.leaves), Some(true));
         // Every node has its Chinese title.
         for n in all {
             assert!(

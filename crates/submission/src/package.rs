@@ -230,8 +230,10 @@ pub fn write(application_dir: &Path, seq: &SequenceSpec) -> Result<Written, Writ
     // Check every leaf before writing anything.
     for l in &seq.leaves {
         let bad = |problem: &str| WriteError::Leaf { id: l.id.clone(), problem: problem.into() };
-        if ctd::node(&l.element).is_none() {
-            return Err(bad("names no node of the CTD tree"));
+        match ctd::node(&l.element) {
+            None => return Err(bad("names no node of the CTD tree")),
+            Some(n) if !n.leaves => return Err(bad("its node holds only other nodes, not documents")),
+            Some(_) => {}
         }
         match (l.operation, &l.file, &l.target) {
             (Operation::Delete, Some(_), _) => return Err(bad("a delete carries no file")),

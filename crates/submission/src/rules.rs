@@ -201,3 +201,17 @@ mod tests {
         assert!(bad(two).contains("given twice"));
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// docs/ectd.md lists every rule of the shipped set with its origin.
+    #[test]
+    fn the_docs_list_every_rule() {
+        let doc = include_str!("../../../docs/ectd.md");
+        for r in super::RuleSet::shipped().rules {
+            let origin = if r.published { "published" } else { "**ours**" };
+            let row = doc.lines().find(|l| l.starts_with(&format!("| {} |", r.id)));
+            assert!(row.is_some_and(|l| l.contains(origin)), "docs/ectd.md lacks {} as {origin}", r.id);
+        }
+    }
+}

@@ -29,6 +29,12 @@ fn pdf_string(s: &str) -> String {
 /// A PDF titled `title` with one page per entry of `pages` (each page shows its text), with a
 /// bookmark per page when `bookmarks`.
 pub fn pdf(title: &str, pages: &[&str], bookmarks: bool) -> Vec<u8> {
+    padded_pdf(title, pages, bookmarks, 0)
+}
+
+/// As [`pdf`], with about `pad` more bytes of comment lines in the first page's content stream
+/// (a PDF of a given size for the benchmark; ISO 32000-1 §7.2.4: a comment is ignored).
+pub fn padded_pdf(title: &str, pages: &[&str], bookmarks: bool, pad: usize) -> Vec<u8> {
     let n = pages.len().max(1);
     let texts: Vec<&str> = if pages.is_empty() { vec![title] } else { pages.to_vec() };
     // Objects: 1 catalog, 2 pages, 3 font F1, 4 font F2, 5 CID font, 6 info, 7 outlines,
@@ -58,7 +64,11 @@ pub fn pdf(title: &str, pages: &[&str], bookmarks: bool) -> Vec<u8> {
         objects.push("<< /Type /Outlines /Count 0 >>".into());
     }
     for (i, text) in texts.iter().enumerate() {
-        let content = text_op(text, 780);
+        let mut content = text_op(text, 780);
+        if i == 0 && pad > 0 {
+            let line = "% yaolian sample content padding to a realistic document size 0123456789\n";
+            content.push_str(&line.repeat(pad / line.len() + 1));
+        }
         objects.push(format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
             first_page + 2 * i + 1

@@ -143,12 +143,14 @@ impl Collector<'_> {
 /// Files and folders below a sequence folder, relative, in sorted order.
 struct Tree {
     files: BTreeMap<String, u64>,
+    /// Symbolic links: never followed or opened (a package carries its files).
+    links: Vec<String>,
     empty_dirs: Vec<String>,
     dirs: Vec<String>,
 }
 
 fn walk(root: &Path) -> Result<Tree, CannotValidate> {
-    let mut tree = Tree { files: BTreeMap::new(), empty_dirs: Vec::new(), dirs: Vec::new() };
+    let mut tree = Tree { files: BTreeMap::new(), links: Vec::new(), empty_dirs: Vec::new(), dirs: Vec::new() };
     let mut stack = vec![(root.to_path_buf(), String::new())];
     let mut count = 0usize;
     while let Some((dir, rel)) = stack.pop() {
@@ -167,7 +169,9 @@ fn walk(root: &Path) -> Result<Tree, CannotValidate> {
             // Symbolic links are not followed: metadata of the link itself.
             let meta = std::fs::symlink_metadata(entry.path())
                 .map_err(|e| CannotValidate(format!("cannot read {}: {e}", entry.path().display())))?;
-            if meta.is_dir() {
+            if meta.file_type().is_symlink() {
+                tree.links.push(path);
+            } else if meta.is_dir() {
                 tree.dirs.push(path.clone());
                 stack.push((entry.path(), path));
             } else {
@@ -355,6 +359,9 @@ fn sequence(
     for d in &tree.empty_dirs {
         c.add(Check::EmptyFolder, format!("{seq}/{d}"), d);
     }
+    for l in &tree.links {
+        c.add(Check::HrefOutside, format!("{seq}/{l}"), format!("{l} 是符号链接"));
+    }
     // Names and path lengths of everything below the sequence folder.
     let max_path = c.limit(Check::PathLength, naming::MAX_PATH as u64) as usize;
     let max_name = c.limit(Check::NameLength, naming::MAX_NAME as u64) as usize;
@@ -479,6 +486,7 @@ fn sequence(
     referenced.insert("index-md5.txt".into());
     referenced.insert(regional::PATH.into());
     let first = seq == "0000";
+    let mut jobs: Vec<FileJob> = Vec::new();
     for l in &leaves {
         let at = format!("{seq}/{}:{}", l.file, l.line);
         let what = format!("{}（{}）", l.id, if l.title.is_empty() { "无标题" } else { &l.title });
@@ -526,10 +534,16 @@ fn sequence(
                 if !l.checksum_type.eq_ignore_ascii_case("md5") {
                     c.add(Check::ChecksumType, &at, format!("{what}：{}", l.checksum_type));
                 }
-                check_file(c, &dir, seq, &rel, tree.files.get(&rel).copied().unwrap_or(0), Some(&l.checksum), &what);
+                let size = tree.files.get(&rel).copied().unwrap_or(0);
+                jobs.push(FileJob { rel, size, checksum: l.checksum.clone(), what });
             }
             _ => {}
         }
+    }
+    // The referenced files' own checks (checksum, type, PDF) on every core, reported in order.
+    let limits = FileLimits { size: c.limit(Check::FileSize, u64::MAX), bookmarks: c.limit(Check::PdfBookmarks, 5) };
+    for (check, at, detail) in check_files(&dir, seq, &jobs, &limits) {
+        c.add(check, at, detail);
     }
     for rel in tree.files.keys() {
         if rel.starts_with("util/") || referenced.contains(rel) {
@@ -540,18 +554,63 @@ fn sequence(
     Ok(summary)
 }
 
+/// A referenced file to check.
+struct FileJob {
+    rel: String,
+    size: u64,
+    checksum: String,
+    what: String,
+}
+
+struct FileLimits {
+    size: u64,
+    bookmarks: u64,
+}
+
+type Found = (Check, String, String);
+
+/// Runs [`check_file`] over `jobs` on the machine's cores; the findings in the jobs' order.
+fn check_files(dir: &Path, seq: &str, jobs: &[FileJob], limits: &FileLimits) -> Vec<Found> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    if threads == 1 || jobs.len() < 16 {
+        return jobs.iter().flat_map(|j| check_file(dir, seq, j, limits)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut per_job: Vec<(usize, Vec<Found>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(j) = jobs.get(i) else { break };
+                        out.push((i, check_file(dir, seq, j, limits)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    per_job.sort_by_key(|(i, _)| *i);
+    per_job.into_iter().flat_map(|(_, f)| f).collect()
+}
+
 /// The checks of one referenced file: size, type, checksum, PDF.
-fn check_file(c: &mut Collector<'_>, dir: &Path, seq: &str, rel: &str, size: u64, checksum: Option<&str>, what: &str) {
+fn check_file(dir: &Path, seq: &str, job: &FileJob, limits: &FileLimits) -> Vec<Found> {
+    let mut out: Vec<Found> = Vec::new();
+    let rel = job.rel.as_str();
     let at = format!("{seq}/{rel}");
-    if size > c.limit(Check::FileSize, u64::MAX) {
-        c.add(Check::FileSize, &at, format!("{:.1} MB", size as f64 / 1e6));
+    let mut add = |check: Check, detail: String| out.push((check, at.clone(), detail));
+    if job.size > limits.size {
+        add(Check::FileSize, format!("{:.1} MB", job.size as f64 / 1e6));
     }
     let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     if !ALLOWED_TYPES.contains(&ext.as_str()) {
-        c.add(Check::FileType, &at, if ext.is_empty() { "无扩展名".to_string() } else { ext.clone() });
+        add(Check::FileType, if ext.is_empty() { "无扩展名".to_string() } else { ext.clone() });
     }
     let path = dir.join(rel);
-    let is_pdf = ext == "pdf" && size <= MAX_PDF_BYTES;
+    let is_pdf = ext == "pdf" && job.size <= MAX_PDF_BYTES;
     let (md5, bytes) = if is_pdf {
         match std::fs::read(&path) {
             Ok(b) => (md5_hex(&b), Some(b)),
@@ -560,30 +619,29 @@ fn check_file(c: &mut Collector<'_>, dir: &Path, seq: &str, rel: &str, size: u64
     } else {
         (md5_file(&path).unwrap_or_default(), None)
     };
-    if let Some(expected) = checksum {
-        if !expected.eq_ignore_ascii_case(&md5) {
-            c.add(Check::Checksum, &at, format!("{what}：记载 {expected}，实为 {md5}"));
-        }
+    if !job.checksum.eq_ignore_ascii_case(&md5) {
+        add(Check::Checksum, format!("{}：记载 {}，实为 {md5}", job.what, job.checksum));
     }
-    let Some(bytes) = bytes else { return };
+    let Some(bytes) = bytes else { return out };
     match pdf::facts(&bytes) {
-        Err(e) => c.add(Check::PdfUnreadable, &at, e),
+        Err(e) => add(Check::PdfUnreadable, e),
         Ok(f) => {
             if f.encrypted {
-                c.add(Check::PdfEncrypted, &at, rel);
+                add(Check::PdfEncrypted, rel.to_string());
             }
             let version_ok = matches!(f.version.as_str(), "1.4" | "1.5" | "1.6" | "1.7") || f.pdfa.is_some();
             if !version_ok {
-                c.add(Check::PdfVersion, &at, format!("PDF {}", f.version));
+                add(Check::PdfVersion, format!("PDF {}", f.version));
             }
-            if f.pages as u64 > c.limit(Check::PdfBookmarks, 5) && !f.bookmarks && !f.encrypted {
-                c.add(Check::PdfBookmarks, &at, format!("{} 页", f.pages));
+            if f.pages as u64 > limits.bookmarks && !f.bookmarks && !f.encrypted {
+                add(Check::PdfBookmarks, format!("{} 页", f.pages));
             }
             if f.text == Some(false) && f.pages > 0 {
-                c.add(Check::PdfText, &at, rel);
+                add(Check::PdfText, rel.to_string());
             }
         }
     }
+    out
 }
 
 /// Paths within a sequence are '/'-separated whatever the platform.

@@ -128,6 +128,10 @@ fn each_broken_package_names_its_rule() {
             let b = pdf("qos", &["1", "2", "3", "4", "5", "6", "7", "8"], false);
             swap_file(app, "0000", "m2/2-3/qos.pdf", "l0000-qos", &b)
         }),
+        ("a symbolic link to a file outside the package", "YL-207", |app| {
+            std::os::unix::fs::symlink("/etc/hostname", app.join("0000/m2/2-3/link.pdf"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }),
         ("empty folder", "YL-106", |app| {
             std::fs::create_dir_all(app.join("0001/m4")).unwrap_or_else(|e| panic!("{e}"));
         }),

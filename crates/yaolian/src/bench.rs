@@ -108,6 +108,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         points: usize,
     },
+    /// eCTD: validation of one large sequence (5,000 PDF leaves, 2 GB) against reading and
+    /// hashing the same files.
+    Ectd {
+        #[arg(long, default_value_t = 5_000)]
+        files: usize,
+        /// Total size of the leaves in MB.
+        #[arg(long, default_value_t = 2_048)]
+        megabytes: u64,
+    },
     /// Every page kind each demo role reaches, and the API lists, at a province's volume: p50
     /// / p99 per page next to a static asset, on SQLite and (with --database-url
     /// postgres://…) PostgreSQL.
@@ -197,6 +206,7 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             Ok(())
         }
+        BenchCommand::Ectd { files, megabytes } => crate::bench_ectd::run(files.max(1), megabytes.max(1)),
         BenchCommand::Ledger { entries, proofs } => {
             for pg in backends(database_url) {
                 ledger_bench(pg.as_deref(), entries.max(1), proofs.max(1)).await?;

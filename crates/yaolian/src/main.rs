@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod bench_ectd;
 mod bench_inventory;
 mod bench_lab;
 mod bench_pages;

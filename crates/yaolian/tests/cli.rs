@@ -593,3 +593,43 @@ async fn demo_seeds_an_empty_postgres_database_and_refuses_a_used_one() {
     }
     admin.close().await;
 }
+
+/// `yaolian ectd`: the sample application validates (exit 0); a broken copy exits 1 naming its
+/// rules, as text and as JSON; an unreadable rule file or a missing folder is one line and exit 1.
+#[test]
+fn ectd_validate_passes_a_sample_and_fails_a_broken_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("x202612345");
+    let app_s = app.to_string_lossy().into_owned();
+    let out = yaolian(dir.path(), &["ectd", "sample", &app_s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = yaolian(dir.path(), &["ectd", "validate", &app_s]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("0 errors"), "{}", stdout(&out));
+    // Break it: an uppercase name (its leaf now points nowhere) and an empty folder.
+    std::fs::rename(app.join("0000/m2/2-3/qos.pdf"), app.join("0000/m2/2-3/QOS.pdf")).unwrap();
+    std::fs::create_dir_all(app.join("0001/m4")).unwrap();
+    let out = yaolian(dir.path(), &["ectd", "validate", &app_s]);
+    assert_eq!(out.status.code(), Some(1));
+    for rule in ["YL-401", "YL-203", "YL-204", "YL-106"] {
+        assert!(stdout(&out).contains(rule), "{rule} missing from {}", stdout(&out));
+    }
+    assert_eq!(stderr(&out).lines().filter(|l| l.starts_with("error:")).count(), 1, "{}", stderr(&out));
+    let out = yaolian(dir.path(), &["ectd", "validate", &app_s, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["errors"], 4);
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "YL-401" && f["severity"] == "error"));
+    let xlsx = dir.path().join("report.xlsx");
+    let out = yaolian(dir.path(), &["ectd", "validate", &app_s, "--format", "xlsx", "-o", &xlsx.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK\x03\x04"));
+    // A rule file that names an unknown check, and a folder that is not there.
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "name = \"x\"\nversion = \"1\"\nbasis = \"\"\n[[rule]]\nid = \"A\"\ncheck = \"nope\"\nseverity = \"error\"\nmessage = \"m\"\nsource = \"s\"\npublished = false\n").unwrap();
+    let out = yaolian(dir.path(), &["ectd", "validate", &app_s, "--rules", &rules.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+    let out = yaolian(dir.path(), &["ectd", "validate", &dir.path().join("nothing").to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
+}
