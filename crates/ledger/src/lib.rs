@@ -13,6 +13,7 @@ pub mod entry;
 pub mod esign;
 pub mod hash;
 pub mod merkle;
+pub mod pke;
 pub mod sign;
 
 pub use entry::{canonical_json, Entry, EntryFields, TreeHead};
