@@ -12,6 +12,7 @@ pub mod gtin;
 pub mod refusal;
 pub mod time;
 pub mod uscc;
+pub mod xml;
 
 pub use approval::ApprovalNumber;
 pub use cas::CasNumber;

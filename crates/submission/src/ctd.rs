@@ -102,7 +102,7 @@ fn titles() -> &'static std::collections::HashMap<String, (String, String)> {
                 out.insert(f[0].to_string(), (f[1].to_string(), f[2].trim().to_string()));
             }
         }
-        if let Ok(doc) = crate::xml::parse(CN_ELEMENT_PROPERTIES) {
+        if let Ok(doc) = yaolian_core::xml::parse(CN_ELEMENT_PROPERTIES) {
             for e in doc.root.walk().into_iter().filter(|e| e.name == "element") {
                 let zh = e.children.iter().find(|d| d.name == "description" && d.attr("xml:lang") == Some("zh"));
                 if let (Some(name), Some(no), Some(zh)) = (e.attr("name"), e.attr("structureno"), zh) {

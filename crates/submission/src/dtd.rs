@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::xml::Element;
+use yaolian_core::xml::Element;
 
 /// How many times a particle may occur.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -412,7 +412,7 @@ impl Dtd {
     /// (`xmlns`, `xmlns:*`) are allowed on every element, as XML Schema does not count them as
     /// attributes.
     pub fn from_xsd(text: &str) -> Result<Dtd, String> {
-        let doc = crate::xml::parse(text).map_err(|e| format!("the schema is not well-formed: {e}"))?;
+        let doc = yaolian_core::xml::parse(text).map_err(|e| format!("the schema is not well-formed: {e}"))?;
         fn kids<'a>(e: &'a Element, name: &'static str) -> Vec<&'a Element> {
             e.children.iter().filter(|c| c.local_name() == name).collect()
         }
@@ -726,7 +726,7 @@ fn ends(p: &Particle, names: &[&str], starts: &BTreeSet<usize>) -> BTreeSet<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::parse;
+    use yaolian_core::xml::parse;
 
     const DTD: &str = r#"
         <!-- a test DTD -->

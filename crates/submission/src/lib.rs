@@ -4,7 +4,8 @@
 //! The published files are compiled in and read as data: ICH's backbone DTD and CDE's regional
 //! schema define the tree ([`ctd`]) and are what a package is checked against ([`dtd`], which
 //! reads both a DTD and the subset of XML Schema CDE's schema uses). [`naming`], [`pdf`],
-//! [`regional`], [`rules`], [`samples`], [`xml`], [`ctd`] and [`dtd`] do no I/O. [`package`]
+//! [`regional`], [`rules`], [`samples`], [`ctd`] and [`dtd`] do no I/O; XML is read by
+//! `yaolian_core::xml`. [`package`]
 //! writes a sequence to disk and [`validate`] reads any package on disk and reports each
 //! finding under a versioned rule set ([`rules`]; `data/rules-yaolian-1.0.toml`), as HTML, JSON
 //! or Excel ([`report`]).
@@ -19,4 +20,3 @@ pub mod report;
 pub mod rules;
 pub mod samples;
 pub mod validate;
-pub mod xml;

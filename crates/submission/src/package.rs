@@ -12,7 +12,7 @@ use crate::ctd::{self, Node};
 use crate::naming;
 use crate::regional::{self, Envelope};
 use crate::validate::md5_hex;
-use crate::xml::escape;
+use yaolian_core::xml::escape;
 
 /// A leaf's lifecycle operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

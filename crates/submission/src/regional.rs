@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::xml::{escape, Element};
+use yaolian_core::xml::{escape, Element};
 
 /// Where the regional file sits in a sequence.
 pub const PATH: &str = "m1/cn/cn-regional.xml";
@@ -247,7 +247,7 @@ mod tests {
         let fields: Vec<&str> = faults(&bad).into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, vec!["application-id", "related-sequence", "sequence-contact/email"]);
         let written = write(&sample(), "    <cn-1-0/>\n");
-        let doc = crate::xml::parse(&written).unwrap_or_else(|e| panic!("{e}"));
+        let doc = yaolian_core::xml::parse(&written).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read_envelope(&doc.root), Some(sample()));
     }
 }

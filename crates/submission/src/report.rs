@@ -2,7 +2,7 @@
 //! registry's one `.xlsx` writer). Pure: it returns text and bytes.
 
 use crate::validate::Report;
-use crate::xml::escape;
+use yaolian_core::xml::escape;
 
 /// The report as indented JSON.
 pub fn json(r: &Report) -> String {

@@ -19,7 +19,7 @@ use crate::naming::{self, NameFault};
 use crate::pdf;
 use crate::regional;
 use crate::rules::{Check, RuleSet, Severity};
-use crate::xml::{self, Element};
+use yaolian_core::xml::{self, Element};
 
 /// A folder with more entries than this is refused (a package of 5,000 files has about 6,000).
 pub const MAX_ENTRIES: usize = 500_000;

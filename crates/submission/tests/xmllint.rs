@@ -6,7 +6,8 @@
 
 use std::process::Command;
 
-use yaolian_submission::{ctd, package, samples, xml};
+use yaolian_core::xml;
+use yaolian_submission::{ctd, package, samples};
 
 fn xmllint_valid(path: &std::path::Path) -> Option<bool> {
     let out = Command::new("xmllint").arg("--noout").arg("--valid").arg("--nonet").arg(path).output().ok()?;

@@ -127,107 +127,32 @@ impl Node {
     }
 }
 
-fn line_at(text: &str, pos: usize) -> usize {
-    1 + text.as_bytes()[..pos.min(text.len())].iter().filter(|b| **b == b'\n').count()
+impl Node {
+    /// The element with its names and attribute keys reduced to local names, as AnIML is read.
+    fn from_element(e: yaolian_core::xml::Element) -> Node {
+        let local = |n: &str| n.rsplit(':').next().unwrap_or(n).to_string();
+        Node {
+            name: local(&e.name),
+            attrs: e
+                .attrs
+                .iter()
+                .filter(|(k, _)| k != "xmlns" && !k.starts_with("xmlns:"))
+                .map(|(k, v)| (local(k), v.clone()))
+                .collect(),
+            text: e.text,
+            children: e.children.into_iter().map(Node::from_element).collect(),
+            line: e.line,
+        }
+    }
 }
 
-/// Reads the document into elements, within the limits.
+/// Reads the document into elements (the shared reader, within this module's limits); whether
+/// the root is in the AnIML namespace.
 fn tree(text: &str) -> Result<(Node, bool), ParseError> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(text);
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut namespaced = false;
-    let mut count = 0usize;
-    let open = |e: &quick_xml::events::BytesStart<'_>, line: usize| -> Result<(Node, Option<String>), ParseError> {
-        let mut attrs = Vec::new();
-        let mut xmlns = None;
-        for a in e.attributes() {
-            let a = a.map_err(|err| refuse(line, "xml", format!("bad attribute: {err}")))?;
-            let value = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| refuse(line, "xml", format!("bad attribute: {err}")))?;
-            let key: &str = a.key.as_ref();
-            if key == "xmlns" {
-                xmlns = Some(value.to_string());
-            }
-            attrs.push((a.key.local_name().as_ref().to_string(), value.to_string()));
-        }
-        let name = e.local_name().as_ref().to_string();
-        Ok((Node { name, attrs, text: String::new(), children: Vec::new(), line }, xmlns))
-    };
-    loop {
-        let pos = reader.buffer_position() as usize;
-        let event =
-            reader.read_event().map_err(|e| refuse(line_at(text, pos), "xml", format!("not well-formed XML: {e}")))?;
-        let line = line_at(text, pos);
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                if root.is_some() {
-                    return Err(refuse(line, "xml", "content after the root element"));
-                }
-                count += 1;
-                if count > MAX_ELEMENTS {
-                    return Err(refuse(line, "too_large", format!("more than {MAX_ELEMENTS} elements")));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(refuse(line, "too_deep", format!("nested deeper than {MAX_DEPTH}")));
-                }
-                let (node, xmlns) = open(e, line)?;
-                if stack.is_empty() {
-                    namespaced = xmlns.as_deref() == Some(NAMESPACE);
-                }
-                if matches!(event, Event::Empty(_)) {
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(node),
-                        None => root = Some(node),
-                    }
-                } else {
-                    stack.push(node);
-                }
-            }
-            Event::End(_) => {
-                let Some(node) = stack.pop() else { return Err(refuse(line, "xml", "an end tag without its start")) };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => root = Some(node),
-                }
-            }
-            Event::Text(t) => {
-                if let Some(n) = stack.last_mut() {
-                    n.text.push_str(&t);
-                }
-            }
-            Event::CData(t) => {
-                if let Some(n) = stack.last_mut() {
-                    n.text.push_str(&t);
-                }
-            }
-            Event::GeneralRef(r) => {
-                let c = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    _ => match &*r {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        other => return Err(refuse(line, "xml", format!("unknown entity &{other};"))),
-                    },
-                };
-                if let Some(n) = stack.last_mut() {
-                    n.text.push(c);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if !stack.is_empty() {
-        return Err(refuse(line_at(text, text.len()), "xml", "the document ends inside an element"));
-    }
-    let root = root.ok_or_else(|| refuse(0, "xml", "no root element"))?;
-    Ok((root, namespaced))
+    let limits = yaolian_core::xml::Limits { elements: MAX_ELEMENTS, depth: MAX_DEPTH };
+    let doc = yaolian_core::xml::parse_with(text, limits).map_err(|e| refuse(e.line, e.rule, e.message))?;
+    let namespaced = doc.root.attr("xmlns") == Some(NAMESPACE);
+    Ok((Node::from_element(doc.root), namespaced))
 }
 
 /// One typed value element (`I L F D S Boolean DateTime`).

@@ -1,13 +1,20 @@
-//! A small element tree read with `quick-xml`, keeping qualified names (`ectd:ectd`,
-//! `xlink:href`) as the DTD declares them and the line each element starts on, within limits set
-//! before anything grows. Pure: it reads a string.
+//! A small element tree read with `quick-xml`: qualified names (`ectd:ectd`, `xlink:href`) as a
+//! DTD declares them, the line each element starts on, limits on elements and depth checked
+//! before anything grows. The one XML reader of the domain crates (instrument AnIML files, eCTD
+//! backbones and schemas). Pure: it reads a string.
 
 use quick_xml::events::Event;
 
-/// At most this many elements in one document (a backbone of 5,000 leaves has about 6,000).
-pub const MAX_ELEMENTS: usize = 400_000;
-/// At most this nesting depth (the CTD tree is about 12 deep).
-pub const MAX_DEPTH: usize = 64;
+/// How much a document may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub elements: usize,
+    pub depth: usize,
+}
+
+/// 500,000 elements, 64 deep: far above an eCTD backbone of 5,000 leaves (about 6,000
+/// elements, 12 deep) or an instrument's AnIML file.
+pub const LIMITS: Limits = Limits { elements: 500_000, depth: 64 };
 
 /// An element: qualified name, attributes in document order, text, children, line.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,10 +33,12 @@ pub struct Document {
     pub doctype: Option<String>,
 }
 
-/// Why a document could not be read: the line and what is wrong.
+/// Why a document could not be read: the line, the rule (`xml`: not well-formed, `too_large`,
+/// `too_deep`) and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub struct XmlError {
     pub line: usize,
+    pub rule: &'static str,
     pub message: String,
 }
 
@@ -85,11 +94,16 @@ impl Lines<'_> {
 }
 
 fn fail(line: usize, message: impl Into<String>) -> XmlError {
-    XmlError { line, message: message.into() }
+    XmlError { line, rule: "xml", message: message.into() }
 }
 
-/// Reads `text` into an element tree.
+/// Reads `text` into an element tree within [`LIMITS`].
 pub fn parse(text: &str) -> Result<Document, XmlError> {
+    parse_with(text, LIMITS)
+}
+
+/// Reads `text` into an element tree within `limits`.
+pub fn parse_with(text: &str, limits: Limits) -> Result<Document, XmlError> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut lines = Lines { text: text.as_bytes(), at: 0, line: 1 };
     let mut stack: Vec<Element> = Vec::new();
@@ -109,11 +123,17 @@ pub fn parse(text: &str) -> Result<Document, XmlError> {
                     return Err(fail(line, "content after the root element"));
                 }
                 count += 1;
-                if count > MAX_ELEMENTS {
-                    return Err(fail(line, format!("more than {MAX_ELEMENTS} elements")));
+                if count > limits.elements {
+                    return Err(XmlError {
+                        rule: "too_large",
+                        ..fail(line, format!("more than {} elements", limits.elements))
+                    });
                 }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(fail(line, format!("nested deeper than {MAX_DEPTH}")));
+                if stack.len() >= limits.depth {
+                    return Err(XmlError {
+                        rule: "too_deep",
+                        ..fail(line, format!("nested deeper than {}", limits.depth))
+                    });
                 }
                 let mut attrs = Vec::new();
                 for a in e.attributes() {
@@ -225,5 +245,9 @@ mod tests {
         assert_eq!(parse("<a>\n<b></a>").err().map(|e| e.line), Some(2));
         assert!(parse("<a x=\"1\" x=\"2\"/>").is_err());
         assert!(parse("<a/><b/>").is_err());
+        let tight = Limits { elements: 2, depth: 2 };
+        assert_eq!(parse_with("<a><b/><c/></a>", tight).err().map(|e| e.rule), Some("too_large"));
+        let shallow = Limits { elements: 10, depth: 2 };
+        assert_eq!(parse_with("<a><b><c/></b></a>", shallow).err().map(|e| e.rule), Some("too_deep"));
     }
 }
