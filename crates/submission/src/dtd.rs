@@ -596,33 +596,37 @@ impl Dtd {
             if out.len() >= limit {
                 break;
             }
-            let mut push = |message: String| out.push(Invalid { line: e.line, element: e.name.clone(), message });
+            macro_rules! push {
+                ($m:expr) => {
+                    out.push(Invalid { line: e.line, element: e.name.clone(), message: $m })
+                };
+            }
             let Some(content) = self.elements.get(&e.name) else {
-                push(format!("element {} is not declared", e.name));
+                push!(format!("element {} is not declared", e.name));
                 continue;
             };
             let has_text = !e.text.trim().is_empty();
             match content {
                 Content::Empty if !e.children.is_empty() || !e.text.is_empty() => {
-                    push(format!("{} must be empty", e.name));
+                    push!(format!("{} must be empty", e.name));
                 }
                 Content::Mixed(allowed) => {
                     for c in &e.children {
                         if !allowed.contains(&c.name) {
-                            push(format!("{} is not allowed in {}", c.name, e.name));
+                            push!(format!("{} is not allowed in {}", c.name, e.name));
                         }
                     }
                 }
                 Content::Children(model) => {
                     if has_text {
-                        push(format!("{} may not contain text", e.name));
+                        push!(format!("{} may not contain text", e.name));
                     }
                     let names: Vec<&str> = e.children.iter().map(|c| c.name.as_str()).collect();
                     let ends = ends(model, &names, &BTreeSet::from([0]));
                     if !ends.contains(&names.len()) {
                         let reached = ends.iter().max().copied().unwrap_or(0);
                         let at = names.get(reached).map(|n| format!(" at <{n}>")).unwrap_or_default();
-                        push(format!(
+                        push!(format!(
                             "the content of {} does not follow the DTD{at}: expected {}, got ({})",
                             e.name,
                             self.models.get(&e.name).map(String::as_str).unwrap_or("?"),
@@ -634,43 +638,46 @@ impl Dtd {
             }
             let decls = self.attributes.get(&e.name).map(Vec::as_slice).unwrap_or(&[]);
             for (k, v) in &e.attrs {
+                if out.len() >= limit {
+                    break;
+                }
                 if self.namespace_attributes && (k == "xmlns" || k.starts_with("xmlns:") || k.starts_with("xsi:")) {
                     continue;
                 }
                 let Some(d) = decls.iter().find(|d| d.name == *k) else {
-                    push(format!("attribute {k} is not declared for {}", e.name));
+                    push!(format!("attribute {k} is not declared for {}", e.name));
                     continue;
                 };
                 match &d.kind {
                     AttrType::Enumeration(allowed) if !allowed.iter().any(|a| a == v) => {
-                        push(format!("{k}=\"{v}\" is not one of {}", allowed.join(", ")))
+                        push!(format!("{k}=\"{v}\" is not one of {}", allowed.join(", ")))
                     }
                     AttrType::Id => {
                         if v.is_empty()
                             || !v.chars().all(is_name_char)
                             || v.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
                         {
-                            push(format!("{k}=\"{v}\" is not an XML name"));
+                            push!(format!("{k}=\"{v}\" is not an XML name"));
                         } else if !ids.insert(v.as_str()) {
-                            push(format!("ID {v} is used twice"));
+                            push!(format!("ID {v} is used twice"));
                         }
                     }
                     AttrType::IdRef => refs.push((e, v.as_str())),
                     AttrType::IdRefs => v.split_whitespace().for_each(|r| refs.push((e, r))),
                     AttrType::Token if v.is_empty() || !v.chars().all(is_name_char) => {
-                        push(format!("{k}=\"{v}\" is not a name token"))
+                        push!(format!("{k}=\"{v}\" is not a name token"))
                     }
                     _ => {}
                 }
                 if let AttrDefault::Fixed(fixed) = &d.default {
                     if fixed != v {
-                        push(format!("{k} must be \"{fixed}\", not \"{v}\""));
+                        push!(format!("{k} must be \"{fixed}\", not \"{v}\""));
                     }
                 }
             }
             for d in decls {
                 if d.default == AttrDefault::Required && e.attr(&d.name).is_none() {
-                    push(format!("{} lacks its required attribute {}", e.name, d.name));
+                    push!(format!("{} lacks its required attribute {}", e.name, d.name));
                 }
             }
         }

@@ -58,7 +58,9 @@ pub fn normalize(stem: &str, extension: &str, fallback: &str) -> String {
         }
         out.trim_end_matches('-').to_string()
     };
-    let ext = slug(extension).replace('-', "");
+    let mut ext = slug(extension).replace('-', "");
+    // An extension is short (pdf, xml, xpt); a long one is cut so that the name keeps a stem.
+    ext.truncate(16);
     let mut s = slug(stem);
     if s.is_empty() {
         s = slug(fallback);
@@ -75,6 +77,24 @@ pub fn normalize(stem: &str, extension: &str, fallback: &str) -> String {
         s
     } else {
         format!("{s}.{ext}")
+    }
+}
+
+/// `name` (already normalized) with `-n` before its extension, the stem cut so that the whole
+/// stays within [`MAX_NAME`]: `qos.pdf` → `qos-2.pdf`.
+pub fn numbered(name: &str, n: usize) -> String {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    let suffix = format!("-{n}");
+    let ext_len = if ext.is_empty() { 0 } else { ext.len() + 1 };
+    let room = MAX_NAME.saturating_sub(ext_len + suffix.len()).max(1);
+    let mut stem: String = stem.chars().take(room).collect();
+    while stem.ends_with('-') {
+        stem.pop();
+    }
+    if ext.is_empty() {
+        format!("{stem}{suffix}")
+    } else {
+        format!("{stem}{suffix}.{ext}")
     }
 }
 
@@ -103,5 +123,12 @@ mod tests {
         assert_eq!(normalize("说明函", "pdf", "1.0 cover"), "1-0-cover.pdf");
         let n = normalize(&"word ".repeat(30), "pdf", "x");
         assert!(n.len() <= MAX_NAME && n.ends_with(".pdf") && !n.contains("-.") && faults(&n, true).is_empty(), "{n}");
+        // Numbered names keep their number however long the stem, and differ.
+        let long = normalize(&"x".repeat(80), "pdf", "x");
+        let (a, b) = (numbered(&long, 2), numbered(&long, 3));
+        assert!(a != b && a.ends_with("-2.pdf") && a.len() <= MAX_NAME && faults(&a, true).is_empty(), "{a}");
+        assert_eq!(numbered("qos.pdf", 2), "qos-2.pdf");
+        // An absurd extension does not underflow.
+        assert!(normalize("a", &"e".repeat(100), "x").len() <= MAX_NAME);
     }
 }

@@ -220,6 +220,12 @@ fn tree_xml(
 /// Writes `seq` as `<application folder>/<sequence number>`; the folder must not exist yet.
 pub fn write(application_dir: &Path, seq: &SequenceSpec) -> Result<Written, WriteError> {
     let number = &seq.envelope.sequence_number;
+    if !(number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(WriteError::Leaf {
+            id: String::new(),
+            problem: format!("sequence number {number:?} is not 4 digits"),
+        });
+    }
     let dir = application_dir.join(number);
     if dir.exists() {
         return Err(WriteError::Io(std::io::Error::new(
@@ -255,12 +261,13 @@ pub fn write(application_dir: &Path, seq: &SequenceSpec) -> Result<Written, Writ
             Some((name, bytes)) => {
                 let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
                 let folder = node.folder();
-                let mut file = naming::normalize(stem, ext, &node.section.replace('.', "-"));
+                let first = naming::normalize(stem, ext, &node.section.replace('.', "-"));
+                let mut file = first.clone();
                 let mut n = 2;
                 while !taken.insert(format!("{folder}/{file}")) {
-                    let (s, e) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
-                    let s = s.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('-');
-                    file = naming::normalize(&format!("{s}-{n}"), e, "");
+                    // The same name again in this folder: a numbered one, the number always kept
+                    // (the stem is cut to leave it room).
+                    file = naming::numbered(&first, n);
                     n += 1;
                 }
                 let rel = format!("{folder}/{file}");

@@ -111,6 +111,16 @@ fn is_sequence_name(s: &str) -> bool {
     s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A finding's particulars at most 300 characters, control characters shown as spaces (a title
+/// or a name from the package may be anything).
+fn clip(s: &str) -> String {
+    let mut out: String = s.chars().take(300).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if s.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
 struct Collector<'a> {
     rules: &'a RuleSet,
     findings: Vec<Finding>,
@@ -131,7 +141,7 @@ impl Collector<'_> {
             rule: rule.id.clone(),
             severity: rule.severity,
             location: location.into(),
-            message: rule.message.replace("{detail}", detail.as_ref()),
+            message: rule.message.replace("{detail}", &clip(detail.as_ref())),
         });
     }
 
@@ -143,7 +153,8 @@ impl Collector<'_> {
 /// Files and folders below a sequence folder, relative, in sorted order.
 struct Tree {
     files: BTreeMap<String, u64>,
-    /// Symbolic links: never followed or opened (a package carries its files).
+    /// Symbolic links and special files (FIFOs, devices), with what they are: never followed or
+    /// opened (a package carries its files).
     links: Vec<String>,
     empty_dirs: Vec<String>,
     dirs: Vec<String>,
@@ -169,13 +180,17 @@ fn walk(root: &Path) -> Result<Tree, CannotValidate> {
             // Symbolic links are not followed: metadata of the link itself.
             let meta = std::fs::symlink_metadata(entry.path())
                 .map_err(|e| CannotValidate(format!("cannot read {}: {e}", entry.path().display())))?;
-            if meta.file_type().is_symlink() {
-                tree.links.push(path);
-            } else if meta.is_dir() {
+            // Only regular files are ever opened: a FIFO or a device would block or never end.
+            let kind = meta.file_type();
+            if kind.is_symlink() {
+                tree.links.push(format!("{path} 是符号链接"));
+            } else if kind.is_dir() {
                 tree.dirs.push(path.clone());
                 stack.push((entry.path(), path));
-            } else {
+            } else if kind.is_file() {
                 tree.files.insert(path, meta.len());
+            } else {
+                tree.links.push(format!("{path} 不是普通文件"));
             }
         }
         if !any && !rel.is_empty() {
@@ -185,6 +200,19 @@ fn walk(root: &Path) -> Result<Tree, CannotValidate> {
     tree.empty_dirs.sort();
     tree.dirs.sort();
     Ok(tree)
+}
+
+/// The bytes of a regular file of at most `max` bytes; `None` otherwise (the size is checked on
+/// the open handle and the read is bounded, whatever the file claims).
+fn read_limited(path: &Path, max: u64) -> Option<Vec<u8>> {
+    let f = std::fs::File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() > max {
+        return None;
+    }
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    f.take(max + 1).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= max).then_some(out)
 }
 
 fn md5_file(path: &Path) -> std::io::Result<String> {
@@ -262,10 +290,16 @@ impl Earlier<'_> {
     fn ids(&mut self, rel: &str) -> Option<&HashSet<String>> {
         if !self.cache.contains_key(rel) {
             let path = self.root.join(rel);
-            let ids = std::fs::metadata(&path)
-                .ok()
-                .filter(|m| m.len() <= MAX_XML_BYTES)
-                .and_then(|_| std::fs::read_to_string(&path).ok())
+            // Every component below the root a real folder or file, never a link or a FIFO.
+            let mut at = self.root.to_path_buf();
+            let plain = rel.split('/').all(|part| {
+                at.push(part);
+                std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir() || m.file_type().is_file())
+            }) && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+            let ids = plain
+                .then(|| read_limited(&path, MAX_XML_BYTES))
+                .flatten()
+                .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|t| xml::parse(&t).ok())
                 .map(|d| {
                     d.root
@@ -286,6 +320,8 @@ const ALLOWED_TYPES: &[&str] = &["pdf", "xml", "xpt", "jpg", "jpeg", "png", "gif
 
 /// Validates the package at `path` under `rules`.
 pub fn validate(path: &Path, rules: &RuleSet) -> Result<Report, CannotValidate> {
+    // "." and "x/.." name their folder.
+    let path = &path.canonicalize().map_err(|e| CannotValidate(format!("{}: {e}", path.display())))?;
     let meta = std::fs::metadata(path).map_err(|e| CannotValidate(format!("{}: {e}", path.display())))?;
     if !meta.is_dir() {
         return Err(CannotValidate(format!("{} is not a folder", path.display())));
@@ -299,7 +335,8 @@ pub fn validate(path: &Path, rules: &RuleSet) -> Result<Report, CannotValidate> 
         let mut seqs: Vec<String> = std::fs::read_dir(path)
             .map_err(|e| CannotValidate(format!("{}: {e}", path.display())))?
             .flatten()
-            .filter(|e| e.path().is_dir())
+            // A linked folder is not followed (it would show another folder's files).
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         seqs.sort();
@@ -360,7 +397,8 @@ fn sequence(
         c.add(Check::EmptyFolder, format!("{seq}/{d}"), d);
     }
     for l in &tree.links {
-        c.add(Check::HrefOutside, format!("{seq}/{l}"), format!("{l} 是符号链接"));
+        let at = l.split(' ').next().unwrap_or(l);
+        c.add(Check::HrefOutside, format!("{seq}/{at}"), l);
     }
     // Names and path lengths of everything below the sequence folder.
     let max_path = c.limit(Check::PathLength, naming::MAX_PATH as u64) as usize;
@@ -397,7 +435,7 @@ fn sequence(
             c.add(Check::BackboneXml, format!("{seq}/index.xml"), format!("larger than {MAX_XML_BYTES} bytes"));
             None
         }
-        Some(_) => std::fs::read(&index_path).ok(),
+        Some(_) => read_limited(&index_path, MAX_XML_BYTES),
     };
     match (tree.files.get("index-md5.txt"), &index_bytes) {
         (None, _) => c.add(Check::IndexMd5Missing, format!("{seq}/index-md5.txt"), ""),
@@ -449,7 +487,7 @@ fn sequence(
             if !regional_ref && index_bytes.is_some() {
                 c.add(Check::RegionalMissing, format!("{seq}/index.xml"), "");
             }
-            let text = std::fs::read(dir.join(regional::PATH)).ok().and_then(|b| String::from_utf8(b).ok());
+            let text = read_limited(&dir.join(regional::PATH), MAX_XML_BYTES).and_then(|b| String::from_utf8(b).ok());
             match text.as_deref().map(xml::parse) {
                 None => c.add(Check::RegionalXml, format!("{seq}/{}", regional::PATH), "not UTF-8"),
                 Some(Err(e)) => c.add(Check::RegionalXml, format!("{seq}/{}", regional::PATH), e.to_string()),
@@ -590,7 +628,14 @@ fn check_files(dir: &Path, seq: &str, jobs: &[FileJob], limits: &FileLimits) -> 
                 })
             })
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    vec![(usize::MAX, vec![(Check::PdfUnreadable, seq.to_string(), "文件检查中断".to_string())])]
+                })
+            })
+            .collect()
     });
     per_job.sort_by_key(|(i, _)| *i);
     per_job.into_iter().flat_map(|(_, f)| f).collect()
@@ -612,18 +657,25 @@ fn check_file(dir: &Path, seq: &str, job: &FileJob, limits: &FileLimits) -> Vec<
     let path = dir.join(rel);
     let is_pdf = ext == "pdf" && job.size <= MAX_PDF_BYTES;
     let (md5, bytes) = if is_pdf {
-        match std::fs::read(&path) {
-            Ok(b) => (md5_hex(&b), Some(b)),
-            Err(_) => (String::new(), None),
+        match read_limited(&path, MAX_PDF_BYTES) {
+            Some(b) => (Some(md5_hex(&b)), Some(b)),
+            None => (None, None),
         }
     } else {
-        (md5_file(&path).unwrap_or_default(), None)
+        (md5_file(&path).ok(), None)
     };
-    if !job.checksum.eq_ignore_ascii_case(&md5) {
-        add(Check::Checksum, format!("{}：记载 {}，实为 {md5}", job.what, job.checksum));
+    match md5 {
+        None => add(Check::Checksum, format!("{}：文件无法读取", job.what)),
+        Some(md5) if !job.checksum.eq_ignore_ascii_case(&md5) => {
+            add(Check::Checksum, format!("{}：记载 {}，实为 {md5}", job.what, job.checksum))
+        }
+        Some(_) => {}
     }
     let Some(bytes) = bytes else { return out };
-    match pdf::facts(&bytes) {
+    // A reader that fails on a hostile file fails this file, not the run.
+    let facts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf::facts(&bytes)))
+        .unwrap_or_else(|_| Err("the PDF reader failed on this file".into()));
+    match facts {
         Err(e) => add(Check::PdfUnreadable, e),
         Ok(f) => {
             if f.encrypted {

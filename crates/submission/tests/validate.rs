@@ -187,3 +187,56 @@ fn swap_file(app: &Path, seq: &str, rel: &str, leaf_id: &str, bytes: &[u8]) {
 /// user-secret owner-secret 128 --use-aes=y`) from a PDF of `samples::pdf`.
 const QPDF_AES256: &[u8] = include_bytes!("data/qpdf-aes256.pdf");
 const QPDF_AES128_PASSWORD: &[u8] = include_bytes!("data/qpdf-aes128-user-password.pdf");
+
+/// Hostile packages end with findings, never hang or read outside: a FIFO (opening it would block
+/// forever), a `modified-file` naming a FIFO, a sequence folder that is a link to /etc.
+#[test]
+fn hostile_packages_end_with_findings() {
+    let (_tmp, app) = good();
+    let fifo = |p: &Path| {
+        let ok = std::process::Command::new("mkfifo").arg(p).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "mkfifo {}", p.display());
+    };
+    fifo(&app.join("0000/m2/2-3/pipe.pdf"));
+    fifo(&app.join("0000/pipe.xml"));
+    edit_index(&app.join("0001"), |t| t.replace("../0000/index.xml#l0000-spec", "../0000/pipe.xml#l0000-spec"));
+    std::os::unix::fs::symlink("/etc", app.join("0003")).unwrap_or_else(|e| panic!("{e}"));
+    let r = run(&app);
+    let ids = r.rule_ids();
+    assert!(ids.contains(&"YL-207".to_string()) && ids.contains(&"YL-303".to_string()), "{ids:?}");
+    assert_eq!(r.sequences.iter().map(|s| s.sequence.as_str()).collect::<Vec<_>>(), vec!["0000", "0001", "0002"]);
+    assert!(!r.findings.iter().any(|f| f.location.contains("passwd") || f.message.contains("passwd")));
+}
+
+/// Two documents of the same long name in one section get two names, each within 64
+/// characters (the writer never loops on a name it cut).
+#[test]
+fn the_same_long_name_twice_in_a_section_gets_two_names() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut seq = samples::application().remove(0);
+    let long = format!("{}.pdf", "a very long document title ".repeat(4));
+    for l in seq.leaves.iter_mut().filter(|l| l.element == "m2-3-quality-overall-summary") {
+        if let Some(f) = l.file.as_mut() {
+            f.0 = long.clone();
+        }
+    }
+    let mut extra = seq
+        .leaves
+        .iter()
+        .find(|l| l.element == "m2-3-quality-overall-summary")
+        .cloned()
+        .unwrap_or_else(|| panic!("no qos leaf"));
+    extra.id = "l0000-qos-2".into();
+    if let Some(f) = extra.file.as_mut() {
+        f.1 = pdf("another", &["another"], false);
+    }
+    seq.leaves.push(extra);
+    let w = package::write(tmp.path(), &seq).unwrap_or_else(|e| panic!("{e}"));
+    let a = &w.files["l0000-qos"].0;
+    let b = &w.files["l0000-qos-2"].0;
+    assert_ne!(a, b);
+    for p in [a, b] {
+        assert!(p.rsplit('/').next().is_some_and(|n| n.len() <= 64), "{p}");
+    }
+    assert_eq!(errors(&run(tmp.path())), Vec::<String>::new());
+}
