@@ -65,6 +65,10 @@ pub const SIGNALS_READ: &str = "signals.read";
 pub const SIGNALS_REPORT: &str = "signals.report";
 /// Run signal detection and decide signals (信号检测与评价).
 pub const SIGNALS_MANAGE: &str = "signals.manage";
+/// Read electronic submissions (电子申报查看): a company its own, a regulator those it received.
+pub const SUBMISSION_READ: &str = "submission.read";
+/// Build and send one's own organization's eCTD sequences (电子申报编制与发送).
+pub const SUBMISSION_SEND: &str = "submission.send";
 
 pub const ALL: &[&str] = &[
     ORG_READ,
@@ -106,6 +110,8 @@ pub const ALL: &[&str] = &[
     SIGNALS_READ,
     SIGNALS_REPORT,
     SIGNALS_MANAGE,
+    SUBMISSION_READ,
+    SUBMISSION_SEND,
 ];
 
 /// A permission in Chinese (for what people read: a role's history), `None` for an unknown one.
@@ -150,6 +156,8 @@ pub fn label_zh(code: &str) -> Option<&'static str> {
         SIGNALS_READ => "查看不良反应报告与信号",
         SIGNALS_REPORT => "上报药品不良反应",
         SIGNALS_MANAGE => "信号检测与评价",
+        SUBMISSION_READ => "查看电子申报",
+        SUBMISSION_SEND => "编制与发送电子申报",
         _ => return None,
     })
 }

@@ -133,6 +133,11 @@ pub mod action {
     pub const BB_INGEST: &str = "bb_ingest";
     /// A black-box warning raised by a rule, or decided (生产预警).
     pub const BB_WARNING: &str = "bb_warning";
+    /// An eCTD sequence's transfer step, sent or received: manifest, chunks complete,
+    /// acknowledgement (电子申报传输).
+    pub const SUBMISSION_TRANSFER: &str = "submission_transfer";
+    /// An eCTD application or sequence drafted or built (电子申报编制).
+    pub const SUBMISSION: &str = "submission";
 
     /// Every action, in the order the audit page offers them as a filter.
     pub const ALL: &[&str] = &[
@@ -218,6 +223,8 @@ pub mod action {
         BB_LINE,
         BB_INGEST,
         BB_WARNING,
+        SUBMISSION,
+        SUBMISSION_TRANSFER,
     ];
 
     /// Administrative changes: outside working hours they raise an alert.

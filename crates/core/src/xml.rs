@@ -93,6 +93,9 @@ impl Lines<'_> {
     }
 }
 
+/// Attributes one element may carry.
+pub const MAX_ATTRIBUTES: usize = 256;
+
 fn fail(line: usize, message: impl Into<String>) -> XmlError {
     XmlError { line, rule: "xml", message: message.into() }
 }
@@ -136,17 +139,21 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Document, XmlError> {
                     });
                 }
                 let mut attrs = Vec::new();
+                // quick-xml refuses a repeated name, comparing each attribute with those before
+                // it, so the count is bounded before that work grows.
                 for a in e.attributes() {
+                    if attrs.len() >= MAX_ATTRIBUTES {
+                        return Err(XmlError {
+                            rule: "too_large",
+                            ..fail(line, format!("more than {MAX_ATTRIBUTES} attributes on one element"))
+                        });
+                    }
                     let a = a.map_err(|err| fail(line, format!("bad attribute: {err}")))?;
                     let value = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                         .map_err(|err| fail(line, format!("bad attribute: {err}")))?;
                     let key: &str = a.key.as_ref();
-                    let key = key.to_string();
-                    if attrs.iter().any(|(k, _)| *k == key) {
-                        return Err(fail(line, format!("attribute {key} given twice")));
-                    }
-                    attrs.push((key, value.to_string()));
+                    attrs.push((key.to_string(), value.to_string()));
                 }
                 let qname = e.name();
                 let name: &str = qname.as_ref();
@@ -249,5 +256,8 @@ mod tests {
         assert_eq!(parse_with("<a><b/><c/></a>", tight).err().map(|e| e.rule), Some("too_large"));
         let shallow = Limits { elements: 10, depth: 2 };
         assert_eq!(parse_with("<a><b><c/></b></a>", shallow).err().map(|e| e.rule), Some("too_deep"));
+        let many = |n: usize| format!("<a {}/>", (0..n).map(|i| format!("a{i}=\"\"")).collect::<Vec<_>>().join(" "));
+        assert!(parse(&many(MAX_ATTRIBUTES)).is_ok());
+        assert_eq!(parse(&many(MAX_ATTRIBUTES + 1)).err().map(|e| e.rule), Some("too_large"));
     }
 }

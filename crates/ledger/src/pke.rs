@@ -103,6 +103,22 @@ pub fn decrypt(secret: &SecretKey, cipher: &[u8]) -> Result<Vec<u8>, SignError> 
     Ok(message)
 }
 
+/// Encrypts `message` to the SM2 public key in SubjectPublicKeyInfo PEM (a receiver's
+/// published key).
+pub fn encrypt_to_pem(public_pem: &str, message: &[u8]) -> Result<Vec<u8>, SignError> {
+    use sm2::elliptic_curve::pkcs8::DecodePublicKey;
+    let public = PublicKey::from_public_key_pem(public_pem.trim()).map_err(|_| SignError::BadPublicKey)?;
+    encrypt(&public, message)
+}
+
+impl crate::sign::KeyPair {
+    /// Decrypts what [`encrypt_to_pem`] made for this key pair's public key.
+    pub fn decrypt(&self, cipher: &[u8]) -> Result<Vec<u8>, SignError> {
+        let secret = SecretKey::from_slice(&self.secret_bytes()).map_err(|_| SignError::BadKey)?;
+        decrypt(&secret, cipher)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +176,11 @@ mod tests {
         off_curve[10] ^= 1;
         assert_eq!(decrypt(&secret, &off_curve), Err(SignError::Unseal));
         assert_eq!(decrypt(&secret, &c[..90]), Err(SignError::Unseal));
+        // Through a key pair and its published PEM, as a transfer's receiver does.
+        let pair = crate::sign::KeyPair::generate();
+        let c = encrypt_to_pem(&pair.public_pem(), &key).unwrap_or_default();
+        assert_eq!(pair.decrypt(&c).as_deref(), Ok(&key[..]));
+        assert_eq!(crate::sign::KeyPair::generate().decrypt(&c), Err(SignError::Unseal));
+        assert_eq!(encrypt_to_pem("not a key", &key), Err(SignError::BadPublicKey));
     }
 }

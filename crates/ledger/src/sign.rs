@@ -129,6 +129,11 @@ impl KeyPair {
         Sealing(*key).seal(self.signing.to_bytes().as_slice())
     }
 
+    /// The private scalar, for this crate's public-key decryption only.
+    pub(crate) fn secret_bytes(&self) -> Vec<u8> {
+        self.signing.to_bytes().to_vec()
+    }
+
     pub fn unseal(sealed: &[u8], key: &[u8; 16]) -> Result<KeyPair, SignError> {
         KeyPair::from_secret_bytes(&Sealing(*key).open(sealed)?)
     }

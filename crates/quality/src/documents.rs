@@ -559,6 +559,55 @@ pub async fn effective_for(
     Ok(rev)
 }
 
+/// The effective (approved and in force) revision of a document with its file's bytes
+/// (`quality.read` over the document's organization): what an eCTD sequence is drafted from.
+/// A document without an effective revision is refused naming its state.
+pub async fn effective_file(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    client: &ClientInfo,
+) -> Result<(Document, Revision, Vec<u8>)> {
+    let d = get(store, principal, id, client).await?;
+    let Some(rev) = d.effective().cloned() else {
+        return Err(wrong(&d, "without an effective revision", "be submitted"));
+    };
+    let content = content_checked(store, &d, &rev).await?;
+    Ok((d, rev, content))
+}
+
+/// The bytes of one revision of a document (`quality.read`): the revision a drafted eCTD
+/// sequence named, read again when it is built.
+pub async fn revision_file(
+    store: &Store,
+    principal: &Principal,
+    id: i64,
+    revision_id: i64,
+    client: &ClientInfo,
+) -> Result<Vec<u8>> {
+    let d = get(store, principal, id, client).await?;
+    let Some(rev) = d.revisions.iter().find(|r| r.id == revision_id).cloned() else {
+        return Err(IdentityError::NotFound("revision").into());
+    };
+    content_checked(store, &d, &rev).await
+}
+
+/// A revision's stored bytes, checked against its recorded SM3.
+async fn content_checked(store: &Store, d: &Document, rev: &Revision) -> Result<Vec<u8>> {
+    let content: Vec<u8> = sqlx::query_scalar("SELECT content FROM qa_document_revisions WHERE id = $1")
+        .bind(rev.id)
+        .fetch_one(store.pool())
+        .await?;
+    if yaolian_ledger::HashAlg::Sm3.digest(&[&content]).to_hex() != rev.sm3 {
+        return Err(IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
+            "document {} revision {}: the file does not match its SM3",
+            d.code, rev.revision
+        )))
+        .into());
+    }
+    Ok(content)
+}
+
 /// The revision a new record (a lab record, a batch record) is made under: `revision` of the
 /// document must be the one effective today and the principal trained on it; a superseded,
 /// obsolete, pending or unapproved revision is refused.

@@ -7,11 +7,15 @@
 //! [`regional`], [`rules`], [`samples`], [`ctd`] and [`dtd`] do no I/O; XML is read by
 //! `yaolian_core::xml`. [`package`]
 //! writes a sequence to disk and [`validate`] reads any package on disk and reports each
-//! finding under a versioned rule set ([`rules`]; `data/rules-yaolian-1.0.toml`), as HTML, JSON
-//! or Excel ([`report`]).
+//! finding under a versioned rule set ([`rules`]; `data/rules-yaolian-1.1.toml`), as HTML, JSON
+//! or Excel ([`report`]). [`transfer`] is the transfer's format (manifest, sealed chunks,
+//! acknowledgements) and [`transfers`] its two ends in the database: the receiver's steps and
+//! the sender, over HTTP.
 
+pub mod applications;
 pub mod ctd;
 pub mod dtd;
+pub mod error;
 pub mod naming;
 pub mod package;
 pub mod pdf;
@@ -19,4 +23,9 @@ pub mod regional;
 pub mod report;
 pub mod rules;
 pub mod samples;
+mod sender;
+pub mod transfer;
+pub mod transfers;
 pub mod validate;
+
+pub use error::{Result, SubmissionError};

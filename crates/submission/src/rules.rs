@@ -1,4 +1,4 @@
-//! The validation rule set is data (`data/rules-yaolian-1.0.toml`, or a file given to
+//! The validation rule set is data (`data/rules-yaolian-1.1.toml`, or a file given to
 //! `yaolian ectd validate --rules`): each rule names the check it runs, its severity, its limit
 //! where it has one, its message and its source — a published specification or criterion it
 //! mirrors, or ours. When CDE publishes its eCTD validation criteria V1.1 as a list, a rule file
@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The rule set shipped with yaolian.
-pub const SHIPPED: &str = include_str!("../data/rules-yaolian-1.0.toml");
+pub const SHIPPED: &str = include_str!("../data/rules-yaolian-1.1.toml");
 
 /// How grave a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -55,6 +55,9 @@ pub enum Check {
     NewWithModifiedFile,
     DeleteWithFile,
     LeafWithoutFile,
+    LifecycleRetired,
+    LifecycleNode,
+    LifecycleTwice,
     NameUppercase,
     NameCharacters,
     NameLength,
@@ -170,6 +173,9 @@ mod tests {
             Check::NewWithModifiedFile,
             Check::DeleteWithFile,
             Check::LeafWithoutFile,
+            Check::LifecycleRetired,
+            Check::LifecycleNode,
+            Check::LifecycleTwice,
             Check::NameUppercase,
             Check::NameCharacters,
             Check::NameLength,

@@ -232,3 +232,27 @@ pub fn application() -> Vec<SequenceSpec> {
     };
     vec![s0, s1, s2]
 }
+
+/// A large first sequence (0000 of x202612345): `files` PDF leaves of [`padded_pdf`] spread
+/// over every node of Modules 2–5 that takes leaves, `total_bytes` in all, and the cover
+/// letter — what the benchmark and the transfer test send and check.
+pub fn large_sequence(files: usize, total_bytes: u64) -> SequenceSpec {
+    let nodes: Vec<&crate::ctd::Node> = crate::ctd::nodes().iter().filter(|n| n.leaves && n.module >= 2).collect();
+    let each = (total_bytes / files.max(1) as u64) as usize;
+    let mut leaves: Vec<LeafSpec> = (0..files)
+        .map(|i| {
+            let n = nodes[i % nodes.len()];
+            let title = format!("Document {i}");
+            LeafSpec {
+                id: format!("b{i:06}"),
+                element: n.element.clone(),
+                title: title.clone(),
+                operation: Operation::New,
+                target: None,
+                file: Some((format!("document-{i}.pdf"), padded_pdf(&title, &[&title], false, each))),
+            }
+        })
+        .collect();
+    leaves.push(leaf("b-cover", "cn-1-0", "说明函", Operation::New, None, Some("cover.pdf")));
+    SequenceSpec { envelope: envelope("0000", "cnsqt1", "0000"), attributes: attrs(), leaves }
+}

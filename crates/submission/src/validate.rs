@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
 use serde::Serialize;
@@ -105,6 +105,9 @@ struct Leaf {
     line: usize,
     /// Whether it sits in Module 1.
     m1: bool,
+    /// Its CTD node: the elements above it with their attributes (substance, manufacturer,
+    /// product name …), node extensions left out.
+    node: String,
 }
 
 fn is_sequence_name(s: &str) -> bool {
@@ -215,7 +218,8 @@ fn read_limited(path: &Path, max: u64) -> Option<Vec<u8>> {
     (out.len() as u64 <= max).then_some(out)
 }
 
-fn md5_file(path: &Path) -> std::io::Result<String> {
+/// The MD5 of a file's contents, lowercase hex, read in 1 MiB blocks.
+pub fn md5_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -234,9 +238,34 @@ pub fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
 }
 
-/// Joins a relative reference to the folder it is written in (both relative to the package
-/// root, '/'-separated); `None` when it climbs above the root or is absolute.
+/// A URI reference's %XX escapes decoded (RFC 3986 §2.1: `%20` is a space in the file's name);
+/// `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(reference: &str) -> Option<String> {
+    if !reference.contains('%') {
+        return Some(reference.to_string());
+    }
+    let b = reference.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Joins a relative reference (%-escapes decoded) to the folder it is written in (both
+/// relative to the package root, '/'-separated); `None` when it climbs above the root, is
+/// absolute or its escapes are broken.
 fn resolve(base_dir: &str, reference: &str) -> Option<String> {
+    let reference = percent_decode(reference)?;
+    let reference = reference.as_str();
     if reference.starts_with('/') || reference.contains(':') || reference.contains('\\') {
         return None;
     }
@@ -255,7 +284,7 @@ fn resolve(base_dir: &str, reference: &str) -> Option<String> {
 
 fn leaves_of(root: &Element, file: &str, m1_root: bool) -> Vec<Leaf> {
     let mut out = Vec::new();
-    fn visit(e: &Element, file: &str, m1: bool, out: &mut Vec<Leaf>) {
+    fn visit(e: &Element, file: &str, m1: bool, node: &str, out: &mut Vec<Leaf>) {
         let m1 = m1 || e.name.starts_with("m1-");
         for c in &e.children {
             if c.name == "leaf" {
@@ -270,24 +299,33 @@ fn leaves_of(root: &Element, file: &str, m1_root: bool) -> Vec<Leaf> {
                     file: file.to_string(),
                     line: c.line,
                     m1,
+                    node: node.to_string(),
                 });
+            } else if c.name == "node-extension" || c.name == "title" {
+                visit(c, file, m1, node, out);
             } else {
-                visit(c, file, m1, out);
+                let mut attrs: Vec<String> = c.attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                attrs.sort();
+                let below = format!("{node}/{}[{}]", c.name, attrs.join(";"));
+                visit(c, file, m1, &below, out);
             }
         }
     }
-    visit(root, file, m1_root, &mut out);
+    visit(root, file, m1_root, "", &mut out);
     out
 }
 
-/// The leaf ids of an earlier sequence's XML file, read once per file.
+/// The leaves of an earlier sequence's XML files, read once per file, and what each earlier
+/// sequence modified.
 struct Earlier<'a> {
     root: &'a Path,
-    cache: HashMap<String, Option<HashSet<String>>>,
+    cache: HashMap<String, Option<Vec<Leaf>>>,
 }
 
 impl Earlier<'_> {
-    fn ids(&mut self, rel: &str) -> Option<&HashSet<String>> {
+    /// The leaves of `rel` (a backbone or regional file, relative to the root), `None` when it
+    /// is not a plain readable XML file.
+    fn leaves(&mut self, rel: &str) -> Option<&Vec<Leaf>> {
         if !self.cache.contains_key(rel) {
             let path = self.root.join(rel);
             // Every component below the root a real folder or file, never a link or a FIFO.
@@ -296,24 +334,50 @@ impl Earlier<'_> {
                 at.push(part);
                 std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir() || m.file_type().is_file())
             }) && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
-            let ids = plain
+            let file = rel.split_once('/').map_or(rel, |(_, f)| f);
+            let leaves = plain
                 .then(|| read_limited(&path, MAX_XML_BYTES))
                 .flatten()
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|t| xml::parse(&t).ok())
-                .map(|d| {
-                    d.root
-                        .walk()
-                        .iter()
-                        .filter(|e| e.name == "leaf")
-                        .filter_map(|e| e.attr("ID"))
-                        .map(str::to_string)
-                        .collect()
-                });
-            self.cache.insert(rel.to_string(), ids);
+                .map(|d| leaves_of(&d.root, file, file == regional::PATH));
+            self.cache.insert(rel.to_string(), leaves);
         }
         self.cache.get(rel).and_then(|o| o.as_ref())
     }
+
+    fn leaf(&mut self, rel: &str, id: &str) -> Option<&Leaf> {
+        self.leaves(rel).and_then(|ls| ls.iter().find(|l| l.id == id))
+    }
+
+    /// The leaves (file relative to the root, ID) that sequences before `seq` replaced or
+    /// deleted: no longer current, so nothing may modify them again.
+    fn retired(&mut self, seq: &str) -> HashSet<(String, String)> {
+        let mut earlier: Vec<String> = std::fs::read_dir(self.root)
+            .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        earlier.retain(|s| is_sequence_name(s) && s.as_str() < seq);
+        let mut out = HashSet::new();
+        for s in earlier {
+            for file in ["index.xml", regional::PATH] {
+                let rel = format!("{s}/{file}");
+                let Some(leaves) = self.leaves(&rel) else { continue };
+                for l in leaves.iter().filter(|l| matches!(l.operation.as_str(), "replace" | "delete")) {
+                    if let Some(target) = l.modified.as_deref().and_then(|m| modified_target(&s, l, m)) {
+                        out.insert(target);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The (file relative to the root, ID) a leaf's `modified-file` names.
+fn modified_target(seq: &str, l: &Leaf, m: &str) -> Option<(String, String)> {
+    let base = format!("{seq}/{}", l.file.rsplit_once('/').map(|(d, _)| d).unwrap_or(""));
+    let (file, id) = m.split_once('#')?;
+    Some((resolve(&base, file)?, id.to_string()))
 }
 
 const ALLOWED_TYPES: &[&str] = &["pdf", "xml", "xpt", "jpg", "jpeg", "png", "gif", "svg", "dtd", "xsl", "xsd", "txt"];
@@ -440,12 +504,15 @@ fn sequence(
     match (tree.files.get("index-md5.txt"), &index_bytes) {
         (None, _) => c.add(Check::IndexMd5Missing, format!("{seq}/index-md5.txt"), ""),
         (Some(n), Some(b)) => {
+            // A byte-order mark before the hex (some editors write one) is not a mismatch.
             let given = if *n <= 1024 {
-                std::fs::read_to_string(dir.join("index-md5.txt")).unwrap_or_default()
+                read_limited(&dir.join("index-md5.txt"), 1024)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
             } else {
                 String::new()
             };
-            let given = given.trim().to_ascii_lowercase();
+            let given = given.trim_start_matches('\u{feff}').trim().to_ascii_lowercase();
             let actual = md5_hex(b);
             if given != actual {
                 c.add(Check::IndexMd5, format!("{seq}/index-md5.txt"), format!("记载 {given}，实为 {actual}"));
@@ -525,6 +592,8 @@ fn sequence(
     referenced.insert(regional::PATH.into());
     let first = seq == "0000";
     let mut jobs: Vec<FileJob> = Vec::new();
+    let retired = if first { HashSet::new() } else { earlier.retired(seq) };
+    let mut modified_here: HashSet<(String, String)> = HashSet::new();
     for l in &leaves {
         let at = format!("{seq}/{}:{}", l.file, l.line);
         let what = format!("{}（{}）", l.id, if l.title.is_empty() { "无标题" } else { &l.title });
@@ -535,18 +604,28 @@ fn sequence(
             ("new", Some(m)) => c.add(Check::NewWithModifiedFile, &at, format!("{what}：{m}")),
             ("append" | "replace" | "delete", None) => c.add(Check::ModifiedFileMissing, &at, &what),
             ("append" | "replace" | "delete", Some(m)) => {
-                let base = format!("{seq}/{}", l.file.rsplit_once('/').map(|(d, _)| d).unwrap_or(""));
-                let (file, id) = m.split_once('#').unwrap_or((m.as_str(), ""));
-                let target = resolve(&base, file);
-                let ok = target.as_deref().is_some_and(|t| {
+                let target = modified_target(seq, l, m).filter(|(t, id)| {
                     let tseq = t.split('/').next().unwrap_or("");
-                    is_sequence_name(tseq)
-                        && tseq < seq
-                        && !id.is_empty()
-                        && earlier.ids(t).is_some_and(|ids| ids.contains(id))
+                    is_sequence_name(tseq) && tseq < seq && !id.is_empty()
                 });
-                if !ok {
-                    c.add(Check::ModifiedFileTarget, &at, format!("{what}：{m}"));
+                let found = target.as_ref().and_then(|(t, id)| earlier.leaf(t, id).map(|x| x.node.clone()));
+                match (target, found) {
+                    (Some(target), Some(node)) => {
+                        // Lifecycle: a leaf replaced or deleted before is no longer current (ICH
+                        // eCTD v3.2.2 ch. 6; EU criterion 11.12); the modifying leaf sits in the
+                        // modified leaf's node, attributes included (EU criterion 11.10); one
+                        // leaf of a sequence replaces or deletes a given leaf.
+                        if retired.contains(&target) {
+                            c.add(Check::LifecycleRetired, &at, format!("{what}：{m}"));
+                        }
+                        if node != l.node {
+                            c.add(Check::LifecycleNode, &at, format!("{what}：{m}"));
+                        }
+                        if l.operation != "append" && !modified_here.insert(target) {
+                            c.add(Check::LifecycleTwice, &at, format!("{what}：{m}"));
+                        }
+                    }
+                    _ => c.add(Check::ModifiedFileTarget, &at, format!("{what}：{m}")),
                 }
             }
             _ => {}
@@ -559,10 +638,32 @@ fn sequence(
             (None, op) if op != "delete" && !op.is_empty() => c.add(Check::LeafWithoutFile, &at, &what),
             (Some(h), _) => {
                 let base = format!("{seq}/{}", l.file.rsplit_once('/').map(|(d, _)| d).unwrap_or(""));
-                let Some(target) = resolve(&base, h).filter(|t| t.starts_with(&format!("{seq}/"))) else {
+                let Some(target) = resolve(&base, h) else {
                     c.add(Check::HrefOutside, &at, format!("{what}：{h}"));
                     continue;
                 };
+                let tseq = target.split('/').next().unwrap_or("");
+                if tseq != seq {
+                    // A file of an earlier sequence may be referenced again (ICH eCTD v3.2.2
+                    // Table 6-8 and "File Reuse"; EU validation criterion 11.6: the file exists
+                    // in the same or a previously submitted sequence): it must be there, a
+                    // regular file, with the MD5 this leaf gives.
+                    if !(is_sequence_name(tseq) && tseq < seq) {
+                        c.add(Check::HrefOutside, &at, format!("{what}：{h}"));
+                        continue;
+                    }
+                    match std::fs::symlink_metadata(root.join(&target)) {
+                        Ok(m) if m.is_file() => jobs.push(FileJob {
+                            rel: target.clone(),
+                            size: m.len(),
+                            checksum: l.checksum.clone(),
+                            what,
+                            earlier: true,
+                        }),
+                        _ => c.add(Check::MissingFile, &at, format!("{what}：{h}")),
+                    }
+                    continue;
+                }
                 let rel = target[seq.len() + 1..].to_string();
                 if !tree.files.contains_key(&rel) {
                     c.add(Check::MissingFile, &at, format!("{what}：{h}"));
@@ -573,7 +674,7 @@ fn sequence(
                     c.add(Check::ChecksumType, &at, format!("{what}：{}", l.checksum_type));
                 }
                 let size = tree.files.get(&rel).copied().unwrap_or(0);
-                jobs.push(FileJob { rel, size, checksum: l.checksum.clone(), what });
+                jobs.push(FileJob { rel, size, checksum: l.checksum.clone(), what, earlier: false });
             }
             _ => {}
         }
@@ -594,10 +695,14 @@ fn sequence(
 
 /// A referenced file to check.
 struct FileJob {
+    /// Relative to the sequence; for a file of an earlier sequence, to the package root.
     rel: String,
     size: u64,
     checksum: String,
     what: String,
+    /// A file of an earlier sequence referenced again: its checksum only (its own sequence
+    /// checked the rest).
+    earlier: bool,
 }
 
 struct FileLimits {
@@ -645,6 +750,17 @@ fn check_files(dir: &Path, seq: &str, jobs: &[FileJob], limits: &FileLimits) -> 
 fn check_file(dir: &Path, seq: &str, job: &FileJob, limits: &FileLimits) -> Vec<Found> {
     let mut out: Vec<Found> = Vec::new();
     let rel = job.rel.as_str();
+    if job.earlier {
+        let path = dir.parent().unwrap_or(dir).join(rel);
+        match md5_file(&path) {
+            Err(_) => out.push((Check::Checksum, rel.to_string(), format!("{}：文件无法读取", job.what))),
+            Ok(md5) if !job.checksum.eq_ignore_ascii_case(&md5) => {
+                out.push((Check::Checksum, rel.to_string(), format!("{}：记载 {}，实为 {md5}", job.what, job.checksum)))
+            }
+            Ok(_) => {}
+        }
+        return out;
+    }
     let at = format!("{seq}/{rel}");
     let mut add = |check: Check, detail: String| out.push((check, at.clone(), detail));
     if job.size > limits.size {
@@ -696,17 +812,6 @@ fn check_file(dir: &Path, seq: &str, job: &FileJob, limits: &FileLimits) -> Vec<
     out
 }
 
-/// Paths within a sequence are '/'-separated whatever the platform.
-pub fn slash_path(p: &Path) -> String {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,5 +827,8 @@ mod tests {
         assert_eq!(resolve("0001", "../../etc/passwd"), None);
         assert_eq!(resolve("0001", "/etc/passwd"), None);
         assert_eq!(resolve("0001", "file:///etc/passwd"), None);
+        assert_eq!(resolve("0001", "m3/a%20b.pdf").as_deref(), Some("0001/m3/a b.pdf"));
+        assert_eq!(resolve("0001", "m3/a%2.pdf"), None);
+        assert_eq!(resolve("0001", "%2e%2e/%2e%2e/etc/passwd"), None);
     }
 }

@@ -1,7 +1,7 @@
 //! A package built by yaolian validates with no errors; broken packages — each with one fault,
 //! made by editing the built package on disk as another tool might have left it — each produce
 //! the rule id expected of that fault (ICH eCTD Specification v3.2.2 and CDE's regional schema;
-//! the rule set is `data/rules-yaolian-1.0.toml`).
+//! the rule set is `data/rules-yaolian-1.1.toml`).
 
 use std::path::{Path, PathBuf};
 
@@ -61,6 +61,10 @@ fn a_built_package_validates_with_no_errors() {
     assert!(app.join("0000/m1/cn/1-0/cover-letter.pdf").exists());
     // One sequence alone validates too, reading its predecessors beside it.
     assert_eq!(errors(&run(&app.join("0002"))), Vec::<String>::new());
+    // A byte-order mark before index-md5.txt's hex is no mismatch.
+    let md5 = std::fs::read_to_string(app.join("0001/index-md5.txt")).unwrap_or_default();
+    std::fs::write(app.join("0001/index-md5.txt"), format!("\u{feff}{md5}\r\n")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(errors(&run(&app)), Vec::<String>::new());
 }
 
 /// Each fault and the rule it must raise.
@@ -239,4 +243,97 @@ fn the_same_long_name_twice_in_a_section_gets_two_names() {
         assert!(p.rsplit('/').next().is_some_and(|n| n.len() <= 64), "{p}");
     }
     assert_eq!(errors(&run(tmp.path())), Vec::<String>::new());
+}
+
+/// A leaf may point at a file of an earlier sequence (ICH eCTD v3.2.2 Table 6-8 and "File
+/// Reuse"; EU validation criterion 11.6): no finding when it is there with the leaf's MD5, a
+/// checksum finding when it is not, and a reference to a later sequence is outside the package.
+#[test]
+fn a_file_of_an_earlier_sequence_may_be_referenced_again() {
+    let (_tmp, app) = good();
+    let reused = std::fs::read(app.join("0000/m2/2-3/qos.pdf")).unwrap_or_default();
+    let point = |href: &str, md5: &str| {
+        edit_index(&app.join("0001"), |t| {
+            let at = t.find("ID=\"l0001-spec\"").unwrap_or_else(|| panic!("no leaf l0001-spec in 0001"));
+            let start = t[..at].rfind("<leaf").unwrap_or(0);
+            let end = start + t[start..].find('>').unwrap_or(0);
+            let leaf = &t[start..end];
+            let old_sum = leaf.split("checksum=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("");
+            let old_href = leaf.split("xlink:href=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("");
+            let new_leaf = leaf.replace(old_sum, md5).replace(old_href, href);
+            t.replacen(leaf, &new_leaf, 1)
+        });
+    };
+    point("../0000/m2/2-3/qos.pdf", &md5_hex(&reused));
+    std::fs::remove_dir_all(app.join("0001/m3")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(errors(&run(&app)), Vec::<String>::new());
+    point("../0000/m2/2-3/qos.pdf", &"0".repeat(32));
+    assert!(run(&app).rule_ids().contains(&"YL-205".to_string()));
+    point("../0002/m1/cn/1-0/cover-letter.pdf", &md5_hex(&reused));
+    assert!(run(&app).rule_ids().contains(&"YL-207".to_string()));
+    point("../0000/m2/2-3/no-such.pdf", &md5_hex(&reused));
+    assert!(run(&app).rule_ids().contains(&"YL-203".to_string()));
+}
+
+/// The lifecycle across sequences, each case written by the package writer so that only the
+/// lifecycle is at fault: a leaf replaced before cannot be modified again (YL-307), the
+/// modifying leaf sits in the modified leaf's node with its attributes (YL-308), two leaves of
+/// one sequence do not replace the same leaf (YL-309); appending to the current leaf is fine.
+#[test]
+fn the_lifecycle_across_sequences() {
+    use yaolian_submission::package::{LeafSpec, Operation, Target};
+    let base = samples::application();
+    let leaf = |id: &str, element: &str, op: Operation, target: (&str, &str)| LeafSpec {
+        id: id.into(),
+        element: element.into(),
+        title: format!("Leaf {id}"),
+        operation: op,
+        target: Some(Target { sequence: target.0.into(), leaf_id: target.1.into() }),
+        file: Some((format!("{id}.pdf"), pdf(id, &["x"], false))),
+    };
+    let spec_node = "m3-2-s-4-1-specification";
+    let cases: Vec<(&str, Option<&str>, Vec<LeafSpec>)> = vec![
+        // 0001 replaced l0000-spec; 0002 replaces it again.
+        ("replaced before", Some("YL-307"), vec![leaf("x1", spec_node, Operation::Replace, ("0000", "l0000-spec"))]),
+        // The current leaf (0001's) may be appended to.
+        ("append to the current", None, vec![leaf("x2", spec_node, Operation::Append, ("0001", "l0001-spec"))]),
+        // A replacement placed in another node.
+        (
+            "another node",
+            Some("YL-308"),
+            vec![leaf("x3", "m2-3-quality-overall-summary", Operation::Replace, ("0001", "l0001-spec"))],
+        ),
+        // Two replacements of one leaf in one sequence.
+        (
+            "twice",
+            Some("YL-309"),
+            vec![
+                leaf("x4", spec_node, Operation::Replace, ("0001", "l0001-spec")),
+                leaf("x5", spec_node, Operation::Replace, ("0001", "l0001-spec")),
+            ],
+        ),
+    ];
+    for (what, rule, leaves) in cases {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app = tmp.path().join("x202612345");
+        for s in &base[..2] {
+            package::write(&app, s).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut third = base[2].clone();
+        third.leaves = leaves;
+        package::write(&app, &third).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let r = run(&app);
+        match rule {
+            Some(rule) => assert!(r.rule_ids().contains(&rule.to_string()), "{what}: {:?}", errors(&r)),
+            None => assert_eq!(errors(&r), Vec::<String>::new(), "{what}"),
+        }
+    }
+    // Other attributes on the node (another manufacturer of the substance) are another node.
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let app = tmp.path().join("x202612345");
+    package::write(&app, &base[0]).unwrap_or_else(|e| panic!("{e}"));
+    let mut second = base[1].clone();
+    second.attributes.manufacturer = "另一生产商".into();
+    package::write(&app, &second).unwrap_or_else(|e| panic!("{e}"));
+    assert!(run(&app).rule_ids().contains(&"YL-308".to_string()));
 }

@@ -154,6 +154,7 @@ domain_errors!(
     LabError in yaolian_lab,
     SupervisionError in yaolian_supervision,
     SignalError in yaolian_signals,
+    SubmissionError in yaolian_submission,
 );
 
 /// An EPCIS document that is not JSON is a bad request (400); one over a limit is refused with

@@ -58,6 +58,8 @@ pub struct WebConfig {
     pub public_per_minute: u32,
     /// The quality system's settings (`[quality]`): deviation classes, deadlines, RPN thresholds.
     pub quality: yaolian_quality::QualityConfig,
+    /// Where received eCTD packages and transfers in progress are kept (`<data dir>/submission`).
+    pub submission_dir: std::path::PathBuf,
 }
 
 /// The secret that opens `/metrics`. `Debug` never shows it; comparison takes the same time
@@ -88,6 +90,7 @@ impl Default for WebConfig {
             metrics_token: None,
             public_per_minute: 60,
             quality: yaolian_quality::QualityConfig::default(),
+            submission_dir: std::env::temp_dir().join(format!("yaolian-submission-{}", std::process::id())),
         }
     }
 }

@@ -79,6 +79,7 @@ pub async fn refuse_nul_bytes(State(state): State<AppState>, req: Request, next:
     // A route that takes a larger JSON body names its own limit (the route's `DefaultBodyLimit`).
     let limit = match parts.uri.path() {
         crate::api::BLACKBOX_POINTS_PATH => crate::api::MAX_POINTS_BODY.max(state.config().max_body_bytes),
+        crate::api::MANIFEST_PATH => crate::api::MAX_MANIFEST_BODY.max(state.config().max_body_bytes),
         _ => state.config().max_body_bytes,
     };
     let Ok(bytes) = to_bytes(body, limit).await else {

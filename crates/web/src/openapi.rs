@@ -75,6 +75,10 @@ use crate::api;
         api::list_adr_signals, api::get_adr_signal, api::decide_adr_signal, api::adr_signal_case,
         api::ingest_points, api::list_lines, api::create_line, api::get_line, api::add_parameter, api::line_charts,
         api::list_warnings, api::get_warning, api::decide_warning, api::warning_case,
+        api::receiver_info, api::open_transfer, api::get_transfer, api::put_chunk, api::complete_transfer,
+        api::transfer_report, api::list_submission_applications, api::create_submission_application,
+        api::get_submission_application, api::create_submission_sequence, api::build_submission_sequence,
+        api::submission_lifecycle,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -94,6 +98,7 @@ use crate::api;
         (name = "lab", description = "Laboratory (研发实验室): instruments, calibration, use, results, templates, records"),
         (name = "supervision", description = "Supervision (监管): risk scores and credit grades, risk cases from alert to closure, inspection plans and on-site inspections, sampling, complaints and enforcement cases with sealed documents"),
         (name = "signals", description = "Signals (信号): adverse drug reaction reports and disproportionality signal detection (PRR, ROR, IC, EBGM), signals decided or raised as risk cases"),
+        (name = "submission", description = "Electronic submission (电子申报): eCTD sequences sent to the regulator in sealed chunks with a signed manifest, resumable, acknowledged at three levels"),
         (name = "trace", description = "Drug traceability (药品追溯): EPCIS 2.0 capture and query, verification, where-to / where-from, recalls, anomalies"),
     )
 )]

@@ -1586,3 +1586,77 @@ async fn wait_until(c: &Client, css: &str, text: &str) {
     let seen = c.find(Locator::Css(css)).await.unwrap().text().await.unwrap_or_default();
     panic!("{css} reads {seen:?}, not {text:?}");
 }
+
+/// Electronic submission in the browser on a phone: 康辰's QA drafts sequence 0000 of the
+/// application from a controlled document in force — an English Module 1 title is refused in
+/// place with the rows kept — builds it (validated with no errors), and sees the lifecycle;
+/// the application page fits 375 px.
+#[tokio::test]
+async fn qa_drafts_builds_and_sees_the_lifecycle_of_an_ectd_sequence() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let demo = common::demo::seed(&db.store).await;
+    {
+        use yaolian_identity::{auth, users, IdentityConfig};
+        use yaolian_quality::documents;
+        let store = &db.store;
+        let c = yaolian_access::ClientInfo::default();
+        let user = |name: &'static str| async move {
+            auth::principal_for_user(store, users::id_by_username(store, name).await.unwrap()).await.unwrap()
+        };
+        let (qa, master) = (user("kc.qa").await, user("kc.master").await);
+        let pdf = yaolian_submission::samples::pdf("说明函", &["说明函"], false);
+        let new = documents::NewDocument {
+            org_id: master.org_id(),
+            code: "REG-CL-0001".into(),
+            title: "说明函".into(),
+            review_months: 24,
+            file: yaolian_records::files::Upload {
+                label: "文件".into(),
+                name: "cover.pdf".into(),
+                content_type: "application/pdf".into(),
+                content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pdf),
+            },
+        };
+        let d = documents::create(store, &qa, &new, &c).await.unwrap();
+        documents::submit(store, &qa, d.id, &c).await.unwrap();
+        let today = yaolian_core::Timestamp::now().china_date().to_string();
+        documents::approve(store, &IdentityConfig::default(), &master, d.id, &today, PW, &c).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = WebConfig { submission_dir: dir.path().to_path_buf(), ..WebConfig::default() };
+    let server = Server::start(db.store.clone(), config).await;
+    let c = browser(&driver, 375).await;
+    as_role(&c, &server, "kc.qa").await;
+    c.goto(&server.url(&format!("/submission/applications/{}", demo.id("ectd.kc")))).await.unwrap();
+    c.find(Locator::Css("#sequence-card summary")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#seq-description")).await.unwrap().send_keys("首次申报").await.unwrap();
+    type_into(&c, "#e0", "1.0 说明函").await;
+    type_into(&c, "#t0", "Cover letter").await;
+    c.find(Locator::Css("#d0 option:nth-child(2)")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#sequence-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = c.wait().for_element(Locator::Css("#sequence-card .alert.error")).await.unwrap().text().await.unwrap();
+    assert!(alert.contains("模块一的文件标题应为中文"), "{alert}");
+    let kept = c.find(Locator::Css("#e0")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("1.0 说明函"));
+    type_into(&c, "#t0", "说明函").await;
+    c.find(Locator::Css("#sequence-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "序列已起草，请编制").await;
+    c.find(Locator::Css("#sequence-0000 form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "序列已编制并完成校验").await;
+    let seq = c.find(Locator::Css("#sequence-0000")).await.unwrap().text().await.unwrap();
+    assert!(seq.contains("已编制") && seq.contains("错误 0"), "{seq}");
+    let life = c.find(Locator::Css("#lifecycle-table")).await.unwrap().text().await.unwrap();
+    assert!(life.contains("说明函") && life.contains("现行"), "{life}");
+    let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_f64().unwrap() <= 375.0, "the application page fits a phone: {width}");
+    assert!(dir.path().join(format!("outgoing/{}/x202612345/0000/index.xml", demo.id("org.kc"))).is_file());
+    c.goto(&server.url("/submission")).await.unwrap();
+    let list = c.find(Locator::Css("#applications-table")).await.unwrap().text().await.unwrap();
+    assert!(list.contains("x202612345"), "{list}");
+    c.close().await.unwrap();
+    server.stop().await;
+    db.finish().await;
+}

@@ -187,6 +187,7 @@ fn concrete(template: &str, world: &Demo) -> String {
             "/api/v1/signals/blackbox/warnings/{bbwarning.kc}/decision",
         ),
         ("/api/v1/signals/blackbox/warnings/{id}/case", "/api/v1/signals/blackbox/warnings/{bbwarning.kc}/case"),
+        ("/api/v1/submission/applications/{id}/sequences", "/api/v1/submission/applications/{ectd.kc}/sequences"),
     ];
     if !template.contains('{') {
         return template.to_string();

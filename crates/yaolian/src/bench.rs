@@ -206,7 +206,7 @@ pub async fn run(cmd: BenchCommand, database_url: Option<String>) -> Result<()> 
             }
             Ok(())
         }
-        BenchCommand::Ectd { files, megabytes } => crate::bench_ectd::run(files.max(1), megabytes.max(1)),
+        BenchCommand::Ectd { files, megabytes } => crate::bench_ectd::run(files.max(1), megabytes.max(1)).await,
         BenchCommand::Ledger { entries, proofs } => {
             for pg in backends(database_url) {
                 ledger_bench(pg.as_deref(), entries.max(1), proofs.max(1)).await?;

@@ -2303,3 +2303,144 @@ async fn seed_projects(store: &Store, lab: i64, password: &str, client: &ClientI
     projects::propose(store, &analyst, &waiting, client).await?;
     Ok(p.id)
 }
+
+/// A controlled document's file as a PDF (an eCTD leaf's file is a PDF).
+fn demo_pdf(code: &str, title: &str, pages: &[&str]) -> yaolian_records::files::Upload {
+    let pdf = yaolian_submission::samples::pdf(title, pages, pages.len() > 5);
+    yaolian_records::files::Upload {
+        label: "文件".into(),
+        name: format!("{}.pdf", code.to_ascii_lowercase()),
+        content_type: "application/pdf".into(),
+        content_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pdf),
+    }
+}
+
+/// 电子申报 for the demo: 康辰's generic application x202612345 (阿莫西林胶囊) with three
+/// sequences built into `dir` from its controlled documents — 0000 the first submission (new),
+/// 0001 a response replacing the drug substance specification with its revised, approved
+/// revision, 0002 appending 24-month stability data — and, beside it, a copy of the sample
+/// application broken on purpose (a file changed after its MD5 was written) for
+/// `yaolian ectd validate` to catch.
+pub async fn seed_submission(store: &Store, dir: &std::path::Path, password: &str) -> Result<std::path::PathBuf> {
+    use yaolian_quality::documents::{self, NewDocument};
+    use yaolian_submission::applications::{self, NewApplication, NewLeaf, NewSequence};
+    let client = &ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
+    let user = |name: &'static str| async move {
+        let id = yaolian_identity::users::id_by_username(store, name).await?;
+        anyhow::Ok(yaolian_identity::auth::principal_for_user(store, id).await?)
+    };
+    let (qa, master) = (user("kc.qa").await?, user("kc.master").await?);
+    let kc = master.org_id();
+    let identity = IdentityConfig::default();
+    let today = yaolian_core::Timestamp::now().china_date().to_string();
+    let publish = |id: i64| {
+        let (qa, master, identity, today) = (qa.clone(), master.clone(), identity.clone(), today.clone());
+        async move {
+            documents::submit(store, &qa, id, client).await?;
+            anyhow::Ok(documents::approve(store, &identity, &master, id, &today, password, client).await?)
+        }
+    };
+    let mut docs = Vec::new();
+    for (code, title, pages) in [
+        ("REG-CL-0001", "说明函", &["说明函"][..]),
+        ("REG-AF-0001", "药品注册申请表", &["申请表"][..]),
+        ("REG-QOS-001", "质量综述", &["2.3 质量综述", "2.3.S 原料药", "2.3.P 制剂"][..]),
+        ("QC-SPEC-AMX", "原料药质量标准", &["3.2.S.4.1 质量标准", "性状", "鉴别", "含量"][..]),
+        ("STAB-AMX-12", "稳定性数据（12 个月）", &["3.2.P.8.3 稳定性数据", "长期试验 12 个月"][..]),
+        ("STAB-AMX-24", "稳定性数据（24 个月）", &["3.2.P.8.3 稳定性数据", "长期试验 24 个月"][..]),
+        ("REG-CL-0002", "说明函（发补回复）", &["说明函：回复审评意见"][..]),
+    ] {
+        let new = NewDocument {
+            org_id: kc,
+            code: code.into(),
+            title: title.into(),
+            review_months: 24,
+            file: demo_pdf(code, title, pages),
+        };
+        let d = documents::create(store, &qa, &new, client).await?;
+        publish(d.id).await?;
+        docs.push((code, d.id));
+    }
+    let doc = |code: &str| docs.iter().find(|(c, _)| *c == code).map(|(_, id)| *id).context("demo document");
+    let new = NewApplication {
+        org_id: kc,
+        number: "x202612345".into(),
+        application_type: "cnapt3".into(),
+        product_type: "cnprt1".into(),
+        product_number: "2026000123".into(),
+        substance: "阿莫西林".into(),
+        manufacturer: "康辰药业有限公司".into(),
+        product_name: "阿莫西林胶囊".into(),
+        dosage_form: "胶囊剂".into(),
+        indication: "敏感菌所致感染".into(),
+        contact_name: "陈注册".into(),
+        contact_phone: "0571-88886666".into(),
+        contact_email: "reg@kangchen.example.cn".into(),
+    };
+    let app = applications::create_application(store, &master, &new, client).await?;
+    let leaf = |element: &str, title: &str, operation: &str, target: Option<&str>, document: Option<i64>| NewLeaf {
+        element: element.into(),
+        title: title.into(),
+        operation: operation.into(),
+        target: target.map(str::to_string),
+        document_id: document,
+    };
+    let first = NewSequence {
+        sequence_type: "cnsqt1".into(),
+        regulatory_activity: "cnrat1".into(),
+        related_sequence: None,
+        description: "仿制药上市申请首次申报".into(),
+        leaves: vec![
+            leaf("cn-1-0", "说明函", "new", None, Some(doc("REG-CL-0001")?)),
+            leaf("cn-1-2", "药品注册申请表", "new", None, Some(doc("REG-AF-0001")?)),
+            leaf("m2-3-quality-overall-summary", "质量综述", "new", None, Some(doc("REG-QOS-001")?)),
+            leaf("m3-2-s-4-1-specification", "原料药质量标准", "new", None, Some(doc("QC-SPEC-AMX")?)),
+            leaf("m3-2-p-8-3-stability-data", "稳定性数据（12 个月）", "new", None, Some(doc("STAB-AMX-12")?)),
+        ],
+    };
+    applications::create_sequence(store, &master, app.id, &first, client).await?;
+    applications::build_sequence(store, &master, (app.id, "0000"), dir, client).await?;
+    // The specification revised and approved: the response replaces it with the new revision.
+    let spec = doc("QC-SPEC-AMX")?;
+    let revised =
+        demo_pdf("QC-SPEC-AMX", "原料药质量标准（修订）", &["3.2.S.4.1 质量标准（修订）", "有关物质限度收紧"]);
+    documents::revise(store, &qa, spec, &revised, "按审评意见收紧有关物质限度", client).await?;
+    publish(spec).await?;
+    let response = NewSequence {
+        sequence_type: "cnsqt2".into(),
+        regulatory_activity: "cnrat1".into(),
+        related_sequence: Some("0000".into()),
+        description: "发补回复：修订原料药质量标准".into(),
+        leaves: vec![
+            leaf("cn-1-0", "说明函（发补回复）", "new", None, Some(doc("REG-CL-0002")?)),
+            leaf("m3-2-s-4-1-specification", "原料药质量标准（修订）", "replace", Some("l0000-0004"), Some(spec)),
+        ],
+    };
+    applications::create_sequence(store, &master, app.id, &response, client).await?;
+    applications::build_sequence(store, &master, (app.id, "0001"), dir, client).await?;
+    let append = NewSequence {
+        description: "补充 24 个月长期稳定性数据".into(),
+        leaves: vec![leaf(
+            "m3-2-p-8-3-stability-data",
+            "稳定性数据（24 个月）",
+            "append",
+            Some("l0000-0005"),
+            Some(doc("STAB-AMX-24")?),
+        )],
+        ..response.clone()
+    };
+    applications::create_sequence(store, &master, app.id, &append, client).await?;
+    applications::build_sequence(store, &master, (app.id, "0002"), dir, client).await?;
+    // The broken package: the sample application with one file changed after its MD5.
+    let broken = dir.join("samples").join("broken").join("x202612345");
+    let _ = std::fs::remove_dir_all(&broken);
+    for s in yaolian_submission::samples::application() {
+        yaolian_submission::package::write(&broken, &s).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let qos = broken.join("0000/m2/2-3/qos.pdf");
+    let mut bytes = std::fs::read(&qos)?;
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x20;
+    std::fs::write(&qos, bytes)?;
+    Ok(broken)
+}

@@ -1,5 +1,6 @@
 //! `yaolian ectd …`: validate an eCTD package on disk (ours or another tool's) and write the
-//! sample application. No database.
+//! sample application (no database); send a sequence to a regulator's yaolian (this site's
+//! database and key).
 
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
@@ -22,7 +23,7 @@ pub enum EctdCommand {
     /// sequences. Prints the report; exits 1 when there are errors (错误).
     Validate {
         dir: PathBuf,
-        /// A rule set file (TOML) instead of the shipped one (data/rules-yaolian-1.0.toml).
+        /// A rule set file (TOML) instead of the shipped one (data/rules-yaolian-1.1.toml).
         #[arg(long)]
         rules: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
@@ -33,10 +34,69 @@ pub enum EctdCommand {
     },
     /// Write the sample application (three sequences: new, replace, append) into DIR.
     Sample { dir: PathBuf },
+    /// Send one sequence folder (inside its application's folder) to a regulator's yaolian:
+    /// sealed chunks, a manifest signed with this site's key, resumed after a cut, the three
+    /// acknowledgements checked and kept in this site's ledger. The API token of the company's
+    /// account at the receiver comes from YAOLIAN_SUBMISSION_TOKEN or --token-file, never the
+    /// command line.
+    Send {
+        sequence: PathBuf,
+        /// The receiver's base URL, e.g. https://yaolian.nmpa.example.
+        #[arg(long)]
+        to: String,
+        /// The local account on whose behalf the send is recorded (needs submission.send).
+        #[arg(long = "as")]
+        user: String,
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+    },
+}
+
+/// `ectd send`: the sender's record goes into this site's database, signed with its key.
+pub async fn send(
+    settings: &crate::Settings,
+    sequence: PathBuf,
+    to: String,
+    user: String,
+    token_file: Option<PathBuf>,
+) -> Result<()> {
+    let token = match (std::env::var("YAOLIAN_SUBMISSION_TOKEN").ok().filter(|t| !t.trim().is_empty()), token_file) {
+        (Some(t), _) => t,
+        (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("--token-file {}", f.display()))?,
+        (None, None) => bail!("no token: set YAOLIAN_SUBMISSION_TOKEN or give --token-file"),
+    };
+    if !sequence.join("index.xml").is_file() {
+        bail!("{}: not a sequence folder (no index.xml)", sequence.display());
+    }
+    let store = settings.open().await?;
+    let (_, key) = yaolian_store::ledger::site_key(&store, &settings.sealing_key()?).await?;
+    let id = yaolian_identity::users::id_by_username(&store, &user).await.with_context(|| format!("--as {user}"))?;
+    let principal = yaolian_identity::auth::principal_for_user(&store, id).await?;
+    let client = yaolian_access::ClientInfo { ip: "cli".into(), user_agent: "yaolian ectd send".into() };
+    let remote = yaolian_submission::transfers::Remote { base_url: to, token: token.trim().to_string() };
+    let (t, took) = yaolian_submission::transfers::send(&store, &principal, &sequence, &remote, &key, &client)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "sent {} {} ({} bytes in {} chunks, {} re-sent, {} reconnections, {:.1} s): {}; receipt {}; {} errors, {} warnings at the receiver",
+        t.application,
+        t.sequence,
+        t.total_bytes,
+        t.chunk_count,
+        took.resent,
+        took.reconnects,
+        took.seconds,
+        t.status,
+        t.receipt_number,
+        t.errors.unwrap_or(0),
+        t.warnings.unwrap_or(0)
+    );
+    Ok(())
 }
 
 pub fn run(cmd: EctdCommand) -> Result<()> {
     match cmd {
+        EctdCommand::Send { .. } => bail!("ectd send needs the site's database"),
         EctdCommand::Validate { dir, rules, format, output } => {
             let set = match rules {
                 None => RuleSet::shipped(),

@@ -206,7 +206,7 @@ enum AdminCommand {
 }
 
 /// Everything resolved from flags, environment and file.
-struct Settings {
+pub(crate) struct Settings {
     file: FileConfig,
     database_url: Option<String>,
     data_dir: PathBuf,
@@ -242,7 +242,7 @@ impl Settings {
 
     /// The SM4 key that seals the site signing key: from `--ledger-key` or the configuration,
     /// else from the key file, which is created (mode 0600) when missing.
-    fn sealing_key(&self) -> Result<[u8; 16]> {
+    pub(crate) fn sealing_key(&self) -> Result<[u8; 16]> {
         let parse = |text: &str, source: &str| -> Result<[u8; 16]> {
             let bytes =
                 hex_key(text.trim()).with_context(|| format!("{source}: must be 32 hex digits (a 128-bit SM4 key)"))?;
@@ -282,7 +282,7 @@ impl Settings {
         StoreOptions { max_connections: self.file.max_connections.unwrap_or(16), ..StoreOptions::default() }
     }
 
-    async fn open(&self) -> Result<Store> {
+    pub(crate) async fn open(&self) -> Result<Store> {
         let store = match &self.database_url {
             Some(url) => Store::connect(url, &self.store_options()).await,
             None => Store::open_data_dir(&self.data_dir, &self.store_options()).await,
@@ -307,6 +307,7 @@ impl Settings {
                 .map(yaolian_web::MetricsToken),
             public_per_minute: self.file.public_per_minute.unwrap_or(d.public_per_minute).max(1),
             quality: self.quality.clone(),
+            submission_dir: self.data_dir.join("submission"),
         }
     }
 
@@ -360,6 +361,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
         Command::License(cmd) => license::run(cmd),
         Command::Document(cmd) => document::run(cmd),
+        Command::Ectd(ectd::EctdCommand::Send { sequence, to, user, token_file }) => {
+            ectd::send(&settings, sequence, to, user, token_file).await
+        }
         Command::Ectd(cmd) => ectd::run(cmd),
         Command::Trace(cmd) => trace::run(settings.open().await?, cmd).await,
         Command::Backup { output } => backup::backup(&settings, &output).await,
@@ -440,6 +444,9 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     let store = settings.open().await?;
     let sealing = yaolian_license::licenses::Sealing(settings.sealing_key()?);
     let accounts = demo::seed(&store, &args.demo_password, &sealing).await?;
+    let broken = demo::seed_submission(&store, &settings.data_dir.join("submission"), &args.demo_password)
+        .await
+        .context("seeding the eCTD application")?;
     if let Some(sizes) = args.scale.sizes() {
         let grown = scale::grow(&store, &sealing, &args.demo_password, &sizes).await?;
         let graded = scale::grade(&store).await?;
@@ -455,6 +462,7 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     println!("  open   http://{addr}/");
     println!("  API    http://{addr}/api/docs");
     println!("  password of every account: {}", args.demo_password);
+    println!("  eCTD   a broken package to validate: yaolian ectd validate {}", broken.display());
     println!();
     println!("  {} {} {} organization", pad("user", 16), pad("name", 8), pad("role", 24));
     for a in &accounts {

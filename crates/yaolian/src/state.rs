@@ -43,6 +43,8 @@ pub async fn drifts(store: &Store) -> Result<Vec<Drift>> {
     all.extend(yaolian_signals::detection::run_drifts(store).await?);
     all.extend(yaolian_signals::blackbox::drifts(store).await?);
     all.extend(yaolian_quality::documents::drifts(store).await?);
+    all.extend(yaolian_submission::transfers::drifts(store).await?);
+    all.extend(yaolian_submission::applications::drifts(store).await?);
     Ok(all)
 }
 

@@ -29,7 +29,8 @@ const ALLOWED: &[&str] = &[
     "PDF", "RFC", "MiB", "KB", "QR", "URL", "URI", "API", "JSON", "LD", "PEM", "TOTP", "CA", "ID", "IP", "GMP", "GSP",
     "OTC", "CN", "UTF", "CAS", "GHS", "mL", "mg", "kg", "FMEA", "RSD", "USP", "HPLC", "min", "nm", "RH",
     // The electrocardiogram's QT interval keeps its Latin letters in Chinese (心电图QT间期延长).
-    "QT",
+    "QT", // CDE's Chinese texts name the Common Technical Document CTD (CTD 格式申报资料); sizes.
+    "CTD", "MB", "GB",
 ];
 
 /// Demo accounts, one per role the demo has.

@@ -16,6 +16,7 @@ mod registry;
 mod sampling;
 mod services;
 mod signals;
+mod submission;
 mod supervision;
 mod trace;
 
@@ -43,6 +44,7 @@ pub use registry::*;
 pub use sampling::*;
 pub use services::*;
 pub use signals::*;
+pub use submission::*;
 pub use supervision::*;
 pub use trace::*;
 
@@ -65,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sampling::routes())
         .merge(enforcement::routes())
         .merge(signals::routes())
+        .merge(submission::routes())
 }
 
 /// Query string parameters; a bad value is a 422 naming the parameter.

@@ -33,6 +33,7 @@ mod risk;
 mod sampling;
 mod services;
 mod signals;
+mod submission;
 mod supervision;
 mod trace;
 
@@ -79,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .merge(enforcement::routes())
         .merge(signals::routes())
         .merge(blackbox::routes())
+        .merge(submission::routes())
         .merge(overview::routes())
         .merge(rectification::routes())
         .route("/", get(home::home))
@@ -243,6 +245,9 @@ impl Chrome {
         }
         if p.has(perm::QUALITY_READ) {
             links.push(("quality", "/quality", "nav.quality"));
+        }
+        if p.has(perm::SUBMISSION_READ) {
+            links.push(("submission", "/submission", "nav.submission"));
         }
         if p.has(perm::INVENTORY_READ) {
             links.push(("inventory", "/inventory", "nav.inventory"));

@@ -436,6 +436,24 @@ pub async fn seed(store: &Store) -> Demo {
         blackbox::warnings(store, &inspector, &blackbox::Filter::default(), (10, 0), &client).await.unwrap();
     ids.insert("bbline.kc".into(), line.id.to_string());
     ids.insert("bbwarning.kc".into(), warnings[0].id.to_string());
+    let application = yaolian_submission::applications::NewApplication {
+        org_id: org(&ids, "kc"),
+        number: "x202612345".into(),
+        application_type: "cnapt3".into(),
+        product_type: "cnprt1".into(),
+        product_number: "2026000123".into(),
+        substance: "阿莫西林".into(),
+        manufacturer: "康辰药业".into(),
+        product_name: "阿莫西林胶囊".into(),
+        dosage_form: "胶囊剂".into(),
+        indication: "敏感菌所致感染".into(),
+        contact_name: "张工".into(),
+        contact_phone: "0571-88886666".into(),
+        contact_email: "reg@example.com".into(),
+    };
+    let application =
+        yaolian_submission::applications::create_application(store, &sys, &application, &client).await.unwrap();
+    ids.insert("ectd.kc".into(), application.id.to_string());
     Demo { ids }
 }
 

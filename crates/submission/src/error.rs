@@ -1,0 +1,72 @@
+//! The submission module's errors, each with a stable `code()` that the web layer maps to a
+//! status and a problem document.
+
+use thiserror::Error;
+use yaolian_identity::IdentityError;
+
+#[derive(Debug, Error)]
+pub enum SubmissionError {
+    /// The refusals every domain shares: validation, permission, not found, conflict, storage.
+    #[error(transparent)]
+    Shared(#[from] IdentityError),
+    /// A step in the wrong state (a chunk after the transfer completed …).
+    #[error("transfer {transfer_id} is {status}: cannot {action}")]
+    WrongState { transfer_id: String, status: String, action: &'static str },
+    /// The sequence number was used before for this application (sequences are never reused).
+    #[error("sequence {sequence} of {application} was already received")]
+    SequenceUsed { application: String, sequence: String },
+    /// The site runs without its signing key, so it cannot acknowledge (503).
+    #[error("this site has no signing key loaded")]
+    NoSigningKey,
+    /// A refusal of the quality module (the controlled document a leaf is built from).
+    #[error(transparent)]
+    Quality(yaolian_quality::QualityError),
+    /// The other side did not answer as the protocol says (the sender's view).
+    #[error("the receiver: {0}")]
+    Peer(String),
+}
+
+impl From<yaolian_quality::QualityError> for SubmissionError {
+    fn from(e: yaolian_quality::QualityError) -> Self {
+        match e {
+            yaolian_quality::QualityError::Shared(e) => SubmissionError::Shared(e),
+            other => SubmissionError::Quality(other),
+        }
+    }
+}
+
+impl SubmissionError {
+    /// Stable code for API clients (problem+json `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmissionError::Shared(e) => e.code(),
+            SubmissionError::WrongState { .. } => "transfer_state",
+            SubmissionError::SequenceUsed { .. } => "sequence_used",
+            SubmissionError::Peer(_) => "peer",
+            SubmissionError::NoSigningKey => "no_signing_key",
+            SubmissionError::Quality(e) => e.code(),
+        }
+    }
+
+    /// The refusal in Chinese, for pages (`None` for the shared refusals).
+    pub fn zh(&self) -> Option<String> {
+        Some(match self {
+            SubmissionError::Shared(_) => return None,
+            SubmissionError::WrongState { status, .. } => {
+                let zh =
+                    crate::transfers::STATUSES.iter().find(|(c, _)| c == status).map_or(status.as_str(), |(_, z)| z);
+                format!("该传输当前为“{zh}”，不能进行这一步")
+            }
+            SubmissionError::SequenceUsed { application, sequence } => {
+                format!("申请 {application} 的序列 {sequence} 已接收过，序列号不能重复使用")
+            }
+            SubmissionError::Peer(m) => format!("接收方答复异常：{m}"),
+            SubmissionError::NoSigningKey => "本站未加载签名密钥，暂不能接收电子申报".into(),
+            SubmissionError::Quality(e) => return e.zh(),
+        })
+    }
+}
+
+yaolian_identity::domain_error!(SubmissionError);
+
+pub type Result<T, E = SubmissionError> = std::result::Result<T, E>;

@@ -1,0 +1,735 @@
+//! Transfers in the database, at both ends (电子申报网络传输).
+//!
+//! The receiver (the regulator's yaolian) takes a signed manifest from a company's account
+//! ([`open`]), its sealed chunks in any order and any number of times ([`put_chunk`]; a chunk
+//! whose tag or SM3 fails is refused naming the rule, and sent again), and when every chunk is
+//! in ([`complete`]) rebuilds the sequence's files, checks each file's and the whole package's
+//! SM3, and answers with three signed acknowledgements, each a step of its record: level 1
+//! received intact, level 2 queued with the official receipt number and time, level 3 the
+//! validation report. The sender ([`send`]) keeps its own record of the same transfer: the
+//! manifest it signed and each acknowledgement it checked, so either side can prove what was
+//! sent and received. A cut connection is resumed by asking the receiver which chunks it is
+//! missing.
+
+use crate::error::{Result, SubmissionError};
+use crate::transfer::{self, Acknowledgement, Manifest, SignedManifest, FORMAT};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use yaolian_access::{perm, ClientInfo, Principal};
+use yaolian_audit as audit;
+use yaolian_core::{FieldError, Timestamp, ValidationError};
+use yaolian_identity::IdentityError;
+use yaolian_ledger::sign::{KeyPair, Sealing};
+use yaolian_records::step::{self, Step};
+use yaolian_store::sql::Value;
+use yaolian_store::Store;
+
+/// The record kind of a transfer's versions.
+pub const ENTITY: &str = "submission_transfer";
+
+/// A transfer's states, with their Chinese names.
+pub const STATUSES: &[(&str, &str)] = &[
+    ("sending", "发送中"),
+    ("receiving", "接收中"),
+    ("received", "已完整接收"),
+    ("queued", "已受理排队"),
+    ("validated", "已完成技术审核"),
+];
+
+/// One side's record of a transfer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Transfer {
+    pub id: i64,
+    /// `sent` (the applicant's record) or `received` (the regulator's).
+    pub side: String,
+    pub transfer_id: String,
+    pub org_id: i64,
+    pub application: String,
+    pub sequence: String,
+    pub status: String,
+    pub manifest_sm3: String,
+    pub total_bytes: i64,
+    pub chunk_count: i64,
+    pub chunks_received: i64,
+    /// Chunks the receiver does not hold yet (while receiving).
+    pub missing: Vec<u64>,
+    pub package_sm3: String,
+    pub receipt_number: String,
+    /// The official receipt time, UTC milliseconds.
+    pub received_at: Option<i64>,
+    pub errors: Option<i64>,
+    pub warnings: Option<i64>,
+    pub acks: Vec<Acknowledgement>,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+/// What a sender needs to know of a receiver.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReceiverInfo {
+    pub format: String,
+    /// The SM2 key transfers' SM4 keys are sealed to.
+    pub encryption_key_id: String,
+    pub encryption_public_pem: String,
+    /// The SM2 key that signs acknowledgements (the site's signing key).
+    pub signing_public_pem: String,
+    pub chunk_size: u64,
+    pub max_package_bytes: u64,
+}
+
+/// What a chunk's receipt answers.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChunkReceipt {
+    pub index: u64,
+    pub chunks_received: i64,
+    pub chunk_count: i64,
+}
+
+/// The receiver's means: where packages go, the sealing key that opens its encryption key,
+/// and the key that signs its acknowledgements.
+pub struct Receiver<'a> {
+    pub dir: &'a Path,
+    pub sealing: &'a Sealing,
+    /// `None` when the site runs without its signing key: nothing can be acknowledged.
+    pub signer: Option<&'a KeyPair>,
+}
+
+impl Receiver<'_> {
+    fn signer(&self) -> Result<&KeyPair> {
+        self.signer.ok_or(SubmissionError::NoSigningKey)
+    }
+}
+
+const COLUMNS: &str = "t.id, t.side, t.transfer_id, t.org_id, t.application, t.sequence, t.status, t.manifest_sm3, \
+     t.total_bytes, t.chunk_count, t.chunks_received, t.package_sm3, t.receipt_number, t.received_at, t.errors, \
+     t.warnings, t.acks, t.created_at, t.version, o.path AS org_path";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Transfer> {
+    let acks: String = r.try_get("acks")?;
+    Ok(Transfer {
+        id: r.try_get("id")?,
+        side: r.try_get("side")?,
+        transfer_id: r.try_get("transfer_id")?,
+        org_id: r.try_get("org_id")?,
+        application: r.try_get("application")?,
+        sequence: r.try_get("sequence")?,
+        status: r.try_get("status")?,
+        manifest_sm3: r.try_get("manifest_sm3")?,
+        total_bytes: r.try_get("total_bytes")?,
+        chunk_count: r.try_get("chunk_count")?,
+        chunks_received: r.try_get("chunks_received")?,
+        missing: Vec::new(),
+        package_sm3: r.try_get("package_sm3")?,
+        receipt_number: r.try_get("receipt_number")?,
+        received_at: r.try_get("received_at")?,
+        errors: r.try_get("errors")?,
+        warnings: r.try_get("warnings")?,
+        acks: serde_json::from_str(&acks).unwrap_or_default(),
+        created_at: r.try_get("created_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// The after-image a version carries: everything but the running chunk count.
+pub(crate) fn image(t: &Transfer) -> serde_json::Value {
+    serde_json::json!({
+        "side": t.side,
+        "transfer_id": t.transfer_id,
+        "org_id": t.org_id,
+        "application": t.application,
+        "sequence": t.sequence,
+        "status": t.status,
+        "manifest_sm3": t.manifest_sm3,
+        "total_bytes": t.total_bytes,
+        "chunk_count": t.chunk_count,
+        "package_sm3": t.package_sm3,
+        "receipt_number": t.receipt_number,
+        "received_at": t.received_at,
+        "errors": t.errors,
+        "warnings": t.warnings,
+        "acks": t.acks.iter().map(|a| transfer::sm3_hex(a.signature.as_bytes())).collect::<Vec<_>>(),
+    })
+}
+
+fn bad(field: &str, rule: &str, message: impl Into<String>) -> SubmissionError {
+    SubmissionError::Shared(IdentityError::Validation(ValidationError {
+        errors: vec![FieldError::new(field, rule, message.into())],
+    }))
+}
+
+async fn require(
+    store: &Store,
+    principal: &Principal,
+    permission: &str,
+    target: &str,
+    client: &ClientInfo,
+) -> Result<()> {
+    if principal.has(permission) {
+        return Ok(());
+    }
+    Err(SubmissionError::Shared(audit::deny::<IdentityError>(store, principal, permission, target, client).await))
+}
+
+/// One side's row of `transfer_id`, if the principal holds `permission` in its organization;
+/// not found otherwise (refusal audited).
+async fn load(
+    store: &Store,
+    principal: &Principal,
+    permission: &str,
+    (side, transfer_id): (&str, &str),
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = $1 AND transfer_id = $2")
+            .bind(side)
+            .bind(transfer_id)
+            .fetch_optional(store.pool())
+            .await?;
+    let id = id.ok_or(IdentityError::NotFound("transfer"))?;
+    let sql = format!("SELECT {COLUMNS} FROM submission_transfers t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1");
+    let row =
+        yaolian_identity::readable::row(store, principal, permission, &sql, id, (ENTITY, "transfer"), client).await?;
+    let mut t = from_row(&row)?;
+    if t.status == "receiving" {
+        let have: Vec<i64> = sqlx::query_scalar("SELECT idx FROM submission_transfer_chunks WHERE transfer = $1")
+            .bind(t.id)
+            .fetch_all(store.pool())
+            .await?;
+        let have: std::collections::HashSet<i64> = have.into_iter().collect();
+        t.missing = (0..t.chunk_count).filter(|i| !have.contains(i)).map(|i| i as u64).collect();
+    }
+    Ok(t)
+}
+
+/// The manifest a row holds.
+async fn manifest_of(store: &Store, id: i64) -> Result<Manifest> {
+    let text: String = sqlx::query_scalar("SELECT manifest FROM submission_transfers WHERE id = $1")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await?;
+    serde_json::from_str(&text)
+        .map_err(|e| SubmissionError::Shared(IdentityError::Store(yaolian_store::StoreError::Corrupt(e.to_string()))))
+}
+
+/// The receiver's encryption key pair: the active one, made and stored sealed at first use.
+pub async fn receiver_key(store: &Store, sealing: &Sealing) -> Result<(String, KeyPair)> {
+    let row = sqlx::query(
+        "SELECT key_id, sealed_private FROM submission_keys WHERE active = 1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .fetch_optional(store.pool())
+    .await?;
+    if let Some(row) = row {
+        let id: String = row.try_get(0)?;
+        let sealed: Vec<u8> = row.try_get(1)?;
+        let key = unseal(&id, &sealed, sealing)?;
+        return Ok((id, key));
+    }
+    let key = KeyPair::generate();
+    let pem = key.public_pem();
+    let id = yaolian_store::ledger::key_id(&pem);
+    sqlx::query(
+        "INSERT INTO submission_keys (key_id, public_pem, sealed_private, created_at, active) VALUES ($1, $2, $3, $4, 1)",
+    )
+    .bind(&id)
+    .bind(&pem)
+    .bind(key.seal(&sealing.0))
+    .bind(Timestamp::now().0)
+    .execute(store.pool())
+    .await?;
+    Ok((id, key))
+}
+
+fn unseal(id: &str, sealed: &[u8], sealing: &Sealing) -> Result<KeyPair> {
+    KeyPair::unseal(sealed, &sealing.0).map_err(|e| {
+        SubmissionError::Shared(IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
+            "submission key {id}: {e}"
+        ))))
+    })
+}
+
+async fn key_by_id(store: &Store, sealing: &Sealing, key_id: &str) -> Result<KeyPair> {
+    let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT sealed_private FROM submission_keys WHERE key_id = $1")
+        .bind(key_id)
+        .fetch_optional(store.pool())
+        .await?;
+    let sealed =
+        sealed.ok_or_else(|| bad("manifest.receiver_key_id", "known_key", "not an encryption key of this receiver"))?;
+    unseal(key_id, &sealed, sealing)
+}
+
+/// What a sender needs: the keys and the chunk size (`submission.send`).
+pub async fn receiver_info(
+    store: &Store,
+    principal: &Principal,
+    rx: &Receiver<'_>,
+    client: &ClientInfo,
+) -> Result<ReceiverInfo> {
+    require(store, principal, perm::SUBMISSION_SEND, "submission_receiver", client).await?;
+    let (id, key) = receiver_key(store, rx.sealing).await?;
+    Ok(ReceiverInfo {
+        format: FORMAT.into(),
+        encryption_key_id: id,
+        encryption_public_pem: key.public_pem(),
+        signing_public_pem: rx.signer()?.public_pem(),
+        chunk_size: transfer::CHUNK_SIZE,
+        max_package_bytes: transfer::MAX_PACKAGE_BYTES,
+    })
+}
+
+fn part_path(dir: &Path, id: i64) -> PathBuf {
+    dir.join("incoming").join(format!("{id}.part"))
+}
+
+fn application_dir(dir: &Path, org_id: i64, application: &str) -> PathBuf {
+    dir.join("received").join(org_id.to_string()).join(application)
+}
+
+/// Takes a signed manifest from the applicant's account (`submission.send`): checks it and its
+/// signature, that it is sealed to this receiver, that the sequence was not received before,
+/// and opens the transfer. The same manifest again answers the transfer as it stands (a
+/// resumed sender).
+pub async fn open(
+    store: &Store,
+    principal: &Principal,
+    signed: &SignedManifest,
+    rx: &Receiver<'_>,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    require(store, principal, perm::SUBMISSION_SEND, "submission_transfer", client).await?;
+    signed.verify()?;
+    let m = &signed.manifest;
+    let key = key_by_id(store, rx.sealing, &m.receiver_key_id).await?;
+    transfer::open_key(m, &key)?;
+    let manifest_sm3 = m.sm3();
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = 'received' AND transfer_id = $1")
+            .bind(&m.transfer_id)
+            .fetch_optional(store.pool())
+            .await?;
+    if existing.is_some() {
+        let t = load(store, principal, perm::SUBMISSION_SEND, ("received", &m.transfer_id), client).await?;
+        if t.manifest_sm3 != manifest_sm3 {
+            return Err(IdentityError::Conflict(format!(
+                "transfer {} was opened with another manifest",
+                m.transfer_id
+            ))
+            .into());
+        }
+        return Ok(t);
+    }
+    let org_id = principal.org_id();
+    let used: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM submission_transfers WHERE org_id = $1 AND application = $2 AND sequence = $3 AND side = 'received'",
+    )
+    .bind(org_id)
+    .bind(&m.application)
+    .bind(&m.sequence)
+    .fetch_optional(store.pool())
+    .await?;
+    if used.is_some() || application_dir(rx.dir, org_id, &m.application).join(&m.sequence).exists() {
+        return Err(SubmissionError::SequenceUsed { application: m.application.clone(), sequence: m.sequence.clone() });
+    }
+    let mut tx = store.begin().await?;
+    let mut t = insert(&mut tx, principal, ("received", "receiving", ""), signed, client).await?;
+    t.missing = (0..m.chunk_count()).collect();
+    let id = t.id;
+    // The stream's file, its full length reserved, before the row is visible.
+    let part = part_path(rx.dir, id);
+    let made = (|| -> std::io::Result<()> {
+        std::fs::create_dir_all(part.parent().unwrap_or(rx.dir))?;
+        std::fs::File::create(&part)?.set_len(m.total_bytes)
+    })();
+    made.map_err(|e| bad("package", "storage", format!("cannot make room for the package: {e}")))?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// One side's record of a transfer opened with `signed`, in `tx`: the row and its first
+/// version (`receive-manifest` at the receiver, `send` at the sender), `peer` the receiver's
+/// URL on the sender's side.
+pub(crate) async fn insert(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &Principal,
+    (side, status, peer): (&str, &str, &str),
+    signed: &SignedManifest,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let m = &signed.manifest;
+    let now = Timestamp::now().0;
+    let mut t = Transfer {
+        id: 0,
+        side: side.into(),
+        transfer_id: m.transfer_id.clone(),
+        org_id: principal.org_id(),
+        application: m.application.clone(),
+        sequence: m.sequence.clone(),
+        status: status.into(),
+        manifest_sm3: m.sm3(),
+        total_bytes: m.total_bytes as i64,
+        chunk_count: m.chunk_count() as i64,
+        chunks_received: 0,
+        missing: Vec::new(),
+        package_sm3: String::new(),
+        receipt_number: String::new(),
+        received_at: None,
+        errors: None,
+        warnings: None,
+        acks: Vec::new(),
+        created_at: now,
+        version: 1,
+    };
+    t.id = sqlx::query_scalar(
+        "INSERT INTO submission_transfers (side, transfer_id, org_id, application, sequence, manifest, signature, \
+         manifest_sm3, total_bytes, chunk_count, status, peer, created_by, created_at, version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $14) RETURNING id",
+    )
+    .bind(side)
+    .bind(&t.transfer_id)
+    .bind(t.org_id)
+    .bind(&t.application)
+    .bind(&t.sequence)
+    .bind(String::from_utf8(m.canonical()).unwrap_or_default())
+    .bind(&signed.signature)
+    .bind(&t.manifest_sm3)
+    .bind(t.total_bytes)
+    .bind(t.chunk_count)
+    .bind(status)
+    .bind(peer)
+    .bind(principal.username())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let action = if side == "sent" { "send" } else { "receive-manifest" };
+    let s = Step {
+        entity: ENTITY,
+        id: t.id,
+        version: 1,
+        data: image(&t),
+        action,
+        reason: "",
+        audit: audit::action::SUBMISSION_TRANSFER,
+        target: format!("{ENTITY}:{} {} {} {action}", t.id, t.application, t.sequence),
+    };
+    step::record(tx, principal, s, client).await?;
+    Ok(t)
+}
+
+/// Takes chunk `index` of a transfer still receiving: opens it with the transfer's key, checks
+/// its SM3 against the manifest and writes it in place. A refused chunk names its rule
+/// (`sm4_gcm_tag`, `sm3`, `length`), for the sender to send it again.
+pub async fn put_chunk(
+    store: &Store,
+    principal: &Principal,
+    transfer_id: &str,
+    index: u64,
+    body: &[u8],
+    rx: &Receiver<'_>,
+    client: &ClientInfo,
+) -> Result<ChunkReceipt> {
+    require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
+    let mut t = load_for_chunk(store, principal, transfer_id, client).await?;
+    if t.status != "receiving" {
+        return Err(SubmissionError::WrongState {
+            transfer_id: t.transfer_id,
+            status: t.status,
+            action: "take a chunk",
+        });
+    }
+    let m = manifest_of(store, t.id).await?;
+    let key = transfer::open_key(&m, &key_by_id(store, rx.sealing, &m.receiver_key_id).await?)?;
+    let plain = transfer::open_chunk(&m, &key, index, body).map_err(|fault| {
+        tracing::warn!(transfer = %t.transfer_id, index, rule = fault.rule(), "chunk refused");
+        bad("chunk", fault.rule(), format!("chunk {index} does not open or does not match the manifest; send it again"))
+    })?;
+    let part = part_path(rx.dir, t.id);
+    let offset = index * m.chunk_size;
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::OpenOptions::new().write(true).open(&part)?;
+        f.write_all_at(&plain, offset)?;
+        f.sync_data()
+    })
+    .await
+    .map_err(|e| bad("chunk", "storage", e.to_string()))?
+    .map_err(|e| bad("chunk", "storage", format!("cannot store the chunk: {e}")))?;
+    let mut tx = store.begin().await?;
+    let added = sqlx::query(
+        "INSERT INTO submission_transfer_chunks (transfer, idx, at) VALUES ($1, $2, $3) ON CONFLICT (transfer, idx) DO NOTHING",
+    )
+    .bind(t.id)
+    .bind(index as i64)
+    .bind(Timestamp::now().0)
+    .execute(&mut *tx)
+    .await?;
+    if added.rows_affected() == 1 {
+        sqlx::query("UPDATE submission_transfers SET chunks_received = chunks_received + 1 WHERE id = $1")
+            .bind(t.id)
+            .execute(&mut *tx)
+            .await?;
+        t.chunks_received += 1;
+    }
+    tx.commit().await?;
+    Ok(ChunkReceipt { index, chunks_received: t.chunks_received, chunk_count: t.chunk_count })
+}
+
+/// A receiving transfer's row for a chunk, without listing its missing chunks.
+async fn load_for_chunk(
+    store: &Store,
+    principal: &Principal,
+    transfer_id: &str,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = 'received' AND transfer_id = $1")
+            .bind(transfer_id)
+            .fetch_optional(store.pool())
+            .await?;
+    let id = id.ok_or(IdentityError::NotFound("transfer"))?;
+    let sql = format!("SELECT {COLUMNS} FROM submission_transfers t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1");
+    let row = yaolian_identity::readable::row(
+        store,
+        principal,
+        perm::SUBMISSION_SEND,
+        &sql,
+        id,
+        (ENTITY, "transfer"),
+        client,
+    )
+    .await?;
+    from_row(&row)
+}
+
+/// A transfer as one side holds it (`submission.read`, or `submission.send` for the sender's
+/// account at the receiver).
+pub async fn status(
+    store: &Store,
+    principal: &Principal,
+    (side, transfer_id): (&str, &str),
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let permission = if principal.has(perm::SUBMISSION_READ) { perm::SUBMISSION_READ } else { perm::SUBMISSION_SEND };
+    require(store, principal, permission, ENTITY, client).await?;
+    load(store, principal, permission, (side, transfer_id), client).await
+}
+
+/// Writes one step of a transfer's record: the row's new state, its version and audit event.
+pub(crate) async fn advance(
+    store: &Store,
+    principal: &Principal,
+    t: &mut Transfer,
+    (action, reason): (&'static str, &str),
+    client: &ClientInfo,
+    report: Option<&str>,
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    let acks = serde_json::to_string(&t.acks).unwrap_or_else(|_| "[]".into());
+    step::bump(
+        &mut tx,
+        ("submission_transfers", t.id, t.version),
+        "status = $1, package_sm3 = $2, receipt_number = $3, received_at = $4, errors = $5, warnings = $6, acks = $7, \
+         report = COALESCE($8, report)",
+        vec![
+            Value::Text(t.status.clone()),
+            Value::Text(t.package_sm3.clone()),
+            Value::Text(t.receipt_number.clone()),
+            t.received_at.map_or(Value::NullI64, Value::I64),
+            t.errors.map_or(Value::NullI64, Value::I64),
+            t.warnings.map_or(Value::NullI64, Value::I64),
+            Value::Text(acks),
+            report.map_or(Value::NullText, |r| Value::Text(r.to_string())),
+        ],
+        "transfer",
+    )
+    .await?;
+    t.version += 1;
+    let target = format!("{ENTITY}:{} {} {} {action}", t.id, t.application, t.sequence);
+    let s = Step {
+        entity: ENTITY,
+        id: t.id,
+        version: t.version,
+        data: image(t),
+        action,
+        reason,
+        audit: audit::action::SUBMISSION_TRANSFER,
+        target,
+    };
+    step::record(&mut tx, principal, s, client).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// With every chunk in: rebuilds the files, checks them and the whole package against the
+/// manifest, and answers with the three acknowledgements, each its own step. Again on a
+/// completed transfer, answers it as it stands.
+pub async fn complete(
+    store: &Store,
+    principal: &Principal,
+    transfer_id: &str,
+    rx: &Receiver<'_>,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
+    let mut t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), client).await?;
+    if t.status != "receiving" {
+        return Ok(t);
+    }
+    let signer = rx.signer()?;
+    if !t.missing.is_empty() {
+        return Err(IdentityError::Conflict(format!(
+            "{} of {} chunks are missing (first: {})",
+            t.missing.len(),
+            t.chunk_count,
+            t.missing[0]
+        ))
+        .into());
+    }
+    let m = Arc::new(manifest_of(store, t.id).await?);
+    let app_dir = application_dir(rx.dir, t.org_id, &t.application);
+    let seq_dir = app_dir.join(&t.sequence);
+    if seq_dir.exists() {
+        return Err(SubmissionError::SequenceUsed { application: t.application, sequence: t.sequence });
+    }
+    // Rebuilt beside the application, moved into it whole.
+    let staging = rx.dir.join("incoming").join(format!("{}.files", t.id));
+    let part = part_path(rx.dir, t.id);
+    let (mm, st, pp) = (m.clone(), staging.clone(), part.clone());
+    let rebuilt = tokio::task::spawn_blocking(move || {
+        let _ = std::fs::remove_dir_all(&st);
+        transfer::unpack(&mm, &pp, &st)
+    })
+    .await
+    .map_err(|e| bad("package", "storage", e.to_string()))??;
+    if rebuilt != m.package_sm3 {
+        return Err(bad("package", "sm3", "the rebuilt package's SM3 is not the manifest's"));
+    }
+    std::fs::create_dir_all(&app_dir)
+        .and_then(|_| std::fs::rename(staging.join(&t.sequence), &seq_dir))
+        .map_err(|e| bad("package", "storage", format!("cannot file the package: {e}")))?;
+    let _ = std::fs::remove_dir_all(&staging);
+    let _ = std::fs::remove_file(&part);
+    let base = Acknowledgement {
+        format: FORMAT.into(),
+        transfer_id: t.transfer_id.clone(),
+        level: 1,
+        manifest_sm3: t.manifest_sm3.clone(),
+        package_sm3: rebuilt.clone(),
+        receipt_number: None,
+        received_at: None,
+        errors: None,
+        warnings: None,
+        report_sm3: None,
+        at: Timestamp::now().0,
+        receiver_public_pem: String::new(),
+        signature: String::new(),
+    };
+    // Level 1: received intact.
+    t.package_sm3 = rebuilt;
+    t.status = "received".into();
+    t.acks.push(base.clone().signed(signer));
+    advance(store, principal, &mut t, ("receive", "完整接收"), client, None).await?;
+    // Level 2: into the queue, with the official receipt number and time.
+    let now = Timestamp::now();
+    let number = format!("DZ{}{:06}", now.china_date().format("%Y%m%d"), t.id);
+    t.receipt_number = number.clone();
+    t.received_at = Some(now.0);
+    t.status = "queued".into();
+    t.acks.push(
+        Acknowledgement {
+            level: 2,
+            receipt_number: Some(number.clone()),
+            received_at: Some(now.0),
+            at: now.0,
+            ..base.clone()
+        }
+        .signed(signer),
+    );
+    advance(store, principal, &mut t, ("queue", "受理排队"), client, None).await?;
+    // Level 3: the validation report.
+    let dir = seq_dir.clone();
+    let report =
+        tokio::task::spawn_blocking(move || crate::validate::validate(&dir, &crate::rules::RuleSet::shipped()))
+            .await
+            .map_err(|e| bad("package", "validation", e.to_string()))?
+            .map_err(|e| bad("package", "validation", e.to_string()))?;
+    let (errors, warnings, report_sm3) = transfer::report_figures(&report);
+    t.errors = Some(errors as i64);
+    t.warnings = Some(warnings as i64);
+    t.status = "validated".into();
+    let at = Timestamp::now().0;
+    t.acks.push(
+        Acknowledgement {
+            level: 3,
+            receipt_number: Some(number),
+            received_at: Some(now.0),
+            errors: Some(errors),
+            warnings: Some(warnings),
+            report_sm3: Some(report_sm3),
+            at,
+            ..base
+        }
+        .signed(signer),
+    );
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    advance(store, principal, &mut t, ("validate", "技术审核"), client, Some(&json)).await?;
+    Ok(t)
+}
+
+/// The receiver's validation report of a transfer (JSON), once level 3 is given.
+pub async fn report(
+    store: &Store,
+    principal: &Principal,
+    (side, transfer_id): (&str, &str),
+    client: &ClientInfo,
+) -> Result<String> {
+    let t = status(store, principal, (side, transfer_id), client).await?;
+    let text: String = sqlx::query_scalar("SELECT report FROM submission_transfers WHERE id = $1")
+        .bind(t.id)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(text)
+}
+
+/// Every transfer's row rebuilt as its image and compared with its latest version.
+pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
+    use yaolian_store::state::{check, Image};
+    let sql = format!("SELECT {COLUMNS} FROM submission_transfers t JOIN orgs o ON o.id = t.org_id ORDER BY t.id");
+    let rows = sqlx::query(&sql).fetch_all(store.pool()).await?;
+    let mut images = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let t = from_row(r)?;
+        images.push(Image { entity_id: t.id.to_string(), data: image(&t) });
+    }
+    Ok(check(store, ENTITY, images).await?)
+}
+
+pub use crate::sender::{send, Remote, SendReport};
+
+/// Transfers in the principal's scope (`submission.read`), newest first: a company's sent and
+/// received records, a regulator's received ones.
+pub async fn list(
+    store: &Store,
+    principal: &Principal,
+    (limit, offset): (i64, i64),
+    client: &ClientInfo,
+) -> Result<(Vec<Transfer>, i64)> {
+    let (rows, total) = yaolian_identity::readable::page(
+        store,
+        principal,
+        perm::SUBMISSION_READ,
+        "submission_transfers",
+        (COLUMNS, "submission_transfers t JOIN orgs o ON o.id = t.org_id", "t.created_at DESC, t.id DESC"),
+        |_| principal.org_kind().is_regulator().then(|| "t.side = 'received'".to_string()),
+        limit,
+        offset,
+        client,
+    )
+    .await?;
+    Ok((rows.iter().map(from_row).collect::<Result<Vec<_>>>()?, total))
+}
+
+/// The Chinese name of a transfer state.
+pub fn state_zh(code: &str) -> &'static str {
+    STATUSES.iter().find(|(c, _)| *c == code).map_or("", |(_, z)| z)
+}
