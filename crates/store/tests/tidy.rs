@@ -154,6 +154,7 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0039_signals_adr.sql", "874acfc5dedbdeae1823e231b34049834066a51ac3de0b4548be8b1be28a323a"),
     ("sqlite/0040_signals_blackbox.sql", "d003e19c09d71b8279bb9fde777864719b0525727a58aacd9c9f66a9df2ec22b"),
     ("sqlite/0041_submission.sql", "849a0f708c5cd40759e72ebd8a3d6c949653a6a9e7839921e1e320ba6068edc7"),
+    ("sqlite/0042_submission_transfer_claims.sql", "186a6c83543b25c4d2d598f4fcb1642ae4c5c8f43827553f186f6395f9ea067c"),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -195,6 +196,10 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("postgres/0039_signals_adr.sql", "e88dda8d67670bcd1b69cddf609f7a08344200a384d0e47f8b2362db437dee4d"),
     ("postgres/0040_signals_blackbox.sql", "f719f1de3cd3ff372047a802cf36248b6ec71adf10fd829a20aba1c98df390b1"),
     ("postgres/0041_submission.sql", "26b051979551cbeb221474c6889c2a69dc4966c5111d9efa4dc6bf74609ac49a"),
+    (
+        "postgres/0042_submission_transfer_claims.sql",
+        "634f71081c0bf4d58237384f61a4640c7e18fbd1fdacbc148f0480dea495a93a",
+    ),
 ];
 
 /// The number a migration file name starts with (`0007` in `0007_licenses.sql`).

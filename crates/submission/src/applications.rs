@@ -10,7 +10,7 @@
 //! [`crate::package::write`] and validated; each step versions the record (its leaves in the
 //! image) with a ledger entry and an audit event.
 
-use crate::error::{Result, SubmissionError};
+use crate::error::{invalid, Result, SubmissionError};
 use crate::package::{self, LeafSpec, NodeAttributes, Operation, SequenceSpec, Target};
 use crate::regional::{self, Envelope};
 use crate::{ctd, rules::RuleSet, validate};
@@ -579,6 +579,7 @@ pub async fn create_sequence(
         .filter_map(|l| l.target_key.as_deref())
         .collect();
     let mut modified_here: HashSet<&str> = HashSet::new();
+    let mut appended_here: HashSet<&str> = HashSet::new();
     let mut files: Vec<Option<(i64, i64, String, String)>> = Vec::with_capacity(new.leaves.len());
     for (i, l) in new.leaves.iter().enumerate() {
         let f = |name: &str| format!("leaves[{i}].{name}");
@@ -617,6 +618,20 @@ pub async fn create_sequence(
                     }
                     if op != "append" && !modified_here.insert(t) {
                         errors.push(bad(f("target"), "once", format!("{t} is replaced or deleted twice")));
+                    }
+                    // One sequence does not both append to a leaf and replace or delete it.
+                    let both = if op == "append" {
+                        appended_here.insert(t);
+                        modified_here.contains(t)
+                    } else {
+                        appended_here.contains(t)
+                    };
+                    if both {
+                        errors.push(bad(
+                            f("target"),
+                            "append_or_replace",
+                            format!("{t} is both appended to and replaced or deleted in this sequence"),
+                        ));
                     }
                 }
             },
@@ -781,7 +796,7 @@ pub async fn build_sequence(
 ) -> Result<Sequence> {
     let a = load_application(store, principal, perm::SUBMISSION_SEND, application_id, client).await?;
     let sequences = sequences_of(store, application_id).await?;
-    let Some(mut seq) = sequences.iter().find(|s| s.number == number).cloned() else {
+    let Some(seq) = sequences.iter().find(|s| s.number == number).cloned() else {
         return Err(IdentityError::NotFound("sequence").into());
     };
     if seq.status != "draft" {
@@ -794,6 +809,29 @@ pub async fn build_sequence(
     if let Some(before) = sequences.iter().find(|s| s.number < seq.number && s.status == "draft") {
         return Err(IdentityError::Conflict(format!("build sequence {} first", before.number)).into());
     }
+    // One build of a draft at a time writes its folder.
+    if !crate::claim::take(store, "submission_sequences", (seq.id, seq.version), BUILD_CLAIM_MS).await? {
+        return Err(SubmissionError::Busy { what: format!("sequence {} of {}", seq.number, a.number) });
+    }
+    let id = seq.id;
+    let built = build_claimed(store, principal, (&a, &sequences, seq), dir, client).await;
+    crate::claim::release(store, "submission_sequences", id).await;
+    built
+}
+
+/// How long a build's claim holds.
+const BUILD_CLAIM_MS: i64 = 30 * 60 * 1000;
+/// How long a send's claim holds (a package under 10 GB, with the receiver's validation).
+const SEND_CLAIM_MS: i64 = 2 * 60 * 60 * 1000;
+
+/// The build of a claimed draft: its files read, written, validated and recorded.
+async fn build_claimed(
+    store: &Store,
+    principal: &Principal,
+    (a, sequences, mut seq): (&Application, &[Sequence], Sequence),
+    dir: &Path,
+    client: &ClientInfo,
+) -> Result<Sequence> {
     let mut leaves = Vec::with_capacity(seq.leaves.len());
     let target_seq: HashMap<&str, &str> =
         sequences.iter().flat_map(|s| s.leaves.iter().map(|l| (l.leaf_key.as_str(), l.sequence.as_str()))).collect();
@@ -826,7 +864,7 @@ pub async fn build_sequence(
     }
     let spec = SequenceSpec {
         envelope: envelope(
-            &a,
+            a,
             &seq.number,
             &seq.sequence_type,
             &seq.related_sequence,
@@ -891,19 +929,96 @@ pub async fn build_sequence(
     )
     .await?;
     seq.version += 1;
+    record_step(&mut tx, principal, (a, &seq), ("build", "编制"), client).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// A sequence's step after its row was bumped: its version (the image with its leaves), ledger
+/// entry and audit event.
+async fn record_step(
+    tx: &mut yaolian_store::Tx<'_>,
+    principal: &Principal,
+    (a, seq): (&Application, &Sequence),
+    (action, reason): (&'static str, &str),
+    client: &ClientInfo,
+) -> Result<()> {
     let s = Step {
         entity: SEQUENCE_ENTITY,
         id: seq.id,
         version: seq.version,
-        data: sequence_image(&seq),
-        action: "build",
-        reason: "编制",
+        data: sequence_image(seq),
+        action,
+        reason,
         audit: audit::action::SUBMISSION,
-        target: format!("{SEQUENCE_ENTITY}:{} {} {} build", seq.id, a.number, seq.number),
+        target: format!("{SEQUENCE_ENTITY}:{} {} {} {action}", seq.id, a.number, seq.number),
     };
-    step::record(&mut tx, principal, s, client).await?;
+    step::record(tx, principal, s, client).await?;
+    Ok(())
+}
+
+/// Sends a built sequence to the regulator's receiver (`submission.send`): a sequence built
+/// without errors, its folder as it was built (index.xml's MD5), the earlier sequences sent
+/// first. The transfer (a stopped one resumed) is recorded on the sequence, which is then sent.
+/// A site with no receiver configured or no signing key loaded refuses (503) once the caller
+/// and the sequence are checked.
+pub async fn send_sequence(
+    store: &Store,
+    principal: &Principal,
+    (application_id, number): (i64, &str),
+    (dir, remote, keys): (&Path, Option<&crate::sender::Remote>, Option<crate::sender::SenderKeys<'_>>),
+    client: &ClientInfo,
+) -> Result<(Sequence, crate::transfers::Transfer)> {
+    let a = load_application(store, principal, perm::SUBMISSION_SEND, application_id, client).await?;
+    let sequences = sequences_of(store, application_id).await?;
+    let Some(mut seq) = sequences.iter().find(|s| s.number == number).cloned() else {
+        return Err(IdentityError::NotFound("sequence").into());
+    };
+    if seq.status != "built" {
+        return Err(SubmissionError::WrongState {
+            transfer_id: format!("{} {}", a.number, seq.number),
+            status: seq.status,
+            action: "send",
+        });
+    }
+    if seq.errors != Some(0) {
+        return Err(invalid("sequence", "validation", "a sequence with validation errors is not sent"));
+    }
+    if let Some(before) = sequences.iter().find(|s| s.number < seq.number && s.status != "sent") {
+        return Err(IdentityError::Conflict(format!("send sequence {} first", before.number)).into());
+    }
+    let remote = remote.ok_or(SubmissionError::NoReceiver)?;
+    let keys = keys.ok_or(SubmissionError::NoSigningKey)?;
+    let folder = application_folder(dir, a.org_id, &a.number).join(&seq.number);
+    let index = folder.join("index.xml");
+    let md5 = tokio::task::spawn_blocking(move || validate::md5_file(&index))
+        .await
+        .map_err(|e| IdentityError::Conflict(e.to_string()))?;
+    if md5.ok().as_deref() != Some(seq.index_md5.as_str()) {
+        return Err(invalid("sequence", "unchanged", "the sequence's folder is not as it was built"));
+    }
+    // One send of a sequence at a time.
+    if !crate::claim::take(store, "submission_sequences", (seq.id, seq.version), SEND_CLAIM_MS).await? {
+        return Err(SubmissionError::Busy { what: format!("sequence {} of {}", seq.number, a.number) });
+    }
+    let sent = crate::sender::send(store, principal, &folder, remote, keys, client).await;
+    crate::claim::release(store, "submission_sequences", seq.id).await;
+    let (transfer, _) = sent?;
+    let mut tx = store.begin().await?;
+    step::bump(
+        &mut tx,
+        ("submission_sequences", seq.id, seq.version),
+        "status = 'sent', transfer_id = $1",
+        vec![Value::Text(transfer.transfer_id.clone())],
+        "sequence",
+    )
+    .await?;
+    seq.status = "sent".into();
+    seq.transfer_id = transfer.transfer_id.clone();
+    seq.version += 1;
+    record_step(&mut tx, principal, (&a, &seq), ("send", "发送"), client).await?;
     tx.commit().await?;
-    Ok(seq)
+    Ok((seq, transfer))
 }
 
 /// One leaf in a node's history.

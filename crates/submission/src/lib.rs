@@ -13,6 +13,7 @@
 //! the sender, over HTTP.
 
 pub mod applications;
+mod claim;
 pub mod ctd;
 pub mod dtd;
 pub mod error;

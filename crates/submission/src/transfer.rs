@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sm3::{Digest, Sm3};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use yaolian_core::{FieldError, ValidationError};
+use yaolian_core::ValidationError;
 use yaolian_ledger::sign::{self, KeyPair};
 
 /// The manifest's and acknowledgements' format.
@@ -26,6 +26,9 @@ pub const FORMAT: &str = "yaolian-ectd-transfer/1";
 pub const CHUNK_SIZE: u64 = 4 * 1024 * 1024;
 /// The largest chunk a receiver accepts: 16 MiB.
 pub const MAX_CHUNK_SIZE: u64 = 16 * 1024 * 1024;
+/// The smallest chunk size a manifest may name: 64 KiB (each chunk costs the receiver a
+/// request, a row and a write).
+pub const MIN_CHUNK_SIZE: u64 = 64 * 1024;
 /// The largest package sent online: under 10 GB (CDE: larger packages go on media).
 pub const MAX_PACKAGE_BYTES: u64 = 10_000_000_000;
 /// Files one sequence may hold.
@@ -113,10 +116,6 @@ pub fn sm3_hex(bytes: &[u8]) -> String {
     hex::encode(Sm3::digest(bytes))
 }
 
-fn bad(field: &str, rule: &str, message: impl Into<String>) -> ValidationError {
-    ValidationError { errors: vec![FieldError::new(field, rule, message.into())] }
-}
-
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
@@ -170,62 +169,74 @@ impl Manifest {
     /// Every field within its form and limit, and the figures consistent with each other.
     pub fn check(&self) -> Result<(), ValidationError> {
         if self.format != FORMAT {
-            return Err(bad("manifest.format", "format", format!("expected {FORMAT}")));
+            return Err(ValidationError::single("manifest.format", "format", format!("expected {FORMAT}")));
         }
         if !is_hex(&self.transfer_id, 32) {
-            return Err(bad("manifest.transfer_id", "hex32", "32 lowercase hex digits"));
+            return Err(ValidationError::single("manifest.transfer_id", "hex32", "32 lowercase hex digits"));
         }
         if !crate::regional::is_application_id(&self.application) {
-            return Err(bad("manifest.application", "application_id", "an application number such as x202612345"));
+            return Err(ValidationError::single(
+                "manifest.application",
+                "application_id",
+                "an application number such as x202612345",
+            ));
         }
         if self.sequence.len() != 4 || !self.sequence.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("manifest.sequence", "sequence", "4 digits"));
+            return Err(ValidationError::single("manifest.sequence", "sequence", "4 digits"));
         }
-        if self.chunk_size == 0 || self.chunk_size > MAX_CHUNK_SIZE {
-            return Err(bad("manifest.chunk_size", &format!("range:1..={MAX_CHUNK_SIZE}"), "chunk size out of range"));
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
+            return Err(ValidationError::single(
+                "manifest.chunk_size",
+                format!("range:{MIN_CHUNK_SIZE}..={MAX_CHUNK_SIZE}"),
+                "chunk size out of range",
+            ));
         }
         if self.total_bytes == 0 || self.total_bytes > MAX_PACKAGE_BYTES {
-            return Err(bad(
+            return Err(ValidationError::single(
                 "manifest.total_bytes",
-                &format!("max:{MAX_PACKAGE_BYTES}"),
+                format!("max:{MAX_PACKAGE_BYTES}"),
                 "packages online are under 10 GB",
             ));
         }
         if self.files.is_empty() || self.files.len() > MAX_FILES {
-            return Err(bad("manifest.files", &format!("count:1..={MAX_FILES}"), "file count out of range"));
+            return Err(ValidationError::single(
+                "manifest.files",
+                format!("count:1..={MAX_FILES}"),
+                "file count out of range",
+            ));
         }
         let mut sum = 0u64;
         let mut seen = std::collections::HashSet::new();
         for (i, f) in self.files.iter().enumerate() {
             let field = format!("manifest.files[{i}]");
             if !safe_path(&f.path) || !f.path.starts_with(&format!("{}/", self.sequence)) {
-                return Err(bad(&field, "path", "a relative path inside the sequence's folder"));
+                return Err(ValidationError::single(&field, "path", "a relative path inside the sequence's folder"));
             }
             if !seen.insert(f.path.as_str()) {
-                return Err(bad(&field, "unique", "the path is listed twice"));
+                return Err(ValidationError::single(&field, "unique", "the path is listed twice"));
             }
             if !is_hex(&f.sm3, 64) {
-                return Err(bad(&field, "sm3", "64 lowercase hex digits"));
+                return Err(ValidationError::single(&field, "sm3", "64 lowercase hex digits"));
             }
             sum = sum.saturating_add(f.size);
         }
         if sum != self.total_bytes {
-            return Err(bad("manifest.total_bytes", "sum", "not the sum of the files' sizes"));
+            return Err(ValidationError::single("manifest.total_bytes", "sum", "not the sum of the files' sizes"));
         }
         if self.chunk_count() != self.total_bytes.div_ceil(self.chunk_size) {
-            return Err(bad("manifest.chunks", "count", "one hash per chunk of chunk_size bytes"));
+            return Err(ValidationError::single("manifest.chunks", "count", "one hash per chunk of chunk_size bytes"));
         }
         if let Some(i) = self.chunks.iter().position(|h| !is_hex(h, 64)) {
-            return Err(bad(&format!("manifest.chunks[{i}]"), "sm3", "64 lowercase hex digits"));
+            return Err(ValidationError::single(format!("manifest.chunks[{i}]"), "sm3", "64 lowercase hex digits"));
         }
         if !is_hex(&self.package_sm3, 64) {
-            return Err(bad("manifest.package_sm3", "sm3", "64 lowercase hex digits"));
+            return Err(ValidationError::single("manifest.package_sm3", "sm3", "64 lowercase hex digits"));
         }
         if !is_hex(&self.nonce_prefix, 8) {
-            return Err(bad("manifest.nonce_prefix", "hex8", "8 lowercase hex digits"));
+            return Err(ValidationError::single("manifest.nonce_prefix", "hex8", "8 lowercase hex digits"));
         }
         if self.sealed_key.len() > 512 || hex::decode(&self.sealed_key).is_err() {
-            return Err(bad("manifest.sealed_key", "hex", "the SM2-encrypted key, hex"));
+            return Err(ValidationError::single("manifest.sealed_key", "hex", "the SM2-encrypted key, hex"));
         }
         Ok(())
     }
@@ -235,11 +246,12 @@ impl SignedManifest {
     /// The manifest checked and its signature verified with the key it names.
     pub fn verify(&self) -> Result<(), ValidationError> {
         self.manifest.check()?;
-        let der = hex::decode(&self.signature).map_err(|_| bad("signature", "hex", "DER signature, hex"))?;
+        let der = hex::decode(&self.signature)
+            .map_err(|_| ValidationError::single("signature", "hex", "DER signature, hex"))?;
         match sign::verify(&self.manifest.sender_public_pem, &self.manifest.canonical(), &der) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(bad("signature", "sm2", "the signature does not match the manifest")),
-            Err(e) => Err(bad("manifest.sender_public_pem", "sm2_key", e.to_string())),
+            Ok(false) => Err(ValidationError::single("signature", "sm2", "the signature does not match the manifest")),
+            Err(e) => Err(ValidationError::single("manifest.sender_public_pem", "sm2_key", e.to_string())),
         }
     }
 }
@@ -300,11 +312,12 @@ pub fn open_chunk(m: &Manifest, key: &[u8; 16], i: u64, sealed: &[u8]) -> Result
 
 /// The transfer's SM4 key from the manifest, with the receiver's encryption key.
 pub fn open_key(m: &Manifest, receiver: &KeyPair) -> Result<[u8; 16], ValidationError> {
-    let sealed = hex::decode(&m.sealed_key).map_err(|_| bad("manifest.sealed_key", "hex", "not hex"))?;
+    let sealed =
+        hex::decode(&m.sealed_key).map_err(|_| ValidationError::single("manifest.sealed_key", "hex", "not hex"))?;
     let key = receiver
         .decrypt(&sealed)
-        .map_err(|_| bad("manifest.sealed_key", "sm2", "not sealed to this receiver's key"))?;
-    key.try_into().map_err(|_| bad("manifest.sealed_key", "sm4_key", "not a 128-bit key"))
+        .map_err(|_| ValidationError::single("manifest.sealed_key", "sm2", "not sealed to this receiver's key"))?;
+    key.try_into().map_err(|_| ValidationError::single("manifest.sealed_key", "sm4_key", "not a 128-bit key"))
 }
 
 /// A sequence ready to send: its manifest, the signature, and the way to read its chunks.
@@ -324,7 +337,7 @@ impl std::fmt::Debug for Outgoing {
 
 /// The regular files under `dir`, '/'-separated paths relative to it, sorted; a link, FIFO
 /// or device is refused.
-fn files_under(dir: &Path) -> std::io::Result<Vec<(String, u64)>> {
+pub fn files_under(dir: &Path) -> std::io::Result<Vec<(String, u64)>> {
     let mut out = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((d, rel)) = stack.pop() {
@@ -349,34 +362,35 @@ fn files_under(dir: &Path) -> std::io::Result<Vec<(String, u64)>> {
     Ok(out)
 }
 
-/// Reads the sequence folder `sequence_dir` (its name is the sequence number; its parent's
-/// the application number), hashes every file and chunk in one pass, seals a fresh key to the
-/// receiver and signs the manifest.
-pub fn prepare(
-    sequence_dir: &Path,
-    receiver: (&str, &str),
-    sender: &KeyPair,
-    chunk_size: u64,
-) -> Result<Outgoing, ValidationError> {
-    let io = |e: std::io::Error| bad("package", "readable", e.to_string());
-    let sequence = sequence_dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let app_dir = sequence_dir
-        .canonicalize()
-        .map_err(io)?
-        .parent()
-        .map(Path::to_path_buf)
-        .ok_or_else(|| bad("package", "folder", "a sequence folder inside its application's folder"))?;
-    let application = app_dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let listed = files_under(sequence_dir).map_err(io)?;
-    let (receiver_key_id, receiver_pem) = receiver;
-    let mut key = [0u8; 16];
-    let mut prefix = [0u8; 4];
-    let mut id = [0u8; 16];
-    for b in [&mut key[..], &mut prefix[..], &mut id[..]] {
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, b);
+/// What one pass over a sequence folder gives: its names, every file's size and SM3, every
+/// chunk's SM3, the whole stream's SM3, and where each file starts in the stream.
+struct Digested {
+    application: String,
+    sequence: String,
+    total: u64,
+    files: Vec<FileEntry>,
+    chunks: Vec<String>,
+    package_sm3: String,
+    starts: Vec<u64>,
+}
+
+/// The application number and sequence number a sequence folder stands for: its parent's name
+/// and its own.
+pub fn names(sequence_dir: &Path) -> Result<(String, String), ValidationError> {
+    let full =
+        sequence_dir.canonicalize().map_err(|e| ValidationError::single("package", "readable", e.to_string()))?;
+    let name = |p: &Path| p.file_name().map(|s| s.to_string_lossy().into_owned());
+    match (full.parent().and_then(name), name(&full)) {
+        (Some(application), Some(sequence)) => Ok((application, sequence)),
+        _ => Err(ValidationError::single("package", "folder", "a sequence folder inside its application's folder")),
     }
-    let sealed_key = yaolian_ledger::pke::encrypt_to_pem(receiver_pem, &key)
-        .map_err(|e| bad("receiver.public_pem", "sm2_key", e.to_string()))?;
+}
+
+/// Reads every file of the sequence folder once, hashing files, chunks and the whole.
+fn digest(sequence_dir: &Path, chunk_size: u64) -> Result<Digested, ValidationError> {
+    let io = |e: std::io::Error| ValidationError::single("package", "readable", e.to_string());
+    let (application, sequence) = names(sequence_dir)?;
+    let listed = files_under(sequence_dir).map_err(io)?;
     let mut files = Vec::with_capacity(listed.len());
     let mut starts = Vec::with_capacity(listed.len());
     let mut chunks = Vec::new();
@@ -416,16 +430,41 @@ pub fn prepare(
     if in_chunk > 0 {
         chunks.push(hex::encode(chunk.finalize()));
     }
+    Ok(Digested { application, sequence, total, files, chunks, package_sm3: hex::encode(whole.finalize()), starts })
+}
+
+/// Reads the sequence folder `sequence_dir` (its name is the sequence number; its parent's
+/// the application number), hashes every file and chunk in one pass, seals a fresh key to the
+/// receiver and signs the manifest.
+pub fn prepare(
+    sequence_dir: &Path,
+    receiver: (&str, &str),
+    sender: &KeyPair,
+    chunk_size: u64,
+) -> Result<Outgoing, ValidationError> {
+    if chunk_size == 0 {
+        return Err(ValidationError::single("chunk_size", format!("min:{MIN_CHUNK_SIZE}"), "chunk size out of range"));
+    }
+    let d = digest(sequence_dir, chunk_size)?;
+    let (receiver_key_id, receiver_pem) = receiver;
+    let mut key = [0u8; 16];
+    let mut prefix = [0u8; 4];
+    let mut id = [0u8; 16];
+    for b in [&mut key[..], &mut prefix[..], &mut id[..]] {
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, b);
+    }
+    let sealed_key = yaolian_ledger::pke::encrypt_to_pem(receiver_pem, &key)
+        .map_err(|e| ValidationError::single("receiver.public_pem", "sm2_key", e.to_string()))?;
     let manifest = Manifest {
         format: FORMAT.into(),
         transfer_id: hex::encode(id),
-        application,
-        sequence,
+        application: d.application,
+        sequence: d.sequence,
         chunk_size,
-        total_bytes: total,
-        files,
-        chunks,
-        package_sm3: hex::encode(whole.finalize()),
+        total_bytes: d.total,
+        files: d.files,
+        chunks: d.chunks,
+        package_sm3: d.package_sm3,
         sealed_key: hex::encode(sealed_key),
         receiver_key_id: receiver_key_id.into(),
         nonce_prefix: hex::encode(prefix),
@@ -434,12 +473,44 @@ pub fn prepare(
     };
     manifest.check()?;
     let signature = hex::encode(sender.sign(&manifest.canonical()));
-    Ok(Outgoing { signed: SignedManifest { manifest, signature }, key, root: sequence_dir.to_path_buf(), starts })
+    Ok(Outgoing {
+        signed: SignedManifest { manifest, signature },
+        key,
+        root: sequence_dir.to_path_buf(),
+        starts: d.starts,
+    })
 }
 
 impl Outgoing {
     pub fn manifest(&self) -> &Manifest {
         &self.signed.manifest
+    }
+
+    /// The transfer's SM4 key, for the sender to keep sealed and resume with.
+    pub fn key(&self) -> &[u8; 16] {
+        &self.key
+    }
+
+    /// A transfer begun before (its signed manifest and key, kept by the sender) resumed from
+    /// `sequence_dir`, which must still hold exactly the files the manifest lists.
+    pub fn resume(sequence_dir: &Path, signed: SignedManifest, key: [u8; 16]) -> Result<Outgoing, ValidationError> {
+        let m = &signed.manifest;
+        let d = digest(sequence_dir, m.chunk_size)?;
+        if (d.application.as_str(), d.sequence.as_str()) != (m.application.as_str(), m.sequence.as_str())
+            || d.files != m.files
+            || d.chunks != m.chunks
+            || d.package_sm3 != m.package_sm3
+        {
+            return Err(ValidationError::single(
+                "package",
+                "unchanged",
+                format!(
+                    "the sequence changed since transfer {} began; cancel it to send the sequence anew",
+                    m.transfer_id
+                ),
+            ));
+        }
+        Ok(Outgoing { signed, key, root: sequence_dir.to_path_buf(), starts: d.starts })
     }
 
     /// Chunk `i` read from the files and sealed.
@@ -475,14 +546,14 @@ impl Outgoing {
 /// Splits the received stream `part` (every chunk in place) into the manifest's files under
 /// `app_dir`, checking each file's SM3; returns the SM3 of the whole stream.
 pub fn unpack(m: &Manifest, part: &Path, app_dir: &Path) -> Result<String, ValidationError> {
-    let io = |e: std::io::Error| bad("package", "writable", e.to_string());
+    let io = |e: std::io::Error| ValidationError::single("package", "writable", e.to_string());
     let mut input = std::fs::File::open(part).map_err(io)?;
     let mut whole = Sm3::new();
     let mut buf = vec![0u8; 1 << 20];
     for (i, f) in m.files.iter().enumerate() {
         let rel: PathBuf = f.path.split('/').collect();
         if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(bad(&format!("manifest.files[{i}]"), "path", "not a plain relative path"));
+            return Err(ValidationError::single(format!("manifest.files[{i}]"), "path", "not a plain relative path"));
         }
         let target = app_dir.join(&rel);
         if let Some(parent) = target.parent() {
@@ -500,10 +571,34 @@ pub fn unpack(m: &Manifest, part: &Path, app_dir: &Path) -> Result<String, Valid
             left -= n as u64;
         }
         if hex::encode(h.finalize()) != f.sm3 {
-            return Err(bad(&format!("manifest.files[{i}]"), "sm3", format!("{} does not match its SM3", f.path)));
+            return Err(ValidationError::single(
+                format!("manifest.files[{i}]"),
+                "sm3",
+                format!("{} does not match its SM3", f.path),
+            ));
         }
+        out.sync_all().map_err(io)?;
+    }
+    // Every folder's entries made durable too, deepest first.
+    let mut dirs: Vec<PathBuf> = m
+        .files
+        .iter()
+        .flat_map(|f| {
+            let file = app_dir.join(&f.path);
+            file.ancestors().skip(1).take_while(|d| d.starts_with(app_dir)).map(Path::to_path_buf).collect::<Vec<_>>()
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs.iter().rev() {
+        sync_dir(d).map_err(io)?;
     }
     Ok(hex::encode(whole.finalize()))
+}
+
+/// Makes a folder's entries (files made, renamed or removed in it) durable.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// A level-3 acknowledgement's figures from a validation report: errors, warnings and the SM3
@@ -517,25 +612,23 @@ pub fn report_figures(report: &Report) -> (u64, u64, String) {
 mod tests {
     use super::*;
 
-    fn package() -> (tempfile::TempDir, PathBuf) {
-        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let app = tmp.path().join("x202612345");
-        for s in crate::samples::application() {
-            crate::package::write(&app, &s).unwrap_or_else(|e| panic!("{e}"));
-        }
-        (tmp, app)
-    }
-
     #[test]
     fn a_sequence_goes_through_chunk_by_chunk_and_comes_out_the_same() {
-        let (tmp, app) = package();
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app = tmp.path().join("x202612345");
+        let built = crate::package::write(&app, &crate::samples::large_sequence(5, 500_000));
+        built.unwrap_or_else(|e| panic!("{e}"));
         let receiver = KeyPair::generate();
         let sender = KeyPair::generate();
-        // A small chunk size, so that chunks straddle files.
-        let out =
-            prepare(&app.join("0001"), ("rk", &receiver.public_pem()), &sender, 1000).unwrap_or_else(|e| panic!("{e}"));
+        // The smallest chunk size, so that chunks straddle files.
+        let out = prepare(&app.join("0000"), ("rk", &receiver.public_pem()), &sender, MIN_CHUNK_SIZE)
+            .unwrap_or_else(|e| panic!("{e}"));
         let m = out.manifest().clone();
-        assert_eq!((m.application.as_str(), m.sequence.as_str()), ("x202612345", "0001"));
+        assert_eq!((m.application.as_str(), m.sequence.as_str()), ("x202612345", "0000"));
+        assert!(m.files.iter().any(|f| f.size > MIN_CHUNK_SIZE));
+        // Below the floor, a manifest is refused.
+        let small = Manifest { chunk_size: MIN_CHUNK_SIZE - 1, ..m.clone() };
+        assert_eq!(small.check().err().map(|e| e.errors[0].field.clone()), Some("manifest.chunk_size".into()));
         assert!(out.signed.verify().is_ok());
         assert!(m.chunk_count() > 3);
         let key = open_key(&m, &receiver).unwrap_or_else(|e| panic!("{e}"));
@@ -548,8 +641,8 @@ mod tests {
         std::fs::write(&part, &stream).unwrap_or_else(|e| panic!("{e}"));
         let dest = tmp.path().join("received").join("x202612345");
         assert_eq!(unpack(&m, &part, &dest).as_deref(), Ok(m.package_sm3.as_str()));
-        let original = std::fs::read(app.join("0001/index.xml")).unwrap_or_default();
-        assert_eq!(std::fs::read(dest.join("0001/index.xml")).unwrap_or_default(), original);
+        let original = std::fs::read(app.join("0000/index.xml")).unwrap_or_default();
+        assert_eq!(std::fs::read(dest.join("0000/index.xml")).unwrap_or_default(), original);
 
         // A flipped byte, a chunk in another place, another receiver: each refused.
         let mut sealed = out.sealed_chunk(1).unwrap_or_default();
@@ -565,7 +658,7 @@ mod tests {
         forged.manifest.total_bytes += 1;
         assert_eq!(forged.verify().err().map(|e| e.errors[0].rule.clone()), Some("sm2".into()));
         let mut escape = out.signed.clone();
-        escape.manifest.files[0].path = "0001/../../etc/passwd".into();
+        escape.manifest.files[0].path = "0000/../../etc/passwd".into();
         assert_eq!(escape.verify().err().map(|e| e.errors[0].rule.clone()), Some("path".into()));
     }
 

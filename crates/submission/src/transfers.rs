@@ -11,7 +11,7 @@
 //! sent and received. A cut connection is resumed by asking the receiver which chunks it is
 //! missing.
 
-use crate::error::{Result, SubmissionError};
+use crate::error::{invalid, Result, SubmissionError};
 use crate::transfer::{self, Acknowledgement, Manifest, SignedManifest, FORMAT};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use yaolian_access::{perm, ClientInfo, Principal};
 use yaolian_audit as audit;
-use yaolian_core::{FieldError, Timestamp, ValidationError};
+use yaolian_core::{Timestamp, ValidationError};
 use yaolian_identity::IdentityError;
 use yaolian_ledger::sign::{KeyPair, Sealing};
 use yaolian_records::step::{self, Step};
@@ -29,6 +29,10 @@ use yaolian_store::Store;
 /// The record kind of a transfer's versions.
 pub const ENTITY: &str = "submission_transfer";
 
+/// Transfers one applicant may have arriving at once: each reserves its package's length on
+/// the receiver's disk.
+pub const MAX_OPEN_PER_ORG: i64 = 4;
+
 /// A transfer's states, with their Chinese names.
 pub const STATUSES: &[(&str, &str)] = &[
     ("sending", "发送中"),
@@ -36,6 +40,8 @@ pub const STATUSES: &[(&str, &str)] = &[
     ("received", "已完整接收"),
     ("queued", "已受理排队"),
     ("validated", "已完成技术审核"),
+    ("cancelled", "已撤回"),
+    ("refused", "被拒收"),
 ];
 
 /// One side's record of a transfer.
@@ -75,6 +81,9 @@ pub struct ReceiverInfo {
     pub encryption_public_pem: String,
     /// The SM2 key that signs acknowledgements (the site's signing key).
     pub signing_public_pem: String,
+    /// The signing key's SM2 signature (DER, hex) over [`ReceiverInfo::key_statement`]: a
+    /// sender that pins the signing key trusts the encryption key through it.
+    pub encryption_key_signature: String,
     pub chunk_size: u64,
     pub max_package_bytes: u64,
 }
@@ -85,6 +94,18 @@ pub struct ChunkReceipt {
     pub index: u64,
     pub chunks_received: i64,
     pub chunk_count: i64,
+}
+
+impl ReceiverInfo {
+    /// What the signing key signs of the encryption key: the format, its id and its PEM.
+    pub fn key_statement(&self) -> Vec<u8> {
+        format!("{}\n{}\n{}", self.format, self.encryption_key_id, self.encryption_public_pem).into_bytes()
+    }
+
+    /// The signing key's id (SM3 of its PEM), as a sender pins it.
+    pub fn signing_key_id(&self) -> String {
+        yaolian_store::ledger::key_id(&self.signing_public_pem)
+    }
 }
 
 /// The receiver's means: where packages go, the sealing key that opens its encryption key,
@@ -153,12 +174,6 @@ pub(crate) fn image(t: &Transfer) -> serde_json::Value {
     })
 }
 
-fn bad(field: &str, rule: &str, message: impl Into<String>) -> SubmissionError {
-    SubmissionError::Shared(IdentityError::Validation(ValidationError {
-        errors: vec![FieldError::new(field, rule, message.into())],
-    }))
-}
-
 async fn require(
     store: &Store,
     principal: &Principal,
@@ -172,27 +187,32 @@ async fn require(
     Err(SubmissionError::Shared(audit::deny::<IdentityError>(store, principal, permission, target, client).await))
 }
 
+/// The row id of one side's record of `transfer_id`.
+async fn find(store: &Store, side: &str, transfer_id: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = $1 AND transfer_id = $2")
+        .bind(side)
+        .bind(transfer_id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
 /// One side's row of `transfer_id`, if the principal holds `permission` in its organization;
-/// not found otherwise (refusal audited).
+/// not found otherwise (refusal audited). `missing` lists the chunks a receiving transfer
+/// still lacks (a chunk's own call needs no list).
 async fn load(
     store: &Store,
     principal: &Principal,
     permission: &str,
     (side, transfer_id): (&str, &str),
+    missing: bool,
     client: &ClientInfo,
 ) -> Result<Transfer> {
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = $1 AND transfer_id = $2")
-            .bind(side)
-            .bind(transfer_id)
-            .fetch_optional(store.pool())
-            .await?;
-    let id = id.ok_or(IdentityError::NotFound("transfer"))?;
+    let id = find(store, side, transfer_id).await?.ok_or(IdentityError::NotFound("transfer"))?;
     let sql = format!("SELECT {COLUMNS} FROM submission_transfers t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1");
     let row =
         yaolian_identity::readable::row(store, principal, permission, &sql, id, (ENTITY, "transfer"), client).await?;
     let mut t = from_row(&row)?;
-    if t.status == "receiving" {
+    if missing && t.status == "receiving" {
         let have: Vec<i64> = sqlx::query_scalar("SELECT idx FROM submission_transfer_chunks WHERE transfer = $1")
             .bind(t.id)
             .fetch_all(store.pool())
@@ -209,8 +229,7 @@ async fn manifest_of(store: &Store, id: i64) -> Result<Manifest> {
         .bind(id)
         .fetch_one(store.pool())
         .await?;
-    serde_json::from_str(&text)
-        .map_err(|e| SubmissionError::Shared(IdentityError::Store(yaolian_store::StoreError::Corrupt(e.to_string()))))
+    serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))
 }
 
 /// The receiver's encryption key pair: the active one, made and stored sealed at first use.
@@ -242,11 +261,7 @@ pub async fn receiver_key(store: &Store, sealing: &Sealing) -> Result<(String, K
 }
 
 fn unseal(id: &str, sealed: &[u8], sealing: &Sealing) -> Result<KeyPair> {
-    KeyPair::unseal(sealed, &sealing.0).map_err(|e| {
-        SubmissionError::Shared(IdentityError::Store(yaolian_store::StoreError::Corrupt(format!(
-            "submission key {id}: {e}"
-        ))))
-    })
+    KeyPair::unseal(sealed, &sealing.0).map_err(|e| corrupt(format!("submission key {id}: {e}")))
 }
 
 async fn key_by_id(store: &Store, sealing: &Sealing, key_id: &str) -> Result<KeyPair> {
@@ -254,8 +269,8 @@ async fn key_by_id(store: &Store, sealing: &Sealing, key_id: &str) -> Result<Key
         .bind(key_id)
         .fetch_optional(store.pool())
         .await?;
-    let sealed =
-        sealed.ok_or_else(|| bad("manifest.receiver_key_id", "known_key", "not an encryption key of this receiver"))?;
+    let sealed = sealed
+        .ok_or_else(|| invalid("manifest.receiver_key_id", "known_key", "not an encryption key of this receiver"))?;
     unseal(key_id, &sealed, sealing)
 }
 
@@ -268,14 +283,18 @@ pub async fn receiver_info(
 ) -> Result<ReceiverInfo> {
     require(store, principal, perm::SUBMISSION_SEND, "submission_receiver", client).await?;
     let (id, key) = receiver_key(store, rx.sealing).await?;
-    Ok(ReceiverInfo {
+    let signer = rx.signer()?;
+    let mut info = ReceiverInfo {
         format: FORMAT.into(),
         encryption_key_id: id,
         encryption_public_pem: key.public_pem(),
-        signing_public_pem: rx.signer()?.public_pem(),
+        signing_public_pem: signer.public_pem(),
+        encryption_key_signature: String::new(),
         chunk_size: transfer::CHUNK_SIZE,
         max_package_bytes: transfer::MAX_PACKAGE_BYTES,
-    })
+    };
+    info.encryption_key_signature = hex::encode(signer.sign(&info.key_statement()));
+    Ok(info)
 }
 
 fn part_path(dir: &Path, id: i64) -> PathBuf {
@@ -287,9 +306,10 @@ fn application_dir(dir: &Path, org_id: i64, application: &str) -> PathBuf {
 }
 
 /// Takes a signed manifest from the applicant's account (`submission.send`): checks it and its
-/// signature, that it is sealed to this receiver, that the sequence was not received before,
-/// and opens the transfer. The same manifest again answers the transfer as it stands (a
-/// resumed sender).
+/// signature, that it is sealed to this receiver, that the application number is not another
+/// organization's and that the sequence was not received before (a unique index holds this
+/// against racing manifests), and opens the transfer. The same manifest again answers the
+/// transfer as it stands (a resumed sender).
 pub async fn open(
     store: &Store,
     principal: &Principal,
@@ -302,48 +322,81 @@ pub async fn open(
     let m = &signed.manifest;
     let key = key_by_id(store, rx.sealing, &m.receiver_key_id).await?;
     transfer::open_key(m, &key)?;
-    let manifest_sm3 = m.sm3();
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = 'received' AND transfer_id = $1")
-            .bind(&m.transfer_id)
-            .fetch_optional(store.pool())
-            .await?;
-    if existing.is_some() {
-        let t = load(store, principal, perm::SUBMISSION_SEND, ("received", &m.transfer_id), client).await?;
-        if t.manifest_sm3 != manifest_sm3 {
-            return Err(IdentityError::Conflict(format!(
-                "transfer {} was opened with another manifest",
-                m.transfer_id
-            ))
-            .into());
-        }
-        return Ok(t);
+    if find(store, "received", &m.transfer_id).await?.is_some() {
+        return reopen(store, principal, signed, client).await;
     }
     let org_id = principal.org_id();
-    let used: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM submission_transfers WHERE org_id = $1 AND application = $2 AND sequence = $3 AND side = 'received'",
+    let others: Option<i64> = sqlx::query_scalar(
+        "SELECT org_id FROM submission_transfers WHERE application = $1 AND side = 'received' AND org_id <> $2 LIMIT 1",
     )
-    .bind(org_id)
     .bind(&m.application)
-    .bind(&m.sequence)
+    .bind(org_id)
     .fetch_optional(store.pool())
     .await?;
-    if used.is_some() || application_dir(rx.dir, org_id, &m.application).join(&m.sequence).exists() {
-        return Err(SubmissionError::SequenceUsed { application: m.application.clone(), sequence: m.sequence.clone() });
+    if others.is_some() {
+        return Err(invalid("manifest.application", "applicant", "this application number is another applicant's"));
+    }
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM submission_transfers WHERE org_id = $1 AND side = 'received' AND status = 'receiving'",
+    )
+    .bind(org_id)
+    .fetch_one(store.pool())
+    .await?;
+    if open >= MAX_OPEN_PER_ORG {
+        return Err(IdentityError::Conflict(format!(
+            "{open} transfers of this applicant are still arriving; complete or cancel one first"
+        ))
+        .into());
+    }
+    let used = || SubmissionError::SequenceUsed { application: m.application.clone(), sequence: m.sequence.clone() };
+    if application_dir(rx.dir, org_id, &m.application).join(&m.sequence).exists() {
+        return Err(used());
     }
     let mut tx = store.begin().await?;
-    let mut t = insert(&mut tx, principal, ("received", "receiving", ""), signed, client).await?;
+    let mut t = match insert(&mut tx, principal, ("received", "receiving", ""), signed, client).await {
+        Ok(t) => t,
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            // The same manifest racing itself is answered; another one for the sequence is refused.
+            return match find(store, "received", &m.transfer_id).await? {
+                Some(_) => reopen(store, principal, signed, client).await,
+                None => Err(used()),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     t.missing = (0..m.chunk_count()).collect();
-    let id = t.id;
     // The stream's file, its full length reserved, before the row is visible.
-    let part = part_path(rx.dir, id);
+    let part = part_path(rx.dir, t.id);
     let made = (|| -> std::io::Result<()> {
         std::fs::create_dir_all(part.parent().unwrap_or(rx.dir))?;
         std::fs::File::create(&part)?.set_len(m.total_bytes)
     })();
-    made.map_err(|e| bad("package", "storage", format!("cannot make room for the package: {e}")))?;
+    made.map_err(|e| invalid("package", "storage", format!("cannot make room for the package: {e}")))?;
     tx.commit().await?;
     Ok(t)
+}
+
+/// A transfer opened before, answered as it stands when `signed` is the manifest it was opened
+/// with.
+async fn reopen(
+    store: &Store,
+    principal: &Principal,
+    signed: &SignedManifest,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let m = &signed.manifest;
+    let t = load(store, principal, perm::SUBMISSION_SEND, ("received", &m.transfer_id), true, client).await?;
+    if t.manifest_sm3 != m.sm3() {
+        return Err(
+            IdentityError::Conflict(format!("transfer {} was opened with another manifest", m.transfer_id)).into()
+        );
+    }
+    Ok(t)
+}
+
+fn is_unique_violation(e: &SubmissionError) -> bool {
+    matches!(e, SubmissionError::Shared(IdentityError::Store(s)) if s.is_unique_violation())
 }
 
 /// One side's record of a transfer opened with `signed`, in `tx`: the row and its first
@@ -416,6 +469,99 @@ pub(crate) async fn insert(
     Ok(t)
 }
 
+/// The sender's record opened with the manifest it signed, in its own ledger, with the
+/// transfer's key sealed for resuming; refused while the sequence is being sent already.
+pub(crate) async fn record_sent(
+    store: &Store,
+    principal: &Principal,
+    signed: &SignedManifest,
+    (peer, own_key): (&str, &[u8]),
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let m = &signed.manifest;
+    let mut tx = store.begin().await?;
+    let t = match insert(&mut tx, principal, ("sent", "sending", peer), signed, client).await {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(
+                IdentityError::Conflict(format!("{} {} is being sent already", m.application, m.sequence)).into()
+            )
+        }
+        other => other?,
+    };
+    sqlx::query("UPDATE submission_transfers SET own_key = $1 WHERE id = $2")
+        .bind(own_key)
+        .bind(t.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// A send that stopped before its acknowledgements: the sender's record, where it went, the
+/// manifest it signed and the transfer's sealed key.
+pub(crate) struct Kept {
+    pub transfer: Transfer,
+    pub peer: String,
+    pub signed: SignedManifest,
+    pub own_key: Vec<u8>,
+}
+
+/// The organization's send of a sequence still under way, if any: still sending, or
+/// acknowledged at level 1 or 2 but not yet 3 (a send stopped between acknowledgements).
+pub(crate) async fn sending(store: &Store, org_id: i64, (application, sequence): (&str, &str)) -> Result<Option<Kept>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, t.peer, t.manifest, t.signature, t.own_key FROM submission_transfers t \
+         JOIN orgs o ON o.id = t.org_id \
+         WHERE t.org_id = $1 AND t.application = $2 AND t.sequence = $3 AND t.side = 'sent' \
+         AND t.status IN ('sending', 'received', 'queued')"
+    );
+    let Some(r) = sqlx::query(&sql).bind(org_id).bind(application).bind(sequence).fetch_optional(store.pool()).await?
+    else {
+        return Ok(None);
+    };
+    let manifest: String = r.try_get("manifest")?;
+    let manifest = serde_json::from_str(&manifest).map_err(|e| corrupt(e.to_string()))?;
+    Ok(Some(Kept {
+        transfer: from_row(&r)?,
+        peer: r.try_get("peer")?,
+        signed: SignedManifest { manifest, signature: r.try_get("signature")? },
+        own_key: r.try_get::<Option<Vec<u8>>, _>("own_key")?.unwrap_or_default(),
+    }))
+}
+
+fn corrupt(message: String) -> SubmissionError {
+    SubmissionError::Shared(IdentityError::Store(yaolian_store::StoreError::Corrupt(message)))
+}
+
+/// A receiving transfer's manifest and opened key, kept for its chunks: each chunk would
+/// otherwise parse the manifest again (up to 16 MiB) and SM2-decrypt the key again.
+struct Opened {
+    transfer_id: String,
+    manifest_sm3: String,
+    manifest: Manifest,
+    key: [u8; 16],
+}
+
+/// The most recent transfers' [`Opened`], newest first.
+static OPENED: std::sync::Mutex<std::collections::VecDeque<Arc<Opened>>> =
+    std::sync::Mutex::new(std::collections::VecDeque::new());
+const OPENED_KEPT: usize = 4;
+
+async fn opened(store: &Store, rx: &Receiver<'_>, t: &Transfer) -> Result<Arc<Opened>> {
+    let kept = |o: &&Arc<Opened>| o.transfer_id == t.transfer_id && o.manifest_sm3 == t.manifest_sm3;
+    if let Some(o) = OPENED.lock().unwrap_or_else(|e| e.into_inner()).iter().find(kept).cloned() {
+        return Ok(o);
+    }
+    let manifest = manifest_of(store, t.id).await?;
+    let key = transfer::open_key(&manifest, &key_by_id(store, rx.sealing, &manifest.receiver_key_id).await?)?;
+    let o =
+        Arc::new(Opened { transfer_id: t.transfer_id.clone(), manifest_sm3: t.manifest_sm3.clone(), manifest, key });
+    let mut q = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    q.push_front(o.clone());
+    q.truncate(OPENED_KEPT);
+    Ok(o)
+}
+
 /// Takes chunk `index` of a transfer still receiving: opens it with the transfer's key, checks
 /// its SM3 against the manifest and writes it in place. A refused chunk names its rule
 /// (`sm4_gcm_tag`, `sm3`, `length`), for the sender to send it again.
@@ -429,7 +575,7 @@ pub async fn put_chunk(
     client: &ClientInfo,
 ) -> Result<ChunkReceipt> {
     require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
-    let mut t = load_for_chunk(store, principal, transfer_id, client).await?;
+    let mut t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), false, client).await?;
     if t.status != "receiving" {
         return Err(SubmissionError::WrongState {
             transfer_id: t.transfer_id,
@@ -437,11 +583,15 @@ pub async fn put_chunk(
             action: "take a chunk",
         });
     }
-    let m = manifest_of(store, t.id).await?;
-    let key = transfer::open_key(&m, &key_by_id(store, rx.sealing, &m.receiver_key_id).await?)?;
-    let plain = transfer::open_chunk(&m, &key, index, body).map_err(|fault| {
+    let opened = opened(store, rx, &t).await?;
+    let (m, key) = (&opened.manifest, &opened.key);
+    let plain = transfer::open_chunk(m, key, index, body).map_err(|fault| {
         tracing::warn!(transfer = %t.transfer_id, index, rule = fault.rule(), "chunk refused");
-        bad("chunk", fault.rule(), format!("chunk {index} does not open or does not match the manifest; send it again"))
+        invalid(
+            "chunk",
+            fault.rule(),
+            format!("chunk {index} does not open or does not match the manifest; send it again"),
+        )
     })?;
     let part = part_path(rx.dir, t.id);
     let offset = index * m.chunk_size;
@@ -452,8 +602,8 @@ pub async fn put_chunk(
         f.sync_data()
     })
     .await
-    .map_err(|e| bad("chunk", "storage", e.to_string()))?
-    .map_err(|e| bad("chunk", "storage", format!("cannot store the chunk: {e}")))?;
+    .map_err(|e| invalid("chunk", "storage", e.to_string()))?
+    .map_err(|e| invalid("chunk", "storage", format!("cannot store the chunk: {e}")))?;
     let mut tx = store.begin().await?;
     let added = sqlx::query(
         "INSERT INTO submission_transfer_chunks (transfer, idx, at) VALUES ($1, $2, $3) ON CONFLICT (transfer, idx) DO NOTHING",
@@ -474,33 +624,6 @@ pub async fn put_chunk(
     Ok(ChunkReceipt { index, chunks_received: t.chunks_received, chunk_count: t.chunk_count })
 }
 
-/// A receiving transfer's row for a chunk, without listing its missing chunks.
-async fn load_for_chunk(
-    store: &Store,
-    principal: &Principal,
-    transfer_id: &str,
-    client: &ClientInfo,
-) -> Result<Transfer> {
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM submission_transfers WHERE side = 'received' AND transfer_id = $1")
-            .bind(transfer_id)
-            .fetch_optional(store.pool())
-            .await?;
-    let id = id.ok_or(IdentityError::NotFound("transfer"))?;
-    let sql = format!("SELECT {COLUMNS} FROM submission_transfers t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1");
-    let row = yaolian_identity::readable::row(
-        store,
-        principal,
-        perm::SUBMISSION_SEND,
-        &sql,
-        id,
-        (ENTITY, "transfer"),
-        client,
-    )
-    .await?;
-    from_row(&row)
-}
-
 /// A transfer as one side holds it (`submission.read`, or `submission.send` for the sender's
 /// account at the receiver).
 pub async fn status(
@@ -511,7 +634,7 @@ pub async fn status(
 ) -> Result<Transfer> {
     let permission = if principal.has(perm::SUBMISSION_READ) { perm::SUBMISSION_READ } else { perm::SUBMISSION_SEND };
     require(store, principal, permission, ENTITY, client).await?;
-    load(store, principal, permission, (side, transfer_id), client).await
+    load(store, principal, permission, (side, transfer_id), true, client).await
 }
 
 /// Writes one step of a transfer's record: the row's new state, its version and audit event.
@@ -560,9 +683,29 @@ pub(crate) async fn advance(
     Ok(())
 }
 
+/// How long a claim on a transfer holds (UTC milliseconds): a call that crashed while
+/// completing lets the next one resume after this.
+const CLAIM_MS: i64 = 15 * 60 * 1000;
+
+/// Claims the transfer as loaded (its version) for one call; refused while another call's
+/// claim holds.
+async fn claim(store: &Store, t: &Transfer) -> Result<()> {
+    if crate::claim::take(store, "submission_transfers", (t.id, t.version), CLAIM_MS).await? {
+        Ok(())
+    } else {
+        Err(SubmissionError::Busy { what: format!("transfer {}", t.transfer_id) })
+    }
+}
+
+async fn release(store: &Store, id: i64) {
+    crate::claim::release(store, "submission_transfers", id).await
+}
+
 /// With every chunk in: rebuilds the files, checks them and the whole package against the
-/// manifest, and answers with the three acknowledgements, each its own step. Again on a
-/// completed transfer, answers it as it stands.
+/// manifest, and answers with the three acknowledgements, each its own step. One call at a
+/// time holds the transfer (others are told it is busy); a call that failed or crashed part
+/// way is resumed by the next from the last step recorded. Again on a validated transfer,
+/// answers it as it stands.
 pub async fn complete(
     store: &Store,
     principal: &Principal,
@@ -571,9 +714,17 @@ pub async fn complete(
     client: &ClientInfo,
 ) -> Result<Transfer> {
     require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
-    let mut t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), client).await?;
-    if t.status != "receiving" {
-        return Ok(t);
+    let t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), true, client).await?;
+    match t.status.as_str() {
+        "validated" => return Ok(t),
+        "cancelled" => {
+            return Err(SubmissionError::WrongState {
+                transfer_id: t.transfer_id,
+                status: t.status,
+                action: "complete",
+            })
+        }
+        _ => {}
     }
     let signer = rx.signer()?;
     if !t.missing.is_empty() {
@@ -585,94 +736,143 @@ pub async fn complete(
         ))
         .into());
     }
-    let m = Arc::new(manifest_of(store, t.id).await?);
-    let app_dir = application_dir(rx.dir, t.org_id, &t.application);
-    let seq_dir = app_dir.join(&t.sequence);
-    if seq_dir.exists() {
-        return Err(SubmissionError::SequenceUsed { application: t.application, sequence: t.sequence });
-    }
-    // Rebuilt beside the application, moved into it whole.
-    let staging = rx.dir.join("incoming").join(format!("{}.files", t.id));
-    let part = part_path(rx.dir, t.id);
-    let (mm, st, pp) = (m.clone(), staging.clone(), part.clone());
-    let rebuilt = tokio::task::spawn_blocking(move || {
-        let _ = std::fs::remove_dir_all(&st);
-        transfer::unpack(&mm, &pp, &st)
-    })
-    .await
-    .map_err(|e| bad("package", "storage", e.to_string()))??;
-    if rebuilt != m.package_sm3 {
-        return Err(bad("package", "sm3", "the rebuilt package's SM3 is not the manifest's"));
-    }
-    std::fs::create_dir_all(&app_dir)
-        .and_then(|_| std::fs::rename(staging.join(&t.sequence), &seq_dir))
-        .map_err(|e| bad("package", "storage", format!("cannot file the package: {e}")))?;
-    let _ = std::fs::remove_dir_all(&staging);
-    let _ = std::fs::remove_file(&part);
-    let base = Acknowledgement {
+    claim(store, &t).await?;
+    let id = t.id;
+    let done = finish(store, principal, t, rx, signer, client).await;
+    release(store, id).await;
+    done
+}
+
+/// The acknowledgement of `level` for the transfer as it stands.
+fn acknowledgement(t: &Transfer, level: u8, report_sm3: Option<String>) -> Acknowledgement {
+    Acknowledgement {
         format: FORMAT.into(),
         transfer_id: t.transfer_id.clone(),
-        level: 1,
+        level,
         manifest_sm3: t.manifest_sm3.clone(),
-        package_sm3: rebuilt.clone(),
-        receipt_number: None,
-        received_at: None,
-        errors: None,
-        warnings: None,
-        report_sm3: None,
+        package_sm3: t.package_sm3.clone(),
+        receipt_number: (level >= 2).then(|| t.receipt_number.clone()),
+        received_at: if level >= 2 { t.received_at } else { None },
+        errors: if level >= 3 { t.errors.map(|e| e as u64) } else { None },
+        warnings: if level >= 3 { t.warnings.map(|w| w as u64) } else { None },
+        report_sm3,
         at: Timestamp::now().0,
         receiver_public_pem: String::new(),
         signature: String::new(),
-    };
-    // Level 1: received intact.
-    t.package_sm3 = rebuilt;
-    t.status = "received".into();
-    t.acks.push(base.clone().signed(signer));
-    advance(store, principal, &mut t, ("receive", "完整接收"), client, None).await?;
-    // Level 2: into the queue, with the official receipt number and time.
-    let now = Timestamp::now();
-    let number = format!("DZ{}{:06}", now.china_date().format("%Y%m%d"), t.id);
-    t.receipt_number = number.clone();
-    t.received_at = Some(now.0);
-    t.status = "queued".into();
-    t.acks.push(
-        Acknowledgement {
-            level: 2,
-            receipt_number: Some(number.clone()),
-            received_at: Some(now.0),
-            at: now.0,
-            ..base.clone()
+    }
+}
+
+/// The steps of completion from where the transfer stands, under the caller's claim.
+async fn finish(
+    store: &Store,
+    principal: &Principal,
+    mut t: Transfer,
+    rx: &Receiver<'_>,
+    signer: &KeyPair,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    let app_dir = application_dir(rx.dir, t.org_id, &t.application);
+    let seq_dir = app_dir.join(&t.sequence);
+    let part = part_path(rx.dir, t.id);
+    if t.status == "receiving" {
+        // Rebuilt in this call's own folder and made durable, then moved into the application
+        // whole. A sequence folder already there is this transfer's own, filed by a call that
+        // stopped before level 1 was recorded (the sequence was free when the transfer opened,
+        // and the unique index keeps it so): it is filed again.
+        let m = manifest_of(store, t.id).await?;
+        let staging = rx.dir.join("incoming").join(format!("{}-{}.files", t.id, Timestamp::now().0));
+        let (seq, sd, ad, pp) = (t.sequence.clone(), seq_dir.clone(), app_dir.clone(), part.clone());
+        let rebuilt = tokio::task::spawn_blocking(move || -> Result<String> {
+            let rebuilt = transfer::unpack(&m, &pp, &staging);
+            let filed = rebuilt.and_then(|sum| {
+                if sum != m.package_sm3 {
+                    return Err(ValidationError::single(
+                        "package",
+                        "sm3",
+                        "the rebuilt package's SM3 is not the manifest's",
+                    ));
+                }
+                let io = |e: std::io::Error| {
+                    ValidationError::single("package", "storage", format!("cannot file the package: {e}"))
+                };
+                if sd.exists() {
+                    std::fs::remove_dir_all(&sd).map_err(io)?;
+                }
+                std::fs::create_dir_all(&ad).map_err(io)?;
+                std::fs::rename(staging.join(&seq), &sd).map_err(io)?;
+                transfer::sync_dir(&ad).map_err(io)?;
+                Ok(sum)
+            });
+            let _ = std::fs::remove_dir_all(&staging);
+            Ok(filed?)
+        })
+        .await
+        .map_err(|e| invalid("package", "storage", e.to_string()))??;
+        // Level 1: received intact.
+        t.package_sm3 = rebuilt;
+        t.status = "received".into();
+        t.acks.push(acknowledgement(&t, 1, None).signed(signer));
+        advance(store, principal, &mut t, ("receive", "完整接收"), client, None).await?;
+    }
+    // The stream's file is not needed once level 1 is recorded.
+    let _ = std::fs::remove_file(&part);
+    if t.status == "received" {
+        // Level 2: into the queue, with the official receipt number and time.
+        let now = Timestamp::now();
+        t.receipt_number = format!("DZ{}{:06}", now.china_date().format("%Y%m%d"), t.id);
+        t.received_at = Some(now.0);
+        t.status = "queued".into();
+        t.acks.push(acknowledgement(&t, 2, None).signed(signer));
+        advance(store, principal, &mut t, ("queue", "受理排队"), client, None).await?;
+    }
+    if t.status == "queued" {
+        // Level 3: the validation report. A failure here leaves the transfer queued for the
+        // next call to validate.
+        let dir = seq_dir.clone();
+        let report =
+            tokio::task::spawn_blocking(move || crate::validate::validate(&dir, &crate::rules::RuleSet::shipped()))
+                .await
+                .map_err(|e| invalid("package", "validation", e.to_string()))?
+                .map_err(|e| invalid("package", "validation", e.to_string()))?;
+        let (errors, warnings, report_sm3) = transfer::report_figures(&report);
+        t.errors = Some(errors as i64);
+        t.warnings = Some(warnings as i64);
+        t.status = "validated".into();
+        t.acks.push(acknowledgement(&t, 3, Some(report_sm3)).signed(signer));
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        advance(store, principal, &mut t, ("validate", "技术审核"), client, Some(&json)).await?;
+    }
+    Ok(t)
+}
+
+/// The applicant cancels a transfer still arriving (`submission.send`, its own account): the
+/// chunks held are dropped and the sequence number is free to be sent again under a new
+/// transfer.
+pub async fn cancel(
+    store: &Store,
+    principal: &Principal,
+    transfer_id: &str,
+    rx: &Receiver<'_>,
+    client: &ClientInfo,
+) -> Result<Transfer> {
+    require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
+    let mut t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), false, client).await?;
+    match t.status.as_str() {
+        "cancelled" => return Ok(t),
+        "receiving" => {}
+        _ => {
+            return Err(SubmissionError::WrongState { transfer_id: t.transfer_id, status: t.status, action: "cancel" })
         }
-        .signed(signer),
-    );
-    advance(store, principal, &mut t, ("queue", "受理排队"), client, None).await?;
-    // Level 3: the validation report.
-    let dir = seq_dir.clone();
-    let report =
-        tokio::task::spawn_blocking(move || crate::validate::validate(&dir, &crate::rules::RuleSet::shipped()))
-            .await
-            .map_err(|e| bad("package", "validation", e.to_string()))?
-            .map_err(|e| bad("package", "validation", e.to_string()))?;
-    let (errors, warnings, report_sm3) = transfer::report_figures(&report);
-    t.errors = Some(errors as i64);
-    t.warnings = Some(warnings as i64);
-    t.status = "validated".into();
-    let at = Timestamp::now().0;
-    t.acks.push(
-        Acknowledgement {
-            level: 3,
-            receipt_number: Some(number),
-            received_at: Some(now.0),
-            errors: Some(errors),
-            warnings: Some(warnings),
-            report_sm3: Some(report_sm3),
-            at,
-            ..base
-        }
-        .signed(signer),
-    );
-    let json = serde_json::to_string(&report).unwrap_or_default();
-    advance(store, principal, &mut t, ("validate", "技术审核"), client, Some(&json)).await?;
+    }
+    claim(store, &t).await?;
+    t.status = "cancelled".into();
+    let done = advance(store, principal, &mut t, ("cancel", "申请人撤回"), client, None).await;
+    release(store, t.id).await;
+    done?;
+    // A folder a stopped completion filed before level 1 is this transfer's own.
+    let _ = std::fs::remove_dir_all(application_dir(rx.dir, t.org_id, &t.application).join(&t.sequence));
+    let _ = std::fs::remove_file(part_path(rx.dir, t.id));
+    sqlx::query("DELETE FROM submission_transfer_chunks WHERE transfer = $1").bind(t.id).execute(store.pool()).await?;
     Ok(t)
 }
 
@@ -704,7 +904,7 @@ pub async fn drifts(store: &Store) -> Result<Vec<yaolian_store::state::Drift>> {
     Ok(check(store, ENTITY, images).await?)
 }
 
-pub use crate::sender::{send, Remote, SendReport};
+pub use crate::sender::{cancel as cancel_send, send, Remote, SendReport, SenderKeys};
 
 /// Transfers in the principal's scope (`submission.read`), newest first: a company's sent and
 /// received records, a regulator's received ones.

@@ -56,6 +56,19 @@ fn leaf(element: &str, title: &str, operation: &str, target: Option<&str>, docum
     }
 }
 
+/// A send of sequence `n` that is refused.
+async fn refused_send(
+    store: &Store,
+    who: &Principal,
+    (application, n): (i64, &str),
+    dir: &std::path::Path,
+    remote: Option<&yaolian_submission::transfers::Remote>,
+    keys: Option<yaolian_submission::transfers::SenderKeys<'_>>,
+) -> yaolian_submission::SubmissionError {
+    let c = ClientInfo::default();
+    applications::send_sequence(store, who, (application, n), (dir, remote, keys), &c).await.unwrap_err()
+}
+
 fn rules(e: yaolian_submission::SubmissionError) -> Vec<(String, String)> {
     match e {
         yaolian_submission::SubmissionError::Shared(yaolian_identity::IdentityError::Validation(v)) => {
@@ -214,6 +227,22 @@ async fn an_application_from_draft_to_lifecycle() {
             .unwrap_err(),
         );
         assert_eq!(got, vec![("leaves[0].target".to_string(), "current".to_string())]);
+        // One sequence does not both append to a leaf and replace it.
+        let got = rules(
+            applications::create_sequence(
+                &store,
+                &regist,
+                app.id,
+                &response(vec![
+                    leaf("m3-2-p-8-3-stability-data", "Stability more", "append", Some("l0000-0003"), Some(stab)),
+                    leaf("m3-2-p-8-3-stability-data", "Stability new", "replace", Some("l0000-0003"), Some(stab)),
+                ]),
+                &c,
+            )
+            .await
+            .unwrap_err(),
+        );
+        assert_eq!(got, vec![("leaves[1].target".to_string(), "append_or_replace".to_string())]);
         let s2 = applications::create_sequence(
             &store,
             &regist,
@@ -249,6 +278,27 @@ async fn an_application_from_draft_to_lifecycle() {
         assert_eq!((report.errors, report.sequences.len()), (0, 3), "{:?}", report.findings);
         let err = applications::build_sequence(&store, &regist, (app.id, "0001"), dir.path(), &c).await.unwrap_err();
         assert_eq!(err.code(), "transfer_state");
+
+        // Sending: in order, from a site with a receiver, and only the folder as built. Each
+        // refusal comes before anything goes on the wire.
+        let send = |n: &'static str, remote, keys| refused_send(&store, &regist, (app.id, n), dir.path(), remote, keys);
+        let err = send("0001", None, None).await;
+        assert!(err.to_string().contains("send sequence 0000 first"), "{err}");
+        assert_eq!(send("0000", None, None).await.code(), "no_receiver");
+        let remote = yaolian_submission::transfers::Remote {
+            base_url: "http://127.0.0.1:9".into(),
+            token: "t".into(),
+            pinned_key: None,
+        };
+        let (signer, sealing) = (yaolian_ledger::sign::KeyPair::generate(), yaolian_ledger::sign::Sealing([1; 16]));
+        assert_eq!(send("0000", Some(&remote), None).await.code(), "no_signing_key");
+        let index = folder.join("0000/index.xml");
+        let mut bytes = std::fs::read(&index).unwrap();
+        bytes.push(b'\n');
+        std::fs::write(&index, bytes).unwrap();
+        let keys = yaolian_submission::transfers::SenderKeys { signer: &signer, sealing: &sealing };
+        let got = rules(send("0000", Some(&remote), Some(keys)).await);
+        assert_eq!(got, vec![("sequence".to_string(), "unchanged".to_string())]);
 
         // The lifecycle: the specification replaced, the stability data current and appended to.
         let life = applications::lifecycle(&store, &regist, app.id, &c).await.unwrap();

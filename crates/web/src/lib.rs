@@ -60,6 +60,9 @@ pub struct WebConfig {
     pub quality: yaolian_quality::QualityConfig,
     /// Where received eCTD packages and transfers in progress are kept (`<data dir>/submission`).
     pub submission_dir: std::path::PathBuf,
+    /// The regulator's receiver a company's built sequences are sent to (`[submission]`);
+    /// `None` when this site sends nowhere (a regulator's, or one not set up).
+    pub submission_receiver: Option<yaolian_submission::transfers::Remote>,
 }
 
 /// The secret that opens `/metrics`. `Debug` never shows it; comparison takes the same time
@@ -91,6 +94,7 @@ impl Default for WebConfig {
             public_per_minute: 60,
             quality: yaolian_quality::QualityConfig::default(),
             submission_dir: std::env::temp_dir().join(format!("yaolian-submission-{}", std::process::id())),
+            submission_receiver: None,
         }
     }
 }

@@ -18,7 +18,7 @@ use driver::{browser, start_driver};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 use yaolian_store::testing::TestDb;
-use yaolian_web::WebConfig;
+use yaolian_web::{AppState, WebConfig};
 
 async fn log_in(c: &Client, server: &Server, username: &str) {
     c.goto(&server.url("/")).await.unwrap();
@@ -1626,8 +1626,32 @@ async fn qa_drafts_builds_and_sees_the_lifecycle_of_an_ectd_sequence() {
         documents::approve(store, &IdentityConfig::default(), &master, d.id, &today, PW, &c).await.unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
-    let config = WebConfig { submission_dir: dir.path().to_path_buf(), ..WebConfig::default() };
-    let server = Server::start(db.store.clone(), config).await;
+    // The regulator's receiver (its own signing key) and the company's site that sends to it,
+    // one database serving both as the demo does.
+    let signed = |config: WebConfig| {
+        let key = yaolian_ledger::sign::KeyPair::generate();
+        let id = yaolian_store::ledger::key_id(&key.public_pem());
+        let sealing = yaolian_ledger::sign::Sealing([5; 16]);
+        (id.clone(), AppState::with_signer(db.store.clone(), Default::default(), config, id, key, sealing))
+    };
+    let (receiver_key, rx) = signed(WebConfig { submission_dir: dir.path().join("regulator"), ..WebConfig::default() });
+    let regulator = Server::start_state(rx).await;
+    let token = {
+        let store = &db.store;
+        let id = yaolian_identity::users::id_by_username(store, "kc.master").await.unwrap();
+        let master = yaolian_identity::auth::principal_for_user(store, id).await.unwrap();
+        let scopes = ["submission.send".to_string(), "submission.read".to_string()];
+        let c = yaolian_access::ClientInfo::default();
+        yaolian_identity::tokens::create(store, &master, "申报发送", &scopes, 30, &c).await.unwrap().1
+    };
+    let remote =
+        yaolian_submission::transfers::Remote { base_url: regulator.url(""), token, pinned_key: Some(receiver_key) };
+    let config = WebConfig {
+        submission_dir: dir.path().to_path_buf(),
+        submission_receiver: Some(remote),
+        ..WebConfig::default()
+    };
+    let server = Server::start_state(signed(config).1).await;
     let c = browser(&driver, 375).await;
     as_role(&c, &server, "kc.qa").await;
     c.goto(&server.url(&format!("/submission/applications/{}", demo.id("ectd.kc")))).await.unwrap();
@@ -1653,10 +1677,34 @@ async fn qa_drafts_builds_and_sees_the_lifecycle_of_an_ectd_sequence() {
     let width = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
     assert!(width.as_f64().unwrap() <= 375.0, "the application page fits a phone: {width}");
     assert!(dir.path().join(format!("outgoing/{}/x202612345/0000/index.xml", demo.id("org.kc"))).is_file());
+    // Sent from the page: the three acknowledgements come back and are shown.
+    c.find(Locator::Css("#sequence-0000 form[action$='/send'] button")).await.unwrap().click().await.unwrap();
+    wait_notice(&c, "序列已发送，药监部门已完整接收、受理并完成技术审核，三级回执均已验签留存").await;
+    let seq = c.find(Locator::Css("#sequence-0000")).await.unwrap().text().await.unwrap();
+    assert!(seq.contains("已发送") && seq.contains("传输编号"), "{seq}");
+    // For review: the page after the send (YAOLIAN_SCREENSHOTS=DIR).
+    let shoot = |name: &'static str| {
+        let c = c.clone();
+        async move {
+            if let Ok(dir) = std::env::var("YAOLIAN_SCREENSHOTS") {
+                let shot = c.screenshot().await.unwrap();
+                std::fs::write(std::path::Path::new(&dir).join(format!("{name}-phone.png")), shot).unwrap();
+            }
+        }
+    };
+    shoot("submission-sent").await;
     c.goto(&server.url("/submission")).await.unwrap();
     let list = c.find(Locator::Css("#applications-table")).await.unwrap().text().await.unwrap();
     assert!(list.contains("x202612345"), "{list}");
+    let transfers = c.find(Locator::Css("#transfers-table")).await.unwrap().text().await.unwrap();
+    assert!(transfers.contains("已完成技术审核"), "{transfers}");
+    // The receipt number's column is left out on a phone; it is in the table.
+    let all = c.execute("return document.querySelector('#transfers-table').textContent", vec![]).await.unwrap();
+    assert!(all.as_str().unwrap().contains("DZ"), "{all}");
+    c.execute("document.querySelector('#transfers').scrollIntoView()", vec![]).await.unwrap();
+    shoot("submission-transfers").await;
     c.close().await.unwrap();
     server.stop().await;
+    regulator.stop().await;
     db.finish().await;
 }

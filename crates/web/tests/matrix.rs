@@ -371,12 +371,14 @@ POST   /api/v1/submission/transfers                     D DDD DDDDDDD AADAADADA 
 GET    /api/v1/submission/transfers/0123456789abcdef0123456789abcdef         D DDD NNNDDDD NNDNNDNDN
 PUT    /api/v1/submission/transfers/0123456789abcdef0123456789abcdef/chunks/0 D DDD DDDDDDD NNDNNDNDN
 POST   /api/v1/submission/transfers/0123456789abcdef0123456789abcdef/complete D DDD DDDDDDD NNDNNDNDN
+POST   /api/v1/submission/transfers/0123456789abcdef0123456789abcdef/cancel D DDD DDDDDDD NNDNNDNDN
 GET    /api/v1/submission/transfers/0123456789abcdef0123456789abcdef/report  D DDD NNNDDDD NNDNNDNDN
 GET    /api/v1/submission/applications                  D DDD AAADDDD AADAADADA
 POST   /api/v1/submission/applications                  D DDD DDDDDDD AADDDDDDD {"org_id": {org.kc}, "number": "x202612345", "application_type": "cnapt3", "product_type": "cnprt1", "product_number": "2026000123", "substance": "阿莫西林", "manufacturer": "康辰药业", "product_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "indication": "感染", "contact_name": "张工", "contact_phone": "0571-88886666", "contact_email": "reg@example.com"}
 GET    /api/v1/submission/applications/{ectd.kc}        D NNN NNNNNNN AANNNNNNN
 POST   /api/v1/submission/applications/{ectd.kc}/sequences D NNN NNNNNNN AANNNNNNN {"sequence_type": "cnsqt1", "regulatory_activity": "cnrat1", "description": "矩阵", "leaves": []}
 POST   /api/v1/submission/applications/{ectd.kc}/sequences/0000/build D NNN NNNNNNN NNNNNNNNN
+POST   /api/v1/submission/applications/{ectd.kc}/sequences/0000/send D NNN NNNNNNN NNNNNNNNN
 GET    /api/v1/submission/applications/{ectd.kc}/lifecycle D NNN NNNNNNN AANNNNNNN
 POST   /api/v1/auth/logout                                  D AAA AAAAAAA AAAAAAAAA
 "#;

@@ -90,19 +90,23 @@ impl Proxy {
     }
 }
 
-/// The regulator's site: a server with its signing key and a folder for packages.
-async fn receiver(store: yaolian_store::Store, dir: &Path) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+/// The regulator's site: a server with its signing key and a folder for packages; its
+/// address, its stop switch and its signing key's id (what a sender pins).
+async fn receiver(
+    store: yaolian_store::Store,
+    dir: &Path,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, String) {
     let key = KeyPair::generate();
     let id = yaolian_store::ledger::key_id(&key.public_pem());
     let config = WebConfig { submission_dir: dir.to_path_buf(), ..WebConfig::default() };
-    let state = AppState::with_signer(store, IdentityConfig::default(), config, id, key, Sealing([4; 16]));
+    let state = AppState::with_signer(store, IdentityConfig::default(), config, id.clone(), key, Sealing([4; 16]));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(yaolian_web::serve(listener, state, async move {
         let _ = rx.await;
     }));
-    (addr, tx)
+    (addr, tx, id)
 }
 
 /// A client logged in as `user` at `base`, with its CSRF token.
@@ -121,7 +125,12 @@ async fn login_at(base: &str, user: &str) -> (reqwest::Client, String) {
 
 /// An API token of the company's account at the regulator's site.
 async fn token(base: &str) -> String {
-    let (c, csrf) = login_at(base, "a.master").await;
+    token_as(base, "a.master").await
+}
+
+/// An API token of `user`'s account at `base`.
+async fn token_as(base: &str, user: &str) -> String {
+    let (c, csrf) = login_at(base, user).await;
     let r = c
         .post(format!("{base}/api/v1/tokens"))
         .header("x-csrf-token", csrf)
@@ -146,7 +155,7 @@ async fn a_package_goes_through_two_cuts_and_a_flipped_byte() {
 
         // The regulator's site, with the company's account on it.
         common::seed(&store).await;
-        let (addr, stop) = receiver(store.clone(), &tmp.path().join("regulator")).await;
+        let (addr, stop, receiver_key) = receiver(store.clone(), &tmp.path().join("regulator")).await;
         let base = format!("http://{addr}");
         let secret = token(&base).await;
 
@@ -159,14 +168,20 @@ async fn a_package_goes_through_two_cuts_and_a_flipped_byte() {
             fixtures::user(&sender_store, &sys, w.company_a, "zhang.reg", false, &["company_master"]).await.unwrap();
         let sender = auth::principal_for_user(&sender_store, uid).await.unwrap();
         let signing = KeyPair::generate();
+        let sealing = Sealing([9; 16]);
+        let keys = || transfers::SenderKeys { signer: &signing, sealing: &sealing };
 
         // Cut twice (a third and two thirds of the way), flip a byte in between.
         let total = built.bytes;
         let proxy = Proxy::start(addr, vec![total / 3, total * 2 / 3], total / 2 + 12_345).await;
-        let remote = Remote { base_url: format!("http://{}", proxy.addr), token: secret.clone() };
+        let remote = Remote {
+            base_url: format!("http://{}", proxy.addr),
+            token: secret.clone(),
+            pinned_key: Some(receiver_key.clone()),
+        };
         let client = ClientInfo::default();
         let (mine, took) =
-            transfers::send(&sender_store, &sender, &app.join("0000"), &remote, &signing, &client).await.unwrap();
+            transfers::send(&sender_store, &sender, &app.join("0000"), &remote, keys(), &client).await.unwrap();
         assert_eq!(proxy.cuts_done.load(Ordering::SeqCst), 2, "both cuts happened");
         assert_eq!(proxy.flipped.load(Ordering::SeqCst), 1, "one byte was flipped");
         assert!(took.reconnects >= 2, "resumed after each cut: {took:?}");
@@ -220,9 +235,15 @@ async fn a_package_goes_through_two_cuts_and_a_flipped_byte() {
         }
 
         // The same sequence again is refused: sequence numbers are never reused.
-        let direct = Remote { base_url: base.clone(), token: secret.clone() };
-        let again = transfers::send(&sender_store, &sender, &app.join("0000"), &direct, &signing, &client).await;
+        let direct = Remote { base_url: base.clone(), token: secret.clone(), pinned_key: Some(receiver_key) };
+        let again = transfers::send(&sender_store, &sender, &app.join("0000"), &direct, keys(), &client).await;
         assert!(again.unwrap_err().to_string().contains("already received"));
+        let refused: String =
+            sqlx::query_scalar("SELECT status FROM submission_transfers WHERE side = 'sent' ORDER BY id DESC LIMIT 1")
+                .fetch_one(sender_store.pool())
+                .await
+                .unwrap();
+        assert_eq!(refused, "refused", "the sender's record of the refused send ends so");
         let _ = stop.send(());
         sender_db.finish().await;
     })
@@ -265,7 +286,7 @@ async fn the_receiver_refuses_what_does_not_hold() {
             package::write(&app, &s).unwrap();
         }
         common::seed(&store).await;
-        let (addr, stop) = receiver(store.clone(), &tmp.path().join("regulator")).await;
+        let (addr, stop, _) = receiver(store.clone(), &tmp.path().join("regulator")).await;
         let base = format!("http://{addr}");
         let secret = token(&base).await;
         let c = reqwest::Client::new();
@@ -332,15 +353,29 @@ async fn the_receiver_refuses_what_does_not_hold() {
             let r = put(i, out.sealed_chunk(i).unwrap()).await.unwrap();
             assert_eq!(r.status(), 200, "chunk {i}");
         }
-        let r = c
-            .post(format!("{base}/api/v1/submission/transfers/{id}/complete"))
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let t: transfers::Transfer = r.json().await.unwrap();
-        assert_eq!(t.acks.len(), 3);
+        // Two completions at once: one holds the transfer, the other is told it is busy or
+        // answered the finished transfer; either way one package is filed, acknowledged once
+        // at each level.
+        let complete =
+            || c.post(format!("{base}/api/v1/submission/transfers/{id}/complete")).bearer_auth(&secret).send();
+        let (a, b) = tokio::join!(complete(), complete());
+        let mut finished = None;
+        for r in [a.unwrap(), b.unwrap()] {
+            match r.status().as_u16() {
+                200 => finished = Some(r.json::<transfers::Transfer>().await.unwrap()),
+                409 => assert_eq!(r.json::<Value>().await.unwrap()["code"], "busy"),
+                other => panic!("completion answered {other}"),
+            }
+        }
+        let t = match finished {
+            Some(t) => t,
+            None => complete().await.unwrap().json::<transfers::Transfer>().await.unwrap(),
+        };
+        assert_eq!(t.status, "validated");
+        assert_eq!(t.acks.iter().map(|a| a.level).collect::<Vec<_>>(), vec![1, 2, 3]);
+        let again = complete().await.unwrap().json::<transfers::Transfer>().await.unwrap();
+        assert_eq!(again.acks, t.acks, "completion again answers the same acknowledgements");
+        assert_eq!(transfers::drifts(&store).await.unwrap(), vec![]);
         assert!(t.acks.iter().all(|a| a.verify(&info.signing_public_pem)));
         assert_eq!(t.acks[0].package_sm3, out.manifest().package_sm3);
         // The validation report is there for the company to read.
@@ -359,7 +394,168 @@ async fn the_receiver_refuses_what_does_not_hold() {
         let r = post(serde_json::to_value(&again.signed).unwrap()).await.unwrap();
         assert_eq!(r.status(), 409);
         assert_eq!(r.json::<Value>().await.unwrap()["code"], "sequence_used");
+        // Two manifests for the next sequence at once: one opens, the other is refused.
+        let next = |_| {
+            transfer::prepare(
+                &app.join("0001"),
+                (&info.encryption_key_id, &info.encryption_public_pem),
+                &signer,
+                64 * 1024,
+            )
+            .unwrap()
+        };
+        let (one, two) = (next(1), next(2));
+        let (a, b) = tokio::join!(
+            post(serde_json::to_value(&one.signed).unwrap()),
+            post(serde_json::to_value(&two.signed).unwrap())
+        );
+        let mut codes = vec![a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+        codes.sort();
+        assert_eq!(codes, vec![201, 409], "a sequence opens once");
+        // The company cancels the one that opened; the sequence number is free again.
+        for t in [&one, &two] {
+            let tid = &t.manifest().transfer_id;
+            let r = c
+                .post(format!("{base}/api/v1/submission/transfers/{tid}/cancel"))
+                .bearer_auth(&secret)
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 200 {
+                assert_eq!(r.json::<Value>().await.unwrap()["status"], "cancelled");
+            } else {
+                assert_eq!(r.status(), 404, "the refused one was never opened");
+            }
+        }
+        let three = next(3);
+        let r = post(serde_json::to_value(&three.signed).unwrap()).await.unwrap();
+        assert_eq!(r.status(), 201, "after a cancel the sequence may be sent again");
+        // Another company's manifest naming this application number is refused.
+        let theirs = token_as(&base, "b.master").await;
+        let r = c
+            .post(format!("{base}/api/v1/submission/transfers"))
+            .bearer_auth(&theirs)
+            .json(&serde_json::to_value(&next(4).signed).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["rule"], "applicant");
         let _ = stop.send(());
     })
     .await;
+}
+
+/// Sends `dir` and drops the send (as a crash or restart would) once the receiver holds
+/// `after` chunks of it.
+async fn send_until_stopped(
+    (sender_store, receiver_store): (&yaolian_store::Store, &yaolian_store::Store),
+    sender: &yaolian_access::Principal,
+    dir: &Path,
+    remote: &Remote,
+    keys: transfers::SenderKeys<'_>,
+    after: i64,
+) {
+    let watch = async {
+        loop {
+            let held: Option<i64> = sqlx::query_scalar(
+                "SELECT chunks_received FROM submission_transfers WHERE side = 'received' AND status = 'receiving'",
+            )
+            .fetch_optional(receiver_store.pool())
+            .await
+            .unwrap();
+            if held.unwrap_or(0) >= after {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let client = ClientInfo::default();
+    tokio::select! {
+        sent = transfers::send(sender_store, sender, dir, remote, keys, &client) => {
+            panic!("the send was to be stopped part way: {:?}", sent.map(|(t, _)| t.status))
+        }
+        _ = watch => {}
+    }
+}
+
+/// A send stopped part way (a crash or a restart of the company's site) resumes the same
+/// transfer from the chunks the receiver lacks; one stopped and then cancelled frees the
+/// sequence at both ends for a new transfer. A receiver that signs with another key than the
+/// one pinned, or an unpinned receiver elsewhere, is not sent to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_send_resumes_or_is_cancelled() {
+    each_backend(|store| async move {
+        let tmp = tempfile::tempdir().unwrap();
+        let (first, second) = (tmp.path().join("x202612345"), tmp.path().join("x202612346"));
+        for app in [&first, &second] {
+            package::write(app, &samples::large_sequence(6, 24 * 1024 * 1024)).unwrap();
+        }
+        common::seed(&store).await;
+        let (addr, stop, receiver_key) = receiver(store.clone(), &tmp.path().join("regulator")).await;
+        let base = format!("http://{addr}");
+        let secret = token(&base).await;
+        let sender_db = TestDb::sqlite().await;
+        let sender_store = sender_db.store.clone();
+        let w = fixtures::world(&sender_store).await.unwrap();
+        let sys = yaolian_access::run_as_system::principal();
+        let uid =
+            fixtures::user(&sender_store, &sys, w.company_a, "zhang.reg", false, &["company_master"]).await.unwrap();
+        let sender = auth::principal_for_user(&sender_store, uid).await.unwrap();
+        let (signing, sealing) = (KeyPair::generate(), Sealing([9; 16]));
+        let keys = || transfers::SenderKeys { signer: &signing, sealing: &sealing };
+        let remote = Remote { base_url: base.clone(), token: secret.clone(), pinned_key: Some(receiver_key.clone()) };
+        let client = ClientInfo::default();
+
+        // Not sent: another key than the pinned one; an unpinned receiver that is not local.
+        let wrong = Remote { pinned_key: Some("0".repeat(64)), ..remote_of(&remote) };
+        let e =
+            transfers::send(&sender_store, &sender, &first.join("0000"), &wrong, keys(), &client).await.unwrap_err();
+        assert!(e.to_string().contains("pinned"), "{e}");
+        let far = Remote { base_url: "http://submission.example.org".into(), pinned_key: None, ..remote_of(&remote) };
+        let e = transfers::send(&sender_store, &sender, &first.join("0000"), &far, keys(), &client).await.unwrap_err();
+        assert!(e.to_string().contains("receiver_key"), "{e}");
+
+        // Stopped after two chunks, then sent again: the same transfer, only what was lacking.
+        send_until_stopped((&sender_store, &store), &sender, &first.join("0000"), &remote, keys(), 2).await;
+        let (mine, took) =
+            transfers::send(&sender_store, &sender, &first.join("0000"), &remote, keys(), &client).await.unwrap();
+        assert_eq!(mine.status, "validated");
+        assert!(took.chunks_sent < mine.chunk_count as u64, "resumed, not sent anew: {took:?} of {}", mine.chunk_count);
+        let received: Vec<String> =
+            sqlx::query_scalar("SELECT transfer_id FROM submission_transfers WHERE side = 'received'")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(received, vec![mine.transfer_id.clone()], "one transfer at the receiver");
+
+        // Stopped, then cancelled: dropped at the receiver, closed at the sender, sent anew.
+        send_until_stopped((&sender_store, &store), &sender, &second.join("0000"), &remote, keys(), 1).await;
+        let cancelled = transfers::cancel_send(&sender_store, &sender, &second.join("0000"), &remote, &client).await;
+        let cancelled = cancelled.unwrap();
+        assert_eq!(cancelled.status, "cancelled");
+        let theirs: (String, i64) = sqlx::query_as(
+            "SELECT status, (SELECT COUNT(*) FROM submission_transfer_chunks c WHERE c.transfer = t.id) \
+             FROM submission_transfers t WHERE side = 'received' AND transfer_id = $1",
+        )
+        .bind(&cancelled.transfer_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(theirs, ("cancelled".to_string(), 0));
+        let (anew, _) =
+            transfers::send(&sender_store, &sender, &second.join("0000"), &remote, keys(), &client).await.unwrap();
+        assert_ne!(anew.transfer_id, cancelled.transfer_id);
+        assert_eq!(anew.status, "validated");
+        for s in [&store, &sender_store] {
+            assert_eq!(transfers::drifts(s).await.unwrap(), vec![]);
+        }
+        let _ = stop.send(());
+        sender_db.finish().await;
+    })
+    .await;
+}
+
+fn remote_of(r: &Remote) -> Remote {
+    Remote { base_url: r.base_url.clone(), token: r.token.clone(), pinned_key: r.pinned_key.clone() }
 }

@@ -68,22 +68,9 @@ pub async fn run(files: usize, megabytes: u64) -> Result<()> {
     transfer(&app.join("0000"), tmp.path()).await
 }
 
-/// The files of `dir` in the manifest's order (their paths sorted).
+/// The files under `dir` in the transfer's order, as paths.
 fn files_in_order(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let e = e?;
-            if e.file_type()?.is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push(e.path());
-            }
-        }
-    }
-    out.sort_by_key(|p| p.strip_prefix(dir).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default());
-    Ok(out)
+    Ok(transfer::files_under(dir)?.into_iter().map(|(rel, _)| dir.join(rel)).collect())
 }
 
 /// The baseline: every file read in order and written to a loopback socket, whose other end
@@ -140,9 +127,10 @@ async fn transfer(sequence: &Path, tmp: &Path) -> Result<()> {
         let state = AppState::with_signer(receiving, Default::default(), config, key_id, key, Sealing(rand_key()));
         let local = Local::start(state).await?;
         let base = format!("http://{}", local.addr);
-        let remote = Remote { base_url: base.clone(), token: api_token(&base, "kc.sender").await? };
-        let sent =
-            transfers::send(&sending, &principal, sequence, &remote, &KeyPair::generate(), &Default::default()).await;
+        let remote = Remote { base_url: base.clone(), token: api_token(&base, "kc.sender").await?, pinned_key: None };
+        let (signer, sealing) = (KeyPair::generate(), Sealing(rand_key()));
+        let keys = transfers::SenderKeys { signer: &signer, sealing: &sealing };
+        let sent = transfers::send(&sending, &principal, sequence, &remote, keys, &Default::default()).await;
         local.stop().await;
         let (mine, took) = sent.map_err(|e| anyhow!("{e}"))?;
         let mb = bytes as f64 / 1e6;

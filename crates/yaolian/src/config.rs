@@ -39,6 +39,8 @@ pub struct FileConfig {
     pub security: SecurityConfig,
     #[serde(default)]
     pub quality: QualityFile,
+    #[serde(default)]
+    pub submission: SubmissionFile,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -61,6 +63,7 @@ impl std::fmt::Debug for FileConfig {
             .field("checkpoint_seconds", &self.checkpoint_seconds)
             .field("security", &self.security)
             .field("quality", &self.quality)
+            .field("submission", &self.submission)
             .finish()
     }
 }
@@ -89,6 +92,41 @@ pub struct SecurityConfig {
     pub lockout_minutes: Option<u64>,
     pub session_idle_minutes: Option<u64>,
     pub session_absolute_hours: Option<u64>,
+}
+
+/// `[submission]` table: the regulator's receiver a company site sends built eCTD sequences to.
+/// The API token of the company's account there comes from `YAOLIAN_SUBMISSION_TOKEN` or the
+/// file `token_file`, never this file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionFile {
+    /// The receiver's base URL, e.g. `https://yaolian.nmpa.example`.
+    pub receiver_url: Option<String>,
+    /// The receiver's signing key id as the regulator publishes it (SM3 of its public key, hex).
+    pub receiver_key: Option<String>,
+    pub token_file: Option<PathBuf>,
+}
+
+impl SubmissionFile {
+    /// The receiver, when `receiver_url` is set: with its token, which must then be found.
+    pub fn receiver(&self) -> Result<Option<yaolian_submission::transfers::Remote>> {
+        let Some(url) = self.receiver_url.clone() else { return Ok(None) };
+        let token =
+            match (std::env::var("YAOLIAN_SUBMISSION_TOKEN").ok().filter(|t| !t.trim().is_empty()), &self.token_file) {
+                (Some(t), _) => t,
+                (None, Some(f)) => {
+                    std::fs::read_to_string(f).with_context(|| format!("submission.token_file {}", f.display()))?
+                }
+                (None, None) => anyhow::bail!(
+                "submission.receiver_url is set: give the token in YAOLIAN_SUBMISSION_TOKEN or submission.token_file"
+            ),
+            };
+        Ok(Some(yaolian_submission::transfers::Remote {
+            base_url: url,
+            token: token.trim().to_string(),
+            pinned_key: self.receiver_key.clone(),
+        }))
+    }
 }
 
 /// `[quality]` table: the quality system's settings.

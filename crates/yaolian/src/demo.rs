@@ -2444,3 +2444,28 @@ pub async fn seed_submission(store: &Store, dir: &std::path::Path, password: &st
     std::fs::write(&qos, bytes)?;
     Ok(broken)
 }
+
+/// The demo site is both the company's and the regulator's: its built sequences are sent to
+/// itself. An API token of 康辰's master account (the company's account at the receiver) and
+/// the site's own signing key, pinned.
+pub async fn submission_receiver(
+    store: &Store,
+    sealing: &[u8; 16],
+    addr: &str,
+) -> Result<yaolian_submission::transfers::Remote> {
+    let client = &ClientInfo { ip: "127.0.0.1".into(), user_agent: "yaolian demo seed".into() };
+    let id = yaolian_identity::users::id_by_username(store, "kc.master").await?;
+    let master = yaolian_identity::auth::principal_for_user(store, id).await?;
+    let scopes = [yaolian_access::perm::SUBMISSION_SEND.to_string(), yaolian_access::perm::SUBMISSION_READ.to_string()];
+    let (_, token) =
+        yaolian_identity::tokens::create(store, &master, "电子申报发送（演示）", &scopes, 366, client).await?;
+    let (key_id, _) = yaolian_store::ledger::site_key(store, sealing).await?;
+    // The site as it reaches itself: a wildcard address through loopback.
+    let base_url = match addr.parse::<std::net::SocketAddr>() {
+        Ok(at) if at.ip().is_unspecified() => {
+            format!("http://{}", std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), at.port()))
+        }
+        _ => format!("http://{addr}"),
+    };
+    Ok(yaolian_submission::transfers::Remote { base_url, token, pinned_key: Some(key_id) })
+}

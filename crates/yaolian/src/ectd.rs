@@ -49,17 +49,23 @@ pub enum EctdCommand {
         user: String,
         #[arg(long)]
         token_file: Option<PathBuf>,
+        /// The receiver's signing key id as the regulator publishes it (SM3 of its public key,
+        /// hex); required unless the receiver is on this machine.
+        #[arg(long)]
+        receiver_key: Option<String>,
+        /// Cancel this sequence's send still under way (the receiver drops what it holds)
+        /// instead of sending.
+        #[arg(long)]
+        cancel: bool,
     },
 }
 
-/// `ectd send`: the sender's record goes into this site's database, signed with its key.
-pub async fn send(
-    settings: &crate::Settings,
-    sequence: PathBuf,
-    to: String,
-    user: String,
-    token_file: Option<PathBuf>,
-) -> Result<()> {
+/// `ectd send`: the sender's record goes into this site's database, signed with its key; a
+/// send that stopped is resumed, or with `--cancel` cancelled.
+pub async fn send(settings: &crate::Settings, cmd: EctdCommand) -> Result<()> {
+    let EctdCommand::Send { sequence, to, user, token_file, receiver_key, cancel } = cmd else {
+        bail!("not a send");
+    };
     let token = match (std::env::var("YAOLIAN_SUBMISSION_TOKEN").ok().filter(|t| !t.trim().is_empty()), token_file) {
         (Some(t), _) => t,
         (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("--token-file {}", f.display()))?,
@@ -69,12 +75,25 @@ pub async fn send(
         bail!("{}: not a sequence folder (no index.xml)", sequence.display());
     }
     let store = settings.open().await?;
-    let (_, key) = yaolian_store::ledger::site_key(&store, &settings.sealing_key()?).await?;
+    let sealing = yaolian_ledger::sign::Sealing(settings.sealing_key()?);
+    let (_, key) = yaolian_store::ledger::site_key(&store, &sealing.0).await?;
     let id = yaolian_identity::users::id_by_username(&store, &user).await.with_context(|| format!("--as {user}"))?;
     let principal = yaolian_identity::auth::principal_for_user(&store, id).await?;
     let client = yaolian_access::ClientInfo { ip: "cli".into(), user_agent: "yaolian ectd send".into() };
-    let remote = yaolian_submission::transfers::Remote { base_url: to, token: token.trim().to_string() };
-    let (t, took) = yaolian_submission::transfers::send(&store, &principal, &sequence, &remote, &key, &client)
+    let remote = yaolian_submission::transfers::Remote {
+        base_url: to,
+        token: token.trim().to_string(),
+        pinned_key: receiver_key,
+    };
+    if cancel {
+        let t = yaolian_submission::transfers::cancel_send(&store, &principal, &sequence, &remote, &client)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("cancelled the send of {} {} (transfer {})", t.application, t.sequence, t.transfer_id);
+        return Ok(());
+    }
+    let keys = yaolian_submission::transfers::SenderKeys { signer: &key, sealing: &sealing };
+    let (t, took) = yaolian_submission::transfers::send(&store, &principal, &sequence, &remote, keys, &client)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

@@ -212,6 +212,7 @@ pub(crate) struct Settings {
     data_dir: PathBuf,
     ledger_key: Option<String>,
     quality: yaolian_quality::QualityConfig,
+    submission_receiver: Option<yaolian_submission::transfers::Remote>,
 }
 
 impl Settings {
@@ -221,7 +222,8 @@ impl Settings {
         let data_dir = g.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("data"));
         let ledger_key = g.ledger_key.clone().or_else(|| file.ledger_key.clone());
         let quality = file.quality()?;
-        Ok(Settings { file, database_url, data_dir, ledger_key, quality })
+        let submission_receiver = file.submission.receiver()?;
+        Ok(Settings { file, database_url, data_dir, ledger_key, quality, submission_receiver })
     }
 
     /// The identity settings of the configuration, with the site sealing key (TOTP secrets are
@@ -308,6 +310,7 @@ impl Settings {
             public_per_minute: self.file.public_per_minute.unwrap_or(d.public_per_minute).max(1),
             quality: self.quality.clone(),
             submission_dir: self.data_dir.join("submission"),
+            submission_receiver: self.submission_receiver.clone(),
         }
     }
 
@@ -361,9 +364,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
         Command::License(cmd) => license::run(cmd),
         Command::Document(cmd) => document::run(cmd),
-        Command::Ectd(ectd::EctdCommand::Send { sequence, to, user, token_file }) => {
-            ectd::send(&settings, sequence, to, user, token_file).await
-        }
+        Command::Ectd(cmd @ ectd::EctdCommand::Send { .. }) => ectd::send(&settings, cmd).await,
         Command::Ectd(cmd) => ectd::run(cmd),
         Command::Trace(cmd) => trace::run(settings.open().await?, cmd).await,
         Command::Backup { output } => backup::backup(&settings, &output).await,
@@ -472,7 +473,12 @@ async fn demo_command(settings: &Settings, args: DemoArgs) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    let web = WebConfig { demo: Some((accounts, args.demo_password.clone())), ..settings.web(&args.serve) };
+    let receiver = demo::submission_receiver(&store, &settings.sealing_key()?, &addr).await?;
+    let web = WebConfig {
+        demo: Some((accounts, args.demo_password.clone())),
+        submission_receiver: Some(receiver),
+        ..settings.web(&args.serve)
+    };
     let state = signed_state(settings, store, web).await?;
     serve(state, &addr).await
 }

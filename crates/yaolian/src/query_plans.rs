@@ -127,6 +127,13 @@ async fn every_query_a_page_runs_reads_through_an_index() {
     let sealing = yaolian_license::licenses::Sealing([7; 16]);
     let password = crate::demo::DEFAULT_PASSWORD;
     let accounts = crate::demo::seed(&store, password, &sealing).await.unwrap();
+    // The electronic submission's application, its three sequences built: its pages read them.
+    let submission = tempfile::tempdir().unwrap();
+    crate::demo::seed_submission(&store, submission.path(), password).await.unwrap();
+    // The demo site sends to itself, its own key pinned and a wildcard address reached on loopback.
+    let to_itself = crate::demo::submission_receiver(&store, &[7; 16], "0.0.0.0:8080").await.unwrap();
+    assert_eq!(to_itself.base_url, "http://127.0.0.1:8080");
+    assert_eq!(to_itself.pinned_key, Some(yaolian_store::ledger::site_key(&store, &[7; 16]).await.unwrap().0));
     let count = |sql: &'static str| {
         let store = store.clone();
         async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(store.pool()).await.unwrap() }

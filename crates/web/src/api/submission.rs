@@ -36,11 +36,13 @@ pub fn routes() -> Router<AppState> {
             put(put_chunk).layer(DefaultBodyLimit::max(MAX_CHUNK_BODY)),
         )
         .route("/api/v1/submission/transfers/{transfer_id}/complete", post(complete_transfer))
+        .route("/api/v1/submission/transfers/{transfer_id}/cancel", post(cancel_transfer))
         .route("/api/v1/submission/transfers/{transfer_id}/report", get(transfer_report))
         .route("/api/v1/submission/applications", get(list_submission_applications).post(create_submission_application))
         .route("/api/v1/submission/applications/{id}", get(get_submission_application))
         .route("/api/v1/submission/applications/{id}/sequences", post(create_submission_sequence))
         .route("/api/v1/submission/applications/{id}/sequences/{number}/build", post(build_submission_sequence))
+        .route("/api/v1/submission/applications/{id}/sequences/{number}/send", post(send_submission_sequence))
         .route("/api/v1/submission/applications/{id}/lifecycle", get(submission_lifecycle))
 }
 
@@ -52,7 +54,9 @@ fn receiver(state: &AppState) -> Receiver<'_> {
 /// A refusal as a problem; a site without its signing key cannot acknowledge (503).
 fn refused(e: SubmissionError) -> ApiError {
     match e {
-        SubmissionError::NoSigningKey => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string()),
+        SubmissionError::NoSigningKey | SubmissionError::NoReceiver => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string())
+        }
         other => other.into(),
     }
 }
@@ -147,6 +151,21 @@ pub async fn complete_transfer(
 ) -> ApiResult<Json<Transfer>> {
     let rx = receiver(&state);
     Ok(Json(transfers::complete(state.store(), &p, &transfer_id, &rx, &client).await.map_err(refused)?))
+}
+
+/// The applicant cancels a transfer still arriving (`submission.send`): what arrived is
+/// dropped and the sequence may be sent again under a new transfer.
+#[utoipa::path(post, path = "/api/v1/submission/transfers/{transfer_id}/cancel", tag = "submission",
+    params(("transfer_id" = String, Path)),
+    responses((status = 200, body = Transfer), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn cancel_transfer(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path(transfer_id): Path<String>,
+) -> ApiResult<Json<Transfer>> {
+    let rx = receiver(&state);
+    Ok(Json(transfers::cancel(state.store(), &p, &transfer_id, &rx, &client).await?))
 }
 
 /// The receiver's validation report of a transfer (the level-3 acknowledgement's report).
@@ -250,6 +269,43 @@ pub async fn build_submission_sequence(
     let id: i64 = id.parse().map_err(|_| ApiError::not_found(format!("no application {id:?}")))?;
     let dir = &state.config().submission_dir;
     Ok(Json(applications::build_sequence(state.store(), &p, (id, &number), dir, &client).await?))
+}
+
+/// A sequence sent and the sender's record of its transfer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SequenceSent {
+    pub sequence: Sequence,
+    pub transfer: Transfer,
+}
+
+/// Sends a sequence built without errors to the regulator's receiver this site is set up for
+/// (`[submission]`), with the three acknowledgements (`submission.send`).
+#[utoipa::path(post, path = "/api/v1/submission/applications/{id}/sequences/{number}/send", tag = "submission",
+    params(("id" = i64, Path), ("number" = String, Path)),
+    responses((status = 200, body = SequenceSent), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 503, body = Problem)))]
+pub async fn send_submission_sequence(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Auth(p): Auth,
+    Path((id, number)): Path<(String, String)>,
+) -> ApiResult<Json<SequenceSent>> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found(format!("no application {id:?}")))?;
+    let (sequence, transfer) = send_sequence(&state, &p, (id, &number), &client).await.map_err(refused)?;
+    Ok(Json(SequenceSent { sequence, transfer }))
+}
+
+/// The one way this site sends a sequence: to its configured receiver, signed with its key.
+pub(crate) async fn send_sequence(
+    state: &AppState,
+    p: &yaolian_access::Principal,
+    (id, number): (i64, &str),
+    client: &yaolian_access::ClientInfo,
+) -> Result<(Sequence, Transfer), SubmissionError> {
+    let remote = state.config().submission_receiver.as_ref();
+    let keys = state.signer().map(|(_, signer)| transfers::SenderKeys { signer, sealing: state.sealing() });
+    let dir = &state.config().submission_dir;
+    applications::send_sequence(state.store(), p, (id, number), (dir, remote, keys), client).await
 }
 
 /// The lifecycle of every CTD node across the sequences (`submission.read`).

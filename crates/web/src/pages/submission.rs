@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/submission/applications/{id}", get(application_page))
         .route("/submission/applications/{id}/sequences", post(create_sequence))
         .route("/submission/applications/{id}/sequences/{number}/build", post(build_sequence))
+        .route("/submission/applications/{id}/sequences/{number}/send", post(send_sequence))
 }
 
 fn field_label(field: &str) -> String {
@@ -70,6 +71,11 @@ fn field_label(field: &str) -> String {
         "related_sequence" => "相关序列",
         "description" => "序列说明",
         "leaves" => "文件",
+        "sequence" => "该序列",
+        "package" => "申报资料",
+        "transfer" => "传输",
+        "to" => "接收方地址",
+        "receiver_key" => "接收方签名密钥",
         _ => "填写内容",
     }
     .to_string()
@@ -87,6 +93,9 @@ fn sentence(e: &FieldError) -> String {
         "current" => format!("{label}已被之前的序列替换或删除，请选择当前有效的文件"),
         "same_node" => format!("{label}与本文件不在同一 CTD 章节"),
         "once" => format!("{label}在本序列中被替换或删除了两次"),
+        "append_or_replace" => format!("{label}在本序列中既被追加又被替换或删除，请只选一种操作"),
+        "validation" => format!("{label}的校验有错误，有错误的序列不能发送"),
+        "unchanged" => format!("{label}编制后其文件夹被改动过，不能发送"),
         "none_for_delete" => format!("{label}：“删除”操作不提交文件，请留空"),
         "same_org" => format!("{label}应为本申请人的受控文件"),
         "quality_state" => format!("{label}尚无现行有效版本（须经审核批准生效后才能申报）"),
@@ -380,6 +389,8 @@ struct ApplicationPage {
     /// (document id, label) of the applicant's documents in force.
     documents: Vec<(i64, String)>,
     can_send: bool,
+    /// This site is set up to send (`[submission]`).
+    has_receiver: bool,
     done: &'static str,
     rows: Vec<usize>,
     failed: super::Failed<SequenceForm>,
@@ -455,6 +466,7 @@ async fn render_application(
         "application" => "申请已登记",
         "sequence" => "序列已起草，请编制",
         "built" => "序列已编制并完成校验",
+        "sent" => "序列已发送，药监部门已完整接收、受理并完成技术审核，三级回执均已验签留存",
         _ => "",
     };
     let page = ApplicationPage {
@@ -465,6 +477,7 @@ async fn render_application(
         targets,
         documents,
         can_send,
+        has_receiver: state.config().submission_receiver.is_some(),
         done,
         rows: (0..LEAF_ROWS).collect(),
         failed,
@@ -534,25 +547,57 @@ pub struct CsrfForm {
     _csrf: String,
 }
 
+async fn send_sequence(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, number)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (st, who, number) = (&state, &user, &number);
+    let send =
+        |id| async move { crate::api::send_sequence(st, &who.principal, (id, number), &who.client).await.map(|_| ()) };
+    sequence_button(&state, &user, (&id, &f._csrf), ("send", "sent"), send).await
+}
+
 async fn build_sequence(
     State(state): State<AppState>,
     user: PageUser,
     Path((id, number)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Err(page) = user.check_csrf(&f._csrf) {
+    let (st, who, number) = (&state, &user, &number);
+    let build = |id| async move {
+        let dir = &st.config().submission_dir;
+        applications::build_sequence(st.store(), &who.principal, (id, number), dir, &who.client).await.map(|_| ())
+    };
+    sequence_button(&state, &user, (&id, &f._csrf), ("build", "built"), build).await
+}
+
+/// A sequence's button (build, send): the CSRF check, the step, then the page with its notice,
+/// or with the refusal in place.
+async fn sequence_button<F, Fut>(
+    state: &AppState,
+    user: &PageUser,
+    (id, csrf): (&str, &str),
+    (form, done): (&'static str, &str),
+    step: F,
+) -> Response
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<(), SubmissionError>>,
+{
+    if let Err(page) = user.check_csrf(csrf) {
         return page;
     }
     let Ok(id) = id.parse::<i64>() else {
         return super::error_page(user.lang, axum::http::StatusCode::NOT_FOUND, "未找到该申请");
     };
-    let dir = &state.config().submission_dir;
-    match applications::build_sequence(state.store(), &user.principal, (id, &number), dir, &user.client).await {
-        Ok(_) => Redirect::to(&format!("/submission/applications/{id}?done=built#sequences")).into_response(),
-        Err(e) => match refusals(&user, e) {
+    match step(id).await {
+        Ok(()) => Redirect::to(&format!("/submission/applications/{id}?done={done}#sequences")).into_response(),
+        Err(e) => match refusals(user, e) {
             Ok(errors) => {
                 let kept = SequenceForm::default();
-                render_application(&state, &user, id, "", super::Failed { form: "build", kept, errors }).await
+                render_application(state, user, id, "", super::Failed { form, kept, errors }).await
             }
             Err(page) => page,
         },

@@ -44,7 +44,12 @@ pub struct Server {
 
 impl Server {
     pub async fn start(store: Store, config: WebConfig) -> Server {
-        let state = AppState::new(store, IdentityConfig::default(), config);
+        Server::start_state(AppState::new(store, IdentityConfig::default(), config)).await
+    }
+
+    /// A server of a state made by the test (a signing key loaded, …).
+    #[allow(dead_code)]
+    pub async fn start_state(state: AppState) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
