@@ -155,6 +155,10 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     ("sqlite/0040_signals_blackbox.sql", "d003e19c09d71b8279bb9fde777864719b0525727a58aacd9c9f66a9df2ec22b"),
     ("sqlite/0041_submission.sql", "849a0f708c5cd40759e72ebd8a3d6c949653a6a9e7839921e1e320ba6068edc7"),
     ("sqlite/0042_submission_transfer_claims.sql", "186a6c83543b25c4d2d598f4fcb1642ae4c5c8f43827553f186f6395f9ea067c"),
+    (
+        "sqlite/0043_submission_transfer_refusals.sql",
+        "0f948ffa271ad1de610df8fe5c3125d0586a584bb6bfad639fb03da09c1e4efd",
+    ),
     ("postgres/0001_foundation.sql", "82139c00b5b7a3edb216e98d34be7764f733af2b6c1171cbb7e566811788ccdb"),
     ("postgres/0002_ledger.sql", "f5cf135b692fbc9d9723a257e98cfca89cde058a67654e10c875b4414b83d477"),
     ("postgres/0003_trust.sql", "9f57ba4060ffc1a526dba940a3d03301f0dc1a27f170dde618ecf9b6dffa2031"),
@@ -199,6 +203,10 @@ const LANDED_MIGRATIONS: &[(&str, &str)] = &[
     (
         "postgres/0042_submission_transfer_claims.sql",
         "634f71081c0bf4d58237384f61a4640c7e18fbd1fdacbc148f0480dea495a93a",
+    ),
+    (
+        "postgres/0043_submission_transfer_refusals.sql",
+        "0f948ffa271ad1de610df8fe5c3125d0586a584bb6bfad639fb03da09c1e4efd",
     ),
 ];
 

@@ -810,12 +810,12 @@ pub async fn build_sequence(
         return Err(IdentityError::Conflict(format!("build sequence {} first", before.number)).into());
     }
     // One build of a draft at a time writes its folder.
-    if !crate::claim::take(store, "submission_sequences", (seq.id, seq.version), BUILD_CLAIM_MS).await? {
+    let Some(claim) = crate::claim::take(store, "submission_sequences", (seq.id, seq.version), BUILD_CLAIM_MS).await?
+    else {
         return Err(SubmissionError::Busy { what: format!("sequence {} of {}", seq.number, a.number) });
-    }
-    let id = seq.id;
+    };
     let built = build_claimed(store, principal, (&a, &sequences, seq), dir, client).await;
-    crate::claim::release(store, "submission_sequences", id).await;
+    claim.release(store).await;
     built
 }
 
@@ -971,7 +971,7 @@ pub async fn send_sequence(
 ) -> Result<(Sequence, crate::transfers::Transfer)> {
     let a = load_application(store, principal, perm::SUBMISSION_SEND, application_id, client).await?;
     let sequences = sequences_of(store, application_id).await?;
-    let Some(mut seq) = sequences.iter().find(|s| s.number == number).cloned() else {
+    let Some(seq) = sequences.iter().find(|s| s.number == number).cloned() else {
         return Err(IdentityError::NotFound("sequence").into());
     };
     if seq.status != "built" {
@@ -997,13 +997,30 @@ pub async fn send_sequence(
     if md5.ok().as_deref() != Some(seq.index_md5.as_str()) {
         return Err(invalid("sequence", "unchanged", "the sequence's folder is not as it was built"));
     }
-    // One send of a sequence at a time.
-    if !crate::claim::take(store, "submission_sequences", (seq.id, seq.version), SEND_CLAIM_MS).await? {
+    // One send of a sequence at a time; the sequence is marked sent before the claim is given
+    // up. A transfer of it that the receiver acknowledged in full before (a send that stopped
+    // before the sequence was marked) is taken as it is, not sent again.
+    let Some(claim) = crate::claim::take(store, "submission_sequences", (seq.id, seq.version), SEND_CLAIM_MS).await?
+    else {
         return Err(SubmissionError::Busy { what: format!("sequence {} of {}", seq.number, a.number) });
-    }
-    let sent = crate::sender::send(store, principal, &folder, remote, keys, client).await;
-    crate::claim::release(store, "submission_sequences", seq.id).await;
-    let (transfer, _) = sent?;
+    };
+    let marked = send_claimed(store, principal, (&a, seq), (&folder, remote, keys), client).await;
+    claim.release(store).await;
+    marked
+}
+
+/// The send of a claimed sequence and its step.
+async fn send_claimed(
+    store: &Store,
+    principal: &Principal,
+    (a, mut seq): (&Application, Sequence),
+    (folder, remote, keys): (&Path, &crate::sender::Remote, crate::sender::SenderKeys<'_>),
+    client: &ClientInfo,
+) -> Result<(Sequence, crate::transfers::Transfer)> {
+    let transfer = match crate::transfers::acknowledged_send(store, a.org_id, (&a.number, &seq.number)).await? {
+        Some(t) => t,
+        None => crate::sender::send(store, principal, folder, remote, keys, client).await?.0,
+    };
     let mut tx = store.begin().await?;
     step::bump(
         &mut tx,
@@ -1016,7 +1033,7 @@ pub async fn send_sequence(
     seq.status = "sent".into();
     seq.transfer_id = transfer.transfer_id.clone();
     seq.version += 1;
-    record_step(&mut tx, principal, (&a, &seq), ("send", "发送"), client).await?;
+    record_step(&mut tx, principal, (a, &seq), ("send", "发送"), client).await?;
     tx.commit().await?;
     Ok((seq, transfer))
 }

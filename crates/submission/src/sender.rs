@@ -213,6 +213,8 @@ impl<'a> Link<'a> {
                     self.report.resent += 1;
                     pending.push_front(i);
                 }
+                // The transfer moved on (completed by another call, cancelled): ask its state.
+                Answer::Refused(r) if r.status == 409 => break,
                 Answer::Refused(r) => return Err(peer(format!("chunk {i}: {} {}", r.status, r.detail))),
                 Answer::Cut => break,
             }
@@ -320,7 +322,14 @@ pub async fn send(
     let mut link = Link::new(remote)?;
     let info = link.receiver().await?;
     let (application, sequence) = transfer::names(sequence_dir)?;
-    let (out, mut mine) = match transfers::sending(store, principal.org_id(), (&application, &sequence)).await? {
+    let mut kept = transfers::sending(store, principal.org_id(), (&application, &sequence)).await?;
+    if kept.as_ref().is_some_and(|k| k.own_key.is_empty() && k.transfer.acks.is_empty()) {
+        // A send begun before its key was kept cannot be resumed: it is cancelled at both ends
+        // and the sequence sent anew.
+        cancel(store, principal, sequence_dir, remote, client).await?;
+        kept = None;
+    }
+    let (out, mut mine) = match kept {
         Some(kept) => {
             if kept.peer != remote.base_url {
                 return Err(IdentityError::Conflict(format!(
@@ -367,9 +376,12 @@ pub async fn send(
         match link.call(link.http.post(&open_url).json(&body)).await? {
             Answer::Done(t) => break t,
             Answer::Cut => continue,
-            // Refused for good (a sequence received before, a manifest it does not take): the
-            // record ends so. A server's failure (5xx) leaves it to be resumed.
-            Answer::Refused(r) if (400..500).contains(&r.status) => {
+            // Refused for good (a sequence received before, a manifest it does not take): a
+            // record not yet acknowledged ends so. Any other refusal (an expired token, a
+            // server's failure) leaves it to be resumed.
+            Answer::Refused(r)
+                if mine.acks.is_empty() && ((r.status == 409 && r.code == "sequence_used") || r.status == 422) =>
+            {
                 mine.status = "refused".into();
                 transfers::advance(store, principal, &mut mine, ("refused", &r.detail), client, None).await?;
                 return Err(peer(format!("{} {}", r.status, r.detail)));

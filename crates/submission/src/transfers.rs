@@ -327,7 +327,8 @@ pub async fn open(
     }
     let org_id = principal.org_id();
     let others: Option<i64> = sqlx::query_scalar(
-        "SELECT org_id FROM submission_transfers WHERE application = $1 AND side = 'received' AND org_id <> $2 LIMIT 1",
+        "SELECT org_id FROM submission_transfers WHERE application = $1 AND side = 'received' AND org_id <> $2 \
+         AND status NOT IN ('cancelled', 'refused') LIMIT 1",
     )
     .bind(&m.application)
     .bind(org_id)
@@ -470,7 +471,7 @@ pub(crate) async fn insert(
 }
 
 /// The sender's record opened with the manifest it signed, in its own ledger, with the
-/// transfer's key sealed for resuming; refused while the sequence is being sent already.
+/// transfer's key sealed for resuming.
 pub(crate) async fn record_sent(
     store: &Store,
     principal: &Principal,
@@ -478,16 +479,8 @@ pub(crate) async fn record_sent(
     (peer, own_key): (&str, &[u8]),
     client: &ClientInfo,
 ) -> Result<Transfer> {
-    let m = &signed.manifest;
     let mut tx = store.begin().await?;
-    let t = match insert(&mut tx, principal, ("sent", "sending", peer), signed, client).await {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(
-                IdentityError::Conflict(format!("{} {} is being sent already", m.application, m.sequence)).into()
-            )
-        }
-        other => other?,
-    };
+    let t = insert(&mut tx, principal, ("sent", "sending", peer), signed, client).await?;
     sqlx::query("UPDATE submission_transfers SET own_key = $1 WHERE id = $2")
         .bind(own_key)
         .bind(t.id)
@@ -513,7 +506,7 @@ pub(crate) async fn sending(store: &Store, org_id: i64, (application, sequence):
         "SELECT {COLUMNS}, t.peer, t.manifest, t.signature, t.own_key FROM submission_transfers t \
          JOIN orgs o ON o.id = t.org_id \
          WHERE t.org_id = $1 AND t.application = $2 AND t.sequence = $3 AND t.side = 'sent' \
-         AND t.status IN ('sending', 'received', 'queued')"
+         AND t.status IN ('sending', 'received', 'queued') ORDER BY t.id DESC LIMIT 1"
     );
     let Some(r) = sqlx::query(&sql).bind(org_id).bind(application).bind(sequence).fetch_optional(store.pool()).await?
     else {
@@ -527,6 +520,22 @@ pub(crate) async fn sending(store: &Store, org_id: i64, (application, sequence):
         signed: SignedManifest { manifest, signature: r.try_get("signature")? },
         own_key: r.try_get::<Option<Vec<u8>>, _>("own_key")?.unwrap_or_default(),
     }))
+}
+
+/// The organization's send of a sequence the receiver acknowledged at all three levels, if
+/// any (the newest).
+pub(crate) async fn acknowledged_send(
+    store: &Store,
+    org_id: i64,
+    (application, sequence): (&str, &str),
+) -> Result<Option<Transfer>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM submission_transfers t JOIN orgs o ON o.id = t.org_id \
+         WHERE t.org_id = $1 AND t.application = $2 AND t.sequence = $3 AND t.side = 'sent' \
+         AND t.status = 'validated' ORDER BY t.id DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql).bind(org_id).bind(application).bind(sequence).fetch_optional(store.pool()).await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 fn corrupt(message: String) -> SubmissionError {
@@ -603,10 +612,18 @@ pub async fn put_chunk(
     })
     .await
     .map_err(|e| invalid("chunk", "storage", e.to_string()))?
-    .map_err(|e| invalid("chunk", "storage", format!("cannot store the chunk: {e}")))?;
+    .map_err(|e| match e.kind() {
+        // The stream's file is gone: the transfer completed or was cancelled meanwhile.
+        std::io::ErrorKind::NotFound => SubmissionError::Busy { what: format!("transfer {}", t.transfer_id) },
+        _ => invalid("chunk", "storage", format!("cannot store the chunk: {e}")),
+    })?;
     let mut tx = store.begin().await?;
+    // Counted only while the transfer still receives (not after a cancel or a completion
+    // that overtook this chunk).
     let added = sqlx::query(
-        "INSERT INTO submission_transfer_chunks (transfer, idx, at) VALUES ($1, $2, $3) ON CONFLICT (transfer, idx) DO NOTHING",
+        "INSERT INTO submission_transfer_chunks (transfer, idx, at) \
+         SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM submission_transfers WHERE id = $1 AND status = 'receiving') \
+         ON CONFLICT (transfer, idx) DO NOTHING",
     )
     .bind(t.id)
     .bind(index as i64)
@@ -689,23 +706,28 @@ const CLAIM_MS: i64 = 15 * 60 * 1000;
 
 /// Claims the transfer as loaded (its version) for one call; refused while another call's
 /// claim holds.
-async fn claim(store: &Store, t: &Transfer) -> Result<()> {
-    if crate::claim::take(store, "submission_transfers", (t.id, t.version), CLAIM_MS).await? {
+async fn claim(store: &Store, t: &Transfer) -> Result<crate::claim::Claim> {
+    crate::claim::take(store, "submission_transfers", (t.id, t.version), CLAIM_MS)
+        .await?
+        .ok_or_else(|| SubmissionError::Busy { what: format!("transfer {}", t.transfer_id) })
+}
+
+/// Holds the claim through the next step; refused when it lapsed and another call took over.
+async fn renew(store: &Store, claim: &mut crate::claim::Claim, t: &Transfer) -> Result<()> {
+    if claim.renew(store, CLAIM_MS).await? {
         Ok(())
     } else {
         Err(SubmissionError::Busy { what: format!("transfer {}", t.transfer_id) })
     }
 }
 
-async fn release(store: &Store, id: i64) {
-    crate::claim::release(store, "submission_transfers", id).await
-}
-
 /// With every chunk in: rebuilds the files, checks them and the whole package against the
 /// manifest, and answers with the three acknowledgements, each its own step. One call at a
-/// time holds the transfer (others are told it is busy); a call that failed or crashed part
-/// way is resumed by the next from the last step recorded. Again on a validated transfer,
-/// answers it as it stands.
+/// time holds the transfer (others are told it is busy), in a task of its own so that a
+/// caller who leaves does not stop it half-way; a call that failed or crashed part way is
+/// resumed by the next from the last step recorded. A package that does not rebuild to its
+/// signed manifest is refused for good (the sequence may be sent anew). Again on a validated
+/// transfer, answers it as it stands.
 pub async fn complete(
     store: &Store,
     principal: &Principal,
@@ -717,7 +739,7 @@ pub async fn complete(
     let t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), true, client).await?;
     match t.status.as_str() {
         "validated" => return Ok(t),
-        "cancelled" => {
+        "cancelled" | "refused" => {
             return Err(SubmissionError::WrongState {
                 transfer_id: t.transfer_id,
                 status: t.status,
@@ -726,7 +748,7 @@ pub async fn complete(
         }
         _ => {}
     }
-    let signer = rx.signer()?;
+    let signer = rx.signer()?.clone();
     if !t.missing.is_empty() {
         return Err(IdentityError::Conflict(format!(
             "{} of {} chunks are missing (first: {})",
@@ -736,11 +758,16 @@ pub async fn complete(
         ))
         .into());
     }
-    claim(store, &t).await?;
-    let id = t.id;
-    let done = finish(store, principal, t, rx, signer, client).await;
-    release(store, id).await;
-    done
+    let mut claim = claim(store, &t).await?;
+    let (store, principal, client) = (store.clone(), principal.clone(), client.clone());
+    let (dir, sealing) = (rx.dir.to_path_buf(), rx.sealing.clone());
+    let task = tokio::spawn(async move {
+        let rx = Receiver { dir: &dir, sealing: &sealing, signer: Some(&signer) };
+        let done = finish(&store, &principal, t, (&rx, &signer), &mut claim, &client).await;
+        claim.release(&store).await;
+        done
+    });
+    task.await.map_err(|e| invalid("package", "storage", e.to_string()))?
 }
 
 /// The acknowledgement of `level` for the transfer as it stands.
@@ -762,62 +789,86 @@ fn acknowledgement(t: &Transfer, level: u8, report_sm3: Option<String>) -> Ackno
     }
 }
 
+/// Removes the staging folders earlier calls on transfer `id` left (`incoming/<id>-*.files`).
+fn sweep_staging(incoming: &Path, id: i64) {
+    let prefix = format!("{id}-");
+    for e in std::fs::read_dir(incoming).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".files") {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Rebuilds the stream `part` into a staging folder of its own, synced, checks it against the
+/// manifest, and moves the sequence's folder into the application whole; the package's SM3.
+fn rebuild(m: &Manifest, part: &Path, (incoming, id): (&Path, i64), app_dir: &Path) -> Result<String, ValidationError> {
+    sweep_staging(incoming, id);
+    let staging = incoming.join(format!("{id}-{}.files", Timestamp::now().0));
+    let filed = transfer::unpack(m, part, &staging).and_then(|sum| {
+        if sum != m.package_sm3 {
+            return Err(ValidationError::single("package", "sm3", "the rebuilt package's SM3 is not the manifest's"));
+        }
+        let io =
+            |e: std::io::Error| ValidationError::single("package", "storage", format!("cannot file the package: {e}"));
+        // A sequence folder already there is this transfer's own, filed by a call that stopped
+        // before level 1 was recorded (the sequence was free when the transfer opened, and the
+        // unique index keeps it so): it is filed again.
+        let seq_dir = app_dir.join(&m.sequence);
+        if seq_dir.exists() {
+            std::fs::remove_dir_all(&seq_dir).map_err(io)?;
+        }
+        std::fs::create_dir_all(app_dir).map_err(io)?;
+        std::fs::rename(staging.join(&m.sequence), &seq_dir).map_err(io)?;
+        transfer::sync_dir(app_dir).map_err(io)?;
+        Ok(sum)
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    filed
+}
+
 /// The steps of completion from where the transfer stands, under the caller's claim.
 async fn finish(
     store: &Store,
     principal: &Principal,
     mut t: Transfer,
-    rx: &Receiver<'_>,
-    signer: &KeyPair,
+    (rx, signer): (&Receiver<'_>, &KeyPair),
+    claim: &mut crate::claim::Claim,
     client: &ClientInfo,
 ) -> Result<Transfer> {
     let app_dir = application_dir(rx.dir, t.org_id, &t.application);
     let seq_dir = app_dir.join(&t.sequence);
     let part = part_path(rx.dir, t.id);
     if t.status == "receiving" {
-        // Rebuilt in this call's own folder and made durable, then moved into the application
-        // whole. A sequence folder already there is this transfer's own, filed by a call that
-        // stopped before level 1 was recorded (the sequence was free when the transfer opened,
-        // and the unique index keeps it so): it is filed again.
         let m = manifest_of(store, t.id).await?;
-        let staging = rx.dir.join("incoming").join(format!("{}-{}.files", t.id, Timestamp::now().0));
-        let (seq, sd, ad, pp) = (t.sequence.clone(), seq_dir.clone(), app_dir.clone(), part.clone());
-        let rebuilt = tokio::task::spawn_blocking(move || -> Result<String> {
-            let rebuilt = transfer::unpack(&m, &pp, &staging);
-            let filed = rebuilt.and_then(|sum| {
-                if sum != m.package_sm3 {
-                    return Err(ValidationError::single(
-                        "package",
-                        "sm3",
-                        "the rebuilt package's SM3 is not the manifest's",
-                    ));
-                }
-                let io = |e: std::io::Error| {
-                    ValidationError::single("package", "storage", format!("cannot file the package: {e}"))
-                };
-                if sd.exists() {
-                    std::fs::remove_dir_all(&sd).map_err(io)?;
-                }
-                std::fs::create_dir_all(&ad).map_err(io)?;
-                std::fs::rename(staging.join(&seq), &sd).map_err(io)?;
-                transfer::sync_dir(&ad).map_err(io)?;
-                Ok(sum)
-            });
-            let _ = std::fs::remove_dir_all(&staging);
-            Ok(filed?)
-        })
-        .await
-        .map_err(|e| invalid("package", "storage", e.to_string()))??;
+        let (pp, incoming, ad, id) = (part.clone(), rx.dir.join("incoming"), app_dir.clone(), t.id);
+        let rebuilt = tokio::task::spawn_blocking(move || rebuild(&m, &pp, (&incoming, id), &ad))
+            .await
+            .map_err(|e| invalid("package", "storage", e.to_string()))?;
+        let rebuilt = match rebuilt {
+            Ok(sum) => sum,
+            // Every chunk matched the manifest, so a file or the whole not matching it is the
+            // manifest's own fault: refused for good, what arrived dropped.
+            Err(v) if v.errors.iter().any(|e| e.rule == "sm3") => {
+                t.status = "refused".into();
+                advance(store, principal, &mut t, ("refuse", "重组后的校验值与清单不符"), client, None).await?;
+                drop_received(store, rx, &t).await?;
+                return Err(v.into());
+            }
+            Err(v) => return Err(v.into()),
+        };
         // Level 1: received intact.
+        renew(store, claim, &t).await?;
         t.package_sm3 = rebuilt;
         t.status = "received".into();
         t.acks.push(acknowledgement(&t, 1, None).signed(signer));
         advance(store, principal, &mut t, ("receive", "完整接收"), client, None).await?;
     }
-    // The stream's file is not needed once level 1 is recorded.
+    // The stream's file and the chunk rows are not needed once level 1 is recorded.
     let _ = std::fs::remove_file(&part);
     if t.status == "received" {
         // Level 2: into the queue, with the official receipt number and time.
+        renew(store, claim, &t).await?;
         let now = Timestamp::now();
         t.receipt_number = format!("DZ{}{:06}", now.china_date().format("%Y%m%d"), t.id);
         t.received_at = Some(now.0);
@@ -827,13 +878,19 @@ async fn finish(
     }
     if t.status == "queued" {
         // Level 3: the validation report. A failure here leaves the transfer queued for the
-        // next call to validate.
+        // next call to validate; its particulars (paths of this site) stay in the log.
+        renew(store, claim, &t).await?;
         let dir = seq_dir.clone();
-        let report =
+        let validated =
             tokio::task::spawn_blocking(move || crate::validate::validate(&dir, &crate::rules::RuleSet::shipped()))
                 .await
-                .map_err(|e| invalid("package", "validation", e.to_string()))?
-                .map_err(|e| invalid("package", "validation", e.to_string()))?;
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+        let report = validated.map_err(|e| {
+            tracing::error!(transfer = %t.transfer_id, error = %e, "a received package could not be validated");
+            invalid("package", "validation", "the package could not be validated yet; ask again later")
+        })?;
+        renew(store, claim, &t).await?;
         let (errors, warnings, report_sm3) = transfer::report_figures(&report);
         t.errors = Some(errors as i64);
         t.warnings = Some(warnings as i64);
@@ -845,9 +902,32 @@ async fn finish(
     Ok(t)
 }
 
-/// The applicant cancels a transfer still arriving (`submission.send`, its own account): the
-/// chunks held are dropped and the sequence number is free to be sent again under a new
-/// transfer.
+/// What arrived of a transfer that ends without a package (cancelled, refused): the sequence's
+/// folder a stopped completion filed (this transfer's own), the stream's file, the staging
+/// folders and the chunk rows.
+async fn drop_received(store: &Store, rx: &Receiver<'_>, t: &Transfer) -> Result<()> {
+    let seq_dir = application_dir(rx.dir, t.org_id, &t.application).join(&t.sequence);
+    let (part, incoming, id) = (part_path(rx.dir, t.id), rx.dir.join("incoming"), t.id);
+    tokio::task::spawn_blocking(move || {
+        if seq_dir.exists() {
+            std::fs::remove_dir_all(&seq_dir)?;
+        }
+        sweep_staging(&incoming, id);
+        match std::fs::remove_file(&part) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    })
+    .await
+    .map_err(|e| invalid("package", "storage", e.to_string()))?
+    .map_err(|e| invalid("package", "storage", format!("cannot remove what arrived: {e}")))?;
+    sqlx::query("DELETE FROM submission_transfer_chunks WHERE transfer = $1").bind(t.id).execute(store.pool()).await?;
+    Ok(())
+}
+
+/// The applicant cancels a transfer still arriving (`submission.send`, its own account): what
+/// arrived is dropped, then the transfer is cancelled, and the sequence number is free to be
+/// sent again under a new transfer. Cancelling again repeats the cleaning.
 pub async fn cancel(
     store: &Store,
     principal: &Principal,
@@ -858,21 +938,24 @@ pub async fn cancel(
     require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
     let mut t = load(store, principal, perm::SUBMISSION_SEND, ("received", transfer_id), false, client).await?;
     match t.status.as_str() {
-        "cancelled" => return Ok(t),
+        "cancelled" => {
+            drop_received(store, rx, &t).await?;
+            return Ok(t);
+        }
         "receiving" => {}
         _ => {
             return Err(SubmissionError::WrongState { transfer_id: t.transfer_id, status: t.status, action: "cancel" })
         }
     }
-    claim(store, &t).await?;
-    t.status = "cancelled".into();
-    let done = advance(store, principal, &mut t, ("cancel", "申请人撤回"), client, None).await;
-    release(store, t.id).await;
+    let claim = claim(store, &t).await?;
+    let done = async {
+        drop_received(store, rx, &t).await?;
+        t.status = "cancelled".into();
+        advance(store, principal, &mut t, ("cancel", "申请人撤回"), client, None).await
+    }
+    .await;
+    claim.release(store).await;
     done?;
-    // A folder a stopped completion filed before level 1 is this transfer's own.
-    let _ = std::fs::remove_dir_all(application_dir(rx.dir, t.org_id, &t.application).join(&t.sequence));
-    let _ = std::fs::remove_file(part_path(rx.dir, t.id));
-    sqlx::query("DELETE FROM submission_transfer_chunks WHERE transfer = $1").bind(t.id).execute(store.pool()).await?;
     Ok(t)
 }
 

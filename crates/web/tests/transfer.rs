@@ -109,6 +109,16 @@ async fn receiver(
     (addr, tx, id)
 }
 
+/// The company's own site (SQLite) and its account that sends.
+async fn sender_site() -> (TestDb, yaolian_access::Principal) {
+    let db = TestDb::sqlite().await;
+    let w = fixtures::world(&db.store).await.unwrap();
+    let sys = yaolian_access::run_as_system::principal();
+    let uid = fixtures::user(&db.store, &sys, w.company_a, "zhang.reg", false, &["company_master"]).await.unwrap();
+    let sender = auth::principal_for_user(&db.store, uid).await.unwrap();
+    (db, sender)
+}
+
 /// A client logged in as `user` at `base`, with its CSRF token.
 async fn login_at(base: &str, user: &str) -> (reqwest::Client, String) {
     let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -160,13 +170,8 @@ async fn a_package_goes_through_two_cuts_and_a_flipped_byte() {
         let secret = token(&base).await;
 
         // The company's own site and its sender.
-        let sender_db = TestDb::sqlite().await;
+        let (sender_db, sender) = sender_site().await;
         let sender_store = sender_db.store.clone();
-        let w = fixtures::world(&sender_store).await.unwrap();
-        let sys = yaolian_access::run_as_system::principal();
-        let uid =
-            fixtures::user(&sender_store, &sys, w.company_a, "zhang.reg", false, &["company_master"]).await.unwrap();
-        let sender = auth::principal_for_user(&sender_store, uid).await.unwrap();
         let signing = KeyPair::generate();
         let sealing = Sealing([9; 16]);
         let keys = || transfers::SenderKeys { signer: &signing, sealing: &sealing };
@@ -441,6 +446,54 @@ async fn the_receiver_refuses_what_does_not_hold() {
             .unwrap();
         assert_eq!(r.status(), 422);
         assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["rule"], "applicant");
+        // A manifest whose chunks match but whose file SM3 does not: every chunk is taken, the
+        // package does not rebuild to the manifest, and the transfer is refused for good — the
+        // sequence number stays free for a manifest that holds.
+        let mut lying = next(5);
+        lying.signed.manifest.files[0].sm3 = "0".repeat(64);
+        lying.signed.signature = hex::encode(signer.sign(&lying.signed.manifest.canonical()));
+        let lid = lying.manifest().transfer_id.clone();
+        let r = c
+            .post(format!("{base}/api/v1/submission/transfers/{id}/cancel", id = three.manifest().transfer_id))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = post(serde_json::to_value(&lying.signed).unwrap()).await.unwrap();
+        assert_eq!(r.status(), 201, "{:?}", r.text().await);
+        for i in 0..lying.manifest().chunk_count() {
+            let r = c
+                .put(format!("{base}/api/v1/submission/transfers/{lid}/chunks/{i}"))
+                .bearer_auth(&secret)
+                .header("content-type", "application/octet-stream")
+                .body(lying.sealed_chunk(i).unwrap())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "chunk {i}");
+        }
+        let r = c
+            .post(format!("{base}/api/v1/submission/transfers/{lid}/complete"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["rule"], "sm3");
+        let t: transfers::Transfer = c
+            .get(format!("{base}/api/v1/submission/transfers/{lid}"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t.status, "refused");
+        let r = post(serde_json::to_value(&next(6).signed).unwrap()).await.unwrap();
+        assert_eq!(r.status(), 201, "a refused transfer frees its sequence");
+        assert_eq!(transfers::drifts(&store).await.unwrap(), vec![]);
         let _ = stop.send(());
     })
     .await;
@@ -495,13 +548,8 @@ async fn a_stopped_send_resumes_or_is_cancelled() {
         let (addr, stop, receiver_key) = receiver(store.clone(), &tmp.path().join("regulator")).await;
         let base = format!("http://{addr}");
         let secret = token(&base).await;
-        let sender_db = TestDb::sqlite().await;
+        let (sender_db, sender) = sender_site().await;
         let sender_store = sender_db.store.clone();
-        let w = fixtures::world(&sender_store).await.unwrap();
-        let sys = yaolian_access::run_as_system::principal();
-        let uid =
-            fixtures::user(&sender_store, &sys, w.company_a, "zhang.reg", false, &["company_master"]).await.unwrap();
-        let sender = auth::principal_for_user(&sender_store, uid).await.unwrap();
         let (signing, sealing) = (KeyPair::generate(), Sealing([9; 16]));
         let keys = || transfers::SenderKeys { signer: &signing, sealing: &sealing };
         let remote = Remote { base_url: base.clone(), token: secret.clone(), pinned_key: Some(receiver_key.clone()) };
