@@ -13,7 +13,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use yaolian_access::{perm, ClientInfo, Principal};
-use yaolian_audit as audit;
 use yaolian_identity::IdentityError;
 use yaolian_ledger::sign::{KeyPair, Sealing};
 use yaolian_store::Store;
@@ -313,10 +312,7 @@ pub async fn send(
     keys: SenderKeys<'_>,
     client: &ClientInfo,
 ) -> Result<(Transfer, SendReport)> {
-    if !principal.has(perm::SUBMISSION_SEND) {
-        let denied = audit::deny::<IdentityError>(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await;
-        return Err(denied.into());
-    }
+    transfers::require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
     remote.check()?;
     let started = Instant::now();
     let mut link = Link::new(remote)?;
@@ -446,10 +442,7 @@ pub async fn cancel(
     remote: &Remote,
     client: &ClientInfo,
 ) -> Result<Transfer> {
-    if !principal.has(perm::SUBMISSION_SEND) {
-        let denied = audit::deny::<IdentityError>(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await;
-        return Err(denied.into());
-    }
+    transfers::require(store, principal, perm::SUBMISSION_SEND, ENTITY, client).await?;
     remote.check()?;
     let (application, sequence) = transfer::names(sequence_dir)?;
     let kept = transfers::sending(store, principal.org_id(), (&application, &sequence))

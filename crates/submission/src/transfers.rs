@@ -174,7 +174,8 @@ pub(crate) fn image(t: &Transfer) -> serde_json::Value {
     })
 }
 
-async fn require(
+/// Refused (and audited) unless the principal holds `permission`.
+pub(crate) async fn require(
     store: &Store,
     principal: &Principal,
     permission: &str,
